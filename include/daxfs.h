@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * daxfs.h -- libdaxfs, an ext2-compatible file system served from
+ * persistent memory in user space.
+ *
+ * libdaxfs maps a whole region (a devdax character device such as
+ * /dev/dax0.0, or a regular file) once with libpmem2 and serves files from
+ * it with loads, stores and cache flushes.  The on-media layout is ext2
+ * (revision 1), so mke2fs, e2fsck, debugfs and the Linux ext2 driver can
+ * read and check what libdaxfs writes.
+ *
+ * Conventions
+ *   - Every call returns 0 (or a byte count) on success and a negative errno
+ *     on failure.  daxfs_errormsg() then returns a sentence describing the
+ *     last failure of the calling thread.
+ *   - Paths are absolute within the file system ("/dir/file"); "." and ".."
+ *     components are resolved, symbolic links are not followed (daxfs_readlink
+ *     reads them).
+ *   - A failed call changes nothing on the media.
+ *
+ * Threading
+ *   All calls are thread-safe.  Locks are per inode and per block group, so
+ *   threads working on different files do not wait for each other.  A
+ *   daxfs_file handle may be shared between threads; pread/pwrite carry
+ *   their own offsets.  The daxfs_readdir() callback is called with no lock
+ *   held and may call back into libdaxfs.
+ *
+ * Caveats
+ *   - A region is mounted by at most one daxfs handle at a time, system wide
+ *     (an exclusive flock is held until daxfs_unmount): a second mount fails
+ *     with -EBUSY.  Do not mount it with the kernel at the same time.
+ *   - Access times are not updated on read (as with the noatime option).
+ *   - ext2 has no journal: after a crash, run "e2fsck -p" on the region.
+ *     Completed writes are never lost; at worst blocks or counters leak and
+ *     e2fsck repairs them by itself.
+ *   - Durability: a returned daxfs_pwrite() has its data and the metadata it
+ *     changed persisted.  On a regular file outside a DAX file system,
+ *     libpmem2 persists with msync (page granularity); set the environment
+ *     variable PMEM2_FORCE_GRANULARITY=CACHE_LINE to emulate pmem (e.g. on
+ *     /dev/shm) for tests and benchmarks.
+ */
+#ifndef DAXFS_H
+#define DAXFS_H 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(DAXFS_BUILDING)
+#define DAXFS_API __attribute__((visibility("default")))
+#else
+#define DAXFS_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Versions                                                            */
+/* ------------------------------------------------------------------ */
+
+#define DAXFS_VERSION_MAJOR 0
+#define DAXFS_VERSION_MINOR 1
+#define DAXFS_VERSION_PATCH 0
+
+/* The version of the library linked at run time, as "major.minor.patch". */
+DAXFS_API const char *daxfs_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Handles                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct daxfs daxfs;           /* a mounted region */
+typedef struct daxfs_file daxfs_file; /* an open file */
+
+/* ------------------------------------------------------------------ */
+/* Regions: creating, mounting, discovering                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Options of daxfs_mkfs().  Zero fields take the default:
+ *   size        bytes of the region to use (default: the whole region; a
+ *               regular file that is smaller, or missing, is grown/created)
+ *   block_size  1024, 2048 or 4096 (default 4096, which DAX mapping needs)
+ *   inodes      number of inodes (default: one per 16 KiB)
+ *   label       volume label, at most 16 bytes (default: none)
+ */
+struct daxfs_mkfs_opts {
+	uint64_t size;
+	uint32_t block_size;
+	uint32_t inodes;
+	const char *label;
+};
+
+/* Write a fresh, empty ext2 file system over the region at path. */
+DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);
+
+/* Flags of daxfs_mount(). */
+#define DAXFS_MOUNT_RDONLY 0x1 /* never write to the region */
+
+/*
+ * Mount the ext2 file system on the region at path (a devdax character
+ * device or a regular file).  Errors: -ENOENT, -EBUSY (mounted already),
+ * -EUCLEAN/-EIO (damaged), -EOPNOTSUPP (unknown incompatible feature),
+ * -EROFS (unknown read-only-compatible feature and no DAXFS_MOUNT_RDONLY).
+ */
+DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs);
+
+/*
+ * Mark the file system clean, persist and release the region.  Open files
+ * must be closed first (-EBUSY otherwise, and the mount stays usable).
+ */
+DAXFS_API int daxfs_unmount(daxfs *fs);
+
+/* Sizes and free counts of the file system. */
+DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st);
+
+/* A devdax device found on this machine. */
+struct daxfs_device {
+	char path[64];       /* e.g. "/dev/dax0.0" */
+	uint64_t size;       /* bytes */
+	uint64_t align;      /* mapping alignment, bytes */
+	int numa_node;       /* -1 when unknown */
+};
+
+/*
+ * List the devdax devices of this machine into devs[0..max).  Returns the
+ * number found (which may exceed max); 0 on a machine with none.
+ */
+DAXFS_API int daxfs_devices(struct daxfs_device *devs, int max);
+
+/* ------------------------------------------------------------------ */
+/* Namespace                                                           */
+/* ------------------------------------------------------------------ */
+
+DAXFS_API int daxfs_mkdir(daxfs *fs, const char *path, mode_t mode);
+DAXFS_API int daxfs_rmdir(daxfs *fs, const char *path);
+DAXFS_API int daxfs_unlink(daxfs *fs, const char *path);
+/* Rename; replaces an existing target by POSIX rules. */
+DAXFS_API int daxfs_rename(daxfs *fs, const char *from, const char *to);
+/* Hard link: to becomes another name of the file from. */
+DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to);
+DAXFS_API int daxfs_symlink(daxfs *fs, const char *target, const char *path);
+/* Copy at most len bytes of the link's target (no NUL added). */
+DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,
+				 size_t len);
+DAXFS_API int daxfs_stat(daxfs *fs, const char *path, struct stat *st);
+
+/* File types passed to the daxfs_readdir() callback (as in dirent.h). */
+#define DAXFS_DT_UNKNOWN 0
+#define DAXFS_DT_FIFO 1
+#define DAXFS_DT_CHR 2
+#define DAXFS_DT_DIR 4
+#define DAXFS_DT_BLK 6
+#define DAXFS_DT_REG 8
+#define DAXFS_DT_LNK 10
+#define DAXFS_DT_SOCK 12
+
+/*
+ * Call fn for every entry of the directory, "." and ".." included.  A
+ * non-zero return from fn stops the walk and is returned.
+ */
+DAXFS_API int daxfs_readdir(daxfs *fs, const char *path,
+			    int (*fn)(void *arg, const char *name,
+				      uint64_t ino, unsigned type),
+			    void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+/* ------------------------------------------------------------------ */
+
+/* flags: O_RDONLY|O_WRONLY|O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND */
+DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
+			 daxfs_file **f);
+DAXFS_API int daxfs_close(daxfs_file *f);
+DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off);
+/* With O_APPEND, off is ignored and data goes at the end of the file. */
+DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
+			       off_t off);
+DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size);
+/* Make everything written to the file durable. */
+DAXFS_API int daxfs_fsync(daxfs_file *f);
+DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/* A sentence about the calling thread's last failure ("" if none). */
+DAXFS_API const char *daxfs_errormsg(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DAXFS_H */
