@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# setup-deps.sh -- install the Debian 12 packages libdaxfs needs to build,
+# test and benchmark.  Idempotent and quiet: when every package is already
+# installed it does nothing (and does not touch apt at all); otherwise it runs
+# "apt-get update" once and installs only what is missing.
+#
+#   bash scripts/setup-deps.sh          # as root (or with sudo available)
+#   DAXFS_SKIP_DEPS=1 bash scripts/...  # skip this step entirely
+set -euo pipefail
+
+if [[ "${DAXFS_SKIP_DEPS:-0}" == 1 ]]; then
+	exit 0
+fi
+
+# Build: compiler, CMake, and the libraries the library links.
+#   libc6-dev and make are listed explicitly because --no-install-recommends
+#   would otherwise leave gcc without C headers and cmake without make.
+build_pkgs=(cmake make gcc libc6-dev pkg-config
+	libpmem2-dev libndctl-dev libdaxctl-dev libjemalloc-dev)
+# Tests: the Criterion framework, e2fsck/mke2fs/debugfs, strace (for the
+# no-syscall test), mount/losetup.
+test_pkgs=(libcriterion-dev e2fsprogs strace util-linux)
+# Benchmarks: libext2fs (Debian 12's name for e2fslibs-dev) and gnuplot.
+bench_pkgs=(libext2fs-dev gnuplot-nox)
+
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	if [[ "$status" != installed ]]; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=(sudo)
+	else
+		echo "setup-deps.sh: missing packages (${missing[*]}) and not root" >&2
+		exit 1
+	fi
+fi
+
+echo "setup-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+	>/dev/null
+echo "setup-deps.sh: done"
