@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * err.h -- the thread-local last-error message behind daxfs_errormsg().
+ *
+ * Every failing path returns a negative errno through daxfs_err(), which
+ * also records a sentence for the calling thread, as pmem2_errormsg() does.
+ */
+#ifndef DAXFS_CORE_ERR_H
+#define DAXFS_CORE_ERR_H
+
+/* Record a printf-style message for this thread and return code (< 0). */
+int daxfs_err(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

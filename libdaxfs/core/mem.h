@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mem.h -- DRAM allocations of the library (inode and directory caches,
+ * mapping indexes) come from jemalloc's non-standard API, so they never
+ * touch the application's malloc arenas.  Sanitizer builds use the libc
+ * allocator instead, which the sanitizers can see.
+ */
+#ifndef DAXFS_CORE_MEM_H
+#define DAXFS_CORE_MEM_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DAXFS_LIBC_ALLOC 1
+#endif
+
+#ifndef DAXFS_LIBC_ALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+/* Zeroed memory, or NULL. */
+static inline void *daxfs_zalloc(size_t size)
+{
+#ifdef DAXFS_LIBC_ALLOC
+	return calloc(1, size);
+#else
+	return mallocx(size ? size : 1, MALLOCX_ZERO);
+#endif
+}
+
+/* Uninitialised memory, or NULL. */
+static inline void *daxfs_alloc(size_t size)
+{
+#ifdef DAXFS_LIBC_ALLOC
+	return malloc(size);
+#else
+	return mallocx(size ? size : 1, 0);
+#endif
+}
+
+/* Grow or shrink p to size bytes; p may be NULL.  NULL on failure. */
+static inline void *daxfs_realloc(void *p, size_t size)
+{
+#ifdef DAXFS_LIBC_ALLOC
+	return realloc(p, size);
+#else
+	if (!p)
+		return daxfs_alloc(size);
+	return rallocx(p, size ? size : 1, 0);
+#endif
+}
+
+/* Release p; NULL is accepted. */
+static inline void daxfs_free(void *p)
+{
+	if (!p)
+		return;
+#ifdef DAXFS_LIBC_ALLOC
+	free(p);
+#else
+	dallocx(p, 0);
+#endif
+}
+
+#endif

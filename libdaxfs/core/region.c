@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * region.c -- opening, mapping and locking a region with libpmem2, and
+ * discovering devdax devices with libdaxctl.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <daxctl/libdaxctl.h>
+
+#include "daxfs.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/region.h"
+
+/* Translate a libpmem2 failure into a negative errno with a message. */
+static int region_pmem2_err(int ret, const char *what, const char *path)
+{
+	/* libpmem2 returns a negative errno or one of its own codes. */
+	int e = ret < 0 && ret > -4096 ? ret : -EIO;
+
+	if (ret == PMEM2_E_LENGTH_UNALIGNED || ret == PMEM2_E_OFFSET_UNALIGNED ||
+	    ret == PMEM2_E_SOURCE_EMPTY || ret == PMEM2_E_INVALID_FILE_TYPE)
+		e = -EINVAL;
+	return daxfs_err(e, "%s of region %s failed: %s", what, path,
+			 pmem2_errormsg());
+}
+
+/* Map the opened region whole, shared, with the protection asked. */
+static int region_map(struct daxfs_region *r, const char *path)
+{
+	struct pmem2_config *cfg = NULL;
+	int ret;
+
+	ret = pmem2_source_from_fd(&r->src, r->fd);
+	if (ret)
+		return region_pmem2_err(ret, "opening", path);
+	ret = pmem2_source_alignment(r->src, &r->align);
+	if (ret)
+		return region_pmem2_err(ret, "reading the alignment", path);
+	ret = pmem2_config_new(&cfg);
+	if (ret)
+		return region_pmem2_err(ret, "configuring", path);
+	/* Any granularity will do: we persist with whatever libpmem2 says. */
+	pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE);
+	pmem2_config_set_sharing(cfg, PMEM2_SHARED);
+	if (r->rdonly)
+		pmem2_config_set_protection(cfg, PMEM2_PROT_READ);
+	ret = pmem2_map_new(&r->map, cfg, r->src);
+	pmem2_config_delete(&cfg);
+	if (ret)
+		return region_pmem2_err(ret, "mapping", path);
+
+	r->base = pmem2_map_get_address(r->map);
+	r->size = pmem2_map_get_size(r->map);
+	r->granularity = pmem2_map_get_store_granularity(r->map);
+	r->persist = pmem2_get_persist_fn(r->map);
+	r->flush = pmem2_get_flush_fn(r->map);
+	r->drain = pmem2_get_drain_fn(r->map);
+	r->memcpy = pmem2_get_memcpy_fn(r->map);
+	r->memset = pmem2_get_memset_fn(r->map);
+	return 0;
+}
+
+int daxfs_region_open(const char *path, bool rdonly, struct daxfs_region **out)
+{
+	struct daxfs_region *r;
+	struct stat st;
+	int ret;
+
+	r = daxfs_zalloc(sizeof(*r));
+	if (!r)
+		return daxfs_err(-ENOMEM, "out of memory opening region %s", path);
+	r->rdonly = rdonly;
+	r->fd = open(path, (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (r->fd < 0) {
+		ret = daxfs_err(-errno, "cannot open region %s: %s", path,
+				strerror(errno));
+		r->fd = -1;
+		goto fail;
+	}
+	if (fstat(r->fd, &st) < 0) {
+		ret = daxfs_err(-errno, "cannot stat region %s: %s", path,
+				strerror(errno));
+		goto fail;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		r->devdax = true;
+	} else if (!S_ISREG(st.st_mode)) {
+		ret = daxfs_err(-EINVAL, "region %s is neither a devdax device "
+				"nor a regular file", path);
+		goto fail;
+	} else if (st.st_size == 0) {
+		ret = daxfs_err(-EUCLEAN, "region %s is empty: no file system "
+				"(make one with daxfs_mkfs)", path);
+		goto fail;
+	}
+	/* One mount at a time, system wide: flock conflicts between two
+	 * open file descriptions even within one process. */
+	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
+		ret = errno == EWOULDBLOCK
+			? daxfs_err(-EBUSY, "region %s is mounted already", path)
+			: daxfs_err(-errno, "cannot lock region %s: %s", path,
+				    strerror(errno));
+		goto fail;
+	}
+	ret = region_map(r, path);
+	if (ret)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	daxfs_region_close(&r);
+	return ret;
+}
+
+void daxfs_region_close(struct daxfs_region **rp)
+{
+	struct daxfs_region *r = *rp;
+
+	if (!r)
+		return;
+	if (r->map)
+		pmem2_map_delete(&r->map);
+	if (r->src)
+		pmem2_source_delete(&r->src);
+	if (r->fd >= 0)
+		close(r->fd); /* drops the flock */
+	daxfs_free(r);
+	*rp = NULL;
+}
+
+int daxfs_region_check_badblocks(struct daxfs_region *r)
+{
+	struct pmem2_badblock_context *bbctx = NULL;
+	struct pmem2_badblock bb;
+	int ret;
+
+	ret = pmem2_badblock_context_new(&bbctx, r->src);
+	if (ret)
+		return 0; /* the platform cannot tell: nothing known bad */
+	ret = pmem2_badblock_next(bbctx, &bb);
+	pmem2_badblock_context_delete(&bbctx);
+	if (ret)
+		return 0; /* PMEM2_E_NO_BAD_BLOCK_FOUND and kin */
+	return daxfs_err(-EIO, "region has bad blocks: %zu bytes at offset %zu "
+			 "(clear them with ndctl or rewrite the data first)",
+			 bb.length, bb.offset);
+}
+
+/* List devdax devices with libdaxctl; 0 when the machine has none. */
+DAXFS_API int daxfs_devices(struct daxfs_device *devs, int max)
+{
+	struct daxctl_ctx *ctx;
+	struct daxctl_region *region;
+	struct daxctl_dev *dev;
+	int n = 0;
+
+	if (max < 0 || (max > 0 && !devs))
+		return daxfs_err(-EINVAL, "daxfs_devices: devs is NULL or max < 0");
+	if (daxctl_new(&ctx) < 0)
+		return daxfs_err(-ENOMEM, "cannot create a libdaxctl context");
+	daxctl_region_foreach(ctx, region) {
+		daxctl_dev_foreach(region, dev) {
+			const char *name = daxctl_dev_get_devname(dev);
+
+			if (!name || !daxctl_dev_is_enabled(dev))
+				continue;
+			if (n < max) {
+				struct daxfs_device *d = &devs[n];
+
+				memset(d, 0, sizeof(*d));
+				snprintf(d->path, sizeof(d->path), "/dev/%s", name);
+				d->size = daxctl_dev_get_size(dev);
+				d->align = daxctl_dev_get_align(dev);
+				d->numa_node = daxctl_dev_get_target_node(dev);
+			}
+			n++;
+		}
+	}
+	daxctl_unref(ctx);
+	return n;
+}

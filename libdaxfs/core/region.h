@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * region.h -- the persistent memory region a file system lives on.
+ *
+ * A region is a devdax character device or a regular file, mapped whole
+ * and shared with libpmem2.  It owns the exclusive flock that keeps a
+ * second mount away, and the libpmem2 functions that make stores durable.
+ * Nothing here knows about ext2.
+ */
+#ifndef DAXFS_CORE_REGION_H
+#define DAXFS_CORE_REGION_H
+
+#include <libpmem2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct daxfs_region {
+	int fd;                   /* open region; holds the flock */
+	bool devdax;              /* a character device, not a regular file */
+	bool rdonly;              /* mapped PROT_READ */
+	unsigned char *base;      /* start of the mapping */
+	size_t size;              /* bytes mapped */
+	size_t align;             /* the source's mapping alignment */
+	enum pmem2_granularity granularity; /* what persisting costs */
+	struct pmem2_source *src;
+	struct pmem2_map *map;
+	pmem2_persist_fn persist; /* flush + drain (msync on page granularity) */
+	pmem2_flush_fn flush;     /* flush without draining */
+	pmem2_drain_fn drain;     /* wait for earlier flushes */
+	pmem2_memcpy_fn memcpy;   /* copy to pmem, flushed unless told not */
+	pmem2_memset_fn memset;   /* fill pmem, flushed unless told not */
+};
+
+/*
+ * Open and map the region at path, taking an exclusive flock on it.
+ * Returns 0, -EBUSY when another mount holds it, or another negative errno.
+ */
+int daxfs_region_open(const char *path, bool rdonly, struct daxfs_region **r);
+
+/* Unmap, unlock and free *r; sets *r to NULL and accepts NULL. */
+void daxfs_region_close(struct daxfs_region **r);
+
+/*
+ * Check the region for bad blocks reported by the platform.  Returns 0
+ * when there are none (or none can be known, as on a regular file of a
+ * non-pmem file system), -EIO with a message naming the first otherwise.
+ */
+int daxfs_region_check_badblocks(struct daxfs_region *r);
+
+/* Persist [p, p+len) (flush and drain). */
+static inline void daxfs_persist_range(struct daxfs_region *r, const void *p,
+				       size_t len)
+{
+	r->persist(p, len);
+}
+
+/* Flush [p, p+len) without waiting; a later drain makes it durable. */
+static inline void daxfs_flush_range(struct daxfs_region *r, const void *p,
+				     size_t len)
+{
+	r->flush(p, len);
+}
+
+static inline void daxfs_drain(struct daxfs_region *r)
+{
+	r->drain();
+}
+
+#endif

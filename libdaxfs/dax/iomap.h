@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * iomap.h -- how the generic DAX engine asks a file system where file data
+ * lives, after the kernel's iomap.
+ *
+ * The file system answers iomap_begin() with one extent: a run of the file
+ * starting at or before pos that is a hole, or mapped to contiguous bytes
+ * of the region.  The engine uses it (copies, or installs mappings) and
+ * then calls iomap_end() for the part it used.  No other path resolves
+ * file blocks: daxfs_pread/daxfs_pwrite are the apply loop below and the
+ * fault path uses the same callbacks.
+ */
+#ifndef DAXFS_DAX_IOMAP_H
+#define DAXFS_DAX_IOMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct daxfs_region;
+struct daxfs_inode; /* the file system's inode; opaque to the engine */
+
+/* Extent types. */
+enum daxfs_iomap_type {
+	DAXFS_IOMAP_HOLE = 0,   /* no blocks: reads as zeros */
+	DAXFS_IOMAP_MAPPED,     /* blocks with data at addr */
+	DAXFS_IOMAP_UNWRITTEN,  /* blocks allocated, contents undefined: reads
+				   as zeros (ext2 never returns it) */
+};
+
+/* Flags passed to iomap_begin/iomap_end.  No flag means a read. */
+#define DAXFS_IOMAP_WRITE 0x1 /* will write: allocate (zeroed) over holes */
+
+/* Flags returned in daxfs_iomap.flags. */
+#define DAXFS_IOMAP_F_NEW 0x1 /* blocks were just allocated (and zeroed) */
+
+struct daxfs_iomap {
+	uint64_t offset;  /* file offset of the extent's first byte */
+	uint64_t length;  /* bytes in the extent */
+	uint64_t addr;    /* region offset of offset (not for HOLE) */
+	uint16_t type;    /* enum daxfs_iomap_type */
+	uint16_t flags;   /* DAXFS_IOMAP_F_* */
+};
+
+struct daxfs_iomap_ops {
+	/*
+	 * Map [pos, pos+length): fill *iomap with the extent holding pos
+	 * (it may be shorter than length, never empty).  With
+	 * DAXFS_IOMAP_WRITE, holes in the range are allocated and zeroed
+	 * first.  Returns 0 or a negative errno (-ENOSPC, -EUCLEAN...).
+	 */
+	int (*iomap_begin)(struct daxfs_inode *inode, uint64_t pos,
+			   uint64_t length, unsigned flags,
+			   struct daxfs_iomap *iomap);
+	/*
+	 * The caller used written bytes of [pos, pos+length).  May be NULL.
+	 */
+	int (*iomap_end)(struct daxfs_inode *inode, uint64_t pos,
+			 uint64_t length, ssize_t written, unsigned flags,
+			 struct daxfs_iomap *iomap);
+};
+
+/*
+ * The iomap apply loop of read and write (dax_iomap_rw): for each extent
+ * of [pos, pos+len), begin -> copy with libpmem2's functions -> end.
+ * Reads of holes give zeros.  Writes are flushed and drained before this
+ * returns.  The caller holds the inode's I/O lock and has clamped a read
+ * to EOF.  Returns bytes copied (short only when an error stopped it
+ * after some progress) or a negative errno.
+ */
+ssize_t daxfs_iomap_rw(struct daxfs_region *rgn, struct daxfs_inode *inode,
+		       const struct daxfs_iomap_ops *ops, uint64_t pos,
+		       size_t len, void *buf, bool write);
+
+#endif

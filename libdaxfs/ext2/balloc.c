@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * balloc.c -- the block allocator: block bitmaps and the free-block
+ * counters of the group descriptors.
+ *
+ * Each group has its own lock (daxfs_group.lock), so threads allocating
+ * in different groups do not wait for each other.  A bitmap change is
+ * persisted before the call returns, hence before any caller links the
+ * block: a crash can leak a block (e2fsck -p frees it) but never hand one
+ * out twice.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ext2/ext2.h"
+
+static inline bool bit_test(const uint8_t *bm, uint32_t i)
+{
+	return bm[i >> 3] & (1u << (i & 7));
+}
+
+static inline void bit_set(uint8_t *bm, uint32_t i)
+{
+	bm[i >> 3] |= 1u << (i & 7);
+}
+
+static inline void bit_clear(uint8_t *bm, uint32_t i)
+{
+	bm[i >> 3] &= ~(1u << (i & 7));
+}
+
+/* First clear bit of bm in [from, nbits), or nbits.  Scans 64 bits at a
+ * time (bitmaps are block aligned). */
+uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+				uint32_t nbits);
+uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+				uint32_t nbits)
+{
+	const uint64_t *w = (const uint64_t *)bm;
+	uint32_t i = from;
+
+	while (i < nbits && (i & 63)) {
+		if (!bit_test(bm, i))
+			return i;
+		i++;
+	}
+	for (; i + 64 <= nbits; i += 64) {
+		uint64_t x = ~le64toh(w[i >> 6]);
+
+		if (x)
+			return i + __builtin_ctzll(x);
+	}
+	for (; i < nbits; i++)
+		if (!bit_test(bm, i))
+			return i;
+	return nbits;
+}
+
+static inline int32_t group_of_block(struct daxfs *fs, uint32_t blk)
+{
+	return (blk - fs->first_data_block) / fs->blocks_per_group;
+}
+
+/*
+ * Take up to max free blocks of group g, contiguous, starting the search
+ * at bit from.  Returns the count taken (0 if the group is full) and the
+ * first block in *start.  Called with the group lock held.
+ */
+static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
+			       uint32_t max, uint32_t *start)
+{
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	uint32_t nbits = daxfs_group_nblocks(fs, g);
+	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_block_bitmap));
+	uint32_t bit, n, nfree = le16_get(gd->bg_free_blocks_count);
+
+	if (nfree == 0)
+		return 0;
+	if (from >= nbits)
+		from = 0;
+	bit = daxfs_bitmap_find_zero(bm, from, nbits);
+	if (bit >= nbits) {
+		bit = daxfs_bitmap_find_zero(bm, 0, from);
+		if (bit >= from)
+			return 0; /* counter said free, bitmap says full */
+	}
+	for (n = 0; n < max && bit + n < nbits && n < nfree &&
+		    !bit_test(bm, bit + n); n++)
+		bit_set(bm, bit + n);
+	daxfs_flush_range(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
+			  (bit >> 3) + 1);
+	gd->bg_free_blocks_count = le16_put(nfree - n);
+	daxfs_flush_range(fs->rgn, &gd->bg_free_blocks_count, 2);
+	daxfs_drain(fs->rgn);
+	fs->groups[g].block_hint = bit + n;
+	*start = daxfs_group_first_block(fs, g) + bit;
+	return n;
+}
+
+/*
+ * Allocate a run of 1..max contiguous blocks, as close to goal as the
+ * bitmaps allow (the goal's group first, then the following groups).
+ * Returns 0 with *start and *count set, or -ENOSPC.
+ */
+int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+		     uint32_t *start, uint32_t *count)
+{
+	uint32_t g0, i;
+
+	if (max == 0)
+		max = 1;
+	if (atomic_load(&fs->free_blocks) <= 0)
+		return daxfs_err(-ENOSPC, "no free blocks left");
+	if (!daxfs_block_valid(fs, goal))
+		goal = fs->first_data_block;
+	g0 = group_of_block(fs, goal);
+	for (i = 0; i < fs->groups_count; i++) {
+		uint32_t g = (g0 + i) % fs->groups_count;
+		struct daxfs_group *grp = &fs->groups[g];
+		uint32_t from, n;
+
+		from = i == 0 ? goal - daxfs_group_first_block(fs, g)
+			      : grp->block_hint;
+		pthread_mutex_lock(&grp->lock);
+		n = group_take_run(fs, g, from, max, start);
+		pthread_mutex_unlock(&grp->lock);
+		if (n) {
+			atomic_fetch_sub(&fs->free_blocks, n);
+			*count = n;
+			return 0;
+		}
+	}
+	return daxfs_err(-ENOSPC, "no free blocks left");
+}
+
+/* Return [start, start+count) to the bitmaps.  Freeing a block that is
+ * already free is reported as corruption and otherwise ignored. */
+void daxfs_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count)
+{
+	while (count) {
+		uint32_t g = group_of_block(fs, start);
+		uint32_t bit = start - daxfs_group_first_block(fs, g);
+		uint32_t n = daxfs_group_nblocks(fs, g) - bit;
+		struct ext2_group_desc *gd = &fs->gdt[g];
+		uint8_t *bm;
+		uint32_t i, freed = 0;
+
+		if (!daxfs_block_valid(fs, start) ||
+		    !daxfs_block_valid(fs, start + count - 1)) {
+			daxfs_corrupt(fs, "freeing blocks %u+%u outside the "
+				      "file system", start, count);
+			return;
+		}
+		if (n > count)
+			n = count;
+		pthread_mutex_lock(&fs->groups[g].lock);
+		bm = daxfs_block(fs, le32_get(gd->bg_block_bitmap));
+		for (i = 0; i < n; i++) {
+			if (bit_test(bm, bit + i)) {
+				bit_clear(bm, bit + i);
+				freed++;
+			}
+		}
+		daxfs_flush_range(fs->rgn, bm + (bit >> 3),
+				  ((bit + n - 1) >> 3) - (bit >> 3) + 1);
+		gd->bg_free_blocks_count =
+			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
+		daxfs_flush_range(fs->rgn, &gd->bg_free_blocks_count, 2);
+		daxfs_drain(fs->rgn);
+		if (bit < fs->groups[g].block_hint)
+			fs->groups[g].block_hint = bit;
+		pthread_mutex_unlock(&fs->groups[g].lock);
+		atomic_fetch_add(&fs->free_blocks, freed);
+		if (freed != n)
+			daxfs_corrupt(fs, "freeing %u blocks at %u that were "
+				      "already free", n - freed, start);
+		start += n;
+		count -= n;
+	}
+}
+
+/* Count the clear bits of group g's block bitmap (for checks and tests). */
+int daxfs_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree)
+{
+	const uint8_t *bm;
+	uint32_t i, n = 0, nbits;
+
+	if (g >= fs->groups_count)
+		return daxfs_err(-EINVAL, "no group %u", g);
+	nbits = daxfs_group_nblocks(fs, g);
+	bm = daxfs_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+	for (i = 0; i < nbits; i++)
+		n += !bit_test(bm, i);
+	*nfree = n;
+	return 0;
+}

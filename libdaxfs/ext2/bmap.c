@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bmap.c -- the ext2 block map (direct, indirect, double and triple
+ * indirect blocks), the iomap operations built on it, and truncate.
+ *
+ * Persistence order when blocks are added (ext2_get_block with DAX):
+ *   1. the blocks are taken in the bitmap, persisted (balloc.c);
+ *   2. new data blocks and new indirect blocks are zeroed, and the new
+ *      indirect blocks filled with their pointers, all flushed and drained;
+ *   3. the branch is spliced in with one 4-byte store into the existing
+ *      pointer slot (or stores into an existing leaf), persisted;
+ *   4. i_blocks is updated and persisted.
+ * A crash after 1 leaks blocks; after 3 leaves i_blocks short.  Both are
+ * repaired by e2fsck -p alone, and no block is ever reachable before it
+ * is zeroed.
+ *
+ * Persistence order when blocks are removed (truncate):
+ *   1. the tail of the new last block is zeroed;
+ *   2. pointers to the removed branches are cleared, persisted;
+ *   3. i_size and i_blocks are updated, persisted;
+ *   4. the blocks are returned to the bitmaps.
+ * A crash leaks blocks at worst.
+ *
+ * Locking: bmap_lock is taken shared to look blocks up and exclusive to
+ * add or remove them; truncate also holds i_rwsem and dax_sem
+ * exclusively, so no fault or I/O can use a block it frees.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "ext2/ext2.h"
+
+/* Largest file size the block map and i_blocks allow (ext2_max_size). */
+static uint64_t bmap_max_size(struct daxfs *fs)
+{
+	uint32_t bits = fs->blocksize_bits, ab = fs->addr_per_block_bits;
+	uint64_t upper = ((1ULL << 32) - 1) >> (bits - 9);
+	uint64_t meta = 1 + (1 + (1ULL << ab)) +
+			(1 + (1ULL << ab) + (1ULL << (2 * ab)));
+	uint64_t res = 12 + (1ULL << ab) + (1ULL << (2 * ab)) +
+		       (1ULL << (3 * ab));
+
+	upper = (upper - meta) << bits;
+	res <<= bits;
+	return res < upper ? res : upper;
+}
+
+/*
+ * The path to logical block lblk: slot offsets at each level into
+ * i_block, then into each indirect block.  Returns the depth (1 direct ..
+ * 4 triple indirect), or 0 beyond the map.  *boundary is the number of
+ * slots after this one in the leaf array.
+ */
+static int block_to_path(struct daxfs *fs, uint32_t lblk, uint32_t off[4],
+			 uint32_t *boundary)
+{
+	uint64_t apb = fs->addr_per_block, b = lblk;
+	uint32_t ab = fs->addr_per_block_bits;
+
+	if (b < EXT2_NDIR_BLOCKS) {
+		off[0] = b;
+		*boundary = EXT2_NDIR_BLOCKS - 1 - b;
+		return 1;
+	}
+	b -= EXT2_NDIR_BLOCKS;
+	if (b < apb) {
+		off[0] = EXT2_IND_BLOCK;
+		off[1] = b;
+		*boundary = apb - 1 - b;
+		return 2;
+	}
+	b -= apb;
+	if (b < apb * apb) {
+		off[0] = EXT2_DIND_BLOCK;
+		off[1] = b >> ab;
+		off[2] = b & (apb - 1);
+		*boundary = apb - 1 - off[2];
+		return 3;
+	}
+	b -= apb * apb;
+	if (b < apb * apb * apb) {
+		off[0] = EXT2_TIND_BLOCK;
+		off[1] = b >> (2 * ab);
+		off[2] = (b >> ab) & (apb - 1);
+		off[3] = b & (apb - 1);
+		*boundary = apb - 1 - off[3];
+		return 4;
+	}
+	return 0;
+}
+
+/* Blocks from lblk to the end of the subtree missing at level d. */
+static uint64_t hole_span(struct daxfs *fs, const uint32_t off[4], int depth,
+			  int d)
+{
+	uint32_t ab = fs->addr_per_block_bits;
+	uint64_t pos = 0;
+	int k;
+
+	for (k = d; k < depth; k++)
+		pos = (pos << ab) | off[k];
+	return (1ULL << (ab * (depth - d))) - pos;
+}
+
+/* Pointer slot of the table in block blk at index i, after checking blk. */
+static int bmap_slot(struct daxfs_inode *inode, uint32_t blk, uint32_t i,
+		     le32 **slot)
+{
+	if (!daxfs_block_valid(inode->fs, blk))
+		return daxfs_corrupt(inode->fs, "inode %u: indirect block %u "
+				     "out of range", inode->ino, blk);
+	*slot = (le32 *)daxfs_block(inode->fs, blk) + i;
+	return 0;
+}
+
+/*
+ * Look lblk up: a run of *count (<= max) blocks that are mapped
+ * contiguously from *pblk, or a hole (*pblk = 0) of *count blocks.  Walks
+ * down the tree recording each level's slot in chain[].  *level is the
+ * level of the first empty slot (depth when fully mapped).
+ */
+static int bmap_walk(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+		     uint32_t off[4], int *depthp, le32 *chain[4], int *level,
+		     uint32_t *pblk, uint32_t *count)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t boundary, n, i, first;
+	int depth, d, ret;
+	le32 *p;
+
+	depth = block_to_path(fs, lblk, off, &boundary);
+	if (!depth)
+		return daxfs_err(-EFBIG, "block %u is beyond the largest ext2 "
+				 "file", lblk);
+	*depthp = depth;
+	chain[0] = &inode->raw->i_block[off[0]];
+	for (d = 1; d < depth; d++) {
+		uint32_t b = le32_get(*chain[d - 1]);
+
+		if (!b) {
+			uint64_t span = hole_span(fs, off, depth, d);
+
+			*level = d - 1;
+			*pblk = 0;
+			*count = span < max ? span : max;
+			return 0;
+		}
+		ret = bmap_slot(inode, b, off[d], &chain[d]);
+		if (ret)
+			return ret;
+	}
+	p = chain[depth - 1];
+	n = boundary + 1 < max ? boundary + 1 : max;
+	first = le32_get(p[0]);
+	if (!first) {
+		for (i = 1; i < n && !p[i]; i++)
+			;
+		*level = depth - 1;
+		*pblk = 0;
+		*count = i;
+		return 0;
+	}
+	for (i = 1; i < n && le32_get(p[i]) == first + i; i++)
+		;
+	if (!daxfs_block_valid(fs, first) ||
+	    !daxfs_block_valid(fs, first + i - 1))
+		return daxfs_corrupt(fs, "inode %u: data block %u out of range",
+				     inode->ino, first);
+	*level = depth;
+	*pblk = first;
+	*count = i;
+	return 0;
+}
+
+/* Where to allocate for lblk: after the previous allocation of the file,
+ * after the nearest mapped block before it in its leaf, or in the
+ * inode's group. */
+static uint32_t bmap_goal(struct daxfs_inode *inode, uint32_t lblk,
+			  le32 *leaf, uint32_t leaf_off)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t i, g;
+
+	if (inode->alloc_goal && inode->alloc_next_lblk == lblk)
+		return inode->alloc_goal;
+	if (leaf) {
+		for (i = leaf_off; i-- > 0;) {
+			uint32_t b = le32_get(leaf[i]);
+
+			if (b)
+				return b + (leaf_off - i);
+		}
+	}
+	g = (inode->ino - 1) / fs->inodes_per_group;
+	return daxfs_group_first_block(fs, g);
+}
+
+/*
+ * Allocate blocks for the hole at lblk found by bmap_walk (at most max
+ * data blocks plus the indirect blocks the path lacks), zero them and
+ * splice them in, in the order written at the top of this file.  Called
+ * with bmap_lock held exclusively.
+ */
+static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+		      const uint32_t off[4], int depth, le32 *chain[4],
+		      int level, uint32_t *pblk, uint32_t *count)
+{
+	struct daxfs *fs = inode->fs;
+	struct daxfs_region *rgn = fs->rgn;
+	uint32_t ind[3], nind = depth - 1 - level, got = 0, goal, data, n, i;
+	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
+	/* A hole above the leaf may span many leaves: fill this leaf only. */
+	n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	    off[depth - 1];
+	if (max > n)
+		max = n;
+	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
+			 off[depth - 1]);
+	while (got < nind) {
+		uint32_t s, c;
+
+		ret = daxfs_new_blocks(fs, goal, nind - got, &s, &c);
+		if (ret)
+			goto fail_ind;
+		for (i = 0; i < c; i++)
+			ind[got++] = s + i;
+		goal = s + c;
+	}
+	ret = daxfs_new_blocks(fs, goal, max, &data, &n);
+	if (ret)
+		goto fail_ind;
+
+	/* 2. zero everything new, fill the new indirect blocks, drain. */
+	rgn->memset(daxfs_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
+		    PMEM2_F_MEM_NODRAIN);
+	for (i = 0; i < nind; i++)
+		rgn->memset(daxfs_block(fs, ind[i]), 0, fs->blocksize,
+			    PMEM2_F_MEM_NODRAIN);
+	for (i = 0; i < nind; i++) {
+		le32 *t = (le32 *)daxfs_block(fs, ind[i]);
+		uint32_t o = off[level + 1 + i];
+
+		if (i + 1 < nind) {
+			t[o] = le32_put(ind[i + 1]);
+			daxfs_flush_range(rgn, &t[o], 4);
+		} else {
+			leaf = t + o;
+		}
+	}
+	if (nind) {
+		for (i = 0; i < n; i++)
+			leaf[i] = le32_put(data + i);
+		daxfs_flush_range(rgn, leaf, n * 4);
+		daxfs_drain(rgn);
+		/* 3. one store makes the whole branch reachable. */
+		*chain[level] = le32_put(ind[0]);
+		daxfs_persist(fs, chain[level], 4);
+	} else {
+		daxfs_drain(rgn);
+		for (i = 0; i < n; i++)
+			leaf[i] = le32_put(data + i);
+		daxfs_persist(fs, leaf, n * 4);
+	}
+	/* 4. */
+	inode->raw->i_blocks = le32_put(le32_get(inode->raw->i_blocks) +
+					((nind + n) << (fs->blocksize_bits - 9)));
+	daxfs_persist(fs, &inode->raw->i_blocks, 4);
+	inode->alloc_goal = data + n;
+	inode->alloc_next_lblk = lblk + n;
+	*pblk = data;
+	*count = n;
+	return 0;
+fail_ind:
+	for (i = 0; i < got; i++)
+		daxfs_free_blocks(fs, ind[i], 1);
+	return ret;
+}
+
+/*
+ * Map logical blocks [lblk, lblk+max): a contiguous run of *count blocks
+ * from *pblk, or a hole (*pblk == 0).  With create, a hole is filled with
+ * zeroed blocks first and *is_new is set.
+ */
+int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new)
+{
+	uint32_t off[4];
+	le32 *chain[4];
+	int depth, level, ret;
+
+	*is_new = false;
+	daxfs_down_read(&inode->bmap_lock);
+	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
+			count);
+	daxfs_up_read(&inode->bmap_lock);
+	if (ret || *pblk || !create)
+		return ret;
+
+	daxfs_down_write(&inode->bmap_lock);
+	/* Walk again: another thread may have filled the hole meanwhile. */
+	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
+			count);
+	if (!ret && !*pblk) {
+		ret = bmap_alloc(inode, lblk, *count, off, depth, chain, level,
+				 pblk, count);
+		*is_new = !ret;
+	}
+	daxfs_up_write(&inode->bmap_lock);
+	return ret;
+}
+
+/* iomap_begin of ext2: one extent of the block map at pos. */
+static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
+			    uint64_t length, unsigned flags,
+			    struct daxfs_iomap *iomap)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t bits = fs->blocksize_bits;
+	uint64_t first = pos >> bits, last = (pos + length - 1) >> bits;
+	uint32_t pblk, count, max;
+	bool is_new;
+	int ret;
+
+	if (last - first + 1 > UINT32_MAX)
+		last = first + UINT32_MAX - 1;
+	max = last - first + 1;
+	if (first > UINT32_MAX)
+		return daxfs_err(-EFBIG, "offset %llu is beyond the largest "
+				 "ext2 file", (unsigned long long)pos);
+	ret = daxfs_bmap(inode, first, max, flags & DAXFS_IOMAP_WRITE, &pblk,
+			 &count, &is_new);
+	if (ret)
+		return ret;
+	iomap->offset = first << bits;
+	iomap->length = (uint64_t)count << bits;
+	iomap->addr = (uint64_t)pblk << bits;
+	iomap->type = pblk ? DAXFS_IOMAP_MAPPED : DAXFS_IOMAP_HOLE;
+	iomap->flags = is_new ? DAXFS_IOMAP_F_NEW : 0;
+	return 0;
+}
+
+const struct daxfs_iomap_ops daxfs_ext2_iomap_ops = {
+	.iomap_begin = ext2_iomap_begin,
+	.iomap_end = NULL, /* nothing is held between begin and end */
+};
+
+/* Blocks waiting to be returned to the bitmaps, merged into runs. */
+struct free_list {
+	uint32_t (*runs)[2];
+	size_t n, cap;
+	uint64_t blocks;
+};
+
+static void free_list_add(struct daxfs *fs, struct free_list *fl, uint32_t b)
+{
+	fl->blocks++;
+	if (fl->n && fl->runs[fl->n - 1][0] + fl->runs[fl->n - 1][1] == b) {
+		fl->runs[fl->n - 1][1]++;
+		return;
+	}
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? fl->cap * 2 : 64;
+		void *p = daxfs_realloc(fl->runs, cap * sizeof(*fl->runs));
+
+		if (!p) { /* out of memory: free now, only a leak on a crash */
+			daxfs_free_blocks(fs, b, 1);
+			return;
+		}
+		fl->runs = p;
+		fl->cap = cap;
+	}
+	fl->runs[fl->n][0] = b;
+	fl->runs[fl->n][1] = 1;
+	fl->n++;
+}
+
+/* Queue every block of the table blk of the given height (1: a leaf of
+ * data pointers) and blk itself; the table is already unreachable. */
+static void free_table(struct daxfs_inode *inode, struct free_list *fl,
+		       uint32_t blk, int height)
+{
+	struct daxfs *fs = inode->fs;
+	le32 *t;
+	uint32_t i;
+
+	if (!daxfs_block_valid(fs, blk)) {
+		daxfs_corrupt(fs, "inode %u: block %u out of range", inode->ino,
+			      blk);
+		return;
+	}
+	t = daxfs_block(fs, blk);
+	for (i = 0; i < fs->addr_per_block; i++) {
+		uint32_t b = le32_get(t[i]);
+
+		if (!b)
+			continue;
+		if (height == 1) {
+			if (daxfs_block_valid(fs, b))
+				free_list_add(fs, fl, b);
+		} else {
+			free_table(inode, fl, b, height - 1);
+		}
+	}
+	free_list_add(fs, fl, blk);
+}
+
+/* Cut the subtree hanging from slot (a table of the given height) from
+ * its start-th block on: cleared pointers are persisted, blocks queued. */
+static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
+			le32 *slot, int height, uint64_t start)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t blk = le32_get(*slot), ab = fs->addr_per_block_bits;
+	uint64_t span;
+	uint32_t i, ci;
+	le32 *t;
+
+	if (!blk)
+		return;
+	if (start == 0) {
+		*slot = 0;
+		daxfs_persist(fs, slot, 4);
+		free_table(inode, fl, blk, height);
+		return;
+	}
+	if (!daxfs_block_valid(fs, blk)) {
+		daxfs_corrupt(fs, "inode %u: block %u out of range", inode->ino,
+			      blk);
+		return;
+	}
+	t = daxfs_block(fs, blk);
+	span = 1ULL << (ab * (height - 1)); /* blocks under one slot */
+	ci = start / span;
+	if (height == 1) {
+		for (i = ci; i < fs->addr_per_block; i++) {
+			uint32_t b = le32_get(t[i]);
+
+			if (!b)
+				continue;
+			t[i] = 0;
+			if (daxfs_block_valid(fs, b))
+				free_list_add(fs, fl, b);
+		}
+		daxfs_persist(fs, t + ci, (fs->addr_per_block - ci) * 4);
+		return;
+	}
+	if (start % span)
+		cut_subtree(inode, fl, &t[ci++], height - 1, start % span);
+	for (i = ci; i < fs->addr_per_block; i++)
+		cut_subtree(inode, fl, &t[i], height - 1, 0);
+}
+
+/*
+ * Free every block past size and set i_size to size, in the order
+ * written at the top of this file.  Called with i_rwsem and dax_sem held
+ * exclusively (ext2's __ext2_truncate_blocks runs under dax_sem).
+ */
+int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
+{
+	struct daxfs *fs = inode->fs;
+	struct ext2_inode *raw = inode->raw;
+	uint64_t first = (size + fs->blocksize - 1) >> fs->blocksize_bits;
+	uint64_t start = EXT2_NDIR_BLOCKS;
+	struct free_list fl = { 0 };
+	uint64_t blocks;
+	size_t i;
+	int h;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->dax_sem);
+	daxfs_down_write(&inode->bmap_lock);
+	for (i = first; i < EXT2_NDIR_BLOCKS; i++) {
+		uint32_t b = le32_get(raw->i_block[i]);
+
+		if (!b)
+			continue;
+		raw->i_block[i] = 0;
+		daxfs_persist(fs, &raw->i_block[i], 4);
+		if (daxfs_block_valid(fs, b))
+			free_list_add(fs, &fl, b);
+	}
+	for (h = 1; h <= 3; h++) {
+		uint64_t span = 1ULL << (fs->addr_per_block_bits * h);
+
+		if (first < start + span)
+			cut_subtree(inode, &fl, &raw->i_block[EXT2_NDIR_BLOCKS + h - 1],
+				    h, first > start ? first - start : 0);
+		start += span;
+	}
+	blocks = le32_get(raw->i_blocks);
+	blocks -= fl.blocks << (fs->blocksize_bits - 9) < blocks
+			  ? fl.blocks << (fs->blocksize_bits - 9) : blocks;
+	raw->i_blocks = le32_put((uint32_t)blocks);
+	daxfs_persist(fs, &raw->i_blocks, 4);
+	daxfs_inode_set_size(inode, size);
+	inode->alloc_goal = 0;
+	daxfs_up_write(&inode->bmap_lock);
+	for (i = 0; i < fl.n; i++)
+		daxfs_free_blocks(fs, fl.runs[i][0], fl.runs[i][1]);
+	daxfs_free(fl.runs);
+	return 0;
+}
+
+/* Zero [from, to) within one block of the file, if that block is mapped. */
+static int zero_in_block(struct daxfs_inode *inode, uint64_t from, uint64_t to)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t pblk, count;
+	bool is_new;
+	int ret;
+
+	if (from >= to)
+		return 0;
+	ret = daxfs_bmap(inode, from >> fs->blocksize_bits, 1, false, &pblk,
+			 &count, &is_new);
+	if (ret || !pblk)
+		return ret;
+	fs->rgn->memset((unsigned char *)daxfs_block(fs, pblk) +
+				(from & (fs->blocksize - 1)),
+			0, to - from, 0);
+	return 0;
+}
+
+/*
+ * Change the size of a regular file (ext2_setsize): the bytes between the
+ * old and new sizes read as zeros afterwards.  Called with i_rwsem held
+ * exclusively; takes dax_sem exclusively so that no fault maps a block
+ * being freed.
+ */
+int daxfs_setsize(struct daxfs_inode *inode, uint64_t size)
+{
+	struct daxfs *fs = inode->fs;
+	uint64_t old = daxfs_i_size(inode), bmask = fs->blocksize - 1;
+	int ret = 0;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (size > bmap_max_size(fs))
+		return daxfs_err(-EFBIG, "size %llu exceeds the largest ext2 "
+				 "file (%llu bytes)", (unsigned long long)size,
+				 (unsigned long long)bmap_max_size(fs));
+	if (size == old)
+		return 0;
+	daxfs_down_write(&inode->dax_sem);
+	if (size < old) {
+		/* 1. zero the tail of the new last block, then cut. */
+		if (size & bmask)
+			ret = zero_in_block(inode, size, (size | bmask) + 1);
+		if (!ret)
+			ret = daxfs_truncate_blocks(inode, size);
+	} else {
+		/* Bytes past the old EOF in its block must read as zeros. */
+		uint64_t end = (old | bmask) + 1;
+
+		if (old & bmask)
+			ret = zero_in_block(inode, old, size < end ? size : end);
+		if (!ret)
+			daxfs_inode_set_size(inode, size);
+	}
+	daxfs_up_write(&inode->dax_sem);
+	if (!ret)
+		daxfs_inode_touch(inode, true, true);
+	return ret;
+}
+
+/* The largest file size of this file system. */
+uint64_t daxfs_max_file_size(struct daxfs *fs)
+{
+	return bmap_max_size(fs);
+}

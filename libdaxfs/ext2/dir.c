@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dir.c -- ext2 linear directories (with the filetype feature) and the
+ * in-DRAM index that makes lookups fast.
+ *
+ * The index of a directory is built on first use by one scan of its
+ * blocks, which also checks every entry; afterwards lookups are a hash
+ * probe and inserts find room through a per-block "largest free record"
+ * array, so a directory of 100,000 entries costs no more per call than a
+ * small one.  The index points at the entries in place: entries never
+ * move (an insert splits a record's slack, a removal merges a record into
+ * its predecessor).
+ *
+ * Persistence order: a new entry is written whole into free space and
+ * persisted before the one store (a rec_len shrink, or an inode number)
+ * that makes it visible; a removal is one store (a rec_len growth, or an
+ * inode number cleared).  A crash leaves the old or the new directory.
+ *
+ * Locking: the directory's i_rwsem, shared for lookups and iteration,
+ * exclusive for changes.  dir_build_lock serialises building the index.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "daxfs.h"
+#include "core/mem.h"
+#include "ext2/ext2.h"
+
+#define DIR_MIN_REC EXT2_DIR_REC_LEN(1)
+
+struct dir_slot {
+	uint32_t hash;                 /* 0: empty slot */
+	struct ext2_dir_entry_2 *de;   /* the entry, in place on media */
+};
+
+struct daxfs_dir_index {
+	uint32_t nblocks;              /* blocks of the directory */
+	uint32_t cap;                  /* room in blocks[] and slack[] */
+	unsigned char **blocks;        /* each block's address */
+	uint16_t *slack;               /* per block: largest free record */
+	uint32_t hint;                 /* no block before it has free room */
+	struct dir_slot *slots;        /* open addressing, linear probing */
+	uint32_t mask;                 /* slot count - 1 */
+	uint32_t used;                 /* live entries */
+};
+
+/* FNV-1a, never 0 (0 marks an empty slot). */
+static uint32_t name_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return h ? h : 1;
+}
+
+/* Bytes of a live entry's record that its name needs. */
+static inline uint32_t de_need(const struct ext2_dir_entry_2 *de)
+{
+	return EXT2_DIR_REC_LEN(de->name_len);
+}
+
+/* Free bytes in a record (all of it when unused). */
+static inline uint32_t de_avail(const struct ext2_dir_entry_2 *de)
+{
+	uint32_t rl = le16_get(de->rec_len);
+
+	return de->inode ? rl - de_need(de) : rl;
+}
+
+static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
+{
+	return (struct ext2_dir_entry_2 *)(blk + off);
+}
+
+/* Check one entry where it stands; -EUCLEAN with where it is if bad. */
+static int de_check(struct daxfs_inode *dir, uint32_t bi, uint32_t off,
+		    const struct ext2_dir_entry_2 *de)
+{
+	struct daxfs *fs = dir->fs;
+	uint32_t rl = le16_get(de->rec_len);
+	const char *why = NULL;
+
+	if (rl < DIR_MIN_REC)
+		why = "record length too small";
+	else if (rl % 4)
+		why = "record length not a multiple of 4";
+	else if (off + rl > fs->blocksize)
+		why = "record runs past the block";
+	else if (de->inode && EXT2_DIR_REC_LEN(de->name_len) > rl)
+		why = "name longer than the record";
+	else if (de->inode && de->name_len == 0)
+		why = "empty name";
+	else if (le32_get(de->inode) > fs->inodes_count)
+		why = "inode number out of range";
+	if (!why)
+		return 0;
+	return daxfs_corrupt(fs, "directory inode %u, block %u, offset %u: "
+			     "%s", dir->ino, bi, off, why);
+}
+
+/* Largest free record in block blk. */
+static uint16_t block_slack(struct daxfs *fs, unsigned char *blk)
+{
+	uint32_t off = 0, best = 0;
+
+	while (off < fs->blocksize) {
+		struct ext2_dir_entry_2 *de = de_at(blk, off);
+		uint32_t a = de_avail(de);
+
+		if (a > best)
+			best = a;
+		off += le16_get(de->rec_len);
+	}
+	return best;
+}
+
+static struct dir_slot *index_find(struct daxfs_dir_index *ix,
+				   const char *name, size_t len, uint32_t h)
+{
+	uint32_t i;
+
+	for (i = h & ix->mask; ix->slots[i].hash; i = (i + 1) & ix->mask) {
+		struct ext2_dir_entry_2 *de = ix->slots[i].de;
+
+		if (ix->slots[i].hash == h && de->name_len == len &&
+		    !memcmp(de->name, name, len))
+			return &ix->slots[i];
+	}
+	return NULL;
+}
+
+static void index_put(struct daxfs_dir_index *ix, uint32_t h,
+		      struct ext2_dir_entry_2 *de)
+{
+	uint32_t i;
+
+	for (i = h & ix->mask; ix->slots[i].hash; i = (i + 1) & ix->mask)
+		;
+	ix->slots[i].hash = h;
+	ix->slots[i].de = de;
+}
+
+/* Make room for one more entry (load kept at most 1/2). */
+static int index_reserve(struct daxfs_dir_index *ix)
+{
+	struct dir_slot *old = ix->slots;
+	uint32_t oldn = ix->mask + 1, i, n;
+
+	if (ix->slots && (ix->used + 1) * 2 <= oldn)
+		return 0;
+	n = ix->slots ? oldn * 2 : 64;
+	ix->slots = daxfs_zalloc(sizeof(*ix->slots) * n);
+	if (!ix->slots) {
+		ix->slots = old;
+		return daxfs_err(-ENOMEM, "out of memory for a directory index");
+	}
+	ix->mask = n - 1;
+	for (i = 0; old && i < oldn; i++)
+		if (old[i].hash)
+			index_put(ix, old[i].hash, old[i].de);
+	daxfs_free(old);
+	return 0;
+}
+
+/* Remove a slot, shifting later colliding slots back (no tombstones). */
+static void index_del(struct daxfs_dir_index *ix, struct dir_slot *s)
+{
+	uint32_t i = s - ix->slots, j = i;
+
+	for (;;) {
+		uint32_t k;
+
+		ix->slots[i].hash = 0;
+		for (;;) {
+			j = (j + 1) & ix->mask;
+			if (!ix->slots[j].hash)
+				goto done;
+			k = ix->slots[j].hash & ix->mask;
+			/* Can slot j move to i?  Only if k is not in (i, j]. */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		ix->slots[i] = ix->slots[j];
+		i = j;
+	}
+done:
+	ix->used--;
+}
+
+static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
+			   uint16_t slack)
+{
+	if (ix->nblocks == ix->cap) {
+		uint32_t cap = ix->cap ? ix->cap * 2 : 8;
+		void *b = daxfs_realloc(ix->blocks, cap * sizeof(*ix->blocks));
+		void *s;
+
+		if (!b)
+			return daxfs_err(-ENOMEM, "out of memory for a "
+					 "directory index");
+		ix->blocks = b;
+		s = daxfs_realloc(ix->slack, cap * sizeof(*ix->slack));
+		if (!s)
+			return daxfs_err(-ENOMEM, "out of memory for a "
+					 "directory index");
+		ix->slack = s;
+		ix->cap = cap;
+	}
+	ix->blocks[ix->nblocks] = blk;
+	ix->slack[ix->nblocks] = slack;
+	ix->nblocks++;
+	return 0;
+}
+
+static void index_free(struct daxfs_dir_index *ix)
+{
+	if (!ix)
+		return;
+	daxfs_free(ix->blocks);
+	daxfs_free(ix->slack);
+	daxfs_free(ix->slots);
+	daxfs_free(ix);
+}
+
+void daxfs_dir_index_free(struct daxfs_inode *dir)
+{
+	index_free(atomic_load(&dir->dir));
+	atomic_store(&dir->dir, NULL);
+}
+
+/* Scan one block into the index, checking every entry. */
+static int index_scan_block(struct daxfs_inode *dir,
+			    struct daxfs_dir_index *ix, uint32_t bi,
+			    unsigned char *blk)
+{
+	uint32_t off = 0, best = 0;
+	int ret;
+
+	while (off < dir->fs->blocksize) {
+		struct ext2_dir_entry_2 *de = de_at(blk, off);
+
+		ret = de_check(dir, bi, off, de);
+		if (ret)
+			return ret;
+		if (de->inode) {
+			ret = index_reserve(ix);
+			if (ret)
+				return ret;
+			index_put(ix, name_hash(de->name, de->name_len), de);
+			ix->used++;
+		}
+		if (de_avail(de) > best)
+			best = de_avail(de);
+		off += le16_get(de->rec_len);
+	}
+	return index_add_block(ix, blk, best);
+}
+
+/* Build the index of dir from its blocks. */
+static int index_build(struct daxfs_inode *dir, struct daxfs_dir_index **out)
+{
+	struct daxfs *fs = dir->fs;
+	uint32_t nblocks = daxfs_i_size(dir) >> fs->blocksize_bits, bi = 0;
+	struct daxfs_dir_index *ix;
+	int ret = 0;
+
+	ix = daxfs_zalloc(sizeof(*ix));
+	if (!ix)
+		return daxfs_err(-ENOMEM, "out of memory for a directory index");
+	ret = index_reserve(ix);
+	while (!ret && bi < nblocks) {
+		uint32_t pblk, count, i;
+		bool is_new;
+
+		ret = daxfs_bmap(dir, bi, nblocks - bi, false, &pblk, &count,
+				 &is_new);
+		if (ret)
+			break;
+		if (!pblk) {
+			ret = daxfs_corrupt(fs, "directory inode %u has a hole "
+					    "at block %u", dir->ino, bi);
+			break;
+		}
+		for (i = 0; i < count && !ret; i++)
+			ret = index_scan_block(dir, ix, bi + i,
+					       daxfs_block(fs, pblk + i));
+		bi += count;
+	}
+	if (ret) {
+		index_free(ix);
+		return ret;
+	}
+	*out = ix;
+	return 0;
+}
+
+/* The index of dir, built on first use.  Caller holds i_rwsem. */
+static int dir_index(struct daxfs_inode *dir, struct daxfs_dir_index **out)
+{
+	struct daxfs_dir_index *ix = atomic_load(&dir->dir);
+	int ret = 0;
+
+	DAXFS_ASSERT_LOCKED(&dir->i_rwsem);
+	if (ix) {
+		*out = ix;
+		return 0;
+	}
+	pthread_mutex_lock(&dir->dir_build_lock);
+	ix = atomic_load(&dir->dir);
+	if (!ix) {
+		ret = index_build(dir, &ix);
+		if (!ret)
+			atomic_store(&dir->dir, ix);
+	}
+	pthread_mutex_unlock(&dir->dir_build_lock);
+	*out = ix;
+	return ret;
+}
+
+/* Find name in dir.  Caller holds dir's i_rwsem.  -ENOENT if absent. */
+int daxfs_dir_lookup(struct daxfs_inode *dir, const char *name, size_t len,
+		     struct daxfs_dirent_info *out)
+{
+	struct daxfs_dir_index *ix;
+	struct dir_slot *s;
+	int ret;
+
+	ret = dir_index(dir, &ix);
+	if (ret)
+		return ret;
+	s = index_find(ix, name, len, name_hash(name, len));
+	if (!s)
+		return -ENOENT;
+	out->ino = le32_get(s->de->inode);
+	out->ftype = dir->fs->has_filetype ? s->de->file_type : EXT2_FT_UNKNOWN;
+	return 0;
+}
+
+/* Before the first change of an htree directory, make it linear: ext2
+ * and e2fsck then read it as a plain directory. */
+static void dir_clear_htree(struct daxfs_inode *dir)
+{
+	uint32_t fl = le32_get(dir->raw->i_flags);
+
+	if (fl & EXT2_INDEX_FL) {
+		dir->raw->i_flags = le32_put(fl & ~EXT2_INDEX_FL);
+		daxfs_persist(dir->fs, &dir->raw->i_flags, 4);
+	}
+}
+
+/* Append a fresh block (one empty record) to dir. */
+static int dir_grow(struct daxfs_inode *dir, struct daxfs_dir_index *ix)
+{
+	struct daxfs *fs = dir->fs;
+	uint32_t pblk, count;
+	struct ext2_dir_entry_2 *de;
+	bool is_new;
+	int ret;
+
+	ret = daxfs_bmap(dir, ix->nblocks, 1, true, &pblk, &count, &is_new);
+	if (ret)
+		return ret;
+	if (!is_new)
+		return daxfs_corrupt(fs, "directory inode %u has blocks past "
+				     "its size", dir->ino);
+	de = daxfs_block(fs, pblk);
+	de->inode = 0;
+	de->rec_len = le16_put(fs->blocksize);
+	daxfs_persist(fs, de, 8);
+	ret = index_add_block(ix, (unsigned char *)de, fs->blocksize);
+	if (ret)
+		return ret; /* the block stays, empty and valid, past i_size */
+	daxfs_inode_set_size(dir, (uint64_t)ix->nblocks << fs->blocksize_bits);
+	return 0;
+}
+
+/* Add name -> ino to dir.  Caller holds dir's i_rwsem exclusively and
+ * has checked that name is absent. */
+int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
+		  uint32_t ino, unsigned ftype)
+{
+	struct daxfs *fs = dir->fs;
+	uint32_t need = EXT2_DIR_REC_LEN(len), bi, off = 0;
+	struct ext2_dir_entry_2 *de, *nde;
+	struct daxfs_dir_index *ix;
+	unsigned char *blk;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	ret = dir_index(dir, &ix);
+	if (!ret)
+		ret = index_reserve(ix);
+	if (ret)
+		return ret;
+	while (ix->hint < ix->nblocks && ix->slack[ix->hint] < DIR_MIN_REC)
+		ix->hint++;
+	for (bi = ix->hint; bi < ix->nblocks && ix->slack[bi] < need; bi++)
+		;
+	if (bi == ix->nblocks) {
+		ret = dir_grow(dir, ix);
+		if (ret)
+			return ret;
+	}
+	dir_clear_htree(dir);
+	blk = ix->blocks[bi];
+	for (;;) {
+		if (off >= fs->blocksize)
+			return daxfs_corrupt(fs, "directory inode %u: index out "
+					     "of step", dir->ino);
+		de = de_at(blk, off);
+		if (de_avail(de) >= need)
+			break;
+		off += le16_get(de->rec_len);
+	}
+	if (!de->inode) {
+		/* Reuse an unused record: the inode number goes in last. */
+		de->name_len = len;
+		de->file_type = fs->has_filetype ? ftype : 0;
+		memcpy(de->name, name, len);
+		daxfs_persist(fs, de, 8 + len);
+		de->inode = le32_put(ino);
+		daxfs_persist(fs, &de->inode, 4);
+		nde = de;
+	} else {
+		/* Split the record: write the new entry in its slack, then
+		 * shrink the record over it. */
+		uint32_t keep = de_need(de);
+
+		nde = de_at(blk, off + keep);
+		nde->inode = le32_put(ino);
+		nde->rec_len = le16_put(le16_get(de->rec_len) - keep);
+		nde->name_len = len;
+		nde->file_type = fs->has_filetype ? ftype : 0;
+		memcpy(nde->name, name, len);
+		daxfs_persist(fs, nde, 8 + len);
+		de->rec_len = le16_put(keep);
+		daxfs_persist(fs, &de->rec_len, 2);
+	}
+	index_put(ix, name_hash(name, len), nde);
+	ix->used++;
+	ix->slack[bi] = block_slack(fs, blk);
+	return 0;
+}
+
+/* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
+int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
+{
+	struct daxfs *fs = dir->fs;
+	struct ext2_dir_entry_2 *de, *prev = NULL;
+	struct daxfs_dir_index *ix;
+	struct dir_slot *s;
+	unsigned char *blk = NULL;
+	uint32_t bi, off;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	ret = dir_index(dir, &ix);
+	if (ret)
+		return ret;
+	s = index_find(ix, name, len, name_hash(name, len));
+	if (!s)
+		return -ENOENT;
+	de = s->de;
+	/* Find the block and the entry before it. */
+	for (bi = 0; bi < ix->nblocks; bi++) {
+		if ((unsigned char *)de >= ix->blocks[bi] &&
+		    (unsigned char *)de < ix->blocks[bi] + fs->blocksize) {
+			blk = ix->blocks[bi];
+			break;
+		}
+	}
+	if (!blk)
+		return daxfs_corrupt(fs, "directory inode %u: index out of "
+				     "step", dir->ino);
+	dir_clear_htree(dir);
+	for (off = 0; de_at(blk, off) != de;
+	     off += le16_get(de_at(blk, off)->rec_len))
+		prev = de_at(blk, off);
+	if (prev) {
+		prev->rec_len = le16_put(le16_get(prev->rec_len) +
+					 le16_get(de->rec_len));
+		daxfs_persist(fs, &prev->rec_len, 2);
+	} else {
+		de->inode = 0;
+		daxfs_persist(fs, &de->inode, 4);
+	}
+	index_del(ix, s);
+	ix->slack[bi] = block_slack(fs, blk);
+	if (bi < ix->hint)
+		ix->hint = bi;
+	return 0;
+}
+
+/* Point the existing entry name of dir at ino (rename over a target, or
+ * ".." of a moved directory).  Caller holds dir's i_rwsem exclusively. */
+int daxfs_dir_retarget(struct daxfs_inode *dir, const char *name, size_t len,
+		       uint32_t ino, unsigned ftype)
+{
+	struct daxfs_dir_index *ix;
+	struct dir_slot *s;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	ret = dir_index(dir, &ix);
+	if (ret)
+		return ret;
+	s = index_find(ix, name, len, name_hash(name, len));
+	if (!s)
+		return -ENOENT;
+	dir_clear_htree(dir);
+	if (dir->fs->has_filetype)
+		s->de->file_type = ftype;
+	s->de->inode = le32_put(ino);
+	daxfs_persist(dir->fs, s->de, 8);
+	return 0;
+}
+
+/* 1 if dir holds nothing but "." and "..", 0 if not, or a negative errno. */
+int daxfs_dir_is_empty(struct daxfs_inode *dir)
+{
+	struct daxfs_dir_index *ix;
+	uint32_t n;
+	int ret;
+
+	ret = dir_index(dir, &ix);
+	if (ret)
+		return ret;
+	n = ix->used;
+	n -= !!index_find(ix, ".", 1, name_hash(".", 1));
+	n -= !!index_find(ix, "..", 2, name_hash("..", 2));
+	return n == 0;
+}
+
+/* Give a new directory its first block with "." and "..". */
+int daxfs_dir_init_block(struct daxfs_inode *dir, uint32_t parent_ino)
+{
+	struct daxfs *fs = dir->fs;
+	struct ext2_dir_entry_2 *dot, *dotdot;
+	uint32_t pblk, count;
+	bool is_new;
+	int ret;
+
+	ret = daxfs_bmap(dir, 0, 1, true, &pblk, &count, &is_new);
+	if (ret)
+		return ret;
+	dot = daxfs_block(fs, pblk);
+	dot->inode = le32_put(dir->ino);
+	dot->rec_len = le16_put(EXT2_DIR_REC_LEN(1));
+	dot->name_len = 1;
+	dot->file_type = fs->has_filetype ? EXT2_FT_DIR : 0;
+	dot->name[0] = '.';
+	dotdot = de_at((unsigned char *)dot, EXT2_DIR_REC_LEN(1));
+	dotdot->inode = le32_put(parent_ino);
+	dotdot->rec_len = le16_put(fs->blocksize - EXT2_DIR_REC_LEN(1));
+	dotdot->name_len = 2;
+	dotdot->file_type = fs->has_filetype ? EXT2_FT_DIR : 0;
+	dotdot->name[0] = dotdot->name[1] = '.';
+	daxfs_persist(fs, dot, 24);
+	daxfs_inode_set_size(dir, fs->blocksize);
+	return 0;
+}
+
+/* DT_* type of an entry: from the entry, or from its inode when the file
+ * system lacks the filetype feature. */
+static unsigned de_dtype(struct daxfs *fs, const struct ext2_dir_entry_2 *de)
+{
+	static const unsigned char ft2dt[EXT2_FT_MAX] = {
+		DAXFS_DT_UNKNOWN, DAXFS_DT_REG, DAXFS_DT_DIR, DAXFS_DT_CHR,
+		DAXFS_DT_BLK, DAXFS_DT_FIFO, DAXFS_DT_SOCK, DAXFS_DT_LNK,
+	};
+	unsigned ft = de->file_type;
+
+	if (!fs->has_filetype) {
+		uint32_t ino = le32_get(de->inode);
+
+		ft = daxfs_mode_to_ftype(le16_get(daxfs_raw_inode(fs, ino)->i_mode));
+	}
+	return ft < EXT2_FT_MAX ? ft2dt[ft] : DAXFS_DT_UNKNOWN;
+}
+
+/*
+ * Call fn for every live entry of dir.  Each block is copied under the
+ * shared i_rwsem and its entries passed to fn with no lock held, so fn
+ * may call into libdaxfs (even to change this directory).
+ */
+int daxfs_dir_iterate(struct daxfs_inode *dir,
+		      int (*fn)(void *arg, const char *name, uint64_t ino,
+				unsigned type),
+		      void *arg)
+{
+	struct daxfs *fs = dir->fs;
+	unsigned char buf[4096];
+	struct daxfs_dir_index *ix;
+	uint32_t bi;
+	int ret = 0;
+
+	for (bi = 0;; bi++) {
+		uint32_t off = 0;
+
+		daxfs_down_read(&dir->i_rwsem);
+		ret = dir_index(dir, &ix);
+		if (ret || bi >= ix->nblocks) {
+			daxfs_up_read(&dir->i_rwsem);
+			return ret;
+		}
+		memcpy(buf, ix->blocks[bi], fs->blocksize);
+		daxfs_up_read(&dir->i_rwsem);
+		while (off < fs->blocksize) {
+			struct ext2_dir_entry_2 *de = de_at(buf, off);
+			char name[EXT2_NAME_LEN + 1];
+
+			if (de->inode) {
+				memcpy(name, de->name, de->name_len);
+				name[de->name_len] = 0;
+				ret = fn(arg, name, le32_get(de->inode),
+					 de_dtype(fs, de));
+				if (ret)
+					return ret;
+			}
+			off += le16_get(de->rec_len);
+		}
+	}
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ialloc.c -- the inode allocator: inode bitmaps, free-inode and
+ * directory counters of the group descriptors.
+ *
+ * Files go to their directory's group; directories spread over groups
+ * with more than the average of free inodes and the fewest directories (a
+ * simplified Orlov), so that their files get room nearby.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ext2/ext2.h"
+
+uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+				uint32_t nbits);
+
+/* The group a new directory goes to. */
+static uint32_t find_group_dir(struct daxfs *fs, uint32_t parent_group)
+{
+	uint64_t avg = atomic_load(&fs->free_inodes) / fs->groups_count;
+	uint32_t best = parent_group, best_dirs = UINT32_MAX, i;
+
+	for (i = 0; i < fs->groups_count; i++) {
+		uint32_t g = (parent_group + i) % fs->groups_count;
+		struct ext2_group_desc *gd = &fs->gdt[g];
+		uint32_t fi = le16_get(gd->bg_free_inodes_count);
+		uint32_t dirs = le16_get(gd->bg_used_dirs_count);
+
+		if (fi == 0 || fi < avg)
+			continue;
+		if (dirs < best_dirs) {
+			best = g;
+			best_dirs = dirs;
+		}
+	}
+	return best;
+}
+
+/* Take a free inode of group g; returns its number or 0 if full.  Called
+ * with the group lock held. */
+static uint32_t group_take_inode(struct daxfs *fs, uint32_t g, bool is_dir)
+{
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_inode_bitmap));
+	uint32_t nfree = le16_get(gd->bg_free_inodes_count);
+	uint32_t ipg = fs->inodes_per_group, bit, from;
+
+	if (nfree == 0)
+		return 0;
+	from = fs->groups[g].inode_hint;
+	bit = daxfs_bitmap_find_zero(bm, from < ipg ? from : 0, ipg);
+	if (bit >= ipg)
+		bit = daxfs_bitmap_find_zero(bm, 0, ipg);
+	/* Reserved inodes are never handed out, whatever the bitmap says. */
+	while (bit < ipg && g * ipg + bit + 1 < fs->first_ino)
+		bit = daxfs_bitmap_find_zero(bm, bit + 1, ipg);
+	if (bit >= ipg)
+		return 0;
+	bm[bit >> 3] |= 1u << (bit & 7);
+	daxfs_flush_range(fs->rgn, bm + (bit >> 3), 1);
+	gd->bg_free_inodes_count = le16_put(nfree - 1);
+	if (is_dir)
+		gd->bg_used_dirs_count =
+			le16_put(le16_get(gd->bg_used_dirs_count) + 1);
+	daxfs_flush_range(fs->rgn, &gd->bg_free_inodes_count, 4);
+	daxfs_drain(fs->rgn);
+	fs->groups[g].inode_hint = bit + 1;
+	return g * ipg + bit + 1;
+}
+
+/*
+ * Allocate an inode for a new file of type mode in directory dir, and
+ * initialise it on media (zeroed, mode, owner, times, no links yet).
+ * Returns it referenced in *out, or -ENOSPC.
+ */
+int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
+		    struct daxfs_inode **out)
+{
+	uint32_t pg = (dir->ino - 1) / fs->inodes_per_group, g0, i, ino = 0;
+	bool is_dir = S_ISDIR(mode);
+	struct ext2_inode *raw;
+	uint32_t now = daxfs_now();
+	int ret;
+
+	if (atomic_load(&fs->free_inodes) <= 0)
+		return daxfs_err(-ENOSPC, "no free inodes left");
+	g0 = is_dir ? find_group_dir(fs, pg) : pg;
+	for (i = 0; i < fs->groups_count && !ino; i++) {
+		uint32_t g = (g0 + i) % fs->groups_count;
+
+		pthread_mutex_lock(&fs->groups[g].lock);
+		ino = group_take_inode(fs, g, is_dir);
+		pthread_mutex_unlock(&fs->groups[g].lock);
+	}
+	if (!ino)
+		return daxfs_err(-ENOSPC, "no free inodes left");
+	atomic_fetch_sub(&fs->free_inodes, 1);
+
+	raw = daxfs_raw_inode(fs, ino);
+	fs->rgn->memset(raw, 0, fs->inode_size, PMEM2_F_MEM_NODRAIN);
+	raw->i_mode = le16_put(mode);
+	raw->i_uid = le16_put(fs->uid & 0xffff);
+	raw->i_uid_high = le16_put(fs->uid >> 16);
+	raw->i_gid = le16_put(fs->gid & 0xffff);
+	raw->i_gid_high = le16_put(fs->gid >> 16);
+	raw->i_atime = raw->i_ctime = raw->i_mtime = le32_put(now);
+	raw->i_generation = le32_put(now ^ (ino * 2654435761u));
+	daxfs_persist(fs, raw, sizeof(*raw));
+
+	ret = daxfs_iget_new(fs, ino, out);
+	if (ret)
+		daxfs_free_inode(fs, ino, is_dir);
+	return ret;
+}
+
+/* Return inode ino to its bitmap (its blocks are freed already). */
+void daxfs_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir)
+{
+	uint32_t g = (ino - 1) / fs->inodes_per_group;
+	uint32_t bit = (ino - 1) % fs->inodes_per_group;
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	uint8_t *bm;
+	bool was_set;
+
+	pthread_mutex_lock(&fs->groups[g].lock);
+	bm = daxfs_block(fs, le32_get(gd->bg_inode_bitmap));
+	was_set = bm[bit >> 3] & (1u << (bit & 7));
+	if (was_set) {
+		bm[bit >> 3] &= ~(1u << (bit & 7));
+		daxfs_flush_range(fs->rgn, bm + (bit >> 3), 1);
+		gd->bg_free_inodes_count =
+			le16_put(le16_get(gd->bg_free_inodes_count) + 1);
+		if (is_dir && le16_get(gd->bg_used_dirs_count))
+			gd->bg_used_dirs_count =
+				le16_put(le16_get(gd->bg_used_dirs_count) - 1);
+		daxfs_flush_range(fs->rgn, &gd->bg_free_inodes_count, 4);
+		daxfs_drain(fs->rgn);
+		if (bit < fs->groups[g].inode_hint)
+			fs->groups[g].inode_hint = bit;
+	}
+	pthread_mutex_unlock(&fs->groups[g].lock);
+	if (was_set)
+		atomic_fetch_add(&fs->free_inodes, 1);
+	else
+		daxfs_corrupt(fs, "freeing inode %u that was already free",
+			      ino);
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * inode.c -- the in-DRAM inode cache and the life of an inode: looking it
+ * up, pinning it, updating its on-media fields, and freeing it when its
+ * last link and its last reference are gone.
+ *
+ * The on-media inode is the only copy of its fields: daxfs_inode.raw
+ * points into the inode table and updates are stores plus a persist.
+ * Cached inodes stay cached while they have links (directories keep their
+ * index); an inode with no links is freed at its last daxfs_iput().
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "core/mem.h"
+#include "ext2/ext2.h"
+
+int daxfs_icache_init(struct daxfs *fs)
+{
+	uint32_t i;
+
+	fs->icache = daxfs_zalloc(sizeof(*fs->icache) * DAXFS_ICACHE_BUCKETS);
+	if (!fs->icache)
+		return daxfs_err(-ENOMEM, "out of memory for the inode cache");
+	for (i = 0; i < DAXFS_ICACHE_BUCKETS; i++)
+		pthread_mutex_init(&fs->icache[i].lock, NULL);
+	return 0;
+}
+
+/* Release an inode structure (not the on-media inode). */
+static void inode_free_struct(struct daxfs_inode *inode)
+{
+	daxfs_dir_index_free(inode);
+	daxfs_rwsem_destroy(&inode->i_rwsem);
+	daxfs_rwsem_destroy(&inode->dax_sem);
+	daxfs_rwsem_destroy(&inode->bmap_lock);
+	pthread_mutex_destroy(&inode->dir_build_lock);
+	daxfs_free(inode);
+}
+
+/* Drop every cached inode; the mount is going away. */
+void daxfs_icache_destroy(struct daxfs *fs)
+{
+	uint32_t i;
+
+	for (i = 0; i < DAXFS_ICACHE_BUCKETS; i++) {
+		struct daxfs_inode *in = fs->icache[i].chain, *next;
+
+		for (; in; in = next) {
+			next = in->hash_next;
+			inode_free_struct(in);
+		}
+		pthread_mutex_destroy(&fs->icache[i].lock);
+	}
+	daxfs_free(fs->icache);
+	fs->icache = NULL;
+}
+
+/* The on-media inode ino (1-based); ino must be in range. */
+struct ext2_inode *daxfs_raw_inode(struct daxfs *fs, uint32_t ino)
+{
+	uint32_t g = (ino - 1) / fs->inodes_per_group;
+	uint32_t i = (ino - 1) % fs->inodes_per_group;
+	uint32_t table = le32_get(fs->gdt[g].bg_inode_table);
+
+	return (void *)((unsigned char *)daxfs_block(fs, table) +
+			(size_t)i * fs->inode_size);
+}
+
+/* Is raw a sane inode in use?  Returns 0 or -EUCLEAN with a message. */
+static int inode_check(struct daxfs *fs, uint32_t ino,
+		       const struct ext2_inode *raw)
+{
+	uint16_t mode = le16_get(raw->i_mode);
+	uint32_t flags = le32_get(raw->i_flags);
+
+	if (le16_get(raw->i_links_count) == 0)
+		return daxfs_corrupt(fs, "inode %u is referenced but not in "
+				     "use (no links)", ino);
+	switch (mode & S_IFMT) {
+	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
+	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		break;
+	default:
+		return daxfs_corrupt(fs, "inode %u has a bad mode 0%o", ino,
+				     mode);
+	}
+	if (flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL))
+		return daxfs_corrupt(fs, "inode %u uses ext4 extents or inline "
+				     "data, which ext2 has not", ino);
+	if (S_ISDIR(mode) && (le32_get(raw->i_size) % fs->blocksize ||
+			      le32_get(raw->i_size) == 0))
+		return daxfs_corrupt(fs, "directory inode %u has a bad size %u",
+				     ino, le32_get(raw->i_size));
+	return 0;
+}
+
+/* Find ino in the cache or add it.  With check, the on-media inode must
+ * be a sane inode in use. */
+static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
+		       struct daxfs_inode **out)
+{
+	struct daxfs_icache_bucket *b;
+	struct daxfs_inode *in;
+	int ret;
+
+	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
+	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
+		return daxfs_corrupt(fs, "reference to invalid inode %u", ino);
+	b = &fs->icache[ino % DAXFS_ICACHE_BUCKETS];
+	pthread_mutex_lock(&b->lock);
+	for (in = b->chain; in; in = in->hash_next) {
+		if (in->ino == ino) {
+			in->refcount++;
+			pthread_mutex_unlock(&b->lock);
+			*out = in;
+			return 0;
+		}
+	}
+	if (check) {
+		ret = inode_check(fs, ino, daxfs_raw_inode(fs, ino));
+		if (ret)
+			goto out_unlock;
+	}
+	in = daxfs_zalloc(sizeof(*in));
+	if (!in) {
+		ret = daxfs_err(-ENOMEM, "out of memory for inode %u", ino);
+		goto out_unlock;
+	}
+	in->fs = fs;
+	in->ino = ino;
+	in->raw = daxfs_raw_inode(fs, ino);
+	in->refcount = 1;
+	daxfs_rwsem_init(&in->i_rwsem);
+	daxfs_rwsem_init(&in->dax_sem);
+	daxfs_rwsem_init(&in->bmap_lock);
+	pthread_mutex_init(&in->dir_build_lock, NULL);
+	in->hash_next = b->chain;
+	b->chain = in;
+	pthread_mutex_unlock(&b->lock);
+	*out = in;
+	return 0;
+out_unlock:
+	pthread_mutex_unlock(&b->lock);
+	return ret;
+}
+
+/* Look up inode ino (in use, checked), referenced in *out. */
+int daxfs_iget(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out)
+{
+	return iget_common(fs, ino, true, out);
+}
+
+/* Like daxfs_iget, for an inode being created (no links yet). */
+int daxfs_iget_new(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out)
+{
+	return iget_common(fs, ino, false, out);
+}
+
+/* Take another reference to inode. */
+void daxfs_ihold(struct daxfs_inode *inode)
+{
+	struct daxfs_icache_bucket *b =
+		&inode->fs->icache[inode->ino % DAXFS_ICACHE_BUCKETS];
+
+	pthread_mutex_lock(&b->lock);
+	inode->refcount++;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Is inode a symlink whose target lives in i_block? */
+bool daxfs_inode_is_fast_symlink(struct daxfs_inode *inode)
+{
+	struct ext2_inode *raw = inode->raw;
+	uint32_t ea = le32_get(raw->i_file_acl) ?
+		inode->fs->blocksize >> 9 : 0;
+
+	return S_ISLNK(le16_get(raw->i_mode)) &&
+	       le32_get(raw->i_blocks) - ea == 0;
+}
+
+/* Drop inode's reference to its extended attribute block. */
+static void inode_release_xattr(struct daxfs_inode *inode)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t blk = le32_get(inode->raw->i_file_acl);
+	struct ext2_ext_attr_header *h;
+	uint32_t refs;
+
+	if (!blk)
+		return;
+	inode->raw->i_file_acl = 0;
+	daxfs_persist(fs, &inode->raw->i_file_acl, 4);
+	if (!daxfs_block_valid(fs, blk)) {
+		daxfs_corrupt(fs, "inode %u: xattr block %u out of range",
+			      inode->ino, blk);
+		return;
+	}
+	h = daxfs_block(fs, blk);
+	refs = le32_get(h->h_refcount);
+	if (le32_get(h->h_magic) == EXT2_EXT_ATTR_MAGIC && refs > 1) {
+		h->h_refcount = le32_put(refs - 1);
+		daxfs_persist(fs, &h->h_refcount, 4);
+		return;
+	}
+	daxfs_free_blocks(fs, blk, 1);
+}
+
+/*
+ * Free an inode that has neither links nor references: its blocks, its
+ * xattr block, then its bitmap bit (ext2_evict_inode).  dtime is set so
+ * e2fsck sees a deleted inode.
+ */
+static void inode_delete(struct daxfs_inode *inode)
+{
+	struct daxfs *fs = inode->fs;
+	bool is_dir = S_ISDIR(daxfs_i_mode(inode));
+
+	if (fs->rdonly)
+		return;
+	daxfs_down_write(&inode->i_rwsem);
+	daxfs_down_write(&inode->dax_sem);
+	if (!daxfs_inode_is_fast_symlink(inode))
+		daxfs_truncate_blocks(inode, 0);
+	daxfs_up_write(&inode->dax_sem);
+	daxfs_up_write(&inode->i_rwsem);
+	inode_release_xattr(inode);
+	inode->raw->i_dtime = le32_put(daxfs_now());
+	inode->raw->i_size = 0;
+	inode->raw->i_size_high = 0;
+	daxfs_persist(fs, inode->raw, sizeof(*inode->raw));
+	daxfs_free_inode(fs, inode->ino, is_dir);
+}
+
+/* Drop a reference; the last one of an unlinked inode frees it.  Must be
+ * called with none of the inode's locks held. */
+void daxfs_iput(struct daxfs_inode *inode)
+{
+	struct daxfs *fs;
+	struct daxfs_icache_bucket *b;
+	struct daxfs_inode **pp;
+
+	if (!inode)
+		return;
+	fs = inode->fs;
+	b = &fs->icache[inode->ino % DAXFS_ICACHE_BUCKETS];
+	pthread_mutex_lock(&b->lock);
+	if (--inode->refcount > 0 || le16_get(inode->raw->i_links_count) > 0) {
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
+	for (pp = &b->chain; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == inode) {
+			*pp = inode->hash_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+	inode_delete(inode);
+	inode_free_struct(inode);
+}
+
+/* Set mtime and/or ctime to now; persists only when a second changed. */
+void daxfs_inode_touch(struct daxfs_inode *inode, bool mtime, bool ctime)
+{
+	struct ext2_inode *raw = inode->raw;
+	le32 now = le32_put(daxfs_now());
+	bool dirty = false;
+
+	if (mtime && raw->i_mtime != now) {
+		raw->i_mtime = now;
+		dirty = true;
+	}
+	if (ctime && raw->i_ctime != now) {
+		raw->i_ctime = now;
+		dirty = true;
+	}
+	if (dirty)
+		daxfs_persist(inode->fs, &raw->i_atime, 12);
+}
+
+/* Set i_size (and i_size_high for regular files) and persist it. */
+void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size)
+{
+	struct ext2_inode *raw = inode->raw;
+
+	raw->i_size = le32_put((uint32_t)size);
+	if (S_ISREG(le16_get(raw->i_mode)) && size > 0x7fffffffULL)
+		daxfs_sb_need_large_file(inode->fs);
+	if (S_ISREG(le16_get(raw->i_mode))) {
+		raw->i_size_high = le32_put((uint32_t)(size >> 32));
+		daxfs_persist(inode->fs, &raw->i_size_high, 4);
+	}
+	daxfs_persist(inode->fs, &raw->i_size, 4);
+}
+
+/* Set the link count and persist it. */
+void daxfs_inode_set_links(struct daxfs_inode *inode, uint16_t n)
+{
+	inode->raw->i_links_count = le16_put(n);
+	daxfs_persist(inode->fs, &inode->raw->i_links_count, 2);
+}
+
+/* Fill st from inode. */
+void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st)
+{
+	struct ext2_inode *raw = inode->raw;
+	uint16_t mode = le16_get(raw->i_mode);
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = inode->ino;
+	st->st_mode = mode;
+	st->st_nlink = le16_get(raw->i_links_count);
+	st->st_uid = le16_get(raw->i_uid) | (uint32_t)le16_get(raw->i_uid_high) << 16;
+	st->st_gid = le16_get(raw->i_gid) | (uint32_t)le16_get(raw->i_gid_high) << 16;
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		uint32_t old = le32_get(raw->i_block[0]);
+		uint32_t nw = le32_get(raw->i_block[1]);
+
+		st->st_rdev = old ? makedev((old >> 8) & 255, old & 255)
+				  : makedev((nw & 0xfff00) >> 8,
+					    (nw & 0xff) | ((nw >> 12) & 0xfff00));
+	}
+	st->st_size = daxfs_i_size(inode);
+	st->st_blksize = inode->fs->blocksize;
+	st->st_blocks = le32_get(raw->i_blocks);
+	st->st_atim.tv_sec = le32_get(raw->i_atime);
+	st->st_mtim.tv_sec = le32_get(raw->i_mtime);
+	st->st_ctim.tv_sec = le32_get(raw->i_ctime);
+}
+
+/* The directory entry file type of a mode. */
+unsigned daxfs_mode_to_ftype(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return EXT2_FT_REG_FILE;
+	case S_IFDIR: return EXT2_FT_DIR;
+	case S_IFLNK: return EXT2_FT_SYMLINK;
+	case S_IFCHR: return EXT2_FT_CHRDEV;
+	case S_IFBLK: return EXT2_FT_BLKDEV;
+	case S_IFIFO: return EXT2_FT_FIFO;
+	case S_IFSOCK: return EXT2_FT_SOCK;
+	}
+	return EXT2_FT_UNKNOWN;
+}

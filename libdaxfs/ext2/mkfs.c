@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mkfs.c -- daxfs_mkfs: write a fresh ext2 revision 1 file system (as
+ * "mke2fs -t ext2 -O ^resize_inode,^dir_index,^ext_attr" would) over a
+ * region: sparse superblock backups, one block bitmap, inode bitmap and
+ * inode table per group, a root directory and lost+found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daxfs.h"
+#include "core/mem.h"
+#include "ext2/ext2.h"
+
+#define MKFS_INODE_SIZE 256
+#define MKFS_INODE_RATIO 16384 /* bytes per inode */
+#define MKFS_LPF_INO 11
+#define MKFS_MIN_BLOCKS 64
+
+/* Per-group placement of the metadata. */
+struct mkfs_group {
+	uint32_t first, nblocks;
+	uint32_t bbitmap, ibitmap, itable;
+	uint32_t used;        /* metadata blocks at the start of the group */
+};
+
+/* Create or grow a regular file to size bytes; a device is left alone. */
+static int mkfs_prepare(const char *path, uint64_t size)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return daxfs_err(-errno, "mkfs: cannot open %s: %s", path,
+				 strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = daxfs_err(-errno, "mkfs: cannot stat %s", path);
+	} else if (S_ISREG(st.st_mode)) {
+		if (!size && !st.st_size)
+			ret = daxfs_err(-EINVAL, "mkfs: %s is empty: give a size",
+					path);
+		else if (size > (uint64_t)st.st_size &&
+			 ftruncate(fd, size) < 0)
+			ret = daxfs_err(-errno, "mkfs: cannot grow %s to %llu "
+					"bytes: %s", path,
+					(unsigned long long)size, strerror(errno));
+	} else if (!S_ISCHR(st.st_mode)) {
+		ret = daxfs_err(-EINVAL, "mkfs: %s is neither a regular file "
+				"nor a devdax device", path);
+	}
+	close(fd);
+	return ret;
+}
+
+/* Lay the groups out; -EINVAL if the region is too small. */
+static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
+		       uint32_t gdt_blocks)
+{
+	uint32_t g;
+
+	for (g = 0; g < fs->groups_count; g++) {
+		struct mkfs_group *m = &gr[g];
+		uint32_t b;
+
+		m->first = daxfs_group_first_block(fs, g);
+		m->nblocks = daxfs_group_nblocks(fs, g);
+		b = m->first + daxfs_group_overhead(fs, g, gdt_blocks, 0);
+		m->bbitmap = b++;
+		m->ibitmap = b++;
+		m->itable = b;
+		m->used = b + fs->itb_per_group - m->first;
+		if (m->used + (g == 0 ? 2 : 0) > m->nblocks)
+			return daxfs_err(-EINVAL, "mkfs: the region is too small "
+					 "for its metadata");
+	}
+	return 0;
+}
+
+/* Choose the geometry from the options; fills fs's geometry fields. */
+static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+			 uint64_t size)
+{
+	uint32_t bs = o && o->block_size ? o->block_size : 4096;
+	uint64_t blocks, inodes, last;
+	uint32_t ipb, ipg, gdt_blocks, overhead;
+
+	if (bs != 1024 && bs != 2048 && bs != 4096)
+		return daxfs_err(-EINVAL, "mkfs: block size %u is not 1024, 2048 "
+				 "or 4096", bs);
+	fs->blocksize = bs;
+	fs->blocksize_bits = __builtin_ctz(bs);
+	blocks = size / bs;
+	if (blocks > UINT32_MAX)
+		blocks = UINT32_MAX;
+	if (blocks < MKFS_MIN_BLOCKS)
+		return daxfs_err(-EINVAL, "mkfs: %llu bytes is too small for a "
+				 "file system", (unsigned long long)size);
+	fs->first_data_block = bs == 1024 ? 1 : 0;
+	fs->blocks_per_group = 8 * bs;
+	fs->groups_count = (blocks - fs->first_data_block +
+			    fs->blocks_per_group - 1) / fs->blocks_per_group;
+	inodes = o && o->inodes ? o->inodes : size / MKFS_INODE_RATIO;
+	if (inodes < 32)
+		inodes = 32;
+	ipb = bs / MKFS_INODE_SIZE;
+	for (;;) {
+		ipg = (inodes + fs->groups_count - 1) / fs->groups_count;
+		ipg = (ipg + 7) & ~7u;
+		ipg = (ipg + ipb - 1) / ipb * ipb;
+		if (ipg > 8 * bs)
+			ipg = 8 * bs;
+		fs->inodes_per_group = ipg;
+		fs->itb_per_group = ipg / ipb;
+		gdt_blocks = (fs->groups_count * 32 + bs - 1) / bs;
+		overhead = 1 + gdt_blocks + 2 + fs->itb_per_group;
+		last = blocks - fs->first_data_block -
+		       (uint64_t)(fs->groups_count - 1) * fs->blocks_per_group;
+		/* A last group too small for its metadata is dropped. */
+		if (fs->groups_count > 1 && last < overhead + 50) {
+			blocks -= last;
+			fs->groups_count--;
+			continue;
+		}
+		break;
+	}
+	fs->blocks_count = blocks;
+	fs->inodes_count = ipg * fs->groups_count;
+	fs->inode_size = MKFS_INODE_SIZE;
+	fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
+	if (fs->inodes_count < MKFS_LPF_INO + 1)
+		return daxfs_err(-EINVAL, "mkfs: too few inodes");
+	return 0;
+}
+
+static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+		       uint32_t free_blocks)
+{
+	struct ext2_super_block *es = fs->es;
+	uint32_t now = daxfs_now();
+
+	memset(es, 0, sizeof(*es));
+	es->s_inodes_count = le32_put(fs->inodes_count);
+	es->s_blocks_count = le32_put(fs->blocks_count);
+	es->s_free_blocks_count = le32_put(free_blocks);
+	es->s_free_inodes_count = le32_put(fs->inodes_count - MKFS_LPF_INO);
+	es->s_first_data_block = le32_put(fs->first_data_block);
+	es->s_log_block_size = le32_put(fs->blocksize_bits - 10);
+	es->s_log_frag_size = es->s_log_block_size;
+	es->s_blocks_per_group = le32_put(fs->blocks_per_group);
+	es->s_frags_per_group = le32_put(fs->blocks_per_group);
+	es->s_inodes_per_group = le32_put(fs->inodes_per_group);
+	es->s_wtime = le32_put(now);
+	es->s_max_mnt_count = le16_put(0xffff);
+	es->s_magic = le16_put(EXT2_SUPER_MAGIC);
+	es->s_state = le16_put(EXT2_VALID_FS);
+	es->s_errors = le16_put(EXT2_ERRORS_CONTINUE);
+	es->s_lastcheck = le32_put(now);
+	es->s_rev_level = le32_put(EXT2_DYNAMIC_REV);
+	es->s_first_ino = le32_put(EXT2_GOOD_OLD_FIRST_INO);
+	es->s_inode_size = le16_put(MKFS_INODE_SIZE);
+	es->s_feature_incompat = le32_put(EXT2_FEATURE_INCOMPAT_FILETYPE);
+	es->s_feature_ro_compat = le32_put(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER |
+					   EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
+	if (getrandom(es->s_uuid, sizeof(es->s_uuid), 0) != sizeof(es->s_uuid))
+		memcpy(es->s_uuid, &now, sizeof(now));
+	es->s_uuid[6] = (es->s_uuid[6] & 0x0f) | 0x40; /* version 4 */
+	es->s_uuid[8] = (es->s_uuid[8] & 0x3f) | 0x80;
+	if (o && o->label)
+		strncpy(es->s_volume_name, o->label, sizeof(es->s_volume_name));
+	if (getrandom(es->s_hash_seed, sizeof(es->s_hash_seed), 0) < 0)
+		memcpy(es->s_hash_seed, es->s_uuid, sizeof(es->s_hash_seed));
+	es->s_def_hash_version = 1; /* half MD4, as mke2fs */
+	es->s_mkfs_time = le32_put(now);
+}
+
+/* Set bits [from, to) of a bitmap block. */
+static void bits_set(uint8_t *bm, uint32_t from, uint32_t to)
+{
+	for (; from < to; from++)
+		bm[from >> 3] |= 1u << (from & 7);
+}
+
+/* Initialise a directory inode with one block and given links. */
+static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
+			   uint16_t links, uint32_t blk)
+{
+	struct ext2_inode *raw = daxfs_raw_inode(fs, ino);
+	uint32_t now = daxfs_now();
+
+	memset(raw, 0, fs->inode_size);
+	raw->i_mode = le16_put(S_IFDIR | mode);
+	raw->i_uid = le16_put(getuid() & 0xffff);
+	raw->i_gid = le16_put(getgid() & 0xffff);
+	raw->i_size = le32_put(fs->blocksize);
+	raw->i_atime = raw->i_ctime = raw->i_mtime = le32_put(now);
+	raw->i_links_count = le16_put(links);
+	raw->i_blocks = le32_put(fs->blocksize >> 9);
+	raw->i_block[0] = le32_put(blk);
+}
+
+/* Write a directory block holding ".", ".." and maybe one more entry. */
+static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
+			   uint32_t parent, const char *name, uint32_t ino)
+{
+	unsigned char *b = daxfs_block(fs, blk);
+	struct ext2_dir_entry_2 *de = (void *)b;
+	uint32_t bs = fs->blocksize, off;
+
+	memset(b, 0, bs);
+	de->inode = le32_put(self);
+	de->rec_len = le16_put(12);
+	de->name_len = 1;
+	de->file_type = EXT2_FT_DIR;
+	de->name[0] = '.';
+	de = (void *)(b + 12);
+	de->inode = le32_put(parent);
+	de->name_len = 2;
+	de->file_type = EXT2_FT_DIR;
+	de->name[0] = de->name[1] = '.';
+	if (!name) {
+		de->rec_len = le16_put(bs - 12);
+		return;
+	}
+	de->rec_len = le16_put(12);
+	off = 24;
+	de = (void *)(b + off);
+	de->inode = le32_put(ino);
+	de->rec_len = le16_put(bs - off);
+	de->name_len = strlen(name);
+	de->file_type = EXT2_FT_DIR;
+	memcpy(de->name, name, strlen(name));
+}
+
+/* Write all the metadata of a laid-out file system. */
+static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+		       struct mkfs_group *gr, uint32_t gdt_blocks)
+{
+	struct daxfs_region *rgn = fs->rgn;
+	uint32_t bs = fs->blocksize, g, free_total = 0;
+	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
+	struct ext2_group_desc *gdt;
+
+	gdt = daxfs_zalloc((size_t)gdt_blocks * bs);
+	/* Zero the boot block area and every group's metadata. */
+	rgn->memset(fs->base, 0, 1024, PMEM2_F_MEM_NODRAIN);
+	for (g = 0; g < fs->groups_count; g++) {
+		struct mkfs_group *m = &gr[g];
+		uint32_t used = m->used + (g == 0 ? 2 : 0);
+		uint8_t *bb = daxfs_block(fs, m->bbitmap);
+		uint8_t *ib = daxfs_block(fs, m->ibitmap);
+
+		rgn->memset(daxfs_block(fs, m->bbitmap), 0,
+			    (size_t)(2 + fs->itb_per_group) * bs,
+			    PMEM2_F_MEM_NODRAIN | PMEM2_F_MEM_NONTEMPORAL);
+		bits_set(bb, 0, used);
+		bits_set(bb, m->nblocks, 8 * bs);   /* padding */
+		bits_set(ib, fs->inodes_per_group, 8 * bs);
+		if (g == 0)
+			bits_set(ib, 0, MKFS_LPF_INO);
+		gdt[g].bg_block_bitmap = le32_put(m->bbitmap);
+		gdt[g].bg_inode_bitmap = le32_put(m->ibitmap);
+		gdt[g].bg_inode_table = le32_put(m->itable);
+		gdt[g].bg_free_blocks_count = le16_put(m->nblocks - used);
+		gdt[g].bg_free_inodes_count = le16_put(fs->inodes_per_group -
+						      (g == 0 ? MKFS_LPF_INO : 0));
+		gdt[g].bg_used_dirs_count = le16_put(g == 0 ? 2 : 0);
+		free_total += m->nblocks - used;
+		daxfs_flush_range(rgn, bb, bs);
+		daxfs_flush_range(rgn, ib, bs);
+	}
+	fs->gdt = gdt; /* daxfs_raw_inode reads the table location here */
+	mkfs_dir_inode(fs, EXT2_ROOT_INO, 0755, 3, root_blk);
+	mkfs_dir_inode(fs, MKFS_LPF_INO, 0700, 2, lpf_blk);
+	daxfs_flush_range(rgn, daxfs_raw_inode(fs, EXT2_ROOT_INO), 128);
+	daxfs_flush_range(rgn, daxfs_raw_inode(fs, MKFS_LPF_INO), 128);
+	mkfs_dir_block(fs, root_blk, EXT2_ROOT_INO, EXT2_ROOT_INO,
+		       "lost+found", MKFS_LPF_INO);
+	mkfs_dir_block(fs, lpf_blk, MKFS_LPF_INO, EXT2_ROOT_INO, NULL, 0);
+	daxfs_flush_range(rgn, daxfs_block(fs, root_blk), 2 * bs);
+
+	/* Superblock and descriptors, in every group that has copies; the
+	 * primary superblock goes last. */
+	mkfs_super(fs, o, free_total);
+	for (g = 0; g < fs->groups_count; g++) {
+		unsigned char *b = daxfs_block(fs, gr[g].first);
+		struct ext2_super_block *copy;
+
+		if (!daxfs_group_has_super(fs, g))
+			continue;
+		rgn->memcpy(daxfs_block(fs, gr[g].first + 1), gdt,
+			    (size_t)gdt_blocks * bs, PMEM2_F_MEM_NODRAIN);
+		if (g == 0)
+			continue;
+		copy = (void *)b;
+		rgn->memcpy(copy, fs->es, sizeof(*copy), PMEM2_F_MEM_NODRAIN);
+		copy->s_block_group_nr = le16_put(g);
+		daxfs_flush_range(rgn, copy, sizeof(*copy));
+	}
+	rgn->drain();
+	daxfs_persist(fs, fs->es, sizeof(*fs->es));
+	daxfs_free(gdt);
+}
+
+DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
+{
+	struct daxfs fs = { 0 };
+	struct mkfs_group *gr = NULL;
+	uint64_t size;
+	uint32_t gdt_blocks;
+	int ret;
+
+	if (!path || !*path)
+		return daxfs_err(-EINVAL, "mkfs: path is NULL or empty");
+	if (opts && opts->label && strlen(opts->label) > 16)
+		return daxfs_err(-EINVAL, "mkfs: label \"%s\" is longer than 16 "
+				 "bytes", opts->label);
+	if (opts && opts->block_size && opts->block_size != 1024 &&
+	    opts->block_size != 2048 && opts->block_size != 4096)
+		return daxfs_err(-EINVAL, "mkfs: block size %u is not 1024, "
+				 "2048 or 4096", opts->block_size);
+	ret = mkfs_prepare(path, opts ? opts->size : 0);
+	if (ret)
+		return ret;
+	ret = daxfs_region_open(path, false, &fs.rgn);
+	if (ret)
+		return ret;
+	fs.base = fs.rgn->base;
+	size = opts && opts->size ? opts->size : fs.rgn->size;
+	if (size > fs.rgn->size) {
+		ret = daxfs_err(-EINVAL, "mkfs: %llu bytes asked but the region "
+				"has %zu", (unsigned long long)size, fs.rgn->size);
+		goto out;
+	}
+	/* The sparse_super rule reads the features from fs.es. */
+	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
+	ret = mkfs_geometry(&fs, opts, size);
+	if (ret)
+		goto out;
+	fs.es->s_feature_ro_compat = le32_put(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER);
+	gdt_blocks = (fs.groups_count * 32 + fs.blocksize - 1) / fs.blocksize;
+	gr = daxfs_zalloc(sizeof(*gr) * fs.groups_count);
+	if (!gr) {
+		ret = daxfs_err(-ENOMEM, "mkfs: out of memory");
+		goto out;
+	}
+	ret = mkfs_layout(&fs, gr, gdt_blocks);
+	if (ret)
+		goto out;
+	mkfs_write(&fs, opts, gr, gdt_blocks);
+out:
+	daxfs_free(gr);
+	daxfs_region_close(&fs.rgn);
+	return ret;
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * super.c -- mounting: reading and checking the superblock and the group
+ * descriptors, marking the file system in use and clean, statfs.
+ *
+ * Checking is done before anything is written: a mount that fails leaves
+ * the region byte for byte as it was.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daxfs.h"
+#include "core/mem.h"
+#include "ext2/ext2.h"
+
+uint32_t daxfs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+int daxfs_corrupt(struct daxfs *fs, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!fs->rdonly) {
+		pthread_mutex_lock(&fs->sb_lock);
+		fs->es->s_state |= le16_put(EXT2_ERROR_FS);
+		daxfs_persist(fs, &fs->es->s_state, sizeof(fs->es->s_state));
+		pthread_mutex_unlock(&fs->sb_lock);
+	}
+	return daxfs_err(-EUCLEAN, "file system is damaged: %s (run e2fsck)",
+			 msg);
+}
+
+/* Does group g hold a copy of the superblock (sparse_super rules)? */
+bool daxfs_group_has_super(struct daxfs *fs, uint32_t g)
+{
+	uint32_t p;
+
+	if (g <= 1 || !(le32_get(fs->es->s_feature_ro_compat) &
+			EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER))
+		return true;
+	if (!(g & 1))
+		return false;
+	for (p = 3; p <= 7; p += 2) {
+		uint64_t x = p;
+
+		while (x < g)
+			x *= p;
+		if (x == g)
+			return true;
+	}
+	return false;
+}
+
+/* Blocks at the start of group g taken by superblock and descriptor
+ * copies (bitmaps and inode table not included). */
+uint32_t daxfs_group_overhead(struct daxfs *fs, uint32_t g,
+			      uint32_t gdt_blocks, uint32_t rsv_gdt)
+{
+	return daxfs_group_has_super(fs, g) ? 1 + gdt_blocks + rsv_gdt : 0;
+}
+
+/* Check the superblock and derive the geometry.  Writes nothing. */
+static int super_load(struct daxfs *fs, const char *path)
+{
+	struct ext2_super_block *es;
+	uint32_t log, incompat, ro, groups;
+	uint64_t need;
+
+	if (fs->rgn->size < EXT2_SUPERBLOCK_OFFSET + EXT2_SUPERBLOCK_SIZE)
+		return daxfs_err(-EUCLEAN, "region %s (%zu bytes) is too small "
+				 "to hold an ext2 superblock", path,
+				 fs->rgn->size);
+	es = fs->es = (void *)(fs->base + EXT2_SUPERBLOCK_OFFSET);
+	if (le16_get(es->s_magic) != EXT2_SUPER_MAGIC)
+		return daxfs_err(-EUCLEAN, "no ext2 file system on %s (bad "
+				 "superblock magic 0x%04x)", path,
+				 le16_get(es->s_magic));
+	if (le32_get(es->s_rev_level) > EXT2_DYNAMIC_REV)
+		return daxfs_err(-EOPNOTSUPP, "%s: ext2 revision %u is not "
+				 "supported", path, le32_get(es->s_rev_level));
+	log = le32_get(es->s_log_block_size);
+	if (log > EXT2_MAX_BLOCK_LOG_SIZE - EXT2_MIN_BLOCK_LOG_SIZE)
+		return daxfs_err(-EUCLEAN, "%s: superblock has an unsupported "
+				 "block size (log %u)", path, log);
+	fs->blocksize_bits = EXT2_MIN_BLOCK_LOG_SIZE + log;
+	fs->blocksize = 1u << fs->blocksize_bits;
+	fs->addr_per_block = fs->blocksize / 4;
+	fs->addr_per_block_bits = fs->blocksize_bits - 2;
+
+	if (le32_get(es->s_rev_level) == EXT2_GOOD_OLD_REV) {
+		fs->inode_size = EXT2_GOOD_OLD_INODE_SIZE;
+		fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
+		incompat = ro = 0;
+	} else {
+		fs->inode_size = le16_get(es->s_inode_size);
+		fs->first_ino = le32_get(es->s_first_ino);
+		incompat = le32_get(es->s_feature_incompat);
+		ro = le32_get(es->s_feature_ro_compat);
+	}
+	if (incompat & ~EXT2_FEATURE_INCOMPAT_SUPP)
+		return daxfs_err(-EOPNOTSUPP, "%s: unsupported incompatible "
+				 "features 0x%x", path,
+				 incompat & ~EXT2_FEATURE_INCOMPAT_SUPP);
+	if ((ro & ~EXT2_FEATURE_RO_COMPAT_SUPP) && !fs->rdonly)
+		return daxfs_err(-EROFS, "%s: unsupported read-only-compatible "
+				 "features 0x%x: mount it with "
+				 "DAXFS_MOUNT_RDONLY", path,
+				 ro & ~EXT2_FEATURE_RO_COMPAT_SUPP);
+	fs->has_filetype = incompat & EXT2_FEATURE_INCOMPAT_FILETYPE;
+
+	if (fs->inode_size < EXT2_GOOD_OLD_INODE_SIZE ||
+	    fs->inode_size > fs->blocksize ||
+	    (fs->inode_size & (fs->inode_size - 1)))
+		return daxfs_err(-EUCLEAN, "%s: bad inode size %u", path,
+				 fs->inode_size);
+	fs->blocks_count = le32_get(es->s_blocks_count);
+	fs->first_data_block = le32_get(es->s_first_data_block);
+	fs->blocks_per_group = le32_get(es->s_blocks_per_group);
+	fs->inodes_per_group = le32_get(es->s_inodes_per_group);
+	fs->inodes_count = le32_get(es->s_inodes_count);
+	if (fs->first_data_block != (fs->blocksize == 1024 ? 1u : 0u) ||
+	    fs->blocks_count <= fs->first_data_block + 1)
+		return daxfs_err(-EUCLEAN, "%s: bad first data block %u or "
+				 "block count %u", path, fs->first_data_block,
+				 fs->blocks_count);
+	if (fs->blocks_per_group < 8 || fs->blocks_per_group % 8 ||
+	    fs->blocks_per_group > 8 * fs->blocksize)
+		return daxfs_err(-EUCLEAN, "%s: bad blocks per group %u", path,
+				 fs->blocks_per_group);
+	if (fs->inodes_per_group == 0 ||
+	    fs->inodes_per_group > 8 * fs->blocksize ||
+	    (uint64_t)fs->inodes_per_group * fs->inode_size % fs->blocksize)
+		return daxfs_err(-EUCLEAN, "%s: bad inodes per group %u", path,
+				 fs->inodes_per_group);
+	groups = (fs->blocks_count - fs->first_data_block +
+		  fs->blocks_per_group - 1) / fs->blocks_per_group;
+	fs->groups_count = groups;
+	if ((uint64_t)groups * fs->inodes_per_group != fs->inodes_count)
+		return daxfs_err(-EUCLEAN, "%s: inode count %u does not match "
+				 "%u groups of %u", path, fs->inodes_count,
+				 groups, fs->inodes_per_group);
+	if (fs->first_ino < EXT2_GOOD_OLD_FIRST_INO ||
+	    fs->first_ino >= fs->inodes_count)
+		return daxfs_err(-EUCLEAN, "%s: bad first inode %u", path,
+				 fs->first_ino);
+	need = (uint64_t)fs->blocks_count << fs->blocksize_bits;
+	if (need > fs->rgn->size)
+		return daxfs_err(-EUCLEAN, "%s: the file system needs %llu "
+				 "bytes but the region has %zu (truncated?)",
+				 path, (unsigned long long)need, fs->rgn->size);
+	fs->itb_per_group = fs->inodes_per_group * fs->inode_size /
+			    fs->blocksize;
+	return 0;
+}
+
+/* Check every group descriptor and sum the free counters.  Writes
+ * nothing. */
+static int groups_load(struct daxfs *fs, const char *path)
+{
+	uint32_t gdt_blocks, g;
+	int64_t fb = 0, fi = 0;
+
+	gdt_blocks = (fs->groups_count * sizeof(struct ext2_group_desc) +
+		      fs->blocksize - 1) / fs->blocksize;
+	if (fs->first_data_block + 1 + gdt_blocks > fs->blocks_count)
+		return daxfs_err(-EUCLEAN, "%s: group descriptors run past "
+				 "the end of the file system", path);
+	fs->gdt = daxfs_block(fs, fs->first_data_block + 1);
+	fs->groups = daxfs_zalloc(sizeof(*fs->groups) * fs->groups_count);
+	if (!fs->groups)
+		return daxfs_err(-ENOMEM, "out of memory for %u groups",
+				 fs->groups_count);
+	for (g = 0; g < fs->groups_count; g++) {
+		struct ext2_group_desc *gd = &fs->gdt[g];
+		uint32_t first = daxfs_group_first_block(fs, g);
+		uint32_t last = first + daxfs_group_nblocks(fs, g) - 1;
+		uint32_t bb = le32_get(gd->bg_block_bitmap);
+		uint32_t ib = le32_get(gd->bg_inode_bitmap);
+		uint32_t it = le32_get(gd->bg_inode_table);
+
+		if (bb < first || bb > last)
+			return daxfs_err(-EUCLEAN, "%s: group %u: block bitmap "
+					 "at block %u is outside the group",
+					 path, g, bb);
+		if (ib < first || ib > last)
+			return daxfs_err(-EUCLEAN, "%s: group %u: inode bitmap "
+					 "at block %u is outside the group",
+					 path, g, ib);
+		if (it < first || it > last ||
+		    (uint64_t)it + fs->itb_per_group - 1 > last)
+			return daxfs_err(-EUCLEAN, "%s: group %u: inode table "
+					 "at block %u is outside the group",
+					 path, g, it);
+		if (le16_get(gd->bg_free_blocks_count) >
+			    daxfs_group_nblocks(fs, g) ||
+		    le16_get(gd->bg_free_inodes_count) > fs->inodes_per_group)
+			return daxfs_err(-EUCLEAN, "%s: group %u: free counts "
+					 "out of range", path, g);
+		fb += le16_get(gd->bg_free_blocks_count);
+		fi += le16_get(gd->bg_free_inodes_count);
+		pthread_mutex_init(&fs->groups[g].lock, NULL);
+	}
+	atomic_init(&fs->free_blocks, fb);
+	atomic_init(&fs->free_inodes, fi);
+	return 0;
+}
+
+/* Write the summed free counters into the superblock and persist them. */
+int daxfs_sb_sync_counters(struct daxfs *fs)
+{
+	struct ext2_super_block *es = fs->es;
+
+	if (fs->rdonly)
+		return 0;
+	pthread_mutex_lock(&fs->sb_lock);
+	es->s_free_blocks_count = le32_put((uint32_t)atomic_load(&fs->free_blocks));
+	es->s_free_inodes_count = le32_put((uint32_t)atomic_load(&fs->free_inodes));
+	es->s_wtime = le32_put(daxfs_now());
+	daxfs_persist(fs, es, 0x40);
+	pthread_mutex_unlock(&fs->sb_lock);
+	return 0;
+}
+
+/* Set the large_file feature before the first file over 2 GiB grows. */
+void daxfs_sb_need_large_file(struct daxfs *fs)
+{
+	struct ext2_super_block *es = fs->es;
+
+	if (le32_get(es->s_feature_ro_compat) & EXT2_FEATURE_RO_COMPAT_LARGE_FILE)
+		return;
+	pthread_mutex_lock(&fs->sb_lock);
+	if (le32_get(es->s_rev_level) == EXT2_GOOD_OLD_REV) {
+		/* Features need a dynamic revision superblock. */
+		es->s_rev_level = le32_put(EXT2_DYNAMIC_REV);
+		es->s_first_ino = le32_put(EXT2_GOOD_OLD_FIRST_INO);
+		es->s_inode_size = le16_put(EXT2_GOOD_OLD_INODE_SIZE);
+	}
+	es->s_feature_ro_compat = le32_put(le32_get(es->s_feature_ro_compat) |
+					   EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
+	daxfs_persist(fs, es, 0x100);
+	pthread_mutex_unlock(&fs->sb_lock);
+}
+
+/* Resolve "dax0.0" to "/dev/dax0.0"; other paths are used as given. */
+static const char *resolve_region_path(const char *path, char *buf, size_t n)
+{
+	if (!strchr(path, '/') && !strncmp(path, "dax", 3) &&
+	    access(path, F_OK) != 0) {
+		snprintf(buf, n, "/dev/%s", path);
+		return buf;
+	}
+	return path;
+}
+
+/* Free a half-built or unmounted fs; the region is closed last. */
+static void fs_destroy(struct daxfs *fs)
+{
+	uint32_t g;
+
+	if (fs->icache)
+		daxfs_icache_destroy(fs);
+	if (fs->groups) {
+		for (g = 0; g < fs->groups_count; g++)
+			pthread_mutex_destroy(&fs->groups[g].lock);
+		daxfs_free(fs->groups);
+	}
+	pthread_mutex_destroy(&fs->rename_lock);
+	pthread_mutex_destroy(&fs->sb_lock);
+	daxfs_region_close(&fs->rgn);
+	daxfs_free(fs);
+}
+
+DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
+{
+	struct ext2_super_block *es;
+	struct daxfs *fs;
+	char devpath[80];
+	int ret;
+
+	if (!path || !*path || !out)
+		return daxfs_err(-EINVAL, "daxfs_mount: path and fs must be "
+				 "given");
+	if (flags & ~DAXFS_MOUNT_RDONLY)
+		return daxfs_err(-EINVAL, "daxfs_mount: unknown flags 0x%x",
+				 flags & ~DAXFS_MOUNT_RDONLY);
+	fs = daxfs_zalloc(sizeof(*fs));
+	if (!fs)
+		return daxfs_err(-ENOMEM, "out of memory mounting %s", path);
+	pthread_mutex_init(&fs->rename_lock, NULL);
+	pthread_mutex_init(&fs->sb_lock, NULL);
+	fs->rdonly = flags & DAXFS_MOUNT_RDONLY;
+	path = resolve_region_path(path, devpath, sizeof(devpath));
+	ret = daxfs_region_open(path, fs->rdonly, &fs->rgn);
+	if (ret)
+		goto fail;
+	fs->base = fs->rgn->base;
+	ret = daxfs_region_check_badblocks(fs->rgn);
+	if (ret)
+		goto fail;
+	ret = super_load(fs, path);
+	if (ret)
+		goto fail;
+	ret = groups_load(fs, path);
+	if (ret)
+		goto fail;
+	fs->uid = getuid();
+	fs->gid = getgid();
+	ret = daxfs_icache_init(fs);
+	if (ret)
+		goto fail;
+	ret = daxfs_iget(fs, EXT2_ROOT_INO, &fs->root);
+	if (ret)
+		goto fail;
+	if (!S_ISDIR(daxfs_i_mode(fs->root))) {
+		ret = daxfs_err(-EUCLEAN, "%s: the root inode is not a "
+				"directory", path);
+		goto fail;
+	}
+	if (!fs->rdonly) {
+		/* In use: not clean until daxfs_unmount (as the kernel). */
+		es = fs->es;
+		es->s_state &= le16_put(~EXT2_VALID_FS);
+		es->s_mnt_count = le16_put(le16_get(es->s_mnt_count) + 1);
+		es->s_mtime = le32_put(daxfs_now());
+		es->s_wtime = es->s_mtime;
+		daxfs_persist(fs, es, 0x40);
+	}
+	*out = fs;
+	return 0;
+fail:
+	if (fs->root)
+		daxfs_iput(fs->root);
+	fs_destroy(fs);
+	return ret;
+}
+
+DAXFS_API int daxfs_unmount(daxfs *fs)
+{
+	if (!fs)
+		return daxfs_err(-EINVAL, "daxfs_unmount: fs is NULL");
+	if (atomic_load(&fs->open_files) > 0)
+		return daxfs_err(-EBUSY, "cannot unmount: %d files are still "
+				 "open", atomic_load(&fs->open_files));
+	if (!fs->rdonly) {
+		daxfs_sb_sync_counters(fs);
+		pthread_mutex_lock(&fs->sb_lock);
+		fs->es->s_state |= le16_put(EXT2_VALID_FS);
+		daxfs_persist(fs, fs->es, 0x40);
+		pthread_mutex_unlock(&fs->sb_lock);
+	}
+	daxfs_iput(fs->root);
+	fs->root = NULL;
+	fs_destroy(fs);
+	return 0;
+}
+
+DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st)
+{
+	int64_t fb, r;
+
+	if (!fs || !st)
+		return daxfs_err(-EINVAL, "daxfs_statfs: fs and st must be "
+				 "given");
+	memset(st, 0, sizeof(*st));
+	fb = atomic_load(&fs->free_blocks);
+	r = le32_get(fs->es->s_r_blocks_count);
+	st->f_bsize = fs->blocksize;
+	st->f_frsize = fs->blocksize;
+	st->f_blocks = fs->blocks_count - fs->first_data_block;
+	st->f_bfree = fb;
+	st->f_bavail = fb > r ? fb - r : 0;
+	st->f_files = fs->inodes_count;
+	st->f_ffree = atomic_load(&fs->free_inodes);
+	st->f_favail = st->f_ffree;
+	memcpy(&st->f_fsid, fs->es->s_uuid, sizeof(st->f_fsid));
+	st->f_flag = fs->rdonly ? ST_RDONLY : 0;
+	st->f_namemax = EXT2_NAME_LEN;
+	return 0;
+}
