@@ -433,7 +433,7 @@ char *iu_debugfs(const char *img, const char *cmd, size_t *len, char **err)
 	return out;
 }
 
-int iu_debugfs_w(const char *img, const char *cmds)
+static char *iu_cmdfile(const char *cmds)
 {
 	char *cf;
 	if (asprintf(&cf, IU_PREFIX "dfscmd-%d-XXXXXX", (int)getpid()) < 0)
@@ -441,7 +441,7 @@ int iu_debugfs_w(const char *img, const char *cmds)
 	int fd = mkstemp(cf);
 	if (fd < 0) {
 		free(cf);
-		return -1;
+		return NULL;
 	}
 	size_t len = strlen(cmds), done = 0;
 	while (done < len) {
@@ -451,6 +451,38 @@ int iu_debugfs_w(const char *img, const char *cmds)
 		done += (size_t)n;
 	}
 	close(fd);
+	return cf;
+}
+
+char *iu_debugfs_batch(const char *img, const char *cmds, char **err)
+{
+	char *cf = iu_cmdfile(cmds);
+	if (!cf)
+		return NULL;
+	const char *argv[] = {"debugfs", "-f", cf, img, NULL};
+	char *out = NULL, *e = NULL;
+	int rc = iu_run(argv, &out, NULL, &e);
+	unlink(cf);
+	free(cf);
+	if (e)
+		iu_strip_banner(e);
+	if (rc < 0) {
+		free(out);
+		free(e);
+		return NULL;
+	}
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return out;
+}
+
+int iu_debugfs_w(const char *img, const char *cmds)
+{
+	char *cf = iu_cmdfile(cmds);
+	if (!cf)
+		return -1;
 	const char *argv[] = {"debugfs", "-w", "-f", cf, img, NULL};
 	char *out = NULL, *err = NULL;
 	int rc = iu_run(argv, &out, NULL, &err);
@@ -1323,4 +1355,156 @@ int iu_compare_tree(daxfs *fs, const char *fsdir, const char *hostdir,
 	msg[0] = '\0';
 	return iu_cmp_rec(fs, fsdir, hostdir, flags, true, msg, msglen,
 			  nfiles);
+}
+
+static int iu_cmp_host_file(const char *a, const char *b, off_t size,
+			    char *msg, size_t msglen)
+{
+	int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC);
+	int res = 0;
+	if (fa < 0 || fb < 0) {
+		snprintf(msg, msglen, "cannot open %s or %s: %s", a, b,
+			 strerror(errno));
+		res = -1;
+	}
+	size_t chunk = 1 << 20;
+	char *x = malloc(chunk), *y = malloc(chunk);
+	for (off_t off = 0; res == 0 && off < size;) {
+		size_t want = (size_t)(size - off) < chunk
+				      ? (size_t)(size - off)
+				      : chunk;
+		ssize_t na = pread(fa, x, want, off);
+		ssize_t nb = pread(fb, y, want, off);
+		if (na != (ssize_t)want || nb != (ssize_t)want) {
+			snprintf(msg, msglen,
+				 "%s: read at %lld returned %zd (want %zu)", b,
+				 (long long)off, nb, want);
+			res = -1;
+			break;
+		}
+		size_t d = iu_first_diff(x, y, want);
+		if (d != (size_t)-1) {
+			snprintf(msg, msglen,
+				 "%s: byte %lld is 0x%02x, want 0x%02x", b,
+				 (long long)(off + (off_t)d),
+				 (unsigned char)y[d], (unsigned char)x[d]);
+			res = -1;
+		}
+		off += (off_t)want;
+	}
+	free(x);
+	free(y);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return res;
+}
+
+static void iu_drop_lf(char **n, int *cnt)
+{
+	for (int i = 0; i < *cnt; i++)
+		if (!strcmp(n[i], "lost+found")) {
+			free(n[i]);
+			memmove(&n[i], &n[i + 1], (*cnt - i - 1) * sizeof(char *));
+			(*cnt)--;
+			return;
+		}
+}
+
+static int iu_cmp_host_rec(const char *wdir, const char *gdir, unsigned flags,
+			   bool top, char *msg, size_t msglen, size_t *count)
+{
+	char **wn = NULL, **gn = NULL;
+	int nw = iu_host_list(wdir, &wn);
+	int ng = iu_host_list(gdir, &gn);
+	if (nw < 0 || ng < 0) {
+		snprintf(msg, msglen, "cannot list %s or %s", wdir, gdir);
+		if (nw >= 0)
+			iu_free_list(wn, nw);
+		if (ng >= 0)
+			iu_free_list(gn, ng);
+		return -1;
+	}
+	if (top && (flags & IU_CMP_SKIP_LF)) {
+		iu_drop_lf(wn, &nw);
+		iu_drop_lf(gn, &ng);
+	}
+	int res = 0;
+	for (int i = 0, j = 0; (i < nw || j < ng) && res == 0; i++, j++) {
+		int c = i >= nw ? 1 : j >= ng ? -1 : strcmp(wn[i], gn[j]);
+		if (c < 0) {
+			snprintf(msg, msglen, "%s/%s is missing", gdir, wn[i]);
+			res = -1;
+			break;
+		}
+		if (c > 0) {
+			snprintf(msg, msglen, "%s/%s should not exist", gdir,
+				 gn[j]);
+			res = -1;
+			break;
+		}
+		char *a, *b;
+		if (asprintf(&a, "%s/%s", wdir, wn[i]) < 0 ||
+		    asprintf(&b, "%s/%s", gdir, gn[j]) < 0)
+			abort();
+		struct stat sa, sb;
+		if (lstat(a, &sa) || lstat(b, &sb)) {
+			snprintf(msg, msglen, "lstat %s or %s: %s", a, b,
+				 strerror(errno));
+			res = -1;
+		} else if ((sa.st_mode & S_IFMT) != (sb.st_mode & S_IFMT)) {
+			snprintf(msg, msglen, "%s: type 0%o, want 0%o", b,
+				 sb.st_mode & S_IFMT, sa.st_mode & S_IFMT);
+			res = -1;
+		} else if ((flags & IU_CMP_MODE) && !S_ISLNK(sa.st_mode) &&
+			   (sa.st_mode & 07777) != (sb.st_mode & 07777)) {
+			snprintf(msg, msglen, "%s: mode 0%o, want 0%o", b,
+				 sb.st_mode & 07777, sa.st_mode & 07777);
+			res = -1;
+		} else if ((flags & IU_CMP_NLINK) &&
+			   sa.st_nlink != sb.st_nlink) {
+			snprintf(msg, msglen, "%s: st_nlink %lu, want %lu", b,
+				 (unsigned long)sb.st_nlink,
+				 (unsigned long)sa.st_nlink);
+			res = -1;
+		} else if (!S_ISDIR(sa.st_mode) && sa.st_size != sb.st_size) {
+			snprintf(msg, msglen, "%s: st_size %lld, want %lld", b,
+				 (long long)sb.st_size, (long long)sa.st_size);
+			res = -1;
+		} else if (S_ISREG(sa.st_mode)) {
+			res = iu_cmp_host_file(a, b, sa.st_size, msg, msglen);
+		} else if (S_ISLNK(sa.st_mode)) {
+			char ta[8192], tb[8192];
+			ssize_t la = readlink(a, ta, sizeof(ta));
+			ssize_t lb = readlink(b, tb, sizeof(tb));
+			if (la < 0 || la != lb || memcmp(ta, tb, (size_t)la)) {
+				snprintf(msg, msglen,
+					 "%s: link target \"%.*s\", want "
+					 "\"%.*s\"",
+					 b, lb > 0 ? (int)lb : 0, tb,
+					 la > 0 ? (int)la : 0, ta);
+				res = -1;
+			}
+		} else if (S_ISDIR(sa.st_mode)) {
+			res = iu_cmp_host_rec(a, b, flags, false, msg, msglen,
+					      count);
+		}
+		if (res == 0 && count)
+			(*count)++;
+		free(a);
+		free(b);
+	}
+	iu_free_list(wn, nw);
+	iu_free_list(gn, ng);
+	return res;
+}
+
+int iu_compare_host_trees(const char *want, const char *got, unsigned flags,
+			  char *msg, size_t msglen, size_t *nfiles)
+{
+	if (nfiles)
+		*nfiles = 0;
+	msg[0] = '\0';
+	return iu_cmp_host_rec(want, got, flags, true, msg, msglen, nfiles);
 }

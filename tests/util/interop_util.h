@@ -126,6 +126,15 @@ char *iu_debugfs(const char *img, const char *cmd, size_t *len, char **err);
  */
 int iu_debugfs_w(const char *img, const char *cmds);
 
+/*
+ * debugfs -f CMDFILE IMAGE (read-only) with the newline-separated commands
+ * cmds.  Returns its stdout (malloc'd), in which debugfs echoes every
+ * command as a line "debugfs: CMD" before the command's output; NULL if
+ * debugfs could not be run.  *err (if not NULL) gets stderr without the
+ * version banner.
+ */
+char *iu_debugfs_batch(const char *img, const char *cmds, char **err);
+
 /* A file's inode as debugfs "stat" shows it. */
 struct iu_dstat {
 	char type[16];     /* "regular", "directory", "symlink", ... */
@@ -227,6 +236,15 @@ uint64_t iu_rand(uint64_t *state);
  */
 int iu_compare_tree(daxfs *fs, const char *fsdir, const char *hostdir,
 		    unsigned flags, char *msg, size_t msglen, size_t *nfiles);
+
+/*
+ * Compare two host trees (e.g. the expected staging directory and a kernel
+ * mount of the image) the same way: names, types, sizes, bytes, symlink
+ * targets, and modes/link counts per flags.  IU_CMP_SKIP_LF ignores
+ * lost+found at the top of either.  0 if equal, else -1 and msg.
+ */
+int iu_compare_host_trees(const char *want, const char *got, unsigned flags,
+			  char *msg, size_t msglen, size_t *nfiles);
 
 /* Read a whole libdaxfs file (at most max bytes) into a malloc'd buffer.
  * Returns the number of bytes read or a negative errno. */
