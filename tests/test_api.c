@@ -1,0 +1,1543 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_api.c -- POSIX semantics of every call of daxfs.h, with exact return
+ * codes.  Every test that mounts read-write ends with daxfs_unmount() and
+ * "e2fsck -fn" on the image, which must exit 0.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_util.h"
+
+TestSuite(api, .fini = au_cleanup, .timeout = 120);
+
+#define FS_SIZE (32 * AU_MIB)
+
+/* ------------------------------------------------------------------ */
+/* Local helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static daxfs *fresh(const char **path)
+{
+	return au_new_fs("api", FS_SIZE, 0, 0, path);
+}
+
+static daxfs_file *xopen(daxfs *fs, const char *path, int flags, mode_t mode)
+{
+	daxfs_file *f = NULL;
+	int r = daxfs_open(fs, path, flags, mode, &f);
+	cr_assert_eq(r, 0, "daxfs_open(%s, %#o, %#o) = %d (%s): \"%s\"", path,
+		     flags, (unsigned)mode, r, au_errname(r), daxfs_errormsg());
+	cr_assert(f != NULL, "daxfs_open(%s) returned 0 but no handle", path);
+	return f;
+}
+
+/* daxfs_open's result; a handle it returns is closed at once. */
+static int open_rc(daxfs *fs, const char *path, int flags, mode_t mode)
+{
+	daxfs_file *f = NULL;
+	int r = daxfs_open(fs, path, flags, mode, &f);
+	if (r == 0 && f)
+		daxfs_close(f);
+	return r;
+}
+
+static void xclose(daxfs_file *f)
+{
+	AU_EQ(daxfs_close(f), 0);
+}
+
+static void xstat(daxfs *fs, const char *path, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	int r = daxfs_stat(fs, path, st);
+	cr_assert_eq(r, 0, "daxfs_stat(%s) = %d (%s): \"%s\"", path, r,
+		     au_errname(r), daxfs_errormsg());
+}
+
+static struct statvfs xstatfs(daxfs *fs)
+{
+	struct statvfs sv;
+	memset(&sv, 0, sizeof(sv));
+	AU_EQ(daxfs_statfs(fs, &sv), 0);
+	return sv;
+}
+
+static void put_bytes(daxfs *fs, const char *path, const void *data,
+		      size_t len)
+{
+	daxfs_file *f = xopen(fs, path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (len)
+		AU_EQ(daxfs_pwrite(f, data, len, 0), len);
+	xclose(f);
+}
+
+static void put_pattern(daxfs *fs, const char *path, uint64_t seed,
+			size_t len)
+{
+	daxfs_file *f = xopen(fs, path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	au_write_pattern(f, seed, 0, len);
+	xclose(f);
+}
+
+static void check_pattern(daxfs *fs, const char *path, uint64_t seed,
+			  size_t len)
+{
+	daxfs_file *f = xopen(fs, path, O_RDONLY, 0);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, (off_t)len, "%s: size %lld, expected %zu",
+		     path, (long long)st.st_size, len);
+	au_check_file_pattern(f, seed, 0, len);
+	char c;
+	AU_EQ(daxfs_pread(f, &c, 1, (off_t)len), 0);
+	xclose(f);
+}
+
+static void check_bytes(daxfs *fs, const char *path, const void *data,
+			size_t len)
+{
+	daxfs_file *f = xopen(fs, path, O_RDONLY, 0);
+	char *buf = malloc(len + 16);
+	AU_EQ(daxfs_pread(f, buf, len + 16, 0), len);
+	cr_assert(memcmp(buf, data, len) == 0, "%s: contents differ", path);
+	free(buf);
+	xclose(f);
+}
+
+static int exists(daxfs *fs, const char *path)
+{
+	struct stat st;
+	int r = daxfs_stat(fs, path, &st);
+	cr_assert(r == 0 || r == -ENOENT, "daxfs_stat(%s) = %d (%s): \"%s\"",
+		  path, r, au_errname(r), daxfs_errormsg());
+	return r == 0;
+}
+
+/* Directory listing. */
+struct dent {
+	char name[256];
+	uint64_t ino;
+	unsigned type;
+};
+struct dlist {
+	struct dent *e;
+	int n, cap;
+	int stop_after; /* return stop_ret after this many entries (0: never) */
+	int stop_ret;
+	daxfs *fs;           /* if set, stat every entry from the callback */
+	const char *dir;
+	int stat_errors;
+};
+
+static int collect(void *arg, const char *name, uint64_t ino, unsigned type)
+{
+	struct dlist *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->e = realloc(l->e, (size_t)l->cap * sizeof(*l->e));
+	}
+	struct dent *d = &l->e[l->n++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->ino = ino;
+	d->type = type;
+	if (l->fs) {
+		/* the callback may call back into libdaxfs */
+		char p[600];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", l->dir, name);
+		if (daxfs_stat(l->fs, p, &st) != 0 || (uint64_t)st.st_ino != ino)
+			l->stat_errors++;
+	}
+	if (l->stop_after && l->n >= l->stop_after)
+		return l->stop_ret;
+	return 0;
+}
+
+static void list_dir(daxfs *fs, const char *path, struct dlist *l)
+{
+	memset(l, 0, sizeof(*l));
+	int r = daxfs_readdir(fs, path, collect, l);
+	cr_assert_eq(r, 0, "daxfs_readdir(%s) = %d (%s): \"%s\"", path, r,
+		     au_errname(r), daxfs_errormsg());
+}
+
+static int count_name(const struct dlist *l, const char *name)
+{
+	int c = 0;
+	for (int i = 0; i < l->n; i++)
+		c += strcmp(l->e[i].name, name) == 0;
+	return c;
+}
+
+static const struct dent *find_name(const struct dlist *l, const char *name)
+{
+	for (int i = 0; i < l->n; i++)
+		if (strcmp(l->e[i].name, name) == 0)
+			return &l->e[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Version, devices, mkfs                                              */
+/* ------------------------------------------------------------------ */
+
+Test(api, version_matches_macros)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "%d.%d.%d", DAXFS_VERSION_MAJOR,
+		 DAXFS_VERSION_MINOR, DAXFS_VERSION_PATCH);
+	const char *v = daxfs_version();
+	cr_assert(v != NULL, "daxfs_version() is NULL");
+	cr_assert_str_eq(v, want, "daxfs_version() = \"%s\", macros say %s", v,
+			 want);
+}
+
+Test(api, devices_lists_what_this_machine_has)
+{
+	glob_t g;
+	int n = 0;
+	if (glob("/dev/dax*", 0, NULL, &g) == 0) {
+		n = (int)g.gl_pathc;
+		globfree(&g);
+	}
+	struct daxfs_device devs[8];
+	memset(devs, 0, sizeof(devs));
+	AU_EQ(daxfs_devices(devs, 8), n);
+	AU_EQ(daxfs_devices(NULL, 0), n);
+}
+
+Test(api, mkfs_options_are_honoured)
+{
+	const char *p = au_image_path("api");
+	struct daxfs_mkfs_opts o;
+	memset(&o, 0, sizeof(o));
+	o.size = 32 * AU_MIB;
+	o.block_size = 1024;
+	o.inodes = 4096;
+	o.label = "daxfs-test";
+	AU_EQ(daxfs_mkfs(p, &o), 0);
+	cr_assert_eq(au_file_size(p), (long long)(32 * AU_MIB),
+		     "image is %lld bytes", au_file_size(p));
+	cr_assert_eq(au_e2fsck(p), 0, "e2fsck of a fresh mkfs failed");
+	cr_assert_eq(au_dumpe2fs_num(p, "Block size:"), 1024);
+	cr_assert_eq(au_dumpe2fs_num(p, "Block count:"), 32 * 1024);
+	long long ic = au_dumpe2fs_num(p, "Inode count:");
+	cr_assert(ic >= 4096 && ic <= 4096 + 4096 / 8,
+		  "Inode count %lld for 4096 requested", ic);
+	cr_assert_eq(au_dumpe2fs_num(p, "Filesystem revision #:"), 1);
+	const char *argv[] = {"dumpe2fs", "-h", p, NULL};
+	char *out = NULL;
+	au_run(argv, &out);
+	cr_assert(strstr(out, "Filesystem volume name:   daxfs-test\n") != NULL,
+		  "label not in dumpe2fs -h:\n%s", out);
+	free(out);
+
+	daxfs *fs = au_mount(p, 0);
+	struct statvfs sv = xstatfs(fs);
+	cr_assert_eq(sv.f_bsize, 1024);
+	cr_assert_eq(sv.f_files, (unsigned long)ic);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, mkfs_defaults)
+{
+	const char *p = au_image_path("api");
+	struct daxfs_mkfs_opts o;
+	memset(&o, 0, sizeof(o));
+	o.size = FS_SIZE;
+	AU_EQ(daxfs_mkfs(p, &o), 0);
+	cr_assert_eq(au_e2fsck(p), 0);
+	cr_assert_eq(au_dumpe2fs_num(p, "Block size:"), 4096);
+	cr_assert_eq(au_dumpe2fs_num(p, "Block count:"),
+		     (long long)(FS_SIZE / 4096));
+	long long ic = au_dumpe2fs_num(p, "Inode count:");
+	long long want = (long long)(FS_SIZE / (16 * AU_KIB));
+	cr_assert(ic >= want && ic <= want + want / 8,
+		  "Inode count %lld, default is one per 16 KiB (%lld)", ic,
+		  want);
+
+	/* mkfs over an existing image starts empty again */
+	daxfs *fs = au_mount(p, 0);
+	put_bytes(fs, "/old", "x", 1);
+	AU_EQ(daxfs_unmount(fs), 0);
+	AU_EQ(daxfs_mkfs(p, &o), 0);
+	fs = au_mount(p, 0);
+	AU_ERR(daxfs_stat(fs, "/old", &(struct stat){0}), ENOENT);
+	struct stat st;
+	xstat(fs, "/", &st);
+	cr_assert_eq(st.st_ino, 2, "root inode is %llu",
+		     (unsigned long long)st.st_ino);
+	cr_assert(S_ISDIR(st.st_mode));
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* open                                                                */
+/* ------------------------------------------------------------------ */
+
+Test(api, open_creat_excl)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+
+	AU_ERR(open_rc(fs, "/f", O_RDWR, 0), ENOENT);
+	AU_ERR(open_rc(fs, "/f", O_RDONLY, 0), ENOENT);
+
+	daxfs_file *f = xopen(fs, "/f", O_CREAT | O_RDWR, 0640);
+	struct stat st, st2;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert(S_ISREG(st.st_mode), "mode %o", (unsigned)st.st_mode);
+	cr_assert_eq(st.st_mode & 07777, 0640, "perm %o",
+		     (unsigned)st.st_mode & 07777);
+	cr_assert_eq(st.st_size, 0);
+	cr_assert_eq(st.st_nlink, 1);
+	AU_EQ(daxfs_pwrite(f, "abc", 3, 0), 3);
+	xclose(f);
+	xstat(fs, "/f", &st2);
+	cr_assert_eq(st2.st_ino, st.st_ino);
+	cr_assert_eq(st2.st_size, 3);
+
+	/* O_CREAT on an existing file opens it and keeps its data */
+	f = xopen(fs, "/f", O_CREAT | O_RDWR, 0600);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 3);
+	cr_assert_eq(st.st_mode & 07777, 0640, "mode changed by O_CREAT");
+	xclose(f);
+	check_bytes(fs, "/f", "abc", 3);
+
+	AU_ERR(open_rc(fs, "/f", O_CREAT | O_EXCL | O_RDWR, 0644), EEXIST);
+	check_bytes(fs, "/f", "abc", 3);
+	f = xopen(fs, "/g", O_CREAT | O_EXCL | O_WRONLY, 0600);
+	xclose(f);
+	xstat(fs, "/g", &st);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_neq(st.st_ino, st2.st_ino);
+
+	/* O_EXCL on a directory or a symlink name also fails */
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	AU_ERR(open_rc(fs, "/d", O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, open_trunc)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct statvfs before = xstatfs(fs);
+	put_pattern(fs, "/f", 1, 100000);
+	struct stat st;
+	xstat(fs, "/f", &st);
+	cr_assert_eq(st.st_size, 100000);
+	cr_assert(st.st_blocks > 0);
+
+	daxfs_file *f = xopen(fs, "/f", O_RDWR | O_TRUNC, 0);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 0, "size after O_TRUNC %lld",
+		     (long long)st.st_size);
+	cr_assert_eq(st.st_blocks, 0, "st_blocks after O_TRUNC %lld",
+		     (long long)st.st_blocks);
+	char buf[16];
+	AU_EQ(daxfs_pread(f, buf, sizeof(buf), 0), 0);
+	xclose(f);
+	struct statvfs after = xstatfs(fs);
+	cr_assert_eq(after.f_bfree, before.f_bfree,
+		     "free blocks %lu, %lu before the file",
+		     (unsigned long)after.f_bfree,
+		     (unsigned long)before.f_bfree);
+
+	/* O_TRUNC|O_CREAT on a new file */
+	f = xopen(fs, "/new", O_RDWR | O_TRUNC | O_CREAT, 0644);
+	xclose(f);
+	xstat(fs, "/new", &st);
+	cr_assert_eq(st.st_size, 0);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, open_append_writes_at_end)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	put_bytes(fs, "/f", "hello", 5);
+	daxfs_file *f = xopen(fs, "/f", O_WRONLY | O_APPEND, 0);
+	AU_EQ(daxfs_pwrite(f, "world", 5, 0), 5);
+	AU_EQ(daxfs_pwrite(f, "!", 1, 1000), 1);
+	AU_EQ(daxfs_pwrite(f, "?", 1, 2), 1);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 12, "size %lld", (long long)st.st_size);
+	xclose(f);
+	check_bytes(fs, "/f", "helloworld!?", 12);
+
+	/* O_RDWR|O_APPEND: reads honour the offset, writes go at the end */
+	f = xopen(fs, "/f", O_RDWR | O_APPEND, 0);
+	char buf[8] = {0};
+	AU_EQ(daxfs_pread(f, buf, 5, 5), 5);
+	cr_assert(memcmp(buf, "world", 5) == 0);
+	AU_EQ(daxfs_pwrite(f, "#", 1, 0), 1);
+	xclose(f);
+	check_bytes(fs, "/f", "helloworld!?#", 13);
+
+	/* O_APPEND|O_CREAT on a new file */
+	f = xopen(fs, "/g", O_WRONLY | O_APPEND | O_CREAT, 0644);
+	AU_EQ(daxfs_pwrite(f, "ab", 2, 77), 2);
+	AU_EQ(daxfs_pwrite(f, "cd", 2, 0), 2);
+	xclose(f);
+	check_bytes(fs, "/g", "abcd", 4);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, open_access_modes)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	put_bytes(fs, "/f", "0123456789", 10);
+	char buf[16];
+
+	daxfs_file *f = xopen(fs, "/f", O_RDONLY, 0);
+	AU_EQ(daxfs_pread(f, buf, 10, 0), 10);
+	AU_ERR(daxfs_pwrite(f, "x", 1, 0), EBADF);
+	AU_ERR2(daxfs_ftruncate(f, 0), EBADF, EINVAL);
+	xclose(f);
+	check_bytes(fs, "/f", "0123456789", 10);
+
+	f = xopen(fs, "/f", O_WRONLY, 0);
+	AU_ERR(daxfs_pread(f, buf, 10, 0), EBADF);
+	AU_EQ(daxfs_pwrite(f, "ab", 2, 0), 2);
+	AU_EQ(daxfs_ftruncate(f, 5), 0);
+	xclose(f);
+	check_bytes(fs, "/f", "ab234", 5);
+
+	f = xopen(fs, "/f", O_RDWR, 0);
+	AU_EQ(daxfs_pwrite(f, "Z", 1, 4), 1);
+	AU_EQ(daxfs_pread(f, buf, 16, 0), 5);
+	cr_assert(memcmp(buf, "ab23Z", 5) == 0);
+	AU_EQ(daxfs_fsync(f), 0);
+	xclose(f);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, open_path_errors)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	put_bytes(fs, "/file", "x", 1);
+
+	AU_ERR(open_rc(fs, "/d", O_WRONLY, 0), EISDIR);
+	AU_ERR(open_rc(fs, "/d", O_RDWR, 0), EISDIR);
+	AU_ERR(open_rc(fs, "/d", O_WRONLY | O_CREAT, 0644), EISDIR);
+	AU_ERR(open_rc(fs, "/", O_RDWR, 0), EISDIR);
+	AU_ERR(open_rc(fs, "/nope/f", O_CREAT | O_WRONLY, 0644), ENOENT);
+	AU_ERR(open_rc(fs, "/nope/f", O_RDONLY, 0), ENOENT);
+	AU_ERR(open_rc(fs, "/file/x", O_RDONLY, 0), ENOTDIR);
+	AU_ERR(open_rc(fs, "/file/x", O_CREAT | O_WRONLY, 0644), ENOTDIR);
+	AU_ERR(open_rc(fs, "/file/", O_RDONLY, 0), ENOTDIR);
+
+	char name[300];
+	memset(name, 'n', sizeof(name));
+	name[0] = '/';
+	name[256] = 0; /* a 255-byte component */
+	daxfs_file *f = xopen(fs, name, O_CREAT | O_WRONLY, 0644);
+	xclose(f);
+	struct stat st;
+	xstat(fs, name, &st);
+	struct dlist l;
+	list_dir(fs, "/", &l);
+	cr_assert_eq(count_name(&l, name + 1), 1,
+		     "255-byte name not listed once");
+	free(l.e);
+	name[256] = 'n';
+	name[257] = 0; /* 256 bytes */
+	AU_ERR(open_rc(fs, name, O_CREAT | O_WRONLY, 0644), ENAMETOOLONG);
+	AU_ERR(open_rc(fs, name, O_RDONLY, 0), ENAMETOOLONG);
+	AU_ERR(daxfs_mkdir(fs, name, 0755), ENAMETOOLONG);
+
+	AU_ERR2(open_rc(fs, "file", O_RDONLY, 0), EINVAL, ENOENT);
+	AU_ERR2(open_rc(fs, "rel", O_CREAT | O_WRONLY, 0644), EINVAL, ENOENT);
+	AU_ERR2(open_rc(fs, "", O_RDONLY, 0), EINVAL, ENOENT);
+	AU_ERR2(open_rc(fs, "", O_CREAT | O_WRONLY, 0644), EINVAL, ENOENT);
+	AU_ERR2(open_rc(fs, NULL, O_RDONLY, 0), EINVAL, EFAULT);
+	AU_ERR2(daxfs_stat(fs, "file", &st), EINVAL, ENOENT);
+	AU_ERR2(daxfs_mkdir(fs, "reldir", 0755), EINVAL, ENOENT);
+
+	/* nothing was created by the failures */
+	list_dir(fs, "/", &l);
+	for (int i = 0; i < l.n; i++)
+		cr_assert(strcmp(l.e[i].name, "rel") != 0 &&
+				  strcmp(l.e[i].name, "reldir") != 0 &&
+				  strcmp(l.e[i].name, "x") != 0,
+			  "a failed call created %s", l.e[i].name);
+	free(l.e);
+	AU_ERR(daxfs_stat(fs, "/d/x", &st), ENOENT);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, dot_and_dotdot_components)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	AU_EQ(daxfs_mkdir(fs, "/a", 0755), 0);
+	AU_EQ(daxfs_mkdir(fs, "/a/b", 0755), 0);
+	put_bytes(fs, "/a/b/f", "data", 4);
+	struct stat s1, s2;
+	xstat(fs, "/a/b/f", &s1);
+	xstat(fs, "/a/./b/../b/f", &s2);
+	cr_assert_eq(s1.st_ino, s2.st_ino);
+	xstat(fs, "//a///b//f", &s2);
+	cr_assert_eq(s1.st_ino, s2.st_ino);
+	xstat(fs, "/a", &s1);
+	xstat(fs, "/../a", &s2);
+	cr_assert_eq(s1.st_ino, s2.st_ino, "/.. is not /");
+	xstat(fs, "/a/b/..", &s2);
+	cr_assert_eq(s1.st_ino, s2.st_ino);
+	xstat(fs, "/..", &s2);
+	cr_assert_eq(s2.st_ino, 2);
+	xstat(fs, "/.", &s2);
+	cr_assert_eq(s2.st_ino, 2);
+	AU_ERR(daxfs_stat(fs, "/a/b/f/..", &s2), ENOTDIR);
+	AU_ERR(daxfs_stat(fs, "/a/b/f/.", &s2), ENOTDIR);
+	daxfs_file *f = xopen(fs, "/a/./b/../new", O_CREAT | O_WRONLY, 0644);
+	xclose(f);
+	xstat(fs, "/a/new", &s2);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* pread / pwrite / ftruncate                                          */
+/* ------------------------------------------------------------------ */
+
+Test(api, pread_pwrite_eof_and_extension)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	daxfs_file *f = xopen(fs, "/f", O_CREAT | O_RDWR, 0644);
+	au_write_pattern(f, 7, 0, 10000);
+	char *buf = malloc(65536);
+
+	AU_EQ(daxfs_pread(f, buf, 4096, 9000), 1000);
+	cr_assert(au_pattern_check(buf, 1000, 7, 9000) < 0);
+	AU_EQ(daxfs_pread(f, buf, 4096, 10000), 0);
+	AU_EQ(daxfs_pread(f, buf, 4096, 20000), 0);
+	AU_EQ(daxfs_pread(f, buf, 4096, (off_t)1 << 40), 0);
+	AU_EQ(daxfs_pread(f, buf, 0, 0), 0);
+	AU_EQ(daxfs_pwrite(f, buf, 0, 50000), 0);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 10000, "zero-length write changed the size");
+
+	/* extend past EOF: the gap reads as zeros */
+	char rec[100];
+	au_pattern(rec, sizeof(rec), 8, 0);
+	AU_EQ(daxfs_pwrite(f, rec, sizeof(rec), 15000), 100);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 15100);
+	memset(buf, 0xee, 65536);
+	AU_EQ(daxfs_pread(f, buf, 65536, 0), 15100);
+	cr_assert(au_pattern_check(buf, 10000, 7, 0) < 0);
+	cr_assert(au_all_zero(buf + 10000, 5000), "gap is not zero");
+	cr_assert(memcmp(buf + 15000, rec, 100) == 0);
+
+	/* unaligned writes across block boundaries */
+	AU_EQ(daxfs_pwrite(f, "XYZ", 3, 4095), 3);
+	AU_EQ(daxfs_pwrite(f, "Q", 1, 8191), 1);
+	AU_EQ(daxfs_pread(f, buf, 5, 4094), 5);
+	cr_assert(buf[1] == 'X' && buf[2] == 'Y' && buf[3] == 'Z');
+	AU_EQ(daxfs_pread(f, buf, 1, 8191), 1);
+	cr_assert_eq(buf[0], 'Q');
+	xclose(f);
+
+	/* a large file reaching the double-indirect blocks */
+	f = xopen(fs, "/big", O_CREAT | O_RDWR, 0644);
+	size_t big = 6 * AU_MIB;
+	au_write_pattern(f, 9, 0, big);
+	au_check_file_pattern(f, 9, 0, big);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, (off_t)big);
+	/* 1536 data blocks + indirect + double indirect + one indirect */
+	cr_assert_eq(st.st_blocks, (1536 + 3) * 8, "st_blocks %lld",
+		     (long long)st.st_blocks);
+	xclose(f);
+	free(buf);
+	au_unmount_fsck(fs, p);
+	fs = au_mount(p, 0);
+	check_pattern(fs, "/big", 9, big);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, sparse_holes_read_zeros)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	daxfs_file *f = xopen(fs, "/s", O_CREAT | O_RDWR, 0644);
+	off_t at = 10 * (off_t)AU_MIB + 123;
+	AU_EQ(daxfs_pwrite(f, "E", 1, at), 1);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, at + 1);
+	char *buf = malloc(AU_MIB);
+	for (off_t o = 0; o < at; o += (off_t)AU_MIB) {
+		size_t n = (size_t)(at - o < (off_t)AU_MIB ? at - o : AU_MIB);
+		memset(buf, 0x5a, n);
+		AU_EQ(daxfs_pread(f, buf, n, o), n);
+		cr_assert(au_all_zero(buf, n), "hole at %lld is not zero",
+			  (long long)o);
+	}
+	AU_EQ(daxfs_pread(f, buf, 10, at), 1);
+	cr_assert_eq(buf[0], 'E');
+	/* a hole in the middle of written data */
+	AU_EQ(daxfs_pwrite(f, "A", 1, 0), 1);
+	AU_EQ(daxfs_pread(f, buf, 3 * 4096, 4096), 3 * 4096);
+	cr_assert(au_all_zero(buf, 3 * 4096));
+	free(buf);
+	xclose(f);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, sparse_holes_are_not_allocated)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct statvfs before = xstatfs(fs);
+	daxfs_file *f = xopen(fs, "/s", O_CREAT | O_RDWR, 0644);
+	AU_EQ(daxfs_pwrite(f, "E", 1, 10 * (off_t)AU_MIB), 1);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	/* one data block plus at most three indirect blocks */
+	cr_assert(st.st_blocks >= 8 && st.st_blocks <= 4 * 8,
+		  "st_blocks %lld for a 10 MiB file with one written byte",
+		  (long long)st.st_blocks);
+	struct statvfs after = xstatfs(fs);
+	cr_assert_eq((long long)(before.f_bfree - after.f_bfree),
+		     (long long)st.st_blocks / 8,
+		     "f_bfree fell by %lld, the file has %lld blocks",
+		     (long long)(before.f_bfree - after.f_bfree),
+		     (long long)st.st_blocks / 8);
+	xclose(f);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, ftruncate_down_and_up)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct statvfs start = xstatfs(fs);
+	daxfs_file *f = xopen(fs, "/f", O_CREAT | O_RDWR, 0644);
+	au_write_pattern(f, 3, 0, 10000);
+	struct stat st;
+
+	AU_EQ(daxfs_ftruncate(f, 5000), 0);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 5000);
+	cr_assert_eq(st.st_blocks, 2 * 8, "st_blocks %lld after truncate",
+		     (long long)st.st_blocks);
+	au_check_file_pattern(f, 3, 0, 5000);
+	char buf[20000];
+	AU_EQ(daxfs_pread(f, buf, 10, 5000), 0);
+
+	AU_EQ(daxfs_ftruncate(f, 20000), 0);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 20000);
+	memset(buf, 0x77, sizeof(buf));
+	AU_EQ(daxfs_pread(f, buf, sizeof(buf), 0), 20000);
+	cr_assert(au_pattern_check(buf, 5000, 3, 0) < 0);
+	cr_assert(au_all_zero(buf + 5000, 15000),
+		  "bytes after truncate down + up are not zero");
+
+	AU_ERR(daxfs_ftruncate(f, -1), EINVAL);
+	AU_ERR(daxfs_ftruncate(f, -4096), EINVAL);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 20000, "failed ftruncate changed the size");
+
+	/* same size is a no-op; 0 frees everything */
+	AU_EQ(daxfs_ftruncate(f, 20000), 0);
+	au_write_pattern(f, 4, 0, 3 * AU_MIB);
+	AU_EQ(daxfs_ftruncate(f, 0), 0);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, 0);
+	cr_assert_eq(st.st_blocks, 0);
+	xclose(f);
+	struct statvfs end = xstatfs(fs);
+	cr_assert_eq(end.f_bfree, start.f_bfree,
+		     "free blocks %lu after truncate to 0, %lu at start",
+		     (unsigned long)end.f_bfree, (unsigned long)start.f_bfree);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* mkdir / rmdir / unlink                                              */
+/* ------------------------------------------------------------------ */
+
+Test(api, mkdir_rmdir_unlink)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct stat root0, root, st;
+	xstat(fs, "/", &root0);
+	struct statvfs sv0 = xstatfs(fs);
+
+	AU_EQ(daxfs_mkdir(fs, "/d", 0750), 0);
+	xstat(fs, "/d", &st);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0750, "perm %o",
+		     (unsigned)st.st_mode & 07777);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_size, 4096);
+	xstat(fs, "/", &root);
+	cr_assert_eq(root.st_nlink, root0.st_nlink + 1, "root nlink %lu",
+		     (unsigned long)root.st_nlink);
+	struct statvfs sv = xstatfs(fs);
+	cr_assert_eq(sv.f_ffree, sv0.f_ffree - 1);
+	cr_assert_eq(sv.f_bfree, sv0.f_bfree - 1);
+
+	AU_ERR(daxfs_mkdir(fs, "/d", 0755), EEXIST);
+	AU_ERR(daxfs_mkdir(fs, "/", 0755), EEXIST);
+	put_bytes(fs, "/f", "x", 1);
+	AU_ERR(daxfs_mkdir(fs, "/f", 0755), EEXIST);
+	AU_ERR(daxfs_mkdir(fs, "/nope/x", 0755), ENOENT);
+	AU_ERR(daxfs_mkdir(fs, "/f/x", 0755), ENOTDIR);
+
+	AU_EQ(daxfs_mkdir(fs, "/d/sub", 0755), 0);
+	xstat(fs, "/d", &st);
+	cr_assert_eq(st.st_nlink, 3);
+	AU_ERR(daxfs_rmdir(fs, "/d"), ENOTEMPTY);
+	AU_ERR(daxfs_rmdir(fs, "/f"), ENOTDIR);
+	AU_ERR2(daxfs_rmdir(fs, "/"), EBUSY, EINVAL);
+	AU_ERR(daxfs_rmdir(fs, "/missing"), ENOENT);
+	AU_ERR(daxfs_unlink(fs, "/d"), EISDIR);
+	AU_ERR(daxfs_unlink(fs, "/missing"), ENOENT);
+	AU_ERR(daxfs_unlink(fs, "/f/x"), ENOTDIR);
+	long long r = daxfs_rmdir(fs, "/d/sub/.");
+	cr_assert(r < 0, "rmdir(\"/d/sub/.\") = %lld: POSIX says EINVAL", r);
+	cr_assert(exists(fs, "/d/sub"), "rmdir of /d/sub/. removed /d/sub");
+
+	AU_EQ(daxfs_rmdir(fs, "/d/sub"), 0);
+	AU_ERR(daxfs_stat(fs, "/d/sub", &st), ENOENT);
+	xstat(fs, "/d", &st);
+	cr_assert_eq(st.st_nlink, 2);
+	put_bytes(fs, "/d/file", "y", 1);
+	AU_ERR(daxfs_rmdir(fs, "/d"), ENOTEMPTY);
+	AU_EQ(daxfs_unlink(fs, "/d/file"), 0);
+	AU_ERR(daxfs_stat(fs, "/d/file", &st), ENOENT);
+	AU_EQ(daxfs_rmdir(fs, "/d"), 0);
+	AU_EQ(daxfs_unlink(fs, "/f"), 0);
+	AU_ERR(daxfs_stat(fs, "/d", &st), ENOENT);
+	xstat(fs, "/", &root);
+	cr_assert_eq(root.st_nlink, root0.st_nlink);
+	sv = xstatfs(fs);
+	cr_assert_eq(sv.f_ffree, sv0.f_ffree, "inodes leaked");
+	cr_assert_eq(sv.f_bfree, sv0.f_bfree, "blocks leaked");
+
+	/* a directory with many entries can be emptied and removed */
+	AU_EQ(daxfs_mkdir(fs, "/many", 0755), 0);
+	char path[64];
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "/many/entry-with-a-long-name-%d",
+			 i);
+		put_bytes(fs, path, "", 0);
+	}
+	AU_ERR(daxfs_rmdir(fs, "/many"), ENOTEMPTY);
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "/many/entry-with-a-long-name-%d",
+			 i);
+		AU_EQ(daxfs_unlink(fs, path), 0);
+	}
+	AU_EQ(daxfs_rmdir(fs, "/many"), 0);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* rename                                                              */
+/* ------------------------------------------------------------------ */
+
+Test(api, rename_files)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	put_bytes(fs, "/a", "AAAA", 4);
+	put_bytes(fs, "/b", "BB", 2);
+	struct stat sa, sb, st;
+	xstat(fs, "/a", &sa);
+	xstat(fs, "/b", &sb);
+	struct statvfs sv0 = xstatfs(fs);
+
+	/* file over file replaces it and frees the old one */
+	AU_EQ(daxfs_rename(fs, "/a", "/b"), 0);
+	AU_ERR(daxfs_stat(fs, "/a", &st), ENOENT);
+	xstat(fs, "/b", &st);
+	cr_assert_eq(st.st_ino, sa.st_ino);
+	cr_assert_eq(st.st_nlink, 1);
+	check_bytes(fs, "/b", "AAAA", 4);
+	struct statvfs sv = xstatfs(fs);
+	cr_assert_eq(sv.f_ffree, sv0.f_ffree + 1, "replaced inode not freed");
+	cr_assert_eq(sv.f_bfree, sv0.f_bfree + 1, "replaced block not freed");
+
+	/* to a new name in another directory */
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	AU_EQ(daxfs_rename(fs, "/b", "/d/x"), 0);
+	AU_ERR(daxfs_stat(fs, "/b", &st), ENOENT);
+	check_bytes(fs, "/d/x", "AAAA", 4);
+
+	/* rename to itself is a no-op */
+	AU_EQ(daxfs_rename(fs, "/d/x", "/d/x"), 0);
+	check_bytes(fs, "/d/x", "AAAA", 4);
+	AU_EQ(daxfs_rename(fs, "/d", "/d"), 0);
+	check_bytes(fs, "/d/x", "AAAA", 4);
+
+	/* two links of one file: nothing happens */
+	AU_EQ(daxfs_link(fs, "/d/x", "/d/y"), 0);
+	AU_EQ(daxfs_rename(fs, "/d/x", "/d/y"), 0);
+	xstat(fs, "/d/x", &st);
+	cr_assert_eq(st.st_nlink, 2);
+	xstat(fs, "/d/y", &st);
+	cr_assert_eq(st.st_nlink, 2);
+
+	AU_ERR(daxfs_rename(fs, "/missing", "/z"), ENOENT);
+	AU_ERR(daxfs_rename(fs, "/d/x", "/nodir/z"), ENOENT);
+	AU_ERR(daxfs_rename(fs, "/d/x/q", "/z"), ENOTDIR);
+	check_bytes(fs, "/d/x", "AAAA", 4);
+
+	struct dlist l;
+	list_dir(fs, "/d", &l);
+	cr_assert_eq(l.n, 4, "/d has %d entries", l.n);
+	free(l.e);
+	au_unmount_fsck(fs, p);
+	fs = au_mount(p, 0);
+	check_bytes(fs, "/d/y", "AAAA", 4);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, rename_directories)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct stat st, st2, root0, root;
+	AU_EQ(daxfs_mkdir(fs, "/d1", 0755), 0);
+	put_bytes(fs, "/d1/f", "one", 3);
+	AU_EQ(daxfs_mkdir(fs, "/d2", 0755), 0);
+	AU_EQ(daxfs_mkdir(fs, "/full", 0755), 0);
+	put_bytes(fs, "/full/g", "g", 1);
+	put_bytes(fs, "/file", "file", 4);
+	xstat(fs, "/", &root0);
+
+	/* dir over non-empty dir, file over dir, dir over file */
+	AU_ERR2(daxfs_rename(fs, "/d1", "/full"), ENOTEMPTY, EEXIST);
+	AU_ERR(daxfs_rename(fs, "/file", "/d2"), EISDIR);
+	AU_ERR(daxfs_rename(fs, "/d1", "/file"), ENOTDIR);
+	/* into its own subdirectory */
+	AU_EQ(daxfs_mkdir(fs, "/d1/sub", 0755), 0);
+	AU_ERR(daxfs_rename(fs, "/d1", "/d1/sub/x"), EINVAL);
+	AU_ERR(daxfs_rename(fs, "/d1", "/d1/x"), EINVAL);
+	AU_ERR2(daxfs_rename(fs, "/", "/x"), EBUSY, EINVAL);
+	check_bytes(fs, "/d1/f", "one", 3);
+	check_bytes(fs, "/full/g", "g", 1);
+	check_bytes(fs, "/file", "file", 4);
+	AU_EQ(daxfs_rmdir(fs, "/d1/sub"), 0);
+
+	/* dir over empty dir */
+	xstat(fs, "/d1", &st);
+	AU_EQ(daxfs_rename(fs, "/d1", "/d2"), 0);
+	AU_ERR(daxfs_stat(fs, "/d1", &st2), ENOENT);
+	xstat(fs, "/d2", &st2);
+	cr_assert_eq(st2.st_ino, st.st_ino);
+	check_bytes(fs, "/d2/f", "one", 3);
+	xstat(fs, "/", &root);
+	cr_assert_eq(root.st_nlink, root0.st_nlink - 1, "root nlink %lu, was %lu",
+		     (unsigned long)root.st_nlink,
+		     (unsigned long)root0.st_nlink);
+
+	/* move a directory to another parent: ".." follows */
+	AU_EQ(daxfs_mkdir(fs, "/p1", 0755), 0);
+	AU_EQ(daxfs_mkdir(fs, "/p2", 0755), 0);
+	AU_EQ(daxfs_rename(fs, "/d2", "/p1/d"), 0);
+	AU_EQ(daxfs_rename(fs, "/p1/d", "/p2/moved"), 0);
+	struct stat p1, p2, dd;
+	xstat(fs, "/p1", &p1);
+	xstat(fs, "/p2", &p2);
+	xstat(fs, "/p2/moved/..", &dd);
+	cr_assert_eq(dd.st_ino, p2.st_ino, "\"..\" of a moved dir is stale");
+	cr_assert_eq(p1.st_nlink, 2);
+	cr_assert_eq(p2.st_nlink, 3);
+	struct dlist l;
+	list_dir(fs, "/p2/moved", &l);
+	const struct dent *e = find_name(&l, "..");
+	cr_assert(e && e->ino == (uint64_t)p2.st_ino,
+		  "readdir \"..\" of a moved dir is not the new parent");
+	free(l.e);
+	check_bytes(fs, "/p2/moved/f", "one", 3);
+
+	/* rename to a longer name in the same directory */
+	AU_EQ(daxfs_rename(fs, "/p2/moved",
+			   "/p2/a-much-longer-name-for-the-directory"),
+	      0);
+	check_bytes(fs, "/p2/a-much-longer-name-for-the-directory/f", "one", 3);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* link, symlink, readlink                                             */
+/* ------------------------------------------------------------------ */
+
+Test(api, hard_links)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	put_bytes(fs, "/a", "12345", 5);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	struct stat sa, sb;
+	AU_EQ(daxfs_link(fs, "/a", "/d/b"), 0);
+	xstat(fs, "/a", &sa);
+	xstat(fs, "/d/b", &sb);
+	cr_assert_eq(sa.st_ino, sb.st_ino);
+	cr_assert_eq(sa.st_nlink, 2);
+	AU_EQ(daxfs_link(fs, "/a", "/c"), 0);
+	xstat(fs, "/d/b", &sb);
+	cr_assert_eq(sb.st_nlink, 3);
+
+	daxfs_file *f = xopen(fs, "/d/b", O_WRONLY, 0);
+	AU_EQ(daxfs_pwrite(f, "Z", 1, 0), 1);
+	AU_EQ(daxfs_fstat(f, &sb), 0);
+	cr_assert_eq(sb.st_nlink, 3);
+	xclose(f);
+	check_bytes(fs, "/a", "Z2345", 5);
+
+	AU_ERR(daxfs_link(fs, "/d", "/d2"), EPERM);
+	AU_ERR(daxfs_link(fs, "/a", "/c"), EEXIST);
+	AU_ERR(daxfs_link(fs, "/a", "/d"), EEXIST);
+	AU_ERR(daxfs_link(fs, "/missing", "/x"), ENOENT);
+	AU_ERR(daxfs_link(fs, "/a", "/nodir/x"), ENOENT);
+
+	AU_EQ(daxfs_unlink(fs, "/a"), 0);
+	xstat(fs, "/c", &sb);
+	cr_assert_eq(sb.st_nlink, 2);
+	check_bytes(fs, "/d/b", "Z2345", 5);
+	AU_EQ(daxfs_unlink(fs, "/c"), 0);
+	xstat(fs, "/d/b", &sb);
+	cr_assert_eq(sb.st_nlink, 1);
+	au_unmount_fsck(fs, p);
+	fs = au_mount(p, 0);
+	check_bytes(fs, "/d/b", "Z2345", 5);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, symlink_readlink)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	char buf[2048];
+	struct stat st;
+
+	const char *shortt = "target/short";
+	AU_EQ(daxfs_symlink(fs, shortt, "/s"), 0);
+	memset(buf, '#', sizeof(buf));
+	AU_EQ(daxfs_readlink(fs, "/s", buf, sizeof(buf)), strlen(shortt));
+	cr_assert(memcmp(buf, shortt, strlen(shortt)) == 0);
+	cr_assert_eq(buf[strlen(shortt)], '#', "readlink wrote a NUL");
+	xstat(fs, "/s", &st);
+	cr_assert(S_ISLNK(st.st_mode), "mode %o", (unsigned)st.st_mode);
+	cr_assert_eq(st.st_size, (off_t)strlen(shortt));
+	cr_assert_eq(st.st_nlink, 1);
+
+	char longt[1001];
+	for (int i = 0; i < 1000; i++)
+		longt[i] = (char)('a' + i % 26);
+	for (int i = 50; i < 1000; i += 50)
+		longt[i] = '/';
+	longt[1000] = 0;
+	AU_EQ(daxfs_symlink(fs, longt, "/l"), 0);
+	memset(buf, 0, sizeof(buf));
+	AU_EQ(daxfs_readlink(fs, "/l", buf, sizeof(buf)), 1000);
+	cr_assert(memcmp(buf, longt, 1000) == 0);
+	xstat(fs, "/l", &st);
+	cr_assert(S_ISLNK(st.st_mode));
+	cr_assert_eq(st.st_size, 1000);
+
+	/* truncation to len */
+	memset(buf, '#', sizeof(buf));
+	AU_EQ(daxfs_readlink(fs, "/s", buf, 5), 5);
+	cr_assert(memcmp(buf, "targe#", 6) == 0);
+	AU_EQ(daxfs_readlink(fs, "/l", buf, 100), 100);
+	cr_assert(memcmp(buf, longt, 100) == 0);
+
+	/* 59 and 60 bytes: around the fast-symlink limit */
+	char t59[61], t60[61];
+	memset(t59, 'x', 59);
+	t59[59] = 0;
+	memset(t60, 'y', 60);
+	t60[60] = 0;
+	AU_EQ(daxfs_symlink(fs, t59, "/t59"), 0);
+	AU_EQ(daxfs_symlink(fs, t60, "/t60"), 0);
+	AU_EQ(daxfs_readlink(fs, "/t59", buf, sizeof(buf)), 59);
+	cr_assert(memcmp(buf, t59, 59) == 0);
+	AU_EQ(daxfs_readlink(fs, "/t60", buf, sizeof(buf)), 60);
+	cr_assert(memcmp(buf, t60, 60) == 0);
+
+	put_bytes(fs, "/f", "x", 1);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	AU_ERR(daxfs_readlink(fs, "/f", buf, sizeof(buf)), EINVAL);
+	AU_ERR(daxfs_readlink(fs, "/d", buf, sizeof(buf)), EINVAL);
+	AU_ERR(daxfs_readlink(fs, "/missing", buf, sizeof(buf)), ENOENT);
+	AU_ERR(daxfs_symlink(fs, "x", "/s"), EEXIST);
+	AU_ERR(daxfs_symlink(fs, "x", "/f"), EEXIST);
+	AU_ERR(daxfs_symlink(fs, "x", "/nodir/s"), ENOENT);
+
+	/* links are not followed: a link to a dir is not a dir */
+	AU_EQ(daxfs_symlink(fs, "/d", "/ld"), 0);
+	AU_ERR(daxfs_stat(fs, "/ld/x", &st), ENOTDIR);
+	xstat(fs, "/ld", &st);
+	cr_assert(S_ISLNK(st.st_mode));
+	/* unlink removes the link, not its target */
+	AU_EQ(daxfs_unlink(fs, "/ld"), 0);
+	xstat(fs, "/d", &st);
+	cr_assert(S_ISDIR(st.st_mode));
+
+	au_unmount_fsck(fs, p);
+	fs = au_mount(p, 0);
+	AU_EQ(daxfs_readlink(fs, "/s", buf, sizeof(buf)), strlen(shortt));
+	cr_assert(memcmp(buf, shortt, strlen(shortt)) == 0);
+	AU_EQ(daxfs_readlink(fs, "/l", buf, sizeof(buf)), 1000);
+	cr_assert(memcmp(buf, longt, 1000) == 0);
+	AU_EQ(daxfs_readlink(fs, "/t60", buf, sizeof(buf)), 60);
+	cr_assert(memcmp(buf, t60, 60) == 0);
+	AU_EQ(daxfs_unlink(fs, "/l"), 0);
+	AU_EQ(daxfs_unlink(fs, "/s"), 0);
+	au_unmount_fsck(fs, p);
+
+	/* debugfs agrees on the targets */
+	int status;
+	char *out = au_debugfs(p, "stat /t59", &status);
+	cr_assert(strstr(out, t59) != NULL, "debugfs stat /t59:\n%s", out);
+	free(out);
+}
+
+/* ------------------------------------------------------------------ */
+/* stat, readdir                                                       */
+/* ------------------------------------------------------------------ */
+
+Test(api, stat_fields)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	time_t t0 = time(NULL);
+	struct stat st, root;
+	xstat(fs, "/", &root);
+	cr_assert_eq(root.st_ino, 2);
+	cr_assert(S_ISDIR(root.st_mode));
+	cr_assert(root.st_nlink >= 2);
+
+	const size_t sizes[] = {0, 1, 4095, 4096, 4097, 12 * 4096, 40000};
+	uint64_t inos[7];
+	for (int i = 0; i < 7; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/f%d", i);
+		daxfs_file *f = xopen(fs, path, O_CREAT | O_RDWR,
+				      i % 2 ? 0600 : 0755);
+		au_write_pattern(f, (uint64_t)i, 0, sizes[i]);
+		xclose(f);
+		xstat(fs, path, &st);
+		cr_assert(S_ISREG(st.st_mode));
+		cr_assert_eq(st.st_mode & 07777, i % 2 ? 0600u : 0755u,
+			     "%s: perm %o", path, (unsigned)st.st_mode & 07777);
+		cr_assert_eq(st.st_size, (off_t)sizes[i]);
+		cr_assert_eq(st.st_nlink, 1);
+		/* ext2 counts 512-byte sectors; no indirect block up to 12 */
+		long long want = (long long)((sizes[i] + 4095) / 4096) * 8;
+		if (sizes[i] > 12 * 4096)
+			want += 8;
+		cr_assert_eq(st.st_blocks, want, "%s: st_blocks %lld, want %lld",
+			     path, (long long)st.st_blocks, want);
+		cr_assert(st.st_ino > 2, "%s: ino %llu", path,
+			  (unsigned long long)st.st_ino);
+		cr_assert(st.st_mtime >= t0 - 2 && st.st_mtime <= time(NULL) + 2,
+			  "%s: mtime %lld, now %lld", path,
+			  (long long)st.st_mtime, (long long)time(NULL));
+		inos[i] = st.st_ino;
+		for (int j = 0; j < i; j++)
+			cr_assert_neq(inos[j], inos[i], "two files share ino");
+		daxfs_file *g = xopen(fs, path, O_RDONLY, 0);
+		struct stat fst;
+		AU_EQ(daxfs_fstat(g, &fst), 0);
+		cr_assert_eq(fst.st_ino, st.st_ino);
+		cr_assert_eq(fst.st_size, st.st_size);
+		cr_assert_eq(fst.st_mode, st.st_mode);
+		cr_assert_eq(fst.st_blocks, st.st_blocks);
+		xclose(g);
+	}
+	AU_EQ(daxfs_mkdir(fs, "/dir", 0700), 0);
+	xstat(fs, "/dir", &st);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0700, "mode %o",
+		     (unsigned)st.st_mode);
+	cr_assert_eq(st.st_blocks, 8);
+	AU_ERR(daxfs_stat(fs, "/missing", &st), ENOENT);
+	au_unmount_fsck(fs, p);
+}
+
+struct stopper {
+	int calls;
+};
+
+static int stop_at_two(void *arg, const char *name, uint64_t ino,
+		       unsigned type)
+{
+	(void)name;
+	(void)ino;
+	(void)type;
+	struct stopper *s = arg;
+	return ++s->calls == 2 ? 42 : 0;
+}
+
+static int stop_negative(void *arg, const char *name, uint64_t ino,
+			 unsigned type)
+{
+	(void)name;
+	(void)ino;
+	(void)type;
+	struct stopper *s = arg;
+	s->calls++;
+	return -7;
+}
+
+Test(api, readdir_entries_and_types)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	put_bytes(fs, "/d/file", "x", 1);
+	AU_EQ(daxfs_mkdir(fs, "/d/sub", 0755), 0);
+	AU_EQ(daxfs_symlink(fs, "file", "/d/link"), 0);
+	struct stat sd, sf, ss, sl;
+	xstat(fs, "/d", &sd);
+	xstat(fs, "/d/file", &sf);
+	xstat(fs, "/d/sub", &ss);
+	xstat(fs, "/d/link", &sl);
+
+	struct dlist l;
+	list_dir(fs, "/d", &l);
+	cr_assert_eq(l.n, 5, "readdir /d gave %d entries", l.n);
+	const struct {
+		const char *name;
+		uint64_t ino;
+		unsigned type;
+	} want[] = {
+		{".", sd.st_ino, DAXFS_DT_DIR},
+		{"..", 2, DAXFS_DT_DIR},
+		{"file", sf.st_ino, DAXFS_DT_REG},
+		{"sub", ss.st_ino, DAXFS_DT_DIR},
+		{"link", sl.st_ino, DAXFS_DT_LNK},
+	};
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq(count_name(&l, want[i].name), 1,
+			     "\"%s\" listed %d times", want[i].name,
+			     count_name(&l, want[i].name));
+		const struct dent *e = find_name(&l, want[i].name);
+		cr_assert_eq(e->ino, want[i].ino, "\"%s\": ino %llu, want %llu",
+			     want[i].name, (unsigned long long)e->ino,
+			     (unsigned long long)want[i].ino);
+		cr_assert_eq(e->type, want[i].type, "\"%s\": type %u, want %u",
+			     want[i].name, e->type, want[i].type);
+	}
+	free(l.e);
+
+	/* root: "." and ".." are both the root */
+	list_dir(fs, "/", &l);
+	cr_assert(find_name(&l, ".") && find_name(&l, ".")->ino == 2);
+	cr_assert(find_name(&l, "..") && find_name(&l, "..")->ino == 2);
+	cr_assert_eq(count_name(&l, "d"), 1);
+	free(l.e);
+
+	/* a non-zero return stops the walk and is returned */
+	struct stopper s = {0};
+	AU_EQ(daxfs_readdir(fs, "/d", stop_at_two, &s), 42);
+	cr_assert_eq(s.calls, 2, "callback called %d times after stop",
+		     s.calls);
+	s.calls = 0;
+	AU_EQ(daxfs_readdir(fs, "/d", stop_negative, &s), -7);
+	cr_assert_eq(s.calls, 1);
+
+	AU_ERR(daxfs_readdir(fs, "/d/file", stop_at_two, &s), ENOTDIR);
+	AU_ERR(daxfs_readdir(fs, "/missing", stop_at_two, &s), ENOENT);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, readdir_large_directory_and_reentrant_callback)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	AU_EQ(daxfs_mkdir(fs, "/big", 0755), 0);
+	char path[300];
+	const int n = 600;
+	for (int i = 0; i < n; i++) {
+		/* names of varied lengths so entries pack unevenly */
+		snprintf(path, sizeof(path), "/big/%0*d", 1 + (i * 37) % 200, i);
+		put_bytes(fs, path, "", 0);
+	}
+	for (int i = 0; i < n; i += 3) {
+		snprintf(path, sizeof(path), "/big/%0*d", 1 + (i * 37) % 200, i);
+		AU_EQ(daxfs_unlink(fs, path), 0);
+	}
+	struct dlist l;
+	memset(&l, 0, sizeof(l));
+	l.fs = fs;
+	l.dir = "/big";
+	AU_EQ(daxfs_readdir(fs, "/big", collect, &l), 0);
+	cr_assert_eq(l.stat_errors, 0,
+		     "%d entries could not be stat'ed from the callback",
+		     l.stat_errors);
+	cr_assert_eq(l.n, 2 + n - (n + 2) / 3, "listed %d entries", l.n);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%0*d", 1 + (i * 37) % 200, i);
+		int c = count_name(&l, path);
+		cr_assert_eq(c, i % 3 ? 1 : 0, "entry %d listed %d times", i, c);
+	}
+	free(l.e);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Open-but-unlinked files, statfs                                     */
+/* ------------------------------------------------------------------ */
+
+Test(api, unlinked_open_file_lives_until_close)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct statvfs start = xstatfs(fs);
+	daxfs_file *f = xopen(fs, "/u", O_CREAT | O_RDWR, 0644);
+	au_write_pattern(f, 11, 0, AU_MIB);
+	AU_EQ(daxfs_unlink(fs, "/u"), 0);
+	struct stat st;
+	AU_ERR(daxfs_stat(fs, "/u", &st), ENOENT);
+	struct dlist l;
+	list_dir(fs, "/", &l);
+	cr_assert_eq(count_name(&l, "u"), 0, "unlinked file still listed");
+	free(l.e);
+
+	au_check_file_pattern(f, 11, 0, AU_MIB);
+	au_write_pattern(f, 12, AU_MIB, 100 * 1024);
+	au_check_file_pattern(f, 12, AU_MIB, 100 * 1024);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_nlink, 0, "nlink %lu of an unlinked file",
+		     (unsigned long)st.st_nlink);
+	cr_assert_eq(st.st_size, (off_t)(AU_MIB + 100 * 1024));
+	struct statvfs mid = xstatfs(fs);
+	cr_assert(mid.f_bfree < start.f_bfree, "blocks freed while open");
+	cr_assert_eq(mid.f_ffree, start.f_ffree - 1, "inode freed while open");
+
+	/* a new file of the same name is another file */
+	put_bytes(fs, "/u", "new", 3);
+	au_check_file_pattern(f, 11, 0, AU_MIB);
+	AU_EQ(daxfs_ftruncate(f, 4096), 0);
+	check_bytes(fs, "/u", "new", 3);
+	AU_EQ(daxfs_unlink(fs, "/u"), 0);
+
+	xclose(f);
+	struct statvfs end = xstatfs(fs);
+	cr_assert_eq(end.f_bfree, start.f_bfree,
+		     "free blocks %lu after close, %lu at start",
+		     (unsigned long)end.f_bfree, (unsigned long)start.f_bfree);
+	cr_assert_eq(end.f_ffree, start.f_ffree,
+		     "free inodes %lu after close, %lu at start",
+		     (unsigned long)end.f_ffree, (unsigned long)start.f_ffree);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, statfs_counts)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct statvfs s0 = xstatfs(fs);
+	long long blocks = au_dumpe2fs_num(p, "Block count:");
+	cr_assert_eq(s0.f_bsize, 4096);
+	cr_assert(s0.f_blocks > 0 && (long long)s0.f_blocks <= blocks,
+		  "f_blocks %lu, the fs has %lld", (unsigned long)s0.f_blocks,
+		  blocks);
+	cr_assert(s0.f_blocks >= FS_SIZE / 4096 * 9 / 10,
+		  "f_blocks %lu is too small", (unsigned long)s0.f_blocks);
+	cr_assert(s0.f_bfree < s0.f_blocks && s0.f_bfree > s0.f_blocks / 2);
+	cr_assert(s0.f_bavail <= s0.f_bfree);
+	cr_assert_eq((long long)s0.f_files, au_dumpe2fs_num(p, "Inode count:"));
+	cr_assert(s0.f_ffree < s0.f_files && s0.f_ffree > s0.f_files - 20,
+		  "f_ffree %lu of %lu", (unsigned long)s0.f_ffree,
+		  (unsigned long)s0.f_files);
+
+	/* one file of 100 blocks: 12 direct + 88 behind one indirect block */
+	daxfs_file *f = xopen(fs, "/f", O_CREAT | O_RDWR, 0644);
+	struct statvfs s1 = xstatfs(fs);
+	cr_assert_eq(s1.f_ffree, s0.f_ffree - 1);
+	cr_assert_eq(s1.f_bfree, s0.f_bfree);
+	au_write_pattern(f, 1, 0, 100 * 4096);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_blocks, 101 * 8);
+	struct statvfs s2 = xstatfs(fs);
+	cr_assert_eq(s2.f_bfree, s0.f_bfree - 101, "f_bfree fell by %ld",
+		     (long)(s0.f_bfree - s2.f_bfree));
+	xclose(f);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	struct statvfs s3 = xstatfs(fs);
+	cr_assert_eq(s3.f_ffree, s0.f_ffree - 2);
+	cr_assert_eq(s3.f_bfree, s0.f_bfree - 102);
+	cr_assert_eq(s3.f_blocks, s0.f_blocks);
+	cr_assert_eq(s3.f_files, s0.f_files);
+
+	AU_EQ(daxfs_unlink(fs, "/f"), 0);
+	AU_EQ(daxfs_rmdir(fs, "/d"), 0);
+	struct statvfs s4 = xstatfs(fs);
+	cr_assert_eq(s4.f_bfree, s0.f_bfree);
+	cr_assert_eq(s4.f_ffree, s0.f_ffree);
+
+	/* what statfs said is what the superblock says after unmount */
+	put_pattern(fs, "/keep", 2, 50000);
+	struct statvfs s5 = xstatfs(fs);
+	au_unmount_fsck(fs, p);
+	cr_assert_eq(au_dumpe2fs_num(p, "Free blocks:"), (long long)s5.f_bfree);
+	cr_assert_eq(au_dumpe2fs_num(p, "Free inodes:"), (long long)s5.f_ffree);
+	cr_assert_eq(au_dumpe2fs_num(p, "Inode count:"), (long long)s5.f_files);
+	fs = au_mount(p, 0);
+	struct statvfs s6 = xstatfs(fs);
+	cr_assert_eq(s6.f_bfree, s5.f_bfree);
+	cr_assert_eq(s6.f_ffree, s5.f_ffree);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Mounting                                                            */
+/* ------------------------------------------------------------------ */
+
+static int mount_in_child(const char *path, unsigned flags)
+{
+	int pfd[2];
+	cr_assert_eq(pipe(pfd), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		daxfs *fs = NULL;
+		int r = daxfs_mount(path, flags, &fs);
+		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(2);
+		_exit(0);
+	}
+	close(pfd[1]);
+	int r = 12345;
+	ssize_t n = read(pfd[0], &r, sizeof(r));
+	close(pfd[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	cr_assert_eq(n, (ssize_t)sizeof(r), "child died: status %#x", status);
+	return r;
+}
+
+Test(api, second_mount_is_busy)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	daxfs *fs2 = NULL;
+	AU_ERR(daxfs_mount(p, 0, &fs2), EBUSY);
+	AU_ERR(daxfs_mount(p, DAXFS_MOUNT_RDONLY, &fs2), EBUSY);
+	cr_assert_eq(mount_in_child(p, 0), -EBUSY,
+		     "mount from another process: %s",
+		     au_errname(mount_in_child(p, 0)));
+	cr_assert_eq(mount_in_child(p, DAXFS_MOUNT_RDONLY), -EBUSY);
+	/* the first mount is unharmed */
+	put_bytes(fs, "/f", "abc", 3);
+	au_unmount_fsck(fs, p);
+	/* and once unmounted, the image can be mounted again */
+	cr_assert_eq(mount_in_child(p, DAXFS_MOUNT_RDONLY), 0);
+	fs = au_mount(p, 0);
+	check_bytes(fs, "/f", "abc", 3);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, unmount_with_open_file_is_busy)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	daxfs_file *f = xopen(fs, "/f", O_CREAT | O_RDWR, 0644);
+	AU_ERR(daxfs_unmount(fs), EBUSY);
+	/* the mount stays usable */
+	AU_EQ(daxfs_pwrite(f, "data", 4, 0), 4);
+	struct stat st;
+	xstat(fs, "/f", &st);
+	cr_assert_eq(st.st_size, 4);
+	daxfs_file *g = xopen(fs, "/g", O_CREAT | O_RDWR, 0644);
+	xclose(f);
+	AU_ERR(daxfs_unmount(fs), EBUSY);
+	xclose(g);
+	au_unmount_fsck(fs, p);
+	fs = au_mount(p, 0);
+	check_bytes(fs, "/f", "data", 4);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, rdonly_mount_refuses_changes)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	AU_EQ(daxfs_mkdir(fs, "/empty", 0755), 0);
+	put_pattern(fs, "/d/f", 5, 30000);
+	AU_EQ(daxfs_symlink(fs, "d/f", "/ln"), 0);
+	au_unmount_fsck(fs, p);
+	uint64_t h0 = au_hash_file(p);
+
+	fs = au_mount(p, DAXFS_MOUNT_RDONLY);
+	AU_ERR(daxfs_mkdir(fs, "/x", 0755), EROFS);
+	AU_ERR(daxfs_rmdir(fs, "/empty"), EROFS);
+	AU_ERR(daxfs_unlink(fs, "/d/f"), EROFS);
+	AU_ERR(daxfs_rename(fs, "/d/f", "/d/g"), EROFS);
+	AU_ERR(daxfs_link(fs, "/d/f", "/d/h"), EROFS);
+	AU_ERR(daxfs_symlink(fs, "t", "/s"), EROFS);
+	AU_ERR(open_rc(fs, "/new", O_CREAT | O_WRONLY, 0644), EROFS);
+	AU_ERR(open_rc(fs, "/new", O_CREAT | O_RDONLY, 0644), EROFS);
+	AU_ERR(open_rc(fs, "/d/f", O_WRONLY, 0), EROFS);
+	AU_ERR(open_rc(fs, "/d/f", O_RDWR, 0), EROFS);
+	AU_ERR(open_rc(fs, "/d/f", O_WRONLY | O_TRUNC, 0), EROFS);
+	AU_ERR(open_rc(fs, "/d/f", O_WRONLY | O_APPEND, 0), EROFS);
+
+	/* reading works */
+	check_pattern(fs, "/d/f", 5, 30000);
+	daxfs_file *f = xopen(fs, "/d/f", O_RDONLY, 0);
+	AU_ERR2(daxfs_pwrite(f, "x", 1, 0), EBADF, EROFS);
+	long long r = daxfs_ftruncate(f, 0);
+	cr_assert(r == -EBADF || r == -EINVAL || r == -EROFS,
+		  "ftruncate on a read-only mount = %lld (%s)", r,
+		  au_errname(r));
+	AU_EQ(daxfs_fsync(f), 0);
+	xclose(f);
+	char buf[16];
+	AU_EQ(daxfs_readlink(fs, "/ln", buf, sizeof(buf)), 3);
+	struct dlist l;
+	list_dir(fs, "/d", &l);
+	cr_assert_eq(l.n, 3);
+	free(l.e);
+	struct statvfs sv = xstatfs(fs);
+	cr_assert(sv.f_blocks > 0);
+	AU_EQ(daxfs_unmount(fs), 0);
+	cr_assert_eq(au_hash_file(p), h0,
+		     "a read-only mount changed the image");
+	cr_assert_eq(au_e2fsck(p), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+static void *errormsg_thread(void *arg)
+{
+	const char **out = arg;
+	const char *m = daxfs_errormsg();
+	*out = m ? strdup(m) : NULL;
+	return NULL;
+}
+
+Test(api, errormsg_is_per_thread)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct stat st;
+	AU_ERR(daxfs_stat(fs, "/missing", &st), ENOENT);
+	const char *m1 = daxfs_errormsg();
+	cr_assert(m1 && strlen(m1) > 0);
+	char *copy = strdup(m1);
+
+	const char *other = NULL;
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, errormsg_thread, &other), 0);
+	pthread_join(t, NULL);
+	cr_assert(other != NULL, "daxfs_errormsg() is NULL in a new thread");
+	cr_assert_str_eq(other, "",
+			 "a thread with no failure sees \"%s\"", other);
+	free((void *)other);
+	/* ours is unchanged by the other thread */
+	cr_assert_str_eq(daxfs_errormsg(), copy);
+	free(copy);
+
+	/* every failure gives a sentence */
+	AU_ERR(daxfs_mkdir(fs, "/", 0755), EEXIST);
+	AU_ERR(daxfs_rmdir(fs, "/missing"), ENOENT);
+	AU_ERR(open_rc(fs, "/missing", O_RDONLY, 0), ENOENT);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Persistence                                                         */
+/* ------------------------------------------------------------------ */
+
+Test(api, data_persists_across_mounts)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	const size_t sizes[] = {0, 1, 4095, 4096, 4097, 100000, 5 * AU_MIB};
+	char path[64];
+	AU_EQ(daxfs_mkdir(fs, "/dir", 0755), 0);
+	AU_EQ(daxfs_mkdir(fs, "/dir/deep", 0700), 0);
+	for (int i = 0; i < 7; i++) {
+		snprintf(path, sizeof(path), "/dir/deep/f%d", i);
+		put_pattern(fs, path, 100 + (uint64_t)i, sizes[i]);
+	}
+	AU_EQ(daxfs_link(fs, "/dir/deep/f5", "/hard"), 0);
+	AU_EQ(daxfs_symlink(fs, "/dir/deep/f1", "/sym"), 0);
+	daxfs_file *f = xopen(fs, "/sparse", O_CREAT | O_WRONLY, 0600);
+	au_write_pattern(f, 200, 3 * (off_t)AU_MIB, 5000);
+	AU_EQ(daxfs_fsync(f), 0);
+	xclose(f);
+	au_unmount_fsck(fs, p);
+
+	/* debugfs reads the same bytes */
+	const char *host = au_image_path("dump");
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "dump /dir/deep/f6 %s", host);
+	int status;
+	free(au_debugfs(p, cmd, &status));
+	cr_assert_eq(au_file_size(host), (long long)sizes[6],
+		     "debugfs dump gave %lld bytes", au_file_size(host));
+	char *hb = malloc(sizes[6]);
+	au_raw_read(host, 0, hb, sizes[6]);
+	cr_assert(au_pattern_check(hb, sizes[6], 106, 0) < 0,
+		  "debugfs reads other bytes than daxfs wrote");
+	free(hb);
+
+	for (int round = 0; round < 2; round++) {
+		fs = au_mount(p, round ? DAXFS_MOUNT_RDONLY : 0);
+		for (int i = 0; i < 7; i++) {
+			snprintf(path, sizeof(path), "/dir/deep/f%d", i);
+			check_pattern(fs, path, 100 + (uint64_t)i, sizes[i]);
+		}
+		struct stat st;
+		xstat(fs, "/hard", &st);
+		cr_assert_eq(st.st_nlink, 2);
+		xstat(fs, "/dir/deep", &st);
+		cr_assert_eq(st.st_mode, S_IFDIR | 0700);
+		char buf[64];
+		AU_EQ(daxfs_readlink(fs, "/sym", buf, sizeof(buf)), 12);
+		cr_assert(memcmp(buf, "/dir/deep/f1", 12) == 0);
+		f = xopen(fs, "/sparse", O_RDONLY, 0);
+		AU_EQ(daxfs_fstat(f, &st), 0);
+		cr_assert_eq(st.st_size, 3 * (off_t)AU_MIB + 5000);
+		au_check_file_pattern(f, 200, 3 * (off_t)AU_MIB, 5000);
+		char z[4096];
+		AU_EQ(daxfs_pread(f, z, sizeof(z), (off_t)AU_MIB), sizeof(z));
+		cr_assert(au_all_zero(z, sizeof(z)));
+		xclose(f);
+		if (round == 0) {
+			/* change something and check it on the next round */
+			AU_EQ(daxfs_unlink(fs, "/dir/deep/f0"), 0);
+			put_pattern(fs, "/dir/deep/f0", 100, 0);
+			au_unmount_fsck(fs, p);
+		} else {
+			AU_EQ(daxfs_unmount(fs), 0);
+		}
+	}
+}
