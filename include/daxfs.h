@@ -186,6 +186,48 @@ DAXFS_API int daxfs_fsync(daxfs_file *f);
 DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st);
 
 /* ------------------------------------------------------------------ */
+/* Direct mappings (DAX)                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * daxfs_map() gives the application load/store access to file data in
+ * place: the returned range (a "view") maps the region's blocks of the
+ * file.  Views are filled lazily: the first touch of a page runs the DAX
+ * fault path from a SIGSEGV handler that libdaxfs installs once per
+ * process (it passes every other fault to the handler installed before
+ * it).  DAXFS_MAP_POPULATE installs the whole range at map time instead
+ * and needs no handler, for applications that own SIGSEGV.
+ *
+ * Semantics follow mmap(MAP_SHARED) of a DAX file:
+ *   - reads of holes see zeros; the first store into a hole allocates a
+ *     zeroed block (no space: SIGBUS);
+ *   - pread/pwrite and views see each other's data at once;
+ *   - an access past the end of file raises SIGBUS, after libdaxfs has
+ *     released every lock (a SIGBUS handler may siglongjmp away);
+ *   - truncate unmaps the pages past the new size; a view never reaches a
+ *     freed block;
+ *   - stores through a view are durable after daxfs_persist() on their
+ *     range, or daxfs_fsync() of the file.
+ * A view outlives daxfs_close() of its file; daxfs_unmount() fails with
+ * -EBUSY while views are alive.  Requires 4 KiB blocks and pages.
+ * Buffers given to daxfs_pread/daxfs_pwrite may be views (of any file):
+ * a part that cannot be accessed makes the call return -EFAULT (or the
+ * bytes done before it).
+ */
+#define DAXFS_MAP_POPULATE 0x1
+
+/* Map len bytes of f from off (page-aligned); prot is PROT_READ or
+ * PROT_READ|PROT_WRITE.  Errors: -EINVAL (alignment, zero length,
+ * unknown flags), -EACCES (PROT_WRITE on a read-only handle or mount),
+ * -ENOMEM (no address space), -EOPNOTSUPP (block size not 4 KiB). */
+DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
+			unsigned flags, void **addr);
+/* Remove a whole view: addr and len as returned by/given to daxfs_map. */
+DAXFS_API int daxfs_unmap(void *addr, size_t len);
+/* Make stores to [addr, addr+len) of a view durable. */
+DAXFS_API int daxfs_persist(const void *addr, size_t len);
+
+/* ------------------------------------------------------------------ */
 /* Errors                                                              */
 /* ------------------------------------------------------------------ */
 

@@ -1,38 +1,71 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * iomap.c -- the iomap apply loop behind daxfs_pread and daxfs_pwrite.
+ * iomap.c -- the iomap apply loop behind daxfs_pread and daxfs_pwrite
+ * (dax_iomap_rw and dax_iomap_actor).
  *
- * Nothing is held by the engine between iomap_begin() and iomap_end():
- * the file system takes and drops its block-map lock inside iomap_begin().
- * The copy may therefore fault on a user buffer that is itself a mapping
- * of a file (any file, this one included) without lock inversion.
+ * Nothing is held by the engine between iomap_begin() and iomap_end(),
+ * and ext2 holds nothing there either (its block-map lock is dropped
+ * inside iomap_begin).  The copy may therefore fault on a user buffer
+ * that is itself a view of a file, this one included: the fault path
+ * takes the file's dax_sem and entry locks, none of which is held here.
+ * See fault.c for why the fault takes entry locks only after iomap_begin.
  */
 #include <errno.h>
 #include <libpmem2.h>
 #include <string.h>
 
 #include "core/region.h"
+#include "dax/fault.h"
 #include "dax/iomap.h"
+#include "dax/view.h"
 
-/* Copy one extent's worth between buf and the region; returns bytes. */
-static size_t iomap_copy(struct daxfs_region *rgn,
-			 const struct daxfs_iomap *iomap, uint64_t pos,
-			 size_t len, unsigned char *buf, bool write)
+static void copy_to_pmem(void *ctx, void *dst, const void *src, size_t len)
+{
+	struct daxfs_region *rgn = ctx;
+
+	/* Flushed now, drained once at the end of the call. */
+	rgn->memcpy(dst, src, len, PMEM2_F_MEM_NODRAIN);
+}
+
+static void copy_from_pmem(void *ctx, void *dst, const void *src, size_t len)
+{
+	(void)ctx;
+	memcpy(dst, src, len);
+}
+
+static void zero_buf(void *ctx, void *dst, const void *src, size_t len)
+{
+	(void)ctx;
+	(void)src;
+	memset(dst, 0, len);
+}
+
+/* Copy one extent's worth between buf and the region (dax_iomap_actor).
+ * Returns 0 or -EFAULT when the user's buffer could not be accessed. */
+static int iomap_actor(struct daxfs_region *rgn, struct daxfs_mapping *m,
+		       const struct daxfs_iomap *iomap, uint64_t pos,
+		       size_t len, unsigned char *buf, bool write)
 {
 	unsigned char *pm = rgn->base + iomap->addr + (pos - iomap->offset);
 
 	if (write) {
-		/* Flushed now, drained once at the end of the call. */
-		rgn->memcpy(pm, buf, len, PMEM2_F_MEM_NODRAIN);
-	} else if (iomap->type == DAXFS_IOMAP_MAPPED) {
-		memcpy(buf, pm, len);
-	} else {
-		memset(buf, 0, len);
+		/*
+		 * Blocks just allocated over a hole: views that show the zero
+		 * page there must see this data instead.
+		 */
+		if (m && (iomap->flags & DAXFS_IOMAP_F_NEW))
+			daxfs_dax_invalidate_zero(m,
+				iomap->offset >> DAX_PAGE_SHIFT,
+				iomap->length >> DAX_PAGE_SHIFT, iomap->addr);
+		return daxfs_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
 	}
-	return len;
+	if (iomap->type == DAXFS_IOMAP_MAPPED)
+		return daxfs_copy_guarded(buf, pm, len, copy_from_pmem, NULL);
+	return daxfs_copy_guarded(buf, NULL, len, zero_buf, NULL);
 }
 
 ssize_t daxfs_iomap_rw(struct daxfs_region *rgn, struct daxfs_inode *inode,
+		       struct daxfs_mapping *m,
 		       const struct daxfs_iomap_ops *ops, uint64_t pos,
 		       size_t len, void *buf, bool write)
 {
@@ -52,12 +85,16 @@ ssize_t daxfs_iomap_rw(struct daxfs_region *rgn, struct daxfs_inode *inode,
 		end = iomap.offset + iomap.length;
 		if (iomap.length == 0 || iomap.offset > pos || end <= pos) {
 			ret = -EIO; /* a broken extent: fs corruption? */
+			if (ops->iomap_end)
+				ops->iomap_end(inode, pos, 0, 0, flags, &iomap);
 			break;
 		}
 		n = end - pos < len - done ? end - pos : len - done;
-		n = iomap_copy(rgn, &iomap, pos, n, p, write);
+		ret = iomap_actor(rgn, m, &iomap, pos, n, p, write);
 		if (ops->iomap_end)
-			ops->iomap_end(inode, pos, n, n, flags, &iomap);
+			ops->iomap_end(inode, pos, n, ret ? 0 : n, flags, &iomap);
+		if (ret)
+			break;
 		pos += n;
 		p += n;
 		done += n;

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 struct daxfs_region;
+struct daxfs_mapping;
 struct daxfs_inode; /* the file system's inode; opaque to the engine */
 
 /* Extent types. */
@@ -65,11 +66,14 @@ struct daxfs_iomap_ops {
  * The iomap apply loop of read and write (dax_iomap_rw): for each extent
  * of [pos, pos+len), begin -> copy with libpmem2's functions -> end.
  * Reads of holes give zeros.  Writes are flushed and drained before this
- * returns.  The caller holds the inode's I/O lock and has clamped a read
- * to EOF.  Returns bytes copied (short only when an error stopped it
- * after some progress) or a negative errno.
+ * returns; blocks they allocate replace zero pages in the file's views
+ * (m, which may be NULL).  The caller holds the inode's I/O lock and has
+ * clamped a read to EOF.  Returns bytes copied (short only when an error
+ * stopped it after some progress) or a negative errno (-EFAULT for a bad
+ * user buffer).
  */
 ssize_t daxfs_iomap_rw(struct daxfs_region *rgn, struct daxfs_inode *inode,
+		       struct daxfs_mapping *m,
 		       const struct daxfs_iomap_ops *ops, uint64_t pos,
 		       size_t len, void *buf, bool write);
 

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "dax/fault.h"
 #include "ext2/ext2.h"
 
 /* Largest file size the block map and i_blocks allow (ext2_max_size). */
@@ -258,17 +259,17 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 		daxfs_drain(rgn);
 		/* 3. one store makes the whole branch reachable. */
 		*chain[level] = le32_put(ind[0]);
-		daxfs_persist(fs, chain[level], 4);
+		daxfs_fs_persist(fs, chain[level], 4);
 	} else {
 		daxfs_drain(rgn);
 		for (i = 0; i < n; i++)
 			leaf[i] = le32_put(data + i);
-		daxfs_persist(fs, leaf, n * 4);
+		daxfs_fs_persist(fs, leaf, n * 4);
 	}
 	/* 4. */
 	inode->raw->i_blocks = le32_put(le32_get(inode->raw->i_blocks) +
 					((nind + n) << (fs->blocksize_bits - 9)));
-	daxfs_persist(fs, &inode->raw->i_blocks, 4);
+	daxfs_fs_persist(fs, &inode->raw->i_blocks, 4);
 	inode->alloc_goal = data + n;
 	inode->alloc_next_lblk = lblk + n;
 	*pblk = data;
@@ -313,6 +314,38 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	return ret;
 }
 
+/* The test-only journal of daxfs_dax_hooks: a re-entrant shared hold
+ * per thread from iomap_begin to iomap_end. */
+static __thread unsigned journal_depth;
+
+static void test_journal_start(void)
+{
+	pthread_rwlock_t *j = atomic_load(&daxfs_dax_hooks.journal);
+
+	if (j && journal_depth++ == 0)
+		pthread_rwlock_rdlock(j);
+}
+
+static void test_journal_stop(void)
+{
+	pthread_rwlock_t *j = atomic_load(&daxfs_dax_hooks.journal);
+
+	if (j && journal_depth && --journal_depth == 0)
+		pthread_rwlock_unlock(j);
+}
+
+/* iomap_end of ext2: nothing to undo (blocks are linked at begin);
+ * only the test journal is released. */
+static int ext2_iomap_end(struct daxfs_inode *inode, uint64_t pos,
+			  uint64_t length, ssize_t written, unsigned flags,
+			  struct daxfs_iomap *iomap)
+{
+	(void)inode; (void)pos; (void)length; (void)written; (void)flags;
+	(void)iomap;
+	test_journal_stop();
+	return 0;
+}
+
 /* iomap_begin of ext2: one extent of the block map at pos. */
 static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
 			    uint64_t length, unsigned flags,
@@ -331,10 +364,13 @@ static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
 	if (first > UINT32_MAX)
 		return daxfs_err(-EFBIG, "offset %llu is beyond the largest "
 				 "ext2 file", (unsigned long long)pos);
+	test_journal_start();
 	ret = daxfs_bmap(inode, first, max, flags & DAXFS_IOMAP_WRITE, &pblk,
 			 &count, &is_new);
-	if (ret)
+	if (ret) {
+		test_journal_stop();
 		return ret;
+	}
 	iomap->offset = first << bits;
 	iomap->length = (uint64_t)count << bits;
 	iomap->addr = (uint64_t)pblk << bits;
@@ -345,7 +381,7 @@ static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
 
 const struct daxfs_iomap_ops daxfs_ext2_iomap_ops = {
 	.iomap_begin = ext2_iomap_begin,
-	.iomap_end = NULL, /* nothing is held between begin and end */
+	.iomap_end = ext2_iomap_end, /* ext2 holds nothing from begin to end */
 };
 
 /* Blocks waiting to be returned to the bitmaps, merged into runs. */
@@ -423,7 +459,7 @@ static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
 		return;
 	if (start == 0) {
 		*slot = 0;
-		daxfs_persist(fs, slot, 4);
+		daxfs_fs_persist(fs, slot, 4);
 		free_table(inode, fl, blk, height);
 		return;
 	}
@@ -445,7 +481,7 @@ static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
 			if (daxfs_block_valid(fs, b))
 				free_list_add(fs, fl, b);
 		}
-		daxfs_persist(fs, t + ci, (fs->addr_per_block - ci) * 4);
+		daxfs_fs_persist(fs, t + ci, (fs->addr_per_block - ci) * 4);
 		return;
 	}
 	if (start % span)
@@ -478,7 +514,7 @@ int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
 		if (!b)
 			continue;
 		raw->i_block[i] = 0;
-		daxfs_persist(fs, &raw->i_block[i], 4);
+		daxfs_fs_persist(fs, &raw->i_block[i], 4);
 		if (daxfs_block_valid(fs, b))
 			free_list_add(fs, &fl, b);
 	}
@@ -494,7 +530,7 @@ int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
 	blocks -= fl.blocks << (fs->blocksize_bits - 9) < blocks
 			  ? fl.blocks << (fs->blocksize_bits - 9) : blocks;
 	raw->i_blocks = le32_put((uint32_t)blocks);
-	daxfs_persist(fs, &raw->i_blocks, 4);
+	daxfs_fs_persist(fs, &raw->i_blocks, 4);
 	daxfs_inode_set_size(inode, size);
 	inode->alloc_goal = 0;
 	daxfs_up_write(&inode->bmap_lock);
@@ -545,6 +581,10 @@ int daxfs_setsize(struct daxfs_inode *inode, uint64_t size)
 		return 0;
 	daxfs_down_write(&inode->dax_sem);
 	if (size < old) {
+		/* No view may reach the pages past the new size: unmap them
+		 * before any block is freed. */
+		daxfs_dax_truncate(&inode->i_mapping,
+				   (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT);
 		/* 1. zero the tail of the new last block, then cut. */
 		if (size & bmask)
 			ret = zero_in_block(inode, size, (size | bmask) + 1);
@@ -556,8 +596,10 @@ int daxfs_setsize(struct daxfs_inode *inode, uint64_t size)
 
 		if (old & bmask)
 			ret = zero_in_block(inode, old, size < end ? size : end);
-		if (!ret)
+		if (!ret) {
 			daxfs_inode_set_size(inode, size);
+			daxfs_ext2_size_grew(inode, old, size, true);
+		}
 	}
 	daxfs_up_write(&inode->dax_sem);
 	if (!ret)

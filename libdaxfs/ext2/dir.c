@@ -347,7 +347,7 @@ static void dir_clear_htree(struct daxfs_inode *dir)
 
 	if (fl & EXT2_INDEX_FL) {
 		dir->raw->i_flags = le32_put(fl & ~EXT2_INDEX_FL);
-		daxfs_persist(dir->fs, &dir->raw->i_flags, 4);
+		daxfs_fs_persist(dir->fs, &dir->raw->i_flags, 4);
 	}
 }
 
@@ -369,7 +369,7 @@ static int dir_grow(struct daxfs_inode *dir, struct daxfs_dir_index *ix)
 	de = daxfs_block(fs, pblk);
 	de->inode = 0;
 	de->rec_len = le16_put(fs->blocksize);
-	daxfs_persist(fs, de, 8);
+	daxfs_fs_persist(fs, de, 8);
 	ret = index_add_block(ix, (unsigned char *)de, fs->blocksize);
 	if (ret)
 		return ret; /* the block stays, empty and valid, past i_size */
@@ -420,9 +420,9 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		de->name_len = len;
 		de->file_type = fs->has_filetype ? ftype : 0;
 		memcpy(de->name, name, len);
-		daxfs_persist(fs, de, 8 + len);
+		daxfs_fs_persist(fs, de, 8 + len);
 		de->inode = le32_put(ino);
-		daxfs_persist(fs, &de->inode, 4);
+		daxfs_fs_persist(fs, &de->inode, 4);
 		nde = de;
 	} else {
 		/* Split the record: write the new entry in its slack, then
@@ -435,9 +435,9 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		nde->name_len = len;
 		nde->file_type = fs->has_filetype ? ftype : 0;
 		memcpy(nde->name, name, len);
-		daxfs_persist(fs, nde, 8 + len);
+		daxfs_fs_persist(fs, nde, 8 + len);
 		de->rec_len = le16_put(keep);
-		daxfs_persist(fs, &de->rec_len, 2);
+		daxfs_fs_persist(fs, &de->rec_len, 2);
 	}
 	index_put(ix, name_hash(name, len), nde);
 	ix->used++;
@@ -482,10 +482,10 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	if (prev) {
 		prev->rec_len = le16_put(le16_get(prev->rec_len) +
 					 le16_get(de->rec_len));
-		daxfs_persist(fs, &prev->rec_len, 2);
+		daxfs_fs_persist(fs, &prev->rec_len, 2);
 	} else {
 		de->inode = 0;
-		daxfs_persist(fs, &de->inode, 4);
+		daxfs_fs_persist(fs, &de->inode, 4);
 	}
 	index_del(ix, s);
 	ix->slack[bi] = block_slack(fs, blk);
@@ -514,7 +514,7 @@ int daxfs_dir_retarget(struct daxfs_inode *dir, const char *name, size_t len,
 	if (dir->fs->has_filetype)
 		s->de->file_type = ftype;
 	s->de->inode = le32_put(ino);
-	daxfs_persist(dir->fs, s->de, 8);
+	daxfs_fs_persist(dir->fs, s->de, 8);
 	return 0;
 }
 
@@ -558,7 +558,7 @@ int daxfs_dir_init_block(struct daxfs_inode *dir, uint32_t parent_ino)
 	dotdot->name_len = 2;
 	dotdot->file_type = fs->has_filetype ? EXT2_FT_DIR : 0;
 	dotdot->name[0] = dotdot->name[1] = '.';
-	daxfs_persist(fs, dot, 24);
+	daxfs_fs_persist(fs, dot, 24);
 	daxfs_inode_set_size(dir, fs->blocksize);
 	return 0;
 }

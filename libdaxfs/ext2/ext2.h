@@ -36,7 +36,9 @@
 #include "core/err.h"
 #include "core/lock.h"
 #include "core/region.h"
+#include "dax/entry.h"
 #include "dax/iomap.h"
+#include "dax/view.h"
 #include "ext2/ext2_fs.h"
 
 /* Per block group state in DRAM. */
@@ -82,7 +84,7 @@ struct daxfs {
 	struct daxfs_group *groups;
 	atomic_int_fast64_t free_blocks; /* sums of the group counters */
 	atomic_int_fast64_t free_inodes;
-	atomic_int open_files;        /* daxfs_file handles alive */
+	atomic_int open_files;        /* daxfs_file handles and views alive */
 
 	pthread_mutex_t rename_lock;  /* see the lock order above */
 	pthread_mutex_t sb_lock;      /* superblock fields written after mount */
@@ -107,6 +109,9 @@ struct daxfs_inode {
 	uint32_t alloc_goal;          /* block after the last allocated one,
 					 under bmap_lock (write) */
 	uint32_t alloc_next_lblk;     /* logical block alloc_goal belongs to */
+
+	/* Regular files: what views have installed (fs/dax.c's xarray). */
+	struct daxfs_mapping i_mapping;
 
 	/* Directories: the in-DRAM index, built on first use. */
 	struct daxfs_dir_index *_Atomic dir;
@@ -133,7 +138,7 @@ static inline bool daxfs_block_valid(struct daxfs *fs, uint32_t blk)
 	return blk >= fs->first_data_block && blk < fs->blocks_count;
 }
 
-static inline void daxfs_persist(struct daxfs *fs, const void *p, size_t len)
+static inline void daxfs_fs_persist(struct daxfs *fs, const void *p, size_t len)
 {
 	daxfs_persist_range(fs->rgn, p, len);
 }
@@ -233,6 +238,11 @@ int daxfs_dir_iterate(struct daxfs_inode *dir,
 				unsigned type),
 		      void *arg);
 void daxfs_dir_index_free(struct daxfs_inode *dir);
+
+/* mmap.c */
+int daxfs_ext2_dax_fault(struct daxfs_view *v, uint64_t pgoff, bool write);
+void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
+			  uint64_t size, bool dax_sem_held);
 
 /* namei.c */
 int daxfs_path_walk(struct daxfs *fs, const char *path,

@@ -21,6 +21,7 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
+#include "dax/fault.h"
 #include "ext2/ext2.h"
 
 #define DAXFS_OPEN_FLAGS                                                       \
@@ -163,7 +164,8 @@ DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off)
 	}
 	if (len > size - off)
 		len = size - off;
-	ret = daxfs_iomap_rw(f->fs->rgn, inode, &daxfs_ext2_iomap_ops, off,
+	ret = daxfs_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
+			     &daxfs_ext2_iomap_ops, off,
 			     len, buf, false);
 	daxfs_up_read(&inode->i_rwsem);
 	return ret;
@@ -199,12 +201,17 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 	}
 	if (len > max - pos)
 		len = max - pos;
-	ret = daxfs_iomap_rw(f->fs->rgn, inode, &daxfs_ext2_iomap_ops, pos,
+	ret = daxfs_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
+			     &daxfs_ext2_iomap_ops, pos,
 			     len, (void *)buf, true);
 	if (ret > 0) {
+		uint64_t old = daxfs_i_size(inode);
+
 		/* The data is durable (drained): now the size may cover it. */
-		if (pos + ret > daxfs_i_size(inode))
+		if (pos + ret > old) {
 			daxfs_inode_set_size(inode, pos + ret);
+			daxfs_ext2_size_grew(inode, old, pos + ret, false);
+		}
 		daxfs_inode_touch(inode, true, true);
 	}
 	daxfs_up_write(&inode->i_rwsem);
@@ -237,7 +244,9 @@ DAXFS_API int daxfs_fsync(daxfs_file *f)
 {
 	if (!f)
 		return daxfs_err(-EINVAL, "fsync: f is NULL");
-	/* Every write was persisted before it returned: a fence suffices. */
+	/* Every pwrite was persisted before it returned; stores through
+	 * views are flushed here (nothing to do when none is dirty). */
+	daxfs_dax_writeback(&f->inode->i_mapping, f->fs->rgn);
 	daxfs_drain(f->fs->rgn);
 	return 0;
 }

@@ -106,7 +106,7 @@ int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 	raw->i_gid_high = le16_put(fs->gid >> 16);
 	raw->i_atime = raw->i_ctime = raw->i_mtime = le32_put(now);
 	raw->i_generation = le32_put(now ^ (ino * 2654435761u));
-	daxfs_persist(fs, raw, sizeof(*raw));
+	daxfs_fs_persist(fs, raw, sizeof(*raw));
 
 	ret = daxfs_iget_new(fs, ino, out);
 	if (ret)

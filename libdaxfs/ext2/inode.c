@@ -32,6 +32,7 @@ int daxfs_icache_init(struct daxfs *fs)
 static void inode_free_struct(struct daxfs_inode *inode)
 {
 	daxfs_dir_index_free(inode);
+	daxfs_mapping_destroy(&inode->i_mapping);
 	daxfs_rwsem_destroy(&inode->i_rwsem);
 	daxfs_rwsem_destroy(&inode->dax_sem);
 	daxfs_rwsem_destroy(&inode->bmap_lock);
@@ -136,6 +137,7 @@ static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
 	daxfs_rwsem_init(&in->dax_sem);
 	daxfs_rwsem_init(&in->bmap_lock);
 	pthread_mutex_init(&in->dir_build_lock, NULL);
+	daxfs_mapping_init(&in->i_mapping);
 	in->hash_next = b->chain;
 	b->chain = in;
 	pthread_mutex_unlock(&b->lock);
@@ -191,7 +193,7 @@ static void inode_release_xattr(struct daxfs_inode *inode)
 	if (!blk)
 		return;
 	inode->raw->i_file_acl = 0;
-	daxfs_persist(fs, &inode->raw->i_file_acl, 4);
+	daxfs_fs_persist(fs, &inode->raw->i_file_acl, 4);
 	if (!daxfs_block_valid(fs, blk)) {
 		daxfs_corrupt(fs, "inode %u: xattr block %u out of range",
 			      inode->ino, blk);
@@ -201,7 +203,7 @@ static void inode_release_xattr(struct daxfs_inode *inode)
 	refs = le32_get(h->h_refcount);
 	if (le32_get(h->h_magic) == EXT2_EXT_ATTR_MAGIC && refs > 1) {
 		h->h_refcount = le32_put(refs - 1);
-		daxfs_persist(fs, &h->h_refcount, 4);
+		daxfs_fs_persist(fs, &h->h_refcount, 4);
 		return;
 	}
 	daxfs_free_blocks(fs, blk, 1);
@@ -229,7 +231,7 @@ static void inode_delete(struct daxfs_inode *inode)
 	inode->raw->i_dtime = le32_put(daxfs_now());
 	inode->raw->i_size = 0;
 	inode->raw->i_size_high = 0;
-	daxfs_persist(fs, inode->raw, sizeof(*inode->raw));
+	daxfs_fs_persist(fs, inode->raw, sizeof(*inode->raw));
 	daxfs_free_inode(fs, inode->ino, is_dir);
 }
 
@@ -277,7 +279,7 @@ void daxfs_inode_touch(struct daxfs_inode *inode, bool mtime, bool ctime)
 		dirty = true;
 	}
 	if (dirty)
-		daxfs_persist(inode->fs, &raw->i_atime, 12);
+		daxfs_fs_persist(inode->fs, &raw->i_atime, 12);
 }
 
 /* Set i_size (and i_size_high for regular files) and persist it. */
@@ -290,16 +292,16 @@ void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size)
 		daxfs_sb_need_large_file(inode->fs);
 	if (S_ISREG(le16_get(raw->i_mode))) {
 		raw->i_size_high = le32_put((uint32_t)(size >> 32));
-		daxfs_persist(inode->fs, &raw->i_size_high, 4);
+		daxfs_fs_persist(inode->fs, &raw->i_size_high, 4);
 	}
-	daxfs_persist(inode->fs, &raw->i_size, 4);
+	daxfs_fs_persist(inode->fs, &raw->i_size, 4);
 }
 
 /* Set the link count and persist it. */
 void daxfs_inode_set_links(struct daxfs_inode *inode, uint16_t n)
 {
 	inode->raw->i_links_count = le16_put(n);
-	daxfs_persist(inode->fs, &inode->raw->i_links_count, 2);
+	daxfs_fs_persist(inode->fs, &inode->raw->i_links_count, 2);
 }
 
 /* Fill st from inode. */

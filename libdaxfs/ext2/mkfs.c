@@ -302,7 +302,7 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 		daxfs_flush_range(rgn, copy, sizeof(*copy));
 	}
 	rgn->drain();
-	daxfs_persist(fs, fs->es, sizeof(*fs->es));
+	daxfs_fs_persist(fs, fs->es, sizeof(*fs->es));
 	daxfs_free(gdt);
 }
 

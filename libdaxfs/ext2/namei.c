@@ -187,7 +187,7 @@ static int symlink_store(struct daxfs_inode *inode, const char *target,
 
 	if (tlen <= EXT2_FAST_SYMLINK_MAX) {
 		memcpy(inode->raw->i_block, target, tlen);
-		daxfs_persist(fs, inode->raw->i_block, tlen);
+		daxfs_fs_persist(fs, inode->raw->i_block, tlen);
 	} else {
 		ret = daxfs_bmap(inode, 0, 1, true, &pblk, &count, &is_new);
 		if (ret)
@@ -761,7 +761,7 @@ DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,
 		memcpy(buf, inode->raw->i_block, len);
 		ret = len;
 	} else {
-		ret = daxfs_iomap_rw(fs->rgn, inode, &daxfs_ext2_iomap_ops, 0,
+		ret = daxfs_iomap_rw(fs->rgn, inode, NULL, &daxfs_ext2_iomap_ops, 0,
 				     len, buf, false);
 	}
 	daxfs_up_read(&inode->i_rwsem);

@@ -36,7 +36,7 @@ int daxfs_corrupt(struct daxfs *fs, const char *fmt, ...)
 	if (!fs->rdonly) {
 		pthread_mutex_lock(&fs->sb_lock);
 		fs->es->s_state |= le16_put(EXT2_ERROR_FS);
-		daxfs_persist(fs, &fs->es->s_state, sizeof(fs->es->s_state));
+		daxfs_fs_persist(fs, &fs->es->s_state, sizeof(fs->es->s_state));
 		pthread_mutex_unlock(&fs->sb_lock);
 	}
 	return daxfs_err(-EUCLEAN, "file system is damaged: %s (run e2fsck)",
@@ -229,7 +229,7 @@ int daxfs_sb_sync_counters(struct daxfs *fs)
 	es->s_free_blocks_count = le32_put((uint32_t)atomic_load(&fs->free_blocks));
 	es->s_free_inodes_count = le32_put((uint32_t)atomic_load(&fs->free_inodes));
 	es->s_wtime = le32_put(daxfs_now());
-	daxfs_persist(fs, es, 0x40);
+	daxfs_fs_persist(fs, es, 0x40);
 	pthread_mutex_unlock(&fs->sb_lock);
 	return 0;
 }
@@ -250,7 +250,7 @@ void daxfs_sb_need_large_file(struct daxfs *fs)
 	}
 	es->s_feature_ro_compat = le32_put(le32_get(es->s_feature_ro_compat) |
 					   EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
-	daxfs_persist(fs, es, 0x100);
+	daxfs_fs_persist(fs, es, 0x100);
 	pthread_mutex_unlock(&fs->sb_lock);
 }
 
@@ -336,7 +336,7 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 		es->s_mnt_count = le16_put(le16_get(es->s_mnt_count) + 1);
 		es->s_mtime = le32_put(daxfs_now());
 		es->s_wtime = es->s_mtime;
-		daxfs_persist(fs, es, 0x40);
+		daxfs_fs_persist(fs, es, 0x40);
 	}
 	*out = fs;
 	return 0;
@@ -358,7 +358,7 @@ DAXFS_API int daxfs_unmount(daxfs *fs)
 		daxfs_sb_sync_counters(fs);
 		pthread_mutex_lock(&fs->sb_lock);
 		fs->es->s_state |= le16_put(EXT2_VALID_FS);
-		daxfs_persist(fs, fs->es, 0x40);
+		daxfs_fs_persist(fs, fs->es, 0x40);
 		pthread_mutex_unlock(&fs->sb_lock);
 	}
 	daxfs_iput(fs->root);

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fault.c -- the DAX fault path in user space (dax_iomap_fault), and the
+ * operations that keep views coherent with the block map: a write that
+ * fills a hole replaces zero pages, truncate unmaps, fsync writes dirty
+ * entries back.
+ *
+ * Lock order of the fault path (the order of the seed "dax: call
+ * ->iomap_begin without entry lock during dax fault"):
+ *
+ *   view registry (read)                 view.c, for the whole fault
+ *     inode dax_sem (read)               the file system's fault wrapper
+ *       ->iomap_begin() .. ->iomap_end()  one extent
+ *         entry lock (DAX_LOCKED)        after iomap_begin, put before
+ *                                        iomap_end
+ *           mapping->views_lock          other views of the file
+ *             mapping->lock              short, inside entry.c
+ *
+ * What is held between iomap_begin() and iomap_end(): nothing, in ext2;
+ * its block-map lock is taken and dropped inside iomap_begin.  The order
+ * matters anyway: pread/pwrite copy between begin and end, and that copy
+ * can fault on a user buffer that is a view.  If a file system held
+ * something there (ext4 holds a journal handle, and a commit waits for
+ * it), a fault that took the entry lock first and then waited in
+ * iomap_begin would close a cycle with a copy holding the handle and
+ * waiting for that entry.  Taking entry locks only inside begin..end
+ * cannot: whoever holds an entry lock already has its extent and waits
+ * for nothing the copy holds.  tests/ prove it with a test-only journal.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "dax/fault.h"
+
+struct daxfs_dax_test_hooks daxfs_dax_hooks;
+
+void daxfs_mapping_add_view(struct daxfs_mapping *m, struct daxfs_view *v)
+{
+	pthread_mutex_lock(&m->views_lock);
+	v->mapping = m;
+	v->next = m->views;
+	m->views = v;
+	atomic_fetch_add(&m->nr_views, 1);
+	pthread_mutex_unlock(&m->views_lock);
+}
+
+void daxfs_mapping_del_view(struct daxfs_mapping *m, struct daxfs_view *v)
+{
+	struct daxfs_view **pp;
+
+	pthread_mutex_lock(&m->views_lock);
+	for (pp = &m->views; *pp; pp = &(*pp)->next) {
+		if (*pp == v) {
+			*pp = v->next;
+			atomic_fetch_sub(&m->nr_views, 1);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->views_lock);
+}
+
+/* Does persisting need flushes (anything but eADR byte granularity)? */
+static bool needs_flush(const struct daxfs_region *rgn)
+{
+	return rgn->granularity != PMEM2_GRANULARITY_BYTE;
+}
+
+/* The state a block page takes in v on a fault that is not a store. */
+static enum dax_page_state read_state(const struct daxfs_view *v)
+{
+	return (v->prot & PROT_WRITE) && !v->track_dirty ? DAX_PG_RW
+							 : DAX_PG_RO;
+}
+
+enum views_mode {
+	VIEWS_TRUNCATE,     /* pages gone: lazy -> NONE, populate -> SIGBUS */
+	VIEWS_REPLACE_ZERO, /* zero pages became blocks at dev_off */
+};
+
+/* Apply mode to every view's pages in [first, first+n).  Called with
+ * the entry locks of the range held, or dax_sem held exclusively. */
+static void views_update(struct daxfs_mapping *m, uint64_t first, uint64_t n,
+			 enum views_mode mode, uint64_t dev_off)
+{
+	struct daxfs_view *v;
+
+	pthread_mutex_lock(&m->views_lock);
+	for (v = m->views; v; v = v->next) {
+		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+		uint64_t lo = first > v->pgoff ? first : v->pgoff;
+		uint64_t hi = first + n < vend ? first + n : vend;
+		bool pop = v->flags & 1 /* DAXFS_MAP_POPULATE */;
+
+		while (lo < hi) {
+			uint64_t a = lo, b;
+			enum dax_page_state s = daxfs_view_state(v, a);
+			bool hit = mode == VIEWS_TRUNCATE
+					   ? s != DAX_PG_NONE && s != DAX_PG_SIGBUS
+					   : s == DAX_PG_ZERO;
+
+			for (b = a + 1; b < hi && daxfs_view_state(v, b) == s; b++)
+				;
+			lo = b;
+			if (!hit)
+				continue;
+			if (!pop)
+				daxfs_view_zap(v, a, b - a);
+			else if (mode == VIEWS_TRUNCATE)
+				daxfs_view_install(v, a, b - a, 0, DAX_PG_SIGBUS);
+			else
+				daxfs_view_install(v, a, b - a,
+						   dev_off + ((a - first) << DAX_PAGE_SHIFT),
+						   read_state(v));
+		}
+	}
+	pthread_mutex_unlock(&m->views_lock);
+}
+
+/* Sleep for the stall test hook until it is cleared. */
+static void hook_stall(const struct daxfs_fault_ctx *c)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	while (atomic_load(&daxfs_dax_hooks.stall) &&
+	       atomic_load(&daxfs_dax_hooks.stall_ino) == c->ino)
+		nanosleep(&ts, NULL);
+}
+
+/* A write to a read-only installed block page (pfn_mkwrite): mark the
+ * entry dirty and let stores through. */
+static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
+		       const struct daxfs_fault_ctx *c)
+{
+	struct daxfs_mapping *m = v->mapping;
+	uint64_t e;
+	int ret;
+
+	ret = daxfs_grab_entry(m, pgoff, false, false, &e);
+	if (ret)
+		return -EFAULT;
+	if (daxfs_view_state(v, pgoff) == DAX_PG_RO && !dax_is_zero(e) &&
+	    !dax_is_empty(e)) {
+		ret = daxfs_view_protect(v, pgoff, 1, DAX_PG_RW);
+		if (!ret && needs_flush(c->rgn))
+			e |= DAX_DIRTY;
+	}
+	daxfs_put_entry(m, pgoff, e);
+	return ret ? -EFAULT : 0;
+}
+
+/* Try a 2 MiB install of the unit holding pgoff; 0 when done, 1 to fall
+ * back to 4 KiB pages. */
+static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
+			 const struct daxfs_fault_ctx *c)
+{
+	struct daxfs_mapping *m = v->mapping;
+	uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
+	uint64_t pos = unit << DAX_PAGE_SHIFT, dev, e;
+	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
+	enum dax_page_state st;
+	struct daxfs_iomap iomap;
+	int ret, result = 1;
+
+	if (atomic_load(&daxfs_dax_hooks.no_pmd) ||
+	    !daxfs_view_has(v, unit) ||
+	    !daxfs_view_has(v, unit + DAX_PMD_PAGES - 1) ||
+	    c->isize < pos + DAX_PMD_SIZE)
+		return 1;
+	ret = c->ops->iomap_begin(v->inode, pos, DAX_PMD_SIZE, flags, &iomap);
+	if (ret)
+		return 1;
+	dev = iomap.addr + (pos - iomap.offset);
+	if (iomap.type != DAXFS_IOMAP_MAPPED || iomap.offset > pos ||
+	    iomap.offset + iomap.length < pos + DAX_PMD_SIZE ||
+	    (dev & (DAX_PMD_SIZE - 1)))
+		goto finish_iomap;
+	if (daxfs_grab_entry(m, unit, true, false, &e))
+		goto finish_iomap; /* 4 KiB entries in the unit */
+	st = write ? DAX_PG_RW : read_state(v);
+	if (!dax_is_empty(e) && dax_block(e) != dev >> DAX_PAGE_SHIFT) {
+		daxfs_put_entry(m, unit, e); /* stale: let 4 KiB sort it */
+		goto finish_iomap;
+	}
+	if (daxfs_view_install(v, unit, DAX_PMD_PAGES, dev, st) == 0) {
+		e = dax_is_empty(e) ? 0 : e & DAX_DIRTY;
+		if (st == DAX_PG_RW && needs_flush(c->rgn))
+			e |= DAX_DIRTY;
+		e |= dax_make(dev >> DAX_PAGE_SHIFT, DAX_PMD);
+		result = 0;
+	} else if (dax_is_empty(e)) {
+		e = 0;
+	}
+	daxfs_put_entry(m, unit, e);
+finish_iomap:
+	if (c->ops->iomap_end)
+		c->ops->iomap_end(v->inode, pos, DAX_PMD_SIZE,
+				  result ? 0 : DAX_PMD_SIZE, flags, &iomap);
+	return result;
+}
+
+/* The 4 KiB fault: one extent, as many pages of it as the entry locks
+ * allow. */
+static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
+			 const struct daxfs_fault_ctx *c, bool *retry)
+{
+	struct daxfs_mapping *m = v->mapping;
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+	uint64_t eof = (c->isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
+	uint64_t end = pgoff + DAX_FAULT_BATCH, pos = pgoff << DAX_PAGE_SHIFT;
+	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
+	uint64_t e, dev, blk, n, i;
+	/* Per page of the batch: was the entry new, was it dirty (bitmaps,
+	 * small enough for a signal stack). */
+	uint64_t was_empty[DAX_FAULT_BATCH / 64] = { 0 };
+	uint64_t was_dirty[DAX_FAULT_BATCH / 64] = { 0 };
+	enum dax_page_state st;
+	struct daxfs_iomap iomap;
+	bool entry_first = atomic_load(&daxfs_dax_hooks.entry_lock_first);
+	int ret, result = -EFAULT;
+
+	end = end < vend ? end : vend;
+	end = end < eof ? end : eof;
+	if (entry_first) { /* test only: the order the seed removed */
+		if (daxfs_grab_entry(m, pgoff, false, false, &e))
+			return -EFAULT;
+	}
+	ret = c->ops->iomap_begin(v->inode, pos, (end - pgoff) << DAX_PAGE_SHIFT,
+				  flags, &iomap);
+	if (ret) {
+		if (entry_first)
+			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+		return -EFAULT;
+	}
+	if (iomap.offset > pos || iomap.offset + iomap.length <= pos) {
+		if (entry_first)
+			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+		goto finish_iomap; /* fs corruption? */
+	}
+	if ((iomap.offset + iomap.length) >> DAX_PAGE_SHIFT < end)
+		end = (iomap.offset + iomap.length) >> DAX_PAGE_SHIFT;
+	if (!entry_first && daxfs_grab_entry(m, pgoff, false, false, &e))
+		goto finish_iomap;
+	hook_stall(c);
+
+	if (dax_is_pmd(e) && !dax_is_empty(e)) {
+		/* A 2 MiB entry covers the page: install its part. */
+		dev = (dax_block(e) + (pgoff & (DAX_PMD_PAGES - 1)))
+		      << DAX_PAGE_SHIFT;
+		st = write ? DAX_PG_RW : read_state(v);
+		if (daxfs_view_install(v, pgoff, 1, dev, st) == 0) {
+			result = 0;
+			if (st == DAX_PG_RW && needs_flush(c->rgn))
+				e |= DAX_DIRTY;
+		}
+		daxfs_put_entry(m, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), e);
+		goto finish_iomap;
+	}
+	if (iomap.type != DAXFS_IOMAP_MAPPED) {
+		struct daxfs_iomap again;
+
+		/* A hole, read.  A write may have filled it since our
+		 * iomap_begin: look again under the entry lock. */
+		int r2 = write ? -EIO : c->ops->iomap_begin(v->inode, pos,
+							 DAX_PAGE_SIZE, 0,
+							 &again);
+		bool filled = r2 || again.type == DAXFS_IOMAP_MAPPED;
+
+		if (!r2 && c->ops->iomap_end)
+			c->ops->iomap_end(v->inode, pos, DAX_PAGE_SIZE, 0, 0,
+					  &again);
+		if (filled) {
+			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+			*retry = !write;
+			goto finish_iomap;
+		}
+		if (daxfs_view_install(v, pgoff, 1, 0, DAX_PG_ZERO) == 0) {
+			result = 0;
+			e = DAX_ZERO_PAGE;
+		}
+		daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+		goto finish_iomap;
+	}
+
+	dev = iomap.addr + (pos - iomap.offset);
+	blk = dev >> DAX_PAGE_SHIFT;
+	if (dax_is_zero(e)) /* a hole was filled: no view may keep zeros */
+		views_update(m, pgoff, 1, VIEWS_REPLACE_ZERO, dev);
+#define BIT_SET(map, i) ((map)[(i) / 64] |= 1ULL << ((i) % 64))
+#define BIT_GET(map, i) (((map)[(i) / 64] >> ((i) % 64)) & 1)
+	if (dax_is_empty(e))
+		BIT_SET(was_empty, 0);
+	if (dax_is_dirty(e))
+		BIT_SET(was_dirty, 0);
+	for (n = 1; pgoff + n < end; n++) {
+		if (daxfs_grab_entry(m, pgoff + n, false, true, &e))
+			break;
+		if (dax_is_pmd(e) || dax_is_zero(e) ||
+		    (!dax_is_empty(e) && dax_block(e) != blk + n)) {
+			daxfs_put_entry(m, pgoff + n, dax_is_empty(e) ? 0 : e);
+			break;
+		}
+		if (dax_is_empty(e))
+			BIT_SET(was_empty, n);
+		if (dax_is_dirty(e))
+			BIT_SET(was_dirty, n);
+	}
+	st = read_state(v);
+	ret = daxfs_view_install(v, pgoff, n, dev, write ? DAX_PG_RW : st);
+	if (!ret && write && st != DAX_PG_RW && n > 1)
+		/* Track stores precisely: only the faulting page is RW. */
+		ret = daxfs_view_protect(v, pgoff + 1, n - 1, st);
+	for (i = 0; i < n; i++) {
+		uint64_t ne = 0;
+
+		if (!ret || !BIT_GET(was_empty, i)) {
+			bool rw = !ret &&
+				  daxfs_view_state(v, pgoff + i) == DAX_PG_RW;
+
+			ne = dax_make(blk + i, BIT_GET(was_dirty, i) ? DAX_DIRTY
+								   : 0);
+			if (rw && needs_flush(c->rgn))
+				ne |= DAX_DIRTY;
+		}
+		daxfs_put_entry(m, pgoff + i, ne);
+	}
+	result = ret ? -EFAULT : 0;
+finish_iomap:
+	if (c->ops->iomap_end) {
+		/*
+		 * The fault is done and cannot be undone (another thread may
+		 * use the mapping already): an error from iomap_end is
+		 * ignored, as in the kernel.
+		 */
+		c->ops->iomap_end(v->inode, pos, DAX_PAGE_SIZE,
+				  result ? 0 : DAX_PAGE_SIZE, flags, &iomap);
+	}
+	return result;
+}
+
+int daxfs_dax_iomap_fault(struct daxfs_view *v, uint64_t pgoff, bool write,
+			  const struct daxfs_fault_ctx *c)
+{
+	enum dax_page_state s;
+	bool retry;
+	int ret;
+
+	do {
+		retry = false;
+		if ((pgoff << DAX_PAGE_SHIFT) >= c->isize)
+			return -EFAULT; /* SIGBUS past EOF */
+		s = daxfs_view_state(v, pgoff);
+		if (write && s == DAX_PG_RO)
+			return dax_mkwrite(v, pgoff, c);
+		if (s == DAX_PG_RW || (!write && (s == DAX_PG_RO ||
+						  s == DAX_PG_ZERO)))
+			return 0; /* another thread installed it meanwhile */
+		if (dax_fault_pmd(v, pgoff, write, c) == 0)
+			return 0;
+		ret = dax_fault_pte(v, pgoff, write, c, &retry);
+	} while (retry);
+	return ret;
+}
+
+int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
+		       int (*fault)(struct daxfs_view *, uint64_t, bool),
+		       uint64_t isize)
+{
+	uint64_t eof = (isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT, pg, e;
+	bool write = v->prot & PROT_WRITE;
+	int ret;
+
+	for (pg = first; pg < end; pg++) {
+		if (daxfs_view_state(v, pg) != DAX_PG_NONE)
+			continue;
+		if (pg >= eof) {
+			ret = daxfs_grab_entry(v->mapping, pg, false, false, &e);
+			if (ret)
+				return ret;
+			ret = daxfs_view_install(v, pg, 1, 0, DAX_PG_SIGBUS);
+			daxfs_put_entry(v->mapping, pg, dax_is_empty(e) ? 0 : e);
+		} else {
+			ret = fault(v, pg, write);
+		}
+		if (ret)
+			return ret == -EFAULT ? -ENOSPC : ret;
+	}
+	return 0;
+}
+
+void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
+			       uint64_t n, uint64_t dev_off)
+{
+	uint64_t i, e;
+
+	if (!atomic_load(&m->nr_entries))
+		return;
+	for (i = first; i < first + n; i++) {
+		uint64_t idx = i;
+
+		if (!daxfs_next_entry(m, &idx, first + n))
+			return;
+		i = idx;
+		if (!dax_is_zero(daxfs_peek_entry(m, i)))
+			continue;
+		if (daxfs_grab_entry(m, i, false, false, &e))
+			continue;
+		if (dax_is_zero(e)) {
+			views_update(m, i, 1, VIEWS_REPLACE_ZERO,
+				     dev_off + ((i - first) << DAX_PAGE_SHIFT));
+			e = 0;
+		}
+		daxfs_put_entry(m, i, dax_is_empty(e) ? 0 : e);
+	}
+}
+
+void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first)
+{
+	uint64_t idx, e, from = first;
+
+	/* A 2 MiB entry across the new end goes whole. */
+	e = daxfs_peek_entry(m, first);
+	if (dax_is_pmd(e))
+		from = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
+	if (atomic_load(&m->nr_views))
+		views_update(m, from, UINT64_MAX / 2 - from, VIEWS_TRUNCATE, 0);
+	idx = from;
+	while (daxfs_next_entry(m, &idx, UINT64_MAX)) {
+		if (daxfs_grab_entry(m, idx, false, false, &e))
+			break;
+		daxfs_put_entry(m, idx, 0);
+		idx = dax_is_pmd(e) ? (idx | (DAX_PMD_PAGES - 1)) + 1 : idx + 1;
+	}
+}
+
+int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
+{
+	uint64_t idx = 0, e;
+
+	if (!atomic_load(&m->nr_dirty))
+		return 0;
+	while ((e = daxfs_next_entry(m, &idx, UINT64_MAX))) {
+		uint64_t first = idx, n = 1;
+		bool keep = false;
+		struct daxfs_view *v;
+
+		if (dax_is_pmd(e)) {
+			first = idx & ~(uint64_t)(DAX_PMD_PAGES - 1);
+			n = DAX_PMD_PAGES;
+		}
+		if (!dax_is_dirty(e) || daxfs_grab_entry(m, idx, false, false, &e)) {
+			idx = first + n;
+			continue;
+		}
+		if (dax_is_dirty(e) && !dax_is_empty(e)) {
+			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
+				   n << DAX_PAGE_SHIFT);
+			/* Write-protect again so the next store is seen. */
+			pthread_mutex_lock(&m->views_lock);
+			for (v = m->views; v; v = v->next) {
+				uint64_t i;
+
+				for (i = first; i < first + n; i++) {
+					if (!daxfs_view_has(v, i) ||
+					    daxfs_view_state(v, i) != DAX_PG_RW)
+						continue;
+					if (v->track_dirty)
+						daxfs_view_protect(v, i, 1,
+								   DAX_PG_RO);
+					else
+						keep = true;
+				}
+			}
+			pthread_mutex_unlock(&m->views_lock);
+			if (!keep)
+				e &= ~DAX_DIRTY;
+		}
+		daxfs_put_entry(m, first, e);
+		idx = first + n;
+	}
+	rgn->drain();
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fault.h -- the generic DAX engine: the fault path and the operations
+ * that keep views coherent with the block map (fs/dax.c in user space).
+ */
+#ifndef DAXFS_DAX_FAULT_H
+#define DAXFS_DAX_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/region.h"
+#include "dax/entry.h"
+#include "dax/iomap.h"
+#include "dax/view.h"
+
+/* Largest number of 4 KiB pages one fault installs (one extent). */
+#define DAX_FAULT_BATCH 512
+
+/* Test-only switches (tests/ set them; never set in production). */
+struct daxfs_dax_test_hooks {
+	/* Take the entry lock before iomap_begin (the order the seed
+	 * removed): with a file system that holds something from begin to
+	 * end, this deadlocks. */
+	atomic_bool entry_lock_first;
+	/* While set, a fault of a file whose inode number is stall_ino
+	 * sleeps after taking its entry lock (to prove the watchdog). */
+	atomic_bool stall;
+	atomic_ulong stall_ino;
+	/* Never install 2 MiB entries. */
+	atomic_bool no_pmd;
+	/*
+	 * A test-only "journal": when set, ext2's iomap_begin takes it shared
+	 * (re-entrantly per thread, like a journal handle) and iomap_end
+	 * drops it, so something is held from begin to end as in ext4; a
+	 * test thread taking it exclusively plays the commit.
+	 */
+	pthread_rwlock_t *_Atomic journal;
+};
+extern struct daxfs_dax_test_hooks daxfs_dax_hooks;
+
+/* What one fault needs to know of the file. */
+struct daxfs_fault_ctx {
+	struct daxfs_region *rgn;
+	const struct daxfs_iomap_ops *ops;
+	uint64_t isize;              /* i_size, read under dax_sem */
+	uint32_t ino;                /* for the test hooks */
+};
+
+/*
+ * Resolve a fault at file page pgoff of view v (dax_iomap_fault): the
+ * seed's order, iomap_begin -> grab entry -> install -> put entry ->
+ * iomap_end.  Called with the inode's dax_sem held shared.  Returns 0
+ * when the access can be retried, -EFAULT when it must raise SIGBUS
+ * (past EOF, no space, I/O error).
+ */
+int daxfs_dax_iomap_fault(struct daxfs_view *v, uint64_t pgoff, bool write,
+			  const struct daxfs_fault_ctx *c);
+
+/* Install every page of a DAXFS_MAP_POPULATE view up front (pages past
+ * EOF get the SIGBUS page).  fault is the file system's locked fault. */
+int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
+		       int (*fault)(struct daxfs_view *, uint64_t, bool),
+		       uint64_t isize);
+
+/*
+ * A write allocated blocks [first, first+n) pages at device offset
+ * dev_off: views showing the zero page there must see the data now
+ * (dax_iomap_actor's invalidation).
+ */
+void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
+			       uint64_t n, uint64_t dev_off);
+
+/*
+ * Truncate: no view may reach a page at or past first any more.  Called
+ * with dax_sem held exclusively (no fault runs) before the blocks are
+ * freed.
+ */
+void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first);
+
+/* Flush every dirty entry of the file to the media (dax_writeback). */
+int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn);
+
+/* Add or remove a view of the mapping. */
+void daxfs_mapping_add_view(struct daxfs_mapping *m, struct daxfs_view *v);
+void daxfs_mapping_del_view(struct daxfs_mapping *m, struct daxfs_view *v);
+
+#endif

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * view.c -- view reservations, the process-wide registry of views, the
+ * SIGSEGV/SIGBUS handlers that turn first touches into faults, and the
+ * mmap/mprotect calls that install pages.
+ *
+ * Lock order: the registry lock (read) is held for a whole fault, so a
+ * view cannot be unmapped under a fault that uses it; daxfs_unmap takes it
+ * for writing.  Then the file system's fault locks (see fs/ext2 file.c).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "dax/view.h"
+
+atomic_long daxfs_nr_views;
+
+static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct daxfs_view **registry;   /* sorted by addr */
+static size_t registry_n, registry_cap;
+
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static struct sigaction old_segv, old_bus;
+static int handler_err;
+static int sigbus_fd = -1;             /* an empty memfd: SIGBUS on touch */
+
+/* A guarded copy in progress on this thread (daxfs_copy_guarded). */
+static __thread sigjmp_buf guard_jb;
+static __thread volatile sig_atomic_t guard_armed;
+
+int daxfs_view_new(size_t len, uint64_t pgoff, struct daxfs_view **out)
+{
+	struct daxfs_view *v;
+	uintptr_t a, want;
+
+	v = daxfs_zalloc(sizeof(*v));
+	if (!v)
+		return daxfs_err(-ENOMEM, "map: out of memory");
+	v->state = daxfs_zalloc(len >> DAX_PAGE_SHIFT);
+	if (!v->state) {
+		daxfs_free(v);
+		return daxfs_err(-ENOMEM, "map: out of memory for %zu pages",
+				 len >> DAX_PAGE_SHIFT);
+	}
+	v->rsv_len = len + DAX_PMD_SIZE;
+	v->rsv = mmap(NULL, v->rsv_len, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (v->rsv == MAP_FAILED) {
+		daxfs_free(v->state);
+		daxfs_free(v);
+		return daxfs_err(-ENOMEM, "map: no address space for %zu bytes",
+				 len);
+	}
+	/* addr == file offset modulo 2 MiB, so 2 MiB units can be PMDs. */
+	a = (uintptr_t)v->rsv;
+	want = (pgoff << DAX_PAGE_SHIFT) & (DAX_PMD_SIZE - 1);
+	a = ((a + DAX_PMD_SIZE - 1) & ~(uintptr_t)(DAX_PMD_SIZE - 1)) + want;
+	if (a - (uintptr_t)v->rsv >= DAX_PMD_SIZE)
+		a -= DAX_PMD_SIZE;
+	v->addr = (unsigned char *)a;
+	v->len = len;
+	v->pgoff = pgoff;
+	*out = v;
+	return 0;
+}
+
+void daxfs_view_delete(struct daxfs_view **vp)
+{
+	struct daxfs_view *v = *vp;
+
+	if (!v)
+		return;
+	munmap(v->rsv, v->rsv_len);
+	daxfs_free(v->state);
+	daxfs_free(v);
+	*vp = NULL;
+}
+
+/* Is the fault a store?  (x86-64: bit 1 of the page fault error code.) */
+static bool fault_is_write(void *uc, const struct daxfs_view *v)
+{
+#if defined(__x86_64__)
+	(void)v;
+	return ((ucontext_t *)uc)->uc_mcontext.gregs[REG_ERR] & 2;
+#else
+	(void)uc;
+	return v->prot & PROT_WRITE; /* unknown: assume a store if allowed */
+#endif
+}
+
+/* Pass a signal that is not ours to the handler installed before us. */
+static void chain(int sig, siginfo_t *si, void *uc, struct sigaction *old)
+{
+	if (old->sa_flags & SA_SIGINFO) {
+		old->sa_sigaction(sig, si, uc);
+	} else if (old->sa_handler == SIG_DFL || old->sa_handler == SIG_IGN) {
+		/* Returning re-executes the access: it now gets the default
+		 * action (core dump), as without libdaxfs. */
+		signal(sig, SIG_DFL);
+	} else {
+		old->sa_handler(sig);
+	}
+}
+
+/* Leave a guarded copy: unblock sig (the handler runs with it blocked)
+ * and jump back to daxfs_copy_guarded, which returns -EFAULT. */
+static void guard_escape(int sig)
+{
+	sigset_t s;
+
+	guard_armed = 0;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	siglongjmp(guard_jb, 1);
+}
+
+static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	struct daxfs_view *v = daxfs_view_lookup(si->si_addr, 1);
+
+	if (v) {
+		uint64_t pgoff = v->pgoff + (((unsigned char *)si->si_addr -
+					      v->addr) >> DAX_PAGE_SHIFT);
+		bool write = fault_is_write(uc, v);
+		int ret = 0;
+
+		if (!write || (v->prot & PROT_WRITE))
+			ret = v->ops->fault(v, pgoff, write);
+		else
+			ret = -EACCES; /* a store into a read-only view */
+		daxfs_view_lookup_done();
+		if (ret == -EFAULT && guard_armed)
+			guard_escape(sig);
+		if (ret == -EFAULT) {
+			/* Every lock is released: now raise SIGBUS at the
+			 * address, as the kernel does past EOF. */
+			siginfo_t bus;
+
+			memset(&bus, 0, sizeof(bus));
+			bus.si_signo = SIGBUS;
+			bus.si_code = BUS_ADRERR;
+			bus.si_addr = si->si_addr;
+			syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(),
+				SIGBUS, &bus);
+		}
+		if (ret != -EACCES) {
+			errno = saved;
+			return; /* the access is retried */
+		}
+	}
+	if (guard_armed)
+		guard_escape(sig); /* a bad buffer given to pread/pwrite */
+	errno = saved;
+	chain(sig, si, uc, &old_segv);
+}
+
+static void dax_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	if (guard_armed)
+		guard_escape(sig);
+	chain(sig, si, uc, &old_bus);
+}
+
+static void handler_install(void)
+{
+	struct sigaction sa;
+
+	sigbus_fd = memfd_create("daxfs-sigbus", MFD_CLOEXEC);
+	if (sigbus_fd < 0) {
+		handler_err = -errno;
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = dax_sigsegv;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old_segv) < 0) {
+		handler_err = -errno;
+		return;
+	}
+	sa.sa_sigaction = dax_sigbus;
+	if (sigaction(SIGBUS, &sa, &old_bus) < 0)
+		handler_err = -errno;
+}
+
+int daxfs_view_register(struct daxfs_view *v)
+{
+	size_t i;
+
+	pthread_once(&handler_once, handler_install);
+	if (handler_err)
+		return daxfs_err(handler_err, "map: cannot install the fault "
+				 "handler");
+	pthread_rwlock_wrlock(&registry_lock);
+	if (registry_n == registry_cap) {
+		size_t cap = registry_cap ? registry_cap * 2 : 16;
+		void *p = daxfs_realloc(registry, cap * sizeof(*registry));
+
+		if (!p) {
+			pthread_rwlock_unlock(&registry_lock);
+			return daxfs_err(-ENOMEM, "map: out of memory");
+		}
+		registry = p;
+		registry_cap = cap;
+	}
+	for (i = registry_n; i > 0 && registry[i - 1]->addr > v->addr; i--)
+		registry[i] = registry[i - 1];
+	registry[i] = v;
+	registry_n++;
+	atomic_fetch_add(&daxfs_nr_views, 1);
+	pthread_rwlock_unlock(&registry_lock);
+	return 0;
+}
+
+bool daxfs_view_unregister(struct daxfs_view *v)
+{
+	bool found;
+	size_t i;
+
+	pthread_rwlock_wrlock(&registry_lock);
+	for (i = 0; i < registry_n && registry[i] != v; i++)
+		;
+	found = i < registry_n;
+	if (found) {
+		memmove(&registry[i], &registry[i + 1],
+			(registry_n - i - 1) * sizeof(*registry));
+		registry_n--;
+		atomic_fetch_sub(&daxfs_nr_views, 1);
+	}
+	pthread_rwlock_unlock(&registry_lock);
+	return found;
+}
+
+struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len)
+{
+	const unsigned char *a = addr;
+	size_t lo = 0, hi;
+
+	pthread_rwlock_rdlock(&registry_lock);
+	hi = registry_n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct daxfs_view *v = registry[mid];
+
+		if (a < v->addr)
+			hi = mid;
+		else if (a >= v->addr + v->len)
+			lo = mid + 1;
+		else if (len <= (size_t)(v->addr + v->len - a))
+			return v; /* registry stays read-locked */
+		else
+			break;
+	}
+	pthread_rwlock_unlock(&registry_lock);
+	return NULL;
+}
+
+void daxfs_views_hold(void)
+{
+	pthread_rwlock_rdlock(&registry_lock);
+}
+
+void daxfs_view_lookup_done(void)
+{
+	pthread_rwlock_unlock(&registry_lock);
+}
+
+static inline unsigned char *page_addr(struct daxfs_view *v, uint64_t pgoff)
+{
+	return v->addr + ((pgoff - v->pgoff) << DAX_PAGE_SHIFT);
+}
+
+int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+		       uint64_t dev_off, enum dax_page_state st)
+{
+	unsigned char *a = page_addr(v, pgoff);
+	size_t len = n << DAX_PAGE_SHIFT;
+	void *p;
+
+	switch (st) {
+	case DAX_PG_RO:
+	case DAX_PG_RW:
+		p = mmap(a, len, st == DAX_PG_RW ? PROT_READ | PROT_WRITE
+						: PROT_READ,
+			 MAP_SHARED | MAP_FIXED, v->fd, dev_off);
+		break;
+	case DAX_PG_ZERO:
+		p = mmap(a, len, PROT_READ, MAP_PRIVATE | MAP_FIXED |
+			 MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		break;
+	case DAX_PG_SIGBUS:
+		p = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 sigbus_fd, 0);
+		break;
+	default:
+		return daxfs_view_zap(v, pgoff, n);
+	}
+	if (p == MAP_FAILED)
+		return -errno;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *s = &v->state[pgoff - v->pgoff + i];
+
+		if (*s == DAX_PG_SIGBUS)
+			atomic_fetch_sub(&v->nr_sigbus, 1);
+		*s = st;
+	}
+	if (st == DAX_PG_SIGBUS)
+		atomic_fetch_add(&v->nr_sigbus, n);
+	return 0;
+}
+
+int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n)
+{
+	void *p = mmap(page_addr(v, pgoff), n << DAX_PAGE_SHIFT, PROT_NONE,
+		       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *s = &v->state[pgoff - v->pgoff + i];
+
+		if (*s == DAX_PG_SIGBUS)
+			atomic_fetch_sub(&v->nr_sigbus, 1);
+		*s = DAX_PG_NONE;
+	}
+	return 0;
+}
+
+int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+		       enum dax_page_state st)
+{
+	if (mprotect(page_addr(v, pgoff), n << DAX_PAGE_SHIFT,
+		     st == DAX_PG_RW ? PROT_READ | PROT_WRITE : PROT_READ) < 0)
+		return -errno;
+	memset(&v->state[pgoff - v->pgoff], st, n);
+	return 0;
+}
+
+int daxfs_copy_guarded(void *dst, const void *src, size_t len,
+		       void (*copy)(void *ctx, void *dst, const void *src,
+				    size_t len),
+		       void *ctx)
+{
+	if (atomic_load_explicit(&daxfs_nr_views, memory_order_relaxed) == 0 ||
+	    guard_armed) {
+		copy(ctx, dst, src, len);
+		return 0;
+	}
+	if (sigsetjmp(guard_jb, 0))
+		return -EFAULT;
+	guard_armed = 1;
+	copy(ctx, dst, src, len);
+	guard_armed = 0;
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * view.h -- views: ranges of a file mapped into the address space with
+ * daxfs_map() (the VMAs of the DAX engine), filled by faults.
+ *
+ * A view reserves address space (PROT_NONE) at map time.  A page of it is
+ * then, by its state:
+ *   NONE    the reservation: the first touch raises SIGSEGV, which runs
+ *           the fault path from libdaxfs's handler;
+ *   RO/RW   a shared mapping of the region's device block (RO when stores
+ *           must be tracked for fsync: the first store faults, as
+ *           pfn_mkwrite);
+ *   ZERO    the zero page (a read of a hole), read-only;
+ *   SIGBUS  past end of file in a DAXFS_MAP_POPULATE view: a mapping of
+ *           an empty memfd, so that the kernel itself raises SIGBUS at
+ *           the access with no handler involved.  (Lazy views raise
+ *           SIGBUS from the handler instead, after the fault path has
+ *           released every lock.)
+ * The state of a page changes only under the entry lock of its index (or
+ * with dax_sem held exclusively, when no fault runs).
+ */
+#ifndef DAXFS_DAX_VIEW_H
+#define DAXFS_DAX_VIEW_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dax/entry.h"
+
+enum dax_page_state {
+	DAX_PG_NONE = 0,
+	DAX_PG_RO,
+	DAX_PG_RW,
+	DAX_PG_ZERO,
+	DAX_PG_SIGBUS,
+};
+
+struct daxfs_inode;
+struct daxfs_view;
+
+/* What the file system provides to the view layer. */
+struct daxfs_view_ops {
+	/* Resolve a fault at page pgoff of the view: 0, or -EFAULT when the
+	 * access must raise SIGBUS (past EOF, I/O error, no space).  Takes
+	 * the file system's fault locks (dax_sem). */
+	int (*fault)(struct daxfs_view *v, uint64_t pgoff, bool write);
+	/* The view is gone: drop what it pins (its inode reference). */
+	void (*release)(struct daxfs_view *v);
+};
+
+struct daxfs_view {
+	unsigned char *addr;        /* first byte of the view */
+	size_t len;                 /* bytes, a page multiple */
+	void *rsv;                  /* the reservation (with alignment slack) */
+	size_t rsv_len;
+	uint64_t pgoff;             /* file page at addr */
+	int prot;                   /* PROT_READ[|PROT_WRITE] */
+	unsigned flags;             /* DAXFS_MAP_* */
+	int fd;                     /* the region, for installs */
+	bool track_dirty;           /* map RO first so stores are seen */
+	struct daxfs_inode *inode;
+	struct daxfs_mapping *mapping;
+	const struct daxfs_view_ops *ops;
+	struct daxfs_view *next;    /* the inode's views, under its lock */
+	uint8_t *state;             /* enum dax_page_state per page */
+	atomic_long nr_sigbus;      /* pages in state SIGBUS */
+};
+
+/* Reserve address space for a view of len bytes at file page pgoff,
+ * aligned so that 2 MiB units of the file fall on 2 MiB addresses. */
+int daxfs_view_new(size_t len, uint64_t pgoff, struct daxfs_view **out);
+/* Unreserve and free a view (it must be unregistered). */
+void daxfs_view_delete(struct daxfs_view **v);
+
+/* Make the view reachable by the fault handler (installing the handler
+ * once per process), or take it away. */
+int daxfs_view_register(struct daxfs_view *v);
+bool daxfs_view_unregister(struct daxfs_view *v);
+/* The view holding [addr, addr+len), or NULL; with the registry read-
+ * locked in that case (release with daxfs_view_lookup_done). */
+struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len);
+void daxfs_view_lookup_done(void);
+/* Keep every view alive (registry read lock) without looking one up;
+ * release with daxfs_view_lookup_done. */
+void daxfs_views_hold(void);
+
+/* Install n pages from file page pgoff: the device bytes at dev_off
+ * (state RO or RW), the zero page, or the SIGBUS page. */
+int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+		       uint64_t dev_off, enum dax_page_state st);
+/* Put n pages from pgoff back to NONE (unmap them). */
+int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n);
+/* Change n installed pages between RO and RW. */
+int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+		       enum dax_page_state st);
+
+static inline bool daxfs_view_has(const struct daxfs_view *v, uint64_t pgoff)
+{
+	return pgoff >= v->pgoff && pgoff < v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+}
+
+static inline enum dax_page_state daxfs_view_state(const struct daxfs_view *v,
+						   uint64_t pgoff)
+{
+	return v->state[pgoff - v->pgoff];
+}
+
+/* Number of live views in the process (cheap check on the I/O path). */
+extern atomic_long daxfs_nr_views;
+
+/*
+ * Copy len bytes from src to dst, or from dst to pmem, where the user's
+ * buffer may be a view: a fault that must raise SIGBUS there instead
+ * makes the copy stop and this return -EFAULT (as copy_from_user).
+ */
+int daxfs_copy_guarded(void *dst, const void *src, size_t len,
+		       void (*copy)(void *ctx, void *dst, const void *src,
+				    size_t len),
+		       void *ctx);
+
+#endif

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mmap.c -- DAX mappings of ext2 files: daxfs_map/daxfs_unmap/
+ * daxfs_persist, and the ext2 side of the fault path (ext2_dax_fault).
+ *
+ * The lock ordering for ext2 DAX fault paths is:
+ *
+ * view registry (view.c; held shared for a whole fault)
+ *   daxfs_inode->dax_sem (shared by faults, exclusive by truncate)
+ *     ->iomap_begin: daxfs_inode->bmap_lock -> group locks (released
+ *                    before it returns)
+ *     entry lock (dax/entry.c)
+ *       mapping->views_lock
+ *         mapping->lock
+ *
+ * and the I/O paths put daxfs_inode->i_rwsem above all of them: pwrite
+ * holds i_rwsem while its copy faults on a view; truncate takes i_rwsem,
+ * then dax_sem exclusively, unmaps every view past the new size and only
+ * then frees the blocks, so no fault can map a block that truncate frees.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "daxfs.h"
+#include "dax/fault.h"
+#include "ext2/ext2.h"
+
+static void ext2_view_release(struct daxfs_view *v);
+
+static const struct daxfs_view_ops ext2_view_ops = {
+	.fault = daxfs_ext2_dax_fault,
+	.release = ext2_view_release,
+};
+
+/* The fault with dax_sem already held (shared or exclusive). */
+static int __ext2_dax_fault(struct daxfs_view *v, uint64_t pgoff, bool write)
+{
+	struct daxfs_inode *inode = v->inode;
+	struct daxfs_fault_ctx c = {
+		.rgn = inode->fs->rgn,
+		.ops = &daxfs_ext2_iomap_ops,
+		.isize = daxfs_i_size(inode),
+		.ino = inode->ino,
+	};
+
+	DAXFS_ASSERT_LOCKED(&inode->dax_sem);
+	return daxfs_dax_iomap_fault(v, pgoff, write, &c);
+}
+
+/* ext2_dax_fault: the fault of a view of an ext2 file. */
+int daxfs_ext2_dax_fault(struct daxfs_view *v, uint64_t pgoff, bool write)
+{
+	struct daxfs_inode *inode = v->inode;
+	int ret;
+
+	daxfs_down_read(&inode->dax_sem);
+	ret = __ext2_dax_fault(v, pgoff, write);
+	daxfs_up_read(&inode->dax_sem);
+	if (write && !ret)
+		daxfs_inode_touch(inode, true, true);
+	return ret;
+}
+
+/*
+ * The file grew from old to size bytes: pages of DAXFS_MAP_POPULATE views
+ * that were past EOF (SIGBUS pages) are installed now, as those views
+ * take no faults.  Lazy views need nothing: their next touch faults.
+ */
+void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
+			  uint64_t size, bool dax_sem_held)
+{
+	struct daxfs_mapping *m = &inode->i_mapping;
+	uint64_t first = (old + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
+	uint64_t last = (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
+	struct daxfs_view *v;
+
+	if (!atomic_load(&m->nr_views) || first >= last)
+		return;
+	daxfs_views_hold(); /* no view goes away meanwhile */
+	if (!dax_sem_held)
+		daxfs_down_read(&inode->dax_sem);
+	for (v = m->views; v; v = v->next) {
+		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT), pg, e;
+
+		if (!atomic_load(&v->nr_sigbus))
+			continue;
+		for (pg = first > v->pgoff ? first : v->pgoff;
+		     pg < last && pg < vend; pg++) {
+			if (daxfs_view_state(v, pg) != DAX_PG_SIGBUS)
+				continue;
+			if (daxfs_grab_entry(m, pg, false, false, &e))
+				continue;
+			daxfs_view_zap(v, pg, 1);
+			daxfs_put_entry(m, pg, dax_is_empty(e) ? 0 : e);
+			__ext2_dax_fault(v, pg, v->prot & PROT_WRITE);
+		}
+	}
+	if (!dax_sem_held)
+		daxfs_up_read(&inode->dax_sem);
+	daxfs_view_lookup_done();
+}
+
+/* A view is gone: drop its inode reference and its hold on the mount. */
+static void ext2_view_release(struct daxfs_view *v)
+{
+	struct daxfs_inode *inode = v->inode;
+	struct daxfs *fs = inode->fs;
+
+	daxfs_mapping_del_view(&inode->i_mapping, v);
+	daxfs_iput(inode); /* frees an unlinked file with no other user */
+	atomic_fetch_sub(&fs->open_files, 1);
+}
+
+/* Check daxfs_map's arguments against the handle and the mount. */
+static int map_check(daxfs_file *f, off_t off, size_t len, int prot,
+		     unsigned flags)
+{
+	struct daxfs *fs = f->fs;
+
+	if (off < 0 || (off & (DAX_PAGE_SIZE - 1)))
+		return daxfs_err(-EINVAL, "map: offset %lld is not page-aligned",
+				 (long long)off);
+	if (len == 0 || len > (SIZE_MAX >> 1) ||
+	    (uint64_t)off + len < (uint64_t)off)
+		return daxfs_err(-EINVAL, "map: bad length %zu", len);
+	if (flags & ~DAXFS_MAP_POPULATE)
+		return daxfs_err(-EINVAL, "map: unknown flags 0x%x",
+				 flags & ~DAXFS_MAP_POPULATE);
+	if (!(prot & PROT_READ) || (prot & ~(PROT_READ | PROT_WRITE)))
+		return daxfs_err(-EINVAL, "map: prot must be PROT_READ or "
+				 "PROT_READ|PROT_WRITE");
+	if (!f->readable)
+		return daxfs_err(-EACCES, "map: the file is not open for reading");
+	if ((prot & PROT_WRITE) && (!f->writable || fs->rdonly))
+		return daxfs_err(-EACCES, "map: PROT_WRITE needs a handle open "
+				 "for writing on a read-write mount");
+	if (!S_ISREG(daxfs_i_mode(f->inode)))
+		return daxfs_err(-ENODEV, "map: not a regular file");
+	if (fs->blocksize != DAX_PAGE_SIZE || getpagesize() != DAX_PAGE_SIZE)
+		return daxfs_err(-EOPNOTSUPP, "map: DAX mapping needs 4 KiB "
+				 "blocks and pages (this file system has %u-byte "
+				 "blocks)", fs->blocksize);
+	if (fs->rgn->align > DAX_PAGE_SIZE)
+		return daxfs_err(-EOPNOTSUPP, "map: the region maps only in "
+				 "%zu-byte units; reconfigure the device to 4 KiB "
+				 "alignment (daxctl reconfigure-device --align 4K)",
+				 fs->rgn->align);
+	return 0;
+}
+
+DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
+			unsigned flags, void **addr)
+{
+	struct daxfs_inode *inode;
+	struct daxfs_view *v;
+	uint64_t pgoff;
+	int ret;
+
+	if (!f || !addr)
+		return daxfs_err(-EINVAL, "map: f and addr must be given");
+	ret = map_check(f, off, len, prot, flags);
+	if (ret)
+		return ret;
+	len = (len + DAX_PAGE_SIZE - 1) & ~(size_t)(DAX_PAGE_SIZE - 1);
+	pgoff = (uint64_t)off >> DAX_PAGE_SHIFT;
+	inode = f->inode;
+	ret = daxfs_view_new(len, pgoff, &v);
+	if (ret)
+		return ret;
+	v->prot = prot;
+	v->flags = flags;
+	v->fd = f->fs->rgn->fd;
+	v->track_dirty = (prot & PROT_WRITE) && !(flags & DAXFS_MAP_POPULATE) &&
+			 f->fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
+	v->inode = inode;
+	v->ops = &ext2_view_ops;
+	daxfs_ihold(inode);
+	atomic_fetch_add(&f->fs->open_files, 1);
+	daxfs_mapping_add_view(&inode->i_mapping, v);
+	ret = daxfs_view_register(v);
+	if (ret) {
+		ext2_view_release(v);
+		daxfs_view_delete(&v);
+		return ret;
+	}
+	if (flags & DAXFS_MAP_POPULATE) {
+		daxfs_down_read(&inode->dax_sem);
+		ret = daxfs_dax_populate(v, pgoff, pgoff + (len >> DAX_PAGE_SHIFT),
+					 __ext2_dax_fault, daxfs_i_size(inode));
+		daxfs_up_read(&inode->dax_sem);
+		if (ret) {
+			daxfs_unmap(v->addr, v->len);
+			return daxfs_err(ret, "map: cannot populate the view "
+					 "(%s)", ret == -ENOSPC ? "no space for "
+					 "its holes" : "out of memory");
+		}
+	}
+	*addr = v->addr;
+	return 0;
+}
+
+DAXFS_API int daxfs_unmap(void *addr, size_t len)
+{
+	struct daxfs_view *v;
+
+	if (!addr)
+		return daxfs_err(-EINVAL, "unmap: addr is NULL");
+	len = (len + DAX_PAGE_SIZE - 1) & ~(size_t)(DAX_PAGE_SIZE - 1);
+	v = daxfs_view_lookup(addr, 1);
+	if (!v)
+		return daxfs_err(-EINVAL, "unmap: %p is not in a view", addr);
+	if (v->addr != addr || v->len != len) {
+		daxfs_view_lookup_done();
+		return daxfs_err(-EINVAL, "unmap: give a whole view (%p, %zu "
+				 "bytes)", (void *)v->addr, v->len);
+	}
+	daxfs_view_lookup_done();
+	/* Waits for the faults in flight on the view; one caller wins. */
+	if (!daxfs_view_unregister(v))
+		return daxfs_err(-EINVAL, "unmap: %p was unmapped already", addr);
+	ext2_view_release(v);
+	daxfs_view_delete(&v);
+	return 0;
+}
+
+DAXFS_API int daxfs_persist(const void *addr, size_t len)
+{
+	struct daxfs_view *v;
+
+	if (!addr)
+		return daxfs_err(-EINVAL, "persist: addr is NULL");
+	if (len == 0)
+		return 0;
+	v = daxfs_view_lookup(addr, len);
+	if (!v)
+		return daxfs_err(-EINVAL, "persist: [%p, +%zu) is not inside one "
+				 "view", addr, len);
+	v->inode->fs->rgn->persist(addr, len);
+	daxfs_view_lookup_done();
+	return 0;
+}
