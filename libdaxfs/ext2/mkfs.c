@@ -28,13 +28,34 @@ struct mkfs_group {
 	uint32_t used;        /* metadata blocks at the start of the group */
 };
 
+/* What mkfs_prepare changed, to undo it when mkfs fails. */
+struct mkfs_undo {
+	bool created;       /* the file did not exist */
+	bool grown;         /* the file was grown from old_size */
+	off_t old_size;
+};
+
+/* Put a file back as it was before mkfs_prepare. */
+static void mkfs_undo(const char *path, const struct mkfs_undo *u)
+{
+	if (u->created)
+		unlink(path);
+	else if (u->grown && truncate(path, u->old_size) < 0)
+		(void)0; /* nothing more can be done */
+}
+
 /* Create or grow a regular file to size bytes; a device is left alone. */
-static int mkfs_prepare(const char *path, uint64_t size)
+static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 {
 	struct stat st;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	memset(u, 0, sizeof(*u));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		u->created = fd >= 0;
+	}
 	if (fd < 0)
 		return daxfs_err(-errno, "mkfs: cannot open %s: %s", path,
 				 strerror(errno));
@@ -44,16 +65,22 @@ static int mkfs_prepare(const char *path, uint64_t size)
 		if (!size && !st.st_size)
 			ret = daxfs_err(-EINVAL, "mkfs: %s is empty: give a size",
 					path);
-		else if (size > (uint64_t)st.st_size &&
-			 ftruncate(fd, size) < 0)
-			ret = daxfs_err(-errno, "mkfs: cannot grow %s to %llu "
-					"bytes: %s", path,
-					(unsigned long long)size, strerror(errno));
+		else if (size > (uint64_t)st.st_size) {
+			u->old_size = st.st_size;
+			u->grown = true;
+			if (ftruncate(fd, size) < 0)
+				ret = daxfs_err(-errno, "mkfs: cannot grow %s to "
+						"%llu bytes: %s", path,
+						(unsigned long long)size,
+						strerror(errno));
+		}
 	} else if (!S_ISCHR(st.st_mode)) {
 		ret = daxfs_err(-EINVAL, "mkfs: %s is neither a regular file "
 				"nor a devdax device", path);
 	}
 	close(fd);
+	if (ret)
+		mkfs_undo(path, u);
 	return ret;
 }
 
@@ -107,6 +134,11 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	inodes = o && o->inodes ? o->inodes : size / MKFS_INODE_RATIO;
 	if (inodes < 32)
 		inodes = 32;
+	if (inodes > (uint64_t)fs->groups_count * 8 * bs ||
+	    inodes * MKFS_INODE_SIZE > size / 2)
+		return daxfs_err(-EINVAL, "mkfs: %llu inodes do not fit in %llu "
+				 "bytes", (unsigned long long)inodes,
+				 (unsigned long long)size);
 	ipb = bs / MKFS_INODE_SIZE;
 	for (;;) {
 		ipg = (inodes + fs->groups_count - 1) / fs->groups_count;
@@ -309,7 +341,9 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 {
 	struct daxfs fs = { 0 };
+	struct ext2_super_block plan = { 0 };
 	struct mkfs_group *gr = NULL;
+	struct mkfs_undo undo;
 	uint64_t size;
 	uint32_t gdt_blocks;
 	int ret;
@@ -323,12 +357,18 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	    opts->block_size != 2048 && opts->block_size != 4096)
 		return daxfs_err(-EINVAL, "mkfs: block size %u is not 1024, "
 				 "2048 or 4096", opts->block_size);
-	ret = mkfs_prepare(path, opts ? opts->size : 0);
+	if (opts && opts->size && opts->size / (opts->block_size ?
+						opts->block_size : 4096) < MKFS_MIN_BLOCKS)
+		return daxfs_err(-EINVAL, "mkfs: %llu bytes is too small for a "
+				 "file system", (unsigned long long)opts->size);
+	ret = mkfs_prepare(path, opts ? opts->size : 0, &undo);
 	if (ret)
 		return ret;
 	ret = daxfs_region_open(path, false, &fs.rgn);
-	if (ret)
+	if (ret) {
+		mkfs_undo(path, &undo);
 		return ret;
+	}
 	fs.base = fs.rgn->base;
 	size = opts && opts->size ? opts->size : fs.rgn->size;
 	if (size > fs.rgn->size) {
@@ -336,12 +376,13 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 				"has %zu", (unsigned long long)size, fs.rgn->size);
 		goto out;
 	}
-	/* The sparse_super rule reads the features from fs.es. */
-	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
+	/* Plan on a DRAM superblock (the sparse_super rule reads its
+	 * features): nothing is written before the plan is known to fit. */
+	plan.s_feature_ro_compat = le32_put(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER);
+	fs.es = &plan;
 	ret = mkfs_geometry(&fs, opts, size);
 	if (ret)
 		goto out;
-	fs.es->s_feature_ro_compat = le32_put(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER);
 	gdt_blocks = (fs.groups_count * 32 + fs.blocksize - 1) / fs.blocksize;
 	gr = daxfs_zalloc(sizeof(*gr) * fs.groups_count);
 	if (!gr) {
@@ -351,9 +392,12 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	ret = mkfs_layout(&fs, gr, gdt_blocks);
 	if (ret)
 		goto out;
+	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
 	mkfs_write(&fs, opts, gr, gdt_blocks);
 out:
 	daxfs_free(gr);
 	daxfs_region_close(&fs.rgn);
+	if (ret)
+		mkfs_undo(path, &undo);
 	return ret;
 }

@@ -170,7 +170,7 @@ static int super_load(struct daxfs *fs, const char *path)
  * nothing. */
 static int groups_load(struct daxfs *fs, const char *path)
 {
-	uint32_t gdt_blocks, g;
+	uint32_t gdt_blocks, g, rsv;
 	int64_t fb = 0, fi = 0;
 
 	gdt_blocks = (fs->groups_count * sizeof(struct ext2_group_desc) +
@@ -183,18 +183,27 @@ static int groups_load(struct daxfs *fs, const char *path)
 	if (!fs->groups)
 		return daxfs_err(-ENOMEM, "out of memory for %u groups",
 				 fs->groups_count);
+	rsv = le32_get(fs->es->s_feature_compat) &
+		      EXT2_FEATURE_COMPAT_RESIZE_INODE
+	      ? le16_get(fs->es->s_reserved_gdt_blocks) : 0;
 	for (g = 0; g < fs->groups_count; g++) {
 		struct ext2_group_desc *gd = &fs->gdt[g];
-		uint32_t first = daxfs_group_first_block(fs, g);
-		uint32_t last = first + daxfs_group_nblocks(fs, g) - 1;
+		uint32_t first = daxfs_group_first_block(fs, g) +
+				 daxfs_group_overhead(fs, g, gdt_blocks, rsv);
+		uint32_t last = daxfs_group_first_block(fs, g) +
+				daxfs_group_nblocks(fs, g) - 1;
 		uint32_t bb = le32_get(gd->bg_block_bitmap);
 		uint32_t ib = le32_get(gd->bg_inode_bitmap);
 		uint32_t it = le32_get(gd->bg_inode_table);
 
 		if (bb < first || bb > last)
 			return daxfs_err(-EUCLEAN, "%s: group %u: block bitmap "
-					 "at block %u is outside the group",
-					 path, g, bb);
+					 "at block %u is outside the group's "
+					 "free area", path, g, bb);
+		if (bb == ib || (bb >= it && bb < it + fs->itb_per_group) ||
+		    (ib >= it && ib < it + fs->itb_per_group))
+			return daxfs_err(-EUCLEAN, "%s: group %u: bitmaps and "
+					 "inode table overlap", path, g);
 		if (ib < first || ib > last)
 			return daxfs_err(-EUCLEAN, "%s: group %u: inode bitmap "
 					 "at block %u is outside the group",
