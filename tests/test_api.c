@@ -1541,3 +1541,347 @@ Test(api, data_persists_across_mounts)
 		}
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* Block-map boundaries, limits, re-entrancy, crashes                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Writes on both sides of the direct / indirect / double / triple
+ * indirect boundaries of a sparse file, read back, checked by debugfs
+ * "bmap", then truncated back across each boundary.
+ */
+static void map_boundaries(uint32_t bs)
+{
+	const char *p;
+	daxfs *fs = au_new_fs("api", FS_SIZE, bs, 0, &p);
+	struct statvfs s0 = xstatfs(fs);
+	uint64_t b = bs / 4;
+	const uint64_t lb[3] = {12, 12 + b, 12 + b + b * b};
+	off_t offs[9];
+	int n = 0;
+	for (int i = 0; i < 3; i++) {
+		offs[n++] = (off_t)(lb[i] * bs) - 3; /* ends at the boundary */
+		offs[n++] = (off_t)(lb[i] * bs);
+		offs[n++] = (off_t)((lb[i] + 1) * bs) + 17;
+	}
+	daxfs_file *f = xopen(fs, "/sparse", O_CREAT | O_RDWR, 0644);
+	for (int i = 0; i < n; i++)
+		au_write_pattern(f, 40 + (uint64_t)i, offs[i], 3);
+	struct stat st;
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_size, offs[n - 1] + 3);
+	for (int i = 0; i < n; i++)
+		au_check_file_pattern(f, 40 + (uint64_t)i, offs[i], 3);
+	/* holes between the boundaries read as zeros */
+	char z[64];
+	for (int i = 0; i < 3; i++) {
+		off_t mid = (off_t)(lb[i] * bs) - 5 * (off_t)bs;
+		memset(z, 1, sizeof(z));
+		AU_EQ(daxfs_pread(f, z, sizeof(z), mid), sizeof(z));
+		cr_assert(au_all_zero(z, sizeof(z)), "hole at %lld not zero",
+			  (long long)mid);
+	}
+	xclose(f);
+	au_unmount_fsck(fs, p);
+
+	/* debugfs maps the same blocks */
+	for (int i = 0; i < 3; i++) {
+		char cmd[96];
+		int status;
+		snprintf(cmd, sizeof(cmd), "bmap /sparse %llu",
+			 (unsigned long long)lb[i]);
+		char *out = au_debugfs(p, cmd, &status);
+		char *line = strchr(out, '\n');
+		unsigned long phys = strtoul(line ? line + 1 : out, NULL, 10);
+		cr_assert(phys > 0, "debugfs %s: %s", cmd, out);
+		free(out);
+		snprintf(cmd, sizeof(cmd), "bmap /sparse %llu",
+			 (unsigned long long)lb[i] - 5);
+		out = au_debugfs(p, cmd, &status);
+		line = strchr(out, '\n');
+		phys = strtoul(line ? line + 1 : out, NULL, 10);
+		cr_assert_eq(phys, 0, "debugfs %s (a hole): %s", cmd, out);
+		free(out);
+	}
+
+	fs = au_mount(p, 0);
+	f = xopen(fs, "/sparse", O_RDWR, 0);
+	for (int i = 0; i < n; i++)
+		au_check_file_pattern(f, 40 + (uint64_t)i, offs[i], 3);
+	/* truncate back across each boundary */
+	for (int k = 2; k >= 0; k--) {
+		off_t to = (off_t)(lb[k] * bs);
+		AU_EQ(daxfs_ftruncate(f, to), 0);
+		AU_EQ(daxfs_fstat(f, &st), 0);
+		cr_assert_eq(st.st_size, to);
+		for (int i = 0; i < 3 * k + 1; i++)
+			au_check_file_pattern(f, 40 + (uint64_t)i, offs[i], 3);
+		char c;
+		AU_EQ(daxfs_pread(f, &c, 1, to), 0);
+		/* growing again shows zeros, not the old bytes */
+		AU_EQ(daxfs_ftruncate(f, to + 2 * (off_t)bs), 0);
+		memset(z, 1, sizeof(z));
+		AU_EQ(daxfs_pread(f, z, 40, to), 40);
+		cr_assert(au_all_zero(z, 40), "old data after truncate at %lld",
+			  (long long)to);
+		AU_EQ(daxfs_ftruncate(f, to), 0);
+	}
+	AU_EQ(daxfs_ftruncate(f, 0), 0);
+	AU_EQ(daxfs_fstat(f, &st), 0);
+	cr_assert_eq(st.st_blocks, 0);
+	xclose(f);
+	struct statvfs s1 = xstatfs(fs);
+	cr_assert_eq(s1.f_bfree, s0.f_bfree - 0,
+		     "f_bfree %lu after truncating to 0, %lu at start",
+		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, block_map_boundaries_4k)
+{
+	map_boundaries(4096);
+}
+
+Test(api, block_map_boundaries_1k)
+{
+	map_boundaries(1024);
+}
+
+Test(api, large_unaligned_transfers)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	daxfs_file *f = xopen(fs, "/f", O_CREAT | O_RDWR, 0644);
+	size_t len = 3 * AU_MIB + 5;
+	unsigned char *buf = malloc(len);
+	au_pattern(buf, len, 77, 4093);
+	AU_EQ(daxfs_pwrite(f, buf, len, 4093), len);
+	memset(buf, 0, len);
+	AU_EQ(daxfs_pread(f, buf, len, 4093), len);
+	cr_assert(au_pattern_check(buf, len, 77, 4093) < 0);
+	/* odd-sized reads */
+	uint64_t rng = 5;
+	for (int i = 0; i < 200; i++) {
+		off_t off = (off_t)(au_rand(&rng) % (len + 4093));
+		size_t n = 1 + (size_t)(au_rand(&rng) % 20000);
+		ssize_t want = off + (off_t)n <= (off_t)(len + 4093)
+				       ? (ssize_t)n
+				       : (ssize_t)(len + 4093 - (size_t)off);
+		AU_EQ(daxfs_pread(f, buf, n, off), want);
+		if (off < 4093) {
+			size_t zeros = 4093 - (size_t)off < (size_t)want
+					       ? 4093 - (size_t)off
+					       : (size_t)want;
+			cr_assert(au_all_zero(buf, zeros));
+			cr_assert(au_pattern_check(buf + zeros, (size_t)want - zeros,
+						   77, 4093) < 0);
+		} else {
+			cr_assert(au_pattern_check(buf, (size_t)want, 77,
+						   (uint64_t)off) < 0,
+				  "pread(%zu @ %lld) wrong", n, (long long)off);
+		}
+	}
+	free(buf);
+	xclose(f);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, symlink_length_limits)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	char *t = malloc(4097);
+	memset(t, 'q', 4096);
+	t[4095] = 0;
+	AU_EQ(daxfs_symlink(fs, t, "/max"), 0);
+	char *buf = malloc(5000);
+	AU_EQ(daxfs_readlink(fs, "/max", buf, 5000), 4095);
+	cr_assert(memcmp(buf, t, 4095) == 0);
+	struct stat st;
+	xstat(fs, "/max", &st);
+	cr_assert_eq(st.st_size, 4095);
+	cr_assert_eq(st.st_blocks, 8, "slow symlink st_blocks %lld",
+		     (long long)st.st_blocks);
+	t[4095] = 'q';
+	t[4096] = 0;
+	AU_ERR(daxfs_symlink(fs, t, "/toolong"), ENAMETOOLONG);
+	AU_ERR(daxfs_stat(fs, "/toolong", &st), ENOENT);
+	AU_EQ(daxfs_symlink(fs, "tiny", "/tiny"), 0);
+	xstat(fs, "/tiny", &st);
+	cr_assert_eq(st.st_blocks, 0, "fast symlink st_blocks %lld",
+		     (long long)st.st_blocks);
+	free(t);
+	free(buf);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, hard_link_limit, .timeout = 300)
+{
+	const char *p;
+	daxfs *fs = au_new_fs("api", 64 * AU_MIB, 0, 0, &p);
+	put_bytes(fs, "/f", "x", 1);
+	AU_EQ(daxfs_mkdir(fs, "/l", 0755), 0);
+	char path[64];
+	int made = 1;
+	int r = 0;
+	for (; made < 40000; made++) {
+		snprintf(path, sizeof(path), "/l/%d", made);
+		r = daxfs_link(fs, "/f", path);
+		if (r)
+			break;
+	}
+	cr_assert_eq(r, -EMLINK, "link number %d = %d (%s): \"%s\"", made + 1,
+		     r, au_errname(r), daxfs_errormsg());
+	au_assert_errormsg("link past the limit");
+	struct stat st;
+	xstat(fs, "/f", &st);
+	cr_assert_eq(st.st_nlink, 32000, "nlink %lu at the limit",
+		     (unsigned long)st.st_nlink);
+	AU_ERR(daxfs_stat(fs, path, &st), ENOENT);
+	AU_EQ(daxfs_unlink(fs, "/l/1"), 0);
+	AU_EQ(daxfs_link(fs, "/f", "/l/again"), 0);
+	au_unmount_fsck(fs, p);
+}
+
+struct unlinker {
+	daxfs *fs;
+	int seen[100];
+	int other;
+	int unlink_errors;
+};
+
+static int unlink_cb(void *arg, const char *name, uint64_t ino, unsigned type)
+{
+	(void)ino;
+	(void)type;
+	struct unlinker *u = arg;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	int i;
+	if (sscanf(name, "file%d", &i) != 1 || i < 0 || i >= 100) {
+		u->other++;
+		return 0;
+	}
+	u->seen[i]++;
+	char p[64];
+	snprintf(p, sizeof(p), "/d/%s", name);
+	if (daxfs_unlink(u->fs, p) != 0)
+		u->unlink_errors++;
+	return 0;
+}
+
+Test(api, readdir_callback_may_unlink_entries)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	char path[64];
+	for (int i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), "/d/file%d", i);
+		put_bytes(fs, path, "abc", 3);
+	}
+	struct unlinker u;
+	memset(&u, 0, sizeof(u));
+	u.fs = fs;
+	AU_EQ(daxfs_readdir(fs, "/d", unlink_cb, &u), 0);
+	cr_assert_eq(u.other, 0);
+	cr_assert_eq(u.unlink_errors, 0);
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(u.seen[i], 1, "file%d seen %d times", i, u.seen[i]);
+	AU_EQ(daxfs_rmdir(fs, "/d"), 0);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, rename_over_an_open_file)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct statvfs s0 = xstatfs(fs);
+	put_pattern(fs, "/a", 1, 200000);
+	put_pattern(fs, "/b", 2, 3000);
+	daxfs_file *h = xopen(fs, "/a", O_RDONLY, 0);
+	AU_EQ(daxfs_rename(fs, "/b", "/a"), 0);
+	check_pattern(fs, "/a", 2, 3000);
+	au_check_file_pattern(h, 1, 0, 200000);
+	struct stat st;
+	AU_EQ(daxfs_fstat(h, &st), 0);
+	cr_assert_eq(st.st_nlink, 0);
+	xclose(h);
+	struct statvfs s1 = xstatfs(fs);
+	cr_assert_eq(s1.f_bfree, s0.f_bfree - 1,
+		     "replaced open file not freed at close: f_bfree %lu, "
+		     "expected %lu",
+		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree - 1);
+	cr_assert_eq(s1.f_ffree, s0.f_ffree - 1);
+
+	/* replacing one of two links keeps the inode */
+	put_bytes(fs, "/c", "cc", 2);
+	AU_EQ(daxfs_link(fs, "/c", "/c2"), 0);
+	AU_EQ(daxfs_rename(fs, "/a", "/c"), 0);
+	xstat(fs, "/c2", &st);
+	cr_assert_eq(st.st_nlink, 1);
+	check_bytes(fs, "/c2", "cc", 2);
+	check_pattern(fs, "/c", 2, 3000);
+	au_unmount_fsck(fs, p);
+}
+
+Test(api, completed_writes_survive_a_crash)
+{
+	const char *p = au_image_path("api");
+	AU_EQ(au_mkfs(p, FS_SIZE, 0, 0), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		/* the child works and dies without unmounting */
+		daxfs *fs = NULL;
+		if (daxfs_mount(p, 0, &fs))
+			_exit(10);
+		if (daxfs_mkdir(fs, "/d", 0755))
+			_exit(11);
+		char path[32];
+		for (int i = 0; i < 20; i++) {
+			snprintf(path, sizeof(path), "/d/f%d", i);
+			daxfs_file *f = NULL;
+			if (daxfs_open(fs, path, O_CREAT | O_RDWR, 0644, &f))
+				_exit(12);
+			size_t n = 1000 + (size_t)i * 7000;
+			unsigned char *buf = malloc(n);
+			au_pattern(buf, n, 300 + (uint64_t)i, 0);
+			if (daxfs_pwrite(f, buf, n, 0) != (ssize_t)n)
+				_exit(13);
+			free(buf);
+			if (i % 2 && daxfs_fsync(f))
+				_exit(14);
+			if (i % 3 == 0)
+				daxfs_close(f); /* others stay open */
+		}
+		if (daxfs_rename(fs, "/d/f0", "/moved"))
+			_exit(15);
+		if (daxfs_unlink(fs, "/d/f1"))
+			_exit(16);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child failed: status %#x", status);
+
+	const char *argv[] = {"e2fsck", "-p", p, NULL};
+	char *out = NULL;
+	int st = au_run(argv, &out);
+	cr_assert(st == 0 || st == 1, "e2fsck -p after a crash exited %d:\n%s",
+		  st, out);
+	free(out);
+	cr_assert_eq(au_e2fsck(p), 0);
+	daxfs *fs = au_mount(p, 0);
+	check_pattern(fs, "/moved", 300, 1000);
+	AU_ERR(daxfs_stat(fs, "/d/f1", &(struct stat){0}), ENOENT);
+	for (int i = 2; i < 20; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/d/f%d", i);
+		check_pattern(fs, path, 300 + (uint64_t)i, 1000 + (size_t)i * 7000);
+	}
+	au_unmount_fsck(fs, p);
+}

@@ -50,6 +50,17 @@ __attribute__((format(printf, 2, 3))) static void fail(struct terr *e,
 			 daxfs_errormsg());
 }
 
+/*
+ * Before asserting on what threads reported: if any failed, unmount first
+ * so that the failure is not followed by LeakSanitizer noise about the
+ * mount.
+ */
+static void unmount_if(int failed, daxfs *fs)
+{
+	if (failed)
+		daxfs_unmount(fs);
+}
+
 /* Write/read a whole file with pattern seed; 0 or a failure recorded. */
 static int t_write_file(daxfs *fs, const char *path, int flags, uint64_t seed,
 			size_t size, struct terr *e)
@@ -439,6 +450,7 @@ struct obs_ls {
 	char badname[300];
 	int stat_err;
 	char statpath[400];
+	char statmsg[300];
 };
 
 static int obs_cb(void *arg, const char *name, uint64_t ino, unsigned type)
@@ -461,9 +473,10 @@ static int obs_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 	struct stat st;
 	snprintf(p, sizeof(p), "%s/%s", o->dir, name);
 	int r = daxfs_stat(o->fs, p, &st);
-	if (r != 0 && r != -ENOENT) {
+	if (r != 0 && r != -ENOENT && !o->stat_err) {
 		o->stat_err = r;
 		snprintf(o->statpath, sizeof(o->statpath), "%s", p);
+		snprintf(o->statmsg, sizeof(o->statmsg), "%s", daxfs_errormsg());
 	}
 	return 0;
 }
@@ -496,8 +509,11 @@ static void *observer_main(void *arg)
 			break;
 		}
 		if (ls.stat_err) {
-			fail(&o->err, "observer stat(%s) = %d (%s)", ls.statpath,
-			     ls.stat_err, au_errname(ls.stat_err));
+			fail(&o->err,
+			     "observer stat(%s) of a listed entry = %d (%s), "
+			     "expected 0 or -ENOENT; its message: \"%s\"",
+			     ls.statpath, ls.stat_err, au_errname(ls.stat_err),
+			     ls.statmsg);
 			break;
 		}
 		struct statvfs sv;
@@ -613,6 +629,12 @@ static void run_mixed(daxfs *fs, const char *p, uint64_t seed)
 		pthread_join(ws[i].th, NULL);
 	for (int i = 0; i < NOBSERVERS; i++)
 		pthread_join(os[i].th, NULL);
+	int anyfail = 0;
+	for (int i = 0; i < NWORKERS; i++)
+		anyfail |= ws[i].err.failed;
+	for (int i = 0; i < NOBSERVERS; i++)
+		anyfail |= os[i].err.failed;
+	unmount_if(anyfail, fs);
 	for (int i = 0; i < NWORKERS; i++)
 		cr_assert(!ws[i].err.failed, "worker %d (after %d ops): %s", i,
 			  ws[i].ops, ws[i].err.msg);
@@ -791,9 +813,14 @@ static void run_appenders(daxfs *fs, struct appender *a, int n)
 			     0);
 	for (int i = 0; i < n; i++)
 		pthread_join(a[i].th, NULL);
+	int anyfail = 0;
+	for (int i = 0; i < n; i++)
+		anyfail |= a[i].err.failed;
+	if (anyfail && a[0].shared)
+		daxfs_close(a[0].shared);
+	unmount_if(anyfail, fs);
 	for (int i = 0; i < n; i++)
 		cr_assert(!a[i].err.failed, "appender %d: %s", i, a[i].err.msg);
-	(void)fs;
 }
 
 Test(concurrency, appends_to_different_files)
@@ -926,6 +953,12 @@ Test(concurrency, disjoint_writes_through_one_handle)
 	}
 	for (int i = 0; i < 8; i++)
 		pthread_join(rw[i].th, NULL);
+	int anyfail = 0;
+	for (int i = 0; i < 8; i++)
+		anyfail |= rw[i].err.failed;
+	if (anyfail)
+		daxfs_close(f);
+	unmount_if(anyfail, fs);
 	for (int i = 0; i < 8; i++)
 		cr_assert(!rw[i].err.failed, "writer %d: %s", i, rw[i].err.msg);
 	struct stat st;
@@ -1020,6 +1053,10 @@ static void race_round(daxfs *fs, int mode)
 	for (int i = 0; i < NRACE; i++)
 		pthread_join(rs[i].th, NULL);
 	pthread_barrier_destroy(&race_barrier);
+	int anyfail = 0;
+	for (int i = 0; i < NRACE; i++)
+		anyfail |= rs[i].err.failed;
+	unmount_if(anyfail, fs);
 	for (int i = 0; i < NRACE; i++)
 		cr_assert(!rs[i].err.failed, "mode %d racer %d: %s", mode, i,
 			  rs[i].err.msg);
@@ -1156,6 +1193,10 @@ Test(concurrency, crossing_renames_do_not_deadlock)
 			     0);
 	for (int i = 0; i < 6; i++)
 		pthread_join(sw[i].th, NULL);
+	int anyfail = 0;
+	for (int i = 0; i < 6; i++)
+		anyfail |= sw[i].err.failed;
+	unmount_if(anyfail, fs);
 	for (int i = 0; i < 6; i++)
 		cr_assert(!sw[i].err.failed, "swapper %d: %s", i, sw[i].err.msg);
 	/* NSWAP is even: everything is back where it started */
@@ -1173,5 +1214,123 @@ Test(concurrency, crossing_renames_do_not_deadlock)
 	cr_assert_eq(st.st_nlink, 2 + 3);
 	AU_EQ(daxfs_stat(fs, "/y", &st), 0);
 	cr_assert_eq(st.st_nlink, 2 + 3);
+	au_unmount_fsck(fs, p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups racing with unlink and rename                               */
+/* ------------------------------------------------------------------ */
+
+struct churn {
+	daxfs *fs;
+	atomic_int stop;
+	struct terr err;
+	long rounds;
+};
+
+/* Create, write, rename, unlink /r/x over and over. */
+static void *churn_main(void *arg)
+{
+	struct churn *c = arg;
+	for (long i = 0; i < 20000 && !c->err.failed; i++) {
+		daxfs_file *f = NULL;
+		int r = daxfs_open(c->fs, "/r/x", O_CREAT | O_EXCL | O_WRONLY,
+				   0644, &f);
+		if (r) {
+			fail(&c->err, "create /r/x = %d (%s)", r, au_errname(r));
+			break;
+		}
+		daxfs_pwrite(f, "data", 4, 0);
+		daxfs_close(f);
+		r = i % 2 ? daxfs_rename(c->fs, "/r/x", "/r/y") : 0;
+		if (r) {
+			fail(&c->err, "rename = %d (%s)", r, au_errname(r));
+			break;
+		}
+		r = daxfs_unlink(c->fs, i % 2 ? "/r/y" : "/r/x");
+		if (r) {
+			fail(&c->err, "unlink = %d (%s)", r, au_errname(r));
+			break;
+		}
+		c->rounds++;
+	}
+	atomic_store(&c->stop, 1);
+	return NULL;
+}
+
+struct looker {
+	pthread_t th;
+	struct churn *c;
+	int kind; /* 0 stat, 1 open+read */
+	struct terr err;
+	long ok, enoent;
+};
+
+static void *looker_main(void *arg)
+{
+	struct looker *l = arg;
+	const char *names[2] = {"/r/x", "/r/y"};
+	long i = 0;
+	while (!atomic_load(&l->c->stop) && !l->err.failed) {
+		const char *n = names[i++ % 2];
+		int r;
+		if (l->kind == 0) {
+			struct stat st;
+			r = daxfs_stat(l->c->fs, n, &st);
+		} else {
+			daxfs_file *f = NULL;
+			r = daxfs_open(l->c->fs, n, O_RDONLY, 0, &f);
+			if (r == 0) {
+				char b[8];
+				ssize_t got = daxfs_pread(f, b, sizeof(b), 0);
+				daxfs_close(f);
+				if (got < 0 || got > 4) {
+					fail(&l->err, "pread of %s = %zd", n, got);
+					break;
+				}
+			}
+		}
+		if (r == 0)
+			l->ok++;
+		else if (r == -ENOENT)
+			l->enoent++;
+		else
+			fail(&l->err,
+			     "%s(%s) racing with unlink/rename = %d (%s), "
+			     "expected 0 or -ENOENT",
+			     l->kind ? "open" : "stat", n, r, au_errname(r));
+	}
+	return NULL;
+}
+
+Test(concurrency, lookups_racing_with_unlink_and_rename)
+{
+	const char *p;
+	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	AU_EQ(daxfs_mkdir(fs, "/r", 0755), 0);
+	struct churn c;
+	memset(&c, 0, sizeof(c));
+	c.fs = fs;
+	struct looker l[3];
+	memset(l, 0, sizeof(l));
+	pthread_t ct;
+	cr_assert_eq(pthread_create(&ct, NULL, churn_main, &c), 0);
+	for (int i = 0; i < 3; i++) {
+		l[i].c = &c;
+		l[i].kind = i % 2;
+		cr_assert_eq(pthread_create(&l[i].th, NULL, looker_main, &l[i]),
+			     0);
+	}
+	pthread_join(ct, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_join(l[i].th, NULL);
+	int anyfail = c.err.failed;
+	for (int i = 0; i < 3; i++)
+		anyfail |= l[i].err.failed;
+	unmount_if(anyfail, fs);
+	cr_assert(!c.err.failed, "churn: %s", c.err.msg);
+	for (int i = 0; i < 3; i++)
+		cr_assert(!l[i].err.failed, "looker %d (%ld found, %ld ENOENT): %s",
+			  i, l[i].ok, l[i].enoent, l[i].err.msg);
 	au_unmount_fsck(fs, p);
 }
