@@ -221,6 +221,20 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 		max = n;
 	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
 			 off[depth - 1]);
+	/*
+	 * Large files get 2 MiB-aligned runs at 2 MiB file offsets (as
+	 * WineFS does), so the DAX engine can install whole 2 MiB units;
+	 * indirect blocks go to the start of the next group, out of the way
+	 * of the data runs.
+	 */
+	if (lblk % DAX_PMD_PAGES == 0 && (max >= 256 || lblk >= DAX_PMD_PAGES) &&
+	    fs->blocksize == DAX_PAGE_SIZE)
+		goal = (goal + DAX_PMD_PAGES - 1) & ~(uint32_t)(DAX_PMD_PAGES - 1);
+	ret = daxfs_new_blocks(fs, goal, max, &data, &n);
+	if (ret)
+		return ret;
+	goal = daxfs_group_first_block(fs, ((data - fs->first_data_block) /
+				       fs->blocks_per_group + 1) % fs->groups_count);
 	while (got < nind) {
 		uint32_t s, c;
 
@@ -231,9 +245,6 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 			ind[got++] = s + i;
 		goal = s + c;
 	}
-	ret = daxfs_new_blocks(fs, goal, max, &data, &n);
-	if (ret)
-		goto fail_ind;
 
 	/* 2. zero everything new, fill the new indirect blocks, drain. */
 	rgn->memset(daxfs_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
@@ -278,6 +289,7 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 fail_ind:
 	for (i = 0; i < got; i++)
 		daxfs_free_blocks(fs, ind[i], 1);
+	daxfs_free_blocks(fs, data, n);
 	return ret;
 }
 
@@ -297,6 +309,15 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	daxfs_down_read(&inode->bmap_lock);
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
 			count);
+	/* A hole may go on past its leaf: report it whole. */
+	while (!ret && !*pblk && *count < max) {
+		uint32_t p2, c2;
+
+		if (bmap_walk(inode, lblk + *count, max - *count, off, &depth,
+			      chain, &level, &p2, &c2) || p2)
+			break;
+		*count += c2;
+	}
 	daxfs_up_read(&inode->bmap_lock);
 	if (ret || *pblk || !create)
 		return ret;
@@ -596,12 +617,13 @@ int daxfs_setsize(struct daxfs_inode *inode, uint64_t size)
 
 		if (old & bmask)
 			ret = zero_in_block(inode, old, size < end ? size : end);
-		if (!ret) {
+		if (!ret)
 			daxfs_inode_set_size(inode, size);
-			daxfs_ext2_size_grew(inode, old, size, true);
-		}
 	}
 	daxfs_up_write(&inode->dax_sem);
+	/* After dax_sem: the view registry comes before it (mmap.c). */
+	if (!ret && size > old)
+		daxfs_ext2_size_grew(inode, old, size);
 	if (!ret)
 		daxfs_inode_touch(inode, true, true);
 	return ret;

@@ -242,7 +242,7 @@ void daxfs_dir_index_free(struct daxfs_inode *dir);
 /* mmap.c */
 int daxfs_ext2_dax_fault(struct daxfs_view *v, uint64_t pgoff, bool write);
 void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
-			  uint64_t size, bool dax_sem_held);
+			  uint64_t size);
 
 /* namei.c */
 int daxfs_path_walk(struct daxfs *fs, const char *path,

@@ -210,7 +210,7 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 		/* The data is durable (drained): now the size may cover it. */
 		if (pos + ret > old) {
 			daxfs_inode_set_size(inode, pos + ret);
-			daxfs_ext2_size_grew(inode, old, pos + ret, false);
+			daxfs_ext2_size_grew(inode, old, pos + ret);
 		}
 		daxfs_inode_touch(inode, true, true);
 	}

@@ -66,9 +66,11 @@ int daxfs_ext2_dax_fault(struct daxfs_view *v, uint64_t pgoff, bool write)
  * The file grew from old to size bytes: pages of DAXFS_MAP_POPULATE views
  * that were past EOF (SIGBUS pages) are installed now, as those views
  * take no faults.  Lazy views need nothing: their next touch faults.
+ * Called with i_rwsem held and dax_sem not held (the registry comes
+ * before dax_sem).
  */
 void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
-			  uint64_t size, bool dax_sem_held)
+			  uint64_t size)
 {
 	struct daxfs_mapping *m = &inode->i_mapping;
 	uint64_t first = (old + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
@@ -78,8 +80,7 @@ void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
 	if (!atomic_load(&m->nr_views) || first >= last)
 		return;
 	daxfs_views_hold(); /* no view goes away meanwhile */
-	if (!dax_sem_held)
-		daxfs_down_read(&inode->dax_sem);
+	daxfs_down_read(&inode->dax_sem);
 	for (v = m->views; v; v = v->next) {
 		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT), pg, e;
 
@@ -96,8 +97,7 @@ void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
 			__ext2_dax_fault(v, pg, v->prot & PROT_WRITE);
 		}
 	}
-	if (!dax_sem_held)
-		daxfs_up_read(&inode->dax_sem);
+	daxfs_up_read(&inode->dax_sem);
 	daxfs_view_lookup_done();
 }
 
