@@ -223,6 +223,45 @@ static void debugfs_cat_equals(const char *img, const char *host,
 	free(hp);
 }
 
+/* daxfs_stat and debugfs stat describe the same inode identically. */
+static void same_inode(const char *path, const struct stat *st,
+		       const struct iu_dstat *ds, const char *when)
+{
+	cr_assert_eq(st->st_ino, ds->ino, "%s: %s: st_ino %llu, debugfs %llu",
+		     when, path, (unsigned long long)st->st_ino,
+		     (unsigned long long)ds->ino);
+	cr_assert_eq(st->st_nlink, ds->links, "%s: %s: st_nlink %lu, debugfs "
+		     "Links %u", when, path, (unsigned long)st->st_nlink,
+		     ds->links);
+	cr_assert_eq((uint64_t)st->st_size, ds->size, "%s: %s: st_size %lld, "
+		     "debugfs %llu", when, path, (long long)st->st_size,
+		     (unsigned long long)ds->size);
+	cr_assert_eq((uint64_t)st->st_blocks, ds->blockcount,
+		     "%s: %s: st_blocks %lld, debugfs Blockcount %llu", when,
+		     path, (long long)st->st_blocks,
+		     (unsigned long long)ds->blockcount);
+	cr_assert_eq(st->st_mode & 07777, ds->mode, "%s: %s: mode 0%o, "
+		     "debugfs 0%o", when, path, st->st_mode & 07777, ds->mode);
+	cr_assert_eq(st->st_uid, ds->uid, "%s: %s: uid", when, path);
+	cr_assert_eq(st->st_gid, ds->gid, "%s: %s: gid", when, path);
+	cr_assert_eq((int64_t)st->st_mtime, ds->mtime, "%s: %s: st_mtime %lld,"
+		     " debugfs %lld", when, path, (long long)st->st_mtime,
+		     (long long)ds->mtime);
+	cr_assert_eq((int64_t)st->st_ctime, ds->ctime, "%s: %s: st_ctime %lld,"
+		     " debugfs %lld", when, path, (long long)st->st_ctime,
+		     (long long)ds->ctime);
+	cr_assert_eq((int64_t)st->st_atime, ds->atime, "%s: %s: st_atime %lld,"
+		     " debugfs %lld", when, path, (long long)st->st_atime,
+		     (long long)ds->atime);
+}
+
+static const char *const stat_paths[] = {
+	"/", "/empty", "/one", "/blk", "/unaligned", "/indirect", "/big",
+	"/sparse", "/d1", "/d1/d2/d3/d4/d5/d6", "/d1/d2/d3/file3",
+	"/links/len1", "/links/len60", "/links/len1000", "/bigdir",
+	"/bigdir/entry_0107_with_a_longer_name"};
+#define NSTAT (sizeof(stat_paths) / sizeof(stat_paths[0]))
+
 /* ------------------------------------------------------------------ */
 /* An e2fsprogs-made image, read and changed through libdaxfs           */
 /* ------------------------------------------------------------------ */
@@ -352,9 +391,18 @@ static void populated_roundtrip(unsigned bs)
 		  ds.flags);
 
 	/* ---- Read everything back through libdaxfs. ---- */
+	struct iu_dstat dstats[NSTAT];
+	for (size_t i = 0; i < NSTAT; i++)
+		cr_assert_eq(iu_debugfs_stat(img, stat_paths[i], &dstats[i]), 0,
+			     "debugfs stat %s", stat_paths[i]);
 	daxfs *fs = NULL;
 	IU_OK(daxfs_mount(img, 0, &fs));
 	struct stat st;
+	for (size_t i = 0; i < NSTAT; i++) {
+		IU_OK(daxfs_stat(fs, stat_paths[i], &st));
+		same_inode(stat_paths[i], &st, &dstats[i],
+			   "reading a debugfs-made inode");
+	}
 	IU_OK(daxfs_stat(fs, "/", &st));
 	cr_assert(S_ISDIR(st.st_mode), "/ is not a directory");
 	cr_assert_eq(st.st_ino, 2, "/ is inode %llu, ext2's root is 2",
@@ -481,6 +529,15 @@ static void populated_roundtrip(unsigned bs)
 	IU_EQ(daxfs_rmdir(fs, "/d1"), -ENOTEMPTY);
 
 	compare_or_fail(fs, host, "after changes, before unmount");
+	const char *const changed_paths[] = {
+		"/", "/unaligned", "/blk", "/empty", "/sparse", "/big",
+		"/indirect", "/blk_plus1", "/d1/d2/newbig", "/d1", "/d1/file1",
+		"/bigdir", "/bigdir/newsub", "/bigdir/new_0049", "/d1/moved",
+		"/links/newfast", "/links/newslow"};
+	size_t nch = sizeof(changed_paths) / sizeof(changed_paths[0]);
+	struct stat chst[sizeof(changed_paths) / sizeof(changed_paths[0])];
+	for (size_t i = 0; i < nch; i++)
+		IU_OK(daxfs_stat(fs, changed_paths[i], &chst[i]));
 	IU_OK(daxfs_unmount(fs));
 
 	/* ---- The e2fsprogs view. ---- */
@@ -501,6 +558,12 @@ static void populated_roundtrip(unsigned bs)
 	if (bs == 1024)
 		debugfs_cat_equals(img, host, "/triple");
 
+	for (size_t i = 0; i < nch; i++) {
+		cr_assert_eq(iu_debugfs_stat(img, changed_paths[i], &ds), 0,
+			     "debugfs stat %s", changed_paths[i]);
+		same_inode(changed_paths[i], &chst[i], &ds,
+			   "debugfs reading what libdaxfs changed");
+	}
 	cr_assert_eq(iu_debugfs_stat(img, "/d1/file1", &ds), 0);
 	cr_assert_eq(ds.links, 2, "debugfs: /d1/file1 has %u links", ds.links);
 	cr_assert_eq(iu_debugfs_stat(img, "/d1/d2/newbig", &ds), 0);

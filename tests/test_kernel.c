@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,8 +36,11 @@
 #define MIB (1024ULL * 1024ULL)
 #define NBIG 2000
 
+static void recs_clear(void);
+
 static void fini(void)
 {
+	recs_clear();
 	iu_cleanup();
 }
 
@@ -313,6 +317,125 @@ static void compare_dax(daxfs *fs, const char *want, const char *when)
 }
 
 /* ------------------------------------------------------------------ */
+/* The same inodes through two readers                                  */
+/* ------------------------------------------------------------------ */
+
+/* stat of every path as one reader saw it */
+struct srec {
+	char *path;
+	struct stat st;
+};
+
+static struct srec *recs;
+static size_t nrecs;
+
+static void rec_add(const char *path, const struct stat *st)
+{
+	recs = realloc(recs, (nrecs + 1) * sizeof(*recs));
+	recs[nrecs].path = strdup(path);
+	recs[nrecs].st = *st;
+	nrecs++;
+}
+
+static void recs_clear(void)
+{
+	for (size_t i = 0; i < nrecs; i++)
+		free(recs[i].path);
+	free(recs);
+	recs = NULL;
+	nrecs = 0;
+}
+
+static void rec_dax(daxfs *fs, const char *dir)
+{
+	struct stat st;
+	IU_OK(daxfs_stat(fs, dir, &st));
+	rec_add(dir, &st);
+	char **names = NULL;
+	unsigned *types = NULL;
+	int n = iu_dax_list(fs, dir, &names, &types, NULL);
+	cr_assert_geq(n, 0, "daxfs_readdir(%s) = %d: %s", dir, n,
+		      daxfs_errormsg());
+	for (int i = 0; i < n; i++) {
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/%s", strcmp(dir, "/") ? dir : "",
+			 names[i]);
+		if (types[i] == DAXFS_DT_DIR) {
+			rec_dax(fs, p);
+		} else {
+			IU_OK(daxfs_stat(fs, p, &st));
+			rec_add(p, &st);
+		}
+	}
+	iu_free_list(names, n);
+	free(types);
+}
+
+static void rec_host(const char *root, const char *dir)
+{
+	struct stat st;
+	char full[4096];
+	snprintf(full, sizeof(full), "%s%s", root, strcmp(dir, "/") ? dir : "");
+	cr_assert_eq(lstat(full, &st), 0, "lstat %s", full);
+	rec_add(dir, &st);
+	DIR *d = opendir(full);
+	cr_assert_not_null(d, "opendir %s", full);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/%s", strcmp(dir, "/") ? dir : "",
+			 de->d_name);
+		snprintf(full, sizeof(full), "%s%s", root, p);
+		cr_assert_eq(lstat(full, &st), 0, "lstat %s", full);
+		if (S_ISDIR(st.st_mode))
+			rec_host(root, p);
+		else
+			rec_add(p, &st);
+	}
+	closedir(d);
+}
+
+/* The other reader sees the same inode numbers, types, modes, owners, link
+ * counts, sizes, block counts and times as recorded. */
+static void recs_check(const char *who, daxfs *fs, const char *root)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nrecs; i++) {
+		const struct stat *a = &recs[i].st;
+		struct stat b;
+		const char *p = recs[i].path;
+		if (fs) {
+			IU_OK(daxfs_stat(fs, p, &b));
+		} else {
+			char full[4096];
+			snprintf(full, sizeof(full), "%s%s", root,
+				 strcmp(p, "/") ? p : "");
+			cr_assert_eq(lstat(full, &b), 0, "%s: lstat %s: %s",
+				     who, full, strerror(errno));
+		}
+#define SAME(field)                                                          \
+	cr_assert_eq((long long)a->field, (long long)b.field,                \
+		     "%s: %s: " #field " is %lld, the writer had %lld", who, p,  \
+		     (long long)b.field, (long long)a->field)
+		SAME(st_ino);
+		SAME(st_mode);
+		SAME(st_nlink);
+		SAME(st_uid);
+		SAME(st_gid);
+		SAME(st_size);
+		SAME(st_blocks);
+		SAME(st_mtime);
+		SAME(st_ctime);
+		SAME(st_atime);
+#undef SAME
+		n++;
+	}
+	cr_log_info("%s: %zu inodes have the same attributes\n", who, n);
+}
+
+/* ------------------------------------------------------------------ */
 /* libdaxfs writes, the kernel reads                                    */
 /* ------------------------------------------------------------------ */
 
@@ -338,12 +461,15 @@ static void daxfs_to_kernel(unsigned bs)
 	cr_assert_eq(st1.st_ino, st2.st_ino);
 	struct statvfs dsv;
 	IU_OK(daxfs_statfs(fs, &dsv));
+	recs_clear();
+	rec_dax(fs, "/");
 	IU_OK(daxfs_unmount(fs));
 
 	cr_assert_eq(iu_e2fsck(img), 0,
 		     "e2fsck -fn is not clean on the libdaxfs-written image");
 	cr_assert_eq(iu_kmount(img, mnt, true), 0,
 		     "the kernel refuses to mount the libdaxfs image");
+	recs_check("kernel reading libdaxfs' inodes", NULL, mnt);
 	compare_host(want, mnt, "kernel read-only mount");
 	/* hard links share an inode for the kernel too, and it is the inode
 	 * libdaxfs reported */
@@ -412,7 +538,15 @@ static void kernel_to_daxfs(unsigned bs)
 		  ds.flags);
 
 	daxfs *fs = NULL;
+	/* What the kernel sees of every inode now (read-only: changes
+	 * nothing). */
+	cr_assert_eq(iu_kmount(img, mnt, true), 0);
+	recs_clear();
+	rec_host(mnt, "/");
+	cr_assert_eq(iu_kumount(mnt), 0);
+
 	IU_OK(daxfs_mount(img, 0, &fs));
+	recs_check("libdaxfs reading the kernel's inodes", fs, NULL);
 	compare_dax(fs, want, "libdaxfs reading the kernel's tree");
 	struct stat st;
 	IU_OK(daxfs_stat(fs, "/links/hard2", &st));
@@ -437,12 +571,15 @@ static void kernel_to_daxfs(unsigned bs)
 	t_rename("/big/entry_00002_x", "/big/renamed_by_daxfs");
 	t_write("/files/size_1", O_WRONLY | O_APPEND, 0, 0, 5000, 9999);
 	compare_dax(fs, want, "libdaxfs after its changes");
+	recs_clear();
+	rec_dax(fs, "/");
 	IU_OK(daxfs_unmount(fs));
 
 	cr_assert_eq(iu_e2fsck(img), 0,
 		     "e2fsck -fn is not clean after libdaxfs changed the "
 		     "kernel-written image (indexed /big)");
 	cr_assert_eq(iu_kmount(img, mnt, true), 0);
+	recs_check("kernel reading libdaxfs' changes", NULL, mnt);
 	compare_host(want, mnt, "kernel reading libdaxfs' changes");
 	/* explicit lookups by name (the kernel's indexed lookup) */
 	for (int i = 0; i < 400; i += 37) {

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -56,6 +57,10 @@ struct minode {
 	char *target;
 	mode_t mode;
 	uint64_t ino; /* as libdaxfs reported it, 0 = not known yet */
+	/* recorded by verify_api(V_RECORD) just before unmount */
+	uint64_t blocks;
+	int64_t mtime, ctime;
+	unsigned uid, gid;
 	bool sparse;  /* a big sparse file: verified page by page */
 };
 
@@ -77,7 +82,10 @@ struct model {
 	unsigned long ops;
 	bool trace;
 	char lastop[512];
+	time_t t0; /* when the run started */
 };
+
+enum { V_PLAIN, V_RECORD, V_PERSIST };
 
 static struct model M;
 
@@ -914,7 +922,8 @@ static void verify_dir(struct ent *e)
 			want[nw++] = (char *)p + l + 1;
 		}
 	}
-	qsort(want, nw, sizeof(char *), cmp_str);
+	if (nw)
+		qsort(want, nw, sizeof(char *), cmp_str);
 	for (int i = 0; i < n || i < nw; i++) {
 		cr_assert(i < n && i < nw && !strcmp(names[i], want[i]),
 			  CTX "daxfs_readdir(%s): entry %d is \"%s\", the "
@@ -942,8 +951,48 @@ static void verify_dir(struct ent *e)
 	free(inos);
 }
 
+/* Record the attributes that must survive unmount (V_RECORD), or check
+ * that they did (V_PERSIST). */
+static void attrs(struct ent *e, const struct stat *st, int mode)
+{
+	struct minode *in = e->in;
+	if (mode == V_RECORD) {
+		time_t now = time(NULL);
+		cr_assert(st->st_mtime >= M.t0 - 5 && st->st_mtime <= now + 5,
+			  CTX "%s: st_mtime %lld is not the time it was "
+			  "written (%lld..%lld)",
+			  CTXA, e->path, (long long)st->st_mtime,
+			  (long long)M.t0, (long long)now);
+		cr_assert(st->st_ctime >= M.t0 - 5 && st->st_ctime <= now + 5,
+			  CTX "%s: st_ctime %lld is not the time it was "
+			  "changed (%lld..%lld)",
+			  CTXA, e->path, (long long)st->st_ctime,
+			  (long long)M.t0, (long long)now);
+		in->blocks = (uint64_t)st->st_blocks;
+		in->mtime = st->st_mtime;
+		in->ctime = st->st_ctime;
+		in->uid = st->st_uid;
+		in->gid = st->st_gid;
+	} else if (mode == V_PERSIST) {
+		cr_assert_eq((uint64_t)st->st_blocks, in->blocks,
+			     CTX "%s: st_blocks %lld after remount, %llu before",
+			     CTXA, e->path, (long long)st->st_blocks,
+			     (unsigned long long)in->blocks);
+		cr_assert_eq(st->st_mtime, in->mtime,
+			     CTX "%s: st_mtime %lld after remount, %lld before",
+			     CTXA, e->path, (long long)st->st_mtime,
+			     (long long)in->mtime);
+		cr_assert_eq(st->st_ctime, in->ctime,
+			     CTX "%s: st_ctime %lld after remount, %lld before",
+			     CTXA, e->path, (long long)st->st_ctime,
+			     (long long)in->ctime);
+		cr_assert_eq(st->st_uid, in->uid, CTX "%s: uid", CTXA, e->path);
+		cr_assert_eq(st->st_gid, in->gid, CTX "%s: gid", CTXA, e->path);
+	}
+}
+
 /* Everything through the API. */
-static void verify_api(const char *when)
+static void verify_api(const char *when, int vmode)
 {
 	snprintf(M.lastop, sizeof(M.lastop), "verify (%s)", when);
 	size_t nreg = 0, ndir = 0, nlnk = 0;
@@ -1012,6 +1061,8 @@ static void verify_api(const char *when)
 			verify_dir(e);
 			break;
 		}
+		if (e->path[1] && strncmp(e->path, "/lost+found", 11))
+			attrs(e, &st, vmode);
 		if (in->ino == 0)
 			in->ino = st.st_ino;
 		cr_assert_eq(st.st_ino, in->ino,
@@ -1197,6 +1248,25 @@ static void verify_e2fsprogs(void)
 						: in->nlink;
 		cr_assert_eq(ds.links, wl, "debugfs stat %s: Links %u, want %u",
 			     e->path, ds.links, wl);
+		if (e->path[1] && strncmp(e->path, "/lost+found", 11)) {
+			cr_assert_eq(ds.blockcount, in->blocks,
+				     "debugfs stat %s: Blockcount %llu, "
+				     "libdaxfs st_blocks %llu",
+				     e->path, (unsigned long long)ds.blockcount,
+				     (unsigned long long)in->blocks);
+			cr_assert_eq(ds.mtime, in->mtime,
+				     "debugfs stat %s: mtime %lld, libdaxfs "
+				     "st_mtime %lld",
+				     e->path, (long long)ds.mtime,
+				     (long long)in->mtime);
+			cr_assert_eq(ds.ctime, in->ctime,
+				     "debugfs stat %s: ctime %lld, libdaxfs "
+				     "st_ctime %lld",
+				     e->path, (long long)ds.ctime,
+				     (long long)in->ctime);
+			cr_assert_eq(ds.uid, in->uid, "debugfs stat %s: uid",
+				     e->path);
+		}
 		if (in->type != T_DIR)
 			cr_assert_eq(ds.size, in->size,
 				     "debugfs stat %s: Size %llu, want %llu",
@@ -1381,6 +1451,7 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 	M.rng = M.seed;
 	M.bs = p->bs;
 	M.trace = getenv("DAXFS_WORKLOAD_TRACE") != NULL;
+	M.t0 = time(NULL);
 	cr_log_info("workload: seed %llu, %u-byte blocks\n",
 		    (unsigned long long)M.seed, p->bs);
 	fprintf(stderr, "workload: seed %llu (DAXFS_WORKLOAD_SEED replays)\n",
@@ -1415,7 +1486,7 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 	add_ent("/sparse", new_inode(T_DIR, 0755));
 	do_sparse("/sparse/s1", NULL);
 
-	verify_api("after creating");
+	verify_api("after creating", V_PLAIN);
 
 	/* Random operations. */
 	for (unsigned i = 0; i < p->nops; i++) {
@@ -1512,7 +1583,7 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 	}
 	do_errors();
 
-	verify_api("after random operations");
+	verify_api("after random operations", V_RECORD);
 	struct statvfs sv;
 	IU_OK(daxfs_statfs(M.fs, &sv));
 	cr_assert_leq(sv.f_bfree, sv.f_blocks);
@@ -1523,7 +1594,7 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 	verify_e2fsprogs();
 
 	IU_OK(daxfs_mount(M.img, 0, &M.fs));
-	verify_api("after remount");
+	verify_api("after remount", V_PERSIST);
 	IU_OK(daxfs_unmount(M.fs));
 	M.fs = NULL;
 	cr_assert_eq(iu_e2fsck(M.img), 0, "e2fsck after the remount");

@@ -532,6 +532,16 @@ int iu_parse_dstat(const char *text, struct iu_dstat *st)
 	 * which comes later; the first one is the file size. */
 	if ((p = iu_find_key(text, "Size: ")))
 		st->size = strtoull(p, NULL, 10);
+	if ((p = iu_find_key(text, "User: ")))
+		st->uid = (unsigned)strtoul(p, NULL, 10);
+	if ((p = iu_find_key(text, "Group: ")))
+		st->gid = (unsigned)strtoul(p, NULL, 10);
+	if ((p = iu_find_key(text, "atime: 0x")))
+		st->atime = (int64_t)strtoull(p, NULL, 16);
+	if ((p = iu_find_key(text, "mtime: 0x")))
+		st->mtime = (int64_t)strtoull(p, NULL, 16);
+	if ((p = iu_find_key(text, "ctime: 0x")))
+		st->ctime = (int64_t)strtoull(p, NULL, 16);
 	if ((p = iu_find_key(text, "Fast link dest: \""))) {
 		const char *end = strrchr(p, '"');
 		size_t n = end && end >= p ? (size_t)(end - p) : 0;

@@ -146,6 +146,8 @@ struct iu_dstat {
 	uint64_t blockcount; /* Blockcount: (512-byte units) */
 	char fastlink[64]; /* Fast link dest, "" if none */
 	bool has_fastlink;
+	int64_t atime, mtime, ctime; /* seconds (the 32-bit on-disk fields) */
+	unsigned uid, gid;
 };
 
 /* debugfs -R "stat PATH": 0 and *st on success, -1 if not found. */
