@@ -35,6 +35,7 @@ enum daxfs_iomap_type {
 
 /* Flags returned in daxfs_iomap.flags. */
 #define DAXFS_IOMAP_F_NEW 0x1 /* blocks were just allocated (and zeroed) */
+#define DAXFS_IOMAP_F_PRIVATE 0x100 /* the file system's own use */
 
 struct daxfs_iomap {
 	uint64_t offset;  /* file offset of the extent's first byte */

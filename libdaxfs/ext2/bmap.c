@@ -14,6 +14,13 @@
  * repaired by e2fsck -p alone, and no block is ever reachable before it
  * is zeroed.
  *
+ * Writes past EOF into an existing leaf (appends) skip the zeroing: their
+ * blocks are taken at iomap_begin but linked only at iomap_end, after the
+ * data and the zeroed remainder are durable (written before linked).  No
+ * one else can reach them meanwhile: the writer holds i_rwsem
+ * exclusively, faults never look past EOF, and reads stop at EOF.  This
+ * reservation is the one thing ext2 holds from iomap_begin to iomap_end.
+ *
  * Persistence order when blocks are removed (truncate):
  *   1. the tail of the new last block is zeroed;
  *   2. pointers to the removed branches are cleared, persisted;
@@ -355,14 +362,92 @@ static void test_journal_stop(void)
 		pthread_rwlock_unlock(j);
 }
 
-/* iomap_end of ext2: nothing to undo (blocks are linked at begin);
- * only the test journal is released. */
+/*
+ * Take blocks for a write past EOF without linking them (see the top of
+ * this file).  Returns 1 when it did, 0 when the normal path must run
+ * (no leaf yet: the path needs indirect blocks), or a negative errno.
+ */
+static int bmap_reserve_past_eof(struct daxfs_inode *inode, uint32_t lblk,
+				 uint32_t max, uint32_t *pblk, uint32_t *count)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t off[4], p, c, goal, n;
+	le32 *chain[4];
+	int depth, level, ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	daxfs_down_write(&inode->bmap_lock);
+	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, &p, &c);
+	if (ret || p || level != depth - 1) {
+		daxfs_up_write(&inode->bmap_lock);
+		return ret;
+	}
+	n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	    off[depth - 1];
+	c = c < n ? c : n;
+	goal = bmap_goal(inode, lblk, chain[depth - 1] - off[depth - 1],
+			 off[depth - 1]);
+	if (lblk % DAX_PMD_PAGES == 0 && lblk >= DAX_PMD_PAGES &&
+	    fs->blocksize == DAX_PAGE_SIZE)
+		goal = (goal + DAX_PMD_PAGES - 1) & ~(uint32_t)(DAX_PMD_PAGES - 1);
+	ret = daxfs_new_blocks(fs, goal, c, pblk, count);
+	if (!ret) {
+		inode->pend_lblk = lblk;
+		inode->pend_data = *pblk;
+		inode->pend_n = *count;
+		inode->pend_leaf = chain[depth - 1];
+		inode->alloc_goal = *pblk + *count;
+		inode->alloc_next_lblk = lblk + *count;
+	}
+	daxfs_up_write(&inode->bmap_lock);
+	return ret ? ret : 1;
+}
+
+/* Link the reserved blocks once written bytes from pos are in them: zero
+ * what the write did not cover, drain, then link and count them. */
+static void bmap_link_reserved(struct daxfs_inode *inode, uint64_t pos,
+			       ssize_t written)
+{
+	struct daxfs *fs = inode->fs;
+	struct daxfs_region *rgn = fs->rgn;
+	uint32_t bits = fs->blocksize_bits, n = inode->pend_n, i;
+	uint64_t start = (uint64_t)inode->pend_lblk << bits;
+	uint64_t end = start + ((uint64_t)n << bits);
+	unsigned char *base = daxfs_block(fs, inode->pend_data);
+
+	inode->pend_n = 0;
+	if (written <= 0) {
+		daxfs_free_blocks(fs, inode->pend_data, n);
+		inode->alloc_goal = 0;
+		return;
+	}
+	if (pos > start)
+		rgn->memset(base, 0, pos - start, PMEM2_F_MEM_NODRAIN);
+	if (pos + written < end)
+		rgn->memset(base + (pos + written - start), 0,
+			    end - pos - written, PMEM2_F_MEM_NODRAIN);
+	daxfs_drain(rgn); /* data and zeros durable before the link */
+	daxfs_down_write(&inode->bmap_lock);
+	for (i = 0; i < n; i++)
+		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
+	daxfs_flush_range(rgn, inode->pend_leaf, n * 4);
+	inode->raw->i_blocks = le32_put(le32_get(inode->raw->i_blocks) +
+					(n << (bits - 9)));
+	daxfs_flush_range(rgn, &inode->raw->i_blocks, 4);
+	daxfs_drain(rgn);
+	daxfs_up_write(&inode->bmap_lock);
+}
+
+/* iomap_end of ext2: links blocks reserved for a write past EOF, and
+ * releases the test journal.  Blocks of other writes were linked at
+ * begin: nothing to undo. */
 static int ext2_iomap_end(struct daxfs_inode *inode, uint64_t pos,
 			  uint64_t length, ssize_t written, unsigned flags,
 			  struct daxfs_iomap *iomap)
 {
-	(void)inode; (void)pos; (void)length; (void)written; (void)flags;
-	(void)iomap;
+	(void)length; (void)flags;
+	if (iomap->flags & DAXFS_IOMAP_F_PRIVATE)
+		bmap_link_reserved(inode, pos, written);
 	test_journal_stop();
 	return 0;
 }
@@ -386,18 +471,33 @@ static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
 		return daxfs_err(-EFBIG, "offset %llu is beyond the largest "
 				 "ext2 file", (unsigned long long)pos);
 	test_journal_start();
+	if ((flags & DAXFS_IOMAP_WRITE) && S_ISREG(daxfs_i_mode(inode)) &&
+	    first >= (daxfs_i_size(inode) + fs->blocksize - 1) >> bits) {
+		ret = bmap_reserve_past_eof(inode, first, max, &pblk, &count);
+		if (ret == 1) {
+			iomap->offset = first << bits;
+			iomap->length = (uint64_t)count << bits;
+			iomap->addr = (uint64_t)pblk << bits;
+			iomap->type = DAXFS_IOMAP_MAPPED;
+			iomap->flags = DAXFS_IOMAP_F_PRIVATE;
+			return 0;
+		}
+		if (ret)
+			goto fail;
+	}
 	ret = daxfs_bmap(inode, first, max, flags & DAXFS_IOMAP_WRITE, &pblk,
 			 &count, &is_new);
-	if (ret) {
-		test_journal_stop();
-		return ret;
-	}
+	if (ret)
+		goto fail;
 	iomap->offset = first << bits;
 	iomap->length = (uint64_t)count << bits;
 	iomap->addr = (uint64_t)pblk << bits;
 	iomap->type = pblk ? DAXFS_IOMAP_MAPPED : DAXFS_IOMAP_HOLE;
 	iomap->flags = is_new ? DAXFS_IOMAP_F_NEW : 0;
 	return 0;
+fail:
+	test_journal_stop();
+	return ret;
 }
 
 const struct daxfs_iomap_ops daxfs_ext2_iomap_ops = {

@@ -109,6 +109,10 @@ struct daxfs_inode {
 	uint32_t alloc_goal;          /* block after the last allocated one,
 					 under bmap_lock (write) */
 	uint32_t alloc_next_lblk;     /* logical block alloc_goal belongs to */
+	/* A write past EOF between iomap_begin and iomap_end: blocks taken
+	 * but not yet linked (bmap.c), under i_rwsem held exclusively. */
+	uint32_t pend_lblk, pend_data, pend_n;
+	le32 *pend_leaf;
 
 	/* Regular files: what views have installed (fs/dax.c's xarray). */
 	struct daxfs_mapping i_mapping;

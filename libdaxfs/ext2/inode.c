@@ -292,7 +292,7 @@ void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size)
 		daxfs_sb_need_large_file(inode->fs);
 	if (S_ISREG(le16_get(raw->i_mode))) {
 		raw->i_size_high = le32_put((uint32_t)(size >> 32));
-		daxfs_fs_persist(inode->fs, &raw->i_size_high, 4);
+		daxfs_flush_range(inode->fs->rgn, &raw->i_size_high, 4);
 	}
 	daxfs_fs_persist(inode->fs, &raw->i_size, 4);
 }

@@ -202,8 +202,8 @@ static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 		memcpy(es->s_uuid, &now, sizeof(now));
 	es->s_uuid[6] = (es->s_uuid[6] & 0x0f) | 0x40; /* version 4 */
 	es->s_uuid[8] = (es->s_uuid[8] & 0x3f) | 0x80;
-	if (o && o->label)
-		strncpy(es->s_volume_name, o->label, sizeof(es->s_volume_name));
+	if (o && o->label) /* at most 16 bytes, checked; not NUL-terminated */
+		memcpy(es->s_volume_name, o->label, strlen(o->label));
 	if (getrandom(es->s_hash_seed, sizeof(es->s_hash_seed), 0) < 0)
 		memcpy(es->s_hash_seed, es->s_uuid, sizeof(es->s_hash_seed));
 	es->s_def_hash_version = 1; /* half MD4, as mke2fs */

@@ -232,7 +232,7 @@ static int create_in(struct daxfs_inode *dir, const char *name, size_t len,
 		return ret;
 	if (is_dir)
 		ret = daxfs_dir_init_block(inode, dir->ino);
-	else if (S_ISLNK(mode))
+	else if (S_ISLNK(mode) && target)
 		ret = symlink_store(inode, target, strlen(target));
 	if (!ret)
 		ret = daxfs_dir_add(dir, name, len, inode->ino,
