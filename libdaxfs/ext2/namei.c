@@ -57,7 +57,9 @@ static int path_check(const char *path)
 	return 0;
 }
 
-/* Look name up in dir under its shared lock; the child referenced. */
+/* Look name up in dir under its shared lock; the child referenced.  The
+ * child is pinned before the lock is dropped, so a concurrent unlink
+ * cannot free (or reuse) it in between. */
 static int lookup_child(struct daxfs_inode *dir, const char *name, size_t len,
 			struct daxfs_inode **out)
 {
@@ -66,13 +68,13 @@ static int lookup_child(struct daxfs_inode *dir, const char *name, size_t len,
 
 	daxfs_down_read(&dir->i_rwsem);
 	ret = daxfs_dir_lookup(dir, name, len, &de);
+	if (!ret)
+		ret = daxfs_iget(dir->fs, de.ino, out);
 	daxfs_up_read(&dir->i_rwsem);
 	if (ret == -ENOENT)
 		return daxfs_err(-ENOENT, "\"%.*s\" does not exist", (int)len,
 				 name);
-	if (ret)
-		return ret;
-	return daxfs_iget(dir->fs, de.ino, out);
+	return ret;
 }
 
 /* Walk the first n bytes of path from the root; the result referenced. */
