@@ -1334,3 +1334,121 @@ Test(concurrency, lookups_racing_with_unlink_and_rename)
 			  i, l[i].ok, l[i].enoent, l[i].err.msg);
 	au_unmount_fsck(fs, p);
 }
+
+/* ------------------------------------------------------------------ */
+/* Truncate racing with reads and writes of the same file              */
+/* ------------------------------------------------------------------ */
+
+struct trunc_ctx {
+	daxfs_file *f;
+	atomic_int stop;
+};
+
+struct trunc_thread {
+	pthread_t th;
+	struct trunc_ctx *c;
+	int kind; /* 0 truncate+rewrite, 1 reader, 2 writer of the tail */
+	struct terr err;
+	long rounds;
+};
+
+#define TSIZE (200 * 1024)
+
+static void *trunc_main(void *arg)
+{
+	struct trunc_thread *t = arg;
+	unsigned char *buf = malloc(TSIZE);
+	uint64_t rng = 1234 + (uint64_t)t->kind;
+	for (long i = 0; i < 400 && !t->err.failed; i++) {
+		if (t->kind == 0) {
+			off_t to = (off_t)(au_rand(&rng) % TSIZE);
+			int r = daxfs_ftruncate(t->c->f, to);
+			if (r) {
+				fail(&t->err, "ftruncate(%lld) = %d (%s)",
+				     (long long)to, r, au_errname(r));
+				break;
+			}
+			au_pattern(buf, TSIZE, 777, 0);
+			ssize_t w = daxfs_pwrite(t->c->f, buf, TSIZE, 0);
+			if (w != TSIZE) {
+				fail(&t->err, "pwrite = %zd (%s)", w,
+				     au_errname(w));
+				break;
+			}
+		} else {
+			/* every byte is the pattern or zero (a hole or a
+			 * truncated-then-extended range) */
+			off_t off = (off_t)(au_rand(&rng) % (2 * TSIZE));
+			size_t n = 1 + (size_t)(au_rand(&rng) % 32768);
+			ssize_t r = daxfs_pread(t->c->f, buf, n, off);
+			if (r < 0 || (size_t)r > n) {
+				fail(&t->err, "pread(%zu @ %lld) = %zd (%s)", n,
+				     (long long)off, r, au_errname(r));
+				break;
+			}
+			unsigned char want[32768];
+			au_pattern(want, (size_t)r, 777, (uint64_t)off);
+			for (ssize_t k = 0; k < r; k++)
+				if (buf[k] && buf[k] != want[k]) {
+					fail(&t->err,
+					     "byte %lld is %#x: neither the "
+					     "data nor zero",
+					     (long long)off + k, buf[k]);
+					break;
+				}
+			if (t->kind == 2) {
+				/* extend past the end with the same pattern */
+				au_pattern(buf, 4096, 777, TSIZE);
+				ssize_t w = daxfs_pwrite(t->c->f, buf, 4096,
+							 TSIZE);
+				if (w != 4096) {
+					fail(&t->err, "tail pwrite = %zd (%s)", w,
+					     au_errname(w));
+					break;
+				}
+			}
+		}
+		t->rounds++;
+	}
+	free(buf);
+	return NULL;
+}
+
+Test(concurrency, truncate_racing_with_reads_and_writes)
+{
+	const char *p;
+	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	struct statvfs s0;
+	AU_EQ(daxfs_statfs(fs, &s0), 0);
+	struct trunc_ctx c;
+	memset(&c, 0, sizeof(c));
+	AU_EQ(daxfs_open(fs, "/t", O_CREAT | O_RDWR, 0644, &c.f), 0);
+	struct trunc_thread t[4];
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 4; i++) {
+		t[i].c = &c;
+		t[i].kind = i == 0 ? 0 : i == 3 ? 2 : 1;
+		cr_assert_eq(pthread_create(&t[i].th, NULL, trunc_main, &t[i]),
+			     0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i].th, NULL);
+	int anyfail = 0;
+	for (int i = 0; i < 4; i++)
+		anyfail |= t[i].err.failed;
+	if (anyfail)
+		daxfs_close(c.f);
+	unmount_if(anyfail, fs);
+	for (int i = 0; i < 4; i++)
+		cr_assert(!t[i].err.failed, "thread %d (kind %d, %ld rounds): %s",
+			  i, t[i].kind, t[i].rounds, t[i].err.msg);
+	/* every allocated block is accounted for */
+	AU_EQ(daxfs_ftruncate(c.f, 0), 0);
+	AU_EQ(daxfs_close(c.f), 0);
+	AU_EQ(daxfs_unlink(fs, "/t"), 0);
+	struct statvfs s1;
+	AU_EQ(daxfs_statfs(fs, &s1), 0);
+	cr_assert_eq(s1.f_bfree, s0.f_bfree, "f_bfree %lu, %lu at start",
+		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree);
+	au_unmount_fsck(fs, p);
+}
