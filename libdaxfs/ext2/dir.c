@@ -30,14 +30,18 @@
 
 struct dir_slot {
 	uint32_t hash;                 /* 0: empty slot */
+	uint32_t blk;                  /* directory block of the entry */
 	struct ext2_dir_entry_2 *de;   /* the entry, in place on media */
 };
+
+#define DIR_GROUP 64 /* blocks summarised by one gmax[] element */
 
 struct daxfs_dir_index {
 	uint32_t nblocks;              /* blocks of the directory */
 	uint32_t cap;                  /* room in blocks[] and slack[] */
 	unsigned char **blocks;        /* each block's address */
 	uint16_t *slack;               /* per block: largest free record */
+	uint16_t *gmax;                /* per DIR_GROUP blocks: largest slack */
 	uint32_t hint;                 /* no block before it has free room */
 	struct dir_slot *slots;        /* open addressing, linear probing */
 	uint32_t mask;                 /* slot count - 1 */
@@ -131,7 +135,7 @@ static struct dir_slot *index_find(struct daxfs_dir_index *ix,
 	return NULL;
 }
 
-static void index_put(struct daxfs_dir_index *ix, uint32_t h,
+static void index_put(struct daxfs_dir_index *ix, uint32_t h, uint32_t blk,
 		      struct ext2_dir_entry_2 *de)
 {
 	uint32_t i;
@@ -139,7 +143,44 @@ static void index_put(struct daxfs_dir_index *ix, uint32_t h,
 	for (i = h & ix->mask; ix->slots[i].hash; i = (i + 1) & ix->mask)
 		;
 	ix->slots[i].hash = h;
+	ix->slots[i].blk = blk;
 	ix->slots[i].de = de;
+}
+
+/* Record block bi's slack and its group's maximum. */
+static void slack_set(struct daxfs_dir_index *ix, uint32_t bi, uint16_t v)
+{
+	uint32_t g = bi / DIR_GROUP, i, end = (g + 1) * DIR_GROUP;
+	uint16_t m = 0;
+
+	ix->slack[bi] = v;
+	if (end > ix->nblocks)
+		end = ix->nblocks;
+	for (i = g * DIR_GROUP; i < end; i++)
+		if (ix->slack[i] > m)
+			m = ix->slack[i];
+	ix->gmax[g] = m;
+}
+
+/* The first block at or after from with a free record of need bytes, or
+ * nblocks. */
+static uint32_t slack_find(struct daxfs_dir_index *ix, uint32_t from,
+			   uint32_t need)
+{
+	uint32_t bi = from;
+
+	while (bi < ix->nblocks) {
+		uint32_t g = bi / DIR_GROUP;
+
+		if (ix->gmax[g] < need) {
+			bi = (g + 1) * DIR_GROUP;
+			continue;
+		}
+		for (; bi < ix->nblocks && bi < (g + 1) * DIR_GROUP; bi++)
+			if (ix->slack[bi] >= need)
+				return bi;
+	}
+	return ix->nblocks;
 }
 
 /* Make room for one more entry (load kept at most 1/2). */
@@ -159,7 +200,7 @@ static int index_reserve(struct daxfs_dir_index *ix)
 	ix->mask = n - 1;
 	for (i = 0; old && i < oldn; i++)
 		if (old[i].hash)
-			index_put(ix, old[i].hash, old[i].de);
+			index_put(ix, old[i].hash, old[i].blk, old[i].de);
 	daxfs_free(old);
 	return 0;
 }
@@ -196,7 +237,7 @@ static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
 	if (ix->nblocks == ix->cap) {
 		uint32_t cap = ix->cap ? ix->cap * 2 : 8;
 		void *b = daxfs_realloc(ix->blocks, cap * sizeof(*ix->blocks));
-		void *s;
+		void *s, *g;
 
 		if (!b)
 			return daxfs_err(-ENOMEM, "out of memory for a "
@@ -207,11 +248,17 @@ static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
 			return daxfs_err(-ENOMEM, "out of memory for a "
 					 "directory index");
 		ix->slack = s;
+		g = daxfs_realloc(ix->gmax, (cap / DIR_GROUP + 1) *
+					    sizeof(*ix->gmax));
+		if (!g)
+			return daxfs_err(-ENOMEM, "out of memory for a "
+					 "directory index");
+		ix->gmax = g;
 		ix->cap = cap;
 	}
 	ix->blocks[ix->nblocks] = blk;
-	ix->slack[ix->nblocks] = slack;
 	ix->nblocks++;
+	slack_set(ix, ix->nblocks - 1, slack);
 	return 0;
 }
 
@@ -221,6 +268,7 @@ static void index_free(struct daxfs_dir_index *ix)
 		return;
 	daxfs_free(ix->blocks);
 	daxfs_free(ix->slack);
+	daxfs_free(ix->gmax);
 	daxfs_free(ix->slots);
 	daxfs_free(ix);
 }
@@ -249,7 +297,7 @@ static int index_scan_block(struct daxfs_inode *dir,
 			ret = index_reserve(ix);
 			if (ret)
 				return ret;
-			index_put(ix, name_hash(de->name, de->name_len), de);
+			index_put(ix, name_hash(de->name, de->name_len), bi, de);
 			ix->used++;
 		}
 		if (de_avail(de) > best)
@@ -395,10 +443,8 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		ret = index_reserve(ix);
 	if (ret)
 		return ret;
-	while (ix->hint < ix->nblocks && ix->slack[ix->hint] < DIR_MIN_REC)
-		ix->hint++;
-	for (bi = ix->hint; bi < ix->nblocks && ix->slack[bi] < need; bi++)
-		;
+	ix->hint = slack_find(ix, ix->hint, DIR_MIN_REC);
+	bi = slack_find(ix, ix->hint, need);
 	if (bi == ix->nblocks) {
 		ret = dir_grow(dir, ix);
 		if (ret)
@@ -439,9 +485,9 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		de->rec_len = le16_put(keep);
 		daxfs_fs_persist(fs, &de->rec_len, 2);
 	}
-	index_put(ix, name_hash(name, len), nde);
+	index_put(ix, name_hash(name, len), bi, nde);
 	ix->used++;
-	ix->slack[bi] = block_slack(fs, blk);
+	slack_set(ix, bi, block_slack(fs, blk));
 	return 0;
 }
 
@@ -464,14 +510,10 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	if (!s)
 		return -ENOENT;
 	de = s->de;
-	/* Find the block and the entry before it. */
-	for (bi = 0; bi < ix->nblocks; bi++) {
-		if ((unsigned char *)de >= ix->blocks[bi] &&
-		    (unsigned char *)de < ix->blocks[bi] + fs->blocksize) {
-			blk = ix->blocks[bi];
-			break;
-		}
-	}
+	bi = s->blk;
+	if (bi < ix->nblocks && (unsigned char *)de >= ix->blocks[bi] &&
+	    (unsigned char *)de < ix->blocks[bi] + fs->blocksize)
+		blk = ix->blocks[bi];
 	if (!blk)
 		return daxfs_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
@@ -488,7 +530,7 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 		daxfs_fs_persist(fs, &de->inode, 4);
 	}
 	index_del(ix, s);
-	ix->slack[bi] = block_slack(fs, blk);
+	slack_set(ix, bi, block_slack(fs, blk));
 	if (bi < ix->hint)
 		ix->hint = bi;
 	return 0;

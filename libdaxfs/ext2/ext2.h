@@ -48,12 +48,9 @@ struct daxfs_group {
 	uint32_t inode_hint;    /* where the next inode search starts */
 } __attribute__((aligned(64)));
 
-#define DAXFS_ICACHE_BUCKETS 4096
-
-struct daxfs_icache_bucket {
-	pthread_mutex_t lock;       /* chain below and refcount 0 transitions */
-	struct daxfs_inode *chain;
-};
+/* The inode cache: a hash table sized by the inode count, its chains
+ * guarded by a fixed set of striped locks. */
+#define DAXFS_ICACHE_LOCKS 1024
 
 /* A mounted file system (the kernel's ext2_sb_info). */
 struct daxfs {
@@ -88,7 +85,10 @@ struct daxfs {
 
 	pthread_mutex_t rename_lock;  /* see the lock order above */
 	pthread_mutex_t sb_lock;      /* superblock fields written after mount */
-	struct daxfs_icache_bucket *icache;
+	struct daxfs_inode **icache;  /* hash chains, icache_mask + 1 */
+	uint32_t icache_mask;
+	pthread_mutex_t *icache_locks; /* DAXFS_ICACHE_LOCKS stripes: chains
+					  and refcounts of their inodes */
 	struct daxfs_inode *root;
 };
 

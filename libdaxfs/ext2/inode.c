@@ -18,14 +18,33 @@
 
 int daxfs_icache_init(struct daxfs *fs)
 {
-	uint32_t i;
+	uint32_t i, n = 1024;
 
-	fs->icache = daxfs_zalloc(sizeof(*fs->icache) * DAXFS_ICACHE_BUCKETS);
-	if (!fs->icache)
+	while (n < fs->inodes_count / 2 && n < (1u << 20))
+		n *= 2;
+	fs->icache = daxfs_zalloc(sizeof(*fs->icache) * n);
+	fs->icache_locks = daxfs_zalloc(sizeof(*fs->icache_locks) *
+					DAXFS_ICACHE_LOCKS);
+	if (!fs->icache || !fs->icache_locks) {
+		daxfs_free(fs->icache);
+		daxfs_free(fs->icache_locks);
+		fs->icache = NULL;
 		return daxfs_err(-ENOMEM, "out of memory for the inode cache");
-	for (i = 0; i < DAXFS_ICACHE_BUCKETS; i++)
-		pthread_mutex_init(&fs->icache[i].lock, NULL);
+	}
+	fs->icache_mask = n - 1;
+	for (i = 0; i < DAXFS_ICACHE_LOCKS; i++)
+		pthread_mutex_init(&fs->icache_locks[i], NULL);
 	return 0;
+}
+
+/* The chain head and the lock of inode number ino. */
+static struct daxfs_inode **icache_chain(struct daxfs *fs, uint32_t ino,
+					 pthread_mutex_t **lock)
+{
+	uint32_t b = ino & fs->icache_mask;
+
+	*lock = &fs->icache_locks[b % DAXFS_ICACHE_LOCKS];
+	return &fs->icache[b];
 }
 
 /* Release an inode structure (not the on-media inode). */
@@ -45,15 +64,17 @@ void daxfs_icache_destroy(struct daxfs *fs)
 {
 	uint32_t i;
 
-	for (i = 0; i < DAXFS_ICACHE_BUCKETS; i++) {
-		struct daxfs_inode *in = fs->icache[i].chain, *next;
+	for (i = 0; i <= fs->icache_mask; i++) {
+		struct daxfs_inode *in = fs->icache[i], *next;
 
 		for (; in; in = next) {
 			next = in->hash_next;
 			inode_free_struct(in);
 		}
-		pthread_mutex_destroy(&fs->icache[i].lock);
 	}
+	for (i = 0; i < DAXFS_ICACHE_LOCKS; i++)
+		pthread_mutex_destroy(&fs->icache_locks[i]);
+	daxfs_free(fs->icache_locks);
 	daxfs_free(fs->icache);
 	fs->icache = NULL;
 }
@@ -102,19 +123,19 @@ static int inode_check(struct daxfs *fs, uint32_t ino,
 static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
 		       struct daxfs_inode **out)
 {
-	struct daxfs_icache_bucket *b;
-	struct daxfs_inode *in;
+	struct daxfs_inode **chain, *in;
+	pthread_mutex_t *lock;
 	int ret;
 
 	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
 	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
 		return daxfs_corrupt(fs, "reference to invalid inode %u", ino);
-	b = &fs->icache[ino % DAXFS_ICACHE_BUCKETS];
-	pthread_mutex_lock(&b->lock);
-	for (in = b->chain; in; in = in->hash_next) {
+	chain = icache_chain(fs, ino, &lock);
+	pthread_mutex_lock(lock);
+	for (in = *chain; in; in = in->hash_next) {
 		if (in->ino == ino) {
 			in->refcount++;
-			pthread_mutex_unlock(&b->lock);
+			pthread_mutex_unlock(lock);
 			*out = in;
 			return 0;
 		}
@@ -138,13 +159,13 @@ static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
 	daxfs_rwsem_init(&in->bmap_lock);
 	pthread_mutex_init(&in->dir_build_lock, NULL);
 	daxfs_mapping_init(&in->i_mapping);
-	in->hash_next = b->chain;
-	b->chain = in;
-	pthread_mutex_unlock(&b->lock);
+	in->hash_next = *chain;
+	*chain = in;
+	pthread_mutex_unlock(lock);
 	*out = in;
 	return 0;
 out_unlock:
-	pthread_mutex_unlock(&b->lock);
+	pthread_mutex_unlock(lock);
 	return ret;
 }
 
@@ -163,12 +184,12 @@ int daxfs_iget_new(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out)
 /* Take another reference to inode. */
 void daxfs_ihold(struct daxfs_inode *inode)
 {
-	struct daxfs_icache_bucket *b =
-		&inode->fs->icache[inode->ino % DAXFS_ICACHE_BUCKETS];
+	pthread_mutex_t *lock;
 
-	pthread_mutex_lock(&b->lock);
+	icache_chain(inode->fs, inode->ino, &lock);
+	pthread_mutex_lock(lock);
 	inode->refcount++;
-	pthread_mutex_unlock(&b->lock);
+	pthread_mutex_unlock(lock);
 }
 
 /* Is inode a symlink whose target lives in i_block? */
@@ -239,26 +260,24 @@ static void inode_delete(struct daxfs_inode *inode)
  * called with none of the inode's locks held. */
 void daxfs_iput(struct daxfs_inode *inode)
 {
-	struct daxfs *fs;
-	struct daxfs_icache_bucket *b;
 	struct daxfs_inode **pp;
+	pthread_mutex_t *lock;
 
 	if (!inode)
 		return;
-	fs = inode->fs;
-	b = &fs->icache[inode->ino % DAXFS_ICACHE_BUCKETS];
-	pthread_mutex_lock(&b->lock);
+	pp = icache_chain(inode->fs, inode->ino, &lock);
+	pthread_mutex_lock(lock);
 	if (--inode->refcount > 0 || le16_get(inode->raw->i_links_count) > 0) {
-		pthread_mutex_unlock(&b->lock);
+		pthread_mutex_unlock(lock);
 		return;
 	}
-	for (pp = &b->chain; *pp; pp = &(*pp)->hash_next) {
+	for (; *pp; pp = &(*pp)->hash_next) {
 		if (*pp == inode) {
 			*pp = inode->hash_next;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&b->lock);
+	pthread_mutex_unlock(lock);
 	inode_delete(inode);
 	inode_free_struct(inode);
 }
