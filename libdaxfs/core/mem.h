@@ -30,6 +30,21 @@ static inline void *daxfs_zalloc(size_t size)
 #endif
 }
 
+/* Zeroed memory aligned to align (a power of two), or NULL; release
+ * with daxfs_free. */
+static inline void *daxfs_zalloc_aligned(size_t size, size_t align)
+{
+#ifdef DAXFS_LIBC_ALLOC
+	void *p = aligned_alloc(align, (size + align - 1) & ~(align - 1));
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+#else
+	return mallocx(size ? size : 1, MALLOCX_ZERO | MALLOCX_ALIGN(align));
+#endif
+}
+
 /* Uninitialised memory, or NULL. */
 static inline void *daxfs_alloc(size_t size)
 {

@@ -140,7 +140,7 @@ int daxfs_grab_entry(struct daxfs_mapping *m, uint64_t index, bool pmd,
 		}
 		/* Sleep on the index of the locked entry (the unit's first
 		 * page for a PMD entry), as the unlocker wakes it. */
-		ws = wait_slot(m, dax_is_pmd(*slot) ? c * DAX_PMD_PAGES : index);
+		ws = wait_slot(m, slot == &ch->pmd ? c * DAX_PMD_PAGES : index);
 		atomic_fetch_add(&ws->waiters, 1);
 		seq = atomic_load(&ws->seq);
 		pthread_mutex_unlock(&m->lock);

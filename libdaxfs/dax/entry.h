@@ -56,6 +56,7 @@ struct daxfs_mapping {
 	uint64_t nchunks;
 	atomic_long nr_entries;     /* entries present (any state) */
 	atomic_long nr_dirty;       /* entries with DAX_DIRTY */
+	atomic_ulong fill_seq;      /* bumped whenever a hole gets blocks */
 	/* The views of the file (the i_mmap of an address_space), under
 	 * views_lock, which nests inside entry locks. */
 	pthread_mutex_t views_lock;

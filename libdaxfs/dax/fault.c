@@ -172,6 +172,8 @@ static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
 	ret = c->ops->iomap_begin(v->inode, pos, DAX_PMD_SIZE, flags, &iomap);
 	if (ret)
 		return 1;
+	if (iomap.flags & DAXFS_IOMAP_F_NEW)
+		atomic_fetch_add(&m->fill_seq, 1);
 	dev = iomap.addr + (pos - iomap.offset);
 	if (iomap.type != DAXFS_IOMAP_MAPPED || iomap.offset > pos ||
 	    iomap.offset + iomap.length < pos + DAX_PMD_SIZE ||
@@ -219,6 +221,7 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 	enum dax_page_state st;
 	struct daxfs_iomap iomap;
 	bool entry_first = atomic_load(&daxfs_dax_hooks.entry_lock_first);
+	unsigned long seq;
 	int ret, result = -EFAULT;
 
 	end = end < vend ? end : vend;
@@ -227,8 +230,23 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 		if (daxfs_grab_entry(m, pgoff, false, false, &e))
 			return -EFAULT;
 	}
+	/*
+	 * Look the batch up without allocating; a store into a hole then
+	 * allocates its one page only (as the kernel's write fault does).
+	 */
+	seq = atomic_load(&m->fill_seq);
 	ret = c->ops->iomap_begin(v->inode, pos, (end - pgoff) << DAX_PAGE_SHIFT,
-				  flags, &iomap);
+				  0, &iomap);
+	if (!ret && write && iomap.type != DAXFS_IOMAP_MAPPED) {
+		if (c->ops->iomap_end)
+			c->ops->iomap_end(v->inode, pos, 0, 0, 0, &iomap);
+		ret = c->ops->iomap_begin(v->inode, pos, DAX_PAGE_SIZE, flags,
+					  &iomap);
+		if (!ret && (iomap.flags & DAXFS_IOMAP_F_NEW))
+			atomic_fetch_add(&m->fill_seq, 1);
+	} else {
+		flags = 0;
+	}
 	if (ret) {
 		if (entry_first)
 			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
@@ -259,19 +277,14 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 		goto finish_iomap;
 	}
 	if (iomap.type != DAXFS_IOMAP_MAPPED) {
-		struct daxfs_iomap again;
-
-		/* A hole, read.  A write may have filled it since our
-		 * iomap_begin: look again under the entry lock. */
-		int r2 = write ? -EIO : c->ops->iomap_begin(v->inode, pos,
-							 DAX_PAGE_SIZE, 0,
-							 &again);
-		bool filled = r2 || again.type == DAXFS_IOMAP_MAPPED;
-
-		if (!r2 && c->ops->iomap_end)
-			c->ops->iomap_end(v->inode, pos, DAX_PAGE_SIZE, 0, 0,
-					  &again);
-		if (filled) {
+		/*
+		 * A hole, read.  If a write gave it blocks since our
+		 * iomap_begin (fill_seq moved), start over: the zero page
+		 * would hide its data.  A write after this point finds our
+		 * entry and replaces the zero page (daxfs_dax_invalidate_zero).
+		 * No iomap_begin under the entry lock.
+		 */
+		if (write || atomic_load(&m->fill_seq) != seq) {
 			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 			*retry = !write;
 			goto finish_iomap;
@@ -393,40 +406,62 @@ int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
 void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
 			       uint64_t n, uint64_t dev_off)
 {
-	uint64_t i, e;
+	uint64_t i = first, e;
 
 	if (!atomic_load(&m->nr_entries))
 		return;
-	for (i = first; i < first + n; i++) {
-		uint64_t idx = i;
-
-		if (!daxfs_next_entry(m, &idx, first + n))
-			return;
-		i = idx;
-		if (!dax_is_zero(daxfs_peek_entry(m, i)))
+	/*
+	 * Every present entry is grabbed, locked ones included: a read fault
+	 * that looked at the hole before our allocation may be about to
+	 * install the zero page; once it has put its entry we see it here.
+	 */
+	while (daxfs_next_entry(m, &i, first + n)) {
+		if (daxfs_grab_entry(m, i, false, false, &e)) {
+			i++;
 			continue;
-		if (daxfs_grab_entry(m, i, false, false, &e))
-			continue;
+		}
 		if (dax_is_zero(e)) {
 			views_update(m, i, 1, VIEWS_REPLACE_ZERO,
 				     dev_off + ((i - first) << DAX_PAGE_SHIFT));
 			e = 0;
 		}
 		daxfs_put_entry(m, i, dax_is_empty(e) ? 0 : e);
+		i++;
+	}
+}
+
+/* Turn the 2 MiB entry of unit into 4 KiB entries for its pages below
+ * first (the pages at and past first are being truncated).  Views keep
+ * their mappings of the pages below: the blocks stay. */
+static void split_pmd(struct daxfs_mapping *m, uint64_t unit, uint64_t first)
+{
+	uint64_t e, i, blk, dirty;
+
+	if (daxfs_grab_entry(m, unit, false, false, &e))
+		return;
+	if (!dax_is_pmd(e) || dax_is_empty(e)) {
+		daxfs_put_entry(m, unit, dax_is_empty(e) ? 0 : e);
+		return;
+	}
+	blk = dax_block(e);
+	dirty = e & DAX_DIRTY;
+	daxfs_put_entry(m, unit, 0);
+	for (i = unit; i < first; i++) {
+		if (daxfs_grab_entry(m, i, false, false, &e))
+			continue;
+		daxfs_put_entry(m, i, dax_make(blk + (i - unit), dirty));
 	}
 }
 
 void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first)
 {
-	uint64_t idx, e, from = first;
+	uint64_t idx, e, unit = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
 
-	/* A 2 MiB entry across the new end goes whole. */
-	e = daxfs_peek_entry(m, first);
-	if (dax_is_pmd(e))
-		from = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
+	if (unit < first && dax_is_pmd(daxfs_peek_entry(m, first)))
+		split_pmd(m, unit, first);
 	if (atomic_load(&m->nr_views))
-		views_update(m, from, UINT64_MAX / 2 - from, VIEWS_TRUNCATE, 0);
-	idx = from;
+		views_update(m, first, UINT64_MAX / 2 - first, VIEWS_TRUNCATE, 0);
+	idx = first;
 	while (daxfs_next_entry(m, &idx, UINT64_MAX)) {
 		if (daxfs_grab_entry(m, idx, false, false, &e))
 			break;

@@ -53,10 +53,12 @@ static int iomap_actor(struct daxfs_region *rgn, struct daxfs_mapping *m,
 		 * Blocks just allocated over a hole: views that show the zero
 		 * page there must see this data instead.
 		 */
-		if (m && (iomap->flags & DAXFS_IOMAP_F_NEW))
+		if (m && (iomap->flags & DAXFS_IOMAP_F_NEW)) {
+			atomic_fetch_add(&m->fill_seq, 1);
 			daxfs_dax_invalidate_zero(m,
 				iomap->offset >> DAX_PAGE_SHIFT,
 				iomap->length >> DAX_PAGE_SHIFT, iomap->addr);
+		}
 		return daxfs_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
 	}
 	if (iomap->type == DAXFS_IOMAP_MAPPED)

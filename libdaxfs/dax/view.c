@@ -348,6 +348,23 @@ int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	return 0;
 }
 
+void daxfs_view_persist(struct daxfs_view *v, const void *addr, size_t len)
+{
+	const unsigned char *a = addr, *end = a + len;
+	uint64_t pg = (uint64_t)(a - v->addr) >> DAX_PAGE_SHIFT;
+
+	while (a < end) {
+		const unsigned char *pend = v->addr + ((pg + 1) << DAX_PAGE_SHIFT);
+		size_t n = (pend < end ? pend : end) - a;
+
+		if (v->state[pg] == DAX_PG_RW)
+			v->flush(a, n);
+		a += n;
+		pg++;
+	}
+	v->drain();
+}
+
 int daxfs_copy_guarded(void *dst, const void *src, size_t len,
 		       void (*copy)(void *ctx, void *dst, const void *src,
 				    size_t len),

@@ -60,6 +60,8 @@ struct daxfs_view {
 	unsigned flags;             /* DAXFS_MAP_* */
 	int fd;                     /* the region, for installs */
 	bool track_dirty;           /* map RO first so stores are seen */
+	void (*flush)(const void *, size_t); /* the region's, for persist */
+	void (*drain)(void);
 	struct daxfs_inode *inode;
 	struct daxfs_mapping *mapping;
 	const struct daxfs_view_ops *ops;
@@ -95,6 +97,10 @@ int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n);
 /* Change n installed pages between RO and RW. */
 int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 		       enum dax_page_state st);
+
+/* Persist the stores in [addr, addr+len) of v: only its writable pages
+ * are flushed (others hold no stores, and touching them would fault). */
+void daxfs_view_persist(struct daxfs_view *v, const void *addr, size_t len);
 
 static inline bool daxfs_view_has(const struct daxfs_view *v, uint64_t pgoff)
 {

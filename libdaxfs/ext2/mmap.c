@@ -171,6 +171,8 @@ DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
 	v->prot = prot;
 	v->flags = flags;
 	v->fd = f->fs->rgn->fd;
+	v->flush = f->fs->rgn->flush;
+	v->drain = f->fs->rgn->drain;
 	v->track_dirty = (prot & PROT_WRITE) && !(flags & DAXFS_MAP_POPULATE) &&
 			 f->fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
 	v->inode = inode;
@@ -236,7 +238,7 @@ DAXFS_API int daxfs_persist(const void *addr, size_t len)
 	if (!v)
 		return daxfs_err(-EINVAL, "persist: [%p, +%zu) is not inside one "
 				 "view", addr, len);
-	v->inode->fs->rgn->persist(addr, len);
+	daxfs_view_persist(v, addr, len);
 	daxfs_view_lookup_done();
 	return 0;
 }

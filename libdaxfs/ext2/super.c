@@ -179,7 +179,8 @@ static int groups_load(struct daxfs *fs, const char *path)
 		return daxfs_err(-EUCLEAN, "%s: group descriptors run past "
 				 "the end of the file system", path);
 	fs->gdt = daxfs_block(fs, fs->first_data_block + 1);
-	fs->groups = daxfs_zalloc(sizeof(*fs->groups) * fs->groups_count);
+	fs->groups = daxfs_zalloc_aligned(sizeof(*fs->groups) * fs->groups_count,
+					  sizeof(*fs->groups));
 	if (!fs->groups)
 		return daxfs_err(-ENOMEM, "out of memory for %u groups",
 				 fs->groups_count);
