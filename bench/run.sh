@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# run.sh -- build and run the libdaxfs benchmarks; results in bench/out/:
+#   table.txt     the printed tables and PASS/MISS lines
+#   results.csv   median/min/max per operation and backend
+#   ratios.csv    libdaxfs / peer per operation
+#   targets.csv   the targets, PASS or MISS
+#   bench.png     the chart (gnuplot)
+#   progress.log  what ran, how long it took
+#
+#   bash bench/run.sh                     # full run (as root, a few minutes)
+#   bash bench/run.sh --quick             # small sizes, for development
+#   bash bench/run.sh --dax /dev/dax0.0   # a devdax region (ERASES IT)
+#
+# Other options are daxfs_bench's (--help).  The region, the tmpfs peer and
+# the limit mapping live in a fresh /dev/shm/daxfs-bench.XXXXXX, removed
+# (with the loop mount) at the end, also on failure or ^C.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+build=${DAXFS_BENCH_BUILD:-$root/build-bench}
+out=${DAXFS_BENCH_OUT:-$here/out}
+
+if [[ -f $root/scripts/setup-deps.sh ]]; then
+	bash "$root/scripts/setup-deps.sh"   # libext2fs-dev, gnuplot-nox...
+fi
+
+if [[ ! -f $build/CMakeCache.txt ]]; then
+	cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_EXAMPLES=OFF \
+		-DDAXFS_BUILD_BENCH=ON >/dev/null
+fi
+if ! log=$(cmake --build "$build" --target daxfs_bench -j"$(nproc)" 2>&1); then
+	printf '%s\n' "$log" >&2
+	echo "run.sh: build failed" >&2
+	exit 1
+fi
+
+mkdir -p "$out"
+work=$(mktemp -d /dev/shm/daxfs-bench.XXXXXX)
+cleanup() {
+	if mountpoint -q "$work/mnt" 2>/dev/null; then
+		umount "$work/mnt" 2>/dev/null || umount -l "$work/mnt" || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$build/bench/daxfs_bench" --workdir "$work" --out "$out" "$@" \
+	2> >(tee "$out/progress.log" >&2) | tee "$out/table.txt"
+
+if command -v gnuplot >/dev/null 2>&1; then
+	gnuplot -e "datafile='$out/plot.dat'; outfile='$out/bench.png'; subtitle='($(date +%F), $(nproc) CPUs)'" \
+		"$here/plot.gp"
+	echo "chart: $out/bench.png"
+else
+	echo "run.sh: gnuplot not found (apt-get install -y gnuplot-nox): no chart" >&2
+fi
