@@ -281,6 +281,21 @@ static inline unsigned char *page_addr(struct daxfs_view *v, uint64_t pgoff)
 	return v->addr + ((pgoff - v->pgoff) << DAX_PAGE_SHIFT);
 }
 
+/* Record that pages [pgoff, pgoff+n) of v are now in state st. */
+static void states_set(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+		       enum dax_page_state st)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *s = &v->state[pgoff - v->pgoff + i];
+
+		if (*s == DAX_PG_SIGBUS)
+			atomic_fetch_sub(&v->nr_sigbus, 1);
+		*s = st;
+	}
+	if (st == DAX_PG_SIGBUS)
+		atomic_fetch_add(&v->nr_sigbus, n);
+}
+
 int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 		       uint64_t dev_off, enum dax_page_state st)
 {
@@ -308,15 +323,7 @@ int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	}
 	if (p == MAP_FAILED)
 		return -errno;
-	for (uint64_t i = 0; i < n; i++) {
-		uint8_t *s = &v->state[pgoff - v->pgoff + i];
-
-		if (*s == DAX_PG_SIGBUS)
-			atomic_fetch_sub(&v->nr_sigbus, 1);
-		*s = st;
-	}
-	if (st == DAX_PG_SIGBUS)
-		atomic_fetch_add(&v->nr_sigbus, n);
+	states_set(v, pgoff, n, st);
 	return 0;
 }
 
@@ -328,13 +335,7 @@ int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n)
 
 	if (p == MAP_FAILED)
 		return -errno;
-	for (uint64_t i = 0; i < n; i++) {
-		uint8_t *s = &v->state[pgoff - v->pgoff + i];
-
-		if (*s == DAX_PG_SIGBUS)
-			atomic_fetch_sub(&v->nr_sigbus, 1);
-		*s = DAX_PG_NONE;
-	}
+	states_set(v, pgoff, n, DAX_PG_NONE);
 	return 0;
 }
 
@@ -344,7 +345,7 @@ int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	if (mprotect(page_addr(v, pgoff), n << DAX_PAGE_SHIFT,
 		     st == DAX_PG_RW ? PROT_READ | PROT_WRITE : PROT_READ) < 0)
 		return -errno;
-	memset(&v->state[pgoff - v->pgoff], st, n);
+	states_set(v, pgoff, n, st);
 	return 0;
 }
 

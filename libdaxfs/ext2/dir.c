@@ -491,6 +491,22 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 	return 0;
 }
 
+/* The index slot of name in dir, for a change: -ENOENT if absent.
+ * Caller holds dir's i_rwsem exclusively. */
+static int dir_find_for_change(struct daxfs_inode *dir, const char *name,
+			       size_t len, struct daxfs_dir_index **ix,
+			       struct dir_slot **s)
+{
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	ret = dir_index(dir, ix);
+	if (ret)
+		return ret;
+	*s = index_find(*ix, name, len, name_hash(name, len));
+	return *s ? 0 : -ENOENT;
+}
+
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
 int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 {
@@ -502,13 +518,9 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	uint32_t bi, off;
 	int ret;
 
-	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
-	ret = dir_index(dir, &ix);
+	ret = dir_find_for_change(dir, name, len, &ix, &s);
 	if (ret)
 		return ret;
-	s = index_find(ix, name, len, name_hash(name, len));
-	if (!s)
-		return -ENOENT;
 	de = s->de;
 	bi = s->blk;
 	if (bi < ix->nblocks && (unsigned char *)de >= ix->blocks[bi] &&
@@ -545,13 +557,9 @@ int daxfs_dir_retarget(struct daxfs_inode *dir, const char *name, size_t len,
 	struct dir_slot *s;
 	int ret;
 
-	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
-	ret = dir_index(dir, &ix);
+	ret = dir_find_for_change(dir, name, len, &ix, &s);
 	if (ret)
 		return ret;
-	s = index_find(ix, name, len, name_hash(name, len));
-	if (!s)
-		return -ENOENT;
 	dir_clear_htree(dir);
 	if (dir->fs->has_filetype)
 		s->de->file_type = ftype;
