@@ -12,6 +12,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,27 +212,62 @@ static void iu_buf_add(struct iu_buf *b, const char *d, size_t n)
 	b->p[b->len] = '\0';
 }
 
+extern char **environ;
+
+/* The environment of the tools we run: ours, without pagers, in the C
+ * locale (so that their output can be parsed). */
+static char **iu_child_env(void)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 4, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(environ[i], "DEBUGFS_PAGER=", 14) ||
+		    !strncmp(environ[i], "PAGER=", 6) ||
+		    !strncmp(environ[i], "LC_ALL=", 7))
+			continue;
+		env[k++] = environ[i];
+	}
+	env[k++] = "DEBUGFS_PAGER=__none__";
+	env[k++] = "PAGER=__none__";
+	env[k++] = "LC_ALL=C";
+	env[k] = NULL;
+	return env;
+}
+
 int iu_run(const char *const argv[], char **out, size_t *outlen, char **err)
 {
 	int op[2], ep[2];
-	if (pipe2(op, O_CLOEXEC) || pipe2(ep, O_CLOEXEC))
+	if (pipe2(op, O_CLOEXEC))
 		return -1;
+	if (pipe2(ep, O_CLOEXEC)) {
+		close(op[0]);
+		close(op[1]);
+		return -1;
+	}
 	fflush(stdout);
 	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
+	/* posix_spawn (vfork-like) rather than fork: forking a big
+	 * (e.g. ASan) process copies its page tables and is slow. */
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	char **env = iu_child_env();
+	pid_t pid;
+	int src = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
+			       env);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	if (src != 0) {
+		close(op[0]);
+		close(op[1]);
+		close(ep[0]);
+		close(ep[1]);
 		return -1;
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(op[1], 1);
-		dup2(ep[1], 2);
-		setenv("DEBUGFS_PAGER", "__none__", 1);
-		setenv("PAGER", "__none__", 1);
-		setenv("LC_ALL", "C", 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
 	}
 	close(op[1]);
 	close(ep[1]);
@@ -897,7 +933,7 @@ int iu_write_host_file(const char *path, uint64_t size, uint64_t seed)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	size_t chunk = 1 << 20;
+	size_t chunk = size < (1 << 20) ? (size_t)size + 1 : 1 << 20;
 	char *buf = malloc(chunk);
 	uint64_t off = 0;
 	int rc = 0;
@@ -1146,7 +1182,8 @@ static int iu_cmp_file(daxfs *fs, const char *fpath, const char *hpath,
 		close(hfd);
 		return -1;
 	}
-	size_t chunk = 1 << 20;
+	/* small buffers for small files: large ones are slow under ASan */
+	size_t chunk = size < (1 << 20) ? (size_t)size + 16 : 1 << 20;
 	char *a = malloc(chunk), *b = malloc(chunk);
 	int res = 0;
 	for (off_t off = 0; off < size && res == 0;) {
@@ -1377,7 +1414,7 @@ static int iu_cmp_host_file(const char *a, const char *b, off_t size,
 			 strerror(errno));
 		res = -1;
 	}
-	size_t chunk = 1 << 20;
+	size_t chunk = size < (1 << 20) ? (size_t)size + 16 : 1 << 20;
 	char *x = malloc(chunk), *y = malloc(chunk);
 	for (off_t off = 0; res == 0 && off < size;) {
 		size_t want = (size_t)(size - off) < chunk
