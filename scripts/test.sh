@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# test.sh -- build libdaxfs and run the whole test suite, twice:
+# test.sh -- build libdaxfs and run the whole test suite, three times:
 #
 #   1. build/       RelWithDebInfo, as users build it;
 #   2. build-asan/  Debug with AddressSanitizer + UndefinedBehaviorSanitizer
-#                   (leak detection on, any report aborts the test).
+#                   (leak detection on, any report aborts the test);
+#   3. build-tsan/  Debug with ThreadSanitizer: the threaded stress programs
+#                   of tests/tsan/ (Criterion cannot run under TSan).
 #
 #   bash scripts/test.sh
 #
 # Runs from any directory; installs missing Debian packages first (see
 # scripts/setup-deps.sh).  Exits non-zero if a build or a test failed, and
 # ends with one line "N passed, N failed" counting the ctest test programs of
-# both builds (a build that fails to configure or compile counts as one
+# all builds (a build that fails to configure or compile counts as one
 # failure, since its tests could not run).
 #
 # Environment: CTEST_PARALLEL_LEVEL (ctest's own; default 1, i.e. serial),

@@ -20,6 +20,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "dax/fault.h"
 #include "dax/view.h"
 
 atomic_long daxfs_nr_views;
@@ -194,7 +195,7 @@ static void handler_install(void)
 		handler_err = -errno;
 }
 
-int daxfs_view_register(struct daxfs_view *v)
+int daxfs_view_register(struct daxfs_view *v, struct daxfs_mapping *m)
 {
 	size_t i;
 
@@ -219,6 +220,7 @@ int daxfs_view_register(struct daxfs_view *v)
 	registry[i] = v;
 	registry_n++;
 	atomic_fetch_add(&daxfs_nr_views, 1);
+	daxfs_mapping_add_view(m, v);
 	pthread_rwlock_unlock(&registry_lock);
 	return 0;
 }
@@ -237,6 +239,7 @@ bool daxfs_view_unregister(struct daxfs_view *v)
 			(registry_n - i - 1) * sizeof(*registry));
 		registry_n--;
 		atomic_fetch_sub(&daxfs_nr_views, 1);
+		daxfs_mapping_del_view(v->mapping, v);
 	}
 	pthread_rwlock_unlock(&registry_lock);
 	return found;
@@ -288,9 +291,9 @@ static void states_set(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *s = &v->state[pgoff - v->pgoff + i];
 
-		if (*s == DAX_PG_SIGBUS)
+		if (__atomic_load_n(s, __ATOMIC_RELAXED) == DAX_PG_SIGBUS)
 			atomic_fetch_sub(&v->nr_sigbus, 1);
-		*s = st;
+		__atomic_store_n(s, st, __ATOMIC_RELAXED);
 	}
 	if (st == DAX_PG_SIGBUS)
 		atomic_fetch_add(&v->nr_sigbus, n);
@@ -349,17 +352,29 @@ int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	return 0;
 }
 
+/* daxfs_copy_guarded's callback for persisting: flush [dst, dst+len). */
+static void flush_range(void *ctx, void *dst, const void *src, size_t len)
+{
+	struct daxfs_view *v = ctx;
+
+	(void)src;
+	v->flush(dst, len);
+}
+
 void daxfs_view_persist(struct daxfs_view *v, const void *addr, size_t len)
 {
 	const unsigned char *a = addr, *end = a + len;
-	uint64_t pg = (uint64_t)(a - v->addr) >> DAX_PAGE_SHIFT;
+	uint64_t pg = v->pgoff + ((uint64_t)(a - v->addr) >> DAX_PAGE_SHIFT);
 
 	while (a < end) {
-		const unsigned char *pend = v->addr + ((pg + 1) << DAX_PAGE_SHIFT);
+		const unsigned char *pend = v->addr +
+			((pg - v->pgoff + 1) << DAX_PAGE_SHIFT);
 		size_t n = (pend < end ? pend : end) - a;
 
-		if (v->state[pg] == DAX_PG_RW)
-			v->flush(a, n);
+		/* Guarded: a truncate may unmap the page meanwhile, and
+		 * then there is nothing left to persist there. */
+		if (daxfs_view_state(v, pg) == DAX_PG_RW)
+			daxfs_copy_guarded((void *)a, NULL, n, flush_range, v);
 		a += n;
 		pg++;
 	}

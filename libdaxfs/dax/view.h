@@ -77,8 +77,10 @@ int daxfs_view_new(size_t len, uint64_t pgoff, struct daxfs_view **out);
 void daxfs_view_delete(struct daxfs_view **v);
 
 /* Make the view reachable by the fault handler (installing the handler
- * once per process), or take it away. */
-int daxfs_view_register(struct daxfs_view *v);
+ * once per process) and add it to its file's views (m); or take it away
+ * from both.  Both lists change only under the registry's write lock, so
+ * whoever holds it for reading (daxfs_views_hold) may walk m->views. */
+int daxfs_view_register(struct daxfs_view *v, struct daxfs_mapping *m);
 bool daxfs_view_unregister(struct daxfs_view *v);
 /* The view holding [addr, addr+len), or NULL; with the registry read-
  * locked in that case (release with daxfs_view_lookup_done). */
@@ -107,10 +109,11 @@ static inline bool daxfs_view_has(const struct daxfs_view *v, uint64_t pgoff)
 	return pgoff >= v->pgoff && pgoff < v->pgoff + (v->len >> DAX_PAGE_SHIFT);
 }
 
+/* The state of a page (changed under its entry lock; read anywhere). */
 static inline enum dax_page_state daxfs_view_state(const struct daxfs_view *v,
 						   uint64_t pgoff)
 {
-	return v->state[pgoff - v->pgoff];
+	return __atomic_load_n(&v->state[pgoff - v->pgoff], __ATOMIC_RELAXED);
 }
 
 /* Number of live views in the process (cheap check on the I/O path). */

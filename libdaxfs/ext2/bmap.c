@@ -285,8 +285,8 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 		daxfs_fs_persist(fs, leaf, n * 4);
 	}
 	/* 4. */
-	inode->raw->i_blocks = le32_put(le32_get(inode->raw->i_blocks) +
-					((nind + n) << (fs->blocksize_bits - 9)));
+	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
+		    ((nind + n) << (fs->blocksize_bits - 9)));
 	daxfs_fs_persist(fs, &inode->raw->i_blocks, 4);
 	inode->alloc_goal = data + n;
 	inode->alloc_next_lblk = lblk + n;
@@ -431,8 +431,8 @@ static void bmap_link_reserved(struct daxfs_inode *inode, uint64_t pos,
 	for (i = 0; i < n; i++)
 		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
 	daxfs_flush_range(rgn, inode->pend_leaf, n * 4);
-	inode->raw->i_blocks = le32_put(le32_get(inode->raw->i_blocks) +
-					(n << (bits - 9)));
+	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
+		    (n << (bits - 9)));
 	daxfs_flush_range(rgn, &inode->raw->i_blocks, 4);
 	daxfs_drain(rgn);
 	daxfs_up_write(&inode->bmap_lock);
@@ -647,10 +647,10 @@ int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
 				    h, first > start ? first - start : 0);
 		start += span;
 	}
-	blocks = le32_get(raw->i_blocks);
+	blocks = raw_load32(&raw->i_blocks);
 	blocks -= fl.blocks << (fs->blocksize_bits - 9) < blocks
 			  ? fl.blocks << (fs->blocksize_bits - 9) : blocks;
-	raw->i_blocks = le32_put((uint32_t)blocks);
+	raw_store32(&raw->i_blocks, (uint32_t)blocks);
 	daxfs_fs_persist(fs, &raw->i_blocks, 4);
 	daxfs_inode_set_size(inode, size);
 	inode->alloc_goal = 0;

@@ -97,7 +97,7 @@ static int inode_check(struct daxfs *fs, uint32_t ino,
 	uint16_t mode = le16_get(raw->i_mode);
 	uint32_t flags = le32_get(raw->i_flags);
 
-	if (le16_get(raw->i_links_count) == 0)
+	if (raw_load16(&raw->i_links_count) == 0)
 		return daxfs_corrupt(fs, "inode %u is referenced but not in "
 				     "use (no links)", ino);
 	switch (mode & S_IFMT) {
@@ -200,7 +200,7 @@ bool daxfs_inode_is_fast_symlink(struct daxfs_inode *inode)
 		inode->fs->blocksize >> 9 : 0;
 
 	return S_ISLNK(le16_get(raw->i_mode)) &&
-	       le32_get(raw->i_blocks) - ea == 0;
+	       raw_load32(&raw->i_blocks) - ea == 0;
 }
 
 /* Drop inode's reference to its extended attribute block. */
@@ -250,8 +250,8 @@ static void inode_delete(struct daxfs_inode *inode)
 	daxfs_up_write(&inode->i_rwsem);
 	inode_release_xattr(inode);
 	inode->raw->i_dtime = le32_put(daxfs_now());
-	inode->raw->i_size = 0;
-	inode->raw->i_size_high = 0;
+	raw_store32(&inode->raw->i_size, 0);
+	raw_store32(&inode->raw->i_size_high, 0);
 	daxfs_fs_persist(fs, inode->raw, sizeof(*inode->raw));
 	daxfs_free_inode(fs, inode->ino, is_dir);
 }
@@ -267,7 +267,7 @@ void daxfs_iput(struct daxfs_inode *inode)
 		return;
 	pp = icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
-	if (--inode->refcount > 0 || le16_get(inode->raw->i_links_count) > 0) {
+	if (--inode->refcount > 0 || daxfs_i_links(inode) > 0) {
 		pthread_mutex_unlock(lock);
 		return;
 	}
@@ -286,15 +286,15 @@ void daxfs_iput(struct daxfs_inode *inode)
 void daxfs_inode_touch(struct daxfs_inode *inode, bool mtime, bool ctime)
 {
 	struct ext2_inode *raw = inode->raw;
-	le32 now = le32_put(daxfs_now());
+	uint32_t now = daxfs_now();
 	bool dirty = false;
 
-	if (mtime && raw->i_mtime != now) {
-		raw->i_mtime = now;
+	if (mtime && raw_load32(&raw->i_mtime) != now) {
+		raw_store32(&raw->i_mtime, now);
 		dirty = true;
 	}
-	if (ctime && raw->i_ctime != now) {
-		raw->i_ctime = now;
+	if (ctime && raw_load32(&raw->i_ctime) != now) {
+		raw_store32(&raw->i_ctime, now);
 		dirty = true;
 	}
 	if (dirty)
@@ -306,11 +306,11 @@ void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size)
 {
 	struct ext2_inode *raw = inode->raw;
 
-	raw->i_size = le32_put((uint32_t)size);
+	raw_store32(&raw->i_size, (uint32_t)size);
 	if (S_ISREG(le16_get(raw->i_mode)) && size > 0x7fffffffULL)
 		daxfs_sb_need_large_file(inode->fs);
 	if (S_ISREG(le16_get(raw->i_mode))) {
-		raw->i_size_high = le32_put((uint32_t)(size >> 32));
+		raw_store32(&raw->i_size_high, (uint32_t)(size >> 32));
 		daxfs_flush_range(inode->fs->rgn, &raw->i_size_high, 4);
 	}
 	daxfs_fs_persist(inode->fs, &raw->i_size, 4);
@@ -319,7 +319,7 @@ void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size)
 /* Set the link count and persist it. */
 void daxfs_inode_set_links(struct daxfs_inode *inode, uint16_t n)
 {
-	inode->raw->i_links_count = le16_put(n);
+	raw_store16(&inode->raw->i_links_count, n);
 	daxfs_fs_persist(inode->fs, &inode->raw->i_links_count, 2);
 }
 
@@ -332,7 +332,7 @@ void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_ino = inode->ino;
 	st->st_mode = mode;
-	st->st_nlink = le16_get(raw->i_links_count);
+	st->st_nlink = raw_load16(&raw->i_links_count);
 	st->st_uid = le16_get(raw->i_uid) | (uint32_t)le16_get(raw->i_uid_high) << 16;
 	st->st_gid = le16_get(raw->i_gid) | (uint32_t)le16_get(raw->i_gid_high) << 16;
 	if (S_ISCHR(mode) || S_ISBLK(mode)) {
@@ -345,10 +345,10 @@ void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st)
 	}
 	st->st_size = daxfs_i_size(inode);
 	st->st_blksize = inode->fs->blocksize;
-	st->st_blocks = le32_get(raw->i_blocks);
-	st->st_atim.tv_sec = le32_get(raw->i_atime);
-	st->st_mtim.tv_sec = le32_get(raw->i_mtime);
-	st->st_ctim.tv_sec = le32_get(raw->i_ctime);
+	st->st_blocks = raw_load32(&raw->i_blocks);
+	st->st_atim.tv_sec = raw_load32(&raw->i_atime);
+	st->st_mtim.tv_sec = raw_load32(&raw->i_mtime);
+	st->st_ctim.tv_sec = raw_load32(&raw->i_ctime);
 }
 
 /* The directory entry file type of a mode. */

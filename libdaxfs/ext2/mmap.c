@@ -101,13 +101,13 @@ void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
 	daxfs_view_lookup_done();
 }
 
-/* A view is gone: drop its inode reference and its hold on the mount. */
+/* A view is gone (unregistered): drop its inode reference and its hold
+ * on the mount. */
 static void ext2_view_release(struct daxfs_view *v)
 {
 	struct daxfs_inode *inode = v->inode;
 	struct daxfs *fs = inode->fs;
 
-	daxfs_mapping_del_view(&inode->i_mapping, v);
 	daxfs_iput(inode); /* frees an unlinked file with no other user */
 	atomic_fetch_sub(&fs->open_files, 1);
 }
@@ -177,15 +177,13 @@ DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
 			 f->fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
 	v->inode = inode;
 	v->ops = &ext2_view_ops;
-	daxfs_ihold(inode);
-	atomic_fetch_add(&f->fs->open_files, 1);
-	daxfs_mapping_add_view(&inode->i_mapping, v);
-	ret = daxfs_view_register(v);
+	ret = daxfs_view_register(v, &inode->i_mapping);
 	if (ret) {
-		ext2_view_release(v);
 		daxfs_view_delete(&v);
 		return ret;
 	}
+	daxfs_ihold(inode);
+	atomic_fetch_add(&f->fs->open_files, 1);
 	if (flags & DAXFS_MAP_POPULATE) {
 		daxfs_down_read(&inode->dax_sem);
 		ret = daxfs_dax_populate(v, pgoff, pgoff + (len >> DAX_PAGE_SHIFT),

@@ -173,7 +173,7 @@ int daxfs_path_parent(struct daxfs *fs, const char *path,
 /* -ENOENT unless dir is still linked; called with dir's i_rwsem held. */
 static int dir_alive(struct daxfs_inode *dir)
 {
-	if (le16_get(dir->raw->i_links_count) == 0)
+	if (daxfs_i_links(dir) == 0)
 		return daxfs_err(-ENOENT, "the directory was removed");
 	return 0;
 }
@@ -213,7 +213,7 @@ static int create_in(struct daxfs_inode *dir, const char *name, size_t len,
 	struct daxfs_dirent_info de;
 	struct daxfs_inode *inode;
 	bool is_dir = S_ISDIR(mode);
-	uint16_t dlinks = le16_get(dir->raw->i_links_count);
+	uint16_t dlinks = daxfs_i_links(dir);
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
@@ -406,11 +406,11 @@ static int remove_path(struct daxfs *fs, const char *path, bool want_dir)
 	if (!ret)
 		ret = daxfs_dir_remove(dir, name, len);
 	if (!ret) {
-		uint16_t n = le16_get(victim->raw->i_links_count);
+		uint16_t n = daxfs_i_links(victim);
 
 		if (want_dir) {
 			daxfs_inode_set_links(victim, 0);
-			daxfs_inode_set_links(dir, le16_get(dir->raw->i_links_count) - 1);
+			daxfs_inode_set_links(dir, daxfs_i_links(dir) - 1);
 		} else {
 			daxfs_inode_set_links(victim, n ? n - 1 : 0);
 		}
@@ -471,7 +471,7 @@ DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 	}
 	daxfs_down_write(&dir->i_rwsem);
 	daxfs_down_write(&src->i_rwsem);
-	n = le16_get(src->raw->i_links_count);
+	n = daxfs_i_links(src);
 	ret = dir_alive(dir);
 	if (!ret && n == 0)
 		ret = daxfs_err(-ENOENT, "\"%.200s\" was removed", from);
@@ -548,7 +548,7 @@ static int rename_check(struct rename_ctx *c)
 		return daxfs_err(-ENOTDIR, "trailing slash on a non-directory");
 	if (!c->tgt) {
 		if (sdir && c->pold != c->pnew &&
-		    le16_get(c->pnew->raw->i_links_count) >= EXT2_LINK_MAX)
+		    daxfs_i_links(c->pnew) >= EXT2_LINK_MAX)
 			return daxfs_err(-EMLINK, "the target directory has too "
 					 "many subdirectories");
 		return 0;
@@ -590,12 +590,12 @@ static int rename_apply(struct rename_ctx *c)
 	if (ret)
 		return ret;
 	if (c->tgt) {
-		uint16_t n = le16_get(c->tgt->raw->i_links_count);
+		uint16_t n = daxfs_i_links(c->tgt);
 
 		if (sdir) {
 			daxfs_inode_set_links(c->tgt, 0);
 			daxfs_inode_set_links(c->pnew,
-				le16_get(c->pnew->raw->i_links_count) - 1);
+				daxfs_i_links(c->pnew) - 1);
 		} else {
 			daxfs_inode_set_links(c->tgt, n ? n - 1 : 0);
 		}
@@ -605,9 +605,9 @@ static int rename_apply(struct rename_ctx *c)
 		ret = daxfs_dir_retarget(c->src, "..", 2, c->pnew->ino,
 					 EXT2_FT_DIR);
 		daxfs_inode_set_links(c->pold,
-				      le16_get(c->pold->raw->i_links_count) - 1);
+				      daxfs_i_links(c->pold) - 1);
 		daxfs_inode_set_links(c->pnew,
-				      le16_get(c->pnew->raw->i_links_count) + 1);
+				      daxfs_i_links(c->pnew) + 1);
 	}
 	daxfs_inode_touch(c->src, false, true);
 	daxfs_inode_touch(c->pold, true, true);
