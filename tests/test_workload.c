@@ -16,7 +16,7 @@
  * after a remount.
  *
  * DAXFS_WORKLOAD_SEED=<n> replays a run; DAXFS_WORKLOAD_TRACE=1 prints
- * every operation.
+ * every operation; DAXFS_WORKLOAD_SCALE=<n> multiplies the work.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -771,6 +771,15 @@ static void do_errors(void)
 		free(to);
 		free(missing);
 	}
+	if (f) {
+		op("rename %s onto itself", f->path);
+		WL_OK(daxfs_rename(M.fs, f->path, f->path));
+		WL_OK(daxfs_stat(M.fs, f->path, &st));
+		cr_assert_eq((uint64_t)st.st_size, f->in->size,
+			     CTX "size changed", CTXA);
+		cr_assert_eq(st.st_nlink, f->in->nlink, CTX "nlink changed",
+			     CTXA);
+	}
 	op("rmdir /");
 	long long r = daxfs_rmdir(M.fs, "/");
 	cr_assert(r == -EBUSY || r == -EINVAL || r == -ENOTEMPTY || r == -EPERM,
@@ -903,8 +912,45 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct dots {
+	int ndot, ndotdot;
+	uint64_t dot, dotdot;
+};
+
+static int dots_cb(void *arg, const char *name, uint64_t ino, unsigned type)
+{
+	struct dots *d = arg;
+	(void)type;
+	if (!strcmp(name, ".")) {
+		d->ndot++;
+		d->dot = ino;
+	} else if (!strcmp(name, "..")) {
+		d->ndotdot++;
+		d->dotdot = ino;
+	}
+	return 0;
+}
+
 static void verify_dir(struct ent *e)
 {
+	/* "." is the directory, ".." its (current) parent */
+	struct dots dd = {0};
+	WL_OK(daxfs_readdir(M.fs, e->path, dots_cb, &dd));
+	char *parent = parent_of(e->path);
+	struct stat pst;
+	WL_OK(daxfs_stat(M.fs, parent, &pst));
+	cr_assert(dd.ndot == 1 && dd.ndotdot == 1,
+		  CTX "%s: \".\" listed %d times, \"..\" %d times", CTXA,
+		  e->path, dd.ndot, dd.ndotdot);
+	if (e->in->ino)
+		cr_assert_eq(dd.dot, e->in->ino, CTX "%s: \".\" is inode %llu",
+			     CTXA, e->path, (unsigned long long)dd.dot);
+	cr_assert_eq(dd.dotdot, (uint64_t)pst.st_ino,
+		     CTX "%s: \"..\" is inode %llu, the parent %s is %llu", CTXA,
+		     e->path, (unsigned long long)dd.dotdot, parent,
+		     (unsigned long long)pst.st_ino);
+	free(parent);
+
 	char **names = NULL;
 	unsigned *types = NULL;
 	uint64_t *inos = NULL;
@@ -1399,6 +1445,15 @@ static void verify_e2fsprogs(void)
 #undef ADD
 }
 
+static uint64_t field_u64(const char *img, const char *field)
+{
+	char *v = iu_dumpe2fs_field(img, field);
+	cr_assert_not_null(v, "dumpe2fs -h %s has no \"%s\"", img, field);
+	uint64_t r = strtoull(v, NULL, 10);
+	free(v);
+	return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* The workload                                                        */
 /* ------------------------------------------------------------------ */
@@ -1449,6 +1504,14 @@ struct wl_params {
 static void run_workload(const struct wl_params *p, uint64_t default_seed)
 {
 	model_reset();
+	/* DAXFS_WORKLOAD_SCALE=n multiplies the work (for soak runs). */
+	const char *sc = getenv("DAXFS_WORKLOAD_SCALE");
+	unsigned scale = sc && atoi(sc) > 0 ? (unsigned)atoi(sc) : 1;
+	struct wl_params scaled = *p;
+	scaled.nfiles *= scale;
+	scaled.ndirs *= scale;
+	scaled.nops *= scale;
+	p = &scaled;
 	const char *env = getenv("DAXFS_WORKLOAD_SEED");
 	M.seed = env ? strtoull(env, NULL, 0) : default_seed;
 	M.rng = M.seed;
@@ -1595,6 +1658,17 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 	M.fs = NULL;
 
 	verify_e2fsprogs();
+	/* df agrees with the superblock (which e2fsck checked) */
+	cr_assert_eq(sv.f_bsize, p->bs);
+	cr_assert_eq(sv.f_files, field_u64(M.img, "Inode count"));
+	cr_assert_eq(sv.f_ffree, field_u64(M.img, "Free inodes"),
+		     "daxfs_statfs f_ffree %llu, the superblock says %llu",
+		     (unsigned long long)sv.f_ffree,
+		     (unsigned long long)field_u64(M.img, "Free inodes"));
+	cr_assert_eq(sv.f_bfree, field_u64(M.img, "Free blocks"),
+		     "daxfs_statfs f_bfree %llu, the superblock says %llu",
+		     (unsigned long long)sv.f_bfree,
+		     (unsigned long long)field_u64(M.img, "Free blocks"));
 
 	IU_OK(daxfs_mount(M.img, 0, &M.fs));
 	verify_api("after remount", V_PERSIST);
@@ -1633,4 +1707,113 @@ Test(workload, mke2fs_2k)
 			      .nops = 2000,
 			      .use_mke2fs = true};
 	run_workload(&p, 2048);
+}
+
+/* Everything made and then removed gives back every block and inode:
+ * files of all sizes (with indirect, double- and triple-indirect blocks),
+ * sparse files, truncated files, hard links, slow symlinks and
+ * directories that grew several blocks. */
+static void space_reclaimed(unsigned bs)
+{
+	model_reset();
+	M.seed = 7 * bs;
+	M.rng = M.seed;
+	M.bs = bs;
+	M.img = iu_tmp_missing("reclaim");
+	struct daxfs_mkfs_opts o = {.size = 256 * MIB, .block_size = bs};
+	IU_OK(daxfs_mkfs(M.img, &o));
+	IU_OK(daxfs_mount(M.img, 0, &M.fs));
+	struct statvfs s0, s1, s2;
+	IU_OK(daxfs_statfs(M.fs, &s0));
+
+	WL_OK(daxfs_mkdir(M.fs, "/w", 0755));
+	WL_OK(daxfs_mkdir(M.fs, "/w/many", 0755));
+	char p[256], q[256];
+	size_t bufsz = 300 * 1024;
+	char *buf = malloc(bufsz);
+	iu_fill(buf, bufsz, 1, 0);
+	for (int i = 0; i < 1500; i++) {
+		snprintf(p, sizeof(p), "/w/many/file_with_a_long_name_%05d", i);
+		daxfs_file *f = NULL;
+		WL_OK(daxfs_open(M.fs, p, O_CREAT | O_WRONLY, 0644, &f));
+		size_t len = i % 50 == 0 ? bufsz : (size_t)(i * 7 % 5000);
+		WL_EQ(daxfs_pwrite(f, buf, len, 0), len);
+		if (i % 97 == 0) { /* sparse, deep in the tree */
+			uint64_t apb = bs / 4;
+			off_t off = (off_t)((12 + apb + apb * apb + 5) * bs);
+			WL_EQ(daxfs_pwrite(f, buf, 3 * bs, off), 3 * bs);
+		}
+		if (i % 13 == 0) /* truncated in the middle of a block */
+			WL_OK(daxfs_ftruncate(f, (off_t)(len / 3 + 1)));
+		WL_OK(daxfs_close(f));
+		if (i % 11 == 0) {
+			snprintf(q, sizeof(q), "/w/hard_%05d", i);
+			WL_OK(daxfs_link(M.fs, p, q));
+		}
+		if (i % 17 == 0) {
+			char t[1000];
+			memset(t, 'x', sizeof(t) - 1);
+			t[(i % 2) ? 999 : 20] = '\0';
+			snprintf(q, sizeof(q), "/w/sym_%05d", i);
+			WL_OK(daxfs_symlink(M.fs, t, q));
+		}
+		if (i % 100 == 0) {
+			snprintf(q, sizeof(q), "/w/d%d", i);
+			WL_OK(daxfs_mkdir(M.fs, q, 0755));
+		}
+	}
+	free(buf);
+	IU_OK(daxfs_statfs(M.fs, &s1));
+	cr_assert_lt(s1.f_bfree, s0.f_bfree);
+	cr_assert_lt(s1.f_ffree, s0.f_ffree);
+
+	/* remove everything */
+	char **names = NULL;
+	int n = iu_dax_list(M.fs, "/w/many", &names, NULL, NULL);
+	cr_assert_geq(n, 1500);
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "/w/many/%s", names[i]);
+		WL_OK(daxfs_unlink(M.fs, p));
+	}
+	iu_free_list(names, n);
+	WL_OK(daxfs_rmdir(M.fs, "/w/many"));
+	n = iu_dax_list(M.fs, "/w", &names, NULL, NULL);
+	cr_assert_geq(n, 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "/w/%s", names[i]);
+		if (names[i][0] == 'd')
+			WL_OK(daxfs_rmdir(M.fs, p));
+		else
+			WL_OK(daxfs_unlink(M.fs, p));
+	}
+	iu_free_list(names, n);
+	WL_OK(daxfs_rmdir(M.fs, "/w"));
+
+	IU_OK(daxfs_statfs(M.fs, &s2));
+	cr_assert_eq(s2.f_ffree, s0.f_ffree,
+		     "free inodes %llu after removing everything, %llu before",
+		     (unsigned long long)s2.f_ffree,
+		     (unsigned long long)s0.f_ffree);
+	cr_assert_eq(s2.f_bfree, s0.f_bfree,
+		     "free blocks %llu after removing everything, %llu before "
+		     "(%lld leaked)",
+		     (unsigned long long)s2.f_bfree,
+		     (unsigned long long)s0.f_bfree,
+		     (long long)s0.f_bfree - (long long)s2.f_bfree);
+	IU_OK(daxfs_unmount(M.fs));
+	M.fs = NULL;
+	cr_assert_eq(iu_e2fsck(M.img), 0);
+	cr_assert_eq(field_u64(M.img, "Free blocks"), s0.f_bfree);
+	cr_assert_eq(field_u64(M.img, "Free inodes"), s0.f_ffree);
+	model_reset();
+}
+
+Test(workload, space_reclaimed_4k)
+{
+	space_reclaimed(4096);
+}
+
+Test(workload, space_reclaimed_1k)
+{
+	space_reclaimed(1024);
 }
