@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_bitmap.c -- white-box tests of balloc.c and ialloc.c: the bitmap
+ * scan daxfs_bitmap_find_zero on crafted bitmaps, the block allocator
+ * (contiguity, goals, -ENOSPC, reuse, counters against the bitmaps under
+ * random alloc/free sequences) and the inode allocator through the public
+ * API (bg_free_inodes_count against the inode bitmaps up to -ENOSPC).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "daxfs.h"
+#include "ext2/ext2.h"
+#include "unit_util.h"
+
+/* Defined in balloc.c, not declared in ext2.h. */
+uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+				uint32_t nbits);
+
+TestSuite(bitmap, .fini = uu_cleanup, .timeout = 120);
+
+/* ---- daxfs_bitmap_find_zero ----------------------------------------- */
+
+/* A bitmap of exactly (nbits + 7) / 8 bytes (so ASan sees over-reads),
+ * 8-byte aligned as bitmaps in the region are, filled with ones. */
+static uint8_t *ones(uint32_t nbits)
+{
+	size_t n = (nbits + 7) / 8;
+	uint8_t *bm = malloc(n ? n : 1);
+
+	cr_assert(bm);
+	cr_assert_eq((uintptr_t)bm % 8, 0);
+	memset(bm, 0xff, n);
+	return bm;
+}
+
+static void clr(uint8_t *bm, uint32_t i)
+{
+	bm[i >> 3] &= ~(1u << (i & 7));
+}
+
+static uint32_t ref_find_zero(const uint8_t *bm, uint32_t from,
+			      uint32_t nbits)
+{
+	uint32_t i;
+
+	for (i = from; i < nbits; i++)
+		if (!(bm[i >> 3] & (1u << (i & 7))))
+			return i;
+	return nbits;
+}
+
+Test(bitmap, find_zero_all_ones)
+{
+	uint8_t *bm = ones(8192);
+
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 8192), 8192);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 1, 8192), 8192);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 8191, 8192), 8192);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 8192, 8192), 8192);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 0), 0);
+	free(bm);
+}
+
+Test(bitmap, find_zero_single_bits)
+{
+	const uint32_t pos[] = { 0, 1, 7, 8, 62, 63, 64, 65, 127, 128, 4095,
+				 8190, 8191 };
+	size_t i;
+
+	for (i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
+		uint8_t *bm = ones(8192);
+
+		clr(bm, pos[i]);
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 8192), pos[i],
+			     "zero at %u", pos[i]);
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, pos[i], 8192), pos[i]);
+		if (pos[i] > 0)
+			cr_assert_eq(daxfs_bitmap_find_zero(bm, pos[i] - 1,
+							    8192), pos[i]);
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, pos[i] + 1, 8192),
+			     8192, "zero at %u, from %u", pos[i], pos[i] + 1);
+		/* nbits stops the search before the zero. */
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, pos[i]), pos[i]);
+		free(bm);
+	}
+}
+
+Test(bitmap, find_zero_from_middle_of_word)
+{
+	uint8_t *bm = ones(256);
+
+	clr(bm, 5);
+	clr(bm, 70);
+	clr(bm, 200);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 256), 5);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 5, 256), 5);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 6, 256), 70);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 33, 256), 70);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 70, 256), 70);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 71, 256), 200);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 199, 256), 200);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 201, 256), 256);
+	/* A zero before from in the same word is not returned. */
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 66, 200), 70);
+	cr_assert_eq(daxfs_bitmap_find_zero(bm, 71, 200), 200);
+	free(bm);
+}
+
+Test(bitmap, find_zero_nbits_not_multiple_of_64)
+{
+	const uint32_t sizes[] = { 1, 7, 9, 63, 65, 100, 127, 129, 8191 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t n = sizes[i];
+		uint8_t *bm = ones(n);
+		size_t bytes = (n + 7) / 8;
+
+		/* Bits past nbits in the last byte are zero: not found. */
+		if (n % 8)
+			bm[bytes - 1] = (1u << (n % 8)) - 1;
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, n), n, "nbits %u", n);
+		clr(bm, n - 1);
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, n), n - 1,
+			     "nbits %u", n);
+		cr_assert_eq(daxfs_bitmap_find_zero(bm, n - 1, n), n - 1);
+		free(bm);
+	}
+}
+
+Test(bitmap, find_zero_random_against_reference)
+{
+	uint64_t seed = 12345;
+	int iter;
+
+	for (iter = 0; iter < 20000; iter++) {
+		uint32_t n = 1 + uu_rand(&seed) % 700;
+		uint8_t *bm = ones(n);
+		uint32_t from = uu_rand(&seed) % (n + 2), z, k;
+		size_t bytes = (n + 7) / 8, b;
+
+		/* Sparse zeros, dense zeros, or none. */
+		z = uu_rand(&seed) % 4;
+		for (b = 0; b < bytes; b++) {
+			uint64_t r = uu_rand(&seed);
+
+			if (z == 1)
+				bm[b] = (r % 7) ? 0xff : (uint8_t)r;
+			else if (z == 2)
+				bm[b] = (uint8_t)r;
+			else if (z == 3)
+				bm[b] = (r % 97) ? 0xff : (uint8_t)~(1u << (r % 8));
+		}
+		k = daxfs_bitmap_find_zero(bm, from, n);
+		cr_assert_eq(k, ref_find_zero(bm, from, n),
+			     "iteration %d: nbits %u from %u: got %u", iter, n,
+			     from, k);
+		free(bm);
+	}
+}
+
+/* ---- the block allocator -------------------------------------------- */
+
+static bool blk_bit(struct daxfs *fs, uint32_t blk)
+{
+	uint32_t g = (blk - fs->first_data_block) / fs->blocks_per_group;
+	uint32_t bit = blk - daxfs_group_first_block(fs, g);
+	const uint8_t *bm = daxfs_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+
+	return bm[bit >> 3] & (1u << (bit & 7));
+}
+
+/* Every group: descriptor counter == clear bits; sum == fs->free_blocks. */
+static void check_block_counters(struct daxfs *fs, const char *when)
+{
+	uint64_t sum = 0;
+	uint32_t g, n;
+
+	for (g = 0; g < fs->groups_count; g++) {
+		UU_OK(daxfs_count_free_blocks(fs, g, &n));
+		cr_assert_eq(le16_get(fs->gdt[g].bg_free_blocks_count), n,
+			     "%s: group %u: descriptor says %u free, bitmap %u",
+			     when, g, le16_get(fs->gdt[g].bg_free_blocks_count),
+			     n);
+		sum += n;
+	}
+	cr_assert_eq((uint64_t)atomic_load(&fs->free_blocks), sum,
+		     "%s: fs->free_blocks %lld, bitmaps %llu", when,
+		     (long long)atomic_load(&fs->free_blocks),
+		     (unsigned long long)sum);
+}
+
+Test(bitmap, count_free_blocks_bad_group)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("cnt", 16 * UU_MIB, 1024, 0, &p);
+	uint32_t n = 77;
+
+	UU_ERR(daxfs_count_free_blocks(fs, fs->groups_count, &n), EINVAL,
+	       "group");
+	cr_assert_eq(n, 77);
+	check_block_counters(fs, "fresh");
+	uu_unmount_fsck(fs, p);
+}
+
+Test(bitmap, new_blocks_contiguous)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("contig", 16 * UU_MIB, 1024, 0, &p);
+	int64_t free0 = atomic_load(&fs->free_blocks);
+	uint32_t g0free = le16_get(fs->gdt[0].bg_free_blocks_count);
+	uint32_t s, c, i, s2, c2;
+
+	UU_OK(daxfs_new_blocks(fs, 0, 8, &s, &c));
+	cr_assert_eq(c, 8, "asked 8 blocks on a fresh fs, got %u", c);
+	cr_assert(daxfs_block_valid(fs, s) && daxfs_block_valid(fs, s + 7));
+	for (i = 0; i < 8; i++)
+		cr_assert(blk_bit(fs, s + i), "block %u not marked", s + i);
+	cr_assert_eq(atomic_load(&fs->free_blocks), free0 - 8);
+	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0free - 8);
+	check_block_counters(fs, "after 8");
+
+	/* The next allocation does not overlap. */
+	UU_OK(daxfs_new_blocks(fs, s, 100, &s2, &c2));
+	cr_assert_eq(c2, 100);
+	cr_assert(s2 >= s + 8 || s2 + c2 <= s, "runs %u+8 and %u+100 overlap",
+		  s, s2);
+	check_block_counters(fs, "after 108");
+
+	/* max 0 means one block. */
+	UU_OK(daxfs_new_blocks(fs, 0, 0, &s2, &c2));
+	cr_assert_eq(c2, 1);
+
+	/* A run never crosses the end of its group. */
+	UU_OK(daxfs_new_blocks(fs, 8192 - 3, 50, &s2, &c2));
+	cr_assert_eq(s2, 8192 - 3);
+	cr_assert_eq(c2, 4, "run from %u got %u blocks (group 0 ends at 8192)",
+		     s2, c2);
+	check_block_counters(fs, "group end");
+	daxfs_free_blocks(fs, s2, c2);
+	daxfs_free_blocks(fs, s, 8);
+	check_block_counters(fs, "freed");
+	uu_unmount(fs);
+}
+
+Test(bitmap, new_blocks_goal)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("goal", 16 * UU_MIB, 1024, 0, &p);
+	uint32_t s, c, goal = 8193 + 4000, s2, c2;
+
+	cr_assert_eq(fs->groups_count, 2);
+	cr_assert(!blk_bit(fs, goal));
+	/* A free goal in another group is taken exactly. */
+	UU_OK(daxfs_new_blocks(fs, goal, 3, &s, &c));
+	cr_assert_eq(s, goal, "goal %u free but got %u", goal, s);
+	cr_assert_eq(c, 3);
+	/* A taken goal gives the next free block after it. */
+	UU_OK(daxfs_new_blocks(fs, goal, 1, &s2, &c2));
+	cr_assert_eq(s2, goal + 3, "goal %u taken, got %u", goal, s2);
+	/* A goal outside the file system is not an error. */
+	UU_OK(daxfs_new_blocks(fs, 0xffffff00u, 1, &s2, &c2));
+	cr_assert(daxfs_block_valid(fs, s2));
+	daxfs_free_blocks(fs, s2, 1);
+	daxfs_free_blocks(fs, goal, 4);
+	check_block_counters(fs, "goal");
+	uu_unmount_fsck(fs, p);
+}
+
+Test(bitmap, new_blocks_enospc_and_reuse)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("full", 4 * UU_MIB, 1024, 0, &p);
+	int64_t free0 = atomic_load(&fs->free_blocks);
+	uint32_t (*runs)[2] = malloc(sizeof(*runs) * 8192);
+	uint32_t n = 0, s, c, total = 0, i, g, nf;
+	int ret;
+
+	cr_assert(runs);
+	for (;;) {
+		ret = daxfs_new_blocks(fs, 0, 37, &s, &c);
+		if (ret)
+			break;
+		cr_assert(c >= 1 && c <= 37);
+		runs[n][0] = s;
+		runs[n][1] = c;
+		n++;
+		total += c;
+		cr_assert_leq(total, free0);
+	}
+	cr_assert_eq(ret, -ENOSPC, "got %d (%s)", ret, uu_errname(ret));
+	uu_assert_errormsg("daxfs_new_blocks", "free");
+	cr_assert_eq(total, free0, "allocated %u blocks of %lld free", total,
+		     (long long)free0);
+	cr_assert_eq(atomic_load(&fs->free_blocks), 0);
+	for (g = 0; g < fs->groups_count; g++) {
+		UU_OK(daxfs_count_free_blocks(fs, g, &nf));
+		cr_assert_eq(nf, 0);
+	}
+	UU_ERR(daxfs_new_blocks(fs, 100, 1, &s, &c), ENOSPC, NULL);
+	/* Writes through the API fail the same way. */
+	{
+		daxfs_file *f;
+		char b[1024] = { 1 };
+
+		UU_OK(daxfs_open(fs, "/x", O_RDWR | O_CREAT, 0644, &f));
+		UU_ERR(daxfs_pwrite(f, b, sizeof(b), 0), ENOSPC, NULL);
+		UU_OK(daxfs_close(f));
+		UU_OK(daxfs_unlink(fs, "/x"));
+	}
+
+	/* Free one run in the middle: the next allocation gets it back. */
+	i = n / 2;
+	daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
+	check_block_counters(fs, "one run freed");
+	UU_OK(daxfs_new_blocks(fs, 0, 1000, &s, &c));
+	cr_assert_eq(s, runs[i][0]);
+	cr_assert_eq(c, runs[i][1]);
+	/* Free a run and ask for it by goal. */
+	daxfs_free_blocks(fs, runs[1][0] + 1, 1);
+	UU_OK(daxfs_new_blocks(fs, runs[1][0] + 1, 5, &s, &c));
+	cr_assert_eq(s, runs[1][0] + 1);
+	cr_assert_eq(c, 1);
+
+	for (i = 0; i < n; i++)
+		daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
+	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+	check_block_counters(fs, "all freed");
+	free(runs);
+	uu_unmount_fsck(fs, p);
+}
+
+Test(bitmap, runs_stay_in_their_group)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("across", 16 * UU_MIB, 1024, 0, &p);
+	uint32_t s, c, g0 = le16_get(fs->gdt[0].bg_free_blocks_count);
+	uint32_t g1 = le16_get(fs->gdt[1].bg_free_blocks_count);
+	const uint8_t *bm1 = daxfs_block(fs, le32_get(fs->gdt[1].bg_block_bitmap));
+	uint32_t first1 = 8193 + daxfs_bitmap_find_zero(bm1, 0, 8191);
+
+	/* Group 1 starts with metadata (backup superblock, descriptors,
+	 * bitmaps, inode table): its first free block is further on. */
+	cr_assert_gt(first1, 8193 + 3);
+	/* The last 3 blocks of group 0: a run never spills into group 1. */
+	UU_OK(daxfs_new_blocks(fs, 8190, 30, &s, &c));
+	cr_assert_eq(s, 8190);
+	cr_assert_eq(c, 3);
+	/* A goal in group 1's metadata gives its first free block. */
+	UU_OK(daxfs_new_blocks(fs, 8193, 7, &s, &c));
+	cr_assert_eq(s, first1, "got %u, expected group 1's first free %u", s,
+		     first1);
+	cr_assert_eq(c, 7);
+	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0 - 3);
+	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1 - 7);
+	check_block_counters(fs, "two groups");
+	daxfs_free_blocks(fs, 8190, 3);
+	daxfs_free_blocks(fs, first1, 7);
+	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0);
+	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1);
+	check_block_counters(fs, "freed");
+	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
+	uu_unmount_fsck(fs, p);
+}
+
+Test(bitmap, double_free_is_reported_and_ignored)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("dfree", 16 * UU_MIB, 1024, 0, &p);
+	int64_t free0 = atomic_load(&fs->free_blocks);
+	uint32_t s, c;
+
+	UU_OK(daxfs_new_blocks(fs, 0, 4, &s, &c));
+	daxfs_free_blocks(fs, s, 4);
+	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
+	daxfs_free_blocks(fs, s, 4);
+	uu_assert_errormsg("double free", "already free");
+	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
+	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+	check_block_counters(fs, "double free");
+	/* Outside the file system: reported, nothing changes. */
+	daxfs_free_blocks(fs, fs->blocks_count - 1, 2);
+	uu_assert_errormsg("free past the end", "outside");
+	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+	check_block_counters(fs, "free past end");
+	uu_unmount(fs);
+}
+
+Test(bitmap, random_alloc_free_keeps_counters)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("rand", 24 * UU_MIB, 1024, 0, &p);
+	int64_t free0 = atomic_load(&fs->free_blocks);
+	uint8_t *owned = calloc(fs->blocks_count, 1);
+	uint32_t (*runs)[2] = malloc(sizeof(*runs) * 20000);
+	uint64_t seed = 777;
+	uint32_t n = 0, i, step, held = 0;
+
+	cr_assert(owned && runs);
+	cr_assert_eq(fs->groups_count, 3);
+	for (step = 0; step < 6000; step++) {
+		uint64_t r = uu_rand(&seed);
+
+		if (n && (r % 3 == 0 || n >= 20000)) {
+			uint32_t k = uu_rand(&seed) % n, b;
+
+			for (b = 0; b < runs[k][1]; b++) {
+				cr_assert(owned[runs[k][0] + b]);
+				owned[runs[k][0] + b] = 0;
+			}
+			daxfs_free_blocks(fs, runs[k][0], runs[k][1]);
+			held -= runs[k][1];
+			runs[k][0] = runs[n - 1][0];
+			runs[k][1] = runs[n - 1][1];
+			n--;
+		} else {
+			uint32_t goal = uu_rand(&seed) % (fs->blocks_count + 100);
+			uint32_t max = 1 + uu_rand(&seed) % 64, s, c, b;
+			int ret = daxfs_new_blocks(fs, goal, max, &s, &c);
+
+			if (ret == -ENOSPC)
+				continue;
+			UU_OK(ret);
+			cr_assert(c >= 1 && c <= max);
+			cr_assert(daxfs_block_valid(fs, s) &&
+				  daxfs_block_valid(fs, s + c - 1));
+			for (b = 0; b < c; b++) {
+				cr_assert(!owned[s + b], "block %u handed out "
+					  "twice", s + b);
+				cr_assert(blk_bit(fs, s + b));
+				owned[s + b] = 1;
+			}
+			runs[n][0] = s;
+			runs[n][1] = c;
+			n++;
+			held += c;
+		}
+		cr_assert_eq(atomic_load(&fs->free_blocks), free0 - held);
+		if (step % 500 == 0)
+			check_block_counters(fs, "random");
+	}
+	check_block_counters(fs, "random end");
+	for (i = 0; i < n; i++)
+		daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
+	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+	check_block_counters(fs, "all freed");
+	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
+	free(owned);
+	free(runs);
+	uu_unmount_fsck(fs, p);
+}
+
+/* ---- the inode allocator through the API ---------------------------- */
+
+static uint32_t clear_inode_bits(struct daxfs *fs, uint32_t g)
+{
+	const uint8_t *bm = daxfs_block(fs, le32_get(fs->gdt[g].bg_inode_bitmap));
+	uint32_t i, n = 0;
+
+	for (i = 0; i < fs->inodes_per_group; i++)
+		n += !(bm[i >> 3] & (1u << (i & 7)));
+	return n;
+}
+
+static void check_inode_counters(struct daxfs *fs, const char *when)
+{
+	struct statvfs st;
+	uint64_t sum = 0;
+	uint32_t g;
+
+	for (g = 0; g < fs->groups_count; g++) {
+		uint32_t n = clear_inode_bits(fs, g);
+
+		cr_assert_eq(le16_get(fs->gdt[g].bg_free_inodes_count), n,
+			     "%s: group %u: descriptor %u free inodes, bitmap %u",
+			     when, g, le16_get(fs->gdt[g].bg_free_inodes_count),
+			     n);
+		sum += n;
+	}
+	UU_OK(daxfs_statfs(fs, &st));
+	cr_assert_eq(st.f_ffree, sum, "%s: statfs %llu free inodes, bitmaps "
+		     "%llu", when, (unsigned long long)st.f_ffree,
+		     (unsigned long long)sum);
+}
+
+Test(bitmap, inodes_until_enospc)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("ino", 24 * UU_MIB, 1024, 96, &p);
+	uint32_t created = 0, files = 0, d;
+	char name[64];
+	daxfs_file *f;
+	int ret = 0;
+
+	cr_assert_eq(fs->groups_count, 3);
+	cr_assert_eq(fs->inodes_count, 96);
+	check_inode_counters(fs, "fresh");
+	/* Directories spread over the groups; files follow them. */
+	for (d = 0; d < 4; d++) {
+		snprintf(name, sizeof(name), "/d%u", d);
+		UU_OK(daxfs_mkdir(fs, name, 0755));
+		created++;
+	}
+	check_inode_counters(fs, "dirs");
+	for (;;) {
+		snprintf(name, sizeof(name), "/d%u/f%u", files % 4, files);
+		ret = daxfs_open(fs, name, O_RDWR | O_CREAT | O_EXCL, 0644, &f);
+		if (ret)
+			break;
+		UU_OK(daxfs_close(f));
+		files++;
+		created++;
+		check_inode_counters(fs, "filling");
+	}
+	cr_assert_eq(ret, -ENOSPC, "create %s = %d (%s)", name, ret,
+		     uu_errname(ret));
+	uu_assert_errormsg("create", "inode");
+	/* 96 inodes minus the 10 reserved and lost+found. */
+	cr_assert_eq(created, 96 - 11, "created %u inodes", created);
+	check_inode_counters(fs, "full");
+	UU_ERR(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
+	UU_ERR(daxfs_symlink(fs, "/d0", "/link"), ENOSPC, NULL);
+	check_inode_counters(fs, "full, refused");
+	/* A failed create leaves no entry behind. */
+	{
+		struct stat st;
+
+		UU_ERR(daxfs_stat(fs, "/more", &st), ENOENT, NULL);
+		UU_ERR(daxfs_stat(fs, name, &st), ENOENT, NULL);
+	}
+	/* Free some and create again. */
+	UU_OK(daxfs_unlink(fs, "/d1/f1"));
+	UU_OK(daxfs_unlink(fs, "/d2/f2"));
+	check_inode_counters(fs, "two freed");
+	UU_OK(daxfs_mkdir(fs, "/again", 0755));
+	UU_OK(daxfs_open(fs, "/again/f", O_RDWR | O_CREAT, 0644, &f));
+	UU_OK(daxfs_close(f));
+	check_inode_counters(fs, "reused");
+	UU_ERR(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
+	uu_unmount_fsck(fs, p);
+}
