@@ -570,6 +570,20 @@ static void kernel_to_daxfs(unsigned bs)
 	}
 	t_rename("/big/entry_00002_x", "/big/renamed_by_daxfs");
 	t_write("/files/size_1", O_WRONLY | O_APPEND, 0, 0, 5000, 9999);
+	/* fill part of the kernel's hole, cut a kernel file mid-block */
+	t_write("/files/sparse", O_WRONLY, 0, 50000, 3000, 9998);
+	snprintf(path, sizeof(path), "/files/size_%u", 12 * bs + 1);
+	t_truncate(path, 5000);
+	/* a directory moved across parents ("..", link counts) */
+	t_rename("/a/b/c", "/links/c_moved");
+	t_rmdir("/links/was_empty");
+	t_mkdir("/a/daxdir", 0711);
+	char slow[700];
+	memset(slow, 's', sizeof(slow) - 1);
+	slow[sizeof(slow) - 1] = '\0';
+	t_symlink(slow, "/a/daxdir/slow");
+	t_symlink("fast", "/a/daxdir/fast");
+	t_link("/a/b/file", "/a/daxdir/hard4");
 	compare_dax(fs, want, "libdaxfs after its changes");
 	recs_clear();
 	rec_dax(fs, "/");
