@@ -25,7 +25,9 @@
 /* Temporary files                                                     */
 /* ------------------------------------------------------------------ */
 
-#define IU_PREFIX "/dev/shm/daxfs-test-"
+#define IU_DIR "/dev/shm"
+#define IU_NAME "daxfs-iu-"
+#define IU_PREFIX IU_DIR "/" IU_NAME
 
 struct iu_tmp {
 	char *path;
@@ -48,8 +50,56 @@ static void iu_remember(char *path, bool is_mount)
 	iu_ntmps++;
 }
 
+static bool iu_pid_alive(int pid);
+static bool iu_is_mounted(const char *mnt);
+static void iu_detach_loops(const char *img);
+static void iu_force_umount(const char *mnt);
+
+/* The PID in IU_NAME "TAG-PID-XXXXXX", or -1. */
+static int iu_pid_of(const char *name)
+{
+	const char *last = strrchr(name, '-');
+	if (!last || strlen(last + 1) != 6 || last == name)
+		return -1;
+	const char *p = last - 1;
+	while (p > name && isdigit((unsigned char)*p))
+		p--;
+	if (*p != '-' || p + 1 == last)
+		return -1;
+	return atoi(p + 1);
+}
+
+/* Remove what earlier test processes that crashed (so never ran their
+ * cleanup) left in /dev/shm: only our own names, only of dead PIDs. */
+static void iu_reap_stale(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	DIR *d = opendir(IU_DIR);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, IU_NAME, strlen(IU_NAME)) != 0)
+			continue;
+		int pid = iu_pid_of(e->d_name);
+		if (pid <= 0 || pid == getpid() || iu_pid_alive(pid))
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), IU_DIR "/%s", e->d_name);
+		if (iu_is_mounted(path))
+			iu_force_umount(path);
+		iu_detach_loops(path);
+		iu_rm_rf(path);
+	}
+	closedir(d);
+}
+
 static char *iu_mktemplate(const char *tag)
 {
+	iu_reap_stale();
 	char *p;
 	if (asprintf(&p, IU_PREFIX "%s-%d-XXXXXX", tag ? tag : "tmp",
 		     (int)getpid()) < 0)
@@ -758,7 +808,7 @@ static bool iu_pid_alive(int pid)
 }
 
 /* Unmount mounts our own earlier test processes left behind when they
- * crashed (mount points named IU_PREFIX...-PID-...). */
+ * crashed (mount points named IU_PREFIX...-PID-XXXXXX). */
 static void iu_reap_stale_mounts(void)
 {
 	FILE *f = fopen("/proc/self/mounts", "r");
@@ -773,14 +823,7 @@ static void iu_reap_stale_mounts(void)
 			continue;
 		if (strncmp(dir, IU_PREFIX, strlen(IU_PREFIX)) != 0)
 			continue;
-		/* ...-TAG-PID-XXXXXX[/...] */
-		char *last = strrchr(dir, '-');
-		if (!last || last == dir)
-			continue;
-		char *p = last - 1;
-		while (p > dir && isdigit((unsigned char)*p))
-			p--;
-		int pid = atoi(p + 1);
+		int pid = iu_pid_of(dir + strlen(IU_DIR) + 1);
 		if (pid > 0 && pid != getpid() && !iu_pid_alive(pid))
 			snprintf(stale[n++], sizeof(stale[0]), "%s", dir);
 	}
@@ -835,6 +878,16 @@ int iu_kmount(const char *img, const char *mnt, bool ro)
 			      ro ? "loop,ro" : "loop", img, mnt, NULL};
 	char *err = NULL;
 	int rc = iu_run(argv, NULL, NULL, &err);
+	/* Loop device set-up can race with other users of /dev/loop*:
+	 * retry a few times before reporting. */
+	for (int i = 0; rc != 0 && i < 3; i++) {
+		free(err);
+		err = NULL;
+		usleep(200 * 1000);
+		if (iu_is_mounted(mnt))
+			break;
+		rc = iu_run(argv, NULL, NULL, &err);
+	}
 	if (rc == 0)
 		iu_remember(strdup(mnt), true);
 	else
@@ -849,6 +902,13 @@ int iu_kumount(const char *mnt)
 	const char *argv[] = {"umount", mnt, NULL};
 	char *err = NULL;
 	int rc = iu_run(argv, NULL, NULL, &err);
+	/* "target is busy" can be transient (udev probing the device) */
+	for (int i = 0; rc != 0 && i < 20 && iu_is_mounted(mnt); i++) {
+		free(err);
+		err = NULL;
+		usleep(100 * 1000);
+		rc = iu_run(argv, NULL, NULL, &err);
+	}
 	if (rc != 0)
 		fprintf(stderr, "umount %s failed (status %d): %s\n", mnt, rc,
 			err ? err : "");

@@ -52,7 +52,7 @@
 /* ------------------------------------------------------------------ */
 
 /*
- * A new unique path "/dev/shm/daxfs-test-TAG-PID-XXXXXX".  The file is
+ * A new unique path "/dev/shm/daxfs-iu-TAG-PID-XXXXXX".  The file is
  * created empty (so the name is reserved); the path is remembered and
  * removed by iu_cleanup().  Returns a malloc'd string owned by the helper
  * list (do not free).
