@@ -587,3 +587,33 @@ Test(super, group_has_super_matches_dumpe2fs)
 			     daxfs_group_has_super(fs, g), has[g]);
 	uu_unmount_fsck(fs, p);
 }
+
+/* A revision 0 image (mke2fs -r 0) mounts with 128-byte inodes and
+ * first inode 11; the first file over 2 GiB upgrades it to revision 1
+ * with large_file, and e2fsck agrees. */
+Test(super, revision_0_upgraded_by_large_file)
+{
+	const char *p = uu_image_path("rev0");
+	const char *mk[] = { "mke2fs", "-q", "-F", "-t", "ext2", "-r", "0",
+			     "-b", "1024", p, "8192", NULL };
+	char *out = NULL;
+	daxfs_file *f;
+	daxfs *fs;
+
+	cr_assert_eq(uu_run(mk, &out), 0, "mke2fs: %s", out);
+	free(out);
+	cr_assert_eq(uu_raw_le32(p, SBF(s_rev_level)), 0);
+	fs = uu_mount(p, 0);
+	cr_assert_eq(fs->inode_size, 128);
+	cr_assert_eq(fs->first_ino, 11);
+	UU_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT, 0644, &f));
+	UU_EQ(daxfs_pwrite(f, "x", 1, 3ULL << 30), 1);
+	UU_OK(daxfs_close(f));
+	uu_unmount(fs);
+	cr_assert_eq(uu_raw_le32(p, SBF(s_rev_level)), 1);
+	cr_assert_eq(uu_raw_le32(p, SBF(s_first_ino)), 11);
+	cr_assert_eq(uu_raw_le16(p, SBF(s_inode_size)), 128);
+	cr_assert(uu_raw_le32(p, SBF(s_feature_ro_compat)) &
+		  EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
+	cr_assert_eq(uu_e2fsck(p), 0);
+}
