@@ -61,7 +61,8 @@
 static struct cfg {
 	bool quick;
 	int reps;           /* samples of the short operations */
-	int reps_long;      /* samples of the long ones (1 MiB, map of GiB) */
+	int reps_long;      /* samples of the long ones (map of 1 GiB...) */
+	int reps_mt;        /* samples of the 1..N thread runs */
 	int threads;        /* N of the scaling runs */
 	size_t image_size;
 	uint32_t inodes;
@@ -497,10 +498,19 @@ static int sample_append4k(struct backend *be, void *st, int rep)
 	for (int i = 0; i < k; i++) {
 		ssize_t n = be->append(fh, pattern + (i & 255) * 4096, 4096);
 
-		if (n != 4096)
-			FAIL(be, n, "append 4096 (#%d) returned %zd", i, n);
-		if (be->persist && (n = be->persist(fh)))
-			FAIL(be, n, "persist");
+		if (n == 4096 && be->persist)
+			n = be->persist(fh) ?: 4096;
+		if (n != 4096) {
+			int l = snprintf(failbuf, sizeof(failbuf),
+					 "append 4096 (#%d) returned %zd: %s",
+					 i, n, be->errstr(be, (int)n));
+
+			be->close(be, fh);
+			if (be->unlink)
+				be->unlink(be, p);
+			(void)l;
+			return -EIO;
+		}
 	}
 	t1 = now_ns();
 	be->close(be, fh);
@@ -894,8 +904,16 @@ static int sample_mt_append(struct backend *be, void *st, int rep)
 			ret = be->open(be, p[i],
 				       BF_RDWR | BF_CREAT | BF_TRUNC | BF_APPEND,
 				       &w[i].fh);
-			if (ret)
-				FAIL(be, ret, "open %s", p[i]);
+			if (ret) {
+				snprintf(failbuf, sizeof(failbuf),
+					 "open %s: %s", p[i],
+					 be->errstr(be, ret));
+				for (int q = 0; q < i; q++) {
+					be->close(be, w[q].fh);
+					be->unlink(be, p[q]);
+				}
+				return -EIO;
+			}
 		}
 		ns = run_workers(w, T, &cpu);
 		for (int i = 0; i < T; i++) {
@@ -1023,22 +1041,27 @@ static const struct op ops[] = {
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
 static const char *only_ops; /* --ops a,b,c: run only these */
-static long nretries;         /* samples redone after a preemption */
+static const char *only_bes; /* --backends a,b: run only these */
 
-static bool op_selected(const struct op *op)
+static bool in_list(const char *list, const char *name)
 {
-	const char *p = only_ops;
-	size_t l = strlen(op->name);
+	const char *p = list;
+	size_t l = strlen(name);
 
 	if (!p)
 		return true;
-	while ((p = strstr(p, op->name))) {
-		if ((p == only_ops || p[-1] == ',') &&
-		    (p[l] == 0 || p[l] == ','))
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[l] == 0 || p[l] == ','))
 			return true;
 		p += l;
 	}
 	return false;
+}
+static long nretries;         /* samples redone after a preemption */
+
+static bool op_selected(const struct op *op)
+{
+	return in_list(only_ops, op->name);
 }
 
 static void op_fail(const struct op *op, struct backend *be, const char *msg)
@@ -1063,7 +1086,8 @@ static void run_phase(const char *phase, struct backend **bes, int nbe)
 			continue;
 		logp("[%s] %-18s", phase, op->name);
 		for (int b = 0; b < nbe; b++) {
-			if (!op->supports(bes[b]))
+			if (!op->supports(bes[b]) ||
+			    !in_list(only_bes, bes[b]->name))
 				continue;
 			failbuf[0] = 0;
 			if (op->setup(bes[b], &st[b])) {
@@ -1101,14 +1125,15 @@ static void run_phase(const char *phase, struct backend **bes, int nbe)
 							    sns > 20000000;
 
 						reps[b] = slow ? cfg.reps_long
-							       : cfg.reps;
+							: mt ? cfg.reps_mt
+							     : cfg.reps;
 						if (reps[b] > maxreps)
 							maxreps = reps[b];
 						break;
 					}
 					if (!pre || t + 1 >= (sns > 20000000 ? 1
 							      : op->long_op ? 3
-							      : 30)) {
+							      : mt ? 5 : 30)) {
 						commit(pre);
 						break;
 					}
@@ -1167,8 +1192,10 @@ static int ensure_file(struct backend *be, const char *name, size_t size)
 		ssize_t w = be->pwrite(fh, pattern, n, off);
 
 		if (w != (ssize_t)n) {
+			snprintf(failbuf, sizeof(failbuf), "write %s: %s", p,
+				 w < 0 ? be->errstr(be, (int)w) : "short write");
 			be->close(be, fh);
-			FAIL(be, w, "write %s", p);
+			return -EIO;
 		}
 	}
 	if (be->persist)
@@ -1463,24 +1490,37 @@ static void print_header(FILE *f)
 static void print_report(FILE *f, const char *gran)
 {
 	char b[64];
-	int w = 39;
+	int w = 9, cw[NB];
 
-	fprintf(f, "\nmedian [min..max] over %d samples (%d for 1 MiB and "
-		"map+touch of the large file), each a batch of\noperations; "
-		"ns = per operation, lower is better; GiB/s, Mops/s, Mpage/s "
-		"and x (1->N scaling factor):\nhigher is better. A sample "
-		"during which the thread was preempted is redone (%ld were);\n"
-		"* = most samples kept were preempted anyway (long ones).\n\n",
-		cfg.reps, cfg.reps_long, nretries);
+	for (int m = 0; m < NM; m++)
+		if ((int)strlen(M[m].label) > w)
+			w = strlen(M[m].label);
+	for (int c = 0; c < NB; c++) {
+		cw[c] = strlen(bnames[cols[c]]);
+		for (int m = 0; m < NM; m++) {
+			cell(b, sizeof(b), m, cols[c]);
+			if ((int)strlen(b) > cw[c])
+				cw[c] = strlen(b);
+		}
+	}
+	fprintf(f, "\nmedian [min..max] over %d samples (%d for the thread "
+		"runs, %d for the map+touch of the large file and\nsamples over "
+		"20 ms), each a batch of "
+		"operations; ns = per operation, lower is better; GiB/s, "
+		"Mops/s, Mpage/s and x (1->N\nscaling factor): higher is "
+		"better. A sample during which the thread was preempted is "
+		"redone (%ld were);\n* = most samples kept were preempted "
+		"anyway (long ones, or two threads on a busy machine).\n\n",
+		cfg.reps, cfg.reps_mt, cfg.reps_long, nretries);
 	fprintf(f, "%-*s %-8s", w, "operation", "unit");
 	for (int c = 0; c < NB; c++)
-		fprintf(f, " %-19s", bnames[cols[c]]);
+		fprintf(f, "  %-*s", cw[c], bnames[cols[c]]);
 	fprintf(f, "\n");
 	for (int oi = 0, m; oi < NM && (m = order[oi], 1); oi++) {
 		fprintf(f, "%-*s %-8s", w, M[m].label, M[m].unit);
 		for (int c = 0; c < NB; c++) {
 			cell(b, sizeof(b), m, cols[c]);
-			fprintf(f, " %-19s", b);
+			fprintf(f, "  %-*s", cw[c], b);
 		}
 		fprintf(f, "\n");
 	}
@@ -1691,7 +1731,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: daxfs_bench [--quick] [--reps N] [--threads N]\n"
 		"                   [--workdir DIR] [--out DIR] [--dax /dev/daxX.Y]\n"
-		"                   [--ops read4k,dir,...] [--keep]\n"
+		"                   [--ops read4k,dir,...] [--backends libdaxfs,...]\n"
+		"                   [--keep] [--data-size S] [--map-size S] [--ndir N]\n"
+		"                   [--kscale X (operations per sample x X)]\n"
 		"  --workdir  directory on tmpfs for the region, the tmpfs peer,\n"
 		"             the limit mapping and the loop mount point\n"
 		"             (default: a new /dev/shm/daxfs-bench.XXXXXX)\n"
@@ -1724,10 +1766,12 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"dax", required_argument, NULL, 'd'},
 		{"ops", required_argument, NULL, 'O'},
+		{"backends", required_argument, NULL, 'B'},
 		{"keep", no_argument, NULL, 'k'},
 		{"data-size", required_argument, NULL, 'D'},
 		{"map-size", required_argument, NULL, 'M'},
 		{"ndir", required_argument, NULL, 'n'},
+		{"kscale", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -1737,6 +1781,7 @@ int main(int argc, char **argv)
 	char why[1024];
 	int c, ret, reps = 0, threads = 0, ndir = 0;
 	size_t data_size = 0, map_size = 0;
+	double kscale = 0;
 	bool have_dx = false;
 
 	while ((c = getopt_long(argc, argv, "qr:t:w:o:d:O:kh", lo, NULL)) != -1) {
@@ -1748,10 +1793,12 @@ int main(int argc, char **argv)
 		case 'o': cfg.outdir = optarg; break;
 		case 'd': cfg.dax = optarg; break;
 		case 'O': only_ops = optarg; break;
+		case 'B': only_bes = optarg; break;
 		case 'k': cfg.keep = true; break;
 		case 'D': data_size = parse_size(optarg); break;
 		case 'M': map_size = parse_size(optarg); break;
 		case 'n': ndir = atoi(optarg); break;
+		case 'K': kscale = atof(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1761,6 +1808,7 @@ int main(int argc, char **argv)
 	if (cfg.quick) {
 		cfg.reps = 15;
 		cfg.reps_long = 3;
+		cfg.reps_mt = 7;
 		cfg.image_size = 1 * GIB;
 		cfg.inodes = 131072;
 		cfg.data_size = 32 * MIB;
@@ -1774,6 +1822,7 @@ int main(int argc, char **argv)
 	} else {
 		cfg.reps = 101;
 		cfg.reps_long = 7;
+		cfg.reps_mt = 31;
 		cfg.image_size = 3 * GIB;
 		cfg.inodes = 524288;
 		cfg.data_size = 256 * MIB;
@@ -1789,6 +1838,7 @@ int main(int argc, char **argv)
 		cfg.reps = reps < MAXREP ? reps : MAXREP;
 		cfg.reps_long = cfg.reps < cfg.reps_long ? cfg.reps
 							  : cfg.reps_long;
+		cfg.reps_mt = cfg.reps < cfg.reps_mt ? cfg.reps : cfg.reps_mt;
 	}
 	if (data_size)
 		cfg.data_size = (data_size + MIB - 1) / MIB * MIB;
@@ -1796,6 +1846,17 @@ int main(int argc, char **argv)
 		cfg.map_size = (map_size + 2 * MIB - 1) / (2 * MIB) * (2 * MIB);
 	if (ndir > 0)
 		cfg.ndir = ndir;
+	/* Inodes for three big directories, at most 16384 per 128 MiB group
+	 * (the image grows if needed). */
+	cfg.inodes = (uint32_t)(3 * (uint64_t)cfg.ndir + 32768 + 16383) / 16384 * 16384;
+	if (cfg.image_size < (size_t)(cfg.inodes / 16384) * 128 * MIB)
+		cfg.image_size = (size_t)(cfg.inodes / 16384) * 128 * MIB;
+	if (kscale > 0) { /* operations per sample, e.g. for profiling */
+		cfg.k_rand = cfg.k_rand * kscale;
+		cfg.k_app = cfg.k_app * kscale;
+		cfg.k_create = cfg.k_create * kscale;
+		cfg.k_stat = cfg.k_stat * kscale;
+	}
 	cfg.threads = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (cfg.threads < 2)
 		cfg.threads = 2;
@@ -1892,9 +1953,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	have_dx = true;
+	/* The files of the kext2 and libext2fs phases (no map files: those
+	 * compare with tmpfs only). */
 	dxB = dx;
+	dxB.map = NULL;
 	snprintf(dxB.root, sizeof(dxB.root), "/B");
-	dxC = dx;
+	dxC = dxB;
 	snprintf(dxC.root, sizeof(dxC.root), "/C");
 
 	if (mkdir(tmpfsdir, 0755) && errno != EEXIST) {
@@ -1946,7 +2010,9 @@ int main(int argc, char **argv)
 	fsck_image(0, "libdaxfs (phase A)");
 
 	/* ---- Phase B: the kernel's ext2 on the same image ---- */
-	if (cfg.dax) {
+	if (!in_list(only_bes, "kext2")) {
+		snprintf(bskip[B_KEXT2], 256, "not selected (--backends)");
+	} else if (cfg.dax) {
 		snprintf(bskip[B_KEXT2], 256, "the region is a devdax "
 			 "character device, which cannot be loop-mounted");
 	} else if (geteuid() != 0) {
@@ -1965,6 +2031,7 @@ int main(int argc, char **argv)
 		kmounted = true;
 		snprintf(root, sizeof(root), "%s/B", mntdir);
 		be_posix_init(&kx, B_KEXT2, "kext2", root);
+		kx.map = NULL; /* mmap is compared with tmpfs only */
 		if (prepare(&kx, true)) {
 			phase[0] = &kx;
 			run_phase("B", phase, 1);
@@ -1983,7 +2050,9 @@ int main(int argc, char **argv)
 		fsck_image(1, "kext2 (phase B)");
 
 	/* ---- Phase C: libext2fs on the same image ---- */
-	if (cfg.dax) {
+	if (!in_list(only_bes, "libext2fs")) {
+		snprintf(bskip[B_E2FS], 256, "not selected (--backends)");
+	} else if (cfg.dax) {
 		snprintf(bskip[B_E2FS], 256, "the region is a devdax device "
 			 "(no read/write system calls for unix_io)");
 	} else if (kmounted) {

@@ -25,8 +25,8 @@ set rmargin 20
 # 1: ratios to each peer, bars from 1 (log scale: equal gaps look equal).
 set title "libdaxfs cost relative to each peer: time(libdaxfs) / time(peer), bandwidth inverted.  Below 1: libdaxfs is faster."
 set logscale y 10
-set yrange [0.003:30]
-set ytics ("1/300" 0.00333, "1/100" 0.01, "1/30" 0.0333, "1/10" 0.1, "1/3" 0.333, "1" 1, "3" 3, "10" 10, "30" 30)
+set yrange [0.0005:30]
+set ytics ("1/1000" 0.001, "1/300" 0.00333, "1/100" 0.01, "1/30" 0.0333, "1/10" 0.1, "1/3" 0.333, "1" 1, "3" 3, "10" 10, "30" 30)
 set ylabel "libdaxfs / peer"
 # Bars grow from 1 (up: slower, down: faster), clustered by hand.
 w = 0.16
