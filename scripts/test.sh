@@ -81,7 +81,7 @@ run_suite() {
 }
 
 # 1. The normal build.
-run_suite "release" build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite "release" build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXFS_BUILD_TESTS=ON
 
 # 2. AddressSanitizer + UndefinedBehaviorSanitizer.  Benchmarks are left out
 #    (slow and not tests).  Any sanitizer report aborts the test program.
