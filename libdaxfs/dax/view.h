@@ -46,8 +46,6 @@ struct daxfs_view_ops {
 	 * access must raise SIGBUS (past EOF, I/O error, no space).  Takes
 	 * the file system's fault locks (dax_sem). */
 	int (*fault)(struct daxfs_view *v, uint64_t pgoff, bool write);
-	/* The view is gone: drop what it pins (its inode reference). */
-	void (*release)(struct daxfs_view *v);
 };
 
 struct daxfs_view {

@@ -26,11 +26,8 @@
 #include "dax/fault.h"
 #include "ext2/ext2.h"
 
-static void ext2_view_release(struct daxfs_view *v);
-
 static const struct daxfs_view_ops ext2_view_ops = {
 	.fault = daxfs_ext2_dax_fault,
-	.release = ext2_view_release,
 };
 
 /* The fault with dax_sem already held (shared or exclusive). */
