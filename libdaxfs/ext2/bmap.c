@@ -30,7 +30,10 @@
  *
  * Locking: bmap_lock is taken shared to look blocks up and exclusive to
  * add or remove them; truncate also holds i_rwsem and dax_sem
- * exclusively, so no fault or I/O can use a block it frees.
+ * exclusively, so no fault or I/O can use a block it frees.  A lookup
+ * first asks the extent cache (extent_cache.c), which needs no lock: it
+ * is filled from the map under bmap_lock and emptied by truncate before
+ * any block is freed.
  */
 #include <errno.h>
 #include <string.h>
@@ -181,6 +184,30 @@ static int bmap_walk(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	return 0;
 }
 
+/*
+ * Remember in the extent cache the whole run of the leaf that holds the
+ * mapped block pblk at lblk (found by bmap_walk, off/depth/chain as it
+ * left them).  Called with bmap_lock held.
+ */
+static void bmap_cache_fill(struct daxfs_inode *inode, uint32_t lblk,
+			    const uint32_t off[4], int depth, le32 *chain[4],
+			    uint32_t pblk)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t size = depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block;
+	uint32_t i = off[depth - 1], b = i, e = i + 1;
+	le32 *leaf = chain[depth - 1] - i;
+
+	while (b > 0 && le32_get(leaf[b - 1]) == pblk - (i - b + 1))
+		b--;
+	while (e < size && le32_get(leaf[e]) == pblk + (e - i))
+		e++;
+	if (pblk < i - b || !daxfs_block_valid(fs, pblk - (i - b)) ||
+	    !daxfs_block_valid(fs, pblk + (e - i) - 1))
+		return; /* bmap_walk reports the damage when it gets there */
+	daxfs_extent_cache_insert(inode, lblk - (i - b), pblk - (i - b), e - b);
+}
+
 /* Where to allocate for lblk: after the previous allocation of the file,
  * after the nearest mapped block before it in its leaf, or in the
  * inode's group. */
@@ -313,16 +340,26 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	int depth, level, ret;
 
 	*is_new = false;
+	if (daxfs_extent_cache_lookup(inode, lblk, max, pblk, count))
+		return 0;
 	daxfs_down_read(&inode->bmap_lock);
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
 			count);
-	/* A hole may go on past its leaf: report it whole. */
-	while (!ret && !*pblk && *count < max) {
+	if (!ret && *pblk)
+		bmap_cache_fill(inode, lblk, off, depth, chain, *pblk);
+	/* A hole, or a run, may go on past its leaf: report it whole (a
+	 * 2 MiB fault needs to see 512 contiguous blocks). */
+	while (!ret && *count < max) {
 		uint32_t p2, c2;
 
 		if (bmap_walk(inode, lblk + *count, max - *count, off, &depth,
-			      chain, &level, &p2, &c2) || p2)
+			      chain, &level, &p2, &c2))
 			break;
+		if (*pblk ? p2 != *pblk + *count : p2 != 0)
+			break;
+		if (p2)
+			bmap_cache_fill(inode, lblk + *count, off, depth, chain,
+					p2);
 		*count += c2;
 	}
 	daxfs_up_read(&inode->bmap_lock);
@@ -340,6 +377,25 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	}
 	daxfs_up_write(&inode->bmap_lock);
 	return ret;
+}
+
+/*
+ * Start loading the data at pos before the caller takes its locks: on a
+ * large region the page walk and the cache miss of a random read's first
+ * byte cost as much as the locks and the lookup together, and a prefetch
+ * lets them overlap.  A hint only, from the extent cache without locks: a
+ * stale answer costs nothing, and a prefetch never faults.
+ */
+void daxfs_bmap_prefetch(struct daxfs_inode *inode, uint64_t pos)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t pblk, count;
+
+	if (pos >> fs->blocksize_bits <= UINT32_MAX &&
+	    daxfs_extent_cache_lookup(inode, pos >> fs->blocksize_bits, 1,
+				      &pblk, &count))
+		__builtin_prefetch((unsigned char *)daxfs_block(fs, pblk) +
+				   (pos & (fs->blocksize - 1)));
 }
 
 /* The test-only journal of daxfs_dax_hooks: a re-entrant shared hold
@@ -629,6 +685,7 @@ int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->dax_sem);
 	daxfs_down_write(&inode->bmap_lock);
+	daxfs_extent_cache_clear(inode); /* before any block is freed */
 	for (i = first; i < EXT2_NDIR_BLOCKS; i++) {
 		uint32_t b = le32_get(raw->i_block[i]);
 

@@ -5,9 +5,13 @@
  *
  * The index of a directory is built on first use by one scan of its
  * blocks, which also checks every entry; afterwards lookups are a hash
- * probe and inserts find room through a per-block "largest free record"
- * array, so a directory of 100,000 entries costs no more per call than a
- * small one.  The index points at the entries in place: entries never
+ * probe and inserts find room through a per-block bound on the largest
+ * free record and the offset of a record that had it, so a directory of
+ * 100,000 entries costs no more per call than a small one, and an insert
+ * does not walk its block.  The bound is lowered lazily: an insert uses
+ * up part of the best record and leaves the bound as it was; when the
+ * record at the offset no longer has room, one walk of the block makes
+ * bound and offset exact again.  The index points at the entries in place: entries never
  * move (an insert splits a record's slack, a removal merges a record into
  * its predecessor).
  *
@@ -38,9 +42,11 @@ struct dir_slot {
 
 struct daxfs_dir_index {
 	uint32_t nblocks;              /* blocks of the directory */
-	uint32_t cap;                  /* room in blocks[] and slack[] */
+	uint32_t cap;                  /* room in the per-block arrays */
 	unsigned char **blocks;        /* each block's address */
-	uint16_t *slack;               /* per block: largest free record */
+	uint16_t *slack;               /* per block: no free record is larger */
+	uint16_t *best;                /* per block: offset of a record that
+					  had slack[] free bytes */
 	uint16_t *gmax;                /* per DIR_GROUP blocks: largest slack */
 	uint32_t hint;                 /* no block before it has free room */
 	struct dir_slot *slots;        /* open addressing, linear probing */
@@ -104,17 +110,21 @@ static int de_check(struct daxfs_inode *dir, uint32_t bi, uint32_t off,
 			     "%s", dir->ino, bi, off, why);
 }
 
-/* Largest free record in block blk. */
-static uint16_t block_slack(struct daxfs *fs, unsigned char *blk)
+/* Largest free record in block blk, and its offset in *at. */
+static uint16_t block_slack(struct daxfs *fs, unsigned char *blk,
+			    uint16_t *at)
 {
 	uint32_t off = 0, best = 0;
 
+	*at = 0;
 	while (off < fs->blocksize) {
 		struct ext2_dir_entry_2 *de = de_at(blk, off);
 		uint32_t a = de_avail(de);
 
-		if (a > best)
+		if (a > best) {
 			best = a;
+			*at = off;
+		}
 		off += le16_get(de->rec_len);
 	}
 	return best;
@@ -147,13 +157,20 @@ static void index_put(struct daxfs_dir_index *ix, uint32_t h, uint32_t blk,
 	ix->slots[i].de = de;
 }
 
-/* Record block bi's slack and its group's maximum. */
-static void slack_set(struct daxfs_dir_index *ix, uint32_t bi, uint16_t v)
+/* Record block bi's slack (v bytes at offset at) and its group's
+ * maximum. */
+static void slack_set(struct daxfs_dir_index *ix, uint32_t bi, uint16_t v,
+		      uint16_t at)
 {
 	uint32_t g = bi / DIR_GROUP, i, end = (g + 1) * DIR_GROUP;
 	uint16_t m = 0;
 
 	ix->slack[bi] = v;
+	ix->best[bi] = at;
+	if (v >= ix->gmax[g]) {
+		ix->gmax[g] = v; /* grew: no need to look at the others */
+		return;
+	}
 	if (end > ix->nblocks)
 		end = ix->nblocks;
 	for (i = g * DIR_GROUP; i < end; i++)
@@ -232,7 +249,7 @@ done:
 }
 
 static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
-			   uint16_t slack)
+			   uint16_t slack, uint16_t at)
 {
 	if (ix->nblocks == ix->cap) {
 		uint32_t cap = ix->cap ? ix->cap * 2 : 8;
@@ -248,6 +265,11 @@ static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
 			return daxfs_err(-ENOMEM, "out of memory for a "
 					 "directory index");
 		ix->slack = s;
+		s = daxfs_realloc(ix->best, cap * sizeof(*ix->best));
+		if (!s)
+			return daxfs_err(-ENOMEM, "out of memory for a "
+					 "directory index");
+		ix->best = s;
 		g = daxfs_realloc(ix->gmax, (cap / DIR_GROUP + 1) *
 					    sizeof(*ix->gmax));
 		if (!g)
@@ -258,7 +280,9 @@ static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
 	}
 	ix->blocks[ix->nblocks] = blk;
 	ix->nblocks++;
-	slack_set(ix, ix->nblocks - 1, slack);
+	if (ix->nblocks % DIR_GROUP == 1)
+		ix->gmax[(ix->nblocks - 1) / DIR_GROUP] = 0; /* a new group */
+	slack_set(ix, ix->nblocks - 1, slack, at);
 	return 0;
 }
 
@@ -268,6 +292,7 @@ static void index_free(struct daxfs_dir_index *ix)
 		return;
 	daxfs_free(ix->blocks);
 	daxfs_free(ix->slack);
+	daxfs_free(ix->best);
 	daxfs_free(ix->gmax);
 	daxfs_free(ix->slots);
 	daxfs_free(ix);
@@ -284,7 +309,7 @@ static int index_scan_block(struct daxfs_inode *dir,
 			    struct daxfs_dir_index *ix, uint32_t bi,
 			    unsigned char *blk)
 {
-	uint32_t off = 0, best = 0;
+	uint32_t off = 0, best = 0, at = 0;
 	int ret;
 
 	while (off < dir->fs->blocksize) {
@@ -300,11 +325,13 @@ static int index_scan_block(struct daxfs_inode *dir,
 			index_put(ix, name_hash(de->name, de->name_len), bi, de);
 			ix->used++;
 		}
-		if (de_avail(de) > best)
+		if (de_avail(de) > best) {
 			best = de_avail(de);
+			at = off;
+		}
 		off += le16_get(de->rec_len);
 	}
-	return index_add_block(ix, blk, best);
+	return index_add_block(ix, blk, best, at);
 }
 
 /* Build the index of dir from its blocks. */
@@ -418,7 +445,7 @@ static int dir_grow(struct daxfs_inode *dir, struct daxfs_dir_index *ix)
 	de->inode = 0;
 	de->rec_len = le16_put(fs->blocksize);
 	daxfs_fs_persist(fs, de, 8);
-	ret = index_add_block(ix, (unsigned char *)de, fs->blocksize);
+	ret = index_add_block(ix, (unsigned char *)de, fs->blocksize, 0);
 	if (ret)
 		return ret; /* the block stays, empty and valid, past i_size */
 	daxfs_inode_set_size(dir, (uint64_t)ix->nblocks << fs->blocksize_bits);
@@ -444,23 +471,30 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 	if (ret)
 		return ret;
 	ix->hint = slack_find(ix, ix->hint, DIR_MIN_REC);
-	bi = slack_find(ix, ix->hint, need);
-	if (bi == ix->nblocks) {
-		ret = dir_grow(dir, ix);
-		if (ret)
-			return ret;
-	}
-	dir_clear_htree(dir);
-	blk = ix->blocks[bi];
-	for (;;) {
-		if (off >= fs->blocksize)
+	for (bi = ix->hint;; bi++) {
+		uint16_t at = 0;
+
+		bi = slack_find(ix, bi, need);
+		if (bi == ix->nblocks) {
+			ret = dir_grow(dir, ix);
+			if (ret)
+				return ret;
+		}
+		blk = ix->blocks[bi];
+		off = ix->best[bi];
+		if (off + DIR_MIN_REC > fs->blocksize)
 			return daxfs_corrupt(fs, "directory inode %u: index out "
 					     "of step", dir->ino);
-		de = de_at(blk, off);
-		if (de_avail(de) >= need)
+		if (de_avail(de_at(blk, off)) >= need)
 			break;
-		off += le16_get(de->rec_len);
+		/* The bound was loose: make it exact, and look again. */
+		slack_set(ix, bi, block_slack(fs, blk, &at), at);
+		off = at;
+		if (ix->slack[bi] >= need)
+			break;
 	}
+	dir_clear_htree(dir);
+	de = de_at(blk, off);
 	if (!de->inode) {
 		/* Reuse an unused record: the inode number goes in last. */
 		de->name_len = len;
@@ -487,7 +521,9 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 	}
 	index_put(ix, name_hash(name, len), bi, nde);
 	ix->used++;
-	slack_set(ix, bi, block_slack(fs, blk));
+	/* What is left of the record is the best bet for the next insert;
+	 * slack[bi] stays a bound (see the top of the file). */
+	ix->best[bi] = (unsigned char *)nde - blk;
 	return 0;
 }
 
@@ -515,7 +551,7 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	struct daxfs_dir_index *ix;
 	struct dir_slot *s;
 	unsigned char *blk = NULL;
-	uint32_t bi, off;
+	uint32_t bi, off, prev_off = 0, freed;
 	int ret;
 
 	ret = dir_find_for_change(dir, name, len, &ix, &s);
@@ -531,8 +567,10 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 				     "step", dir->ino);
 	dir_clear_htree(dir);
 	for (off = 0; de_at(blk, off) != de;
-	     off += le16_get(de_at(blk, off)->rec_len))
+	     off += le16_get(de_at(blk, off)->rec_len)) {
 		prev = de_at(blk, off);
+		prev_off = off;
+	}
 	if (prev) {
 		prev->rec_len = le16_put(le16_get(prev->rec_len) +
 					 le16_get(de->rec_len));
@@ -540,9 +578,17 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	} else {
 		de->inode = 0;
 		daxfs_fs_persist(fs, &de->inode, 4);
+		prev = de;
+		prev_off = off;
 	}
 	index_del(ix, s);
-	slack_set(ix, bi, block_slack(fs, blk));
+	/* The hole just made is where the next insert looks first (as the
+	 * kernel's first fit would reuse it). */
+	freed = de_avail(prev);
+	if (freed > ix->slack[bi])
+		slack_set(ix, bi, freed, prev_off);
+	else
+		ix->best[bi] = prev_off;
 	if (bi < ix->hint)
 		ix->hint = bi;
 	return 0;

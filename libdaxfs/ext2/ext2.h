@@ -93,6 +93,7 @@ struct daxfs {
 };
 
 struct daxfs_dir_index;
+struct daxfs_extent_cache;
 
 /* An inode in DRAM (ext2_inode_info); the on-media inode is raw. */
 struct daxfs_inode {
@@ -106,6 +107,9 @@ struct daxfs_inode {
 	struct daxfs_rwsem dax_sem;   /* faults (shared) vs truncate (excl.) */
 	struct daxfs_rwsem bmap_lock; /* block map, i_blocks; lookups shared,
 					 allocation and freeing exclusive */
+	/* Mapped runs of the block map, read without locks (extent_cache.c);
+	 * made on first use. */
+	struct daxfs_extent_cache *_Atomic extents;
 	uint32_t alloc_goal;          /* block after the last allocated one,
 					 under bmap_lock (write) */
 	uint32_t alloc_next_lblk;     /* logical block alloc_goal belongs to */
@@ -248,11 +252,27 @@ unsigned daxfs_mode_to_ftype(mode_t mode);
 
 /* bmap.c */
 extern const struct daxfs_iomap_ops daxfs_ext2_iomap_ops;
+/* Prefetch the data at pos if the extent cache knows where it is. */
+void daxfs_bmap_prefetch(struct daxfs_inode *inode, uint64_t pos);
 int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size);
 int daxfs_setsize(struct daxfs_inode *inode, uint64_t size);
 uint64_t daxfs_max_file_size(struct daxfs *fs);
+
+/* extent_cache.c */
+/* The mapped run at lblk from the cache, clamped to max blocks; false on
+ * a miss (or a concurrent change): the caller walks the block map. */
+bool daxfs_extent_cache_lookup(struct daxfs_inode *inode, uint32_t lblk,
+			       uint32_t max, uint32_t *pblk, uint32_t *count);
+/* Remember that [lblk, lblk+len) maps to [pblk, pblk+len).  Called with
+ * bmap_lock held (shared or exclusive), right after reading the map. */
+void daxfs_extent_cache_insert(struct daxfs_inode *inode, uint32_t lblk,
+			       uint32_t pblk, uint32_t len);
+/* Forget every run: blocks are about to be freed.  bmap_lock held
+ * exclusively. */
+void daxfs_extent_cache_clear(struct daxfs_inode *inode);
+void daxfs_extent_cache_free(struct daxfs_inode *inode);
 
 /* dir.c */
 struct daxfs_dirent_info {

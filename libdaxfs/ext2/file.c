@@ -156,6 +156,7 @@ DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off)
 		return daxfs_err(-EISDIR, "pread: the file is a directory");
 	if (len > SSIZE_MAX)
 		len = SSIZE_MAX;
+	daxfs_bmap_prefetch(inode, off);
 	daxfs_down_read(&inode->i_rwsem);
 	size = daxfs_i_size(inode);
 	if ((uint64_t)off >= size || len == 0) {

@@ -51,6 +51,7 @@ static struct daxfs_inode **icache_chain(struct daxfs *fs, uint32_t ino,
 static void inode_free_struct(struct daxfs_inode *inode)
 {
 	daxfs_dir_index_free(inode);
+	daxfs_extent_cache_free(inode);
 	daxfs_mapping_destroy(&inode->i_mapping);
 	daxfs_rwsem_destroy(&inode->i_rwsem);
 	daxfs_rwsem_destroy(&inode->dax_sem);
