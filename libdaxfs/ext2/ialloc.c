@@ -38,7 +38,8 @@ static uint32_t find_group_dir(struct daxfs *fs, uint32_t parent_group)
 }
 
 /* Take a free inode of group g; returns its number or 0 if full.  Called
- * with the group lock held. */
+ * with the group lock held.  The caller flushes the bitmap and the
+ * descriptor after releasing the lock (group_flush_inode). */
 static uint32_t group_take_inode(struct daxfs *fs, uint32_t g, bool is_dir)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
@@ -58,21 +59,39 @@ static uint32_t group_take_inode(struct daxfs *fs, uint32_t g, bool is_dir)
 	if (bit >= ipg)
 		return 0;
 	bm[bit >> 3] |= 1u << (bit & 7);
-	daxfs_flush_range(fs->rgn, bm + (bit >> 3), 1);
 	gd->bg_free_inodes_count = le16_put(nfree - 1);
 	if (is_dir)
 		gd->bg_used_dirs_count =
 			le16_put(le16_get(gd->bg_used_dirs_count) + 1);
-	daxfs_flush_range(fs->rgn, &gd->bg_free_inodes_count, 4);
-	daxfs_drain(fs->rgn);
 	fs->groups[g].inode_hint = bit + 1;
 	return g * ipg + bit + 1;
 }
 
 /*
+ * Flush (not drain) the bitmap byte and the descriptor counters that
+ * taking inode ino changed.  Outside the group lock: on x86 a locked
+ * instruction waits for earlier cache-line flushes, so a flush before the
+ * unlock would cost a full fence.  A flush writes back the line as it is
+ * then, our bit included, whoever changed it since.
+ */
+static void group_flush_inode(struct daxfs *fs, uint32_t ino)
+{
+	uint32_t g = (ino - 1) / fs->inodes_per_group;
+	uint32_t bit = (ino - 1) % fs->inodes_per_group;
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_inode_bitmap));
+
+	daxfs_flush_range(fs->rgn, bm + (bit >> 3), 1);
+	daxfs_flush_range(fs->rgn, &gd->bg_free_inodes_count, 4);
+}
+
+/*
  * Allocate an inode for a new file of type mode in directory dir, and
  * initialise it on media (zeroed, mode, owner, times, no links yet).
- * Returns it referenced in *out, or -ENOSPC.
+ * Returns it referenced in *out, or -ENOSPC.  Its bitmap bit and contents
+ * are flushed but not drained: the caller drains before it writes the
+ * directory entry that names the inode (daxfs_dir_add does), so a
+ * create pays one fence for both.
  */
 int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 		    struct daxfs_inode **out)
@@ -96,6 +115,13 @@ int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 	if (!ino)
 		return daxfs_err(-ENOSPC, "no free inodes left");
 	atomic_fetch_sub(&fs->free_inodes, 1);
+	/* Take the cache's locks before the flushes below (see above). */
+	ret = daxfs_iget_new(fs, ino, out);
+	if (ret) {
+		group_flush_inode(fs, ino);
+		daxfs_free_inode(fs, ino, is_dir);
+		return ret;
+	}
 
 	raw = daxfs_raw_inode(fs, ino);
 	fs->rgn->memset(raw, 0, fs->inode_size, PMEM2_F_MEM_NODRAIN);
@@ -106,12 +132,9 @@ int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 	raw->i_gid_high = le16_put(fs->gid >> 16);
 	raw->i_atime = raw->i_ctime = raw->i_mtime = le32_put(now);
 	raw->i_generation = le32_put(now ^ (ino * 2654435761u));
-	daxfs_fs_persist(fs, raw, sizeof(*raw));
-
-	ret = daxfs_iget_new(fs, ino, out);
-	if (ret)
-		daxfs_free_inode(fs, ino, is_dir);
-	return ret;
+	daxfs_flush_range(fs->rgn, raw, sizeof(*raw));
+	group_flush_inode(fs, ino);
+	return 0;
 }
 
 /* Return inode ino to its bitmap (its blocks are freed already). */

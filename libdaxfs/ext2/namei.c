@@ -232,6 +232,14 @@ static int create_in(struct daxfs_inode *dir, const char *name, size_t len,
 	ret = daxfs_new_inode(dir->fs, dir, mode, &inode);
 	if (ret)
 		return ret;
+	/*
+	 * The inode is whole, links included, before the entry that names
+	 * it: dir_add drains what new_inode and this flushed before its
+	 * commit store.  A crash before that store leaves an unattached
+	 * inode, which e2fsck reclaims.
+	 */
+	raw_store16(&inode->raw->i_links_count, is_dir ? 2 : 1);
+	daxfs_flush_range(dir->fs->rgn, &inode->raw->i_links_count, 2);
 	if (is_dir)
 		ret = daxfs_dir_init_block(inode, dir->ino);
 	else if (S_ISLNK(mode) && target)
@@ -241,10 +249,10 @@ static int create_in(struct daxfs_inode *dir, const char *name, size_t len,
 				    daxfs_mode_to_ftype(mode));
 	if (ret) {
 		/* No links: the last reference frees blocks and inode. */
+		daxfs_inode_set_links(inode, 0);
 		daxfs_iput(inode);
 		return ret;
 	}
-	daxfs_inode_set_links(inode, is_dir ? 2 : 1);
 	if (is_dir)
 		daxfs_inode_set_links(dir, dlinks + 1);
 	daxfs_inode_touch(dir, true, true);
