@@ -12,6 +12,10 @@
  *      have exactly one winner per round;
  *   4. cross-rename: renames between two directories in opposite
  *      directions do not deadlock;
+ *   5. reuse: readers of a file race a writer that truncates and rewrites
+ *      it while another file takes the blocks it freed: a read returns
+ *      one whole generation of the file, never the other file's bytes
+ *      (the lock-free extent cache must forget freed blocks);
  * then unmount and "e2fsck -fn" must exit 0.  A watchdog thread ends the
  * program with status 3 if it does not finish in time; any TSan report
  * ends it too (TSAN_OPTIONS=halt_on_error=1).
@@ -603,6 +607,105 @@ static void scenario_cross_rename(void)
 		 "deadlock", XREN_ITERS);
 }
 
+/* ------------------------------------------------------------------ */
+/* 5. reads vs truncate, with the freed blocks reused                  */
+/* ------------------------------------------------------------------ */
+
+#define REUSE_SIZE (256 * 1024)
+#define REUSE_ROUNDS 20
+#define REUSE_THIEF 0xEE
+
+static atomic_bool reuse_stop;
+static atomic_long reuse_reads, reuse_bad;
+
+static void *reuse_reader(void *arg)
+{
+	daxfs_file *f = arg;
+	unsigned char *buf = malloc(64 * 1024);
+	uint64_t rng = (uintptr_t)arg;
+
+	while (!atomic_load(&reuse_stop)) {
+		off_t off = (off_t)(tu_rand(&rng) % (REUSE_SIZE / 4096)) * 4096;
+		ssize_t n = daxfs_pread(f, buf, 64 * 1024, off);
+
+		for (ssize_t i = 1; i < n; i++)
+			if (buf[i] != buf[0])
+				n = -1000;
+		if (n < 0 || (n > 0 && (buf[0] == 0 || buf[0] == REUSE_THIEF))) {
+			if (atomic_fetch_add(&reuse_bad, 1) == 0)
+				fprintf(stderr, "reuse: pread at %lld: %zd, "
+					"first byte %#x\n", (long long)off, n,
+					n > 0 ? buf[0] : 0);
+		}
+		atomic_fetch_add(&reuse_reads, 1);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void scenario_reuse(void)
+{
+	unsigned char *data = malloc(REUSE_SIZE), *steal = malloc(1 << 20);
+	daxfs_file *f = NULL, *t = NULL, *d = NULL, *rf[2] = { NULL, NULL };
+	pthread_t th[2];
+	int r, wrong = 0;
+
+	r = daxfs_open(fs, "/reuse", O_RDWR | O_CREAT | O_TRUNC, 0644, &f);
+	if (!r)
+		r = daxfs_open(fs, "/thief", O_RDWR | O_CREAT | O_TRUNC, 0644,
+			       &t);
+	if (!r)
+		r = daxfs_open(fs, "/donor", O_RDWR | O_CREAT | O_TRUNC, 0644,
+			       &d);
+	for (int i = 0; i < 2 && !r; i++)
+		r = daxfs_open(fs, "/reuse", O_RDONLY, 0, &rf[i]);
+	if (!TU_CHECK(r == 0, "reuse: open: %s", tu_errname(r)))
+		return;
+	memset(steal, REUSE_THIEF, 1 << 20);
+	memset(data, 1, REUSE_SIZE);
+	if (daxfs_pwrite(f, data, REUSE_SIZE, 0) != REUSE_SIZE)
+		wrong++;
+	atomic_store(&reuse_stop, false);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, reuse_reader, rf[i]);
+	for (int g = 0; g < REUSE_ROUNDS && !wrong; g++) {
+		off_t tsize = 0;
+		ssize_t n;
+
+		/* A donor takes room; the file's blocks are freed and the
+		 * thief fills the file system, taking them; the donor gives
+		 * its blocks back and the file is written there. */
+		wrong += daxfs_pwrite(d, steal, REUSE_SIZE, 0) != REUSE_SIZE;
+		wrong += daxfs_ftruncate(f, 0) != 0;
+		while ((n = daxfs_pwrite(t, steal, 1 << 20, tsize)) > 0)
+			tsize += n;
+		wrong += n != -ENOSPC;
+		wrong += daxfs_ftruncate(d, 0) != 0;
+		memset(data, 2 + g % 200, REUSE_SIZE);
+		wrong += daxfs_pwrite(f, data, REUSE_SIZE, 0) != REUSE_SIZE;
+		wrong += daxfs_ftruncate(t, 0) != 0;
+	}
+	atomic_store(&reuse_stop, true);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	TU_CHECK(!wrong, "reuse: %d rounds of truncate, steal, rewrite "
+		 "succeed", REUSE_ROUNDS);
+	TU_CHECK(atomic_load(&reuse_bad) == 0 && atomic_load(&reuse_reads) > 0,
+		 "reuse: %ld reads racing truncate and reuse each saw one "
+		 "whole generation (%ld did not)", atomic_load(&reuse_reads),
+		 atomic_load(&reuse_bad));
+	for (int i = 0; i < 2; i++)
+		daxfs_close(rf[i]);
+	daxfs_close(t);
+	daxfs_close(d);
+	daxfs_close(f);
+	daxfs_unlink(fs, "/thief");
+	daxfs_unlink(fs, "/donor");
+	daxfs_unlink(fs, "/reuse");
+	free(data);
+	free(steal);
+}
+
 static bool wanted(int argc, char **argv, const char *name)
 {
 	if (argc < 2)
@@ -613,7 +716,8 @@ static bool wanted(int argc, char **argv, const char *name)
 	return false;
 }
 
-/* Usage: tsan_fs [mixed] [append] [excl] [cross-rename] (default: all). */
+/* Usage: tsan_fs [mixed] [append] [excl] [cross-rename] [reuse]
+ * (default: all). */
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -624,6 +728,7 @@ int main(int argc, char **argv)
 		{ "append", scenario_append },
 		{ "excl", scenario_excl },
 		{ "cross-rename", scenario_cross_rename },
+		{ "reuse", scenario_reuse },
 	};
 	const char *path = tu_image_path("fs");
 	double t0 = tu_now();

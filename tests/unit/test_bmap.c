@@ -3,7 +3,8 @@
  * test_bmap.c -- white-box tests of bmap.c: the ext2 block map at every
  * level of indirection (1K and 4K blocks), holes and contiguous runs as
  * daxfs_bmap reports them, i_blocks accounting, truncate freeing exactly
- * the blocks past the cut, and the largest file size (-EFBIG).
+ * the blocks past the cut, the largest file size (-EFBIG), and the extent
+ * cache never answering with blocks a truncate freed.
  *
  * Data goes in through daxfs_pwrite; daxfs_bmap must then name a block
  * whose bytes in the region are the bytes written.
@@ -587,4 +588,74 @@ Test(bmap, efbig_1k)
 Test(bmap, efbig_4k)
 {
 	efbig(4096, 16 * UU_MIB);
+}
+
+/*
+ * The extent cache answers lookups after reads, forgets everything at a
+ * truncate, and never hands out blocks that were freed and given to
+ * another file: on a small file system the second file must reuse them.
+ */
+Test(bmap, extent_cache_forgets_freed_blocks)
+{
+	const char *p;
+	daxfs *fs = uu_new_fs("xc", 16 * UU_MIB, 4096, 0, &p);
+	const uint32_t n = 1536; /* 6 MiB: two files cannot both fit twice */
+	unsigned char *buf = malloc((size_t)n * 4096), *got = malloc(4096);
+	uint32_t pblk, count, old5, i;
+	daxfs_file *a, *b;
+
+	cr_assert(buf && got);
+	for (i = 0; i < n; i++)
+		uu_pattern(buf + (size_t)i * 4096, 4096, 1000 + i, 0);
+	UU_OK(daxfs_open(fs, "/a", O_RDWR | O_CREAT, 0644, &a));
+	UU_EQ(daxfs_pwrite(a, buf, (size_t)n * 4096, 0), (long long)n * 4096);
+	for (i = 0; i < n; i++)
+		check_mapped(fs, a->inode, i);
+	cr_assert(daxfs_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
+		  "a lookup after reads is answered by the cache");
+	old5 = check_mapped(fs, a->inode, 5);
+	cr_assert_eq(pblk, old5);
+	cr_assert(daxfs_extent_cache_lookup(a->inode, 1400, 1, &pblk, &count));
+	cr_assert_eq(pblk, check_mapped(fs, a->inode, 1400));
+
+	UU_OK(daxfs_ftruncate(a, 0));
+	cr_assert(!daxfs_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
+		  "truncate empties the cache");
+	bmap_hole(a->inode, 5, 1);
+
+	/* /b takes the freed blocks (16 MiB leaves no room elsewhere). */
+	for (i = 0; i < n; i++)
+		uu_pattern(buf + (size_t)i * 4096, 4096, 9000 + i, 0);
+	UU_OK(daxfs_open(fs, "/b", O_RDWR | O_CREAT, 0644, &b));
+	UU_EQ(daxfs_pwrite(b, buf, (size_t)n * 4096, 0), (long long)n * 4096);
+	{
+		bool reused = false;
+
+		for (i = 0; i < n && !reused; i++) {
+			bool is_new;
+
+			UU_OK(daxfs_bmap(b->inode, i, 1, false, &pblk, &count,
+					 &is_new));
+			reused = pblk == old5;
+		}
+		cr_assert(reused, "/b reuses block %u that /a freed", old5);
+	}
+	/* /a again: every block read back is /a's, through the cache too. */
+	for (i = 0; i < n / 2; i++)
+		uu_pattern(buf + (size_t)i * 4096, 4096, 1000 + i, 0);
+	UU_EQ(daxfs_pwrite(a, buf, (size_t)(n / 2) * 4096, 0),
+	      (long long)(n / 2) * 4096);
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < n / 2; i++) {
+			uu_pattern(buf, 4096, 1000 + i, 0);
+			UU_EQ(daxfs_pread(a, got, 4096, (off_t)i * 4096), 4096);
+			cr_assert(!memcmp(got, buf, 4096), "pass %d: block %u "
+				  "of /a reads other bytes", pass, i);
+			check_mapped(fs, a->inode, i);
+		}
+	UU_OK(daxfs_close(a));
+	UU_OK(daxfs_close(b));
+	free(buf);
+	free(got);
+	uu_unmount_fsck(fs, p);
 }
