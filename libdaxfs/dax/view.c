@@ -140,7 +140,7 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 			ret = v->ops->fault(v, pgoff, write);
 		else
 			ret = -EACCES; /* a store into a read-only view */
-		daxfs_view_lookup_done();
+		daxfs_views_release();
 		if (ret == -EFAULT && guard_armed)
 			guard_escape(sig);
 		if (ret == -EFAULT) {
@@ -274,7 +274,7 @@ void daxfs_views_hold(void)
 	pthread_rwlock_rdlock(&registry_lock);
 }
 
-void daxfs_view_lookup_done(void)
+void daxfs_views_release(void)
 {
 	pthread_rwlock_unlock(&registry_lock);
 }

@@ -81,12 +81,13 @@ void daxfs_view_delete(struct daxfs_view **v);
 int daxfs_view_register(struct daxfs_view *v, struct daxfs_mapping *m);
 bool daxfs_view_unregister(struct daxfs_view *v);
 /* The view holding [addr, addr+len), or NULL; with the registry read-
- * locked in that case (release with daxfs_view_lookup_done). */
+ * locked in that case (release with daxfs_views_release). */
 struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len);
-void daxfs_view_lookup_done(void);
 /* Keep every view alive (registry read lock) without looking one up;
- * release with daxfs_view_lookup_done. */
+ * release with daxfs_views_release. */
 void daxfs_views_hold(void);
+/* Let views go again: ends a hold, or a lookup that found one. */
+void daxfs_views_release(void);
 
 /* Install n pages from file page pgoff: the device bytes at dev_off
  * (state RO or RW), the zero page, or the SIGBUS page. */

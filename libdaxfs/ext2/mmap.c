@@ -95,7 +95,7 @@ void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
 		}
 	}
 	daxfs_up_read(&inode->dax_sem);
-	daxfs_view_lookup_done();
+	daxfs_views_release();
 }
 
 /* A view is gone (unregistered): drop its inode reference and its hold
@@ -208,11 +208,11 @@ DAXFS_API int daxfs_unmap(void *addr, size_t len)
 	if (!v)
 		return daxfs_err(-EINVAL, "unmap: %p is not in a view", addr);
 	if (v->addr != addr || v->len != len) {
-		daxfs_view_lookup_done();
+		daxfs_views_release();
 		return daxfs_err(-EINVAL, "unmap: give a whole view (%p, %zu "
 				 "bytes)", (void *)v->addr, v->len);
 	}
-	daxfs_view_lookup_done();
+	daxfs_views_release();
 	/* Waits for the faults in flight on the view; one caller wins. */
 	if (!daxfs_view_unregister(v))
 		return daxfs_err(-EINVAL, "unmap: %p was unmapped already", addr);
@@ -234,6 +234,6 @@ DAXFS_API int daxfs_persist(const void *addr, size_t len)
 		return daxfs_err(-EINVAL, "persist: [%p, +%zu) is not inside one "
 				 "view", addr, len);
 	daxfs_view_persist(v, addr, len);
-	daxfs_view_lookup_done();
+	daxfs_views_release();
 	return 0;
 }
