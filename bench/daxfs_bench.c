@@ -1574,8 +1574,15 @@ static void print_report(FILE *f, const char *gran)
 			const char *why = M[t->m].fail[B_DAXFS][0]
 				? M[t->m].fail[B_DAXFS]
 				: t->peer >= 0 && M[t->m].fail[t->peer][0]
-				? M[t->m].fail[t->peer] : "no data";
-			fprintf(f, "MISS  %s: not measured (%s)\n", t->text, why);
+				? M[t->m].fail[t->peer] : NULL;
+
+			/* Left out by --ops/--backends: not a miss. */
+			if (why)
+				fprintf(f, "MISS  %s: not measured (%s)\n",
+					t->text, why);
+			else
+				fprintf(f, "SKIP  %s: not run (--ops or "
+					"--backends left it out)\n", t->text);
 			continue;
 		}
 		if (t->peer < 0) {
@@ -1660,9 +1667,13 @@ static void write_outputs(const char *gran)
 			bool pass = !isnan(v) && (t->at_least ? v >= t->limit
 							      : v <= t->limit);
 
+			bool failed = M[t->m].fail[B_DAXFS][0] ||
+				      (t->peer >= 0 && M[t->m].fail[t->peer][0]);
+
 			fprintf(f, "\"%s\",%.6g,%g,%s,%s\n", t->text, v,
 				t->limit, t->at_least ? "at_least" : "at_most",
-				pass ? "PASS" : "MISS");
+				pass ? "PASS" : !isnan(v) || failed ? "MISS"
+				: "SKIP");
 		}
 		fclose(f);
 	}
