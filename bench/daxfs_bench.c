@@ -1888,6 +1888,11 @@ int main(int argc, char **argv)
 		cfg.threads = MAXT;
 	if (!cfg.outdir)
 		cfg.outdir = ".";
+	if (mkdir(cfg.outdir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "daxfs_bench: cannot make --out %s: %s\n",
+			cfg.outdir, strerror(errno));
+		return 1;
+	}
 	define_metrics();
 
 	/* Work directory on tmpfs. */
