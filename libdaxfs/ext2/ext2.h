@@ -13,6 +13,8 @@
  *                              them by inode number
  *         daxfs_inode.dax_sem   shared by faults, exclusive by truncate
  *           daxfs_inode.bmap_lock  block map and i_blocks
+ *             daxfs_extent_cache.lock  writers of the extent cache (leaf;
+ *                              readers take nothing, extent_cache.c)
  *             daxfs_group.lock  one group's bitmaps and descriptor; never
  *                              two at once
  *               icache bucket locks (leaf)
