@@ -11,9 +11,9 @@
  * does not walk its block.  The bound is lowered lazily: an insert uses
  * up part of the best record and leaves the bound as it was; when the
  * record at the offset no longer has room, one walk of the block makes
- * bound and offset exact again.  The index points at the entries in place: entries never
- * move (an insert splits a record's slack, a removal merges a record into
- * its predecessor).
+ * bound and offset exact again.  The index points at the entries in
+ * place: entries never move (an insert splits a record's slack, a removal
+ * merges a record into its predecessor).
  *
  * Persistence order: a new entry is written whole into free space and
  * persisted before the one store (a rec_len shrink, or an inode number)

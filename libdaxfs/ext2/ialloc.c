@@ -118,8 +118,7 @@ int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 	/* Take the cache's locks before the flushes below (see above). */
 	ret = daxfs_iget_new(fs, ino, out);
 	if (ret) {
-		group_flush_inode(fs, ino);
-		daxfs_free_inode(fs, ino, is_dir);
+		daxfs_free_inode(fs, ino, is_dir); /* flushes the bitmap */
 		return ret;
 	}
 
