@@ -1446,6 +1446,17 @@ static double target_value(const struct target *t)
 	return t->peer < 0 ? median(t->m, B_DAXFS) : ratio(t->m, t->peer);
 }
 
+/* Why a target's operation failed (libdaxfs's or its peer's error), or
+ * NULL when nothing failed: with no value either, it was not run. */
+static const char *target_failure(const struct target *t)
+{
+	if (M[t->m].fail[B_DAXFS][0])
+		return M[t->m].fail[B_DAXFS];
+	if (t->peer >= 0 && M[t->m].fail[t->peer][0])
+		return M[t->m].fail[t->peer];
+	return NULL;
+}
+
 static char *loadavg(void)
 {
 	static char b[64];
@@ -1571,10 +1582,7 @@ static void print_report(FILE *f, const char *gran)
 			    (t->at_least ? v >= t->limit : v <= t->limit);
 
 		if (isnan(v)) {
-			const char *why = M[t->m].fail[B_DAXFS][0]
-				? M[t->m].fail[B_DAXFS]
-				: t->peer >= 0 && M[t->m].fail[t->peer][0]
-				? M[t->m].fail[t->peer] : NULL;
+			const char *why = target_failure(t);
 
 			/* Left out by --ops/--backends: not a miss. */
 			if (why)
@@ -1667,8 +1675,7 @@ static void write_outputs(const char *gran)
 			bool pass = !isnan(v) && (t->at_least ? v >= t->limit
 							      : v <= t->limit);
 
-			bool failed = M[t->m].fail[B_DAXFS][0] ||
-				      (t->peer >= 0 && M[t->m].fail[t->peer][0]);
+			bool failed = target_failure(t) != NULL;
 
 			fprintf(f, "\"%s\",%.6g,%g,%s,%s\n", t->text, v,
 				t->limit, t->at_least ? "at_least" : "at_most",
