@@ -337,18 +337,22 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 {
 	uint32_t off[4];
 	le32 *chain[4];
-	int depth, level, ret;
+	int depth, level, ret = 0;
+	bool hit;
 
 	*is_new = false;
-	if (daxfs_extent_cache_lookup(inode, lblk, max, pblk, count))
+	hit = daxfs_extent_cache_lookup(inode, lblk, max, pblk, count);
+	if (hit && *count == max)
 		return 0;
 	daxfs_down_read(&inode->bmap_lock);
-	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
-			count);
-	if (!ret && *pblk)
-		bmap_cache_fill(inode, lblk, off, depth, chain, *pblk);
-	/* A hole, or a run, may go on past its leaf: report it whole (a
-	 * 2 MiB fault needs to see 512 contiguous blocks). */
+	if (!hit) {
+		ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level,
+				pblk, count);
+		if (!ret && *pblk)
+			bmap_cache_fill(inode, lblk, off, depth, chain, *pblk);
+	}
+	/* A hole, or a run (cached or not), may go on past its leaf: report
+	 * it whole (a 2 MiB fault needs to see 512 contiguous blocks). */
 	while (!ret && *count < max) {
 		uint32_t p2, c2;
 
