@@ -62,12 +62,43 @@ static inline int32_t group_of_block(struct daxfs *fs, uint32_t blk)
 }
 
 /*
+ * The first bit at or after from of group g's bitmap where want free
+ * blocks start at a block number that is a multiple of align (a power of
+ * two); nbits if the group has none.
+ */
+static uint32_t find_aligned_run(struct daxfs *fs, uint32_t g,
+				 const uint8_t *bm, uint32_t from,
+				 uint32_t nbits, uint32_t align, uint32_t want)
+{
+	uint32_t first = daxfs_group_first_block(fs, g);
+	uint32_t bit = daxfs_bitmap_find_zero(bm, from, nbits);
+
+	while (bit < nbits) {
+		uint64_t a = (((uint64_t)first + bit + align - 1) &
+			      ~(uint64_t)(align - 1)) - first;
+		uint32_t n = 0;
+
+		if (a + want > nbits)
+			return nbits;
+		while (n < want && !bit_test(bm, a + n))
+			n++;
+		if (n == want)
+			return a;
+		bit = daxfs_bitmap_find_zero(bm, a + n + 1, nbits);
+	}
+	return nbits;
+}
+
+/*
  * Take up to max free blocks of group g, contiguous, starting the search
- * at bit from.  Returns the count taken (0 if the group is full) and the
- * first block in *start.  Called with the group lock held.
+ * at bit from.  With align > 1, the run must start at a multiple of align
+ * and have min(max, align) free blocks, at or after from; otherwise the
+ * search wraps around to the start of the group.  Returns the count taken
+ * (0 if none was found) and the first block in *start.  Called with the
+ * group lock held.
  */
 static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
-			       uint32_t max, uint32_t *start)
+			       uint32_t max, uint32_t align, uint32_t *start)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
 	uint32_t nbits = daxfs_group_nblocks(fs, g);
@@ -78,7 +109,14 @@ static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
 		return 0;
 	if (from >= nbits)
 		from = 0;
-	bit = daxfs_bitmap_find_zero(bm, from, nbits);
+	if (align > 1) {
+		bit = find_aligned_run(fs, g, bm, from, nbits, align,
+				       max < align ? max : align);
+		if (bit >= nbits)
+			return 0;
+	} else {
+		bit = daxfs_bitmap_find_zero(bm, from, nbits);
+	}
 	if (bit >= nbits) {
 		bit = daxfs_bitmap_find_zero(bm, 0, from);
 		if (bit >= from)
@@ -97,24 +135,15 @@ static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
 	return n;
 }
 
-/*
- * Allocate a run of 1..max contiguous blocks, as close to goal as the
- * bitmaps allow (the goal's group first, then the following groups).
- * Returns 0 with *start and *count set, or -ENOSPC.
- */
-int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
-		     uint32_t *start, uint32_t *count)
+/* Take a run from the groups starting at goal's, trying at most ngroups
+ * of them; align as for group_take_run.  Returns the count taken, 0 if
+ * none was found. */
+static uint32_t take_run(struct daxfs *fs, uint32_t goal, uint32_t max,
+			 uint32_t align, uint32_t ngroups, uint32_t *start)
 {
-	uint32_t g0, i;
+	uint32_t g0 = group_of_block(fs, goal), i;
 
-	if (max == 0)
-		max = 1;
-	if (atomic_load(&fs->free_blocks) <= 0)
-		return daxfs_err(-ENOSPC, "no free blocks left");
-	if (!daxfs_block_valid(fs, goal))
-		goal = fs->first_data_block;
-	g0 = group_of_block(fs, goal);
-	for (i = 0; i < fs->groups_count; i++) {
+	for (i = 0; i < ngroups; i++) {
 		uint32_t g = (g0 + i) % fs->groups_count;
 		struct daxfs_group *grp = &fs->groups[g];
 		uint32_t from, n;
@@ -122,15 +151,57 @@ int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
 		from = i == 0 ? goal - daxfs_group_first_block(fs, g)
 			      : grp->block_hint;
 		pthread_mutex_lock(&grp->lock);
-		n = group_take_run(fs, g, from, max, start);
+		n = group_take_run(fs, g, from, max, align, start);
 		pthread_mutex_unlock(&grp->lock);
 		if (n) {
 			atomic_fetch_sub(&fs->free_blocks, n);
-			*count = n;
-			return 0;
+			return n;
 		}
 	}
-	return daxfs_err(-ENOSPC, "no free blocks left");
+	return 0;
+}
+
+/* Groups an aligned allocation searches before it settles for any run
+ * (a full, fragmented file system must not make every write scan all
+ * the bitmaps). */
+#define ALIGNED_SEARCH_GROUPS 4
+
+/*
+ * Allocate a run of 1..max contiguous blocks, as close to goal as the
+ * bitmaps allow (the goal's group first, then the following groups).
+ * With align > 1 (a power of two), a run that starts at a multiple of
+ * align is preferred, from goal on in the next few groups.  Returns 0
+ * with *start and *count set, or -ENOSPC.
+ */
+int daxfs_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+			     uint32_t align, uint32_t *start, uint32_t *count)
+{
+	uint32_t n = 0;
+
+	if (max == 0)
+		max = 1;
+	if (atomic_load(&fs->free_blocks) <= 0)
+		return daxfs_err(-ENOSPC, "no free blocks left");
+	if (!daxfs_block_valid(fs, goal))
+		goal = fs->first_data_block;
+	if (align > 1)
+		n = take_run(fs, goal, max, align,
+			     fs->groups_count < ALIGNED_SEARCH_GROUPS
+				     ? fs->groups_count : ALIGNED_SEARCH_GROUPS,
+			     start);
+	if (!n)
+		n = take_run(fs, goal, max, 1, fs->groups_count, start);
+	if (!n)
+		return daxfs_err(-ENOSPC, "no free blocks left");
+	*count = n;
+	return 0;
+}
+
+/* Allocate a run of 1..max contiguous blocks near goal, any alignment. */
+int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+		     uint32_t *start, uint32_t *count)
+{
+	return daxfs_new_blocks_aligned(fs, goal, max, 1, start, count);
 }
 
 /* Return [start, start+count) to the bitmaps.  Freeing a block that is

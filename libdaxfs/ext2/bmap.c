@@ -232,6 +232,22 @@ static uint32_t bmap_goal(struct daxfs_inode *inode, uint32_t lblk,
 }
 
 /*
+ * Large files get 2 MiB-aligned runs at 2 MiB file offsets (as WineFS
+ * does), so the DAX engine can install whole 2 MiB units: the alignment
+ * an allocation at lblk asks of the allocator, for a write of max blocks.
+ * Past its first 2 MiB a file is large; a write of 1 MiB or more at
+ * offset 0 makes it large too.  Smaller files keep their blocks packed.
+ */
+static uint32_t bmap_align(struct daxfs *fs, uint32_t lblk, uint32_t max)
+{
+	if (lblk % DAX_PMD_PAGES == 0 &&
+	    (max >= DAX_PMD_PAGES / 2 || lblk >= DAX_PMD_PAGES) &&
+	    fs->blocksize == DAX_PAGE_SIZE)
+		return DAX_PMD_PAGES;
+	return 1;
+}
+
+/*
  * Allocate blocks for the hole at lblk found by bmap_walk (at most max
  * data blocks plus the indirect blocks the path lacks), zero them and
  * splice them in, in the order written at the top of this file.  Called
@@ -243,30 +259,25 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 {
 	struct daxfs *fs = inode->fs;
 	struct daxfs_region *rgn = fs->rgn;
-	uint32_t ind[3], nind = depth - 1 - level, got = 0, goal, data, n, i;
+	uint32_t ind[3], nind = depth - 1 - level, got = 0, goal, align, data;
+	uint32_t n, i;
 	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
+	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
+			 off[depth - 1]);
+	align = bmap_align(fs, lblk, max); /* from the whole write's max */
 	/* A hole above the leaf may span many leaves: fill this leaf only. */
 	n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
 	    off[depth - 1];
 	if (max > n)
 		max = n;
-	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
-			 off[depth - 1]);
-	/*
-	 * Large files get 2 MiB-aligned runs at 2 MiB file offsets (as
-	 * WineFS does), so the DAX engine can install whole 2 MiB units;
-	 * indirect blocks go to the start of the next group, out of the way
-	 * of the data runs.
-	 */
-	if (lblk % DAX_PMD_PAGES == 0 && (max >= 256 || lblk >= DAX_PMD_PAGES) &&
-	    fs->blocksize == DAX_PAGE_SIZE)
-		goal = (goal + DAX_PMD_PAGES - 1) & ~(uint32_t)(DAX_PMD_PAGES - 1);
-	ret = daxfs_new_blocks(fs, goal, max, &data, &n);
+	ret = daxfs_new_blocks_aligned(fs, goal, max, align, &data, &n);
 	if (ret)
 		return ret;
+	/* Indirect blocks go to the start of the next group, out of the way
+	 * of the data runs. */
 	goal = daxfs_group_first_block(fs, ((data - fs->first_data_block) /
 				       fs->blocks_per_group + 1) % fs->groups_count);
 	while (got < nind) {
@@ -447,10 +458,8 @@ static int bmap_reserve_past_eof(struct daxfs_inode *inode, uint32_t lblk,
 	c = c < n ? c : n;
 	goal = bmap_goal(inode, lblk, chain[depth - 1] - off[depth - 1],
 			 off[depth - 1]);
-	if (lblk % DAX_PMD_PAGES == 0 && lblk >= DAX_PMD_PAGES &&
-	    fs->blocksize == DAX_PAGE_SIZE)
-		goal = (goal + DAX_PMD_PAGES - 1) & ~(uint32_t)(DAX_PMD_PAGES - 1);
-	ret = daxfs_new_blocks(fs, goal, c, pblk, count);
+	ret = daxfs_new_blocks_aligned(fs, goal, c, bmap_align(fs, lblk, max),
+				       pblk, count);
 	if (!ret) {
 		inode->pend_lblk = lblk;
 		inode->pend_data = *pblk;

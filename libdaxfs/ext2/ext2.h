@@ -229,6 +229,8 @@ uint32_t daxfs_group_overhead(struct daxfs *fs, uint32_t g,
 /* balloc.c */
 int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
 		     uint32_t *start, uint32_t *count);
+int daxfs_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+			     uint32_t align, uint32_t *start, uint32_t *count);
 void daxfs_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count);
 int daxfs_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree);
 
