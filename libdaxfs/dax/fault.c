@@ -129,24 +129,123 @@ static void hook_stall(const struct daxfs_fault_ctx *c)
 		nanosleep(&ts, NULL);
 }
 
-/* A write to a read-only installed block page (pfn_mkwrite): mark the
- * entry dirty and let stores through. */
+/* Make writable the pages of v in [lo, hi) that are read-only, a run at
+ * a time; the caller holds their entry locks.  Returns 0 or the error of
+ * the first mprotect that failed. */
+static int views_mkwrite_range(struct daxfs_view *v, uint64_t lo, uint64_t hi)
+{
+	while (lo < hi) {
+		uint64_t b;
+
+		if (daxfs_view_state(v, lo) != DAX_PG_RO) {
+			lo++;
+			continue;
+		}
+		for (b = lo + 1; b < hi && daxfs_view_state(v, b) == DAX_PG_RO; b++)
+			;
+		if (daxfs_view_protect(v, lo, b - lo, DAX_PG_RW))
+			return -EFAULT;
+		lo = b;
+	}
+	return 0;
+}
+
+/*
+ * A store hit pgoff, a read-only page of v backed by the 4 KiB block entry
+ * e, whose lock the caller holds: make it writable with the other pages of
+ * its write granule (DAX_WRITE_GRANULE) that are installed read-only from
+ * 4 KiB block entries free now, one mprotect per run, and mark them dirty
+ * when stores need flushes.  The other entries are only tried, never
+ * waited for, so the order of entry locks does not matter.  Puts every
+ * entry it took, pgoff's too.  Returns 0 or -EFAULT when pgoff could not
+ * be made writable.
+ */
+static int mkwrite_granule(struct daxfs_view *v, uint64_t pgoff, uint64_t e,
+			   bool dirty)
+{
+	struct daxfs_mapping *m = v->mapping;
+	uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1), i, b;
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+	uint64_t lo = g > v->pgoff ? g : v->pgoff;
+	uint64_t hi = g + DAX_WRITE_GRANULE < vend ? g + DAX_WRITE_GRANULE : vend;
+	uint64_t held[DAX_WRITE_GRANULE];
+	bool got[DAX_WRITE_GRANULE] = { false };
+	int ret = -EFAULT;
+
+	held[pgoff - g] = e;
+	got[pgoff - g] = true;
+	for (i = lo; i < hi; i++) {
+		if (i == pgoff || daxfs_view_state(v, i) != DAX_PG_RO ||
+		    daxfs_grab_entry(m, i, false, true, &e))
+			continue;
+		if (dax_is_pmd(e) || dax_is_zero(e) || dax_is_empty(e) ||
+		    daxfs_view_state(v, i) != DAX_PG_RO) {
+			daxfs_put_entry(m, i, dax_is_empty(e) ? 0 : e);
+			continue;
+		}
+		held[i - g] = e;
+		got[i - g] = true;
+	}
+	/* Runs of held pages [i, b). */
+	for (i = lo; i < hi; i = b + 1) {
+		bool rw;
+
+		for (b = i; b < hi && got[b - g]; b++)
+			;
+		if (b == i)
+			continue;
+		rw = daxfs_view_protect(v, i, b - i, DAX_PG_RW) == 0;
+		if (rw)
+			daxfs_view_prefault_write(v, i, b - i);
+		if (rw && pgoff >= i && pgoff < b)
+			ret = 0;
+		for (; i < b; i++)
+			daxfs_put_entry(m, i, held[i - g] |
+					      (rw && dirty ? DAX_DIRTY : 0));
+	}
+	return ret;
+}
+
+/* A store to a read-only installed block page (pfn_mkwrite): mark the
+ * entry dirty and let stores through, with the rest of its 2 MiB entry
+ * or of its write granule. */
 static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 		       const struct daxfs_fault_ctx *c)
 {
 	struct daxfs_mapping *m = v->mapping;
+	bool dirty = needs_flush(c->rgn);
 	uint64_t e;
 	int ret;
 
 	ret = daxfs_grab_entry(m, pgoff, false, false, &e);
 	if (ret)
 		return -EFAULT;
-	if (daxfs_view_state(v, pgoff) == DAX_PG_RO && !dax_is_zero(e) &&
-	    !dax_is_empty(e)) {
-		ret = daxfs_view_protect(v, pgoff, 1, DAX_PG_RW);
-		if (!ret && needs_flush(c->rgn))
-			e |= DAX_DIRTY;
+	if (daxfs_view_state(v, pgoff) != DAX_PG_RO || dax_is_zero(e) ||
+	    dax_is_empty(e)) {
+		/* Changed meanwhile: the retried store faults again. */
+		daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+		return 0;
 	}
+	if (!dax_is_pmd(e))
+		return mkwrite_granule(v, pgoff, e, dirty);
+	{
+		uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
+		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+
+		ret = views_mkwrite_range(v, unit > v->pgoff ? unit : v->pgoff,
+					  unit + DAX_PMD_PAGES < vend
+						  ? unit + DAX_PMD_PAGES : vend);
+		if (!ret) { /* the stores are likely near pgoff */
+			uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1);
+			uint64_t lo = g > v->pgoff ? g : v->pgoff;
+			uint64_t hi = g + DAX_WRITE_GRANULE < vend
+					      ? g + DAX_WRITE_GRANULE : vend;
+
+			daxfs_view_prefault_write(v, lo, hi - lo);
+		}
+	}
+	if (!ret && dirty)
+		e |= DAX_DIRTY;
 	daxfs_put_entry(m, pgoff, e);
 	return ret ? -EFAULT : 0;
 }
@@ -213,7 +312,7 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 	uint64_t eof = (c->isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
 	uint64_t end = pgoff + DAX_FAULT_BATCH, pos = pgoff << DAX_PAGE_SHIFT;
 	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
-	uint64_t e, dev, blk, n, i;
+	uint64_t e, dev, blk, n, i, gend;
 	/* Per page of the batch: was the entry new, was it dirty (bitmaps,
 	 * small enough for a signal stack). */
 	uint64_t was_empty[DAX_FAULT_BATCH / 64] = { 0 };
@@ -322,9 +421,13 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 	}
 	st = read_state(v);
 	ret = daxfs_view_install(v, pgoff, n, dev, write ? DAX_PG_RW : st);
-	if (!ret && write && st != DAX_PG_RW && n > 1)
-		/* Track stores precisely: only the faulting page is RW. */
-		ret = daxfs_view_protect(v, pgoff + 1, n - 1, st);
+	gend = DAX_WRITE_GRANULE - (pgoff & (DAX_WRITE_GRANULE - 1));
+	if (!ret && write && st != DAX_PG_RW && n > gend)
+		/* Stores are tracked: writable to the end of the faulting
+		 * page's granule, read-only after it. */
+		ret = daxfs_view_protect(v, pgoff + gend, n - gend, st);
+	if (!ret && write && st != DAX_PG_RW)
+		daxfs_view_prefault_write(v, pgoff, n < gend ? n : gend);
 	for (i = 0; i < n; i++) {
 		uint64_t ne = 0;
 

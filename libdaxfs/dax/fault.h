@@ -17,6 +17,16 @@
 /* Largest number of 4 KiB pages one fault installs (one extent). */
 #define DAX_FAULT_BATCH 512
 
+/*
+ * When stores are tracked for fsync (ADR), a store fault makes writable,
+ * and dirty, the aligned granule of this many pages around the faulting
+ * one, not that page alone: a fault here is a signal and an mprotect,
+ * about four times the kernel's, and one fault then serves 64 KiB of
+ * stores.  fsync flushes whole granules in exchange.  A 2 MiB entry is
+ * made writable whole (it is flushed whole anyway).
+ */
+#define DAX_WRITE_GRANULE 16
+
 /* Test-only switches (tests/ set them; never set in production). */
 struct daxfs_dax_test_hooks {
 	/* Take the entry lock before iomap_begin (the order the seed

@@ -352,6 +352,27 @@ int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	return 0;
 }
 
+/*
+ * After mprotect() to read-write, a shared file mapping keeps its page
+ * table entries read-only until each page's first store, which then
+ * faults in the kernel (write notification), about as dear as the
+ * signal we just took.  MADV_POPULATE_WRITE (Linux 5.14) does those
+ * faults in one call.
+ */
+void daxfs_view_prefault_write(struct daxfs_view *v, uint64_t pgoff,
+			       uint64_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	int saved = errno; /* called from the fault handler */
+
+	(void)madvise(page_addr(v, pgoff), n << DAX_PAGE_SHIFT,
+		      MADV_POPULATE_WRITE);
+	errno = saved;
+#else
+	(void)v; (void)pgoff; (void)n;
+#endif
+}
+
 /* daxfs_copy_guarded's callback for persisting: flush [dst, dst+len). */
 static void flush_range(void *ctx, void *dst, const void *src, size_t len)
 {

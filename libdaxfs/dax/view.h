@@ -98,6 +98,10 @@ int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n);
 /* Change n installed pages between RO and RW. */
 int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 		       enum dax_page_state st);
+/* Fill the page tables of n writable pages from pgoff now, so the stores
+ * that follow take no fault in the kernel.  A hint: failures are ignored. */
+void daxfs_view_prefault_write(struct daxfs_view *v, uint64_t pgoff,
+			       uint64_t n);
 
 /* Persist the stores in [addr, addr+len) of v: only its writable pages
  * are flushed (others hold no stores, and touching them would fault). */
