@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api_util.h"
+#include "check.h"
 
 static void bi_fini(void);
 TestSuite(badinput, .fini = bi_fini, .timeout = 240);
@@ -44,7 +44,7 @@ struct image {
 	const char *path;
 	unsigned char *data; /* pristine contents */
 	size_t len;
-	struct au_geom g;
+	struct check_geom g;
 };
 
 /*
@@ -79,19 +79,12 @@ static void bi_fini(void)
 		free(copies[i]);
 		copies[i] = NULL;
 	}
-	au_cleanup();
+	test_cleanup();
 }
 
 static unsigned char *slurp(const char *p, size_t *len)
 {
-	long long sz = au_file_size(p);
-	cr_assert(sz >= 0, "%s missing", p);
-	unsigned char *buf = track(malloc((size_t)sz + 1));
-	cr_assert(buf != NULL);
-	if (sz)
-		au_raw_read(p, 0, buf, (size_t)sz);
-	*len = (size_t)sz;
-	return buf;
+	return track(check_read_file(p, len));
 }
 
 /* Replace the whole file with len bytes of data. */
@@ -131,29 +124,27 @@ static int same_as(const char *p, const unsigned char *data, size_t len,
 static void make_image(struct image *im, uint64_t size, uint32_t bs)
 {
 	memset(im, 0, sizeof(*im));
-	im->path = au_image_path("bad");
-	int r = au_mkfs(im->path, size, bs, 0);
-	cr_assert_eq(r, 0, "daxfs_mkfs = %d (%s): \"%s\"", r, au_errname(r),
-		     daxfs_errormsg());
-	daxfs *fs = au_mount(im->path, 0);
-	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	im->path = test_image_path("bad");
+	check_mkfs(im->path, size, bs, 0);
+	daxfs *fs = check_mount(im->path, 0);
+	CHECK_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
 	for (int i = 1; i <= 5; i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "/d/file%d", i);
 		daxfs_file *f = NULL;
-		AU_EQ(daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f), 0);
-		au_write_pattern(f, (uint64_t)i, 0, (size_t)i * 3000);
-		AU_EQ(daxfs_close(f), 0);
+		CHECK_EQ(daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f), 0);
+		check_pwrite_pattern(f, (uint64_t)i, 0, (size_t)i * 3000);
+		CHECK_EQ(daxfs_close(f), 0);
 	}
-	AU_EQ(daxfs_mkdir(fs, "/d/sub", 0755), 0);
-	AU_EQ(daxfs_symlink(fs, "file1", "/d/link"), 0);
+	CHECK_EQ(daxfs_mkdir(fs, "/d/sub", 0755), 0);
+	CHECK_EQ(daxfs_symlink(fs, "file1", "/d/link"), 0);
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, "/top", O_CREAT | O_WRONLY, 0644, &f), 0);
-	au_write_pattern(f, 99, 0, 40000);
-	AU_EQ(daxfs_close(f), 0);
-	au_unmount_fsck(fs, im->path);
+	CHECK_EQ(daxfs_open(fs, "/top", O_CREAT | O_WRONLY, 0644, &f), 0);
+	check_pwrite_pattern(f, 99, 0, 40000);
+	CHECK_EQ(daxfs_close(f), 0);
+	check_unmount_fsck(fs, im->path);
 	im->data = slurp(im->path, &im->len);
-	au_geom(im->path, &im->g);
+	check_geom(im->path, &im->g);
 }
 
 static void free_image(struct image *im)
@@ -167,24 +158,24 @@ static void patch32(const char *p, uint64_t off, uint32_t v)
 	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
 			      (unsigned char)(v >> 16),
 			      (unsigned char)(v >> 24)};
-	au_raw_write(p, off, b, 4);
+	check_raw_write(p, off, b, 4);
 }
 
 static void patch16(const char *p, uint64_t off, uint16_t v)
 {
 	unsigned char b[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
-	au_raw_write(p, off, b, 2);
+	check_raw_write(p, off, b, 2);
 }
 
 static void patch8(const char *p, uint64_t off, uint8_t v)
 {
-	au_raw_write(p, off, &v, 1);
+	check_raw_write(p, off, &v, 1);
 }
 
 static uint32_t read32(const char *p, uint64_t off)
 {
 	unsigned char b[4];
-	au_raw_read(p, off, b, 4);
+	check_raw_read(p, off, b, 4);
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
 	       (uint32_t)b[3] << 24;
 }
@@ -203,7 +194,7 @@ static const char *set_str(const int *set, int n, char *buf, size_t len)
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(buf);
 		snprintf(buf + l, len - l, "%s-%s", i ? " or " : "",
-			 au_errname(-set[i]));
+			 test_errname(-set[i]));
 	}
 	return buf;
 }
@@ -233,15 +224,16 @@ static void mount_must_fail(const char *p, unsigned flags, const char *what,
 	cr_assert(r < 0, "%s: daxfs_mount returned %d", what, r);
 	cr_assert(n == 0 || in_set(r, set, n),
 		  "%s: daxfs_mount(flags %#x) = %d (%s), expected %s: \"%s\"",
-		  what, flags, r, au_errname(r), set_str(set, n, sbuf, 128),
+		  what, flags, r, test_errname(r), set_str(set, n, sbuf, 128),
 		  daxfs_errormsg());
-	au_assert_errormsg(what);
+	check_errormsg(what, NULL);
 	if (before) {
 		cr_assert(same_as(p, before, len0, 0),
 			  "%s: a failed mount changed the image", what);
 		release(before);
 	} else if (!existed) {
-		cr_assert(au_file_size(p) < 0, "%s: a failed mount created %s",
+		cr_assert(test_file_size(p) < 0,
+			  "%s: a failed mount created %s",
 			  what, p);
 	}
 }
@@ -261,7 +253,7 @@ static void mount_must_fail(const char *p, unsigned flags, const char *what,
 
 Test(badinput, mount_missing_file)
 {
-	const char *p = au_image_path("bad");
+	const char *p = test_image_path("bad");
 	MOUNT_FAILS(p, 0, "missing file", ENOENT);
 	MOUNT_FAILS(p, DAXFS_MOUNT_RDONLY, "missing file", ENOENT);
 	MOUNT_FAILS("/dev/shm/daxfs-no-such-dir/x.img", 0, "missing dir",
@@ -270,11 +262,11 @@ Test(badinput, mount_missing_file)
 
 Test(badinput, mount_empty_file)
 {
-	const char *p = au_image_path("bad");
+	const char *p = test_image_path("bad");
 	put_file(p, "", 0);
 	MOUNT_FAILS(p, 0, "empty file", EUCLEAN, EIO, EINVAL);
 	MOUNT_FAILS(p, DAXFS_MOUNT_RDONLY, "empty file", EUCLEAN, EIO, EINVAL);
-	cr_assert_eq(au_file_size(p), 0, "the empty file grew");
+	cr_assert_eq(test_file_size(p), 0, "the empty file grew");
 }
 
 Test(badinput, mount_things_that_are_not_regions)
@@ -284,8 +276,8 @@ Test(badinput, mount_things_that_are_not_regions)
 	MOUNT_FAILS_ANY("/dev/null", DAXFS_MOUNT_RDONLY, "/dev/null");
 	MOUNT_FAILS_ANY("/dev/zero", DAXFS_MOUNT_RDONLY, "/dev/zero");
 	/* a file of zeros, and one of 0xff */
-	const char *p = au_image_path("bad");
-	size_t n = 4 * AU_MIB;
+	const char *p = test_image_path("bad");
+	size_t n = 4 * TEST_MIB;
 	unsigned char *buf = calloc(1, n);
 	put_file(p, buf, n);
 	MOUNT_FAILS(p, 0, "zeros", EUCLEAN, EIO, EINVAL);
@@ -298,7 +290,7 @@ Test(badinput, mount_things_that_are_not_regions)
 Test(badinput, mount_truncated_images)
 {
 	struct image im;
-	make_image(&im, 16 * AU_MIB, 0);
+	make_image(&im, 16 * TEST_MIB, 0);
 	const size_t sizes[] = {1,    512,  1023, 1024, 1500, 2047, 2048,
 				4095, 4096, 8192, 65536, im.len / 2,
 				im.len - 4096};
@@ -310,13 +302,13 @@ Test(badinput, mount_truncated_images)
 		MOUNT_FAILS(im.path, 0, what, EUCLEAN, EIO, EINVAL);
 		MOUNT_FAILS(im.path, DAXFS_MOUNT_RDONLY, what, EUCLEAN, EIO,
 			    EINVAL);
-		cr_assert_eq(au_file_size(im.path), (long long)sizes[i],
+		cr_assert_eq(test_file_size(im.path), (long long)sizes[i],
 			     "%s: the file grew", what);
 	}
 	/* the full image still mounts */
 	restore(&im);
-	daxfs *fs = au_mount(im.path, DAXFS_MOUNT_RDONLY);
-	AU_EQ(daxfs_unmount(fs), 0);
+	daxfs *fs = check_mount(im.path, DAXFS_MOUNT_RDONLY);
+	CHECK_EQ(daxfs_unmount(fs), 0);
 	free_image(&im);
 }
 
@@ -327,9 +319,9 @@ Test(badinput, mount_truncated_images)
 Test(badinput, superblock_zeroed_or_bad_magic)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	unsigned char zero[1024] = {0};
-	au_raw_write(im.path, 1024, zero, sizeof(zero));
+	check_raw_write(im.path, 1024, zero, sizeof(zero));
 	MOUNT_FAILS(im.path, 0, "zeroed superblock", EUCLEAN, EIO, EINVAL);
 	MOUNT_FAILS(im.path, DAXFS_MOUNT_RDONLY, "zeroed superblock", EUCLEAN,
 		    EIO, EINVAL);
@@ -347,12 +339,12 @@ Test(badinput, superblock_zeroed_or_bad_magic)
 Test(badinput, superblock_random_bytes, .timeout = 600)
 {
 	struct image im;
-	make_image(&im, 4 * AU_MIB, 0);
+	make_image(&im, 4 * TEST_MIB, 0);
 	unsigned char sb[1024];
 	for (uint64_t seed = 1; seed <= 300; seed++) {
 		uint64_t st = seed * 7919;
 		for (size_t i = 0; i < sizeof(sb); i += 8) {
-			uint64_t w = au_rand(&st);
+			uint64_t w = test_rand(&st);
 			memcpy(sb + i, &w, 8);
 		}
 		char what[64];
@@ -367,7 +359,7 @@ Test(badinput, superblock_random_bytes, .timeout = 600)
 			snprintf(what, sizeof(what),
 				 "random superblock, seed %" PRIu64, seed);
 		}
-		au_raw_write(im.path, 1024, sb, sizeof(sb));
+		check_raw_write(im.path, 1024, sb, sizeof(sb));
 		mount_must_fail(im.path, seed % 2 ? DAXFS_MOUNT_RDONLY : 0,
 				what, NULL, 0);
 	}
@@ -380,8 +372,8 @@ Test(badinput, superblock_random_bytes, .timeout = 600)
 			SB_INODES_COUNT,     SB_BLOCKS_COUNT,
 			SB_FIRST_DATA_BLOCK, SB_LOG_BLOCK_SIZE,
 			SB_BLOCKS_PER_GROUP, SB_INODES_PER_GROUP};
-		int field = fields[au_rand(&st) % 6];
-		uint32_t v = (uint32_t)au_rand(&st);
+		int field = fields[test_rand(&st) % 6];
+		uint32_t v = (uint32_t)test_rand(&st);
 		uint32_t old = read32(im.path, 1024 + (uint64_t)field);
 		if (v == old)
 			v ^= 0x80000000u;
@@ -397,7 +389,7 @@ Test(badinput, superblock_random_bytes, .timeout = 600)
 			daxfs_statfs(fs, &sv);
 			struct stat s;
 			daxfs_stat(fs, "/d/file3", &s);
-			AU_EQ(daxfs_unmount(fs), 0);
+			CHECK_EQ(daxfs_unmount(fs), 0);
 			/*
 			 * A random 32-bit value in any of these fields makes
 			 * the geometry inconsistent.
@@ -409,7 +401,7 @@ Test(badinput, superblock_random_bytes, .timeout = 600)
 		char what[96];
 		snprintf(what, sizeof(what), "field %d = %#x (seed %" PRIu64 ")",
 			 field, v, seed);
-		au_assert_errormsg(what);
+		check_errormsg(what, NULL);
 		cr_assert(same_as(im.path, before, blen, 0),
 			  "%s: a failed mount changed the image", what);
 		release(before);
@@ -427,7 +419,7 @@ struct sbcase {
 Test(badinput, superblock_fields_out_of_range)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	uint32_t blocks = im.g.blocks_count;
 	const struct sbcase cases[] = {
 		{"block size 8 KiB", SB_LOG_BLOCK_SIZE, 4, 3},
@@ -480,7 +472,7 @@ Test(badinput, superblock_fields_out_of_range)
 Test(badinput, unknown_incompat_feature)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	const uint32_t bits[] = {0x40000000u, 0x00000001u /* compression */,
 				 0x00000040u /* extents */,
 				 0x00000080u /* 64bit */,
@@ -500,7 +492,7 @@ Test(badinput, unknown_incompat_feature)
 Test(badinput, unknown_ro_compat_feature)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	uint32_t ro = read32(im.path, 1024 + SB_FEATURE_RO_COMPAT);
 	patch32(im.path, 1024 + SB_FEATURE_RO_COMPAT, ro | 0x40000000u);
 	MOUNT_FAILS(im.path, 0, "unknown RO_COMPAT bit", EROFS);
@@ -508,13 +500,13 @@ Test(badinput, unknown_ro_compat_feature)
 	/* read-only it mounts, reads, and changes nothing */
 	size_t len;
 	unsigned char *before = slurp(im.path, &len);
-	daxfs *fs = au_mount(im.path, DAXFS_MOUNT_RDONLY);
+	daxfs *fs = check_mount(im.path, DAXFS_MOUNT_RDONLY);
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, "/d/file3", O_RDONLY, 0, &f), 0);
-	au_check_file_pattern(f, 3, 0, 9000);
-	AU_EQ(daxfs_close(f), 0);
-	AU_ERR(daxfs_mkdir(fs, "/x", 0755), EROFS);
-	AU_EQ(daxfs_unmount(fs), 0);
+	CHECK_EQ(daxfs_open(fs, "/d/file3", O_RDONLY, 0, &f), 0);
+	check_pread_pattern(f, 3, 0, 9000);
+	CHECK_EQ(daxfs_close(f), 0);
+	CHECK_ERR(daxfs_mkdir(fs, "/x", 0755), EROFS);
+	CHECK_EQ(daxfs_unmount(fs), 0);
 	cr_assert(same_as(im.path, before, len, 0),
 		  "a read-only mount changed the image");
 	release(before);
@@ -535,7 +527,7 @@ static void gdt_cases(uint32_t bs, uint32_t group, const struct gdcase *cases,
 		      size_t n)
 {
 	struct image im;
-	make_image(&im, 16 * AU_MIB, bs);
+	make_image(&im, 16 * TEST_MIB, bs);
 	cr_assert(group < im.g.groups, "image has %u groups", im.g.groups);
 	uint64_t gd = im.g.gdt_off + 32ULL * group;
 	for (size_t i = 0; i < n; i++) {
@@ -556,7 +548,7 @@ static void gdt_cases(uint32_t bs, uint32_t group, const struct gdcase *cases,
 /* Block numbers at or past the end of the file system. */
 static void gdt_past_end(uint32_t bs, uint32_t group)
 {
-	uint32_t blocks = (uint32_t)(16 * AU_MIB / bs);
+	uint32_t blocks = (uint32_t)(16 * TEST_MIB / bs);
 	const struct gdcase cases[] = {
 		{"block bitmap past the end", 0, blocks + 10},
 		{"block bitmap at the block count", 0, blocks},
@@ -630,7 +622,7 @@ static int walk_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 static void use_fs(daxfs *fs, int write)
 {
 	static const char *dirs[] = {"/", "/d", "/d/sub"};
-	char *buf = malloc(AU_MIB);
+	char *buf = malloc(TEST_MIB);
 	for (int d = 0; d < 3; d++) {
 		struct walk w;
 		memset(&w, 0, sizeof(w));
@@ -650,10 +642,10 @@ static void use_fs(daxfs *fs, int write)
 			r = daxfs_open(fs, p, write ? O_RDWR : O_RDONLY, 0, &f);
 			cr_assert(r <= 0);
 			if (r == 0) {
-				ssize_t n = daxfs_pread(f, buf, AU_MIB, 0);
-				cr_assert(n <= (ssize_t)AU_MIB);
+				ssize_t n = daxfs_pread(f, buf, TEST_MIB, 0);
+				cr_assert(n <= (ssize_t)TEST_MIB);
 				n = daxfs_pread(f, buf, 4096,
-						(off_t)100 * (off_t)AU_MIB);
+						(off_t)100 * (off_t)TEST_MIB);
 				cr_assert(n <= 4096);
 				if (write) {
 					daxfs_pwrite(f, "x", 1, 5000);
@@ -701,12 +693,12 @@ static void try_damaged(const struct image *im, const char *what)
 	cr_assert(r <= 0, "%s: mount returned %d", what, r);
 	if (r == 0) {
 		use_fs(fs, 0);
-		AU_EQ(daxfs_unmount(fs), 0);
+		CHECK_EQ(daxfs_unmount(fs), 0);
 	} else {
 		cr_assert(r == -EUCLEAN || r == -EIO,
-			  "%s: mount = %d (%s): \"%s\"", what, r, au_errname(r),
+			  "%s: mount = %d (%s): \"%s\"", what, r, test_errname(r),
 			  daxfs_errormsg());
-		au_assert_errormsg(what);
+		check_errormsg(what, NULL);
 	}
 	cr_assert(same_as(im->path, before, len, 0),
 		  "%s: a read-only mount changed the image", what);
@@ -719,10 +711,10 @@ static void try_damaged(const struct image *im, const char *what)
 		use_fs(fs, 1);
 		r = daxfs_unmount(fs);
 		cr_assert_eq(r, 0, "%s: unmount = %d (%s)", what, r,
-			     au_errname(r));
+			     test_errname(r));
 	} else {
 		cr_assert(r == -EUCLEAN || r == -EIO,
-			  "%s: mount = %d (%s): \"%s\"", what, r, au_errname(r),
+			  "%s: mount = %d (%s): \"%s\"", what, r, test_errname(r),
 			  daxfs_errormsg());
 	}
 }
@@ -730,8 +722,8 @@ static void try_damaged(const struct image *im, const char *what)
 Test(badinput, root_inode_damaged)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
-	uint64_t root = au_inode_off(im.path, &im.g, 2);
+	make_image(&im, 8 * TEST_MIB, 0);
+	uint64_t root = check_inode_off(im.path, &im.g, 2);
 
 	/* root is not a directory */
 	const uint16_t modes[] = {0x81a4 /* regular */, 0,
@@ -747,16 +739,16 @@ Test(badinput, root_inode_damaged)
 		int r = daxfs_mount(im.path, DAXFS_MOUNT_RDONLY, &fs);
 		if (r == 0) {
 			struct stat st;
-			AU_ERR3(daxfs_readdir(fs, "/", noop_cb, NULL), EUCLEAN,
-				EIO, ENOTDIR);
-			AU_ERR3(daxfs_stat(fs, "/d", &st), EUCLEAN, EIO,
-				ENOTDIR);
-			AU_EQ(daxfs_unmount(fs), 0);
+			CHECK_ERR3(daxfs_readdir(fs, "/", noop_cb, NULL),
+				   EUCLEAN, EIO, ENOTDIR);
+			CHECK_ERR3(daxfs_stat(fs, "/d", &st), EUCLEAN, EIO,
+				   ENOTDIR);
+			CHECK_EQ(daxfs_unmount(fs), 0);
 		} else {
 			cr_assert(r == -EUCLEAN || r == -EIO,
 				  "%s: mount = %d (%s): \"%s\"", what, r,
-				  au_errname(r), daxfs_errormsg());
-			au_assert_errormsg(what);
+				  test_errname(r), daxfs_errormsg());
+			check_errormsg(what, NULL);
 		}
 		cr_assert(same_as(im.path, before, len, 0),
 			  "%s: the image changed", what);
@@ -772,14 +764,14 @@ Test(badinput, root_inode_damaged)
 		int r = daxfs_mount(im.path, DAXFS_MOUNT_RDONLY, &fs);
 		if (r == 0) {
 			struct stat st;
-			AU_ERR2(daxfs_readdir(fs, "/", noop_cb, NULL), EUCLEAN,
-				EIO);
-			AU_ERR2(daxfs_stat(fs, "/d", &st), EUCLEAN, EIO);
-			AU_EQ(daxfs_unmount(fs), 0);
+			CHECK_ERR2(daxfs_readdir(fs, "/", noop_cb, NULL),
+				   EUCLEAN, EIO);
+			CHECK_ERR2(daxfs_stat(fs, "/d", &st), EUCLEAN, EIO);
+			CHECK_EQ(daxfs_unmount(fs), 0);
 		} else {
 			cr_assert(r == -EUCLEAN || r == -EIO,
 				  "root block out of range: mount = %d (%s)", r,
-				  au_errname(r));
+				  test_errname(r));
 		}
 		try_damaged(&im, "root block out of range");
 	}
@@ -790,10 +782,10 @@ Test(badinput, root_inode_damaged)
 		unsigned char ino[128];
 		uint64_t st = seed * 31337;
 		for (size_t i = 0; i < sizeof(ino); i += 8) {
-			uint64_t w = au_rand(&st);
+			uint64_t w = test_rand(&st);
 			memcpy(ino + i, &w, 8);
 		}
-		au_raw_write(im.path, root, ino, sizeof(ino));
+		check_raw_write(im.path, root, ino, sizeof(ino));
 		char what[64];
 		snprintf(what, sizeof(what), "random root inode, seed %" PRIu64,
 			 seed);
@@ -805,7 +797,7 @@ Test(badinput, root_inode_damaged)
 Test(badinput, inode_table_random_bytes, .timeout = 600)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	uint64_t table = (uint64_t)im.g.inode_table0 * im.g.block_size;
 	size_t span = 2 * im.g.block_size; /* the first 32 inodes */
 	unsigned char *junk = malloc(span);
@@ -813,7 +805,7 @@ Test(badinput, inode_table_random_bytes, .timeout = 600)
 		restore(&im);
 		uint64_t st = seed * 65537;
 		for (size_t i = 0; i < span; i += 8) {
-			uint64_t w = au_rand(&st);
+			uint64_t w = test_rand(&st);
 			memcpy(junk + i, &w, 8);
 		}
 		if (seed % 2) {
@@ -823,7 +815,7 @@ Test(badinput, inode_table_random_bytes, .timeout = 600)
 							      (seed % 4 ? 0x40 : 0x80));
 			}
 		}
-		au_raw_write(im.path, table, junk, span);
+		check_raw_write(im.path, table, junk, span);
 		char what[64];
 		snprintf(what, sizeof(what), "random inode table, seed %" PRIu64,
 			 seed);
@@ -836,12 +828,12 @@ Test(badinput, inode_table_random_bytes, .timeout = 600)
 Test(badinput, file_inode_block_pointers_out_of_range)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	struct stat st;
-	daxfs *fs = au_mount(im.path, DAXFS_MOUNT_RDONLY);
-	AU_EQ(daxfs_stat(fs, "/d/file5", &st), 0);
-	AU_EQ(daxfs_unmount(fs), 0);
-	uint64_t ino = au_inode_off(im.path, &im.g, (uint32_t)st.st_ino);
+	daxfs *fs = check_mount(im.path, DAXFS_MOUNT_RDONLY);
+	CHECK_EQ(daxfs_stat(fs, "/d/file5", &st), 0);
+	CHECK_EQ(daxfs_unmount(fs), 0);
+	uint64_t ino = check_inode_off(im.path, &im.g, (uint32_t)st.st_ino);
 	const struct {
 		int slot;
 		uint32_t v;
@@ -854,7 +846,7 @@ Test(badinput, file_inode_block_pointers_out_of_range)
 		patch32(im.path, ino + 40 + 4ULL * (uint64_t)cases[i].slot,
 			cases[i].v);
 		if (cases[i].slot >= 12) /* make the size reach that slot */
-			patch32(im.path, ino + 4, 5 * AU_MIB);
+			patch32(im.path, ino + 4, 5 * TEST_MIB);
 		char what[64];
 		snprintf(what, sizeof(what), "file block slot %d = %#x",
 			 cases[i].slot, cases[i].v);
@@ -865,11 +857,11 @@ Test(badinput, file_inode_block_pointers_out_of_range)
 		cr_assert_eq(r, 0,
 			     "%s: mount failed (%s) although only a file "
 			     "is damaged",
-			     what, au_errname(r));
+			     what, test_errname(r));
 		daxfs_file *f = NULL;
 		r = daxfs_open(fs, "/d/file5", O_RDONLY, 0, &f);
 		cr_assert(r == 0 || r == -EUCLEAN || r == -EIO,
-			  "%s: open = %d (%s)", what, r, au_errname(r));
+			  "%s: open = %d (%s)", what, r, test_errname(r));
 		if (r == 0) {
 			/* slot 12: indirect (block 12), 13: double
 			 * indirect (block 12 + 1024) */
@@ -879,13 +871,13 @@ Test(badinput, file_inode_block_pointers_out_of_range)
 			ssize_t n = daxfs_pread(f, buf, 4096, at);
 			cr_assert(n == -EUCLEAN || n == -EIO,
 				  "%s: pread of the bad block = %zd (%s)", what,
-				  n, au_errname(n));
-			au_assert_errormsg(what);
-			AU_EQ(daxfs_close(f), 0);
+				  n, test_errname(n));
+			check_errormsg(what, NULL);
+			CHECK_EQ(daxfs_close(f), 0);
 		}
 		/* the rest of the fs is fine */
-		AU_EQ(daxfs_stat(fs, "/d/file1", &st), 0);
-		AU_EQ(daxfs_unmount(fs), 0);
+		CHECK_EQ(daxfs_stat(fs, "/d/file1", &st), 0);
+		CHECK_EQ(daxfs_unmount(fs), 0);
 		cr_assert(same_as(im.path, before, len, 0),
 			  "%s: the image changed", what);
 		release(before);
@@ -920,9 +912,9 @@ static uint32_t dirent_off(const unsigned char *blk, uint32_t bs,
 Test(badinput, directory_blocks_damaged)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	uint32_t bs = im.g.block_size;
-	uint32_t blk = au_first_block(im.path, "/d");
+	uint32_t blk = check_first_block(im.path, "/d");
 	uint64_t boff = (uint64_t)blk * bs;
 	unsigned char *dir = malloc(bs);
 	memcpy(dir, im.data + boff, bs);
@@ -971,50 +963,52 @@ Test(badinput, directory_blocks_damaged)
 		daxfs *fs = NULL;
 		int r = daxfs_mount(im.path, DAXFS_MOUNT_RDONLY, &fs);
 		cr_assert_eq(r, 0, "%s: mount = %d (%s): \"%s\"", what, r,
-			     au_errname(r), daxfs_errormsg());
+			     test_errname(r), daxfs_errormsg());
 		cr_log_info("case: %s", what);
-		AU_ERR2(daxfs_readdir(fs, "/d", noop_cb, NULL), DAMAGED);
-		AU_ERR2(daxfs_stat(fs, "/d/file3", &st), DAMAGED);
+		CHECK_ERR2(daxfs_readdir(fs, "/d", noop_cb, NULL), DAMAGED);
+		CHECK_ERR2(daxfs_stat(fs, "/d/file3", &st), DAMAGED);
 		daxfs_file *f = NULL;
-		AU_ERR2(daxfs_open(fs, "/d/file3", O_RDONLY, 0, &f), DAMAGED);
+		CHECK_ERR2(daxfs_open(fs, "/d/file3", O_RDONLY, 0, &f),
+			   DAMAGED);
 		if (cases[i].kind != INO32) {
 			/* a full scan of the block meets the damage */
-			AU_ERR2(daxfs_stat(fs, "/d/no-such-name", &st),
-				DAMAGED);
+			CHECK_ERR2(daxfs_stat(fs, "/d/no-such-name", &st),
+				   DAMAGED);
 		}
 		/* other directories are fine */
-		AU_EQ(daxfs_stat(fs, "/top", &st), 0);
-		AU_EQ(daxfs_unmount(fs), 0);
+		CHECK_EQ(daxfs_stat(fs, "/top", &st), 0);
+		CHECK_EQ(daxfs_unmount(fs), 0);
 		cr_assert(same_as(im.path, before, len, 0),
 			  "%s: a read-only mount changed the image", what);
 
 		/* read-write: changes in the damaged directory fail */
-		fs = au_mount(im.path, 0);
-		AU_ERR2(daxfs_readdir(fs, "/d", noop_cb, NULL), DAMAGED);
+		fs = check_mount(im.path, 0);
+		CHECK_ERR2(daxfs_readdir(fs, "/d", noop_cb, NULL), DAMAGED);
 		if (cases[i].kind == INO32) {
 			/* only the entry with the bad inode is unusable */
-			AU_ERR2(daxfs_unlink(fs, "/d/file3"), DAMAGED);
-			AU_ERR2(daxfs_open(fs, "/d/file3", O_RDWR, 0, &f),
-				DAMAGED);
-			AU_ERR2(daxfs_rename(fs, "/d/file3", "/x"), DAMAGED);
-			AU_EQ(daxfs_stat(fs, "/top", &st), 0);
-			AU_EQ(daxfs_unmount(fs), 0);
+			CHECK_ERR2(daxfs_unlink(fs, "/d/file3"), DAMAGED);
+			CHECK_ERR2(daxfs_open(fs, "/d/file3", O_RDWR, 0, &f),
+				   DAMAGED);
+			CHECK_ERR2(daxfs_rename(fs, "/d/file3", "/x"), DAMAGED);
+			CHECK_EQ(daxfs_stat(fs, "/top", &st), 0);
+			CHECK_EQ(daxfs_unmount(fs), 0);
 			release(before);
 			continue;
 		}
-		AU_ERR2(daxfs_open(fs, "/d/new", O_CREAT | O_WRONLY, 0644, &f),
-			DAMAGED);
-		AU_ERR2(daxfs_mkdir(fs, "/d/newdir", 0755), DAMAGED);
-		AU_ERR2(daxfs_symlink(fs, "x", "/d/newlink"), DAMAGED);
-		AU_ERR2(daxfs_link(fs, "/top", "/d/newlink"), DAMAGED);
-		AU_ERR2(daxfs_rename(fs, "/top", "/d/newname"), DAMAGED);
-		AU_ERR2(daxfs_unlink(fs, "/d/file3"), DAMAGED);
+		CHECK_ERR2(daxfs_open(fs, "/d/new", O_CREAT | O_WRONLY, 0644,
+				      &f),
+			   DAMAGED);
+		CHECK_ERR2(daxfs_mkdir(fs, "/d/newdir", 0755), DAMAGED);
+		CHECK_ERR2(daxfs_symlink(fs, "x", "/d/newlink"), DAMAGED);
+		CHECK_ERR2(daxfs_link(fs, "/top", "/d/newlink"), DAMAGED);
+		CHECK_ERR2(daxfs_rename(fs, "/top", "/d/newname"), DAMAGED);
+		CHECK_ERR2(daxfs_unlink(fs, "/d/file3"), DAMAGED);
 		r = daxfs_rmdir(fs, "/d");
 		cr_assert(r == -EUCLEAN || r == -EIO || r == -ENOTEMPTY,
 			  "%s: rmdir of the damaged dir = %d (%s)", what, r,
-			  au_errname(r));
-		AU_EQ(daxfs_stat(fs, "/top", &st), 0);
-		AU_EQ(daxfs_unmount(fs), 0);
+			  test_errname(r));
+		CHECK_EQ(daxfs_stat(fs, "/top", &st), 0);
+		CHECK_EQ(daxfs_unmount(fs), 0);
 		/*
 		 * Failed calls change nothing: only the superblock (mount
 		 * state, times, maybe an error flag) may differ.
@@ -1038,66 +1032,67 @@ Test(badinput, directory_blocks_damaged)
 Test(badinput, mount_bad_arguments)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	daxfs *fs = NULL;
-	AU_ERR2(daxfs_mount(NULL, 0, &fs), BADARG);
-	AU_ERR2(daxfs_mount(im.path, 0, NULL), BADARG);
-	AU_ERR2(daxfs_mount("", 0, &fs), ENOENT, EINVAL);
+	CHECK_ERR2(daxfs_mount(NULL, 0, &fs), BADARG);
+	CHECK_ERR2(daxfs_mount(im.path, 0, NULL), BADARG);
+	CHECK_ERR2(daxfs_mount("", 0, &fs), ENOENT, EINVAL);
 	MOUNT_FAILS(im.path, 0x80, "unknown mount flag 0x80", EINVAL);
 	MOUNT_FAILS(im.path, 0xffffffffu, "mount flags 0xffffffff", EINVAL);
-	AU_ERR2(daxfs_unmount(NULL), BADARG);
+	CHECK_ERR2(daxfs_unmount(NULL), BADARG);
 	struct statvfs sv;
-	AU_ERR2(daxfs_statfs(NULL, &sv), BADARG);
-	fs = au_mount(im.path, 0);
-	AU_ERR2(daxfs_statfs(fs, NULL), BADARG);
-	au_unmount_fsck(fs, im.path);
+	CHECK_ERR2(daxfs_statfs(NULL, &sv), BADARG);
+	fs = check_mount(im.path, 0);
+	CHECK_ERR2(daxfs_statfs(fs, NULL), BADARG);
+	check_unmount_fsck(fs, im.path);
 	free_image(&im);
 }
 
 Test(badinput, namespace_bad_arguments)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
-	daxfs *fs = au_mount(im.path, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
+	daxfs *fs = check_mount(im.path, 0);
 	struct stat st;
 	char buf[64];
 	daxfs_file *f = NULL;
 
-	AU_ERR2(daxfs_mkdir(NULL, "/x", 0755), BADARG);
-	AU_ERR2(daxfs_mkdir(fs, NULL, 0755), BADARG);
-	AU_ERR2(daxfs_rmdir(NULL, "/d/sub"), BADARG);
-	AU_ERR2(daxfs_rmdir(fs, NULL), BADARG);
-	AU_ERR2(daxfs_unlink(NULL, "/top"), BADARG);
-	AU_ERR2(daxfs_unlink(fs, NULL), BADARG);
-	AU_ERR2(daxfs_rename(NULL, "/top", "/x"), BADARG);
-	AU_ERR2(daxfs_rename(fs, NULL, "/x"), BADARG);
-	AU_ERR2(daxfs_rename(fs, "/top", NULL), BADARG);
-	AU_ERR2(daxfs_link(NULL, "/top", "/x"), BADARG);
-	AU_ERR2(daxfs_link(fs, NULL, "/x"), BADARG);
-	AU_ERR2(daxfs_link(fs, "/top", NULL), BADARG);
-	AU_ERR2(daxfs_symlink(NULL, "t", "/x"), BADARG);
-	AU_ERR2(daxfs_symlink(fs, NULL, "/x"), BADARG);
-	AU_ERR2(daxfs_symlink(fs, "t", NULL), BADARG);
-	AU_ERR2(daxfs_symlink(fs, "", "/x"), ENOENT, EINVAL);
-	AU_ERR2(daxfs_readlink(NULL, "/d/link", buf, sizeof(buf)), BADARG);
-	AU_ERR2(daxfs_readlink(fs, NULL, buf, sizeof(buf)), BADARG);
-	AU_ERR2(daxfs_readlink(fs, "/d/link", NULL, sizeof(buf)), BADARG);
+	CHECK_ERR2(daxfs_mkdir(NULL, "/x", 0755), BADARG);
+	CHECK_ERR2(daxfs_mkdir(fs, NULL, 0755), BADARG);
+	CHECK_ERR2(daxfs_rmdir(NULL, "/d/sub"), BADARG);
+	CHECK_ERR2(daxfs_rmdir(fs, NULL), BADARG);
+	CHECK_ERR2(daxfs_unlink(NULL, "/top"), BADARG);
+	CHECK_ERR2(daxfs_unlink(fs, NULL), BADARG);
+	CHECK_ERR2(daxfs_rename(NULL, "/top", "/x"), BADARG);
+	CHECK_ERR2(daxfs_rename(fs, NULL, "/x"), BADARG);
+	CHECK_ERR2(daxfs_rename(fs, "/top", NULL), BADARG);
+	CHECK_ERR2(daxfs_link(NULL, "/top", "/x"), BADARG);
+	CHECK_ERR2(daxfs_link(fs, NULL, "/x"), BADARG);
+	CHECK_ERR2(daxfs_link(fs, "/top", NULL), BADARG);
+	CHECK_ERR2(daxfs_symlink(NULL, "t", "/x"), BADARG);
+	CHECK_ERR2(daxfs_symlink(fs, NULL, "/x"), BADARG);
+	CHECK_ERR2(daxfs_symlink(fs, "t", NULL), BADARG);
+	CHECK_ERR2(daxfs_symlink(fs, "", "/x"), ENOENT, EINVAL);
+	CHECK_ERR2(daxfs_readlink(NULL, "/d/link", buf, sizeof(buf)), BADARG);
+	CHECK_ERR2(daxfs_readlink(fs, NULL, buf, sizeof(buf)), BADARG);
+	CHECK_ERR2(daxfs_readlink(fs, "/d/link", NULL, sizeof(buf)), BADARG);
 	ssize_t rl = daxfs_readlink(fs, "/d/link", buf, 0);
 	cr_assert(rl == 0 || rl == -EINVAL, "readlink len 0 = %zd", rl);
-	AU_ERR2(daxfs_stat(NULL, "/top", &st), BADARG);
-	AU_ERR2(daxfs_stat(fs, NULL, &st), BADARG);
-	AU_ERR2(daxfs_stat(fs, "/top", NULL), BADARG);
-	AU_ERR2(daxfs_readdir(NULL, "/", noop_cb, NULL), BADARG);
-	AU_ERR2(daxfs_readdir(fs, NULL, noop_cb, NULL), BADARG);
-	AU_ERR2(daxfs_readdir(fs, "/", NULL, NULL), BADARG);
-	AU_ERR2(daxfs_open(NULL, "/top", O_RDONLY, 0, &f), BADARG);
-	AU_ERR2(daxfs_open(fs, NULL, O_RDONLY, 0, &f), BADARG);
-	AU_ERR2(daxfs_open(fs, "/top", O_RDONLY, 0, NULL), BADARG);
-	AU_ERR(daxfs_open(fs, "/top", O_ACCMODE, 0, &f), EINVAL);
-	AU_ERR(daxfs_open(fs, "/top", O_RDONLY | 0x10000000, 0, &f), EINVAL);
-	AU_ERR(daxfs_open(fs, "/new", O_CREAT | O_RDWR | 0x10000000, 0644, &f),
-	       EINVAL);
-	AU_ERR(daxfs_stat(fs, "/new", &st), ENOENT);
+	CHECK_ERR2(daxfs_stat(NULL, "/top", &st), BADARG);
+	CHECK_ERR2(daxfs_stat(fs, NULL, &st), BADARG);
+	CHECK_ERR2(daxfs_stat(fs, "/top", NULL), BADARG);
+	CHECK_ERR2(daxfs_readdir(NULL, "/", noop_cb, NULL), BADARG);
+	CHECK_ERR2(daxfs_readdir(fs, NULL, noop_cb, NULL), BADARG);
+	CHECK_ERR2(daxfs_readdir(fs, "/", NULL, NULL), BADARG);
+	CHECK_ERR2(daxfs_open(NULL, "/top", O_RDONLY, 0, &f), BADARG);
+	CHECK_ERR2(daxfs_open(fs, NULL, O_RDONLY, 0, &f), BADARG);
+	CHECK_ERR2(daxfs_open(fs, "/top", O_RDONLY, 0, NULL), BADARG);
+	CHECK_ERR(daxfs_open(fs, "/top", O_ACCMODE, 0, &f), EINVAL);
+	CHECK_ERR(daxfs_open(fs, "/top", O_RDONLY | 0x10000000, 0, &f), EINVAL);
+	CHECK_ERR(daxfs_open(fs, "/new", O_CREAT | O_RDWR | 0x10000000, 0644,
+			     &f),
+		  EINVAL);
+	CHECK_ERR(daxfs_stat(fs, "/new", &st), ENOENT);
 
 	/* paths that stress the parser */
 	size_t big = 100000;
@@ -1105,8 +1100,8 @@ Test(badinput, namespace_bad_arguments)
 	memset(path, 'a', big);
 	path[0] = '/';
 	path[big] = 0;
-	AU_ERR(daxfs_stat(fs, path, &st), ENAMETOOLONG);
-	AU_ERR(daxfs_mkdir(fs, path, 0755), ENAMETOOLONG);
+	CHECK_ERR(daxfs_stat(fs, path, &st), ENAMETOOLONG);
+	CHECK_ERR(daxfs_mkdir(fs, path, 0755), ENAMETOOLONG);
 	for (size_t i = 0; i < big; i += 2) {
 		path[i] = '/';
 		path[i + 1] = 'a';
@@ -1114,10 +1109,10 @@ Test(badinput, namespace_bad_arguments)
 	path[big] = 0;
 	long long r = daxfs_stat(fs, path, &st);
 	cr_assert(r == -ENOENT || r == -ENAMETOOLONG,
-		  "stat of 50000 components = %lld (%s)", r, au_errname(r));
+		  "stat of 50000 components = %lld (%s)", r, test_errname(r));
 	r = daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f);
 	cr_assert(r == -ENOENT || r == -ENAMETOOLONG,
-		  "create with 50000 components = %lld (%s)", r, au_errname(r));
+		  "create with 50000 components = %lld (%s)", r, test_errname(r));
 	memset(path, '/', big);
 	r = daxfs_stat(fs, path, &st);
 	cr_assert(r == 0 || r == -ENAMETOOLONG, "stat of 100000 slashes = %lld",
@@ -1128,64 +1123,64 @@ Test(badinput, namespace_bad_arguments)
 	r = daxfs_stat(fs, path, &st);
 	cr_assert(r == 0 || r == -ENAMETOOLONG, "stat of /../../.. = %lld", r);
 	free(path);
-	AU_EQ(daxfs_stat(fs, "/d/file1", &st), 0);
-	au_unmount_fsck(fs, im.path);
+	CHECK_EQ(daxfs_stat(fs, "/d/file1", &st), 0);
+	check_unmount_fsck(fs, im.path);
 	free_image(&im);
 }
 
 Test(badinput, file_bad_arguments)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
-	daxfs *fs = au_mount(im.path, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
+	daxfs *fs = check_mount(im.path, 0);
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, "/top", O_RDWR, 0, &f), 0);
+	CHECK_EQ(daxfs_open(fs, "/top", O_RDWR, 0, &f), 0);
 	char buf[256];
 	struct stat st;
 
-	AU_ERR3(daxfs_pread(NULL, buf, 10, 0), EINVAL, EBADF, EFAULT);
-	AU_ERR2(daxfs_pread(f, NULL, 10, 0), BADARG);
-	AU_ERR(daxfs_pread(f, buf, 10, -1), EINVAL);
-	AU_ERR(daxfs_pread(f, buf, 10, INT64_MIN), EINVAL);
-	AU_ERR3(daxfs_pwrite(NULL, buf, 10, 0), EINVAL, EBADF, EFAULT);
-	AU_ERR2(daxfs_pwrite(f, NULL, 10, 0), BADARG);
-	AU_ERR(daxfs_pwrite(f, buf, 10, -1), EINVAL);
-	AU_ERR(daxfs_pwrite(f, buf, 10, INT64_MIN), EINVAL);
-	AU_ERR2(daxfs_pwrite(f, buf, 100, INT64_MAX - 10), EFBIG, EINVAL);
-	AU_ERR2(daxfs_pwrite(f, buf, 1, INT64_MAX), EFBIG, EINVAL);
-	AU_ERR2(daxfs_pwrite(f, buf, 1, (off_t)1 << 50), EFBIG, EINVAL);
+	CHECK_ERR3(daxfs_pread(NULL, buf, 10, 0), EINVAL, EBADF, EFAULT);
+	CHECK_ERR2(daxfs_pread(f, NULL, 10, 0), BADARG);
+	CHECK_ERR(daxfs_pread(f, buf, 10, -1), EINVAL);
+	CHECK_ERR(daxfs_pread(f, buf, 10, INT64_MIN), EINVAL);
+	CHECK_ERR3(daxfs_pwrite(NULL, buf, 10, 0), EINVAL, EBADF, EFAULT);
+	CHECK_ERR2(daxfs_pwrite(f, NULL, 10, 0), BADARG);
+	CHECK_ERR(daxfs_pwrite(f, buf, 10, -1), EINVAL);
+	CHECK_ERR(daxfs_pwrite(f, buf, 10, INT64_MIN), EINVAL);
+	CHECK_ERR2(daxfs_pwrite(f, buf, 100, INT64_MAX - 10), EFBIG, EINVAL);
+	CHECK_ERR2(daxfs_pwrite(f, buf, 1, INT64_MAX), EFBIG, EINVAL);
+	CHECK_ERR2(daxfs_pwrite(f, buf, 1, (off_t)1 << 50), EFBIG, EINVAL);
 	ssize_t n = daxfs_pread(f, buf, 100, INT64_MAX - 10);
 	cr_assert(n == 0 || n == -EINVAL || n == -EFBIG,
 		  "pread near INT64_MAX = %zd", n);
-	AU_ERR2(daxfs_ftruncate(f, (off_t)1 << 50), EFBIG, EINVAL);
-	AU_ERR2(daxfs_ftruncate(f, INT64_MAX), EFBIG, EINVAL);
-	AU_ERR(daxfs_ftruncate(f, INT64_MIN), EINVAL);
-	AU_ERR3(daxfs_ftruncate(NULL, 0), EINVAL, EBADF, EFAULT);
-	AU_ERR3(daxfs_fsync(NULL), EINVAL, EBADF, EFAULT);
-	AU_ERR3(daxfs_fstat(NULL, &st), EINVAL, EBADF, EFAULT);
-	AU_ERR2(daxfs_fstat(f, NULL), BADARG);
-	AU_ERR3(daxfs_close(NULL), EINVAL, EBADF, EFAULT);
+	CHECK_ERR2(daxfs_ftruncate(f, (off_t)1 << 50), EFBIG, EINVAL);
+	CHECK_ERR2(daxfs_ftruncate(f, INT64_MAX), EFBIG, EINVAL);
+	CHECK_ERR(daxfs_ftruncate(f, INT64_MIN), EINVAL);
+	CHECK_ERR3(daxfs_ftruncate(NULL, 0), EINVAL, EBADF, EFAULT);
+	CHECK_ERR3(daxfs_fsync(NULL), EINVAL, EBADF, EFAULT);
+	CHECK_ERR3(daxfs_fstat(NULL, &st), EINVAL, EBADF, EFAULT);
+	CHECK_ERR2(daxfs_fstat(f, NULL), BADARG);
+	CHECK_ERR3(daxfs_close(NULL), EINVAL, EBADF, EFAULT);
 
 	/* the file is untouched by all that */
-	AU_EQ(daxfs_fstat(f, &st), 0);
+	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, 40000);
-	au_check_file_pattern(f, 99, 0, 40000);
-	AU_EQ(daxfs_close(f), 0);
-	au_unmount_fsck(fs, im.path);
+	check_pread_pattern(f, 99, 0, 40000);
+	CHECK_EQ(daxfs_close(f), 0);
+	check_unmount_fsck(fs, im.path);
 	free_image(&im);
 }
 
 Test(badinput, mkfs_bad_arguments)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	struct daxfs_mkfs_opts o;
 	const uint32_t bad_bs[] = {3000, 512, 1023, 8192, 65536, 1u << 31};
 	for (size_t i = 0; i < sizeof(bad_bs) / sizeof(bad_bs[0]); i++) {
 		memset(&o, 0, sizeof(o));
-		o.size = 8 * AU_MIB;
+		o.size = 8 * TEST_MIB;
 		o.block_size = bad_bs[i];
-		AU_ERR(daxfs_mkfs(im.path, &o), EINVAL);
+		CHECK_ERR(daxfs_mkfs(im.path, &o), EINVAL);
 		cr_assert(same_as(im.path, im.data, im.len, 0),
 			  "failed mkfs (block size %u) changed the image",
 			  bad_bs[i]);
@@ -1194,31 +1189,32 @@ Test(badinput, mkfs_bad_arguments)
 	for (size_t i = 0; i < sizeof(bad_size) / sizeof(bad_size[0]); i++) {
 		memset(&o, 0, sizeof(o));
 		o.size = bad_size[i];
-		AU_ERR(daxfs_mkfs(im.path, &o), EINVAL);
+		CHECK_ERR(daxfs_mkfs(im.path, &o), EINVAL);
 		cr_assert(same_as(im.path, im.data, im.len, 0),
 			  "failed mkfs (size %" PRIu64 ") changed the image",
 			  bad_size[i]);
 	}
 	memset(&o, 0, sizeof(o));
-	o.size = 8 * AU_MIB;
+	o.size = 8 * TEST_MIB;
 	o.inodes = 0xffffffffu;
-	AU_ERR(daxfs_mkfs(im.path, &o), EINVAL);
+	CHECK_ERR(daxfs_mkfs(im.path, &o), EINVAL);
 	o.inodes = 0;
 	o.label = "seventeen-bytes!!";
-	AU_ERR(daxfs_mkfs(im.path, &o), EINVAL);
+	CHECK_ERR(daxfs_mkfs(im.path, &o), EINVAL);
 	cr_assert(same_as(im.path, im.data, im.len, 0),
 		  "failed mkfs changed the image");
 	o.label = NULL;
-	AU_ERR2(daxfs_mkfs(NULL, &o), BADARG);
-	AU_ERR(daxfs_mkfs("/dev/shm/daxfs-no-such-dir/x.img", &o), ENOENT);
-	AU_ERR2(daxfs_mkfs("", &o), ENOENT, EINVAL);
+	CHECK_ERR2(daxfs_mkfs(NULL, &o), BADARG);
+	CHECK_ERR(daxfs_mkfs("/dev/shm/daxfs-no-such-dir/x.img", &o), ENOENT);
+	CHECK_ERR2(daxfs_mkfs("", &o), ENOENT, EINVAL);
 
 	/* a too small new file is not left behind */
-	const char *p = au_image_path("bad");
+	const char *p = test_image_path("bad");
 	o.size = 4096;
-	AU_ERR(daxfs_mkfs(p, &o), EINVAL);
-	cr_assert(au_file_size(p) < 0, "a failed mkfs left %s behind (%lld bytes)",
-		  p, au_file_size(p));
+	CHECK_ERR(daxfs_mkfs(p, &o), EINVAL);
+	cr_assert(test_file_size(p) < 0,
+		  "a failed mkfs left %s behind (%lld bytes)",
+		  p, test_file_size(p));
 
 	free_image(&im);
 }
@@ -1226,13 +1222,13 @@ Test(badinput, mkfs_bad_arguments)
 Test(badinput, mkfs_over_a_mounted_image_is_refused)
 {
 	struct image im;
-	make_image(&im, 8 * AU_MIB, 0);
+	make_image(&im, 8 * TEST_MIB, 0);
 	struct daxfs_mkfs_opts o;
-	daxfs *fs = au_mount(im.path, DAXFS_MOUNT_RDONLY);
+	daxfs *fs = check_mount(im.path, DAXFS_MOUNT_RDONLY);
 	memset(&o, 0, sizeof(o));
-	o.size = 8 * AU_MIB;
-	AU_ERR(daxfs_mkfs(im.path, &o), EBUSY);
-	AU_EQ(daxfs_unmount(fs), 0);
+	o.size = 8 * TEST_MIB;
+	CHECK_ERR(daxfs_mkfs(im.path, &o), EBUSY);
+	CHECK_EQ(daxfs_unmount(fs), 0);
 	cr_assert(same_as(im.path, im.data, im.len, 0),
 		  "mkfs over a mounted image changed it");
 	free_image(&im);

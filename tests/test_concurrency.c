@@ -22,33 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_util.h"
+#include "check.h"
 
-TestSuite(concurrency, .fini = au_cleanup, .timeout = 180);
+TestSuite(concurrency, .fini = test_cleanup, .timeout = 180);
 
 /* ------------------------------------------------------------------ */
 /* Per-thread error reporting                                          */
 /* ------------------------------------------------------------------ */
-
-struct terr {
-	char msg[1024];
-	int failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void fail(struct terr *e,
-							const char *fmt, ...)
-{
-	if (e->failed)
-		return;
-	e->failed = 1;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, " [\"%s\"]",
-			 daxfs_errormsg());
-}
 
 /*
  * Before asserting on what threads reported: if any failed, unmount first
@@ -63,62 +43,63 @@ static void unmount_if(int failed, daxfs *fs)
 
 /* Write/read a whole file with pattern seed; 0 or a failure recorded. */
 static int t_write_file(daxfs *fs, const char *path, int flags, uint64_t seed,
-			size_t size, struct terr *e)
+			size_t size, struct test_err *e)
 {
 	daxfs_file *f = NULL;
 	int r = daxfs_open(fs, path, flags, 0644, &f);
 	if (r) {
-		fail(e, "open(%s, %#o) = %d (%s)", path, flags, r,
-		     au_errname(r));
+		test_fail(e, "open(%s, %#o) = %d (%s)", path, flags, r,
+			  test_errname(r));
 		return -1;
 	}
 	unsigned char *buf = malloc(size ? size : 1);
-	au_pattern(buf, size, seed, 0);
+	test_pattern(buf, size, seed, 0);
 	ssize_t w = size ? daxfs_pwrite(f, buf, size, 0) : 0;
 	free(buf);
 	if (w != (ssize_t)size) {
-		fail(e, "pwrite(%s, %zu) = %zd (%s)", path, size, w,
-		     au_errname(w));
+		test_fail(e, "pwrite(%s, %zu) = %zd (%s)", path, size, w,
+			  test_errname(w));
 		daxfs_close(f);
 		return -1;
 	}
 	r = daxfs_close(f);
 	if (r) {
-		fail(e, "close(%s) = %d", path, r);
+		test_fail(e, "close(%s) = %d", path, r);
 		return -1;
 	}
 	return 0;
 }
 
 static int t_check_file(daxfs *fs, const char *path, uint64_t seed,
-			size_t size, struct terr *e)
+			size_t size, struct test_err *e)
 {
 	daxfs_file *f = NULL;
 	int r = daxfs_open(fs, path, O_RDONLY, 0, &f);
 	if (r) {
-		fail(e, "open(%s) = %d (%s)", path, r, au_errname(r));
+		test_fail(e, "open(%s) = %d (%s)", path, r, test_errname(r));
 		return -1;
 	}
 	struct stat st;
 	r = daxfs_fstat(f, &st);
 	if (r || st.st_size != (off_t)size || !S_ISREG(st.st_mode)) {
-		fail(e, "fstat(%s) = %d, size %lld, expected %zu", path, r,
-		     (long long)st.st_size, size);
+		test_fail(e, "fstat(%s) = %d, size %lld, expected %zu", path, r,
+			  (long long)st.st_size, size);
 		daxfs_close(f);
 		return -1;
 	}
 	unsigned char *buf = malloc(size + 1);
 	ssize_t n = daxfs_pread(f, buf, size + 1, 0);
-	long long bad = n == (ssize_t)size ? au_pattern_check(buf, size, seed, 0)
+	long long bad = n == (ssize_t)size ? test_pattern_mismatch(buf, size,
+								   seed, 0)
 					   : -1;
 	free(buf);
 	daxfs_close(f);
 	if (n != (ssize_t)size) {
-		fail(e, "pread(%s) = %zd, expected %zu", path, n, size);
+		test_fail(e, "pread(%s) = %zd, expected %zu", path, n, size);
 		return -1;
 	}
 	if (bad >= 0) {
-		fail(e, "%s: data differs at offset %lld", path, bad);
+		test_fail(e, "%s: data differs at offset %lld", path, bad);
 		return -1;
 	}
 	return 0;
@@ -153,7 +134,7 @@ struct worker {
 	char subdir[64];  /* its path */
 	char subfile[96]; /* the file in it */
 	uint64_t subseed;
-	struct terr err;
+	struct test_err err;
 	int ops;
 };
 
@@ -172,7 +153,7 @@ static void full_path(char *buf, size_t len, const struct tfile *t)
 
 static int pick_live(struct worker *w)
 {
-	int start = (int)(au_rand(&w->rng) % MAXF);
+	int start = (int)(test_rand(&w->rng) % MAXF);
 	for (int i = 0; i < MAXF; i++) {
 		int k = (start + i) % MAXF;
 		if (w->files[k].live)
@@ -191,7 +172,7 @@ static int pick_free(struct worker *w)
 
 static void pick_dir(struct worker *w, char *dir, size_t len)
 {
-	int d = (int)(au_rand(&w->rng) % (NSHARED + 1));
+	int d = (int)(test_rand(&w->rng) % (NSHARED + 1));
 	if (d == NSHARED)
 		snprintf(dir, len, "/p%d", w->id);
 	else
@@ -254,27 +235,30 @@ static void worker_ls(struct worker *w, const char *dir)
 	c.dir = dir;
 	int r = daxfs_readdir(w->fs, dir, ls_cb, &c);
 	if (r) {
-		fail(&w->err, "readdir(%s) = %d (%s)", dir, r, au_errname(r));
+		test_fail(&w->err, "readdir(%s) = %d (%s)", dir, r,
+			  test_errname(r));
 		return;
 	}
 	if (c.bad_name) {
-		fail(&w->err, "readdir(%s): bad entry \"%s\" or wrong type", dir,
-		     c.bad);
+		test_fail(&w->err,
+			  "readdir(%s): bad entry \"%s\" or wrong type", dir,
+			  c.bad);
 		return;
 	}
 	for (int i = 0; i < MAXF; i++) {
 		struct tfile *t = &w->files[i];
 		int want = t->live && !strcmp(t->dir, dir);
 		if (c.seen[i] != want) {
-			fail(&w->err, "readdir(%s) listed %s %d times, not %d",
-			     dir, t->name, c.seen[i], want);
+			test_fail(&w->err,
+				  "readdir(%s) listed %s %d times, not %d",
+				  dir, t->name, c.seen[i], want);
 			return;
 		}
 	}
 	if (w->has_dir && !strncmp(w->subdir, dir, strlen(dir)) &&
 	    w->subdir[strlen(dir)] == '/' && c.subdir_seen != 1)
-		fail(&w->err, "readdir(%s) listed %s %d times", dir, w->subdir,
-		     c.subdir_seen);
+		test_fail(&w->err, "readdir(%s) listed %s %d times", dir,
+			  w->subdir, c.subdir_seen);
 }
 
 static void *worker_main(void *arg)
@@ -282,8 +266,8 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	daxfs *fs = w->fs;
 	char path[160], path2[160];
-	for (int it = 0; it < ITERS && !w->err.failed; it++) {
-		unsigned op = (unsigned)(au_rand(&w->rng) % 100);
+	for (int it = 0; it < ITERS && !w->err.count; it++) {
+		unsigned op = (unsigned)(test_rand(&w->rng) % 100);
 		int k;
 		w->ops++;
 		if (op < 28) { /* create */
@@ -294,8 +278,8 @@ static void *worker_main(void *arg)
 			pick_dir(w, t->dir, sizeof(t->dir));
 			snprintf(t->name, sizeof(t->name), "t%d_%u", w->id,
 				 w->next_name++);
-			t->seed = au_rand(&w->rng);
-			t->size = (size_t)(au_rand(&w->rng) % (64 * 1024));
+			t->seed = test_rand(&w->rng);
+			t->size = (size_t)(test_rand(&w->rng) % (64 * 1024));
 			full_path(path, sizeof(path), t);
 			if (t_write_file(fs, path, O_CREAT | O_EXCL | O_RDWR,
 					 t->seed, t->size, &w->err))
@@ -313,8 +297,8 @@ static void *worker_main(void *arg)
 				continue;
 			struct tfile *t = &w->files[k];
 			full_path(path, sizeof(path), t);
-			t->seed = au_rand(&w->rng);
-			t->size = (size_t)(au_rand(&w->rng) % (96 * 1024));
+			t->seed = test_rand(&w->rng);
+			t->size = (size_t)(test_rand(&w->rng) % (96 * 1024));
 			if (t_write_file(fs, path, O_RDWR | O_TRUNC, t->seed,
 					 t->size, &w->err))
 				break;
@@ -334,8 +318,8 @@ static void *worker_main(void *arg)
 			snprintf(path2, sizeof(path2), "%s/%s", ndir, nname);
 			int r = daxfs_rename(fs, path, path2);
 			if (r) {
-				fail(&w->err, "rename(%s, %s) = %d (%s)", path,
-				     path2, r, au_errname(r));
+				test_fail(&w->err, "rename(%s, %s) = %d (%s)",
+					  path, path2, r, test_errname(r));
 				break;
 			}
 			snprintf(t->dir, sizeof(t->dir), "%s", ndir);
@@ -343,8 +327,8 @@ static void *worker_main(void *arg)
 			struct stat st;
 			r = daxfs_stat(fs, path, &st);
 			if (r != -ENOENT) {
-				fail(&w->err, "stat(%s) after rename = %d", path,
-				     r);
+				test_fail(&w->err, "stat(%s) after rename = %d",
+					  path, r);
 				break;
 			}
 		} else if (op < 80) { /* unlink */
@@ -354,8 +338,8 @@ static void *worker_main(void *arg)
 			full_path(path, sizeof(path), t);
 			int r = daxfs_unlink(fs, path);
 			if (r) {
-				fail(&w->err, "unlink(%s) = %d (%s)", path, r,
-				     au_errname(r));
+				test_fail(&w->err, "unlink(%s) = %d (%s)", path,
+					  r, test_errname(r));
 				break;
 			}
 			t->live = 0;
@@ -367,34 +351,37 @@ static void *worker_main(void *arg)
 					break;
 				r = daxfs_rmdir(fs, w->subdir);
 				if (r != -ENOTEMPTY) {
-					fail(&w->err, "rmdir(%s) non-empty = %d",
-					     w->subdir, r);
+					test_fail(&w->err,
+						  "rmdir(%s) non-empty = %d",
+						  w->subdir, r);
 					break;
 				}
 				r = daxfs_unlink(fs, w->subfile);
 				if (!r)
 					r = daxfs_rmdir(fs, w->subdir);
 				if (r) {
-					fail(&w->err, "removing %s = %d (%s)",
-					     w->subdir, r, au_errname(r));
+					test_fail(&w->err,
+						  "removing %s = %d (%s)",
+						  w->subdir, r, test_errname(r));
 					break;
 				}
 				w->has_dir = 0;
 			} else {
-				int d = (int)(au_rand(&w->rng) % NSHARED);
+				int d = (int)(test_rand(&w->rng) % NSHARED);
 				snprintf(w->subdir, sizeof(w->subdir),
 					 "%s/t%d_dir%u", shared_dir(d), w->id,
 					 w->next_name++);
 				r = daxfs_mkdir(fs, w->subdir, 0755);
 				if (r) {
-					fail(&w->err, "mkdir(%s) = %d (%s)",
-					     w->subdir, r, au_errname(r));
+					test_fail(&w->err,
+						  "mkdir(%s) = %d (%s)",
+						  w->subdir, r, test_errname(r));
 					break;
 				}
 				w->has_dir = 1;
 				snprintf(w->subfile, sizeof(w->subfile),
 					 "%s/inner", w->subdir);
-				w->subseed = au_rand(&w->rng);
+				w->subseed = test_rand(&w->rng);
 				if (t_write_file(fs, w->subfile,
 						 O_CREAT | O_EXCL | O_WRONLY,
 						 w->subseed, 3000, &w->err))
@@ -413,18 +400,18 @@ static void *worker_main(void *arg)
 			int r = daxfs_stat(fs, path, &st);
 			if (r || st.st_size != (off_t)t->size ||
 			    !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-				fail(&w->err,
-				     "stat(%s) = %d: size %lld (want %zu), "
-				     "mode %o, nlink %lu",
-				     path, r, (long long)st.st_size, t->size,
-				     (unsigned)st.st_mode,
-				     (unsigned long)st.st_nlink);
+				test_fail(&w->err,
+					  "stat(%s) = %d: size %lld (want %zu), "
+					  "mode %o, nlink %lu",
+					  path, r, (long long)st.st_size, t->size,
+					  (unsigned)st.st_mode,
+					  (unsigned long)st.st_nlink);
 				break;
 			}
 		}
 	}
 	/* a final check of everything the thread owns */
-	for (int i = 0; i < MAXF && !w->err.failed; i++) {
+	for (int i = 0; i < MAXF && !w->err.count; i++) {
 		struct tfile *t = &w->files[i];
 		if (!t->live)
 			continue;
@@ -439,7 +426,7 @@ struct observer {
 	pthread_t th;
 	daxfs *fs;
 	uint64_t rng;
-	struct terr err;
+	struct test_err err;
 	int listings;
 };
 
@@ -485,8 +472,8 @@ static void *observer_main(void *arg)
 {
 	struct observer *o = arg;
 	char *buf = malloc(128 * 1024);
-	while (atomic_load(&workers_running) > 0 && !o->err.failed) {
-		int d = (int)(au_rand(&o->rng) % (NSHARED + NWORKERS));
+	while (atomic_load(&workers_running) > 0 && !o->err.count) {
+		int d = (int)(test_rand(&o->rng) % (NSHARED + NWORKERS));
 		char dir[16];
 		if (d < NSHARED)
 			snprintf(dir, sizeof(dir), "%s", shared_dir(d));
@@ -499,39 +486,40 @@ static void *observer_main(void *arg)
 		int r = daxfs_readdir(o->fs, dir, obs_cb, &ls);
 		o->listings++;
 		if (r) {
-			fail(&o->err, "observer readdir(%s) = %d (%s)", dir, r,
-			     au_errname(r));
+			test_fail(&o->err, "observer readdir(%s) = %d (%s)",
+				  dir, r, test_errname(r));
 			break;
 		}
 		if (ls.bad) {
-			fail(&o->err, "observer readdir(%s): bad entry %s", dir,
-			     ls.badname);
+			test_fail(&o->err, "observer readdir(%s): bad entry %s",
+				  dir, ls.badname);
 			break;
 		}
 		if (ls.stat_err) {
-			fail(&o->err,
-			     "observer stat(%s) of a listed entry = %d (%s), "
-			     "expected 0 or -ENOENT; its message: \"%s\"",
-			     ls.statpath, ls.stat_err, au_errname(ls.stat_err),
+			test_fail(&o->err,
+				  "observer stat(%s) of a listed entry = %d (%s), "
+				  "expected 0 or -ENOENT; its message: \"%s\"",
+			     ls.statpath, ls.stat_err, test_errname(ls.stat_err),
 			     ls.statmsg);
 			break;
 		}
 		struct statvfs sv;
 		r = daxfs_statfs(o->fs, &sv);
 		if (r || sv.f_bfree > sv.f_blocks || sv.f_ffree > sv.f_files) {
-			fail(&o->err, "statfs = %d: bfree %lu of %lu, ffree %lu "
+			test_fail(&o->err,
+				  "statfs = %d: bfree %lu of %lu, ffree %lu "
 				      "of %lu",
-			     r, (unsigned long)sv.f_bfree,
-			     (unsigned long)sv.f_blocks,
-			     (unsigned long)sv.f_ffree,
-			     (unsigned long)sv.f_files);
+				  r, (unsigned long)sv.f_bfree,
+				  (unsigned long)sv.f_blocks,
+				  (unsigned long)sv.f_ffree,
+				  (unsigned long)sv.f_files);
 			break;
 		}
 		/* open and read whatever file is there (it may vanish) */
 		struct stat st;
 		r = daxfs_stat(o->fs, "/s0", &st);
 		if (r) {
-			fail(&o->err, "stat(/s0) = %d", r);
+			test_fail(&o->err, "stat(/s0) = %d", r);
 			break;
 		}
 	}
@@ -585,7 +573,7 @@ static void check_dir_union(daxfs *fs, const char *dir, struct worker *ws)
 	}
 	int r = daxfs_readdir(fs, dir, expect_cb, &x);
 	cr_assert_eq(r, 0, "readdir(%s) = %d (%s): \"%s\"", dir, r,
-		     au_errname(r), daxfs_errormsg());
+		     test_errname(r), daxfs_errormsg());
 	cr_assert_eq(x.extra, 0, "%s holds %d unexpected entries, e.g. %s", dir,
 		     x.extra, x.extra_name);
 	for (int i = 0; i < x.n; i++)
@@ -602,13 +590,13 @@ static void run_mixed(daxfs *fs, const char *p, uint64_t seed)
 	memset(ws, 0, sizeof(ws));
 	memset(os, 0, sizeof(os));
 	struct statvfs s0;
-	AU_EQ(daxfs_statfs(fs, &s0), 0);
+	CHECK_EQ(daxfs_statfs(fs, &s0), 0);
 	for (int i = 0; i < NSHARED; i++)
-		AU_EQ(daxfs_mkdir(fs, shared_dir(i), 0755), 0);
+		CHECK_EQ(daxfs_mkdir(fs, shared_dir(i), 0755), 0);
 	for (int i = 0; i < NWORKERS; i++) {
 		char d[16];
 		snprintf(d, sizeof(d), "/p%d", i);
-		AU_EQ(daxfs_mkdir(fs, d, 0755), 0);
+		CHECK_EQ(daxfs_mkdir(fs, d, 0755), 0);
 	}
 	atomic_store(&workers_running, NWORKERS);
 	for (int i = 0; i < NWORKERS; i++) {
@@ -631,15 +619,15 @@ static void run_mixed(daxfs *fs, const char *p, uint64_t seed)
 		pthread_join(os[i].th, NULL);
 	int anyfail = 0;
 	for (int i = 0; i < NWORKERS; i++)
-		anyfail |= ws[i].err.failed;
+		anyfail |= ws[i].err.count;
 	for (int i = 0; i < NOBSERVERS; i++)
-		anyfail |= os[i].err.failed;
+		anyfail |= os[i].err.count;
 	unmount_if(anyfail, fs);
 	for (int i = 0; i < NWORKERS; i++)
-		cr_assert(!ws[i].err.failed, "worker %d (after %d ops): %s", i,
+		cr_assert(!ws[i].err.count, "worker %d (after %d ops): %s", i,
 			  ws[i].ops, ws[i].err.msg);
 	for (int i = 0; i < NOBSERVERS; i++)
-		cr_assert(!os[i].err.failed, "observer %d: %s", i,
+		cr_assert(!os[i].err.count, "observer %d: %s", i,
 			  os[i].err.msg);
 
 	/* the directories hold the union of what the threads left */
@@ -657,15 +645,15 @@ static void run_mixed(daxfs *fs, const char *p, uint64_t seed)
 			subs += ws[t].has_dir &&
 				!strncmp(ws[t].subdir, shared_dir(i), 3);
 		struct stat st;
-		AU_EQ(daxfs_stat(fs, shared_dir(i), &st), 0);
+		CHECK_EQ(daxfs_stat(fs, shared_dir(i), &st), 0);
 		cr_assert_eq((int)st.st_nlink, 2 + subs, "%s: nlink %lu, %d subdirs",
 			     shared_dir(i), (unsigned long)st.st_nlink, subs);
 	}
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 
 	/* after a remount: every file, then delete all, counters return */
-	fs = au_mount(p, 0);
-	struct terr e = {0};
+	fs = check_mount(p, 0);
+	struct test_err e = {0};
 	for (int t = 0; t < NWORKERS; t++) {
 		for (int i = 0; i < MAXF; i++) {
 			struct tfile *tf = &ws[t].files[i];
@@ -674,36 +662,36 @@ static void run_mixed(daxfs *fs, const char *p, uint64_t seed)
 			char path[160];
 			full_path(path, sizeof(path), tf);
 			t_check_file(fs, path, tf->seed, tf->size, &e);
-			cr_assert(!e.failed, "after remount: %s", e.msg);
-			AU_EQ(daxfs_unlink(fs, path), 0);
+			cr_assert(!e.count, "after remount: %s", e.msg);
+			CHECK_EQ(daxfs_unlink(fs, path), 0);
 		}
 		if (ws[t].has_dir) {
-			AU_EQ(daxfs_unlink(fs, ws[t].subfile), 0);
-			AU_EQ(daxfs_rmdir(fs, ws[t].subdir), 0);
+			CHECK_EQ(daxfs_unlink(fs, ws[t].subfile), 0);
+			CHECK_EQ(daxfs_rmdir(fs, ws[t].subdir), 0);
 		}
 	}
 	for (int i = 0; i < NSHARED; i++)
-		AU_EQ(daxfs_rmdir(fs, shared_dir(i)), 0);
+		CHECK_EQ(daxfs_rmdir(fs, shared_dir(i)), 0);
 	for (int i = 0; i < NWORKERS; i++) {
 		char d[16];
 		snprintf(d, sizeof(d), "/p%d", i);
-		AU_EQ(daxfs_rmdir(fs, d), 0);
+		CHECK_EQ(daxfs_rmdir(fs, d), 0);
 	}
 	struct statvfs s1;
-	AU_EQ(daxfs_statfs(fs, &s1), 0);
+	CHECK_EQ(daxfs_statfs(fs, &s1), 0);
 	cr_assert_eq(s1.f_bfree, s0.f_bfree,
 		     "f_bfree %lu after deleting everything, %lu at start",
 		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree);
 	cr_assert_eq(s1.f_ffree, s0.f_ffree,
 		     "f_ffree %lu after deleting everything, %lu at start",
 		     (unsigned long)s1.f_ffree, (unsigned long)s0.f_ffree);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(concurrency, mixed_workload_4k)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 64 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("conc", 64 * TEST_MIB, 0, 0, &p);
 	run_mixed(fs, p, 1);
 }
 
@@ -711,7 +699,7 @@ Test(concurrency, mixed_workload_1k_blocks)
 {
 	/* 1 KiB blocks: 8 groups, more indirect blocks, more contention */
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 64 * AU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("conc", 64 * TEST_MIB, 1024, 0, &p);
 	run_mixed(fs, p, 2);
 }
 
@@ -728,7 +716,7 @@ struct appender {
 	const char *path;
 	daxfs_file *shared; /* if set, use this handle */
 	uint32_t tid;
-	struct terr err;
+	struct test_err err;
 };
 
 static void make_record(unsigned char *r, uint32_t tid, uint32_t seq)
@@ -736,7 +724,7 @@ static void make_record(unsigned char *r, uint32_t tid, uint32_t seq)
 	memcpy(r, "REC:", 4);
 	memcpy(r + 4, &tid, 4);
 	memcpy(r + 8, &seq, 4);
-	au_pattern(r + 12, REC - 12, tid * 1000003ULL + seq, 0);
+	test_pattern(r + 12, REC - 12, tid * 1000003ULL + seq, 0);
 }
 
 static void *append_main(void *arg)
@@ -746,7 +734,7 @@ static void *append_main(void *arg)
 	if (!f) {
 		int r = daxfs_open(a->fs, a->path, O_WRONLY | O_APPEND, 0, &f);
 		if (r) {
-			fail(&a->err, "open(%s) = %d", a->path, r);
+			test_fail(&a->err, "open(%s) = %d", a->path, r);
 			return NULL;
 		}
 	}
@@ -756,8 +744,8 @@ static void *append_main(void *arg)
 		/* the offset is ignored with O_APPEND */
 		ssize_t w = daxfs_pwrite(f, rec, REC, (off_t)s * 7);
 		if (w != REC) {
-			fail(&a->err, "append %u = %zd (%s)", s, w,
-			     au_errname(w));
+			test_fail(&a->err, "append %u = %zd (%s)", s, w,
+				  test_errname(w));
 			break;
 		}
 	}
@@ -771,16 +759,16 @@ static void check_log(daxfs *fs, const char *path, const uint32_t *tids,
 		      int n)
 {
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, path, O_RDONLY, 0, &f), 0);
+	CHECK_EQ(daxfs_open(fs, path, O_RDONLY, 0, &f), 0);
 	struct stat st;
-	AU_EQ(daxfs_fstat(f, &st), 0);
+	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, (off_t)n * NREC * REC,
 		     "%s: size %lld after %d x %d appends of %d bytes", path,
 		     (long long)st.st_size, n, NREC, REC);
 	size_t len = (size_t)st.st_size;
 	unsigned char *buf = malloc(len);
-	AU_EQ(daxfs_pread(f, buf, len, 0), len);
-	AU_EQ(daxfs_close(f), 0);
+	CHECK_EQ(daxfs_pread(f, buf, len, 0), len);
+	CHECK_EQ(daxfs_close(f), 0);
 	uint32_t next[8] = {0};
 	for (size_t off = 0; off < len; off += REC) {
 		unsigned char *r = buf + off;
@@ -796,8 +784,8 @@ static void check_log(daxfs *fs, const char *path, const uint32_t *tids,
 		cr_assert_eq(seq, next[k],
 			     "%s: writer %u record %u at offset %zu, expected %u",
 			     path, tid, seq, off, next[k]);
-		cr_assert(au_pattern_check(r + 12, REC - 12,
-					   tid * 1000003ULL + seq, 0) < 0,
+		cr_assert(test_pattern_mismatch(r + 12, REC - 12,
+						tid * 1000003ULL + seq, 0) < 0,
 			  "%s: torn record at offset %zu", path, off);
 		next[k]++;
 	}
@@ -815,25 +803,26 @@ static void run_appenders(daxfs *fs, struct appender *a, int n)
 		pthread_join(a[i].th, NULL);
 	int anyfail = 0;
 	for (int i = 0; i < n; i++)
-		anyfail |= a[i].err.failed;
+		anyfail |= a[i].err.count;
 	if (anyfail && a[0].shared)
 		daxfs_close(a[0].shared);
 	unmount_if(anyfail, fs);
 	for (int i = 0; i < n; i++)
-		cr_assert(!a[i].err.failed, "appender %d: %s", i, a[i].err.msg);
+		cr_assert(!a[i].err.count, "appender %d: %s", i, a[i].err.msg);
 }
 
 Test(concurrency, appends_to_different_files)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
 	struct appender a[2];
 	memset(a, 0, sizeof(a));
 	const char *paths[2] = {"/log0", "/log1"};
 	for (int i = 0; i < 2; i++) {
 		daxfs_file *f = NULL;
-		AU_EQ(daxfs_open(fs, paths[i], O_CREAT | O_WRONLY, 0644, &f), 0);
-		AU_EQ(daxfs_close(f), 0);
+		CHECK_EQ(daxfs_open(fs, paths[i], O_CREAT | O_WRONLY, 0644, &f),
+			 0);
+		CHECK_EQ(daxfs_close(f), 0);
 		a[i].fs = fs;
 		a[i].path = paths[i];
 		a[i].tid = (uint32_t)i + 1;
@@ -841,20 +830,20 @@ Test(concurrency, appends_to_different_files)
 	run_appenders(fs, a, 2);
 	for (int i = 0; i < 2; i++)
 		check_log(fs, paths[i], &a[i].tid, 1);
-	au_unmount_fsck(fs, p);
-	fs = au_mount(p, 0);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
 	for (int i = 0; i < 2; i++)
 		check_log(fs, paths[i], &a[i].tid, 1);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(concurrency, appends_to_one_file)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, "/log", O_CREAT | O_WRONLY, 0644, &f), 0);
-	AU_EQ(daxfs_close(f), 0);
+	CHECK_EQ(daxfs_open(fs, "/log", O_CREAT | O_WRONLY, 0644, &f), 0);
+	CHECK_EQ(daxfs_close(f), 0);
 	/* four writers, each with its own O_APPEND handle */
 	struct appender a[4];
 	memset(a, 0, sizeof(a));
@@ -866,18 +855,19 @@ Test(concurrency, appends_to_one_file)
 	}
 	run_appenders(fs, a, 4);
 	check_log(fs, "/log", tids, 4);
-	au_unmount_fsck(fs, p);
-	fs = au_mount(p, 0);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
 	check_log(fs, "/log", tids, 4);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(concurrency, appends_through_one_shared_handle)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, "/log", O_CREAT | O_RDWR | O_APPEND, 0644, &f), 0);
+	CHECK_EQ(daxfs_open(fs, "/log", O_CREAT | O_RDWR | O_APPEND, 0644, &f),
+		 0);
 	struct appender a[3];
 	memset(a, 0, sizeof(a));
 	uint32_t tids[3];
@@ -887,9 +877,9 @@ Test(concurrency, appends_through_one_shared_handle)
 		a[i].tid = tids[i] = (uint32_t)i + 20;
 	}
 	run_appenders(fs, a, 3);
-	AU_EQ(daxfs_close(f), 0);
+	CHECK_EQ(daxfs_close(f), 0);
 	check_log(fs, "/log", tids, 3);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -902,7 +892,7 @@ struct region_writer {
 	pthread_t th;
 	daxfs_file *f;
 	int idx;
-	struct terr err;
+	struct test_err err;
 };
 
 static void *region_main(void *arg)
@@ -913,24 +903,26 @@ static void *region_main(void *arg)
 	unsigned char buf[9000];
 	size_t done = 0;
 	while (done < REGION) {
-		size_t n = 1 + (size_t)(au_rand(&rng) % sizeof(buf));
+		size_t n = 1 + (size_t)(test_rand(&rng) % sizeof(buf));
 		if (n > REGION - done)
 			n = REGION - done;
-		au_pattern(buf, n, 500 + (uint64_t)r->idx,
-			   (uint64_t)base + done);
+		test_pattern(buf, n, 500 + (uint64_t)r->idx,
+			     (uint64_t)base + done);
 		ssize_t w = daxfs_pwrite(r->f, buf, n, base + (off_t)done);
 		if (w != (ssize_t)n) {
-			fail(&r->err, "pwrite = %zd (%s)", w, au_errname(w));
+			test_fail(&r->err, "pwrite = %zd (%s)", w,
+				  test_errname(w));
 			return NULL;
 		}
 		done += n;
 		/* read back what we just wrote while others write around */
 		ssize_t rd = daxfs_pread(r->f, buf, n, base + (off_t)done - n);
 		if (rd != (ssize_t)n ||
-		    au_pattern_check(buf, n, 500 + (uint64_t)r->idx,
-				     (uint64_t)base + done - n) >= 0) {
-			fail(&r->err, "read back at %lld = %zd, data wrong",
-			     (long long)(base + (off_t)done - n), rd);
+		    test_pattern_mismatch(buf, n, 500 + (uint64_t)r->idx,
+					  (uint64_t)base + done - n) >= 0) {
+			test_fail(&r->err,
+				  "read back at %lld = %zd, data wrong",
+				  (long long)(base + (off_t)done - n), rd);
 			return NULL;
 		}
 	}
@@ -940,9 +932,9 @@ static void *region_main(void *arg)
 Test(concurrency, disjoint_writes_through_one_handle)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
 	daxfs_file *f = NULL;
-	AU_EQ(daxfs_open(fs, "/shared", O_CREAT | O_RDWR, 0644, &f), 0);
+	CHECK_EQ(daxfs_open(fs, "/shared", O_CREAT | O_RDWR, 0644, &f), 0);
 	struct region_writer rw[8];
 	memset(rw, 0, sizeof(rw));
 	for (int i = 0; i < 8; i++) {
@@ -955,20 +947,20 @@ Test(concurrency, disjoint_writes_through_one_handle)
 		pthread_join(rw[i].th, NULL);
 	int anyfail = 0;
 	for (int i = 0; i < 8; i++)
-		anyfail |= rw[i].err.failed;
+		anyfail |= rw[i].err.count;
 	if (anyfail)
 		daxfs_close(f);
 	unmount_if(anyfail, fs);
 	for (int i = 0; i < 8; i++)
-		cr_assert(!rw[i].err.failed, "writer %d: %s", i, rw[i].err.msg);
+		cr_assert(!rw[i].err.count, "writer %d: %s", i, rw[i].err.msg);
 	struct stat st;
-	AU_EQ(daxfs_fstat(f, &st), 0);
+	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, 8 * REGION);
 	for (int i = 0; i < 8; i++)
-		au_check_file_pattern(f, 500 + (uint64_t)i, (off_t)i * REGION,
-				      REGION);
-	AU_EQ(daxfs_close(f), 0);
-	au_unmount_fsck(fs, p);
+		check_pread_pattern(f, 500 + (uint64_t)i, (off_t)i * REGION,
+				    REGION);
+	CHECK_EQ(daxfs_close(f), 0);
+	check_unmount_fsck(fs, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -983,7 +975,7 @@ struct racer {
 	daxfs *fs;
 	int mode; /* 0 create excl, 1 unlink, 2 mkdir, 3 rmdir */
 	int won[NNAMES];
-	struct terr err;
+	struct test_err err;
 };
 
 static pthread_barrier_t race_barrier;
@@ -992,7 +984,7 @@ static void *race_main(void *arg)
 {
 	struct racer *r = arg;
 	pthread_barrier_wait(&race_barrier);
-	for (int i = 0; i < NNAMES && !r->err.failed; i++) {
+	for (int i = 0; i < NNAMES && !r->err.count; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/race/n%03d", i);
 		int rc;
@@ -1005,8 +997,8 @@ static void *race_main(void *arg)
 				r->won[i] = 1;
 				daxfs_close(f);
 			} else if (rc != -EEXIST) {
-				fail(&r->err, "create %s = %d (%s)", path, rc,
-				     au_errname(rc));
+				test_fail(&r->err, "create %s = %d (%s)", path,
+					  rc, test_errname(rc));
 			}
 			break;
 		}
@@ -1015,24 +1007,24 @@ static void *race_main(void *arg)
 			if (rc == 0)
 				r->won[i] = 1;
 			else if (rc != -ENOENT)
-				fail(&r->err, "unlink %s = %d (%s)", path, rc,
-				     au_errname(rc));
+				test_fail(&r->err, "unlink %s = %d (%s)", path,
+					  rc, test_errname(rc));
 			break;
 		case 2:
 			rc = daxfs_mkdir(r->fs, path, 0755);
 			if (rc == 0)
 				r->won[i] = 1;
 			else if (rc != -EEXIST)
-				fail(&r->err, "mkdir %s = %d (%s)", path, rc,
-				     au_errname(rc));
+				test_fail(&r->err, "mkdir %s = %d (%s)", path,
+					  rc, test_errname(rc));
 			break;
 		default:
 			rc = daxfs_rmdir(r->fs, path);
 			if (rc == 0)
 				r->won[i] = 1;
 			else if (rc != -ENOENT)
-				fail(&r->err, "rmdir %s = %d (%s)", path, rc,
-				     au_errname(rc));
+				test_fail(&r->err, "rmdir %s = %d (%s)", path,
+					  rc, test_errname(rc));
 			break;
 		}
 	}
@@ -1055,10 +1047,10 @@ static void race_round(daxfs *fs, int mode)
 	pthread_barrier_destroy(&race_barrier);
 	int anyfail = 0;
 	for (int i = 0; i < NRACE; i++)
-		anyfail |= rs[i].err.failed;
+		anyfail |= rs[i].err.count;
 	unmount_if(anyfail, fs);
 	for (int i = 0; i < NRACE; i++)
-		cr_assert(!rs[i].err.failed, "mode %d racer %d: %s", mode, i,
+		cr_assert(!rs[i].err.count, "mode %d racer %d: %s", mode, i,
 			  rs[i].err.msg);
 	for (int n = 0; n < NNAMES; n++) {
 		int wins = 0;
@@ -1081,35 +1073,35 @@ static int count_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 Test(concurrency, one_winner_per_name)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
-	AU_EQ(daxfs_mkdir(fs, "/race", 0755), 0);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
+	CHECK_EQ(daxfs_mkdir(fs, "/race", 0755), 0);
 	struct statvfs s0;
-	AU_EQ(daxfs_statfs(fs, &s0), 0);
+	CHECK_EQ(daxfs_statfs(fs, &s0), 0);
 	struct stat st;
 	int n;
 
 	race_round(fs, 0); /* O_EXCL creates */
 	n = 0;
-	AU_EQ(daxfs_readdir(fs, "/race", count_cb, &n), 0);
+	CHECK_EQ(daxfs_readdir(fs, "/race", count_cb, &n), 0);
 	cr_assert_eq(n, NNAMES, "%d entries after the create race", n);
 	race_round(fs, 1); /* unlinks */
 	n = 0;
-	AU_EQ(daxfs_readdir(fs, "/race", count_cb, &n), 0);
+	CHECK_EQ(daxfs_readdir(fs, "/race", count_cb, &n), 0);
 	cr_assert_eq(n, 0);
 	race_round(fs, 2); /* mkdirs */
-	AU_EQ(daxfs_stat(fs, "/race", &st), 0);
+	CHECK_EQ(daxfs_stat(fs, "/race", &st), 0);
 	cr_assert_eq(st.st_nlink, 2 + NNAMES, "nlink %lu after %d mkdirs",
 		     (unsigned long)st.st_nlink, NNAMES);
-	au_unmount_fsck(fs, p);
-	fs = au_mount(p, 0);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
 	race_round(fs, 3); /* rmdirs */
-	AU_EQ(daxfs_stat(fs, "/race", &st), 0);
+	CHECK_EQ(daxfs_stat(fs, "/race", &st), 0);
 	cr_assert_eq(st.st_nlink, 2);
 	struct statvfs s1;
-	AU_EQ(daxfs_statfs(fs, &s1), 0);
+	CHECK_EQ(daxfs_statfs(fs, &s1), 0);
 	cr_assert_eq(s1.f_ffree, s0.f_ffree);
 	/* the directory may keep its grown blocks; nothing else may leak */
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1122,7 +1114,7 @@ struct swapper {
 	pthread_t th;
 	daxfs *fs;
 	int id;
-	struct terr err;
+	struct test_err err;
 };
 
 static void *swap_main(void *arg)
@@ -1133,21 +1125,21 @@ static void *swap_main(void *arg)
 	const char *side[2] = {"/x", "/y"};
 	int at = s->id % 2;
 	char from[64], to[64];
-	for (int i = 0; i < NSWAP && !s->err.failed; i++) {
+	for (int i = 0; i < NSWAP && !s->err.count; i++) {
 		snprintf(from, sizeof(from), "%s/f%d", side[at], s->id);
 		snprintf(to, sizeof(to), "%s/f%d", side[!at], s->id);
 		int r = daxfs_rename(s->fs, from, to);
 		if (r) {
-			fail(&s->err, "rename %s %s = %d (%s)", from, to, r,
-			     au_errname(r));
+			test_fail(&s->err, "rename %s %s = %d (%s)", from, to,
+				  r, test_errname(r));
 			break;
 		}
 		snprintf(from, sizeof(from), "%s/d%d", side[at], s->id);
 		snprintf(to, sizeof(to), "%s/d%d", side[!at], s->id);
 		r = daxfs_rename(s->fs, from, to);
 		if (r) {
-			fail(&s->err, "rename %s %s = %d (%s)", from, to, r,
-			     au_errname(r));
+			test_fail(&s->err, "rename %s %s = %d (%s)", from, to,
+				  r, test_errname(r));
 			break;
 		}
 		at = !at;
@@ -1157,7 +1149,7 @@ static void *swap_main(void *arg)
 		struct stat st;
 		r = daxfs_stat(s->fs, inner, &st);
 		if (r) {
-			fail(&s->err, "stat %s = %d", inner, r);
+			test_fail(&s->err, "stat %s = %d", inner, r);
 			break;
 		}
 	}
@@ -1167,9 +1159,9 @@ static void *swap_main(void *arg)
 Test(concurrency, crossing_renames_do_not_deadlock)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
-	AU_EQ(daxfs_mkdir(fs, "/x", 0755), 0);
-	AU_EQ(daxfs_mkdir(fs, "/y", 0755), 0);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
+	CHECK_EQ(daxfs_mkdir(fs, "/x", 0755), 0);
+	CHECK_EQ(daxfs_mkdir(fs, "/y", 0755), 0);
 	struct swapper sw[6];
 	memset(sw, 0, sizeof(sw));
 	for (int i = 0; i < 6; i++) {
@@ -1177,14 +1169,14 @@ Test(concurrency, crossing_renames_do_not_deadlock)
 		const char *side = i % 2 ? "/y" : "/x";
 		snprintf(path, sizeof(path), "%s/f%d", side, i);
 		daxfs_file *f = NULL;
-		AU_EQ(daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f), 0);
-		AU_EQ(daxfs_pwrite(f, path, strlen(path), 0), strlen(path));
-		AU_EQ(daxfs_close(f), 0);
+		CHECK_EQ(daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f), 0);
+		CHECK_EQ(daxfs_pwrite(f, path, strlen(path), 0), strlen(path));
+		CHECK_EQ(daxfs_close(f), 0);
 		snprintf(path, sizeof(path), "%s/d%d", side, i);
-		AU_EQ(daxfs_mkdir(fs, path, 0755), 0);
+		CHECK_EQ(daxfs_mkdir(fs, path, 0755), 0);
 		snprintf(path, sizeof(path), "%s/d%d/in", side, i);
-		AU_EQ(daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f), 0);
-		AU_EQ(daxfs_close(f), 0);
+		CHECK_EQ(daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &f), 0);
+		CHECK_EQ(daxfs_close(f), 0);
 		sw[i].fs = fs;
 		sw[i].id = i;
 	}
@@ -1195,26 +1187,26 @@ Test(concurrency, crossing_renames_do_not_deadlock)
 		pthread_join(sw[i].th, NULL);
 	int anyfail = 0;
 	for (int i = 0; i < 6; i++)
-		anyfail |= sw[i].err.failed;
+		anyfail |= sw[i].err.count;
 	unmount_if(anyfail, fs);
 	for (int i = 0; i < 6; i++)
-		cr_assert(!sw[i].err.failed, "swapper %d: %s", i, sw[i].err.msg);
+		cr_assert(!sw[i].err.count, "swapper %d: %s", i, sw[i].err.msg);
 	/* NSWAP is even: everything is back where it started */
 	struct stat st;
 	for (int i = 0; i < 6; i++) {
 		char path[64];
 		const char *side = i % 2 ? "/y" : "/x";
 		snprintf(path, sizeof(path), "%s/d%d/in", side, i);
-		AU_EQ(daxfs_stat(fs, path, &st), 0);
+		CHECK_EQ(daxfs_stat(fs, path, &st), 0);
 		snprintf(path, sizeof(path), "%s/f%d", side, i);
-		AU_EQ(daxfs_stat(fs, path, &st), 0);
+		CHECK_EQ(daxfs_stat(fs, path, &st), 0);
 		cr_assert_eq(st.st_size, (off_t)strlen(path));
 	}
-	AU_EQ(daxfs_stat(fs, "/x", &st), 0);
+	CHECK_EQ(daxfs_stat(fs, "/x", &st), 0);
 	cr_assert_eq(st.st_nlink, 2 + 3);
-	AU_EQ(daxfs_stat(fs, "/y", &st), 0);
+	CHECK_EQ(daxfs_stat(fs, "/y", &st), 0);
 	cr_assert_eq(st.st_nlink, 2 + 3);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1224,7 +1216,7 @@ Test(concurrency, crossing_renames_do_not_deadlock)
 struct churn {
 	daxfs *fs;
 	atomic_int stop;
-	struct terr err;
+	struct test_err err;
 	long rounds;
 };
 
@@ -1232,24 +1224,27 @@ struct churn {
 static void *churn_main(void *arg)
 {
 	struct churn *c = arg;
-	for (long i = 0; i < 20000 && !c->err.failed; i++) {
+	for (long i = 0; i < 20000 && !c->err.count; i++) {
 		daxfs_file *f = NULL;
 		int r = daxfs_open(c->fs, "/r/x", O_CREAT | O_EXCL | O_WRONLY,
 				   0644, &f);
 		if (r) {
-			fail(&c->err, "create /r/x = %d (%s)", r, au_errname(r));
+			test_fail(&c->err, "create /r/x = %d (%s)", r,
+				  test_errname(r));
 			break;
 		}
 		daxfs_pwrite(f, "data", 4, 0);
 		daxfs_close(f);
 		r = i % 2 ? daxfs_rename(c->fs, "/r/x", "/r/y") : 0;
 		if (r) {
-			fail(&c->err, "rename = %d (%s)", r, au_errname(r));
+			test_fail(&c->err, "rename = %d (%s)", r,
+				  test_errname(r));
 			break;
 		}
 		r = daxfs_unlink(c->fs, i % 2 ? "/r/y" : "/r/x");
 		if (r) {
-			fail(&c->err, "unlink = %d (%s)", r, au_errname(r));
+			test_fail(&c->err, "unlink = %d (%s)", r,
+				  test_errname(r));
 			break;
 		}
 		c->rounds++;
@@ -1262,7 +1257,7 @@ struct looker {
 	pthread_t th;
 	struct churn *c;
 	int kind; /* 0 stat, 1 open+read */
-	struct terr err;
+	struct test_err err;
 	long ok, enoent;
 };
 
@@ -1271,7 +1266,7 @@ static void *looker_main(void *arg)
 	struct looker *l = arg;
 	const char *names[2] = {"/r/x", "/r/y"};
 	long i = 0;
-	while (!atomic_load(&l->c->stop) && !l->err.failed) {
+	while (!atomic_load(&l->c->stop) && !l->err.count) {
 		const char *n = names[i++ % 2];
 		int r;
 		if (l->kind == 0) {
@@ -1285,7 +1280,8 @@ static void *looker_main(void *arg)
 				ssize_t got = daxfs_pread(f, b, sizeof(b), 0);
 				daxfs_close(f);
 				if (got < 0 || got > 4) {
-					fail(&l->err, "pread of %s = %zd", n, got);
+					test_fail(&l->err, "pread of %s = %zd",
+						  n, got);
 					break;
 				}
 			}
@@ -1295,10 +1291,10 @@ static void *looker_main(void *arg)
 		else if (r == -ENOENT)
 			l->enoent++;
 		else
-			fail(&l->err,
-			     "%s(%s) racing with unlink/rename = %d (%s), "
-			     "expected 0 or -ENOENT",
-			     l->kind ? "open" : "stat", n, r, au_errname(r));
+			test_fail(&l->err,
+				  "%s(%s) racing with unlink/rename = %d (%s), "
+				  "expected 0 or -ENOENT",
+			     l->kind ? "open" : "stat", n, r, test_errname(r));
 	}
 	return NULL;
 }
@@ -1306,8 +1302,8 @@ static void *looker_main(void *arg)
 Test(concurrency, lookups_racing_with_unlink_and_rename)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
-	AU_EQ(daxfs_mkdir(fs, "/r", 0755), 0);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
+	CHECK_EQ(daxfs_mkdir(fs, "/r", 0755), 0);
 	struct churn c;
 	memset(&c, 0, sizeof(c));
 	c.fs = fs;
@@ -1324,15 +1320,16 @@ Test(concurrency, lookups_racing_with_unlink_and_rename)
 	pthread_join(ct, NULL);
 	for (int i = 0; i < 3; i++)
 		pthread_join(l[i].th, NULL);
-	int anyfail = c.err.failed;
+	int anyfail = c.err.count;
 	for (int i = 0; i < 3; i++)
-		anyfail |= l[i].err.failed;
+		anyfail |= l[i].err.count;
 	unmount_if(anyfail, fs);
-	cr_assert(!c.err.failed, "churn: %s", c.err.msg);
+	cr_assert(!c.err.count, "churn: %s", c.err.msg);
 	for (int i = 0; i < 3; i++)
-		cr_assert(!l[i].err.failed, "looker %d (%ld found, %ld ENOENT): %s",
+		cr_assert(!l[i].err.count,
+			  "looker %d (%ld found, %ld ENOENT): %s",
 			  i, l[i].ok, l[i].enoent, l[i].err.msg);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1348,7 +1345,7 @@ struct trunc_thread {
 	pthread_t th;
 	struct trunc_ctx *c;
 	int kind; /* 0 truncate+rewrite, 1 reader, 2 writer of the tail */
-	struct terr err;
+	struct test_err err;
 	long rounds;
 };
 
@@ -1359,51 +1356,53 @@ static void *trunc_main(void *arg)
 	struct trunc_thread *t = arg;
 	unsigned char *buf = malloc(TSIZE);
 	uint64_t rng = 1234 + (uint64_t)t->kind;
-	for (long i = 0; i < 400 && !t->err.failed; i++) {
+	for (long i = 0; i < 400 && !t->err.count; i++) {
 		if (t->kind == 0) {
-			off_t to = (off_t)(au_rand(&rng) % TSIZE);
+			off_t to = (off_t)(test_rand(&rng) % TSIZE);
 			int r = daxfs_ftruncate(t->c->f, to);
 			if (r) {
-				fail(&t->err, "ftruncate(%lld) = %d (%s)",
-				     (long long)to, r, au_errname(r));
+				test_fail(&t->err, "ftruncate(%lld) = %d (%s)",
+					  (long long)to, r, test_errname(r));
 				break;
 			}
-			au_pattern(buf, TSIZE, 777, 0);
+			test_pattern(buf, TSIZE, 777, 0);
 			ssize_t w = daxfs_pwrite(t->c->f, buf, TSIZE, 0);
 			if (w != TSIZE) {
-				fail(&t->err, "pwrite = %zd (%s)", w,
-				     au_errname(w));
+				test_fail(&t->err, "pwrite = %zd (%s)", w,
+					  test_errname(w));
 				break;
 			}
 		} else {
 			/* every byte is the pattern or zero (a hole or a
 			 * truncated-then-extended range) */
-			off_t off = (off_t)(au_rand(&rng) % (2 * TSIZE));
-			size_t n = 1 + (size_t)(au_rand(&rng) % 32768);
+			off_t off = (off_t)(test_rand(&rng) % (2 * TSIZE));
+			size_t n = 1 + (size_t)(test_rand(&rng) % 32768);
 			ssize_t r = daxfs_pread(t->c->f, buf, n, off);
 			if (r < 0 || (size_t)r > n) {
-				fail(&t->err, "pread(%zu @ %lld) = %zd (%s)", n,
-				     (long long)off, r, au_errname(r));
+				test_fail(&t->err,
+					  "pread(%zu @ %lld) = %zd (%s)", n,
+					  (long long)off, r, test_errname(r));
 				break;
 			}
 			unsigned char want[32768];
-			au_pattern(want, (size_t)r, 777, (uint64_t)off);
+			test_pattern(want, (size_t)r, 777, (uint64_t)off);
 			for (ssize_t k = 0; k < r; k++)
 				if (buf[k] && buf[k] != want[k]) {
-					fail(&t->err,
-					     "byte %lld is %#x: neither the "
-					     "data nor zero",
-					     (long long)off + k, buf[k]);
+					test_fail(&t->err,
+						  "byte %lld is %#x: neither the "
+						  "data nor zero",
+						  (long long)off + k, buf[k]);
 					break;
 				}
 			if (t->kind == 2) {
 				/* extend past the end with the same pattern */
-				au_pattern(buf, 4096, 777, TSIZE);
+				test_pattern(buf, 4096, 777, TSIZE);
 				ssize_t w = daxfs_pwrite(t->c->f, buf, 4096,
 							 TSIZE);
 				if (w != 4096) {
-					fail(&t->err, "tail pwrite = %zd (%s)", w,
-					     au_errname(w));
+					test_fail(&t->err,
+						  "tail pwrite = %zd (%s)", w,
+						  test_errname(w));
 					break;
 				}
 			}
@@ -1417,12 +1416,12 @@ static void *trunc_main(void *arg)
 Test(concurrency, truncate_racing_with_reads_and_writes)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("conc", 32 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("conc", 32 * TEST_MIB, 0, 0, &p);
 	struct statvfs s0;
-	AU_EQ(daxfs_statfs(fs, &s0), 0);
+	CHECK_EQ(daxfs_statfs(fs, &s0), 0);
 	struct trunc_ctx c;
 	memset(&c, 0, sizeof(c));
-	AU_EQ(daxfs_open(fs, "/t", O_CREAT | O_RDWR, 0644, &c.f), 0);
+	CHECK_EQ(daxfs_open(fs, "/t", O_CREAT | O_RDWR, 0644, &c.f), 0);
 	struct trunc_thread t[4];
 	memset(t, 0, sizeof(t));
 	for (int i = 0; i < 4; i++) {
@@ -1435,20 +1434,21 @@ Test(concurrency, truncate_racing_with_reads_and_writes)
 		pthread_join(t[i].th, NULL);
 	int anyfail = 0;
 	for (int i = 0; i < 4; i++)
-		anyfail |= t[i].err.failed;
+		anyfail |= t[i].err.count;
 	if (anyfail)
 		daxfs_close(c.f);
 	unmount_if(anyfail, fs);
 	for (int i = 0; i < 4; i++)
-		cr_assert(!t[i].err.failed, "thread %d (kind %d, %ld rounds): %s",
+		cr_assert(!t[i].err.count,
+			  "thread %d (kind %d, %ld rounds): %s",
 			  i, t[i].kind, t[i].rounds, t[i].err.msg);
 	/* every allocated block is accounted for */
-	AU_EQ(daxfs_ftruncate(c.f, 0), 0);
-	AU_EQ(daxfs_close(c.f), 0);
-	AU_EQ(daxfs_unlink(fs, "/t"), 0);
+	CHECK_EQ(daxfs_ftruncate(c.f, 0), 0);
+	CHECK_EQ(daxfs_close(c.f), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/t"), 0);
 	struct statvfs s1;
-	AU_EQ(daxfs_statfs(fs, &s1), 0);
+	CHECK_EQ(daxfs_statfs(fs, &s1), 0);
 	cr_assert_eq(s1.f_bfree, s0.f_bfree, "f_bfree %lu, %lu at start",
 		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }

@@ -23,36 +23,29 @@
 #include <criterion/criterion.h>
 
 #include "daxfs.h"
-#include "dax_util.h"
+#include "check.h"
+#include "probe.h"
 
-#define PG DU_PAGE
+#define PG TEST_PAGE
 
 static void suite_init(void)
 {
 	/* Before any daxfs_map of the test's process: libdaxfs chains to it. */
-	du_install_sigbus();
+	test_probe_install();
 }
 
-TestSuite(dax, .init = suite_init, .fini = du_cleanup, .timeout = 60);
+TestSuite(dax, .init = suite_init, .fini = test_cleanup, .timeout = 60);
 
-static daxfs_file *open_file(daxfs *fs, const char *path, int flags)
-{
-	daxfs_file *f = NULL;
-
-	DU_OK(daxfs_open(fs, path, flags, 0644, &f));
-	return f;
-}
-
-/* A file of npages pages of du_pattern(seed). */
+/* A file of npages pages of test_pattern(seed). */
 static daxfs_file *pattern_file(daxfs *fs, const char *path, size_t npages,
 				uint64_t seed)
 {
-	daxfs_file *f = open_file(fs, path, O_RDWR | O_CREAT | O_TRUNC);
+	daxfs_file *f = check_open(fs, path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	unsigned char *buf = malloc(npages * PG);
 
 	cr_assert(buf);
-	du_pattern(buf, npages * PG, seed, 0);
-	DU_EQ(daxfs_pwrite(f, buf, npages * PG, 0), npages * PG);
+	test_pattern(buf, npages * PG, seed, 0);
+	CHECK_EQ(daxfs_pwrite(f, buf, npages * PG, 0), npages * PG);
 	free(buf);
 	return f;
 }
@@ -62,7 +55,7 @@ static void *map(daxfs_file *f, off_t off, size_t len, int prot,
 {
 	void *p = NULL;
 
-	DU_OK(daxfs_map(f, off, len, prot, flags, &p));
+	CHECK_OK(daxfs_map(f, off, len, prot, flags, &p));
 	cr_assert(p);
 	return p;
 }
@@ -71,7 +64,7 @@ static long long blocks_of(daxfs_file *f)
 {
 	struct stat st;
 
-	DU_OK(daxfs_fstat(f, &st));
+	CHECK_OK(daxfs_fstat(f, &st));
 	return (long long)st.st_blocks;
 }
 
@@ -79,7 +72,7 @@ static long long size_of(daxfs_file *f)
 {
 	struct stat st;
 
-	DU_OK(daxfs_fstat(f, &st));
+	CHECK_OK(daxfs_fstat(f, &st));
 	return (long long)st.st_size;
 }
 
@@ -87,7 +80,7 @@ static unsigned long long free_blocks(daxfs *fs)
 {
 	struct statvfs st;
 
-	DU_OK(daxfs_statfs(fs, &st));
+	CHECK_OK(daxfs_statfs(fs, &st));
 	return st.f_bfree;
 }
 
@@ -96,28 +89,28 @@ static unsigned long long free_blocks(daxfs *fs)
 Test(dax, view_reads_what_pwrite_wrote)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("read", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("read", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 40, 7);
 	unsigned char *v, *w;
 	long bad;
 
 	v = map(f, 0, 40 * PG, PROT_READ, 0);
-	bad = du_pattern_mismatch(v, 40 * PG, 7, 0);
+	bad = test_pattern_mismatch(v, 40 * PG, 7, 0);
 	cr_assert_eq(bad, -1, "view byte %ld differs from what was written", bad);
 	/* A view at an offset. */
 	w = map(f, 12 * PG, 4 * PG, PROT_READ, 0);
-	bad = du_pattern_mismatch(w, 4 * PG, 7, 12 * PG);
+	bad = test_pattern_mismatch(w, 4 * PG, 7, 12 * PG);
 	cr_assert_eq(bad, -1, "offset view byte %ld differs", bad);
-	DU_OK(daxfs_unmap(v, 40 * PG));
-	DU_OK(daxfs_unmap(w, 4 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, 40 * PG));
+	CHECK_OK(daxfs_unmap(w, 4 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax, stores_and_pwrite_visible_both_ways)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("coh", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("coh", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 16, 1);
 	unsigned char *v, buf[PG], want[PG];
 	int i;
@@ -125,35 +118,35 @@ Test(dax, stores_and_pwrite_visible_both_ways)
 	v = map(f, 0, 16 * PG, PROT_READ | PROT_WRITE, 0);
 	for (i = 0; i < 16; i += 3) {
 		memset(v + i * PG + 10, 0xC0 + i, 100);
-		DU_EQ(daxfs_pread(f, buf, PG, i * PG), PG);
-		du_pattern(want, PG, 1, i * PG);
+		CHECK_EQ(daxfs_pread(f, buf, PG, i * PG), PG);
+		test_pattern(want, PG, 1, i * PG);
 		memset(want + 10, 0xC0 + i, 100);
 		cr_assert(!memcmp(buf, want, PG),
 			  "page %d: pread does not see the store", i);
 	}
 	for (i = 1; i < 16; i += 4) {
-		du_pattern(buf, PG, 2, i * PG);
-		DU_EQ(daxfs_pwrite(f, buf, PG, i * PG), PG);
+		test_pattern(buf, PG, 2, i * PG);
+		CHECK_EQ(daxfs_pwrite(f, buf, PG, i * PG), PG);
 		cr_assert(!memcmp(v + i * PG, buf, PG),
 			  "page %d: the view does not see the pwrite", i);
 	}
-	DU_OK(daxfs_unmap(v, 16 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, 16 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax, holes_read_zero_and_store_allocates_zeroed_block)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("hole", 32 * DU_MIB, 0, &path);
-	daxfs_file *f = open_file(fs, "/s", O_RDWR | O_CREAT);
+	daxfs *fs = check_new_fs("hole", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = check_open(fs, "/s", O_RDWR | O_CREAT, 0644);
 	unsigned char *ro, *rw, buf[PG];
 	long bad;
 
-	DU_OK(daxfs_ftruncate(f, 16 * PG));
+	CHECK_OK(daxfs_ftruncate(f, 16 * PG));
 	cr_assert_eq(blocks_of(f), 0);
 	ro = map(f, 0, 16 * PG, PROT_READ, 0);
-	bad = du_nonzero(ro, 16 * PG);
+	bad = test_first_nonzero(ro, 16 * PG);
 	cr_assert_eq(bad, -1, "a hole reads %#x at %ld", ro[bad], bad);
 	cr_assert_eq(blocks_of(f), 0, "reading holes must not allocate");
 	rw = map(f, 0, 16 * PG, PROT_READ | PROT_WRITE, 0);
@@ -161,53 +154,53 @@ Test(dax, holes_read_zero_and_store_allocates_zeroed_block)
 	rw[5 * PG + 100] = 0x77;
 	cr_assert_eq(blocks_of(f), 8, "a one-byte store into a hole: st_blocks "
 		     "%lld, expected 8 (one 4 KiB block)", blocks_of(f));
-	DU_EQ(daxfs_pread(f, buf, PG, 5 * PG), PG);
+	CHECK_EQ(daxfs_pread(f, buf, PG, 5 * PG), PG);
 	cr_assert_eq(buf[100], 0x77);
 	buf[100] = 0;
-	bad = du_nonzero(buf, PG);
+	bad = test_first_nonzero(buf, PG);
 	cr_assert_eq(bad, -1, "the new block is not zeroed at %ld", bad);
 	cr_assert_eq(ro[5 * PG + 100], 0x77,
 		     "the read-only view still shows the zero page");
-	bad = du_nonzero(ro, 5 * PG);
+	bad = test_first_nonzero(ro, 5 * PG);
 	cr_assert_eq(bad, -1);
 	cr_assert_eq(size_of(f), 16 * PG);
-	DU_OK(daxfs_unmap(ro, 16 * PG));
-	DU_OK(daxfs_unmap(rw, 16 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(ro, 16 * PG));
+	CHECK_OK(daxfs_unmap(rw, 16 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax, pwrite_into_hole_replaces_zero_page)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("hole2", 32 * DU_MIB, 0, &path);
-	daxfs_file *f = open_file(fs, "/s", O_RDWR | O_CREAT);
+	daxfs *fs = check_new_fs("hole2", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = check_open(fs, "/s", O_RDWR | O_CREAT, 0644);
 	unsigned char *lazy, *pop, buf[PG];
 	long bad;
 
-	DU_OK(daxfs_ftruncate(f, 8 * PG));
+	CHECK_OK(daxfs_ftruncate(f, 8 * PG));
 	lazy = map(f, 0, 8 * PG, PROT_READ, 0);
 	pop = map(f, 0, 8 * PG, PROT_READ, DAXFS_MAP_POPULATE);
 	cr_assert_eq(lazy[3 * PG + 1], 0);
 	cr_assert_eq(pop[3 * PG + 1], 0);
-	du_pattern(buf, PG, 9, 0);
-	DU_EQ(daxfs_pwrite(f, buf, PG, 3 * PG), PG);
-	bad = du_pattern_mismatch(lazy + 3 * PG, PG, 9, 0);
+	test_pattern(buf, PG, 9, 0);
+	CHECK_EQ(daxfs_pwrite(f, buf, PG, 3 * PG), PG);
+	bad = test_pattern_mismatch(lazy + 3 * PG, PG, 9, 0);
 	cr_assert_eq(bad, -1, "lazy view still shows zeros after the pwrite "
 		     "(byte %ld)", bad);
-	bad = du_pattern_mismatch(pop + 3 * PG, PG, 9, 0);
+	bad = test_pattern_mismatch(pop + 3 * PG, PG, 9, 0);
 	cr_assert_eq(bad, -1, "populated view still shows zeros (byte %ld)", bad);
-	cr_assert_eq(du_nonzero(lazy + 4 * PG, PG), -1);
-	DU_OK(daxfs_unmap(lazy, 8 * PG));
-	DU_OK(daxfs_unmap(pop, 8 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	cr_assert_eq(test_first_nonzero(lazy + 4 * PG, PG), -1);
+	CHECK_OK(daxfs_unmap(lazy, 8 * PG));
+	CHECK_OK(daxfs_unmap(pop, 8 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax, two_views_see_each_other)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("two", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("two", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 8, 3);
 	unsigned char *a, *b;
 
@@ -220,10 +213,10 @@ Test(dax, two_views_see_each_other)
 	memset(a + 4 * PG, 0x33, PG);
 	for (int i = 0; i < (int)PG; i++)
 		cr_assert_eq(b[i], 0x33);
-	DU_OK(daxfs_unmap(a, 8 * PG));
-	DU_OK(daxfs_unmap(b, 4 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(a, 8 * PG));
+	CHECK_OK(daxfs_unmap(b, 4 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- SIGBUS past EOF ------------------------------------------------ */
@@ -231,51 +224,51 @@ Test(dax, two_views_see_each_other)
 Test(dax, sigbus_past_eof_and_usable_after)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("bus", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("bus", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 1, 4);
 	unsigned char *v, c, buf[200], want[100];
-	unsigned long before = du_sigbus_count();
+	unsigned long before = test_probe_sigbus_count();
 
-	du_pattern(buf, 100, 4, PG);
-	DU_EQ(daxfs_pwrite(f, buf, 100, PG), 100); /* size 4096 + 100 */
+	test_pattern(buf, 100, 4, PG);
+	CHECK_EQ(daxfs_pwrite(f, buf, 100, PG), 100); /* size 4096 + 100 */
 	v = map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
-	DU_EQ(du_try_read(v + 5, &c), 0);
-	DU_EQ(du_try_read(v + PG + 50, &c), 0);
-	du_pattern(want, 100, 4, PG);
+	CHECK_EQ(test_probe_read(v + 5, &c), 0);
+	CHECK_EQ(test_probe_read(v + PG + 50, &c), 0);
+	test_pattern(want, 100, 4, PG);
 	cr_assert_eq(c, want[50]);
-	DU_EQ(du_try_read(v + PG + 200, &c), 0); /* EOF page, past EOF */
+	CHECK_EQ(test_probe_read(v + PG + 200, &c), 0); /* EOF page, past EOF */
 	cr_assert_eq(c, 0);
-	DU_EQ(du_try_read(v + 2 * PG, &c), -1);
-	DU_EQ(du_try_write(v + 3 * PG + 5, 1), -1);
-	DU_EQ(du_try_read(v + 3 * PG + 4095, &c), -1);
-	cr_assert_eq(du_sigbus_count() - before, 3);
+	CHECK_EQ(test_probe_read(v + 2 * PG, &c), -1);
+	CHECK_EQ(test_probe_write(v + 3 * PG + 5, 1), -1);
+	CHECK_EQ(test_probe_read(v + 3 * PG + 4095, &c), -1);
+	cr_assert_eq(test_probe_sigbus_count() - before, 3);
 	/* Still usable: the same file, through calls and the view. */
-	DU_EQ(daxfs_pread(f, buf, 200, PG - 100), 200);
-	DU_EQ(daxfs_pwrite(f, "xyz", 3, 2 * PG + 1), 3);
-	DU_EQ(du_try_read(v + 2 * PG + 2, &c), 0);
+	CHECK_EQ(daxfs_pread(f, buf, 200, PG - 100), 200);
+	CHECK_EQ(daxfs_pwrite(f, "xyz", 3, 2 * PG + 1), 3);
+	CHECK_EQ(test_probe_read(v + 2 * PG + 2, &c), 0);
 	cr_assert_eq(c, 'y');
-	DU_EQ(du_try_read(v + 3 * PG, &c), -1);
-	DU_OK(daxfs_ftruncate(f, 4 * PG));
-	DU_EQ(du_try_read(v + 3 * PG, &c), 0);
+	CHECK_EQ(test_probe_read(v + 3 * PG, &c), -1);
+	CHECK_OK(daxfs_ftruncate(f, 4 * PG));
+	CHECK_EQ(test_probe_read(v + 3 * PG, &c), 0);
 	cr_assert_eq(c, 0);
-	DU_OK(daxfs_unmap(v, 4 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 /* No space left: the first store into a hole raises SIGBUS. */
 Test(dax, store_into_hole_without_space_sigbus)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("nospc", 8 * DU_MIB, 0, &path);
-	daxfs_file *f = open_file(fs, "/s", O_RDWR | O_CREAT);
-	daxfs_file *g = open_file(fs, "/fill", O_RDWR | O_CREAT);
+	daxfs *fs = check_new_fs("nospc", 8 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = check_open(fs, "/s", O_RDWR | O_CREAT, 0644);
+	daxfs_file *g = check_open(fs, "/fill", O_RDWR | O_CREAT, 0644);
 	unsigned char *v, *buf = calloc(1, 64 * PG), c;
 	ssize_t n;
 	off_t off = 0;
 
 	cr_assert(buf);
-	DU_OK(daxfs_ftruncate(f, 4 * PG));
+	CHECK_OK(daxfs_ftruncate(f, 4 * PG));
 	v = map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
 	do {
 		n = daxfs_pwrite(g, buf, 64 * PG, off);
@@ -284,20 +277,20 @@ Test(dax, store_into_hole_without_space_sigbus)
 	} while (n > 0);
 	while (daxfs_pwrite(g, buf, PG, off) == (ssize_t)PG)
 		off += PG;
-	DU_EQ(du_try_read(v + PG, &c), 0);
+	CHECK_EQ(test_probe_read(v + PG, &c), 0);
 	cr_assert_eq(c, 0);
-	DU_EQ(du_try_write(v + PG, 1), -1);
+	CHECK_EQ(test_probe_write(v + PG, 1), -1);
 	cr_assert_eq(blocks_of(f), 0);
 	/* Space again: the store works. */
-	DU_OK(daxfs_ftruncate(g, 0));
-	DU_EQ(du_try_write(v + PG, 1), 0);
+	CHECK_OK(daxfs_ftruncate(g, 0));
+	CHECK_EQ(test_probe_write(v + PG, 1), 0);
 	cr_assert_eq(blocks_of(f), 8, "a one-byte store into a hole: st_blocks "
 		     "%lld, expected 8 (one 4 KiB block)", blocks_of(f));
-	DU_OK(daxfs_unmap(v, 4 * PG));
-	DU_OK(daxfs_close(f));
-	DU_OK(daxfs_close(g));
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_close(g));
 	free(buf);
-	du_unmount_fsck(fs, path);
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- DAXFS_MAP_POPULATE: no fault at all ----------------------------- */
@@ -315,45 +308,45 @@ static void no_segv(int sig)
 Test(dax, populate_views_take_no_fault)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("pop", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("pop", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 8, 5);
-	daxfs_file *s = open_file(fs, "/sparse", O_RDWR | O_CREAT);
+	daxfs_file *s = check_open(fs, "/sparse", O_RDWR | O_CREAT, 0644);
 	unsigned char *v, *r, c, buf[PG];
 	long bad;
 	int i;
 
-	DU_OK(daxfs_ftruncate(s, 6 * PG));
-	DU_EQ(daxfs_pwrite(s, "hello", 5, 2 * PG), 5);
+	CHECK_OK(daxfs_ftruncate(s, 6 * PG));
+	CHECK_EQ(daxfs_pwrite(s, "hello", 5, 2 * PG), 5);
 	v = map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, DAXFS_MAP_POPULATE);
 	r = map(s, 0, 8 * PG, PROT_READ, DAXFS_MAP_POPULATE);
 	/* From now on a SIGSEGV (a fault libdaxfs would resolve) is fatal. */
 	signal(SIGSEGV, no_segv);
-	bad = du_pattern_mismatch(v, 8 * PG, 5, 0);
+	bad = test_pattern_mismatch(v, 8 * PG, 5, 0);
 	cr_assert_eq(bad, -1);
 	v[3 * PG] = 0xAB;
-	DU_EQ(daxfs_pread(f, buf, 1, 3 * PG), 1);
+	CHECK_EQ(daxfs_pread(f, buf, 1, 3 * PG), 1);
 	cr_assert_eq(buf[0], 0xAB);
-	cr_assert_eq(du_nonzero(r, 2 * PG), -1);
+	cr_assert_eq(test_first_nonzero(r, 2 * PG), -1);
 	cr_assert(!memcmp(r + 2 * PG, "hello", 5));
-	cr_assert_eq(du_nonzero(r + 3 * PG, 3 * PG), -1);
+	cr_assert_eq(test_first_nonzero(r + 3 * PG, 3 * PG), -1);
 	/* Past EOF: SIGBUS from the kernel. */
-	DU_EQ(du_try_read(r + 6 * PG, &c), -1);
-	DU_EQ(du_try_read(r + 7 * PG + 9, &c), -1);
+	CHECK_EQ(test_probe_read(r + 6 * PG, &c), -1);
+	CHECK_EQ(test_probe_read(r + 7 * PG + 9, &c), -1);
 	/* pwrite into a hole and past EOF: shown with no fault. */
-	DU_EQ(daxfs_pwrite(s, "world", 5, 4 * PG + 1), 5);
+	CHECK_EQ(daxfs_pwrite(s, "world", 5, 4 * PG + 1), 5);
 	cr_assert(!memcmp(r + 4 * PG + 1, "world", 5));
-	DU_EQ(daxfs_pwrite(s, "tail", 4, 6 * PG + 2), 4);
-	DU_EQ(du_try_read(r + 6 * PG + 3, &c), 0);
+	CHECK_EQ(daxfs_pwrite(s, "tail", 4, 6 * PG + 2), 4);
+	CHECK_EQ(test_probe_read(r + 6 * PG + 3, &c), 0);
 	cr_assert_eq(c, 'a');
-	DU_EQ(du_try_read(r + 7 * PG, &c), -1);
+	CHECK_EQ(test_probe_read(r + 7 * PG, &c), -1);
 	for (i = 0; i < 8; i++)
-		cr_assert_eq(du_pattern_mismatch(v + i * PG, i == 3 ? 0 : PG, 5,
-						 i * PG), -1);
-	DU_OK(daxfs_unmap(v, 8 * PG));
-	DU_OK(daxfs_unmap(r, 8 * PG));
-	DU_OK(daxfs_close(f));
-	DU_OK(daxfs_close(s));
-	du_unmount_fsck(fs, path);
+		cr_assert_eq(test_pattern_mismatch(v + i * PG, i == 3 ? 0 : PG,
+						   5, i * PG), -1);
+	CHECK_OK(daxfs_unmap(v, 8 * PG));
+	CHECK_OK(daxfs_unmap(r, 8 * PG));
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_close(s));
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- durability ---------------------------------------------------- */
@@ -361,41 +354,42 @@ Test(dax, populate_views_take_no_fault)
 Test(dax, persist_fsync_durable_across_remount)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("dur", 32 * DU_MIB, 0, &path);
-	daxfs_file *f = open_file(fs, "/d", O_RDWR | O_CREAT);
+	daxfs *fs = check_new_fs("dur", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = check_open(fs, "/d", O_RDWR | O_CREAT, 0644);
 	unsigned char *v, *want = malloc(12 * PG), *got = malloc(12 * PG);
 	size_t len = 0;
 	char *out;
 
 	cr_assert(want && got);
-	du_pattern(want, 12 * PG, 11, 0);
-	DU_EQ(daxfs_pwrite(f, want, 4 * PG, 0), 4 * PG); /* pages 4..11: holes */
-	DU_OK(daxfs_ftruncate(f, 12 * PG));
+	test_pattern(want, 12 * PG, 11, 0);
+	CHECK_EQ(daxfs_pwrite(f, want, 4 * PG, 0),
+		 4 * PG); /* pages 4..11: holes */
+	CHECK_OK(daxfs_ftruncate(f, 12 * PG));
 	v = map(f, 0, 12 * PG, PROT_READ | PROT_WRITE, 0);
 	memcpy(v + 4 * PG, want + 4 * PG, 8 * PG);
 	memset(v + 100, 0xEE, 50);
 	memset(want + 100, 0xEE, 50);
-	DU_OK(daxfs_persist(v + 4 * PG, 4 * PG));
-	DU_OK(daxfs_fsync(f));
-	DU_OK(daxfs_unmap(v, 12 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_persist(v + 4 * PG, 4 * PG));
+	CHECK_OK(daxfs_fsync(f));
+	CHECK_OK(daxfs_unmap(v, 12 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 
-	out = du_debugfs(path, "cat /d", &len);
+	out = test_debugfs(path, "cat /d", &len, NULL);
 	cr_assert(out);
 	cr_assert_eq(len, 12 * PG, "debugfs cat gave %zu bytes", len);
 	cr_assert(!memcmp(out, want, 12 * PG), "debugfs sees other bytes");
 	free(out);
 
-	fs = du_mount(path, 0);
-	f = open_file(fs, "/d", O_RDONLY);
-	DU_EQ(daxfs_pread(f, got, 12 * PG, 0), 12 * PG);
+	fs = check_mount(path, 0);
+	f = check_open(fs, "/d", O_RDONLY, 0644);
+	CHECK_EQ(daxfs_pread(f, got, 12 * PG, 0), 12 * PG);
 	cr_assert(!memcmp(got, want, 12 * PG));
 	v = map(f, 0, 12 * PG, PROT_READ, 0);
 	cr_assert(!memcmp(v, want, 12 * PG));
-	DU_OK(daxfs_unmap(v, 12 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, 12 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 	free(want);
 	free(got);
 }
@@ -405,16 +399,16 @@ Test(dax, persist_fsync_durable_across_remount)
 Test(dax, persist_whole_view_past_eof)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("perseof", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("perseof", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 2, 6);
 	unsigned char *v;
 	v = map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
 	v[10] = 1;
-	/* A SIGBUS here reaches du_sigbus with nothing armed: exit 99. */
-	DU_OK(daxfs_persist(v, 8 * PG));
-	DU_OK(daxfs_unmap(v, 8 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	/* A SIGBUS here reaches the probe handler with nothing armed: exit 99. */
+	CHECK_OK(daxfs_persist(v, 8 * PG));
+	CHECK_OK(daxfs_unmap(v, 8 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- lifetime ------------------------------------------------------ */
@@ -422,28 +416,28 @@ Test(dax, persist_whole_view_past_eof)
 Test(dax, unmount_busy_with_view_and_view_outlives_close)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("busy", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("busy", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 4, 8);
 	unsigned char *v, buf[8];
 
 	v = map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
-	DU_OK(daxfs_close(f));
-	DU_EQ(daxfs_unmount(fs), -EBUSY);
-	cr_assert_eq(du_pattern_mismatch(v, 4 * PG, 8, 0), -1);
+	CHECK_OK(daxfs_close(f));
+	CHECK_EQ(daxfs_unmount(fs), -EBUSY);
+	cr_assert_eq(test_pattern_mismatch(v, 4 * PG, 8, 0), -1);
 	v[2 * PG + 3] = 0x42;   /* first touch of a page after close */
-	f = open_file(fs, "/f", O_RDONLY);
-	DU_EQ(daxfs_pread(f, buf, 1, 2 * PG + 3), 1);
+	f = check_open(fs, "/f", O_RDONLY, 0644);
+	CHECK_EQ(daxfs_pread(f, buf, 1, 2 * PG + 3), 1);
 	cr_assert_eq(buf[0], 0x42);
-	DU_OK(daxfs_close(f));
-	DU_EQ(daxfs_unmount(fs), -EBUSY);
-	DU_OK(daxfs_unmap(v, 4 * PG));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_close(f));
+	CHECK_EQ(daxfs_unmount(fs), -EBUSY);
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax, unlinked_file_freed_after_last_view)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("unl", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("unl", 32 * TEST_MIB, 4096, 0, &path);
 	unsigned long long b0 = free_blocks(fs), b1;
 	daxfs_file *f = pattern_file(fs, "/f", 64, 12);
 	daxfs_file *g;
@@ -454,17 +448,17 @@ Test(dax, unlinked_file_freed_after_last_view)
 	cr_assert_eq(b0 - b1, 65, "64 data blocks + 1 indirect: %llu",
 		     b0 - b1);
 	v = map(f, 0, 64 * PG, PROT_READ, 0);
-	g = open_file(fs, "/f", O_RDONLY);
-	DU_OK(daxfs_close(f));
-	DU_OK(daxfs_unlink(fs, "/f"));
-	DU_EQ(daxfs_stat(fs, "/f", &st), -ENOENT);
+	g = check_open(fs, "/f", O_RDONLY, 0644);
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_unlink(fs, "/f"));
+	CHECK_EQ(daxfs_stat(fs, "/f", &st), -ENOENT);
 	cr_assert_eq(free_blocks(fs), b1, "freed while still open and mapped");
-	DU_OK(daxfs_close(g));
+	CHECK_OK(daxfs_close(g));
 	cr_assert_eq(free_blocks(fs), b1, "freed while still mapped");
-	cr_assert_eq(du_pattern_mismatch(v, 64 * PG, 12, 0), -1);
-	DU_OK(daxfs_unmap(v, 64 * PG));
+	cr_assert_eq(test_pattern_mismatch(v, 64 * PG, 12, 0), -1);
+	CHECK_OK(daxfs_unmap(v, 64 * PG));
 	cr_assert_eq(free_blocks(fs), b0, "not freed after the last view");
-	du_unmount_fsck(fs, path);
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- errors -------------------------------------------------------- */
@@ -472,45 +466,45 @@ Test(dax, unlinked_file_freed_after_last_view)
 Test(dax, argument_errors)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("err", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("err", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 4, 1);
-	daxfs_file *ro = open_file(fs, "/f", O_RDONLY);
+	daxfs_file *ro = check_open(fs, "/f", O_RDONLY, 0644);
 	void *p = NULL;
 	unsigned char *v, local[64];
 
-	DU_EQ(daxfs_map(f, 100, PG, PROT_READ, 0, &p), -EINVAL);
-	DU_EQ(daxfs_map(f, PG / 2, PG, PROT_READ, 0, &p), -EINVAL);
-	DU_EQ(daxfs_map(f, -(off_t)PG, PG, PROT_READ, 0, &p), -EINVAL);
-	DU_EQ(daxfs_map(f, 0, 0, PROT_READ, 0, &p), -EINVAL);
-	DU_EQ(daxfs_map(f, 0, PG, PROT_READ, 0x2, &p), -EINVAL);
-	DU_EQ(daxfs_map(f, 0, PG, PROT_READ, 0x80000000u, &p), -EINVAL);
-	DU_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE, 0, &p), -EACCES);
-	DU_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE, DAXFS_MAP_POPULATE,
-			&p), -EACCES);
+	CHECK_EQ(daxfs_map(f, 100, PG, PROT_READ, 0, &p), -EINVAL);
+	CHECK_EQ(daxfs_map(f, PG / 2, PG, PROT_READ, 0, &p), -EINVAL);
+	CHECK_EQ(daxfs_map(f, -(off_t)PG, PG, PROT_READ, 0, &p), -EINVAL);
+	CHECK_EQ(daxfs_map(f, 0, 0, PROT_READ, 0, &p), -EINVAL);
+	CHECK_EQ(daxfs_map(f, 0, PG, PROT_READ, 0x2, &p), -EINVAL);
+	CHECK_EQ(daxfs_map(f, 0, PG, PROT_READ, 0x80000000u, &p), -EINVAL);
+	CHECK_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE, 0, &p), -EACCES);
+	CHECK_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE,
+			   DAXFS_MAP_POPULATE, &p), -EACCES);
 	cr_assert_null(p, "a failed map must not set addr");
-	DU_EQ(daxfs_unmap(local, sizeof(local)), -EINVAL);
-	DU_EQ(daxfs_unmap(NULL, PG), -EINVAL);
-	DU_EQ(daxfs_persist(local, sizeof(local)), -EINVAL);
+	CHECK_EQ(daxfs_unmap(local, sizeof(local)), -EINVAL);
+	CHECK_EQ(daxfs_unmap(NULL, PG), -EINVAL);
+	CHECK_EQ(daxfs_persist(local, sizeof(local)), -EINVAL);
 	v = map(f, 0, 4 * PG, PROT_READ, 0);
-	DU_EQ(daxfs_unmap(v, 2 * PG), -EINVAL);
-	DU_EQ(daxfs_unmap(v + PG, 3 * PG), -EINVAL);
-	DU_EQ(daxfs_unmap(v, 5 * PG), -EINVAL);
-	cr_assert_eq(du_pattern_mismatch(v, 4 * PG, 1, 0), -1,
+	CHECK_EQ(daxfs_unmap(v, 2 * PG), -EINVAL);
+	CHECK_EQ(daxfs_unmap(v + PG, 3 * PG), -EINVAL);
+	CHECK_EQ(daxfs_unmap(v, 5 * PG), -EINVAL);
+	cr_assert_eq(test_pattern_mismatch(v, 4 * PG, 1, 0), -1,
 		     "a failed unmap must leave the view working");
-	DU_OK(daxfs_unmap(v, 4 * PG));
-	DU_EQ(daxfs_unmap(v, 4 * PG), -EINVAL);
-	DU_OK(daxfs_close(f));
-	DU_OK(daxfs_close(ro));
-	DU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	CHECK_EQ(daxfs_unmap(v, 4 * PG), -EINVAL);
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_close(ro));
+	CHECK_OK(daxfs_unmount(fs));
 
-	fs = du_mount(path, DAXFS_MOUNT_RDONLY);
-	ro = open_file(fs, "/f", O_RDONLY);
-	DU_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE, 0, &p), -EACCES);
+	fs = check_mount(path, DAXFS_MOUNT_RDONLY);
+	ro = check_open(fs, "/f", O_RDONLY, 0644);
+	CHECK_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE, 0, &p), -EACCES);
 	v = map(ro, 0, 4 * PG, PROT_READ, 0);
-	cr_assert_eq(du_pattern_mismatch(v, 4 * PG, 1, 0), -1);
-	DU_OK(daxfs_unmap(v, 4 * PG));
-	DU_OK(daxfs_close(ro));
-	du_unmount_fsck(fs, path);
+	cr_assert_eq(test_pattern_mismatch(v, 4 * PG, 1, 0), -1);
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	CHECK_OK(daxfs_close(ro));
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- a store into a PROT_READ view: a real SIGSEGV ------------------ */
@@ -556,7 +550,7 @@ Test(dax, store_into_read_only_view_is_sigsegv_chained)
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	cr_assert_eq(sigaction(SIGSEGV, &sa, NULL), 0);
-	fs = du_new_fs("segv", 32 * DU_MIB, 0, &path);
+	fs = check_new_fs("segv", 32 * TEST_MIB, 4096, 0, &path);
 	f = pattern_file(fs, "/f", 4, 13);
 	v = map(f, 0, 4 * PG, PROT_READ, 0);
 	/* Untouched page. */
@@ -565,20 +559,20 @@ Test(dax, store_into_read_only_view_is_sigsegv_chained)
 	cr_assert_eq(segv_seen, 1);
 	cr_assert_eq(segv_addr, (void *)(v + PG + 5));
 	/* A page installed by a read first. */
-	cr_assert_eq(du_pattern_mismatch(v + 2 * PG, PG, 13, 2 * PG), -1);
+	cr_assert_eq(test_pattern_mismatch(v + 2 * PG, PG, 13, 2 * PG), -1);
 	cr_assert_eq(store_segv(v + 2 * PG + 7), -1);
 	cr_assert_eq(segv_seen, 2);
 	cr_assert_eq(segv_addr, (void *)(v + 2 * PG + 7));
 	/* The file is unchanged and the view still works. */
-	cr_assert_eq(du_pattern_mismatch(v, 4 * PG, 13, 0), -1);
-	DU_EQ(daxfs_pread(f, buf, 1, PG + 5), 1);
+	cr_assert_eq(test_pattern_mismatch(v, 4 * PG, 13, 0), -1);
+	CHECK_EQ(daxfs_pread(f, buf, 1, PG + 5), 1);
 	cr_assert_neq(buf[0], 0x99);
 	/* A SIGSEGV outside any view reaches the application too. */
 	cr_assert_eq(store_segv((unsigned char *)16), -1);
 	cr_assert_eq(segv_seen, 3);
-	DU_OK(daxfs_unmap(v, 4 * PG));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- views as pread/pwrite buffers ---------------------------------- */
@@ -586,7 +580,7 @@ Test(dax, store_into_read_only_view_is_sigsegv_chained)
 Test(dax, pread_pwrite_with_view_buffers)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("buf", 32 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("buf", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *a = pattern_file(fs, "/a", 8, 21);
 	daxfs_file *b = pattern_file(fs, "/b", 8, 22);
 	unsigned char *va, *vb, *vro, *got = malloc(8 * PG);
@@ -596,38 +590,38 @@ Test(dax, pread_pwrite_with_view_buffers)
 	va = map(a, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
 	vb = map(b, 0, 8 * PG, PROT_READ, 0);
 	/* pwrite(A) from a view of B. */
-	DU_EQ(daxfs_pwrite(a, vb + 2 * PG, 3 * PG, 0), 3 * PG);
-	DU_EQ(daxfs_pread(a, got, 3 * PG, 0), 3 * PG);
-	cr_assert_eq(du_pattern_mismatch(got, 3 * PG, 22, 2 * PG), -1);
+	CHECK_EQ(daxfs_pwrite(a, vb + 2 * PG, 3 * PG, 0), 3 * PG);
+	CHECK_EQ(daxfs_pread(a, got, 3 * PG, 0), 3 * PG);
+	cr_assert_eq(test_pattern_mismatch(got, 3 * PG, 22, 2 * PG), -1);
 	/* pwrite(A) from a view of A (another range, untouched pages). */
-	DU_EQ(daxfs_pwrite(a, va + 5 * PG, 2 * PG, 8 * PG), 2 * PG);
-	DU_EQ(daxfs_pread(a, got, 2 * PG, 8 * PG), 2 * PG);
-	cr_assert_eq(du_pattern_mismatch(got, 2 * PG, 21, 5 * PG), -1);
+	CHECK_EQ(daxfs_pwrite(a, va + 5 * PG, 2 * PG, 8 * PG), 2 * PG);
+	CHECK_EQ(daxfs_pread(a, got, 2 * PG, 8 * PG), 2 * PG);
+	cr_assert_eq(test_pattern_mismatch(got, 2 * PG, 21, 5 * PG), -1);
 	cr_assert_eq(size_of(a), 10 * PG);
 	/* pread(B) into a writable view of A (a hole page of A first). */
-	DU_OK(daxfs_ftruncate(a, 12 * PG));
+	CHECK_OK(daxfs_ftruncate(a, 12 * PG));
 	vro = map(a, 0, 12 * PG, PROT_READ | PROT_WRITE, 0);
-	DU_EQ(daxfs_pread(b, vro + 10 * PG, 2 * PG, 6 * PG), 2 * PG);
-	DU_EQ(daxfs_pread(a, got, 2 * PG, 10 * PG), 2 * PG);
-	cr_assert_eq(du_pattern_mismatch(got, 2 * PG, 22, 6 * PG), -1);
+	CHECK_EQ(daxfs_pread(b, vro + 10 * PG, 2 * PG, 6 * PG), 2 * PG);
+	CHECK_EQ(daxfs_pread(a, got, 2 * PG, 10 * PG), 2 * PG);
+	cr_assert_eq(test_pattern_mismatch(got, 2 * PG, 22, 6 * PG), -1);
 	/* pread into a read-only view: -EFAULT (or a short count). */
 	n = daxfs_pread(a, vb, PG, 0);
 	cr_assert_eq(n, -EFAULT, "pread into a PROT_READ view returned %zd", n);
-	cr_assert_eq(du_pattern_mismatch(vb, 8 * PG, 22, 0), -1);
-	DU_OK(daxfs_unmap(va, 8 * PG));
-	DU_OK(daxfs_unmap(vb, 8 * PG));
-	DU_OK(daxfs_unmap(vro, 12 * PG));
-	DU_OK(daxfs_close(a));
-	DU_OK(daxfs_close(b));
+	cr_assert_eq(test_pattern_mismatch(vb, 8 * PG, 22, 0), -1);
+	CHECK_OK(daxfs_unmap(va, 8 * PG));
+	CHECK_OK(daxfs_unmap(vb, 8 * PG));
+	CHECK_OK(daxfs_unmap(vro, 12 * PG));
+	CHECK_OK(daxfs_close(a));
+	CHECK_OK(daxfs_close(b));
 	free(got);
-	du_unmount_fsck(fs, path);
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax, pwrite_from_view_page_past_eof_efault)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("efault", 32 * DU_MIB, 0, &path);
-	daxfs_file *a = open_file(fs, "/a", O_RDWR | O_CREAT);
+	daxfs *fs = check_new_fs("efault", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *a = check_open(fs, "/a", O_RDWR | O_CREAT, 0644);
 	daxfs_file *b = pattern_file(fs, "/b", 1, 31);
 	unsigned char *vb, got[PG];
 	ssize_t n;
@@ -640,24 +634,24 @@ Test(dax, pwrite_from_view_page_past_eof_efault)
 	cr_assert_eq(size_of(a), n > 0 ? n : 0, "size %lld after a pwrite "
 		     "that returned %zd", size_of(a), n);
 	if (n > 0) {
-		DU_EQ(daxfs_pread(a, got, PG, 0), PG);
-		cr_assert_eq(du_pattern_mismatch(got, PG, 31, 0), -1);
+		CHECK_EQ(daxfs_pread(a, got, PG, 0), PG);
+		cr_assert_eq(test_pattern_mismatch(got, PG, 31, 0), -1);
 	}
 	/* Into the middle of an existing file. */
 	{
 		daxfs_file *c = pattern_file(fs, "/c", 4, 32);
 
 		n = daxfs_pwrite(c, vb + PG, PG, PG);
-		DU_EQ(n, -EFAULT);
-		DU_EQ(daxfs_pread(c, got, PG, PG), PG);
-		cr_assert_eq(du_pattern_mismatch(got, PG, 32, PG), -1);
-		DU_OK(daxfs_close(c));
+		CHECK_EQ(n, -EFAULT);
+		CHECK_EQ(daxfs_pread(c, got, PG, PG), PG);
+		cr_assert_eq(test_pattern_mismatch(got, PG, 32, PG), -1);
+		CHECK_OK(daxfs_close(c));
 	}
-	DU_OK(daxfs_unmap(vb, 2 * PG));
-	DU_OK(daxfs_close(a));
-	DU_OK(daxfs_close(b));
+	CHECK_OK(daxfs_unmap(vb, 2 * PG));
+	CHECK_OK(daxfs_close(a));
+	CHECK_OK(daxfs_close(b));
 	/* Blocks allocated for a failed part past EOF must not stay. */
-	du_unmount_fsck(fs, path);
+	check_unmount_fsck(fs, path);
 }
 
 /* ---- hole filling racing with reads through a view ------------------ */
@@ -678,9 +672,9 @@ static void *race_reader(void *arg)
 	unsigned char c;
 
 	while (!atomic_load(&r->stop)) {
-		uint64_t p = du_rand(&seed) % RACE_PAGES;
+		uint64_t p = test_rand(&seed) % RACE_PAGES;
 
-		if (du_try_read(r->v + p * PG + 17, &c) < 0)
+		if (test_probe_read(r->v + p * PG + 17, &c) < 0)
 			continue;
 	}
 	return NULL;
@@ -689,38 +683,38 @@ static void *race_reader(void *arg)
 Test(dax, hole_fill_races_with_view_reads)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("race", 64 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("race", 64 * TEST_MIB, 4096, 0, &path);
 	struct race r = { 0 };
 	pthread_t t[2];
 	unsigned char buf[PG];
 	int round, i, stale = 0;
 	uint64_t seed = 5;
-	double end = du_now() + 6;
+	double end = test_now() + 6;
 
-	r.f = open_file(fs, "/r", O_RDWR | O_CREAT);
+	r.f = check_open(fs, "/r", O_RDWR | O_CREAT, 0644);
 	r.v = map(r.f, 0, RACE_PAGES * PG, PROT_READ, 0);
 	for (i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, race_reader, &r);
-	for (round = 0; round < 200 && du_now() < end && !stale; round++) {
+	for (round = 0; round < 200 && test_now() < end && !stale; round++) {
 		int order[RACE_PAGES];
 
-		DU_OK(daxfs_ftruncate(r.f, 0));
-		DU_OK(daxfs_ftruncate(r.f, RACE_PAGES * PG));
+		CHECK_OK(daxfs_ftruncate(r.f, 0));
+		CHECK_OK(daxfs_ftruncate(r.f, RACE_PAGES * PG));
 		for (i = 0; i < RACE_PAGES; i++)
 			order[i] = i;
 		for (i = RACE_PAGES - 1; i > 0; i--) {
-			int j = du_rand(&seed) % (i + 1), x = order[i];
+			int j = test_rand(&seed) % (i + 1), x = order[i];
 
 			order[i] = order[j];
 			order[j] = x;
 		}
 		for (i = 0; i < RACE_PAGES; i++) {
-			du_pattern(buf, PG, 100 + round, order[i] * PG);
-			DU_EQ(daxfs_pwrite(r.f, buf, PG, order[i] * PG), PG);
+			test_pattern(buf, PG, 100 + round, order[i] * PG);
+			CHECK_EQ(daxfs_pwrite(r.f, buf, PG, order[i] * PG), PG);
 		}
 		for (i = 0; i < RACE_PAGES && !stale; i++) {
-			if (du_pattern_mismatch(r.v + i * PG, PG, 100 + round,
-						i * PG) >= 0)
+			if (test_pattern_mismatch(r.v + i * PG, PG, 100 + round,
+						  i * PG) >= 0)
 				stale = i + 1;
 		}
 	}
@@ -730,7 +724,7 @@ Test(dax, hole_fill_races_with_view_reads)
 	cr_assert_eq(stale, 0, "round %d: page %d of the view shows stale "
 		     "bytes (zero page kept over a block a pwrite filled)",
 		     round - 1, stale - 1);
-	DU_OK(daxfs_unmap(r.v, RACE_PAGES * PG));
-	DU_OK(daxfs_close(r.f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(r.v, RACE_PAGES * PG));
+	CHECK_OK(daxfs_close(r.f));
+	check_unmount_fsck(fs, path);
 }

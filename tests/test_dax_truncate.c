@@ -21,18 +21,19 @@
 #include <criterion/criterion.h>
 
 #include "daxfs.h"
-#include "dax_util.h"
+#include "check.h"
+#include "probe.h"
 
-#define PG DU_PAGE
+#define PG TEST_PAGE
 #define NPAGES 128
 #define REUSE_BYTE 0xEE /* what the other file writes: never in F */
 
 static void suite_init(void)
 {
-	du_install_sigbus();
+	test_probe_install();
 }
 
-TestSuite(dax_truncate, .init = suite_init, .fini = du_cleanup,
+TestSuite(dax_truncate, .init = suite_init, .fini = test_cleanup,
 	  .timeout = 60);
 
 /* The only non-zero byte page p of F ever holds. */
@@ -41,19 +42,11 @@ static unsigned char pv(uint64_t p)
 	return (unsigned char)(1 + (p * 7) % 0x7F);
 }
 
-static daxfs_file *open_file(daxfs *fs, const char *path, int flags)
-{
-	daxfs_file *f = NULL;
-
-	DU_OK(daxfs_open(fs, path, flags, 0644, &f));
-	return f;
-}
-
 static void *map(daxfs_file *f, size_t len, int prot)
 {
 	void *p = NULL;
 
-	DU_OK(daxfs_map(f, 0, len, prot, 0, &p));
+	CHECK_OK(daxfs_map(f, 0, len, prot, 0, &p));
 	return p;
 }
 
@@ -65,7 +58,7 @@ static void fill_pv(daxfs_file *f, uint64_t n)
 
 	for (p = 0; p < n; p++) {
 		memset(buf, pv(p), PG);
-		DU_EQ(daxfs_pwrite(f, buf, PG, p * PG), PG);
+		CHECK_EQ(daxfs_pwrite(f, buf, PG, p * PG), PG);
 	}
 }
 
@@ -94,27 +87,27 @@ static void *worker_main(void *arg)
 	unsigned char buf[PG];
 
 	while (!atomic_load(&t->stop)) {
-		uint64_t r = du_rand(&seed), p = r % NPAGES;
+		uint64_t r = test_rand(&seed), p = r % NPAGES;
 		unsigned op = (r >> 8) % 8;
 		unsigned off = (r >> 16) % PG;
 		unsigned char c;
 
 		switch (op) {
 		case 0: case 1: case 2: /* read a byte through a view */
-			if (du_try_read((op ? t->ro : t->rw) + p * PG + off,
-					&c) < 0)
+			if (test_probe_read((op ? t->ro : t->rw) + p * PG + off,
+					    &c) < 0)
 				break;
 			if (c != 0 && c != pv(p))
 				note_bad(t, p, c);
 			break;
 		case 3: case 4: /* store one byte */
-			du_try_write(t->rw + p * PG + off, pv(p));
+			test_probe_write(t->rw + p * PG + off, pv(p));
 			break;
 		case 5: /* fill the page */
-			du_try_fill(t->rw + p * PG, pv(p), PG);
+			test_probe_fill(t->rw + p * PG, pv(p), PG);
 			break;
 		case 6: { /* copy a whole page out and check it */
-			if (du_try_copy_out(buf, t->ro + p * PG, PG) < 0)
+			if (test_probe_copy_out(buf, t->ro + p * PG, PG) < 0)
 				break;
 			for (unsigned i = 0; i < PG; i++)
 				if (buf[i] != 0 && buf[i] != pv(p)) {
@@ -136,7 +129,7 @@ static void *worker_main(void *arg)
 		}
 		atomic_fetch_add(&t->ops, 1);
 	}
-	atomic_fetch_add(&t->sigbus, (long)du_sigbus_count());
+	atomic_fetch_add(&t->sigbus, (long)test_probe_sigbus_count());
 	return NULL;
 }
 
@@ -148,7 +141,7 @@ static void *truncater_main(void *arg)
 
 	memset(junk, REUSE_BYTE, 16 * PG);
 	while (!atomic_load(&t->stop)) {
-		uint64_t r = du_rand(&seed);
+		uint64_t r = test_rand(&seed);
 		uint64_t size = (r % (NPAGES * PG + 1));
 
 		if ((r >> 40) % 2)
@@ -179,17 +172,17 @@ Test(dax_truncate, truncate_against_shared_views)
 	int i;
 
 	cr_assert(buf);
-	t.fs = du_new_fs("trunc", 16 * DU_MIB, 0, &path);
-	t.f = open_file(t.fs, "/f", O_RDWR | O_CREAT);
-	t.g = open_file(t.fs, "/g", O_RDWR | O_CREAT);
+	t.fs = check_new_fs("trunc", 16 * TEST_MIB, 4096, 0, &path);
+	t.f = check_open(t.fs, "/f", O_RDWR | O_CREAT, 0644);
+	t.g = check_open(t.fs, "/g", O_RDWR | O_CREAT, 0644);
 	fill_pv(t.f, NPAGES);
 	t.rw = map(t.f, NPAGES * PG, PROT_READ | PROT_WRITE);
 	t.ro = map(t.f, NPAGES * PG, PROT_READ);
 	for (i = 0; i < 3; i++)
 		pthread_create(&w[i], NULL, worker_main, &t);
 	pthread_create(&tr, NULL, truncater_main, &t);
-	end = du_now() + 5;
-	while (du_now() < end && !atomic_load(&t.bad))
+	end = test_now() + 5;
+	while (test_now() < end && !atomic_load(&t.bad))
 		usleep(20000);
 	atomic_store(&t.stop, true);
 	for (i = 0; i < 3; i++)
@@ -209,13 +202,13 @@ Test(dax_truncate, truncate_against_shared_views)
 		     atomic_load(&t.ops));
 
 	/* A final size, then the checks. */
-	DU_OK(daxfs_ftruncate(t.f, final));
+	CHECK_OK(daxfs_ftruncate(t.f, final));
 	for (p = 0; p < NPAGES; p++) {
 		bool past = p * PG >= final;
 
 		for (i = 0; i < 2; i++) {
 			unsigned char *v = i ? t.ro : t.rw;
-			int r = du_try_read(v + p * PG + 5, &c);
+			int r = test_probe_read(v + p * PG + 5, &c);
 
 			cr_assert_eq(r, past ? -1 : 0, "view %d page %llu: read "
 				     "%s SIGBUS (size %llu)", i,
@@ -224,7 +217,7 @@ Test(dax_truncate, truncate_against_shared_views)
 				     (unsigned long long)final);
 		}
 	}
-	DU_EQ(daxfs_pread(t.f, buf, NPAGES * PG, 0), final);
+	CHECK_EQ(daxfs_pread(t.f, buf, NPAGES * PG, 0), final);
 	for (p = 0; p * PG < final; p++) {
 		size_t n = final - p * PG < PG ? final - p * PG : PG;
 
@@ -239,17 +232,17 @@ Test(dax_truncate, truncate_against_shared_views)
 				  (unsigned long long)p, k, buf[p * PG + k]);
 	}
 	/* Re-extend: everything past the old size reads zero. */
-	DU_OK(daxfs_ftruncate(t.f, NPAGES * PG));
-	cr_assert_eq(du_nonzero(t.ro + final, NPAGES * PG - final), -1,
+	CHECK_OK(daxfs_ftruncate(t.f, NPAGES * PG));
+	cr_assert_eq(test_first_nonzero(t.ro + final, NPAGES * PG - final), -1,
 		     "re-extended bytes are not zero");
-	DU_EQ(daxfs_pread(t.f, buf, NPAGES * PG, 0), NPAGES * PG);
-	cr_assert_eq(du_nonzero(buf + final, NPAGES * PG - final), -1);
-	DU_OK(daxfs_unmap(t.rw, NPAGES * PG));
-	DU_OK(daxfs_unmap(t.ro, NPAGES * PG));
-	DU_OK(daxfs_close(t.f));
-	DU_OK(daxfs_close(t.g));
+	CHECK_EQ(daxfs_pread(t.f, buf, NPAGES * PG, 0), NPAGES * PG);
+	cr_assert_eq(test_first_nonzero(buf + final, NPAGES * PG - final), -1);
+	CHECK_OK(daxfs_unmap(t.rw, NPAGES * PG));
+	CHECK_OK(daxfs_unmap(t.ro, NPAGES * PG));
+	CHECK_OK(daxfs_close(t.f));
+	CHECK_OK(daxfs_close(t.g));
 	free(buf);
-	du_unmount_fsck(t.fs, path);
+	check_unmount_fsck(t.fs, path);
 }
 
 /*
@@ -259,9 +252,9 @@ Test(dax_truncate, truncate_against_shared_views)
 Test(dax_truncate, no_view_reaches_a_reused_block)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("reuse", 8 * DU_MIB, 0, &path);
-	daxfs_file *f = open_file(fs, "/f", O_RDWR | O_CREAT);
-	daxfs_file *g = open_file(fs, "/g", O_RDWR | O_CREAT);
+	daxfs *fs = check_new_fs("reuse", 8 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	daxfs_file *g = check_open(fs, "/g", O_RDWR | O_CREAT, 0644);
 	unsigned char *lazy, *pop, *rw, *junk;
 	struct statvfs sv;
 	uint64_t gbytes;
@@ -270,38 +263,38 @@ Test(dax_truncate, no_view_reaches_a_reused_block)
 	fill_pv(f, 64);
 	lazy = map(f, 64 * PG, PROT_READ);
 	rw = map(f, 64 * PG, PROT_READ | PROT_WRITE);
-	DU_OK(daxfs_map(f, 0, 64 * PG, PROT_READ, DAXFS_MAP_POPULATE,
-			(void **)&pop));
+	CHECK_OK(daxfs_map(f, 0, 64 * PG, PROT_READ, DAXFS_MAP_POPULATE,
+			   (void **)&pop));
 	cr_assert_eq(lazy[10 * PG], pv(10));
 	rw[20 * PG] = pv(20);
 	cr_assert_eq(pop[30 * PG], pv(30));
-	DU_OK(daxfs_ftruncate(f, 0));
+	CHECK_OK(daxfs_ftruncate(f, 0));
 	/* g takes every free block: the 64 freed ones included. */
-	DU_OK(daxfs_statfs(fs, &sv));
+	CHECK_OK(daxfs_statfs(fs, &sv));
 	gbytes = (uint64_t)(sv.f_bfree - 4) * PG;
 	junk = malloc(gbytes);
 	cr_assert(junk);
 	memset(junk, REUSE_BYTE, gbytes);
-	DU_EQ(daxfs_pwrite(g, junk, gbytes, 0), gbytes);
-	DU_OK(daxfs_statfs(fs, &sv));
+	CHECK_EQ(daxfs_pwrite(g, junk, gbytes, 0), gbytes);
+	CHECK_OK(daxfs_statfs(fs, &sv));
 	cr_assert_lt(sv.f_bfree, 8, "the freed blocks must be reused");
-	DU_OK(daxfs_ftruncate(f, 64 * PG));
-	bad = du_nonzero(lazy, 64 * PG);
+	CHECK_OK(daxfs_ftruncate(f, 64 * PG));
+	bad = test_first_nonzero(lazy, 64 * PG);
 	cr_assert_eq(bad, -1, "lazy view reads %#x at %ld", lazy[bad], bad);
-	bad = du_nonzero(rw, 64 * PG);
+	bad = test_first_nonzero(rw, 64 * PG);
 	cr_assert_eq(bad, -1, "writable view reads %#x at %ld", rw[bad], bad);
-	bad = du_nonzero(pop, 64 * PG);
+	bad = test_first_nonzero(pop, 64 * PG);
 	cr_assert_eq(bad, -1, "populated view reads %#x at %ld", pop[bad], bad);
 	/* g is intact. */
 	memset(junk, 0, gbytes);
-	DU_EQ(daxfs_pread(g, junk, gbytes, 0), gbytes);
+	CHECK_EQ(daxfs_pread(g, junk, gbytes, 0), gbytes);
 	for (uint64_t i = 0; i < gbytes; i += 997)
 		cr_assert_eq(junk[i], REUSE_BYTE);
-	DU_OK(daxfs_unmap(lazy, 64 * PG));
-	DU_OK(daxfs_unmap(rw, 64 * PG));
-	DU_OK(daxfs_unmap(pop, 64 * PG));
-	DU_OK(daxfs_close(f));
-	DU_OK(daxfs_close(g));
+	CHECK_OK(daxfs_unmap(lazy, 64 * PG));
+	CHECK_OK(daxfs_unmap(rw, 64 * PG));
+	CHECK_OK(daxfs_unmap(pop, 64 * PG));
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_close(g));
 	free(junk);
-	du_unmount_fsck(fs, path);
+	check_unmount_fsck(fs, path);
 }

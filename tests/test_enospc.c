@@ -13,44 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_util.h"
+#include "check.h"
 
-TestSuite(enospc, .fini = au_cleanup, .timeout = 300);
-
-static daxfs_file *xopen(daxfs *fs, const char *path, int flags, mode_t mode)
-{
-	daxfs_file *f = NULL;
-	int r = daxfs_open(fs, path, flags, mode, &f);
-	cr_assert_eq(r, 0, "daxfs_open(%s, %#o) = %d (%s): \"%s\"", path, flags,
-		     r, au_errname(r), daxfs_errormsg());
-	return f;
-}
+TestSuite(enospc, .fini = test_cleanup, .timeout = 300);
 
 static struct statvfs xstatfs(daxfs *fs)
 {
 	struct statvfs sv;
-	AU_EQ(daxfs_statfs(fs, &sv), 0);
+	CHECK_EQ(daxfs_statfs(fs, &sv), 0);
 	return sv;
-}
-
-static void put_pattern(daxfs *fs, const char *path, uint64_t seed,
-			size_t len)
-{
-	daxfs_file *f = xopen(fs, path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	au_write_pattern(f, seed, 0, len);
-	AU_EQ(daxfs_close(f), 0);
-}
-
-static void check_pattern(daxfs *fs, const char *path, uint64_t seed,
-			  size_t len)
-{
-	daxfs_file *f = xopen(fs, path, O_RDONLY, 0);
-	struct stat st;
-	AU_EQ(daxfs_fstat(f, &st), 0);
-	cr_assert_eq(st.st_size, (off_t)len, "%s: size %lld, expected %zu",
-		     path, (long long)st.st_size, len);
-	au_check_file_pattern(f, seed, 0, len);
-	AU_EQ(daxfs_close(f), 0);
 }
 
 /*
@@ -63,7 +34,7 @@ static int fill_file(daxfs_file *f, uint64_t seed, size_t chunk, off_t *size)
 	unsigned char *buf = malloc(chunk);
 	int calls = 0;
 	for (;;) {
-		au_pattern(buf, chunk, seed, (uint64_t)*size);
+		test_pattern(buf, chunk, seed, (uint64_t)*size);
 		ssize_t r = daxfs_pwrite(f, buf, chunk, *size);
 		if (r == (ssize_t)chunk) {
 			*size += (off_t)r;
@@ -75,19 +46,19 @@ static int fill_file(daxfs_file *f, uint64_t seed, size_t chunk, off_t *size)
 			cr_assert(r < (ssize_t)chunk);
 			*size += (off_t)r;
 			calls++;
-			au_pattern(buf, chunk, seed, (uint64_t)*size);
+			test_pattern(buf, chunk, seed, (uint64_t)*size);
 			r = daxfs_pwrite(f, buf, chunk, *size);
 			cr_assert_eq(r, -ENOSPC,
 				     "write after a short write = %zd (%s): "
 				     "\"%s\"",
-				     r, au_errname(r), daxfs_errormsg());
+				     r, test_errname(r), daxfs_errormsg());
 		}
 		cr_assert_eq(r, -ENOSPC,
 			     "pwrite(%zu @ %lld) = %zd (%s), expected a short "
 			     "count or -ENOSPC: \"%s\"",
-			     chunk, (long long)*size, r, au_errname(r),
+			     chunk, (long long)*size, r, test_errname(r),
 			     daxfs_errormsg());
-		au_assert_errormsg("pwrite on a full fs");
+		check_errormsg("pwrite on a full fs", NULL);
 		break;
 	}
 	free(buf);
@@ -101,31 +72,31 @@ static int fill_file(daxfs_file *f, uint64_t seed, size_t chunk, off_t *size)
 static void fill_and_reuse(uint32_t bs)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("enospc", 8 * AU_MIB, bs, 0, &p);
+	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, bs, 0, &p);
 	struct statvfs s0 = xstatfs(fs);
 	cr_assert(s0.f_bsize == bs);
-	put_pattern(fs, "/a", 1, 100 * 1024);
-	put_pattern(fs, "/b", 2, 700 * 1024 + 17);
-	AU_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
-	put_pattern(fs, "/d/c", 3, 5000);
+	check_create_pattern_file(fs, "/a", 1, 100 * 1024);
+	check_create_pattern_file(fs, "/b", 2, 700 * 1024 + 17);
+	CHECK_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
+	check_create_pattern_file(fs, "/d/c", 3, 5000);
 	/* a sparse file: one block at 1 MiB */
-	daxfs_file *h = xopen(fs, "/holes", O_CREAT | O_RDWR, 0644);
-	AU_EQ(daxfs_pwrite(h, "H", 1, (off_t)AU_MIB), 1);
-	AU_EQ(daxfs_close(h), 0);
+	daxfs_file *h = check_open(fs, "/holes", O_CREAT | O_RDWR, 0644);
+	CHECK_EQ(daxfs_pwrite(h, "H", 1, (off_t)TEST_MIB), 1);
+	CHECK_EQ(daxfs_close(h), 0);
 
-	daxfs_file *f = xopen(fs, "/fill", O_CREAT | O_RDWR, 0644);
+	daxfs_file *f = check_open(fs, "/fill", O_CREAT | O_RDWR, 0644);
 	off_t size = 0;
 	/* an odd chunk so that the last block is partly used */
 	int calls = fill_file(f, 10, 64 * 1024 + 123, &size);
 	cr_assert(calls > 10, "only %d writes before ENOSPC", calls);
 	struct stat st;
-	AU_EQ(daxfs_fstat(f, &st), 0);
+	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, size,
 		     "size %lld after ENOSPC, but writes reported %lld bytes",
 		     (long long)st.st_size, (long long)size);
-	au_check_file_pattern(f, 10, 0, (size_t)size);
+	check_pread_pattern(f, 10, 0, (size_t)size);
 	char c;
-	AU_EQ(daxfs_pread(f, &c, 1, size), 0);
+	CHECK_EQ(daxfs_pread(f, &c, 1, size), 0);
 
 	struct statvfs full = xstatfs(fs);
 	cr_log_info("bs %u: ENOSPC after %lld bytes in %d writes; f_bfree %lu "
@@ -139,11 +110,12 @@ static void fill_and_reuse(uint32_t bs)
 
 	/* failing calls change nothing */
 	unsigned char blk[4096];
-	au_pattern(blk, sizeof(blk), 10, (uint64_t)size);
-	AU_ERR(daxfs_pwrite(f, blk, sizeof(blk), size), ENOSPC);
-	AU_ERR(daxfs_pwrite(f, blk, sizeof(blk), size + 10 * (off_t)AU_MIB),
-	       ENOSPC);
-	AU_EQ(daxfs_fstat(f, &st), 0);
+	test_pattern(blk, sizeof(blk), 10, (uint64_t)size);
+	CHECK_ERR(daxfs_pwrite(f, blk, sizeof(blk), size), ENOSPC);
+	CHECK_ERR(daxfs_pwrite(f, blk, sizeof(blk),
+			       size + 10 * (off_t)TEST_MIB),
+		  ENOSPC);
+	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, size, "a failed write changed the size");
 	struct statvfs again = xstatfs(fs);
 	cr_assert_eq(again.f_bfree, full.f_bfree,
@@ -154,22 +126,23 @@ static void fill_and_reuse(uint32_t bs)
 
 	if (full.f_bavail == 0) {
 		/* filling a hole needs a block */
-		h = xopen(fs, "/holes", O_RDWR, 0);
-		AU_ERR(daxfs_pwrite(h, blk, bs, 0), ENOSPC);
-		AU_EQ(daxfs_fstat(h, &st), 0);
-		cr_assert_eq(st.st_size, (off_t)AU_MIB + 1);
-		AU_EQ(daxfs_pread(h, blk, bs, 0), bs);
-		cr_assert(au_all_zero(blk, bs), "a failed write filled a hole");
-		AU_EQ(daxfs_close(h), 0);
+		h = check_open(fs, "/holes", O_RDWR, 0);
+		CHECK_ERR(daxfs_pwrite(h, blk, bs, 0), ENOSPC);
+		CHECK_EQ(daxfs_fstat(h, &st), 0);
+		cr_assert_eq(st.st_size, (off_t)TEST_MIB + 1);
+		CHECK_EQ(daxfs_pread(h, blk, bs, 0), bs);
+		cr_assert((test_first_nonzero(blk, bs) < 0),
+			  "a failed write filled a hole");
+		CHECK_EQ(daxfs_close(h), 0);
 		/* a directory needs a block */
-		AU_ERR(daxfs_mkdir(fs, "/newdir", 0755), ENOSPC);
-		AU_ERR(daxfs_stat(fs, "/newdir", &st), ENOENT);
+		CHECK_ERR(daxfs_mkdir(fs, "/newdir", 0755), ENOSPC);
+		CHECK_ERR(daxfs_stat(fs, "/newdir", &st), ENOENT);
 		/* a long symlink needs a block */
 		char target[400];
 		memset(target, 't', sizeof(target) - 1);
 		target[sizeof(target) - 1] = 0;
-		AU_ERR(daxfs_symlink(fs, target, "/longlink"), ENOSPC);
-		AU_ERR(daxfs_stat(fs, "/longlink", &st), ENOENT);
+		CHECK_ERR(daxfs_symlink(fs, target, "/longlink"), ENOSPC);
+		CHECK_ERR(daxfs_stat(fs, "/longlink", &st), ENOENT);
 		struct statvfs s = xstatfs(fs);
 		cr_assert_eq(s.f_ffree, full.f_ffree,
 			     "failed mkdir/symlink leaked an inode");
@@ -177,62 +150,62 @@ static void fill_and_reuse(uint32_t bs)
 	}
 
 	/* overwriting allocated data still works on a full fs */
-	au_write_pattern(f, 11, 0, 64 * 1024);
-	au_check_file_pattern(f, 11, 0, 64 * 1024);
+	check_pwrite_pattern(f, 11, 0, 64 * 1024);
+	check_pread_pattern(f, 11, 0, 64 * 1024);
 	/* the other files are intact */
-	check_pattern(fs, "/a", 1, 100 * 1024);
-	check_pattern(fs, "/b", 2, 700 * 1024 + 17);
-	check_pattern(fs, "/d/c", 3, 5000);
+	check_pattern_file(fs, "/a", 1, 100 * 1024);
+	check_pattern_file(fs, "/b", 2, 700 * 1024 + 17);
+	check_pattern_file(fs, "/d/c", 3, 5000);
 
 	/* deleting makes the space reusable */
-	AU_EQ(daxfs_unlink(fs, "/b"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/b"), 0);
 	struct statvfs freed = xstatfs(fs);
 	cr_assert(freed.f_bfree >= full.f_bfree + 700 * 1024 / bs,
 		  "unlinking 700 KiB freed only %lu blocks",
 		  (unsigned long)(freed.f_bfree - full.f_bfree));
 	off_t more = 600 * 1024;
 	unsigned char *buf = malloc((size_t)more);
-	au_pattern(buf, (size_t)more, 10, (uint64_t)size);
-	AU_EQ(daxfs_pwrite(f, buf, (size_t)more, size), more);
+	test_pattern(buf, (size_t)more, 10, (uint64_t)size);
+	CHECK_EQ(daxfs_pwrite(f, buf, (size_t)more, size), more);
 	free(buf);
 	size += more;
-	AU_EQ(daxfs_close(f), 0);
-	put_pattern(fs, "/d/e", 4, 50 * 1024);
+	CHECK_EQ(daxfs_close(f), 0);
+	check_create_pattern_file(fs, "/d/e", 4, 50 * 1024);
 
 	/* fill again: the contract holds a second time */
-	f = xopen(fs, "/fill2", O_CREAT | O_RDWR, 0644);
+	f = check_open(fs, "/fill2", O_CREAT | O_RDWR, 0644);
 	off_t size2 = 0;
 	fill_file(f, 20, 3 * bs + 1, &size2);
-	AU_EQ(daxfs_close(f), 0);
+	CHECK_EQ(daxfs_close(f), 0);
 
-	au_unmount_fsck(fs, p);
-	fs = au_mount(p, 0);
-	check_pattern(fs, "/a", 1, 100 * 1024);
-	check_pattern(fs, "/d/c", 3, 5000);
-	check_pattern(fs, "/d/e", 4, 50 * 1024);
-	f = xopen(fs, "/fill", O_RDONLY, 0);
-	AU_EQ(daxfs_fstat(f, &st), 0);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
+	check_pattern_file(fs, "/a", 1, 100 * 1024);
+	check_pattern_file(fs, "/d/c", 3, 5000);
+	check_pattern_file(fs, "/d/e", 4, 50 * 1024);
+	f = check_open(fs, "/fill", O_RDONLY, 0);
+	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, size);
-	au_check_file_pattern(f, 11, 0, 64 * 1024);
-	au_check_file_pattern(f, 10, 64 * 1024, (size_t)size - 64 * 1024);
-	AU_EQ(daxfs_close(f), 0);
-	check_pattern(fs, "/fill2", 20, (size_t)size2);
-	AU_ERR(daxfs_stat(fs, "/b", &st), ENOENT);
+	check_pread_pattern(f, 11, 0, 64 * 1024);
+	check_pread_pattern(f, 10, 64 * 1024, (size_t)size - 64 * 1024);
+	CHECK_EQ(daxfs_close(f), 0);
+	check_pattern_file(fs, "/fill2", 20, (size_t)size2);
+	CHECK_ERR(daxfs_stat(fs, "/b", &st), ENOENT);
 
 	/* deleting everything gives all the space back */
-	AU_EQ(daxfs_unlink(fs, "/fill"), 0);
-	AU_EQ(daxfs_unlink(fs, "/fill2"), 0);
-	AU_EQ(daxfs_unlink(fs, "/a"), 0);
-	AU_EQ(daxfs_unlink(fs, "/holes"), 0);
-	AU_EQ(daxfs_unlink(fs, "/d/c"), 0);
-	AU_EQ(daxfs_unlink(fs, "/d/e"), 0);
-	AU_EQ(daxfs_rmdir(fs, "/d"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/fill"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/fill2"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/a"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/holes"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/d/c"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/d/e"), 0);
+	CHECK_EQ(daxfs_rmdir(fs, "/d"), 0);
 	struct statvfs end = xstatfs(fs);
 	cr_assert_eq(end.f_bfree, s0.f_bfree,
 		     "f_bfree %lu after deleting everything, %lu at start",
 		     (unsigned long)end.f_bfree, (unsigned long)s0.f_bfree);
 	cr_assert_eq(end.f_ffree, s0.f_ffree);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(enospc, fill_one_file_4k)
@@ -249,7 +222,7 @@ Test(enospc, fill_one_file_1k)
 Test(enospc, fill_with_many_files)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("enospc", 12 * AU_MIB, 0, 0, &p);
+	daxfs *fs = check_new_fs("enospc", 12 * TEST_MIB, 0, 0, &p);
 	enum { MAXF = 200 };
 	off_t sizes[MAXF];
 	int n = 0;
@@ -260,24 +233,25 @@ Test(enospc, fill_with_many_files)
 		daxfs_file *f = NULL;
 		int r = daxfs_open(fs, path, O_CREAT | O_RDWR, 0644, &f);
 		if (r == -ENOSPC) {
-			au_assert_errormsg("create on a full fs");
+			check_errormsg("create on a full fs", NULL);
 			break;
 		}
-		cr_assert_eq(r, 0, "open %s = %d (%s)", path, r, au_errname(r));
+		cr_assert_eq(r, 0, "open %s = %d (%s)", path, r,
+			     test_errname(r));
 		sizes[n] = 0;
 		unsigned char *buf = malloc(each);
-		au_pattern(buf, each, 100 + (uint64_t)n, 0);
+		test_pattern(buf, each, 100 + (uint64_t)n, 0);
 		ssize_t w = daxfs_pwrite(f, buf, each, 0);
 		free(buf);
 		cr_assert(w == (ssize_t)each || (w > 0 && w < (ssize_t)each) ||
 				  w == -ENOSPC,
-			  "pwrite = %zd (%s): \"%s\"", w, au_errname(w),
+			  "pwrite = %zd (%s): \"%s\"", w, test_errname(w),
 			  daxfs_errormsg());
 		sizes[n] = w > 0 ? w : 0;
 		struct stat st;
-		AU_EQ(daxfs_fstat(f, &st), 0);
+		CHECK_EQ(daxfs_fstat(f, &st), 0);
 		cr_assert_eq(st.st_size, sizes[n]);
-		AU_EQ(daxfs_close(f), 0);
+		CHECK_EQ(daxfs_close(f), 0);
 		if (w != (ssize_t)each) {
 			n++;
 			break;
@@ -287,7 +261,8 @@ Test(enospc, fill_with_many_files)
 	for (int i = 0; i < n; i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "/f%03d", i);
-		check_pattern(fs, path, 100 + (uint64_t)i, (size_t)sizes[i]);
+		check_pattern_file(fs, path, 100 + (uint64_t)i,
+				   (size_t)sizes[i]);
 	}
 	/* delete every other file and refill with one new file */
 	struct statvfs before = xstatfs(fs);
@@ -295,7 +270,7 @@ Test(enospc, fill_with_many_files)
 	for (int i = 0; i < n; i += 2) {
 		char path[32];
 		snprintf(path, sizeof(path), "/f%03d", i);
-		AU_EQ(daxfs_unlink(fs, path), 0);
+		CHECK_EQ(daxfs_unlink(fs, path), 0);
 		freed += sizes[i];
 	}
 	struct statvfs after = xstatfs(fs);
@@ -305,21 +280,23 @@ Test(enospc, fill_with_many_files)
 		  (unsigned long)(after.f_bfree - before.f_bfree));
 	/* the freed space is fragmented; it must be usable anyway */
 	size_t big = (size_t)freed * 9 / 10;
-	put_pattern(fs, "/big", 7, big);
+	check_create_pattern_file(fs, "/big", 7, big);
 	for (int i = 1; i < n; i += 2) {
 		char path[32];
 		snprintf(path, sizeof(path), "/f%03d", i);
-		check_pattern(fs, path, 100 + (uint64_t)i, (size_t)sizes[i]);
+		check_pattern_file(fs, path, 100 + (uint64_t)i,
+				   (size_t)sizes[i]);
 	}
-	au_unmount_fsck(fs, p);
-	fs = au_mount(p, 0);
-	check_pattern(fs, "/big", 7, big);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
+	check_pattern_file(fs, "/big", 7, big);
 	for (int i = 1; i < n; i += 2) {
 		char path[32];
 		snprintf(path, sizeof(path), "/f%03d", i);
-		check_pattern(fs, path, 100 + (uint64_t)i, (size_t)sizes[i]);
+		check_pattern_file(fs, path, 100 + (uint64_t)i,
+				   (size_t)sizes[i]);
 	}
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 struct names {
@@ -339,15 +316,15 @@ static int count_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 static int count_entries(daxfs *fs, const char *dir)
 {
 	struct names c = {0};
-	AU_EQ(daxfs_readdir(fs, dir, count_cb, &c), 0);
+	CHECK_EQ(daxfs_readdir(fs, dir, count_cb, &c), 0);
 	return c.n;
 }
 
 Test(enospc, inode_exhaustion)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("enospc", 8 * AU_MIB, 0, 64, &p);
-	AU_EQ(daxfs_mkdir(fs, "/i", 0755), 0);
+	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, 0, 64, &p);
+	CHECK_EQ(daxfs_mkdir(fs, "/i", 0755), 0);
 	struct statvfs s0 = xstatfs(fs);
 	cr_assert(s0.f_files >= 64 && s0.f_files <= 256,
 		  "%lu inodes for 64 requested", (unsigned long)s0.f_files);
@@ -362,61 +339,61 @@ Test(enospc, inode_exhaustion)
 		int r = daxfs_open(fs, path, O_CREAT | O_EXCL | O_WRONLY, 0644,
 				   &f);
 		if (r == -ENOSPC) {
-			au_assert_errormsg("create with no inode left");
+			check_errormsg("create with no inode left", NULL);
 			break;
 		}
 		cr_assert_eq(r, 0, "create %s = %d (%s): \"%s\"", path, r,
-			     au_errname(r), daxfs_errormsg());
-		AU_EQ(daxfs_close(f), 0);
+			     test_errname(r), daxfs_errormsg());
+		CHECK_EQ(daxfs_close(f), 0);
 		cr_assert(made <= avail, "created more files than free inodes");
 	}
 	cr_assert_eq(made, avail, "created %lu files, statfs said %lu inodes",
 		     made, avail);
-	AU_ERR(daxfs_stat(fs, path, &st), ENOENT);
+	CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
 	struct statvfs s1 = xstatfs(fs);
 	cr_assert_eq(s1.f_ffree, 0);
-	AU_ERR(daxfs_mkdir(fs, "/i/dir", 0755), ENOSPC);
-	AU_ERR(daxfs_symlink(fs, "target", "/i/link"), ENOSPC);
-	AU_ERR(daxfs_stat(fs, "/i/dir", &st), ENOENT);
-	AU_ERR(daxfs_stat(fs, "/i/link", &st), ENOENT);
+	CHECK_ERR(daxfs_mkdir(fs, "/i/dir", 0755), ENOSPC);
+	CHECK_ERR(daxfs_symlink(fs, "target", "/i/link"), ENOSPC);
+	CHECK_ERR(daxfs_stat(fs, "/i/dir", &st), ENOENT);
+	CHECK_ERR(daxfs_stat(fs, "/i/link", &st), ENOENT);
 	struct statvfs s2 = xstatfs(fs);
 	cr_assert_eq(s2.f_bfree, s1.f_bfree, "failed creates leaked blocks");
 	/* hard links need no inode */
-	AU_EQ(daxfs_link(fs, "/i/empty-0", "/i/hardlink"), 0);
+	CHECK_EQ(daxfs_link(fs, "/i/empty-0", "/i/hardlink"), 0);
 	/* data can still be written into existing files */
-	daxfs_file *f = xopen(fs, "/i/empty-1", O_WRONLY, 0);
-	au_write_pattern(f, 5, 0, 200 * 1024);
-	AU_EQ(daxfs_close(f), 0);
+	daxfs_file *f = check_open(fs, "/i/empty-1", O_WRONLY, 0);
+	check_pwrite_pattern(f, 5, 0, 200 * 1024);
+	CHECK_EQ(daxfs_close(f), 0);
 	cr_assert_eq(count_entries(fs, "/i"), (int)made + 1);
 
 	/* one freed inode can be used again */
-	AU_EQ(daxfs_unlink(fs, "/i/empty-2"), 0);
-	f = xopen(fs, "/i/again", O_CREAT | O_EXCL | O_WRONLY, 0644);
-	AU_EQ(daxfs_close(f), 0);
-	au_unmount_fsck(fs, p);
+	CHECK_EQ(daxfs_unlink(fs, "/i/empty-2"), 0);
+	f = check_open(fs, "/i/again", O_CREAT | O_EXCL | O_WRONLY, 0644);
+	CHECK_EQ(daxfs_close(f), 0);
+	check_unmount_fsck(fs, p);
 
-	fs = au_mount(p, 0);
+	fs = check_mount(p, 0);
 	cr_assert_eq(count_entries(fs, "/i"), (int)made + 1);
-	check_pattern(fs, "/i/empty-1", 5, 200 * 1024);
-	AU_EQ(daxfs_stat(fs, "/i/hardlink", &st), 0);
+	check_pattern_file(fs, "/i/empty-1", 5, 200 * 1024);
+	CHECK_EQ(daxfs_stat(fs, "/i/hardlink", &st), 0);
 	cr_assert_eq(st.st_nlink, 2);
 	cr_assert_eq(xstatfs(fs).f_ffree, 0);
 	for (unsigned long i = 0; i < made; i++) {
 		if (i == 2)
 			continue;
 		snprintf(path, sizeof(path), "/i/empty-%lu", i);
-		AU_EQ(daxfs_unlink(fs, path), 0);
+		CHECK_EQ(daxfs_unlink(fs, path), 0);
 	}
-	AU_EQ(daxfs_unlink(fs, "/i/again"), 0);
-	AU_EQ(daxfs_unlink(fs, "/i/hardlink"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/i/again"), 0);
+	CHECK_EQ(daxfs_unlink(fs, "/i/hardlink"), 0);
 	cr_assert_eq(xstatfs(fs).f_ffree, avail);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("enospc", 8 * AU_MIB, 0, inodes, &p);
+	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, 0, inodes, &p);
 	struct statvfs s0 = xstatfs(fs);
 	char path[64];
 	int made = 0;
@@ -425,19 +402,19 @@ static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 		if (made < 4) {
 			char parent[16];
 			snprintf(parent, sizeof(parent), "/p%d", made);
-			AU_EQ(daxfs_mkdir(fs, parent, 0755), 0);
+			CHECK_EQ(daxfs_mkdir(fs, parent, 0755), 0);
 		}
 		int r = daxfs_mkdir(fs, path, 0755);
 		if (r == -ENOSPC) {
-			au_assert_errormsg("mkdir on a full fs");
+			check_errormsg("mkdir on a full fs", NULL);
 			break;
 		}
 		cr_assert_eq(r, 0, "%s: mkdir %s = %d (%s): \"%s\"", tag, path,
-			     r, au_errname(r), daxfs_errormsg());
+			     r, test_errname(r), daxfs_errormsg());
 		cr_assert(made < 100000);
 	}
 	struct stat st;
-	AU_ERR(daxfs_stat(fs, path, &st), ENOENT);
+	CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
 	cr_log_info("%s: %d directories", tag, made);
 	cr_assert(made > 100, "%s: only %d directories", tag, made);
 	struct statvfs s1 = xstatfs(fs);
@@ -449,14 +426,14 @@ static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 		char parent[16];
 		snprintf(parent, sizeof(parent), "/p%d", i);
 		total += count_entries(fs, parent);
-		AU_EQ(daxfs_stat(fs, parent, &st), 0);
+		CHECK_EQ(daxfs_stat(fs, parent, &st), 0);
 		cr_assert_eq((int)st.st_nlink, 2 + count_entries(fs, parent),
 			     "%s: nlink of %s", tag, parent);
 	}
 	cr_assert_eq(total, made);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 
-	fs = au_mount(p, 0);
+	fs = check_mount(p, 0);
 	total = 0;
 	for (int i = 0; i < 4; i++) {
 		char parent[16];
@@ -466,18 +443,18 @@ static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 	cr_assert_eq(total, made);
 	for (int i = 0; i < made; i++) {
 		snprintf(path, sizeof(path), "/p%d/d%d", i % 4, i);
-		AU_EQ(daxfs_rmdir(fs, path), 0);
+		CHECK_EQ(daxfs_rmdir(fs, path), 0);
 	}
 	for (int i = 0; i < 4; i++) {
 		char parent[16];
 		snprintf(parent, sizeof(parent), "/p%d", i);
-		AU_EQ(daxfs_rmdir(fs, parent), 0);
+		CHECK_EQ(daxfs_rmdir(fs, parent), 0);
 	}
 	struct statvfs s2 = xstatfs(fs);
 	cr_assert_eq(s2.f_ffree, s0.f_ffree);
 	cr_assert_eq(s2.f_bfree, s0.f_bfree, "f_bfree %lu, %lu at start",
 		     (unsigned long)s2.f_bfree, (unsigned long)s0.f_bfree);
-	au_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(enospc, mkdir_until_out_of_inodes)
@@ -493,15 +470,15 @@ Test(enospc, mkdir_until_out_of_blocks)
 Test(enospc, create_needing_a_directory_block)
 {
 	const char *p;
-	daxfs *fs = au_new_fs("enospc", 8 * AU_MIB, 0, 0, &p);
-	AU_EQ(daxfs_mkdir(fs, "/many", 0755), 0);
-	daxfs_file *f = xopen(fs, "/fill", O_CREAT | O_RDWR, 0644);
+	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, 0, 0, &p);
+	CHECK_EQ(daxfs_mkdir(fs, "/many", 0755), 0);
+	daxfs_file *f = check_open(fs, "/fill", O_CREAT | O_RDWR, 0644);
 	off_t size = 0;
 	fill_file(f, 3, 256 * 1024, &size);
 	/* use up the last blocks with small writes */
 	fill_file(f, 3, 4096, &size);
 	fill_file(f, 3, 1, &size);
-	AU_EQ(daxfs_close(f), 0);
+	CHECK_EQ(daxfs_close(f), 0);
 	struct statvfs full = xstatfs(fs);
 
 	char path[300];
@@ -515,19 +492,19 @@ Test(enospc, create_needing_a_directory_block)
 		struct statvfs before = xstatfs(fs);
 		int r = daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &g);
 		if (r == -ENOSPC) {
-			au_assert_errormsg("create needing a block");
+			check_errormsg("create needing a block", NULL);
 			struct statvfs after = xstatfs(fs);
 			cr_assert_eq(after.f_ffree, before.f_ffree,
 				     "a failed create leaked an inode");
 			cr_assert_eq(after.f_bfree, before.f_bfree);
 			struct stat st;
-			AU_ERR(daxfs_stat(fs, path, &st), ENOENT);
+			CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
 			failed = 1;
 			break;
 		}
 		cr_assert_eq(r, 0, "create %d = %d (%s): \"%s\"", i, r,
-			     au_errname(r), daxfs_errormsg());
-		AU_EQ(daxfs_close(g), 0);
+			     test_errname(r), daxfs_errormsg());
+		CHECK_EQ(daxfs_close(g), 0);
 		made++;
 	}
 	cr_log_info("%d creates before ENOSPC", made);
@@ -536,9 +513,9 @@ Test(enospc, create_needing_a_directory_block)
 		  "(f_bavail was %lu)",
 		  (unsigned long)full.f_bavail);
 	cr_assert_eq(count_entries(fs, "/many"), made);
-	au_unmount_fsck(fs, p);
-	fs = au_mount(p, 0);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
 	cr_assert_eq(count_entries(fs, "/many"), made);
-	check_pattern(fs, "/fill", 3, 0 + (size_t)size);
-	au_unmount_fsck(fs, p);
+	check_pattern_file(fs, "/fill", 3, 0 + (size_t)size);
+	check_unmount_fsck(fs, p);
 }

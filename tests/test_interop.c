@@ -31,14 +31,15 @@
 #include <criterion/criterion.h>
 
 #include "daxfs.h"
-#include "interop_util.h"
+#include "check.h"
+#include "interop.h"
 
 #define MIB (1024ULL * 1024ULL)
 #define NBIG 3000 /* entries of the big directory */
 
 static void fini(void)
 {
-	iu_cleanup();
+	test_kernel_cleanup();
 }
 
 static void init(void)
@@ -108,7 +109,7 @@ static void host_file(const char *host, const char *rel, uint64_t size,
 		      uint64_t seed, mode_t mode)
 {
 	char *p = xasprintf("%s/%s", host, rel);
-	cr_assert_eq(iu_write_host_file(p, size, seed), 0, "write %s", p);
+	cr_assert_eq(test_write_pattern_file(p, size, seed), 0, "write %s", p);
 	cr_assert_eq(chmod(p, mode), 0);
 	free(p);
 }
@@ -118,11 +119,11 @@ static void both_pwrite(daxfs *fs, const char *host, const char *path,
 			int flags, off_t off, size_t len, uint64_t seed)
 {
 	char *buf = malloc(len + 1);
-	iu_fill(buf, len, seed, (uint64_t)off);
+	test_pattern(buf, len, seed, (uint64_t)off);
 	daxfs_file *f = NULL;
-	IU_OK(daxfs_open(fs, path, flags, 0644, &f));
-	IU_EQ(daxfs_pwrite(f, buf, len, off), len);
-	IU_OK(daxfs_close(f));
+	CHECK_OK(daxfs_open(fs, path, flags, 0644, &f));
+	CHECK_EQ(daxfs_pwrite(f, buf, len, off), len);
+	CHECK_OK(daxfs_close(f));
 
 	char *hp = xasprintf("%s%s", host, path);
 	int hfd = open(hp, flags & ~O_APPEND, 0644);
@@ -139,13 +140,13 @@ static void both_truncate(daxfs *fs, const char *host, const char *path,
 			  off_t size)
 {
 	daxfs_file *f = NULL;
-	IU_OK(daxfs_open(fs, path, O_RDWR, 0, &f));
-	IU_OK(daxfs_ftruncate(f, size));
+	CHECK_OK(daxfs_open(fs, path, O_RDWR, 0, &f));
+	CHECK_OK(daxfs_ftruncate(f, size));
 	struct stat st;
-	IU_OK(daxfs_fstat(f, &st));
+	CHECK_OK(daxfs_fstat(f, &st));
 	cr_assert_eq(st.st_size, size, "%s: size %lld after ftruncate(%lld)",
 		     path, (long long)st.st_size, (long long)size);
-	IU_OK(daxfs_close(f));
+	CHECK_OK(daxfs_close(f));
 	char *hp = xasprintf("%s%s", host, path);
 	cr_assert_eq(truncate(hp, size), 0);
 	free(hp);
@@ -155,9 +156,9 @@ static void compare_or_fail(daxfs *fs, const char *host, const char *when)
 {
 	char msg[2048];
 	size_t n = 0;
-	int rc = iu_compare_tree(fs, "/", host,
-				 IU_CMP_MODE | IU_CMP_NLINK | IU_CMP_SKIP_LF,
-				 msg, sizeof(msg), &n);
+	int rc = test_compare_tree(fs, "/", host,
+				   TEST_CMP_MODE | TEST_CMP_NLINK | TEST_CMP_SKIP_LF,
+				   msg, sizeof(msg), &n);
 	cr_assert_eq(rc, 0, "%s: libdaxfs tree differs from what was put: %s",
 		     when, msg);
 	cr_log_info("%s: %zu entries equal\n", when, n);
@@ -188,9 +189,9 @@ static void check_dots(daxfs *fs, const char *dir, const char *parent)
 {
 	struct dots d = {0};
 	struct stat st, pst;
-	IU_OK(daxfs_readdir(fs, dir, dots_cb, &d));
-	IU_OK(daxfs_stat(fs, dir, &st));
-	IU_OK(daxfs_stat(fs, parent, &pst));
+	CHECK_OK(daxfs_readdir(fs, dir, dots_cb, &d));
+	CHECK_OK(daxfs_stat(fs, dir, &st));
+	CHECK_OK(daxfs_stat(fs, parent, &pst));
 	cr_assert_eq(d.ndot, 1, "%s: \".\" listed %d times", dir, d.ndot);
 	cr_assert_eq(d.ndotdot, 1, "%s: \"..\" listed %d times", dir,
 		     d.ndotdot);
@@ -209,14 +210,14 @@ static void debugfs_cat_equals(const char *img, const char *host,
 {
 	size_t dlen = 0, hlen = 0;
 	char *hp = xasprintf("%s%s", host, path);
-	char *want = iu_read_host_file(hp, &hlen);
+	char *want = test_read_file(hp, &hlen);
 	cr_assert_not_null(want, "read %s", hp);
-	char *got = iu_debugfs_cat(img, path, &dlen);
+	char *got = test_debugfs_cat(img, path, &dlen);
 	cr_assert_not_null(got, "debugfs cat %s failed", path);
 	cr_assert_eq(dlen, hlen, "debugfs cat %s: %zu bytes, libdaxfs wrote "
 		     "%zu", path, dlen, hlen);
-	size_t d = iu_first_diff(got, want, hlen);
-	cr_assert_eq(d, (size_t)-1, "debugfs cat %s differs at byte %zu", path,
+	long d = test_first_diff(got, want, hlen);
+	cr_assert_eq(d, -1, "debugfs cat %s differs at byte %ld", path,
 		     d);
 	free(got);
 	free(want);
@@ -225,7 +226,7 @@ static void debugfs_cat_equals(const char *img, const char *host,
 
 /* daxfs_stat and debugfs stat describe the same inode identically. */
 static void same_inode(const char *path, const struct stat *st,
-		       const struct iu_dstat *ds, const char *when)
+		       const struct test_dstat *ds, const char *when)
 {
 	cr_assert_eq(st->st_ino, ds->ino, "%s: %s: st_ino %llu, debugfs %llu",
 		     when, path, (unsigned long long)st->st_ino,
@@ -268,13 +269,13 @@ static const char *const stat_paths[] = {
 
 static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 {
-	const char *img = iu_tmp_image("interop");
-	const char *host = iu_tmp_dir("stage");
-	const char *empty = iu_tmp_image("empty");
+	const char *img = test_tmp_file("interop");
+	const char *host = test_tmp_dir("stage");
+	const char *empty = test_tmp_file("empty");
 	cr_assert(img && host && empty);
 	cr_assert_eq(chmod(empty, 0644), 0);
-	cr_assert_eq(iu_mke2fs(img, bs, 160 * MIB, mkopts), 0);
-	char *features = iu_dumpe2fs_field(img, "Filesystem features");
+	cr_assert_eq(test_mke2fs(img, bs, 160 * MIB, mkopts), 0);
+	char *features = test_dumpe2fs_field(img, "Filesystem features");
 	cr_assert_not_null(features);
 	bool dir_index = strstr(features, "dir_index") != NULL;
 	free(features);
@@ -318,7 +319,7 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		cr_assert_geq(fd, 0);
 		char buf[5000];
-		iu_fill(buf, sizeof(buf), seed + 200, 0);
+		test_pattern(buf, sizeof(buf), seed + 200, 0);
 		cr_assert_eq(pwrite(fd, buf, sizeof(buf), 3 * MIB + 5),
 			     (ssize_t)sizeof(buf));
 		close(fd);
@@ -380,45 +381,46 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 		}
 		free(name);
 	}
-	cr_assert_eq(iu_debugfs_w(img, cmd.p), 0, "populating with debugfs");
+	cr_assert_eq(test_debugfs_w(img, cmd.p), 0, "populating with debugfs");
 	free(cmd.p);
 
 	/* Let e2fsck index the big directories (as "e2fsck -D" users do). */
 	const char *argv[] = {"e2fsck", "-fyD", img, NULL};
-	int rc = iu_run(argv, NULL, NULL, NULL);
+	int rc = test_run(argv, 0, NULL, NULL, NULL);
 	cr_assert(rc == 0 || rc == 1, "e2fsck -fyD: status %d", rc);
-	cr_assert_eq(iu_e2fsck(img), 0, "the debugfs-made image is not clean");
-	struct iu_dstat ds;
-	cr_assert_eq(iu_debugfs_stat(img, "/bigdir", &ds), 0);
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
+		     "the debugfs-made image is not clean");
+	struct test_dstat ds;
+	cr_assert_eq(test_debugfs_stat(img, "/bigdir", &ds), 0);
 	if (dir_index)
 		cr_assert(ds.flags & 0x1000,
 			  "fixture: /bigdir is not htree-indexed (flags 0x%x)",
 			  ds.flags);
 
 	/* ---- Read everything back through libdaxfs. ---- */
-	struct iu_dstat dstats[NSTAT];
+	struct test_dstat dstats[NSTAT];
 	for (size_t i = 0; i < NSTAT; i++)
-		cr_assert_eq(iu_debugfs_stat(img, stat_paths[i], &dstats[i]), 0,
-			     "debugfs stat %s", stat_paths[i]);
+		cr_assert_eq(test_debugfs_stat(img, stat_paths[i], &dstats[i]),
+			     0, "debugfs stat %s", stat_paths[i]);
 	daxfs *fs = NULL;
-	IU_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
 	struct stat st;
 	for (size_t i = 0; i < NSTAT; i++) {
-		IU_OK(daxfs_stat(fs, stat_paths[i], &st));
+		CHECK_OK(daxfs_stat(fs, stat_paths[i], &st));
 		same_inode(stat_paths[i], &st, &dstats[i],
 			   "reading a debugfs-made inode");
 	}
-	IU_OK(daxfs_stat(fs, "/", &st));
+	CHECK_OK(daxfs_stat(fs, "/", &st));
 	cr_assert(S_ISDIR(st.st_mode), "/ is not a directory");
 	cr_assert_eq(st.st_ino, 2, "/ is inode %llu, ext2's root is 2",
 		     (unsigned long long)st.st_ino);
-	IU_OK(daxfs_stat(fs, "/lost+found", &st));
+	CHECK_OK(daxfs_stat(fs, "/lost+found", &st));
 	cr_assert(S_ISDIR(st.st_mode));
 	check_dots(fs, "/", "/");
 	check_dots(fs, "/d1/d2/d3", "/d1/d2");
 	check_dots(fs, "/bigdir", "/");
 	/* "." and ".." in paths resolve. */
-	IU_OK(daxfs_stat(fs, "/d1/./d2/../d2/file2", &st));
+	CHECK_OK(daxfs_stat(fs, "/d1/./d2/../d2/file2", &st));
 	cr_assert_eq(st.st_size, 100 * 4 + 2);
 	compare_or_fail(fs, host, "after mount");
 
@@ -426,18 +428,18 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 	{
 		daxfs_file *f = NULL;
 		char buf[256], want[256];
-		IU_OK(daxfs_open(fs, "/unaligned", O_RDONLY, 0, &f));
+		CHECK_OK(daxfs_open(fs, "/unaligned", O_RDONLY, 0, &f));
 		off_t size = 3 * bs + 123;
-		IU_EQ(daxfs_pread(f, buf, sizeof(buf), size - 100), 100);
-		iu_fill(want, 100, seed + 5, (uint64_t)(size - 100));
+		CHECK_EQ(daxfs_pread(f, buf, sizeof(buf), size - 100), 100);
+		test_pattern(want, 100, seed + 5, (uint64_t)(size - 100));
 		cr_assert_eq(memcmp(buf, want, 100), 0);
-		IU_EQ(daxfs_pread(f, buf, sizeof(buf), size), 0);
-		IU_EQ(daxfs_pread(f, buf, sizeof(buf), size + 5000), 0);
-		IU_EQ(daxfs_pread(f, buf, 10, bs - 5), 10);
-		iu_fill(want, 10, seed + 5, bs - 5);
+		CHECK_EQ(daxfs_pread(f, buf, sizeof(buf), size), 0);
+		CHECK_EQ(daxfs_pread(f, buf, sizeof(buf), size + 5000), 0);
+		CHECK_EQ(daxfs_pread(f, buf, 10, bs - 5), 10);
+		test_pattern(want, 10, seed + 5, bs - 5);
 		cr_assert_eq(memcmp(buf, want, 10), 0,
 			     "read across a block boundary differs");
-		IU_OK(daxfs_close(f));
+		CHECK_OK(daxfs_close(f));
 	}
 
 	/* ---- Change it through libdaxfs (and the host copy alike). ---- */
@@ -446,7 +448,7 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 	both_pwrite(fs, host, "/unaligned", O_RDWR, bs - 50, 100, s2 + 1);
 	/* append */
 	both_pwrite(fs, host, "/blk", O_WRONLY | O_APPEND, 0, 3000, s2 + 2);
-	IU_OK(daxfs_stat(fs, "/blk", &st));
+	CHECK_OK(daxfs_stat(fs, "/blk", &st));
 	cr_assert_eq(st.st_size, bs + 3000, "O_APPEND write: size %lld",
 		     (long long)st.st_size);
 	/* write past EOF of an empty file leaves a hole */
@@ -464,10 +466,11 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 	{
 		size_t n = 2 * MIB + 17;
 		char *buf = malloc(n);
-		iu_fill(buf, n, s2 + 5, 0);
-		IU_OK(iu_dax_write_file(fs, "/d1/d2/newbig", buf, n, 0640));
+		test_pattern(buf, n, s2 + 5, 0);
+		CHECK_OK(test_dax_write_file(fs, "/d1/d2/newbig", buf, n,
+					     0640));
 		char *hp = xasprintf("%s/d1/d2/newbig", host);
-		cr_assert_eq(iu_write_host_bytes(hp, buf, n), 0);
+		cr_assert_eq(test_write_file(hp, buf, n), 0);
 		chmod(hp, 0640);
 		free(hp);
 		free(buf);
@@ -477,10 +480,10 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 		char *p = xasprintf("/bigdir/new_%04d", i);
 		char buf[64];
 		size_t n = (size_t)(i % 50);
-		iu_fill(buf, n, s2 + 100 + i, 0);
-		IU_OK(iu_dax_write_file(fs, p, buf, n, 0644));
+		test_pattern(buf, n, s2 + 100 + i, 0);
+		CHECK_OK(test_dax_write_file(fs, p, buf, n, 0644));
 		char *hp = xasprintf("%s%s", host, p);
-		cr_assert_eq(iu_write_host_bytes(hp, buf, n), 0);
+		cr_assert_eq(test_write_file(hp, buf, n), 0);
 		free(hp);
 		free(p);
 	}
@@ -488,50 +491,50 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 		if (i % 500 == 3)
 			continue; /* directories */
 		char *p = xasprintf("/bigdir/entry_%04d_with_a_longer_name", i);
-		IU_OK(daxfs_unlink(fs, p));
-		IU_EQ(daxfs_stat(fs, p, &st), -ENOENT);
+		CHECK_OK(daxfs_unlink(fs, p));
+		CHECK_EQ(daxfs_stat(fs, p, &st), -ENOENT);
 		char *hp = xasprintf("%s%s", host, p);
 		cr_assert_eq(unlink(hp), 0);
 		free(hp);
 		free(p);
 	}
-	IU_OK(daxfs_mkdir(fs, "/bigdir/newsub", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/bigdir/newsub", 0755));
 	cr_assert_eq(mkdir(H("%s/bigdir/newsub", host), 0755), 0);
 	/* renames within and across directories */
-	IU_OK(daxfs_rename(fs, "/bigdir/entry_0001_with_a_longer_name",
-			   "/bigdir/renamed_0001"));
+	CHECK_OK(daxfs_rename(fs, "/bigdir/entry_0001_with_a_longer_name",
+			      "/bigdir/renamed_0001"));
 	cr_assert_eq(rename(H("%s/bigdir/entry_0001_with_a_longer_name",
 				      host),
 			    H("%s/bigdir/renamed_0001", host)),
 		     0);
-	IU_OK(daxfs_rename(fs, "/bigdir/entry_0107_with_a_longer_name",
-			   "/d1/moved"));
+	CHECK_OK(daxfs_rename(fs, "/bigdir/entry_0107_with_a_longer_name",
+			      "/d1/moved"));
 	cr_assert_eq(rename(H("%s/bigdir/entry_0107_with_a_longer_name",
 				      host),
 			    H("%s/d1/moved", host)),
 		     0);
 	/* hard link */
-	IU_OK(daxfs_link(fs, "/d1/file1", "/d1/d2/file1_link"));
+	CHECK_OK(daxfs_link(fs, "/d1/file1", "/d1/d2/file1_link"));
 	cr_assert_eq(link(H("%s/d1/file1", host),
 			  H("%s/d1/d2/file1_link", host)),
 		     0);
-	IU_OK(daxfs_stat(fs, "/d1/file1", &st));
+	CHECK_OK(daxfs_stat(fs, "/d1/file1", &st));
 	cr_assert_eq(st.st_nlink, 2);
 	/* new symlinks, fast and slow */
 	const char *fast = "../d1/file1";
 	char slow[301];
 	memset(slow, 'S', 300);
 	slow[300] = '\0';
-	IU_OK(daxfs_symlink(fs, fast, "/links/newfast"));
-	IU_OK(daxfs_symlink(fs, slow, "/links/newslow"));
+	CHECK_OK(daxfs_symlink(fs, fast, "/links/newfast"));
+	CHECK_OK(daxfs_symlink(fs, slow, "/links/newslow"));
 	cr_assert_eq(symlink(fast, H("%s/links/newfast", host)), 0);
 	cr_assert_eq(symlink(slow, H("%s/links/newslow", host)), 0);
 	/* remove a symlink and an empty directory */
-	IU_OK(daxfs_unlink(fs, "/links/len61"));
+	CHECK_OK(daxfs_unlink(fs, "/links/len61"));
 	cr_assert_eq(unlink(H("%s/links/len61", host)), 0);
-	IU_OK(daxfs_rmdir(fs, "/emptydir"));
+	CHECK_OK(daxfs_rmdir(fs, "/emptydir"));
 	cr_assert_eq(rmdir(H("%s/emptydir", host)), 0);
-	IU_EQ(daxfs_rmdir(fs, "/d1"), -ENOTEMPTY);
+	CHECK_EQ(daxfs_rmdir(fs, "/d1"), -ENOTEMPTY);
 
 	compare_or_fail(fs, host, "after changes, before unmount");
 	const char *const changed_paths[] = {
@@ -542,14 +545,14 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 	size_t nch = sizeof(changed_paths) / sizeof(changed_paths[0]);
 	struct stat chst[sizeof(changed_paths) / sizeof(changed_paths[0])];
 	for (size_t i = 0; i < nch; i++)
-		IU_OK(daxfs_stat(fs, changed_paths[i], &chst[i]));
-	IU_OK(daxfs_unmount(fs));
+		CHECK_OK(daxfs_stat(fs, changed_paths[i], &chst[i]));
+	CHECK_OK(daxfs_unmount(fs));
 
 	/* ---- The e2fsprogs view. ---- */
-	cr_assert_eq(iu_e2fsck(img), 0,
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
 		     "e2fsck -fn is not clean after libdaxfs changed a "
 		     "%u-byte-block image (output above)", bs);
-	char *state = iu_dumpe2fs_field(img, "Filesystem state");
+	char *state = test_dumpe2fs_field(img, "Filesystem state");
 	cr_assert_str_eq(state ? state : "(none)", "clean");
 	free(state);
 
@@ -564,35 +567,35 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 		debugfs_cat_equals(img, host, "/triple");
 
 	for (size_t i = 0; i < nch; i++) {
-		cr_assert_eq(iu_debugfs_stat(img, changed_paths[i], &ds), 0,
+		cr_assert_eq(test_debugfs_stat(img, changed_paths[i], &ds), 0,
 			     "debugfs stat %s", changed_paths[i]);
 		same_inode(changed_paths[i], &chst[i], &ds,
 			   "debugfs reading what libdaxfs changed");
 	}
-	cr_assert_eq(iu_debugfs_stat(img, "/d1/file1", &ds), 0);
+	cr_assert_eq(test_debugfs_stat(img, "/d1/file1", &ds), 0);
 	cr_assert_eq(ds.links, 2, "debugfs: /d1/file1 has %u links", ds.links);
-	cr_assert_eq(iu_debugfs_stat(img, "/d1/d2/newbig", &ds), 0);
+	cr_assert_eq(test_debugfs_stat(img, "/d1/d2/newbig", &ds), 0);
 	cr_assert_str_eq(ds.type, "regular");
 	cr_assert_eq(ds.mode, 0640, "debugfs: newbig mode 0%o", ds.mode);
 	cr_assert_eq(ds.size, 2 * MIB + 17);
-	char *t = iu_debugfs_readlink(img, "/links/newfast");
+	char *t = test_debugfs_readlink(img, "/links/newfast");
 	cr_assert_str_eq(t ? t : "(null)", fast);
 	free(t);
-	t = iu_debugfs_readlink(img, "/links/newslow");
+	t = test_debugfs_readlink(img, "/links/newslow");
 	cr_assert_str_eq(t ? t : "(null)", slow);
 	free(t);
-	cr_assert_eq(iu_debugfs_stat(img, "/links/len61", &ds), -1,
+	cr_assert_eq(test_debugfs_stat(img, "/links/len61", &ds), -1,
 		     "debugfs still finds the unlinked /links/len61");
 
 	/* debugfs ls of the big directory lists exactly the expected names */
-	struct iu_dent *ents = NULL;
-	int n = iu_debugfs_ls(img, "/bigdir", &ents);
+	struct test_dent *ents = NULL;
+	int n = test_debugfs_ls(img, "/bigdir", &ents);
 	cr_assert_geq(n, 0);
 	char **hn = NULL;
 	int nh = 0;
 	{
 		char *hp = xasprintf("%s/bigdir", host);
-		char *listing = iu_sh_capture(NULL, "ls -a1 %s", hp);
+		char *listing = test_sh_capture(NULL, "ls -a1 %s", hp);
 		cr_assert_not_null(listing);
 		for (char *save = NULL, *l = strtok_r(listing, "\n", &save); l;
 		     l = strtok_r(NULL, "\n", &save)) {
@@ -611,26 +614,26 @@ static void populated_roundtrip(unsigned bs, const char *const mkopts[])
 			  "exist", ents[i].name);
 	}
 	free(ents);
-	iu_free_list(hn, nh);
+	test_free_list(hn, nh);
 
 	/* rdump the whole image and diff it with the expected tree */
-	const char *dump = iu_tmp_dir("rdump");
+	const char *dump = test_tmp_dir("rdump");
 	char *err = NULL;
 	char *rdcmd = xasprintf("rdump / %s", dump);
-	free(iu_debugfs(img, rdcmd, NULL, &err));
+	free(test_debugfs(img, rdcmd, NULL, &err));
 	free(rdcmd);
 	cr_assert(err && !err[0], "debugfs rdump: %s", err ? err : "");
 	free(err);
-	cr_assert_eq(iu_sh("diff -r --no-dereference -x lost+found %s %s", host,
-			   dump),
+	cr_assert_eq(test_sh("diff -r --no-dereference -x lost+found %s %s",
+			     host, dump),
 		     0, "debugfs rdump of the image differs from what "
 		     "libdaxfs wrote (diff output above)");
 
 	/* ---- And libdaxfs again after a remount. ---- */
-	IU_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
 	compare_or_fail(fs, host, "after remount");
-	IU_OK(daxfs_unmount(fs));
-	cr_assert_eq(iu_e2fsck(img), 0);
+	CHECK_OK(daxfs_unmount(fs));
+	cr_assert_eq(test_e2fsck(img, NULL), 0);
 }
 
 Test(interop, populated_1k)
@@ -668,18 +671,9 @@ Test(interop, populated_1k_nosparse_nodirindex)
 /* Images made by daxfs_mkfs                                            */
 /* ------------------------------------------------------------------ */
 
-static uint64_t field_u64(const char *img, const char *field)
-{
-	char *v = iu_dumpe2fs_field(img, field);
-	cr_assert_not_null(v, "dumpe2fs -h %s has no \"%s\"", img, field);
-	uint64_t r = strtoull(v, NULL, 10);
-	free(v);
-	return r;
-}
-
 static void expect_field(const char *img, const char *field, const char *want)
 {
-	char *v = iu_dumpe2fs_field(img, field);
+	char *v = test_dumpe2fs_field(img, field);
 	cr_assert_not_null(v, "dumpe2fs -h %s has no \"%s\"", img, field);
 	cr_assert_str_eq(v, want, "dumpe2fs: %s is \"%s\", want \"%s\"", field,
 			 v, want);
@@ -689,19 +683,19 @@ static void expect_field(const char *img, const char *field, const char *want)
 /* mkfs, check, mount, write a little, unmount, check. */
 static void mkfs_cycle(const char *img, unsigned want_bs, uint64_t want_size)
 {
-	cr_assert_eq(iu_e2fsck(img), 0,
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
 		     "e2fsck -fn is not clean right after daxfs_mkfs");
 	expect_field(img, "Filesystem magic number", "0xEF53");
 	expect_field(img, "Filesystem revision #", "1 (dynamic)");
 	expect_field(img, "Filesystem state", "clean");
-	cr_assert_eq(field_u64(img, "Block size"), want_bs);
-	uint64_t blocks = field_u64(img, "Block count");
+	cr_assert_eq(check_dumpe2fs_num(img, "Block size"), want_bs);
+	uint64_t blocks = check_dumpe2fs_num(img, "Block count");
 	cr_assert_eq(blocks * want_bs, want_size,
 		     "Block count %llu * %u != region size %llu",
 		     (unsigned long long)blocks, want_bs,
 		     (unsigned long long)want_size);
 	/* The kernel's ext2 driver must be able to mount it read-write. */
-	char *feat = iu_dumpe2fs_field(img, "Filesystem features");
+	char *feat = test_dumpe2fs_field(img, "Filesystem features");
 	cr_assert_not_null(feat);
 	cr_assert_null(strstr(feat, "extent"), "ext2 with extents? %s", feat);
 	cr_assert_null(strstr(feat, "64bit"), "ext2 with 64bit? %s", feat);
@@ -709,43 +703,43 @@ static void mkfs_cycle(const char *img, unsigned want_bs, uint64_t want_size)
 	free(feat);
 
 	daxfs *fs = NULL;
-	IU_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
 	struct statvfs sv;
-	IU_OK(daxfs_statfs(fs, &sv));
+	CHECK_OK(daxfs_statfs(fs, &sv));
 	cr_assert_eq(sv.f_bsize, want_bs, "statfs f_bsize %lu",
 		     (unsigned long)sv.f_bsize);
 	cr_assert_leq(sv.f_bfree, sv.f_blocks);
 	cr_assert_leq(sv.f_blocks, blocks);
-	cr_assert_eq(sv.f_files, field_u64(img, "Inode count"));
+	cr_assert_eq(sv.f_files, check_dumpe2fs_num(img, "Inode count"));
 	/* a fresh root: only ".", ".." and perhaps lost+found */
 	char **names = NULL;
-	int n = iu_dax_list(fs, "/", &names, NULL, NULL);
+	int n = test_dax_list(fs, "/", &names, NULL, NULL);
 	cr_assert_geq(n, 0, "daxfs_readdir(/) = %d: %s", n, daxfs_errormsg());
 	for (int i = 0; i < n; i++)
 		cr_assert_str_eq(names[i], "lost+found",
 				 "fresh fs has /%s", names[i]);
-	iu_free_list(names, n);
+	test_free_list(names, n);
 
 	const char *msg = "hello from libdaxfs\n";
-	IU_OK(iu_dax_write_file(fs, "/hello", msg, strlen(msg), 0644));
-	IU_OK(daxfs_mkdir(fs, "/dir", 0755));
-	IU_OK(daxfs_symlink(fs, "hello", "/dir/link"));
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(test_dax_write_file(fs, "/hello", msg, strlen(msg), 0644));
+	CHECK_OK(daxfs_mkdir(fs, "/dir", 0755));
+	CHECK_OK(daxfs_symlink(fs, "hello", "/dir/link"));
+	CHECK_OK(daxfs_unmount(fs));
 
-	cr_assert_eq(iu_e2fsck(img), 0,
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
 		     "e2fsck -fn is not clean after a mount/unmount cycle");
 	expect_field(img, "Filesystem state", "clean");
 	size_t len = 0;
-	char *got = iu_debugfs_cat(img, "/hello", &len);
+	char *got = test_debugfs_cat(img, "/hello", &len);
 	cr_assert_not_null(got);
 	cr_assert_eq(len, strlen(msg));
 	cr_assert_eq(memcmp(got, msg, len), 0);
 	free(got);
-	char *t = iu_debugfs_readlink(img, "/dir/link");
+	char *t = test_debugfs_readlink(img, "/dir/link");
 	cr_assert_str_eq(t ? t : "(null)", "hello");
 	free(t);
 	/* debugfs "stats" agrees on the state too */
-	char *stats = iu_debugfs(img, "stats", NULL, NULL);
+	char *stats = test_debugfs(img, "stats", NULL, NULL);
 	cr_assert_not_null(stats);
 	cr_assert_not_null(strstr(stats, "Filesystem state:         clean"),
 			   "debugfs stats:\n%s", stats);
@@ -754,10 +748,10 @@ static void mkfs_cycle(const char *img, unsigned want_bs, uint64_t want_size)
 
 Test(interop, mkfs_default)
 {
-	const char *img = iu_tmp_image("mkfs");
+	const char *img = test_tmp_file("mkfs");
 	cr_assert_eq(truncate(img, 64 * MIB), 0);
 	struct daxfs_mkfs_opts o = {0};
-	IU_OK(daxfs_mkfs(img, &o));
+	CHECK_OK(daxfs_mkfs(img, &o));
 	struct stat st;
 	cr_assert_eq(stat(img, &st), 0);
 	cr_assert_eq(st.st_size, 64 * MIB, "mkfs changed the region's size");
@@ -766,9 +760,9 @@ Test(interop, mkfs_default)
 
 Test(interop, mkfs_1k_missing_file)
 {
-	const char *img = iu_tmp_missing("mkfs1k");
+	const char *img = test_image_path("mkfs1k");
 	struct daxfs_mkfs_opts o = {.size = 32 * MIB, .block_size = 1024};
-	IU_OK(daxfs_mkfs(img, &o));
+	CHECK_OK(daxfs_mkfs(img, &o));
 	struct stat st;
 	cr_assert_eq(stat(img, &st), 0, "daxfs_mkfs did not create %s", img);
 	cr_assert_geq(st.st_size, 32 * MIB);
@@ -777,10 +771,10 @@ Test(interop, mkfs_1k_missing_file)
 
 Test(interop, mkfs_2k_grows_small_file)
 {
-	const char *img = iu_tmp_image("mkfs2k");
+	const char *img = test_tmp_file("mkfs2k");
 	cr_assert_eq(truncate(img, 1 * MIB), 0);
 	struct daxfs_mkfs_opts o = {.size = 48 * MIB, .block_size = 2048};
-	IU_OK(daxfs_mkfs(img, &o));
+	CHECK_OK(daxfs_mkfs(img, &o));
 	struct stat st;
 	cr_assert_eq(stat(img, &st), 0);
 	cr_assert_geq(st.st_size, 48 * MIB, "region not grown: %lld",
@@ -790,25 +784,25 @@ Test(interop, mkfs_2k_grows_small_file)
 
 Test(interop, mkfs_label_inodes)
 {
-	const char *img = iu_tmp_missing("mkfslbl");
+	const char *img = test_image_path("mkfslbl");
 	struct daxfs_mkfs_opts o = {.size = 64 * MIB,
 				    .block_size = 4096,
 				    .inodes = 5000,
 				    .label = "daxfs-test-lbl"};
-	IU_OK(daxfs_mkfs(img, &o));
-	cr_assert_eq(iu_e2fsck(img), 0);
+	CHECK_OK(daxfs_mkfs(img, &o));
+	cr_assert_eq(test_e2fsck(img, NULL), 0);
 	expect_field(img, "Filesystem volume name", "daxfs-test-lbl");
-	uint64_t inodes = field_u64(img, "Inode count");
+	uint64_t inodes = check_dumpe2fs_num(img, "Inode count");
 	cr_assert_geq(inodes, 5000, "Inode count %llu < 5000 asked",
 		      (unsigned long long)inodes);
 	cr_assert_lt(inodes, 5000 + 32768,
 		     "Inode count %llu, far more than the 5000 asked",
 		     (unsigned long long)inodes);
 	/* default: one inode per 16 KiB */
-	const char *img2 = iu_tmp_missing("mkfsdef");
+	const char *img2 = test_image_path("mkfsdef");
 	struct daxfs_mkfs_opts o2 = {.size = 64 * MIB};
-	IU_OK(daxfs_mkfs(img2, &o2));
-	uint64_t def = field_u64(img2, "Inode count");
+	CHECK_OK(daxfs_mkfs(img2, &o2));
+	uint64_t def = check_dumpe2fs_num(img2, "Inode count");
 	cr_assert_geq(def, 64 * MIB / 16384 - 64,
 		      "default inode count %llu", (unsigned long long)def);
 	cr_assert_leq(def, 64 * MIB / 16384 + 8192,
@@ -820,19 +814,19 @@ Test(interop, mkfs_label_inodes)
  * e2fsck -p checks it after a crash); after unmount it is clean again. */
 Test(interop, state_not_clean_while_mounted)
 {
-	const char *img = iu_tmp_missing("state");
+	const char *img = test_image_path("state");
 	struct daxfs_mkfs_opts o = {.size = 32 * MIB};
-	IU_OK(daxfs_mkfs(img, &o));
+	CHECK_OK(daxfs_mkfs(img, &o));
 	daxfs *fs = NULL;
-	IU_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
 	expect_field(img, "Filesystem state", "not clean");
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_unmount(fs));
 	expect_field(img, "Filesystem state", "clean");
-	cr_assert_eq(iu_e2fsck(img), 0);
+	cr_assert_eq(test_e2fsck(img, NULL), 0);
 	/* A read-only mount leaves it clean. */
-	IU_OK(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs));
+	CHECK_OK(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs));
 	expect_field(img, "Filesystem state", "clean");
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_unmount(fs));
 }
 
 /* ------------------------------------------------------------------ */
@@ -842,112 +836,112 @@ Test(interop, state_not_clean_while_mounted)
 Test(interop, mount_errors)
 {
 	daxfs *fs = NULL, *fs2 = NULL;
-	const char *missing = iu_tmp_missing("nosuch");
-	IU_EQ(daxfs_mount(missing, 0, &fs), -ENOENT);
-	IU_EQ(daxfs_mount(missing, DAXFS_MOUNT_RDONLY, &fs), -ENOENT);
+	const char *missing = test_image_path("nosuch");
+	CHECK_EQ(daxfs_mount(missing, 0, &fs), -ENOENT);
+	CHECK_EQ(daxfs_mount(missing, DAXFS_MOUNT_RDONLY, &fs), -ENOENT);
 
-	const char *img = iu_tmp_image("busy");
-	cr_assert_eq(iu_mke2fs(img, 4096, 32 * MIB, NULL), 0);
-	IU_OK(daxfs_mount(img, 0, &fs));
-	IU_EQ(daxfs_mount(img, 0, &fs2), -EBUSY);
-	IU_EQ(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs2), -EBUSY);
+	const char *img = test_tmp_file("busy");
+	cr_assert_eq(test_mke2fs(img, 4096, 32 * MIB, NULL), 0);
+	CHECK_OK(daxfs_mount(img, 0, &fs));
+	CHECK_EQ(daxfs_mount(img, 0, &fs2), -EBUSY);
+	CHECK_EQ(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs2), -EBUSY);
 	/* unmount with an open file: -EBUSY and the mount stays usable */
 	daxfs_file *f = NULL;
-	IU_OK(daxfs_open(fs, "/x", O_CREAT | O_RDWR, 0644, &f));
-	IU_EQ(daxfs_unmount(fs), -EBUSY);
-	IU_EQ(daxfs_pwrite(f, "abc", 3, 0), 3);
-	IU_OK(daxfs_close(f));
-	IU_OK(daxfs_unmount(fs));
-	cr_assert_eq(iu_e2fsck(img), 0);
+	CHECK_OK(daxfs_open(fs, "/x", O_CREAT | O_RDWR, 0644, &f));
+	CHECK_EQ(daxfs_unmount(fs), -EBUSY);
+	CHECK_EQ(daxfs_pwrite(f, "abc", 3, 0), 3);
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_unmount(fs));
+	cr_assert_eq(test_e2fsck(img, NULL), 0);
 	size_t len = 0;
-	char *got = iu_debugfs_cat(img, "/x", &len);
+	char *got = test_debugfs_cat(img, "/x", &len);
 	cr_assert(got && len == 3 && !memcmp(got, "abc", 3));
 	free(got);
 	/* mountable again after unmount */
-	IU_OK(daxfs_mount(img, 0, &fs));
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_unmount(fs));
 }
 
 Test(interop, mount_unknown_incompat_feature)
 {
-	const char *img = iu_tmp_image("incompat");
-	cr_assert_eq(iu_mke2fs(img, 4096, 32 * MIB, NULL), 0);
-	cr_assert_eq(iu_debugfs_w(img, "feature FEATURE_I30\n"), 0);
+	const char *img = test_tmp_file("incompat");
+	cr_assert_eq(test_mke2fs(img, 4096, 32 * MIB, NULL), 0);
+	cr_assert_eq(test_debugfs_w(img, "feature FEATURE_I30\n"), 0);
 	daxfs *fs = NULL;
-	IU_EQ(daxfs_mount(img, 0, &fs), -EOPNOTSUPP);
-	IU_EQ(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs), -EOPNOTSUPP);
+	CHECK_EQ(daxfs_mount(img, 0, &fs), -EOPNOTSUPP);
+	CHECK_EQ(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs), -EOPNOTSUPP);
 	/* an ext4 image (extents, flex_bg, ...) likewise */
-	const char *img4 = iu_tmp_image("ext4");
+	const char *img4 = test_tmp_file("ext4");
 	const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", img4, "32M",
 			      NULL};
-	cr_assert_eq(iu_run(argv, NULL, NULL, NULL), 0);
-	IU_EQ(daxfs_mount(img4, 0, &fs), -EOPNOTSUPP);
+	cr_assert_eq(test_run(argv, 0, NULL, NULL, NULL), 0);
+	CHECK_EQ(daxfs_mount(img4, 0, &fs), -EOPNOTSUPP);
 }
 
 Test(interop, mount_unknown_rocompat_feature)
 {
-	const char *img = iu_tmp_image("rocompat");
-	const char *pop = iu_tmp_image("pop");
-	cr_assert_eq(iu_mke2fs(img, 4096, 32 * MIB, NULL), 0);
-	cr_assert_eq(iu_write_host_file(pop, 10000, 77), 0);
+	const char *img = test_tmp_file("rocompat");
+	const char *pop = test_tmp_file("pop");
+	cr_assert_eq(test_mke2fs(img, 4096, 32 * MIB, NULL), 0);
+	cr_assert_eq(test_write_pattern_file(pop, 10000, 77), 0);
 	char *cmds = xasprintf("write %s data\nfeature FEATURE_R30\n", pop);
-	cr_assert_eq(iu_debugfs_w(img, cmds), 0);
+	cr_assert_eq(test_debugfs_w(img, cmds), 0);
 	free(cmds);
 	daxfs *fs = NULL;
-	IU_EQ(daxfs_mount(img, 0, &fs), -EROFS);
+	CHECK_EQ(daxfs_mount(img, 0, &fs), -EROFS);
 	/* read-only is fine, and reads work */
-	IU_OK(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs));
+	CHECK_OK(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs));
 	char *buf = NULL;
-	ssize_t n = iu_dax_read_all(fs, "/data", &buf, 1 << 20);
-	IU_EQ(n, 10000);
+	ssize_t n = test_dax_read_all(fs, "/data", &buf, 1 << 20);
+	CHECK_EQ(n, 10000);
 	char want[10000];
-	iu_fill(want, sizeof(want), 77, 0);
+	test_pattern(want, sizeof(want), 77, 0);
 	cr_assert_eq(memcmp(buf, want, sizeof(want)), 0);
 	free(buf);
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_unmount(fs));
 }
 
 /* DAXFS_MOUNT_RDONLY never writes: the image is byte-identical after a
  * read-only mount, reads, failed writes and unmount. */
 Test(interop, rdonly_mount_writes_nothing)
 {
-	const char *img = iu_tmp_image("rdonly");
-	const char *pop = iu_tmp_image("pop");
-	cr_assert_eq(iu_mke2fs(img, 1024, 16 * MIB, NULL), 0);
-	cr_assert_eq(iu_write_host_file(pop, 300000, 5), 0);
+	const char *img = test_tmp_file("rdonly");
+	const char *pop = test_tmp_file("pop");
+	cr_assert_eq(test_mke2fs(img, 1024, 16 * MIB, NULL), 0);
+	cr_assert_eq(test_write_pattern_file(pop, 300000, 5), 0);
 	char *cmds = xasprintf("mkdir d\nwrite %s d/f\nsymlink d/l f\n", pop);
-	cr_assert_eq(iu_debugfs_w(img, cmds), 0);
+	cr_assert_eq(test_debugfs_w(img, cmds), 0);
 	free(cmds);
 	size_t len0 = 0, len1 = 0;
-	char *before = iu_read_host_file(img, &len0);
+	char *before = test_read_file(img, &len0);
 	cr_assert_not_null(before);
 
 	daxfs *fs = NULL;
-	IU_OK(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs));
+	CHECK_OK(daxfs_mount(img, DAXFS_MOUNT_RDONLY, &fs));
 	char *buf = NULL;
-	IU_EQ(iu_dax_read_all(fs, "/d/f", &buf, 1 << 20), 300000);
+	CHECK_EQ(test_dax_read_all(fs, "/d/f", &buf, 1 << 20), 300000);
 	char *want = malloc(300000);
-	iu_fill(want, 300000, 5, 0);
+	test_pattern(want, 300000, 5, 0);
 	cr_assert_eq(memcmp(buf, want, 300000), 0);
 	free(want);
 	free(buf);
 	char t[16];
-	IU_EQ(daxfs_readlink(fs, "/d/l", t, sizeof(t)), 1);
+	CHECK_EQ(daxfs_readlink(fs, "/d/l", t, sizeof(t)), 1);
 	cr_assert_eq(t[0], 'f');
 	daxfs_file *f = NULL;
-	IU_EQ(daxfs_open(fs, "/new", O_CREAT | O_WRONLY, 0644, &f), -EROFS);
-	IU_EQ(daxfs_open(fs, "/d/f", O_WRONLY, 0, &f), -EROFS);
-	IU_EQ(daxfs_mkdir(fs, "/nd", 0755), -EROFS);
-	IU_EQ(daxfs_unlink(fs, "/d/f"), -EROFS);
-	IU_OK(daxfs_unmount(fs));
+	CHECK_EQ(daxfs_open(fs, "/new", O_CREAT | O_WRONLY, 0644, &f), -EROFS);
+	CHECK_EQ(daxfs_open(fs, "/d/f", O_WRONLY, 0, &f), -EROFS);
+	CHECK_EQ(daxfs_mkdir(fs, "/nd", 0755), -EROFS);
+	CHECK_EQ(daxfs_unlink(fs, "/d/f"), -EROFS);
+	CHECK_OK(daxfs_unmount(fs));
 
-	char *after = iu_read_host_file(img, &len1);
+	char *after = test_read_file(img, &len1);
 	cr_assert_not_null(after);
 	cr_assert_eq(len0, len1);
-	size_t d = iu_first_diff(before, after, len0);
-	cr_assert_eq(d, (size_t)-1,
-		     "a read-only mount changed byte %zu of the image (block "
-		     "%zu of 1K)",
+	long d = test_first_diff(before, after, len0);
+	cr_assert_eq(d, -1,
+		     "a read-only mount changed byte %ld of the image (block "
+		     "%ld of 1K)",
 		     d, d / 1024);
 	free(before);
 	free(after);

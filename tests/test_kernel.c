@@ -31,7 +31,8 @@
 #include <criterion/criterion.h>
 
 #include "daxfs.h"
-#include "interop_util.h"
+#include "check.h"
+#include "interop.h"
 
 #define MIB (1024ULL * 1024ULL)
 #define NBIG 2000
@@ -41,7 +42,7 @@ static void recs_clear(void);
 static void fini(void)
 {
 	recs_clear();
-	iu_cleanup();
+	test_kernel_cleanup();
 }
 
 static void init(void)
@@ -54,7 +55,7 @@ TestSuite(kernel, .init = init, .fini = fini, .timeout = 600);
 static void require_kernel_mount(void)
 {
 	const char *why = NULL;
-	if (!iu_kernel_mount_works(&why)) {
+	if (!test_kernel_mount_works(&why)) {
 		fprintf(stderr, "test_kernel: skipped: %s\n", why);
 		cr_skip_test("%s", why);
 	}
@@ -100,7 +101,7 @@ static void t_mkdir(const char *path, mode_t mode)
 			HOST_OK(mkdir(hp(pl, path), mode), hp(pl, path));
 			HOST_OK(chmod(hp(pl, path), mode), hp(pl, path));
 		} else {
-			IU_OK(daxfs_mkdir(pl->fs, path, mode));
+			CHECK_OK(daxfs_mkdir(pl->fs, path, mode));
 		}
 	}
 }
@@ -111,7 +112,7 @@ static void t_write(const char *path, int flags, mode_t mode, off_t off,
 		    size_t len, uint64_t seed)
 {
 	char *buf = malloc(len ? len : 1);
-	iu_fill(buf, len, seed, (uint64_t)off);
+	test_pattern(buf, len, seed, (uint64_t)off);
 	for (int i = 0; i < nplaces; i++) {
 		struct place *pl = &places[i];
 		if (pl->root) {
@@ -125,10 +126,10 @@ static void t_write(const char *path, int flags, mode_t mode, off_t off,
 			HOST_OK(close(fd), hp(pl, path));
 		} else {
 			daxfs_file *f = NULL;
-			IU_OK(daxfs_open(pl->fs, path, flags, mode, &f));
+			CHECK_OK(daxfs_open(pl->fs, path, flags, mode, &f));
 			if (len)
-				IU_EQ(daxfs_pwrite(f, buf, len, off), len);
-			IU_OK(daxfs_close(f));
+				CHECK_EQ(daxfs_pwrite(f, buf, len, off), len);
+			CHECK_OK(daxfs_close(f));
 		}
 	}
 	free(buf);
@@ -142,9 +143,9 @@ static void t_truncate(const char *path, off_t size)
 			HOST_OK(truncate(hp(pl, path), size), hp(pl, path));
 		} else {
 			daxfs_file *f = NULL;
-			IU_OK(daxfs_open(pl->fs, path, O_RDWR, 0, &f));
-			IU_OK(daxfs_ftruncate(f, size));
-			IU_OK(daxfs_close(f));
+			CHECK_OK(daxfs_open(pl->fs, path, O_RDWR, 0, &f));
+			CHECK_OK(daxfs_ftruncate(f, size));
+			CHECK_OK(daxfs_close(f));
 		}
 	}
 }
@@ -156,7 +157,7 @@ static void t_symlink(const char *target, const char *path)
 		if (pl->root)
 			HOST_OK(symlink(target, hp(pl, path)), hp(pl, path));
 		else
-			IU_OK(daxfs_symlink(pl->fs, target, path));
+			CHECK_OK(daxfs_symlink(pl->fs, target, path));
 	}
 }
 
@@ -167,7 +168,7 @@ static void t_link(const char *from, const char *to)
 		if (pl->root)
 			HOST_OK(link(hp(pl, from), hp(pl, to)), hp(pl, to));
 		else
-			IU_OK(daxfs_link(pl->fs, from, to));
+			CHECK_OK(daxfs_link(pl->fs, from, to));
 	}
 }
 
@@ -178,7 +179,7 @@ static void t_rename(const char *from, const char *to)
 		if (pl->root)
 			HOST_OK(rename(hp(pl, from), hp(pl, to)), hp(pl, to));
 		else
-			IU_OK(daxfs_rename(pl->fs, from, to));
+			CHECK_OK(daxfs_rename(pl->fs, from, to));
 	}
 }
 
@@ -189,7 +190,7 @@ static void t_unlink(const char *path)
 		if (pl->root)
 			HOST_OK(unlink(hp(pl, path)), hp(pl, path));
 		else
-			IU_OK(daxfs_unlink(pl->fs, path));
+			CHECK_OK(daxfs_unlink(pl->fs, path));
 	}
 }
 
@@ -200,7 +201,7 @@ static void t_rmdir(const char *path)
 		if (pl->root)
 			HOST_OK(rmdir(hp(pl, path)), hp(pl, path));
 		else
-			IU_OK(daxfs_rmdir(pl->fs, path));
+			CHECK_OK(daxfs_rmdir(pl->fs, path));
 	}
 }
 
@@ -297,10 +298,10 @@ static void compare_host(const char *want, const char *got, const char *when)
 {
 	char msg[2048];
 	size_t n = 0;
-	int rc = iu_compare_host_trees(want, got,
-				       IU_CMP_MODE | IU_CMP_NLINK |
-					       IU_CMP_SKIP_LF,
-				       msg, sizeof(msg), &n);
+	int rc = test_compare_host_trees(want, got,
+					 TEST_CMP_MODE | TEST_CMP_NLINK |
+					       TEST_CMP_SKIP_LF,
+					 msg, sizeof(msg), &n);
 	cr_assert_eq(rc, 0, "%s: %s", when, msg);
 	cr_log_info("%s: %zu entries equal\n", when, n);
 }
@@ -309,9 +310,9 @@ static void compare_dax(daxfs *fs, const char *want, const char *when)
 {
 	char msg[2048];
 	size_t n = 0;
-	int rc = iu_compare_tree(fs, "/", want,
-				 IU_CMP_MODE | IU_CMP_NLINK | IU_CMP_SKIP_LF,
-				 msg, sizeof(msg), &n);
+	int rc = test_compare_tree(fs, "/", want,
+				   TEST_CMP_MODE | TEST_CMP_NLINK | TEST_CMP_SKIP_LF,
+				   msg, sizeof(msg), &n);
 	cr_assert_eq(rc, 0, "%s: %s", when, msg);
 	cr_log_info("%s: %zu entries equal\n", when, n);
 }
@@ -349,11 +350,11 @@ static void recs_clear(void)
 static void rec_dax(daxfs *fs, const char *dir)
 {
 	struct stat st;
-	IU_OK(daxfs_stat(fs, dir, &st));
+	CHECK_OK(daxfs_stat(fs, dir, &st));
 	rec_add(dir, &st);
 	char **names = NULL;
 	unsigned *types = NULL;
-	int n = iu_dax_list(fs, dir, &names, &types, NULL);
+	int n = test_dax_list(fs, dir, &names, &types, NULL);
 	cr_assert_geq(n, 0, "daxfs_readdir(%s) = %d: %s", dir, n,
 		      daxfs_errormsg());
 	for (int i = 0; i < n; i++) {
@@ -363,11 +364,11 @@ static void rec_dax(daxfs *fs, const char *dir)
 		if (types[i] == DAXFS_DT_DIR) {
 			rec_dax(fs, p);
 		} else {
-			IU_OK(daxfs_stat(fs, p, &st));
+			CHECK_OK(daxfs_stat(fs, p, &st));
 			rec_add(p, &st);
 		}
 	}
-	iu_free_list(names, n);
+	test_free_list(names, n);
 	free(types);
 }
 
@@ -407,7 +408,7 @@ static void recs_check(const char *who, daxfs *fs, const char *root)
 		struct stat b;
 		const char *p = recs[i].path;
 		if (fs) {
-			IU_OK(daxfs_stat(fs, p, &b));
+			CHECK_OK(daxfs_stat(fs, p, &b));
 		} else {
 			char full[4096];
 			snprintf(full, sizeof(full), "%s%s", root,
@@ -442,13 +443,13 @@ static void recs_check(const char *who, daxfs *fs, const char *root)
 static void daxfs_to_kernel(unsigned bs)
 {
 	require_kernel_mount();
-	const char *img = iu_tmp_missing("d2k");
-	const char *want = iu_tmp_dir("d2kwant");
-	const char *mnt = iu_tmp_dir("d2kmnt");
+	const char *img = test_image_path("d2k");
+	const char *want = test_tmp_dir("d2kwant");
+	const char *mnt = test_tmp_dir("d2kmnt");
 	struct daxfs_mkfs_opts o = {.size = 128 * MIB, .block_size = bs};
-	IU_OK(daxfs_mkfs(img, &o));
+	CHECK_OK(daxfs_mkfs(img, &o));
 	daxfs *fs = NULL;
-	IU_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
 
 	places[0] = (struct place){.fs = fs};
 	places[1] = (struct place){.root = want};
@@ -456,18 +457,18 @@ static void daxfs_to_kernel(unsigned bs)
 	build_tree(bs);
 	compare_dax(fs, want, "libdaxfs before unmount");
 	struct stat st1, st2;
-	IU_OK(daxfs_stat(fs, "/a/hard1", &st1));
-	IU_OK(daxfs_stat(fs, "/links/hard2", &st2));
+	CHECK_OK(daxfs_stat(fs, "/a/hard1", &st1));
+	CHECK_OK(daxfs_stat(fs, "/links/hard2", &st2));
 	cr_assert_eq(st1.st_ino, st2.st_ino);
 	struct statvfs dsv;
-	IU_OK(daxfs_statfs(fs, &dsv));
+	CHECK_OK(daxfs_statfs(fs, &dsv));
 	recs_clear();
 	rec_dax(fs, "/");
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_unmount(fs));
 
-	cr_assert_eq(iu_e2fsck(img), 0,
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
 		     "e2fsck -fn is not clean on the libdaxfs-written image");
-	cr_assert_eq(iu_kmount(img, mnt, true), 0,
+	cr_assert_eq(test_kmount(img, mnt, true), 0,
 		     "the kernel refuses to mount the libdaxfs image");
 	recs_check("kernel reading libdaxfs' inodes", NULL, mnt);
 	compare_host(want, mnt, "kernel read-only mount");
@@ -491,7 +492,7 @@ static void daxfs_to_kernel(unsigned bs)
 		     "kernel f_ffree %llu, libdaxfs %llu",
 		     (unsigned long long)ksv.f_ffree,
 		     (unsigned long long)dsv.f_ffree);
-	cr_assert_eq(iu_kumount(mnt), 0);
+	cr_assert_eq(test_kumount(mnt), 0);
 }
 
 Test(kernel, daxfs_to_kernel_4k)
@@ -511,28 +512,29 @@ Test(kernel, daxfs_to_kernel_1k)
 static void kernel_to_daxfs(unsigned bs)
 {
 	require_kernel_mount();
-	const char *img = iu_tmp_image("k2d");
-	const char *want = iu_tmp_dir("k2dwant");
-	const char *mnt = iu_tmp_dir("k2dmnt");
-	cr_assert_eq(iu_mke2fs(img, bs, 128 * MIB, NULL), 0);
-	cr_assert_eq(iu_kmount(img, mnt, false), 0);
+	const char *img = test_tmp_file("k2d");
+	const char *want = test_tmp_dir("k2dwant");
+	const char *mnt = test_tmp_dir("k2dmnt");
+	cr_assert_eq(test_mke2fs(img, bs, 128 * MIB, NULL), 0);
+	cr_assert_eq(test_kmount(img, mnt, false), 0);
 	places[0] = (struct place){.root = mnt};
 	places[1] = (struct place){.root = want};
 	nplaces = 2;
 	build_tree(bs);
 	compare_host(want, mnt, "kernel read-write mount (fixture)");
-	cr_assert_eq(iu_kumount(mnt), 0);
-	cr_assert_eq(iu_e2fsck(img), 0, "fixture: kernel-written image");
+	cr_assert_eq(test_kumount(mnt), 0);
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
+		     "fixture: kernel-written image");
 
 	/* Make sure the big directory is htree-indexed, as it would be on a
 	 * file system that e2fsck -D optimised. */
-	struct iu_dstat ds;
-	cr_assert_eq(iu_debugfs_stat(img, "/big", &ds), 0);
+	struct test_dstat ds;
+	cr_assert_eq(test_debugfs_stat(img, "/big", &ds), 0);
 	if (!(ds.flags & 0x1000)) {
 		const char *argv[] = {"e2fsck", "-fyD", img, NULL};
-		int rc = iu_run(argv, NULL, NULL, NULL);
+		int rc = test_run(argv, 0, NULL, NULL, NULL);
 		cr_assert(rc == 0 || rc == 1, "e2fsck -fyD: %d", rc);
-		cr_assert_eq(iu_debugfs_stat(img, "/big", &ds), 0);
+		cr_assert_eq(test_debugfs_stat(img, "/big", &ds), 0);
 	}
 	cr_assert(ds.flags & 0x1000, "fixture: /big is not indexed (0x%x)",
 		  ds.flags);
@@ -540,16 +542,16 @@ static void kernel_to_daxfs(unsigned bs)
 	daxfs *fs = NULL;
 	/* What the kernel sees of every inode now (read-only: changes
 	 * nothing). */
-	cr_assert_eq(iu_kmount(img, mnt, true), 0);
+	cr_assert_eq(test_kmount(img, mnt, true), 0);
 	recs_clear();
 	rec_host(mnt, "/");
-	cr_assert_eq(iu_kumount(mnt), 0);
+	cr_assert_eq(test_kumount(mnt), 0);
 
-	IU_OK(daxfs_mount(img, 0, &fs));
+	CHECK_OK(daxfs_mount(img, 0, &fs));
 	recs_check("libdaxfs reading the kernel's inodes", fs, NULL);
 	compare_dax(fs, want, "libdaxfs reading the kernel's tree");
 	struct stat st;
-	IU_OK(daxfs_stat(fs, "/links/hard2", &st));
+	CHECK_OK(daxfs_stat(fs, "/links/hard2", &st));
 	cr_assert_eq(st.st_nlink, 2); /* size_1 was replaced by a rename */
 
 	/* libdaxfs changes the kernel's (indexed) big directory */
@@ -587,12 +589,12 @@ static void kernel_to_daxfs(unsigned bs)
 	compare_dax(fs, want, "libdaxfs after its changes");
 	recs_clear();
 	rec_dax(fs, "/");
-	IU_OK(daxfs_unmount(fs));
+	CHECK_OK(daxfs_unmount(fs));
 
-	cr_assert_eq(iu_e2fsck(img), 0,
+	cr_assert_eq(test_e2fsck(img, NULL), 0,
 		     "e2fsck -fn is not clean after libdaxfs changed the "
 		     "kernel-written image (indexed /big)");
-	cr_assert_eq(iu_kmount(img, mnt, true), 0);
+	cr_assert_eq(test_kmount(img, mnt, true), 0);
 	recs_check("kernel reading libdaxfs' changes", NULL, mnt);
 	compare_host(want, mnt, "kernel reading libdaxfs' changes");
 	/* explicit lookups by name (the kernel's indexed lookup) */
@@ -605,7 +607,7 @@ static void kernel_to_daxfs(unsigned bs)
 		 "_for_variety", mnt);
 	cr_assert_eq(lstat(path, &st), -1, "kernel still finds %s", path);
 	cr_assert_eq(errno, ENOENT);
-	cr_assert_eq(iu_kumount(mnt), 0);
+	cr_assert_eq(test_kumount(mnt), 0);
 }
 
 Test(kernel, kernel_to_daxfs_4k)

@@ -32,7 +32,8 @@
 #include <criterion/criterion.h>
 
 #include "daxfs.h"
-#include "interop_util.h"
+#include "check.h"
+#include "interop.h"
 
 #define MIB (1024ULL * 1024ULL)
 #define PG 4096ULL
@@ -91,7 +92,7 @@ static struct model M;
 
 static void fini(void)
 {
-	iu_cleanup();
+	test_cleanup();
 }
 
 static void init(void)
@@ -103,7 +104,7 @@ TestSuite(workload, .init = init, .fini = fini, .timeout = 900);
 
 static uint64_t rnd(uint64_t n)
 {
-	return n ? iu_rand(&M.rng) % n : 0;
+	return n ? test_rand(&M.rng) % n : 0;
 }
 
 static void op(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -411,8 +412,8 @@ static void do_create(const char *dir)
 	struct minode *in = new_inode(T_REG, mode);
 	if (len) {
 		char *buf = malloc(len);
-		uint64_t seed = iu_rand(&M.rng);
-		iu_fill(buf, len, seed, 0);
+		uint64_t seed = test_rand(&M.rng);
+		test_pattern(buf, len, seed, 0);
 		dax_pwrite_all(f, buf, len, 0);
 		model_write(in, 0, buf, len);
 		free(buf);
@@ -474,7 +475,7 @@ static void do_write(struct ent *e)
 	op("pwrite %s off %llu len %zu (size %llu)", e->path,
 	   (unsigned long long)off, len, (unsigned long long)in->size);
 	char *buf = malloc(len);
-	iu_fill(buf, len, iu_rand(&M.rng), off);
+	test_pattern(buf, len, test_rand(&M.rng), off);
 	daxfs_file *f = NULL;
 	WL_OK(daxfs_open(M.fs, e->path, O_WRONLY, 0, &f));
 	dax_pwrite_all(f, buf, len, (off_t)off);
@@ -495,7 +496,7 @@ static void do_append(struct ent *e)
 	op("append %s len %zu (size %llu)", e->path, len,
 	   (unsigned long long)in->size);
 	char *buf = malloc(len);
-	iu_fill(buf, len, iu_rand(&M.rng), in->size);
+	test_pattern(buf, len, test_rand(&M.rng), in->size);
 	daxfs_file *f = NULL;
 	WL_OK(daxfs_open(M.fs, e->path, O_WRONLY | O_APPEND, 0, &f));
 	/* The offset is ignored with O_APPEND. */
@@ -808,7 +809,7 @@ static void do_sparse(const char *path, uint64_t *extra_blocks)
 		uint64_t off = bounds[i] * bs - bs - 50;
 		op("sparse pwrite %s off %llu (block %llu) len %zu", path,
 		   (unsigned long long)off, (unsigned long long)(off / bs), len);
-		iu_fill(buf, len, iu_rand(&M.rng), off);
+		test_pattern(buf, len, test_rand(&M.rng), off);
 		dax_pwrite_all(f, buf, len, (off_t)off);
 		model_write(in, off, buf, len);
 	}
@@ -827,7 +828,7 @@ static void do_sparse(const char *path, uint64_t *extra_blocks)
 	model_truncate(in, cut);
 	uint64_t off = (tind + 77) * bs + 5;
 	op("sparse pwrite %s off %llu again", path, (unsigned long long)off);
-	iu_fill(buf, len, iu_rand(&M.rng), off);
+	test_pattern(buf, len, test_rand(&M.rng), off);
 	dax_pwrite_all(f, buf, len, (off_t)off);
 	model_write(in, off, buf, len);
 	/* truncate up: a hole at the end */
@@ -868,8 +869,8 @@ static void verify_content(struct ent *e)
 							  : chunk;
 			WL_EQ(daxfs_pread(f, got, n, (off_t)off), n);
 			model_read(in, off, want, n);
-			size_t d = iu_first_diff(got, want, n);
-			cr_assert_eq(d, (size_t)-1,
+			long d = test_first_diff(got, want, n);
+			cr_assert_eq(d, -1,
 				     CTX "%s: byte %llu is 0x%02x, want 0x%02x",
 				     CTXA, e->path,
 				     (unsigned long long)(off + d),
@@ -892,8 +893,8 @@ static void verify_content(struct ent *e)
 			size_t n = in->size - off < PG ? in->size - off : PG;
 			WL_EQ(daxfs_pread(f, got, n, (off_t)off), n);
 			model_read(in, off, want, n);
-			size_t d = iu_first_diff(got, want, n);
-			cr_assert_eq(d, (size_t)-1,
+			long d = test_first_diff(got, want, n);
+			cr_assert_eq(d, -1,
 				     CTX "%s: byte %llu is 0x%02x, want 0x%02x",
 				     CTXA, e->path,
 				     (unsigned long long)(off + d),
@@ -954,7 +955,7 @@ static void verify_dir(struct ent *e)
 	char **names = NULL;
 	unsigned *types = NULL;
 	uint64_t *inos = NULL;
-	int n = iu_dax_list(M.fs, e->path, &names, &types, &inos);
+	int n = test_dax_list(M.fs, e->path, &names, &types, &inos);
 	cr_assert_geq(n, 0, CTX "daxfs_readdir(%s) = %d: %s", CTXA, e->path, n,
 		      daxfs_errormsg());
 	/* The model's children, sorted. */
@@ -995,7 +996,7 @@ static void verify_dir(struct ent *e)
 	}
 	(void)wi;
 	free(want);
-	iu_free_list(names, n);
+	test_free_list(names, n);
 	free(types);
 	free(inos);
 }
@@ -1156,11 +1157,11 @@ static void verify_e2fsprogs(void)
 {
 	snprintf(M.lastop, sizeof(M.lastop), "e2fsprogs checks");
 	char *fsck = NULL;
-	int rc = iu_e2fsck_out(M.img, &fsck);
+	int rc = test_e2fsck(M.img, &fsck);
 	cr_assert_eq(rc, 0, CTX "e2fsck -fn exit status %d:\n%s", CTXA, rc,
 		     fsck);
 	free(fsck);
-	char *state = iu_dumpe2fs_field(M.img, "Filesystem state");
+	char *state = test_dumpe2fs_field(M.img, "Filesystem state");
 	cr_assert_str_eq(state ? state : "(none)", "clean");
 	free(state);
 
@@ -1188,7 +1189,7 @@ static void verify_e2fsprogs(void)
 			ndirs++;
 		}
 	char *err = NULL;
-	char *out = iu_debugfs_batch(M.img, cmds.p, &err);
+	char *out = test_debugfs_batch(M.img, cmds.p, &err);
 	cr_assert_not_null(out);
 	cr_assert(!err || !err[0], "debugfs ls: %s", err);
 	free(err);
@@ -1200,30 +1201,13 @@ static void verify_e2fsprogs(void)
 	for (int s = 0; s < ns; s++) {
 		const char *dir = secs[s].cmd + 6; /* "ls -p " */
 		int nents = 0;
-		char *save = NULL;
-		char *text = strdup(secs[s].out);
-		for (char *l = strtok_r(text, "\n", &save); l;
-		     l = strtok_r(NULL, "\n", &save)) {
-			if (l[0] != '/')
-				continue;
-			char *f[7];
-			int nf = 0;
-			char *q = l + 1;
-			while (nf < 7) {
-				f[nf++] = q;
-				char *sl = strchr(q, '/');
-				if (!sl)
-					break;
-				*sl = '\0';
-				q = sl + 1;
-			}
-			if (nf < 6)
-				continue;
-			uint64_t ino = strtoull(f[0], NULL, 10);
-			unsigned mode = (unsigned)strtoul(f[1], NULL, 8);
-			const char *name = f[4];
-			if (ino == 0 || !strcmp(name, ".") ||
-			    !strcmp(name, ".."))
+		struct test_dent *ents = NULL;
+		int nls = test_parse_ls(secs[s].out, &ents);
+		for (int k = 0; k < nls; k++) {
+			uint64_t ino = ents[k].ino;
+			unsigned mode = ents[k].mode;
+			const char *name = ents[k].name;
+			if (!strcmp(name, ".") || !strcmp(name, ".."))
 				continue;
 			nents++;
 			char *p = join(dir, name);
@@ -1246,15 +1230,15 @@ static void verify_e2fsprogs(void)
 				cr_assert_eq(mode & 07777, in->mode,
 					     "debugfs: %s mode 0%o, want 0%o",
 					     p, mode & 07777, in->mode);
-				cr_assert_eq(strtoull(f[5], NULL, 10),
-					     in->size,
-					     "debugfs: %s size %s, want %llu", p,
-					     f[5], (unsigned long long)in->size);
+				cr_assert_eq(ents[k].size, in->size,
+					     "debugfs: %s size %llu, want %llu",
+					     p, (unsigned long long)ents[k].size,
+					     (unsigned long long)in->size);
 			}
 			free(p);
 			nchecked++;
 		}
-		free(text);
+		free(ents);
 		cr_assert_eq(nents, children(dir),
 			     "debugfs lists %d entries in %s, the model has %d",
 			     nents, dir, children(dir));
@@ -1277,14 +1261,14 @@ static void verify_e2fsprogs(void)
 		order = realloc(order, (nstat + 1) * sizeof(*order));
 		order[nstat++] = e;
 	}
-	out = iu_debugfs_batch(M.img, cmds.p, NULL);
+	out = test_debugfs_batch(M.img, cmds.p, NULL);
 	cr_assert_not_null(out);
 	ns = split_batch(out, &secs);
 	cr_assert_eq((size_t)ns, nstat);
 	for (int s = 0; s < ns; s++) {
 		struct ent *e = order[s];
-		struct iu_dstat ds;
-		cr_assert_eq(iu_parse_dstat(secs[s].out, &ds), 0,
+		struct test_dstat ds;
+		cr_assert_eq(test_parse_dstat(secs[s].out, &ds), 0,
 			     "debugfs stat %s: %s", e->path, secs[s].out);
 		struct minode *in = e->in;
 		cr_assert_eq(ds.ino, in->ino, "debugfs stat %s: inode %llu",
@@ -1344,22 +1328,22 @@ static void verify_e2fsprogs(void)
 			continue;
 		if (e->in->type == T_REG && ncat < 40 && e->in->size < 4 * MIB) {
 			size_t len = 0;
-			char *got = iu_debugfs_cat(M.img, e->path, &len);
+			char *got = test_debugfs_cat(M.img, e->path, &len);
 			cr_assert_not_null(got, "debugfs cat %s", e->path);
 			cr_assert_eq(len, e->in->size, "debugfs cat %s: %zu "
 				     "bytes, want %llu", e->path, len,
 				     (unsigned long long)e->in->size);
 			char *want = malloc(len + 1);
 			model_read(e->in, 0, want, len);
-			size_t d = iu_first_diff(got, want, len);
-			cr_assert_eq(d, (size_t)-1,
-				     "debugfs cat %s differs at byte %zu",
+			long d = test_first_diff(got, want, len);
+			cr_assert_eq(d, -1,
+				     "debugfs cat %s differs at byte %ld",
 				     e->path, d);
 			free(want);
 			free(got);
 			ncat++;
 		} else if (e->in->type == T_LNK && nlnk < 10) {
-			char *t = iu_debugfs_readlink(M.img, e->path);
+			char *t = test_debugfs_readlink(M.img, e->path);
 			cr_assert_not_null(t, "debugfs readlink %s", e->path);
 			cr_assert_str_eq(t, e->in->target,
 					 "debugfs: symlink %s", e->path);
@@ -1405,7 +1389,7 @@ static void verify_e2fsprogs(void)
 				    (unsigned long long)holes[k]);
 			}
 		}
-		out = iu_debugfs_batch(M.img, cmds.p, NULL);
+		out = test_debugfs_batch(M.img, cmds.p, NULL);
 		cr_assert_not_null(out);
 		ns = split_batch(out, &secs);
 		cr_assert_eq((size_t)ns, nlb);
@@ -1427,10 +1411,10 @@ static void verify_e2fsprogs(void)
 			size_t cmp = in->size - lb[s] * M.bs < M.bs
 					     ? (size_t)(in->size - lb[s] * M.bs)
 					     : M.bs;
-			size_t d = iu_first_diff(blk, want, cmp);
-			cr_assert_eq(d, (size_t)-1,
+			long d = test_first_diff(blk, want, cmp);
+			cr_assert_eq(d, -1,
 				     "%s: logical block %llu (debugfs bmap: "
-				     "physical %lld) differs at byte %zu",
+				     "physical %lld) differs at byte %ld",
 				     e->path, (unsigned long long)lb[s], phys,
 				     d);
 		}
@@ -1443,15 +1427,6 @@ static void verify_e2fsprogs(void)
 	close(fd);
 	free(cmds.p);
 #undef ADD
-}
-
-static uint64_t field_u64(const char *img, const char *field)
-{
-	char *v = iu_dumpe2fs_field(img, field);
-	cr_assert_not_null(v, "dumpe2fs -h %s has no \"%s\"", img, field);
-	uint64_t r = strtoull(v, NULL, 10);
-	free(v);
-	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1478,7 +1453,7 @@ static void model_adopt(void)
 	root->ino = st.st_ino;
 	add_ent("/", root);
 	char **names = NULL;
-	int n = iu_dax_list(M.fs, "/", &names, NULL, NULL);
+	int n = test_dax_list(M.fs, "/", &names, NULL, NULL);
 	cr_assert_geq(n, 0);
 	for (int i = 0; i < n; i++) {
 		char *p = join("/", names[i]);
@@ -1489,7 +1464,7 @@ static void model_adopt(void)
 		add_ent(p, in);
 		free(p);
 	}
-	iu_free_list(names, n);
+	test_free_list(names, n);
 }
 
 struct wl_params {
@@ -1523,15 +1498,15 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 	fprintf(stderr, "workload: seed %llu (DAXFS_WORKLOAD_SEED replays)\n",
 		(unsigned long long)M.seed);
 
-	M.img = iu_tmp_missing("workload");
+	M.img = test_image_path("workload");
 	if (p->use_mke2fs) {
-		cr_assert_eq(iu_mke2fs(M.img, p->bs, p->size, NULL), 0);
+		cr_assert_eq(test_mke2fs(M.img, p->bs, p->size, NULL), 0);
 	} else {
 		struct daxfs_mkfs_opts o = {.size = p->size,
 					    .block_size = p->bs};
-		IU_OK(daxfs_mkfs(M.img, &o));
+		CHECK_OK(daxfs_mkfs(M.img, &o));
 	}
-	IU_OK(daxfs_mount(M.img, 0, &M.fs));
+	CHECK_OK(daxfs_mount(M.img, 0, &M.fs));
 	model_adopt();
 
 	/* Directories first, nested. */
@@ -1651,30 +1626,32 @@ static void run_workload(const struct wl_params *p, uint64_t default_seed)
 
 	verify_api("after random operations", V_RECORD);
 	struct statvfs sv;
-	IU_OK(daxfs_statfs(M.fs, &sv));
+	CHECK_OK(daxfs_statfs(M.fs, &sv));
 	cr_assert_leq(sv.f_bfree, sv.f_blocks);
 	cr_assert_leq(sv.f_ffree, sv.f_files);
-	IU_OK(daxfs_unmount(M.fs));
+	CHECK_OK(daxfs_unmount(M.fs));
 	M.fs = NULL;
 
 	verify_e2fsprogs();
 	/* df agrees with the superblock (which e2fsck checked) */
 	cr_assert_eq(sv.f_bsize, p->bs);
-	cr_assert_eq(sv.f_files, field_u64(M.img, "Inode count"));
-	cr_assert_eq(sv.f_ffree, field_u64(M.img, "Free inodes"),
+	cr_assert_eq(sv.f_files, check_dumpe2fs_num(M.img, "Inode count"));
+	cr_assert_eq(sv.f_ffree, check_dumpe2fs_num(M.img, "Free inodes"),
 		     "daxfs_statfs f_ffree %llu, the superblock says %llu",
 		     (unsigned long long)sv.f_ffree,
-		     (unsigned long long)field_u64(M.img, "Free inodes"));
-	cr_assert_eq(sv.f_bfree, field_u64(M.img, "Free blocks"),
+		     (unsigned long long)check_dumpe2fs_num(M.img,
+							    "Free inodes"));
+	cr_assert_eq(sv.f_bfree, check_dumpe2fs_num(M.img, "Free blocks"),
 		     "daxfs_statfs f_bfree %llu, the superblock says %llu",
 		     (unsigned long long)sv.f_bfree,
-		     (unsigned long long)field_u64(M.img, "Free blocks"));
+		     (unsigned long long)check_dumpe2fs_num(M.img,
+							    "Free blocks"));
 
-	IU_OK(daxfs_mount(M.img, 0, &M.fs));
+	CHECK_OK(daxfs_mount(M.img, 0, &M.fs));
 	verify_api("after remount", V_PERSIST);
-	IU_OK(daxfs_unmount(M.fs));
+	CHECK_OK(daxfs_unmount(M.fs));
 	M.fs = NULL;
-	cr_assert_eq(iu_e2fsck(M.img), 0, "e2fsck after the remount");
+	cr_assert_eq(test_e2fsck(M.img, NULL), 0, "e2fsck after the remount");
 	model_reset();
 }
 
@@ -1719,19 +1696,19 @@ static void space_reclaimed(unsigned bs)
 	M.seed = 7 * bs;
 	M.rng = M.seed;
 	M.bs = bs;
-	M.img = iu_tmp_missing("reclaim");
+	M.img = test_image_path("reclaim");
 	struct daxfs_mkfs_opts o = {.size = 256 * MIB, .block_size = bs};
-	IU_OK(daxfs_mkfs(M.img, &o));
-	IU_OK(daxfs_mount(M.img, 0, &M.fs));
+	CHECK_OK(daxfs_mkfs(M.img, &o));
+	CHECK_OK(daxfs_mount(M.img, 0, &M.fs));
 	struct statvfs s0, s1, s2;
-	IU_OK(daxfs_statfs(M.fs, &s0));
+	CHECK_OK(daxfs_statfs(M.fs, &s0));
 
 	WL_OK(daxfs_mkdir(M.fs, "/w", 0755));
 	WL_OK(daxfs_mkdir(M.fs, "/w/many", 0755));
 	char p[256], q[256];
 	size_t bufsz = 300 * 1024;
 	char *buf = malloc(bufsz);
-	iu_fill(buf, bufsz, 1, 0);
+	test_pattern(buf, bufsz, 1, 0);
 	for (int i = 0; i < 1500; i++) {
 		snprintf(p, sizeof(p), "/w/many/file_with_a_long_name_%05d", i);
 		daxfs_file *f = NULL;
@@ -1763,21 +1740,21 @@ static void space_reclaimed(unsigned bs)
 		}
 	}
 	free(buf);
-	IU_OK(daxfs_statfs(M.fs, &s1));
+	CHECK_OK(daxfs_statfs(M.fs, &s1));
 	cr_assert_lt(s1.f_bfree, s0.f_bfree);
 	cr_assert_lt(s1.f_ffree, s0.f_ffree);
 
 	/* remove everything */
 	char **names = NULL;
-	int n = iu_dax_list(M.fs, "/w/many", &names, NULL, NULL);
+	int n = test_dax_list(M.fs, "/w/many", &names, NULL, NULL);
 	cr_assert_geq(n, 1500);
 	for (int i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "/w/many/%s", names[i]);
 		WL_OK(daxfs_unlink(M.fs, p));
 	}
-	iu_free_list(names, n);
+	test_free_list(names, n);
 	WL_OK(daxfs_rmdir(M.fs, "/w/many"));
-	n = iu_dax_list(M.fs, "/w", &names, NULL, NULL);
+	n = test_dax_list(M.fs, "/w", &names, NULL, NULL);
 	cr_assert_geq(n, 0);
 	for (int i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "/w/%s", names[i]);
@@ -1786,10 +1763,10 @@ static void space_reclaimed(unsigned bs)
 		else
 			WL_OK(daxfs_unlink(M.fs, p));
 	}
-	iu_free_list(names, n);
+	test_free_list(names, n);
 	WL_OK(daxfs_rmdir(M.fs, "/w"));
 
-	IU_OK(daxfs_statfs(M.fs, &s2));
+	CHECK_OK(daxfs_statfs(M.fs, &s2));
 	cr_assert_eq(s2.f_ffree, s0.f_ffree,
 		     "free inodes %llu after removing everything, %llu before",
 		     (unsigned long long)s2.f_ffree,
@@ -1800,11 +1777,11 @@ static void space_reclaimed(unsigned bs)
 		     (unsigned long long)s2.f_bfree,
 		     (unsigned long long)s0.f_bfree,
 		     (long long)s0.f_bfree - (long long)s2.f_bfree);
-	IU_OK(daxfs_unmount(M.fs));
+	CHECK_OK(daxfs_unmount(M.fs));
 	M.fs = NULL;
-	cr_assert_eq(iu_e2fsck(M.img), 0);
-	cr_assert_eq(field_u64(M.img, "Free blocks"), s0.f_bfree);
-	cr_assert_eq(field_u64(M.img, "Free inodes"), s0.f_ffree);
+	cr_assert_eq(test_e2fsck(M.img, NULL), 0);
+	cr_assert_eq(check_dumpe2fs_num(M.img, "Free blocks"), s0.f_bfree);
+	cr_assert_eq(check_dumpe2fs_num(M.img, "Free inodes"), s0.f_ffree);
 	model_reset();
 }
 

@@ -33,7 +33,7 @@
 
 #include "tsan_util.h"
 
-#define PG TU_PAGE
+#define PG TEST_PAGE
 
 static daxfs *fs;
 
@@ -42,7 +42,7 @@ static daxfs_file *open_file(const char *path, int flags)
 	daxfs_file *f = NULL;
 	int r = daxfs_open(fs, path, flags, 0644, &f);
 
-	TU_CHECK(r == 0, "open %s: %s", path, tu_errname(r));
+	TU_CHECK(r == 0, "open %s: %s", path, test_errname(r));
 	return r ? NULL : f;
 }
 
@@ -65,7 +65,7 @@ struct tctx {
 	daxfs_file *f, *g;
 	unsigned char *rw, *ro; /* shared lazy views of F, NPAGES pages */
 	atomic_bool stop;
-	struct tu_err err;
+	struct test_err err;
 	atomic_long sigbus, ops, truncs, populates, syncs;
 };
 
@@ -74,8 +74,8 @@ static struct tctx T;
 static void check_byte(uint64_t p, unsigned char c, const char *how)
 {
 	if (c != 0 && c != pv(p))
-		tu_fail(&T.err, "page %llu: %s read %#x (only 0 or %#x "
-			"allowed)", (unsigned long long)p, how, c, pv(p));
+		test_fail(&T.err, "page %llu: %s read %#x (only 0 or %#x "
+			  "allowed)", (unsigned long long)p, how, c, pv(p));
 }
 
 static void *tworker_main(void *arg)
@@ -85,7 +85,7 @@ static void *tworker_main(void *arg)
 	unsigned char buf[PG];
 
 	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		uint64_t r = tu_rand(&seed);
+		uint64_t r = test_rand(&seed);
 		uint64_t p = ((r % (NPAGES / NW)) * NW + id) % NPAGES;
 		unsigned off = (r >> 16) % PG;
 		unsigned char c;
@@ -94,19 +94,19 @@ static void *tworker_main(void *arg)
 			continue;
 		switch ((r >> 8) % 8) {
 		case 0: /* load through the read-write view */
-			if (tu_try_read(T.rw + p * PG + off, &c) == 0)
+			if (test_probe_read(T.rw + p * PG + off, &c) == 0)
 				check_byte(p, c, "rw view");
 			break;
 		case 1: /* load through the read-only view */
-			if (tu_try_read(T.ro + p * PG + off, &c) == 0)
+			if (test_probe_read(T.ro + p * PG + off, &c) == 0)
 				check_byte(p, c, "ro view");
 			break;
 		case 2: case 3: /* fill the page through the view */
-			tu_try_fill(T.rw + p * PG + (off & ~63u), pv(p),
-				    PG - (off & ~63u));
+			test_probe_fill(T.rw + p * PG + (off & ~63u), pv(p),
+					PG - (off & ~63u));
 			break;
 		case 4: /* copy a page out of the view and check it */
-			if (tu_try_copy_out(buf, T.ro + p * PG, PG) == 0)
+			if (test_probe_copy_out(buf, T.ro + p * PG, PG) == 0)
 				for (unsigned i = 0; i < PG; i++)
 					if (buf[i] && buf[i] != pv(p)) {
 						check_byte(p, buf[i], "ro copy");
@@ -117,8 +117,8 @@ static void *tworker_main(void *arg)
 			memset(buf, pv(p), PG);
 			ssize_t n = daxfs_pwrite(T.f, buf, PG, p * PG);
 			if (n != PG)
-				tu_fail(&T.err, "pwrite page %llu = %zd",
-					(unsigned long long)p, n);
+				test_fail(&T.err, "pwrite page %llu = %zd",
+					  (unsigned long long)p, n);
 			break;
 		}
 		default: { /* pread the page */
@@ -134,7 +134,7 @@ static void *tworker_main(void *arg)
 		}
 		atomic_fetch_add(&T.ops, 1);
 	}
-	atomic_fetch_add(&T.sigbus, (long)tu_sigbus_count());
+	atomic_fetch_add(&T.sigbus, (long)test_probe_sigbus_count());
 	return NULL;
 }
 
@@ -146,7 +146,7 @@ static void *truncater_main(void *arg)
 	(void)arg;
 	memset(junk, REUSE_BYTE, 16 * PG);
 	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		uint64_t r = tu_rand(&seed);
+		uint64_t r = test_rand(&seed);
 		uint64_t size = r % (NPAGES * PG + 1);
 		int ret;
 
@@ -154,8 +154,8 @@ static void *truncater_main(void *arg)
 			size &= ~(uint64_t)(PG - 1);
 		ret = daxfs_ftruncate(T.f, size);
 		if (ret)
-			tu_fail(&T.err, "ftruncate(%llu) = %s",
-				(unsigned long long)size, tu_errname(ret));
+			test_fail(&T.err, "ftruncate(%llu) = %s",
+				  (unsigned long long)size, test_errname(ret));
 		/* Another file takes the freed blocks for a moment. */
 		if ((r >> 50) % 2) {
 			daxfs_pwrite(T.g, junk, 16 * PG, 0);
@@ -164,7 +164,8 @@ static void *truncater_main(void *arg)
 		usleep(200);
 		ret = daxfs_ftruncate(T.f, NPAGES * PG);
 		if (ret)
-			tu_fail(&T.err, "ftruncate(full) = %s", tu_errname(ret));
+			test_fail(&T.err, "ftruncate(full) = %s",
+				  test_errname(ret));
 		usleep(500);
 		atomic_fetch_add(&T.truncs, 1);
 	}
@@ -182,19 +183,20 @@ static void *populate_main(void *arg)
 				  DAXFS_MAP_POPULATE, (void **)&v);
 
 		if (r) {
-			tu_fail(&T.err, "map POPULATE = %s", tu_errname(r));
+			test_fail(&T.err, "map POPULATE = %s", test_errname(r));
 			break;
 		}
 		for (uint64_t p = 0; p < NPAGES; p++)
-			if (tu_try_read(v + p * PG + (p * 131) % PG, &c) == 0)
+			if (test_probe_read(v + p * PG + (p * 131) % PG,
+					    &c) == 0)
 				check_byte(p, c, "populated view");
 		r = daxfs_unmap(v, NPAGES * PG);
 		if (r)
-			tu_fail(&T.err, "unmap = %s", tu_errname(r));
+			test_fail(&T.err, "unmap = %s", test_errname(r));
 		atomic_fetch_add(&T.populates, 1);
 		usleep(1000);
 	}
-	atomic_fetch_add(&T.sigbus, (long)tu_sigbus_count());
+	atomic_fetch_add(&T.sigbus, (long)test_probe_sigbus_count());
 	return NULL;
 }
 
@@ -205,24 +207,24 @@ static void *sync_main(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		uint64_t r = tu_rand(&seed), p = r % NPAGES;
+		uint64_t r = test_rand(&seed), p = r % NPAGES;
 		int ret;
 
 		/* libdaxfs must not raise SIGBUS here, even for pages that
 		 * a truncate removes meanwhile: one would end the program
 		 * (status 99) naming the call. */
 		if (r & 0x100) {
-			tu_sigbus_context("daxfs_persist of the shared view "
-					  "(sync thread)");
+			test_probe_context("daxfs_persist of the shared view "
+					   "(sync thread)");
 			ret = daxfs_persist(T.rw + p * PG, (NPAGES - p) * PG);
 		} else {
-			tu_sigbus_context("daxfs_fsync (sync thread)");
+			test_probe_context("daxfs_fsync (sync thread)");
 			ret = daxfs_fsync(T.f);
 		}
-		tu_sigbus_context(NULL);
+		test_probe_context(NULL);
 		if (ret)
-			tu_fail(&T.err, "%s = %s", r & 0x100 ? "persist" :
-				"fsync", tu_errname(ret));
+			test_fail(&T.err, "%s = %s", r & 0x100 ? "persist" :
+				  "fsync", test_errname(ret));
 		atomic_fetch_add(&T.syncs, 1);
 		usleep(500);
 	}
@@ -249,15 +251,15 @@ static void scenario_truncate(void)
 	r = r ? r : daxfs_map(T.f, 0, NPAGES * PG, PROT_READ, 0,
 			      (void **)&T.ro);
 	if (!TU_CHECK(r == 0, "truncate: two lazy views of %d pages: %s",
-		      NPAGES, tu_errname(r)))
+		      NPAGES, test_errname(r)))
 		return;
 	for (unsigned i = 0; i < NW; i++)
 		pthread_create(&w[i], NULL, tworker_main, (void *)(uintptr_t)i);
 	pthread_create(&tr, NULL, truncater_main, NULL);
 	pthread_create(&pop, NULL, populate_main, NULL);
 	pthread_create(&sy, NULL, sync_main, NULL);
-	double end = tu_now() + TRUNC_SECONDS;
-	while (tu_now() < end && !atomic_load(&T.err.count))
+	double end = test_now() + TRUNC_SECONDS;
+	while (test_now() < end && !atomic_load(&T.err.count))
 		usleep(20000);
 	atomic_store(&T.stop, true);
 	for (unsigned i = 0; i < NW; i++)
@@ -280,12 +282,13 @@ static void scenario_truncate(void)
 	/* A final size, then the checks (single-threaded). */
 	r = daxfs_ftruncate(T.f, final);
 	TU_CHECK(r == 0, "truncate: final ftruncate(%llu): %s",
-		 (unsigned long long)final, tu_errname(r));
+		 (unsigned long long)final, test_errname(r));
 	for (uint64_t p = 0; p < NPAGES; p++) {
 		bool past = p * PG >= final;
 
 		for (int i = 0; i < 2; i++)
-			if (tu_try_read((i ? T.ro : T.rw) + p * PG + 5, &c) !=
+			if (test_probe_read((i ? T.ro : T.rw) + p * PG + 5,
+					    &c) !=
 			    (past ? -1 : 0))
 				bad++;
 	}
@@ -318,7 +321,7 @@ static void scenario_truncate(void)
 		 "not)", bad);
 	r = daxfs_unmap(T.rw, NPAGES * PG);
 	r = r ? r : daxfs_unmap(T.ro, NPAGES * PG);
-	TU_CHECK(r == 0, "truncate: unmap the views: %s", tu_errname(r));
+	TU_CHECK(r == 0, "truncate: unmap the views: %s", test_errname(r));
 	daxfs_close(T.f);
 	daxfs_close(T.g);
 	free(buf);
@@ -344,7 +347,7 @@ static void scenario_truncate(void)
 struct cctx {
 	daxfs_file *a, *b;
 	atomic_bool stop;
-	struct tu_err err;
+	struct test_err err;
 	atomic_long copies, truncs, syncs;
 };
 
@@ -370,16 +373,16 @@ static void *copier_main(void *arg)
 				  (void **)&v);
 
 		if (r) {
-			tu_fail(&C.err, "%s: map = %s", cp->name,
-				tu_errname(r));
+			test_fail(&C.err, "%s: map = %s", cp->name,
+				  test_errname(r));
 			break;
 		}
 		for (int k = 0; k < 4; k++, iter++) {
 			if (cp->truncate_first) {
 				r = daxfs_ftruncate(*cp->dst, cp->dst_off);
 				if (r)
-					tu_fail(&C.err, "%s: ftruncate = %s",
-						cp->name, tu_errname(r));
+					test_fail(&C.err, "%s: ftruncate = %s",
+						  cp->name, test_errname(r));
 			}
 			/* Halves in alternating order: faults land both at
 			 * the start and in the middle of a write. */
@@ -391,16 +394,17 @@ static void *copier_main(void *arg)
 						  R / 2 * PG,
 						  cp->dst_off + R / 2 * PG - h);
 			if (n != R * PG) {
-				tu_fail(&C.err, "%s: pwrite from a view = %zd",
-					cp->name, n);
+				test_fail(&C.err,
+					  "%s: pwrite from a view = %zd",
+					  cp->name, n);
 				break;
 			}
 			atomic_fetch_add(&C.copies, 1);
 		}
 		r = daxfs_unmap(v, R * PG);
 		if (r)
-			tu_fail(&C.err, "%s: unmap = %s", cp->name,
-				tu_errname(r));
+			test_fail(&C.err, "%s: unmap = %s", cp->name,
+				  test_errname(r));
 	}
 	return NULL;
 }
@@ -414,7 +418,7 @@ static void *csync_main(void *arg)
 		int r = daxfs_fsync(i++ & 1 ? C.a : C.b);
 
 		if (r)
-			tu_fail(&C.err, "fsync = %s", tu_errname(r));
+			test_fail(&C.err, "fsync = %s", test_errname(r));
 		atomic_fetch_add(&C.syncs, 1);
 		usleep(300);
 	}
@@ -425,7 +429,7 @@ static int check_region(daxfs_file *f, uint64_t off, uint64_t seed)
 {
 	unsigned char *buf = malloc(R * PG);
 	ssize_t n = daxfs_pread(f, buf, R * PG, off);
-	long bad = n == R * PG ? tu_pattern_mismatch(buf, R * PG, seed, 0)
+	long bad = n == R * PG ? test_pattern_mismatch(buf, R * PG, seed, 0)
 			       : 0;
 
 	free(buf);
@@ -450,16 +454,16 @@ static void scenario_copy(void)
 	C.b = open_file("/B", O_RDWR | O_CREAT);
 	if (!C.a || !C.b)
 		return;
-	tu_pattern(buf, R * PG, SEED_A, 0);
+	test_pattern(buf, R * PG, SEED_A, 0);
 	daxfs_pwrite(C.a, buf, R * PG, 0);
-	tu_pattern(buf, R * PG, SEED_B, 0);
+	test_pattern(buf, R * PG, SEED_B, 0);
 	daxfs_pwrite(C.b, buf, R * PG, 0);
 	free(buf);
 	for (unsigned i = 0; i < NC; i++)
 		pthread_create(&th[i], NULL, copier_main, &cps[i]);
 	pthread_create(&sy, NULL, csync_main, NULL);
-	double end = tu_now() + COPY_SECONDS;
-	while (tu_now() < end && !atomic_load(&C.err.count))
+	double end = test_now() + COPY_SECONDS;
+	while (test_now() < end && !atomic_load(&C.err.count))
 		usleep(20000);
 	atomic_store(&C.stop, true);
 	for (unsigned i = 0; i < NC; i++)
@@ -481,46 +485,37 @@ static void scenario_copy(void)
 	daxfs_fstat(C.a, &st);
 	ok = st.st_size == 3 * R * PG;
 	daxfs_fstat(C.b, &st);
-	TU_CHECK(ok && st.st_size == 3 * R * PG, "copy: both sizes are %d",
+	TU_CHECK(ok && st.st_size == 3 * R * PG, "copy: both sizes are %llu",
 		 3 * R * PG);
 	daxfs_close(C.a);
 	daxfs_close(C.b);
 }
 
-static bool wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return true;
-	return false;
-}
-
 /* Usage: tsan_dax [truncate] [copy] (default: both). */
 int main(int argc, char **argv)
 {
-	const char *path = tu_image_path("dax");
-	double t0 = tu_now();
+	const char *path = test_image_path("dax");
+	double t0 = test_now();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Ours first: libdaxfs chains SIGBUS to the handler installed
 	 * before it. */
-	tu_install_sigbus();
-	tu_watchdog("tsan_dax", 120);
+	test_probe_install();
+	TU_CHECK(test_watchdog_start("tsan_dax", 120, 0, NULL) != NULL,
+		 "watchdog armed: 120 s");
 	printf("tsan_dax: image %s\n", path);
-	fs = tu_new_fs(path, 32 * TU_MIB, 0);
+	fs = tu_new_fs(path, 32 * TEST_MIB, 0);
 	if (!fs)
 		return tu_finish("tsan_dax");
-	if (wanted(argc, argv, "truncate")) {
+	if (tu_wanted(argc, argv, "truncate")) {
 		scenario_truncate();
-		printf("  (truncate done at %.1f s)\n", tu_now() - t0);
+		printf("  (truncate done at %.1f s)\n", test_now() - t0);
 	}
-	if (wanted(argc, argv, "copy")) {
+	if (tu_wanted(argc, argv, "copy")) {
 		scenario_copy();
-		printf("  (copy done at %.1f s)\n", tu_now() - t0);
+		printf("  (copy done at %.1f s)\n", test_now() - t0);
 	}
 	tu_unmount_fsck(fs, path);
-	printf("  (total %.1f s)\n", tu_now() - t0);
+	printf("  (total %.1f s)\n", test_now() - t0);
 	return tu_finish("tsan_dax");
 }

@@ -64,12 +64,12 @@ struct worker {
 
 static struct worker workers[NWORKERS];
 static atomic_bool mixed_stop;
-static struct tu_err mixed_err;
+static struct test_err mixed_err;
 static atomic_long observed_entries, observed_stats;
 
 static void pick_dir(struct worker *w, char *dir)
 {
-	unsigned r = tu_rand(&w->rng) % (NSHARED + 1);
+	unsigned r = test_rand(&w->rng) % (NSHARED + 1);
 
 	if (r == NSHARED)
 		sprintf(dir, "/p%d", w->id);
@@ -86,12 +86,12 @@ static int write_file(const char *path, uint64_t seed, size_t size)
 
 	r = daxfs_open(fs, path, O_RDWR | O_CREAT | O_EXCL, 0644, &f);
 	if (r) {
-		tu_fail(&mixed_err, "open(%s, O_CREAT|O_EXCL) = %s", path,
-			tu_errname(r));
+		test_fail(&mixed_err, "open(%s, O_CREAT|O_EXCL) = %s", path,
+			  test_errname(r));
 		return -1;
 	}
 	buf = malloc(size + 1);
-	tu_pattern(buf, size, seed, 0);
+	test_pattern(buf, size, seed, 0);
 	/* Two writes, so that files grow under readers. */
 	if (size)
 		n = daxfs_pwrite(f, buf + size / 2, size - size / 2, size / 2);
@@ -99,13 +99,13 @@ static int write_file(const char *path, uint64_t seed, size_t size)
 		n += daxfs_pwrite(f, buf, size / 2, 0);
 	free(buf);
 	if (n != (ssize_t)size) {
-		tu_fail(&mixed_err, "pwrite(%s, %zu) = %zd", path, size, n);
+		test_fail(&mixed_err, "pwrite(%s, %zu) = %zd", path, size, n);
 		daxfs_close(f);
 		return -1;
 	}
 	r = daxfs_close(f);
 	if (r)
-		tu_fail(&mixed_err, "close(%s) = %s", path, tu_errname(r));
+		test_fail(&mixed_err, "close(%s) = %s", path, test_errname(r));
 	return r ? -1 : 0;
 }
 
@@ -120,28 +120,30 @@ static int check_file(const char *path, uint64_t seed, size_t size)
 
 	r = daxfs_open(fs, path, O_RDONLY, 0, &f);
 	if (r) {
-		tu_fail(&mixed_err, "open(%s) = %s", path, tu_errname(r));
+		test_fail(&mixed_err, "open(%s) = %s", path, test_errname(r));
 		return -1;
 	}
 	r = daxfs_fstat(f, &st);
 	if (r || st.st_size != (off_t)size || !S_ISREG(st.st_mode)) {
-		tu_fail(&mixed_err, "fstat(%s) = %s, size %lld, expected %zu",
-			path, tu_errname(r), (long long)st.st_size, size);
+		test_fail(&mixed_err, "fstat(%s) = %s, size %lld, expected %zu",
+			  path, test_errname(r), (long long)st.st_size, size);
 		daxfs_close(f);
 		return -1;
 	}
 	buf = malloc(size + 1);
 	n = daxfs_pread(f, buf, size + 1, 0);
-	bad = n == (ssize_t)size ? tu_pattern_mismatch(buf, size, seed, 0) : -1;
+	bad = n == (ssize_t)size ? test_pattern_mismatch(buf, size, seed,
+							 0) : -1;
 	free(buf);
 	daxfs_close(f);
 	if (n != (ssize_t)size) {
-		tu_fail(&mixed_err, "pread(%s) = %zd, expected %zu", path, n,
-			size);
+		test_fail(&mixed_err, "pread(%s) = %zd, expected %zu", path, n,
+			  size);
 		return -1;
 	}
 	if (bad >= 0) {
-		tu_fail(&mixed_err, "%s: data differs at offset %ld", path, bad);
+		test_fail(&mixed_err, "%s: data differs at offset %ld", path,
+			  bad);
 		return -1;
 	}
 	return 0;
@@ -153,7 +155,7 @@ static void *worker_main(void *arg)
 	char path[64], to[64];
 
 	while (!atomic_load(&mixed_stop) && !atomic_load(&mixed_err.count)) {
-		unsigned r = tu_rand(&w->rng);
+		unsigned r = test_rand(&w->rng);
 		struct tfile *t = &w->files[r % MAXF];
 		int ret;
 
@@ -162,8 +164,8 @@ static void *worker_main(void *arg)
 			pick_dir(w, t->dir);
 			snprintf(t->name, sizeof(t->name), "w%d-%u", w->id,
 				 w->counter++);
-			t->seed = tu_rand(&w->rng);
-			t->size = tu_rand(&w->rng) % MAXSIZE;
+			t->seed = test_rand(&w->rng);
+			t->size = test_rand(&w->rng) % MAXSIZE;
 			snprintf(path, sizeof(path), "%s/%s", t->dir, t->name);
 			if (write_file(path, t->seed, t->size))
 				break;
@@ -183,8 +185,9 @@ static void *worker_main(void *arg)
 				snprintf(to, sizeof(to), "%s/%s", n.dir, n.name);
 				ret = daxfs_rename(fs, path, to);
 				if (ret) {
-					tu_fail(&mixed_err, "rename(%s, %s) = %s",
-						path, to, tu_errname(ret));
+					test_fail(&mixed_err,
+						  "rename(%s, %s) = %s",
+						  path, to, test_errname(ret));
 					goto out;
 				}
 				*t = n;
@@ -193,8 +196,8 @@ static void *worker_main(void *arg)
 			default:
 				ret = daxfs_unlink(fs, path);
 				if (ret) {
-					tu_fail(&mixed_err, "unlink(%s) = %s",
-						path, tu_errname(ret));
+					test_fail(&mixed_err, "unlink(%s) = %s",
+						  path, test_errname(ret));
 					goto out;
 				}
 				t->live = 0;
@@ -223,7 +226,8 @@ static int obs_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 		return 0;
 	c->entries++;
 	if (ino == 0) {
-		tu_fail(&mixed_err, "readdir(%s): %s has inode 0", c->dir, name);
+		test_fail(&mixed_err, "readdir(%s): %s has inode 0", c->dir,
+			  name);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", c->dir, name);
@@ -233,10 +237,10 @@ static int obs_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 	if (r == 0) {
 		atomic_fetch_add(&observed_stats, 1);
 		if (type != DAXFS_DT_REG && type != DAXFS_DT_UNKNOWN)
-			tu_fail(&mixed_err, "readdir(%s): %s has type %u",
-				c->dir, name, type);
+			test_fail(&mixed_err, "readdir(%s): %s has type %u",
+				  c->dir, name, type);
 	} else if (r != -ENOENT) {
-		tu_fail(&mixed_err, "stat(%s) = %s", path, tu_errname(r));
+		test_fail(&mixed_err, "stat(%s) = %s", path, test_errname(r));
 		return 1;
 	}
 	return 0;
@@ -248,7 +252,7 @@ static void *observer_main(void *arg)
 	char dir[16];
 
 	while (!atomic_load(&mixed_stop) && !atomic_load(&mixed_err.count)) {
-		unsigned r = tu_rand(&rng) % (NSHARED + NWORKERS);
+		unsigned r = test_rand(&rng) % (NSHARED + NWORKERS);
 		struct obs_ctx c = { dir, 0 };
 		int ret;
 
@@ -258,14 +262,14 @@ static void *observer_main(void *arg)
 			sprintf(dir, "/p%u", r - NSHARED);
 		ret = daxfs_readdir(fs, dir, obs_cb, &c);
 		if (ret) {
-			tu_fail(&mixed_err, "readdir(%s) = %d", dir, ret);
+			test_fail(&mixed_err, "readdir(%s) = %d", dir, ret);
 			break;
 		}
 		atomic_fetch_add(&observed_entries, c.entries);
 		struct statvfs sv;
 		ret = daxfs_statfs(fs, &sv);
 		if (ret)
-			tu_fail(&mixed_err, "statfs = %s", tu_errname(ret));
+			test_fail(&mixed_err, "statfs = %s", test_errname(ret));
 	}
 	return NULL;
 }
@@ -313,7 +317,7 @@ static void check_dir(const char *dir)
 		}
 	TU_CHECK(r == 0 && !c.overflow && c.n == expect && missing == 0,
 		 "mixed: %s holds exactly the %d files left there (readdir %s,"
-		 " %d entries, %d missing)", dir, expect, tu_errname(r), c.n,
+		 " %d entries, %d missing)", dir, expect, test_errname(r), c.n,
 		 missing);
 }
 
@@ -339,8 +343,8 @@ static void scenario_mixed(void)
 	for (int i = 0; i < NOBSERVERS; i++)
 		pthread_create(&obs[i], NULL, observer_main,
 			       (void *)(uintptr_t)(77 + i));
-	double end = tu_now() + MIXED_SECONDS;
-	while (tu_now() < end && !atomic_load(&mixed_err.count))
+	double end = test_now() + MIXED_SECONDS;
+	while (test_now() < end && !atomic_load(&mixed_err.count))
 		usleep(20000);
 	atomic_store(&mixed_stop, true);
 	for (int i = 0; i < NWORKERS; i++) {
@@ -425,7 +429,7 @@ static void scenario_append(void)
 		r = daxfs_open(fs, "/append", O_WRONLY | O_CREAT | O_APPEND,
 			       0644, &a[i].f);
 		if (!TU_CHECK(r == 0, "append: open O_APPEND: %s",
-			      tu_errname(r)))
+			      test_errname(r)))
 			return;
 	}
 	for (int i = 0; i < 2; i++)
@@ -433,12 +437,12 @@ static void scenario_append(void)
 	for (int i = 0; i < 2; i++)
 		pthread_join(a[i].th, NULL);
 	TU_CHECK(a[0].err == 0 && a[1].err == 0, "append: 2 x %d appends of %d"
-		 " bytes succeed (%s, %s)", NREC, REC, tu_errname(a[0].err),
-		 tu_errname(a[1].err));
+		 " bytes succeed (%s, %s)", NREC, REC, test_errname(a[0].err),
+		 test_errname(a[1].err));
 	for (int i = 0; i < 2; i++)
 		daxfs_close(a[i].f);
 	r = daxfs_open(fs, "/append", O_RDONLY, 0, &f);
-	if (!TU_CHECK(r == 0, "append: reopen: %s", tu_errname(r)))
+	if (!TU_CHECK(r == 0, "append: reopen: %s", test_errname(r)))
 		return;
 	daxfs_fstat(f, &st);
 	TU_CHECK(st.st_size == 2 * NREC * REC, "append: size %lld == %d",
@@ -625,7 +629,7 @@ static void *reuse_reader(void *arg)
 	uint64_t rng = (uintptr_t)arg;
 
 	while (!atomic_load(&reuse_stop)) {
-		off_t off = (off_t)(tu_rand(&rng) % (REUSE_SIZE / 4096)) * 4096;
+		off_t off = (off_t)(test_rand(&rng) % (REUSE_SIZE / 4096)) * 4096;
 		ssize_t n = daxfs_pread(f, buf, 64 * 1024, off);
 
 		for (ssize_t i = 1; i < n; i++)
@@ -659,7 +663,7 @@ static void scenario_reuse(void)
 			       &d);
 	for (int i = 0; i < 2 && !r; i++)
 		r = daxfs_open(fs, "/reuse", O_RDONLY, 0, &rf[i]);
-	if (!TU_CHECK(r == 0, "reuse: open: %s", tu_errname(r)))
+	if (!TU_CHECK(r == 0, "reuse: open: %s", test_errname(r)))
 		return;
 	memset(steal, REUSE_THIEF, 1 << 20);
 	memset(data, 1, REUSE_SIZE);
@@ -706,16 +710,6 @@ static void scenario_reuse(void)
 	free(steal);
 }
 
-static bool wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return true;
-	return false;
-}
-
 /* Usage: tsan_fs [mixed] [append] [excl] [cross-rename] [reuse]
  * (default: all). */
 int main(int argc, char **argv)
@@ -730,23 +724,24 @@ int main(int argc, char **argv)
 		{ "cross-rename", scenario_cross_rename },
 		{ "reuse", scenario_reuse },
 	};
-	const char *path = tu_image_path("fs");
-	double t0 = tu_now();
+	const char *path = test_image_path("fs");
+	double t0 = test_now();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tu_watchdog("tsan_fs", 120);
+	TU_CHECK(test_watchdog_start("tsan_fs", 120, 0, NULL) != NULL,
+		 "watchdog armed: 120 s");
 	printf("tsan_fs: image %s\n", path);
-	fs = tu_new_fs(path, 64 * TU_MIB, 8192);
+	fs = tu_new_fs(path, 64 * TEST_MIB, 8192);
 	if (!fs)
 		return tu_finish("tsan_fs");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (!wanted(argc, argv, scenarios[i].name))
+		if (!tu_wanted(argc, argv, scenarios[i].name))
 			continue;
 		scenarios[i].fn();
 		printf("  (%s done at %.1f s)\n", scenarios[i].name,
-		       tu_now() - t0);
+		       test_now() - t0);
 	}
 	tu_unmount_fsck(fs, path);
-	printf("  (total %.1f s)\n", tu_now() - t0);
+	printf("  (total %.1f s)\n", test_now() - t0);
 	return tu_finish("tsan_fs");
 }

@@ -17,13 +17,13 @@
 
 #include "daxfs.h"
 #include "ext2/ext2.h"
-#include "unit_util.h"
+#include "check.h"
 
 /* Defined in balloc.c, not declared in ext2.h. */
 uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 				uint32_t nbits);
 
-TestSuite(bitmap, .fini = uu_cleanup, .timeout = 120);
+TestSuite(bitmap, .fini = test_cleanup, .timeout = 120);
 
 /* ---- daxfs_bitmap_find_zero ----------------------------------------- */
 
@@ -141,15 +141,15 @@ Test(bitmap, find_zero_random_against_reference)
 	int iter;
 
 	for (iter = 0; iter < 20000; iter++) {
-		uint32_t n = 1 + uu_rand(&seed) % 700;
+		uint32_t n = 1 + test_rand(&seed) % 700;
 		uint8_t *bm = ones(n);
-		uint32_t from = uu_rand(&seed) % (n + 2), z, k;
+		uint32_t from = test_rand(&seed) % (n + 2), z, k;
 		size_t bytes = (n + 7) / 8, b;
 
 		/* Sparse zeros, dense zeros, or none. */
-		z = uu_rand(&seed) % 4;
+		z = test_rand(&seed) % 4;
 		for (b = 0; b < bytes; b++) {
-			uint64_t r = uu_rand(&seed);
+			uint64_t r = test_rand(&seed);
 
 			if (z == 1)
 				bm[b] = (r % 7) ? 0xff : (uint8_t)r;
@@ -184,7 +184,7 @@ static void check_block_counters(struct daxfs *fs, const char *when)
 	uint32_t g, n;
 
 	for (g = 0; g < fs->groups_count; g++) {
-		UU_OK(daxfs_count_free_blocks(fs, g, &n));
+		CHECK_OK(daxfs_count_free_blocks(fs, g, &n));
 		cr_assert_eq(le16_get(fs->gdt[g].bg_free_blocks_count), n,
 			     "%s: group %u: descriptor says %u free, bitmap %u",
 			     when, g, le16_get(fs->gdt[g].bg_free_blocks_count),
@@ -200,25 +200,25 @@ static void check_block_counters(struct daxfs *fs, const char *when)
 Test(bitmap, count_free_blocks_bad_group)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("cnt", 16 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("cnt", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t n = 77;
 
-	UU_ERR(daxfs_count_free_blocks(fs, fs->groups_count, &n), EINVAL,
-	       "group");
+	CHECK_ERR_MSG(daxfs_count_free_blocks(fs, fs->groups_count, &n), EINVAL,
+		      "group");
 	cr_assert_eq(n, 77);
 	check_block_counters(fs, "fresh");
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(bitmap, new_blocks_contiguous)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("contig", 16 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("contig", 16 * TEST_MIB, 1024, 0, &p);
 	int64_t free0 = atomic_load(&fs->free_blocks);
 	uint32_t g0free = le16_get(fs->gdt[0].bg_free_blocks_count);
 	uint32_t s, c, i, s2, c2;
 
-	UU_OK(daxfs_new_blocks(fs, 0, 8, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, 0, 8, &s, &c));
 	cr_assert_eq(c, 8, "asked 8 blocks on a fresh fs, got %u", c);
 	cr_assert(daxfs_block_valid(fs, s) && daxfs_block_valid(fs, s + 7));
 	for (i = 0; i < 8; i++)
@@ -228,18 +228,18 @@ Test(bitmap, new_blocks_contiguous)
 	check_block_counters(fs, "after 8");
 
 	/* The next allocation does not overlap. */
-	UU_OK(daxfs_new_blocks(fs, s, 100, &s2, &c2));
+	CHECK_OK(daxfs_new_blocks(fs, s, 100, &s2, &c2));
 	cr_assert_eq(c2, 100);
 	cr_assert(s2 >= s + 8 || s2 + c2 <= s, "runs %u+8 and %u+100 overlap",
 		  s, s2);
 	check_block_counters(fs, "after 108");
 
 	/* max 0 means one block. */
-	UU_OK(daxfs_new_blocks(fs, 0, 0, &s2, &c2));
+	CHECK_OK(daxfs_new_blocks(fs, 0, 0, &s2, &c2));
 	cr_assert_eq(c2, 1);
 
 	/* A run never crosses the end of its group. */
-	UU_OK(daxfs_new_blocks(fs, 8192 - 3, 50, &s2, &c2));
+	CHECK_OK(daxfs_new_blocks(fs, 8192 - 3, 50, &s2, &c2));
 	cr_assert_eq(s2, 8192 - 3);
 	cr_assert_eq(c2, 4, "run from %u got %u blocks (group 0 ends at 8192)",
 		     s2, c2);
@@ -247,37 +247,37 @@ Test(bitmap, new_blocks_contiguous)
 	daxfs_free_blocks(fs, s2, c2);
 	daxfs_free_blocks(fs, s, 8);
 	check_block_counters(fs, "freed");
-	uu_unmount(fs);
+	check_unmount(fs);
 }
 
 Test(bitmap, new_blocks_goal)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("goal", 16 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("goal", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t s, c, goal = 8193 + 4000, s2, c2;
 
 	cr_assert_eq(fs->groups_count, 2);
 	cr_assert(!blk_bit(fs, goal));
 	/* A free goal in another group is taken exactly. */
-	UU_OK(daxfs_new_blocks(fs, goal, 3, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, goal, 3, &s, &c));
 	cr_assert_eq(s, goal, "goal %u free but got %u", goal, s);
 	cr_assert_eq(c, 3);
 	/* A taken goal gives the next free block after it. */
-	UU_OK(daxfs_new_blocks(fs, goal, 1, &s2, &c2));
+	CHECK_OK(daxfs_new_blocks(fs, goal, 1, &s2, &c2));
 	cr_assert_eq(s2, goal + 3, "goal %u taken, got %u", goal, s2);
 	/* A goal outside the file system is not an error. */
-	UU_OK(daxfs_new_blocks(fs, 0xffffff00u, 1, &s2, &c2));
+	CHECK_OK(daxfs_new_blocks(fs, 0xffffff00u, 1, &s2, &c2));
 	cr_assert(daxfs_block_valid(fs, s2));
 	daxfs_free_blocks(fs, s2, 1);
 	daxfs_free_blocks(fs, goal, 4);
 	check_block_counters(fs, "goal");
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(bitmap, new_blocks_enospc_and_reuse)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("full", 4 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("full", 4 * TEST_MIB, 1024, 0, &p);
 	int64_t free0 = atomic_load(&fs->free_blocks);
 	uint32_t (*runs)[2] = malloc(sizeof(*runs) * 8192);
 	uint32_t n = 0, s, c, total = 0, i, g, nf;
@@ -295,37 +295,37 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 		total += c;
 		cr_assert_leq(total, free0);
 	}
-	cr_assert_eq(ret, -ENOSPC, "got %d (%s)", ret, uu_errname(ret));
-	uu_assert_errormsg("daxfs_new_blocks", "free");
+	cr_assert_eq(ret, -ENOSPC, "got %d (%s)", ret, test_errname(ret));
+	check_errormsg("daxfs_new_blocks", "free");
 	cr_assert_eq(total, free0, "allocated %u blocks of %lld free", total,
 		     (long long)free0);
 	cr_assert_eq(atomic_load(&fs->free_blocks), 0);
 	for (g = 0; g < fs->groups_count; g++) {
-		UU_OK(daxfs_count_free_blocks(fs, g, &nf));
+		CHECK_OK(daxfs_count_free_blocks(fs, g, &nf));
 		cr_assert_eq(nf, 0);
 	}
-	UU_ERR(daxfs_new_blocks(fs, 100, 1, &s, &c), ENOSPC, NULL);
+	CHECK_ERR_MSG(daxfs_new_blocks(fs, 100, 1, &s, &c), ENOSPC, NULL);
 	/* Writes through the API fail the same way. */
 	{
 		daxfs_file *f;
 		char b[1024] = { 1 };
 
-		UU_OK(daxfs_open(fs, "/x", O_RDWR | O_CREAT, 0644, &f));
-		UU_ERR(daxfs_pwrite(f, b, sizeof(b), 0), ENOSPC, NULL);
-		UU_OK(daxfs_close(f));
-		UU_OK(daxfs_unlink(fs, "/x"));
+		CHECK_OK(daxfs_open(fs, "/x", O_RDWR | O_CREAT, 0644, &f));
+		CHECK_ERR_MSG(daxfs_pwrite(f, b, sizeof(b), 0), ENOSPC, NULL);
+		CHECK_OK(daxfs_close(f));
+		CHECK_OK(daxfs_unlink(fs, "/x"));
 	}
 
 	/* Free one run in the middle: the next allocation gets it back. */
 	i = n / 2;
 	daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
 	check_block_counters(fs, "one run freed");
-	UU_OK(daxfs_new_blocks(fs, 0, 1000, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, 0, 1000, &s, &c));
 	cr_assert_eq(s, runs[i][0]);
 	cr_assert_eq(c, runs[i][1]);
 	/* Free a run and ask for it by goal. */
 	daxfs_free_blocks(fs, runs[1][0] + 1, 1);
-	UU_OK(daxfs_new_blocks(fs, runs[1][0] + 1, 5, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, runs[1][0] + 1, 5, &s, &c));
 	cr_assert_eq(s, runs[1][0] + 1);
 	cr_assert_eq(c, 1);
 
@@ -334,13 +334,13 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "all freed");
 	free(runs);
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(bitmap, runs_stay_in_their_group)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("across", 16 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("across", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t s, c, g0 = le16_get(fs->gdt[0].bg_free_blocks_count);
 	uint32_t g1 = le16_get(fs->gdt[1].bg_free_blocks_count);
 	const uint8_t *bm1 = daxfs_block(fs, le32_get(fs->gdt[1].bg_block_bitmap));
@@ -350,11 +350,11 @@ Test(bitmap, runs_stay_in_their_group)
 	 * bitmaps, inode table): its first free block is further on. */
 	cr_assert_gt(first1, 8193 + 3);
 	/* The last 3 blocks of group 0: a run never spills into group 1. */
-	UU_OK(daxfs_new_blocks(fs, 8190, 30, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, 8190, 30, &s, &c));
 	cr_assert_eq(s, 8190);
 	cr_assert_eq(c, 3);
 	/* A goal in group 1's metadata gives its first free block. */
-	UU_OK(daxfs_new_blocks(fs, 8193, 7, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, 8193, 7, &s, &c));
 	cr_assert_eq(s, first1, "got %u, expected group 1's first free %u", s,
 		     first1);
 	cr_assert_eq(c, 7);
@@ -367,36 +367,36 @@ Test(bitmap, runs_stay_in_their_group)
 	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1);
 	check_block_counters(fs, "freed");
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 Test(bitmap, double_free_is_reported_and_ignored)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("dfree", 16 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("dfree", 16 * TEST_MIB, 1024, 0, &p);
 	int64_t free0 = atomic_load(&fs->free_blocks);
 	uint32_t s, c;
 
-	UU_OK(daxfs_new_blocks(fs, 0, 4, &s, &c));
+	CHECK_OK(daxfs_new_blocks(fs, 0, 4, &s, &c));
 	daxfs_free_blocks(fs, s, 4);
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
 	daxfs_free_blocks(fs, s, 4);
-	uu_assert_errormsg("double free", "already free");
+	check_errormsg("double free", "already free");
 	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "double free");
 	/* Outside the file system: reported, nothing changes. */
 	daxfs_free_blocks(fs, fs->blocks_count - 1, 2);
-	uu_assert_errormsg("free past the end", "outside");
+	check_errormsg("free past the end", "outside");
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "free past end");
-	uu_unmount(fs);
+	check_unmount(fs);
 }
 
 Test(bitmap, random_alloc_free_keeps_counters)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("rand", 24 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("rand", 24 * TEST_MIB, 1024, 0, &p);
 	int64_t free0 = atomic_load(&fs->free_blocks);
 	uint8_t *owned = calloc(fs->blocks_count, 1);
 	uint32_t (*runs)[2] = malloc(sizeof(*runs) * 20000);
@@ -406,10 +406,10 @@ Test(bitmap, random_alloc_free_keeps_counters)
 	cr_assert(owned && runs);
 	cr_assert_eq(fs->groups_count, 3);
 	for (step = 0; step < 6000; step++) {
-		uint64_t r = uu_rand(&seed);
+		uint64_t r = test_rand(&seed);
 
 		if (n && (r % 3 == 0 || n >= 20000)) {
-			uint32_t k = uu_rand(&seed) % n, b;
+			uint32_t k = test_rand(&seed) % n, b;
 
 			for (b = 0; b < runs[k][1]; b++) {
 				cr_assert(owned[runs[k][0] + b]);
@@ -421,13 +421,13 @@ Test(bitmap, random_alloc_free_keeps_counters)
 			runs[k][1] = runs[n - 1][1];
 			n--;
 		} else {
-			uint32_t goal = uu_rand(&seed) % (fs->blocks_count + 100);
-			uint32_t max = 1 + uu_rand(&seed) % 64, s, c, b;
+			uint32_t goal = test_rand(&seed) % (fs->blocks_count + 100);
+			uint32_t max = 1 + test_rand(&seed) % 64, s, c, b;
 			int ret = daxfs_new_blocks(fs, goal, max, &s, &c);
 
 			if (ret == -ENOSPC)
 				continue;
-			UU_OK(ret);
+			CHECK_OK(ret);
 			cr_assert(c >= 1 && c <= max);
 			cr_assert(daxfs_block_valid(fs, s) &&
 				  daxfs_block_valid(fs, s + c - 1));
@@ -454,7 +454,7 @@ Test(bitmap, random_alloc_free_keeps_counters)
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
 	free(owned);
 	free(runs);
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 /* ---- the inode allocator through the API ---------------------------- */
@@ -484,7 +484,7 @@ static void check_inode_counters(struct daxfs *fs, const char *when)
 			     n);
 		sum += n;
 	}
-	UU_OK(daxfs_statfs(fs, &st));
+	CHECK_OK(daxfs_statfs(fs, &st));
 	cr_assert_eq(st.f_ffree, sum, "%s: statfs %llu free inodes, bitmaps "
 		     "%llu", when, (unsigned long long)st.f_ffree,
 		     (unsigned long long)sum);
@@ -493,7 +493,7 @@ static void check_inode_counters(struct daxfs *fs, const char *when)
 Test(bitmap, inodes_until_enospc)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("ino", 24 * UU_MIB, 1024, 96, &p);
+	daxfs *fs = check_new_fs("ino", 24 * TEST_MIB, 1024, 96, &p);
 	uint32_t created = 0, files = 0, d;
 	char name[64];
 	daxfs_file *f;
@@ -505,7 +505,7 @@ Test(bitmap, inodes_until_enospc)
 	/* Directories spread over the groups; files follow them. */
 	for (d = 0; d < 4; d++) {
 		snprintf(name, sizeof(name), "/d%u", d);
-		UU_OK(daxfs_mkdir(fs, name, 0755));
+		CHECK_OK(daxfs_mkdir(fs, name, 0755));
 		created++;
 	}
 	check_inode_counters(fs, "dirs");
@@ -514,35 +514,35 @@ Test(bitmap, inodes_until_enospc)
 		ret = daxfs_open(fs, name, O_RDWR | O_CREAT | O_EXCL, 0644, &f);
 		if (ret)
 			break;
-		UU_OK(daxfs_close(f));
+		CHECK_OK(daxfs_close(f));
 		files++;
 		created++;
 		check_inode_counters(fs, "filling");
 	}
 	cr_assert_eq(ret, -ENOSPC, "create %s = %d (%s)", name, ret,
-		     uu_errname(ret));
-	uu_assert_errormsg("create", "inode");
+		     test_errname(ret));
+	check_errormsg("create", "inode");
 	/* 96 inodes minus the 10 reserved and lost+found. */
 	cr_assert_eq(created, 96 - 11, "created %u inodes", created);
 	check_inode_counters(fs, "full");
-	UU_ERR(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
-	UU_ERR(daxfs_symlink(fs, "/d0", "/link"), ENOSPC, NULL);
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
+	CHECK_ERR_MSG(daxfs_symlink(fs, "/d0", "/link"), ENOSPC, NULL);
 	check_inode_counters(fs, "full, refused");
 	/* A failed create leaves no entry behind. */
 	{
 		struct stat st;
 
-		UU_ERR(daxfs_stat(fs, "/more", &st), ENOENT, NULL);
-		UU_ERR(daxfs_stat(fs, name, &st), ENOENT, NULL);
+		CHECK_ERR_MSG(daxfs_stat(fs, "/more", &st), ENOENT, NULL);
+		CHECK_ERR_MSG(daxfs_stat(fs, name, &st), ENOENT, NULL);
 	}
 	/* Free some and create again. */
-	UU_OK(daxfs_unlink(fs, "/d1/f1"));
-	UU_OK(daxfs_unlink(fs, "/d2/f2"));
+	CHECK_OK(daxfs_unlink(fs, "/d1/f1"));
+	CHECK_OK(daxfs_unlink(fs, "/d2/f2"));
 	check_inode_counters(fs, "two freed");
-	UU_OK(daxfs_mkdir(fs, "/again", 0755));
-	UU_OK(daxfs_open(fs, "/again/f", O_RDWR | O_CREAT, 0644, &f));
-	UU_OK(daxfs_close(f));
+	CHECK_OK(daxfs_mkdir(fs, "/again", 0755));
+	CHECK_OK(daxfs_open(fs, "/again/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_close(f));
 	check_inode_counters(fs, "reused");
-	UU_ERR(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
-	uu_unmount_fsck(fs, p);
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
+	check_unmount_fsck(fs, p);
 }

@@ -20,9 +20,9 @@
 
 #include "daxfs.h"
 #include "ext2/ext2.h"
-#include "unit_util.h"
+#include "check.h"
 
-TestSuite(bmap, .fini = uu_cleanup, .timeout = 300);
+TestSuite(bmap, .fini = test_cleanup, .timeout = 300);
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -31,8 +31,8 @@ static void write_block(daxfs_file *f, uint32_t bs, uint64_t lblk)
 	unsigned char *buf = malloc(bs);
 
 	cr_assert(buf);
-	uu_pattern(buf, bs, 1000 + lblk, 0);
-	UU_EQ(daxfs_pwrite(f, buf, bs, (off_t)(lblk * bs)), bs);
+	test_pattern(buf, bs, 1000 + lblk, 0);
+	CHECK_EQ(daxfs_pwrite(f, buf, bs, (off_t)(lblk * bs)), bs);
 	free(buf);
 }
 
@@ -45,13 +45,13 @@ static uint32_t check_mapped(struct daxfs *fs, struct daxfs_inode *inode,
 	bool is_new = true;
 
 	cr_assert(want);
-	UU_OK(daxfs_bmap(inode, lblk, 1, false, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, lblk, 1, false, &pblk, &count, &is_new));
 	cr_assert_neq(pblk, 0, "logical block %llu is not mapped",
 		      (unsigned long long)lblk);
 	cr_assert_eq(count, 1);
 	cr_assert(!is_new);
 	cr_assert(daxfs_block_valid(fs, pblk), "block %u out of range", pblk);
-	uu_pattern(want, bs, 1000 + lblk, 0);
+	test_pattern(want, bs, 1000 + lblk, 0);
 	cr_assert(!memcmp(fs->base + (uint64_t)pblk * bs, want, bs),
 		  "logical block %llu -> %u: the region holds other bytes",
 		  (unsigned long long)lblk, pblk);
@@ -65,7 +65,7 @@ static uint32_t bmap_hole(struct daxfs_inode *inode, uint64_t lblk,
 	uint32_t pblk = 77, count = 0;
 	bool is_new = true;
 
-	UU_OK(daxfs_bmap(inode, lblk, max, false, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, lblk, max, false, &pblk, &count, &is_new));
 	cr_assert_eq(pblk, 0, "logical block %llu should be a hole, maps to %u",
 		     (unsigned long long)lblk, pblk);
 	cr_assert(!is_new);
@@ -124,7 +124,7 @@ static uint64_t bfree(daxfs *fs)
 {
 	struct statvfs st;
 
-	UU_OK(daxfs_statfs(fs, &st));
+	CHECK_OK(daxfs_statfs(fs, &st));
 	return st.f_bfree;
 }
 
@@ -155,7 +155,7 @@ static uint64_t kernel_max_size(uint32_t bs)
 static void all_levels(uint32_t bs, uint64_t size)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs(bs == 1024 ? "lv1k" : "lv4k", size, bs, 0, &p);
+	daxfs *fs = check_new_fs(bs == 1024 ? "lv1k" : "lv4k", size, bs, 0, &p);
 	uint64_t apb = bs / 4, maxsz = daxfs_max_file_size(fs);
 	uint64_t last = maxsz / bs - 1;
 	uint64_t pos[] = { 0, 11, 12, 12 + apb - 1, 12 + apb,
@@ -175,7 +175,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 	cr_assert_eq(maxsz, kernel_max_size(bs));
 	cr_assert_gt(last, 12 + apb + apb * apb);
 	free0 = bfree(fs);
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	inode = f->inode;
 	for (i = 0; i < npos; i++)
 		write_block(f, bs, pos[i]);
@@ -200,8 +200,8 @@ static void all_levels(uint32_t bs, uint64_t size)
 		uint64_t beyond = 12 + apb + apb * apb + apb * apb * apb;
 
 		if (beyond <= UINT32_MAX)
-			UU_ERR(daxfs_bmap(inode, beyond, 1, true, &pblk, &count,
-					  &is_new), EFBIG, NULL);
+			CHECK_ERR_MSG(daxfs_bmap(inode, beyond, 1, true, &pblk,
+						 &count, &is_new), EFBIG, NULL);
 	}
 
 	nmeta = meta_blocks(pos, npos, apb);
@@ -210,13 +210,13 @@ static void all_levels(uint32_t bs, uint64_t size)
 		     "i_blocks %u, expected (%zu data + %u indirect) * %u",
 		     iblocks(inode), npos, nmeta, spb);
 	cr_assert_eq(free0 - bfree(fs), npos + nmeta);
-	UU_OK(daxfs_close(f));
-	uu_unmount(fs);
-	cr_assert_eq(uu_e2fsck(p), 0);
+	CHECK_OK(daxfs_close(f));
+	check_unmount(fs);
+	cr_assert_eq(test_e2fsck(p, NULL), 0);
 
 	/* Truncate down through every boundary. */
-	fs = uu_mount(p, 0);
-	UU_OK(daxfs_open(fs, "/f", O_RDWR, 0, &f));
+	fs = check_mount(p, 0);
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR, 0, &f));
 	inode = f->inode;
 	for (c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
 		uint64_t kept[8];
@@ -244,7 +244,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 		}
 		mk = meta_blocks(kept, nk, apb);
 		before = bfree(fs);
-		UU_OK(daxfs_ftruncate(f, (off_t)(cuts[c] * bs)));
+		CHECK_OK(daxfs_ftruncate(f, (off_t)(cuts[c] * bs)));
 		freed = bfree(fs) - before;
 		want = ngone + (mall - mk);
 		cr_assert_eq(freed, want, "truncate to block %llu freed %llu "
@@ -267,18 +267,18 @@ static void all_levels(uint32_t bs, uint64_t size)
 	for (i = 0; i < 15; i++)
 		cr_assert_eq(inode->raw->i_block[i], 0, "i_block[%zu] left", i);
 	cr_assert_eq(bfree(fs), free0);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 Test(bmap, all_levels_1k)
 {
-	all_levels(1024, 8 * UU_MIB);
+	all_levels(1024, 8 * TEST_MIB);
 }
 
 Test(bmap, all_levels_4k)
 {
-	all_levels(4096, 16 * UU_MIB);
+	all_levels(4096, 16 * TEST_MIB);
 }
 
 /* ---- holes ----------------------------------------------------------- */
@@ -288,12 +288,12 @@ Test(bmap, all_levels_4k)
 Test(bmap, holes_are_reported_whole)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("hole", 16 * UU_MIB, 4096, 0, &p);
+	daxfs *fs = check_new_fs("hole", 16 * TEST_MIB, 4096, 0, &p);
 	const uint32_t D = 12 + 1024; /* first double indirect block */
 	struct daxfs_inode *inode;
 	daxfs_file *f;
 
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	inode = f->inode;
 	/* An empty file is one hole. */
 	cr_assert_eq(bmap_hole(inode, 0, 1000), 1000);
@@ -327,8 +327,8 @@ Test(bmap, holes_are_reported_whole)
 	/* Past the last mapped block: max. */
 	cr_assert_eq(bmap_hole(inode, D + 2001, 5000), 5000);
 	cr_assert_eq(bmap_hole(inode, D + 2048, 0xffffff), 0xffffff);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 /*
@@ -339,26 +339,26 @@ Test(bmap, holes_are_reported_whole)
 Test(bmap, hole_up_to_next_mapped_block_across_leaves)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("hole99", 16 * UU_MIB, 4096, 0, &p);
+	daxfs *fs = check_new_fs("hole99", 16 * TEST_MIB, 4096, 0, &p);
 	struct daxfs_inode *inode;
 	daxfs_file *f;
 
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	inode = f->inode;
 	write_block(f, 4096, 0);
 	write_block(f, 4096, 100);
 	cr_assert_eq(bmap_hole(inode, 1, 1000), 99,
 		     "bmap(1, 1000) on a file with blocks 0 and 100: hole of "
 		     "%u blocks, expected 99", bmap_hole(inode, 1, 1000));
-	UU_OK(daxfs_close(f));
-	uu_unmount(fs);
+	CHECK_OK(daxfs_close(f));
+	check_unmount(fs);
 }
 
 /* Walking a sparse file extent by extent gives exactly the model. */
 Test(bmap, extent_walk_matches_model)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("walk", 32 * UU_MIB, 1024, 0, &p);
+	daxfs *fs = check_new_fs("walk", 32 * TEST_MIB, 1024, 0, &p);
 	const uint32_t n = 12 + 256 + 3 * 256 + 40;
 	uint8_t *written = calloc(n, 1);
 	struct daxfs_inode *inode;
@@ -367,10 +367,10 @@ Test(bmap, extent_walk_matches_model)
 	uint32_t l, i, extents = 0;
 
 	cr_assert(written);
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	inode = f->inode;
 	for (i = 0; i < n / 3; i++) {
-		uint32_t b = uu_rand(&seed) % n, k, len = 1 + uu_rand(&seed) % 6;
+		uint32_t b = test_rand(&seed) % n, k, len = 1 + test_rand(&seed) % 6;
 
 		for (k = b; k < b + len && k < n; k++) {
 			write_block(f, 1024, k);
@@ -381,7 +381,8 @@ Test(bmap, extent_walk_matches_model)
 		uint32_t pblk, count, max = n - l;
 		bool is_new;
 
-		UU_OK(daxfs_bmap(inode, l, max, false, &pblk, &count, &is_new));
+		CHECK_OK(daxfs_bmap(inode, l, max, false, &pblk, &count,
+				    &is_new));
 		cr_assert(count >= 1 && count <= max);
 		extents++;
 		for (i = 0; i < count; i++) {
@@ -401,8 +402,8 @@ Test(bmap, extent_walk_matches_model)
 		    ((l + count - 12) % 256) != 0) {
 			uint32_t p2, c2;
 
-			UU_OK(daxfs_bmap(inode, l + count, 1, false, &p2, &c2,
-					 &is_new));
+			CHECK_OK(daxfs_bmap(inode, l + count, 1, false, &p2,
+					    &c2, &is_new));
 			cr_assert_neq(p2, pblk + count, "run at %u stopped early",
 				      l);
 		}
@@ -410,8 +411,8 @@ Test(bmap, extent_walk_matches_model)
 	}
 	cr_assert_lt(extents, n);
 	free(written);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 /* ---- contiguous runs ------------------------------------------------- */
@@ -419,7 +420,7 @@ Test(bmap, extent_walk_matches_model)
 Test(bmap, contiguous_runs)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("run", 16 * UU_MIB, 4096, 0, &p);
+	daxfs *fs = check_new_fs("run", 16 * TEST_MIB, 4096, 0, &p);
 	struct daxfs_inode *inode;
 	unsigned char *buf = malloc(40 * 4096);
 	uint32_t pblk, count, p12, c12;
@@ -430,24 +431,24 @@ Test(bmap, contiguous_runs)
 
 	cr_assert(buf);
 	for (i = 0; i < 40; i++)
-		uu_pattern(buf + i * 4096, 4096, 1000 + i, 0);
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+		test_pattern(buf + i * 4096, 4096, 1000 + i, 0);
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	inode = f->inode;
-	UU_EQ(daxfs_pwrite(f, buf, 40 * 4096, 0), 40 * 4096);
+	CHECK_EQ(daxfs_pwrite(f, buf, 40 * 4096, 0), 40 * 4096);
 	/* The indirect block lives apart from the data, so the run of the
 	 * direct slots goes on into the indirect leaf: one extent. */
-	UU_OK(daxfs_bmap(inode, 0, 40, false, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, 0, 40, false, &pblk, &count, &is_new));
 	cr_assert_eq(count, 40, "run of %u blocks across the leaves", count);
-	UU_OK(daxfs_bmap(inode, 12, 28, false, &p12, &c12, &is_new));
+	CHECK_OK(daxfs_bmap(inode, 12, 28, false, &p12, &c12, &is_new));
 	cr_assert_eq(c12, 28, "indirect run of %u blocks", c12);
 	cr_assert_eq(p12, pblk + 12);
 	for (i = 0; i < 40; i++)
 		check_mapped(fs, inode, i);
 	/* max bounds the run; a run may start in the middle. */
-	UU_OK(daxfs_bmap(inode, 2, 5, false, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, 2, 5, false, &pblk, &count, &is_new));
 	cr_assert_eq(count, 5);
 	cr_assert_eq(pblk, check_mapped(fs, inode, 2));
-	UU_OK(daxfs_bmap(inode, 20, 1000, false, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, 20, 1000, false, &pblk, &count, &is_new));
 	cr_assert_eq(count, 20);
 	cr_assert_eq(pblk, p12 + 8);
 	/* 40 data blocks and one indirect block. */
@@ -455,16 +456,16 @@ Test(bmap, contiguous_runs)
 
 	/* Overwriting allocates nothing. */
 	free0 = bfree(fs);
-	UU_EQ(daxfs_pwrite(f, buf, 40 * 4096, 0), 40 * 4096);
+	CHECK_EQ(daxfs_pwrite(f, buf, 40 * 4096, 0), 40 * 4096);
 	cr_assert_eq(bfree(fs), free0);
 	cr_assert_eq(iblocks(inode), 41 * 8);
 
 	/* create=true over a mapped block returns it, not new. */
-	UU_OK(daxfs_bmap(inode, 3, 1, true, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, 3, 1, true, &pblk, &count, &is_new));
 	cr_assert(!is_new);
 	cr_assert_eq(pblk, check_mapped(fs, inode, 3));
 	/* create=true over a hole: zeroed, new, accounted. */
-	UU_OK(daxfs_bmap(inode, 500, 3, true, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, 500, 3, true, &pblk, &count, &is_new));
 	cr_assert(is_new);
 	cr_assert(count >= 1 && count <= 3);
 	for (i = 0; i < (int)(count * 4096); i++)
@@ -472,14 +473,14 @@ Test(bmap, contiguous_runs)
 	cr_assert_eq(iblocks(inode), (41 + count) * 8);
 	cr_assert_eq(free0 - bfree(fs), count);
 	free(buf);
-	UU_OK(daxfs_close(f));
+	CHECK_OK(daxfs_close(f));
 	/* Blocks past i_size: let ftruncate tidy up for e2fsck. */
-	UU_OK(daxfs_open(fs, "/f", O_RDWR, 0, &f));
-	UU_OK(daxfs_ftruncate(f, 501 * 4096));
-	UU_OK(daxfs_ftruncate(f, 40 * 4096));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR, 0, &f));
+	CHECK_OK(daxfs_ftruncate(f, 501 * 4096));
+	CHECK_OK(daxfs_ftruncate(f, 40 * 4096));
 	cr_assert_eq(iblocks(inode), 41 * 8);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 /* ---- truncate inside a double indirect tree -------------------------- */
@@ -487,7 +488,7 @@ Test(bmap, contiguous_runs)
 static void truncate_partial(uint32_t bs, uint64_t size)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("trunc", size, bs, 0, &p);
+	daxfs *fs = check_new_fs("trunc", size, bs, 0, &p);
 	uint64_t apb = bs / 4, L = 12 + apb, n = 3 * apb + 1;
 	uint64_t cut = L + apb + 5, i, before, freed;
 	unsigned char *buf = malloc(n * bs), *rd = malloc(bs);
@@ -497,16 +498,16 @@ static void truncate_partial(uint32_t bs, uint64_t size)
 
 	cr_assert(buf && rd);
 	for (i = 0; i < n; i++)
-		uu_pattern(buf + i * bs, bs, 1000 + L + i, 0);
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+		test_pattern(buf + i * bs, bs, 1000 + L + i, 0);
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	inode = f->inode;
-	UU_EQ(daxfs_pwrite(f, buf, n * bs, (off_t)(L * bs)), n * bs);
+	CHECK_EQ(daxfs_pwrite(f, buf, n * bs, (off_t)(L * bs)), n * bs);
 	/* n data blocks, the double indirect block and 4 leaves. */
 	cr_assert_eq(iblocks(inode), (n + 5) * (bs / 512));
 	ib = iblocks(inode);
 	before = bfree(fs);
 	/* Cut 100 bytes into block cut - 1. */
-	UU_OK(daxfs_ftruncate(f, (off_t)(cut * bs - (bs - 100))));
+	CHECK_OK(daxfs_ftruncate(f, (off_t)(cut * bs - (bs - 100))));
 	freed = bfree(fs) - before;
 	/* Leaf 1 keeps slots 0..4; leaves 2 and 3 go with their blocks. */
 	cr_assert_eq(freed, (apb - 5) + (apb + 1) + 2,
@@ -518,26 +519,26 @@ static void truncate_partial(uint32_t bs, uint64_t size)
 		check_mapped(fs, inode, i == cut - 1 ? L : i);
 	bmap_hole(inode, cut, 1);
 	/* The tail of the last block reads as zeros after growing again. */
-	UU_OK(daxfs_ftruncate(f, (off_t)(cut * bs)));
-	UU_EQ(daxfs_pread(f, rd, bs, (off_t)((cut - 1) * bs)), bs);
+	CHECK_OK(daxfs_ftruncate(f, (off_t)(cut * bs)));
+	CHECK_EQ(daxfs_pread(f, rd, bs, (off_t)((cut - 1) * bs)), bs);
 	cr_assert(!memcmp(rd, buf + (cut - 1 - L) * bs, 100));
 	for (i = 100; i < bs; i++)
 		cr_assert_eq(rd[i], 0, "byte %llu past the cut reads %u",
 			     (unsigned long long)i, rd[i]);
 	free(buf);
 	free(rd);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 Test(bmap, truncate_partial_1k)
 {
-	truncate_partial(1024, 8 * UU_MIB);
+	truncate_partial(1024, 8 * TEST_MIB);
 }
 
 Test(bmap, truncate_partial_4k)
 {
-	truncate_partial(4096, 32 * UU_MIB);
+	truncate_partial(4096, 32 * TEST_MIB);
 }
 
 /* ---- the largest file ------------------------------------------------ */
@@ -545,7 +546,7 @@ Test(bmap, truncate_partial_4k)
 static void efbig(uint32_t bs, uint64_t size)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("efbig", size, bs, 0, &p);
+	daxfs *fs = check_new_fs("efbig", size, bs, 0, &p);
 	uint64_t max = daxfs_max_file_size(fs);
 	unsigned char *buf = calloc(2, bs);
 	struct stat st;
@@ -554,40 +555,41 @@ static void efbig(uint32_t bs, uint64_t size)
 	cr_assert(buf);
 	cr_assert_eq(max, kernel_max_size(bs));
 	cr_assert_eq(max, bs == 1024 ? 17247252480ULL : 2194719883264ULL);
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	UU_ERR(daxfs_pwrite(f, buf, 1, (off_t)max), EFBIG, NULL);
-	UU_ERR(daxfs_pwrite(f, buf, bs, (off_t)max + 12345), EFBIG, NULL);
-	UU_ERR(daxfs_pwrite(f, buf, 1, (off_t)1 << 62), EFBIG, NULL);
-	UU_OK(daxfs_fstat(f, &st));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_ERR_MSG(daxfs_pwrite(f, buf, 1, (off_t)max), EFBIG, NULL);
+	CHECK_ERR_MSG(daxfs_pwrite(f, buf, bs, (off_t)max + 12345), EFBIG,
+		      NULL);
+	CHECK_ERR_MSG(daxfs_pwrite(f, buf, 1, (off_t)1 << 62), EFBIG, NULL);
+	CHECK_OK(daxfs_fstat(f, &st));
 	cr_assert_eq(st.st_size, 0);
 	cr_assert_eq(st.st_blocks, 0);
 	/* Straddling the limit: only the bytes below it are written. */
-	UU_EQ(daxfs_pwrite(f, buf, 2 * bs, (off_t)(max - bs)), bs);
-	UU_OK(daxfs_fstat(f, &st));
+	CHECK_EQ(daxfs_pwrite(f, buf, 2 * bs, (off_t)(max - bs)), bs);
+	CHECK_OK(daxfs_fstat(f, &st));
 	cr_assert_eq((uint64_t)st.st_size, max);
-	UU_EQ(daxfs_pwrite(f, buf, 1, (off_t)(max - 1)), 1);
-	UU_ERR(daxfs_ftruncate(f, (off_t)max + 1), EFBIG, NULL);
-	UU_OK(daxfs_fstat(f, &st));
+	CHECK_EQ(daxfs_pwrite(f, buf, 1, (off_t)(max - 1)), 1);
+	CHECK_ERR_MSG(daxfs_ftruncate(f, (off_t)max + 1), EFBIG, NULL);
+	CHECK_OK(daxfs_fstat(f, &st));
 	cr_assert_eq((uint64_t)st.st_size, max);
-	UU_OK(daxfs_ftruncate(f, 0));
-	UU_OK(daxfs_ftruncate(f, (off_t)max));
-	UU_OK(daxfs_fstat(f, &st));
+	CHECK_OK(daxfs_ftruncate(f, 0));
+	CHECK_OK(daxfs_ftruncate(f, (off_t)max));
+	CHECK_OK(daxfs_fstat(f, &st));
 	cr_assert_eq((uint64_t)st.st_size, max);
 	cr_assert_eq(st.st_blocks, 0);
-	UU_OK(daxfs_ftruncate(f, 0));
+	CHECK_OK(daxfs_ftruncate(f, 0));
 	free(buf);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 Test(bmap, efbig_1k)
 {
-	efbig(1024, 8 * UU_MIB);
+	efbig(1024, 8 * TEST_MIB);
 }
 
 Test(bmap, efbig_4k)
 {
-	efbig(4096, 16 * UU_MIB);
+	efbig(4096, 16 * TEST_MIB);
 }
 
 /*
@@ -598,7 +600,7 @@ Test(bmap, efbig_4k)
 Test(bmap, extent_cache_forgets_freed_blocks)
 {
 	const char *p;
-	daxfs *fs = uu_new_fs("xc", 16 * UU_MIB, 4096, 0, &p);
+	daxfs *fs = check_new_fs("xc", 16 * TEST_MIB, 4096, 0, &p);
 	const uint32_t n = 1536; /* 6 MiB: two files cannot both fit twice */
 	unsigned char *buf = malloc((size_t)n * 4096), *got = malloc(4096);
 	uint32_t pblk, count, old5, i;
@@ -606,9 +608,10 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 
 	cr_assert(buf && got);
 	for (i = 0; i < n; i++)
-		uu_pattern(buf + (size_t)i * 4096, 4096, 1000 + i, 0);
-	UU_OK(daxfs_open(fs, "/a", O_RDWR | O_CREAT, 0644, &a));
-	UU_EQ(daxfs_pwrite(a, buf, (size_t)n * 4096, 0), (long long)n * 4096);
+		test_pattern(buf + (size_t)i * 4096, 4096, 1000 + i, 0);
+	CHECK_OK(daxfs_open(fs, "/a", O_RDWR | O_CREAT, 0644, &a));
+	CHECK_EQ(daxfs_pwrite(a, buf, (size_t)n * 4096, 0),
+		 (long long)n * 4096);
 	for (i = 0; i < n; i++)
 		check_mapped(fs, a->inode, i);
 	cr_assert(daxfs_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
@@ -618,44 +621,46 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 	cr_assert(daxfs_extent_cache_lookup(a->inode, 1400, 1, &pblk, &count));
 	cr_assert_eq(pblk, check_mapped(fs, a->inode, 1400));
 
-	UU_OK(daxfs_ftruncate(a, 0));
+	CHECK_OK(daxfs_ftruncate(a, 0));
 	cr_assert(!daxfs_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
 		  "truncate empties the cache");
 	bmap_hole(a->inode, 5, 1);
 
 	/* /b takes the freed blocks (16 MiB leaves no room elsewhere). */
 	for (i = 0; i < n; i++)
-		uu_pattern(buf + (size_t)i * 4096, 4096, 9000 + i, 0);
-	UU_OK(daxfs_open(fs, "/b", O_RDWR | O_CREAT, 0644, &b));
-	UU_EQ(daxfs_pwrite(b, buf, (size_t)n * 4096, 0), (long long)n * 4096);
+		test_pattern(buf + (size_t)i * 4096, 4096, 9000 + i, 0);
+	CHECK_OK(daxfs_open(fs, "/b", O_RDWR | O_CREAT, 0644, &b));
+	CHECK_EQ(daxfs_pwrite(b, buf, (size_t)n * 4096, 0),
+		 (long long)n * 4096);
 	{
 		bool reused = false;
 
 		for (i = 0; i < n && !reused; i++) {
 			bool is_new;
 
-			UU_OK(daxfs_bmap(b->inode, i, 1, false, &pblk, &count,
-					 &is_new));
+			CHECK_OK(daxfs_bmap(b->inode, i, 1, false, &pblk,
+					    &count, &is_new));
 			reused = pblk == old5;
 		}
 		cr_assert(reused, "/b reuses block %u that /a freed", old5);
 	}
 	/* /a again: every block read back is /a's, through the cache too. */
 	for (i = 0; i < n / 2; i++)
-		uu_pattern(buf + (size_t)i * 4096, 4096, 1000 + i, 0);
-	UU_EQ(daxfs_pwrite(a, buf, (size_t)(n / 2) * 4096, 0),
-	      (long long)(n / 2) * 4096);
+		test_pattern(buf + (size_t)i * 4096, 4096, 1000 + i, 0);
+	CHECK_EQ(daxfs_pwrite(a, buf, (size_t)(n / 2) * 4096, 0),
+		 (long long)(n / 2) * 4096);
 	for (int pass = 0; pass < 2; pass++)
 		for (i = 0; i < n / 2; i++) {
-			uu_pattern(buf, 4096, 1000 + i, 0);
-			UU_EQ(daxfs_pread(a, got, 4096, (off_t)i * 4096), 4096);
+			test_pattern(buf, 4096, 1000 + i, 0);
+			CHECK_EQ(daxfs_pread(a, got, 4096, (off_t)i * 4096),
+				 4096);
 			cr_assert(!memcmp(got, buf, 4096), "pass %d: block %u "
 				  "of /a reads other bytes", pass, i);
 			check_mapped(fs, a->inode, i);
 		}
-	UU_OK(daxfs_close(a));
-	UU_OK(daxfs_close(b));
+	CHECK_OK(daxfs_close(a));
+	CHECK_OK(daxfs_close(b));
 	free(buf);
 	free(got);
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }

@@ -29,7 +29,8 @@
 #include "daxfs.h"
 #include "dax/fault.h"
 #include "ext2/ext2.h"
-#include "dax_util.h"
+#include "check.h"
+#include "probe.h"
 
 /* Forks happen with threads around under ThreadSanitizer otherwise. */
 const char *__tsan_default_options(void);
@@ -38,9 +39,9 @@ const char *__tsan_default_options(void)
 	return "die_after_fork=0";
 }
 
-TestSuite(dax_seed, .fini = du_cleanup, .timeout = 120);
+TestSuite(dax_seed, .fini = test_cleanup, .timeout = 120);
 
-#define PG DU_PAGE
+#define PG TEST_PAGE
 #define R 16 /* pages of one region */
 
 /*
@@ -79,16 +80,16 @@ static int setup_files(struct seed_ctx *c)
 
 	if (!buf)
 		return -1;
-	ret = du_mkfs_mount_nocr(c->path, 64 * DU_MIB, &c->fs);
+	ret = test_mkfs_mount(c->path, 64 * TEST_MIB, 4096, 0, &c->fs);
 	if (!ret)
 		ret = daxfs_open(c->fs, "/A", O_RDWR | O_CREAT, 0644, &c->a);
 	if (!ret)
 		ret = daxfs_open(c->fs, "/B", O_RDWR | O_CREAT, 0644, &c->b);
 	if (!ret) {
-		du_pattern(buf, R * PG, SEED_A, 0);
+		test_pattern(buf, R * PG, SEED_A, 0);
 		ret = daxfs_pwrite(c->a, buf, R * PG, 0) == (ssize_t)(R * PG)
 			      ? 0 : -1;
-		du_pattern(buf, R * PG, SEED_B, 0);
+		test_pattern(buf, R * PG, SEED_B, 0);
 		if (!ret)
 			ret = daxfs_pwrite(c->b, buf, R * PG, 0) ==
 				      (ssize_t)(R * PG) ? 0 : -1;
@@ -127,7 +128,7 @@ static void copy_once(struct seed_ctx *c, daxfs_file *src, int src_seed,
 		goto out;
 	n = daxfs_pread(dst, chk, R * PG, (off_t)dreg * R * PG);
 	if (n != (ssize_t)(R * PG) ||
-	    du_pattern_mismatch(chk, R * PG, src_seed, 0) >= 0)
+	    test_pattern_mismatch(chk, R * PG, src_seed, 0) >= 0)
 		ctx_bad(c, "region %ld holds wrong bytes (pread %ld)", dreg, n);
 out:
 	daxfs_unmap(v, 3 * R * PG);
@@ -178,7 +179,7 @@ static void *t4_main(void *arg) /* truncates B's tail down and up */
 	uint64_t seed = 77;
 
 	while (!atomic_load(&c->stop) && !atomic_load(&c->bad)) {
-		uint64_t cut = 2 * R * PG + (du_rand(&seed) % R) * PG;
+		uint64_t cut = 2 * R * PG + (test_rand(&seed) % R) * PG;
 
 		if (daxfs_ftruncate(c->b, cut) ||
 		    daxfs_ftruncate(c->b, 3 * R * PG))
@@ -192,14 +193,14 @@ static void *t4_main(void *arg) /* truncates B's tail down and up */
 static int seed_child(void *arg)
 {
 	struct seed_ctx *c = arg;
-	struct du_watchdog *w;
+	struct test_watchdog *w;
 	pthread_t t[4];
 	unsigned char *buf;
 	int i, ret = 0;
 
 	if (setup_files(c))
-		return DU_SETUP_EXIT;
-	w = du_watchdog_start("seed scenario", 45, 5, &c->progress);
+		return TEST_SETUP_EXIT;
+	w = test_watchdog_start("seed scenario", 45, 5, &c->progress);
 	pthread_create(&t[0], NULL, t1_main, c);
 	pthread_create(&t[1], NULL, t2_main, c);
 	pthread_create(&t[2], NULL, t3_main, c);
@@ -208,10 +209,10 @@ static int seed_child(void *arg)
 		pthread_join(t[i], NULL);
 	atomic_store(&c->stop, true);
 	pthread_join(t[3], NULL);
-	du_watchdog_stop(w);
+	test_watchdog_stop(w);
 	if (atomic_load(&c->bad)) {
 		fprintf(stderr, "seed scenario: %s\n", c->why);
-		return DU_BADDATA_EXIT;
+		return TEST_BADDATA_EXIT;
 	}
 	/* Final contents, B's tail written once more. */
 	buf = malloc(3 * R * PG);
@@ -220,29 +221,29 @@ static int seed_child(void *arg)
 
 		daxfs_map(c->a, 0, R * PG, PROT_READ, 0, (void **)&v);
 		if (daxfs_pwrite(c->b, v, R * PG, 2 * R * PG) != (ssize_t)(R * PG))
-			ret = DU_BADDATA_EXIT;
+			ret = TEST_BADDATA_EXIT;
 		daxfs_unmap(v, R * PG);
 	}
 	if (daxfs_pread(c->a, buf, 3 * R * PG, 0) != (ssize_t)(3 * R * PG) ||
-	    du_pattern_mismatch(buf, R * PG, SEED_A, 0) >= 0 ||
-	    du_pattern_mismatch(buf + R * PG, R * PG, SEED_B, 0) >= 0 ||
-	    du_pattern_mismatch(buf + 2 * R * PG, R * PG, SEED_A, 0) >= 0) {
+	    test_pattern_mismatch(buf, R * PG, SEED_A, 0) >= 0 ||
+	    test_pattern_mismatch(buf + R * PG, R * PG, SEED_B, 0) >= 0 ||
+	    test_pattern_mismatch(buf + 2 * R * PG, R * PG, SEED_A, 0) >= 0) {
 		fprintf(stderr, "seed scenario: A holds wrong bytes\n");
-		ret = DU_BADDATA_EXIT;
+		ret = TEST_BADDATA_EXIT;
 	}
 	if (daxfs_pread(c->b, buf, 3 * R * PG, 0) != (ssize_t)(3 * R * PG) ||
-	    du_pattern_mismatch(buf, R * PG, SEED_B, 0) >= 0 ||
-	    du_pattern_mismatch(buf + R * PG, R * PG, SEED_A, 0) >= 0 ||
-	    du_pattern_mismatch(buf + 2 * R * PG, R * PG, SEED_A, 0) >= 0) {
+	    test_pattern_mismatch(buf, R * PG, SEED_B, 0) >= 0 ||
+	    test_pattern_mismatch(buf + R * PG, R * PG, SEED_A, 0) >= 0 ||
+	    test_pattern_mismatch(buf + 2 * R * PG, R * PG, SEED_A, 0) >= 0) {
 		fprintf(stderr, "seed scenario: B holds wrong bytes\n");
-		ret = DU_BADDATA_EXIT;
+		ret = TEST_BADDATA_EXIT;
 	}
 	free(buf);
 	daxfs_close(c->a);
 	daxfs_close(c->b);
 	if (daxfs_unmount(c->fs)) {
 		fprintf(stderr, "unmount: %s\n", daxfs_errormsg());
-		ret = DU_BADDATA_EXIT;
+		ret = TEST_BADDATA_EXIT;
 	}
 	return ret;
 }
@@ -252,14 +253,14 @@ Test(dax_seed, pwrite_from_views_no_deadlock_right_data)
 	struct seed_ctx c = { 0 };
 	int st;
 
-	du_install_sigbus();
-	c.path = du_image_path("seed");
+	test_probe_install();
+	c.path = test_image_path("seed");
 	c.iters = 2500;
-	st = du_fork_run(seed_child, &c, 60);
+	st = test_fork_run(seed_child, &c, 60);
 	cr_assert_eq(st, 0, "seed scenario child exit %d (%d: watchdog, a "
 		     "deadlock; %d: wrong data; %d: setup; -1: killed)", st,
-		     DU_WATCHDOG_EXIT, DU_BADDATA_EXIT, DU_SETUP_EXIT);
-	cr_assert_eq(du_e2fsck(c.path), 0);
+		     TEST_WATCHDOG_EXIT, TEST_BADDATA_EXIT, TEST_SETUP_EXIT);
+	cr_assert_eq(test_e2fsck(c.path, NULL), 0);
 }
 
 /* ---- the watchdog sees a stuck fault ------------------------------- */
@@ -268,32 +269,33 @@ static int stall_child(void *arg)
 {
 	struct seed_ctx *c = arg;
 	unsigned char *v = NULL;
-	struct du_watchdog *w;
+	struct test_watchdog *w;
 
 	if (setup_files(c))
-		return DU_SETUP_EXIT;
+		return TEST_SETUP_EXIT;
 	atomic_store(&daxfs_dax_hooks.no_pmd, true);
 	atomic_store(&daxfs_dax_hooks.stall_ino, c->a->inode->ino);
 	atomic_store(&daxfs_dax_hooks.stall, true);
 	if (daxfs_map(c->a, 0, R * PG, PROT_READ, 0, (void **)&v))
-		return DU_SETUP_EXIT;
-	w = du_watchdog_start("stalled fault", 2, 0, NULL);
+		return TEST_SETUP_EXIT;
+	w = test_watchdog_start("stalled fault", 2, 0, NULL);
 	(void)*(volatile unsigned char *)v; /* stuck in the fault */
-	du_watchdog_stop(w);
+	test_watchdog_stop(w);
 	return 0; /* the watchdog did not fire */
 }
 
 Test(dax_seed, watchdog_fires_on_stalled_fault)
 {
 	struct seed_ctx c = { 0 };
-	double t0 = du_now();
+	double t0 = test_now();
 	int st;
 
-	c.path = du_image_path("stall");
-	st = du_fork_run(stall_child, &c, 30);
-	cr_assert_eq(st, DU_WATCHDOG_EXIT, "child exit %d: the watchdog did not "
+	c.path = test_image_path("stall");
+	st = test_fork_run(stall_child, &c, 30);
+	cr_assert_eq(st, TEST_WATCHDOG_EXIT,
+		     "child exit %d: the watchdog did not "
 		     "report the stalled fault", st);
-	cr_assert(du_now() - t0 < 20);
+	cr_assert(test_now() - t0 < 20);
 }
 
 /* ---- the journal: the order the seed removed deadlocks --------------- */
@@ -358,13 +360,13 @@ static int journal_child(void *arg)
 {
 	struct jctx *j = arg;
 	pthread_rwlockattr_t a;
-	struct du_watchdog *w;
+	struct test_watchdog *w;
 	pthread_t t[5];
 	double end;
 	int i;
 
 	if (setup_files(&j->c))
-		return DU_SETUP_EXIT;
+		return TEST_SETUP_EXIT;
 	pthread_rwlockattr_init(&a);
 	pthread_rwlockattr_setkind_np(&a,
 		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -372,16 +374,16 @@ static int journal_child(void *arg)
 	atomic_store(&daxfs_dax_hooks.no_pmd, true);
 	atomic_store(&daxfs_dax_hooks.entry_lock_first, j->entry_first);
 	atomic_store(&daxfs_dax_hooks.journal, &j->journal);
-	w = du_watchdog_start(j->entry_first ? "journal, entry lock first"
+	w = test_watchdog_start(j->entry_first ? "journal, entry lock first"
 					     : "journal, seed order",
-			      j->run_s + 20, 3, &j->c.progress);
+				j->run_s + 20, 3, &j->c.progress);
 	pthread_create(&t[0], NULL, commit_main, j);
 	pthread_create(&t[1], NULL, toucher_main, j);
 	pthread_create(&t[2], NULL, toucher_main, j);
 	pthread_create(&t[3], NULL, jcopy_main, j);
 	pthread_create(&t[4], NULL, jcopy_main, j);
-	end = du_now() + j->run_s;
-	while (du_now() < end && !atomic_load(&j->c.bad)) {
+	end = test_now() + j->run_s;
+	while (test_now() < end && !atomic_load(&j->c.bad)) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
@@ -389,35 +391,36 @@ static int journal_child(void *arg)
 	atomic_store(&j->c.stop, true);
 	for (i = 0; i < 5; i++)
 		pthread_join(t[i], NULL);
-	du_watchdog_stop(w);
+	test_watchdog_stop(w);
 	atomic_store(&daxfs_dax_hooks.journal, NULL);
 	if (atomic_load(&j->c.bad)) {
 		fprintf(stderr, "journal workload: %s\n", j->c.why);
-		return DU_BADDATA_EXIT;
+		return TEST_BADDATA_EXIT;
 	}
 	fprintf(stderr, "journal workload (entry_lock_first=%d): %lu steps, "
 		"%lu commits\n", j->entry_first, atomic_load(&j->c.progress),
 		atomic_load(&j->commits));
 	daxfs_close(j->c.a);
 	daxfs_close(j->c.b);
-	return daxfs_unmount(j->c.fs) ? DU_BADDATA_EXIT : 0;
+	return daxfs_unmount(j->c.fs) ? TEST_BADDATA_EXIT : 0;
 }
 
 Test(dax_seed, journal_entry_lock_first_deadlocks)
 {
 	struct jctx *j = calloc(1, sizeof(*j));
-	double t0 = du_now();
+	double t0 = test_now();
 	int st;
 
 	cr_assert(j);
-	du_install_sigbus();
-	j->c.path = du_image_path("jfirst");
+	test_probe_install();
+	j->c.path = test_image_path("jfirst");
 	j->entry_first = true;
 	j->run_s = 20; /* the deadlock is expected long before */
-	st = du_fork_run(journal_child, j, 60);
-	cr_assert_eq(st, DU_WATCHDOG_EXIT, "entry_lock_first with the journal: "
+	st = test_fork_run(journal_child, j, 60);
+	cr_assert_eq(st, TEST_WATCHDOG_EXIT,
+		     "entry_lock_first with the journal: "
 		     "child exit %d after %.1f s, expected the watchdog (%d) to "
-		     "report a deadlock", st, du_now() - t0, DU_WATCHDOG_EXIT);
+		     "report a deadlock", st, test_now() - t0, TEST_WATCHDOG_EXIT);
 	free(j);
 }
 
@@ -427,14 +430,14 @@ Test(dax_seed, journal_seed_order_completes)
 	int st;
 
 	cr_assert(j);
-	du_install_sigbus();
-	j->c.path = du_image_path("jseed");
+	test_probe_install();
+	j->c.path = test_image_path("jseed");
 	j->entry_first = false;
 	j->run_s = 6;
-	st = du_fork_run(journal_child, j, 60);
+	st = test_fork_run(journal_child, j, 60);
 	cr_assert_eq(st, 0, "seed order with the journal: child exit %d (%d: "
 		     "watchdog, a deadlock; %d: wrong data)", st,
-		     DU_WATCHDOG_EXIT, DU_BADDATA_EXIT);
-	cr_assert_eq(du_e2fsck(j->c.path), 0);
+		     TEST_WATCHDOG_EXIT, TEST_BADDATA_EXIT);
+	cr_assert_eq(test_e2fsck(j->c.path, NULL), 0);
 	free(j);
 }

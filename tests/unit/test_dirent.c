@@ -22,9 +22,9 @@
 
 #include "daxfs.h"
 #include "ext2/ext2.h"
-#include "unit_util.h"
+#include "check.h"
 
-TestSuite(dirent, .fini = uu_cleanup, .timeout = 300);
+TestSuite(dirent, .fini = test_cleanup, .timeout = 300);
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -32,7 +32,7 @@ static struct daxfs_inode *walk(daxfs *fs, const char *path)
 {
 	struct daxfs_inode *in = NULL;
 
-	UU_OK(daxfs_path_walk(fs, path, &in));
+	CHECK_OK(daxfs_path_walk(fs, path, &in));
 	return in;
 }
 
@@ -82,7 +82,7 @@ static void expect_ino(struct daxfs_inode *dir, const char *name,
 {
 	struct daxfs_dirent_info de = { 0, 99 };
 
-	UU_OK(look(dir, name, &de));
+	CHECK_OK(look(dir, name, &de));
 	cr_assert_eq(de.ino, ino, "\"%s\" -> %u, expected %u", name, de.ino,
 		     ino);
 	cr_assert_eq(de.ftype, EXT2_FT_REG_FILE);
@@ -115,7 +115,7 @@ static struct ment *media_entries(struct daxfs_inode *dir, size_t *n)
 		bool is_new;
 		unsigned char *blk;
 
-		UU_OK(daxfs_bmap(dir, b, 1, false, &pblk, &count, &is_new));
+		CHECK_OK(daxfs_bmap(dir, b, 1, false, &pblk, &count, &is_new));
 		cr_assert_neq(pblk, 0, "directory block %u is a hole", b);
 		blk = fs->base + (uint64_t)pblk * bs;
 		while (off < bs) {
@@ -178,11 +178,11 @@ static void setup(struct setup *s, uint32_t bs, uint64_t size)
 {
 	daxfs_file *f;
 
-	s->fs = uu_new_fs(bs == 1024 ? "dir1k" : "dir4k", size, bs, 0,
-			  &s->path);
-	UU_OK(daxfs_mkdir(s->fs, "/d", 0755));
-	UU_OK(daxfs_open(s->fs, "/t", O_RDWR | O_CREAT, 0644, &f));
-	UU_OK(daxfs_close(f));
+	s->fs = check_new_fs(bs == 1024 ? "dir1k" : "dir4k", size, bs, 0,
+			     &s->path);
+	CHECK_OK(daxfs_mkdir(s->fs, "/d", 0755));
+	CHECK_OK(daxfs_open(s->fs, "/t", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_close(f));
 	s->dir = walk(s->fs, "/d");
 	s->t = walk(s->fs, "/t");
 }
@@ -193,7 +193,7 @@ static void finish(struct setup *s, uint32_t extra_names)
 	daxfs_inode_set_links(s->t, 1 + extra_names);
 	daxfs_iput(s->t);
 	daxfs_iput(s->dir);
-	uu_unmount_fsck(s->fs, s->path);
+	check_unmount_fsck(s->fs, s->path);
 }
 
 /* ---- tests ----------------------------------------------------------- */
@@ -206,7 +206,7 @@ Test(dirent, add_lookup_remove)
 	size_t n;
 	uint32_t bs = 1024;
 
-	setup(&s, bs, 8 * UU_MIB);
+	setup(&s, bs, 8 * TEST_MIB);
 	cr_assert_eq(is_empty(s.dir), 1);
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, 2);
@@ -216,8 +216,8 @@ Test(dirent, add_lookup_remove)
 	cr_assert_eq(v[1].rec_len, bs - 12);
 	free(v);
 
-	UU_EQ(look(s.dir, "a", &de), -ENOENT);
-	UU_OK(add(s.dir, "a", s.t->ino));
+	CHECK_EQ(look(s.dir, "a", &de), -ENOENT);
+	CHECK_OK(add(s.dir, "a", s.t->ino));
 	expect_ino(s.dir, "a", s.t->ino);
 	cr_assert_eq(is_empty(s.dir), 0);
 	v = media_entries(s.dir, &n);
@@ -232,22 +232,22 @@ Test(dirent, add_lookup_remove)
 	{
 		struct daxfs_dirent_info d2;
 
-		UU_OK(look(s.dir, ".", &d2));
+		CHECK_OK(look(s.dir, ".", &d2));
 		cr_assert_eq(d2.ino, s.dir->ino);
 		cr_assert_eq(d2.ftype, EXT2_FT_DIR);
-		UU_OK(look(s.dir, "..", &d2));
+		CHECK_OK(look(s.dir, "..", &d2));
 		cr_assert_eq(d2.ino, EXT2_ROOT_INO);
 	}
 	/* Prefixes and extensions of a name are other names. */
-	UU_EQ(look(s.dir, "aa", &de), -ENOENT);
-	UU_OK(add(s.dir, "ab", s.t->ino));
-	UU_EQ(look(s.dir, "b", &de), -ENOENT);
+	CHECK_EQ(look(s.dir, "aa", &de), -ENOENT);
+	CHECK_OK(add(s.dir, "ab", s.t->ino));
+	CHECK_EQ(look(s.dir, "b", &de), -ENOENT);
 
-	UU_OK(rem(s.dir, "a"));
-	UU_EQ(look(s.dir, "a", &de), -ENOENT);
-	UU_EQ(rem(s.dir, "a"), -ENOENT);
+	CHECK_OK(rem(s.dir, "a"));
+	CHECK_EQ(look(s.dir, "a", &de), -ENOENT);
+	CHECK_EQ(rem(s.dir, "a"), -ENOENT);
 	expect_ino(s.dir, "ab", s.t->ino);
-	UU_OK(rem(s.dir, "ab"));
+	CHECK_OK(rem(s.dir, "ab"));
 	cr_assert_eq(is_empty(s.dir), 1);
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, 2);
@@ -267,9 +267,9 @@ Test(dirent, rec_len_and_reuse)
 	uint32_t bs = 1024, off, i, mid_off, mid_rl;
 	size_t n;
 
-	setup(&s, bs, 8 * UU_MIB);
+	setup(&s, bs, 8 * TEST_MIB);
 	for (i = 0; i < nn; i++)
-		UU_OK(add(s.dir, names[i], s.t->ino));
+		CHECK_OK(add(s.dir, names[i], s.t->ino));
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, 2 + nn);
 	/* Packed in order, each record exactly its name's size, the last
@@ -295,14 +295,14 @@ Test(dirent, rec_len_and_reuse)
 	free(v);
 
 	/* Removing a middle entry grows its predecessor over it. */
-	UU_OK(rem(s.dir, "fourth-name-1"));
+	CHECK_OK(rem(s.dir, "fourth-name-1"));
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, "x3");
 	cr_assert_eq(m->rec_len, EXT2_DIR_REC_LEN(2) + mid_rl);
 	cr_assert_null(find_ment(v, n, "fourth-name-1"));
 	free(v);
 	/* A name of the same size reuses the hole exactly. */
-	UU_OK(add(s.dir, "fifth-name-2!", s.t->ino));
+	CHECK_OK(add(s.dir, "fifth-name-2!", s.t->ino));
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, "fifth-name-2!");
 	cr_assert_eq(m->blk, 0);
@@ -312,7 +312,7 @@ Test(dirent, rec_len_and_reuse)
 	cr_assert_eq(find_ment(v, n, "x3")->rec_len, EXT2_DIR_REC_LEN(2));
 	free(v);
 	/* A small name goes into the slack of the last record. */
-	UU_OK(add(s.dir, "z", s.t->ino));
+	CHECK_OK(add(s.dir, "z", s.t->ino));
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, "z");
 	cr_assert_eq(m->blk, 0);
@@ -339,13 +339,13 @@ Test(dirent, first_entry_of_block)
 	uint32_t bs = 1024, i;
 	size_t n;
 
-	setup(&s, bs, 8 * UU_MIB);
+	setup(&s, bs, 8 * TEST_MIB);
 	/* Names of 88 bytes take records of 96: block 0 holds "." and ".."
 	 * and 10 of them (40 bytes left), block 1 the next ones. */
 	cr_assert_eq(EXT2_DIR_REC_LEN(88), 96);
 	for (i = 0; i < 13; i++) {
 		snprintf(name, sizeof(name), "%088u", i);
-		UU_OK(add(s.dir, name, s.t->ino));
+		CHECK_OK(add(s.dir, name, s.t->ino));
 	}
 	cr_assert_eq(daxfs_i_size(s.dir), 2 * bs);
 	v = media_entries(s.dir, &n);
@@ -359,7 +359,7 @@ Test(dirent, first_entry_of_block)
 	cr_assert(m && m->blk == 1 && m->off == 0);
 	free(v);
 
-	UU_OK(rem(s.dir, name));
+	CHECK_OK(rem(s.dir, name));
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, 14);
 	cr_assert_null(find_ment(v, n, name));
@@ -370,14 +370,15 @@ Test(dirent, first_entry_of_block)
 		bool is_new;
 		struct ext2_dir_entry_2 *de;
 
-		UU_OK(daxfs_bmap(s.dir, 1, 1, false, &pblk, &count, &is_new));
+		CHECK_OK(daxfs_bmap(s.dir, 1, 1, false, &pblk, &count,
+				    &is_new));
 		de = (void *)(s.fs->base + (uint64_t)pblk * bs);
 		cr_assert_eq(le32_get(de->inode), 0);
 		cr_assert_eq(le16_get(de->rec_len), 96);
 	}
 	/* Small names go to the slack at the end of block 0 first. */
-	UU_OK(add(s.dir, "x", s.t->ino));
-	UU_OK(add(s.dir, "y", s.t->ino));
+	CHECK_OK(add(s.dir, "x", s.t->ino));
+	CHECK_OK(add(s.dir, "y", s.t->ino));
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, "x");
 	cr_assert(m && m->blk == 0 && m->off == 24 + 10 * 96, "x at %u/%u",
@@ -388,7 +389,7 @@ Test(dirent, first_entry_of_block)
 	free(v);
 	/* A name of 88 bytes takes the freed first record of block 1. */
 	snprintf(name, sizeof(name), "%088u", 777777);
-	UU_OK(add(s.dir, name, s.t->ino));
+	CHECK_OK(add(s.dir, name, s.t->ino));
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, name);
 	cr_assert(m && m->blk == 1 && m->off == 0, "at %u/%u",
@@ -408,19 +409,19 @@ Test(dirent, name_lengths_1_and_255)
 	struct ment *v, *m;
 	size_t n;
 
-	setup(&s, 1024, 8 * UU_MIB);
+	setup(&s, 1024, 8 * TEST_MIB);
 	memset(longn, 'L', 255);
 	longn[255] = 0;
 	memcpy(other, longn, 256);
 	other[254] = 'M';
-	UU_OK(add(s.dir, "q", s.t->ino));
-	UU_OK(add(s.dir, longn, s.t->ino));
-	UU_OK(add(s.dir, other, s.t->ino));
+	CHECK_OK(add(s.dir, "q", s.t->ino));
+	CHECK_OK(add(s.dir, longn, s.t->ino));
+	CHECK_OK(add(s.dir, other, s.t->ino));
 	expect_ino(s.dir, "q", s.t->ino);
 	expect_ino(s.dir, longn, s.t->ino);
 	expect_ino(s.dir, other, s.t->ino);
 	daxfs_down_read(&s.dir->i_rwsem);
-	UU_EQ(daxfs_dir_lookup(s.dir, longn, 254, &de), -ENOENT);
+	CHECK_EQ(daxfs_dir_lookup(s.dir, longn, 254, &de), -ENOENT);
 	daxfs_up_read(&s.dir->i_rwsem);
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, longn);
@@ -438,14 +439,15 @@ Test(dirent, name_lengths_1_and_255)
 		daxfs_file *f;
 
 		snprintf(path, sizeof(path), "/d/%s", longn);
-		UU_ERR(daxfs_open(s.fs, path, O_RDWR | O_CREAT | O_EXCL, 0644,
-				  &f), EEXIST, NULL);
+		CHECK_ERR_MSG(daxfs_open(s.fs, path, O_RDWR | O_CREAT | O_EXCL,
+					 0644, &f), EEXIST, NULL);
 		snprintf(path, sizeof(path), "/d/%sX", longn);
-		UU_ERR(daxfs_open(s.fs, path, O_RDWR | O_CREAT, 0644, &f),
-		       ENAMETOOLONG, NULL);
+		CHECK_ERR_MSG(daxfs_open(s.fs, path, O_RDWR | O_CREAT, 0644,
+					 &f),
+			      ENAMETOOLONG, NULL);
 	}
-	UU_OK(rem(s.dir, longn));
-	UU_EQ(look(s.dir, longn, &de), -ENOENT);
+	CHECK_OK(rem(s.dir, longn));
+	CHECK_EQ(look(s.dir, longn, &de), -ENOENT);
 	expect_ino(s.dir, other, s.t->ino);
 	finish(&s, 2);
 }
@@ -469,10 +471,10 @@ Test(dirent, twenty_thousand_names)
 	size_t n;
 	uint8_t *seen;
 
-	setup(&s, 1024, 32 * UU_MIB);
+	setup(&s, 1024, 32 * TEST_MIB);
 	for (i = 0; i < N; i++) {
 		big_name(name, sizeof(name), i);
-		UU_OK(add(s.dir, name, s.t->ino));
+		CHECK_OK(add(s.dir, name, s.t->ino));
 	}
 	size_full = daxfs_i_size(s.dir);
 	cr_assert_gt(size_full / 1024, 300, "only %llu blocks",
@@ -508,7 +510,7 @@ Test(dirent, twenty_thousand_names)
 			kept++;
 			continue;
 		}
-		UU_OK(rem(s.dir, name));
+		CHECK_OK(rem(s.dir, name));
 		removed++;
 	}
 	cr_assert_eq(daxfs_i_size(s.dir), size_full);
@@ -520,14 +522,14 @@ Test(dirent, twenty_thousand_names)
 		if (i % 97 == 0)
 			expect_ino(s.dir, name, s.t->ino);
 		else
-			UU_EQ(look(s.dir, name, &de), -ENOENT);
+			CHECK_EQ(look(s.dir, name, &de), -ENOENT);
 	}
 	cr_assert_eq(is_empty(s.dir), 0);
 
 	/* Growing again reuses the freed space. */
 	for (i = 0; i < N / 2; i++) {
 		snprintf(name, sizeof(name), "again-%u", i);
-		UU_OK(add(s.dir, name, s.t->ino));
+		CHECK_OK(add(s.dir, name, s.t->ino));
 	}
 	cr_assert_eq(daxfs_i_size(s.dir), size_full, "the directory grew "
 		     "from %llu to %llu bytes though most of it was free",
@@ -541,9 +543,9 @@ Test(dirent, twenty_thousand_names)
 	daxfs_inode_set_links(s.t, 1 + kept + N / 2);
 	daxfs_iput(s.t);
 	daxfs_iput(s.dir);
-	uu_unmount(s.fs);
-	cr_assert_eq(uu_e2fsck(s.path), 0);
-	s.fs = uu_mount(s.path, 0);
+	check_unmount(s.fs);
+	cr_assert_eq(test_e2fsck(s.path, NULL), 0);
+	s.fs = check_mount(s.path, 0);
 	s.dir = walk(s.fs, "/d");
 	s.t = walk(s.fs, "/t");
 	for (i = 0; i < N; i += 7) {
@@ -551,7 +553,7 @@ Test(dirent, twenty_thousand_names)
 		if (i % 97 == 0)
 			expect_ino(s.dir, name, s.t->ino);
 		else
-			UU_EQ(look(s.dir, name, &de), -ENOENT);
+			CHECK_EQ(look(s.dir, name, &de), -ENOENT);
 	}
 	for (i = 0; i < N / 2; i += 11) {
 		snprintf(name, sizeof(name), "again-%u", i);
@@ -560,11 +562,11 @@ Test(dirent, twenty_thousand_names)
 	/* Empty it completely. */
 	for (i = 0; i < N; i += 97) {
 		big_name(name, sizeof(name), i);
-		UU_OK(rem(s.dir, name));
+		CHECK_OK(rem(s.dir, name));
 	}
 	for (i = 0; i < N / 2; i++) {
 		snprintf(name, sizeof(name), "again-%u", i);
-		UU_OK(rem(s.dir, name));
+		CHECK_OK(rem(s.dir, name));
 	}
 	cr_assert_eq(is_empty(s.dir), 1);
 	v = media_entries(s.dir, &n);
@@ -572,8 +574,8 @@ Test(dirent, twenty_thousand_names)
 	free(v);
 	/* rmdir works on the emptied big directory. */
 	daxfs_iput(s.dir);
-	UU_OK(daxfs_rmdir(s.fs, "/d"));
-	UU_OK(daxfs_mkdir(s.fs, "/d", 0755));
+	CHECK_OK(daxfs_rmdir(s.fs, "/d"));
+	CHECK_OK(daxfs_mkdir(s.fs, "/d", 0755));
 	s.dir = walk(s.fs, "/d");
 	finish(&s, 0);
 }
@@ -594,21 +596,21 @@ static uint64_t corrupt_base(const char *path, uint32_t *inodes_count)
 	bool is_new;
 	char name[16];
 
-	uu_mkfs(path, 16 * UU_MIB, 4096, 0);
-	fs = uu_mount(path, 0);
-	UU_OK(daxfs_mkdir(fs, "/c", 0755));
+	check_mkfs(path, 16 * TEST_MIB, 4096, 0);
+	fs = check_mount(path, 0);
+	CHECK_OK(daxfs_mkdir(fs, "/c", 0755));
 	for (i = 1; i <= 3; i++) {
 		snprintf(name, sizeof(name), "/c/f%u", i);
-		UU_OK(daxfs_open(fs, name, O_RDWR | O_CREAT, 0644, &f));
-		UU_OK(daxfs_close(f));
+		CHECK_OK(daxfs_open(fs, name, O_RDWR | O_CREAT, 0644, &f));
+		CHECK_OK(daxfs_close(f));
 	}
 	c = walk(fs, "/c");
-	UU_OK(daxfs_bmap(c, 0, 1, false, &pblk, &count, &is_new));
+	CHECK_OK(daxfs_bmap(c, 0, 1, false, &pblk, &count, &is_new));
 	cr_assert_neq(pblk, 0);
 	*inodes_count = fs->inodes_count;
 	daxfs_iput(c);
-	uu_unmount_fsck(fs, path);
-	cr_assert_eq(uu_raw_le16(path, (uint64_t)pblk * 4096 + 48 + 4),
+	check_unmount_fsck(fs, path);
+	cr_assert_eq(check_raw_le16(path, (uint64_t)pblk * 4096 + 48 + 4),
 		     4096 - 48);
 	return (uint64_t)pblk * 4096;
 }
@@ -616,87 +618,87 @@ static uint64_t corrupt_base(const char *path, uint32_t *inodes_count)
 /* Mount the patched image: lookups in /c fail with -EUCLEAN naming why. */
 static void expect_euclean(const char *path, const char *why)
 {
-	daxfs *fs = uu_mount(path, 0);
+	daxfs *fs = check_mount(path, 0);
 	struct daxfs_inode *c = walk(fs, "/c");
 	struct daxfs_dirent_info de;
 	struct stat st;
 
-	UU_ERR(look(c, "f1", &de), EUCLEAN, why);
-	UU_ERR(look(c, "f3", &de), EUCLEAN, why);
-	UU_ERR(look(c, "nope", &de), EUCLEAN, why);
-	UU_ERR(daxfs_stat(fs, "/c/f2", &st), EUCLEAN, why);
+	CHECK_ERR_MSG(look(c, "f1", &de), EUCLEAN, why);
+	CHECK_ERR_MSG(look(c, "f3", &de), EUCLEAN, why);
+	CHECK_ERR_MSG(look(c, "nope", &de), EUCLEAN, why);
+	CHECK_ERR_MSG(daxfs_stat(fs, "/c/f2", &st), EUCLEAN, why);
 	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
 	/* Other directories still work. */
-	UU_OK(daxfs_stat(fs, "/lost+found", &st));
+	CHECK_OK(daxfs_stat(fs, "/lost+found", &st));
 	daxfs_iput(c);
-	uu_unmount(fs);
+	check_unmount(fs);
 }
 
 Test(dirent, corrupt_rec_len_zero)
 {
-	const char *p = uu_image_path("crl0");
+	const char *p = test_image_path("crl0");
 	uint32_t ic;
 	uint64_t b = corrupt_base(p, &ic);
 
-	uu_raw_put_le16(p, b + 24 + 4, 0);
+	check_raw_put_le16(p, b + 24 + 4, 0);
 	expect_euclean(p, "record length too small");
 }
 
 Test(dirent, corrupt_rec_len_not_aligned)
 {
-	const char *p = uu_image_path("crl2");
+	const char *p = test_image_path("crl2");
 	uint32_t ic;
 	uint64_t b = corrupt_base(p, &ic);
 
-	uu_raw_put_le16(p, b + 24 + 4, 14);
+	check_raw_put_le16(p, b + 24 + 4, 14);
 	expect_euclean(p, "multiple of 4");
 }
 
 Test(dirent, corrupt_rec_len_past_block)
 {
-	const char *p = uu_image_path("crlp");
+	const char *p = test_image_path("crlp");
 	uint32_t ic;
 	uint64_t b = corrupt_base(p, &ic);
 
-	uu_raw_put_le16(p, b + 48 + 4, 4096 - 48 + 4);
+	check_raw_put_le16(p, b + 48 + 4, 4096 - 48 + 4);
 	expect_euclean(p, "past the block");
 }
 
 Test(dirent, corrupt_name_len_over_rec_len)
 {
-	const char *p = uu_image_path("cnl");
+	const char *p = test_image_path("cnl");
 	uint32_t ic;
 	uint64_t b = corrupt_base(p, &ic);
 	unsigned char nl = 200;
 
-	uu_raw_write(p, b + 36 + 6, &nl, 1);
+	check_raw_write(p, b + 36 + 6, &nl, 1);
 	expect_euclean(p, "name longer than the record");
 }
 
 Test(dirent, corrupt_inode_out_of_range)
 {
-	const char *p = uu_image_path("cino");
+	const char *p = test_image_path("cino");
 	uint32_t ic;
 	uint64_t b = corrupt_base(p, &ic);
 
-	uu_raw_put_le32(p, b + 24, ic + 1);
+	check_raw_put_le32(p, b + 24, ic + 1);
 	expect_euclean(p, "inode number out of range");
 }
 
 Test(dirent, corrupt_control_unpatched_is_fine)
 {
-	const char *p = uu_image_path("cok");
+	const char *p = test_image_path("cok");
 	uint32_t ic;
 	daxfs *fs;
 	struct daxfs_inode *c;
 	struct daxfs_dirent_info de;
 
 	corrupt_base(p, &ic);
-	fs = uu_mount(p, 0);
+	fs = check_mount(p, 0);
 	c = walk(fs, "/c");
-	UU_OK(look(c, "f1", &de));
-	UU_OK(look(c, "f3", &de));
+	CHECK_OK(look(c, "f1", &de));
+	CHECK_OK(look(c, "f3", &de));
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
 	daxfs_iput(c);
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }

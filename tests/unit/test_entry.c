@@ -23,7 +23,8 @@
 #include "dax/entry.h"
 #include "dax/fault.h"
 #include "ext2/ext2.h"
-#include "dax_util.h"
+#include "check.h"
+#include "probe.h"
 
 TestSuite(entry, .timeout = 60);
 
@@ -32,7 +33,7 @@ static struct daxfs_mapping *new_mapping(void)
 	struct daxfs_mapping *m = calloc(1, sizeof(*m));
 
 	cr_assert(m);
-	DU_OK(daxfs_mapping_init(m));
+	CHECK_OK(daxfs_mapping_init(m));
 	return m;
 }
 
@@ -85,10 +86,10 @@ static void grabber_start(struct grabber *g, struct daxfs_mapping *m,
 /* Wait up to ms for the grabber to reach state; true if it did. */
 static bool grabber_wait(struct grabber *g, int state, long ms)
 {
-	double end = du_now() + ms / 1000.0;
+	double end = test_now() + ms / 1000.0;
 
 	while (atomic_load(&g->state) < state) {
-		if (du_now() > end)
+		if (test_now() > end)
 			return false;
 		sleep_ms(1);
 	}
@@ -103,7 +104,7 @@ Test(entry, grab_put_one_index)
 	uint64_t e = 12345;
 
 	cr_assert_eq(daxfs_peek_entry(m, 5), 0);
-	DU_OK(daxfs_grab_entry(m, 5, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 5, false, false, &e));
 	cr_assert_eq(e, DAX_EMPTY, "a new entry is a placeholder: %#llx",
 		     (unsigned long long)e);
 	cr_assert_eq(daxfs_peek_entry(m, 5), DAX_EMPTY | DAX_LOCKED);
@@ -116,7 +117,7 @@ Test(entry, grab_put_one_index)
 	cr_assert_eq(daxfs_peek_entry(m, 4), 0);
 	cr_assert_eq(daxfs_peek_entry(m, 6), 0);
 
-	DU_OK(daxfs_grab_entry(m, 5, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 5, false, false, &e));
 	cr_assert_eq(e, dax_make(100, 0));
 	cr_assert_eq(daxfs_peek_entry(m, 5), dax_make(100, 0) | DAX_LOCKED);
 	/* put clears a DAX_LOCKED bit passed in by mistake */
@@ -133,20 +134,20 @@ Test(entry, put_zero_deletes)
 	struct daxfs_mapping *m = new_mapping();
 	uint64_t e, idx;
 
-	DU_OK(daxfs_grab_entry(m, 9, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 9, false, false, &e));
 	daxfs_put_entry(m, 9, dax_make(7, 0));
-	DU_OK(daxfs_grab_entry(m, 10, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 10, false, false, &e));
 	daxfs_put_entry(m, 10, 0); /* a placeholder put back as nothing */
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
 	cr_assert_eq(daxfs_peek_entry(m, 10), 0);
-	DU_OK(daxfs_grab_entry(m, 9, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 9, false, false, &e));
 	daxfs_put_entry(m, 9, 0);
 	cr_assert_eq(daxfs_peek_entry(m, 9), 0);
 	cr_assert_eq(atomic_load(&m->nr_entries), 0);
 	idx = 0;
 	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), 0);
 	/* The unit has no 4 KiB entries any more: a 2 MiB grab works. */
-	DU_OK(daxfs_grab_entry(m, 0, true, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 0, true, false, &e));
 	cr_assert_eq(e, DAX_EMPTY);
 	daxfs_put_entry(m, 0, 0);
 	cr_assert_eq(atomic_load(&m->nr_entries), 0);
@@ -160,7 +161,7 @@ Test(entry, second_grab_sleeps_until_put)
 	struct grabber g;
 	uint64_t e;
 
-	DU_OK(daxfs_grab_entry(m, 7, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 7, false, false, &e));
 	grabber_start(&g, m, 7, false, false);
 	g.put_value = dax_make(55, 0);
 	sleep_ms(200);
@@ -168,13 +169,13 @@ Test(entry, second_grab_sleeps_until_put)
 		     "a grab of a locked entry returned (%d) without waiting",
 		     g.ret);
 	/* Another index is not blocked meanwhile. */
-	DU_OK(daxfs_grab_entry(m, 8, false, true, &e));
+	CHECK_OK(daxfs_grab_entry(m, 8, false, true, &e));
 	daxfs_put_entry(m, 8, 0);
 	daxfs_put_entry(m, 7, dax_make(44, 0));
 	cr_assert(grabber_wait(&g, 2, 5000),
 		  "the waiter was not woken within 5 s of the put");
 	pthread_join(g.thr, NULL);
-	DU_OK(g.ret);
+	CHECK_OK(g.ret);
 	cr_assert_eq(g.entry, dax_make(44, 0),
 		     "the waiter must get the value stored by the put");
 	cr_assert_eq(daxfs_peek_entry(m, 7), dax_make(55, 0));
@@ -188,16 +189,16 @@ Test(entry, trylock_busy)
 	struct grabber g;
 	uint64_t e = 0;
 
-	DU_OK(daxfs_grab_entry(m, 3, false, false, &e));
-	DU_EQ(daxfs_grab_entry(m, 3, false, true, &e), -EBUSY);
+	CHECK_OK(daxfs_grab_entry(m, 3, false, false, &e));
+	CHECK_EQ(daxfs_grab_entry(m, 3, false, true, &e), -EBUSY);
 	grabber_start(&g, m, 3, false, true);
 	cr_assert(grabber_wait(&g, 2, 5000));
 	pthread_join(g.thr, NULL);
-	DU_EQ(g.ret, -EBUSY);
+	CHECK_EQ(g.ret, -EBUSY);
 	cr_assert_eq(daxfs_peek_entry(m, 3), DAX_EMPTY | DAX_LOCKED,
 		     "a failed trylock must not change the entry");
 	daxfs_put_entry(m, 3, dax_make(1, DAX_ZERO_PAGE));
-	DU_OK(daxfs_grab_entry(m, 3, false, true, &e));
+	CHECK_OK(daxfs_grab_entry(m, 3, false, true, &e));
 	cr_assert_eq(e, dax_make(1, DAX_ZERO_PAGE));
 	daxfs_put_entry(m, 3, e);
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
@@ -211,16 +212,16 @@ Test(entry, pmd_grab_eexist_with_4k_entries)
 	uint64_t e = 77;
 
 	/* A 4 KiB entry in unit 1 (pages 512..1023). */
-	DU_OK(daxfs_grab_entry(m, 513, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 513, false, false, &e));
 	daxfs_put_entry(m, 513, dax_make(9, 0));
-	DU_EQ(daxfs_grab_entry(m, 512 + 7, true, false, &e), -EEXIST);
-	DU_EQ(daxfs_grab_entry(m, 1023, true, true, &e), -EEXIST);
+	CHECK_EQ(daxfs_grab_entry(m, 512 + 7, true, false, &e), -EEXIST);
+	CHECK_EQ(daxfs_grab_entry(m, 1023, true, true, &e), -EEXIST);
 	/* Also while that 4 KiB entry is only a locked placeholder. */
-	DU_OK(daxfs_grab_entry(m, 1024 + 100, false, false, &e));
-	DU_EQ(daxfs_grab_entry(m, 1024, true, false, &e), -EEXIST);
+	CHECK_OK(daxfs_grab_entry(m, 1024 + 100, false, false, &e));
+	CHECK_EQ(daxfs_grab_entry(m, 1024, true, false, &e), -EEXIST);
 	daxfs_put_entry(m, 1024 + 100, 0);
 	/* Unit 0 has no entries: the 2 MiB grab gets a placeholder. */
-	DU_OK(daxfs_grab_entry(m, 3, true, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 3, true, false, &e));
 	cr_assert_eq(e, DAX_EMPTY);
 	daxfs_put_entry(m, 0, dax_make(512, DAX_PMD));
 	cr_assert_eq(daxfs_peek_entry(m, 0), dax_make(512, DAX_PMD));
@@ -239,19 +240,19 @@ Test(entry, grab_4k_inside_pmd_gets_pmd_locked)
 	struct grabber g;
 	uint64_t e;
 
-	DU_OK(daxfs_grab_entry(m, 0, true, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 0, true, false, &e));
 	daxfs_put_entry(m, 0, dax_make(1024, DAX_PMD));
 
-	DU_OK(daxfs_grab_entry(m, 10, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 10, false, false, &e));
 	cr_assert(dax_is_pmd(e), "entry %#llx lacks DAX_PMD",
 		  (unsigned long long)e);
 	cr_assert_eq(dax_block(e), 1024);
 	cr_assert_eq(daxfs_peek_entry(m, 300), dax_make(1024, DAX_PMD) |
 		     DAX_LOCKED, "the whole unit is locked");
-	DU_EQ(daxfs_grab_entry(m, 300, false, true, &e), -EBUSY);
-	DU_EQ(daxfs_grab_entry(m, 0, true, true, &e), -EBUSY);
+	CHECK_EQ(daxfs_grab_entry(m, 300, false, true, &e), -EBUSY);
+	CHECK_EQ(daxfs_grab_entry(m, 0, true, true, &e), -EBUSY);
 	/* Another unit is free. */
-	DU_OK(daxfs_grab_entry(m, 600, false, true, &e));
+	CHECK_OK(daxfs_grab_entry(m, 600, false, true, &e));
 	daxfs_put_entry(m, 600, 0);
 
 	grabber_start(&g, m, 400, false, false);
@@ -263,13 +264,13 @@ Test(entry, grab_4k_inside_pmd_gets_pmd_locked)
 	cr_assert(grabber_wait(&g, 2, 5000),
 		  "the waiter in the unit was not woken by the put");
 	pthread_join(g.thr, NULL);
-	DU_OK(g.ret);
+	CHECK_OK(g.ret);
 	cr_assert_eq(g.entry, dax_make(1024, DAX_PMD));
 	cr_assert_eq(daxfs_peek_entry(m, 0), dax_make(1024, DAX_PMD | DAX_DIRTY));
 	cr_assert_eq(atomic_load(&m->nr_dirty), 1);
 
 	/* Deleting through any index of the unit deletes the PMD entry. */
-	DU_OK(daxfs_grab_entry(m, 77, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 77, false, false, &e));
 	daxfs_put_entry(m, 77, 0);
 	cr_assert_eq(daxfs_peek_entry(m, 0), 0);
 	cr_assert_eq(atomic_load(&m->nr_entries), 0);
@@ -289,7 +290,7 @@ Test(entry, grab_4k_waits_for_pmd_placeholder_and_wakes)
 	struct grabber g;
 	uint64_t e;
 
-	DU_OK(daxfs_grab_entry(m, 512, true, false, &e)); /* unit 1 */
+	CHECK_OK(daxfs_grab_entry(m, 512, true, false, &e)); /* unit 1 */
 	cr_assert_eq(e, DAX_EMPTY);
 	grabber_start(&g, m, 512 + 5, false, false);
 	g.put_value = dax_make(2048, DAX_PMD);
@@ -303,7 +304,7 @@ Test(entry, grab_4k_waits_for_pmd_placeholder_and_wakes)
 		  "daxfs_put_entry(512) within 3 s (it waits on the wait slot "
 		  "of its own index, the put wakes the slot of the unit)");
 	pthread_join(g.thr, NULL);
-	DU_OK(g.ret);
+	CHECK_OK(g.ret);
 	cr_assert_eq(g.entry, dax_make(2048, DAX_PMD));
 	daxfs_mapping_destroy(m);
 	free(m);
@@ -315,24 +316,24 @@ Test(entry, nr_dirty_counts_dirty_entries)
 	uint64_t e, i;
 
 	for (i = 0; i < 10; i++) {
-		DU_OK(daxfs_grab_entry(m, i * 100, false, false, &e));
+		CHECK_OK(daxfs_grab_entry(m, i * 100, false, false, &e));
 		daxfs_put_entry(m, i * 100, dax_make(i + 1, i % 2 ? DAX_DIRTY : 0));
 	}
 	cr_assert_eq(atomic_load(&m->nr_entries), 10);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 5);
 	/* dirty -> dirty: unchanged; clean -> dirty: +1; dirty -> clean: -1 */
-	DU_OK(daxfs_grab_entry(m, 100, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 100, false, false, &e));
 	cr_assert(dax_is_dirty(e));
 	daxfs_put_entry(m, 100, e);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 5);
-	DU_OK(daxfs_grab_entry(m, 0, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 0, false, false, &e));
 	daxfs_put_entry(m, 0, e | DAX_DIRTY);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 6);
-	DU_OK(daxfs_grab_entry(m, 300, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 300, false, false, &e));
 	daxfs_put_entry(m, 300, e & ~DAX_DIRTY);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 5);
 	/* Deleting a dirty entry drops the count. */
-	DU_OK(daxfs_grab_entry(m, 500, false, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 500, false, false, &e));
 	daxfs_put_entry(m, 500, 0);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 4);
 	cr_assert_eq(atomic_load(&m->nr_entries), 9);
@@ -348,11 +349,11 @@ Test(entry, next_entry_across_chunks)
 	size_t i;
 
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		DU_OK(daxfs_grab_entry(m, want[i], false, false, &e));
+		CHECK_OK(daxfs_grab_entry(m, want[i], false, false, &e));
 		daxfs_put_entry(m, want[i], dax_make(want[i] + 1000, 0));
 	}
 	/* A PMD entry in unit 20. */
-	DU_OK(daxfs_grab_entry(m, 512 * 20, true, false, &e));
+	CHECK_OK(daxfs_grab_entry(m, 512 * 20, true, false, &e));
 	daxfs_put_entry(m, 512 * 20, dax_make(4096, DAX_PMD));
 
 	idx = 0;
@@ -430,7 +431,7 @@ static void *mx_main(void *arg)
 	long i;
 
 	for (i = 0; i < s->ops_per_thread; i++) {
-		uint64_t r = du_rand(&t->seed), e;
+		uint64_t r = test_rand(&t->seed), e;
 		int k = r % MX_INDICES;
 		bool try = (r >> 20) % 4 == 0;
 		int ret = daxfs_grab_entry(s->m, mx_index(k), false, try, &e);
@@ -501,7 +502,7 @@ static void *unit_main(void *arg)
 	long i;
 
 	for (i = 0; i < s->ops_per_thread; i++) {
-		uint64_t r = du_rand(&t->seed), e;
+		uint64_t r = test_rand(&t->seed), e;
 		uint64_t off = r % 8; /* few indices: much contention */
 		bool pmd = (r >> 16) % 3 == 0;
 		int ret = daxfs_grab_entry(s->m, base + off, pmd, false, &e);
@@ -547,11 +548,11 @@ static int unit_child(void *arg)
 	struct mx_shared *s = arg;
 	struct mx_thread th[MX_THREADS];
 	pthread_t tid[MX_THREADS];
-	struct du_watchdog *w;
+	struct test_watchdog *w;
 	int i;
 
-	w = du_watchdog_start("2 MiB / 4 KiB entry lock mix", 40, 5,
-			      (atomic_ulong *)&s->done_ops);
+	w = test_watchdog_start("2 MiB / 4 KiB entry lock mix", 40, 5,
+				(atomic_ulong *)&s->done_ops);
 	for (i = 0; i < MX_THREADS; i++) {
 		memset(&th[i], 0, sizeof(th[i]));
 		th[i].s = s;
@@ -560,11 +561,11 @@ static int unit_child(void *arg)
 	}
 	for (i = 0; i < MX_THREADS; i++)
 		pthread_join(tid[i], NULL);
-	du_watchdog_stop(w);
+	test_watchdog_stop(w);
 	if (atomic_load(&s->violations)) {
 		fprintf(stderr, "unit mix: %ld violations\n",
 			atomic_load(&s->violations));
-		return DU_BADDATA_EXIT;
+		return TEST_BADDATA_EXIT;
 	}
 	return 0;
 }
@@ -578,10 +579,10 @@ Test(entry, mutual_exclusion_pmd_and_4k_in_one_unit)
 	s->m = new_mapping();
 	s->ops_per_thread = 20000;
 	/* In a child: a lost wake-up must not hang the suite. */
-	st = du_fork_run(unit_child, s, 50);
+	st = test_fork_run(unit_child, s, 50);
 	cr_assert_eq(st, 0, "child exit %d (%d = watchdog: some grab never "
 		     "returned, %d = overlapping holders)", st,
-		     DU_WATCHDOG_EXIT, DU_BADDATA_EXIT);
+		     TEST_WATCHDOG_EXIT, TEST_BADDATA_EXIT);
 	daxfs_mapping_destroy(s->m);
 	free(s->m);
 	free(s);
@@ -589,7 +590,7 @@ Test(entry, mutual_exclusion_pmd_and_4k_in_one_unit)
 
 /* ---- 2 MiB faults: DAX_PMD entries --------------------------------- */
 
-TestSuite(dax_pmd, .timeout = 60, .fini = du_cleanup);
+TestSuite(dax_pmd, .timeout = 60, .fini = test_cleanup);
 
 #define PMD_FILE_PAGES (3 * DAX_PMD_PAGES)
 
@@ -599,7 +600,7 @@ static uint32_t bmap_of(struct daxfs_inode *inode, uint32_t lblk,
 	uint32_t pblk = 0;
 	bool is_new;
 
-	DU_OK(daxfs_bmap(inode, lblk, max, false, &pblk, count, &is_new));
+	CHECK_OK(daxfs_bmap(inode, lblk, max, false, &pblk, count, &is_new));
 	return pblk;
 }
 
@@ -616,19 +617,19 @@ static daxfs_file *aligned_file(daxfs *fs, uint64_t *unit_blk)
 	int attempt;
 
 	cr_assert(buf);
-	du_pattern(buf, len, 42, 0);
-	DU_OK(daxfs_open(fs, "/pad", O_RDWR | O_CREAT, 0644, &pad));
+	test_pattern(buf, len, 42, 0);
+	CHECK_OK(daxfs_open(fs, "/pad", O_RDWR | O_CREAT, 0644, &pad));
 	for (attempt = 0; attempt < 6; attempt++) {
 		uint32_t count = 0, pblk;
 
-		DU_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT | O_TRUNC, 0644,
-				 &f));
-		DU_EQ(daxfs_pwrite(f, buf, len, 0), len);
+		CHECK_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT | O_TRUNC,
+				    0644, &f));
+		CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
 		pblk = bmap_of(f->inode, DAX_PMD_PAGES, DAX_PMD_PAGES, &count);
 		if (count == DAX_PMD_PAGES && pblk % DAX_PMD_PAGES == 0) {
 			*unit_blk = pblk;
 			free(buf);
-			DU_OK(daxfs_close(pad));
+			CHECK_OK(daxfs_close(pad));
 			return f;
 		}
 		/* Shift by what is missing to the next multiple of 512. */
@@ -636,15 +637,16 @@ static daxfs_file *aligned_file(daxfs *fs, uint64_t *unit_blk)
 			      DAX_PMD_PAGES;
 		if (pad_blocks == 0)
 			pad_blocks = 1;
-		DU_OK(daxfs_ftruncate(f, 0));
-		DU_OK(daxfs_close(f));
-		DU_OK(daxfs_ftruncate(pad, 0));
+		CHECK_OK(daxfs_ftruncate(f, 0));
+		CHECK_OK(daxfs_close(f));
+		CHECK_OK(daxfs_ftruncate(pad, 0));
 		{
 			unsigned char *z = calloc(pad_blocks, DAX_PAGE_SIZE);
 
 			cr_assert(z);
-			DU_EQ(daxfs_pwrite(pad, z, pad_blocks * DAX_PAGE_SIZE, 0),
-			      pad_blocks * DAX_PAGE_SIZE);
+			CHECK_EQ(daxfs_pwrite(pad, z,
+					      pad_blocks * DAX_PAGE_SIZE, 0),
+				 pad_blocks * DAX_PAGE_SIZE);
 			free(z);
 		}
 	}
@@ -656,21 +658,21 @@ static daxfs_file *aligned_file(daxfs *fs, uint64_t *unit_blk)
 Test(dax_pmd, fault_installs_pmd_entry)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("pmd", 64 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("pmd", 64 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f;
 	struct daxfs_mapping *m;
 	uint64_t blk, e;
 	unsigned char *v, want[64];
 	size_t len = PMD_FILE_PAGES * DAX_PAGE_SIZE;
 
-	du_install_sigbus();
+	test_probe_install();
 	f = aligned_file(fs, &blk);
 	m = &f->inode->i_mapping;
-	DU_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
+	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
 	cr_assert_eq(((uintptr_t)v + DAX_PMD_SIZE) % DAX_PMD_SIZE, 0,
 		     "a view at offset 0 starts 2 MiB-aligned");
 	/* Touch page 512 + 17 (a read). */
-	du_pattern(want, sizeof(want), 42, (512 + 17) * DAX_PAGE_SIZE + 100);
+	test_pattern(want, sizeof(want), 42, (512 + 17) * DAX_PAGE_SIZE + 100);
 	cr_assert(!memcmp(v + (512 + 17) * DAX_PAGE_SIZE + 100, want,
 			  sizeof(want)));
 	e = daxfs_peek_entry(m, 512 + 17);
@@ -681,7 +683,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 	cr_assert_eq(daxfs_peek_entry(m, 1023), e);
 	cr_assert(!dax_is_locked(e));
 	/* All 512 pages readable with no further entry. */
-	du_pattern(want, sizeof(want), 42, 1023 * DAX_PAGE_SIZE);
+	test_pattern(want, sizeof(want), 42, 1023 * DAX_PAGE_SIZE);
 	cr_assert(!memcmp(v + 1023 * DAX_PAGE_SIZE, want, sizeof(want)));
 	/* A store: the PMD entry is dirty and the data is in the file. */
 	memset(v + (512 + 3) * DAX_PAGE_SIZE, 0x5A, 16);
@@ -692,10 +694,11 @@ Test(dax_pmd, fault_installs_pmd_entry)
 		unsigned char got[16], exp[16];
 
 		memset(exp, 0x5A, 16);
-		DU_EQ(daxfs_pread(f, got, 16, (512 + 3) * DAX_PAGE_SIZE), 16);
+		CHECK_EQ(daxfs_pread(f, got, 16, (512 + 3) * DAX_PAGE_SIZE),
+			 16);
 		cr_assert(!memcmp(got, exp, 16));
 	}
-	DU_OK(daxfs_fsync(f));
+	CHECK_OK(daxfs_fsync(f));
 	cr_assert(!dax_is_dirty(daxfs_peek_entry(m, 512)),
 		  "fsync must clean the PMD entry");
 	/* Unit 0: a PMD entry exactly when it is one aligned run. */
@@ -705,7 +708,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 		bool aligned = count == DAX_PMD_PAGES &&
 			       p0 % DAX_PMD_PAGES == 0;
 
-		du_pattern(want, sizeof(want), 42, 5 * DAX_PAGE_SIZE);
+		test_pattern(want, sizeof(want), 42, 5 * DAX_PAGE_SIZE);
 		cr_assert(!memcmp(v + 5 * DAX_PAGE_SIZE, want, sizeof(want)));
 		e = daxfs_peek_entry(m, 5);
 		cr_assert(e && dax_is_pmd(e) == aligned, "unit 0 (%s): entry "
@@ -713,32 +716,32 @@ Test(dax_pmd, fault_installs_pmd_entry)
 			  "run", (unsigned long long)e);
 		cr_assert_eq(dax_block(e), aligned ? p0 : p0 + 5);
 	}
-	DU_OK(daxfs_unmap(v, len));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, len));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("pmd2", 64 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("pmd2", 64 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f;
 	struct daxfs_mapping *m;
 	uint64_t blk, e;
 	unsigned char *v, *small;
 	size_t len = PMD_FILE_PAGES * DAX_PAGE_SIZE;
 
-	du_install_sigbus();
+	test_probe_install();
 	f = aligned_file(fs, &blk);
 	m = &f->inode->i_mapping;
 	/* A one-page view inside unit 1 faults first: 4 KiB entries. */
-	DU_OK(daxfs_map(f, (512 + 9) * DAX_PAGE_SIZE, DAX_PAGE_SIZE, PROT_READ,
-			0, (void **)&small));
+	CHECK_OK(daxfs_map(f, (512 + 9) * DAX_PAGE_SIZE, DAX_PAGE_SIZE,
+			   PROT_READ, 0, (void **)&small));
 	(void)*(volatile unsigned char *)small;
 	e = daxfs_peek_entry(m, 512 + 9);
 	cr_assert(!dax_is_pmd(e) && dax_block(e) == blk + 9, "entry %#llx",
 		  (unsigned long long)e);
-	DU_OK(daxfs_map(f, 0, len, PROT_READ, 0, (void **)&v));
+	CHECK_OK(daxfs_map(f, 0, len, PROT_READ, 0, (void **)&v));
 	(void)*(volatile unsigned char *)(v + 600 * DAX_PAGE_SIZE);
 	e = daxfs_peek_entry(m, 600);
 	cr_assert(!dax_is_pmd(e), "a unit with 4 KiB entries must fall back");
@@ -749,10 +752,10 @@ Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 	atomic_store(&daxfs_dax_hooks.no_pmd, false);
 	e = daxfs_peek_entry(m, 1100);
 	cr_assert(e && !dax_is_pmd(e), "entry %#llx", (unsigned long long)e);
-	DU_OK(daxfs_unmap(v, len));
-	DU_OK(daxfs_unmap(small, DAX_PAGE_SIZE));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, len));
+	CHECK_OK(daxfs_unmap(small, DAX_PAGE_SIZE));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }
 
 /*
@@ -763,7 +766,7 @@ Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 Test(dax_pmd, truncate_inside_pmd_unit_populate_view)
 {
 	const char *path;
-	daxfs *fs = du_new_fs("pmd3", 64 * DU_MIB, 0, &path);
+	daxfs *fs = check_new_fs("pmd3", 64 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f;
 	struct daxfs_mapping *m;
 	uint64_t blk, e, cut = (512 + 2) * DAX_PAGE_SIZE;
@@ -772,28 +775,28 @@ Test(dax_pmd, truncate_inside_pmd_unit_populate_view)
 	 * starts with page 512, a 2 MiB fault. */
 	size_t len = 2 * DAX_PMD_SIZE;
 
-	du_install_sigbus();
+	test_probe_install();
 	f = aligned_file(fs, &blk);
 	m = &f->inode->i_mapping;
-	DU_OK(daxfs_map(f, DAX_PMD_SIZE, len, PROT_READ, DAXFS_MAP_POPULATE,
-			(void **)&v));
+	CHECK_OK(daxfs_map(f, DAX_PMD_SIZE, len, PROT_READ, DAXFS_MAP_POPULATE,
+			   (void **)&v));
 	e = daxfs_peek_entry(m, 512);
 	cr_assert(dax_is_pmd(e), "populate: unit 1 entry %#llx is not PMD",
 		  (unsigned long long)e);
 	cr_assert_eq(dax_block(e), blk);
-	DU_OK(daxfs_ftruncate(f, cut));
-	cr_assert_eq(du_try_read(v + 2 * DAX_PAGE_SIZE, &c), -1,
+	CHECK_OK(daxfs_ftruncate(f, cut));
+	cr_assert_eq(test_probe_read(v + 2 * DAX_PAGE_SIZE, &c), -1,
 		     "the page past the cut reads");
-	du_pattern(want, sizeof(want), 42, 512 * DAX_PAGE_SIZE + 40);
-	cr_assert_eq(du_try_read(v + 40, &c), 0,
+	test_pattern(want, sizeof(want), 42, 512 * DAX_PAGE_SIZE + 40);
+	cr_assert_eq(test_probe_read(v + 40, &c), 0,
 		     "populate view: file page 512 (below the new size %llu) "
 		     "raises SIGBUS after a truncate inside its 2 MiB unit",
 		     (unsigned long long)cut);
 	cr_assert_eq(c, want[0]);
-	cr_assert_eq(du_try_read(v + DAX_PAGE_SIZE, &c), 0,
+	cr_assert_eq(test_probe_read(v + DAX_PAGE_SIZE, &c), 0,
 		     "populate view: file page 513 (below the new size) raises "
 		     "SIGBUS");
-	DU_OK(daxfs_unmap(v, len));
-	DU_OK(daxfs_close(f));
-	du_unmount_fsck(fs, path);
+	CHECK_OK(daxfs_unmap(v, len));
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
 }

@@ -20,9 +20,9 @@
 
 #include "daxfs.h"
 #include "ext2/ext2.h"
-#include "unit_util.h"
+#include "check.h"
 
-TestSuite(path, .fini = uu_cleanup, .timeout = 120);
+TestSuite(path, .fini = test_cleanup, .timeout = 120);
 
 static daxfs *fs;
 static const char *img;
@@ -32,7 +32,7 @@ static uint32_t ino_of(const char *path)
 {
 	struct stat st;
 
-	UU_OK(daxfs_stat(fs, path, &st));
+	CHECK_OK(daxfs_stat(fs, path, &st));
 	return st.st_ino;
 }
 
@@ -50,19 +50,19 @@ static void make_tree(void)
 {
 	daxfs_file *f;
 
-	fs = uu_new_fs("path", 8 * UU_MIB, 4096, 0, &img);
-	UU_OK(daxfs_mkdir(fs, "/a", 0755));
-	UU_OK(daxfs_mkdir(fs, "/a/b", 0755));
-	UU_OK(daxfs_open(fs, "/a/b/c", O_RDWR | O_CREAT, 0644, &f));
-	UU_OK(daxfs_close(f));
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	UU_OK(daxfs_close(f));
+	fs = check_new_fs("path", 8 * TEST_MIB, 4096, 0, &img);
+	CHECK_OK(daxfs_mkdir(fs, "/a", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/a/b", 0755));
+	CHECK_OK(daxfs_open(fs, "/a/b/c", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_close(f));
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_OK(daxfs_close(f));
 	ino_a = ino_of("/a");
 	ino_b = ino_of("/a/b");
 	ino_c = ino_of("/a/b/c");
 	ino_f = ino_of("/f");
-	UU_OK(daxfs_path_walk(fs, "/a", &pa));
-	UU_OK(daxfs_path_walk(fs, "/a/b", &pb));
+	CHECK_OK(daxfs_path_walk(fs, "/a", &pa));
+	CHECK_OK(daxfs_path_walk(fs, "/a/b", &pb));
 	ref_root = refcount(fs->root);
 	ref_a = refcount(pa);
 	ref_b = refcount(pb);
@@ -83,7 +83,7 @@ static void drop_tree(void)
 	check_refs("end");
 	daxfs_iput(pa);
 	daxfs_iput(pb);
-	uu_unmount_fsck(fs, img);
+	check_unmount_fsck(fs, img);
 	fs = NULL;
 }
 
@@ -94,7 +94,7 @@ static void walk_ok(const char *path, uint32_t ino)
 	int ret = daxfs_path_walk(fs, path, &in);
 
 	cr_assert_eq(ret, 0, "walk \"%.80s\" = %d (%s): %s", path, ret,
-		     uu_errname(ret), daxfs_errormsg());
+		     test_errname(ret), daxfs_errormsg());
 	cr_assert_eq(in->ino, ino, "walk \"%.80s\" -> inode %u, expected %u",
 		     path, in->ino, ino);
 	daxfs_iput(in);
@@ -107,9 +107,9 @@ static void walk_err(const char *path, int err)
 	int ret = daxfs_path_walk(fs, path, &in);
 
 	cr_assert_eq(ret, -err, "walk \"%.80s\" = %d (%s), expected -%s: %s",
-		     path, ret, uu_errname(ret), uu_errname(-err),
+		     path, ret, test_errname(ret), test_errname(-err),
 		     daxfs_errormsg());
-	uu_assert_errormsg(path, NULL);
+	check_errormsg(path, NULL);
 	check_refs(path);
 }
 
@@ -125,7 +125,7 @@ static void parent_ok(const char *path, uint32_t dino, size_t name_off,
 	int ret = daxfs_path_parent(fs, path, &dir, &name, &l, &ts);
 
 	cr_assert_eq(ret, 0, "parent \"%.80s\" = %d (%s): %s", path, ret,
-		     uu_errname(ret), daxfs_errormsg());
+		     test_errname(ret), daxfs_errormsg());
 	cr_assert_eq(dir->ino, dino, "parent \"%.80s\": inode %u, expected %u",
 		     path, dir->ino, dino);
 	cr_assert_eq(name, path + name_off, "parent \"%.80s\": name at offset "
@@ -147,9 +147,9 @@ static void parent_err(const char *path, int err)
 	int ret = daxfs_path_parent(fs, path, &dir, &name, &l, &ts);
 
 	cr_assert_eq(ret, -err, "parent \"%.80s\" = %d (%s), expected -%s: %s",
-		     path, ret, uu_errname(ret), uu_errname(-err),
+		     path, ret, test_errname(ret), test_errname(-err),
 		     daxfs_errormsg());
-	uu_assert_errormsg(path, NULL);
+	check_errormsg(path, NULL);
 	check_refs(path);
 }
 
@@ -199,9 +199,11 @@ Test(path, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 {
 	struct daxfs_inode *in;
 
-	UU_ERR(daxfs_path_walk(fs, "/a/missing/b", &in), ENOENT, "missing");
-	UU_ERR(daxfs_path_walk(fs, "/f/x", &in), ENOTDIR, "not a directory");
-	UU_ERR(daxfs_path_walk(fs, "relative", &in), EINVAL, "absolute");
+	CHECK_ERR_MSG(daxfs_path_walk(fs, "/a/missing/b", &in), ENOENT,
+		      "missing");
+	CHECK_ERR_MSG(daxfs_path_walk(fs, "/f/x", &in), ENOTDIR,
+		      "not a directory");
+	CHECK_ERR_MSG(daxfs_path_walk(fs, "relative", &in), EINVAL, "absolute");
 	check_refs("messages");
 }
 
@@ -316,19 +318,19 @@ Test(path, api_errors, .init = make_tree, .fini = drop_tree)
 	daxfs_file *f;
 	char p[300];
 
-	UU_ERR(daxfs_stat(fs, "/f/", &st), ENOTDIR, NULL);
-	UU_ERR(daxfs_stat(fs, "/f/x", &st), ENOTDIR, NULL);
-	UU_ERR(daxfs_stat(fs, "/nope/x", &st), ENOENT, NULL);
-	UU_ERR(daxfs_stat(fs, "nope", &st), EINVAL, NULL);
-	UU_ERR(daxfs_mkdir(fs, "/f/d", 0755), ENOTDIR, NULL);
-	UU_ERR(daxfs_open(fs, "/f/g", O_RDWR | O_CREAT, 0644, &f), ENOTDIR,
-	       NULL);
+	CHECK_ERR_MSG(daxfs_stat(fs, "/f/", &st), ENOTDIR, NULL);
+	CHECK_ERR_MSG(daxfs_stat(fs, "/f/x", &st), ENOTDIR, NULL);
+	CHECK_ERR_MSG(daxfs_stat(fs, "/nope/x", &st), ENOENT, NULL);
+	CHECK_ERR_MSG(daxfs_stat(fs, "nope", &st), EINVAL, NULL);
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/f/d", 0755), ENOTDIR, NULL);
+	CHECK_ERR_MSG(daxfs_open(fs, "/f/g", O_RDWR | O_CREAT, 0644, &f),
+		      ENOTDIR, NULL);
 	p[0] = '/';
 	memset(p + 1, 'n', 256);
 	p[257] = 0;
-	UU_ERR(daxfs_mkdir(fs, p, 0755), ENAMETOOLONG, NULL);
-	UU_ERR(daxfs_stat(fs, p, &st), ENAMETOOLONG, NULL);
-	UU_OK(daxfs_stat(fs, "//a//b/", &st));
+	CHECK_ERR_MSG(daxfs_mkdir(fs, p, 0755), ENAMETOOLONG, NULL);
+	CHECK_ERR_MSG(daxfs_stat(fs, p, &st), ENAMETOOLONG, NULL);
+	CHECK_OK(daxfs_stat(fs, "//a//b/", &st));
 	cr_assert_eq(st.st_ino, ino_b);
 	check_refs("api");
 }

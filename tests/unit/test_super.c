@@ -22,9 +22,9 @@
 
 #include "daxfs.h"
 #include "ext2/ext2.h"
-#include "unit_util.h"
+#include "check.h"
 
-TestSuite(super, .fini = uu_cleanup, .timeout = 120);
+TestSuite(super, .fini = test_cleanup, .timeout = 120);
 
 #define SB EXT2_SUPERBLOCK_OFFSET
 #define SBF(field) (SB + offsetof(struct ext2_super_block, field))
@@ -34,8 +34,8 @@ TestSuite(super, .fini = uu_cleanup, .timeout = 120);
 
 /* 1K images are 16 MiB: 16384 blocks, two groups (8192 + 8191 blocks).
  * 4K images are 32 MiB: one group of 8192 blocks. */
-#define SIZE_1K (16 * UU_MIB)
-#define SIZE_4K (32 * UU_MIB)
+#define SIZE_1K (16 * TEST_MIB)
+#define SIZE_4K (32 * TEST_MIB)
 
 static uint64_t gdt_off(uint32_t bs)
 {
@@ -45,9 +45,9 @@ static uint64_t gdt_off(uint32_t bs)
 /* A fresh daxfs_mkfs image of the block size bs. */
 static const char *fresh(uint32_t bs)
 {
-	const char *p = uu_image_path(bs == 1024 ? "sb1k" : "sb4k");
+	const char *p = test_image_path(bs == 1024 ? "sb1k" : "sb4k");
 
-	uu_mkfs(p, bs == 1024 ? SIZE_1K : SIZE_4K, bs, 0);
+	check_mkfs(p, bs == 1024 ? SIZE_1K : SIZE_4K, bs, 0);
 	return p;
 }
 
@@ -59,31 +59,32 @@ static void expect_mount_fails(const char *path, unsigned flags, int err,
 			       const char *sub)
 {
 	size_t len;
-	unsigned char *before = uu_read_file(path, &len);
+	unsigned char *before = check_read_file(path, &len);
 	daxfs *fs = (daxfs *)0x1;
 	int ret = daxfs_mount(path, flags, &fs);
 
 	cr_assert_eq(ret, -err, "mount of %s = %d (%s), expected -%s (\"%s\")",
-		     path, ret, uu_errname(ret), uu_errname(-err),
+		     path, ret, test_errname(ret), test_errname(-err),
 		     daxfs_errormsg());
-	uu_assert_errormsg("daxfs_mount", sub);
+	check_errormsg("daxfs_mount", sub);
 	cr_assert_eq(fs, (daxfs *)0x1, "a failed mount set *fs");
-	uu_assert_file_is(path, before, len);
+	check_file_is(path, before, len);
 	/* A second failed mount must not be -EBUSY: the flock is gone. */
 	ret = daxfs_mount(path, flags, &fs);
-	cr_assert_eq(ret, -err, "second mount = %d (%s)", ret, uu_errname(ret));
-	uu_assert_file_is(path, before, len);
+	cr_assert_eq(ret, -err, "second mount = %d (%s)", ret,
+		     test_errname(ret));
+	check_file_is(path, before, len);
 	free(before);
 }
 
 static void put32(const char *p, uint64_t off, uint32_t v)
 {
-	uu_raw_put_le32(p, off, v);
+	check_raw_put_le32(p, off, v);
 }
 
 static void put16(const char *p, uint64_t off, uint16_t v)
 {
-	uu_raw_put_le16(p, off, v);
+	check_raw_put_le16(p, off, v);
 }
 
 /* ---- the control: an untouched image mounts ------------------------- */
@@ -95,14 +96,14 @@ Test(super, fresh_images_mount)
 
 	for (i = 0; i < 2; i++) {
 		const char *p = fresh(sizes[i]);
-		daxfs *fs = uu_mount(p, 0);
+		daxfs *fs = check_mount(p, 0);
 
 		cr_assert_eq(fs->blocksize, sizes[i]);
 		cr_assert_eq(fs->groups_count, sizes[i] == 1024 ? 2u : 1u);
 		cr_assert_eq(fs->first_data_block, sizes[i] == 1024 ? 1u : 0u);
 		cr_assert_eq(fs->addr_per_block, sizes[i] / 4);
 		cr_assert_eq(fs->inode_size, 256u);
-		uu_unmount_fsck(fs, p);
+		check_unmount_fsck(fs, p);
 	}
 }
 
@@ -119,18 +120,18 @@ Test(super, bad_magic)
 
 Test(super, zero_image_has_no_superblock)
 {
-	const char *p = uu_image_path("zero");
+	const char *p = test_image_path("zero");
 	int fd = open(p, O_RDWR | O_CREAT, 0644);
 
 	cr_assert(fd >= 0);
-	cr_assert_eq(ftruncate(fd, 4 * UU_MIB), 0);
+	cr_assert_eq(ftruncate(fd, 4 * TEST_MIB), 0);
 	close(fd);
 	expect_mount_fails(p, 0, EUCLEAN, "magic");
 }
 
 Test(super, region_smaller_than_a_superblock)
 {
-	const char *p = uu_image_path("tiny");
+	const char *p = test_image_path("tiny");
 	unsigned char buf[1500];
 	int fd = open(p, O_RDWR | O_CREAT, 0644);
 
@@ -251,7 +252,7 @@ Test(super, first_data_block_0_with_1k_blocks)
 Test(super, inodes_count_mismatch)
 {
 	const char *p = fresh(1024);
-	uint32_t n = uu_raw_le32(p, SBF(s_inodes_count));
+	uint32_t n = check_raw_le32(p, SBF(s_inodes_count));
 
 	put32(p, SBF(s_inodes_count), n + 1);
 	expect_mount_fails(p, 0, EUCLEAN, "inode count");
@@ -262,7 +263,7 @@ Test(super, inodes_count_mismatch)
 Test(super, blocks_count_beyond_region)
 {
 	const char *p = fresh(1024);
-	uint32_t n = uu_raw_le32(p, SBF(s_blocks_count));
+	uint32_t n = check_raw_le32(p, SBF(s_blocks_count));
 
 	cr_assert_eq(n, 16384);
 	/* Still two groups (so the inode count matches), one block more
@@ -290,7 +291,7 @@ Test(super, first_ino_reserved)
 Test(super, unknown_incompat_feature)
 {
 	const char *p = fresh(4096);
-	uint32_t f = uu_raw_le32(p, SBF(s_feature_incompat));
+	uint32_t f = check_raw_le32(p, SBF(s_feature_incompat));
 
 	put32(p, SBF(s_feature_incompat), f | 0x0040); /* extents */
 	expect_mount_fails(p, 0, EOPNOTSUPP, "incompatible");
@@ -302,7 +303,7 @@ Test(super, unknown_incompat_feature)
 Test(super, unknown_ro_compat_feature)
 {
 	const char *p = fresh(4096);
-	uint32_t f = uu_raw_le32(p, SBF(s_feature_ro_compat));
+	uint32_t f = check_raw_le32(p, SBF(s_feature_ro_compat));
 	size_t len;
 	unsigned char *before;
 	daxfs_file *file;
@@ -312,15 +313,16 @@ Test(super, unknown_ro_compat_feature)
 	expect_mount_fails(p, 0, EROFS, "read-only");
 
 	/* Read-only it mounts, reads, refuses writes and changes nothing. */
-	before = uu_read_file(p, &len);
-	fs = uu_mount(p, DAXFS_MOUNT_RDONLY);
+	before = check_read_file(p, &len);
+	fs = check_mount(p, DAXFS_MOUNT_RDONLY);
 	cr_assert(fs->rdonly);
-	UU_OK(daxfs_open(fs, "/lost+found", O_RDONLY, 0, &file));
-	UU_OK(daxfs_close(file));
-	UU_ERR(daxfs_mkdir(fs, "/x", 0755), EROFS, NULL);
-	UU_ERR(daxfs_open(fs, "/y", O_RDWR | O_CREAT, 0644, &file), EROFS, NULL);
-	uu_unmount(fs);
-	uu_assert_file_is(p, before, len);
+	CHECK_OK(daxfs_open(fs, "/lost+found", O_RDONLY, 0, &file));
+	CHECK_OK(daxfs_close(file));
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/x", 0755), EROFS, NULL);
+	CHECK_ERR_MSG(daxfs_open(fs, "/y", O_RDWR | O_CREAT, 0644, &file),
+		      EROFS, NULL);
+	check_unmount(fs);
+	check_file_is(p, before, len);
 	free(before);
 }
 
@@ -389,7 +391,7 @@ Test(super, gd_free_blocks_out_of_range)
 Test(super, gd_free_inodes_out_of_range)
 {
 	const char *p = fresh(1024);
-	uint32_t ipg = uu_raw_le32(p, SBF(s_inodes_per_group));
+	uint32_t ipg = check_raw_le32(p, SBF(s_inodes_per_group));
 
 	put16(p, GDF(1024, 0, bg_free_inodes_count), ipg + 1);
 	expect_mount_fails(p, 0, EUCLEAN, "free count");
@@ -404,17 +406,17 @@ static void sum_gd_counters(const char *p, uint32_t bs, uint32_t groups,
 
 	*fb = *fi = 0;
 	for (g = 0; g < groups; g++) {
-		*fb += uu_raw_le16(p, GDF(bs, g, bg_free_blocks_count));
-		*fi += uu_raw_le16(p, GDF(bs, g, bg_free_inodes_count));
+		*fb += check_raw_le16(p, GDF(bs, g, bg_free_blocks_count));
+		*fi += check_raw_le16(p, GDF(bs, g, bg_free_inodes_count));
 	}
 }
 
 Test(super, mount_marks_in_use_unmount_marks_clean)
 {
 	const char *p = fresh(1024);
-	uint16_t cnt0 = uu_raw_le16(p, SBF(s_mnt_count));
-	uint32_t sfb0 = uu_raw_le32(p, SBF(s_free_blocks_count));
-	uint32_t sfi0 = uu_raw_le32(p, SBF(s_free_inodes_count));
+	uint16_t cnt0 = check_raw_le16(p, SBF(s_mnt_count));
+	uint32_t sfb0 = check_raw_le32(p, SBF(s_free_blocks_count));
+	uint32_t sfi0 = check_raw_le32(p, SBF(s_free_inodes_count));
 	uint64_t fb, fi;
 	struct statvfs st;
 	unsigned char *buf;
@@ -422,100 +424,100 @@ Test(super, mount_marks_in_use_unmount_marks_clean)
 	daxfs *fs;
 	int i;
 
-	cr_assert_eq(uu_raw_le16(p, SBF(s_state)), EXT2_VALID_FS);
+	cr_assert_eq(check_raw_le16(p, SBF(s_state)), EXT2_VALID_FS);
 	sum_gd_counters(p, 1024, 2, &fb, &fi);
 	cr_assert_eq(fb, sfb0, "mkfs: superblock free blocks %u, groups %llu",
 		     sfb0, (unsigned long long)fb);
 	cr_assert_eq(fi, sfi0);
 
-	fs = uu_mount(p, 0);
-	cr_assert_eq(uu_raw_le16(p, SBF(s_state)) & EXT2_VALID_FS, 0,
+	fs = check_mount(p, 0);
+	cr_assert_eq(check_raw_le16(p, SBF(s_state)) & EXT2_VALID_FS, 0,
 		     "a mounted file system must not be marked clean");
-	cr_assert_eq(uu_raw_le16(p, SBF(s_mnt_count)), cnt0 + 1);
+	cr_assert_eq(check_raw_le16(p, SBF(s_mnt_count)), cnt0 + 1);
 
 	/* Use blocks and inodes in both groups. */
 	buf = malloc(300 * 1024);
 	cr_assert(buf);
-	uu_pattern(buf, 300 * 1024, 1, 0);
-	UU_OK(daxfs_mkdir(fs, "/d1", 0755));
-	UU_OK(daxfs_mkdir(fs, "/d2", 0755));
+	test_pattern(buf, 300 * 1024, 1, 0);
+	CHECK_OK(daxfs_mkdir(fs, "/d1", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/d2", 0755));
 	for (i = 0; i < 20; i++) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "/d%d/f%d", 1 + i % 2, i);
-		UU_OK(daxfs_open(fs, name, O_RDWR | O_CREAT, 0644, &f));
-		UU_EQ(daxfs_pwrite(f, buf, 300 * 1024, 0), 300 * 1024);
-		UU_OK(daxfs_close(f));
+		CHECK_OK(daxfs_open(fs, name, O_RDWR | O_CREAT, 0644, &f));
+		CHECK_EQ(daxfs_pwrite(f, buf, 300 * 1024, 0), 300 * 1024);
+		CHECK_OK(daxfs_close(f));
 	}
 	/* Freed blocks count too. */
-	UU_OK(daxfs_unlink(fs, "/d1/f0"));
-	UU_OK(daxfs_statfs(fs, &st));
+	CHECK_OK(daxfs_unlink(fs, "/d1/f0"));
+	CHECK_OK(daxfs_statfs(fs, &st));
 	free(buf);
-	uu_unmount(fs);
+	check_unmount(fs);
 
-	cr_assert_eq(uu_raw_le16(p, SBF(s_state)), EXT2_VALID_FS);
-	cr_assert_eq(uu_raw_le16(p, SBF(s_mnt_count)), cnt0 + 1);
+	cr_assert_eq(check_raw_le16(p, SBF(s_state)), EXT2_VALID_FS);
+	cr_assert_eq(check_raw_le16(p, SBF(s_mnt_count)), cnt0 + 1);
 	sum_gd_counters(p, 1024, 2, &fb, &fi);
-	cr_assert_eq(uu_raw_le32(p, SBF(s_free_blocks_count)), fb,
+	cr_assert_eq(check_raw_le32(p, SBF(s_free_blocks_count)), fb,
 		     "superblock free blocks %u != sum of groups %llu",
-		     uu_raw_le32(p, SBF(s_free_blocks_count)),
+		     check_raw_le32(p, SBF(s_free_blocks_count)),
 		     (unsigned long long)fb);
-	cr_assert_eq(uu_raw_le32(p, SBF(s_free_inodes_count)), fi);
+	cr_assert_eq(check_raw_le32(p, SBF(s_free_inodes_count)), fi);
 	cr_assert_eq(fb, st.f_bfree);
 	cr_assert_eq(fi, st.f_ffree);
 	cr_assert_lt(fb, sfb0 - 19 * 300);
 	cr_assert_eq(fi, sfi0 - 2 - 19);
-	cr_assert_eq(uu_e2fsck(p), 0);
+	cr_assert_eq(test_e2fsck(p, NULL), 0);
 
 	/* A second mount counts again. */
-	fs = uu_mount(p, 0);
-	cr_assert_eq(uu_raw_le16(p, SBF(s_mnt_count)), cnt0 + 2);
-	uu_unmount(fs);
-	cr_assert_eq(uu_e2fsck(p), 0);
+	fs = check_mount(p, 0);
+	cr_assert_eq(check_raw_le16(p, SBF(s_mnt_count)), cnt0 + 2);
+	check_unmount(fs);
+	cr_assert_eq(test_e2fsck(p, NULL), 0);
 }
 
 Test(super, rdonly_mount_writes_nothing)
 {
 	const char *p = fresh(1024);
 	size_t len;
-	unsigned char *before = uu_read_file(p, &len);
+	unsigned char *before = check_read_file(p, &len);
 	struct statvfs st;
-	daxfs *fs = uu_mount(p, DAXFS_MOUNT_RDONLY);
+	daxfs *fs = check_mount(p, DAXFS_MOUNT_RDONLY);
 
 	/* Not marked in use, mount count unchanged, even while mounted. */
-	uu_assert_file_is(p, before, len);
-	UU_OK(daxfs_statfs(fs, &st));
+	check_file_is(p, before, len);
+	CHECK_OK(daxfs_statfs(fs, &st));
 	cr_assert(st.f_flag & ST_RDONLY);
-	uu_unmount(fs);
-	uu_assert_file_is(p, before, len);
+	check_unmount(fs);
+	check_file_is(p, before, len);
 	free(before);
 }
 
 Test(super, unmount_with_open_file_is_ebusy)
 {
 	const char *p = fresh(4096);
-	daxfs *fs = uu_mount(p, 0);
+	daxfs *fs = check_mount(p, 0);
 	daxfs_file *f;
 
-	UU_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	UU_ERR(daxfs_unmount(fs), EBUSY, "open");
+	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_ERR_MSG(daxfs_unmount(fs), EBUSY, "open");
 	/* Still mounted, still not clean. */
-	cr_assert_eq(uu_raw_le16(p, SBF(s_state)) & EXT2_VALID_FS, 0);
-	UU_OK(daxfs_close(f));
-	uu_unmount_fsck(fs, p);
+	cr_assert_eq(check_raw_le16(p, SBF(s_state)) & EXT2_VALID_FS, 0);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
 }
 
 /* Corruption found while mounted marks the file system as having errors. */
 Test(super, corrupt_marks_error_state)
 {
 	const char *p = fresh(4096);
-	daxfs *fs = uu_mount(p, 0);
+	daxfs *fs = check_mount(p, 0);
 
-	UU_EQ(daxfs_corrupt(fs, "test %d", 42), -EUCLEAN);
-	uu_assert_errormsg("daxfs_corrupt", "test 42");
-	cr_assert(uu_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS);
-	uu_unmount(fs);
-	cr_assert(uu_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS,
+	CHECK_EQ(daxfs_corrupt(fs, "test %d", 42), -EUCLEAN);
+	check_errormsg("daxfs_corrupt", "test 42");
+	cr_assert(check_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS);
+	check_unmount(fs);
+	cr_assert(check_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS,
 		  "unmount must keep the error state");
 }
 
@@ -551,7 +553,7 @@ Test(super, group_has_super_sparse)
 /* The same rule against mke2fs/dumpe2fs on an image of 60 tiny groups. */
 Test(super, group_has_super_matches_dumpe2fs)
 {
-	const char *p = uu_image_path("mke2fs");
+	const char *p = test_image_path("mke2fs");
 	const char *mk[] = { "mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024",
 			     "-g", "256", "-N", "960", "-I", "128", "-O",
 			     "^resize_inode", p, "15361", NULL };
@@ -562,10 +564,10 @@ Test(super, group_has_super_matches_dumpe2fs)
 	daxfs *fs;
 	int st;
 
-	st = uu_run(mk, &out);
+	st = test_run(mk, TEST_RUN_MERGE, &out, NULL, NULL);
 	cr_assert_eq(st, 0, "mke2fs: %s", out);
 	free(out);
-	st = uu_run(dump, &out);
+	st = test_run(dump, TEST_RUN_MERGE, &out, NULL, NULL);
 	cr_assert_eq(st, 0, "dumpe2fs: %s", out);
 	for (s = strstr(out, "\nGroup "); s; s = strstr(s + 1, "\nGroup ")) {
 		char *next = strstr(s + 1, "\nGroup ");
@@ -579,13 +581,13 @@ Test(super, group_has_super_matches_dumpe2fs)
 	free(out);
 	cr_assert_eq(ngroups, 60);
 
-	fs = uu_mount(p, 0);
+	fs = check_mount(p, 0);
 	cr_assert_eq(fs->groups_count, ngroups);
 	for (g = 0; g < ngroups; g++)
 		cr_assert_eq(daxfs_group_has_super(fs, g), has[g],
 			     "group %u: daxfs says %d, dumpe2fs says %d", g,
 			     daxfs_group_has_super(fs, g), has[g]);
-	uu_unmount_fsck(fs, p);
+	check_unmount_fsck(fs, p);
 }
 
 /* A revision 0 image (mke2fs -r 0) mounts with 128-byte inodes and
@@ -593,27 +595,28 @@ Test(super, group_has_super_matches_dumpe2fs)
  * with large_file, and e2fsck agrees. */
 Test(super, revision_0_upgraded_by_large_file)
 {
-	const char *p = uu_image_path("rev0");
+	const char *p = test_image_path("rev0");
 	const char *mk[] = { "mke2fs", "-q", "-F", "-t", "ext2", "-r", "0",
 			     "-b", "1024", p, "8192", NULL };
 	char *out = NULL;
 	daxfs_file *f;
 	daxfs *fs;
 
-	cr_assert_eq(uu_run(mk, &out), 0, "mke2fs: %s", out);
+	cr_assert_eq(test_run(mk, TEST_RUN_MERGE, &out, NULL, NULL), 0,
+		     "mke2fs: %s", out);
 	free(out);
-	cr_assert_eq(uu_raw_le32(p, SBF(s_rev_level)), 0);
-	fs = uu_mount(p, 0);
+	cr_assert_eq(check_raw_le32(p, SBF(s_rev_level)), 0);
+	fs = check_mount(p, 0);
 	cr_assert_eq(fs->inode_size, 128);
 	cr_assert_eq(fs->first_ino, 11);
-	UU_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT, 0644, &f));
-	UU_EQ(daxfs_pwrite(f, "x", 1, 3ULL << 30), 1);
-	UU_OK(daxfs_close(f));
-	uu_unmount(fs);
-	cr_assert_eq(uu_raw_le32(p, SBF(s_rev_level)), 1);
-	cr_assert_eq(uu_raw_le32(p, SBF(s_first_ino)), 11);
-	cr_assert_eq(uu_raw_le16(p, SBF(s_inode_size)), 128);
-	cr_assert(uu_raw_le32(p, SBF(s_feature_ro_compat)) &
+	CHECK_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_EQ(daxfs_pwrite(f, "x", 1, 3ULL << 30), 1);
+	CHECK_OK(daxfs_close(f));
+	check_unmount(fs);
+	cr_assert_eq(check_raw_le32(p, SBF(s_rev_level)), 1);
+	cr_assert_eq(check_raw_le32(p, SBF(s_first_ino)), 11);
+	cr_assert_eq(check_raw_le16(p, SBF(s_inode_size)), 128);
+	cr_assert(check_raw_le32(p, SBF(s_feature_ro_compat)) &
 		  EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
-	cr_assert_eq(uu_e2fsck(p), 0);
+	cr_assert_eq(test_e2fsck(p, NULL), 0);
 }
