@@ -274,6 +274,80 @@ Test(bitmap, new_blocks_goal)
 	check_unmount_fsck(fs, p);
 }
 
+/*
+ * An aligned allocation (the 2 MiB units of large files) starts on the
+ * alignment even when the goal and the blocks after it are taken, takes
+ * a whole aligned run where the first aligned block is free but its run
+ * is broken, and falls back to any run when no group has an aligned one.
+ */
+Test(bitmap, new_blocks_aligned)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("align", 64 * TEST_MIB, 4096, 0, &p);
+	uint32_t s, c, s2, c2, s3, c3, hole, i, first0;
+	const uint8_t *bm0 = daxfs_block(fs, le32_get(fs->gdt[0].bg_block_bitmap));
+
+	first0 = daxfs_bitmap_find_zero(bm0, 0, 16384);
+	cr_assert_gt(first0, 0);
+	cr_assert_neq(first0 % 512, 0, "group 0's metadata ends on a 2 MiB "
+		      "boundary (%u): the test needs it not to", first0);
+	/* Goal 0 is metadata: the run starts at the first multiple of 512
+	 * past it, not at the first free block. */
+	CHECK_OK(daxfs_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
+	cr_assert_eq(s % 512, 0, "aligned run at %u", s);
+	cr_assert_eq(s, (first0 + 511) / 512 * 512);
+	cr_assert_eq(c, 512);
+	for (i = 0; i < 512; i++)
+		cr_assert(blk_bit(fs, s + i));
+	/* The blocks skipped over stay free for anyone. */
+	cr_assert(!blk_bit(fs, first0));
+	/* An aligned block that is free, but with a taken block inside its
+	 * first 512: the run is skipped for the next aligned one. */
+	hole = s + 512;
+	CHECK_OK(daxfs_new_blocks(fs, hole + 100, 1, &s2, &c2));
+	cr_assert_eq(s2, hole + 100);
+	CHECK_OK(daxfs_new_blocks_aligned(fs, hole, 600, 512, &s3, &c3));
+	cr_assert_eq(s3, hole + 512, "run broken at %u: got %u", hole + 100,
+		     s3);
+	cr_assert_eq(c3, 600, "a run may go on past its first 512 blocks");
+	/* Without alignment the broken run's start is taken at once. */
+	daxfs_free_blocks(fs, s3, c3);
+	CHECK_OK(daxfs_new_blocks_aligned(fs, hole, 600, 1, &s3, &c3));
+	cr_assert_eq(s3, hole);
+	cr_assert_eq(c3, 100);
+	daxfs_free_blocks(fs, s3, c3);
+	daxfs_free_blocks(fs, s2, c2);
+	daxfs_free_blocks(fs, s, c);
+	check_block_counters(fs, "aligned");
+	check_unmount_fsck(fs, p);
+}
+
+/* With every aligned run broken, an aligned request still gets blocks. */
+Test(bitmap, new_blocks_aligned_falls_back)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("alignfb", 8 * TEST_MIB, 4096, 0, &p);
+	uint32_t s, c, b, n = 0, taken[8];
+
+	cr_assert_eq(fs->groups_count, 1);
+	/* Take one block in the second half of every 2 MiB unit. */
+	for (b = 300; b < fs->blocks_count && n < 8; b += 512) {
+		CHECK_OK(daxfs_new_blocks(fs, b, 1, &s, &c));
+		cr_assert_eq(s, b);
+		taken[n++] = s;
+	}
+	CHECK_OK(daxfs_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
+	cr_assert_gt(c, 0);
+	cr_assert(daxfs_block_valid(fs, s) && daxfs_block_valid(fs, s + c - 1));
+	cr_assert_lt(c, 512, "no aligned run of 512 exists, got %u at %u", c,
+		     s);
+	daxfs_free_blocks(fs, s, c);
+	while (n)
+		daxfs_free_blocks(fs, taken[--n], 1);
+	check_block_counters(fs, "fallback");
+	check_unmount_fsck(fs, p);
+}
+
 Test(bitmap, new_blocks_enospc_and_reuse)
 {
 	const char *p;

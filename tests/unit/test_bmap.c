@@ -483,6 +483,69 @@ Test(bmap, contiguous_runs)
 	check_unmount_fsck(fs, p);
 }
 
+/* The block of lblk (< 12 + 1024 + 1024 * 1024, 4 KiB blocks) read off
+ * the media's pointers, past every cache. */
+static uint32_t media_block(struct daxfs *fs, struct daxfs_inode *inode,
+			    uint32_t lblk)
+{
+	const le32 *ind;
+
+	if (lblk < 12)
+		return le32_get(inode->raw->i_block[lblk]);
+	if (lblk < 12 + 1024) {
+		ind = daxfs_block(fs, le32_get(inode->raw->i_block[12]));
+		return le32_get(ind[lblk - 12]);
+	}
+	lblk -= 12 + 1024;
+	ind = daxfs_block(fs, le32_get(inode->raw->i_block[13]));
+	ind = daxfs_block(fs, le32_get(ind[lblk / 1024]));
+	return le32_get(ind[lblk % 1024]);
+}
+
+/*
+ * A run the extent cache holds only up to the end of its leaf goes on,
+ * in the answer, into the next leaf where the blocks do: a 2 MiB fault at
+ * a unit that straddles the end of a cached run must see the whole unit.
+ */
+Test(bmap, cached_run_continues_into_next_leaf)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("cont", 64 * TEST_MIB, 4096, 0, &p);
+	size_t len = 2048 * 4096;
+	unsigned char *buf = malloc(len);
+	struct daxfs_inode *inode;
+	uint32_t pblk, count, cp, cc, want;
+	daxfs_file *f;
+	bool is_new;
+
+	cr_assert(buf);
+	test_pattern(buf, len, 7, 0);
+	CHECK_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT, 0644, &f));
+	inode = f->inode;
+	CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
+	/* A lookup at 0 caches the run of the first indirect leaf, which
+	 * ends at block 1036 (12 direct + 1024 slots). */
+	CHECK_OK(daxfs_bmap(inode, 0, 20, false, &pblk, &count, &is_new));
+	cr_assert(daxfs_extent_cache_lookup(inode, 1024, 512, &cp, &cc));
+	cr_assert_eq(cc, 12, "the cached run should end with its leaf at "
+		     "1036, it has %u blocks from 1024", cc);
+	/* What the media says: blocks contiguous from 1024. */
+	pblk = media_block(fs, inode, 1024);
+	cr_assert_neq(pblk, 0);
+	for (want = 1; want < 512; want++)
+		if (media_block(fs, inode, 1024 + want) != pblk + want)
+			break;
+	cr_assert_gt(want, 12, "the file's blocks break at the leaf end "
+		     "(allocator?): nothing to continue");
+	CHECK_OK(daxfs_bmap(inode, 1024, 512, false, &cp, &count, &is_new));
+	cr_assert_eq(cp, pblk);
+	cr_assert_eq(count, want, "run from 1024: %u blocks, the media has "
+		     "%u", count, want);
+	free(buf);
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, p);
+}
+
 /* ---- truncate inside a double indirect tree -------------------------- */
 
 static void truncate_partial(uint32_t bs, uint64_t size)

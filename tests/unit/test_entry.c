@@ -759,6 +759,148 @@ Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 }
 
 /*
+ * Files written 1 MiB or more at a time get 2 MiB-aligned runs from
+ * offset 0 on, whether the write allocates over a hole or appends, so a
+ * view of them takes one 2 MiB entry per unit, unit 0 included; small
+ * files stay packed.  debugfs checks where the blocks went.
+ */
+Test(dax_pmd, large_writes_get_aligned_units)
+{
+	const char *path, *names[] = {"/one", "/app"};
+	daxfs *fs = check_new_fs("pmdal", 64 * TEST_MIB, 4096, 0, &path);
+	size_t len = PMD_FILE_PAGES * DAX_PAGE_SIZE, i, u;
+	unsigned char *buf = malloc(len);
+	uint32_t a, b;
+	daxfs_file *f[2];
+
+	cr_assert(buf);
+	test_probe_install();
+	test_pattern(buf, len, 3, 0);
+	/* Two small files first: packed one after the other. */
+	check_create_pattern_file(fs, "/small1", 1, 8192);
+	check_create_pattern_file(fs, "/small2", 2, 8192);
+	/* One write over the whole file, and appends of 1 MiB. */
+	for (i = 0; i < 2; i++)
+		CHECK_OK(daxfs_open(fs, names[i], O_RDWR | O_CREAT, 0644,
+				    &f[i]));
+	CHECK_EQ(daxfs_pwrite(f[0], buf, len, 0), len);
+	for (u = 0; u < len; u += TEST_MIB)
+		CHECK_EQ(daxfs_pwrite(f[1], buf + u, TEST_MIB, u), TEST_MIB);
+	CHECK_OK(daxfs_fsync(f[0]));
+	CHECK_OK(daxfs_fsync(f[1]));
+	a = check_first_block(path, "/small1");
+	b = check_first_block(path, "/small2");
+	cr_assert_eq(b, a + 2, "small files: /small1 at %u, /small2 at %u", a,
+		     b);
+	for (i = 0; i < 2; i++) {
+		struct daxfs_mapping *m = &f[i]->inode->i_mapping;
+		unsigned char *v, want[32];
+
+		b = check_first_block(path, names[i]);
+		cr_assert_eq(b % DAX_PMD_PAGES, 0, "%s starts at block %u, not "
+			     "on 2 MiB", names[i], b);
+		CHECK_OK(daxfs_map(f[i], 0, len, PROT_READ, 0, (void **)&v));
+		for (u = 0; u < PMD_FILE_PAGES / DAX_PMD_PAGES; u++) {
+			uint64_t pg = u * DAX_PMD_PAGES + 100, e;
+
+			test_pattern(want, sizeof(want), 3, pg * DAX_PAGE_SIZE);
+			cr_assert(!memcmp(v + pg * DAX_PAGE_SIZE, want,
+					  sizeof(want)));
+			e = daxfs_peek_entry(m, pg);
+			cr_assert(dax_is_pmd(e), "%s unit %zu: entry %#llx is "
+				  "not a 2 MiB one", names[i], u,
+				  (unsigned long long)e);
+			cr_assert_eq(dax_block(e) % DAX_PMD_PAGES, 0);
+		}
+		CHECK_OK(daxfs_unmap(v, len));
+		CHECK_OK(daxfs_close(f[i]));
+	}
+	check_pattern_file(fs, "/small1", 1, 8192);
+	free(buf);
+	check_unmount_fsck(fs, path);
+}
+
+/*
+ * With stores tracked for fsync (ADR), a store fault makes writable and
+ * dirty more than its page: a store into a page not installed yet
+ * installs the extent from there, writable to the end of the page's
+ * aligned 16-page (64 KiB) granule; a store into a page installed
+ * read-only makes its whole granule writable.  Other pages stay
+ * read-only and clean.  fsync cleans them and makes them read-only
+ * again, and every byte stored is in the file.
+ */
+Test(dax_pmd, store_fault_granule)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("gran", 64 * TEST_MIB, 4096, 0, &path);
+	size_t len = 256 * DAX_PAGE_SIZE, pg;
+	unsigned char *buf = calloc(1, len), *v, got[8];
+	struct daxfs_mapping *m;
+	struct daxfs_view *view;
+	daxfs_file *f;
+
+	cr_assert(buf);
+	test_probe_install();
+	atomic_store(&daxfs_dax_hooks.no_pmd, true);
+	CHECK_OK(daxfs_open(fs, "/g", O_RDWR | O_CREAT, 0644, &f));
+	CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
+	m = &f->inode->i_mapping;
+	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
+	view = daxfs_view_lookup(v, 1);
+	cr_assert(view);
+	daxfs_views_release();
+	cr_assert(view->track_dirty, "a region on /dev/shm with "
+		  "PMEM2_FORCE_GRANULARITY=CACHE_LINE tracks stores");
+	/* A store into page 37, not installed: 37..255 get installed,
+	 * 37..47 (to the end of granule 32..47) writable. */
+	v[37 * DAX_PAGE_SIZE + 5] = 0xA1;
+	cr_assert_eq(daxfs_view_state(view, 36), DAX_PG_NONE);
+	/* Page 70 was installed read-only by that fault; a load keeps it
+	 * so, and a store makes granule 64..79 writable. */
+	cr_assert_eq(v[70 * DAX_PAGE_SIZE], 0);
+	cr_assert_eq(daxfs_view_state(view, 70), DAX_PG_RO);
+	v[70 * DAX_PAGE_SIZE + 9] = 0xB2;
+	for (pg = 0; pg < 256; pg++) {
+		bool in = (pg >= 37 && pg < 48) || (pg >= 64 && pg < 80);
+		uint64_t e = daxfs_peek_entry(m, pg);
+
+		if (in) {
+			cr_assert_eq(daxfs_view_state(view, pg), DAX_PG_RW,
+				     "page %zu of a stored granule is not "
+				     "writable", pg);
+			cr_assert(dax_is_dirty(e), "page %zu: entry %#llx not "
+				  "dirty", pg, (unsigned long long)e);
+		} else {
+			cr_assert_neq(daxfs_view_state(view, pg), DAX_PG_RW,
+				      "page %zu outside the granules is "
+				      "writable", pg);
+			cr_assert(!dax_is_dirty(e), "page %zu outside the "
+				  "granules is dirty", pg);
+		}
+	}
+	/* Stores into the rest of a granule take no fault: they land. */
+	v[47 * DAX_PAGE_SIZE + 4095] = 0xC3;
+	v[64 * DAX_PAGE_SIZE] = 0xD4;
+	CHECK_OK(daxfs_fsync(f));
+	cr_assert_eq(atomic_load(&m->nr_dirty), 0);
+	cr_assert_eq(daxfs_view_state(view, 40), DAX_PG_RO,
+		     "fsync write-protects what it flushed");
+	CHECK_EQ(daxfs_pread(f, got, 1, 37 * DAX_PAGE_SIZE + 5), 1);
+	cr_assert_eq(got[0], 0xA1);
+	CHECK_EQ(daxfs_pread(f, got, 1, 70 * DAX_PAGE_SIZE + 9), 1);
+	cr_assert_eq(got[0], 0xB2);
+	CHECK_EQ(daxfs_pread(f, got, 1, 47 * DAX_PAGE_SIZE + 4095), 1);
+	cr_assert_eq(got[0], 0xC3);
+	CHECK_EQ(daxfs_pread(f, got, 1, 64 * DAX_PAGE_SIZE), 1);
+	cr_assert_eq(got[0], 0xD4);
+	atomic_store(&daxfs_dax_hooks.no_pmd, false);
+	CHECK_OK(daxfs_unmap(v, len));
+	CHECK_OK(daxfs_close(f));
+	free(buf);
+	check_unmount_fsck(fs, path);
+}
+
+/*
  * A DAXFS_MAP_POPULATE view gets a PMD entry for unit 1; truncating to the
  * middle of that unit must leave the pages below the new size readable
  * (they are below EOF: no SIGBUS), and zero/SIGBUS past it.
