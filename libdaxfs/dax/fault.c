@@ -573,6 +573,45 @@ void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first)
 	}
 }
 
+/*
+ * Write-protect, in every view that tracks stores, the writable pages of
+ * [first, first+n), one mprotect per run.  Returns true if a view that
+ * does not track stores has some of them writable: their entries must
+ * stay dirty.  Called with the entries of the range held.
+ */
+static bool views_wrprotect(struct daxfs_mapping *m, uint64_t first,
+			    uint64_t n)
+{
+	struct daxfs_view *v;
+	bool keep = false;
+
+	pthread_mutex_lock(&m->views_lock);
+	for (v = m->views; v; v = v->next) {
+		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+		uint64_t lo = first > v->pgoff ? first : v->pgoff;
+		uint64_t hi = first + n < vend ? first + n : vend, b;
+
+		for (; lo < hi; lo = b) {
+			for (b = lo; b < hi && daxfs_view_state(v, b) == DAX_PG_RW;
+			     b++)
+				;
+			if (b == lo) {
+				b++;
+				continue;
+			}
+			if (v->track_dirty)
+				daxfs_view_protect(v, lo, b - lo, DAX_PG_RO);
+			else
+				keep = true;
+		}
+	}
+	pthread_mutex_unlock(&m->views_lock);
+	return keep;
+}
+
+/* Dirty 4 KiB entries written back together (held at once). */
+#define WRITEBACK_BATCH 64
+
 int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
 {
 	uint64_t idx = 0, e;
@@ -580,9 +619,8 @@ int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
 	if (!atomic_load(&m->nr_dirty))
 		return 0;
 	while ((e = daxfs_next_entry(m, &idx, UINT64_MAX))) {
-		uint64_t first = idx, n = 1;
-		bool keep = false;
-		struct daxfs_view *v;
+		uint64_t held[WRITEBACK_BATCH], first = idx, n = 1, i;
+		bool keep;
 
 		if (dax_is_pmd(e)) {
 			first = idx & ~(uint64_t)(DAX_PMD_PAGES - 1);
@@ -592,30 +630,50 @@ int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
 			idx = first + n;
 			continue;
 		}
-		if (dax_is_dirty(e) && !dax_is_empty(e)) {
-			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
-				   n << DAX_PAGE_SHIFT);
-			/* Write-protect again so the next store is seen. */
-			pthread_mutex_lock(&m->views_lock);
-			for (v = m->views; v; v = v->next) {
-				uint64_t i;
-
-				for (i = first; i < first + n; i++) {
-					if (!daxfs_view_has(v, i) ||
-					    daxfs_view_state(v, i) != DAX_PG_RW)
-						continue;
-					if (v->track_dirty)
-						daxfs_view_protect(v, i, 1,
-								   DAX_PG_RO);
-					else
-						keep = true;
-				}
-			}
-			pthread_mutex_unlock(&m->views_lock);
-			if (!keep)
-				e &= ~DAX_DIRTY;
+		if (!dax_is_dirty(e) || dax_is_empty(e)) {
+			daxfs_put_entry(m, first, dax_is_empty(e) ? 0 : e);
+			idx = first + n;
+			continue;
 		}
-		daxfs_put_entry(m, first, e);
+		/* A run of dirty 4 KiB entries after it: taken if free. */
+		held[0] = e;
+		if (!dax_is_pmd(e)) {
+			for (; n < WRITEBACK_BATCH; n++) {
+				uint64_t e2;
+
+				if (daxfs_grab_entry(m, first + n, false, true,
+						     &e2))
+					break;
+				if (dax_is_pmd(e2) || dax_is_empty(e2) ||
+				    !dax_is_dirty(e2)) {
+					daxfs_put_entry(m, first + n,
+							dax_is_empty(e2) ? 0 : e2);
+					break;
+				}
+				held[n] = e2;
+			}
+		}
+		/*
+		 * Write-protect first, then flush (dax_writeback_one's order):
+		 * a store after the protection faults, and waits for our
+		 * entry lock to dirty the entry again; a store before it is
+		 * in the flush.
+		 */
+		keep = views_wrprotect(m, first, n);
+		if (dax_is_pmd(e)) {
+			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
+				   DAX_PMD_SIZE);
+			daxfs_put_entry(m, first, keep ? e : e & ~DAX_DIRTY);
+		} else {
+			for (i = 0; i < n; i++) {
+				rgn->flush(rgn->base + (dax_block(held[i]) <<
+							DAX_PAGE_SHIFT),
+					   DAX_PAGE_SIZE);
+				daxfs_put_entry(m, first + i,
+						keep ? held[i]
+						     : held[i] & ~DAX_DIRTY);
+			}
+		}
 		idx = first + n;
 	}
 	rgn->drain();
