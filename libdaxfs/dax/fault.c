@@ -150,6 +150,17 @@ static int views_mkwrite_range(struct daxfs_view *v, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
+/* The pages [*lo, *hi) of v in the write granule of pgoff. */
+static void granule_of(const struct daxfs_view *v, uint64_t pgoff,
+		       uint64_t *lo, uint64_t *hi)
+{
+	uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1);
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+
+	*lo = g > v->pgoff ? g : v->pgoff;
+	*hi = g + DAX_WRITE_GRANULE < vend ? g + DAX_WRITE_GRANULE : vend;
+}
+
 /*
  * A store hit pgoff, a read-only page of v backed by the 4 KiB block entry
  * e, whose lock the caller holds: make it writable with the other pages of
@@ -164,14 +175,12 @@ static int mkwrite_granule(struct daxfs_view *v, uint64_t pgoff, uint64_t e,
 			   bool dirty)
 {
 	struct daxfs_mapping *m = v->mapping;
-	uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1), i, b;
-	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-	uint64_t lo = g > v->pgoff ? g : v->pgoff;
-	uint64_t hi = g + DAX_WRITE_GRANULE < vend ? g + DAX_WRITE_GRANULE : vend;
+	uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1), i, b, lo, hi;
 	uint64_t held[DAX_WRITE_GRANULE];
 	bool got[DAX_WRITE_GRANULE] = { false };
 	int ret = -EFAULT;
 
+	granule_of(v, pgoff, &lo, &hi);
 	held[pgoff - g] = e;
 	got[pgoff - g] = true;
 	for (i = lo; i < hi; i++) {
@@ -236,11 +245,9 @@ static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 					  unit + DAX_PMD_PAGES < vend
 						  ? unit + DAX_PMD_PAGES : vend);
 		if (!ret) { /* the stores are likely near pgoff */
-			uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1);
-			uint64_t lo = g > v->pgoff ? g : v->pgoff;
-			uint64_t hi = g + DAX_WRITE_GRANULE < vend
-					      ? g + DAX_WRITE_GRANULE : vend;
+			uint64_t lo, hi;
 
+			granule_of(v, pgoff, &lo, &hi);
 			daxfs_view_prefault_write(v, lo, hi - lo);
 		}
 	}
