@@ -129,23 +129,23 @@ static void hook_stall(const struct daxfs_fault_ctx *c)
 		nanosleep(&ts, NULL);
 }
 
-/* Make writable the pages of v in [lo, hi) that are read-only, a run at
- * a time; the caller holds their entry locks.  Returns 0 or the error of
- * the first mprotect that failed. */
-static int views_mkwrite_range(struct daxfs_view *v, uint64_t lo, uint64_t hi)
+/* Move the pages of v in [lo, hi) that are in state from to state to
+ * (RO <-> RW), one mprotect per run; the caller holds their entry locks.
+ * Returns 0 or -EFAULT when an mprotect failed. */
+static int view_protect_runs(struct daxfs_view *v, uint64_t lo, uint64_t hi,
+			     enum dax_page_state from, enum dax_page_state to)
 {
-	while (lo < hi) {
-		uint64_t b;
+	uint64_t b;
 
-		if (daxfs_view_state(v, lo) != DAX_PG_RO) {
-			lo++;
+	for (; lo < hi; lo = b) {
+		for (b = lo; b < hi && daxfs_view_state(v, b) == from; b++)
+			;
+		if (b == lo) {
+			b++;
 			continue;
 		}
-		for (b = lo + 1; b < hi && daxfs_view_state(v, b) == DAX_PG_RO; b++)
-			;
-		if (daxfs_view_protect(v, lo, b - lo, DAX_PG_RW))
+		if (daxfs_view_protect(v, lo, b - lo, to))
 			return -EFAULT;
-		lo = b;
 	}
 	return 0;
 }
@@ -241,9 +241,10 @@ static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 		uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
 		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
 
-		ret = views_mkwrite_range(v, unit > v->pgoff ? unit : v->pgoff,
-					  unit + DAX_PMD_PAGES < vend
-						  ? unit + DAX_PMD_PAGES : vend);
+		ret = view_protect_runs(v, unit > v->pgoff ? unit : v->pgoff,
+					unit + DAX_PMD_PAGES < vend
+						? unit + DAX_PMD_PAGES : vend,
+					DAX_PG_RO, DAX_PG_RW);
 		if (!ret) { /* the stores are likely near pgoff */
 			uint64_t lo, hi;
 
@@ -596,21 +597,14 @@ static bool views_wrprotect(struct daxfs_mapping *m, uint64_t first,
 	for (v = m->views; v; v = v->next) {
 		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
 		uint64_t lo = first > v->pgoff ? first : v->pgoff;
-		uint64_t hi = first + n < vend ? first + n : vend, b;
+		uint64_t hi = first + n < vend ? first + n : vend;
 
-		for (; lo < hi; lo = b) {
-			for (b = lo; b < hi && daxfs_view_state(v, b) == DAX_PG_RW;
-			     b++)
-				;
-			if (b == lo) {
-				b++;
-				continue;
-			}
-			if (v->track_dirty)
-				daxfs_view_protect(v, lo, b - lo, DAX_PG_RO);
-			else
-				keep = true;
+		if (v->track_dirty) {
+			view_protect_runs(v, lo, hi, DAX_PG_RW, DAX_PG_RO);
+			continue;
 		}
+		for (; lo < hi && !keep; lo++)
+			keep = daxfs_view_state(v, lo) == DAX_PG_RW;
 	}
 	pthread_mutex_unlock(&m->views_lock);
 	return keep;
