@@ -75,6 +75,17 @@ static enum dax_page_state read_state(const struct daxfs_view *v)
 							 : DAX_PG_RO;
 }
 
+/* The pages [*lo, *hi) of [first, first+n) that v shows (empty when
+ * *lo >= *hi). */
+static void view_clip(const struct daxfs_view *v, uint64_t first, uint64_t n,
+		      uint64_t *lo, uint64_t *hi)
+{
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+
+	*lo = first > v->pgoff ? first : v->pgoff;
+	*hi = first + n < vend ? first + n : vend;
+}
+
 enum views_mode {
 	VIEWS_TRUNCATE,     /* pages gone: lazy -> NONE, populate -> SIGBUS */
 	VIEWS_REPLACE_ZERO, /* zero pages became blocks at dev_off */
@@ -89,10 +100,10 @@ static void views_update(struct daxfs_mapping *m, uint64_t first, uint64_t n,
 
 	pthread_mutex_lock(&m->views_lock);
 	for (v = m->views; v; v = v->next) {
-		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-		uint64_t lo = first > v->pgoff ? first : v->pgoff;
-		uint64_t hi = first + n < vend ? first + n : vend;
 		bool pop = v->flags & 1 /* DAXFS_MAP_POPULATE */;
+		uint64_t lo, hi;
+
+		view_clip(v, first, n, &lo, &hi);
 
 		while (lo < hi) {
 			uint64_t a = lo, b;
@@ -154,11 +165,8 @@ static int view_protect_runs(struct daxfs_view *v, uint64_t lo, uint64_t hi,
 static void granule_of(const struct daxfs_view *v, uint64_t pgoff,
 		       uint64_t *lo, uint64_t *hi)
 {
-	uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1);
-	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-
-	*lo = g > v->pgoff ? g : v->pgoff;
-	*hi = g + DAX_WRITE_GRANULE < vend ? g + DAX_WRITE_GRANULE : vend;
+	view_clip(v, pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1),
+		  DAX_WRITE_GRANULE, lo, hi);
 }
 
 /*
@@ -223,7 +231,7 @@ static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 {
 	struct daxfs_mapping *m = v->mapping;
 	bool dirty = needs_flush(c->rgn);
-	uint64_t e;
+	uint64_t e, lo, hi;
 	int ret;
 
 	ret = daxfs_grab_entry(m, pgoff, false, false, &e);
@@ -237,20 +245,13 @@ static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 	}
 	if (!dax_is_pmd(e))
 		return mkwrite_granule(v, pgoff, e, dirty);
-	{
-		uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
-		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-
-		ret = view_protect_runs(v, unit > v->pgoff ? unit : v->pgoff,
-					unit + DAX_PMD_PAGES < vend
-						? unit + DAX_PMD_PAGES : vend,
-					DAX_PG_RO, DAX_PG_RW);
-		if (!ret) { /* the stores are likely near pgoff */
-			uint64_t lo, hi;
-
-			granule_of(v, pgoff, &lo, &hi);
-			daxfs_view_prefault_write(v, lo, hi - lo);
-		}
+	/* A 2 MiB entry: its whole unit; the stores are likely near pgoff. */
+	view_clip(v, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), DAX_PMD_PAGES,
+		  &lo, &hi);
+	ret = view_protect_runs(v, lo, hi, DAX_PG_RO, DAX_PG_RW);
+	if (!ret) {
+		granule_of(v, pgoff, &lo, &hi);
+		daxfs_view_prefault_write(v, lo, hi - lo);
 	}
 	if (!ret && dirty)
 		e |= DAX_DIRTY;
@@ -595,10 +596,9 @@ static bool views_wrprotect(struct daxfs_mapping *m, uint64_t first,
 
 	pthread_mutex_lock(&m->views_lock);
 	for (v = m->views; v; v = v->next) {
-		uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-		uint64_t lo = first > v->pgoff ? first : v->pgoff;
-		uint64_t hi = first + n < vend ? first + n : vend;
+		uint64_t lo, hi;
 
+		view_clip(v, first, n, &lo, &hi);
 		if (v->track_dirty) {
 			view_protect_runs(v, lo, hi, DAX_PG_RW, DAX_PG_RO);
 			continue;
