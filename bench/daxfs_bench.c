@@ -1836,20 +1836,20 @@ int main(int argc, char **argv)
 	}
 	/* Many short samples: on a shared machine a short batch often runs
 	 * without being preempted, and the median keeps those. */
-	if (cfg.quick) {
+	cfg.fault_size = 2 * MIB;
+	cfg.k_rand = 500;
+	cfg.k_app = 128;
+	cfg.k_create = 64;
+	cfg.k_stat = 500;
+	if (cfg.quick) { /* small sizes, for development */
 		cfg.reps = 15;
 		cfg.reps_long = 3;
 		cfg.reps_mt = 7;
 		cfg.image_size = 1 * GIB;
 		cfg.inodes = 131072;
 		cfg.data_size = 32 * MIB;
-		cfg.fault_size = 2 * MIB;
 		cfg.map_size = 128 * MIB;
 		cfg.ndir = 10000;
-		cfg.k_rand = 500;
-		cfg.k_app = 128;
-		cfg.k_create = 64;
-		cfg.k_stat = 500;
 	} else {
 		cfg.reps = 101;
 		cfg.reps_long = 7;
@@ -1857,13 +1857,8 @@ int main(int argc, char **argv)
 		cfg.image_size = 3 * GIB;
 		cfg.inodes = 524288;
 		cfg.data_size = 256 * MIB;
-		cfg.fault_size = 2 * MIB;
 		cfg.map_size = 1 * GIB;
 		cfg.ndir = 100000;
-		cfg.k_rand = 500;
-		cfg.k_app = 128;
-		cfg.k_create = 64;
-		cfg.k_stat = 500;
 	}
 	if (reps > 0) {
 		cfg.reps = reps < MAXREP ? reps : MAXREP;
