@@ -8,13 +8,56 @@
  * look and the wait makes the futex return at once, so no wake-up is
  * lost.  Contention on inode locks is rare (a truncate against I/O), so
  * waking all is simpler than queueing and costs little.
+ *
+ * It also holds the reader bias (lock.h): each thread that takes a
+ * biased read owns one cache line of slots here, and a biased reader
+ * writes the semaphore's address into a free slot of its line.  The
+ * hand-off between a reader and a writer is Dekker's, with every access
+ * to the bias flag, the slots and the count of lines sequentially
+ * consistent:
+ *
+ *   reader: slot = s;   then load rbias: set -> held, clear -> undo
+ *   writer: rbias = 0;  then load every slot: wait while one is s
+ *
+ * Either the reader sees the bias cleared (it undoes and queues on the
+ * word, which the writer holds), or the writer sees the reader's slot
+ * (it waits until the reader's up_read clears it).  Only a holder of the
+ * word sets the bias, so it is never set while a writer holds it.  A
+ * signal handler that takes a read (a view's fault inside a copy) uses
+ * another slot of the same line; with all slots busy a reader uses the
+ * word.
  */
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/lock.h"
+
+#define RWSEM_LINES 256   /* threads with biased reads at a time */
+#define RWSEM_SLOTS 8     /* biased holds per thread (one cache line) */
+#define RWSEM_INHIBIT 9   /* bias stays off 9x as long as a revoke took */
+
+struct rwsem_line {
+	_Atomic(struct daxfs_rwsem *) slot[RWSEM_SLOTS];
+} __attribute__((aligned(64)));
+
+static struct rwsem_line rwsem_lines[RWSEM_LINES];
+static atomic_bool rwsem_line_taken[RWSEM_LINES];
+static atomic_uint rwsem_lines_used;   /* lines [0, used) were handed out */
+static pthread_once_t rwsem_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t rwsem_key;        /* gives a line back at thread exit */
+static bool rwsem_key_ok;
+
+__thread unsigned daxfs_rwsem_nbiased
+	__attribute__((tls_model("initial-exec")));
+static __thread struct rwsem_line *my_line
+	__attribute__((tls_model("initial-exec")));
+static __thread bool my_line_failed
+	__attribute__((tls_model("initial-exec")));
 
 /* Sleep until the word no longer reads expect (or a spurious wake-up). */
 static void rwsem_sleep(struct daxfs_rwsem *s, uint32_t expect)
@@ -92,4 +135,150 @@ void daxfs_rwsem_write_slow(struct daxfs_rwsem *s)
 						   memory_order_relaxed);
 		}
 	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A thread's exit: its line may serve another thread (its slots are
+ * empty: a thread does not exit holding a lock). */
+static void line_put(void *p)
+{
+	struct rwsem_line *l = p;
+
+	atomic_store(&rwsem_line_taken[l - rwsem_lines], false);
+}
+
+static void key_make(void)
+{
+	rwsem_key_ok = pthread_key_create(&rwsem_key, line_put) == 0;
+}
+
+/* The calling thread's line of slots, claimed on first use; NULL when
+ * all are taken (the thread then always uses the word). */
+static struct rwsem_line *line_get(void)
+{
+	unsigned i, used;
+
+	if (my_line || my_line_failed)
+		return my_line;
+	pthread_once(&rwsem_key_once, key_make);
+	for (i = 0; rwsem_key_ok && i < RWSEM_LINES; i++) {
+		bool free_ = false;
+
+		if (atomic_load_explicit(&rwsem_line_taken[i],
+					 memory_order_relaxed) ||
+		    !atomic_compare_exchange_strong(&rwsem_line_taken[i],
+						    &free_, true))
+			continue;
+		if (pthread_setspecific(rwsem_key, &rwsem_lines[i])) {
+			atomic_store(&rwsem_line_taken[i], false);
+			break;
+		}
+		used = atomic_load(&rwsem_lines_used);
+		while (used < i + 1 &&
+		       !atomic_compare_exchange_weak(&rwsem_lines_used, &used,
+						     i + 1))
+			;
+		my_line = &rwsem_lines[i];
+		return my_line;
+	}
+	my_line_failed = true;
+	return NULL;
+}
+
+/* Take a read hold through a slot while s is biased; false when the
+ * caller must use the word. */
+bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s)
+{
+	struct rwsem_line *l = line_get();
+	int i;
+
+	if (!l)
+		return false;
+	for (i = 0; i < RWSEM_SLOTS; i++) {
+		if (atomic_load_explicit(&l->slot[i], memory_order_relaxed))
+			continue;
+		atomic_store(&l->slot[i], s);
+		if (atomic_load(&s->rbias)) {
+			daxfs_rwsem_nbiased++;
+			return true;
+		}
+		atomic_store_explicit(&l->slot[i], NULL, memory_order_release);
+		return false;
+	}
+	return false;
+}
+
+/* Drop a read hold taken through a slot; false when the hold is on the
+ * word. */
+bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s)
+{
+	struct rwsem_line *l = my_line;
+	int i;
+
+	for (i = 0; l && i < RWSEM_SLOTS; i++) {
+		if (atomic_load_explicit(&l->slot[i], memory_order_relaxed) !=
+		    s)
+			continue;
+		atomic_store_explicit(&l->slot[i], NULL, memory_order_release);
+		daxfs_rwsem_nbiased--;
+		return true;
+	}
+	return false;
+}
+
+/* A reader holding the word found another reader there: turn the bias
+ * on, unless a writer revoked it a moment ago. */
+void daxfs_rwsem_bias(struct daxfs_rwsem *s)
+{
+	if (atomic_load_explicit(&s->rbias, memory_order_relaxed) ||
+	    !line_get() ||
+	    now_ns() < atomic_load_explicit(&s->rbias_after,
+					    memory_order_relaxed))
+		return;
+	atomic_store(&s->rbias, true);
+}
+
+/* Wait while a slot names s: a biased reader is still inside. */
+static void slot_wait(_Atomic(struct daxfs_rwsem *) *slot,
+		      struct daxfs_rwsem *s)
+{
+	unsigned spins = 0;
+
+	while (atomic_load(slot) == s) {
+		if (++spins < 1024) {
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		} else if (spins < 1024 + 64) {
+			sched_yield();
+		} else {
+			struct timespec ts = { 0, 50000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* The writer holding s's word: turn the bias off and wait out the
+ * readers that took s through their slots. */
+void daxfs_rwsem_revoke(struct daxfs_rwsem *s)
+{
+	uint64_t t0 = now_ns(), t1;
+	unsigned n, i, j;
+
+	atomic_store(&s->rbias, false);
+	n = atomic_load(&rwsem_lines_used);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < RWSEM_SLOTS; j++)
+			slot_wait(&rwsem_lines[i].slot[j], s);
+	t1 = now_ns();
+	atomic_store_explicit(&s->rbias_after, t1 + (t1 - t0) * RWSEM_INHIBIT,
+			      memory_order_relaxed);
 }

@@ -9,7 +9,19 @@
  * instruction and no call (pthread's rwlock costs several times that on
  * the 4 KiB read path); contended, waiters sleep on the word with a
  * futex (lock.c).  Not recursive: a reader that takes it again while a
- * writer waits would deadlock, as with the kernel's.
+ * writer waits would deadlock, as with the kernel's.  A hold is released
+ * by the thread that took it.
+ *
+ * Reader bias (BRAVO, Dice and Kogan, USENIX ATC '19): readers on
+ * different CPUs that share one word bounce its cache line between them
+ * at every down and up, so two threads reading one file ran slower than
+ * one.  Once a reader finds another reader holding the word, the
+ * semaphore turns reader-biased: a reader then publishes the semaphore's
+ * address in a slot of its own thread (a cache line no other thread
+ * writes) and leaves the word alone.  A writer takes the word, turns the
+ * bias off and waits until no thread's slot names the semaphore; the
+ * bias stays off for a while after, so frequent writers do not pay that
+ * scan often.  lock.c has the slots and the proof of the hand-off.
  *
  * Debug builds count holders so that "must be held" preconditions can be
  * checked with DAXFS_ASSERT_LOCKED(), as the kernel does with
@@ -30,6 +42,8 @@
 
 struct daxfs_rwsem {
 	_Atomic uint32_t state;
+	atomic_bool rbias;          /* readers go through their slots */
+	_Atomic uint64_t rbias_after; /* no new bias before (monotonic ns) */
 #ifndef NDEBUG
 	atomic_int readers; /* debug: shared holders */
 	atomic_int writers; /* debug: exclusive holders (0 or 1) */
@@ -41,10 +55,27 @@ void daxfs_rwsem_read_slow(struct daxfs_rwsem *s);
 void daxfs_rwsem_write_slow(struct daxfs_rwsem *s);
 void daxfs_rwsem_wake(struct daxfs_rwsem *s);
 
+/*
+ * The reader bias (lock.c): take a read hold through the calling
+ * thread's slots, or drop one (false: the hold is not there, use the
+ * word); turn the bias on (called holding the word shared); turn it off
+ * and wait out the biased readers (called holding the word exclusively).
+ */
+bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s);
+bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s);
+void daxfs_rwsem_bias(struct daxfs_rwsem *s);
+void daxfs_rwsem_revoke(struct daxfs_rwsem *s);
+
+/* Biased read holds of the calling thread (lock.c). */
+extern __thread unsigned daxfs_rwsem_nbiased
+	__attribute__((tls_model("initial-exec")));
+
 /* Initialise a semaphore; returns 0. */
 static inline int daxfs_rwsem_init(struct daxfs_rwsem *s)
 {
 	atomic_init(&s->state, 0);
+	atomic_init(&s->rbias, false);
+	atomic_init(&s->rbias_after, 0);
 #ifndef NDEBUG
 	atomic_init(&s->readers, 0);
 	atomic_init(&s->writers, 0);
@@ -67,28 +98,40 @@ static inline void daxfs_rwsem_read_release(struct daxfs_rwsem *s)
 		daxfs_rwsem_wake(s);
 }
 
+/* Take a shared hold: through the thread's slot when biased, else on
+ * the word (waiting while a writer holds or waits). */
 static inline void daxfs_down_read(struct daxfs_rwsem *s)
 {
-	uint32_t old = atomic_fetch_add_explicit(&s->state, 1,
-						 memory_order_acquire);
+	uint32_t old;
 
+	if (atomic_load_explicit(&s->rbias, memory_order_relaxed) &&
+	    daxfs_rwsem_read_biased(s))
+		goto held;
+	old = atomic_fetch_add_explicit(&s->state, 1, memory_order_acquire);
 	if (old & (DAXFS_RWSEM_WRITER | DAXFS_RWSEM_WWAIT)) {
 		daxfs_rwsem_read_release(s); /* undo, then wait */
 		daxfs_rwsem_read_slow(s);
+	} else if (old & DAXFS_RWSEM_READERS) {
+		daxfs_rwsem_bias(s); /* readers share it: try the bias */
 	}
+held:
 #ifndef NDEBUG
 	atomic_fetch_add(&s->readers, 1);
 #endif
 }
 
+/* Release a shared hold taken by this thread. */
 static inline void daxfs_up_read(struct daxfs_rwsem *s)
 {
 #ifndef NDEBUG
 	atomic_fetch_sub(&s->readers, 1);
 #endif
+	if (daxfs_rwsem_nbiased && daxfs_rwsem_unread_biased(s))
+		return;
 	daxfs_rwsem_read_release(s);
 }
 
+/* Take the exclusive hold: the word, then no biased reader left. */
 static inline void daxfs_down_write(struct daxfs_rwsem *s)
 {
 	uint32_t zero = 0;
@@ -97,11 +140,16 @@ static inline void daxfs_down_write(struct daxfs_rwsem *s)
 			DAXFS_RWSEM_WRITER, memory_order_acquire,
 			memory_order_relaxed))
 		daxfs_rwsem_write_slow(s);
+	/* Relaxed is enough: only a holder of the word sets the bias, and
+	 * the acquire above orders this load after its release. */
+	if (atomic_load_explicit(&s->rbias, memory_order_relaxed))
+		daxfs_rwsem_revoke(s);
 #ifndef NDEBUG
 	atomic_fetch_add(&s->writers, 1);
 #endif
 }
 
+/* Release the exclusive hold and wake sleepers. */
 static inline void daxfs_up_write(struct daxfs_rwsem *s)
 {
 	uint32_t old;
