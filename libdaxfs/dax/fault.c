@@ -12,7 +12,8 @@
  *     inode dax_sem (read)               the file system's fault wrapper
  *       ->iomap_begin() .. ->iomap_end()  one extent
  *         entry lock (DAX_LOCKED)        after iomap_begin, put before
- *                                        iomap_end
+ *                                        iomap_end; more than one only
+ *                                        by trylock (batch, fault-around)
  *           mapping->views_lock          other views of the file
  *             mapping->lock              short, inside entry.c
  *
@@ -259,14 +260,60 @@ static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 	return ret ? -EFAULT : 0;
 }
 
-/* Try a 2 MiB install of the unit holding pgoff; 0 when done, 1 to fall
- * back to 4 KiB pages. */
+/* The bytes from the 2 MiB unit at unit that a load fault may install:
+ * whole units of the view below EOF, at most DAX_PMD_AROUND of them. */
+static uint64_t pmd_around_len(const struct daxfs_view *v, uint64_t unit,
+			       uint64_t isize)
+{
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+	uint64_t eof = isize >> DAX_PAGE_SHIFT, n = 1;
+
+	while (n < DAX_PMD_AROUND &&
+	       unit + (n + 1) * DAX_PMD_PAGES <= vend &&
+	       unit + (n + 1) * DAX_PMD_PAGES <= eof)
+		n++;
+	return n * DAX_PMD_SIZE;
+}
+
+/*
+ * Lock the entries of the units after unit that a fault-around may
+ * install (fault-around: see DAX_PMD_AROUND): up to the first that is
+ * busy, has 4 KiB entries, is installed in v already, or holds another
+ * block than dev maps it to.  Trylocks only: the caller holds the
+ * unit's entry lock, and a thread holding one of these may be waiting
+ * for it.  Returns how many were locked; their values are in e[1..].
+ */
+static uint64_t pmd_grab_around(struct daxfs_view *v, uint64_t unit,
+				uint64_t dev, uint64_t nunits, uint64_t *e)
+{
+	uint64_t k;
+
+	for (k = 1; k < nunits; k++) {
+		uint64_t u = unit + k * DAX_PMD_PAGES;
+		uint64_t blk = (dev >> DAX_PAGE_SHIFT) + k * DAX_PMD_PAGES;
+
+		if (daxfs_grab_entry(v->mapping, u, true, true, &e[k]))
+			break;
+		if (daxfs_view_state(v, u) != DAX_PG_NONE ||
+		    (!dax_is_empty(e[k]) && dax_block(e[k]) != blk)) {
+			daxfs_put_entry(v->mapping, u,
+					dax_is_empty(e[k]) ? 0 : e[k]);
+			break;
+		}
+	}
+	return k - 1;
+}
+
+/* Try a 2 MiB install of the unit holding pgoff, and for a load of the
+ * units after it (fault-around); 0 when done, 1 to fall back to 4 KiB
+ * pages. */
 static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
 			 const struct daxfs_fault_ctx *c)
 {
 	struct daxfs_mapping *m = v->mapping;
 	uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
-	uint64_t pos = unit << DAX_PAGE_SHIFT, dev, e;
+	uint64_t pos = unit << DAX_PAGE_SHIFT, dev, len = DAX_PMD_SIZE;
+	uint64_t e[DAX_PMD_AROUND], n = 0, k;
 	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
 	enum dax_page_state st;
 	struct daxfs_iomap iomap;
@@ -277,7 +324,9 @@ static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
 	    !daxfs_view_has(v, unit + DAX_PMD_PAGES - 1) ||
 	    c->isize < pos + DAX_PMD_SIZE)
 		return 1;
-	ret = c->ops->iomap_begin(v->inode, pos, DAX_PMD_SIZE, flags, &iomap);
+	if (!write)
+		len = pmd_around_len(v, unit, c->isize);
+	ret = c->ops->iomap_begin(v->inode, pos, len, flags, &iomap);
 	if (ret)
 		return 1;
 	if (iomap.flags & DAXFS_IOMAP_F_NEW)
@@ -287,27 +336,37 @@ static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
 	    iomap.offset + iomap.length < pos + DAX_PMD_SIZE ||
 	    (dev & (DAX_PMD_SIZE - 1)))
 		goto finish_iomap;
-	if (daxfs_grab_entry(m, unit, true, false, &e))
+	if (daxfs_grab_entry(m, unit, true, false, &e[0]))
 		goto finish_iomap; /* 4 KiB entries in the unit */
 	st = write ? DAX_PG_RW : read_state(v);
-	if (!dax_is_empty(e) && dax_block(e) != dev >> DAX_PAGE_SHIFT) {
-		daxfs_put_entry(m, unit, e); /* stale: let 4 KiB sort it */
+	if (!dax_is_empty(e[0]) && dax_block(e[0]) != dev >> DAX_PAGE_SHIFT) {
+		daxfs_put_entry(m, unit, e[0]); /* stale: let 4 KiB sort it */
 		goto finish_iomap;
 	}
-	if (daxfs_view_install(v, unit, DAX_PMD_PAGES, dev, st) == 0) {
-		e = dax_is_empty(e) ? 0 : e & DAX_DIRTY;
-		if (st == DAX_PG_RW && needs_flush(c->rgn))
-			e |= DAX_DIRTY;
-		e |= dax_make(dev >> DAX_PAGE_SHIFT, DAX_PMD);
+	/* Units of the extent after this one, under their entry locks. */
+	if (len > iomap.offset + iomap.length - pos)
+		len = (iomap.offset + iomap.length - pos) & ~(DAX_PMD_SIZE - 1);
+	n = 1 + pmd_grab_around(v, unit, dev, len / DAX_PMD_SIZE, e);
+	if (daxfs_view_install(v, unit, n * DAX_PMD_PAGES, dev, st) == 0) {
+		for (k = 0; k < n; k++) {
+			e[k] = dax_is_empty(e[k]) ? 0 : e[k] & DAX_DIRTY;
+			if (st == DAX_PG_RW && needs_flush(c->rgn))
+				e[k] |= DAX_DIRTY;
+			e[k] |= dax_make((dev >> DAX_PAGE_SHIFT) +
+					 k * DAX_PMD_PAGES, DAX_PMD);
+		}
 		result = 0;
-	} else if (dax_is_empty(e)) {
-		e = 0;
+	} else {
+		for (k = 0; k < n; k++)
+			if (dax_is_empty(e[k]))
+				e[k] = 0;
 	}
-	daxfs_put_entry(m, unit, e);
+	for (k = 0; k < n; k++)
+		daxfs_put_entry(m, unit + k * DAX_PMD_PAGES, e[k]);
 finish_iomap:
 	if (c->ops->iomap_end)
-		c->ops->iomap_end(v->inode, pos, DAX_PMD_SIZE,
-				  result ? 0 : DAX_PMD_SIZE, flags, &iomap);
+		c->ops->iomap_end(v->inode, pos, len,
+				  result ? 0 : n * DAX_PMD_SIZE, flags, &iomap);
 	return result;
 }
 

@@ -900,6 +900,107 @@ Test(dax_pmd, store_fault_granule)
 	check_unmount_fsck(fs, path);
 }
 
+/* How many 2 MiB units from unit u on (at most max) lie on one
+ * contiguous, 2 MiB-aligned run of device blocks. */
+static uint64_t contiguous_units(struct daxfs_inode *inode, uint64_t u,
+				 uint64_t max)
+{
+	uint32_t count = 0, p0 = bmap_of(inode, u * DAX_PMD_PAGES,
+					 max * DAX_PMD_PAGES, &count);
+
+	if (p0 % DAX_PMD_PAGES)
+		return 0;
+	return count / DAX_PMD_PAGES;
+}
+
+/*
+ * A load on a 2 MiB unit also installs the units after it that the same
+ * extent maps and nothing installed yet (DAX_PMD_AROUND in all): the
+ * later loads take no fault.  Fault-around stops at a unit with 4 KiB
+ * entries, at the end of the view, and a store installs its unit only.
+ */
+Test(dax_pmd, load_fault_maps_units_around)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("around", 128 * TEST_MIB, 4096, 0, &path);
+	size_t unit = DAX_PMD_SIZE, nunits = DAX_PMD_AROUND + 4;
+	size_t len = nunits * unit, k;
+	unsigned char *buf = malloc(TEST_MIB), *v, *small, want[32];
+	struct daxfs_mapping *m;
+	struct daxfs_view *view;
+	uint64_t run, e, base;
+	daxfs_file *f;
+
+	cr_assert(buf);
+	test_probe_install();
+	CHECK_OK(daxfs_open(fs, "/around", O_RDWR | O_CREAT, 0644, &f));
+	for (k = 0; k < len; k += TEST_MIB) {
+		test_pattern(buf, TEST_MIB, 7, k);
+		CHECK_EQ(daxfs_pwrite(f, buf, TEST_MIB, k), TEST_MIB);
+	}
+	m = &f->inode->i_mapping;
+	run = contiguous_units(f->inode, 0, nunits);
+	cr_assert_eq(run, nunits, "the file's %zu units are not one aligned "
+		     "run (%llu units are)", nunits, (unsigned long long)run);
+	base = bmap_of(f->inode, 0, 1, &(uint32_t){0});
+
+	/* A one-page view faults a page of unit 10 first: 4 KiB entries. */
+	CHECK_OK(daxfs_map(f, 10 * unit + 3 * DAX_PAGE_SIZE, DAX_PAGE_SIZE,
+			   PROT_READ, 0, (void **)&small));
+	(void)*(volatile unsigned char *)small;
+
+	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
+	view = daxfs_view_lookup(v, 1);
+	cr_assert(view);
+	daxfs_views_release();
+	/* One load in unit 2: units 2..9 installed, 10 not (4 KiB entries
+	 * there), nothing before 2. */
+	test_pattern(want, sizeof(want), 7, 2 * unit + 100);
+	cr_assert(!memcmp(v + 2 * unit + 100, want, sizeof(want)));
+	for (k = 0; k < 12; k++) {
+		uint64_t pg = k * DAX_PMD_PAGES;
+		bool in = k >= 2 && k < 10;
+
+		e = daxfs_peek_entry(m, pg + 1);
+		cr_assert_eq(daxfs_view_state(view, pg + DAX_PMD_PAGES - 1),
+			     in ? DAX_PG_RO : DAX_PG_NONE, "unit %zu: state "
+			     "%d", k, daxfs_view_state(view, pg + 511));
+		if (in)
+			cr_assert(dax_is_pmd(e) && !dax_is_dirty(e) &&
+				  dax_block(e) == base + pg,
+				  "unit %zu: entry %#llx", k,
+				  (unsigned long long)e);
+		else if (k != 10)
+			cr_assert_eq(e, 0, "unit %zu: entry %#llx", k,
+				     (unsigned long long)e);
+	}
+	/* The installed units read the file's data with no fault. */
+	test_pattern(want, sizeof(want), 7, 9 * unit + unit - sizeof(want));
+	cr_assert(!memcmp(v + 10 * unit - sizeof(want), want, sizeof(want)));
+	/* A store into unit 11 installs unit 11 alone. */
+	v[11 * unit + 8] = 0x77;
+	cr_assert_eq(daxfs_view_state(view, 11 * DAX_PMD_PAGES), DAX_PG_RW);
+	cr_assert_eq(daxfs_peek_entry(m, 12 * DAX_PMD_PAGES), 0,
+		     "a store fault mapped the unit after it");
+	/* A load in unit 13 stops at the end of the view (20 units). */
+	(void)*(volatile unsigned char *)(v + 13 * unit);
+	for (k = 13; k < nunits; k++)
+		cr_assert_eq(daxfs_view_state(view, k * DAX_PMD_PAGES),
+			     DAX_PG_RO, "unit %zu not installed", k);
+	CHECK_OK(daxfs_fsync(f));
+	{
+		unsigned char got;
+
+		CHECK_EQ(daxfs_pread(f, &got, 1, 11 * unit + 8), 1);
+		cr_assert_eq(got, 0x77);
+	}
+	CHECK_OK(daxfs_unmap(v, len));
+	CHECK_OK(daxfs_unmap(small, DAX_PAGE_SIZE));
+	CHECK_OK(daxfs_close(f));
+	free(buf);
+	check_unmount_fsck(fs, path);
+}
+
 /*
  * A DAXFS_MAP_POPULATE view gets a PMD entry for unit 1; truncating to the
  * middle of that unit must leave the pages below the new size readable
