@@ -21,7 +21,10 @@
  *
  * Either the reader sees the bias cleared (it undoes and queues on the
  * word, which the writer holds), or the writer sees the reader's slot
- * (it waits until the reader's up_read clears it).  Only a holder of the
+ * (it waits until the reader's up_read clears it).  The wait spins a
+ * little, then sleeps on the futex rbias_left; a reader that empties
+ * its slot and then finds the bias off bumps it and wakes the writer,
+ * the same argument run the other way.  Only a holder of the
  * word sets the bias, so it is never set while a writer holds it.  A
  * signal handler that takes a read (a view's fault inside a copy) uses
  * another slot of the same line; with all slots busy a reader uses the
@@ -30,7 +33,6 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,12 +139,22 @@ void daxfs_rwsem_write_slow(struct daxfs_rwsem *s)
 	}
 }
 
-static uint64_t now_ns(void)
+/*
+ * A clock for the bias policy only (how long a revoke took, how long the
+ * bias stays off): the time stamp counter on x86, which is no system
+ * call even where the vDSO's clock_gettime would be one (the data path
+ * makes none, tests/test_nosyscall.c).
+ */
+static uint64_t bias_clock(void)
 {
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
 }
 
 /* A thread's exit: its line may serve another thread (its slots are
@@ -192,6 +204,23 @@ static struct rwsem_line *line_get(void)
 	return NULL;
 }
 
+/*
+ * Empty a slot that named s, then look at the bias: both sequentially
+ * consistent, so either the revoking writer sees the slot empty, or
+ * this sees the bias off and wakes the writer, which may be asleep
+ * (slot_wait).  A wake-up is a system call only during a revoke.
+ */
+static void slot_leave(_Atomic(struct daxfs_rwsem *) *slot,
+		       struct daxfs_rwsem *s)
+{
+	atomic_store(slot, NULL);
+	if (!atomic_load(&s->rbias)) {
+		atomic_fetch_add(&s->rbias_left, 1);
+		syscall(SYS_futex, &s->rbias_left, FUTEX_WAKE_PRIVATE, INT_MAX,
+			NULL, NULL, 0);
+	}
+}
+
 /* Take a read hold through a slot while s is biased; false when the
  * caller must use the word. */
 bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s)
@@ -209,7 +238,7 @@ bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s)
 			daxfs_rwsem_nbiased++;
 			return true;
 		}
-		atomic_store_explicit(&l->slot[i], NULL, memory_order_release);
+		slot_leave(&l->slot[i], s); /* a writer revoked it meanwhile */
 		return false;
 	}
 	return false;
@@ -226,7 +255,7 @@ bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s)
 		if (atomic_load_explicit(&l->slot[i], memory_order_relaxed) !=
 		    s)
 			continue;
-		atomic_store_explicit(&l->slot[i], NULL, memory_order_release);
+		slot_leave(&l->slot[i], s);
 		daxfs_rwsem_nbiased--;
 		return true;
 	}
@@ -239,30 +268,34 @@ void daxfs_rwsem_bias(struct daxfs_rwsem *s)
 {
 	if (atomic_load_explicit(&s->rbias, memory_order_relaxed) ||
 	    !line_get() ||
-	    now_ns() < atomic_load_explicit(&s->rbias_after,
+	    bias_clock() < atomic_load_explicit(&s->rbias_after,
 					    memory_order_relaxed))
 		return;
 	atomic_store(&s->rbias, true);
 }
 
-/* Wait while a slot names s: a biased reader is still inside. */
+/* Wait while a slot names s: a biased reader is still inside.  Spin a
+ * little, then sleep on rbias_left, which the reader bumps as it leaves
+ * (unread_biased). */
 static void slot_wait(_Atomic(struct daxfs_rwsem *) *slot,
 		      struct daxfs_rwsem *s)
 {
 	unsigned spins = 0;
 
 	while (atomic_load(slot) == s) {
+		uint32_t seen;
+
 		if (++spins < 1024) {
 #if defined(__x86_64__) || defined(__i386__)
 			__builtin_ia32_pause();
 #endif
-		} else if (spins < 1024 + 64) {
-			sched_yield();
-		} else {
-			struct timespec ts = { 0, 50000 };
-
-			nanosleep(&ts, NULL);
+			continue;
 		}
+		seen = atomic_load(&s->rbias_left);
+		if (atomic_load(slot) != s)
+			break;
+		syscall(SYS_futex, &s->rbias_left, FUTEX_WAIT_PRIVATE, seen,
+			NULL, NULL, 0);
 	}
 }
 
@@ -270,7 +303,7 @@ static void slot_wait(_Atomic(struct daxfs_rwsem *) *slot,
  * readers that took s through their slots. */
 void daxfs_rwsem_revoke(struct daxfs_rwsem *s)
 {
-	uint64_t t0 = now_ns(), t1;
+	uint64_t t0 = bias_clock(), t1;
 	unsigned n, i, j;
 
 	atomic_store(&s->rbias, false);
@@ -278,7 +311,7 @@ void daxfs_rwsem_revoke(struct daxfs_rwsem *s)
 	for (i = 0; i < n; i++)
 		for (j = 0; j < RWSEM_SLOTS; j++)
 			slot_wait(&rwsem_lines[i].slot[j], s);
-	t1 = now_ns();
+	t1 = bias_clock();
 	atomic_store_explicit(&s->rbias_after, t1 + (t1 - t0) * RWSEM_INHIBIT,
 			      memory_order_relaxed);
 }

@@ -43,7 +43,9 @@
 struct daxfs_rwsem {
 	_Atomic uint32_t state;
 	atomic_bool rbias;          /* readers go through their slots */
-	_Atomic uint64_t rbias_after; /* no new bias before (monotonic ns) */
+	_Atomic uint64_t rbias_after; /* no new bias before (lock.c's clock) */
+	_Atomic uint32_t rbias_left;  /* bumped when a biased reader leaves
+				       * during a revoke: the writer's futex */
 #ifndef NDEBUG
 	atomic_int readers; /* debug: shared holders */
 	atomic_int writers; /* debug: exclusive holders (0 or 1) */
@@ -76,6 +78,7 @@ static inline int daxfs_rwsem_init(struct daxfs_rwsem *s)
 	atomic_init(&s->state, 0);
 	atomic_init(&s->rbias, false);
 	atomic_init(&s->rbias_after, 0);
+	atomic_init(&s->rbias_left, 0);
 #ifndef NDEBUG
 	atomic_init(&s->readers, 0);
 	atomic_init(&s->writers, 0);
