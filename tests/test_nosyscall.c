@@ -154,6 +154,27 @@ Test(nosyscall, seccomp_kills_a_syscall_in_loop)
 		  "but it %s", how);
 }
 
+/*
+ * Reader threads beside the loop: they read /dir/data while the loop
+ * overwrites it, so the inode lock goes reader-biased and the writer
+ * revokes the bias again and again.  Under a filter that covers every
+ * thread, that too may take nothing but futex.
+ */
+Test(nosyscall, seccomp_readers_beside_writer_make_no_syscall)
+{
+	if (UNDER_SANITIZER)
+		cr_skip_test("sanitizer runtimes make system calls of their own");
+
+	char *argv[] = { probe, "--readers", "2", region, NULL };
+	char how[256];
+	int status = run(argv);
+
+	describe(status, how, sizeof(how));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "nosyscall_probe --readers 2 under seccomp %s (9: a reader "
+		  "thread failed or read nothing)", how);
+}
+
 /* ------------------------------------------------------------------ */
 /* strace                                                              */
 /* ------------------------------------------------------------------ */

@@ -8,7 +8,8 @@
  * contended lock); with PMEM2_FORCE_GRANULARITY=CACHE_LINE persisting is
  * done with cache flushes, so no msync either.
  *
- *   nosyscall_probe [--no-seccomp] [--self-test-syscall] [--iters N] REGION
+ *   nosyscall_probe [--no-seccomp] [--self-test-syscall] [--iters N]
+ *                   [--readers N] REGION
  *
  * The probe formats REGION (64 MiB), mounts it, creates its files, and runs
  * the loop body WARMUP times so that lazily initialised state (allocator
@@ -28,17 +29,26 @@
  *   --self-test-syscall
  *                  calls getpid() once in the middle of the loop, to prove
  *                  that the harness catches a system call.
+ *   --readers N    N more threads, started before the warm-up, read
+ *                  /dir/data over and over while the loop overwrites it:
+ *                  readers meet (the inode lock turns reader-biased) and
+ *                  the writer revokes the bias; futex is all that may
+ *                  take.  The seccomp filter covers every thread (TSYNC).
  *
  * Exit status: 0 success; 2 usage; 3 setup failed (message on stderr);
  * 10 + step when loop step "step" failed under seccomp (nothing can be
- * printed there; see step_names[] below); 1 on a loop failure with
- * --no-seccomp (message on stderr).
+ * printed there; see step_names[] below); 9 when a reader thread failed
+ * or read nothing; 1 on a loop failure with --no-seccomp (message on
+ * stderr).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +78,8 @@
 #define GROW_REC 3000          /* bytes per extending write to /dir/grow */
 #define NEXTRA 5               /* /dir/f0 .. /dir/f4, for readdir */
 #define NENTRIES (2 + 3 + NEXTRA) /* ".", "..", data, log, grow, extras */
+#define MAX_READERS 8
+#define READER_EXIT 9          /* exit status: a reader failed */
 
 /* Loop steps; under seccomp a failure at step s exits with 10 + s. */
 enum step {
@@ -87,6 +99,8 @@ static const char *const step_names[S_COUNT] = {
 
 static daxfs *fs;
 static off_t log_size, grow_size;
+static atomic_bool readers_stop;
+static atomic_long reader_reads, reader_fails;
 static long last_ret; /* return value of the failed call, for messages */
 
 /* Buffers are static: the loop itself allocates nothing. */
@@ -182,6 +196,31 @@ static int body(unsigned i)
 	return -1;
 }
 
+/* A reader thread: 4 KiB reads of /dir/data until told to stop. */
+static void *reader_main(void *arg)
+{
+	unsigned char buf[OVER_SIZE];
+	daxfs_file *f;
+
+	(void)arg;
+	if (daxfs_open(fs, "/dir/data", O_RDONLY, 0, &f) < 0) {
+		atomic_fetch_add(&reader_fails, 1);
+		return NULL;
+	}
+	for (unsigned i = 0; !atomic_load_explicit(&readers_stop,
+						  memory_order_relaxed); i++) {
+		if (daxfs_pread(f, buf, sizeof(buf), (off_t)(i % 30) * 4096) !=
+		    (ssize_t)sizeof(buf)) {
+			atomic_fetch_add(&reader_fails, 1);
+			break;
+		}
+		atomic_fetch_add_explicit(&reader_reads, 1,
+					  memory_order_relaxed);
+	}
+	daxfs_close(f);
+	return NULL;
+}
+
 static int create_file(const char *path, size_t size)
 {
 	static unsigned char zero[4096];
@@ -233,8 +272,9 @@ static int setup(const char *region)
 	return 0;
 }
 
-/* Allow futex, exit and exit_group; kill the process on anything else. */
-static int install_seccomp(void)
+/* Allow futex, exit and exit_group; kill the process on anything else.
+ * With tsync, in every thread of the process. */
+static int install_seccomp(bool tsync)
 {
 	struct sock_filter filter[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -258,7 +298,8 @@ static int install_seccomp(void)
 		perror("nosyscall_probe: PR_SET_NO_NEW_PRIVS");
 		return -1;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0, &prog) != 0) {
 		perror("nosyscall_probe: seccomp");
 		return -1;
 	}
@@ -268,15 +309,18 @@ static int install_seccomp(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: nosyscall_probe [--no-seccomp] "
-		"[--self-test-syscall] [--iters N] REGION\n");
+		"[--self-test-syscall] [--iters N] [--readers N] REGION\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int use_seccomp = 1, self_test = 0;
-	unsigned iters = DEFAULT_ITERS;
+	unsigned iters = DEFAULT_ITERS, nreaders = 0;
+	pthread_t readers[MAX_READERS];
 	const char *region = NULL;
+	long reads_before;
+	bool readers_bad;
 	int step;
 
 	for (int i = 1; i < argc; i++) {
@@ -286,16 +330,25 @@ int main(int argc, char **argv)
 			self_test = 1;
 		else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc)
 			iters = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--readers") == 0 && i + 1 < argc)
+			nreaders = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (argv[i][0] == '-' || region)
 			usage();
 		else
 			region = argv[i];
 	}
-	if (!region || iters < 2)
+	if (!region || iters < 2 || nreaders > MAX_READERS)
 		usage();
 
 	if (setup(region) < 0)
 		return 3;
+	for (unsigned k = 0; k < nreaders; k++) {
+		if (pthread_create(&readers[k], NULL, reader_main, NULL)) {
+			fprintf(stderr, "nosyscall_probe: pthread_create "
+				"failed\n");
+			return 3;
+		}
+	}
 
 	for (unsigned i = 0; i < WARMUP; i++) {
 		if ((step = body(i)) >= 0) {
@@ -312,8 +365,9 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 
+	reads_before = atomic_load(&reader_reads);
 	if (use_seccomp) {
-		if (install_seccomp() < 0)
+		if (install_seccomp(nreaders > 0) < 0)
 			return 3;
 	} else {
 		syscall(SYS_write, -1, "daxfs-loop-begin", 16);
@@ -328,13 +382,27 @@ int main(int argc, char **argv)
 	}
 	/* ---- end of the measured loop ---- */
 
+	/* The readers must have read during the loop, and without error. */
+	readers_bad = nreaders && (atomic_load(&reader_fails) ||
+				   atomic_load(&reader_reads) == reads_before);
 	if (use_seccomp)
-		syscall(SYS_exit_group, step < 0 ? 0 : 10 + step);
+		syscall(SYS_exit_group, step >= 0 ? 10 + step :
+					readers_bad ? READER_EXIT : 0);
 
 	syscall(SYS_write, -1, "daxfs-loop-end", 14);
+	atomic_store(&readers_stop, true);
+	for (unsigned k = 0; k < nreaders; k++)
+		pthread_join(readers[k], NULL);
 	if (step >= 0) {
 		fprintf(stderr, "nosyscall_probe: %s failed: %ld (%s)\n",
 			step_names[step], last_ret, daxfs_errormsg());
+		return 1;
+	}
+	if (readers_bad) {
+		fprintf(stderr, "nosyscall_probe: reader threads: %ld failed "
+			"reads, %ld reads during the loop\n",
+			atomic_load(&reader_fails),
+			atomic_load(&reader_reads) - reads_before);
 		return 1;
 	}
 
