@@ -876,10 +876,11 @@ static bool sup_mt_map(struct backend *be) { return be->mt && be->map; }
 
 /*
  * Reads from 1 and from N threads, each at its own pages: with hot, each
- * thread has a HOT_MIB part, which stays in its CPU's caches, so the
- * factor shows what the file system lets scale; else the threads share
- * out the whole data file, and the factor is mostly the memory bus's
- * (memcpy's factor in the same run says how much).
+ * thread has a HOT_MIB part, which stays in its CPU's caches, so a read
+ * is short and what the file system makes threads share shows most;
+ * else the threads share out the whole data file, and every read also
+ * misses the caches and the TLB (memcpy's factor in the same run is the
+ * machine's).
  */
 static int mt_read(struct backend *be, void *st, int rep, bool hot)
 {
