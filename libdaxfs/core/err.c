@@ -6,15 +6,15 @@
 #include "daxfs.h"
 #include "core/err.h"
 
-static __thread char daxfs_errbuf[512];
+static __thread char err_buf[512];
 
 /* Record a message for the calling thread; returns code unchanged. */
-int daxfs_err(int code, const char *fmt, ...)
+int err_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(daxfs_errbuf, sizeof(daxfs_errbuf), fmt, ap);
+	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -22,5 +22,5 @@ int daxfs_err(int code, const char *fmt, ...)
 /* The calling thread's last failure, as a sentence. */
 DAXFS_API const char *daxfs_errormsg(void)
 {
-	return daxfs_errbuf;
+	return err_buf;
 }

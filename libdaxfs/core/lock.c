@@ -44,7 +44,7 @@
 #define RWSEM_INHIBIT 9   /* bias stays off 9x as long as a revoke took */
 
 struct rwsem_line {
-	_Atomic(struct daxfs_rwsem *) slot[RWSEM_SLOTS];
+	_Atomic(struct rwsem *) slot[RWSEM_SLOTS];
 } __attribute__((aligned(64)));
 
 static struct rwsem_line rwsem_lines[RWSEM_LINES];
@@ -54,7 +54,7 @@ static pthread_once_t rwsem_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rwsem_key;        /* gives a line back at thread exit */
 static bool rwsem_key_ok;
 
-__thread unsigned daxfs_rwsem_nbiased
+__thread unsigned rwsem_nbiased
 	__attribute__((tls_model("initial-exec")));
 static __thread struct rwsem_line *my_line
 	__attribute__((tls_model("initial-exec")));
@@ -62,7 +62,7 @@ static __thread bool my_line_failed
 	__attribute__((tls_model("initial-exec")));
 
 /* Sleep until the word no longer reads expect (or a spurious wake-up). */
-static void rwsem_sleep(struct daxfs_rwsem *s, uint32_t expect)
+static void rwsem_sleep(struct rwsem *s, uint32_t expect)
 {
 	syscall(SYS_futex, &s->state, FUTEX_WAIT_PRIVATE, expect, NULL, NULL,
 		0);
@@ -70,9 +70,9 @@ static void rwsem_sleep(struct daxfs_rwsem *s, uint32_t expect)
 
 /* Set the sleepers bit (and extra) in the word that read old; false when
  * the word changed first. */
-static bool rwsem_mark(struct daxfs_rwsem *s, uint32_t *old, uint32_t extra)
+static bool rwsem_mark(struct rwsem *s, uint32_t *old, uint32_t extra)
 {
-	uint32_t want = *old | DAXFS_RWSEM_SLEEPERS | extra;
+	uint32_t want = *old | RWSEM_SLEEPERS | extra;
 
 	if (want == *old)
 		return true;
@@ -84,21 +84,21 @@ static bool rwsem_mark(struct daxfs_rwsem *s, uint32_t *old, uint32_t extra)
 	return false;
 }
 
-void daxfs_rwsem_wake(struct daxfs_rwsem *s)
+void rwsem_wake(struct rwsem *s)
 {
-	atomic_fetch_and_explicit(&s->state, ~DAXFS_RWSEM_SLEEPERS,
+	atomic_fetch_and_explicit(&s->state, ~RWSEM_SLEEPERS,
 				  memory_order_relaxed);
 	syscall(SYS_futex, &s->state, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL,
 		0);
 }
 
 /* Take a shared hold once no writer holds or waits. */
-void daxfs_rwsem_read_slow(struct daxfs_rwsem *s)
+void rwsem_read_slow(struct rwsem *s)
 {
 	uint32_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
 
 	for (;;) {
-		if (!(old & (DAXFS_RWSEM_WRITER | DAXFS_RWSEM_WWAIT))) {
+		if (!(old & (RWSEM_WRITER | RWSEM_WWAIT))) {
 			if (atomic_compare_exchange_weak_explicit(&s->state,
 					&old, old + 1, memory_order_acquire,
 					memory_order_relaxed))
@@ -115,23 +115,23 @@ void daxfs_rwsem_read_slow(struct daxfs_rwsem *s)
 
 /* Take the exclusive hold once no one holds it; meanwhile hold new
  * readers back. */
-void daxfs_rwsem_write_slow(struct daxfs_rwsem *s)
+void rwsem_write_slow(struct rwsem *s)
 {
 	uint32_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
 
 	for (;;) {
-		if (!(old & (DAXFS_RWSEM_READERS | DAXFS_RWSEM_WRITER))) {
+		if (!(old & (RWSEM_READERS | RWSEM_WRITER))) {
 			/* Other waiting writers set WWAIT again when they
 			 * wake (at our release at the latest). */
 			if (atomic_compare_exchange_weak_explicit(&s->state,
-					&old, (old & ~DAXFS_RWSEM_WWAIT) |
-					DAXFS_RWSEM_WRITER,
+					&old, (old & ~RWSEM_WWAIT) |
+					RWSEM_WRITER,
 					memory_order_acquire,
 					memory_order_relaxed))
 				return;
 			continue;
 		}
-		if (rwsem_mark(s, &old, DAXFS_RWSEM_WWAIT)) {
+		if (rwsem_mark(s, &old, RWSEM_WWAIT)) {
 			rwsem_sleep(s, old);
 			old = atomic_load_explicit(&s->state,
 						   memory_order_relaxed);
@@ -210,8 +210,8 @@ static struct rwsem_line *line_get(void)
  * this sees the bias off and wakes the writer, which may be asleep
  * (slot_wait).  A wake-up is a system call only during a revoke.
  */
-static void slot_leave(_Atomic(struct daxfs_rwsem *) *slot,
-		       struct daxfs_rwsem *s)
+static void slot_leave(_Atomic(struct rwsem *) *slot,
+		       struct rwsem *s)
 {
 	atomic_store(slot, NULL);
 	if (!atomic_load(&s->rbias)) {
@@ -223,7 +223,7 @@ static void slot_leave(_Atomic(struct daxfs_rwsem *) *slot,
 
 /* Take a read hold through a slot while s is biased; false when the
  * caller must use the word. */
-bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s)
+bool rwsem_read_biased(struct rwsem *s)
 {
 	struct rwsem_line *l = line_get();
 	int i;
@@ -235,7 +235,7 @@ bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s)
 			continue;
 		atomic_store(&l->slot[i], s);
 		if (atomic_load(&s->rbias)) {
-			daxfs_rwsem_nbiased++;
+			rwsem_nbiased++;
 			return true;
 		}
 		slot_leave(&l->slot[i], s); /* a writer revoked it meanwhile */
@@ -246,7 +246,7 @@ bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s)
 
 /* Drop a read hold taken through a slot; false when the hold is on the
  * word. */
-bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s)
+bool rwsem_unread_biased(struct rwsem *s)
 {
 	struct rwsem_line *l = my_line;
 	int i;
@@ -256,7 +256,7 @@ bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s)
 		    s)
 			continue;
 		slot_leave(&l->slot[i], s);
-		daxfs_rwsem_nbiased--;
+		rwsem_nbiased--;
 		return true;
 	}
 	return false;
@@ -264,7 +264,7 @@ bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s)
 
 /* A reader holding the word found another reader there: turn the bias
  * on, unless a writer revoked it a moment ago. */
-void daxfs_rwsem_bias(struct daxfs_rwsem *s)
+void rwsem_bias(struct rwsem *s)
 {
 	if (atomic_load_explicit(&s->rbias, memory_order_relaxed) ||
 	    !line_get() ||
@@ -277,8 +277,8 @@ void daxfs_rwsem_bias(struct daxfs_rwsem *s)
 /* Wait while a slot names s: a biased reader is still inside.  Spin a
  * little, then sleep on rbias_left, which the reader bumps as it leaves
  * (unread_biased). */
-static void slot_wait(_Atomic(struct daxfs_rwsem *) *slot,
-		      struct daxfs_rwsem *s)
+static void slot_wait(_Atomic(struct rwsem *) *slot,
+		      struct rwsem *s)
 {
 	unsigned spins = 0;
 
@@ -301,7 +301,7 @@ static void slot_wait(_Atomic(struct daxfs_rwsem *) *slot,
 
 /* The writer holding s's word: turn the bias off and wait out the
  * readers that took s through their slots. */
-void daxfs_rwsem_revoke(struct daxfs_rwsem *s)
+void rwsem_revoke(struct rwsem *s)
 {
 	uint64_t t0 = bias_clock(), t1;
 	unsigned n, i, j;

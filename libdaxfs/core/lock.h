@@ -35,12 +35,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DAXFS_RWSEM_READERS  0x1fffffffu /* count of shared holders */
-#define DAXFS_RWSEM_WRITER   0x20000000u /* held exclusively */
-#define DAXFS_RWSEM_WWAIT    0x40000000u /* a writer waits: readers hold off */
-#define DAXFS_RWSEM_SLEEPERS 0x80000000u /* someone sleeps on the word */
+#define RWSEM_READERS  0x1fffffffu /* count of shared holders */
+#define RWSEM_WRITER   0x20000000u /* held exclusively */
+#define RWSEM_WWAIT    0x40000000u /* a writer waits: readers hold off */
+#define RWSEM_SLEEPERS 0x80000000u /* someone sleeps on the word */
 
-struct daxfs_rwsem {
+struct rwsem {
 	_Atomic uint32_t state;
 	atomic_bool rbias;          /* readers go through their slots */
 	_Atomic uint64_t rbias_after; /* no new bias before (lock.c's clock) */
@@ -53,9 +53,9 @@ struct daxfs_rwsem {
 };
 
 /* The slow paths (lock.c). */
-void daxfs_rwsem_read_slow(struct daxfs_rwsem *s);
-void daxfs_rwsem_write_slow(struct daxfs_rwsem *s);
-void daxfs_rwsem_wake(struct daxfs_rwsem *s);
+void rwsem_read_slow(struct rwsem *s);
+void rwsem_write_slow(struct rwsem *s);
+void rwsem_wake(struct rwsem *s);
 
 /*
  * The reader bias (lock.c): take a read hold through the calling
@@ -63,17 +63,17 @@ void daxfs_rwsem_wake(struct daxfs_rwsem *s);
  * word); turn the bias on (called holding the word shared); turn it off
  * and wait out the biased readers (called holding the word exclusively).
  */
-bool daxfs_rwsem_read_biased(struct daxfs_rwsem *s);
-bool daxfs_rwsem_unread_biased(struct daxfs_rwsem *s);
-void daxfs_rwsem_bias(struct daxfs_rwsem *s);
-void daxfs_rwsem_revoke(struct daxfs_rwsem *s);
+bool rwsem_read_biased(struct rwsem *s);
+bool rwsem_unread_biased(struct rwsem *s);
+void rwsem_bias(struct rwsem *s);
+void rwsem_revoke(struct rwsem *s);
 
 /* Biased read holds of the calling thread (lock.c). */
-extern __thread unsigned daxfs_rwsem_nbiased
+extern __thread unsigned rwsem_nbiased
 	__attribute__((tls_model("initial-exec")));
 
 /* Initialise a semaphore; returns 0. */
-static inline int daxfs_rwsem_init(struct daxfs_rwsem *s)
+static inline int rwsem_init(struct rwsem *s)
 {
 	atomic_init(&s->state, 0);
 	atomic_init(&s->rbias, false);
@@ -86,36 +86,36 @@ static inline int daxfs_rwsem_init(struct daxfs_rwsem *s)
 	return 0;
 }
 
-static inline void daxfs_rwsem_destroy(struct daxfs_rwsem *s)
+static inline void rwsem_destroy(struct rwsem *s)
 {
 	(void)s;
 }
 
 /* Release one shared hold; the last reader wakes a waiting writer. */
-static inline void daxfs_rwsem_read_release(struct daxfs_rwsem *s)
+static inline void rwsem_read_release(struct rwsem *s)
 {
 	uint32_t old = atomic_fetch_sub_explicit(&s->state, 1,
 						 memory_order_release);
 
-	if ((old & DAXFS_RWSEM_READERS) == 1 && (old & DAXFS_RWSEM_SLEEPERS))
-		daxfs_rwsem_wake(s);
+	if ((old & RWSEM_READERS) == 1 && (old & RWSEM_SLEEPERS))
+		rwsem_wake(s);
 }
 
 /* Take a shared hold: through the thread's slot when biased, else on
  * the word (waiting while a writer holds or waits). */
-static inline void daxfs_down_read(struct daxfs_rwsem *s)
+static inline void down_read(struct rwsem *s)
 {
 	uint32_t old;
 
 	if (atomic_load_explicit(&s->rbias, memory_order_relaxed) &&
-	    daxfs_rwsem_read_biased(s))
+	    rwsem_read_biased(s))
 		goto held;
 	old = atomic_fetch_add_explicit(&s->state, 1, memory_order_acquire);
-	if (old & (DAXFS_RWSEM_WRITER | DAXFS_RWSEM_WWAIT)) {
-		daxfs_rwsem_read_release(s); /* undo, then wait */
-		daxfs_rwsem_read_slow(s);
-	} else if (old & DAXFS_RWSEM_READERS) {
-		daxfs_rwsem_bias(s); /* readers share it: try the bias */
+	if (old & (RWSEM_WRITER | RWSEM_WWAIT)) {
+		rwsem_read_release(s); /* undo, then wait */
+		rwsem_read_slow(s);
+	} else if (old & RWSEM_READERS) {
+		rwsem_bias(s); /* readers share it: try the bias */
 	}
 held:
 #ifndef NDEBUG
@@ -124,46 +124,46 @@ held:
 }
 
 /* Release a shared hold taken by this thread. */
-static inline void daxfs_up_read(struct daxfs_rwsem *s)
+static inline void up_read(struct rwsem *s)
 {
 #ifndef NDEBUG
 	atomic_fetch_sub(&s->readers, 1);
 #endif
-	if (daxfs_rwsem_nbiased && daxfs_rwsem_unread_biased(s))
+	if (rwsem_nbiased && rwsem_unread_biased(s))
 		return;
-	daxfs_rwsem_read_release(s);
+	rwsem_read_release(s);
 }
 
 /* Take the exclusive hold: the word, then no biased reader left. */
-static inline void daxfs_down_write(struct daxfs_rwsem *s)
+static inline void down_write(struct rwsem *s)
 {
 	uint32_t zero = 0;
 
 	if (!atomic_compare_exchange_strong_explicit(&s->state, &zero,
-			DAXFS_RWSEM_WRITER, memory_order_acquire,
+			RWSEM_WRITER, memory_order_acquire,
 			memory_order_relaxed))
-		daxfs_rwsem_write_slow(s);
+		rwsem_write_slow(s);
 	/* Relaxed is enough: only a holder of the word sets the bias, and
 	 * the acquire above orders this load after its release. */
 	if (atomic_load_explicit(&s->rbias, memory_order_relaxed))
-		daxfs_rwsem_revoke(s);
+		rwsem_revoke(s);
 #ifndef NDEBUG
 	atomic_fetch_add(&s->writers, 1);
 #endif
 }
 
 /* Release the exclusive hold and wake sleepers. */
-static inline void daxfs_up_write(struct daxfs_rwsem *s)
+static inline void up_write(struct rwsem *s)
 {
 	uint32_t old;
 
 #ifndef NDEBUG
 	atomic_fetch_sub(&s->writers, 1);
 #endif
-	old = atomic_fetch_and_explicit(&s->state, ~DAXFS_RWSEM_WRITER,
+	old = atomic_fetch_and_explicit(&s->state, ~RWSEM_WRITER,
 					memory_order_release);
-	if (old & DAXFS_RWSEM_SLEEPERS)
-		daxfs_rwsem_wake(s);
+	if (old & RWSEM_SLEEPERS)
+		rwsem_wake(s);
 }
 
 #ifndef NDEBUG

@@ -21,7 +21,7 @@
 #endif
 
 /* Zeroed memory, or NULL. */
-static inline void *daxfs_zalloc(size_t size)
+static inline void *mem_zalloc(size_t size)
 {
 #ifdef DAXFS_LIBC_ALLOC
 	return calloc(1, size);
@@ -31,8 +31,8 @@ static inline void *daxfs_zalloc(size_t size)
 }
 
 /* Zeroed memory aligned to align (a power of two), or NULL; release
- * with daxfs_free. */
-static inline void *daxfs_zalloc_aligned(size_t size, size_t align)
+ * with mem_free. */
+static inline void *mem_zalloc_aligned(size_t size, size_t align)
 {
 #ifdef DAXFS_LIBC_ALLOC
 	void *p = aligned_alloc(align, (size + align - 1) & ~(align - 1));
@@ -46,7 +46,7 @@ static inline void *daxfs_zalloc_aligned(size_t size, size_t align)
 }
 
 /* Uninitialised memory, or NULL. */
-static inline void *daxfs_alloc(size_t size)
+static inline void *mem_alloc(size_t size)
 {
 #ifdef DAXFS_LIBC_ALLOC
 	return malloc(size);
@@ -56,19 +56,19 @@ static inline void *daxfs_alloc(size_t size)
 }
 
 /* Grow or shrink p to size bytes; p may be NULL.  NULL on failure. */
-static inline void *daxfs_realloc(void *p, size_t size)
+static inline void *mem_realloc(void *p, size_t size)
 {
 #ifdef DAXFS_LIBC_ALLOC
 	return realloc(p, size);
 #else
 	if (!p)
-		return daxfs_alloc(size);
+		return mem_alloc(size);
 	return rallocx(p, size ? size : 1, 0);
 #endif
 }
 
 /* Release p; NULL is accepted. */
-static inline void daxfs_free(void *p)
+static inline void mem_free(void *p)
 {
 	if (!p)
 		return;

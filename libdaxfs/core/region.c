@@ -27,12 +27,12 @@ static int region_pmem2_err(int ret, const char *what, const char *path)
 	if (ret == PMEM2_E_LENGTH_UNALIGNED || ret == PMEM2_E_OFFSET_UNALIGNED ||
 	    ret == PMEM2_E_SOURCE_EMPTY || ret == PMEM2_E_INVALID_FILE_TYPE)
 		e = -EINVAL;
-	return daxfs_err(e, "%s of region %s failed: %s", what, path,
+	return err_set(e, "%s of region %s failed: %s", what, path,
 			 pmem2_errormsg());
 }
 
 /* Map the opened region whole, shared, with the protection asked. */
-static int region_map(struct daxfs_region *r, const char *path)
+static int region_map(struct region *r, const char *path)
 {
 	struct pmem2_config *cfg = NULL;
 	int ret;
@@ -67,36 +67,36 @@ static int region_map(struct daxfs_region *r, const char *path)
 	return 0;
 }
 
-int daxfs_region_open(const char *path, bool rdonly, struct daxfs_region **out)
+int region_open(const char *path, bool rdonly, struct region **out)
 {
-	struct daxfs_region *r;
+	struct region *r;
 	struct stat st;
 	int ret;
 
-	r = daxfs_zalloc(sizeof(*r));
+	r = mem_zalloc(sizeof(*r));
 	if (!r)
-		return daxfs_err(-ENOMEM, "out of memory opening region %s", path);
+		return err_set(-ENOMEM, "out of memory opening region %s", path);
 	r->rdonly = rdonly;
 	r->fd = open(path, (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (r->fd < 0) {
-		ret = daxfs_err(-errno, "cannot open region %s: %s", path,
+		ret = err_set(-errno, "cannot open region %s: %s", path,
 				strerror(errno));
 		r->fd = -1;
 		goto fail;
 	}
 	if (fstat(r->fd, &st) < 0) {
-		ret = daxfs_err(-errno, "cannot stat region %s: %s", path,
+		ret = err_set(-errno, "cannot stat region %s: %s", path,
 				strerror(errno));
 		goto fail;
 	}
 	if (S_ISCHR(st.st_mode)) {
 		r->devdax = true;
 	} else if (!S_ISREG(st.st_mode)) {
-		ret = daxfs_err(-EINVAL, "region %s is neither a devdax device "
+		ret = err_set(-EINVAL, "region %s is neither a devdax device "
 				"nor a regular file", path);
 		goto fail;
 	} else if (st.st_size == 0) {
-		ret = daxfs_err(-EUCLEAN, "region %s is empty: no file system "
+		ret = err_set(-EUCLEAN, "region %s is empty: no file system "
 				"(make one with daxfs_mkfs)", path);
 		goto fail;
 	}
@@ -104,8 +104,8 @@ int daxfs_region_open(const char *path, bool rdonly, struct daxfs_region **out)
 	 * open file descriptions even within one process. */
 	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
 		ret = errno == EWOULDBLOCK
-			? daxfs_err(-EBUSY, "region %s is mounted already", path)
-			: daxfs_err(-errno, "cannot lock region %s: %s", path,
+			? err_set(-EBUSY, "region %s is mounted already", path)
+			: err_set(-errno, "cannot lock region %s: %s", path,
 				    strerror(errno));
 		goto fail;
 	}
@@ -115,13 +115,13 @@ int daxfs_region_open(const char *path, bool rdonly, struct daxfs_region **out)
 	*out = r;
 	return 0;
 fail:
-	daxfs_region_close(&r);
+	region_close(&r);
 	return ret;
 }
 
-void daxfs_region_close(struct daxfs_region **rp)
+void region_close(struct region **rp)
 {
-	struct daxfs_region *r = *rp;
+	struct region *r = *rp;
 
 	if (!r)
 		return;
@@ -131,11 +131,11 @@ void daxfs_region_close(struct daxfs_region **rp)
 		pmem2_source_delete(&r->src);
 	if (r->fd >= 0)
 		close(r->fd); /* drops the flock */
-	daxfs_free(r);
+	mem_free(r);
 	*rp = NULL;
 }
 
-int daxfs_region_check_badblocks(struct daxfs_region *r)
+int region_check_badblocks(struct region *r)
 {
 	struct pmem2_badblock_context *bbctx = NULL;
 	struct pmem2_badblock bb;
@@ -148,7 +148,7 @@ int daxfs_region_check_badblocks(struct daxfs_region *r)
 	pmem2_badblock_context_delete(&bbctx);
 	if (ret)
 		return 0; /* PMEM2_E_NO_BAD_BLOCK_FOUND and kin */
-	return daxfs_err(-EIO, "region has bad blocks: %zu bytes at offset %zu "
+	return err_set(-EIO, "region has bad blocks: %zu bytes at offset %zu "
 			 "(clear them with ndctl or rewrite the data first)",
 			 bb.length, bb.offset);
 }
@@ -162,9 +162,9 @@ DAXFS_API int daxfs_devices(struct daxfs_device *devs, int max)
 	int n = 0;
 
 	if (max < 0 || (max > 0 && !devs))
-		return daxfs_err(-EINVAL, "daxfs_devices: devs is NULL or max < 0");
+		return err_set(-EINVAL, "daxfs_devices: devs is NULL or max < 0");
 	if (daxctl_new(&ctx) < 0)
-		return daxfs_err(-ENOMEM, "cannot create a libdaxctl context");
+		return err_set(-ENOMEM, "cannot create a libdaxctl context");
 	daxctl_region_foreach(ctx, region) {
 		daxctl_dev_foreach(region, dev) {
 			const char *name = daxctl_dev_get_devname(dev);

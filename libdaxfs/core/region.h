@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct daxfs_region {
+struct region {
 	int fd;                   /* open region; holds the flock */
 	bool devdax;              /* a character device, not a regular file */
 	bool rdonly;              /* mapped PROT_READ */
@@ -36,33 +36,33 @@ struct daxfs_region {
  * Open and map the region at path, taking an exclusive flock on it.
  * Returns 0, -EBUSY when another mount holds it, or another negative errno.
  */
-int daxfs_region_open(const char *path, bool rdonly, struct daxfs_region **r);
+int region_open(const char *path, bool rdonly, struct region **r);
 
 /* Unmap, unlock and free *r; sets *r to NULL and accepts NULL. */
-void daxfs_region_close(struct daxfs_region **r);
+void region_close(struct region **r);
 
 /*
  * Check the region for bad blocks reported by the platform.  Returns 0
  * when there are none (or none can be known, as on a regular file of a
  * non-pmem file system), -EIO with a message naming the first otherwise.
  */
-int daxfs_region_check_badblocks(struct daxfs_region *r);
+int region_check_badblocks(struct region *r);
 
 /* Persist [p, p+len) (flush and drain). */
-static inline void daxfs_persist_range(struct daxfs_region *r, const void *p,
+static inline void region_persist(struct region *r, const void *p,
 				       size_t len)
 {
 	r->persist(p, len);
 }
 
 /* Flush [p, p+len) without waiting; a later drain makes it durable. */
-static inline void daxfs_flush_range(struct daxfs_region *r, const void *p,
+static inline void region_flush(struct region *r, const void *p,
 				     size_t len)
 {
 	r->flush(p, len);
 }
 
-static inline void daxfs_drain(struct daxfs_region *r)
+static inline void region_drain(struct region *r)
 {
 	r->drain();
 }

@@ -34,27 +34,27 @@ struct dax_wait_slot {
 
 static struct dax_wait_slot dax_wait_table[1 << DAX_WAIT_TABLE_BITS];
 
-static struct dax_wait_slot *wait_slot(struct daxfs_mapping *m, uint64_t index)
+static struct dax_wait_slot *wait_slot(struct dax_mapping *m, uint64_t index)
 {
 	uint64_t h = ((uintptr_t)m >> 6) ^ (index * 0x9E3779B97F4A7C15ULL);
 
 	return &dax_wait_table[(h >> 32) & ((1 << DAX_WAIT_TABLE_BITS) - 1)];
 }
 
-int daxfs_mapping_init(struct daxfs_mapping *m)
+int dax_mapping_init(struct dax_mapping *m)
 {
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->views_lock, NULL);
 	return -pthread_mutex_init(&m->lock, NULL);
 }
 
-void daxfs_mapping_destroy(struct daxfs_mapping *m)
+void dax_mapping_destroy(struct dax_mapping *m)
 {
 	uint64_t i;
 
 	for (i = 0; i < m->nchunks; i++)
-		daxfs_free(m->chunks[i]);
-	daxfs_free(m->chunks);
+		mem_free(m->chunks[i]);
+	mem_free(m->chunks);
 	m->chunks = NULL;
 	m->nchunks = 0;
 	pthread_mutex_destroy(&m->lock);
@@ -63,7 +63,7 @@ void daxfs_mapping_destroy(struct daxfs_mapping *m)
 
 /* The chunk of unit c, created when create; NULL if absent or out of
  * memory.  Called with m->lock held. */
-static struct dax_chunk *chunk_get(struct daxfs_mapping *m, uint64_t c,
+static struct dax_chunk *chunk_get(struct dax_mapping *m, uint64_t c,
 				   bool create)
 {
 	if (c >= m->nchunks) {
@@ -74,7 +74,7 @@ static struct dax_chunk *chunk_get(struct daxfs_mapping *m, uint64_t c,
 			return NULL;
 		while (n <= c)
 			n *= 2;
-		t = daxfs_realloc(m->chunks, n * sizeof(*t));
+		t = mem_realloc(m->chunks, n * sizeof(*t));
 		if (!t)
 			return NULL;
 		memset(t + m->nchunks, 0, (n - m->nchunks) * sizeof(*t));
@@ -82,7 +82,7 @@ static struct dax_chunk *chunk_get(struct daxfs_mapping *m, uint64_t c,
 		m->nchunks = n;
 	}
 	if (!m->chunks[c] && create)
-		m->chunks[c] = daxfs_zalloc(sizeof(struct dax_chunk));
+		m->chunks[c] = mem_zalloc(sizeof(struct dax_chunk));
 	return m->chunks[c];
 }
 
@@ -100,7 +100,7 @@ static void wait_on(struct dax_wait_slot *ws, unsigned seq)
 	syscall(SYS_futex, &ws->seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
 }
 
-int daxfs_grab_entry(struct daxfs_mapping *m, uint64_t index, bool pmd,
+int dax_grab_entry(struct dax_mapping *m, uint64_t index, bool pmd,
 		     bool trylock, uint64_t *out)
 {
 	uint64_t c;
@@ -149,7 +149,7 @@ int daxfs_grab_entry(struct daxfs_mapping *m, uint64_t index, bool pmd,
 	}
 }
 
-void daxfs_put_entry(struct daxfs_mapping *m, uint64_t index, uint64_t value)
+void dax_put_entry(struct dax_mapping *m, uint64_t index, uint64_t value)
 {
 	uint64_t c = index / DAX_PMD_PAGES, old;
 	struct dax_wait_slot *ws;
@@ -181,7 +181,7 @@ void daxfs_put_entry(struct daxfs_mapping *m, uint64_t index, uint64_t value)
 			NULL, 0);
 }
 
-uint64_t daxfs_peek_entry(struct daxfs_mapping *m, uint64_t index)
+uint64_t dax_peek_entry(struct dax_mapping *m, uint64_t index)
 {
 	struct dax_chunk *ch;
 	uint64_t v = 0;
@@ -194,7 +194,7 @@ uint64_t daxfs_peek_entry(struct daxfs_mapping *m, uint64_t index)
 	return v;
 }
 
-uint64_t daxfs_next_entry(struct daxfs_mapping *m, uint64_t *index,
+uint64_t dax_next_entry(struct dax_mapping *m, uint64_t *index,
 			  uint64_t end)
 {
 	uint64_t i = *index, v = 0;

@@ -48,9 +48,9 @@ struct dax_chunk; /* the entries of one 2 MiB unit */
  * DAX_LOCKED bit is held across a whole fault or invalidation: waiters
  * sleep on a hashed futex wait table, not on a lock per page.
  */
-struct daxfs_view;
+struct dax_view;
 
-struct daxfs_mapping {
+struct dax_mapping {
 	pthread_mutex_t lock;
 	struct dax_chunk **chunks;  /* by 2 MiB unit, NULL when unused */
 	uint64_t nchunks;
@@ -60,12 +60,12 @@ struct daxfs_mapping {
 	/* The views of the file (the i_mmap of an address_space), under
 	 * views_lock, which nests inside entry locks. */
 	pthread_mutex_t views_lock;
-	struct daxfs_view *views;
+	struct dax_view *views;
 	atomic_int nr_views;
 };
 
-int daxfs_mapping_init(struct daxfs_mapping *m);
-void daxfs_mapping_destroy(struct daxfs_mapping *m);
+int dax_mapping_init(struct dax_mapping *m);
+void dax_mapping_destroy(struct dax_mapping *m);
 
 /*
  * Lock the entry of index, sleeping while another thread holds it, and
@@ -74,25 +74,25 @@ void daxfs_mapping_destroy(struct daxfs_mapping *m);
  * grabbed; -EEXIST if 4 KiB entries exist in that unit (fall back to
  * 4 KiB).  A 4 KiB grab inside a PMD entry returns the PMD entry, locked.
  * With trylock, -EBUSY instead of sleeping.  The caller must later call
- * daxfs_put_entry() for the same index.
+ * dax_put_entry() for the same index.
  */
-int daxfs_grab_entry(struct daxfs_mapping *m, uint64_t index, bool pmd,
+int dax_grab_entry(struct dax_mapping *m, uint64_t index, bool pmd,
 		     bool trylock, uint64_t *entry);
 
 /*
  * Store value (without DAX_LOCKED) as the new entry of index and unlock
  * it, waking waiters.  value 0 deletes the entry.
  */
-void daxfs_put_entry(struct daxfs_mapping *m, uint64_t index, uint64_t value);
+void dax_put_entry(struct dax_mapping *m, uint64_t index, uint64_t value);
 
 /* The current entry of index (0 if none), not locked; for inspection. */
-uint64_t daxfs_peek_entry(struct daxfs_mapping *m, uint64_t index);
+uint64_t dax_peek_entry(struct dax_mapping *m, uint64_t index);
 
 /*
  * Find the first present entry at or after *index and below end; returns
  * its value and sets *index, or 0 when there is none.  Not locked.
  */
-uint64_t daxfs_next_entry(struct daxfs_mapping *m, uint64_t *index,
+uint64_t dax_next_entry(struct dax_mapping *m, uint64_t *index,
 			  uint64_t end);
 
 #endif

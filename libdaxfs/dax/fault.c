@@ -36,9 +36,9 @@
 #include "core/err.h"
 #include "dax/fault.h"
 
-struct daxfs_dax_test_hooks daxfs_dax_hooks;
+struct dax_test_hooks dax_hooks;
 
-void daxfs_mapping_add_view(struct daxfs_mapping *m, struct daxfs_view *v)
+void dax_mapping_add_view(struct dax_mapping *m, struct dax_view *v)
 {
 	pthread_mutex_lock(&m->views_lock);
 	v->mapping = m;
@@ -48,9 +48,9 @@ void daxfs_mapping_add_view(struct daxfs_mapping *m, struct daxfs_view *v)
 	pthread_mutex_unlock(&m->views_lock);
 }
 
-void daxfs_mapping_del_view(struct daxfs_mapping *m, struct daxfs_view *v)
+void dax_mapping_del_view(struct dax_mapping *m, struct dax_view *v)
 {
-	struct daxfs_view **pp;
+	struct dax_view **pp;
 
 	pthread_mutex_lock(&m->views_lock);
 	for (pp = &m->views; *pp; pp = &(*pp)->next) {
@@ -64,13 +64,13 @@ void daxfs_mapping_del_view(struct daxfs_mapping *m, struct daxfs_view *v)
 }
 
 /* Does persisting need flushes (anything but eADR byte granularity)? */
-static bool needs_flush(const struct daxfs_region *rgn)
+static bool needs_flush(const struct region *rgn)
 {
 	return rgn->granularity != PMEM2_GRANULARITY_BYTE;
 }
 
 /* The state a block page takes in v on a fault that is not a store. */
-static enum dax_page_state read_state(const struct daxfs_view *v)
+static enum dax_page_state read_state(const struct dax_view *v)
 {
 	return (v->prot & PROT_WRITE) && !v->track_dirty ? DAX_PG_RW
 							 : DAX_PG_RO;
@@ -78,7 +78,7 @@ static enum dax_page_state read_state(const struct daxfs_view *v)
 
 /* The pages [*lo, *hi) of [first, first+n) that v shows (empty when
  * *lo >= *hi). */
-static void view_clip(const struct daxfs_view *v, uint64_t first, uint64_t n,
+static void view_clip(const struct dax_view *v, uint64_t first, uint64_t n,
 		      uint64_t *lo, uint64_t *hi)
 {
 	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
@@ -94,10 +94,10 @@ enum views_mode {
 
 /* Apply mode to every view's pages in [first, first+n).  Called with
  * the entry locks of the range held, or dax_sem held exclusively. */
-static void views_update(struct daxfs_mapping *m, uint64_t first, uint64_t n,
+static void views_update(struct dax_mapping *m, uint64_t first, uint64_t n,
 			 enum views_mode mode, uint64_t dev_off)
 {
-	struct daxfs_view *v;
+	struct dax_view *v;
 
 	pthread_mutex_lock(&m->views_lock);
 	for (v = m->views; v; v = v->next) {
@@ -108,22 +108,22 @@ static void views_update(struct daxfs_mapping *m, uint64_t first, uint64_t n,
 
 		while (lo < hi) {
 			uint64_t a = lo, b;
-			enum dax_page_state s = daxfs_view_state(v, a);
+			enum dax_page_state s = dax_view_state(v, a);
 			bool hit = mode == VIEWS_TRUNCATE
 					   ? s != DAX_PG_NONE && s != DAX_PG_SIGBUS
 					   : s == DAX_PG_ZERO;
 
-			for (b = a + 1; b < hi && daxfs_view_state(v, b) == s; b++)
+			for (b = a + 1; b < hi && dax_view_state(v, b) == s; b++)
 				;
 			lo = b;
 			if (!hit)
 				continue;
 			if (!pop)
-				daxfs_view_zap(v, a, b - a);
+				dax_view_zap(v, a, b - a);
 			else if (mode == VIEWS_TRUNCATE)
-				daxfs_view_install(v, a, b - a, 0, DAX_PG_SIGBUS);
+				dax_view_install(v, a, b - a, 0, DAX_PG_SIGBUS);
 			else
-				daxfs_view_install(v, a, b - a,
+				dax_view_install(v, a, b - a,
 						   dev_off + ((a - first) << DAX_PAGE_SHIFT),
 						   read_state(v));
 		}
@@ -132,38 +132,38 @@ static void views_update(struct daxfs_mapping *m, uint64_t first, uint64_t n,
 }
 
 /* Sleep for the stall test hook until it is cleared. */
-static void hook_stall(const struct daxfs_fault_ctx *c)
+static void hook_stall(const struct dax_fault_ctx *c)
 {
 	struct timespec ts = { 0, 1000000 };
 
-	while (atomic_load(&daxfs_dax_hooks.stall) &&
-	       atomic_load(&daxfs_dax_hooks.stall_ino) == c->ino)
+	while (atomic_load(&dax_hooks.stall) &&
+	       atomic_load(&dax_hooks.stall_ino) == c->ino)
 		nanosleep(&ts, NULL);
 }
 
 /* Move the pages of v in [lo, hi) that are in state from to state to
  * (RO <-> RW), one mprotect per run; the caller holds their entry locks.
  * Returns 0 or -EFAULT when an mprotect failed. */
-static int view_protect_runs(struct daxfs_view *v, uint64_t lo, uint64_t hi,
+static int view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
 			     enum dax_page_state from, enum dax_page_state to)
 {
 	uint64_t b;
 
 	for (; lo < hi; lo = b) {
-		for (b = lo; b < hi && daxfs_view_state(v, b) == from; b++)
+		for (b = lo; b < hi && dax_view_state(v, b) == from; b++)
 			;
 		if (b == lo) {
 			b++;
 			continue;
 		}
-		if (daxfs_view_protect(v, lo, b - lo, to))
+		if (dax_view_protect(v, lo, b - lo, to))
 			return -EFAULT;
 	}
 	return 0;
 }
 
 /* The pages [*lo, *hi) of v in the write granule of pgoff. */
-static void granule_of(const struct daxfs_view *v, uint64_t pgoff,
+static void granule_of(const struct dax_view *v, uint64_t pgoff,
 		       uint64_t *lo, uint64_t *hi)
 {
 	view_clip(v, pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1),
@@ -180,10 +180,10 @@ static void granule_of(const struct daxfs_view *v, uint64_t pgoff,
  * entry it took, pgoff's too.  Returns 0 or -EFAULT when pgoff could not
  * be made writable.
  */
-static int mkwrite_granule(struct daxfs_view *v, uint64_t pgoff, uint64_t e,
+static int mkwrite_granule(struct dax_view *v, uint64_t pgoff, uint64_t e,
 			   bool dirty)
 {
-	struct daxfs_mapping *m = v->mapping;
+	struct dax_mapping *m = v->mapping;
 	uint64_t g = pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1), i, b, lo, hi;
 	uint64_t held[DAX_WRITE_GRANULE];
 	bool got[DAX_WRITE_GRANULE] = { false };
@@ -193,12 +193,12 @@ static int mkwrite_granule(struct daxfs_view *v, uint64_t pgoff, uint64_t e,
 	held[pgoff - g] = e;
 	got[pgoff - g] = true;
 	for (i = lo; i < hi; i++) {
-		if (i == pgoff || daxfs_view_state(v, i) != DAX_PG_RO ||
-		    daxfs_grab_entry(m, i, false, true, &e))
+		if (i == pgoff || dax_view_state(v, i) != DAX_PG_RO ||
+		    dax_grab_entry(m, i, false, true, &e))
 			continue;
 		if (dax_is_pmd(e) || dax_is_zero(e) || dax_is_empty(e) ||
-		    daxfs_view_state(v, i) != DAX_PG_RO) {
-			daxfs_put_entry(m, i, dax_is_empty(e) ? 0 : e);
+		    dax_view_state(v, i) != DAX_PG_RO) {
+			dax_put_entry(m, i, dax_is_empty(e) ? 0 : e);
 			continue;
 		}
 		held[i - g] = e;
@@ -212,13 +212,13 @@ static int mkwrite_granule(struct daxfs_view *v, uint64_t pgoff, uint64_t e,
 			;
 		if (b == i)
 			continue;
-		rw = daxfs_view_protect(v, i, b - i, DAX_PG_RW) == 0;
+		rw = dax_view_protect(v, i, b - i, DAX_PG_RW) == 0;
 		if (rw)
-			daxfs_view_prefault_write(v, i, b - i);
+			dax_view_prefault_write(v, i, b - i);
 		if (rw && pgoff >= i && pgoff < b)
 			ret = 0;
 		for (; i < b; i++)
-			daxfs_put_entry(m, i, held[i - g] |
+			dax_put_entry(m, i, held[i - g] |
 					      (rw && dirty ? DAX_DIRTY : 0));
 	}
 	return ret;
@@ -227,21 +227,21 @@ static int mkwrite_granule(struct daxfs_view *v, uint64_t pgoff, uint64_t e,
 /* A store to a read-only installed block page (pfn_mkwrite): mark the
  * entry dirty and let stores through, with the rest of its 2 MiB entry
  * or of its write granule. */
-static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
-		       const struct daxfs_fault_ctx *c)
+static int dax_mkwrite(struct dax_view *v, uint64_t pgoff,
+		       const struct dax_fault_ctx *c)
 {
-	struct daxfs_mapping *m = v->mapping;
+	struct dax_mapping *m = v->mapping;
 	bool dirty = needs_flush(c->rgn);
 	uint64_t e, lo, hi;
 	int ret;
 
-	ret = daxfs_grab_entry(m, pgoff, false, false, &e);
+	ret = dax_grab_entry(m, pgoff, false, false, &e);
 	if (ret)
 		return -EFAULT;
-	if (daxfs_view_state(v, pgoff) != DAX_PG_RO || dax_is_zero(e) ||
+	if (dax_view_state(v, pgoff) != DAX_PG_RO || dax_is_zero(e) ||
 	    dax_is_empty(e)) {
 		/* Changed meanwhile: the retried store faults again. */
-		daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+		dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 		return 0;
 	}
 	if (!dax_is_pmd(e))
@@ -252,17 +252,17 @@ static int dax_mkwrite(struct daxfs_view *v, uint64_t pgoff,
 	ret = view_protect_runs(v, lo, hi, DAX_PG_RO, DAX_PG_RW);
 	if (!ret) {
 		granule_of(v, pgoff, &lo, &hi);
-		daxfs_view_prefault_write(v, lo, hi - lo);
+		dax_view_prefault_write(v, lo, hi - lo);
 	}
 	if (!ret && dirty)
 		e |= DAX_DIRTY;
-	daxfs_put_entry(m, pgoff, e);
+	dax_put_entry(m, pgoff, e);
 	return ret ? -EFAULT : 0;
 }
 
 /* The bytes from the 2 MiB unit at unit that a load fault may install:
  * whole units of the view below EOF, at most DAX_PMD_AROUND of them. */
-static uint64_t pmd_around_len(const struct daxfs_view *v, uint64_t unit,
+static uint64_t pmd_around_len(const struct dax_view *v, uint64_t unit,
 			       uint64_t isize)
 {
 	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
@@ -283,7 +283,7 @@ static uint64_t pmd_around_len(const struct daxfs_view *v, uint64_t unit,
  * unit's entry lock, and a thread holding one of these may be waiting
  * for it.  Returns how many were locked; their values are in e[1..].
  */
-static uint64_t pmd_grab_around(struct daxfs_view *v, uint64_t unit,
+static uint64_t pmd_grab_around(struct dax_view *v, uint64_t unit,
 				uint64_t dev, uint64_t nunits, uint64_t *e)
 {
 	uint64_t k;
@@ -292,11 +292,11 @@ static uint64_t pmd_grab_around(struct daxfs_view *v, uint64_t unit,
 		uint64_t u = unit + k * DAX_PMD_PAGES;
 		uint64_t blk = (dev >> DAX_PAGE_SHIFT) + k * DAX_PMD_PAGES;
 
-		if (daxfs_grab_entry(v->mapping, u, true, true, &e[k]))
+		if (dax_grab_entry(v->mapping, u, true, true, &e[k]))
 			break;
-		if (daxfs_view_state(v, u) != DAX_PG_NONE ||
+		if (dax_view_state(v, u) != DAX_PG_NONE ||
 		    (!dax_is_empty(e[k]) && dax_block(e[k]) != blk)) {
-			daxfs_put_entry(v->mapping, u,
+			dax_put_entry(v->mapping, u,
 					dax_is_empty(e[k]) ? 0 : e[k]);
 			break;
 		}
@@ -307,21 +307,21 @@ static uint64_t pmd_grab_around(struct daxfs_view *v, uint64_t unit,
 /* Try a 2 MiB install of the unit holding pgoff, and for a load of the
  * units after it (fault-around); 0 when done, 1 to fall back to 4 KiB
  * pages. */
-static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
-			 const struct daxfs_fault_ctx *c)
+static int dax_fault_pmd(struct dax_view *v, uint64_t pgoff, bool write,
+			 const struct dax_fault_ctx *c)
 {
-	struct daxfs_mapping *m = v->mapping;
+	struct dax_mapping *m = v->mapping;
 	uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
 	uint64_t pos = unit << DAX_PAGE_SHIFT, dev, len = DAX_PMD_SIZE;
 	uint64_t e[DAX_PMD_AROUND], n = 0, k;
-	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
+	unsigned flags = write ? IOMAP_WRITE : 0;
 	enum dax_page_state st;
-	struct daxfs_iomap iomap;
+	struct iomap iomap;
 	int ret, result = 1;
 
-	if (atomic_load(&daxfs_dax_hooks.no_pmd) ||
-	    !daxfs_view_has(v, unit) ||
-	    !daxfs_view_has(v, unit + DAX_PMD_PAGES - 1) ||
+	if (atomic_load(&dax_hooks.no_pmd) ||
+	    !dax_view_has(v, unit) ||
+	    !dax_view_has(v, unit + DAX_PMD_PAGES - 1) ||
 	    c->isize < pos + DAX_PMD_SIZE)
 		return 1;
 	if (!write)
@@ -329,25 +329,25 @@ static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
 	ret = c->ops->iomap_begin(v->inode, pos, len, flags, &iomap);
 	if (ret)
 		return 1;
-	if (iomap.flags & DAXFS_IOMAP_F_NEW)
+	if (iomap.flags & IOMAP_F_NEW)
 		atomic_fetch_add(&m->fill_seq, 1);
 	dev = iomap.addr + (pos - iomap.offset);
-	if (iomap.type != DAXFS_IOMAP_MAPPED || iomap.offset > pos ||
+	if (iomap.type != IOMAP_MAPPED || iomap.offset > pos ||
 	    iomap.offset + iomap.length < pos + DAX_PMD_SIZE ||
 	    (dev & (DAX_PMD_SIZE - 1)))
 		goto finish_iomap;
-	if (daxfs_grab_entry(m, unit, true, false, &e[0]))
+	if (dax_grab_entry(m, unit, true, false, &e[0]))
 		goto finish_iomap; /* 4 KiB entries in the unit */
 	st = write ? DAX_PG_RW : read_state(v);
 	if (!dax_is_empty(e[0]) && dax_block(e[0]) != dev >> DAX_PAGE_SHIFT) {
-		daxfs_put_entry(m, unit, e[0]); /* stale: let 4 KiB sort it */
+		dax_put_entry(m, unit, e[0]); /* stale: let 4 KiB sort it */
 		goto finish_iomap;
 	}
 	/* Units of the extent after this one, under their entry locks. */
 	if (len > iomap.offset + iomap.length - pos)
 		len = (iomap.offset + iomap.length - pos) & ~(DAX_PMD_SIZE - 1);
 	n = 1 + pmd_grab_around(v, unit, dev, len / DAX_PMD_SIZE, e);
-	if (daxfs_view_install(v, unit, n * DAX_PMD_PAGES, dev, st) == 0) {
+	if (dax_view_install(v, unit, n * DAX_PMD_PAGES, dev, st) == 0) {
 		for (k = 0; k < n; k++) {
 			e[k] = dax_is_empty(e[k]) ? 0 : e[k] & DAX_DIRTY;
 			if (st == DAX_PG_RW && needs_flush(c->rgn))
@@ -362,7 +362,7 @@ static int dax_fault_pmd(struct daxfs_view *v, uint64_t pgoff, bool write,
 				e[k] = 0;
 	}
 	for (k = 0; k < n; k++)
-		daxfs_put_entry(m, unit + k * DAX_PMD_PAGES, e[k]);
+		dax_put_entry(m, unit + k * DAX_PMD_PAGES, e[k]);
 finish_iomap:
 	if (c->ops->iomap_end)
 		c->ops->iomap_end(v->inode, pos, len,
@@ -372,29 +372,29 @@ finish_iomap:
 
 /* The 4 KiB fault: one extent, as many pages of it as the entry locks
  * allow. */
-static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
-			 const struct daxfs_fault_ctx *c, bool *retry)
+static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
+			 const struct dax_fault_ctx *c, bool *retry)
 {
-	struct daxfs_mapping *m = v->mapping;
+	struct dax_mapping *m = v->mapping;
 	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
 	uint64_t eof = (c->isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
 	uint64_t end = pgoff + DAX_FAULT_BATCH, pos = pgoff << DAX_PAGE_SHIFT;
-	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
+	unsigned flags = write ? IOMAP_WRITE : 0;
 	uint64_t e, dev, blk, n, i, gend;
 	/* Per page of the batch: was the entry new, was it dirty (bitmaps,
 	 * small enough for a signal stack). */
 	uint64_t was_empty[DAX_FAULT_BATCH / 64] = { 0 };
 	uint64_t was_dirty[DAX_FAULT_BATCH / 64] = { 0 };
 	enum dax_page_state st;
-	struct daxfs_iomap iomap;
-	bool entry_first = atomic_load(&daxfs_dax_hooks.entry_lock_first);
+	struct iomap iomap;
+	bool entry_first = atomic_load(&dax_hooks.entry_lock_first);
 	unsigned long seq;
 	int ret, result = -EFAULT;
 
 	end = end < vend ? end : vend;
 	end = end < eof ? end : eof;
 	if (entry_first) { /* test only: the order the seed removed */
-		if (daxfs_grab_entry(m, pgoff, false, false, &e))
+		if (dax_grab_entry(m, pgoff, false, false, &e))
 			return -EFAULT;
 	}
 	/*
@@ -404,29 +404,29 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 	seq = atomic_load(&m->fill_seq);
 	ret = c->ops->iomap_begin(v->inode, pos, (end - pgoff) << DAX_PAGE_SHIFT,
 				  0, &iomap);
-	if (!ret && write && iomap.type != DAXFS_IOMAP_MAPPED) {
+	if (!ret && write && iomap.type != IOMAP_MAPPED) {
 		if (c->ops->iomap_end)
 			c->ops->iomap_end(v->inode, pos, 0, 0, 0, &iomap);
 		ret = c->ops->iomap_begin(v->inode, pos, DAX_PAGE_SIZE, flags,
 					  &iomap);
-		if (!ret && (iomap.flags & DAXFS_IOMAP_F_NEW))
+		if (!ret && (iomap.flags & IOMAP_F_NEW))
 			atomic_fetch_add(&m->fill_seq, 1);
 	} else {
 		flags = 0;
 	}
 	if (ret) {
 		if (entry_first)
-			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 		return -EFAULT;
 	}
 	if (iomap.offset > pos || iomap.offset + iomap.length <= pos) {
 		if (entry_first)
-			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 		goto finish_iomap; /* fs corruption? */
 	}
 	if ((iomap.offset + iomap.length) >> DAX_PAGE_SHIFT < end)
 		end = (iomap.offset + iomap.length) >> DAX_PAGE_SHIFT;
-	if (!entry_first && daxfs_grab_entry(m, pgoff, false, false, &e))
+	if (!entry_first && dax_grab_entry(m, pgoff, false, false, &e))
 		goto finish_iomap;
 	hook_stall(c);
 
@@ -435,32 +435,32 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 		dev = (dax_block(e) + (pgoff & (DAX_PMD_PAGES - 1)))
 		      << DAX_PAGE_SHIFT;
 		st = write ? DAX_PG_RW : read_state(v);
-		if (daxfs_view_install(v, pgoff, 1, dev, st) == 0) {
+		if (dax_view_install(v, pgoff, 1, dev, st) == 0) {
 			result = 0;
 			if (st == DAX_PG_RW && needs_flush(c->rgn))
 				e |= DAX_DIRTY;
 		}
-		daxfs_put_entry(m, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), e);
+		dax_put_entry(m, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), e);
 		goto finish_iomap;
 	}
-	if (iomap.type != DAXFS_IOMAP_MAPPED) {
+	if (iomap.type != IOMAP_MAPPED) {
 		/*
 		 * A hole, read.  If a write gave it blocks since our
 		 * iomap_begin (fill_seq moved), start over: the zero page
 		 * would hide its data.  A write after this point finds our
-		 * entry and replaces the zero page (daxfs_dax_invalidate_zero).
+		 * entry and replaces the zero page (dax_invalidate_zero).
 		 * No iomap_begin under the entry lock.
 		 */
 		if (write || atomic_load(&m->fill_seq) != seq) {
-			daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 			*retry = !write;
 			goto finish_iomap;
 		}
-		if (daxfs_view_install(v, pgoff, 1, 0, DAX_PG_ZERO) == 0) {
+		if (dax_view_install(v, pgoff, 1, 0, DAX_PG_ZERO) == 0) {
 			result = 0;
 			e = DAX_ZERO_PAGE;
 		}
-		daxfs_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
+		dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 		goto finish_iomap;
 	}
 
@@ -475,11 +475,11 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 	if (dax_is_dirty(e))
 		BIT_SET(was_dirty, 0);
 	for (n = 1; pgoff + n < end; n++) {
-		if (daxfs_grab_entry(m, pgoff + n, false, true, &e))
+		if (dax_grab_entry(m, pgoff + n, false, true, &e))
 			break;
 		if (dax_is_pmd(e) || dax_is_zero(e) ||
 		    (!dax_is_empty(e) && dax_block(e) != blk + n)) {
-			daxfs_put_entry(m, pgoff + n, dax_is_empty(e) ? 0 : e);
+			dax_put_entry(m, pgoff + n, dax_is_empty(e) ? 0 : e);
 			break;
 		}
 		if (dax_is_empty(e))
@@ -488,27 +488,27 @@ static int dax_fault_pte(struct daxfs_view *v, uint64_t pgoff, bool write,
 			BIT_SET(was_dirty, n);
 	}
 	st = read_state(v);
-	ret = daxfs_view_install(v, pgoff, n, dev, write ? DAX_PG_RW : st);
+	ret = dax_view_install(v, pgoff, n, dev, write ? DAX_PG_RW : st);
 	gend = DAX_WRITE_GRANULE - (pgoff & (DAX_WRITE_GRANULE - 1));
 	if (!ret && write && st != DAX_PG_RW && n > gend)
 		/* Stores are tracked: writable to the end of the faulting
 		 * page's granule, read-only after it. */
-		ret = daxfs_view_protect(v, pgoff + gend, n - gend, st);
+		ret = dax_view_protect(v, pgoff + gend, n - gend, st);
 	if (!ret && write && st != DAX_PG_RW)
-		daxfs_view_prefault_write(v, pgoff, n < gend ? n : gend);
+		dax_view_prefault_write(v, pgoff, n < gend ? n : gend);
 	for (i = 0; i < n; i++) {
 		uint64_t ne = 0;
 
 		if (!ret || !BIT_GET(was_empty, i)) {
 			bool rw = !ret &&
-				  daxfs_view_state(v, pgoff + i) == DAX_PG_RW;
+				  dax_view_state(v, pgoff + i) == DAX_PG_RW;
 
 			ne = dax_make(blk + i, BIT_GET(was_dirty, i) ? DAX_DIRTY
 								   : 0);
 			if (rw && needs_flush(c->rgn))
 				ne |= DAX_DIRTY;
 		}
-		daxfs_put_entry(m, pgoff + i, ne);
+		dax_put_entry(m, pgoff + i, ne);
 	}
 	result = ret ? -EFAULT : 0;
 finish_iomap:
@@ -524,8 +524,8 @@ finish_iomap:
 	return result;
 }
 
-int daxfs_dax_iomap_fault(struct daxfs_view *v, uint64_t pgoff, bool write,
-			  const struct daxfs_fault_ctx *c)
+int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
+			  const struct dax_fault_ctx *c)
 {
 	enum dax_page_state s;
 	bool retry;
@@ -535,7 +535,7 @@ int daxfs_dax_iomap_fault(struct daxfs_view *v, uint64_t pgoff, bool write,
 		retry = false;
 		if ((pgoff << DAX_PAGE_SHIFT) >= c->isize)
 			return -EFAULT; /* SIGBUS past EOF */
-		s = daxfs_view_state(v, pgoff);
+		s = dax_view_state(v, pgoff);
 		if (write && s == DAX_PG_RO)
 			return dax_mkwrite(v, pgoff, c);
 		if (s == DAX_PG_RW || (!write && (s == DAX_PG_RO ||
@@ -548,8 +548,8 @@ int daxfs_dax_iomap_fault(struct daxfs_view *v, uint64_t pgoff, bool write,
 	return ret;
 }
 
-int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
-		       int (*fault)(struct daxfs_view *, uint64_t, bool),
+int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
+		       int (*fault)(struct dax_view *, uint64_t, bool),
 		       uint64_t isize)
 {
 	uint64_t eof = (isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT, pg, e;
@@ -557,14 +557,14 @@ int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
 	int ret;
 
 	for (pg = first; pg < end; pg++) {
-		if (daxfs_view_state(v, pg) != DAX_PG_NONE)
+		if (dax_view_state(v, pg) != DAX_PG_NONE)
 			continue;
 		if (pg >= eof) {
-			ret = daxfs_grab_entry(v->mapping, pg, false, false, &e);
+			ret = dax_grab_entry(v->mapping, pg, false, false, &e);
 			if (ret)
 				return ret;
-			ret = daxfs_view_install(v, pg, 1, 0, DAX_PG_SIGBUS);
-			daxfs_put_entry(v->mapping, pg, dax_is_empty(e) ? 0 : e);
+			ret = dax_view_install(v, pg, 1, 0, DAX_PG_SIGBUS);
+			dax_put_entry(v->mapping, pg, dax_is_empty(e) ? 0 : e);
 		} else {
 			ret = fault(v, pg, write);
 		}
@@ -574,7 +574,7 @@ int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
 	return 0;
 }
 
-void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
+void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
 			       uint64_t n, uint64_t dev_off)
 {
 	uint64_t i = first, e;
@@ -586,8 +586,8 @@ void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
 	 * that looked at the hole before our allocation may be about to
 	 * install the zero page; once it has put its entry we see it here.
 	 */
-	while (daxfs_next_entry(m, &i, first + n)) {
-		if (daxfs_grab_entry(m, i, false, false, &e)) {
+	while (dax_next_entry(m, &i, first + n)) {
+		if (dax_grab_entry(m, i, false, false, &e)) {
 			i++;
 			continue;
 		}
@@ -596,7 +596,7 @@ void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
 				     dev_off + ((i - first) << DAX_PAGE_SHIFT));
 			e = 0;
 		}
-		daxfs_put_entry(m, i, dax_is_empty(e) ? 0 : e);
+		dax_put_entry(m, i, dax_is_empty(e) ? 0 : e);
 		i++;
 	}
 }
@@ -604,39 +604,39 @@ void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
 /* Turn the 2 MiB entry of unit into 4 KiB entries for its pages below
  * first (the pages at and past first are being truncated).  Views keep
  * their mappings of the pages below: the blocks stay. */
-static void split_pmd(struct daxfs_mapping *m, uint64_t unit, uint64_t first)
+static void split_pmd(struct dax_mapping *m, uint64_t unit, uint64_t first)
 {
 	uint64_t e, i, blk, dirty;
 
-	if (daxfs_grab_entry(m, unit, false, false, &e))
+	if (dax_grab_entry(m, unit, false, false, &e))
 		return;
 	if (!dax_is_pmd(e) || dax_is_empty(e)) {
-		daxfs_put_entry(m, unit, dax_is_empty(e) ? 0 : e);
+		dax_put_entry(m, unit, dax_is_empty(e) ? 0 : e);
 		return;
 	}
 	blk = dax_block(e);
 	dirty = e & DAX_DIRTY;
-	daxfs_put_entry(m, unit, 0);
+	dax_put_entry(m, unit, 0);
 	for (i = unit; i < first; i++) {
-		if (daxfs_grab_entry(m, i, false, false, &e))
+		if (dax_grab_entry(m, i, false, false, &e))
 			continue;
-		daxfs_put_entry(m, i, dax_make(blk + (i - unit), dirty));
+		dax_put_entry(m, i, dax_make(blk + (i - unit), dirty));
 	}
 }
 
-void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first)
+void dax_truncate(struct dax_mapping *m, uint64_t first)
 {
 	uint64_t idx, e, unit = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
 
-	if (unit < first && dax_is_pmd(daxfs_peek_entry(m, first)))
+	if (unit < first && dax_is_pmd(dax_peek_entry(m, first)))
 		split_pmd(m, unit, first);
 	if (atomic_load(&m->nr_views))
 		views_update(m, first, UINT64_MAX / 2 - first, VIEWS_TRUNCATE, 0);
 	idx = first;
-	while (daxfs_next_entry(m, &idx, UINT64_MAX)) {
-		if (daxfs_grab_entry(m, idx, false, false, &e))
+	while (dax_next_entry(m, &idx, UINT64_MAX)) {
+		if (dax_grab_entry(m, idx, false, false, &e))
 			break;
-		daxfs_put_entry(m, idx, 0);
+		dax_put_entry(m, idx, 0);
 		idx = dax_is_pmd(e) ? (idx | (DAX_PMD_PAGES - 1)) + 1 : idx + 1;
 	}
 }
@@ -647,10 +647,10 @@ void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first)
  * does not track stores has some of them writable: their entries must
  * stay dirty.  Called with the entries of the range held.
  */
-static bool views_wrprotect(struct daxfs_mapping *m, uint64_t first,
+static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
 			    uint64_t n)
 {
-	struct daxfs_view *v;
+	struct dax_view *v;
 	bool keep = false;
 
 	pthread_mutex_lock(&m->views_lock);
@@ -663,7 +663,7 @@ static bool views_wrprotect(struct daxfs_mapping *m, uint64_t first,
 			continue;
 		}
 		for (; lo < hi && !keep; lo++)
-			keep = daxfs_view_state(v, lo) == DAX_PG_RW;
+			keep = dax_view_state(v, lo) == DAX_PG_RW;
 	}
 	pthread_mutex_unlock(&m->views_lock);
 	return keep;
@@ -672,13 +672,13 @@ static bool views_wrprotect(struct daxfs_mapping *m, uint64_t first,
 /* Dirty 4 KiB entries written back together (held at once). */
 #define WRITEBACK_BATCH 64
 
-int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
+int dax_writeback(struct dax_mapping *m, struct region *rgn)
 {
 	uint64_t idx = 0, e;
 
 	if (!atomic_load(&m->nr_dirty))
 		return 0;
-	while ((e = daxfs_next_entry(m, &idx, UINT64_MAX))) {
+	while ((e = dax_next_entry(m, &idx, UINT64_MAX))) {
 		uint64_t held[WRITEBACK_BATCH], first = idx, n = 1, i;
 		bool keep;
 
@@ -686,12 +686,12 @@ int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
 			first = idx & ~(uint64_t)(DAX_PMD_PAGES - 1);
 			n = DAX_PMD_PAGES;
 		}
-		if (!dax_is_dirty(e) || daxfs_grab_entry(m, idx, false, false, &e)) {
+		if (!dax_is_dirty(e) || dax_grab_entry(m, idx, false, false, &e)) {
 			idx = first + n;
 			continue;
 		}
 		if (!dax_is_dirty(e) || dax_is_empty(e)) {
-			daxfs_put_entry(m, first, dax_is_empty(e) ? 0 : e);
+			dax_put_entry(m, first, dax_is_empty(e) ? 0 : e);
 			idx = first + n;
 			continue;
 		}
@@ -701,12 +701,12 @@ int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
 			for (; n < WRITEBACK_BATCH; n++) {
 				uint64_t e2;
 
-				if (daxfs_grab_entry(m, first + n, false, true,
+				if (dax_grab_entry(m, first + n, false, true,
 						     &e2))
 					break;
 				if (dax_is_pmd(e2) || dax_is_empty(e2) ||
 				    !dax_is_dirty(e2)) {
-					daxfs_put_entry(m, first + n,
+					dax_put_entry(m, first + n,
 							dax_is_empty(e2) ? 0 : e2);
 					break;
 				}
@@ -723,13 +723,13 @@ int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn)
 		if (dax_is_pmd(e)) {
 			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
 				   DAX_PMD_SIZE);
-			daxfs_put_entry(m, first, keep ? e : e & ~DAX_DIRTY);
+			dax_put_entry(m, first, keep ? e : e & ~DAX_DIRTY);
 		} else {
 			for (i = 0; i < n; i++) {
 				rgn->flush(rgn->base + (dax_block(held[i]) <<
 							DAX_PAGE_SHIFT),
 					   DAX_PAGE_SIZE);
-				daxfs_put_entry(m, first + i,
+				dax_put_entry(m, first + i,
 						keep ? held[i]
 						     : held[i] & ~DAX_DIRTY);
 			}

@@ -38,7 +38,7 @@
 #define DAX_WRITE_GRANULE 16
 
 /* Test-only switches (tests/ set them; never set in production). */
-struct daxfs_dax_test_hooks {
+struct dax_test_hooks {
 	/* Take the entry lock before iomap_begin (the order the seed
 	 * removed): with a file system that holds something from begin to
 	 * end, this deadlocks. */
@@ -57,12 +57,12 @@ struct daxfs_dax_test_hooks {
 	 */
 	pthread_rwlock_t *_Atomic journal;
 };
-extern struct daxfs_dax_test_hooks daxfs_dax_hooks;
+extern struct dax_test_hooks dax_hooks;
 
 /* What one fault needs to know of the file. */
-struct daxfs_fault_ctx {
-	struct daxfs_region *rgn;
-	const struct daxfs_iomap_ops *ops;
+struct dax_fault_ctx {
+	struct region *rgn;
+	const struct iomap_ops *ops;
 	uint64_t isize;              /* i_size, read under dax_sem */
 	uint32_t ino;                /* for the test hooks */
 };
@@ -74,13 +74,13 @@ struct daxfs_fault_ctx {
  * when the access can be retried, -EFAULT when it must raise SIGBUS
  * (past EOF, no space, I/O error).
  */
-int daxfs_dax_iomap_fault(struct daxfs_view *v, uint64_t pgoff, bool write,
-			  const struct daxfs_fault_ctx *c);
+int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
+			  const struct dax_fault_ctx *c);
 
 /* Install every page of a DAXFS_MAP_POPULATE view up front (pages past
  * EOF get the SIGBUS page).  fault is the file system's locked fault. */
-int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
-		       int (*fault)(struct daxfs_view *, uint64_t, bool),
+int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
+		       int (*fault)(struct dax_view *, uint64_t, bool),
 		       uint64_t isize);
 
 /*
@@ -88,7 +88,7 @@ int daxfs_dax_populate(struct daxfs_view *v, uint64_t first, uint64_t end,
  * dev_off: views showing the zero page there must see the data now
  * (dax_iomap_actor's invalidation).
  */
-void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
+void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
 			       uint64_t n, uint64_t dev_off);
 
 /*
@@ -96,13 +96,13 @@ void daxfs_dax_invalidate_zero(struct daxfs_mapping *m, uint64_t first,
  * with dax_sem held exclusively (no fault runs) before the blocks are
  * freed.
  */
-void daxfs_dax_truncate(struct daxfs_mapping *m, uint64_t first);
+void dax_truncate(struct dax_mapping *m, uint64_t first);
 
 /* Flush every dirty entry of the file to the media (dax_writeback). */
-int daxfs_dax_writeback(struct daxfs_mapping *m, struct daxfs_region *rgn);
+int dax_writeback(struct dax_mapping *m, struct region *rgn);
 
 /* Add or remove a view of the mapping. */
-void daxfs_mapping_add_view(struct daxfs_mapping *m, struct daxfs_view *v);
-void daxfs_mapping_del_view(struct daxfs_mapping *m, struct daxfs_view *v);
+void dax_mapping_add_view(struct dax_mapping *m, struct dax_view *v);
+void dax_mapping_del_view(struct dax_mapping *m, struct dax_view *v);
 
 #endif

@@ -21,7 +21,7 @@
 
 static void copy_to_pmem(void *ctx, void *dst, const void *src, size_t len)
 {
-	struct daxfs_region *rgn = ctx;
+	struct region *rgn = ctx;
 
 	/* Flushed now, drained once at the end of the call. */
 	rgn->memcpy(dst, src, len, PMEM2_F_MEM_NODRAIN);
@@ -42,8 +42,8 @@ static void zero_buf(void *ctx, void *dst, const void *src, size_t len)
 
 /* Copy one extent's worth between buf and the region (dax_iomap_actor).
  * Returns 0 or -EFAULT when the user's buffer could not be accessed. */
-static int iomap_actor(struct daxfs_region *rgn, struct daxfs_mapping *m,
-		       const struct daxfs_iomap *iomap, uint64_t pos,
+static int iomap_actor(struct region *rgn, struct dax_mapping *m,
+		       const struct iomap *iomap, uint64_t pos,
 		       size_t len, unsigned char *buf, bool write)
 {
 	unsigned char *pm = rgn->base + iomap->addr + (pos - iomap->offset);
@@ -53,31 +53,31 @@ static int iomap_actor(struct daxfs_region *rgn, struct daxfs_mapping *m,
 		 * Blocks just allocated over a hole: views that show the zero
 		 * page there must see this data instead.
 		 */
-		if (m && (iomap->flags & DAXFS_IOMAP_F_NEW)) {
+		if (m && (iomap->flags & IOMAP_F_NEW)) {
 			atomic_fetch_add(&m->fill_seq, 1);
-			daxfs_dax_invalidate_zero(m,
+			dax_invalidate_zero(m,
 				iomap->offset >> DAX_PAGE_SHIFT,
 				iomap->length >> DAX_PAGE_SHIFT, iomap->addr);
 		}
-		return daxfs_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
+		return dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
 	}
-	if (iomap->type == DAXFS_IOMAP_MAPPED)
-		return daxfs_copy_guarded(buf, pm, len, copy_from_pmem, NULL);
-	return daxfs_copy_guarded(buf, NULL, len, zero_buf, NULL);
+	if (iomap->type == IOMAP_MAPPED)
+		return dax_copy_guarded(buf, pm, len, copy_from_pmem, NULL);
+	return dax_copy_guarded(buf, NULL, len, zero_buf, NULL);
 }
 
-ssize_t daxfs_iomap_rw(struct daxfs_region *rgn, struct daxfs_inode *inode,
-		       struct daxfs_mapping *m,
-		       const struct daxfs_iomap_ops *ops, uint64_t pos,
+ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
+		       struct dax_mapping *m,
+		       const struct iomap_ops *ops, uint64_t pos,
 		       size_t len, void *buf, bool write)
 {
-	unsigned flags = write ? DAXFS_IOMAP_WRITE : 0;
+	unsigned flags = write ? IOMAP_WRITE : 0;
 	unsigned char *p = buf;
 	size_t done = 0;
 	int ret = 0;
 
 	while (done < len) {
-		struct daxfs_iomap iomap;
+		struct iomap iomap;
 		uint64_t end;
 		size_t n;
 

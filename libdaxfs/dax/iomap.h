@@ -18,49 +18,49 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct daxfs_region;
-struct daxfs_mapping;
-struct daxfs_inode; /* the file system's inode; opaque to the engine */
+struct region;
+struct dax_mapping;
+struct ext2_inode_info; /* the file system's inode; opaque to the engine */
 
 /* Extent types. */
-enum daxfs_iomap_type {
-	DAXFS_IOMAP_HOLE = 0,   /* no blocks: reads as zeros */
-	DAXFS_IOMAP_MAPPED,     /* blocks with data at addr */
-	DAXFS_IOMAP_UNWRITTEN,  /* blocks allocated, contents undefined: reads
+enum iomap_type {
+	IOMAP_HOLE = 0,   /* no blocks: reads as zeros */
+	IOMAP_MAPPED,     /* blocks with data at addr */
+	IOMAP_UNWRITTEN,  /* blocks allocated, contents undefined: reads
 				   as zeros (ext2 never returns it) */
 };
 
 /* Flags passed to iomap_begin/iomap_end.  No flag means a read. */
-#define DAXFS_IOMAP_WRITE 0x1 /* will write: allocate (zeroed) over holes */
+#define IOMAP_WRITE 0x1 /* will write: allocate (zeroed) over holes */
 
-/* Flags returned in daxfs_iomap.flags. */
-#define DAXFS_IOMAP_F_NEW 0x1 /* blocks were just allocated (and zeroed) */
-#define DAXFS_IOMAP_F_PRIVATE 0x100 /* the file system's own use */
+/* Flags returned in iomap.flags. */
+#define IOMAP_F_NEW 0x1 /* blocks were just allocated (and zeroed) */
+#define IOMAP_F_PRIVATE 0x100 /* the file system's own use */
 
-struct daxfs_iomap {
+struct iomap {
 	uint64_t offset;  /* file offset of the extent's first byte */
 	uint64_t length;  /* bytes in the extent */
 	uint64_t addr;    /* region offset of offset (not for HOLE) */
-	uint16_t type;    /* enum daxfs_iomap_type */
-	uint16_t flags;   /* DAXFS_IOMAP_F_* */
+	uint16_t type;    /* enum iomap_type */
+	uint16_t flags;   /* IOMAP_F_* */
 };
 
-struct daxfs_iomap_ops {
+struct iomap_ops {
 	/*
 	 * Map [pos, pos+length): fill *iomap with the extent holding pos
 	 * (it may be shorter than length, never empty).  With
-	 * DAXFS_IOMAP_WRITE, holes in the range are allocated and zeroed
+	 * IOMAP_WRITE, holes in the range are allocated and zeroed
 	 * first.  Returns 0 or a negative errno (-ENOSPC, -EUCLEAN...).
 	 */
-	int (*iomap_begin)(struct daxfs_inode *inode, uint64_t pos,
+	int (*iomap_begin)(struct ext2_inode_info *inode, uint64_t pos,
 			   uint64_t length, unsigned flags,
-			   struct daxfs_iomap *iomap);
+			   struct iomap *iomap);
 	/*
 	 * The caller used written bytes of [pos, pos+length).  May be NULL.
 	 */
-	int (*iomap_end)(struct daxfs_inode *inode, uint64_t pos,
+	int (*iomap_end)(struct ext2_inode_info *inode, uint64_t pos,
 			 uint64_t length, ssize_t written, unsigned flags,
-			 struct daxfs_iomap *iomap);
+			 struct iomap *iomap);
 };
 
 /*
@@ -73,9 +73,9 @@ struct daxfs_iomap_ops {
  * stopped it after some progress) or a negative errno (-EFAULT for a bad
  * user buffer).
  */
-ssize_t daxfs_iomap_rw(struct daxfs_region *rgn, struct daxfs_inode *inode,
-		       struct daxfs_mapping *m,
-		       const struct daxfs_iomap_ops *ops, uint64_t pos,
+ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
+		       struct dax_mapping *m,
+		       const struct iomap_ops *ops, uint64_t pos,
 		       size_t len, void *buf, bool write);
 
 #endif

@@ -23,10 +23,10 @@
 #include "dax/fault.h"
 #include "dax/view.h"
 
-atomic_long daxfs_nr_views;
+atomic_long dax_nr_views;
 
 static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct daxfs_view **registry;   /* sorted by addr */
+static struct dax_view **registry;   /* sorted by addr */
 static size_t registry_n, registry_cap;
 
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
@@ -34,31 +34,31 @@ static struct sigaction old_segv, old_bus;
 static int handler_err;
 static int sigbus_fd = -1;             /* an empty memfd: SIGBUS on touch */
 
-/* A guarded copy in progress on this thread (daxfs_copy_guarded). */
+/* A guarded copy in progress on this thread (dax_copy_guarded). */
 static __thread sigjmp_buf guard_jb;
 static __thread volatile sig_atomic_t guard_armed;
 
-int daxfs_view_new(size_t len, uint64_t pgoff, struct daxfs_view **out)
+int dax_view_new(size_t len, uint64_t pgoff, struct dax_view **out)
 {
-	struct daxfs_view *v;
+	struct dax_view *v;
 	uintptr_t a, want;
 
-	v = daxfs_zalloc(sizeof(*v));
+	v = mem_zalloc(sizeof(*v));
 	if (!v)
-		return daxfs_err(-ENOMEM, "map: out of memory");
-	v->state = daxfs_zalloc(len >> DAX_PAGE_SHIFT);
+		return err_set(-ENOMEM, "map: out of memory");
+	v->state = mem_zalloc(len >> DAX_PAGE_SHIFT);
 	if (!v->state) {
-		daxfs_free(v);
-		return daxfs_err(-ENOMEM, "map: out of memory for %zu pages",
+		mem_free(v);
+		return err_set(-ENOMEM, "map: out of memory for %zu pages",
 				 len >> DAX_PAGE_SHIFT);
 	}
 	v->rsv_len = len + DAX_PMD_SIZE;
 	v->rsv = mmap(NULL, v->rsv_len, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (v->rsv == MAP_FAILED) {
-		daxfs_free(v->state);
-		daxfs_free(v);
-		return daxfs_err(-ENOMEM, "map: no address space for %zu bytes",
+		mem_free(v->state);
+		mem_free(v);
+		return err_set(-ENOMEM, "map: no address space for %zu bytes",
 				 len);
 	}
 	/* addr == file offset modulo 2 MiB, so 2 MiB units can be PMDs. */
@@ -74,20 +74,20 @@ int daxfs_view_new(size_t len, uint64_t pgoff, struct daxfs_view **out)
 	return 0;
 }
 
-void daxfs_view_delete(struct daxfs_view **vp)
+void dax_view_delete(struct dax_view **vp)
 {
-	struct daxfs_view *v = *vp;
+	struct dax_view *v = *vp;
 
 	if (!v)
 		return;
 	munmap(v->rsv, v->rsv_len);
-	daxfs_free(v->state);
-	daxfs_free(v);
+	mem_free(v->state);
+	mem_free(v);
 	*vp = NULL;
 }
 
 /* Is the fault a store?  (x86-64: bit 1 of the page fault error code.) */
-static bool fault_is_write(void *uc, const struct daxfs_view *v)
+static bool fault_is_write(void *uc, const struct dax_view *v)
 {
 #if defined(__x86_64__)
 	(void)v;
@@ -113,7 +113,7 @@ static void chain(int sig, siginfo_t *si, void *uc, struct sigaction *old)
 }
 
 /* Leave a guarded copy: unblock sig (the handler runs with it blocked)
- * and jump back to daxfs_copy_guarded, which returns -EFAULT. */
+ * and jump back to dax_copy_guarded, which returns -EFAULT. */
 static void guard_escape(int sig)
 {
 	sigset_t s;
@@ -128,7 +128,7 @@ static void guard_escape(int sig)
 static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
-	struct daxfs_view *v = daxfs_view_lookup(si->si_addr, 1);
+	struct dax_view *v = dax_view_lookup(si->si_addr, 1);
 
 	if (v) {
 		uint64_t pgoff = v->pgoff + (((unsigned char *)si->si_addr -
@@ -140,7 +140,7 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 			ret = v->ops->fault(v, pgoff, write);
 		else
 			ret = -EACCES; /* a store into a read-only view */
-		daxfs_views_release();
+		dax_views_release();
 		if (ret == -EFAULT && guard_armed)
 			guard_escape(sig);
 		if (ret == -EFAULT) {
@@ -195,22 +195,22 @@ static void handler_install(void)
 		handler_err = -errno;
 }
 
-int daxfs_view_register(struct daxfs_view *v, struct daxfs_mapping *m)
+int dax_view_register(struct dax_view *v, struct dax_mapping *m)
 {
 	size_t i;
 
 	pthread_once(&handler_once, handler_install);
 	if (handler_err)
-		return daxfs_err(handler_err, "map: cannot install the fault "
+		return err_set(handler_err, "map: cannot install the fault "
 				 "handler");
 	pthread_rwlock_wrlock(&registry_lock);
 	if (registry_n == registry_cap) {
 		size_t cap = registry_cap ? registry_cap * 2 : 16;
-		void *p = daxfs_realloc(registry, cap * sizeof(*registry));
+		void *p = mem_realloc(registry, cap * sizeof(*registry));
 
 		if (!p) {
 			pthread_rwlock_unlock(&registry_lock);
-			return daxfs_err(-ENOMEM, "map: out of memory");
+			return err_set(-ENOMEM, "map: out of memory");
 		}
 		registry = p;
 		registry_cap = cap;
@@ -219,13 +219,13 @@ int daxfs_view_register(struct daxfs_view *v, struct daxfs_mapping *m)
 		registry[i] = registry[i - 1];
 	registry[i] = v;
 	registry_n++;
-	atomic_fetch_add(&daxfs_nr_views, 1);
-	daxfs_mapping_add_view(m, v);
+	atomic_fetch_add(&dax_nr_views, 1);
+	dax_mapping_add_view(m, v);
 	pthread_rwlock_unlock(&registry_lock);
 	return 0;
 }
 
-bool daxfs_view_unregister(struct daxfs_view *v)
+bool dax_view_unregister(struct dax_view *v)
 {
 	bool found;
 	size_t i;
@@ -238,14 +238,14 @@ bool daxfs_view_unregister(struct daxfs_view *v)
 		memmove(&registry[i], &registry[i + 1],
 			(registry_n - i - 1) * sizeof(*registry));
 		registry_n--;
-		atomic_fetch_sub(&daxfs_nr_views, 1);
-		daxfs_mapping_del_view(v->mapping, v);
+		atomic_fetch_sub(&dax_nr_views, 1);
+		dax_mapping_del_view(v->mapping, v);
 	}
 	pthread_rwlock_unlock(&registry_lock);
 	return found;
 }
 
-struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len)
+struct dax_view *dax_view_lookup(const void *addr, size_t len)
 {
 	const unsigned char *a = addr;
 	size_t lo = 0, hi;
@@ -254,7 +254,7 @@ struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len)
 	hi = registry_n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		struct daxfs_view *v = registry[mid];
+		struct dax_view *v = registry[mid];
 
 		if (a < v->addr)
 			hi = mid;
@@ -269,23 +269,23 @@ struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len)
 	return NULL;
 }
 
-void daxfs_views_hold(void)
+void dax_views_hold(void)
 {
 	pthread_rwlock_rdlock(&registry_lock);
 }
 
-void daxfs_views_release(void)
+void dax_views_release(void)
 {
 	pthread_rwlock_unlock(&registry_lock);
 }
 
-static inline unsigned char *page_addr(struct daxfs_view *v, uint64_t pgoff)
+static inline unsigned char *page_addr(struct dax_view *v, uint64_t pgoff)
 {
 	return v->addr + ((pgoff - v->pgoff) << DAX_PAGE_SHIFT);
 }
 
 /* Record that pages [pgoff, pgoff+n) of v are now in state st. */
-static void states_set(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+static void states_set(struct dax_view *v, uint64_t pgoff, uint64_t n,
 		       enum dax_page_state st)
 {
 	for (uint64_t i = 0; i < n; i++) {
@@ -299,7 +299,7 @@ static void states_set(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 		atomic_fetch_add(&v->nr_sigbus, n);
 }
 
-int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+int dax_view_install(struct dax_view *v, uint64_t pgoff, uint64_t n,
 		       uint64_t dev_off, enum dax_page_state st)
 {
 	unsigned char *a = page_addr(v, pgoff);
@@ -322,7 +322,7 @@ int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 			 sigbus_fd, 0);
 		break;
 	default:
-		return daxfs_view_zap(v, pgoff, n);
+		return dax_view_zap(v, pgoff, n);
 	}
 	if (p == MAP_FAILED)
 		return -errno;
@@ -330,7 +330,7 @@ int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
 	return 0;
 }
 
-int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n)
+int dax_view_zap(struct dax_view *v, uint64_t pgoff, uint64_t n)
 {
 	void *p = mmap(page_addr(v, pgoff), n << DAX_PAGE_SHIFT, PROT_NONE,
 		       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -342,7 +342,7 @@ int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n)
 	return 0;
 }
 
-int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+int dax_view_protect(struct dax_view *v, uint64_t pgoff, uint64_t n,
 		       enum dax_page_state st)
 {
 	if (mprotect(page_addr(v, pgoff), n << DAX_PAGE_SHIFT,
@@ -359,7 +359,7 @@ int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
  * signal we just took.  MADV_POPULATE_WRITE (Linux 5.14) does those
  * faults in one call.
  */
-void daxfs_view_prefault_write(struct daxfs_view *v, uint64_t pgoff,
+void dax_view_prefault_write(struct dax_view *v, uint64_t pgoff,
 			       uint64_t n)
 {
 #ifdef MADV_POPULATE_WRITE
@@ -373,16 +373,16 @@ void daxfs_view_prefault_write(struct daxfs_view *v, uint64_t pgoff,
 #endif
 }
 
-/* daxfs_copy_guarded's callback for persisting: flush [dst, dst+len). */
+/* dax_copy_guarded's callback for persisting: flush [dst, dst+len). */
 static void flush_range(void *ctx, void *dst, const void *src, size_t len)
 {
-	struct daxfs_view *v = ctx;
+	struct dax_view *v = ctx;
 
 	(void)src;
 	v->flush(dst, len);
 }
 
-void daxfs_view_persist(struct daxfs_view *v, const void *addr, size_t len)
+void dax_view_persist(struct dax_view *v, const void *addr, size_t len)
 {
 	const unsigned char *a = addr, *end = a + len;
 	uint64_t pg = v->pgoff + ((uint64_t)(a - v->addr) >> DAX_PAGE_SHIFT);
@@ -394,20 +394,20 @@ void daxfs_view_persist(struct daxfs_view *v, const void *addr, size_t len)
 
 		/* Guarded: a truncate may unmap the page meanwhile, and
 		 * then there is nothing left to persist there. */
-		if (daxfs_view_state(v, pg) == DAX_PG_RW)
-			daxfs_copy_guarded((void *)a, NULL, n, flush_range, v);
+		if (dax_view_state(v, pg) == DAX_PG_RW)
+			dax_copy_guarded((void *)a, NULL, n, flush_range, v);
 		a += n;
 		pg++;
 	}
 	v->drain();
 }
 
-int daxfs_copy_guarded(void *dst, const void *src, size_t len,
+int dax_copy_guarded(void *dst, const void *src, size_t len,
 		       void (*copy)(void *ctx, void *dst, const void *src,
 				    size_t len),
 		       void *ctx)
 {
-	if (atomic_load_explicit(&daxfs_nr_views, memory_order_relaxed) == 0 ||
+	if (atomic_load_explicit(&dax_nr_views, memory_order_relaxed) == 0 ||
 	    guard_armed) {
 		copy(ctx, dst, src, len);
 		return 0;

@@ -37,18 +37,18 @@ enum dax_page_state {
 	DAX_PG_SIGBUS,
 };
 
-struct daxfs_inode;
-struct daxfs_view;
+struct ext2_inode_info;
+struct dax_view;
 
 /* What the file system provides to the view layer. */
-struct daxfs_view_ops {
+struct dax_view_ops {
 	/* Resolve a fault at page pgoff of the view: 0, or -EFAULT when the
 	 * access must raise SIGBUS (past EOF, I/O error, no space).  Takes
 	 * the file system's fault locks (dax_sem). */
-	int (*fault)(struct daxfs_view *v, uint64_t pgoff, bool write);
+	int (*fault)(struct dax_view *v, uint64_t pgoff, bool write);
 };
 
-struct daxfs_view {
+struct dax_view {
 	unsigned char *addr;        /* first byte of the view */
 	size_t len;                 /* bytes, a page multiple */
 	void *rsv;                  /* the reservation (with alignment slack) */
@@ -60,74 +60,74 @@ struct daxfs_view {
 	bool track_dirty;           /* map RO first so stores are seen */
 	void (*flush)(const void *, size_t); /* the region's, for persist */
 	void (*drain)(void);
-	struct daxfs_inode *inode;
-	struct daxfs_mapping *mapping;
-	const struct daxfs_view_ops *ops;
-	struct daxfs_view *next;    /* the inode's views, under its lock */
+	struct ext2_inode_info *inode;
+	struct dax_mapping *mapping;
+	const struct dax_view_ops *ops;
+	struct dax_view *next;    /* the inode's views, under its lock */
 	uint8_t *state;             /* enum dax_page_state per page */
 	atomic_long nr_sigbus;      /* pages in state SIGBUS */
 };
 
 /* Reserve address space for a view of len bytes at file page pgoff,
  * aligned so that 2 MiB units of the file fall on 2 MiB addresses. */
-int daxfs_view_new(size_t len, uint64_t pgoff, struct daxfs_view **out);
+int dax_view_new(size_t len, uint64_t pgoff, struct dax_view **out);
 /* Unreserve and free a view (it must be unregistered). */
-void daxfs_view_delete(struct daxfs_view **v);
+void dax_view_delete(struct dax_view **v);
 
 /* Make the view reachable by the fault handler (installing the handler
  * once per process) and add it to its file's views (m); or take it away
  * from both.  Both lists change only under the registry's write lock, so
- * whoever holds it for reading (daxfs_views_hold) may walk m->views. */
-int daxfs_view_register(struct daxfs_view *v, struct daxfs_mapping *m);
-bool daxfs_view_unregister(struct daxfs_view *v);
+ * whoever holds it for reading (dax_views_hold) may walk m->views. */
+int dax_view_register(struct dax_view *v, struct dax_mapping *m);
+bool dax_view_unregister(struct dax_view *v);
 /* The view holding [addr, addr+len), or NULL; with the registry read-
- * locked in that case (release with daxfs_views_release). */
-struct daxfs_view *daxfs_view_lookup(const void *addr, size_t len);
+ * locked in that case (release with dax_views_release). */
+struct dax_view *dax_view_lookup(const void *addr, size_t len);
 /* Keep every view alive (registry read lock) without looking one up;
- * release with daxfs_views_release. */
-void daxfs_views_hold(void);
+ * release with dax_views_release. */
+void dax_views_hold(void);
 /* Let views go again: ends a hold, or a lookup that found one. */
-void daxfs_views_release(void);
+void dax_views_release(void);
 
 /* Install n pages from file page pgoff: the device bytes at dev_off
  * (state RO or RW), the zero page, or the SIGBUS page. */
-int daxfs_view_install(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+int dax_view_install(struct dax_view *v, uint64_t pgoff, uint64_t n,
 		       uint64_t dev_off, enum dax_page_state st);
 /* Put n pages from pgoff back to NONE (unmap them). */
-int daxfs_view_zap(struct daxfs_view *v, uint64_t pgoff, uint64_t n);
+int dax_view_zap(struct dax_view *v, uint64_t pgoff, uint64_t n);
 /* Change n installed pages between RO and RW. */
-int daxfs_view_protect(struct daxfs_view *v, uint64_t pgoff, uint64_t n,
+int dax_view_protect(struct dax_view *v, uint64_t pgoff, uint64_t n,
 		       enum dax_page_state st);
 /* Fill the page tables of n writable pages from pgoff now, so the stores
  * that follow take no fault in the kernel.  A hint: failures are ignored. */
-void daxfs_view_prefault_write(struct daxfs_view *v, uint64_t pgoff,
+void dax_view_prefault_write(struct dax_view *v, uint64_t pgoff,
 			       uint64_t n);
 
 /* Persist the stores in [addr, addr+len) of v: only its writable pages
  * are flushed (others hold no stores, and touching them would fault). */
-void daxfs_view_persist(struct daxfs_view *v, const void *addr, size_t len);
+void dax_view_persist(struct dax_view *v, const void *addr, size_t len);
 
-static inline bool daxfs_view_has(const struct daxfs_view *v, uint64_t pgoff)
+static inline bool dax_view_has(const struct dax_view *v, uint64_t pgoff)
 {
 	return pgoff >= v->pgoff && pgoff < v->pgoff + (v->len >> DAX_PAGE_SHIFT);
 }
 
 /* The state of a page (changed under its entry lock; read anywhere). */
-static inline enum dax_page_state daxfs_view_state(const struct daxfs_view *v,
+static inline enum dax_page_state dax_view_state(const struct dax_view *v,
 						   uint64_t pgoff)
 {
 	return __atomic_load_n(&v->state[pgoff - v->pgoff], __ATOMIC_RELAXED);
 }
 
 /* Number of live views in the process (cheap check on the I/O path). */
-extern atomic_long daxfs_nr_views;
+extern atomic_long dax_nr_views;
 
 /*
  * Copy len bytes from src to dst, or from dst to pmem, where the user's
  * buffer may be a view: a fault that must raise SIGBUS there instead
  * makes the copy stop and this return -EFAULT (as copy_from_user).
  */
-int daxfs_copy_guarded(void *dst, const void *src, size_t len,
+int dax_copy_guarded(void *dst, const void *src, size_t len,
 		       void (*copy)(void *ctx, void *dst, const void *src,
 				    size_t len),
 		       void *ctx);

@@ -3,7 +3,7 @@
  * balloc.c -- the block allocator: block bitmaps and the free-block
  * counters of the group descriptors.
  *
- * Each group has its own lock (daxfs_group.lock), so threads allocating
+ * Each group has its own lock (ext2_group.lock), so threads allocating
  * in different groups do not wait for each other.  A bitmap change is
  * persisted before the call returns, hence before any caller links the
  * block: a crash can leak a block (e2fsck -p frees it) but never hand one
@@ -31,9 +31,9 @@ static inline void bit_clear(uint8_t *bm, uint32_t i)
 
 /* First clear bit of bm in [from, nbits), or nbits.  Scans 64 bits at a
  * time (bitmaps are block aligned). */
-uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 				uint32_t nbits);
-uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 				uint32_t nbits)
 {
 	const uint64_t *w = (const uint64_t *)bm;
@@ -70,8 +70,8 @@ static uint32_t find_aligned_run(struct daxfs *fs, uint32_t g,
 				 const uint8_t *bm, uint32_t from,
 				 uint32_t nbits, uint32_t align, uint32_t want)
 {
-	uint32_t first = daxfs_group_first_block(fs, g);
-	uint32_t bit = daxfs_bitmap_find_zero(bm, from, nbits);
+	uint32_t first = ext2_group_first_block(fs, g);
+	uint32_t bit = ext2_bitmap_find_zero(bm, from, nbits);
 
 	while (bit < nbits) {
 		uint64_t a = (((uint64_t)first + bit + align - 1) &
@@ -84,7 +84,7 @@ static uint32_t find_aligned_run(struct daxfs *fs, uint32_t g,
 			n++;
 		if (n == want)
 			return a;
-		bit = daxfs_bitmap_find_zero(bm, a + n + 1, nbits);
+		bit = ext2_bitmap_find_zero(bm, a + n + 1, nbits);
 	}
 	return nbits;
 }
@@ -101,8 +101,8 @@ static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
 			       uint32_t max, uint32_t align, uint32_t *start)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint32_t nbits = daxfs_group_nblocks(fs, g);
-	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_block_bitmap));
+	uint32_t nbits = ext2_group_nblocks(fs, g);
+	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
 	uint32_t bit, n, nfree = le16_get(gd->bg_free_blocks_count);
 
 	if (nfree == 0)
@@ -115,10 +115,10 @@ static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
 		if (bit >= nbits)
 			return 0;
 	} else {
-		bit = daxfs_bitmap_find_zero(bm, from, nbits);
+		bit = ext2_bitmap_find_zero(bm, from, nbits);
 	}
 	if (bit >= nbits) {
-		bit = daxfs_bitmap_find_zero(bm, 0, from);
+		bit = ext2_bitmap_find_zero(bm, 0, from);
 		if (bit >= from)
 			return 0; /* counter said free, bitmap says full */
 	}
@@ -127,7 +127,7 @@ static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
 		bit_set(bm, bit + n);
 	gd->bg_free_blocks_count = le16_put(nfree - n);
 	fs->groups[g].block_hint = bit + n;
-	*start = daxfs_group_first_block(fs, g) + bit;
+	*start = ext2_group_first_block(fs, g) + bit;
 	return n;
 }
 
@@ -144,13 +144,13 @@ static void group_persist_run(struct daxfs *fs, uint32_t g, uint32_t start,
 			      uint32_t n)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_block_bitmap));
-	uint32_t bit = start - daxfs_group_first_block(fs, g);
+	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+	uint32_t bit = start - ext2_group_first_block(fs, g);
 
-	daxfs_flush_range(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
+	region_flush(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
 			  (bit >> 3) + 1);
-	daxfs_flush_range(fs->rgn, &gd->bg_free_blocks_count, 2);
-	daxfs_drain(fs->rgn);
+	region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+	region_drain(fs->rgn);
 }
 
 /* Take a run from the groups starting at goal's, trying at most ngroups
@@ -163,10 +163,10 @@ static uint32_t take_run(struct daxfs *fs, uint32_t goal, uint32_t max,
 
 	for (i = 0; i < ngroups; i++) {
 		uint32_t g = (g0 + i) % fs->groups_count;
-		struct daxfs_group *grp = &fs->groups[g];
+		struct ext2_group *grp = &fs->groups[g];
 		uint32_t from, n;
 
-		from = i == 0 ? goal - daxfs_group_first_block(fs, g)
+		from = i == 0 ? goal - ext2_group_first_block(fs, g)
 			      : grp->block_hint;
 		pthread_mutex_lock(&grp->lock);
 		n = group_take_run(fs, g, from, max, align, start);
@@ -192,7 +192,7 @@ static uint32_t take_run(struct daxfs *fs, uint32_t goal, uint32_t max,
  * align is preferred, from goal on in the next few groups.  Returns 0
  * with *start and *count set, or -ENOSPC.
  */
-int daxfs_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
 			     uint32_t align, uint32_t *start, uint32_t *count)
 {
 	uint32_t n = 0;
@@ -200,8 +200,8 @@ int daxfs_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
 	if (max == 0)
 		max = 1;
 	if (atomic_load(&fs->free_blocks) <= 0)
-		return daxfs_err(-ENOSPC, "no free blocks left");
-	if (!daxfs_block_valid(fs, goal))
+		return err_set(-ENOSPC, "no free blocks left");
+	if (!ext2_block_valid(fs, goal))
 		goal = fs->first_data_block;
 	if (align > 1)
 		n = take_run(fs, goal, max, align,
@@ -211,58 +211,58 @@ int daxfs_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
 	if (!n)
 		n = take_run(fs, goal, max, 1, fs->groups_count, start);
 	if (!n)
-		return daxfs_err(-ENOSPC, "no free blocks left");
+		return err_set(-ENOSPC, "no free blocks left");
 	*count = n;
 	return 0;
 }
 
 /* Allocate a run of 1..max contiguous blocks near goal, any alignment. */
-int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
 		     uint32_t *start, uint32_t *count)
 {
-	return daxfs_new_blocks_aligned(fs, goal, max, 1, start, count);
+	return ext2_new_blocks_aligned(fs, goal, max, 1, start, count);
 }
 
 /* Return [start, start+count) to the bitmaps.  Freeing a block that is
  * already free is reported as corruption and otherwise ignored. */
-void daxfs_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count)
+void ext2_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count)
 {
 	while (count) {
 		uint32_t g = group_of_block(fs, start);
-		uint32_t bit = start - daxfs_group_first_block(fs, g);
-		uint32_t n = daxfs_group_nblocks(fs, g) - bit;
+		uint32_t bit = start - ext2_group_first_block(fs, g);
+		uint32_t n = ext2_group_nblocks(fs, g) - bit;
 		struct ext2_group_desc *gd = &fs->gdt[g];
 		uint8_t *bm;
 		uint32_t i, freed = 0;
 
-		if (!daxfs_block_valid(fs, start) ||
-		    !daxfs_block_valid(fs, start + count - 1)) {
-			daxfs_corrupt(fs, "freeing blocks %u+%u outside the "
+		if (!ext2_block_valid(fs, start) ||
+		    !ext2_block_valid(fs, start + count - 1)) {
+			ext2_corrupt(fs, "freeing blocks %u+%u outside the "
 				      "file system", start, count);
 			return;
 		}
 		if (n > count)
 			n = count;
 		pthread_mutex_lock(&fs->groups[g].lock);
-		bm = daxfs_block(fs, le32_get(gd->bg_block_bitmap));
+		bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
 		for (i = 0; i < n; i++) {
 			if (bit_test(bm, bit + i)) {
 				bit_clear(bm, bit + i);
 				freed++;
 			}
 		}
-		daxfs_flush_range(fs->rgn, bm + (bit >> 3),
+		region_flush(fs->rgn, bm + (bit >> 3),
 				  ((bit + n - 1) >> 3) - (bit >> 3) + 1);
 		gd->bg_free_blocks_count =
 			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
-		daxfs_flush_range(fs->rgn, &gd->bg_free_blocks_count, 2);
-		daxfs_drain(fs->rgn);
+		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+		region_drain(fs->rgn);
 		if (bit < fs->groups[g].block_hint)
 			fs->groups[g].block_hint = bit;
 		pthread_mutex_unlock(&fs->groups[g].lock);
 		atomic_fetch_add(&fs->free_blocks, freed);
 		if (freed != n)
-			daxfs_corrupt(fs, "freeing %u blocks at %u that were "
+			ext2_corrupt(fs, "freeing %u blocks at %u that were "
 				      "already free", n - freed, start);
 		start += n;
 		count -= n;
@@ -270,15 +270,15 @@ void daxfs_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count)
 }
 
 /* Count the clear bits of group g's block bitmap (for checks and tests). */
-int daxfs_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree)
+int ext2_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree)
 {
 	const uint8_t *bm;
 	uint32_t i, n = 0, nbits;
 
 	if (g >= fs->groups_count)
-		return daxfs_err(-EINVAL, "no group %u", g);
-	nbits = daxfs_group_nblocks(fs, g);
-	bm = daxfs_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+		return err_set(-EINVAL, "no group %u", g);
+	nbits = ext2_group_nblocks(fs, g);
+	bm = ext2_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
 	for (i = 0; i < nbits; i++)
 		n += !bit_test(bm, i);
 	*nfree = n;

@@ -115,13 +115,13 @@ static uint64_t hole_span(struct daxfs *fs, const uint32_t off[4], int depth,
 }
 
 /* Pointer slot of the table in block blk at index i, after checking blk. */
-static int bmap_slot(struct daxfs_inode *inode, uint32_t blk, uint32_t i,
+static int bmap_slot(struct ext2_inode_info *inode, uint32_t blk, uint32_t i,
 		     le32 **slot)
 {
-	if (!daxfs_block_valid(inode->fs, blk))
-		return daxfs_corrupt(inode->fs, "inode %u: indirect block %u "
+	if (!ext2_block_valid(inode->fs, blk))
+		return ext2_corrupt(inode->fs, "inode %u: indirect block %u "
 				     "out of range", inode->ino, blk);
-	*slot = (le32 *)daxfs_block(inode->fs, blk) + i;
+	*slot = (le32 *)ext2_block(inode->fs, blk) + i;
 	return 0;
 }
 
@@ -131,7 +131,7 @@ static int bmap_slot(struct daxfs_inode *inode, uint32_t blk, uint32_t i,
  * down the tree recording each level's slot in chain[].  *level is the
  * level of the first empty slot (depth when fully mapped).
  */
-static int bmap_walk(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+static int bmap_walk(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 		     uint32_t off[4], int *depthp, le32 *chain[4], int *level,
 		     uint32_t *pblk, uint32_t *count)
 {
@@ -142,7 +142,7 @@ static int bmap_walk(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 
 	depth = block_to_path(fs, lblk, off, &boundary);
 	if (!depth)
-		return daxfs_err(-EFBIG, "block %u is beyond the largest ext2 "
+		return err_set(-EFBIG, "block %u is beyond the largest ext2 "
 				 "file", lblk);
 	*depthp = depth;
 	chain[0] = &inode->raw->i_block[off[0]];
@@ -174,9 +174,9 @@ static int bmap_walk(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	}
 	for (i = 1; i < n && le32_get(p[i]) == first + i; i++)
 		;
-	if (!daxfs_block_valid(fs, first) ||
-	    !daxfs_block_valid(fs, first + i - 1))
-		return daxfs_corrupt(fs, "inode %u: data block %u out of range",
+	if (!ext2_block_valid(fs, first) ||
+	    !ext2_block_valid(fs, first + i - 1))
+		return ext2_corrupt(fs, "inode %u: data block %u out of range",
 				     inode->ino, first);
 	*level = depth;
 	*pblk = first;
@@ -189,7 +189,7 @@ static int bmap_walk(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
  * mapped block pblk at lblk (found by bmap_walk, off/depth/chain as it
  * left them).  Called with bmap_lock held.
  */
-static void bmap_cache_fill(struct daxfs_inode *inode, uint32_t lblk,
+static void bmap_cache_fill(struct ext2_inode_info *inode, uint32_t lblk,
 			    const uint32_t off[4], int depth, le32 *chain[4],
 			    uint32_t pblk)
 {
@@ -202,16 +202,16 @@ static void bmap_cache_fill(struct daxfs_inode *inode, uint32_t lblk,
 		b--;
 	while (e < size && le32_get(leaf[e]) == pblk + (e - i))
 		e++;
-	if (pblk < i - b || !daxfs_block_valid(fs, pblk - (i - b)) ||
-	    !daxfs_block_valid(fs, pblk + (e - i) - 1))
+	if (pblk < i - b || !ext2_block_valid(fs, pblk - (i - b)) ||
+	    !ext2_block_valid(fs, pblk + (e - i) - 1))
 		return; /* bmap_walk reports the damage when it gets there */
-	daxfs_extent_cache_insert(inode, lblk - (i - b), pblk - (i - b), e - b);
+	ext2_extent_cache_insert(inode, lblk - (i - b), pblk - (i - b), e - b);
 }
 
 /* Where to allocate for lblk: after the previous allocation of the file,
  * after the nearest mapped block before it in its leaf, or in the
  * inode's group. */
-static uint32_t bmap_goal(struct daxfs_inode *inode, uint32_t lblk,
+static uint32_t bmap_goal(struct ext2_inode_info *inode, uint32_t lblk,
 			  le32 *leaf, uint32_t leaf_off)
 {
 	struct daxfs *fs = inode->fs;
@@ -228,7 +228,7 @@ static uint32_t bmap_goal(struct daxfs_inode *inode, uint32_t lblk,
 		}
 	}
 	g = (inode->ino - 1) / fs->inodes_per_group;
-	return daxfs_group_first_block(fs, g);
+	return ext2_group_first_block(fs, g);
 }
 
 /*
@@ -253,12 +253,12 @@ static uint32_t bmap_align(struct daxfs *fs, uint32_t lblk, uint32_t max)
  * splice them in, in the order written at the top of this file.  Called
  * with bmap_lock held exclusively.
  */
-static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 		      const uint32_t off[4], int depth, le32 *chain[4],
 		      int level, uint32_t *pblk, uint32_t *count)
 {
 	struct daxfs *fs = inode->fs;
-	struct daxfs_region *rgn = fs->rgn;
+	struct region *rgn = fs->rgn;
 	uint32_t ind[3], nind = depth - 1 - level, got = 0, goal, align, data;
 	uint32_t n, i;
 	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
@@ -273,17 +273,17 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	    off[depth - 1];
 	if (max > n)
 		max = n;
-	ret = daxfs_new_blocks_aligned(fs, goal, max, align, &data, &n);
+	ret = ext2_new_blocks_aligned(fs, goal, max, align, &data, &n);
 	if (ret)
 		return ret;
 	/* Indirect blocks go to the start of the next group, out of the way
 	 * of the data runs. */
-	goal = daxfs_group_first_block(fs, ((data - fs->first_data_block) /
+	goal = ext2_group_first_block(fs, ((data - fs->first_data_block) /
 				       fs->blocks_per_group + 1) % fs->groups_count);
 	while (got < nind) {
 		uint32_t s, c;
 
-		ret = daxfs_new_blocks(fs, goal, nind - got, &s, &c);
+		ret = ext2_new_blocks(fs, goal, nind - got, &s, &c);
 		if (ret)
 			goto fail_ind;
 		for (i = 0; i < c; i++)
@@ -292,18 +292,18 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	}
 
 	/* 2. zero everything new, fill the new indirect blocks, drain. */
-	rgn->memset(daxfs_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
+	rgn->memset(ext2_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
 		    PMEM2_F_MEM_NODRAIN);
 	for (i = 0; i < nind; i++)
-		rgn->memset(daxfs_block(fs, ind[i]), 0, fs->blocksize,
+		rgn->memset(ext2_block(fs, ind[i]), 0, fs->blocksize,
 			    PMEM2_F_MEM_NODRAIN);
 	for (i = 0; i < nind; i++) {
-		le32 *t = (le32 *)daxfs_block(fs, ind[i]);
+		le32 *t = (le32 *)ext2_block(fs, ind[i]);
 		uint32_t o = off[level + 1 + i];
 
 		if (i + 1 < nind) {
 			t[o] = le32_put(ind[i + 1]);
-			daxfs_flush_range(rgn, &t[o], 4);
+			region_flush(rgn, &t[o], 4);
 		} else {
 			leaf = t + o;
 		}
@@ -311,21 +311,21 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	if (nind) {
 		for (i = 0; i < n; i++)
 			leaf[i] = le32_put(data + i);
-		daxfs_flush_range(rgn, leaf, n * 4);
-		daxfs_drain(rgn);
+		region_flush(rgn, leaf, n * 4);
+		region_drain(rgn);
 		/* 3. one store makes the whole branch reachable. */
 		*chain[level] = le32_put(ind[0]);
-		daxfs_fs_persist(fs, chain[level], 4);
+		ext2_persist(fs, chain[level], 4);
 	} else {
-		daxfs_drain(rgn);
+		region_drain(rgn);
 		for (i = 0; i < n; i++)
 			leaf[i] = le32_put(data + i);
-		daxfs_fs_persist(fs, leaf, n * 4);
+		ext2_persist(fs, leaf, n * 4);
 	}
 	/* 4. */
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    ((nind + n) << (fs->blocksize_bits - 9)));
-	daxfs_fs_persist(fs, &inode->raw->i_blocks, 4);
+	ext2_persist(fs, &inode->raw->i_blocks, 4);
 	inode->alloc_goal = data + n;
 	inode->alloc_next_lblk = lblk + n;
 	*pblk = data;
@@ -333,8 +333,8 @@ static int bmap_alloc(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	return 0;
 fail_ind:
 	for (i = 0; i < got; i++)
-		daxfs_free_blocks(fs, ind[i], 1);
-	daxfs_free_blocks(fs, data, n);
+		ext2_free_blocks(fs, ind[i], 1);
+	ext2_free_blocks(fs, data, n);
 	return ret;
 }
 
@@ -343,7 +343,7 @@ fail_ind:
  * from *pblk, or a hole (*pblk == 0).  With create, a hole is filled with
  * zeroed blocks first and *is_new is set.
  */
-int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new)
 {
 	uint32_t off[4];
@@ -352,10 +352,10 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 	bool hit;
 
 	*is_new = false;
-	hit = daxfs_extent_cache_lookup(inode, lblk, max, pblk, count);
+	hit = ext2_extent_cache_lookup(inode, lblk, max, pblk, count);
 	if (hit && *count == max)
 		return 0;
-	daxfs_down_read(&inode->bmap_lock);
+	down_read(&inode->bmap_lock);
 	if (!hit) {
 		ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level,
 				pblk, count);
@@ -377,11 +377,11 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 					p2);
 		*count += c2;
 	}
-	daxfs_up_read(&inode->bmap_lock);
+	up_read(&inode->bmap_lock);
 	if (ret || *pblk || !create)
 		return ret;
 
-	daxfs_down_write(&inode->bmap_lock);
+	down_write(&inode->bmap_lock);
 	/* Walk again: another thread may have filled the hole meanwhile. */
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
 			count);
@@ -390,7 +390,7 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
 				 pblk, count);
 		*is_new = !ret;
 	}
-	daxfs_up_write(&inode->bmap_lock);
+	up_write(&inode->bmap_lock);
 	return ret;
 }
 
@@ -401,25 +401,25 @@ int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
  * lets them overlap.  A hint only, from the extent cache without locks: a
  * stale answer costs nothing, and a prefetch never faults.
  */
-void daxfs_bmap_prefetch(struct daxfs_inode *inode, uint64_t pos)
+void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos)
 {
 	struct daxfs *fs = inode->fs;
 	uint32_t pblk, count;
 
 	if (pos >> fs->blocksize_bits <= UINT32_MAX &&
-	    daxfs_extent_cache_lookup(inode, pos >> fs->blocksize_bits, 1,
+	    ext2_extent_cache_lookup(inode, pos >> fs->blocksize_bits, 1,
 				      &pblk, &count))
-		__builtin_prefetch((unsigned char *)daxfs_block(fs, pblk) +
+		__builtin_prefetch((unsigned char *)ext2_block(fs, pblk) +
 				   (pos & (fs->blocksize - 1)));
 }
 
-/* The test-only journal of daxfs_dax_hooks: a re-entrant shared hold
+/* The test-only journal of dax_hooks: a re-entrant shared hold
  * per thread from iomap_begin to iomap_end. */
 static __thread unsigned journal_depth;
 
 static void test_journal_start(void)
 {
-	pthread_rwlock_t *j = atomic_load(&daxfs_dax_hooks.journal);
+	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
 
 	if (j && journal_depth++ == 0)
 		pthread_rwlock_rdlock(j);
@@ -427,7 +427,7 @@ static void test_journal_start(void)
 
 static void test_journal_stop(void)
 {
-	pthread_rwlock_t *j = atomic_load(&daxfs_dax_hooks.journal);
+	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
 
 	if (j && journal_depth && --journal_depth == 0)
 		pthread_rwlock_unlock(j);
@@ -438,7 +438,7 @@ static void test_journal_stop(void)
  * this file).  Returns 1 when it did, 0 when the normal path must run
  * (no leaf yet: the path needs indirect blocks), or a negative errno.
  */
-static int bmap_reserve_past_eof(struct daxfs_inode *inode, uint32_t lblk,
+static int bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 				 uint32_t max, uint32_t *pblk, uint32_t *count)
 {
 	struct daxfs *fs = inode->fs;
@@ -447,10 +447,10 @@ static int bmap_reserve_past_eof(struct daxfs_inode *inode, uint32_t lblk,
 	int depth, level, ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
-	daxfs_down_write(&inode->bmap_lock);
+	down_write(&inode->bmap_lock);
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, &p, &c);
 	if (ret || p || level != depth - 1) {
-		daxfs_up_write(&inode->bmap_lock);
+		up_write(&inode->bmap_lock);
 		return ret;
 	}
 	n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
@@ -458,7 +458,7 @@ static int bmap_reserve_past_eof(struct daxfs_inode *inode, uint32_t lblk,
 	c = c < n ? c : n;
 	goal = bmap_goal(inode, lblk, chain[depth - 1] - off[depth - 1],
 			 off[depth - 1]);
-	ret = daxfs_new_blocks_aligned(fs, goal, c, bmap_align(fs, lblk, max),
+	ret = ext2_new_blocks_aligned(fs, goal, c, bmap_align(fs, lblk, max),
 				       pblk, count);
 	if (!ret) {
 		inode->pend_lblk = lblk;
@@ -468,25 +468,25 @@ static int bmap_reserve_past_eof(struct daxfs_inode *inode, uint32_t lblk,
 		inode->alloc_goal = *pblk + *count;
 		inode->alloc_next_lblk = lblk + *count;
 	}
-	daxfs_up_write(&inode->bmap_lock);
+	up_write(&inode->bmap_lock);
 	return ret ? ret : 1;
 }
 
 /* Link the reserved blocks once written bytes from pos are in them: zero
  * what the write did not cover, drain, then link and count them. */
-static void bmap_link_reserved(struct daxfs_inode *inode, uint64_t pos,
+static void bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 			       ssize_t written)
 {
 	struct daxfs *fs = inode->fs;
-	struct daxfs_region *rgn = fs->rgn;
+	struct region *rgn = fs->rgn;
 	uint32_t bits = fs->blocksize_bits, n = inode->pend_n, i;
 	uint64_t start = (uint64_t)inode->pend_lblk << bits;
 	uint64_t end = start + ((uint64_t)n << bits);
-	unsigned char *base = daxfs_block(fs, inode->pend_data);
+	unsigned char *base = ext2_block(fs, inode->pend_data);
 
 	inode->pend_n = 0;
 	if (written <= 0) {
-		daxfs_free_blocks(fs, inode->pend_data, n);
+		ext2_free_blocks(fs, inode->pend_data, n);
 		inode->alloc_goal = 0;
 		return;
 	}
@@ -495,36 +495,36 @@ static void bmap_link_reserved(struct daxfs_inode *inode, uint64_t pos,
 	if (pos + written < end)
 		rgn->memset(base + (pos + written - start), 0,
 			    end - pos - written, PMEM2_F_MEM_NODRAIN);
-	daxfs_drain(rgn); /* data and zeros durable before the link */
-	daxfs_down_write(&inode->bmap_lock);
+	region_drain(rgn); /* data and zeros durable before the link */
+	down_write(&inode->bmap_lock);
 	for (i = 0; i < n; i++)
 		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
-	daxfs_flush_range(rgn, inode->pend_leaf, n * 4);
+	region_flush(rgn, inode->pend_leaf, n * 4);
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    (n << (bits - 9)));
-	daxfs_flush_range(rgn, &inode->raw->i_blocks, 4);
-	daxfs_drain(rgn);
-	daxfs_up_write(&inode->bmap_lock);
+	region_flush(rgn, &inode->raw->i_blocks, 4);
+	region_drain(rgn);
+	up_write(&inode->bmap_lock);
 }
 
 /* iomap_end of ext2: links blocks reserved for a write past EOF, and
  * releases the test journal.  Blocks of other writes were linked at
  * begin: nothing to undo. */
-static int ext2_iomap_end(struct daxfs_inode *inode, uint64_t pos,
+static int ext2_iomap_end(struct ext2_inode_info *inode, uint64_t pos,
 			  uint64_t length, ssize_t written, unsigned flags,
-			  struct daxfs_iomap *iomap)
+			  struct iomap *iomap)
 {
 	(void)length; (void)flags;
-	if (iomap->flags & DAXFS_IOMAP_F_PRIVATE)
+	if (iomap->flags & IOMAP_F_PRIVATE)
 		bmap_link_reserved(inode, pos, written);
 	test_journal_stop();
 	return 0;
 }
 
 /* iomap_begin of ext2: one extent of the block map at pos. */
-static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
+static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
 			    uint64_t length, unsigned flags,
-			    struct daxfs_iomap *iomap)
+			    struct iomap *iomap)
 {
 	struct daxfs *fs = inode->fs;
 	uint32_t bits = fs->blocksize_bits;
@@ -537,39 +537,39 @@ static int ext2_iomap_begin(struct daxfs_inode *inode, uint64_t pos,
 		last = first + UINT32_MAX - 1;
 	max = last - first + 1;
 	if (first > UINT32_MAX)
-		return daxfs_err(-EFBIG, "offset %llu is beyond the largest "
+		return err_set(-EFBIG, "offset %llu is beyond the largest "
 				 "ext2 file", (unsigned long long)pos);
 	test_journal_start();
-	if ((flags & DAXFS_IOMAP_WRITE) && S_ISREG(daxfs_i_mode(inode)) &&
-	    first >= (daxfs_i_size(inode) + fs->blocksize - 1) >> bits) {
+	if ((flags & IOMAP_WRITE) && S_ISREG(ext2_i_mode(inode)) &&
+	    first >= (ext2_i_size(inode) + fs->blocksize - 1) >> bits) {
 		ret = bmap_reserve_past_eof(inode, first, max, &pblk, &count);
 		if (ret == 1) {
 			iomap->offset = first << bits;
 			iomap->length = (uint64_t)count << bits;
 			iomap->addr = (uint64_t)pblk << bits;
-			iomap->type = DAXFS_IOMAP_MAPPED;
-			iomap->flags = DAXFS_IOMAP_F_PRIVATE;
+			iomap->type = IOMAP_MAPPED;
+			iomap->flags = IOMAP_F_PRIVATE;
 			return 0;
 		}
 		if (ret)
 			goto fail;
 	}
-	ret = daxfs_bmap(inode, first, max, flags & DAXFS_IOMAP_WRITE, &pblk,
+	ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
 			 &count, &is_new);
 	if (ret)
 		goto fail;
 	iomap->offset = first << bits;
 	iomap->length = (uint64_t)count << bits;
 	iomap->addr = (uint64_t)pblk << bits;
-	iomap->type = pblk ? DAXFS_IOMAP_MAPPED : DAXFS_IOMAP_HOLE;
-	iomap->flags = is_new ? DAXFS_IOMAP_F_NEW : 0;
+	iomap->type = pblk ? IOMAP_MAPPED : IOMAP_HOLE;
+	iomap->flags = is_new ? IOMAP_F_NEW : 0;
 	return 0;
 fail:
 	test_journal_stop();
 	return ret;
 }
 
-const struct daxfs_iomap_ops daxfs_ext2_iomap_ops = {
+const struct iomap_ops ext2_iomap_ops = {
 	.iomap_begin = ext2_iomap_begin,
 	.iomap_end = ext2_iomap_end, /* ext2 holds nothing from begin to end */
 };
@@ -590,10 +590,10 @@ static void free_list_add(struct daxfs *fs, struct free_list *fl, uint32_t b)
 	}
 	if (fl->n == fl->cap) {
 		size_t cap = fl->cap ? fl->cap * 2 : 64;
-		void *p = daxfs_realloc(fl->runs, cap * sizeof(*fl->runs));
+		void *p = mem_realloc(fl->runs, cap * sizeof(*fl->runs));
 
 		if (!p) { /* out of memory: free now, only a leak on a crash */
-			daxfs_free_blocks(fs, b, 1);
+			ext2_free_blocks(fs, b, 1);
 			return;
 		}
 		fl->runs = p;
@@ -606,26 +606,26 @@ static void free_list_add(struct daxfs *fs, struct free_list *fl, uint32_t b)
 
 /* Queue every block of the table blk of the given height (1: a leaf of
  * data pointers) and blk itself; the table is already unreachable. */
-static void free_table(struct daxfs_inode *inode, struct free_list *fl,
+static void free_table(struct ext2_inode_info *inode, struct free_list *fl,
 		       uint32_t blk, int height)
 {
 	struct daxfs *fs = inode->fs;
 	le32 *t;
 	uint32_t i;
 
-	if (!daxfs_block_valid(fs, blk)) {
-		daxfs_corrupt(fs, "inode %u: block %u out of range", inode->ino,
+	if (!ext2_block_valid(fs, blk)) {
+		ext2_corrupt(fs, "inode %u: block %u out of range", inode->ino,
 			      blk);
 		return;
 	}
-	t = daxfs_block(fs, blk);
+	t = ext2_block(fs, blk);
 	for (i = 0; i < fs->addr_per_block; i++) {
 		uint32_t b = le32_get(t[i]);
 
 		if (!b)
 			continue;
 		if (height == 1) {
-			if (daxfs_block_valid(fs, b))
+			if (ext2_block_valid(fs, b))
 				free_list_add(fs, fl, b);
 		} else {
 			free_table(inode, fl, b, height - 1);
@@ -636,7 +636,7 @@ static void free_table(struct daxfs_inode *inode, struct free_list *fl,
 
 /* Cut the subtree hanging from slot (a table of the given height) from
  * its start-th block on: cleared pointers are persisted, blocks queued. */
-static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
+static void cut_subtree(struct ext2_inode_info *inode, struct free_list *fl,
 			le32 *slot, int height, uint64_t start)
 {
 	struct daxfs *fs = inode->fs;
@@ -649,16 +649,16 @@ static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
 		return;
 	if (start == 0) {
 		*slot = 0;
-		daxfs_fs_persist(fs, slot, 4);
+		ext2_persist(fs, slot, 4);
 		free_table(inode, fl, blk, height);
 		return;
 	}
-	if (!daxfs_block_valid(fs, blk)) {
-		daxfs_corrupt(fs, "inode %u: block %u out of range", inode->ino,
+	if (!ext2_block_valid(fs, blk)) {
+		ext2_corrupt(fs, "inode %u: block %u out of range", inode->ino,
 			      blk);
 		return;
 	}
-	t = daxfs_block(fs, blk);
+	t = ext2_block(fs, blk);
 	span = 1ULL << (ab * (height - 1)); /* blocks under one slot */
 	ci = start / span;
 	if (height == 1) {
@@ -668,10 +668,10 @@ static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
 			if (!b)
 				continue;
 			t[i] = 0;
-			if (daxfs_block_valid(fs, b))
+			if (ext2_block_valid(fs, b))
 				free_list_add(fs, fl, b);
 		}
-		daxfs_fs_persist(fs, t + ci, (fs->addr_per_block - ci) * 4);
+		ext2_persist(fs, t + ci, (fs->addr_per_block - ci) * 4);
 		return;
 	}
 	if (start % span)
@@ -685,7 +685,7 @@ static void cut_subtree(struct daxfs_inode *inode, struct free_list *fl,
  * written at the top of this file.  Called with i_rwsem and dax_sem held
  * exclusively (ext2's __ext2_truncate_blocks runs under dax_sem).
  */
-int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
+int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct daxfs *fs = inode->fs;
 	struct ext2_inode *raw = inode->raw;
@@ -697,16 +697,16 @@ int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
 	int h;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->dax_sem);
-	daxfs_down_write(&inode->bmap_lock);
-	daxfs_extent_cache_clear(inode); /* before any block is freed */
+	down_write(&inode->bmap_lock);
+	ext2_extent_cache_clear(inode); /* before any block is freed */
 	for (i = first; i < EXT2_NDIR_BLOCKS; i++) {
 		uint32_t b = le32_get(raw->i_block[i]);
 
 		if (!b)
 			continue;
 		raw->i_block[i] = 0;
-		daxfs_fs_persist(fs, &raw->i_block[i], 4);
-		if (daxfs_block_valid(fs, b))
+		ext2_persist(fs, &raw->i_block[i], 4);
+		if (ext2_block_valid(fs, b))
 			free_list_add(fs, &fl, b);
 	}
 	for (h = 1; h <= 3; h++) {
@@ -721,18 +721,18 @@ int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size)
 	blocks -= fl.blocks << (fs->blocksize_bits - 9) < blocks
 			  ? fl.blocks << (fs->blocksize_bits - 9) : blocks;
 	raw_store32(&raw->i_blocks, (uint32_t)blocks);
-	daxfs_fs_persist(fs, &raw->i_blocks, 4);
-	daxfs_inode_set_size(inode, size);
+	ext2_persist(fs, &raw->i_blocks, 4);
+	ext2_inode_set_size(inode, size);
 	inode->alloc_goal = 0;
-	daxfs_up_write(&inode->bmap_lock);
+	up_write(&inode->bmap_lock);
 	for (i = 0; i < fl.n; i++)
-		daxfs_free_blocks(fs, fl.runs[i][0], fl.runs[i][1]);
-	daxfs_free(fl.runs);
+		ext2_free_blocks(fs, fl.runs[i][0], fl.runs[i][1]);
+	mem_free(fl.runs);
 	return 0;
 }
 
 /* Zero [from, to) within one block of the file, if that block is mapped. */
-static int zero_in_block(struct daxfs_inode *inode, uint64_t from, uint64_t to)
+static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t to)
 {
 	struct daxfs *fs = inode->fs;
 	uint32_t pblk, count;
@@ -741,11 +741,11 @@ static int zero_in_block(struct daxfs_inode *inode, uint64_t from, uint64_t to)
 
 	if (from >= to)
 		return 0;
-	ret = daxfs_bmap(inode, from >> fs->blocksize_bits, 1, false, &pblk,
+	ret = ext2_bmap(inode, from >> fs->blocksize_bits, 1, false, &pblk,
 			 &count, &is_new);
 	if (ret || !pblk)
 		return ret;
-	fs->rgn->memset((unsigned char *)daxfs_block(fs, pblk) +
+	fs->rgn->memset((unsigned char *)ext2_block(fs, pblk) +
 				(from & (fs->blocksize - 1)),
 			0, to - from, 0);
 	return 0;
@@ -757,30 +757,30 @@ static int zero_in_block(struct daxfs_inode *inode, uint64_t from, uint64_t to)
  * exclusively; takes dax_sem exclusively so that no fault maps a block
  * being freed.
  */
-int daxfs_setsize(struct daxfs_inode *inode, uint64_t size)
+int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct daxfs *fs = inode->fs;
-	uint64_t old = daxfs_i_size(inode), bmask = fs->blocksize - 1;
+	uint64_t old = ext2_i_size(inode), bmask = fs->blocksize - 1;
 	int ret = 0;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
 	if (size > bmap_max_size(fs))
-		return daxfs_err(-EFBIG, "size %llu exceeds the largest ext2 "
+		return err_set(-EFBIG, "size %llu exceeds the largest ext2 "
 				 "file (%llu bytes)", (unsigned long long)size,
 				 (unsigned long long)bmap_max_size(fs));
 	if (size == old)
 		return 0;
-	daxfs_down_write(&inode->dax_sem);
+	down_write(&inode->dax_sem);
 	if (size < old) {
 		/* No view may reach the pages past the new size: unmap them
 		 * before any block is freed. */
-		daxfs_dax_truncate(&inode->i_mapping,
+		dax_truncate(&inode->i_mapping,
 				   (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT);
 		/* 1. zero the tail of the new last block, then cut. */
 		if (size & bmask)
 			ret = zero_in_block(inode, size, (size | bmask) + 1);
 		if (!ret)
-			ret = daxfs_truncate_blocks(inode, size);
+			ret = ext2_truncate_blocks(inode, size);
 	} else {
 		/* Bytes past the old EOF in its block must read as zeros. */
 		uint64_t end = (old | bmask) + 1;
@@ -788,19 +788,19 @@ int daxfs_setsize(struct daxfs_inode *inode, uint64_t size)
 		if (old & bmask)
 			ret = zero_in_block(inode, old, size < end ? size : end);
 		if (!ret)
-			daxfs_inode_set_size(inode, size);
+			ext2_inode_set_size(inode, size);
 	}
-	daxfs_up_write(&inode->dax_sem);
+	up_write(&inode->dax_sem);
 	/* After dax_sem: the view registry comes before it (mmap.c). */
 	if (!ret && size > old)
-		daxfs_ext2_size_grew(inode, old, size);
+		ext2_size_grew(inode, old, size);
 	if (!ret)
-		daxfs_inode_touch(inode, true, true);
+		ext2_inode_touch(inode, true, true);
 	return ret;
 }
 
 /* The largest file size of this file system. */
-uint64_t daxfs_max_file_size(struct daxfs *fs)
+uint64_t ext2_max_file_size(struct daxfs *fs)
 {
 	return bmap_max_size(fs);
 }

@@ -40,7 +40,7 @@ struct dir_slot {
 
 #define DIR_GROUP 64 /* blocks summarised by one gmax[] element */
 
-struct daxfs_dir_index {
+struct ext2_dir_index {
 	uint32_t nblocks;              /* blocks of the directory */
 	uint32_t cap;                  /* room in the per-block arrays */
 	unsigned char **blocks;        /* each block's address */
@@ -85,7 +85,7 @@ static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
 }
 
 /* Check one entry where it stands; -EUCLEAN with where it is if bad. */
-static int de_check(struct daxfs_inode *dir, uint32_t bi, uint32_t off,
+static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 		    const struct ext2_dir_entry_2 *de)
 {
 	struct daxfs *fs = dir->fs;
@@ -106,7 +106,7 @@ static int de_check(struct daxfs_inode *dir, uint32_t bi, uint32_t off,
 		why = "inode number out of range";
 	if (!why)
 		return 0;
-	return daxfs_corrupt(fs, "directory inode %u, block %u, offset %u: "
+	return ext2_corrupt(fs, "directory inode %u, block %u, offset %u: "
 			     "%s", dir->ino, bi, off, why);
 }
 
@@ -130,7 +130,7 @@ static uint16_t block_slack(struct daxfs *fs, unsigned char *blk,
 	return best;
 }
 
-static struct dir_slot *index_find(struct daxfs_dir_index *ix,
+static struct dir_slot *index_find(struct ext2_dir_index *ix,
 				   const char *name, size_t len, uint32_t h)
 {
 	uint32_t i;
@@ -145,7 +145,7 @@ static struct dir_slot *index_find(struct daxfs_dir_index *ix,
 	return NULL;
 }
 
-static void index_put(struct daxfs_dir_index *ix, uint32_t h, uint32_t blk,
+static void index_put(struct ext2_dir_index *ix, uint32_t h, uint32_t blk,
 		      struct ext2_dir_entry_2 *de)
 {
 	uint32_t i;
@@ -159,7 +159,7 @@ static void index_put(struct daxfs_dir_index *ix, uint32_t h, uint32_t blk,
 
 /* Record block bi's slack (v bytes at offset at) and its group's
  * maximum. */
-static void slack_set(struct daxfs_dir_index *ix, uint32_t bi, uint16_t v,
+static void slack_set(struct ext2_dir_index *ix, uint32_t bi, uint16_t v,
 		      uint16_t at)
 {
 	uint32_t g = bi / DIR_GROUP, i, end = (g + 1) * DIR_GROUP;
@@ -181,7 +181,7 @@ static void slack_set(struct daxfs_dir_index *ix, uint32_t bi, uint16_t v,
 
 /* The first block at or after from with a free record of need bytes, or
  * nblocks. */
-static uint32_t slack_find(struct daxfs_dir_index *ix, uint32_t from,
+static uint32_t slack_find(struct ext2_dir_index *ix, uint32_t from,
 			   uint32_t need)
 {
 	uint32_t bi = from;
@@ -201,7 +201,7 @@ static uint32_t slack_find(struct daxfs_dir_index *ix, uint32_t from,
 }
 
 /* Make room for one more entry (load kept at most 1/2). */
-static int index_reserve(struct daxfs_dir_index *ix)
+static int index_reserve(struct ext2_dir_index *ix)
 {
 	struct dir_slot *old = ix->slots;
 	uint32_t oldn = ix->mask + 1, i, n;
@@ -209,21 +209,21 @@ static int index_reserve(struct daxfs_dir_index *ix)
 	if (ix->slots && (ix->used + 1) * 2 <= oldn)
 		return 0;
 	n = ix->slots ? oldn * 2 : 64;
-	ix->slots = daxfs_zalloc(sizeof(*ix->slots) * n);
+	ix->slots = mem_zalloc(sizeof(*ix->slots) * n);
 	if (!ix->slots) {
 		ix->slots = old;
-		return daxfs_err(-ENOMEM, "out of memory for a directory index");
+		return err_set(-ENOMEM, "out of memory for a directory index");
 	}
 	ix->mask = n - 1;
 	for (i = 0; old && i < oldn; i++)
 		if (old[i].hash)
 			index_put(ix, old[i].hash, old[i].blk, old[i].de);
-	daxfs_free(old);
+	mem_free(old);
 	return 0;
 }
 
 /* Remove a slot, shifting later colliding slots back (no tombstones). */
-static void index_del(struct daxfs_dir_index *ix, struct dir_slot *s)
+static void index_del(struct ext2_dir_index *ix, struct dir_slot *s)
 {
 	uint32_t i = s - ix->slots, j = i;
 
@@ -248,32 +248,32 @@ done:
 	ix->used--;
 }
 
-static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
+static int index_add_block(struct ext2_dir_index *ix, unsigned char *blk,
 			   uint16_t slack, uint16_t at)
 {
 	if (ix->nblocks == ix->cap) {
 		uint32_t cap = ix->cap ? ix->cap * 2 : 8;
-		void *b = daxfs_realloc(ix->blocks, cap * sizeof(*ix->blocks));
+		void *b = mem_realloc(ix->blocks, cap * sizeof(*ix->blocks));
 		void *s, *g;
 
 		if (!b)
-			return daxfs_err(-ENOMEM, "out of memory for a "
+			return err_set(-ENOMEM, "out of memory for a "
 					 "directory index");
 		ix->blocks = b;
-		s = daxfs_realloc(ix->slack, cap * sizeof(*ix->slack));
+		s = mem_realloc(ix->slack, cap * sizeof(*ix->slack));
 		if (!s)
-			return daxfs_err(-ENOMEM, "out of memory for a "
+			return err_set(-ENOMEM, "out of memory for a "
 					 "directory index");
 		ix->slack = s;
-		s = daxfs_realloc(ix->best, cap * sizeof(*ix->best));
+		s = mem_realloc(ix->best, cap * sizeof(*ix->best));
 		if (!s)
-			return daxfs_err(-ENOMEM, "out of memory for a "
+			return err_set(-ENOMEM, "out of memory for a "
 					 "directory index");
 		ix->best = s;
-		g = daxfs_realloc(ix->gmax, (cap / DIR_GROUP + 1) *
+		g = mem_realloc(ix->gmax, (cap / DIR_GROUP + 1) *
 					    sizeof(*ix->gmax));
 		if (!g)
-			return daxfs_err(-ENOMEM, "out of memory for a "
+			return err_set(-ENOMEM, "out of memory for a "
 					 "directory index");
 		ix->gmax = g;
 		ix->cap = cap;
@@ -286,27 +286,27 @@ static int index_add_block(struct daxfs_dir_index *ix, unsigned char *blk,
 	return 0;
 }
 
-static void index_free(struct daxfs_dir_index *ix)
+static void index_free(struct ext2_dir_index *ix)
 {
 	if (!ix)
 		return;
-	daxfs_free(ix->blocks);
-	daxfs_free(ix->slack);
-	daxfs_free(ix->best);
-	daxfs_free(ix->gmax);
-	daxfs_free(ix->slots);
-	daxfs_free(ix);
+	mem_free(ix->blocks);
+	mem_free(ix->slack);
+	mem_free(ix->best);
+	mem_free(ix->gmax);
+	mem_free(ix->slots);
+	mem_free(ix);
 }
 
-void daxfs_dir_index_free(struct daxfs_inode *dir)
+void ext2_dir_index_free(struct ext2_inode_info *dir)
 {
 	index_free(atomic_load(&dir->dir));
 	atomic_store(&dir->dir, NULL);
 }
 
 /* Scan one block into the index, checking every entry. */
-static int index_scan_block(struct daxfs_inode *dir,
-			    struct daxfs_dir_index *ix, uint32_t bi,
+static int index_scan_block(struct ext2_inode_info *dir,
+			    struct ext2_dir_index *ix, uint32_t bi,
 			    unsigned char *blk)
 {
 	uint32_t off = 0, best = 0, at = 0;
@@ -335,33 +335,33 @@ static int index_scan_block(struct daxfs_inode *dir,
 }
 
 /* Build the index of dir from its blocks. */
-static int index_build(struct daxfs_inode *dir, struct daxfs_dir_index **out)
+static int index_build(struct ext2_inode_info *dir, struct ext2_dir_index **out)
 {
 	struct daxfs *fs = dir->fs;
-	uint32_t nblocks = daxfs_i_size(dir) >> fs->blocksize_bits, bi = 0;
-	struct daxfs_dir_index *ix;
+	uint32_t nblocks = ext2_i_size(dir) >> fs->blocksize_bits, bi = 0;
+	struct ext2_dir_index *ix;
 	int ret = 0;
 
-	ix = daxfs_zalloc(sizeof(*ix));
+	ix = mem_zalloc(sizeof(*ix));
 	if (!ix)
-		return daxfs_err(-ENOMEM, "out of memory for a directory index");
+		return err_set(-ENOMEM, "out of memory for a directory index");
 	ret = index_reserve(ix);
 	while (!ret && bi < nblocks) {
 		uint32_t pblk, count, i;
 		bool is_new;
 
-		ret = daxfs_bmap(dir, bi, nblocks - bi, false, &pblk, &count,
+		ret = ext2_bmap(dir, bi, nblocks - bi, false, &pblk, &count,
 				 &is_new);
 		if (ret)
 			break;
 		if (!pblk) {
-			ret = daxfs_corrupt(fs, "directory inode %u has a hole "
+			ret = ext2_corrupt(fs, "directory inode %u has a hole "
 					    "at block %u", dir->ino, bi);
 			break;
 		}
 		for (i = 0; i < count && !ret; i++)
 			ret = index_scan_block(dir, ix, bi + i,
-					       daxfs_block(fs, pblk + i));
+					       ext2_block(fs, pblk + i));
 		bi += count;
 	}
 	if (ret) {
@@ -373,9 +373,9 @@ static int index_build(struct daxfs_inode *dir, struct daxfs_dir_index **out)
 }
 
 /* The index of dir, built on first use.  Caller holds i_rwsem. */
-static int dir_index(struct daxfs_inode *dir, struct daxfs_dir_index **out)
+static int dir_index(struct ext2_inode_info *dir, struct ext2_dir_index **out)
 {
-	struct daxfs_dir_index *ix = atomic_load(&dir->dir);
+	struct ext2_dir_index *ix = atomic_load(&dir->dir);
 	int ret = 0;
 
 	DAXFS_ASSERT_LOCKED(&dir->i_rwsem);
@@ -396,10 +396,10 @@ static int dir_index(struct daxfs_inode *dir, struct daxfs_dir_index **out)
 }
 
 /* Find name in dir.  Caller holds dir's i_rwsem.  -ENOENT if absent. */
-int daxfs_dir_lookup(struct daxfs_inode *dir, const char *name, size_t len,
-		     struct daxfs_dirent_info *out)
+int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
+		     struct ext2_dirent_info *out)
 {
-	struct daxfs_dir_index *ix;
+	struct ext2_dir_index *ix;
 	struct dir_slot *s;
 	int ret;
 
@@ -416,18 +416,18 @@ int daxfs_dir_lookup(struct daxfs_inode *dir, const char *name, size_t len,
 
 /* Before the first change of an htree directory, make it linear: ext2
  * and e2fsck then read it as a plain directory. */
-static void dir_clear_htree(struct daxfs_inode *dir)
+static void dir_clear_htree(struct ext2_inode_info *dir)
 {
 	uint32_t fl = le32_get(dir->raw->i_flags);
 
 	if (fl & EXT2_INDEX_FL) {
 		dir->raw->i_flags = le32_put(fl & ~EXT2_INDEX_FL);
-		daxfs_fs_persist(dir->fs, &dir->raw->i_flags, 4);
+		ext2_persist(dir->fs, &dir->raw->i_flags, 4);
 	}
 }
 
 /* Append a fresh block (one empty record) to dir. */
-static int dir_grow(struct daxfs_inode *dir, struct daxfs_dir_index *ix)
+static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 {
 	struct daxfs *fs = dir->fs;
 	uint32_t pblk, count;
@@ -435,32 +435,32 @@ static int dir_grow(struct daxfs_inode *dir, struct daxfs_dir_index *ix)
 	bool is_new;
 	int ret;
 
-	ret = daxfs_bmap(dir, ix->nblocks, 1, true, &pblk, &count, &is_new);
+	ret = ext2_bmap(dir, ix->nblocks, 1, true, &pblk, &count, &is_new);
 	if (ret)
 		return ret;
 	if (!is_new)
-		return daxfs_corrupt(fs, "directory inode %u has blocks past "
+		return ext2_corrupt(fs, "directory inode %u has blocks past "
 				     "its size", dir->ino);
-	de = daxfs_block(fs, pblk);
+	de = ext2_block(fs, pblk);
 	de->inode = 0;
 	de->rec_len = le16_put(fs->blocksize);
-	daxfs_fs_persist(fs, de, 8);
+	ext2_persist(fs, de, 8);
 	ret = index_add_block(ix, (unsigned char *)de, fs->blocksize, 0);
 	if (ret)
 		return ret; /* the block stays, empty and valid, past i_size */
-	daxfs_inode_set_size(dir, (uint64_t)ix->nblocks << fs->blocksize_bits);
+	ext2_inode_set_size(dir, (uint64_t)ix->nblocks << fs->blocksize_bits);
 	return 0;
 }
 
 /* Add name -> ino to dir.  Caller holds dir's i_rwsem exclusively and
  * has checked that name is absent. */
-int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
+int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		  uint32_t ino, unsigned ftype)
 {
 	struct daxfs *fs = dir->fs;
 	uint32_t need = EXT2_DIR_REC_LEN(len), bi, off = 0;
 	struct ext2_dir_entry_2 *de, *nde;
-	struct daxfs_dir_index *ix;
+	struct ext2_dir_index *ix;
 	unsigned char *blk;
 	int ret;
 
@@ -483,7 +483,7 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		blk = ix->blocks[bi];
 		off = ix->best[bi];
 		if (off + DIR_MIN_REC > fs->blocksize)
-			return daxfs_corrupt(fs, "directory inode %u: index out "
+			return ext2_corrupt(fs, "directory inode %u: index out "
 					     "of step", dir->ino);
 		if (de_avail(de_at(blk, off)) >= need)
 			break;
@@ -500,9 +500,9 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		de->name_len = len;
 		de->file_type = fs->has_filetype ? ftype : 0;
 		memcpy(de->name, name, len);
-		daxfs_fs_persist(fs, de, 8 + len);
+		ext2_persist(fs, de, 8 + len);
 		de->inode = le32_put(ino);
-		daxfs_fs_persist(fs, &de->inode, 4);
+		ext2_persist(fs, &de->inode, 4);
 		nde = de;
 	} else {
 		/* Split the record: write the new entry in its slack, then
@@ -515,9 +515,9 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 		nde->name_len = len;
 		nde->file_type = fs->has_filetype ? ftype : 0;
 		memcpy(nde->name, name, len);
-		daxfs_fs_persist(fs, nde, 8 + len);
+		ext2_persist(fs, nde, 8 + len);
 		de->rec_len = le16_put(keep);
-		daxfs_fs_persist(fs, &de->rec_len, 2);
+		ext2_persist(fs, &de->rec_len, 2);
 	}
 	index_put(ix, name_hash(name, len), bi, nde);
 	ix->used++;
@@ -529,8 +529,8 @@ int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
 
 /* The index slot of name in dir, for a change: -ENOENT if absent.
  * Caller holds dir's i_rwsem exclusively. */
-static int dir_find_for_change(struct daxfs_inode *dir, const char *name,
-			       size_t len, struct daxfs_dir_index **ix,
+static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
+			       size_t len, struct ext2_dir_index **ix,
 			       struct dir_slot **s)
 {
 	int ret;
@@ -544,11 +544,11 @@ static int dir_find_for_change(struct daxfs_inode *dir, const char *name,
 }
 
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
-int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
+int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
 	struct daxfs *fs = dir->fs;
 	struct ext2_dir_entry_2 *de, *prev = NULL;
-	struct daxfs_dir_index *ix;
+	struct ext2_dir_index *ix;
 	struct dir_slot *s;
 	unsigned char *blk = NULL;
 	uint32_t bi, off, prev_off = 0, freed;
@@ -563,7 +563,7 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	    (unsigned char *)de < ix->blocks[bi] + fs->blocksize)
 		blk = ix->blocks[bi];
 	if (!blk)
-		return daxfs_corrupt(fs, "directory inode %u: index out of "
+		return ext2_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
 	dir_clear_htree(dir);
 	for (off = 0; de_at(blk, off) != de;
@@ -574,10 +574,10 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 	if (prev) {
 		prev->rec_len = le16_put(le16_get(prev->rec_len) +
 					 le16_get(de->rec_len));
-		daxfs_fs_persist(fs, &prev->rec_len, 2);
+		ext2_persist(fs, &prev->rec_len, 2);
 	} else {
 		de->inode = 0;
-		daxfs_fs_persist(fs, &de->inode, 4);
+		ext2_persist(fs, &de->inode, 4);
 		prev = de;
 		prev_off = off;
 	}
@@ -596,10 +596,10 @@ int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len)
 
 /* Point the existing entry name of dir at ino (rename over a target, or
  * ".." of a moved directory).  Caller holds dir's i_rwsem exclusively. */
-int daxfs_dir_retarget(struct daxfs_inode *dir, const char *name, size_t len,
+int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype)
 {
-	struct daxfs_dir_index *ix;
+	struct ext2_dir_index *ix;
 	struct dir_slot *s;
 	int ret;
 
@@ -610,14 +610,14 @@ int daxfs_dir_retarget(struct daxfs_inode *dir, const char *name, size_t len,
 	if (dir->fs->has_filetype)
 		s->de->file_type = ftype;
 	s->de->inode = le32_put(ino);
-	daxfs_fs_persist(dir->fs, s->de, 8);
+	ext2_persist(dir->fs, s->de, 8);
 	return 0;
 }
 
 /* 1 if dir holds nothing but "." and "..", 0 if not, or a negative errno. */
-int daxfs_dir_is_empty(struct daxfs_inode *dir)
+int ext2_dir_is_empty(struct ext2_inode_info *dir)
 {
-	struct daxfs_dir_index *ix;
+	struct ext2_dir_index *ix;
 	uint32_t n;
 	int ret;
 
@@ -631,7 +631,7 @@ int daxfs_dir_is_empty(struct daxfs_inode *dir)
 }
 
 /* Give a new directory its first block with "." and "..". */
-int daxfs_dir_init_block(struct daxfs_inode *dir, uint32_t parent_ino)
+int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 {
 	struct daxfs *fs = dir->fs;
 	struct ext2_dir_entry_2 *dot, *dotdot;
@@ -639,10 +639,10 @@ int daxfs_dir_init_block(struct daxfs_inode *dir, uint32_t parent_ino)
 	bool is_new;
 	int ret;
 
-	ret = daxfs_bmap(dir, 0, 1, true, &pblk, &count, &is_new);
+	ret = ext2_bmap(dir, 0, 1, true, &pblk, &count, &is_new);
 	if (ret)
 		return ret;
-	dot = daxfs_block(fs, pblk);
+	dot = ext2_block(fs, pblk);
 	dot->inode = le32_put(dir->ino);
 	dot->rec_len = le16_put(EXT2_DIR_REC_LEN(1));
 	dot->name_len = 1;
@@ -654,8 +654,8 @@ int daxfs_dir_init_block(struct daxfs_inode *dir, uint32_t parent_ino)
 	dotdot->name_len = 2;
 	dotdot->file_type = fs->has_filetype ? EXT2_FT_DIR : 0;
 	dotdot->name[0] = dotdot->name[1] = '.';
-	daxfs_fs_persist(fs, dot, 24);
-	daxfs_inode_set_size(dir, fs->blocksize);
+	ext2_persist(fs, dot, 24);
+	ext2_inode_set_size(dir, fs->blocksize);
 	return 0;
 }
 
@@ -672,7 +672,7 @@ static unsigned de_dtype(struct daxfs *fs, const struct ext2_dir_entry_2 *de)
 	if (!fs->has_filetype) {
 		uint32_t ino = le32_get(de->inode);
 
-		ft = daxfs_mode_to_ftype(le16_get(daxfs_raw_inode(fs, ino)->i_mode));
+		ft = ext2_mode_to_ftype(le16_get(ext2_raw_inode(fs, ino)->i_mode));
 	}
 	return ft < EXT2_FT_MAX ? ft2dt[ft] : DAXFS_DT_UNKNOWN;
 }
@@ -682,28 +682,28 @@ static unsigned de_dtype(struct daxfs *fs, const struct ext2_dir_entry_2 *de)
  * shared i_rwsem and its entries passed to fn with no lock held, so fn
  * may call into libdaxfs (even to change this directory).
  */
-int daxfs_dir_iterate(struct daxfs_inode *dir,
+int ext2_dir_iterate(struct ext2_inode_info *dir,
 		      int (*fn)(void *arg, const char *name, uint64_t ino,
 				unsigned type),
 		      void *arg)
 {
 	struct daxfs *fs = dir->fs;
 	unsigned char buf[4096];
-	struct daxfs_dir_index *ix;
+	struct ext2_dir_index *ix;
 	uint32_t bi;
 	int ret = 0;
 
 	for (bi = 0;; bi++) {
 		uint32_t off = 0;
 
-		daxfs_down_read(&dir->i_rwsem);
+		down_read(&dir->i_rwsem);
 		ret = dir_index(dir, &ix);
 		if (ret || bi >= ix->nblocks) {
-			daxfs_up_read(&dir->i_rwsem);
+			up_read(&dir->i_rwsem);
 			return ret;
 		}
 		memcpy(buf, ix->blocks[bi], fs->blocksize);
-		daxfs_up_read(&dir->i_rwsem);
+		up_read(&dir->i_rwsem);
 		while (off < fs->blocksize) {
 			struct ext2_dir_entry_2 *de = de_at(buf, off);
 			char name[EXT2_NAME_LEN + 1];

@@ -7,21 +7,21 @@
  *
  *   daxfs.rename_lock          serialises renames: while held, no
  *                              directory changes its parent
- *     dir  daxfs_inode.i_rwsem  directories: ancestor before descendant;
+ *     dir  ext2_inode_info.i_rwsem  directories: ancestor before descendant;
  *                              two unrelated ones by inode number
- *       file daxfs_inode.i_rwsem  the I/O lock of a non-directory; two of
+ *       file ext2_inode_info.i_rwsem  the I/O lock of a non-directory; two of
  *                              them by inode number
- *         daxfs_inode.dax_sem   shared by faults, exclusive by truncate
- *           daxfs_inode.bmap_lock  block map and i_blocks
- *             daxfs_extent_cache.lock  writers of the extent cache (leaf;
+ *         ext2_inode_info.dax_sem   shared by faults, exclusive by truncate
+ *           ext2_inode_info.bmap_lock  block map and i_blocks
+ *             ext2_extent_cache.lock  writers of the extent cache (leaf;
  *                              readers take nothing, extent_cache.c)
- *             daxfs_group.lock  one group's bitmaps and descriptor; never
+ *             ext2_group.lock  one group's bitmaps and descriptor; never
  *                              two at once
  *               icache bucket locks (leaf)
  *
  * i_rwsem of a directory protects its entries, its in-DRAM index and its
  * link count; of a regular file, its size and data against concurrent
- * writes and truncate (reads take it shared).  The final daxfs_iput() of an
+ * writes and truncate (reads take it shared).  The final ext2_iput() of an
  * unlinked inode frees it, and is therefore called with none of that
  * inode's locks held.
  */
@@ -44,7 +44,7 @@
 #include "ext2/ext2_fs.h"
 
 /* Per block group state in DRAM. */
-struct daxfs_group {
+struct ext2_group {
 	pthread_mutex_t lock;   /* bitmaps and descriptor of this group */
 	uint32_t block_hint;    /* where the next block search starts */
 	uint32_t inode_hint;    /* where the next inode search starts */
@@ -52,11 +52,11 @@ struct daxfs_group {
 
 /* The inode cache: a hash table sized by the inode count, its chains
  * guarded by a fixed set of striped locks. */
-#define DAXFS_ICACHE_LOCKS 1024
+#define EXT2_ICACHE_LOCKS 1024
 
 /* A mounted file system (the kernel's ext2_sb_info). */
 struct daxfs {
-	struct daxfs_region *rgn;
+	struct region *rgn;
 	unsigned char *base;          /* == rgn->base */
 	bool rdonly;
 	struct ext2_super_block *es;  /* on media */
@@ -80,38 +80,38 @@ struct daxfs {
 	uid_t uid;                    /* owner of new inodes */
 	gid_t gid;
 
-	struct daxfs_group *groups;
+	struct ext2_group *groups;
 	atomic_int_fast64_t free_blocks; /* sums of the group counters */
 	atomic_int_fast64_t free_inodes;
 	atomic_int open_files;        /* daxfs_file handles and views alive */
 
 	pthread_mutex_t rename_lock;  /* see the lock order above */
 	pthread_mutex_t sb_lock;      /* superblock fields written after mount */
-	struct daxfs_inode **icache;  /* hash chains, icache_mask + 1 */
+	struct ext2_inode_info **icache;  /* hash chains, icache_mask + 1 */
 	uint32_t icache_mask;
-	pthread_mutex_t *icache_locks; /* DAXFS_ICACHE_LOCKS stripes: chains
+	pthread_mutex_t *icache_locks; /* EXT2_ICACHE_LOCKS stripes: chains
 					  and refcounts of their inodes */
-	struct daxfs_inode *root;
+	struct ext2_inode_info *root;
 };
 
-struct daxfs_dir_index;
-struct daxfs_extent_cache;
+struct ext2_dir_index;
+struct ext2_extent_cache;
 
 /* An inode in DRAM (ext2_inode_info); the on-media inode is raw. */
-struct daxfs_inode {
+struct ext2_inode_info {
 	struct daxfs *fs;
 	uint32_t ino;
 	struct ext2_inode *raw;       /* on media: every field is read here */
-	struct daxfs_inode *hash_next; /* icache chain, under the bucket lock */
+	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
 	int refcount;                 /* under the bucket lock */
 
-	struct daxfs_rwsem i_rwsem;   /* see the lock order above */
-	struct daxfs_rwsem dax_sem;   /* faults (shared) vs truncate (excl.) */
-	struct daxfs_rwsem bmap_lock; /* block map, i_blocks; lookups shared,
+	struct rwsem i_rwsem;   /* see the lock order above */
+	struct rwsem dax_sem;   /* faults (shared) vs truncate (excl.) */
+	struct rwsem bmap_lock; /* block map, i_blocks; lookups shared,
 					 allocation and freeing exclusive */
 	/* Mapped runs of the block map, read without locks (extent_cache.c);
 	 * made on first use. */
-	struct daxfs_extent_cache *_Atomic extents;
+	struct ext2_extent_cache *_Atomic extents;
 	uint32_t alloc_goal;          /* block after the last allocated one,
 					 under bmap_lock (write) */
 	uint32_t alloc_next_lblk;     /* logical block alloc_goal belongs to */
@@ -121,36 +121,36 @@ struct daxfs_inode {
 	le32 *pend_leaf;
 
 	/* Regular files: what views have installed (fs/dax.c's xarray). */
-	struct daxfs_mapping i_mapping;
+	struct dax_mapping i_mapping;
 
 	/* Directories: the in-DRAM index, built on first use. */
-	struct daxfs_dir_index *_Atomic dir;
+	struct ext2_dir_index *_Atomic dir;
 	pthread_mutex_t dir_build_lock; /* building dir, once */
 };
 
 /* An open file. */
 struct daxfs_file {
 	struct daxfs *fs;
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	int flags;                    /* open flags */
 	bool readable;
 	bool writable;
 };
 
 /* Block and byte helpers. */
-static inline void *daxfs_block(struct daxfs *fs, uint32_t blk)
+static inline void *ext2_block(struct daxfs *fs, uint32_t blk)
 {
 	return fs->base + ((uint64_t)blk << fs->blocksize_bits);
 }
 
-static inline bool daxfs_block_valid(struct daxfs *fs, uint32_t blk)
+static inline bool ext2_block_valid(struct daxfs *fs, uint32_t blk)
 {
 	return blk >= fs->first_data_block && blk < fs->blocks_count;
 }
 
-static inline void daxfs_fs_persist(struct daxfs *fs, const void *p, size_t len)
+static inline void ext2_persist(struct daxfs *fs, const void *p, size_t len)
 {
-	daxfs_persist_range(fs->rgn, p, len);
+	region_persist(fs->rgn, p, len);
 }
 
 /*
@@ -179,7 +179,7 @@ static inline void raw_store16(le16 *p, uint16_t v)
 	__atomic_store_n(p, le16_put(v), __ATOMIC_RELAXED);
 }
 
-static inline uint64_t daxfs_i_size(const struct daxfs_inode *inode)
+static inline uint64_t ext2_i_size(const struct ext2_inode_info *inode)
 {
 	const struct ext2_inode *r = inode->raw;
 	uint64_t size = raw_load32(&r->i_size);
@@ -189,127 +189,127 @@ static inline uint64_t daxfs_i_size(const struct daxfs_inode *inode)
 	return size;
 }
 
-static inline uint16_t daxfs_i_links(const struct daxfs_inode *inode)
+static inline uint16_t ext2_i_links(const struct ext2_inode_info *inode)
 {
 	return raw_load16(&inode->raw->i_links_count);
 }
 
-static inline uint16_t daxfs_i_mode(const struct daxfs_inode *inode)
+static inline uint16_t ext2_i_mode(const struct ext2_inode_info *inode)
 {
 	return le16_get(inode->raw->i_mode);
 }
 
-static inline uint32_t daxfs_group_first_block(struct daxfs *fs, uint32_t g)
+static inline uint32_t ext2_group_first_block(struct daxfs *fs, uint32_t g)
 {
 	return fs->first_data_block + g * fs->blocks_per_group;
 }
 
 /* Blocks in group g (the last group may be short). */
-static inline uint32_t daxfs_group_nblocks(struct daxfs *fs, uint32_t g)
+static inline uint32_t ext2_group_nblocks(struct daxfs *fs, uint32_t g)
 {
 	if (g == fs->groups_count - 1)
-		return fs->blocks_count - daxfs_group_first_block(fs, g);
+		return fs->blocks_count - ext2_group_first_block(fs, g);
 	return fs->blocks_per_group;
 }
 
 /* Seconds since the epoch, as ext2 stores them (vDSO: no system call). */
-uint32_t daxfs_now(void);
+uint32_t ext2_now(void);
 
 /* Mark the file system as having errors and return -EUCLEAN with msg. */
-int daxfs_corrupt(struct daxfs *fs, const char *fmt, ...)
+int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* super.c */
-int daxfs_sb_sync_counters(struct daxfs *fs);
-void daxfs_sb_need_large_file(struct daxfs *fs);
-bool daxfs_group_has_super(struct daxfs *fs, uint32_t g);
-uint32_t daxfs_group_overhead(struct daxfs *fs, uint32_t g,
+int ext2_sb_sync_counters(struct daxfs *fs);
+void ext2_sb_need_large_file(struct daxfs *fs);
+bool ext2_group_has_super(struct daxfs *fs, uint32_t g);
+uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
 			      uint32_t gdt_blocks, uint32_t rsv_gdt);
 
 /* balloc.c */
-int daxfs_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
 		     uint32_t *start, uint32_t *count);
-int daxfs_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
 			     uint32_t align, uint32_t *start, uint32_t *count);
-void daxfs_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count);
-int daxfs_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree);
+void ext2_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count);
+int ext2_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree);
 
 /* ialloc.c */
-int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
-		    struct daxfs_inode **out);
-void daxfs_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir);
+int ext2_new_inode(struct daxfs *fs, struct ext2_inode_info *dir, mode_t mode,
+		    struct ext2_inode_info **out);
+void ext2_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir);
 
 /* inode.c */
-int daxfs_icache_init(struct daxfs *fs);
-void daxfs_icache_destroy(struct daxfs *fs);
-struct ext2_inode *daxfs_raw_inode(struct daxfs *fs, uint32_t ino);
-int daxfs_iget(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out);
-int daxfs_iget_new(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out);
-void daxfs_ihold(struct daxfs_inode *inode);
-void daxfs_iput(struct daxfs_inode *inode);
-void daxfs_inode_touch(struct daxfs_inode *inode, bool mtime, bool ctime);
-void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size);
-void daxfs_inode_set_links(struct daxfs_inode *inode, uint16_t n);
-bool daxfs_inode_is_fast_symlink(struct daxfs_inode *inode);
-void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st);
-unsigned daxfs_mode_to_ftype(mode_t mode);
+int ext2_icache_init(struct daxfs *fs);
+void ext2_icache_destroy(struct daxfs *fs);
+struct ext2_inode *ext2_raw_inode(struct daxfs *fs, uint32_t ino);
+int ext2_iget(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out);
+int ext2_iget_new(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out);
+void ext2_ihold(struct ext2_inode_info *inode);
+void ext2_iput(struct ext2_inode_info *inode);
+void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime);
+void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size);
+void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n);
+bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode);
+void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st);
+unsigned ext2_mode_to_ftype(mode_t mode);
 
 /* bmap.c */
-extern const struct daxfs_iomap_ops daxfs_ext2_iomap_ops;
+extern const struct iomap_ops ext2_iomap_ops;
 /* Prefetch the data at pos if the extent cache knows where it is. */
-void daxfs_bmap_prefetch(struct daxfs_inode *inode, uint64_t pos);
-int daxfs_bmap(struct daxfs_inode *inode, uint32_t lblk, uint32_t max,
+void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos);
+int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
-int daxfs_truncate_blocks(struct daxfs_inode *inode, uint64_t size);
-int daxfs_setsize(struct daxfs_inode *inode, uint64_t size);
-uint64_t daxfs_max_file_size(struct daxfs *fs);
+int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
+int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
+uint64_t ext2_max_file_size(struct daxfs *fs);
 
 /* extent_cache.c */
 /* The mapped run at lblk from the cache, clamped to max blocks; false on
  * a miss (or a concurrent change): the caller walks the block map. */
-bool daxfs_extent_cache_lookup(struct daxfs_inode *inode, uint32_t lblk,
+bool ext2_extent_cache_lookup(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t max, uint32_t *pblk, uint32_t *count);
 /* Remember that [lblk, lblk+len) maps to [pblk, pblk+len).  Called with
  * bmap_lock held (shared or exclusive), right after reading the map. */
-void daxfs_extent_cache_insert(struct daxfs_inode *inode, uint32_t lblk,
+void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t pblk, uint32_t len);
 /* Forget every run: blocks are about to be freed.  bmap_lock held
  * exclusively. */
-void daxfs_extent_cache_clear(struct daxfs_inode *inode);
-void daxfs_extent_cache_free(struct daxfs_inode *inode);
+void ext2_extent_cache_clear(struct ext2_inode_info *inode);
+void ext2_extent_cache_free(struct ext2_inode_info *inode);
 
 /* dir.c */
-struct daxfs_dirent_info {
+struct ext2_dirent_info {
 	uint32_t ino;
 	unsigned ftype;     /* EXT2_FT_* */
 };
-int daxfs_dir_lookup(struct daxfs_inode *dir, const char *name, size_t len,
-		     struct daxfs_dirent_info *out);
-int daxfs_dir_add(struct daxfs_inode *dir, const char *name, size_t len,
+int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
+		     struct ext2_dirent_info *out);
+int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		  uint32_t ino, unsigned ftype);
-int daxfs_dir_remove(struct daxfs_inode *dir, const char *name, size_t len);
-int daxfs_dir_retarget(struct daxfs_inode *dir, const char *name, size_t len,
+int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len);
+int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype);
-int daxfs_dir_is_empty(struct daxfs_inode *dir);
-int daxfs_dir_init_block(struct daxfs_inode *dir, uint32_t parent_ino);
-int daxfs_dir_iterate(struct daxfs_inode *dir,
+int ext2_dir_is_empty(struct ext2_inode_info *dir);
+int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino);
+int ext2_dir_iterate(struct ext2_inode_info *dir,
 		      int (*fn)(void *arg, const char *name, uint64_t ino,
 				unsigned type),
 		      void *arg);
-void daxfs_dir_index_free(struct daxfs_inode *dir);
+void ext2_dir_index_free(struct ext2_inode_info *dir);
 
 /* mmap.c */
-int daxfs_ext2_dax_fault(struct daxfs_view *v, uint64_t pgoff, bool write);
-void daxfs_ext2_size_grew(struct daxfs_inode *inode, uint64_t old,
+int ext2_dax_fault(struct dax_view *v, uint64_t pgoff, bool write);
+void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 			  uint64_t size);
 
 /* namei.c */
-int daxfs_path_walk(struct daxfs *fs, const char *path,
-		    struct daxfs_inode **out);
-int daxfs_path_parent(struct daxfs *fs, const char *path,
-		      struct daxfs_inode **dir, const char **name,
+int ext2_path_walk(struct daxfs *fs, const char *path,
+		    struct ext2_inode_info **out);
+int ext2_path_parent(struct daxfs *fs, const char *path,
+		      struct ext2_inode_info **dir, const char **name,
 		      size_t *len, bool *trailing_slash);
-int daxfs_create_locked(struct daxfs_inode *dir, const char *name,
-			size_t len, mode_t mode, struct daxfs_inode **out);
+int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
+			size_t len, mode_t mode, struct ext2_inode_info **out);
 
 #endif

@@ -8,7 +8,7 @@
  * instead, and without the block-map lock.  It holds only mapped runs
  * (logical block -> physical block, length), sorted and disjoint.  A
  * mapped block never moves in ext2: the only change that makes an entry
- * wrong is freeing, and daxfs_truncate_blocks empties the cache, under
+ * wrong is freeing, and ext2_truncate_blocks empties the cache, under
  * bmap_lock held exclusively, before it frees anything.
  *
  * Locking: readers take nothing.  They read under the sequence count seq
@@ -33,7 +33,7 @@ struct extent_slot {
 	_Atomic uint32_t pblk;
 };
 
-struct daxfs_extent_cache {
+struct ext2_extent_cache {
 	atomic_uint seq;              /* odd while a writer changes slots */
 	atomic_uint n;                /* slots in use, sorted by lblk */
 	pthread_mutex_t lock;         /* writers; see the top of the file */
@@ -52,7 +52,7 @@ static inline uint32_t key_len(uint64_t key)
 }
 
 /* The slot index of the last run starting at or before lblk, or -1. */
-static int slot_before(struct daxfs_extent_cache *c, uint32_t n,
+static int slot_before(struct ext2_extent_cache *c, uint32_t n,
 		       uint32_t lblk)
 {
 	int lo = 0, hi = (int)n - 1, found = -1;
@@ -72,10 +72,10 @@ static int slot_before(struct daxfs_extent_cache *c, uint32_t n,
 	return found;
 }
 
-bool daxfs_extent_cache_lookup(struct daxfs_inode *inode, uint32_t lblk,
+bool ext2_extent_cache_lookup(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t max, uint32_t *pblk, uint32_t *count)
 {
-	struct daxfs_extent_cache *c =
+	struct ext2_extent_cache *c =
 		atomic_load_explicit(&inode->extents, memory_order_acquire);
 	int tries;
 
@@ -113,7 +113,7 @@ bool daxfs_extent_cache_lookup(struct daxfs_inode *inode, uint32_t lblk,
 }
 
 /* Start and end a change of c's slots (the seqcount's writer side). */
-static void cache_write_begin(struct daxfs_extent_cache *c)
+static void cache_write_begin(struct ext2_extent_cache *c)
 {
 	unsigned s = atomic_load_explicit(&c->seq, memory_order_relaxed);
 
@@ -121,14 +121,14 @@ static void cache_write_begin(struct daxfs_extent_cache *c)
 	atomic_thread_fence(memory_order_release);
 }
 
-static void cache_write_end(struct daxfs_extent_cache *c)
+static void cache_write_end(struct ext2_extent_cache *c)
 {
 	unsigned s = atomic_load_explicit(&c->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&c->seq, s + 1, memory_order_release);
 }
 
-static void slot_set(struct daxfs_extent_cache *c, uint32_t i, uint32_t lblk,
+static void slot_set(struct ext2_extent_cache *c, uint32_t i, uint32_t lblk,
 		     uint32_t len, uint32_t pblk)
 {
 	atomic_store_explicit(&c->slot[i].key, (uint64_t)lblk << 32 | len,
@@ -136,7 +136,7 @@ static void slot_set(struct daxfs_extent_cache *c, uint32_t i, uint32_t lblk,
 	atomic_store_explicit(&c->slot[i].pblk, pblk, memory_order_relaxed);
 }
 
-static void slot_get(struct daxfs_extent_cache *c, uint32_t i, uint32_t *lblk,
+static void slot_get(struct ext2_extent_cache *c, uint32_t i, uint32_t *lblk,
 		     uint32_t *len, uint32_t *pblk)
 {
 	uint64_t k = atomic_load_explicit(&c->slot[i].key, memory_order_relaxed);
@@ -147,7 +147,7 @@ static void slot_get(struct daxfs_extent_cache *c, uint32_t i, uint32_t *lblk,
 }
 
 /* Move slots [from, n) by delta places (n updated by the caller). */
-static void slots_shift(struct daxfs_extent_cache *c, uint32_t n,
+static void slots_shift(struct ext2_extent_cache *c, uint32_t n,
 			uint32_t from, int delta)
 {
 	uint32_t l, len, p, i;
@@ -167,29 +167,29 @@ static void slots_shift(struct daxfs_extent_cache *c, uint32_t n,
 
 /* The cache of inode, made on first use; NULL when out of memory (the
  * cache is only an accelerator). */
-static struct daxfs_extent_cache *cache_get(struct daxfs_inode *inode)
+static struct ext2_extent_cache *cache_get(struct ext2_inode_info *inode)
 {
-	struct daxfs_extent_cache *c = atomic_load(&inode->extents), *expect;
+	struct ext2_extent_cache *c = atomic_load(&inode->extents), *expect;
 
 	if (c)
 		return c;
-	c = daxfs_zalloc(sizeof(*c));
+	c = mem_zalloc(sizeof(*c));
 	if (!c)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	expect = NULL;
 	if (!atomic_compare_exchange_strong(&inode->extents, &expect, c)) {
 		pthread_mutex_destroy(&c->lock);
-		daxfs_free(c);
+		mem_free(c);
 		return expect;
 	}
 	return c;
 }
 
-void daxfs_extent_cache_insert(struct daxfs_inode *inode, uint32_t lblk,
+void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t pblk, uint32_t len)
 {
-	struct daxfs_extent_cache *c;
+	struct ext2_extent_cache *c;
 	uint32_t n, first, last, i, l, ln, p;
 	uint64_t end = (uint64_t)lblk + len;
 
@@ -246,9 +246,9 @@ void daxfs_extent_cache_insert(struct daxfs_inode *inode, uint32_t lblk,
 	pthread_mutex_unlock(&c->lock);
 }
 
-void daxfs_extent_cache_clear(struct daxfs_inode *inode)
+void ext2_extent_cache_clear(struct ext2_inode_info *inode)
 {
-	struct daxfs_extent_cache *c = atomic_load(&inode->extents);
+	struct ext2_extent_cache *c = atomic_load(&inode->extents);
 
 	if (!c)
 		return;
@@ -259,13 +259,13 @@ void daxfs_extent_cache_clear(struct daxfs_inode *inode)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void daxfs_extent_cache_free(struct daxfs_inode *inode)
+void ext2_extent_cache_free(struct ext2_inode_info *inode)
 {
-	struct daxfs_extent_cache *c = atomic_load(&inode->extents);
+	struct ext2_extent_cache *c = atomic_load(&inode->extents);
 
 	if (!c)
 		return;
 	atomic_store(&inode->extents, NULL);
 	pthread_mutex_destroy(&c->lock);
-	daxfs_free(c);
+	mem_free(c);
 }

@@ -11,7 +11,7 @@
  *
  * Lock order for I/O (ext2.h has the whole tree):
  *   i_rwsem (I/O lock)
- *     dax_sem (truncate only, in daxfs_setsize)
+ *     dax_sem (truncate only, in ext2_setsize)
  *       bmap_lock (inside iomap_begin, released before the copy)
  */
 #include <errno.h>
@@ -30,85 +30,85 @@
 
 /* Look path up, creating it with O_CREAT; the inode referenced. */
 static int open_lookup(struct daxfs *fs, const char *path, int flags,
-		       mode_t mode, struct daxfs_inode **out)
+		       mode_t mode, struct ext2_inode_info **out)
 {
-	struct daxfs_inode *dir;
-	struct daxfs_dirent_info de;
+	struct ext2_inode_info *dir;
+	struct ext2_dirent_info de;
 	const char *name;
 	size_t len;
 	bool slash;
 	int ret;
 
 	if (!(flags & O_CREAT))
-		return daxfs_path_walk(fs, path, out);
-	ret = daxfs_path_parent(fs, path, &dir, &name, &len, &slash);
+		return ext2_path_walk(fs, path, out);
+	ret = ext2_path_parent(fs, path, &dir, &name, &len, &slash);
 	if (ret)
 		return ret;
 	if (len == 0 || slash || (len <= 2 && !strncmp(name, "..", len))) {
-		daxfs_iput(dir);
-		return daxfs_err(-EISDIR, "\"%.200s\" is a directory", path);
+		ext2_iput(dir);
+		return err_set(-EISDIR, "\"%.200s\" is a directory", path);
 	}
-	daxfs_down_write(&dir->i_rwsem);
-	ret = daxfs_dir_lookup(dir, name, len, &de);
+	down_write(&dir->i_rwsem);
+	ret = ext2_dir_lookup(dir, name, len, &de);
 	if (ret == 0 && (flags & O_EXCL))
-		ret = daxfs_err(-EEXIST, "\"%.200s\" exists already", path);
+		ret = err_set(-EEXIST, "\"%.200s\" exists already", path);
 	else if (ret == 0)
-		ret = daxfs_iget(fs, de.ino, out);
+		ret = ext2_iget(fs, de.ino, out);
 	else if (ret == -ENOENT && fs->rdonly)
-		ret = daxfs_err(-EROFS, "cannot create \"%.200s\": the file "
+		ret = err_set(-EROFS, "cannot create \"%.200s\": the file "
 				"system is mounted read-only", path);
 	else if (ret == -ENOENT)
-		ret = daxfs_create_locked(dir, name, len,
+		ret = ext2_create_locked(dir, name, len,
 					  S_IFREG | (mode & 07777), out);
-	daxfs_up_write(&dir->i_rwsem);
-	daxfs_iput(dir);
+	up_write(&dir->i_rwsem);
+	ext2_iput(dir);
 	return ret;
 }
 
 DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 			 daxfs_file **out)
 {
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	struct daxfs_file *f;
 	int acc = flags & O_ACCMODE;
 	uint16_t imode;
 	int ret;
 
 	if (!fs || !out)
-		return daxfs_err(-EINVAL, "open: fs and f must be given");
+		return err_set(-EINVAL, "open: fs and f must be given");
 	if ((flags & ~DAXFS_OPEN_FLAGS) || acc == O_ACCMODE)
-		return daxfs_err(-EINVAL, "open: unsupported flags 0x%x", flags);
+		return err_set(-EINVAL, "open: unsupported flags 0x%x", flags);
 	if (fs->rdonly && (acc != O_RDONLY || (flags & O_TRUNC)))
-		return daxfs_err(-EROFS, "open \"%.200s\" for writing: the file "
+		return err_set(-EROFS, "open \"%.200s\" for writing: the file "
 				 "system is mounted read-only", path ? path : "");
 	ret = open_lookup(fs, path, flags, mode, &inode);
 	if (ret)
 		return ret;
-	imode = daxfs_i_mode(inode);
+	imode = ext2_i_mode(inode);
 	if (S_ISDIR(imode) && (acc != O_RDONLY || (flags & O_TRUNC))) {
-		ret = daxfs_err(-EISDIR, "\"%.200s\" is a directory", path);
+		ret = err_set(-EISDIR, "\"%.200s\" is a directory", path);
 		goto fail;
 	}
 	if (S_ISLNK(imode)) {
-		ret = daxfs_err(-ELOOP, "\"%.200s\" is a symbolic link (links "
+		ret = err_set(-ELOOP, "\"%.200s\" is a symbolic link (links "
 				"are not followed)", path);
 		goto fail;
 	}
 	if (!S_ISDIR(imode) && !S_ISREG(imode)) {
-		ret = daxfs_err(-ENXIO, "\"%.200s\" is a device, fifo or socket",
+		ret = err_set(-ENXIO, "\"%.200s\" is a device, fifo or socket",
 				path);
 		goto fail;
 	}
-	if ((flags & O_TRUNC) && acc != O_RDONLY && daxfs_i_size(inode)) {
-		daxfs_down_write(&inode->i_rwsem);
-		ret = daxfs_setsize(inode, 0);
-		daxfs_up_write(&inode->i_rwsem);
+	if ((flags & O_TRUNC) && acc != O_RDONLY && ext2_i_size(inode)) {
+		down_write(&inode->i_rwsem);
+		ret = ext2_setsize(inode, 0);
+		up_write(&inode->i_rwsem);
 		if (ret)
 			goto fail;
 	}
-	f = daxfs_zalloc(sizeof(*f));
+	f = mem_zalloc(sizeof(*f));
 	if (!f) {
-		ret = daxfs_err(-ENOMEM, "out of memory opening \"%.200s\"", path);
+		ret = err_set(-ENOMEM, "out of memory opening \"%.200s\"", path);
 		goto fail;
 	}
 	f->fs = fs;
@@ -120,7 +120,7 @@ DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 	*out = f;
 	return 0;
 fail:
-	daxfs_iput(inode);
+	ext2_iput(inode);
 	return ret;
 }
 
@@ -129,133 +129,133 @@ DAXFS_API int daxfs_close(daxfs_file *f)
 	struct daxfs *fs;
 
 	if (!f)
-		return daxfs_err(-EINVAL, "close: f is NULL");
+		return err_set(-EINVAL, "close: f is NULL");
 	fs = f->fs;
-	daxfs_iput(f->inode); /* frees an unlinked file */
-	daxfs_free(f);
+	ext2_iput(f->inode); /* frees an unlinked file */
+	mem_free(f);
 	atomic_fetch_sub(&fs->open_files, 1);
 	return 0;
 }
 
 DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off)
 {
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	uint64_t size;
 	ssize_t ret;
 
 	if (!f || (!buf && len))
-		return daxfs_err(-EINVAL, "pread: f and buf must be given");
+		return err_set(-EINVAL, "pread: f and buf must be given");
 	if (!f->readable)
-		return daxfs_err(-EBADF, "pread: the file is not open for "
+		return err_set(-EBADF, "pread: the file is not open for "
 				 "reading");
 	if (off < 0)
-		return daxfs_err(-EINVAL, "pread: negative offset %lld",
+		return err_set(-EINVAL, "pread: negative offset %lld",
 				 (long long)off);
 	inode = f->inode;
-	if (S_ISDIR(daxfs_i_mode(inode)))
-		return daxfs_err(-EISDIR, "pread: the file is a directory");
+	if (S_ISDIR(ext2_i_mode(inode)))
+		return err_set(-EISDIR, "pread: the file is a directory");
 	if (len > SSIZE_MAX)
 		len = SSIZE_MAX;
-	daxfs_bmap_prefetch(inode, off);
-	daxfs_down_read(&inode->i_rwsem);
-	size = daxfs_i_size(inode);
+	ext2_bmap_prefetch(inode, off);
+	down_read(&inode->i_rwsem);
+	size = ext2_i_size(inode);
 	if ((uint64_t)off >= size || len == 0) {
-		daxfs_up_read(&inode->i_rwsem);
+		up_read(&inode->i_rwsem);
 		return 0;
 	}
 	if (len > size - off)
 		len = size - off;
-	ret = daxfs_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
-			     &daxfs_ext2_iomap_ops, off,
+	ret = dax_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
+			     &ext2_iomap_ops, off,
 			     len, buf, false);
-	daxfs_up_read(&inode->i_rwsem);
+	up_read(&inode->i_rwsem);
 	return ret;
 }
 
 DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 			       off_t off)
 {
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	uint64_t max, pos;
 	ssize_t ret;
 
 	if (!f || (!buf && len))
-		return daxfs_err(-EINVAL, "pwrite: f and buf must be given");
+		return err_set(-EINVAL, "pwrite: f and buf must be given");
 	if (!f->writable)
-		return daxfs_err(-EBADF, "pwrite: the file is not open for "
+		return err_set(-EBADF, "pwrite: the file is not open for "
 				 "writing");
 	if (off < 0)
-		return daxfs_err(-EINVAL, "pwrite: negative offset %lld",
+		return err_set(-EINVAL, "pwrite: negative offset %lld",
 				 (long long)off);
 	if (len == 0)
 		return 0;
 	if (len > SSIZE_MAX)
 		len = SSIZE_MAX;
 	inode = f->inode;
-	max = daxfs_max_file_size(f->fs);
-	daxfs_down_write(&inode->i_rwsem);
-	pos = (f->flags & O_APPEND) ? daxfs_i_size(inode) : (uint64_t)off;
+	max = ext2_max_file_size(f->fs);
+	down_write(&inode->i_rwsem);
+	pos = (f->flags & O_APPEND) ? ext2_i_size(inode) : (uint64_t)off;
 	if (pos >= max) {
-		daxfs_up_write(&inode->i_rwsem);
-		return daxfs_err(-EFBIG, "pwrite: offset %llu is beyond the "
+		up_write(&inode->i_rwsem);
+		return err_set(-EFBIG, "pwrite: offset %llu is beyond the "
 				 "largest ext2 file", (unsigned long long)pos);
 	}
 	if (len > max - pos)
 		len = max - pos;
-	ret = daxfs_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
-			     &daxfs_ext2_iomap_ops, pos,
+	ret = dax_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
+			     &ext2_iomap_ops, pos,
 			     len, (void *)buf, true);
 	if (ret > 0) {
-		uint64_t old = daxfs_i_size(inode);
+		uint64_t old = ext2_i_size(inode);
 
 		/* The data is durable (drained): now the size may cover it. */
 		if (pos + ret > old) {
-			daxfs_inode_set_size(inode, pos + ret);
-			daxfs_ext2_size_grew(inode, old, pos + ret);
+			ext2_inode_set_size(inode, pos + ret);
+			ext2_size_grew(inode, old, pos + ret);
 		}
-		daxfs_inode_touch(inode, true, true);
+		ext2_inode_touch(inode, true, true);
 	}
-	daxfs_up_write(&inode->i_rwsem);
+	up_write(&inode->i_rwsem);
 	return ret;
 }
 
 DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size)
 {
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	int ret;
 
 	if (!f)
-		return daxfs_err(-EINVAL, "ftruncate: f is NULL");
+		return err_set(-EINVAL, "ftruncate: f is NULL");
 	if (!f->writable)
-		return daxfs_err(-EBADF, "ftruncate: the file is not open for "
+		return err_set(-EBADF, "ftruncate: the file is not open for "
 				 "writing");
 	if (size < 0)
-		return daxfs_err(-EINVAL, "ftruncate: negative size %lld",
+		return err_set(-EINVAL, "ftruncate: negative size %lld",
 				 (long long)size);
 	inode = f->inode;
-	if (!S_ISREG(daxfs_i_mode(inode)))
-		return daxfs_err(-EISDIR, "ftruncate: not a regular file");
-	daxfs_down_write(&inode->i_rwsem);
-	ret = daxfs_setsize(inode, size);
-	daxfs_up_write(&inode->i_rwsem);
+	if (!S_ISREG(ext2_i_mode(inode)))
+		return err_set(-EISDIR, "ftruncate: not a regular file");
+	down_write(&inode->i_rwsem);
+	ret = ext2_setsize(inode, size);
+	up_write(&inode->i_rwsem);
 	return ret;
 }
 
 DAXFS_API int daxfs_fsync(daxfs_file *f)
 {
 	if (!f)
-		return daxfs_err(-EINVAL, "fsync: f is NULL");
+		return err_set(-EINVAL, "fsync: f is NULL");
 	/* Every pwrite was persisted before it returned; stores through
 	 * views are flushed here (nothing to do when none is dirty). */
-	daxfs_dax_writeback(&f->inode->i_mapping, f->fs->rgn);
-	daxfs_drain(f->fs->rgn);
+	dax_writeback(&f->inode->i_mapping, f->fs->rgn);
+	region_drain(f->fs->rgn);
 	return 0;
 }
 
 DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st)
 {
 	if (!f || !st)
-		return daxfs_err(-EINVAL, "fstat: f and st must be given");
-	daxfs_inode_stat(f->inode, st);
+		return err_set(-EINVAL, "fstat: f and st must be given");
+	ext2_inode_stat(f->inode, st);
 	return 0;
 }

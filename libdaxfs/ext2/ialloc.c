@@ -12,7 +12,7 @@
 
 #include "ext2/ext2.h"
 
-uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 				uint32_t nbits);
 
 /* The group a new directory goes to. */
@@ -43,19 +43,19 @@ static uint32_t find_group_dir(struct daxfs *fs, uint32_t parent_group)
 static uint32_t group_take_inode(struct daxfs *fs, uint32_t g, bool is_dir)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_inode_bitmap));
+	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
 	uint32_t nfree = le16_get(gd->bg_free_inodes_count);
 	uint32_t ipg = fs->inodes_per_group, bit, from;
 
 	if (nfree == 0)
 		return 0;
 	from = fs->groups[g].inode_hint;
-	bit = daxfs_bitmap_find_zero(bm, from < ipg ? from : 0, ipg);
+	bit = ext2_bitmap_find_zero(bm, from < ipg ? from : 0, ipg);
 	if (bit >= ipg)
-		bit = daxfs_bitmap_find_zero(bm, 0, ipg);
+		bit = ext2_bitmap_find_zero(bm, 0, ipg);
 	/* Reserved inodes are never handed out, whatever the bitmap says. */
 	while (bit < ipg && g * ipg + bit + 1 < fs->first_ino)
-		bit = daxfs_bitmap_find_zero(bm, bit + 1, ipg);
+		bit = ext2_bitmap_find_zero(bm, bit + 1, ipg);
 	if (bit >= ipg)
 		return 0;
 	bm[bit >> 3] |= 1u << (bit & 7);
@@ -79,10 +79,10 @@ static void group_flush_inode(struct daxfs *fs, uint32_t ino)
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t bit = (ino - 1) % fs->inodes_per_group;
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = daxfs_block(fs, le32_get(gd->bg_inode_bitmap));
+	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
 
-	daxfs_flush_range(fs->rgn, bm + (bit >> 3), 1);
-	daxfs_flush_range(fs->rgn, &gd->bg_free_inodes_count, 4);
+	region_flush(fs->rgn, bm + (bit >> 3), 1);
+	region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
 }
 
 /*
@@ -90,20 +90,20 @@ static void group_flush_inode(struct daxfs *fs, uint32_t ino)
  * initialise it on media (zeroed, mode, owner, times, no links yet).
  * Returns it referenced in *out, or -ENOSPC.  Its bitmap bit and contents
  * are flushed but not drained: the caller drains before it writes the
- * directory entry that names the inode (daxfs_dir_add does), so a
+ * directory entry that names the inode (ext2_dir_add does), so a
  * create pays one fence for both.
  */
-int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
-		    struct daxfs_inode **out)
+int ext2_new_inode(struct daxfs *fs, struct ext2_inode_info *dir, mode_t mode,
+		    struct ext2_inode_info **out)
 {
 	uint32_t pg = (dir->ino - 1) / fs->inodes_per_group, g0, i, ino = 0;
 	bool is_dir = S_ISDIR(mode);
 	struct ext2_inode *raw;
-	uint32_t now = daxfs_now();
+	uint32_t now = ext2_now();
 	int ret;
 
 	if (atomic_load(&fs->free_inodes) <= 0)
-		return daxfs_err(-ENOSPC, "no free inodes left");
+		return err_set(-ENOSPC, "no free inodes left");
 	g0 = is_dir ? find_group_dir(fs, pg) : pg;
 	for (i = 0; i < fs->groups_count && !ino; i++) {
 		uint32_t g = (g0 + i) % fs->groups_count;
@@ -113,16 +113,16 @@ int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 		pthread_mutex_unlock(&fs->groups[g].lock);
 	}
 	if (!ino)
-		return daxfs_err(-ENOSPC, "no free inodes left");
+		return err_set(-ENOSPC, "no free inodes left");
 	atomic_fetch_sub(&fs->free_inodes, 1);
 	/* Take the cache's locks before the flushes below (see above). */
-	ret = daxfs_iget_new(fs, ino, out);
+	ret = ext2_iget_new(fs, ino, out);
 	if (ret) {
-		daxfs_free_inode(fs, ino, is_dir); /* flushes the bitmap */
+		ext2_free_inode(fs, ino, is_dir); /* flushes the bitmap */
 		return ret;
 	}
 
-	raw = daxfs_raw_inode(fs, ino);
+	raw = ext2_raw_inode(fs, ino);
 	fs->rgn->memset(raw, 0, fs->inode_size, PMEM2_F_MEM_NODRAIN);
 	raw->i_mode = le16_put(mode);
 	raw->i_uid = le16_put(fs->uid & 0xffff);
@@ -131,13 +131,13 @@ int daxfs_new_inode(struct daxfs *fs, struct daxfs_inode *dir, mode_t mode,
 	raw->i_gid_high = le16_put(fs->gid >> 16);
 	raw->i_atime = raw->i_ctime = raw->i_mtime = le32_put(now);
 	raw->i_generation = le32_put(now ^ (ino * 2654435761u));
-	daxfs_flush_range(fs->rgn, raw, sizeof(*raw));
+	region_flush(fs->rgn, raw, sizeof(*raw));
 	group_flush_inode(fs, ino);
 	return 0;
 }
 
 /* Return inode ino to its bitmap (its blocks are freed already). */
-void daxfs_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir)
+void ext2_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t bit = (ino - 1) % fs->inodes_per_group;
@@ -146,18 +146,18 @@ void daxfs_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir)
 	bool was_set;
 
 	pthread_mutex_lock(&fs->groups[g].lock);
-	bm = daxfs_block(fs, le32_get(gd->bg_inode_bitmap));
+	bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
 	was_set = bm[bit >> 3] & (1u << (bit & 7));
 	if (was_set) {
 		bm[bit >> 3] &= ~(1u << (bit & 7));
-		daxfs_flush_range(fs->rgn, bm + (bit >> 3), 1);
+		region_flush(fs->rgn, bm + (bit >> 3), 1);
 		gd->bg_free_inodes_count =
 			le16_put(le16_get(gd->bg_free_inodes_count) + 1);
 		if (is_dir && le16_get(gd->bg_used_dirs_count))
 			gd->bg_used_dirs_count =
 				le16_put(le16_get(gd->bg_used_dirs_count) - 1);
-		daxfs_flush_range(fs->rgn, &gd->bg_free_inodes_count, 4);
-		daxfs_drain(fs->rgn);
+		region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
+		region_drain(fs->rgn);
 		if (bit < fs->groups[g].inode_hint)
 			fs->groups[g].inode_hint = bit;
 	}
@@ -165,6 +165,6 @@ void daxfs_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir)
 	if (was_set)
 		atomic_fetch_add(&fs->free_inodes, 1);
 	else
-		daxfs_corrupt(fs, "freeing inode %u that was already free",
+		ext2_corrupt(fs, "freeing inode %u that was already free",
 			      ino);
 }

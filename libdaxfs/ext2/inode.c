@@ -4,10 +4,10 @@
  * up, pinning it, updating its on-media fields, and freeing it when its
  * last link and its last reference are gone.
  *
- * The on-media inode is the only copy of its fields: daxfs_inode.raw
+ * The on-media inode is the only copy of its fields: ext2_inode_info.raw
  * points into the inode table and updates are stores plus a persist.
  * Cached inodes stay cached while they have links (directories keep their
- * index); an inode with no links is freed at its last daxfs_iput().
+ * index); an inode with no links is freed at its last ext2_iput().
  */
 #include <errno.h>
 #include <string.h>
@@ -16,78 +16,78 @@
 #include "core/mem.h"
 #include "ext2/ext2.h"
 
-int daxfs_icache_init(struct daxfs *fs)
+int ext2_icache_init(struct daxfs *fs)
 {
 	uint32_t i, n = 1024;
 
 	while (n < fs->inodes_count / 2 && n < (1u << 20))
 		n *= 2;
-	fs->icache = daxfs_zalloc(sizeof(*fs->icache) * n);
-	fs->icache_locks = daxfs_zalloc(sizeof(*fs->icache_locks) *
-					DAXFS_ICACHE_LOCKS);
+	fs->icache = mem_zalloc(sizeof(*fs->icache) * n);
+	fs->icache_locks = mem_zalloc(sizeof(*fs->icache_locks) *
+					EXT2_ICACHE_LOCKS);
 	if (!fs->icache || !fs->icache_locks) {
-		daxfs_free(fs->icache);
-		daxfs_free(fs->icache_locks);
+		mem_free(fs->icache);
+		mem_free(fs->icache_locks);
 		fs->icache = NULL;
-		return daxfs_err(-ENOMEM, "out of memory for the inode cache");
+		return err_set(-ENOMEM, "out of memory for the inode cache");
 	}
 	fs->icache_mask = n - 1;
-	for (i = 0; i < DAXFS_ICACHE_LOCKS; i++)
+	for (i = 0; i < EXT2_ICACHE_LOCKS; i++)
 		pthread_mutex_init(&fs->icache_locks[i], NULL);
 	return 0;
 }
 
 /* The chain head and the lock of inode number ino. */
-static struct daxfs_inode **icache_chain(struct daxfs *fs, uint32_t ino,
+static struct ext2_inode_info **icache_chain(struct daxfs *fs, uint32_t ino,
 					 pthread_mutex_t **lock)
 {
 	uint32_t b = ino & fs->icache_mask;
 
-	*lock = &fs->icache_locks[b % DAXFS_ICACHE_LOCKS];
+	*lock = &fs->icache_locks[b % EXT2_ICACHE_LOCKS];
 	return &fs->icache[b];
 }
 
 /* Release an inode structure (not the on-media inode). */
-static void inode_free_struct(struct daxfs_inode *inode)
+static void inode_free_struct(struct ext2_inode_info *inode)
 {
-	daxfs_dir_index_free(inode);
-	daxfs_extent_cache_free(inode);
-	daxfs_mapping_destroy(&inode->i_mapping);
-	daxfs_rwsem_destroy(&inode->i_rwsem);
-	daxfs_rwsem_destroy(&inode->dax_sem);
-	daxfs_rwsem_destroy(&inode->bmap_lock);
+	ext2_dir_index_free(inode);
+	ext2_extent_cache_free(inode);
+	dax_mapping_destroy(&inode->i_mapping);
+	rwsem_destroy(&inode->i_rwsem);
+	rwsem_destroy(&inode->dax_sem);
+	rwsem_destroy(&inode->bmap_lock);
 	pthread_mutex_destroy(&inode->dir_build_lock);
-	daxfs_free(inode);
+	mem_free(inode);
 }
 
 /* Drop every cached inode; the mount is going away. */
-void daxfs_icache_destroy(struct daxfs *fs)
+void ext2_icache_destroy(struct daxfs *fs)
 {
 	uint32_t i;
 
 	for (i = 0; i <= fs->icache_mask; i++) {
-		struct daxfs_inode *in = fs->icache[i], *next;
+		struct ext2_inode_info *in = fs->icache[i], *next;
 
 		for (; in; in = next) {
 			next = in->hash_next;
 			inode_free_struct(in);
 		}
 	}
-	for (i = 0; i < DAXFS_ICACHE_LOCKS; i++)
+	for (i = 0; i < EXT2_ICACHE_LOCKS; i++)
 		pthread_mutex_destroy(&fs->icache_locks[i]);
-	daxfs_free(fs->icache_locks);
-	daxfs_free(fs->icache);
+	mem_free(fs->icache_locks);
+	mem_free(fs->icache);
 	fs->icache = NULL;
 }
 
 /* The on-media inode ino (1-based); ino must be in range. */
-struct ext2_inode *daxfs_raw_inode(struct daxfs *fs, uint32_t ino)
+struct ext2_inode *ext2_raw_inode(struct daxfs *fs, uint32_t ino)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t i = (ino - 1) % fs->inodes_per_group;
 	uint32_t table = le32_get(fs->gdt[g].bg_inode_table);
 
-	return (void *)((unsigned char *)daxfs_block(fs, table) +
+	return (void *)((unsigned char *)ext2_block(fs, table) +
 			(size_t)i * fs->inode_size);
 }
 
@@ -99,22 +99,22 @@ static int inode_check(struct daxfs *fs, uint32_t ino,
 	uint32_t flags = le32_get(raw->i_flags);
 
 	if (raw_load16(&raw->i_links_count) == 0)
-		return daxfs_corrupt(fs, "inode %u is referenced but not in "
+		return ext2_corrupt(fs, "inode %u is referenced but not in "
 				     "use (no links)", ino);
 	switch (mode & S_IFMT) {
 	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
 	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
 		break;
 	default:
-		return daxfs_corrupt(fs, "inode %u has a bad mode 0%o", ino,
+		return ext2_corrupt(fs, "inode %u has a bad mode 0%o", ino,
 				     mode);
 	}
 	if (flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL))
-		return daxfs_corrupt(fs, "inode %u uses ext4 extents or inline "
+		return ext2_corrupt(fs, "inode %u uses ext4 extents or inline "
 				     "data, which ext2 has not", ino);
 	if (S_ISDIR(mode) && (le32_get(raw->i_size) % fs->blocksize ||
 			      le32_get(raw->i_size) == 0))
-		return daxfs_corrupt(fs, "directory inode %u has a bad size %u",
+		return ext2_corrupt(fs, "directory inode %u has a bad size %u",
 				     ino, le32_get(raw->i_size));
 	return 0;
 }
@@ -122,15 +122,15 @@ static int inode_check(struct daxfs *fs, uint32_t ino,
 /* Find ino in the cache or add it.  With check, the on-media inode must
  * be a sane inode in use. */
 static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
-		       struct daxfs_inode **out)
+		       struct ext2_inode_info **out)
 {
-	struct daxfs_inode **chain, *in;
+	struct ext2_inode_info **chain, *in;
 	pthread_mutex_t *lock;
 	int ret;
 
 	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
 	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
-		return daxfs_corrupt(fs, "reference to invalid inode %u", ino);
+		return ext2_corrupt(fs, "reference to invalid inode %u", ino);
 	chain = icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
 	for (in = *chain; in; in = in->hash_next) {
@@ -142,24 +142,24 @@ static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
 		}
 	}
 	if (check) {
-		ret = inode_check(fs, ino, daxfs_raw_inode(fs, ino));
+		ret = inode_check(fs, ino, ext2_raw_inode(fs, ino));
 		if (ret)
 			goto out_unlock;
 	}
-	in = daxfs_zalloc(sizeof(*in));
+	in = mem_zalloc(sizeof(*in));
 	if (!in) {
-		ret = daxfs_err(-ENOMEM, "out of memory for inode %u", ino);
+		ret = err_set(-ENOMEM, "out of memory for inode %u", ino);
 		goto out_unlock;
 	}
 	in->fs = fs;
 	in->ino = ino;
-	in->raw = daxfs_raw_inode(fs, ino);
+	in->raw = ext2_raw_inode(fs, ino);
 	in->refcount = 1;
-	daxfs_rwsem_init(&in->i_rwsem);
-	daxfs_rwsem_init(&in->dax_sem);
-	daxfs_rwsem_init(&in->bmap_lock);
+	rwsem_init(&in->i_rwsem);
+	rwsem_init(&in->dax_sem);
+	rwsem_init(&in->bmap_lock);
 	pthread_mutex_init(&in->dir_build_lock, NULL);
-	daxfs_mapping_init(&in->i_mapping);
+	dax_mapping_init(&in->i_mapping);
 	in->hash_next = *chain;
 	*chain = in;
 	pthread_mutex_unlock(lock);
@@ -171,19 +171,19 @@ out_unlock:
 }
 
 /* Look up inode ino (in use, checked), referenced in *out. */
-int daxfs_iget(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out)
+int ext2_iget(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out)
 {
 	return iget_common(fs, ino, true, out);
 }
 
-/* Like daxfs_iget, for an inode being created (no links yet). */
-int daxfs_iget_new(struct daxfs *fs, uint32_t ino, struct daxfs_inode **out)
+/* Like ext2_iget, for an inode being created (no links yet). */
+int ext2_iget_new(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out)
 {
 	return iget_common(fs, ino, false, out);
 }
 
 /* Take another reference to inode. */
-void daxfs_ihold(struct daxfs_inode *inode)
+void ext2_ihold(struct ext2_inode_info *inode)
 {
 	pthread_mutex_t *lock;
 
@@ -194,7 +194,7 @@ void daxfs_ihold(struct daxfs_inode *inode)
 }
 
 /* Is inode a symlink whose target lives in i_block? */
-bool daxfs_inode_is_fast_symlink(struct daxfs_inode *inode)
+bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode)
 {
 	struct ext2_inode *raw = inode->raw;
 	uint32_t ea = le32_get(raw->i_file_acl) ?
@@ -205,7 +205,7 @@ bool daxfs_inode_is_fast_symlink(struct daxfs_inode *inode)
 }
 
 /* Drop inode's reference to its extended attribute block. */
-static void inode_release_xattr(struct daxfs_inode *inode)
+static void inode_release_xattr(struct ext2_inode_info *inode)
 {
 	struct daxfs *fs = inode->fs;
 	uint32_t blk = le32_get(inode->raw->i_file_acl);
@@ -215,20 +215,20 @@ static void inode_release_xattr(struct daxfs_inode *inode)
 	if (!blk)
 		return;
 	inode->raw->i_file_acl = 0;
-	daxfs_fs_persist(fs, &inode->raw->i_file_acl, 4);
-	if (!daxfs_block_valid(fs, blk)) {
-		daxfs_corrupt(fs, "inode %u: xattr block %u out of range",
+	ext2_persist(fs, &inode->raw->i_file_acl, 4);
+	if (!ext2_block_valid(fs, blk)) {
+		ext2_corrupt(fs, "inode %u: xattr block %u out of range",
 			      inode->ino, blk);
 		return;
 	}
-	h = daxfs_block(fs, blk);
+	h = ext2_block(fs, blk);
 	refs = le32_get(h->h_refcount);
 	if (le32_get(h->h_magic) == EXT2_EXT_ATTR_MAGIC && refs > 1) {
 		h->h_refcount = le32_put(refs - 1);
-		daxfs_fs_persist(fs, &h->h_refcount, 4);
+		ext2_persist(fs, &h->h_refcount, 4);
 		return;
 	}
-	daxfs_free_blocks(fs, blk, 1);
+	ext2_free_blocks(fs, blk, 1);
 }
 
 /*
@@ -236,39 +236,39 @@ static void inode_release_xattr(struct daxfs_inode *inode)
  * xattr block, then its bitmap bit (ext2_evict_inode).  dtime is set so
  * e2fsck sees a deleted inode.
  */
-static void inode_delete(struct daxfs_inode *inode)
+static void inode_delete(struct ext2_inode_info *inode)
 {
 	struct daxfs *fs = inode->fs;
-	bool is_dir = S_ISDIR(daxfs_i_mode(inode));
+	bool is_dir = S_ISDIR(ext2_i_mode(inode));
 
 	if (fs->rdonly)
 		return;
-	daxfs_down_write(&inode->i_rwsem);
-	daxfs_down_write(&inode->dax_sem);
-	if (!daxfs_inode_is_fast_symlink(inode))
-		daxfs_truncate_blocks(inode, 0);
-	daxfs_up_write(&inode->dax_sem);
-	daxfs_up_write(&inode->i_rwsem);
+	down_write(&inode->i_rwsem);
+	down_write(&inode->dax_sem);
+	if (!ext2_inode_is_fast_symlink(inode))
+		ext2_truncate_blocks(inode, 0);
+	up_write(&inode->dax_sem);
+	up_write(&inode->i_rwsem);
 	inode_release_xattr(inode);
-	inode->raw->i_dtime = le32_put(daxfs_now());
+	inode->raw->i_dtime = le32_put(ext2_now());
 	raw_store32(&inode->raw->i_size, 0);
 	raw_store32(&inode->raw->i_size_high, 0);
-	daxfs_fs_persist(fs, inode->raw, sizeof(*inode->raw));
-	daxfs_free_inode(fs, inode->ino, is_dir);
+	ext2_persist(fs, inode->raw, sizeof(*inode->raw));
+	ext2_free_inode(fs, inode->ino, is_dir);
 }
 
 /* Drop a reference; the last one of an unlinked inode frees it.  Must be
  * called with none of the inode's locks held. */
-void daxfs_iput(struct daxfs_inode *inode)
+void ext2_iput(struct ext2_inode_info *inode)
 {
-	struct daxfs_inode **pp;
+	struct ext2_inode_info **pp;
 	pthread_mutex_t *lock;
 
 	if (!inode)
 		return;
 	pp = icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
-	if (--inode->refcount > 0 || daxfs_i_links(inode) > 0) {
+	if (--inode->refcount > 0 || ext2_i_links(inode) > 0) {
 		pthread_mutex_unlock(lock);
 		return;
 	}
@@ -284,10 +284,10 @@ void daxfs_iput(struct daxfs_inode *inode)
 }
 
 /* Set mtime and/or ctime to now; persists only when a second changed. */
-void daxfs_inode_touch(struct daxfs_inode *inode, bool mtime, bool ctime)
+void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime)
 {
 	struct ext2_inode *raw = inode->raw;
-	uint32_t now = daxfs_now();
+	uint32_t now = ext2_now();
 	bool dirty = false;
 
 	if (mtime && raw_load32(&raw->i_mtime) != now) {
@@ -299,33 +299,33 @@ void daxfs_inode_touch(struct daxfs_inode *inode, bool mtime, bool ctime)
 		dirty = true;
 	}
 	if (dirty)
-		daxfs_fs_persist(inode->fs, &raw->i_atime, 12);
+		ext2_persist(inode->fs, &raw->i_atime, 12);
 }
 
 /* Set i_size (and i_size_high for regular files) and persist it. */
-void daxfs_inode_set_size(struct daxfs_inode *inode, uint64_t size)
+void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_inode *raw = inode->raw;
 
 	raw_store32(&raw->i_size, (uint32_t)size);
 	if (S_ISREG(le16_get(raw->i_mode)) && size > 0x7fffffffULL)
-		daxfs_sb_need_large_file(inode->fs);
+		ext2_sb_need_large_file(inode->fs);
 	if (S_ISREG(le16_get(raw->i_mode))) {
 		raw_store32(&raw->i_size_high, (uint32_t)(size >> 32));
-		daxfs_flush_range(inode->fs->rgn, &raw->i_size_high, 4);
+		region_flush(inode->fs->rgn, &raw->i_size_high, 4);
 	}
-	daxfs_fs_persist(inode->fs, &raw->i_size, 4);
+	ext2_persist(inode->fs, &raw->i_size, 4);
 }
 
 /* Set the link count and persist it. */
-void daxfs_inode_set_links(struct daxfs_inode *inode, uint16_t n)
+void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n)
 {
 	raw_store16(&inode->raw->i_links_count, n);
-	daxfs_fs_persist(inode->fs, &inode->raw->i_links_count, 2);
+	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
 }
 
 /* Fill st from inode. */
-void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st)
+void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st)
 {
 	struct ext2_inode *raw = inode->raw;
 	uint16_t mode = le16_get(raw->i_mode);
@@ -344,7 +344,7 @@ void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st)
 				  : makedev((nw & 0xfff00) >> 8,
 					    (nw & 0xff) | ((nw >> 12) & 0xfff00));
 	}
-	st->st_size = daxfs_i_size(inode);
+	st->st_size = ext2_i_size(inode);
 	st->st_blksize = inode->fs->blocksize;
 	st->st_blocks = raw_load32(&raw->i_blocks);
 	st->st_atim.tv_sec = raw_load32(&raw->i_atime);
@@ -353,7 +353,7 @@ void daxfs_inode_stat(struct daxfs_inode *inode, struct stat *st)
 }
 
 /* The directory entry file type of a mode. */
-unsigned daxfs_mode_to_ftype(mode_t mode)
+unsigned ext2_mode_to_ftype(mode_t mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG: return EXT2_FT_REG_FILE;

@@ -57,25 +57,25 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 		u->created = fd >= 0;
 	}
 	if (fd < 0)
-		return daxfs_err(-errno, "mkfs: cannot open %s: %s", path,
+		return err_set(-errno, "mkfs: cannot open %s: %s", path,
 				 strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		ret = daxfs_err(-errno, "mkfs: cannot stat %s", path);
+		ret = err_set(-errno, "mkfs: cannot stat %s", path);
 	} else if (S_ISREG(st.st_mode)) {
 		if (!size && !st.st_size)
-			ret = daxfs_err(-EINVAL, "mkfs: %s is empty: give a size",
+			ret = err_set(-EINVAL, "mkfs: %s is empty: give a size",
 					path);
 		else if (size > (uint64_t)st.st_size) {
 			u->old_size = st.st_size;
 			u->grown = true;
 			if (ftruncate(fd, size) < 0)
-				ret = daxfs_err(-errno, "mkfs: cannot grow %s to "
+				ret = err_set(-errno, "mkfs: cannot grow %s to "
 						"%llu bytes: %s", path,
 						(unsigned long long)size,
 						strerror(errno));
 		}
 	} else if (!S_ISCHR(st.st_mode)) {
-		ret = daxfs_err(-EINVAL, "mkfs: %s is neither a regular file "
+		ret = err_set(-EINVAL, "mkfs: %s is neither a regular file "
 				"nor a devdax device", path);
 	}
 	close(fd);
@@ -94,15 +94,15 @@ static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
 		struct mkfs_group *m = &gr[g];
 		uint32_t b;
 
-		m->first = daxfs_group_first_block(fs, g);
-		m->nblocks = daxfs_group_nblocks(fs, g);
-		b = m->first + daxfs_group_overhead(fs, g, gdt_blocks, 0);
+		m->first = ext2_group_first_block(fs, g);
+		m->nblocks = ext2_group_nblocks(fs, g);
+		b = m->first + ext2_group_overhead(fs, g, gdt_blocks, 0);
 		m->bbitmap = b++;
 		m->ibitmap = b++;
 		m->itable = b;
 		m->used = b + fs->itb_per_group - m->first;
 		if (m->used + (g == 0 ? 2 : 0) > m->nblocks)
-			return daxfs_err(-EINVAL, "mkfs: the region is too small "
+			return err_set(-EINVAL, "mkfs: the region is too small "
 					 "for its metadata");
 	}
 	return 0;
@@ -117,7 +117,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	uint32_t ipb, ipg, gdt_blocks, overhead;
 
 	if (bs != 1024 && bs != 2048 && bs != 4096)
-		return daxfs_err(-EINVAL, "mkfs: block size %u is not 1024, 2048 "
+		return err_set(-EINVAL, "mkfs: block size %u is not 1024, 2048 "
 				 "or 4096", bs);
 	fs->blocksize = bs;
 	fs->blocksize_bits = __builtin_ctz(bs);
@@ -125,7 +125,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	if (blocks > UINT32_MAX)
 		blocks = UINT32_MAX;
 	if (blocks < MKFS_MIN_BLOCKS)
-		return daxfs_err(-EINVAL, "mkfs: %llu bytes is too small for a "
+		return err_set(-EINVAL, "mkfs: %llu bytes is too small for a "
 				 "file system", (unsigned long long)size);
 	fs->first_data_block = bs == 1024 ? 1 : 0;
 	fs->blocks_per_group = 8 * bs;
@@ -136,7 +136,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 		inodes = 32;
 	if (inodes > (uint64_t)fs->groups_count * 8 * bs ||
 	    inodes * MKFS_INODE_SIZE > size / 2)
-		return daxfs_err(-EINVAL, "mkfs: %llu inodes do not fit in %llu "
+		return err_set(-EINVAL, "mkfs: %llu inodes do not fit in %llu "
 				 "bytes", (unsigned long long)inodes,
 				 (unsigned long long)size);
 	ipb = bs / MKFS_INODE_SIZE;
@@ -165,7 +165,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	fs->inode_size = MKFS_INODE_SIZE;
 	fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
 	if (fs->inodes_count < MKFS_LPF_INO + 1)
-		return daxfs_err(-EINVAL, "mkfs: too few inodes");
+		return err_set(-EINVAL, "mkfs: too few inodes");
 	return 0;
 }
 
@@ -173,7 +173,7 @@ static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 		       uint32_t free_blocks)
 {
 	struct ext2_super_block *es = fs->es;
-	uint32_t now = daxfs_now();
+	uint32_t now = ext2_now();
 
 	memset(es, 0, sizeof(*es));
 	es->s_inodes_count = le32_put(fs->inodes_count);
@@ -221,8 +221,8 @@ static void bits_set(uint8_t *bm, uint32_t from, uint32_t to)
 static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 			   uint16_t links, uint32_t blk)
 {
-	struct ext2_inode *raw = daxfs_raw_inode(fs, ino);
-	uint32_t now = daxfs_now();
+	struct ext2_inode *raw = ext2_raw_inode(fs, ino);
+	uint32_t now = ext2_now();
 
 	memset(raw, 0, fs->inode_size);
 	raw->i_mode = le16_put(S_IFDIR | mode);
@@ -239,7 +239,7 @@ static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
 			   uint32_t parent, const char *name, uint32_t ino)
 {
-	unsigned char *b = daxfs_block(fs, blk);
+	unsigned char *b = ext2_block(fs, blk);
 	struct ext2_dir_entry_2 *de = (void *)b;
 	uint32_t bs = fs->blocksize, off;
 
@@ -272,21 +272,21 @@ static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
 static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 		       struct mkfs_group *gr, uint32_t gdt_blocks)
 {
-	struct daxfs_region *rgn = fs->rgn;
+	struct region *rgn = fs->rgn;
 	uint32_t bs = fs->blocksize, g, free_total = 0;
 	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
 	struct ext2_group_desc *gdt;
 
-	gdt = daxfs_zalloc((size_t)gdt_blocks * bs);
+	gdt = mem_zalloc((size_t)gdt_blocks * bs);
 	/* Zero the boot block area and every group's metadata. */
 	rgn->memset(fs->base, 0, 1024, PMEM2_F_MEM_NODRAIN);
 	for (g = 0; g < fs->groups_count; g++) {
 		struct mkfs_group *m = &gr[g];
 		uint32_t used = m->used + (g == 0 ? 2 : 0);
-		uint8_t *bb = daxfs_block(fs, m->bbitmap);
-		uint8_t *ib = daxfs_block(fs, m->ibitmap);
+		uint8_t *bb = ext2_block(fs, m->bbitmap);
+		uint8_t *ib = ext2_block(fs, m->ibitmap);
 
-		rgn->memset(daxfs_block(fs, m->bbitmap), 0,
+		rgn->memset(ext2_block(fs, m->bbitmap), 0,
 			    (size_t)(2 + fs->itb_per_group) * bs,
 			    PMEM2_F_MEM_NODRAIN | PMEM2_F_MEM_NONTEMPORAL);
 		bits_set(bb, 0, used);
@@ -302,40 +302,40 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 						      (g == 0 ? MKFS_LPF_INO : 0));
 		gdt[g].bg_used_dirs_count = le16_put(g == 0 ? 2 : 0);
 		free_total += m->nblocks - used;
-		daxfs_flush_range(rgn, bb, bs);
-		daxfs_flush_range(rgn, ib, bs);
+		region_flush(rgn, bb, bs);
+		region_flush(rgn, ib, bs);
 	}
-	fs->gdt = gdt; /* daxfs_raw_inode reads the table location here */
+	fs->gdt = gdt; /* ext2_raw_inode reads the table location here */
 	mkfs_dir_inode(fs, EXT2_ROOT_INO, 0755, 3, root_blk);
 	mkfs_dir_inode(fs, MKFS_LPF_INO, 0700, 2, lpf_blk);
-	daxfs_flush_range(rgn, daxfs_raw_inode(fs, EXT2_ROOT_INO), 128);
-	daxfs_flush_range(rgn, daxfs_raw_inode(fs, MKFS_LPF_INO), 128);
+	region_flush(rgn, ext2_raw_inode(fs, EXT2_ROOT_INO), 128);
+	region_flush(rgn, ext2_raw_inode(fs, MKFS_LPF_INO), 128);
 	mkfs_dir_block(fs, root_blk, EXT2_ROOT_INO, EXT2_ROOT_INO,
 		       "lost+found", MKFS_LPF_INO);
 	mkfs_dir_block(fs, lpf_blk, MKFS_LPF_INO, EXT2_ROOT_INO, NULL, 0);
-	daxfs_flush_range(rgn, daxfs_block(fs, root_blk), 2 * bs);
+	region_flush(rgn, ext2_block(fs, root_blk), 2 * bs);
 
 	/* Superblock and descriptors, in every group that has copies; the
 	 * primary superblock goes last. */
 	mkfs_super(fs, o, free_total);
 	for (g = 0; g < fs->groups_count; g++) {
-		unsigned char *b = daxfs_block(fs, gr[g].first);
+		unsigned char *b = ext2_block(fs, gr[g].first);
 		struct ext2_super_block *copy;
 
-		if (!daxfs_group_has_super(fs, g))
+		if (!ext2_group_has_super(fs, g))
 			continue;
-		rgn->memcpy(daxfs_block(fs, gr[g].first + 1), gdt,
+		rgn->memcpy(ext2_block(fs, gr[g].first + 1), gdt,
 			    (size_t)gdt_blocks * bs, PMEM2_F_MEM_NODRAIN);
 		if (g == 0)
 			continue;
 		copy = (void *)b;
 		rgn->memcpy(copy, fs->es, sizeof(*copy), PMEM2_F_MEM_NODRAIN);
 		copy->s_block_group_nr = le16_put(g);
-		daxfs_flush_range(rgn, copy, sizeof(*copy));
+		region_flush(rgn, copy, sizeof(*copy));
 	}
 	rgn->drain();
-	daxfs_fs_persist(fs, fs->es, sizeof(*fs->es));
-	daxfs_free(gdt);
+	ext2_persist(fs, fs->es, sizeof(*fs->es));
+	mem_free(gdt);
 }
 
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
@@ -349,22 +349,22 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	int ret;
 
 	if (!path || !*path)
-		return daxfs_err(-EINVAL, "mkfs: path is NULL or empty");
+		return err_set(-EINVAL, "mkfs: path is NULL or empty");
 	if (opts && opts->label && strlen(opts->label) > 16)
-		return daxfs_err(-EINVAL, "mkfs: label \"%s\" is longer than 16 "
+		return err_set(-EINVAL, "mkfs: label \"%s\" is longer than 16 "
 				 "bytes", opts->label);
 	if (opts && opts->block_size && opts->block_size != 1024 &&
 	    opts->block_size != 2048 && opts->block_size != 4096)
-		return daxfs_err(-EINVAL, "mkfs: block size %u is not 1024, "
+		return err_set(-EINVAL, "mkfs: block size %u is not 1024, "
 				 "2048 or 4096", opts->block_size);
 	if (opts && opts->size && opts->size / (opts->block_size ?
 						opts->block_size : 4096) < MKFS_MIN_BLOCKS)
-		return daxfs_err(-EINVAL, "mkfs: %llu bytes is too small for a "
+		return err_set(-EINVAL, "mkfs: %llu bytes is too small for a "
 				 "file system", (unsigned long long)opts->size);
 	ret = mkfs_prepare(path, opts ? opts->size : 0, &undo);
 	if (ret)
 		return ret;
-	ret = daxfs_region_open(path, false, &fs.rgn);
+	ret = region_open(path, false, &fs.rgn);
 	if (ret) {
 		mkfs_undo(path, &undo);
 		return ret;
@@ -372,7 +372,7 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	fs.base = fs.rgn->base;
 	size = opts && opts->size ? opts->size : fs.rgn->size;
 	if (size > fs.rgn->size) {
-		ret = daxfs_err(-EINVAL, "mkfs: %llu bytes asked but the region "
+		ret = err_set(-EINVAL, "mkfs: %llu bytes asked but the region "
 				"has %zu", (unsigned long long)size, fs.rgn->size);
 		goto out;
 	}
@@ -384,9 +384,9 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	if (ret)
 		goto out;
 	gdt_blocks = (fs.groups_count * 32 + fs.blocksize - 1) / fs.blocksize;
-	gr = daxfs_zalloc(sizeof(*gr) * fs.groups_count);
+	gr = mem_zalloc(sizeof(*gr) * fs.groups_count);
 	if (!gr) {
-		ret = daxfs_err(-ENOMEM, "mkfs: out of memory");
+		ret = err_set(-ENOMEM, "mkfs: out of memory");
 		goto out;
 	}
 	ret = mkfs_layout(&fs, gr, gdt_blocks);
@@ -395,8 +395,8 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
 	mkfs_write(&fs, opts, gr, gdt_blocks);
 out:
-	daxfs_free(gr);
-	daxfs_region_close(&fs.rgn);
+	mem_free(gr);
+	region_close(&fs.rgn);
 	if (ret)
 		mkfs_undo(path, &undo);
 	return ret;

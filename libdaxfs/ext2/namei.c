@@ -47,12 +47,12 @@ static bool is_dotdot(const char *name, size_t len)
 static int path_check(const char *path)
 {
 	if (!path)
-		return daxfs_err(-EINVAL, "path is NULL");
+		return err_set(-EINVAL, "path is NULL");
 	if (path[0] != '/')
-		return daxfs_err(-EINVAL, "path \"%.200s\" is not absolute",
+		return err_set(-EINVAL, "path \"%.200s\" is not absolute",
 				 path);
 	if (strnlen(path, PATH_MAX) >= PATH_MAX)
-		return daxfs_err(-ENAMETOOLONG, "path is longer than %d bytes",
+		return err_set(-ENAMETOOLONG, "path is longer than %d bytes",
 				 PATH_MAX - 1);
 	return 0;
 }
@@ -60,41 +60,41 @@ static int path_check(const char *path)
 /* Look name up in dir under its shared lock; the child referenced.  The
  * child is pinned before the lock is dropped, so a concurrent unlink
  * cannot free (or reuse) it in between. */
-static int lookup_child(struct daxfs_inode *dir, const char *name, size_t len,
-			struct daxfs_inode **out)
+static int lookup_child(struct ext2_inode_info *dir, const char *name, size_t len,
+			struct ext2_inode_info **out)
 {
-	struct daxfs_dirent_info de;
+	struct ext2_dirent_info de;
 	int ret;
 
-	daxfs_down_read(&dir->i_rwsem);
-	ret = daxfs_dir_lookup(dir, name, len, &de);
+	down_read(&dir->i_rwsem);
+	ret = ext2_dir_lookup(dir, name, len, &de);
 	if (!ret)
-		ret = daxfs_iget(dir->fs, de.ino, out);
-	daxfs_up_read(&dir->i_rwsem);
+		ret = ext2_iget(dir->fs, de.ino, out);
+	up_read(&dir->i_rwsem);
 	if (ret == -ENOENT)
-		return daxfs_err(-ENOENT, "\"%.*s\" does not exist", (int)len,
+		return err_set(-ENOENT, "\"%.*s\" does not exist", (int)len,
 				 name);
 	return ret;
 }
 
 /* Walk the first n bytes of path from the root; the result referenced. */
 static int walk_n(struct daxfs *fs, const char *path, size_t n,
-		  struct daxfs_inode **out)
+		  struct ext2_inode_info **out)
 {
-	struct daxfs_inode *cur = fs->root, *next;
+	struct ext2_inode_info *cur = fs->root, *next;
 	const char *p = path, *name, *end = path + n;
 	size_t len;
 	int ret;
 
-	daxfs_ihold(cur);
+	ext2_ihold(cur);
 	while (p < end && (len = next_component(&p, &name)) && name < end) {
 		if (len > EXT2_NAME_LEN) {
-			ret = daxfs_err(-ENAMETOOLONG, "name \"%.40s...\" is "
+			ret = err_set(-ENAMETOOLONG, "name \"%.40s...\" is "
 					"longer than 255 bytes", name);
 			goto fail;
 		}
-		if (!S_ISDIR(daxfs_i_mode(cur))) {
-			ret = daxfs_err(-ENOTDIR, "\"%.*s\" is not a directory",
+		if (!S_ISDIR(ext2_i_mode(cur))) {
+			ret = err_set(-ENOTDIR, "\"%.*s\" is not a directory",
 					(int)(name - path), path);
 			goto fail;
 		}
@@ -103,20 +103,20 @@ static int walk_n(struct daxfs *fs, const char *path, size_t n,
 		ret = lookup_child(cur, name, len, &next);
 		if (ret)
 			goto fail;
-		daxfs_iput(cur);
+		ext2_iput(cur);
 		cur = next;
 	}
 	*out = cur;
 	return 0;
 fail:
-	daxfs_iput(cur);
+	ext2_iput(cur);
 	return ret;
 }
 
 /* Resolve path to its inode, referenced.  A trailing slash requires a
  * directory. */
-int daxfs_path_walk(struct daxfs *fs, const char *path,
-		    struct daxfs_inode **out)
+int ext2_path_walk(struct daxfs *fs, const char *path,
+		    struct ext2_inode_info **out)
 {
 	size_t n;
 	int ret = path_check(path);
@@ -127,9 +127,9 @@ int daxfs_path_walk(struct daxfs *fs, const char *path,
 	ret = walk_n(fs, path, n, out);
 	if (ret)
 		return ret;
-	if (path[n - 1] == '/' && !S_ISDIR(daxfs_i_mode(*out))) {
-		daxfs_iput(*out);
-		return daxfs_err(-ENOTDIR, "\"%.200s\" is not a directory",
+	if (path[n - 1] == '/' && !S_ISDIR(ext2_i_mode(*out))) {
+		ext2_iput(*out);
+		return err_set(-ENOTDIR, "\"%.200s\" is not a directory",
 				 path);
 	}
 	return 0;
@@ -139,8 +139,8 @@ int daxfs_path_walk(struct daxfs *fs, const char *path,
  * Resolve the parent directory of path's last component.  *name and *len are
  * that component (len 0 for "/"); the parent is referenced.
  */
-int daxfs_path_parent(struct daxfs *fs, const char *path,
-		      struct daxfs_inode **dir, const char **name,
+int ext2_path_parent(struct daxfs *fs, const char *path,
+		      struct ext2_inode_info **dir, const char **name,
 		      size_t *len, bool *trailing_slash)
 {
 	size_t n, s;
@@ -157,29 +157,29 @@ int daxfs_path_parent(struct daxfs *fs, const char *path,
 	*name = path + s;
 	*len = n - s;
 	if (*len > EXT2_NAME_LEN)
-		return daxfs_err(-ENAMETOOLONG, "name \"%.40s...\" is longer "
+		return err_set(-ENAMETOOLONG, "name \"%.40s...\" is longer "
 				 "than 255 bytes", *name);
 	ret = walk_n(fs, path, s, dir);
 	if (ret)
 		return ret;
-	if (!S_ISDIR(daxfs_i_mode(*dir))) {
-		daxfs_iput(*dir);
-		return daxfs_err(-ENOTDIR, "the parent of \"%.200s\" is not a "
+	if (!S_ISDIR(ext2_i_mode(*dir))) {
+		ext2_iput(*dir);
+		return err_set(-ENOTDIR, "the parent of \"%.200s\" is not a "
 				 "directory", path);
 	}
 	return 0;
 }
 
 /* -ENOENT unless dir is still linked; called with dir's i_rwsem held. */
-static int dir_alive(struct daxfs_inode *dir)
+static int dir_alive(struct ext2_inode_info *dir)
 {
-	if (daxfs_i_links(dir) == 0)
-		return daxfs_err(-ENOENT, "the directory was removed");
+	if (ext2_i_links(dir) == 0)
+		return err_set(-ENOENT, "the directory was removed");
 	return 0;
 }
 
 /* Store a symlink's target: in i_block when short, else in a block. */
-static int symlink_store(struct daxfs_inode *inode, const char *target,
+static int symlink_store(struct ext2_inode_info *inode, const char *target,
 			 size_t tlen)
 {
 	struct daxfs *fs = inode->fs;
@@ -189,14 +189,14 @@ static int symlink_store(struct daxfs_inode *inode, const char *target,
 
 	if (tlen <= EXT2_FAST_SYMLINK_MAX) {
 		memcpy(inode->raw->i_block, target, tlen);
-		daxfs_fs_persist(fs, inode->raw->i_block, tlen);
+		ext2_persist(fs, inode->raw->i_block, tlen);
 	} else {
-		ret = daxfs_bmap(inode, 0, 1, true, &pblk, &count, &is_new);
+		ret = ext2_bmap(inode, 0, 1, true, &pblk, &count, &is_new);
 		if (ret)
 			return ret;
-		fs->rgn->memcpy(daxfs_block(fs, pblk), target, tlen, 0);
+		fs->rgn->memcpy(ext2_block(fs, pblk), target, tlen, 0);
 	}
-	daxfs_inode_set_size(inode, tlen);
+	ext2_inode_set_size(inode, tlen);
 	return 0;
 }
 
@@ -206,30 +206,30 @@ static int symlink_store(struct daxfs_inode *inode, const char *target,
  * exclusively.  Returns the new inode referenced; on failure nothing is
  * left behind.
  */
-static int create_in(struct daxfs_inode *dir, const char *name, size_t len,
+static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
 		     mode_t mode, const char *target,
-		     struct daxfs_inode **out)
+		     struct ext2_inode_info **out)
 {
-	struct daxfs_dirent_info de;
-	struct daxfs_inode *inode;
+	struct ext2_dirent_info de;
+	struct ext2_inode_info *inode;
 	bool is_dir = S_ISDIR(mode);
-	uint16_t dlinks = daxfs_i_links(dir);
+	uint16_t dlinks = ext2_i_links(dir);
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
 	ret = dir_alive(dir);
 	if (ret)
 		return ret;
-	ret = daxfs_dir_lookup(dir, name, len, &de);
+	ret = ext2_dir_lookup(dir, name, len, &de);
 	if (ret == 0)
-		return daxfs_err(-EEXIST, "\"%.*s\" exists already", (int)len,
+		return err_set(-EEXIST, "\"%.*s\" exists already", (int)len,
 				 name);
 	if (ret != -ENOENT)
 		return ret;
 	if (is_dir && dlinks >= EXT2_LINK_MAX)
-		return daxfs_err(-EMLINK, "the parent directory has %u "
+		return err_set(-EMLINK, "the parent directory has %u "
 				 "subdirectories already", dlinks - 2);
-	ret = daxfs_new_inode(dir->fs, dir, mode, &inode);
+	ret = ext2_new_inode(dir->fs, dir, mode, &inode);
 	if (ret)
 		return ret;
 	/*
@@ -239,29 +239,29 @@ static int create_in(struct daxfs_inode *dir, const char *name, size_t len,
 	 * inode, which e2fsck reclaims.
 	 */
 	raw_store16(&inode->raw->i_links_count, is_dir ? 2 : 1);
-	daxfs_flush_range(dir->fs->rgn, &inode->raw->i_links_count, 2);
+	region_flush(dir->fs->rgn, &inode->raw->i_links_count, 2);
 	if (is_dir)
-		ret = daxfs_dir_init_block(inode, dir->ino);
+		ret = ext2_dir_init_block(inode, dir->ino);
 	else if (S_ISLNK(mode) && target)
 		ret = symlink_store(inode, target, strlen(target));
 	if (!ret)
-		ret = daxfs_dir_add(dir, name, len, inode->ino,
-				    daxfs_mode_to_ftype(mode));
+		ret = ext2_dir_add(dir, name, len, inode->ino,
+				    ext2_mode_to_ftype(mode));
 	if (ret) {
 		/* No links: the last reference frees blocks and inode. */
-		daxfs_inode_set_links(inode, 0);
-		daxfs_iput(inode);
+		ext2_inode_set_links(inode, 0);
+		ext2_iput(inode);
 		return ret;
 	}
 	if (is_dir)
-		daxfs_inode_set_links(dir, dlinks + 1);
-	daxfs_inode_touch(dir, true, true);
+		ext2_inode_set_links(dir, dlinks + 1);
+	ext2_inode_touch(dir, true, true);
 	*out = inode;
 	return 0;
 }
 
-int daxfs_create_locked(struct daxfs_inode *dir, const char *name,
-			size_t len, mode_t mode, struct daxfs_inode **out)
+int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
+			size_t len, mode_t mode, struct ext2_inode_info **out)
 {
 	return create_in(dir, name, len, mode, NULL, out);
 }
@@ -270,9 +270,9 @@ int daxfs_create_locked(struct daxfs_inode *dir, const char *name,
 static int check_fs_rw(struct daxfs *fs, const char *what)
 {
 	if (!fs)
-		return daxfs_err(-EINVAL, "%s: fs is NULL", what);
+		return err_set(-EINVAL, "%s: fs is NULL", what);
 	if (fs->rdonly)
-		return daxfs_err(-EROFS, "%s: the file system is mounted "
+		return err_set(-EROFS, "%s: the file system is mounted "
 				 "read-only", what);
 	return 0;
 }
@@ -281,28 +281,28 @@ static int check_fs_rw(struct daxfs *fs, const char *what)
 static int create_path(struct daxfs *fs, const char *path, mode_t mode,
 		       const char *target)
 {
-	struct daxfs_inode *dir, *inode;
+	struct ext2_inode_info *dir, *inode;
 	const char *name;
 	size_t len;
 	bool slash;
 	int ret;
 
-	ret = daxfs_path_parent(fs, path, &dir, &name, &len, &slash);
+	ret = ext2_path_parent(fs, path, &dir, &name, &len, &slash);
 	if (ret)
 		return ret;
 	if (len == 0 || is_dot(name, len) || is_dotdot(name, len)) {
-		ret = daxfs_err(-EEXIST, "\"%.200s\" exists already", path);
+		ret = err_set(-EEXIST, "\"%.200s\" exists already", path);
 	} else if (slash && !S_ISDIR(mode)) {
-		ret = daxfs_err(-ENOENT, "\"%.200s\": trailing slash on a "
+		ret = err_set(-ENOENT, "\"%.200s\": trailing slash on a "
 				"non-directory", path);
 	} else {
-		daxfs_down_write(&dir->i_rwsem);
+		down_write(&dir->i_rwsem);
 		ret = create_in(dir, name, len, mode, target, &inode);
-		daxfs_up_write(&dir->i_rwsem);
+		up_write(&dir->i_rwsem);
 		if (!ret)
-			daxfs_iput(inode);
+			ext2_iput(inode);
 	}
-	daxfs_iput(dir);
+	ext2_iput(dir);
 	return ret;
 }
 
@@ -323,114 +323,114 @@ DAXFS_API int daxfs_symlink(daxfs *fs, const char *target, const char *path)
 	if (ret)
 		return ret;
 	if (!target)
-		return daxfs_err(-EINVAL, "symlink: target is NULL");
+		return err_set(-EINVAL, "symlink: target is NULL");
 	tlen = strlen(target);
 	if (tlen == 0)
-		return daxfs_err(-ENOENT, "symlink: the target is empty");
+		return err_set(-ENOENT, "symlink: the target is empty");
 	if (tlen >= fs->blocksize || tlen >= PATH_MAX)
-		return daxfs_err(-ENAMETOOLONG, "symlink: a target of %zu bytes "
+		return err_set(-ENAMETOOLONG, "symlink: a target of %zu bytes "
 				 "does not fit in a block", tlen);
 	return create_path(fs, path, S_IFLNK | 0777, target);
 }
 
 /* Lock two inodes' i_rwsem exclusively by inode number (b may be NULL or
  * equal to a). */
-static void lock_two(struct daxfs_inode *a, struct daxfs_inode *b)
+static void lock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 {
 	if (b && b != a && b->ino < a->ino) {
-		struct daxfs_inode *t = a;
+		struct ext2_inode_info *t = a;
 
 		a = b;
 		b = t;
 	}
-	daxfs_down_write(&a->i_rwsem);
+	down_write(&a->i_rwsem);
 	if (b && b != a)
-		daxfs_down_write(&b->i_rwsem);
+		down_write(&b->i_rwsem);
 }
 
-static void unlock_two(struct daxfs_inode *a, struct daxfs_inode *b)
+static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 {
 	if (b && b != a)
-		daxfs_up_write(&b->i_rwsem);
-	daxfs_up_write(&a->i_rwsem);
+		up_write(&b->i_rwsem);
+	up_write(&a->i_rwsem);
 }
 
 /* Remove name from dir: rmdir when want_dir, unlink otherwise. */
 static int remove_path(struct daxfs *fs, const char *path, bool want_dir)
 {
-	struct daxfs_inode *dir, *victim = NULL;
-	struct daxfs_dirent_info de;
+	struct ext2_inode_info *dir, *victim = NULL;
+	struct ext2_dirent_info de;
 	const char *name;
 	size_t len;
 	bool slash;
 	int ret;
 
-	ret = daxfs_path_parent(fs, path, &dir, &name, &len, &slash);
+	ret = ext2_path_parent(fs, path, &dir, &name, &len, &slash);
 	if (ret)
 		return ret;
 	if (len == 0) {
-		ret = want_dir ? daxfs_err(-EBUSY, "cannot remove the root")
-			       : daxfs_err(-EISDIR, "\"/\" is a directory");
+		ret = want_dir ? err_set(-EBUSY, "cannot remove the root")
+			       : err_set(-EISDIR, "\"/\" is a directory");
 		goto out;
 	}
 	if (is_dot(name, len) || is_dotdot(name, len)) {
-		ret = !want_dir ? daxfs_err(-EISDIR, "\"%.200s\" is a "
+		ret = !want_dir ? err_set(-EISDIR, "\"%.200s\" is a "
 					    "directory", path)
-		      : is_dot(name, len) ? daxfs_err(-EINVAL, "cannot remove "
+		      : is_dot(name, len) ? err_set(-EINVAL, "cannot remove "
 						      "\".\"")
-		      : daxfs_err(-ENOTEMPTY, "cannot remove \"..\"");
+		      : err_set(-ENOTEMPTY, "cannot remove \"..\"");
 		goto out;
 	}
-	daxfs_down_write(&dir->i_rwsem);
+	down_write(&dir->i_rwsem);
 	ret = dir_alive(dir);
 	if (!ret)
-		ret = daxfs_dir_lookup(dir, name, len, &de);
+		ret = ext2_dir_lookup(dir, name, len, &de);
 	if (ret == -ENOENT)
-		ret = daxfs_err(-ENOENT, "\"%.200s\" does not exist", path);
+		ret = err_set(-ENOENT, "\"%.200s\" does not exist", path);
 	if (!ret)
-		ret = daxfs_iget(fs, de.ino, &victim);
+		ret = ext2_iget(fs, de.ino, &victim);
 	if (ret)
 		goto out_unlock;
-	if (want_dir && !S_ISDIR(daxfs_i_mode(victim))) {
-		ret = daxfs_err(-ENOTDIR, "\"%.200s\" is not a directory", path);
+	if (want_dir && !S_ISDIR(ext2_i_mode(victim))) {
+		ret = err_set(-ENOTDIR, "\"%.200s\" is not a directory", path);
 		goto out_unlock;
 	}
-	if (!want_dir && S_ISDIR(daxfs_i_mode(victim))) {
-		ret = daxfs_err(-EISDIR, "\"%.200s\" is a directory", path);
+	if (!want_dir && S_ISDIR(ext2_i_mode(victim))) {
+		ret = err_set(-EISDIR, "\"%.200s\" is a directory", path);
 		goto out_unlock;
 	}
 	if (!want_dir && slash) {
-		ret = daxfs_err(-ENOTDIR, "\"%.200s\" is not a directory", path);
+		ret = err_set(-ENOTDIR, "\"%.200s\" is not a directory", path);
 		goto out_unlock;
 	}
-	daxfs_down_write(&victim->i_rwsem);
+	down_write(&victim->i_rwsem);
 	if (want_dir) {
-		ret = daxfs_dir_is_empty(victim);
+		ret = ext2_dir_is_empty(victim);
 		if (ret == 0)
-			ret = daxfs_err(-ENOTEMPTY, "directory \"%.200s\" is not "
+			ret = err_set(-ENOTEMPTY, "directory \"%.200s\" is not "
 					"empty", path);
 		ret = ret == 1 ? 0 : ret;
 	}
 	if (!ret)
-		ret = daxfs_dir_remove(dir, name, len);
+		ret = ext2_dir_remove(dir, name, len);
 	if (!ret) {
-		uint16_t n = daxfs_i_links(victim);
+		uint16_t n = ext2_i_links(victim);
 
 		if (want_dir) {
-			daxfs_inode_set_links(victim, 0);
-			daxfs_inode_set_links(dir, daxfs_i_links(dir) - 1);
+			ext2_inode_set_links(victim, 0);
+			ext2_inode_set_links(dir, ext2_i_links(dir) - 1);
 		} else {
-			daxfs_inode_set_links(victim, n ? n - 1 : 0);
+			ext2_inode_set_links(victim, n ? n - 1 : 0);
 		}
-		daxfs_inode_touch(victim, false, true);
-		daxfs_inode_touch(dir, true, true);
+		ext2_inode_touch(victim, false, true);
+		ext2_inode_touch(dir, true, true);
 	}
-	daxfs_up_write(&victim->i_rwsem);
+	up_write(&victim->i_rwsem);
 out_unlock:
-	daxfs_up_write(&dir->i_rwsem);
-	daxfs_iput(victim); /* the last one frees an unlinked inode */
+	up_write(&dir->i_rwsem);
+	ext2_iput(victim); /* the last one frees an unlinked inode */
 out:
-	daxfs_iput(dir);
+	ext2_iput(dir);
 	return ret;
 }
 
@@ -450,8 +450,8 @@ DAXFS_API int daxfs_rmdir(daxfs *fs, const char *path)
 
 DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 {
-	struct daxfs_inode *src, *dir;
-	struct daxfs_dirent_info de;
+	struct ext2_inode_info *src, *dir;
+	struct ext2_dirent_info de;
 	const char *name;
 	size_t len;
 	bool slash;
@@ -460,77 +460,77 @@ DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 
 	if (ret)
 		return ret;
-	ret = daxfs_path_walk(fs, from, &src);
+	ret = ext2_path_walk(fs, from, &src);
 	if (ret)
 		return ret;
-	if (S_ISDIR(daxfs_i_mode(src))) {
-		daxfs_iput(src);
-		return daxfs_err(-EPERM, "cannot hard-link directory \"%.200s\"",
+	if (S_ISDIR(ext2_i_mode(src))) {
+		ext2_iput(src);
+		return err_set(-EPERM, "cannot hard-link directory \"%.200s\"",
 				 from);
 	}
-	ret = daxfs_path_parent(fs, to, &dir, &name, &len, &slash);
+	ret = ext2_path_parent(fs, to, &dir, &name, &len, &slash);
 	if (ret) {
-		daxfs_iput(src);
+		ext2_iput(src);
 		return ret;
 	}
 	if (len == 0 || is_dot(name, len) || is_dotdot(name, len) || slash) {
-		ret = daxfs_err(-EEXIST, "\"%.200s\" exists already", to);
+		ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
 		goto out;
 	}
-	daxfs_down_write(&dir->i_rwsem);
-	daxfs_down_write(&src->i_rwsem);
-	n = daxfs_i_links(src);
+	down_write(&dir->i_rwsem);
+	down_write(&src->i_rwsem);
+	n = ext2_i_links(src);
 	ret = dir_alive(dir);
 	if (!ret && n == 0)
-		ret = daxfs_err(-ENOENT, "\"%.200s\" was removed", from);
+		ret = err_set(-ENOENT, "\"%.200s\" was removed", from);
 	if (!ret && n >= EXT2_LINK_MAX)
-		ret = daxfs_err(-EMLINK, "\"%.200s\" has too many links", from);
+		ret = err_set(-EMLINK, "\"%.200s\" has too many links", from);
 	if (!ret) {
-		ret = daxfs_dir_lookup(dir, name, len, &de);
+		ret = ext2_dir_lookup(dir, name, len, &de);
 		if (ret == 0)
-			ret = daxfs_err(-EEXIST, "\"%.200s\" exists already", to);
+			ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
 		else if (ret == -ENOENT)
-			ret = daxfs_dir_add(dir, name, len, src->ino,
-					    daxfs_mode_to_ftype(daxfs_i_mode(src)));
+			ret = ext2_dir_add(dir, name, len, src->ino,
+					    ext2_mode_to_ftype(ext2_i_mode(src)));
 	}
 	if (!ret) {
-		daxfs_inode_set_links(src, n + 1);
-		daxfs_inode_touch(src, false, true);
-		daxfs_inode_touch(dir, true, true);
+		ext2_inode_set_links(src, n + 1);
+		ext2_inode_touch(src, false, true);
+		ext2_inode_touch(dir, true, true);
 	}
-	daxfs_up_write(&src->i_rwsem);
-	daxfs_up_write(&dir->i_rwsem);
+	up_write(&src->i_rwsem);
+	up_write(&dir->i_rwsem);
 out:
-	daxfs_iput(dir);
-	daxfs_iput(src);
+	ext2_iput(dir);
+	ext2_iput(src);
 	return ret;
 }
 
 /* Is a (a directory) dir itself or one of its ancestors?  Walks ".." up
  * from dir; called under rename_lock, so the tree cannot change shape. */
-static int is_ancestor(struct daxfs *fs, struct daxfs_inode *a,
-		       struct daxfs_inode *dir)
+static int is_ancestor(struct daxfs *fs, struct ext2_inode_info *a,
+		       struct ext2_inode_info *dir)
 {
-	struct daxfs_inode *cur = dir, *up;
+	struct ext2_inode_info *cur = dir, *up;
 	int depth = 0, ret;
 
-	daxfs_ihold(cur);
+	ext2_ihold(cur);
 	for (;;) {
 		if (cur == a) {
-			daxfs_iput(cur);
+			ext2_iput(cur);
 			return 1;
 		}
 		if (cur == fs->root) {
-			daxfs_iput(cur);
+			ext2_iput(cur);
 			return 0;
 		}
 		if (++depth > 65536) {
-			daxfs_iput(cur);
-			return daxfs_corrupt(fs, "directory loop above inode %u",
+			ext2_iput(cur);
+			return ext2_corrupt(fs, "directory loop above inode %u",
 					     dir->ino);
 		}
 		ret = lookup_child(cur, "..", 2, &up);
-		daxfs_iput(cur);
+		ext2_iput(cur);
 		if (ret)
 			return ret;
 		cur = up;
@@ -539,40 +539,40 @@ static int is_ancestor(struct daxfs *fs, struct daxfs_inode *a,
 
 /* State of a rename once both parents are resolved. */
 struct rename_ctx {
-	struct daxfs_inode *pold, *pnew;   /* parents */
+	struct ext2_inode_info *pold, *pnew;   /* parents */
 	const char *oname, *nname;
 	size_t olen, nlen;
-	struct daxfs_inode *src, *tgt;     /* tgt may be NULL */
+	struct ext2_inode_info *src, *tgt;     /* tgt may be NULL */
 	bool slash;                        /* a path ended in '/' */
 };
 
 /* Type and emptiness rules of POSIX rename; locks are held. */
 static int rename_check(struct rename_ctx *c)
 {
-	bool sdir = S_ISDIR(daxfs_i_mode(c->src));
+	bool sdir = S_ISDIR(ext2_i_mode(c->src));
 	int ret;
 
 	if (c->slash && !sdir)
-		return daxfs_err(-ENOTDIR, "trailing slash on a non-directory");
+		return err_set(-ENOTDIR, "trailing slash on a non-directory");
 	if (!c->tgt) {
 		if (sdir && c->pold != c->pnew &&
-		    daxfs_i_links(c->pnew) >= EXT2_LINK_MAX)
-			return daxfs_err(-EMLINK, "the target directory has too "
+		    ext2_i_links(c->pnew) >= EXT2_LINK_MAX)
+			return err_set(-EMLINK, "the target directory has too "
 					 "many subdirectories");
 		return 0;
 	}
-	if (sdir && !S_ISDIR(daxfs_i_mode(c->tgt)))
-		return daxfs_err(-ENOTDIR, "cannot replace a non-directory "
+	if (sdir && !S_ISDIR(ext2_i_mode(c->tgt)))
+		return err_set(-ENOTDIR, "cannot replace a non-directory "
 				 "with a directory");
-	if (!sdir && S_ISDIR(daxfs_i_mode(c->tgt)))
-		return daxfs_err(-EISDIR, "cannot replace a directory with a "
+	if (!sdir && S_ISDIR(ext2_i_mode(c->tgt)))
+		return err_set(-EISDIR, "cannot replace a directory with a "
 				 "non-directory");
 	if (sdir) {
-		ret = daxfs_dir_is_empty(c->tgt);
+		ret = ext2_dir_is_empty(c->tgt);
 		if (ret < 0)
 			return ret;
 		if (ret == 0)
-			return daxfs_err(-ENOTEMPTY, "the target directory is "
+			return err_set(-ENOTEMPTY, "the target directory is "
 					 "not empty");
 	}
 	return 0;
@@ -581,46 +581,46 @@ static int rename_check(struct rename_ctx *c)
 /* Carry out a checked rename; every lock is held. */
 static int rename_apply(struct rename_ctx *c)
 {
-	bool sdir = S_ISDIR(daxfs_i_mode(c->src));
-	unsigned ft = daxfs_mode_to_ftype(daxfs_i_mode(c->src));
+	bool sdir = S_ISDIR(ext2_i_mode(c->src));
+	unsigned ft = ext2_mode_to_ftype(ext2_i_mode(c->src));
 	int ret;
 
 	/* The new name first: if it fails, nothing has changed. */
 	if (c->tgt)
-		ret = daxfs_dir_retarget(c->pnew, c->nname, c->nlen,
+		ret = ext2_dir_retarget(c->pnew, c->nname, c->nlen,
 					 c->src->ino, ft);
 	else
-		ret = daxfs_dir_add(c->pnew, c->nname, c->nlen, c->src->ino,
+		ret = ext2_dir_add(c->pnew, c->nname, c->nlen, c->src->ino,
 				    ft);
 	if (ret)
 		return ret;
-	ret = daxfs_dir_remove(c->pold, c->oname, c->olen);
+	ret = ext2_dir_remove(c->pold, c->oname, c->olen);
 	if (ret)
 		return ret;
 	if (c->tgt) {
-		uint16_t n = daxfs_i_links(c->tgt);
+		uint16_t n = ext2_i_links(c->tgt);
 
 		if (sdir) {
-			daxfs_inode_set_links(c->tgt, 0);
-			daxfs_inode_set_links(c->pnew,
-				daxfs_i_links(c->pnew) - 1);
+			ext2_inode_set_links(c->tgt, 0);
+			ext2_inode_set_links(c->pnew,
+				ext2_i_links(c->pnew) - 1);
 		} else {
-			daxfs_inode_set_links(c->tgt, n ? n - 1 : 0);
+			ext2_inode_set_links(c->tgt, n ? n - 1 : 0);
 		}
-		daxfs_inode_touch(c->tgt, false, true);
+		ext2_inode_touch(c->tgt, false, true);
 	}
 	if (sdir && c->pold != c->pnew) {
-		ret = daxfs_dir_retarget(c->src, "..", 2, c->pnew->ino,
+		ret = ext2_dir_retarget(c->src, "..", 2, c->pnew->ino,
 					 EXT2_FT_DIR);
-		daxfs_inode_set_links(c->pold,
-				      daxfs_i_links(c->pold) - 1);
-		daxfs_inode_set_links(c->pnew,
-				      daxfs_i_links(c->pnew) + 1);
+		ext2_inode_set_links(c->pold,
+				      ext2_i_links(c->pold) - 1);
+		ext2_inode_set_links(c->pnew,
+				      ext2_i_links(c->pnew) + 1);
 	}
-	daxfs_inode_touch(c->src, false, true);
-	daxfs_inode_touch(c->pold, true, true);
+	ext2_inode_touch(c->src, false, true);
+	ext2_inode_touch(c->pold, true, true);
 	if (c->pnew != c->pold)
-		daxfs_inode_touch(c->pnew, true, true);
+		ext2_inode_touch(c->pnew, true, true);
 	return ret;
 }
 
@@ -628,13 +628,13 @@ static int rename_apply(struct rename_ctx *c)
 static void rename_lock_all(struct daxfs *fs, struct rename_ctx *c)
 {
 	if (c->pold == c->pnew)
-		daxfs_down_write(&c->pold->i_rwsem);
+		down_write(&c->pold->i_rwsem);
 	else if (is_ancestor(fs, c->pold, c->pnew) == 1) {
-		daxfs_down_write(&c->pold->i_rwsem);
-		daxfs_down_write(&c->pnew->i_rwsem);
+		down_write(&c->pold->i_rwsem);
+		down_write(&c->pnew->i_rwsem);
 	} else if (is_ancestor(fs, c->pnew, c->pold) == 1) {
-		daxfs_down_write(&c->pnew->i_rwsem);
-		daxfs_down_write(&c->pold->i_rwsem);
+		down_write(&c->pnew->i_rwsem);
+		down_write(&c->pold->i_rwsem);
 	} else {
 		lock_two(c->pold, c->pnew);
 	}
@@ -645,15 +645,15 @@ static void rename_unlock_all(struct rename_ctx *c)
 {
 	unlock_two(c->src, c->tgt);
 	if (c->pold != c->pnew)
-		daxfs_up_write(&c->pnew->i_rwsem);
-	daxfs_up_write(&c->pold->i_rwsem);
+		up_write(&c->pnew->i_rwsem);
+	up_write(&c->pold->i_rwsem);
 }
 
 /* Resolve source and target under rename_lock, check the tree rules,
  * lock everything and re-check the names; -EAGAIN to start over. */
 static int rename_locked(struct daxfs *fs, struct rename_ctx *c)
 {
-	struct daxfs_dirent_info so, ta;
+	struct ext2_dirent_info so, ta;
 	int ret, r2;
 
 	ret = lookup_child(c->pold, c->oname, c->olen, &c->src);
@@ -666,16 +666,16 @@ static int rename_locked(struct daxfs *fs, struct rename_ctx *c)
 		return ret;
 	if (c->tgt == c->src)
 		return 1; /* the same file: nothing to do */
-	if (S_ISDIR(daxfs_i_mode(c->src))) {
+	if (S_ISDIR(ext2_i_mode(c->src))) {
 		ret = is_ancestor(fs, c->src, c->pnew);
 		if (ret)
-			return ret < 0 ? ret : daxfs_err(-EINVAL, "cannot move "
+			return ret < 0 ? ret : err_set(-EINVAL, "cannot move "
 					 "a directory into itself");
 	}
-	if (c->tgt && S_ISDIR(daxfs_i_mode(c->tgt))) {
+	if (c->tgt && S_ISDIR(ext2_i_mode(c->tgt))) {
 		ret = is_ancestor(fs, c->tgt, c->pold);
 		if (ret)
-			return ret < 0 ? ret : daxfs_err(-ENOTEMPTY, "the target "
+			return ret < 0 ? ret : err_set(-ENOTEMPTY, "the target "
 					 "directory is not empty");
 	}
 	rename_lock_all(fs, c);
@@ -683,8 +683,8 @@ static int rename_locked(struct daxfs *fs, struct rename_ctx *c)
 	if (!ret)
 		ret = dir_alive(c->pnew);
 	if (!ret) {
-		ret = daxfs_dir_lookup(c->pold, c->oname, c->olen, &so);
-		r2 = daxfs_dir_lookup(c->pnew, c->nname, c->nlen, &ta);
+		ret = ext2_dir_lookup(c->pold, c->oname, c->olen, &so);
+		r2 = ext2_dir_lookup(c->pnew, c->nname, c->nlen, &ta);
 		if (ret || so.ino != c->src->ino ||
 		    (c->tgt ? r2 || ta.ino != c->tgt->ino : r2 != -ENOENT))
 			ret = -EAGAIN; /* changed meanwhile */
@@ -705,28 +705,28 @@ DAXFS_API int daxfs_rename(daxfs *fs, const char *from, const char *to)
 
 	if (ret)
 		return ret;
-	ret = daxfs_path_parent(fs, from, &c.pold, &c.oname, &c.olen, &s1);
+	ret = ext2_path_parent(fs, from, &c.pold, &c.oname, &c.olen, &s1);
 	if (ret)
 		return ret;
-	ret = daxfs_path_parent(fs, to, &c.pnew, &c.nname, &c.nlen, &s2);
+	ret = ext2_path_parent(fs, to, &c.pnew, &c.nname, &c.nlen, &s2);
 	if (ret) {
-		daxfs_iput(c.pold);
+		ext2_iput(c.pold);
 		return ret;
 	}
 	if (c.olen == 0 || c.nlen == 0) {
-		ret = daxfs_err(-EBUSY, "cannot rename the root");
+		ret = err_set(-EBUSY, "cannot rename the root");
 		goto out;
 	}
 	if (is_dot(c.oname, c.olen) || is_dotdot(c.oname, c.olen) ||
 	    is_dot(c.nname, c.nlen) || is_dotdot(c.nname, c.nlen)) {
-		ret = daxfs_err(-EINVAL, "cannot rename \".\" or \"..\"");
+		ret = err_set(-EINVAL, "cannot rename \".\" or \"..\"");
 		goto out;
 	}
 	c.slash = s1 || s2;
 	pthread_mutex_lock(&fs->rename_lock);
 	do {
-		daxfs_iput(c.src);
-		daxfs_iput(c.tgt);
+		ext2_iput(c.src);
+		ext2_iput(c.tgt);
 		c.src = c.tgt = NULL;
 		ret = rename_locked(fs, &c);
 	} while (ret == -EAGAIN);
@@ -734,63 +734,63 @@ DAXFS_API int daxfs_rename(daxfs *fs, const char *from, const char *to)
 	if (ret == 1)
 		ret = 0;
 out:
-	daxfs_iput(c.tgt); /* the last one frees a replaced file */
-	daxfs_iput(c.src);
-	daxfs_iput(c.pnew);
-	daxfs_iput(c.pold);
+	ext2_iput(c.tgt); /* the last one frees a replaced file */
+	ext2_iput(c.src);
+	ext2_iput(c.pnew);
+	ext2_iput(c.pold);
 	return ret;
 }
 
 DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,
 				 size_t len)
 {
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	uint64_t size;
 	int ret;
 
 	if (!fs || !buf)
-		return daxfs_err(-EINVAL, "readlink: fs and buf must be given");
-	ret = daxfs_path_walk(fs, path, &inode);
+		return err_set(-EINVAL, "readlink: fs and buf must be given");
+	ret = ext2_path_walk(fs, path, &inode);
 	if (ret)
 		return ret;
-	if (!S_ISLNK(daxfs_i_mode(inode))) {
-		daxfs_iput(inode);
-		return daxfs_err(-EINVAL, "\"%.200s\" is not a symbolic link",
+	if (!S_ISLNK(ext2_i_mode(inode))) {
+		ext2_iput(inode);
+		return err_set(-EINVAL, "\"%.200s\" is not a symbolic link",
 				 path);
 	}
-	size = daxfs_i_size(inode);
+	size = ext2_i_size(inode);
 	if (size > fs->blocksize) {
-		daxfs_iput(inode);
-		return daxfs_corrupt(fs, "symlink inode %u has size %llu",
+		ext2_iput(inode);
+		return ext2_corrupt(fs, "symlink inode %u has size %llu",
 				     inode->ino, (unsigned long long)size);
 	}
 	if (len > size)
 		len = size;
-	daxfs_down_read(&inode->i_rwsem);
-	if (daxfs_inode_is_fast_symlink(inode)) {
+	down_read(&inode->i_rwsem);
+	if (ext2_inode_is_fast_symlink(inode)) {
 		memcpy(buf, inode->raw->i_block, len);
 		ret = len;
 	} else {
-		ret = daxfs_iomap_rw(fs->rgn, inode, NULL, &daxfs_ext2_iomap_ops, 0,
+		ret = dax_iomap_rw(fs->rgn, inode, NULL, &ext2_iomap_ops, 0,
 				     len, buf, false);
 	}
-	daxfs_up_read(&inode->i_rwsem);
-	daxfs_iput(inode);
+	up_read(&inode->i_rwsem);
+	ext2_iput(inode);
 	return ret;
 }
 
 DAXFS_API int daxfs_stat(daxfs *fs, const char *path, struct stat *st)
 {
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	int ret;
 
 	if (!fs || !st)
-		return daxfs_err(-EINVAL, "stat: fs and st must be given");
-	ret = daxfs_path_walk(fs, path, &inode);
+		return err_set(-EINVAL, "stat: fs and st must be given");
+	ret = ext2_path_walk(fs, path, &inode);
 	if (ret)
 		return ret;
-	daxfs_inode_stat(inode, st);
-	daxfs_iput(inode);
+	ext2_inode_stat(inode, st);
+	ext2_iput(inode);
 	return 0;
 }
 
@@ -799,18 +799,18 @@ DAXFS_API int daxfs_readdir(daxfs *fs, const char *path,
 				      uint64_t ino, unsigned type),
 			    void *arg)
 {
-	struct daxfs_inode *dir;
+	struct ext2_inode_info *dir;
 	int ret;
 
 	if (!fs || !fn)
-		return daxfs_err(-EINVAL, "readdir: fs and fn must be given");
-	ret = daxfs_path_walk(fs, path, &dir);
+		return err_set(-EINVAL, "readdir: fs and fn must be given");
+	ret = ext2_path_walk(fs, path, &dir);
 	if (ret)
 		return ret;
-	if (!S_ISDIR(daxfs_i_mode(dir)))
-		ret = daxfs_err(-ENOTDIR, "\"%.200s\" is not a directory", path);
+	if (!S_ISDIR(ext2_i_mode(dir)))
+		ret = err_set(-ENOTDIR, "\"%.200s\" is not a directory", path);
 	else
-		ret = daxfs_dir_iterate(dir, fn, arg);
-	daxfs_iput(dir);
+		ret = ext2_dir_iterate(dir, fn, arg);
+	ext2_iput(dir);
 	return ret;
 }

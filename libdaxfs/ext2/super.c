@@ -20,7 +20,7 @@
 /* Seconds since the epoch for inode times.  ext2 keeps whole seconds, so
  * the coarse clock (what time(2) reads) is enough, and it costs a load
  * where a precise clock_gettime costs a TSC read in a VM. */
-uint32_t daxfs_now(void)
+uint32_t ext2_now(void)
 {
 	struct timespec ts;
 
@@ -28,7 +28,7 @@ uint32_t daxfs_now(void)
 	return (uint32_t)ts.tv_sec;
 }
 
-int daxfs_corrupt(struct daxfs *fs, const char *fmt, ...)
+int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -39,15 +39,15 @@ int daxfs_corrupt(struct daxfs *fs, const char *fmt, ...)
 	if (!fs->rdonly) {
 		pthread_mutex_lock(&fs->sb_lock);
 		fs->es->s_state |= le16_put(EXT2_ERROR_FS);
-		daxfs_fs_persist(fs, &fs->es->s_state, sizeof(fs->es->s_state));
+		ext2_persist(fs, &fs->es->s_state, sizeof(fs->es->s_state));
 		pthread_mutex_unlock(&fs->sb_lock);
 	}
-	return daxfs_err(-EUCLEAN, "file system is damaged: %s (run e2fsck)",
+	return err_set(-EUCLEAN, "file system is damaged: %s (run e2fsck)",
 			 msg);
 }
 
 /* Does group g hold a copy of the superblock (sparse_super rules)? */
-bool daxfs_group_has_super(struct daxfs *fs, uint32_t g)
+bool ext2_group_has_super(struct daxfs *fs, uint32_t g)
 {
 	uint32_t p;
 
@@ -69,10 +69,10 @@ bool daxfs_group_has_super(struct daxfs *fs, uint32_t g)
 
 /* Blocks at the start of group g taken by superblock and descriptor
  * copies (bitmaps and inode table not included). */
-uint32_t daxfs_group_overhead(struct daxfs *fs, uint32_t g,
+uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
 			      uint32_t gdt_blocks, uint32_t rsv_gdt)
 {
-	return daxfs_group_has_super(fs, g) ? 1 + gdt_blocks + rsv_gdt : 0;
+	return ext2_group_has_super(fs, g) ? 1 + gdt_blocks + rsv_gdt : 0;
 }
 
 /* Check the superblock and derive the geometry.  Writes nothing. */
@@ -83,20 +83,20 @@ static int super_load(struct daxfs *fs, const char *path)
 	uint64_t need;
 
 	if (fs->rgn->size < EXT2_SUPERBLOCK_OFFSET + EXT2_SUPERBLOCK_SIZE)
-		return daxfs_err(-EUCLEAN, "region %s (%zu bytes) is too small "
+		return err_set(-EUCLEAN, "region %s (%zu bytes) is too small "
 				 "to hold an ext2 superblock", path,
 				 fs->rgn->size);
 	es = fs->es = (void *)(fs->base + EXT2_SUPERBLOCK_OFFSET);
 	if (le16_get(es->s_magic) != EXT2_SUPER_MAGIC)
-		return daxfs_err(-EUCLEAN, "no ext2 file system on %s (bad "
+		return err_set(-EUCLEAN, "no ext2 file system on %s (bad "
 				 "superblock magic 0x%04x)", path,
 				 le16_get(es->s_magic));
 	if (le32_get(es->s_rev_level) > EXT2_DYNAMIC_REV)
-		return daxfs_err(-EOPNOTSUPP, "%s: ext2 revision %u is not "
+		return err_set(-EOPNOTSUPP, "%s: ext2 revision %u is not "
 				 "supported", path, le32_get(es->s_rev_level));
 	log = le32_get(es->s_log_block_size);
 	if (log > EXT2_MAX_BLOCK_LOG_SIZE - EXT2_MIN_BLOCK_LOG_SIZE)
-		return daxfs_err(-EUCLEAN, "%s: superblock has an unsupported "
+		return err_set(-EUCLEAN, "%s: superblock has an unsupported "
 				 "block size (log %u)", path, log);
 	fs->blocksize_bits = EXT2_MIN_BLOCK_LOG_SIZE + log;
 	fs->blocksize = 1u << fs->blocksize_bits;
@@ -114,11 +114,11 @@ static int super_load(struct daxfs *fs, const char *path)
 		ro = le32_get(es->s_feature_ro_compat);
 	}
 	if (incompat & ~EXT2_FEATURE_INCOMPAT_SUPP)
-		return daxfs_err(-EOPNOTSUPP, "%s: unsupported incompatible "
+		return err_set(-EOPNOTSUPP, "%s: unsupported incompatible "
 				 "features 0x%x", path,
 				 incompat & ~EXT2_FEATURE_INCOMPAT_SUPP);
 	if ((ro & ~EXT2_FEATURE_RO_COMPAT_SUPP) && !fs->rdonly)
-		return daxfs_err(-EROFS, "%s: unsupported read-only-compatible "
+		return err_set(-EROFS, "%s: unsupported read-only-compatible "
 				 "features 0x%x: mount it with "
 				 "DAXFS_MOUNT_RDONLY", path,
 				 ro & ~EXT2_FEATURE_RO_COMPAT_SUPP);
@@ -127,7 +127,7 @@ static int super_load(struct daxfs *fs, const char *path)
 	if (fs->inode_size < EXT2_GOOD_OLD_INODE_SIZE ||
 	    fs->inode_size > fs->blocksize ||
 	    (fs->inode_size & (fs->inode_size - 1)))
-		return daxfs_err(-EUCLEAN, "%s: bad inode size %u", path,
+		return err_set(-EUCLEAN, "%s: bad inode size %u", path,
 				 fs->inode_size);
 	fs->blocks_count = le32_get(es->s_blocks_count);
 	fs->first_data_block = le32_get(es->s_first_data_block);
@@ -136,32 +136,32 @@ static int super_load(struct daxfs *fs, const char *path)
 	fs->inodes_count = le32_get(es->s_inodes_count);
 	if (fs->first_data_block != (fs->blocksize == 1024 ? 1u : 0u) ||
 	    fs->blocks_count <= fs->first_data_block + 1)
-		return daxfs_err(-EUCLEAN, "%s: bad first data block %u or "
+		return err_set(-EUCLEAN, "%s: bad first data block %u or "
 				 "block count %u", path, fs->first_data_block,
 				 fs->blocks_count);
 	if (fs->blocks_per_group < 8 || fs->blocks_per_group % 8 ||
 	    fs->blocks_per_group > 8 * fs->blocksize)
-		return daxfs_err(-EUCLEAN, "%s: bad blocks per group %u", path,
+		return err_set(-EUCLEAN, "%s: bad blocks per group %u", path,
 				 fs->blocks_per_group);
 	if (fs->inodes_per_group == 0 ||
 	    fs->inodes_per_group > 8 * fs->blocksize ||
 	    (uint64_t)fs->inodes_per_group * fs->inode_size % fs->blocksize)
-		return daxfs_err(-EUCLEAN, "%s: bad inodes per group %u", path,
+		return err_set(-EUCLEAN, "%s: bad inodes per group %u", path,
 				 fs->inodes_per_group);
 	groups = (fs->blocks_count - fs->first_data_block +
 		  fs->blocks_per_group - 1) / fs->blocks_per_group;
 	fs->groups_count = groups;
 	if ((uint64_t)groups * fs->inodes_per_group != fs->inodes_count)
-		return daxfs_err(-EUCLEAN, "%s: inode count %u does not match "
+		return err_set(-EUCLEAN, "%s: inode count %u does not match "
 				 "%u groups of %u", path, fs->inodes_count,
 				 groups, fs->inodes_per_group);
 	if (fs->first_ino < EXT2_GOOD_OLD_FIRST_INO ||
 	    fs->first_ino >= fs->inodes_count)
-		return daxfs_err(-EUCLEAN, "%s: bad first inode %u", path,
+		return err_set(-EUCLEAN, "%s: bad first inode %u", path,
 				 fs->first_ino);
 	need = (uint64_t)fs->blocks_count << fs->blocksize_bits;
 	if (need > fs->rgn->size)
-		return daxfs_err(-EUCLEAN, "%s: the file system needs %llu "
+		return err_set(-EUCLEAN, "%s: the file system needs %llu "
 				 "bytes but the region has %zu (truncated?)",
 				 path, (unsigned long long)need, fs->rgn->size);
 	fs->itb_per_group = fs->inodes_per_group * fs->inode_size /
@@ -179,48 +179,48 @@ static int groups_load(struct daxfs *fs, const char *path)
 	gdt_blocks = (fs->groups_count * sizeof(struct ext2_group_desc) +
 		      fs->blocksize - 1) / fs->blocksize;
 	if (fs->first_data_block + 1 + gdt_blocks > fs->blocks_count)
-		return daxfs_err(-EUCLEAN, "%s: group descriptors run past "
+		return err_set(-EUCLEAN, "%s: group descriptors run past "
 				 "the end of the file system", path);
-	fs->gdt = daxfs_block(fs, fs->first_data_block + 1);
-	fs->groups = daxfs_zalloc_aligned(sizeof(*fs->groups) * fs->groups_count,
+	fs->gdt = ext2_block(fs, fs->first_data_block + 1);
+	fs->groups = mem_zalloc_aligned(sizeof(*fs->groups) * fs->groups_count,
 					  sizeof(*fs->groups));
 	if (!fs->groups)
-		return daxfs_err(-ENOMEM, "out of memory for %u groups",
+		return err_set(-ENOMEM, "out of memory for %u groups",
 				 fs->groups_count);
 	rsv = le32_get(fs->es->s_feature_compat) &
 		      EXT2_FEATURE_COMPAT_RESIZE_INODE
 	      ? le16_get(fs->es->s_reserved_gdt_blocks) : 0;
 	for (g = 0; g < fs->groups_count; g++) {
 		struct ext2_group_desc *gd = &fs->gdt[g];
-		uint32_t first = daxfs_group_first_block(fs, g) +
-				 daxfs_group_overhead(fs, g, gdt_blocks, rsv);
-		uint32_t last = daxfs_group_first_block(fs, g) +
-				daxfs_group_nblocks(fs, g) - 1;
+		uint32_t first = ext2_group_first_block(fs, g) +
+				 ext2_group_overhead(fs, g, gdt_blocks, rsv);
+		uint32_t last = ext2_group_first_block(fs, g) +
+				ext2_group_nblocks(fs, g) - 1;
 		uint32_t bb = le32_get(gd->bg_block_bitmap);
 		uint32_t ib = le32_get(gd->bg_inode_bitmap);
 		uint32_t it = le32_get(gd->bg_inode_table);
 
 		if (bb < first || bb > last)
-			return daxfs_err(-EUCLEAN, "%s: group %u: block bitmap "
+			return err_set(-EUCLEAN, "%s: group %u: block bitmap "
 					 "at block %u is outside the group's "
 					 "free area", path, g, bb);
 		if (bb == ib || (bb >= it && bb < it + fs->itb_per_group) ||
 		    (ib >= it && ib < it + fs->itb_per_group))
-			return daxfs_err(-EUCLEAN, "%s: group %u: bitmaps and "
+			return err_set(-EUCLEAN, "%s: group %u: bitmaps and "
 					 "inode table overlap", path, g);
 		if (ib < first || ib > last)
-			return daxfs_err(-EUCLEAN, "%s: group %u: inode bitmap "
+			return err_set(-EUCLEAN, "%s: group %u: inode bitmap "
 					 "at block %u is outside the group",
 					 path, g, ib);
 		if (it < first || it > last ||
 		    (uint64_t)it + fs->itb_per_group - 1 > last)
-			return daxfs_err(-EUCLEAN, "%s: group %u: inode table "
+			return err_set(-EUCLEAN, "%s: group %u: inode table "
 					 "at block %u is outside the group",
 					 path, g, it);
 		if (le16_get(gd->bg_free_blocks_count) >
-			    daxfs_group_nblocks(fs, g) ||
+			    ext2_group_nblocks(fs, g) ||
 		    le16_get(gd->bg_free_inodes_count) > fs->inodes_per_group)
-			return daxfs_err(-EUCLEAN, "%s: group %u: free counts "
+			return err_set(-EUCLEAN, "%s: group %u: free counts "
 					 "out of range", path, g);
 		fb += le16_get(gd->bg_free_blocks_count);
 		fi += le16_get(gd->bg_free_inodes_count);
@@ -232,7 +232,7 @@ static int groups_load(struct daxfs *fs, const char *path)
 }
 
 /* Write the summed free counters into the superblock and persist them. */
-int daxfs_sb_sync_counters(struct daxfs *fs)
+int ext2_sb_sync_counters(struct daxfs *fs)
 {
 	struct ext2_super_block *es = fs->es;
 
@@ -241,14 +241,14 @@ int daxfs_sb_sync_counters(struct daxfs *fs)
 	pthread_mutex_lock(&fs->sb_lock);
 	es->s_free_blocks_count = le32_put((uint32_t)atomic_load(&fs->free_blocks));
 	es->s_free_inodes_count = le32_put((uint32_t)atomic_load(&fs->free_inodes));
-	es->s_wtime = le32_put(daxfs_now());
-	daxfs_fs_persist(fs, es, 0x40);
+	es->s_wtime = le32_put(ext2_now());
+	ext2_persist(fs, es, 0x40);
 	pthread_mutex_unlock(&fs->sb_lock);
 	return 0;
 }
 
 /* Set the large_file feature before the first file over 2 GiB grows. */
-void daxfs_sb_need_large_file(struct daxfs *fs)
+void ext2_sb_need_large_file(struct daxfs *fs)
 {
 	struct ext2_super_block *es = fs->es;
 
@@ -263,7 +263,7 @@ void daxfs_sb_need_large_file(struct daxfs *fs)
 	}
 	es->s_feature_ro_compat = le32_put(le32_get(es->s_feature_ro_compat) |
 					   EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
-	daxfs_fs_persist(fs, es, 0x100);
+	ext2_persist(fs, es, 0x100);
 	pthread_mutex_unlock(&fs->sb_lock);
 }
 
@@ -284,16 +284,16 @@ static void fs_destroy(struct daxfs *fs)
 	uint32_t g;
 
 	if (fs->icache)
-		daxfs_icache_destroy(fs);
+		ext2_icache_destroy(fs);
 	if (fs->groups) {
 		for (g = 0; g < fs->groups_count; g++)
 			pthread_mutex_destroy(&fs->groups[g].lock);
-		daxfs_free(fs->groups);
+		mem_free(fs->groups);
 	}
 	pthread_mutex_destroy(&fs->rename_lock);
 	pthread_mutex_destroy(&fs->sb_lock);
-	daxfs_region_close(&fs->rgn);
-	daxfs_free(fs);
+	region_close(&fs->rgn);
+	mem_free(fs);
 }
 
 DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
@@ -304,23 +304,23 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 	int ret;
 
 	if (!path || !*path || !out)
-		return daxfs_err(-EINVAL, "daxfs_mount: path and fs must be "
+		return err_set(-EINVAL, "daxfs_mount: path and fs must be "
 				 "given");
 	if (flags & ~DAXFS_MOUNT_RDONLY)
-		return daxfs_err(-EINVAL, "daxfs_mount: unknown flags 0x%x",
+		return err_set(-EINVAL, "daxfs_mount: unknown flags 0x%x",
 				 flags & ~DAXFS_MOUNT_RDONLY);
-	fs = daxfs_zalloc(sizeof(*fs));
+	fs = mem_zalloc(sizeof(*fs));
 	if (!fs)
-		return daxfs_err(-ENOMEM, "out of memory mounting %s", path);
+		return err_set(-ENOMEM, "out of memory mounting %s", path);
 	pthread_mutex_init(&fs->rename_lock, NULL);
 	pthread_mutex_init(&fs->sb_lock, NULL);
 	fs->rdonly = flags & DAXFS_MOUNT_RDONLY;
 	path = resolve_region_path(path, devpath, sizeof(devpath));
-	ret = daxfs_region_open(path, fs->rdonly, &fs->rgn);
+	ret = region_open(path, fs->rdonly, &fs->rgn);
 	if (ret)
 		goto fail;
 	fs->base = fs->rgn->base;
-	ret = daxfs_region_check_badblocks(fs->rgn);
+	ret = region_check_badblocks(fs->rgn);
 	if (ret)
 		goto fail;
 	ret = super_load(fs, path);
@@ -331,14 +331,14 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 		goto fail;
 	fs->uid = getuid();
 	fs->gid = getgid();
-	ret = daxfs_icache_init(fs);
+	ret = ext2_icache_init(fs);
 	if (ret)
 		goto fail;
-	ret = daxfs_iget(fs, EXT2_ROOT_INO, &fs->root);
+	ret = ext2_iget(fs, EXT2_ROOT_INO, &fs->root);
 	if (ret)
 		goto fail;
-	if (!S_ISDIR(daxfs_i_mode(fs->root))) {
-		ret = daxfs_err(-EUCLEAN, "%s: the root inode is not a "
+	if (!S_ISDIR(ext2_i_mode(fs->root))) {
+		ret = err_set(-EUCLEAN, "%s: the root inode is not a "
 				"directory", path);
 		goto fail;
 	}
@@ -347,15 +347,15 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 		es = fs->es;
 		es->s_state &= le16_put(~EXT2_VALID_FS);
 		es->s_mnt_count = le16_put(le16_get(es->s_mnt_count) + 1);
-		es->s_mtime = le32_put(daxfs_now());
+		es->s_mtime = le32_put(ext2_now());
 		es->s_wtime = es->s_mtime;
-		daxfs_fs_persist(fs, es, 0x40);
+		ext2_persist(fs, es, 0x40);
 	}
 	*out = fs;
 	return 0;
 fail:
 	if (fs->root)
-		daxfs_iput(fs->root);
+		ext2_iput(fs->root);
 	fs_destroy(fs);
 	return ret;
 }
@@ -363,18 +363,18 @@ fail:
 DAXFS_API int daxfs_unmount(daxfs *fs)
 {
 	if (!fs)
-		return daxfs_err(-EINVAL, "daxfs_unmount: fs is NULL");
+		return err_set(-EINVAL, "daxfs_unmount: fs is NULL");
 	if (atomic_load(&fs->open_files) > 0)
-		return daxfs_err(-EBUSY, "cannot unmount: %d files are still "
+		return err_set(-EBUSY, "cannot unmount: %d files are still "
 				 "open", atomic_load(&fs->open_files));
 	if (!fs->rdonly) {
-		daxfs_sb_sync_counters(fs);
+		ext2_sb_sync_counters(fs);
 		pthread_mutex_lock(&fs->sb_lock);
 		fs->es->s_state |= le16_put(EXT2_VALID_FS);
-		daxfs_fs_persist(fs, fs->es, 0x40);
+		ext2_persist(fs, fs->es, 0x40);
 		pthread_mutex_unlock(&fs->sb_lock);
 	}
-	daxfs_iput(fs->root);
+	ext2_iput(fs->root);
 	fs->root = NULL;
 	fs_destroy(fs);
 	return 0;
@@ -385,7 +385,7 @@ DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st)
 	int64_t fb, r;
 
 	if (!fs || !st)
-		return daxfs_err(-EINVAL, "daxfs_statfs: fs and st must be "
+		return err_set(-EINVAL, "daxfs_statfs: fs and st must be "
 				 "given");
 	memset(st, 0, sizeof(*st));
 	fb = atomic_load(&fs->free_blocks);

@@ -23,7 +23,7 @@
 #define READERS 3
 #define WRITERS 2
 
-static struct daxfs_rwsem lock;
+static struct rwsem lock;
 static long x, y;                 /* protected by lock */
 static long buf[64];              /* protected by lock */
 static atomic_bool stop;
@@ -42,14 +42,14 @@ static void *reader_main(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		long a, b, sum = 0;
 
-		daxfs_down_read(&lock);
-		if (daxfs_rwsem_nbiased)
+		down_read(&lock);
+		if (rwsem_nbiased)
 			atomic_fetch_add(&biased_reads, 1);
 		a = x;
 		for (int i = 0; i < 64; i++)
 			sum += buf[i];
 		b = y;
-		daxfs_up_read(&lock);
+		up_read(&lock);
 		if (a != b || sum != 64 * a)
 			atomic_fetch_add(&torn, 1);
 		atomic_fetch_add(&reads, 1);
@@ -62,12 +62,12 @@ static void *writer_main(void *arg)
 	(void)arg;
 	for (long i = 0; !atomic_load_explicit(&stop, memory_order_relaxed);
 	     i++) {
-		daxfs_down_write(&lock);
+		down_write(&lock);
 		x++;
 		for (int k = 0; k < 64; k++)
 			buf[k]++;
 		y++;
-		daxfs_up_write(&lock);
+		up_write(&lock);
 		atomic_fetch_add(&writes, 1);
 		if (i % 16 == 0)
 			sleep_us(2000); /* readers meet: the bias returns */
@@ -80,7 +80,7 @@ int main(void)
 	pthread_t t[READERS + WRITERS];
 	int i, fails = 0;
 
-	daxfs_rwsem_init(&lock);
+	rwsem_init(&lock);
 	for (i = 0; i < READERS + WRITERS; i++)
 		pthread_create(&t[i], NULL,
 			       i < READERS ? reader_main : writer_main, NULL);

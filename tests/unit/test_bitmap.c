@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_bitmap.c -- white-box tests of balloc.c and ialloc.c: the bitmap
- * scan daxfs_bitmap_find_zero on crafted bitmaps, the block allocator
+ * scan ext2_bitmap_find_zero on crafted bitmaps, the block allocator
  * (contiguity, goals, -ENOSPC, reuse, counters against the bitmaps under
  * random alloc/free sequences) and the inode allocator through the public
  * API (bg_free_inodes_count against the inode bitmaps up to -ENOSPC).
@@ -20,12 +20,12 @@
 #include "check.h"
 
 /* Defined in balloc.c, not declared in ext2.h. */
-uint32_t daxfs_bitmap_find_zero(const uint8_t *bm, uint32_t from,
+uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 				uint32_t nbits);
 
 TestSuite(bitmap, .fini = test_cleanup, .timeout = 120);
 
-/* ---- daxfs_bitmap_find_zero ----------------------------------------- */
+/* ---- ext2_bitmap_find_zero ----------------------------------------- */
 
 /* A bitmap of exactly (nbits + 7) / 8 bytes (so ASan sees over-reads),
  * 8-byte aligned as bitmaps in the region are, filled with ones. */
@@ -60,11 +60,11 @@ Test(bitmap, find_zero_all_ones)
 {
 	uint8_t *bm = ones(8192);
 
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 8192), 8192);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 1, 8192), 8192);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 8191, 8192), 8192);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 8192, 8192), 8192);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 0), 0);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 8192), 8192);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 1, 8192), 8192);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 8191, 8192), 8192);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 8192, 8192), 8192);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 0), 0);
 	free(bm);
 }
 
@@ -78,16 +78,16 @@ Test(bitmap, find_zero_single_bits)
 		uint8_t *bm = ones(8192);
 
 		clr(bm, pos[i]);
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 8192), pos[i],
+		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 8192), pos[i],
 			     "zero at %u", pos[i]);
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, pos[i], 8192), pos[i]);
+		cr_assert_eq(ext2_bitmap_find_zero(bm, pos[i], 8192), pos[i]);
 		if (pos[i] > 0)
-			cr_assert_eq(daxfs_bitmap_find_zero(bm, pos[i] - 1,
+			cr_assert_eq(ext2_bitmap_find_zero(bm, pos[i] - 1,
 							    8192), pos[i]);
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, pos[i] + 1, 8192),
+		cr_assert_eq(ext2_bitmap_find_zero(bm, pos[i] + 1, 8192),
 			     8192, "zero at %u, from %u", pos[i], pos[i] + 1);
 		/* nbits stops the search before the zero. */
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, pos[i]), pos[i]);
+		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, pos[i]), pos[i]);
 		free(bm);
 	}
 }
@@ -99,17 +99,17 @@ Test(bitmap, find_zero_from_middle_of_word)
 	clr(bm, 5);
 	clr(bm, 70);
 	clr(bm, 200);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, 256), 5);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 5, 256), 5);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 6, 256), 70);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 33, 256), 70);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 70, 256), 70);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 71, 256), 200);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 199, 256), 200);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 201, 256), 256);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 256), 5);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 5, 256), 5);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 6, 256), 70);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 33, 256), 70);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 70, 256), 70);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 71, 256), 200);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 199, 256), 200);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 201, 256), 256);
 	/* A zero before from in the same word is not returned. */
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 66, 200), 70);
-	cr_assert_eq(daxfs_bitmap_find_zero(bm, 71, 200), 200);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 66, 200), 70);
+	cr_assert_eq(ext2_bitmap_find_zero(bm, 71, 200), 200);
 	free(bm);
 }
 
@@ -126,11 +126,11 @@ Test(bitmap, find_zero_nbits_not_multiple_of_64)
 		/* Bits past nbits in the last byte are zero: not found. */
 		if (n % 8)
 			bm[bytes - 1] = (1u << (n % 8)) - 1;
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, n), n, "nbits %u", n);
+		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, n), n, "nbits %u", n);
 		clr(bm, n - 1);
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, 0, n), n - 1,
+		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, n), n - 1,
 			     "nbits %u", n);
-		cr_assert_eq(daxfs_bitmap_find_zero(bm, n - 1, n), n - 1);
+		cr_assert_eq(ext2_bitmap_find_zero(bm, n - 1, n), n - 1);
 		free(bm);
 	}
 }
@@ -158,7 +158,7 @@ Test(bitmap, find_zero_random_against_reference)
 			else if (z == 3)
 				bm[b] = (r % 97) ? 0xff : (uint8_t)~(1u << (r % 8));
 		}
-		k = daxfs_bitmap_find_zero(bm, from, n);
+		k = ext2_bitmap_find_zero(bm, from, n);
 		cr_assert_eq(k, ref_find_zero(bm, from, n),
 			     "iteration %d: nbits %u from %u: got %u", iter, n,
 			     from, k);
@@ -171,8 +171,8 @@ Test(bitmap, find_zero_random_against_reference)
 static bool blk_bit(struct daxfs *fs, uint32_t blk)
 {
 	uint32_t g = (blk - fs->first_data_block) / fs->blocks_per_group;
-	uint32_t bit = blk - daxfs_group_first_block(fs, g);
-	const uint8_t *bm = daxfs_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+	uint32_t bit = blk - ext2_group_first_block(fs, g);
+	const uint8_t *bm = ext2_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
 
 	return bm[bit >> 3] & (1u << (bit & 7));
 }
@@ -184,7 +184,7 @@ static void check_block_counters(struct daxfs *fs, const char *when)
 	uint32_t g, n;
 
 	for (g = 0; g < fs->groups_count; g++) {
-		CHECK_OK(daxfs_count_free_blocks(fs, g, &n));
+		CHECK_OK(ext2_count_free_blocks(fs, g, &n));
 		cr_assert_eq(le16_get(fs->gdt[g].bg_free_blocks_count), n,
 			     "%s: group %u: descriptor says %u free, bitmap %u",
 			     when, g, le16_get(fs->gdt[g].bg_free_blocks_count),
@@ -203,7 +203,7 @@ Test(bitmap, count_free_blocks_bad_group)
 	daxfs *fs = check_new_fs("cnt", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t n = 77;
 
-	CHECK_ERR_MSG(daxfs_count_free_blocks(fs, fs->groups_count, &n), EINVAL,
+	CHECK_ERR_MSG(ext2_count_free_blocks(fs, fs->groups_count, &n), EINVAL,
 		      "group");
 	cr_assert_eq(n, 77);
 	check_block_counters(fs, "fresh");
@@ -218,9 +218,9 @@ Test(bitmap, new_blocks_contiguous)
 	uint32_t g0free = le16_get(fs->gdt[0].bg_free_blocks_count);
 	uint32_t s, c, i, s2, c2;
 
-	CHECK_OK(daxfs_new_blocks(fs, 0, 8, &s, &c));
+	CHECK_OK(ext2_new_blocks(fs, 0, 8, &s, &c));
 	cr_assert_eq(c, 8, "asked 8 blocks on a fresh fs, got %u", c);
-	cr_assert(daxfs_block_valid(fs, s) && daxfs_block_valid(fs, s + 7));
+	cr_assert(ext2_block_valid(fs, s) && ext2_block_valid(fs, s + 7));
 	for (i = 0; i < 8; i++)
 		cr_assert(blk_bit(fs, s + i), "block %u not marked", s + i);
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0 - 8);
@@ -228,24 +228,24 @@ Test(bitmap, new_blocks_contiguous)
 	check_block_counters(fs, "after 8");
 
 	/* The next allocation does not overlap. */
-	CHECK_OK(daxfs_new_blocks(fs, s, 100, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(fs, s, 100, &s2, &c2));
 	cr_assert_eq(c2, 100);
 	cr_assert(s2 >= s + 8 || s2 + c2 <= s, "runs %u+8 and %u+100 overlap",
 		  s, s2);
 	check_block_counters(fs, "after 108");
 
 	/* max 0 means one block. */
-	CHECK_OK(daxfs_new_blocks(fs, 0, 0, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(fs, 0, 0, &s2, &c2));
 	cr_assert_eq(c2, 1);
 
 	/* A run never crosses the end of its group. */
-	CHECK_OK(daxfs_new_blocks(fs, 8192 - 3, 50, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(fs, 8192 - 3, 50, &s2, &c2));
 	cr_assert_eq(s2, 8192 - 3);
 	cr_assert_eq(c2, 4, "run from %u got %u blocks (group 0 ends at 8192)",
 		     s2, c2);
 	check_block_counters(fs, "group end");
-	daxfs_free_blocks(fs, s2, c2);
-	daxfs_free_blocks(fs, s, 8);
+	ext2_free_blocks(fs, s2, c2);
+	ext2_free_blocks(fs, s, 8);
 	check_block_counters(fs, "freed");
 	check_unmount(fs);
 }
@@ -259,17 +259,17 @@ Test(bitmap, new_blocks_goal)
 	cr_assert_eq(fs->groups_count, 2);
 	cr_assert(!blk_bit(fs, goal));
 	/* A free goal in another group is taken exactly. */
-	CHECK_OK(daxfs_new_blocks(fs, goal, 3, &s, &c));
+	CHECK_OK(ext2_new_blocks(fs, goal, 3, &s, &c));
 	cr_assert_eq(s, goal, "goal %u free but got %u", goal, s);
 	cr_assert_eq(c, 3);
 	/* A taken goal gives the next free block after it. */
-	CHECK_OK(daxfs_new_blocks(fs, goal, 1, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(fs, goal, 1, &s2, &c2));
 	cr_assert_eq(s2, goal + 3, "goal %u taken, got %u", goal, s2);
 	/* A goal outside the file system is not an error. */
-	CHECK_OK(daxfs_new_blocks(fs, 0xffffff00u, 1, &s2, &c2));
-	cr_assert(daxfs_block_valid(fs, s2));
-	daxfs_free_blocks(fs, s2, 1);
-	daxfs_free_blocks(fs, goal, 4);
+	CHECK_OK(ext2_new_blocks(fs, 0xffffff00u, 1, &s2, &c2));
+	cr_assert(ext2_block_valid(fs, s2));
+	ext2_free_blocks(fs, s2, 1);
+	ext2_free_blocks(fs, goal, 4);
 	check_block_counters(fs, "goal");
 	check_unmount_fsck(fs, p);
 }
@@ -285,15 +285,15 @@ Test(bitmap, new_blocks_aligned)
 	const char *p;
 	daxfs *fs = check_new_fs("align", 64 * TEST_MIB, 4096, 0, &p);
 	uint32_t s, c, s2, c2, s3, c3, hole, i, first0;
-	const uint8_t *bm0 = daxfs_block(fs, le32_get(fs->gdt[0].bg_block_bitmap));
+	const uint8_t *bm0 = ext2_block(fs, le32_get(fs->gdt[0].bg_block_bitmap));
 
-	first0 = daxfs_bitmap_find_zero(bm0, 0, 16384);
+	first0 = ext2_bitmap_find_zero(bm0, 0, 16384);
 	cr_assert_gt(first0, 0);
 	cr_assert_neq(first0 % 512, 0, "group 0's metadata ends on a 2 MiB "
 		      "boundary (%u): the test needs it not to", first0);
 	/* Goal 0 is metadata: the run starts at the first multiple of 512
 	 * past it, not at the first free block. */
-	CHECK_OK(daxfs_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
+	CHECK_OK(ext2_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
 	cr_assert_eq(s % 512, 0, "aligned run at %u", s);
 	cr_assert_eq(s, (first0 + 511) / 512 * 512);
 	cr_assert_eq(c, 512);
@@ -304,20 +304,20 @@ Test(bitmap, new_blocks_aligned)
 	/* An aligned block that is free, but with a taken block inside its
 	 * first 512: the run is skipped for the next aligned one. */
 	hole = s + 512;
-	CHECK_OK(daxfs_new_blocks(fs, hole + 100, 1, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(fs, hole + 100, 1, &s2, &c2));
 	cr_assert_eq(s2, hole + 100);
-	CHECK_OK(daxfs_new_blocks_aligned(fs, hole, 600, 512, &s3, &c3));
+	CHECK_OK(ext2_new_blocks_aligned(fs, hole, 600, 512, &s3, &c3));
 	cr_assert_eq(s3, hole + 512, "run broken at %u: got %u", hole + 100,
 		     s3);
 	cr_assert_eq(c3, 600, "a run may go on past its first 512 blocks");
 	/* Without alignment the broken run's start is taken at once. */
-	daxfs_free_blocks(fs, s3, c3);
-	CHECK_OK(daxfs_new_blocks_aligned(fs, hole, 600, 1, &s3, &c3));
+	ext2_free_blocks(fs, s3, c3);
+	CHECK_OK(ext2_new_blocks_aligned(fs, hole, 600, 1, &s3, &c3));
 	cr_assert_eq(s3, hole);
 	cr_assert_eq(c3, 100);
-	daxfs_free_blocks(fs, s3, c3);
-	daxfs_free_blocks(fs, s2, c2);
-	daxfs_free_blocks(fs, s, c);
+	ext2_free_blocks(fs, s3, c3);
+	ext2_free_blocks(fs, s2, c2);
+	ext2_free_blocks(fs, s, c);
 	check_block_counters(fs, "aligned");
 	check_unmount_fsck(fs, p);
 }
@@ -332,18 +332,18 @@ Test(bitmap, new_blocks_aligned_falls_back)
 	cr_assert_eq(fs->groups_count, 1);
 	/* Take one block in the second half of every 2 MiB unit. */
 	for (b = 300; b < fs->blocks_count && n < 8; b += 512) {
-		CHECK_OK(daxfs_new_blocks(fs, b, 1, &s, &c));
+		CHECK_OK(ext2_new_blocks(fs, b, 1, &s, &c));
 		cr_assert_eq(s, b);
 		taken[n++] = s;
 	}
-	CHECK_OK(daxfs_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
+	CHECK_OK(ext2_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
 	cr_assert_gt(c, 0);
-	cr_assert(daxfs_block_valid(fs, s) && daxfs_block_valid(fs, s + c - 1));
+	cr_assert(ext2_block_valid(fs, s) && ext2_block_valid(fs, s + c - 1));
 	cr_assert_lt(c, 512, "no aligned run of 512 exists, got %u at %u", c,
 		     s);
-	daxfs_free_blocks(fs, s, c);
+	ext2_free_blocks(fs, s, c);
 	while (n)
-		daxfs_free_blocks(fs, taken[--n], 1);
+		ext2_free_blocks(fs, taken[--n], 1);
 	check_block_counters(fs, "fallback");
 	check_unmount_fsck(fs, p);
 }
@@ -359,7 +359,7 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 
 	cr_assert(runs);
 	for (;;) {
-		ret = daxfs_new_blocks(fs, 0, 37, &s, &c);
+		ret = ext2_new_blocks(fs, 0, 37, &s, &c);
 		if (ret)
 			break;
 		cr_assert(c >= 1 && c <= 37);
@@ -370,15 +370,15 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 		cr_assert_leq(total, free0);
 	}
 	cr_assert_eq(ret, -ENOSPC, "got %d (%s)", ret, test_errname(ret));
-	check_errormsg("daxfs_new_blocks", "free");
+	check_errormsg("ext2_new_blocks", "free");
 	cr_assert_eq(total, free0, "allocated %u blocks of %lld free", total,
 		     (long long)free0);
 	cr_assert_eq(atomic_load(&fs->free_blocks), 0);
 	for (g = 0; g < fs->groups_count; g++) {
-		CHECK_OK(daxfs_count_free_blocks(fs, g, &nf));
+		CHECK_OK(ext2_count_free_blocks(fs, g, &nf));
 		cr_assert_eq(nf, 0);
 	}
-	CHECK_ERR_MSG(daxfs_new_blocks(fs, 100, 1, &s, &c), ENOSPC, NULL);
+	CHECK_ERR_MSG(ext2_new_blocks(fs, 100, 1, &s, &c), ENOSPC, NULL);
 	/* Writes through the API fail the same way. */
 	{
 		daxfs_file *f;
@@ -392,19 +392,19 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 
 	/* Free one run in the middle: the next allocation gets it back. */
 	i = n / 2;
-	daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
+	ext2_free_blocks(fs, runs[i][0], runs[i][1]);
 	check_block_counters(fs, "one run freed");
-	CHECK_OK(daxfs_new_blocks(fs, 0, 1000, &s, &c));
+	CHECK_OK(ext2_new_blocks(fs, 0, 1000, &s, &c));
 	cr_assert_eq(s, runs[i][0]);
 	cr_assert_eq(c, runs[i][1]);
 	/* Free a run and ask for it by goal. */
-	daxfs_free_blocks(fs, runs[1][0] + 1, 1);
-	CHECK_OK(daxfs_new_blocks(fs, runs[1][0] + 1, 5, &s, &c));
+	ext2_free_blocks(fs, runs[1][0] + 1, 1);
+	CHECK_OK(ext2_new_blocks(fs, runs[1][0] + 1, 5, &s, &c));
 	cr_assert_eq(s, runs[1][0] + 1);
 	cr_assert_eq(c, 1);
 
 	for (i = 0; i < n; i++)
-		daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
+		ext2_free_blocks(fs, runs[i][0], runs[i][1]);
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "all freed");
 	free(runs);
@@ -417,26 +417,26 @@ Test(bitmap, runs_stay_in_their_group)
 	daxfs *fs = check_new_fs("across", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t s, c, g0 = le16_get(fs->gdt[0].bg_free_blocks_count);
 	uint32_t g1 = le16_get(fs->gdt[1].bg_free_blocks_count);
-	const uint8_t *bm1 = daxfs_block(fs, le32_get(fs->gdt[1].bg_block_bitmap));
-	uint32_t first1 = 8193 + daxfs_bitmap_find_zero(bm1, 0, 8191);
+	const uint8_t *bm1 = ext2_block(fs, le32_get(fs->gdt[1].bg_block_bitmap));
+	uint32_t first1 = 8193 + ext2_bitmap_find_zero(bm1, 0, 8191);
 
 	/* Group 1 starts with metadata (backup superblock, descriptors,
 	 * bitmaps, inode table): its first free block is further on. */
 	cr_assert_gt(first1, 8193 + 3);
 	/* The last 3 blocks of group 0: a run never spills into group 1. */
-	CHECK_OK(daxfs_new_blocks(fs, 8190, 30, &s, &c));
+	CHECK_OK(ext2_new_blocks(fs, 8190, 30, &s, &c));
 	cr_assert_eq(s, 8190);
 	cr_assert_eq(c, 3);
 	/* A goal in group 1's metadata gives its first free block. */
-	CHECK_OK(daxfs_new_blocks(fs, 8193, 7, &s, &c));
+	CHECK_OK(ext2_new_blocks(fs, 8193, 7, &s, &c));
 	cr_assert_eq(s, first1, "got %u, expected group 1's first free %u", s,
 		     first1);
 	cr_assert_eq(c, 7);
 	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0 - 3);
 	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1 - 7);
 	check_block_counters(fs, "two groups");
-	daxfs_free_blocks(fs, 8190, 3);
-	daxfs_free_blocks(fs, first1, 7);
+	ext2_free_blocks(fs, 8190, 3);
+	ext2_free_blocks(fs, first1, 7);
 	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0);
 	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1);
 	check_block_counters(fs, "freed");
@@ -451,16 +451,16 @@ Test(bitmap, double_free_is_reported_and_ignored)
 	int64_t free0 = atomic_load(&fs->free_blocks);
 	uint32_t s, c;
 
-	CHECK_OK(daxfs_new_blocks(fs, 0, 4, &s, &c));
-	daxfs_free_blocks(fs, s, 4);
+	CHECK_OK(ext2_new_blocks(fs, 0, 4, &s, &c));
+	ext2_free_blocks(fs, s, 4);
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
-	daxfs_free_blocks(fs, s, 4);
+	ext2_free_blocks(fs, s, 4);
 	check_errormsg("double free", "already free");
 	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "double free");
 	/* Outside the file system: reported, nothing changes. */
-	daxfs_free_blocks(fs, fs->blocks_count - 1, 2);
+	ext2_free_blocks(fs, fs->blocks_count - 1, 2);
 	check_errormsg("free past the end", "outside");
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "free past end");
@@ -489,7 +489,7 @@ Test(bitmap, random_alloc_free_keeps_counters)
 				cr_assert(owned[runs[k][0] + b]);
 				owned[runs[k][0] + b] = 0;
 			}
-			daxfs_free_blocks(fs, runs[k][0], runs[k][1]);
+			ext2_free_blocks(fs, runs[k][0], runs[k][1]);
 			held -= runs[k][1];
 			runs[k][0] = runs[n - 1][0];
 			runs[k][1] = runs[n - 1][1];
@@ -497,14 +497,14 @@ Test(bitmap, random_alloc_free_keeps_counters)
 		} else {
 			uint32_t goal = test_rand(&seed) % (fs->blocks_count + 100);
 			uint32_t max = 1 + test_rand(&seed) % 64, s, c, b;
-			int ret = daxfs_new_blocks(fs, goal, max, &s, &c);
+			int ret = ext2_new_blocks(fs, goal, max, &s, &c);
 
 			if (ret == -ENOSPC)
 				continue;
 			CHECK_OK(ret);
 			cr_assert(c >= 1 && c <= max);
-			cr_assert(daxfs_block_valid(fs, s) &&
-				  daxfs_block_valid(fs, s + c - 1));
+			cr_assert(ext2_block_valid(fs, s) &&
+				  ext2_block_valid(fs, s + c - 1));
 			for (b = 0; b < c; b++) {
 				cr_assert(!owned[s + b], "block %u handed out "
 					  "twice", s + b);
@@ -522,7 +522,7 @@ Test(bitmap, random_alloc_free_keeps_counters)
 	}
 	check_block_counters(fs, "random end");
 	for (i = 0; i < n; i++)
-		daxfs_free_blocks(fs, runs[i][0], runs[i][1]);
+		ext2_free_blocks(fs, runs[i][0], runs[i][1]);
 	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
 	check_block_counters(fs, "all freed");
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
@@ -535,7 +535,7 @@ Test(bitmap, random_alloc_free_keeps_counters)
 
 static uint32_t clear_inode_bits(struct daxfs *fs, uint32_t g)
 {
-	const uint8_t *bm = daxfs_block(fs, le32_get(fs->gdt[g].bg_inode_bitmap));
+	const uint8_t *bm = ext2_block(fs, le32_get(fs->gdt[g].bg_inode_bitmap));
 	uint32_t i, n = 0;
 
 	for (i = 0; i < fs->inodes_per_group; i++)

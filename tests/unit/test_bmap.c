@@ -2,11 +2,11 @@
 /*
  * test_bmap.c -- white-box tests of bmap.c: the ext2 block map at every
  * level of indirection (1K and 4K blocks), holes and contiguous runs as
- * daxfs_bmap reports them, i_blocks accounting, truncate freeing exactly
+ * ext2_bmap reports them, i_blocks accounting, truncate freeing exactly
  * the blocks past the cut, the largest file size (-EFBIG), and the extent
  * cache never answering with blocks a truncate freed.
  *
- * Data goes in through daxfs_pwrite; daxfs_bmap must then name a block
+ * Data goes in through daxfs_pwrite; ext2_bmap must then name a block
  * whose bytes in the region are the bytes written.
  */
 #define _GNU_SOURCE
@@ -37,7 +37,7 @@ static void write_block(daxfs_file *f, uint32_t bs, uint64_t lblk)
 }
 
 /* lblk must be mapped to a block holding what write_block wrote. */
-static uint32_t check_mapped(struct daxfs *fs, struct daxfs_inode *inode,
+static uint32_t check_mapped(struct daxfs *fs, struct ext2_inode_info *inode,
 			     uint64_t lblk)
 {
 	uint32_t bs = fs->blocksize, pblk = 0, count = 0;
@@ -45,12 +45,12 @@ static uint32_t check_mapped(struct daxfs *fs, struct daxfs_inode *inode,
 	bool is_new = true;
 
 	cr_assert(want);
-	CHECK_OK(daxfs_bmap(inode, lblk, 1, false, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, lblk, 1, false, &pblk, &count, &is_new));
 	cr_assert_neq(pblk, 0, "logical block %llu is not mapped",
 		      (unsigned long long)lblk);
 	cr_assert_eq(count, 1);
 	cr_assert(!is_new);
-	cr_assert(daxfs_block_valid(fs, pblk), "block %u out of range", pblk);
+	cr_assert(ext2_block_valid(fs, pblk), "block %u out of range", pblk);
 	test_pattern(want, bs, 1000 + lblk, 0);
 	cr_assert(!memcmp(fs->base + (uint64_t)pblk * bs, want, bs),
 		  "logical block %llu -> %u: the region holds other bytes",
@@ -59,13 +59,13 @@ static uint32_t check_mapped(struct daxfs *fs, struct daxfs_inode *inode,
 	return pblk;
 }
 
-static uint32_t bmap_hole(struct daxfs_inode *inode, uint64_t lblk,
+static uint32_t bmap_hole(struct ext2_inode_info *inode, uint64_t lblk,
 			  uint32_t max)
 {
 	uint32_t pblk = 77, count = 0;
 	bool is_new = true;
 
-	CHECK_OK(daxfs_bmap(inode, lblk, max, false, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, lblk, max, false, &pblk, &count, &is_new));
 	cr_assert_eq(pblk, 0, "logical block %llu should be a hole, maps to %u",
 		     (unsigned long long)lblk, pblk);
 	cr_assert(!is_new);
@@ -128,7 +128,7 @@ static uint64_t bfree(daxfs *fs)
 	return st.f_bfree;
 }
 
-static uint32_t iblocks(struct daxfs_inode *inode)
+static uint32_t iblocks(struct ext2_inode_info *inode)
 {
 	return le32_get(inode->raw->i_blocks);
 }
@@ -156,7 +156,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 {
 	const char *p;
 	daxfs *fs = check_new_fs(bs == 1024 ? "lv1k" : "lv4k", size, bs, 0, &p);
-	uint64_t apb = bs / 4, maxsz = daxfs_max_file_size(fs);
+	uint64_t apb = bs / 4, maxsz = ext2_max_file_size(fs);
 	uint64_t last = maxsz / bs - 1;
 	uint64_t pos[] = { 0, 11, 12, 12 + apb - 1, 12 + apb,
 			   12 + apb + apb * apb - 1, 12 + apb + apb * apb,
@@ -167,7 +167,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 				  12 + apb + apb * apb, 12 + apb, 12, 11, 1,
 				  0 };
 	uint32_t spb = bs / 512, nmeta, pb[8];
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	uint64_t free0, before;
 	daxfs_file *f;
 	size_t i, c;
@@ -200,7 +200,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 		uint64_t beyond = 12 + apb + apb * apb + apb * apb * apb;
 
 		if (beyond <= UINT32_MAX)
-			CHECK_ERR_MSG(daxfs_bmap(inode, beyond, 1, true, &pblk,
+			CHECK_ERR_MSG(ext2_bmap(inode, beyond, 1, true, &pblk,
 						 &count, &is_new), EFBIG, NULL);
 	}
 
@@ -261,7 +261,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 		for (i = 0; i < npos; i++)
 			if (pos[i] >= cuts[c])
 				bmap_hole(inode, pos[i], 1);
-		cr_assert_eq(daxfs_i_size(inode), cuts[c] * bs);
+		cr_assert_eq(ext2_i_size(inode), cuts[c] * bs);
 	}
 	cr_assert_eq(iblocks(inode), 0);
 	for (i = 0; i < 15; i++)
@@ -290,7 +290,7 @@ Test(bmap, holes_are_reported_whole)
 	const char *p;
 	daxfs *fs = check_new_fs("hole", 16 * TEST_MIB, 4096, 0, &p);
 	const uint32_t D = 12 + 1024; /* first double indirect block */
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	daxfs_file *f;
 
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
@@ -340,7 +340,7 @@ Test(bmap, hole_up_to_next_mapped_block_across_leaves)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("hole99", 16 * TEST_MIB, 4096, 0, &p);
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	daxfs_file *f;
 
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
@@ -361,7 +361,7 @@ Test(bmap, extent_walk_matches_model)
 	daxfs *fs = check_new_fs("walk", 32 * TEST_MIB, 1024, 0, &p);
 	const uint32_t n = 12 + 256 + 3 * 256 + 40;
 	uint8_t *written = calloc(n, 1);
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	uint64_t seed = 99;
 	daxfs_file *f;
 	uint32_t l, i, extents = 0;
@@ -381,7 +381,7 @@ Test(bmap, extent_walk_matches_model)
 		uint32_t pblk, count, max = n - l;
 		bool is_new;
 
-		CHECK_OK(daxfs_bmap(inode, l, max, false, &pblk, &count,
+		CHECK_OK(ext2_bmap(inode, l, max, false, &pblk, &count,
 				    &is_new));
 		cr_assert(count >= 1 && count <= max);
 		extents++;
@@ -402,7 +402,7 @@ Test(bmap, extent_walk_matches_model)
 		    ((l + count - 12) % 256) != 0) {
 			uint32_t p2, c2;
 
-			CHECK_OK(daxfs_bmap(inode, l + count, 1, false, &p2,
+			CHECK_OK(ext2_bmap(inode, l + count, 1, false, &p2,
 					    &c2, &is_new));
 			cr_assert_neq(p2, pblk + count, "run at %u stopped early",
 				      l);
@@ -421,7 +421,7 @@ Test(bmap, contiguous_runs)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("run", 16 * TEST_MIB, 4096, 0, &p);
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	unsigned char *buf = malloc(40 * 4096);
 	uint32_t pblk, count, p12, c12;
 	uint64_t free0;
@@ -437,18 +437,18 @@ Test(bmap, contiguous_runs)
 	CHECK_EQ(daxfs_pwrite(f, buf, 40 * 4096, 0), 40 * 4096);
 	/* The indirect block lives apart from the data, so the run of the
 	 * direct slots goes on into the indirect leaf: one extent. */
-	CHECK_OK(daxfs_bmap(inode, 0, 40, false, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, 0, 40, false, &pblk, &count, &is_new));
 	cr_assert_eq(count, 40, "run of %u blocks across the leaves", count);
-	CHECK_OK(daxfs_bmap(inode, 12, 28, false, &p12, &c12, &is_new));
+	CHECK_OK(ext2_bmap(inode, 12, 28, false, &p12, &c12, &is_new));
 	cr_assert_eq(c12, 28, "indirect run of %u blocks", c12);
 	cr_assert_eq(p12, pblk + 12);
 	for (i = 0; i < 40; i++)
 		check_mapped(fs, inode, i);
 	/* max bounds the run; a run may start in the middle. */
-	CHECK_OK(daxfs_bmap(inode, 2, 5, false, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, 2, 5, false, &pblk, &count, &is_new));
 	cr_assert_eq(count, 5);
 	cr_assert_eq(pblk, check_mapped(fs, inode, 2));
-	CHECK_OK(daxfs_bmap(inode, 20, 1000, false, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, 20, 1000, false, &pblk, &count, &is_new));
 	cr_assert_eq(count, 20);
 	cr_assert_eq(pblk, p12 + 8);
 	/* 40 data blocks and one indirect block. */
@@ -461,11 +461,11 @@ Test(bmap, contiguous_runs)
 	cr_assert_eq(iblocks(inode), 41 * 8);
 
 	/* create=true over a mapped block returns it, not new. */
-	CHECK_OK(daxfs_bmap(inode, 3, 1, true, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, 3, 1, true, &pblk, &count, &is_new));
 	cr_assert(!is_new);
 	cr_assert_eq(pblk, check_mapped(fs, inode, 3));
 	/* create=true over a hole: zeroed, new, accounted. */
-	CHECK_OK(daxfs_bmap(inode, 500, 3, true, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, 500, 3, true, &pblk, &count, &is_new));
 	cr_assert(is_new);
 	cr_assert(count >= 1 && count <= 3);
 	for (i = 0; i < (int)(count * 4096); i++)
@@ -485,7 +485,7 @@ Test(bmap, contiguous_runs)
 
 /* The block of lblk (< 12 + 1024 + 1024 * 1024, 4 KiB blocks) read off
  * the media's pointers, past every cache. */
-static uint32_t media_block(struct daxfs *fs, struct daxfs_inode *inode,
+static uint32_t media_block(struct daxfs *fs, struct ext2_inode_info *inode,
 			    uint32_t lblk)
 {
 	const le32 *ind;
@@ -493,12 +493,12 @@ static uint32_t media_block(struct daxfs *fs, struct daxfs_inode *inode,
 	if (lblk < 12)
 		return le32_get(inode->raw->i_block[lblk]);
 	if (lblk < 12 + 1024) {
-		ind = daxfs_block(fs, le32_get(inode->raw->i_block[12]));
+		ind = ext2_block(fs, le32_get(inode->raw->i_block[12]));
 		return le32_get(ind[lblk - 12]);
 	}
 	lblk -= 12 + 1024;
-	ind = daxfs_block(fs, le32_get(inode->raw->i_block[13]));
-	ind = daxfs_block(fs, le32_get(ind[lblk / 1024]));
+	ind = ext2_block(fs, le32_get(inode->raw->i_block[13]));
+	ind = ext2_block(fs, le32_get(ind[lblk / 1024]));
 	return le32_get(ind[lblk % 1024]);
 }
 
@@ -513,7 +513,7 @@ Test(bmap, cached_run_continues_into_next_leaf)
 	daxfs *fs = check_new_fs("cont", 64 * TEST_MIB, 4096, 0, &p);
 	size_t len = 2048 * 4096;
 	unsigned char *buf = malloc(len);
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	uint32_t pblk, count, cp, cc, want;
 	daxfs_file *f;
 	bool is_new;
@@ -525,8 +525,8 @@ Test(bmap, cached_run_continues_into_next_leaf)
 	CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
 	/* A lookup at 0 caches the run of the first indirect leaf, which
 	 * ends at block 1036 (12 direct + 1024 slots). */
-	CHECK_OK(daxfs_bmap(inode, 0, 20, false, &pblk, &count, &is_new));
-	cr_assert(daxfs_extent_cache_lookup(inode, 1024, 512, &cp, &cc));
+	CHECK_OK(ext2_bmap(inode, 0, 20, false, &pblk, &count, &is_new));
+	cr_assert(ext2_extent_cache_lookup(inode, 1024, 512, &cp, &cc));
 	cr_assert_eq(cc, 12, "the cached run should end with its leaf at "
 		     "1036, it has %u blocks from 1024", cc);
 	/* What the media says: blocks contiguous from 1024. */
@@ -537,7 +537,7 @@ Test(bmap, cached_run_continues_into_next_leaf)
 			break;
 	cr_assert_gt(want, 12, "the file's blocks break at the leaf end "
 		     "(allocator?): nothing to continue");
-	CHECK_OK(daxfs_bmap(inode, 1024, 512, false, &cp, &count, &is_new));
+	CHECK_OK(ext2_bmap(inode, 1024, 512, false, &cp, &count, &is_new));
 	cr_assert_eq(cp, pblk);
 	cr_assert_eq(count, want, "run from 1024: %u blocks, the media has "
 		     "%u", count, want);
@@ -555,7 +555,7 @@ static void truncate_partial(uint32_t bs, uint64_t size)
 	uint64_t apb = bs / 4, L = 12 + apb, n = 3 * apb + 1;
 	uint64_t cut = L + apb + 5, i, before, freed;
 	unsigned char *buf = malloc(n * bs), *rd = malloc(bs);
-	struct daxfs_inode *inode;
+	struct ext2_inode_info *inode;
 	daxfs_file *f;
 	uint32_t ib;
 
@@ -610,7 +610,7 @@ static void efbig(uint32_t bs, uint64_t size)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("efbig", size, bs, 0, &p);
-	uint64_t max = daxfs_max_file_size(fs);
+	uint64_t max = ext2_max_file_size(fs);
 	unsigned char *buf = calloc(2, bs);
 	struct stat st;
 	daxfs_file *f;
@@ -677,15 +677,15 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 		 (long long)n * 4096);
 	for (i = 0; i < n; i++)
 		check_mapped(fs, a->inode, i);
-	cr_assert(daxfs_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
+	cr_assert(ext2_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
 		  "a lookup after reads is answered by the cache");
 	old5 = check_mapped(fs, a->inode, 5);
 	cr_assert_eq(pblk, old5);
-	cr_assert(daxfs_extent_cache_lookup(a->inode, 1400, 1, &pblk, &count));
+	cr_assert(ext2_extent_cache_lookup(a->inode, 1400, 1, &pblk, &count));
 	cr_assert_eq(pblk, check_mapped(fs, a->inode, 1400));
 
 	CHECK_OK(daxfs_ftruncate(a, 0));
-	cr_assert(!daxfs_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
+	cr_assert(!ext2_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
 		  "truncate empties the cache");
 	bmap_hole(a->inode, 5, 1);
 
@@ -701,7 +701,7 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 		for (i = 0; i < n && !reused; i++) {
 			bool is_new;
 
-			CHECK_OK(daxfs_bmap(b->inode, i, 1, false, &pblk,
+			CHECK_OK(ext2_bmap(b->inode, i, 1, false, &pblk,
 					    &count, &is_new));
 			reused = pblk == old5;
 		}

@@ -7,7 +7,7 @@
  * watchdog, in a forked child (a hang is a failure, not a hung suite).
  *
  * Then two proofs that the test can fail:
- *   - the watchdog fires on a fault stuck by daxfs_dax_hooks.stall;
+ *   - the watchdog fires on a fault stuck by dax_hooks.stall;
  *   - with the test-only journal (held by iomap_begin..iomap_end, taken
  *     exclusively by a "commit" thread) and faults outside any pwrite,
  *     the order the seed removed (entry_lock_first) deadlocks, and the
@@ -273,9 +273,9 @@ static int stall_child(void *arg)
 
 	if (setup_files(c))
 		return TEST_SETUP_EXIT;
-	atomic_store(&daxfs_dax_hooks.no_pmd, true);
-	atomic_store(&daxfs_dax_hooks.stall_ino, c->a->inode->ino);
-	atomic_store(&daxfs_dax_hooks.stall, true);
+	atomic_store(&dax_hooks.no_pmd, true);
+	atomic_store(&dax_hooks.stall_ino, c->a->inode->ino);
+	atomic_store(&dax_hooks.stall, true);
 	if (daxfs_map(c->a, 0, R * PG, PROT_READ, 0, (void **)&v))
 		return TEST_SETUP_EXIT;
 	w = test_watchdog_start("stalled fault", 2, 0, NULL);
@@ -371,9 +371,9 @@ static int journal_child(void *arg)
 	pthread_rwlockattr_setkind_np(&a,
 		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&j->journal, &a);
-	atomic_store(&daxfs_dax_hooks.no_pmd, true);
-	atomic_store(&daxfs_dax_hooks.entry_lock_first, j->entry_first);
-	atomic_store(&daxfs_dax_hooks.journal, &j->journal);
+	atomic_store(&dax_hooks.no_pmd, true);
+	atomic_store(&dax_hooks.entry_lock_first, j->entry_first);
+	atomic_store(&dax_hooks.journal, &j->journal);
 	w = test_watchdog_start(j->entry_first ? "journal, entry lock first"
 					     : "journal, seed order",
 				j->run_s + 20, 3, &j->c.progress);
@@ -392,7 +392,7 @@ static int journal_child(void *arg)
 	for (i = 0; i < 5; i++)
 		pthread_join(t[i], NULL);
 	test_watchdog_stop(w);
-	atomic_store(&daxfs_dax_hooks.journal, NULL);
+	atomic_store(&dax_hooks.journal, NULL);
 	if (atomic_load(&j->c.bad)) {
 		fprintf(stderr, "journal workload: %s\n", j->c.why);
 		return TEST_BADDATA_EXIT;

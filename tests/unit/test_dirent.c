@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_dirent.c -- white-box tests of dir.c: daxfs_dir_add, _lookup,
+ * test_dirent.c -- white-box tests of dir.c: ext2_dir_add, _lookup,
  * _remove and _is_empty on a directory, checked against the on-media
  * blocks (every record 4-byte aligned, record lengths summing to the
  * block size, names and inode numbers as added), reuse of freed space,
@@ -28,59 +28,59 @@ TestSuite(dirent, .fini = test_cleanup, .timeout = 300);
 
 /* ---- helpers --------------------------------------------------------- */
 
-static struct daxfs_inode *walk(daxfs *fs, const char *path)
+static struct ext2_inode_info *walk(daxfs *fs, const char *path)
 {
-	struct daxfs_inode *in = NULL;
+	struct ext2_inode_info *in = NULL;
 
-	CHECK_OK(daxfs_path_walk(fs, path, &in));
+	CHECK_OK(ext2_path_walk(fs, path, &in));
 	return in;
 }
 
-static int add(struct daxfs_inode *dir, const char *name, uint32_t ino)
+static int add(struct ext2_inode_info *dir, const char *name, uint32_t ino)
 {
 	int ret;
 
-	daxfs_down_write(&dir->i_rwsem);
-	ret = daxfs_dir_add(dir, name, strlen(name), ino, EXT2_FT_REG_FILE);
-	daxfs_up_write(&dir->i_rwsem);
+	down_write(&dir->i_rwsem);
+	ret = ext2_dir_add(dir, name, strlen(name), ino, EXT2_FT_REG_FILE);
+	up_write(&dir->i_rwsem);
 	return ret;
 }
 
-static int rem(struct daxfs_inode *dir, const char *name)
+static int rem(struct ext2_inode_info *dir, const char *name)
 {
 	int ret;
 
-	daxfs_down_write(&dir->i_rwsem);
-	ret = daxfs_dir_remove(dir, name, strlen(name));
-	daxfs_up_write(&dir->i_rwsem);
+	down_write(&dir->i_rwsem);
+	ret = ext2_dir_remove(dir, name, strlen(name));
+	up_write(&dir->i_rwsem);
 	return ret;
 }
 
-static int look(struct daxfs_inode *dir, const char *name,
-		struct daxfs_dirent_info *de)
+static int look(struct ext2_inode_info *dir, const char *name,
+		struct ext2_dirent_info *de)
 {
 	int ret;
 
-	daxfs_down_read(&dir->i_rwsem);
-	ret = daxfs_dir_lookup(dir, name, strlen(name), de);
-	daxfs_up_read(&dir->i_rwsem);
+	down_read(&dir->i_rwsem);
+	ret = ext2_dir_lookup(dir, name, strlen(name), de);
+	up_read(&dir->i_rwsem);
 	return ret;
 }
 
-static int is_empty(struct daxfs_inode *dir)
+static int is_empty(struct ext2_inode_info *dir)
 {
 	int ret;
 
-	daxfs_down_read(&dir->i_rwsem);
-	ret = daxfs_dir_is_empty(dir);
-	daxfs_up_read(&dir->i_rwsem);
+	down_read(&dir->i_rwsem);
+	ret = ext2_dir_is_empty(dir);
+	up_read(&dir->i_rwsem);
 	return ret;
 }
 
-static void expect_ino(struct daxfs_inode *dir, const char *name,
+static void expect_ino(struct ext2_inode_info *dir, const char *name,
 		       uint32_t ino)
 {
-	struct daxfs_dirent_info de = { 0, 99 };
+	struct ext2_dirent_info de = { 0, 99 };
 
 	CHECK_OK(look(dir, name, &de));
 	cr_assert_eq(de.ino, ino, "\"%s\" -> %u, expected %u", name, de.ino,
@@ -101,21 +101,21 @@ struct ment {
  * Walk every block of dir on media, asserting the record invariants.
  * Returns the live entries (malloc'd) and their number in *n.
  */
-static struct ment *media_entries(struct daxfs_inode *dir, size_t *n)
+static struct ment *media_entries(struct ext2_inode_info *dir, size_t *n)
 {
 	struct daxfs *fs = dir->fs;
-	uint32_t bs = fs->blocksize, nblk = daxfs_i_size(dir) / bs, b;
+	uint32_t bs = fs->blocksize, nblk = ext2_i_size(dir) / bs, b;
 	size_t cap = 64, cnt = 0;
 	struct ment *v = malloc(cap * sizeof(*v));
 
 	cr_assert(v);
-	cr_assert_eq(daxfs_i_size(dir) % bs, 0);
+	cr_assert_eq(ext2_i_size(dir) % bs, 0);
 	for (b = 0; b < nblk; b++) {
 		uint32_t pblk, count, off = 0;
 		bool is_new;
 		unsigned char *blk;
 
-		CHECK_OK(daxfs_bmap(dir, b, 1, false, &pblk, &count, &is_new));
+		CHECK_OK(ext2_bmap(dir, b, 1, false, &pblk, &count, &is_new));
 		cr_assert_neq(pblk, 0, "directory block %u is a hole", b);
 		blk = fs->base + (uint64_t)pblk * bs;
 		while (off < bs) {
@@ -170,8 +170,8 @@ static struct ment *find_ment(struct ment *v, size_t n, const char *name)
 struct setup {
 	daxfs *fs;
 	const char *path;
-	struct daxfs_inode *dir;
-	struct daxfs_inode *t;
+	struct ext2_inode_info *dir;
+	struct ext2_inode_info *t;
 };
 
 static void setup(struct setup *s, uint32_t bs, uint64_t size)
@@ -190,9 +190,9 @@ static void setup(struct setup *s, uint32_t bs, uint64_t size)
 /* Give /t one link per name pointing at it, release, unmount, fsck. */
 static void finish(struct setup *s, uint32_t extra_names)
 {
-	daxfs_inode_set_links(s->t, 1 + extra_names);
-	daxfs_iput(s->t);
-	daxfs_iput(s->dir);
+	ext2_inode_set_links(s->t, 1 + extra_names);
+	ext2_iput(s->t);
+	ext2_iput(s->dir);
 	check_unmount_fsck(s->fs, s->path);
 }
 
@@ -201,7 +201,7 @@ static void finish(struct setup *s, uint32_t extra_names)
 Test(dirent, add_lookup_remove)
 {
 	struct setup s;
-	struct daxfs_dirent_info de;
+	struct ext2_dirent_info de;
 	struct ment *v;
 	size_t n;
 	uint32_t bs = 1024;
@@ -230,7 +230,7 @@ Test(dirent, add_lookup_remove)
 
 	/* "." and ".." are entries too. */
 	{
-		struct daxfs_dirent_info d2;
+		struct ext2_dirent_info d2;
 
 		CHECK_OK(look(s.dir, ".", &d2));
 		cr_assert_eq(d2.ino, s.dir->ino);
@@ -253,7 +253,7 @@ Test(dirent, add_lookup_remove)
 	cr_assert_eq(n, 2);
 	cr_assert_eq(v[1].rec_len, bs - 12, "removing merges the record back");
 	free(v);
-	cr_assert_eq(daxfs_i_size(s.dir), bs);
+	cr_assert_eq(ext2_i_size(s.dir), bs);
 	finish(&s, 0);
 }
 
@@ -320,7 +320,7 @@ Test(dirent, rec_len_and_reuse)
 	cr_assert_eq(m->rec_len, bs - off);
 	cr_assert_eq(find_ment(v, n, "s")->rec_len, EXT2_DIR_REC_LEN(1));
 	free(v);
-	cr_assert_eq(daxfs_i_size(s.dir), bs);
+	cr_assert_eq(ext2_i_size(s.dir), bs);
 	for (i = 0; i < nn; i++)
 		if (strcmp(names[i], "fourth-name-1"))
 			expect_ino(s.dir, names[i], s.t->ino);
@@ -347,7 +347,7 @@ Test(dirent, first_entry_of_block)
 		snprintf(name, sizeof(name), "%088u", i);
 		CHECK_OK(add(s.dir, name, s.t->ino));
 	}
-	cr_assert_eq(daxfs_i_size(s.dir), 2 * bs);
+	cr_assert_eq(ext2_i_size(s.dir), 2 * bs);
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, 15);
 	snprintf(name, sizeof(name), "%088u", 9);
@@ -370,7 +370,7 @@ Test(dirent, first_entry_of_block)
 		bool is_new;
 		struct ext2_dir_entry_2 *de;
 
-		CHECK_OK(daxfs_bmap(s.dir, 1, 1, false, &pblk, &count,
+		CHECK_OK(ext2_bmap(s.dir, 1, 1, false, &pblk, &count,
 				    &is_new));
 		de = (void *)(s.fs->base + (uint64_t)pblk * bs);
 		cr_assert_eq(le32_get(de->inode), 0);
@@ -397,14 +397,14 @@ Test(dirent, first_entry_of_block)
 	cr_assert_eq(m->rec_len, 96);
 	cr_assert_eq(n, 17);
 	free(v);
-	cr_assert_eq(daxfs_i_size(s.dir), 2 * bs);
+	cr_assert_eq(ext2_i_size(s.dir), 2 * bs);
 	finish(&s, 15);
 }
 
 Test(dirent, name_lengths_1_and_255)
 {
 	struct setup s;
-	struct daxfs_dirent_info de;
+	struct ext2_dirent_info de;
 	char longn[256], other[256];
 	struct ment *v, *m;
 	size_t n;
@@ -420,9 +420,9 @@ Test(dirent, name_lengths_1_and_255)
 	expect_ino(s.dir, "q", s.t->ino);
 	expect_ino(s.dir, longn, s.t->ino);
 	expect_ino(s.dir, other, s.t->ino);
-	daxfs_down_read(&s.dir->i_rwsem);
-	CHECK_EQ(daxfs_dir_lookup(s.dir, longn, 254, &de), -ENOENT);
-	daxfs_up_read(&s.dir->i_rwsem);
+	down_read(&s.dir->i_rwsem);
+	CHECK_EQ(ext2_dir_lookup(s.dir, longn, 254, &de), -ENOENT);
+	up_read(&s.dir->i_rwsem);
 	v = media_entries(s.dir, &n);
 	m = find_ment(v, n, longn);
 	cr_assert(m);
@@ -463,7 +463,7 @@ Test(dirent, twenty_thousand_names)
 {
 	const uint32_t N = 20000;
 	struct setup s;
-	struct daxfs_dirent_info de;
+	struct ext2_dirent_info de;
 	char name[64];
 	struct ment *v;
 	uint64_t size_full;
@@ -476,7 +476,7 @@ Test(dirent, twenty_thousand_names)
 		big_name(name, sizeof(name), i);
 		CHECK_OK(add(s.dir, name, s.t->ino));
 	}
-	size_full = daxfs_i_size(s.dir);
+	size_full = ext2_i_size(s.dir);
 	cr_assert_gt(size_full / 1024, 300, "only %llu blocks",
 		     (unsigned long long)size_full / 1024);
 	for (i = 0; i < N; i++) {
@@ -513,7 +513,7 @@ Test(dirent, twenty_thousand_names)
 		CHECK_OK(rem(s.dir, name));
 		removed++;
 	}
-	cr_assert_eq(daxfs_i_size(s.dir), size_full);
+	cr_assert_eq(ext2_i_size(s.dir), size_full);
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, kept + 2);
 	free(v);
@@ -531,18 +531,18 @@ Test(dirent, twenty_thousand_names)
 		snprintf(name, sizeof(name), "again-%u", i);
 		CHECK_OK(add(s.dir, name, s.t->ino));
 	}
-	cr_assert_eq(daxfs_i_size(s.dir), size_full, "the directory grew "
+	cr_assert_eq(ext2_i_size(s.dir), size_full, "the directory grew "
 		     "from %llu to %llu bytes though most of it was free",
 		     (unsigned long long)size_full,
-		     (unsigned long long)daxfs_i_size(s.dir));
+		     (unsigned long long)ext2_i_size(s.dir));
 	v = media_entries(s.dir, &n);
 	cr_assert_eq(n, kept + N / 2 + 2);
 	free(v);
 
 	/* The same names after a fresh mount (index rebuilt from media). */
-	daxfs_inode_set_links(s.t, 1 + kept + N / 2);
-	daxfs_iput(s.t);
-	daxfs_iput(s.dir);
+	ext2_inode_set_links(s.t, 1 + kept + N / 2);
+	ext2_iput(s.t);
+	ext2_iput(s.dir);
 	check_unmount(s.fs);
 	cr_assert_eq(test_e2fsck(s.path, NULL), 0);
 	s.fs = check_mount(s.path, 0);
@@ -573,7 +573,7 @@ Test(dirent, twenty_thousand_names)
 	cr_assert_eq(n, 2);
 	free(v);
 	/* rmdir works on the emptied big directory. */
-	daxfs_iput(s.dir);
+	ext2_iput(s.dir);
 	CHECK_OK(daxfs_rmdir(s.fs, "/d"));
 	CHECK_OK(daxfs_mkdir(s.fs, "/d", 0755));
 	s.dir = walk(s.fs, "/d");
@@ -591,7 +591,7 @@ static uint64_t corrupt_base(const char *path, uint32_t *inodes_count)
 {
 	daxfs *fs;
 	daxfs_file *f;
-	struct daxfs_inode *c;
+	struct ext2_inode_info *c;
 	uint32_t pblk, count, i;
 	bool is_new;
 	char name[16];
@@ -605,10 +605,10 @@ static uint64_t corrupt_base(const char *path, uint32_t *inodes_count)
 		CHECK_OK(daxfs_close(f));
 	}
 	c = walk(fs, "/c");
-	CHECK_OK(daxfs_bmap(c, 0, 1, false, &pblk, &count, &is_new));
+	CHECK_OK(ext2_bmap(c, 0, 1, false, &pblk, &count, &is_new));
 	cr_assert_neq(pblk, 0);
 	*inodes_count = fs->inodes_count;
-	daxfs_iput(c);
+	ext2_iput(c);
 	check_unmount_fsck(fs, path);
 	cr_assert_eq(check_raw_le16(path, (uint64_t)pblk * 4096 + 48 + 4),
 		     4096 - 48);
@@ -619,8 +619,8 @@ static uint64_t corrupt_base(const char *path, uint32_t *inodes_count)
 static void expect_euclean(const char *path, const char *why)
 {
 	daxfs *fs = check_mount(path, 0);
-	struct daxfs_inode *c = walk(fs, "/c");
-	struct daxfs_dirent_info de;
+	struct ext2_inode_info *c = walk(fs, "/c");
+	struct ext2_dirent_info de;
 	struct stat st;
 
 	CHECK_ERR_MSG(look(c, "f1", &de), EUCLEAN, why);
@@ -630,7 +630,7 @@ static void expect_euclean(const char *path, const char *why)
 	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
 	/* Other directories still work. */
 	CHECK_OK(daxfs_stat(fs, "/lost+found", &st));
-	daxfs_iput(c);
+	ext2_iput(c);
 	check_unmount(fs);
 }
 
@@ -690,8 +690,8 @@ Test(dirent, corrupt_control_unpatched_is_fine)
 	const char *p = test_image_path("cok");
 	uint32_t ic;
 	daxfs *fs;
-	struct daxfs_inode *c;
-	struct daxfs_dirent_info de;
+	struct ext2_inode_info *c;
+	struct ext2_dirent_info de;
 
 	corrupt_base(p, &ic);
 	fs = check_mount(p, 0);
@@ -699,6 +699,6 @@ Test(dirent, corrupt_control_unpatched_is_fine)
 	CHECK_OK(look(c, "f1", &de));
 	CHECK_OK(look(c, "f3", &de));
 	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
-	daxfs_iput(c);
+	ext2_iput(c);
 	check_unmount_fsck(fs, p);
 }

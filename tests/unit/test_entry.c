@@ -2,7 +2,7 @@
 /*
  * test_entry.c -- white-box tests of dax/entry.c, the mapping index and its
  * entry locks (grab/put, sleeping and waking, trylock, 2 MiB entries,
- * deletion, dirty counting, daxfs_next_entry across chunks, mutual
+ * deletion, dirty counting, dax_next_entry across chunks, mutual
  * exclusion under contention), and of 2 MiB (DAX_PMD) faults of the engine
  * on a file whose blocks are 2 MiB-aligned on the device.
  */
@@ -28,12 +28,12 @@
 
 TestSuite(entry, .timeout = 60);
 
-static struct daxfs_mapping *new_mapping(void)
+static struct dax_mapping *new_mapping(void)
 {
-	struct daxfs_mapping *m = calloc(1, sizeof(*m));
+	struct dax_mapping *m = calloc(1, sizeof(*m));
 
 	cr_assert(m);
-	CHECK_OK(daxfs_mapping_init(m));
+	CHECK_OK(dax_mapping_init(m));
 	return m;
 }
 
@@ -47,7 +47,7 @@ static void sleep_ms(long ms)
 /* ---- a thread that grabs one index ---------------------------------- */
 
 struct grabber {
-	struct daxfs_mapping *m;
+	struct dax_mapping *m;
 	uint64_t index;
 	bool pmd, trylock;
 	uint64_t put_value;   /* stored by the thread when it got the lock */
@@ -62,16 +62,16 @@ static void *grabber_main(void *arg)
 {
 	struct grabber *g = arg;
 
-	g->ret = daxfs_grab_entry(g->m, g->index, g->pmd, g->trylock,
+	g->ret = dax_grab_entry(g->m, g->index, g->pmd, g->trylock,
 				  &g->entry);
 	atomic_store(&g->state, 1);
 	if (!g->ret && g->do_put)
-		daxfs_put_entry(g->m, g->index, g->put_value);
+		dax_put_entry(g->m, g->index, g->put_value);
 	atomic_store(&g->state, 2);
 	return NULL;
 }
 
-static void grabber_start(struct grabber *g, struct daxfs_mapping *m,
+static void grabber_start(struct grabber *g, struct dax_mapping *m,
 			  uint64_t index, bool pmd, bool trylock)
 {
 	memset(g, 0, sizeof(*g));
@@ -100,68 +100,68 @@ static bool grabber_wait(struct grabber *g, int state, long ms)
 
 Test(entry, grab_put_one_index)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	uint64_t e = 12345;
 
-	cr_assert_eq(daxfs_peek_entry(m, 5), 0);
-	CHECK_OK(daxfs_grab_entry(m, 5, false, false, &e));
+	cr_assert_eq(dax_peek_entry(m, 5), 0);
+	CHECK_OK(dax_grab_entry(m, 5, false, false, &e));
 	cr_assert_eq(e, DAX_EMPTY, "a new entry is a placeholder: %#llx",
 		     (unsigned long long)e);
-	cr_assert_eq(daxfs_peek_entry(m, 5), DAX_EMPTY | DAX_LOCKED);
+	cr_assert_eq(dax_peek_entry(m, 5), DAX_EMPTY | DAX_LOCKED);
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
-	daxfs_put_entry(m, 5, dax_make(100, 0));
-	cr_assert_eq(daxfs_peek_entry(m, 5), dax_make(100, 0));
-	cr_assert_eq(dax_block(daxfs_peek_entry(m, 5)), 100);
+	dax_put_entry(m, 5, dax_make(100, 0));
+	cr_assert_eq(dax_peek_entry(m, 5), dax_make(100, 0));
+	cr_assert_eq(dax_block(dax_peek_entry(m, 5)), 100);
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
 	/* Neighbours are untouched. */
-	cr_assert_eq(daxfs_peek_entry(m, 4), 0);
-	cr_assert_eq(daxfs_peek_entry(m, 6), 0);
+	cr_assert_eq(dax_peek_entry(m, 4), 0);
+	cr_assert_eq(dax_peek_entry(m, 6), 0);
 
-	CHECK_OK(daxfs_grab_entry(m, 5, false, false, &e));
+	CHECK_OK(dax_grab_entry(m, 5, false, false, &e));
 	cr_assert_eq(e, dax_make(100, 0));
-	cr_assert_eq(daxfs_peek_entry(m, 5), dax_make(100, 0) | DAX_LOCKED);
+	cr_assert_eq(dax_peek_entry(m, 5), dax_make(100, 0) | DAX_LOCKED);
 	/* put clears a DAX_LOCKED bit passed in by mistake */
-	daxfs_put_entry(m, 5, dax_make(101, 0) | DAX_LOCKED);
-	cr_assert_eq(daxfs_peek_entry(m, 5), dax_make(101, 0));
+	dax_put_entry(m, 5, dax_make(101, 0) | DAX_LOCKED);
+	cr_assert_eq(dax_peek_entry(m, 5), dax_make(101, 0));
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 0);
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, put_zero_deletes)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	uint64_t e, idx;
 
-	CHECK_OK(daxfs_grab_entry(m, 9, false, false, &e));
-	daxfs_put_entry(m, 9, dax_make(7, 0));
-	CHECK_OK(daxfs_grab_entry(m, 10, false, false, &e));
-	daxfs_put_entry(m, 10, 0); /* a placeholder put back as nothing */
+	CHECK_OK(dax_grab_entry(m, 9, false, false, &e));
+	dax_put_entry(m, 9, dax_make(7, 0));
+	CHECK_OK(dax_grab_entry(m, 10, false, false, &e));
+	dax_put_entry(m, 10, 0); /* a placeholder put back as nothing */
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
-	cr_assert_eq(daxfs_peek_entry(m, 10), 0);
-	CHECK_OK(daxfs_grab_entry(m, 9, false, false, &e));
-	daxfs_put_entry(m, 9, 0);
-	cr_assert_eq(daxfs_peek_entry(m, 9), 0);
+	cr_assert_eq(dax_peek_entry(m, 10), 0);
+	CHECK_OK(dax_grab_entry(m, 9, false, false, &e));
+	dax_put_entry(m, 9, 0);
+	cr_assert_eq(dax_peek_entry(m, 9), 0);
 	cr_assert_eq(atomic_load(&m->nr_entries), 0);
 	idx = 0;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), 0);
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX), 0);
 	/* The unit has no 4 KiB entries any more: a 2 MiB grab works. */
-	CHECK_OK(daxfs_grab_entry(m, 0, true, false, &e));
+	CHECK_OK(dax_grab_entry(m, 0, true, false, &e));
 	cr_assert_eq(e, DAX_EMPTY);
-	daxfs_put_entry(m, 0, 0);
+	dax_put_entry(m, 0, 0);
 	cr_assert_eq(atomic_load(&m->nr_entries), 0);
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, second_grab_sleeps_until_put)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	struct grabber g;
 	uint64_t e;
 
-	CHECK_OK(daxfs_grab_entry(m, 7, false, false, &e));
+	CHECK_OK(dax_grab_entry(m, 7, false, false, &e));
 	grabber_start(&g, m, 7, false, false);
 	g.put_value = dax_make(55, 0);
 	sleep_ms(200);
@@ -169,113 +169,113 @@ Test(entry, second_grab_sleeps_until_put)
 		     "a grab of a locked entry returned (%d) without waiting",
 		     g.ret);
 	/* Another index is not blocked meanwhile. */
-	CHECK_OK(daxfs_grab_entry(m, 8, false, true, &e));
-	daxfs_put_entry(m, 8, 0);
-	daxfs_put_entry(m, 7, dax_make(44, 0));
+	CHECK_OK(dax_grab_entry(m, 8, false, true, &e));
+	dax_put_entry(m, 8, 0);
+	dax_put_entry(m, 7, dax_make(44, 0));
 	cr_assert(grabber_wait(&g, 2, 5000),
 		  "the waiter was not woken within 5 s of the put");
 	pthread_join(g.thr, NULL);
 	CHECK_OK(g.ret);
 	cr_assert_eq(g.entry, dax_make(44, 0),
 		     "the waiter must get the value stored by the put");
-	cr_assert_eq(daxfs_peek_entry(m, 7), dax_make(55, 0));
-	daxfs_mapping_destroy(m);
+	cr_assert_eq(dax_peek_entry(m, 7), dax_make(55, 0));
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, trylock_busy)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	struct grabber g;
 	uint64_t e = 0;
 
-	CHECK_OK(daxfs_grab_entry(m, 3, false, false, &e));
-	CHECK_EQ(daxfs_grab_entry(m, 3, false, true, &e), -EBUSY);
+	CHECK_OK(dax_grab_entry(m, 3, false, false, &e));
+	CHECK_EQ(dax_grab_entry(m, 3, false, true, &e), -EBUSY);
 	grabber_start(&g, m, 3, false, true);
 	cr_assert(grabber_wait(&g, 2, 5000));
 	pthread_join(g.thr, NULL);
 	CHECK_EQ(g.ret, -EBUSY);
-	cr_assert_eq(daxfs_peek_entry(m, 3), DAX_EMPTY | DAX_LOCKED,
+	cr_assert_eq(dax_peek_entry(m, 3), DAX_EMPTY | DAX_LOCKED,
 		     "a failed trylock must not change the entry");
-	daxfs_put_entry(m, 3, dax_make(1, DAX_ZERO_PAGE));
-	CHECK_OK(daxfs_grab_entry(m, 3, false, true, &e));
+	dax_put_entry(m, 3, dax_make(1, DAX_ZERO_PAGE));
+	CHECK_OK(dax_grab_entry(m, 3, false, true, &e));
 	cr_assert_eq(e, dax_make(1, DAX_ZERO_PAGE));
-	daxfs_put_entry(m, 3, e);
+	dax_put_entry(m, 3, e);
 	cr_assert_eq(atomic_load(&m->nr_entries), 1);
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, pmd_grab_eexist_with_4k_entries)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	uint64_t e = 77;
 
 	/* A 4 KiB entry in unit 1 (pages 512..1023). */
-	CHECK_OK(daxfs_grab_entry(m, 513, false, false, &e));
-	daxfs_put_entry(m, 513, dax_make(9, 0));
-	CHECK_EQ(daxfs_grab_entry(m, 512 + 7, true, false, &e), -EEXIST);
-	CHECK_EQ(daxfs_grab_entry(m, 1023, true, true, &e), -EEXIST);
+	CHECK_OK(dax_grab_entry(m, 513, false, false, &e));
+	dax_put_entry(m, 513, dax_make(9, 0));
+	CHECK_EQ(dax_grab_entry(m, 512 + 7, true, false, &e), -EEXIST);
+	CHECK_EQ(dax_grab_entry(m, 1023, true, true, &e), -EEXIST);
 	/* Also while that 4 KiB entry is only a locked placeholder. */
-	CHECK_OK(daxfs_grab_entry(m, 1024 + 100, false, false, &e));
-	CHECK_EQ(daxfs_grab_entry(m, 1024, true, false, &e), -EEXIST);
-	daxfs_put_entry(m, 1024 + 100, 0);
+	CHECK_OK(dax_grab_entry(m, 1024 + 100, false, false, &e));
+	CHECK_EQ(dax_grab_entry(m, 1024, true, false, &e), -EEXIST);
+	dax_put_entry(m, 1024 + 100, 0);
 	/* Unit 0 has no entries: the 2 MiB grab gets a placeholder. */
-	CHECK_OK(daxfs_grab_entry(m, 3, true, false, &e));
+	CHECK_OK(dax_grab_entry(m, 3, true, false, &e));
 	cr_assert_eq(e, DAX_EMPTY);
-	daxfs_put_entry(m, 0, dax_make(512, DAX_PMD));
-	cr_assert_eq(daxfs_peek_entry(m, 0), dax_make(512, DAX_PMD));
-	cr_assert_eq(daxfs_peek_entry(m, 511), dax_make(512, DAX_PMD),
+	dax_put_entry(m, 0, dax_make(512, DAX_PMD));
+	cr_assert_eq(dax_peek_entry(m, 0), dax_make(512, DAX_PMD));
+	cr_assert_eq(dax_peek_entry(m, 511), dax_make(512, DAX_PMD),
 		     "every page of the unit shows the PMD entry");
-	cr_assert_eq(daxfs_peek_entry(m, 512), 0);
-	cr_assert_eq(daxfs_peek_entry(m, 513), dax_make(9, 0));
+	cr_assert_eq(dax_peek_entry(m, 512), 0);
+	cr_assert_eq(dax_peek_entry(m, 513), dax_make(9, 0));
 	cr_assert_eq(atomic_load(&m->nr_entries), 2);
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, grab_4k_inside_pmd_gets_pmd_locked)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	struct grabber g;
 	uint64_t e;
 
-	CHECK_OK(daxfs_grab_entry(m, 0, true, false, &e));
-	daxfs_put_entry(m, 0, dax_make(1024, DAX_PMD));
+	CHECK_OK(dax_grab_entry(m, 0, true, false, &e));
+	dax_put_entry(m, 0, dax_make(1024, DAX_PMD));
 
-	CHECK_OK(daxfs_grab_entry(m, 10, false, false, &e));
+	CHECK_OK(dax_grab_entry(m, 10, false, false, &e));
 	cr_assert(dax_is_pmd(e), "entry %#llx lacks DAX_PMD",
 		  (unsigned long long)e);
 	cr_assert_eq(dax_block(e), 1024);
-	cr_assert_eq(daxfs_peek_entry(m, 300), dax_make(1024, DAX_PMD) |
+	cr_assert_eq(dax_peek_entry(m, 300), dax_make(1024, DAX_PMD) |
 		     DAX_LOCKED, "the whole unit is locked");
-	CHECK_EQ(daxfs_grab_entry(m, 300, false, true, &e), -EBUSY);
-	CHECK_EQ(daxfs_grab_entry(m, 0, true, true, &e), -EBUSY);
+	CHECK_EQ(dax_grab_entry(m, 300, false, true, &e), -EBUSY);
+	CHECK_EQ(dax_grab_entry(m, 0, true, true, &e), -EBUSY);
 	/* Another unit is free. */
-	CHECK_OK(daxfs_grab_entry(m, 600, false, true, &e));
-	daxfs_put_entry(m, 600, 0);
+	CHECK_OK(dax_grab_entry(m, 600, false, true, &e));
+	dax_put_entry(m, 600, 0);
 
 	grabber_start(&g, m, 400, false, false);
 	g.put_value = dax_make(1024, DAX_PMD | DAX_DIRTY);
 	sleep_ms(200);
 	cr_assert_eq(atomic_load(&g.state), 0,
 		     "a 4 KiB grab elsewhere in a locked PMD unit did not wait");
-	daxfs_put_entry(m, 10, dax_make(1024, DAX_PMD));
+	dax_put_entry(m, 10, dax_make(1024, DAX_PMD));
 	cr_assert(grabber_wait(&g, 2, 5000),
 		  "the waiter in the unit was not woken by the put");
 	pthread_join(g.thr, NULL);
 	CHECK_OK(g.ret);
 	cr_assert_eq(g.entry, dax_make(1024, DAX_PMD));
-	cr_assert_eq(daxfs_peek_entry(m, 0), dax_make(1024, DAX_PMD | DAX_DIRTY));
+	cr_assert_eq(dax_peek_entry(m, 0), dax_make(1024, DAX_PMD | DAX_DIRTY));
 	cr_assert_eq(atomic_load(&m->nr_dirty), 1);
 
 	/* Deleting through any index of the unit deletes the PMD entry. */
-	CHECK_OK(daxfs_grab_entry(m, 77, false, false, &e));
-	daxfs_put_entry(m, 77, 0);
-	cr_assert_eq(daxfs_peek_entry(m, 0), 0);
+	CHECK_OK(dax_grab_entry(m, 77, false, false, &e));
+	dax_put_entry(m, 77, 0);
+	cr_assert_eq(dax_peek_entry(m, 0), 0);
 	cr_assert_eq(atomic_load(&m->nr_entries), 0);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 0);
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
@@ -286,112 +286,112 @@ Test(entry, grab_4k_inside_pmd_gets_pmd_locked)
  */
 Test(entry, grab_4k_waits_for_pmd_placeholder_and_wakes)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	struct grabber g;
 	uint64_t e;
 
-	CHECK_OK(daxfs_grab_entry(m, 512, true, false, &e)); /* unit 1 */
+	CHECK_OK(dax_grab_entry(m, 512, true, false, &e)); /* unit 1 */
 	cr_assert_eq(e, DAX_EMPTY);
 	grabber_start(&g, m, 512 + 5, false, false);
 	g.put_value = dax_make(2048, DAX_PMD);
 	sleep_ms(200);
 	cr_assert_eq(atomic_load(&g.state), 0,
 		     "a 4 KiB grab inside a locked PMD placeholder did not wait");
-	daxfs_put_entry(m, 512, dax_make(2048, DAX_PMD));
+	dax_put_entry(m, 512, dax_make(2048, DAX_PMD));
 	cr_assert(grabber_wait(&g, 1, 3000),
 		  "lost wake-up: a 4 KiB grab of index 517 that slept on the "
 		  "locked 2 MiB placeholder of its unit was not woken by "
-		  "daxfs_put_entry(512) within 3 s (it waits on the wait slot "
+		  "dax_put_entry(512) within 3 s (it waits on the wait slot "
 		  "of its own index, the put wakes the slot of the unit)");
 	pthread_join(g.thr, NULL);
 	CHECK_OK(g.ret);
 	cr_assert_eq(g.entry, dax_make(2048, DAX_PMD));
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, nr_dirty_counts_dirty_entries)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	uint64_t e, i;
 
 	for (i = 0; i < 10; i++) {
-		CHECK_OK(daxfs_grab_entry(m, i * 100, false, false, &e));
-		daxfs_put_entry(m, i * 100, dax_make(i + 1, i % 2 ? DAX_DIRTY : 0));
+		CHECK_OK(dax_grab_entry(m, i * 100, false, false, &e));
+		dax_put_entry(m, i * 100, dax_make(i + 1, i % 2 ? DAX_DIRTY : 0));
 	}
 	cr_assert_eq(atomic_load(&m->nr_entries), 10);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 5);
 	/* dirty -> dirty: unchanged; clean -> dirty: +1; dirty -> clean: -1 */
-	CHECK_OK(daxfs_grab_entry(m, 100, false, false, &e));
+	CHECK_OK(dax_grab_entry(m, 100, false, false, &e));
 	cr_assert(dax_is_dirty(e));
-	daxfs_put_entry(m, 100, e);
+	dax_put_entry(m, 100, e);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 5);
-	CHECK_OK(daxfs_grab_entry(m, 0, false, false, &e));
-	daxfs_put_entry(m, 0, e | DAX_DIRTY);
+	CHECK_OK(dax_grab_entry(m, 0, false, false, &e));
+	dax_put_entry(m, 0, e | DAX_DIRTY);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 6);
-	CHECK_OK(daxfs_grab_entry(m, 300, false, false, &e));
-	daxfs_put_entry(m, 300, e & ~DAX_DIRTY);
+	CHECK_OK(dax_grab_entry(m, 300, false, false, &e));
+	dax_put_entry(m, 300, e & ~DAX_DIRTY);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 5);
 	/* Deleting a dirty entry drops the count. */
-	CHECK_OK(daxfs_grab_entry(m, 500, false, false, &e));
-	daxfs_put_entry(m, 500, 0);
+	CHECK_OK(dax_grab_entry(m, 500, false, false, &e));
+	dax_put_entry(m, 500, 0);
 	cr_assert_eq(atomic_load(&m->nr_dirty), 4);
 	cr_assert_eq(atomic_load(&m->nr_entries), 9);
-	daxfs_mapping_destroy(m);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
 Test(entry, next_entry_across_chunks)
 {
-	struct daxfs_mapping *m = new_mapping();
+	struct dax_mapping *m = new_mapping();
 	uint64_t want[] = { 3, 700, 5000, 512 * 40 + 1, 512 * 100 + 511 };
 	uint64_t e, idx;
 	size_t i;
 
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		CHECK_OK(daxfs_grab_entry(m, want[i], false, false, &e));
-		daxfs_put_entry(m, want[i], dax_make(want[i] + 1000, 0));
+		CHECK_OK(dax_grab_entry(m, want[i], false, false, &e));
+		dax_put_entry(m, want[i], dax_make(want[i] + 1000, 0));
 	}
 	/* A PMD entry in unit 20. */
-	CHECK_OK(daxfs_grab_entry(m, 512 * 20, true, false, &e));
-	daxfs_put_entry(m, 512 * 20, dax_make(4096, DAX_PMD));
+	CHECK_OK(dax_grab_entry(m, 512 * 20, true, false, &e));
+	dax_put_entry(m, 512 * 20, dax_make(4096, DAX_PMD));
 
 	idx = 0;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), dax_make(1003, 0));
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX), dax_make(1003, 0));
 	cr_assert_eq(idx, 3);
 	idx = 4;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), dax_make(1700, 0));
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX), dax_make(1700, 0));
 	cr_assert_eq(idx, 700);
 	idx = 701;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), dax_make(6000, 0));
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX), dax_make(6000, 0));
 	cr_assert_eq(idx, 5000);
 	idx = 5001;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX),
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX),
 		     dax_make(4096, DAX_PMD));
 	cr_assert_eq(idx, 512 * 20);
 	idx = 512 * 20 + 33;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX),
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX),
 		     dax_make(4096, DAX_PMD));
 	cr_assert_eq(idx, 512 * 20 + 33, "inside the PMD unit: the start index");
 	idx = 512 * 21;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX),
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX),
 		     dax_make(512 * 40 + 1 + 1000, 0));
 	cr_assert_eq(idx, 512 * 40 + 1);
 	idx = 512 * 40 + 2;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX),
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX),
 		     dax_make(512 * 100 + 511 + 1000, 0));
 	cr_assert_eq(idx, 512 * 100 + 511);
 	/* end is exclusive */
 	idx = 701;
-	cr_assert_eq(daxfs_next_entry(m, &idx, 5000), 0);
+	cr_assert_eq(dax_next_entry(m, &idx, 5000), 0);
 	cr_assert_eq(idx, 701, "*index is left alone when nothing is found");
 	idx = 701;
-	cr_assert_eq(daxfs_next_entry(m, &idx, 5001), dax_make(6000, 0));
+	cr_assert_eq(dax_next_entry(m, &idx, 5001), dax_make(6000, 0));
 	idx = 512 * 100 + 512;
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), 0);
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX), 0);
 	idx = 1ULL << 40; /* far beyond any chunk */
-	cr_assert_eq(daxfs_next_entry(m, &idx, UINT64_MAX), 0);
-	daxfs_mapping_destroy(m);
+	cr_assert_eq(dax_next_entry(m, &idx, UINT64_MAX), 0);
+	dax_mapping_destroy(m);
 	free(m);
 }
 
@@ -401,7 +401,7 @@ Test(entry, next_entry_across_chunks)
 #define MX_THREADS 4
 
 struct mx_shared {
-	struct daxfs_mapping *m;
+	struct dax_mapping *m;
 	atomic_int busy[MX_INDICES];
 	long counter[MX_INDICES];   /* plain: only the lock holder touches it */
 	atomic_long violations;
@@ -434,7 +434,7 @@ static void *mx_main(void *arg)
 		uint64_t r = test_rand(&t->seed), e;
 		int k = r % MX_INDICES;
 		bool try = (r >> 20) % 4 == 0;
-		int ret = daxfs_grab_entry(s->m, mx_index(k), false, try, &e);
+		int ret = dax_grab_entry(s->m, mx_index(k), false, try, &e);
 
 		if (ret == -EBUSY && try)
 			continue;
@@ -449,7 +449,7 @@ static void *mx_main(void *arg)
 		if ((r >> 32) % 8 == 0)
 			sched_yield();
 		atomic_store(&s->busy[k], 0);
-		daxfs_put_entry(s->m, mx_index(k),
+		dax_put_entry(s->m, mx_index(k),
 				(r >> 40) % 3 ? dax_make(k + 1, 0) : 0);
 		atomic_fetch_add(&s->done_ops, 1);
 	}
@@ -486,8 +486,8 @@ Test(entry, mutual_exclusion_random_indices)
 			     "index %d: counter %ld, increments %ld (lost update)",
 			     k, s->counter[k], want[k]);
 	for (k = 0; k < MX_INDICES; k++)
-		cr_assert(!dax_is_locked(daxfs_peek_entry(s->m, mx_index(k))));
-	daxfs_mapping_destroy(s->m);
+		cr_assert(!dax_is_locked(dax_peek_entry(s->m, mx_index(k))));
+	dax_mapping_destroy(s->m);
 	free(s->m);
 	free(s);
 }
@@ -505,7 +505,7 @@ static void *unit_main(void *arg)
 		uint64_t r = test_rand(&t->seed), e;
 		uint64_t off = r % 8; /* few indices: much contention */
 		bool pmd = (r >> 16) % 3 == 0;
-		int ret = daxfs_grab_entry(s->m, base + off, pmd, false, &e);
+		int ret = dax_grab_entry(s->m, base + off, pmd, false, &e);
 
 		if (ret == -EEXIST && pmd)
 			continue;
@@ -521,7 +521,7 @@ static void *unit_main(void *arg)
 			if ((r >> 32) % 4 == 0)
 				sched_yield();
 			atomic_fetch_sub(&s->unit_excl, 1);
-			daxfs_put_entry(s->m, base + off,
+			dax_put_entry(s->m, base + off,
 					(r >> 40) % 2 ? dax_make(8192, DAX_PMD)
 						      : 0);
 		} else {
@@ -535,7 +535,7 @@ static void *unit_main(void *arg)
 			atomic_store(&s->unit_busy[off], 0);
 			atomic_fetch_sub(&s->unit_shared, 1);
 			/* delete mostly, so 2 MiB grabs can succeed */
-			daxfs_put_entry(s->m, base + off,
+			dax_put_entry(s->m, base + off,
 					(r >> 40) % 4 ? 0 : dax_make(off + 1, 0));
 		}
 		atomic_fetch_add(&s->done_ops, 1);
@@ -583,7 +583,7 @@ Test(entry, mutual_exclusion_pmd_and_4k_in_one_unit)
 	cr_assert_eq(st, 0, "child exit %d (%d = watchdog: some grab never "
 		     "returned, %d = overlapping holders)", st,
 		     TEST_WATCHDOG_EXIT, TEST_BADDATA_EXIT);
-	daxfs_mapping_destroy(s->m);
+	dax_mapping_destroy(s->m);
 	free(s->m);
 	free(s);
 }
@@ -594,13 +594,13 @@ TestSuite(dax_pmd, .timeout = 60, .fini = test_cleanup);
 
 #define PMD_FILE_PAGES (3 * DAX_PMD_PAGES)
 
-static uint32_t bmap_of(struct daxfs_inode *inode, uint32_t lblk,
+static uint32_t bmap_of(struct ext2_inode_info *inode, uint32_t lblk,
 			uint32_t max, uint32_t *count)
 {
 	uint32_t pblk = 0;
 	bool is_new;
 
-	CHECK_OK(daxfs_bmap(inode, lblk, max, false, &pblk, count, &is_new));
+	CHECK_OK(ext2_bmap(inode, lblk, max, false, &pblk, count, &is_new));
 	return pblk;
 }
 
@@ -660,7 +660,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 	const char *path;
 	daxfs *fs = check_new_fs("pmd", 64 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f;
-	struct daxfs_mapping *m;
+	struct dax_mapping *m;
 	uint64_t blk, e;
 	unsigned char *v, want[64];
 	size_t len = PMD_FILE_PAGES * DAX_PAGE_SIZE;
@@ -675,19 +675,19 @@ Test(dax_pmd, fault_installs_pmd_entry)
 	test_pattern(want, sizeof(want), 42, (512 + 17) * DAX_PAGE_SIZE + 100);
 	cr_assert(!memcmp(v + (512 + 17) * DAX_PAGE_SIZE + 100, want,
 			  sizeof(want)));
-	e = daxfs_peek_entry(m, 512 + 17);
+	e = dax_peek_entry(m, 512 + 17);
 	cr_assert(dax_is_pmd(e), "entry of a page of an aligned unit is %#llx, "
 		  "not DAX_PMD", (unsigned long long)e);
 	cr_assert_eq(dax_block(e), blk);
-	cr_assert_eq(daxfs_peek_entry(m, 512), e);
-	cr_assert_eq(daxfs_peek_entry(m, 1023), e);
+	cr_assert_eq(dax_peek_entry(m, 512), e);
+	cr_assert_eq(dax_peek_entry(m, 1023), e);
 	cr_assert(!dax_is_locked(e));
 	/* All 512 pages readable with no further entry. */
 	test_pattern(want, sizeof(want), 42, 1023 * DAX_PAGE_SIZE);
 	cr_assert(!memcmp(v + 1023 * DAX_PAGE_SIZE, want, sizeof(want)));
 	/* A store: the PMD entry is dirty and the data is in the file. */
 	memset(v + (512 + 3) * DAX_PAGE_SIZE, 0x5A, 16);
-	e = daxfs_peek_entry(m, 512 + 3);
+	e = dax_peek_entry(m, 512 + 3);
 	cr_assert(dax_is_pmd(e) && dax_is_dirty(e), "entry %#llx",
 		  (unsigned long long)e);
 	{
@@ -699,7 +699,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 		cr_assert(!memcmp(got, exp, 16));
 	}
 	CHECK_OK(daxfs_fsync(f));
-	cr_assert(!dax_is_dirty(daxfs_peek_entry(m, 512)),
+	cr_assert(!dax_is_dirty(dax_peek_entry(m, 512)),
 		  "fsync must clean the PMD entry");
 	/* Unit 0: a PMD entry exactly when it is one aligned run. */
 	{
@@ -710,7 +710,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 
 		test_pattern(want, sizeof(want), 42, 5 * DAX_PAGE_SIZE);
 		cr_assert(!memcmp(v + 5 * DAX_PAGE_SIZE, want, sizeof(want)));
-		e = daxfs_peek_entry(m, 5);
+		e = dax_peek_entry(m, 5);
 		cr_assert(e && dax_is_pmd(e) == aligned, "unit 0 (%s): entry "
 			  "%#llx", aligned ? "aligned run" : "not one aligned "
 			  "run", (unsigned long long)e);
@@ -726,7 +726,7 @@ Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 	const char *path;
 	daxfs *fs = check_new_fs("pmd2", 64 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f;
-	struct daxfs_mapping *m;
+	struct dax_mapping *m;
 	uint64_t blk, e;
 	unsigned char *v, *small;
 	size_t len = PMD_FILE_PAGES * DAX_PAGE_SIZE;
@@ -738,19 +738,19 @@ Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 	CHECK_OK(daxfs_map(f, (512 + 9) * DAX_PAGE_SIZE, DAX_PAGE_SIZE,
 			   PROT_READ, 0, (void **)&small));
 	(void)*(volatile unsigned char *)small;
-	e = daxfs_peek_entry(m, 512 + 9);
+	e = dax_peek_entry(m, 512 + 9);
 	cr_assert(!dax_is_pmd(e) && dax_block(e) == blk + 9, "entry %#llx",
 		  (unsigned long long)e);
 	CHECK_OK(daxfs_map(f, 0, len, PROT_READ, 0, (void **)&v));
 	(void)*(volatile unsigned char *)(v + 600 * DAX_PAGE_SIZE);
-	e = daxfs_peek_entry(m, 600);
+	e = dax_peek_entry(m, 600);
 	cr_assert(!dax_is_pmd(e), "a unit with 4 KiB entries must fall back");
 	cr_assert_eq(dax_block(e), blk + 600 - 512);
 	/* Unit 2 with the hook set: 4 KiB as well. */
-	atomic_store(&daxfs_dax_hooks.no_pmd, true);
+	atomic_store(&dax_hooks.no_pmd, true);
 	(void)*(volatile unsigned char *)(v + 1100 * DAX_PAGE_SIZE);
-	atomic_store(&daxfs_dax_hooks.no_pmd, false);
-	e = daxfs_peek_entry(m, 1100);
+	atomic_store(&dax_hooks.no_pmd, false);
+	e = dax_peek_entry(m, 1100);
 	cr_assert(e && !dax_is_pmd(e), "entry %#llx", (unsigned long long)e);
 	CHECK_OK(daxfs_unmap(v, len));
 	CHECK_OK(daxfs_unmap(small, DAX_PAGE_SIZE));
@@ -793,7 +793,7 @@ Test(dax_pmd, large_writes_get_aligned_units)
 	cr_assert_eq(b, a + 2, "small files: /small1 at %u, /small2 at %u", a,
 		     b);
 	for (i = 0; i < 2; i++) {
-		struct daxfs_mapping *m = &f[i]->inode->i_mapping;
+		struct dax_mapping *m = &f[i]->inode->i_mapping;
 		unsigned char *v, want[32];
 
 		b = check_first_block(path, names[i]);
@@ -806,7 +806,7 @@ Test(dax_pmd, large_writes_get_aligned_units)
 			test_pattern(want, sizeof(want), 3, pg * DAX_PAGE_SIZE);
 			cr_assert(!memcmp(v + pg * DAX_PAGE_SIZE, want,
 					  sizeof(want)));
-			e = daxfs_peek_entry(m, pg);
+			e = dax_peek_entry(m, pg);
 			cr_assert(dax_is_pmd(e), "%s unit %zu: entry %#llx is "
 				  "not a 2 MiB one", names[i], u,
 				  (unsigned long long)e);
@@ -835,43 +835,43 @@ Test(dax_pmd, store_fault_granule)
 	daxfs *fs = check_new_fs("gran", 64 * TEST_MIB, 4096, 0, &path);
 	size_t len = 256 * DAX_PAGE_SIZE, pg;
 	unsigned char *buf = calloc(1, len), *v, got[8];
-	struct daxfs_mapping *m;
-	struct daxfs_view *view;
+	struct dax_mapping *m;
+	struct dax_view *view;
 	daxfs_file *f;
 
 	cr_assert(buf);
 	test_probe_install();
-	atomic_store(&daxfs_dax_hooks.no_pmd, true);
+	atomic_store(&dax_hooks.no_pmd, true);
 	CHECK_OK(daxfs_open(fs, "/g", O_RDWR | O_CREAT, 0644, &f));
 	CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
 	m = &f->inode->i_mapping;
 	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
-	view = daxfs_view_lookup(v, 1);
+	view = dax_view_lookup(v, 1);
 	cr_assert(view);
-	daxfs_views_release();
+	dax_views_release();
 	cr_assert(view->track_dirty, "a region on /dev/shm with "
 		  "PMEM2_FORCE_GRANULARITY=CACHE_LINE tracks stores");
 	/* A store into page 37, not installed: 37..255 get installed,
 	 * 37..47 (to the end of granule 32..47) writable. */
 	v[37 * DAX_PAGE_SIZE + 5] = 0xA1;
-	cr_assert_eq(daxfs_view_state(view, 36), DAX_PG_NONE);
+	cr_assert_eq(dax_view_state(view, 36), DAX_PG_NONE);
 	/* Page 70 was installed read-only by that fault; a load keeps it
 	 * so, and a store makes granule 64..79 writable. */
 	cr_assert_eq(v[70 * DAX_PAGE_SIZE], 0);
-	cr_assert_eq(daxfs_view_state(view, 70), DAX_PG_RO);
+	cr_assert_eq(dax_view_state(view, 70), DAX_PG_RO);
 	v[70 * DAX_PAGE_SIZE + 9] = 0xB2;
 	for (pg = 0; pg < 256; pg++) {
 		bool in = (pg >= 37 && pg < 48) || (pg >= 64 && pg < 80);
-		uint64_t e = daxfs_peek_entry(m, pg);
+		uint64_t e = dax_peek_entry(m, pg);
 
 		if (in) {
-			cr_assert_eq(daxfs_view_state(view, pg), DAX_PG_RW,
+			cr_assert_eq(dax_view_state(view, pg), DAX_PG_RW,
 				     "page %zu of a stored granule is not "
 				     "writable", pg);
 			cr_assert(dax_is_dirty(e), "page %zu: entry %#llx not "
 				  "dirty", pg, (unsigned long long)e);
 		} else {
-			cr_assert_neq(daxfs_view_state(view, pg), DAX_PG_RW,
+			cr_assert_neq(dax_view_state(view, pg), DAX_PG_RW,
 				      "page %zu outside the granules is "
 				      "writable", pg);
 			cr_assert(!dax_is_dirty(e), "page %zu outside the "
@@ -883,7 +883,7 @@ Test(dax_pmd, store_fault_granule)
 	v[64 * DAX_PAGE_SIZE] = 0xD4;
 	CHECK_OK(daxfs_fsync(f));
 	cr_assert_eq(atomic_load(&m->nr_dirty), 0);
-	cr_assert_eq(daxfs_view_state(view, 40), DAX_PG_RO,
+	cr_assert_eq(dax_view_state(view, 40), DAX_PG_RO,
 		     "fsync write-protects what it flushed");
 	CHECK_EQ(daxfs_pread(f, got, 1, 37 * DAX_PAGE_SIZE + 5), 1);
 	cr_assert_eq(got[0], 0xA1);
@@ -893,7 +893,7 @@ Test(dax_pmd, store_fault_granule)
 	cr_assert_eq(got[0], 0xC3);
 	CHECK_EQ(daxfs_pread(f, got, 1, 64 * DAX_PAGE_SIZE), 1);
 	cr_assert_eq(got[0], 0xD4);
-	atomic_store(&daxfs_dax_hooks.no_pmd, false);
+	atomic_store(&dax_hooks.no_pmd, false);
 	CHECK_OK(daxfs_unmap(v, len));
 	CHECK_OK(daxfs_close(f));
 	free(buf);
@@ -902,7 +902,7 @@ Test(dax_pmd, store_fault_granule)
 
 /* How many 2 MiB units from unit u on (at most max) lie on one
  * contiguous, 2 MiB-aligned run of device blocks. */
-static uint64_t contiguous_units(struct daxfs_inode *inode, uint64_t u,
+static uint64_t contiguous_units(struct ext2_inode_info *inode, uint64_t u,
 				 uint64_t max)
 {
 	uint32_t count = 0, p0 = bmap_of(inode, u * DAX_PMD_PAGES,
@@ -926,8 +926,8 @@ Test(dax_pmd, load_fault_maps_units_around)
 	size_t unit = DAX_PMD_SIZE, nunits = DAX_PMD_AROUND + 4;
 	size_t len = nunits * unit, k;
 	unsigned char *buf = malloc(TEST_MIB), *v, *small, want[32];
-	struct daxfs_mapping *m;
-	struct daxfs_view *view;
+	struct dax_mapping *m;
+	struct dax_view *view;
 	uint64_t run, e, base;
 	daxfs_file *f;
 
@@ -950,9 +950,9 @@ Test(dax_pmd, load_fault_maps_units_around)
 	(void)*(volatile unsigned char *)small;
 
 	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
-	view = daxfs_view_lookup(v, 1);
+	view = dax_view_lookup(v, 1);
 	cr_assert(view);
-	daxfs_views_release();
+	dax_views_release();
 	/* One load in unit 2: units 2..9 installed, 10 not (4 KiB entries
 	 * there), nothing before 2. */
 	test_pattern(want, sizeof(want), 7, 2 * unit + 100);
@@ -961,10 +961,10 @@ Test(dax_pmd, load_fault_maps_units_around)
 		uint64_t pg = k * DAX_PMD_PAGES;
 		bool in = k >= 2 && k < 10;
 
-		e = daxfs_peek_entry(m, pg + 1);
-		cr_assert_eq(daxfs_view_state(view, pg + DAX_PMD_PAGES - 1),
+		e = dax_peek_entry(m, pg + 1);
+		cr_assert_eq(dax_view_state(view, pg + DAX_PMD_PAGES - 1),
 			     in ? DAX_PG_RO : DAX_PG_NONE, "unit %zu: state "
-			     "%d", k, daxfs_view_state(view, pg + 511));
+			     "%d", k, dax_view_state(view, pg + 511));
 		if (in)
 			cr_assert(dax_is_pmd(e) && !dax_is_dirty(e) &&
 				  dax_block(e) == base + pg,
@@ -979,13 +979,13 @@ Test(dax_pmd, load_fault_maps_units_around)
 	cr_assert(!memcmp(v + 10 * unit - sizeof(want), want, sizeof(want)));
 	/* A store into unit 11 installs unit 11 alone. */
 	v[11 * unit + 8] = 0x77;
-	cr_assert_eq(daxfs_view_state(view, 11 * DAX_PMD_PAGES), DAX_PG_RW);
-	cr_assert_eq(daxfs_peek_entry(m, 12 * DAX_PMD_PAGES), 0,
+	cr_assert_eq(dax_view_state(view, 11 * DAX_PMD_PAGES), DAX_PG_RW);
+	cr_assert_eq(dax_peek_entry(m, 12 * DAX_PMD_PAGES), 0,
 		     "a store fault mapped the unit after it");
 	/* A load in unit 13 stops at the end of the view (20 units). */
 	(void)*(volatile unsigned char *)(v + 13 * unit);
 	for (k = 13; k < nunits; k++)
-		cr_assert_eq(daxfs_view_state(view, k * DAX_PMD_PAGES),
+		cr_assert_eq(dax_view_state(view, k * DAX_PMD_PAGES),
 			     DAX_PG_RO, "unit %zu not installed", k);
 	CHECK_OK(daxfs_fsync(f));
 	{
@@ -1011,7 +1011,7 @@ Test(dax_pmd, truncate_inside_pmd_unit_populate_view)
 	const char *path;
 	daxfs *fs = check_new_fs("pmd3", 64 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f;
-	struct daxfs_mapping *m;
+	struct dax_mapping *m;
 	uint64_t blk, e, cut = (512 + 2) * DAX_PAGE_SIZE;
 	unsigned char *v, want[32], c;
 	/* The view maps units 1 and 2 (file pages 512..1535): populating
@@ -1023,7 +1023,7 @@ Test(dax_pmd, truncate_inside_pmd_unit_populate_view)
 	m = &f->inode->i_mapping;
 	CHECK_OK(daxfs_map(f, DAX_PMD_SIZE, len, PROT_READ, DAXFS_MAP_POPULATE,
 			   (void **)&v));
-	e = daxfs_peek_entry(m, 512);
+	e = dax_peek_entry(m, 512);
 	cr_assert(dax_is_pmd(e), "populate: unit 1 entry %#llx is not PMD",
 		  (unsigned long long)e);
 	cr_assert_eq(dax_block(e), blk);

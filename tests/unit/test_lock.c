@@ -24,15 +24,15 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static uint32_t word_readers(struct daxfs_rwsem *s)
+static uint32_t word_readers(struct rwsem *s)
 {
-	return atomic_load(&s->state) & DAXFS_RWSEM_READERS;
+	return atomic_load(&s->state) & RWSEM_READERS;
 }
 
 /* ---- two readers that meet turn the bias on -------------------------- */
 
 struct meet {
-	struct daxfs_rwsem *s;
+	struct rwsem *s;
 	pthread_barrier_t held, release;
 };
 
@@ -40,15 +40,15 @@ static void *meet_reader(void *arg)
 {
 	struct meet *mt = arg;
 
-	daxfs_down_read(mt->s);
+	down_read(mt->s);
 	pthread_barrier_wait(&mt->held);
 	pthread_barrier_wait(&mt->release);
-	daxfs_up_read(mt->s);
+	up_read(mt->s);
 	return NULL;
 }
 
 /* Two threads hold s shared at once: afterwards s is biased. */
-static void make_biased(struct daxfs_rwsem *s)
+static void make_biased(struct rwsem *s)
 {
 	struct meet mt = { .s = s };
 	pthread_t t;
@@ -56,10 +56,10 @@ static void make_biased(struct daxfs_rwsem *s)
 	pthread_barrier_init(&mt.held, NULL, 2);
 	pthread_barrier_init(&mt.release, NULL, 2);
 	cr_assert_eq(pthread_create(&t, NULL, meet_reader, &mt), 0);
-	daxfs_down_read(s);
+	down_read(s);
 	pthread_barrier_wait(&mt.held);
 	pthread_barrier_wait(&mt.release);
-	daxfs_up_read(s);
+	up_read(s);
 	pthread_join(t, NULL);
 	pthread_barrier_destroy(&mt.held);
 	pthread_barrier_destroy(&mt.release);
@@ -69,38 +69,38 @@ static void make_biased(struct daxfs_rwsem *s)
 
 Test(lock, lone_reader_uses_the_word)
 {
-	struct daxfs_rwsem s;
+	struct rwsem s;
 
-	daxfs_rwsem_init(&s);
-	daxfs_down_read(&s);
+	rwsem_init(&s);
+	down_read(&s);
 	cr_expect_eq(word_readers(&s), 1);
-	cr_expect_eq(daxfs_rwsem_nbiased, 0);
-	daxfs_up_read(&s);
+	cr_expect_eq(rwsem_nbiased, 0);
+	up_read(&s);
 	cr_expect(!atomic_load(&s.rbias), "one reader alone biased the lock");
 	cr_expect_eq(atomic_load(&s.state), 0);
 }
 
 Test(lock, readers_that_meet_turn_bias_on)
 {
-	struct daxfs_rwsem s;
+	struct rwsem s;
 
-	daxfs_rwsem_init(&s);
+	rwsem_init(&s);
 	make_biased(&s);
 	cr_assert(atomic_load(&s.rbias), "two readers at once left no bias");
 
 	/* Now a read leaves the word alone. */
-	daxfs_down_read(&s);
+	down_read(&s);
 	cr_expect_eq(word_readers(&s), 0, "biased read took the word");
-	cr_expect_eq(daxfs_rwsem_nbiased, 1);
-	daxfs_up_read(&s);
-	cr_expect_eq(daxfs_rwsem_nbiased, 0);
+	cr_expect_eq(rwsem_nbiased, 1);
+	up_read(&s);
+	cr_expect_eq(rwsem_nbiased, 0);
 	cr_expect_eq(atomic_load(&s.state), 0);
 }
 
 /* ---- a writer against a biased reader -------------------------------- */
 
 struct writer {
-	struct daxfs_rwsem *s;
+	struct rwsem *s;
 	atomic_int got;      /* 1 once it holds the lock */
 	atomic_int release;  /* set by the test: let it go */
 	pthread_t t;
@@ -110,28 +110,28 @@ static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 
-	daxfs_down_write(w->s);
+	down_write(w->s);
 	atomic_store(&w->got, 1);
 	while (!atomic_load(&w->release))
 		sleep_ms(1);
-	daxfs_up_write(w->s);
+	up_write(w->s);
 	return NULL;
 }
 
 Test(lock, writer_waits_for_biased_reader)
 {
-	struct daxfs_rwsem s;
+	struct rwsem s;
 	struct writer w = { .s = &s };
 
-	daxfs_rwsem_init(&s);
+	rwsem_init(&s);
 	make_biased(&s);
-	daxfs_down_read(&s);
-	cr_assert_eq(daxfs_rwsem_nbiased, 1, "the read was not biased");
+	down_read(&s);
+	cr_assert_eq(rwsem_nbiased, 1, "the read was not biased");
 	cr_assert_eq(pthread_create(&w.t, NULL, writer_main, &w), 0);
 	sleep_ms(100);
 	cr_expect_eq(atomic_load(&w.got), 0,
 		     "the writer got the lock while a biased reader held it");
-	daxfs_up_read(&s);
+	up_read(&s);
 	for (int i = 0; i < 5000 && !atomic_load(&w.got); i++)
 		sleep_ms(1);
 	cr_expect_eq(atomic_load(&w.got), 1,
@@ -143,7 +143,7 @@ Test(lock, writer_waits_for_biased_reader)
 }
 
 struct reader {
-	struct daxfs_rwsem *s;
+	struct rwsem *s;
 	atomic_int got;
 	pthread_t t;
 };
@@ -152,26 +152,26 @@ static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
 
-	daxfs_down_read(r->s);
+	down_read(r->s);
 	atomic_store(&r->got, 1);
-	daxfs_up_read(r->s);
+	up_read(r->s);
 	return NULL;
 }
 
 Test(lock, reader_waits_for_writer_of_biased_lock)
 {
-	struct daxfs_rwsem s;
+	struct rwsem s;
 	struct reader r = { .s = &s };
 
-	daxfs_rwsem_init(&s);
+	rwsem_init(&s);
 	make_biased(&s);
-	daxfs_down_write(&s);
+	down_write(&s);
 	cr_expect(!atomic_load(&s.rbias), "a writer holds a biased lock");
 	cr_assert_eq(pthread_create(&r.t, NULL, reader_main, &r), 0);
 	sleep_ms(100);
 	cr_expect_eq(atomic_load(&r.got), 0,
 		     "a reader got the lock while a writer held it");
-	daxfs_up_write(&s);
+	up_write(&s);
 	pthread_join(r.t, NULL);
 	cr_expect_eq(atomic_load(&r.got), 1);
 	cr_expect_eq(atomic_load(&s.state), 0);
@@ -183,19 +183,19 @@ Test(lock, reader_waits_for_writer_of_biased_lock)
 
 Test(lock, full_slots_fall_back_to_the_word)
 {
-	struct daxfs_rwsem s[NLOCKS];
+	struct rwsem s[NLOCKS];
 	unsigned biased = 0, word = 0;
 	int i;
 
 	for (i = 0; i < NLOCKS; i++) {
-		daxfs_rwsem_init(&s[i]);
+		rwsem_init(&s[i]);
 		make_biased(&s[i]);
 	}
 	for (i = 0; i < NLOCKS; i++) {
-		unsigned before = daxfs_rwsem_nbiased;
+		unsigned before = rwsem_nbiased;
 
-		daxfs_down_read(&s[i]);
-		if (daxfs_rwsem_nbiased > before)
+		down_read(&s[i]);
+		if (rwsem_nbiased > before)
 			biased++;
 		else
 			word += word_readers(&s[i]) == 1;
@@ -205,8 +205,8 @@ Test(lock, full_slots_fall_back_to_the_word)
 		     NLOCKS);
 	cr_expect_eq(biased + word, NLOCKS);
 	for (i = NLOCKS; i-- > 0;)
-		daxfs_up_read(&s[i]);
-	cr_expect_eq(daxfs_rwsem_nbiased, 0);
+		up_read(&s[i]);
+	cr_expect_eq(rwsem_nbiased, 0);
 	for (i = 0; i < NLOCKS; i++)
 		cr_expect_eq(atomic_load(&s[i].state), 0, "lock %d: 0x%x", i,
 			     atomic_load(&s[i].state));
@@ -214,12 +214,12 @@ Test(lock, full_slots_fall_back_to_the_word)
 
 static void *biased_read_once(void *arg)
 {
-	struct daxfs_rwsem *s = arg;
+	struct rwsem *s = arg;
 	unsigned ok;
 
-	daxfs_down_read(s);
-	ok = daxfs_rwsem_nbiased;
-	daxfs_up_read(s);
+	down_read(s);
+	ok = rwsem_nbiased;
+	up_read(s);
 	return (void *)(uintptr_t)ok;
 }
 
@@ -227,10 +227,10 @@ static void *biased_read_once(void *arg)
  * exits, so far more threads than lines all read biased. */
 Test(lock, exited_threads_give_their_lines_back)
 {
-	struct daxfs_rwsem s;
+	struct rwsem s;
 	int i, nbiased = 0;
 
-	daxfs_rwsem_init(&s);
+	rwsem_init(&s);
 	make_biased(&s);
 	for (i = 0; i < 1000; i++) {
 		pthread_t t;
@@ -248,7 +248,7 @@ Test(lock, exited_threads_give_their_lines_back)
 /* ---- exclusion under contention --------------------------------------- */
 
 struct stress {
-	struct daxfs_rwsem s;
+	struct rwsem s;
 	long x, y;              /* written together under the write lock */
 	atomic_bool stop;
 	atomic_long torn, reads, biased_reads, writes;
@@ -261,12 +261,12 @@ static void *stress_reader(void *arg)
 	while (!atomic_load_explicit(&st->stop, memory_order_relaxed)) {
 		long x, y;
 
-		daxfs_down_read(&st->s);
-		if (daxfs_rwsem_nbiased)
+		down_read(&st->s);
+		if (rwsem_nbiased)
 			atomic_fetch_add(&st->biased_reads, 1);
 		x = *(volatile long *)&st->x;
 		y = *(volatile long *)&st->y;
-		daxfs_up_read(&st->s);
+		up_read(&st->s);
 		if (x != y)
 			atomic_fetch_add(&st->torn, 1);
 		atomic_fetch_add(&st->reads, 1);
@@ -281,12 +281,12 @@ static void *stress_writer(void *arg)
 
 	for (i = 0; !atomic_load_explicit(&st->stop, memory_order_relaxed);
 	     i++) {
-		daxfs_down_write(&st->s);
+		down_write(&st->s);
 		*(volatile long *)&st->x = st->x + 1;
 		for (int k = 0; k < 50; k++)
 			__asm__ volatile("" ::: "memory");
 		*(volatile long *)&st->y = st->y + 1;
-		daxfs_up_write(&st->s);
+		up_write(&st->s);
 		atomic_fetch_add(&st->writes, 1);
 		if (i % 64 == 0)
 			sleep_ms(1); /* let the bias come back */
@@ -300,7 +300,7 @@ Test(lock, readers_and_writers_exclude_each_other)
 	pthread_t t[4];
 	int i;
 
-	daxfs_rwsem_init(&st.s);
+	rwsem_init(&st.s);
 	for (i = 0; i < 3; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, stress_reader, &st),
 			     0);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_path.c -- white-box tests of the path walk of namei.c:
- * daxfs_path_walk and daxfs_path_parent on redundant slashes, "." and
+ * ext2_path_walk and ext2_path_parent on redundant slashes, "." and
  * "..", relative paths, files used as directories, missing components,
  * over-long components and paths, trailing slashes; the name and length
- * daxfs_path_parent returns; and that no call leaks an inode reference.
+ * ext2_path_parent returns; and that no call leaks an inode reference.
  *
  * Tree: /a (dir), /a/b (dir), /a/b/c (file), /f (file).
  */
@@ -37,13 +37,13 @@ static uint32_t ino_of(const char *path)
 }
 
 /* Single-threaded here, so the count can be read without its lock. */
-static int refcount(struct daxfs_inode *in)
+static int refcount(struct ext2_inode_info *in)
 {
 	return *(volatile int *)&in->refcount;
 }
 
 /* Pinned inodes of the tree, to watch their reference counts. */
-static struct daxfs_inode *pa, *pb;
+static struct ext2_inode_info *pa, *pb;
 static int ref_root, ref_a, ref_b;
 
 static void make_tree(void)
@@ -61,8 +61,8 @@ static void make_tree(void)
 	ino_b = ino_of("/a/b");
 	ino_c = ino_of("/a/b/c");
 	ino_f = ino_of("/f");
-	CHECK_OK(daxfs_path_walk(fs, "/a", &pa));
-	CHECK_OK(daxfs_path_walk(fs, "/a/b", &pb));
+	CHECK_OK(ext2_path_walk(fs, "/a", &pa));
+	CHECK_OK(ext2_path_walk(fs, "/a/b", &pb));
 	ref_root = refcount(fs->root);
 	ref_a = refcount(pa);
 	ref_b = refcount(pb);
@@ -81,8 +81,8 @@ static void check_refs(const char *what)
 static void drop_tree(void)
 {
 	check_refs("end");
-	daxfs_iput(pa);
-	daxfs_iput(pb);
+	ext2_iput(pa);
+	ext2_iput(pb);
 	check_unmount_fsck(fs, img);
 	fs = NULL;
 }
@@ -90,21 +90,21 @@ static void drop_tree(void)
 /* path must resolve to ino; the reference is dropped again. */
 static void walk_ok(const char *path, uint32_t ino)
 {
-	struct daxfs_inode *in = NULL;
-	int ret = daxfs_path_walk(fs, path, &in);
+	struct ext2_inode_info *in = NULL;
+	int ret = ext2_path_walk(fs, path, &in);
 
 	cr_assert_eq(ret, 0, "walk \"%.80s\" = %d (%s): %s", path, ret,
 		     test_errname(ret), daxfs_errormsg());
 	cr_assert_eq(in->ino, ino, "walk \"%.80s\" -> inode %u, expected %u",
 		     path, in->ino, ino);
-	daxfs_iput(in);
+	ext2_iput(in);
 	check_refs(path);
 }
 
 static void walk_err(const char *path, int err)
 {
-	struct daxfs_inode *in = (void *)0x1;
-	int ret = daxfs_path_walk(fs, path, &in);
+	struct ext2_inode_info *in = (void *)0x1;
+	int ret = ext2_path_walk(fs, path, &in);
 
 	cr_assert_eq(ret, -err, "walk \"%.80s\" = %d (%s), expected -%s: %s",
 		     path, ret, test_errname(ret), test_errname(-err),
@@ -118,11 +118,11 @@ static void walk_err(const char *path, int err)
 static void parent_ok(const char *path, uint32_t dino, size_t name_off,
 		      size_t len, bool slash)
 {
-	struct daxfs_inode *dir = NULL;
+	struct ext2_inode_info *dir = NULL;
 	const char *name = NULL;
 	size_t l = 99;
 	bool ts = !slash;
-	int ret = daxfs_path_parent(fs, path, &dir, &name, &l, &ts);
+	int ret = ext2_path_parent(fs, path, &dir, &name, &l, &ts);
 
 	cr_assert_eq(ret, 0, "parent \"%.80s\" = %d (%s): %s", path, ret,
 		     test_errname(ret), daxfs_errormsg());
@@ -134,17 +134,17 @@ static void parent_ok(const char *path, uint32_t dino, size_t name_off,
 		     l, len);
 	cr_assert_eq(ts, slash, "parent \"%.80s\": trailing slash %d", path,
 		     ts);
-	daxfs_iput(dir);
+	ext2_iput(dir);
 	check_refs(path);
 }
 
 static void parent_err(const char *path, int err)
 {
-	struct daxfs_inode *dir = (void *)0x1;
+	struct ext2_inode_info *dir = (void *)0x1;
 	const char *name;
 	size_t l;
 	bool ts;
-	int ret = daxfs_path_parent(fs, path, &dir, &name, &l, &ts);
+	int ret = ext2_path_parent(fs, path, &dir, &name, &l, &ts);
 
 	cr_assert_eq(ret, -err, "parent \"%.80s\" = %d (%s), expected -%s: %s",
 		     path, ret, test_errname(ret), test_errname(-err),
@@ -197,13 +197,13 @@ Test(path, walk_errors, .init = make_tree, .fini = drop_tree)
 
 Test(path, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 {
-	struct daxfs_inode *in;
+	struct ext2_inode_info *in;
 
-	CHECK_ERR_MSG(daxfs_path_walk(fs, "/a/missing/b", &in), ENOENT,
+	CHECK_ERR_MSG(ext2_path_walk(fs, "/a/missing/b", &in), ENOENT,
 		      "missing");
-	CHECK_ERR_MSG(daxfs_path_walk(fs, "/f/x", &in), ENOTDIR,
+	CHECK_ERR_MSG(ext2_path_walk(fs, "/f/x", &in), ENOTDIR,
 		      "not a directory");
-	CHECK_ERR_MSG(daxfs_path_walk(fs, "relative", &in), EINVAL, "absolute");
+	CHECK_ERR_MSG(ext2_path_walk(fs, "relative", &in), EINVAL, "absolute");
 	check_refs("messages");
 }
 

@@ -3,7 +3,7 @@
  * test_super.c -- white-box tests of super.c: the superblock and group
  * descriptor checks of daxfs_mount (super_load, groups_load), the state
  * and counters written by mount and unmount, and the sparse_super rule of
- * daxfs_group_has_super.
+ * ext2_group_has_super.
  *
  * Every rejected image is patched on a copy of a fresh daxfs_mkfs image;
  * the mount must fail with the exact errno, say what is wrong in
@@ -513,8 +513,8 @@ Test(super, corrupt_marks_error_state)
 	const char *p = fresh(4096);
 	daxfs *fs = check_mount(p, 0);
 
-	CHECK_EQ(daxfs_corrupt(fs, "test %d", 42), -EUCLEAN);
-	check_errormsg("daxfs_corrupt", "test 42");
+	CHECK_EQ(ext2_corrupt(fs, "test %d", 42), -EUCLEAN);
+	check_errormsg("ext2_corrupt", "test 42");
 	cr_assert(check_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS);
 	check_unmount(fs);
 	cr_assert(check_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS,
@@ -539,15 +539,15 @@ Test(super, group_has_super_sparse)
 	fs.es = &es;
 	es.s_feature_ro_compat = le32_put(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER);
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		cr_assert(daxfs_group_has_super(&fs, yes[i]),
+		cr_assert(ext2_group_has_super(&fs, yes[i]),
 			  "group %u must have a superblock copy", yes[i]);
 	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		cr_assert(!daxfs_group_has_super(&fs, no[i]),
+		cr_assert(!ext2_group_has_super(&fs, no[i]),
 			  "group %u must not have a superblock copy", no[i]);
 	/* Without sparse_super every group has one. */
 	es.s_feature_ro_compat = 0;
 	for (i = 0; i < 100; i++)
-		cr_assert(daxfs_group_has_super(&fs, i));
+		cr_assert(ext2_group_has_super(&fs, i));
 }
 
 /* The same rule against mke2fs/dumpe2fs on an image of 60 tiny groups. */
@@ -584,9 +584,9 @@ Test(super, group_has_super_matches_dumpe2fs)
 	fs = check_mount(p, 0);
 	cr_assert_eq(fs->groups_count, ngroups);
 	for (g = 0; g < ngroups; g++)
-		cr_assert_eq(daxfs_group_has_super(fs, g), has[g],
+		cr_assert_eq(ext2_group_has_super(fs, g), has[g],
 			     "group %u: daxfs says %d, dumpe2fs says %d", g,
-			     daxfs_group_has_super(fs, g), has[g]);
+			     ext2_group_has_super(fs, g), has[g]);
 	check_unmount_fsck(fs, p);
 }
 
