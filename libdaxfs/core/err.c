@@ -1,26 +1,82 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* err.c -- daxfs_errormsg() and the thread-local message it returns. */
+/* err.c -- the thread-local message behind daxfs_errormsg(). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "daxfs.h"
 #include "core/err.h"
 
-static __thread char err_buf[512];
+/* One thread's error state: a single TLS block, one lookup per use. */
+struct err_state {
+	const char *call;    /* the public call in progress, or NULL */
+	const char *subject; /* the path of its file handle, or NULL */
+	char msg[512];
+};
 
-/* Record a message for the calling thread; returns code unchanged. */
+static __thread struct err_state err_tls;
+
+/* Write "call \"subject\": " into buf; returns its length. */
+static size_t err_prefix(const struct err_state *e, char *buf, size_t size)
+{
+	int n;
+
+	if (!e->call)
+		return 0;
+	if (e->subject)
+		n = snprintf(buf, size, "%s \"%.200s\": ", e->call, e->subject);
+	else
+		n = snprintf(buf, size, "%s: ", e->call);
+	return n < 0 ? 0 : ((size_t)n < size ? (size_t)n : size - 1);
+}
+
+/* Does msg start by naming call ("daxfs_pread:" or "pread:")?  Then it
+ * needs no prefix. */
+static bool err_names_call(const char *call, const char *msg)
+{
+	size_t len;
+
+	if (!strncmp(call, "daxfs_", 6) && strncmp(msg, "daxfs_", 6))
+		call += 6;
+	len = strlen(call);
+	return !strncmp(msg, call, len) && msg[len] == ':';
+}
+
 int err_set(int code, const char *fmt, ...)
 {
+	struct err_state *e = &err_tls;
+	size_t n = err_prefix(e, e->msg, sizeof(e->msg));
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
 	va_end(ap);
+	if (n && err_names_call(e->call, e->msg + n))
+		memmove(e->msg, e->msg + n, strlen(e->msg + n) + 1);
 	return code;
 }
 
-/* The calling thread's last failure, as a sentence. */
-DAXFS_API const char *daxfs_errormsg(void)
+void err_begin(const char *call, const char *subject)
 {
-	return err_buf;
+	struct err_state *e = &err_tls;
+
+	e->call = call;
+	e->subject = subject;
+	e->msg[0] = '\0';
+}
+
+long err_end(long ret)
+{
+	struct err_state *e = &err_tls;
+
+	if (ret < 0 && !e->msg[0])
+		err_set((int)ret, "%s (no further detail)", strerror((int)-ret));
+	e->call = NULL;
+	e->subject = NULL;
+	return ret;
+}
+
+const char *err_msg(void)
+{
+	return err_tls.msg;
 }

@@ -2,8 +2,13 @@
 /*
  * err.h -- the thread-local last-error message behind daxfs_errormsg().
  *
- * Every failing path returns a negative errno through err_set(), which
- * also records a sentence for the calling thread, as pmem2_errormsg() does.
+ * Every public call starts with err_begin(), which forgets the message of
+ * any earlier call, and ends with err_end().  Every failing path returns a
+ * negative errno through err_set() at the place where the failure is
+ * found, which also records a sentence for the calling thread, as
+ * pmem2_errormsg() does.  While a public call runs, err_set() puts the
+ * call's name (and the path of the file handle it works on) in front of
+ * the sentence, so the sentence itself says only what went wrong.
  */
 #ifndef DAXFS_CORE_ERR_H
 #define DAXFS_CORE_ERR_H
@@ -11,5 +16,21 @@
 /* Record a printf-style message for this thread and return code (< 0). */
 int err_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A public call starts: forget the last message; call is its name (a
+ * string literal), subject the path of the handle it works on or NULL.
+ */
+void err_begin(const char *call, const char *subject);
+
+/*
+ * The public call ends with ret: a negative ret that no err_set()
+ * described gets a generic sentence, so no failure has an empty message.
+ * Returns ret.
+ */
+long err_end(long ret);
+
+/* The calling thread's message ("" if the last call succeeded). */
+const char *err_msg(void);
 
 #endif

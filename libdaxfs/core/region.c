@@ -154,15 +154,13 @@ int region_check_badblocks(struct region *r)
 }
 
 /* List devdax devices with libdaxctl; 0 when the machine has none. */
-DAXFS_API int daxfs_devices(struct daxfs_device *devs, int max)
+int region_devices(struct daxfs_device *devs, int max)
 {
 	struct daxctl_ctx *ctx;
 	struct daxctl_region *region;
 	struct daxctl_dev *dev;
 	int n = 0;
 
-	if (max < 0 || (max > 0 && !devs))
-		return err_set(-EINVAL, "daxfs_devices: devs is NULL or max < 0");
 	if (daxctl_new(&ctx) < 0)
 		return err_set(-ENOMEM, "cannot create a libdaxctl context");
 	daxctl_region_foreach(ctx, region) {

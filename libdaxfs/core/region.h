@@ -48,6 +48,14 @@ void region_close(struct region **r);
  */
 int region_check_badblocks(struct region *r);
 
+struct daxfs_device;
+
+/*
+ * Fill devs[0..max) with the devdax devices libdaxctl finds; returns how
+ * many there are (possibly more than max), or a negative errno.
+ */
+int region_devices(struct daxfs_device *devs, int max);
+
 /* Persist [p, p+len) (flush and drain). */
 static inline void region_persist(struct region *r, const void *p,
 				       size_t len)

@@ -46,6 +46,9 @@ struct dax_view_ops {
 	 * access must raise SIGBUS (past EOF, I/O error, no space).  Takes
 	 * the file system's fault locks (dax_sem). */
 	int (*fault)(struct dax_view *v, uint64_t pgoff, bool write);
+	/* The view is unregistered and about to be freed: drop what it
+	 * holds of the file (daxfs_unmap). */
+	void (*release)(struct dax_view *v);
 };
 
 struct dax_view {

@@ -31,10 +31,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "api/vfs.h"
 #include "core/err.h"
 #include "core/lock.h"
 #include "core/region.h"
@@ -55,10 +57,10 @@ struct ext2_group {
 #define EXT2_ICACHE_LOCKS 1024
 
 /* A mounted file system (the kernel's ext2_sb_info). */
-struct daxfs {
+struct ext2_sb_info {
+	struct daxfs vfs;             /* the public handle (vfs.rdonly) */
 	struct region *rgn;
 	unsigned char *base;          /* == rgn->base */
-	bool rdonly;
 	struct ext2_super_block *es;  /* on media */
 	struct ext2_group_desc *gdt;  /* on media, primary copy */
 
@@ -83,7 +85,8 @@ struct daxfs {
 	struct ext2_group *groups;
 	atomic_int_fast64_t free_blocks; /* sums of the group counters */
 	atomic_int_fast64_t free_inodes;
-	atomic_int open_files;        /* daxfs_file handles and views alive */
+	atomic_int open_files;        /* daxfs_file handles open */
+	atomic_int open_views;        /* views (daxfs_map) alive */
 
 	pthread_mutex_t rename_lock;  /* see the lock order above */
 	pthread_mutex_t sb_lock;      /* superblock fields written after mount */
@@ -99,7 +102,7 @@ struct ext2_extent_cache;
 
 /* An inode in DRAM (ext2_inode_info); the on-media inode is raw. */
 struct ext2_inode_info {
-	struct daxfs *fs;
+	struct ext2_sb_info *fs;
 	uint32_t ino;
 	struct ext2_inode *raw;       /* on media: every field is read here */
 	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
@@ -128,27 +131,37 @@ struct ext2_inode_info {
 	pthread_mutex_t dir_build_lock; /* building dir, once */
 };
 
-/* An open file. */
-struct daxfs_file {
-	struct daxfs *fs;
-	struct ext2_inode_info *inode;
-	int flags;                    /* open flags */
-	bool readable;
-	bool writable;
-};
+/* The ext2 superblock behind a public handle. */
+static inline struct ext2_sb_info *EXT2_SB(struct daxfs *fs)
+{
+	return (struct ext2_sb_info *)((char *)fs -
+				       offsetof(struct ext2_sb_info, vfs));
+}
+
+/* The ext2 inode behind the public layer's opaque inode. */
+static inline struct ext2_inode_info *EXT2_I(struct vfs_inode *inode)
+{
+	return (struct ext2_inode_info *)inode;
+}
+
+/* And back: what the public layer holds for an open file. */
+static inline struct vfs_inode *EXT2_VFS_I(struct ext2_inode_info *inode)
+{
+	return (struct vfs_inode *)inode;
+}
 
 /* Block and byte helpers. */
-static inline void *ext2_block(struct daxfs *fs, uint32_t blk)
+static inline void *ext2_block(struct ext2_sb_info *fs, uint32_t blk)
 {
 	return fs->base + ((uint64_t)blk << fs->blocksize_bits);
 }
 
-static inline bool ext2_block_valid(struct daxfs *fs, uint32_t blk)
+static inline bool ext2_block_valid(struct ext2_sb_info *fs, uint32_t blk)
 {
 	return blk >= fs->first_data_block && blk < fs->blocks_count;
 }
 
-static inline void ext2_persist(struct daxfs *fs, const void *p, size_t len)
+static inline void ext2_persist(struct ext2_sb_info *fs, const void *p, size_t len)
 {
 	region_persist(fs->rgn, p, len);
 }
@@ -199,13 +212,13 @@ static inline uint16_t ext2_i_mode(const struct ext2_inode_info *inode)
 	return le16_get(inode->raw->i_mode);
 }
 
-static inline uint32_t ext2_group_first_block(struct daxfs *fs, uint32_t g)
+static inline uint32_t ext2_group_first_block(struct ext2_sb_info *fs, uint32_t g)
 {
 	return fs->first_data_block + g * fs->blocks_per_group;
 }
 
 /* Blocks in group g (the last group may be short). */
-static inline uint32_t ext2_group_nblocks(struct daxfs *fs, uint32_t g)
+static inline uint32_t ext2_group_nblocks(struct ext2_sb_info *fs, uint32_t g)
 {
 	if (g == fs->groups_count - 1)
 		return fs->blocks_count - ext2_group_first_block(fs, g);
@@ -216,35 +229,35 @@ static inline uint32_t ext2_group_nblocks(struct daxfs *fs, uint32_t g)
 uint32_t ext2_now(void);
 
 /* Mark the file system as having errors and return -EUCLEAN with msg. */
-int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
+int ext2_corrupt(struct ext2_sb_info *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* super.c */
-int ext2_sb_sync_counters(struct daxfs *fs);
-void ext2_sb_need_large_file(struct daxfs *fs);
-bool ext2_group_has_super(struct daxfs *fs, uint32_t g);
-uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
+int ext2_sb_sync_counters(struct ext2_sb_info *fs);
+void ext2_sb_need_large_file(struct ext2_sb_info *fs);
+bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g);
+uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g,
 			      uint32_t gdt_blocks, uint32_t rsv_gdt);
 
 /* balloc.c */
-int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 		     uint32_t *start, uint32_t *count);
-int ext2_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 			     uint32_t align, uint32_t *start, uint32_t *count);
-void ext2_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count);
-int ext2_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree);
+void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count);
+int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree);
 
 /* ialloc.c */
-int ext2_new_inode(struct daxfs *fs, struct ext2_inode_info *dir, mode_t mode,
+int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t mode,
 		    struct ext2_inode_info **out);
-void ext2_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir);
+void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir);
 
 /* inode.c */
-int ext2_icache_init(struct daxfs *fs);
-void ext2_icache_destroy(struct daxfs *fs);
-struct ext2_inode *ext2_raw_inode(struct daxfs *fs, uint32_t ino);
-int ext2_iget(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out);
-int ext2_iget_new(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out);
+int ext2_icache_init(struct ext2_sb_info *fs);
+void ext2_icache_destroy(struct ext2_sb_info *fs);
+struct ext2_inode *ext2_raw_inode(struct ext2_sb_info *fs, uint32_t ino);
+int ext2_iget(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
+int ext2_iget_new(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
 void ext2_ihold(struct ext2_inode_info *inode);
 void ext2_iput(struct ext2_inode_info *inode);
 void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime);
@@ -262,7 +275,7 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
-uint64_t ext2_max_file_size(struct daxfs *fs);
+uint64_t ext2_max_file_size(struct ext2_sb_info *fs);
 
 /* extent_cache.c */
 /* The mapped run at lblk from the cache, clamped to max blocks; false on
@@ -298,15 +311,43 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 		      void *arg);
 void ext2_dir_index_free(struct ext2_inode_info *dir);
 
+/* file.c */
+int ext2_open(struct daxfs *vfs, const char *path, int flags, mode_t mode,
+	      struct vfs_inode **out);
+void ext2_release(struct daxfs *vfs, struct vfs_inode *inode);
+ssize_t ext2_file_read(struct daxfs_file *f, void *buf, size_t len,
+		       uint64_t off);
+ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
+			uint64_t off);
+int ext2_file_truncate(struct daxfs_file *f, uint64_t size);
+int ext2_fsync(struct daxfs_file *f);
+int ext2_getattr(struct daxfs_file *f, struct stat *st);
+
+/* mkfs.c */
+int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);
+
 /* mmap.c */
+int ext2_map(struct daxfs_file *f, uint64_t off, size_t len, int prot,
+	     unsigned flags, void **addr);
 int ext2_dax_fault(struct dax_view *v, uint64_t pgoff, bool write);
 void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 			  uint64_t size);
 
 /* namei.c */
-int ext2_path_walk(struct daxfs *fs, const char *path,
+int ext2_mkdir(struct daxfs *vfs, const char *path, mode_t mode);
+int ext2_rmdir(struct daxfs *vfs, const char *path);
+int ext2_unlink(struct daxfs *vfs, const char *path);
+int ext2_rename(struct daxfs *vfs, const char *from, const char *to);
+int ext2_link(struct daxfs *vfs, const char *from, const char *to);
+int ext2_symlink(struct daxfs *vfs, const char *target, const char *path);
+ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
+		      size_t len);
+int ext2_stat(struct daxfs *vfs, const char *path, struct stat *st);
+int ext2_readdir(struct daxfs *vfs, const char *path, vfs_filldir_t fn,
+		 void *arg);
+int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
 		    struct ext2_inode_info **out);
-int ext2_path_parent(struct daxfs *fs, const char *path,
+int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
 		      struct ext2_inode_info **dir, const char **name,
 		      size_t *len, bool *trailing_slash);
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,

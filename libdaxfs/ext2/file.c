@@ -24,12 +24,8 @@
 #include "dax/fault.h"
 #include "ext2/ext2.h"
 
-#define DAXFS_OPEN_FLAGS                                                       \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_CLOEXEC |        \
-	 O_LARGEFILE | O_NOATIME | O_SYNC | O_DSYNC | O_DIRECT | O_NOFOLLOW)
-
 /* Look path up, creating it with O_CREAT; the inode referenced. */
-static int open_lookup(struct daxfs *fs, const char *path, int flags,
+static int open_lookup(struct ext2_sb_info *fs, const char *path, int flags,
 		       mode_t mode, struct ext2_inode_info **out)
 {
 	struct ext2_inode_info *dir;
@@ -54,7 +50,7 @@ static int open_lookup(struct daxfs *fs, const char *path, int flags,
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", path);
 	else if (ret == 0)
 		ret = ext2_iget(fs, de.ino, out);
-	else if (ret == -ENOENT && fs->rdonly)
+	else if (ret == -ENOENT && fs->vfs.rdonly)
 		ret = err_set(-EROFS, "cannot create \"%.200s\": the file "
 				"system is mounted read-only", path);
 	else if (ret == -ENOENT)
@@ -65,146 +61,109 @@ static int open_lookup(struct daxfs *fs, const char *path, int flags,
 	return ret;
 }
 
-DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
-			 daxfs_file **out)
+/* Check that an opened inode can be used with flags, and truncate it
+ * for O_TRUNC; the inode stays referenced either way. */
+static int open_prepare(struct ext2_inode_info *inode, const char *path,
+			int flags)
 {
-	struct ext2_inode_info *inode;
-	struct daxfs_file *f;
 	int acc = flags & O_ACCMODE;
-	uint16_t imode;
+	uint16_t imode = ext2_i_mode(inode);
 	int ret;
 
-	if (!fs || !out)
-		return err_set(-EINVAL, "open: fs and f must be given");
-	if ((flags & ~DAXFS_OPEN_FLAGS) || acc == O_ACCMODE)
-		return err_set(-EINVAL, "open: unsupported flags 0x%x", flags);
-	if (fs->rdonly && (acc != O_RDONLY || (flags & O_TRUNC)))
-		return err_set(-EROFS, "open \"%.200s\" for writing: the file "
-				 "system is mounted read-only", path ? path : "");
-	ret = open_lookup(fs, path, flags, mode, &inode);
-	if (ret)
-		return ret;
-	imode = ext2_i_mode(inode);
-	if (S_ISDIR(imode) && (acc != O_RDONLY || (flags & O_TRUNC))) {
-		ret = err_set(-EISDIR, "\"%.200s\" is a directory", path);
-		goto fail;
-	}
-	if (S_ISLNK(imode)) {
-		ret = err_set(-ELOOP, "\"%.200s\" is a symbolic link (links "
-				"are not followed)", path);
-		goto fail;
-	}
-	if (!S_ISDIR(imode) && !S_ISREG(imode)) {
-		ret = err_set(-ENXIO, "\"%.200s\" is a device, fifo or socket",
-				path);
-		goto fail;
-	}
-	if ((flags & O_TRUNC) && acc != O_RDONLY && ext2_i_size(inode)) {
-		down_write(&inode->i_rwsem);
-		ret = ext2_setsize(inode, 0);
-		up_write(&inode->i_rwsem);
-		if (ret)
-			goto fail;
-	}
-	f = mem_zalloc(sizeof(*f));
-	if (!f) {
-		ret = err_set(-ENOMEM, "out of memory opening \"%.200s\"", path);
-		goto fail;
-	}
-	f->fs = fs;
-	f->inode = inode;
-	f->flags = flags;
-	f->readable = acc != O_WRONLY;
-	f->writable = acc != O_RDONLY;
-	atomic_fetch_add(&fs->open_files, 1);
-	*out = f;
-	return 0;
-fail:
-	ext2_iput(inode);
+	if (S_ISDIR(imode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+		return err_set(-EISDIR, "\"%.200s\" is a directory", path);
+	if (S_ISLNK(imode))
+		return err_set(-ELOOP, "\"%.200s\" is a symbolic link (links "
+			       "are not followed)", path);
+	if (!S_ISDIR(imode) && !S_ISREG(imode))
+		return err_set(-ENXIO, "\"%.200s\" is a device, fifo or socket",
+			       path);
+	if (!(flags & O_TRUNC) || acc == O_RDONLY || !ext2_i_size(inode))
+		return 0;
+	down_write(&inode->i_rwsem);
+	ret = ext2_setsize(inode, 0);
+	up_write(&inode->i_rwsem);
 	return ret;
 }
 
-DAXFS_API int daxfs_close(daxfs_file *f)
+/* The open operation: find (or create) path and reference its inode. */
+int ext2_open(struct daxfs *vfs, const char *path, int flags, mode_t mode,
+	      struct vfs_inode **out)
 {
-	struct daxfs *fs;
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
+	struct ext2_inode_info *inode;
+	int ret;
 
-	if (!f)
-		return err_set(-EINVAL, "close: f is NULL");
-	fs = f->fs;
-	ext2_iput(f->inode); /* frees an unlinked file */
-	mem_free(f);
-	atomic_fetch_sub(&fs->open_files, 1);
+	ret = open_lookup(fs, path, flags, mode, &inode);
+	if (ret)
+		return ret;
+	ret = open_prepare(inode, path, flags);
+	if (ret) {
+		ext2_iput(inode);
+		return ret;
+	}
+	atomic_fetch_add(&fs->open_files, 1);
+	*out = EXT2_VFS_I(inode);
 	return 0;
 }
 
-DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off)
+/* The last close of a handle: drop the reference open took. */
+void ext2_release(struct daxfs *vfs, struct vfs_inode *inode)
 {
-	struct ext2_inode_info *inode;
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
+
+	ext2_iput(EXT2_I(inode)); /* frees an unlinked file */
+	atomic_fetch_sub(&fs->open_files, 1);
+}
+
+/* pread: copy from the file through the iomap loop, i_rwsem shared. */
+ssize_t ext2_file_read(struct daxfs_file *f, void *buf, size_t len,
+		       uint64_t off)
+{
+	struct ext2_inode_info *inode = EXT2_I(f->inode);
 	uint64_t size;
 	ssize_t ret;
 
-	if (!f || (!buf && len))
-		return err_set(-EINVAL, "pread: f and buf must be given");
-	if (!f->readable)
-		return err_set(-EBADF, "pread: the file is not open for "
-				 "reading");
-	if (off < 0)
-		return err_set(-EINVAL, "pread: negative offset %lld",
-				 (long long)off);
-	inode = f->inode;
 	if (S_ISDIR(ext2_i_mode(inode)))
-		return err_set(-EISDIR, "pread: the file is a directory");
-	if (len > SSIZE_MAX)
-		len = SSIZE_MAX;
+		return err_set(-EISDIR, "the file is a directory");
 	ext2_bmap_prefetch(inode, off);
 	down_read(&inode->i_rwsem);
 	size = ext2_i_size(inode);
-	if ((uint64_t)off >= size || len == 0) {
+	if (off >= size || len == 0) {
 		up_read(&inode->i_rwsem);
 		return 0;
 	}
 	if (len > size - off)
 		len = size - off;
-	ret = dax_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
-			     &ext2_iomap_ops, off,
-			     len, buf, false);
+	ret = dax_iomap_rw(EXT2_SB(f->fs)->rgn, inode, &inode->i_mapping,
+			   &ext2_iomap_ops, off, len, buf, false);
 	up_read(&inode->i_rwsem);
 	return ret;
 }
 
-DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
-			       off_t off)
+/* pwrite: copy into the file (allocating), then move i_size and the
+ * times once the data is durable; i_rwsem exclusive. */
+ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
+			uint64_t off)
 {
-	struct ext2_inode_info *inode;
-	uint64_t max, pos;
+	struct ext2_sb_info *fs = EXT2_SB(f->fs);
+	struct ext2_inode_info *inode = EXT2_I(f->inode);
+	uint64_t max = ext2_max_file_size(fs), pos;
 	ssize_t ret;
 
-	if (!f || (!buf && len))
-		return err_set(-EINVAL, "pwrite: f and buf must be given");
-	if (!f->writable)
-		return err_set(-EBADF, "pwrite: the file is not open for "
-				 "writing");
-	if (off < 0)
-		return err_set(-EINVAL, "pwrite: negative offset %lld",
-				 (long long)off);
 	if (len == 0)
 		return 0;
-	if (len > SSIZE_MAX)
-		len = SSIZE_MAX;
-	inode = f->inode;
-	max = ext2_max_file_size(f->fs);
 	down_write(&inode->i_rwsem);
-	pos = (f->flags & O_APPEND) ? ext2_i_size(inode) : (uint64_t)off;
+	pos = (f->flags & O_APPEND) ? ext2_i_size(inode) : off;
 	if (pos >= max) {
 		up_write(&inode->i_rwsem);
-		return err_set(-EFBIG, "pwrite: offset %llu is beyond the "
-				 "largest ext2 file", (unsigned long long)pos);
+		return err_set(-EFBIG, "offset %llu is beyond the largest ext2 "
+			       "file", (unsigned long long)pos);
 	}
 	if (len > max - pos)
 		len = max - pos;
-	ret = dax_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
-			     &ext2_iomap_ops, pos,
-			     len, (void *)buf, true);
+	ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping, &ext2_iomap_ops,
+			   pos, len, (void *)buf, true);
 	if (ret > 0) {
 		uint64_t old = ext2_i_size(inode);
 
@@ -219,43 +178,34 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 	return ret;
 }
 
-DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size)
+/* ftruncate of a regular file, under its I/O lock. */
+int ext2_file_truncate(struct daxfs_file *f, uint64_t size)
 {
-	struct ext2_inode_info *inode;
+	struct ext2_inode_info *inode = EXT2_I(f->inode);
 	int ret;
 
-	if (!f)
-		return err_set(-EINVAL, "ftruncate: f is NULL");
-	if (!f->writable)
-		return err_set(-EBADF, "ftruncate: the file is not open for "
-				 "writing");
-	if (size < 0)
-		return err_set(-EINVAL, "ftruncate: negative size %lld",
-				 (long long)size);
-	inode = f->inode;
 	if (!S_ISREG(ext2_i_mode(inode)))
-		return err_set(-EISDIR, "ftruncate: not a regular file");
+		return err_set(-EISDIR, "not a regular file");
 	down_write(&inode->i_rwsem);
 	ret = ext2_setsize(inode, size);
 	up_write(&inode->i_rwsem);
 	return ret;
 }
 
-DAXFS_API int daxfs_fsync(daxfs_file *f)
+/* fsync: every pwrite was persisted before it returned; stores through
+ * views are flushed here (nothing to do when none is dirty). */
+int ext2_fsync(struct daxfs_file *f)
 {
-	if (!f)
-		return err_set(-EINVAL, "fsync: f is NULL");
-	/* Every pwrite was persisted before it returned; stores through
-	 * views are flushed here (nothing to do when none is dirty). */
-	dax_writeback(&f->inode->i_mapping, f->fs->rgn);
-	region_drain(f->fs->rgn);
+	struct ext2_sb_info *fs = EXT2_SB(f->fs);
+
+	dax_writeback(&EXT2_I(f->inode)->i_mapping, fs->rgn);
+	region_drain(fs->rgn);
 	return 0;
 }
 
-DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st)
+/* fstat of an open file. */
+int ext2_getattr(struct daxfs_file *f, struct stat *st)
 {
-	if (!f || !st)
-		return err_set(-EINVAL, "fstat: f and st must be given");
-	ext2_inode_stat(f->inode, st);
+	ext2_inode_stat(EXT2_I(f->inode), st);
 	return 0;
 }

@@ -85,7 +85,7 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 }
 
 /* Lay the groups out; -EINVAL if the region is too small. */
-static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
+static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr,
 		       uint32_t gdt_blocks)
 {
 	uint32_t g;
@@ -109,7 +109,7 @@ static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
 }
 
 /* Choose the geometry from the options; fills fs's geometry fields. */
-static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 			 uint64_t size)
 {
 	uint32_t bs = o && o->block_size ? o->block_size : 4096;
@@ -169,7 +169,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	return 0;
 }
 
-static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static void mkfs_super(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		       uint32_t free_blocks)
 {
 	struct ext2_super_block *es = fs->es;
@@ -218,7 +218,7 @@ static void bits_set(uint8_t *bm, uint32_t from, uint32_t to)
 }
 
 /* Initialise a directory inode with one block and given links. */
-static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
+static void mkfs_dir_inode(struct ext2_sb_info *fs, uint32_t ino, uint16_t mode,
 			   uint16_t links, uint32_t blk)
 {
 	struct ext2_inode *raw = ext2_raw_inode(fs, ino);
@@ -236,7 +236,7 @@ static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 }
 
 /* Write a directory block holding ".", ".." and maybe one more entry. */
-static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
+static void mkfs_dir_block(struct ext2_sb_info *fs, uint32_t blk, uint32_t self,
 			   uint32_t parent, const char *name, uint32_t ino)
 {
 	unsigned char *b = ext2_block(fs, blk);
@@ -269,7 +269,7 @@ static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
 }
 
 /* Write all the metadata of a laid-out file system. */
-static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		       struct mkfs_group *gr, uint32_t gdt_blocks)
 {
 	struct region *rgn = fs->rgn;
@@ -338,9 +338,10 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	mem_free(gdt);
 }
 
-DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
+/* The mkfs operation: a fresh, empty ext2 over the region at path. */
+int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 {
-	struct daxfs fs = { 0 };
+	struct ext2_sb_info fs = { 0 };
 	struct ext2_super_block plan = { 0 };
 	struct mkfs_group *gr = NULL;
 	struct mkfs_undo undo;
@@ -348,15 +349,6 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	uint32_t gdt_blocks;
 	int ret;
 
-	if (!path || !*path)
-		return err_set(-EINVAL, "mkfs: path is NULL or empty");
-	if (opts && opts->label && strlen(opts->label) > 16)
-		return err_set(-EINVAL, "mkfs: label \"%s\" is longer than 16 "
-				 "bytes", opts->label);
-	if (opts && opts->block_size && opts->block_size != 1024 &&
-	    opts->block_size != 2048 && opts->block_size != 4096)
-		return err_set(-EINVAL, "mkfs: block size %u is not 1024, "
-				 "2048 or 4096", opts->block_size);
 	if (opts && opts->size && opts->size / (opts->block_size ?
 						opts->block_size : 4096) < MKFS_MIN_BLOCKS)
 		return err_set(-EINVAL, "mkfs: %llu bytes is too small for a "

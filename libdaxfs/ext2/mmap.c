@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mmap.c -- DAX mappings of ext2 files: daxfs_map/daxfs_unmap/
- * daxfs_persist, and the ext2 side of the fault path (ext2_dax_fault).
+ * mmap.c -- DAX mappings of ext2 files: the map operation (daxfs_map),
+ * the release of a view, and the ext2 side of the fault path
+ * (ext2_dax_fault).
  *
  * The lock ordering for ext2 DAX fault paths is:
  *
@@ -26,8 +27,11 @@
 #include "dax/fault.h"
 #include "ext2/ext2.h"
 
+static void ext2_view_release(struct dax_view *v);
+
 static const struct dax_view_ops ext2_view_ops = {
 	.fault = ext2_dax_fault,
+	.release = ext2_view_release,
 };
 
 /* The fault with dax_sem already held (shared or exclusive). */
@@ -103,75 +107,47 @@ void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 static void ext2_view_release(struct dax_view *v)
 {
 	struct ext2_inode_info *inode = v->inode;
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 
 	ext2_iput(inode); /* frees an unlinked file with no other user */
-	atomic_fetch_sub(&fs->open_files, 1);
+	atomic_fetch_sub(&fs->open_views, 1);
 }
 
-/* Check daxfs_map's arguments against the handle and the mount. */
-static int map_check(daxfs_file *f, off_t off, size_t len, int prot,
-		     unsigned flags)
+/* What DAX mapping needs of the file and of the file system. */
+static int map_check(struct ext2_sb_info *fs, struct ext2_inode_info *inode)
 {
-	struct daxfs *fs = f->fs;
-
-	if (off < 0 || (off & (DAX_PAGE_SIZE - 1)))
-		return err_set(-EINVAL, "map: offset %lld is not page-aligned",
-				 (long long)off);
-	if (len == 0 || len > (SIZE_MAX >> 1) ||
-	    (uint64_t)off + len < (uint64_t)off)
-		return err_set(-EINVAL, "map: bad length %zu", len);
-	if (flags & ~DAXFS_MAP_POPULATE)
-		return err_set(-EINVAL, "map: unknown flags 0x%x",
-				 flags & ~DAXFS_MAP_POPULATE);
-	if (!(prot & PROT_READ) || (prot & ~(PROT_READ | PROT_WRITE)))
-		return err_set(-EINVAL, "map: prot must be PROT_READ or "
-				 "PROT_READ|PROT_WRITE");
-	if (!f->readable)
-		return err_set(-EACCES, "map: the file is not open for reading");
-	if ((prot & PROT_WRITE) && (!f->writable || fs->rdonly))
-		return err_set(-EACCES, "map: PROT_WRITE needs a handle open "
-				 "for writing on a read-write mount");
-	if (!S_ISREG(ext2_i_mode(f->inode)))
-		return err_set(-ENODEV, "map: not a regular file");
+	if (!S_ISREG(ext2_i_mode(inode)))
+		return err_set(-ENODEV, "not a regular file");
 	if (fs->blocksize != DAX_PAGE_SIZE || getpagesize() != DAX_PAGE_SIZE)
-		return err_set(-EOPNOTSUPP, "map: DAX mapping needs 4 KiB "
-				 "blocks and pages (this file system has %u-byte "
-				 "blocks)", fs->blocksize);
+		return err_set(-EOPNOTSUPP, "DAX mapping needs 4 KiB blocks and "
+			       "pages (this file system has %u-byte blocks)",
+			       fs->blocksize);
 	if (fs->rgn->align > DAX_PAGE_SIZE)
-		return err_set(-EOPNOTSUPP, "map: the region maps only in "
-				 "%zu-byte units; reconfigure the device to 4 KiB "
-				 "alignment (daxctl reconfigure-device --align 4K)",
-				 fs->rgn->align);
+		return err_set(-EOPNOTSUPP, "the region maps only in %zu-byte "
+			       "units; reconfigure the device to 4 KiB alignment "
+			       "(daxctl reconfigure-device --align 4K)",
+			       fs->rgn->align);
 	return 0;
 }
 
-DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
-			unsigned flags, void **addr)
+/* A new view of len bytes of inode from page pgoff, registered. */
+static int map_view(struct ext2_sb_info *fs, struct ext2_inode_info *inode,
+		    uint64_t pgoff, size_t len, int prot, unsigned flags,
+		    struct dax_view **out)
 {
-	struct ext2_inode_info *inode;
 	struct dax_view *v;
-	uint64_t pgoff;
 	int ret;
 
-	if (!f || !addr)
-		return err_set(-EINVAL, "map: f and addr must be given");
-	ret = map_check(f, off, len, prot, flags);
-	if (ret)
-		return ret;
-	len = (len + DAX_PAGE_SIZE - 1) & ~(size_t)(DAX_PAGE_SIZE - 1);
-	pgoff = (uint64_t)off >> DAX_PAGE_SHIFT;
-	inode = f->inode;
 	ret = dax_view_new(len, pgoff, &v);
 	if (ret)
 		return ret;
 	v->prot = prot;
 	v->flags = flags;
-	v->fd = f->fs->rgn->fd;
-	v->flush = f->fs->rgn->flush;
-	v->drain = f->fs->rgn->drain;
+	v->fd = fs->rgn->fd;
+	v->flush = fs->rgn->flush;
+	v->drain = fs->rgn->drain;
 	v->track_dirty = (prot & PROT_WRITE) && !(flags & DAXFS_MAP_POPULATE) &&
-			 f->fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
+			 fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
 	v->inode = inode;
 	v->ops = &ext2_view_ops;
 	ret = dax_view_register(v, &inode->i_mapping);
@@ -180,60 +156,39 @@ DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
 		return ret;
 	}
 	ext2_ihold(inode);
-	atomic_fetch_add(&f->fs->open_files, 1);
+	atomic_fetch_add(&fs->open_views, 1);
+	*out = v;
+	return 0;
+}
+
+/* The map operation: a view of [off, off+len) of an open file. */
+int ext2_map(struct daxfs_file *f, uint64_t off, size_t len, int prot,
+	     unsigned flags, void **addr)
+{
+	struct ext2_sb_info *fs = EXT2_SB(f->fs);
+	struct ext2_inode_info *inode = EXT2_I(f->inode);
+	uint64_t pgoff = off >> DAX_PAGE_SHIFT;
+	struct dax_view *v;
+	int ret;
+
+	ret = map_check(fs, inode) ?:
+	      map_view(fs, inode, pgoff, len, prot, flags, &v);
+	if (ret)
+		return ret;
 	if (flags & DAXFS_MAP_POPULATE) {
 		down_read(&inode->dax_sem);
 		ret = dax_populate(v, pgoff, pgoff + (len >> DAX_PAGE_SHIFT),
-					 __ext2_dax_fault, ext2_i_size(inode));
+				   __ext2_dax_fault, ext2_i_size(inode));
 		up_read(&inode->dax_sem);
 		if (ret) {
-			daxfs_unmap(v->addr, v->len);
-			return err_set(ret, "map: cannot populate the view "
-					 "(%s)", ret == -ENOSPC ? "no space for "
-					 "its holes" : "out of memory");
+			if (dax_view_unregister(v))
+				ext2_view_release(v);
+			dax_view_delete(&v);
+			return err_set(ret, "cannot populate the view (%s)",
+				       ret == -ENOSPC ? "no space for its holes"
+						      : "out of memory");
 		}
 	}
 	*addr = v->addr;
-	return 0;
-}
-
-DAXFS_API int daxfs_unmap(void *addr, size_t len)
-{
-	struct dax_view *v;
-
-	if (!addr)
-		return err_set(-EINVAL, "unmap: addr is NULL");
-	len = (len + DAX_PAGE_SIZE - 1) & ~(size_t)(DAX_PAGE_SIZE - 1);
-	v = dax_view_lookup(addr, 1);
-	if (!v)
-		return err_set(-EINVAL, "unmap: %p is not in a view", addr);
-	if (v->addr != addr || v->len != len) {
-		dax_views_release();
-		return err_set(-EINVAL, "unmap: give a whole view (%p, %zu "
-				 "bytes)", (void *)v->addr, v->len);
-	}
-	dax_views_release();
-	/* Waits for the faults in flight on the view; one caller wins. */
-	if (!dax_view_unregister(v))
-		return err_set(-EINVAL, "unmap: %p was unmapped already", addr);
-	ext2_view_release(v);
-	dax_view_delete(&v);
-	return 0;
-}
-
-DAXFS_API int daxfs_persist(const void *addr, size_t len)
-{
-	struct dax_view *v;
-
-	if (!addr)
-		return err_set(-EINVAL, "persist: addr is NULL");
-	if (len == 0)
-		return 0;
-	v = dax_view_lookup(addr, len);
-	if (!v)
-		return err_set(-EINVAL, "persist: [%p, +%zu) is not inside one "
-				 "view", addr, len);
-	dax_view_persist(v, addr, len);
-	dax_views_release();
 	return 0;
 }

@@ -78,7 +78,7 @@ static int lookup_child(struct ext2_inode_info *dir, const char *name, size_t le
 }
 
 /* Walk the first n bytes of path from the root; the result referenced. */
-static int walk_n(struct daxfs *fs, const char *path, size_t n,
+static int walk_n(struct ext2_sb_info *fs, const char *path, size_t n,
 		  struct ext2_inode_info **out)
 {
 	struct ext2_inode_info *cur = fs->root, *next;
@@ -115,7 +115,7 @@ fail:
 
 /* Resolve path to its inode, referenced.  A trailing slash requires a
  * directory. */
-int ext2_path_walk(struct daxfs *fs, const char *path,
+int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
 		    struct ext2_inode_info **out)
 {
 	size_t n;
@@ -139,7 +139,7 @@ int ext2_path_walk(struct daxfs *fs, const char *path,
  * Resolve the parent directory of path's last component.  *name and *len are
  * that component (len 0 for "/"); the parent is referenced.
  */
-int ext2_path_parent(struct daxfs *fs, const char *path,
+int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
 		      struct ext2_inode_info **dir, const char **name,
 		      size_t *len, bool *trailing_slash)
 {
@@ -182,7 +182,7 @@ static int dir_alive(struct ext2_inode_info *dir)
 static int symlink_store(struct ext2_inode_info *inode, const char *target,
 			 size_t tlen)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t pblk, count;
 	bool is_new;
 	int ret;
@@ -266,19 +266,8 @@ int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 	return create_in(dir, name, len, mode, NULL, out);
 }
 
-/* Common argument checks of the modifying calls. */
-static int check_fs_rw(struct daxfs *fs, const char *what)
-{
-	if (!fs)
-		return err_set(-EINVAL, "%s: fs is NULL", what);
-	if (fs->rdonly)
-		return err_set(-EROFS, "%s: the file system is mounted "
-				 "read-only", what);
-	return 0;
-}
-
 /* mkdir and symlink: create the last component of path. */
-static int create_path(struct daxfs *fs, const char *path, mode_t mode,
+static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
 		       const char *target)
 {
 	struct ext2_inode_info *dir, *inode;
@@ -306,30 +295,22 @@ static int create_path(struct daxfs *fs, const char *path, mode_t mode,
 	return ret;
 }
 
-DAXFS_API int daxfs_mkdir(daxfs *fs, const char *path, mode_t mode)
+/* The mkdir operation. */
+int ext2_mkdir(struct daxfs *vfs, const char *path, mode_t mode)
 {
-	int ret = check_fs_rw(fs, "mkdir");
-
-	if (ret)
-		return ret;
-	return create_path(fs, path, S_IFDIR | (mode & 07777), NULL);
+	return create_path(EXT2_SB(vfs), path, S_IFDIR | (mode & 07777), NULL);
 }
 
-DAXFS_API int daxfs_symlink(daxfs *fs, const char *target, const char *path)
+/* The symlink operation: the target is stored in the inode (fast) or in
+ * one block, so it must fit in a block. */
+int ext2_symlink(struct daxfs *vfs, const char *target, const char *path)
 {
-	size_t tlen;
-	int ret = check_fs_rw(fs, "symlink");
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
+	size_t tlen = strlen(target);
 
-	if (ret)
-		return ret;
-	if (!target)
-		return err_set(-EINVAL, "symlink: target is NULL");
-	tlen = strlen(target);
-	if (tlen == 0)
-		return err_set(-ENOENT, "symlink: the target is empty");
-	if (tlen >= fs->blocksize || tlen >= PATH_MAX)
-		return err_set(-ENAMETOOLONG, "symlink: a target of %zu bytes "
-				 "does not fit in a block", tlen);
+	if (tlen >= fs->blocksize)
+		return err_set(-ENAMETOOLONG, "a target of %zu bytes does not "
+			       "fit in a block", tlen);
 	return create_path(fs, path, S_IFLNK | 0777, target);
 }
 
@@ -356,7 +337,7 @@ static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 }
 
 /* Remove name from dir: rmdir when want_dir, unlink otherwise. */
-static int remove_path(struct daxfs *fs, const char *path, bool want_dir)
+static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 {
 	struct ext2_inode_info *dir, *victim = NULL;
 	struct ext2_dirent_info de;
@@ -434,32 +415,31 @@ out:
 	return ret;
 }
 
-DAXFS_API int daxfs_unlink(daxfs *fs, const char *path)
+/* The unlink operation. */
+int ext2_unlink(struct daxfs *vfs, const char *path)
 {
-	int ret = check_fs_rw(fs, "unlink");
-
-	return ret ? ret : remove_path(fs, path, false);
+	return remove_path(EXT2_SB(vfs), path, false);
 }
 
-DAXFS_API int daxfs_rmdir(daxfs *fs, const char *path)
+/* The rmdir operation. */
+int ext2_rmdir(struct daxfs *vfs, const char *path)
 {
-	int ret = check_fs_rw(fs, "rmdir");
-
-	return ret ? ret : remove_path(fs, path, true);
+	return remove_path(EXT2_SB(vfs), path, true);
 }
 
-DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
+/* The link operation: to becomes another name of from's inode; the link
+ * count is raised in the same step as the entry is added. */
+int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 {
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
 	struct ext2_inode_info *src, *dir;
 	struct ext2_dirent_info de;
 	const char *name;
 	size_t len;
 	bool slash;
 	uint16_t n;
-	int ret = check_fs_rw(fs, "link");
+	int ret;
 
-	if (ret)
-		return ret;
 	ret = ext2_path_walk(fs, from, &src);
 	if (ret)
 		return ret;
@@ -508,7 +488,7 @@ out:
 
 /* Is a (a directory) dir itself or one of its ancestors?  Walks ".." up
  * from dir; called under rename_lock, so the tree cannot change shape. */
-static int is_ancestor(struct daxfs *fs, struct ext2_inode_info *a,
+static int is_ancestor(struct ext2_sb_info *fs, struct ext2_inode_info *a,
 		       struct ext2_inode_info *dir)
 {
 	struct ext2_inode_info *cur = dir, *up;
@@ -625,7 +605,7 @@ static int rename_apply(struct rename_ctx *c)
 }
 
 /* Lock the two parents (ancestor first) and then source and target. */
-static void rename_lock_all(struct daxfs *fs, struct rename_ctx *c)
+static void rename_lock_all(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
 	if (c->pold == c->pnew)
 		down_write(&c->pold->i_rwsem);
@@ -651,7 +631,7 @@ static void rename_unlock_all(struct rename_ctx *c)
 
 /* Resolve source and target under rename_lock, check the tree rules,
  * lock everything and re-check the names; -EAGAIN to start over. */
-static int rename_locked(struct daxfs *fs, struct rename_ctx *c)
+static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
 	struct ext2_dirent_info so, ta;
 	int ret, r2;
@@ -697,14 +677,15 @@ static int rename_locked(struct daxfs *fs, struct rename_ctx *c)
 	return ret;
 }
 
-DAXFS_API int daxfs_rename(daxfs *fs, const char *from, const char *to)
+/* The rename operation, by POSIX rules; retried whole when a racing
+ * change was seen (-EAGAIN). */
+int ext2_rename(struct daxfs *vfs, const char *from, const char *to)
 {
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
 	struct rename_ctx c = { 0 };
 	bool s1, s2;
-	int ret = check_fs_rw(fs, "rename");
+	int ret;
 
-	if (ret)
-		return ret;
 	ret = ext2_path_parent(fs, from, &c.pold, &c.oname, &c.olen, &s1);
 	if (ret)
 		return ret;
@@ -741,15 +722,15 @@ out:
 	return ret;
 }
 
-DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,
-				 size_t len)
+/* The readlink operation: the target from the inode or its block. */
+ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
+		      size_t len)
 {
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
 	struct ext2_inode_info *inode;
 	uint64_t size;
-	int ret;
+	ssize_t ret;
 
-	if (!fs || !buf)
-		return err_set(-EINVAL, "readlink: fs and buf must be given");
 	ret = ext2_path_walk(fs, path, &inode);
 	if (ret)
 		return ret;
@@ -779,14 +760,13 @@ DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,
 	return ret;
 }
 
-DAXFS_API int daxfs_stat(daxfs *fs, const char *path, struct stat *st)
+/* The stat operation. */
+int ext2_stat(struct daxfs *vfs, const char *path, struct stat *st)
 {
 	struct ext2_inode_info *inode;
 	int ret;
 
-	if (!fs || !st)
-		return err_set(-EINVAL, "stat: fs and st must be given");
-	ret = ext2_path_walk(fs, path, &inode);
+	ret = ext2_path_walk(EXT2_SB(vfs), path, &inode);
 	if (ret)
 		return ret;
 	ext2_inode_stat(inode, st);
@@ -794,17 +774,15 @@ DAXFS_API int daxfs_stat(daxfs *fs, const char *path, struct stat *st)
 	return 0;
 }
 
-DAXFS_API int daxfs_readdir(daxfs *fs, const char *path,
-			    int (*fn)(void *arg, const char *name,
-				      uint64_t ino, unsigned type),
-			    void *arg)
+/* The readdir operation: fn for every entry, no lock held while it
+ * runs (ext2_dir_iterate). */
+int ext2_readdir(struct daxfs *vfs, const char *path, vfs_filldir_t fn,
+		 void *arg)
 {
 	struct ext2_inode_info *dir;
 	int ret;
 
-	if (!fs || !fn)
-		return err_set(-EINVAL, "readdir: fs and fn must be given");
-	ret = ext2_path_walk(fs, path, &dir);
+	ret = ext2_path_walk(EXT2_SB(vfs), path, &dir);
 	if (ret)
 		return ret;
 	if (!S_ISDIR(ext2_i_mode(dir)))

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fs.c -- the public calls on whole regions: daxfs_mkfs, daxfs_mount,
+ * daxfs_unmount, daxfs_statfs, daxfs_devices, and the library's version
+ * and error message.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "api/vfs.h"
+#include "core/err.h"
+#include "core/region.h"
+
+#define DAXFS_STR2(x) #x
+#define DAXFS_STR(x) DAXFS_STR2(x)
+
+DAXFS_API const char *daxfs_version(void)
+{
+	return DAXFS_STR(DAXFS_VERSION_MAJOR) "." DAXFS_STR(DAXFS_VERSION_MINOR)
+		"." DAXFS_STR(DAXFS_VERSION_PATCH);
+}
+
+DAXFS_API const char *daxfs_errormsg(void)
+{
+	return err_msg();
+}
+
+/* The options of daxfs_mkfs that need no knowledge of the layout. */
+static int mkfs_check(const char *path, const struct daxfs_mkfs_opts *opts)
+{
+	if (!path || !*path)
+		return err_set(-EINVAL, "path is NULL or empty");
+	if (!opts)
+		return 0;
+	if (opts->label && strlen(opts->label) > 16)
+		return err_set(-EINVAL, "label \"%.40s\" is longer than 16 bytes",
+			       opts->label);
+	if (opts->block_size && opts->block_size != 1024 &&
+	    opts->block_size != 2048 && opts->block_size != 4096)
+		return err_set(-EINVAL, "block size %u is not 1024, 2048 or 4096",
+			       opts->block_size);
+	return 0;
+}
+
+DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
+{
+	err_begin("daxfs_mkfs", NULL);
+	return err_end(mkfs_check(path, opts) ?:
+		       ext2_vfs_ops.mkfs(path, opts));
+}
+
+DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs)
+{
+	int ret = 0;
+
+	err_begin("daxfs_mount", NULL);
+	if (!path || !*path || !fs)
+		ret = err_set(-EINVAL, "path and fs must be given");
+	else if (flags & ~DAXFS_MOUNT_RDONLY)
+		ret = err_set(-EINVAL, "unknown flags 0x%x",
+			      flags & ~DAXFS_MOUNT_RDONLY);
+	return err_end(ret ?: ext2_vfs_ops.mount(path, flags, fs));
+}
+
+DAXFS_API int daxfs_unmount(daxfs *fs)
+{
+	err_begin("daxfs_unmount", NULL);
+	if (!fs)
+		return err_end(err_set(-EINVAL, "fs is NULL"));
+	return err_end(fs->ops->unmount(fs));
+}
+
+DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st)
+{
+	err_begin("daxfs_statfs", NULL);
+	if (!fs || !st)
+		return err_end(err_set(-EINVAL, "fs and st must be given"));
+	return err_end(fs->ops->statfs(fs, st));
+}
+
+DAXFS_API int daxfs_devices(struct daxfs_device *devs, int max)
+{
+	err_begin("daxfs_devices", NULL);
+	if (max < 0 || (max > 0 && !devs))
+		return err_end(err_set(-EINVAL, "devs is NULL or max < 0"));
+	return err_end(region_devices(devs, max));
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfs.h -- the public layer: the handles of include/daxfs.h and the
+ * operations table through which a file system engine serves them.
+ *
+ * libdaxfs/api/ holds every DAXFS_API function.  Each one starts with
+ * err_begin() (no message outlives its call), checks the arguments that
+ * need no knowledge of the layout (NULL pointers, flags, offsets and
+ * lengths, access modes, read-only mounts), dispatches through
+ * struct vfs_ops, and ends with err_end().  The engine (today ext2, in
+ * libdaxfs/ext2/) plugs in the way ext2_file_operations and
+ * ext2_dax_vm_ops plug into the kernel's VFS: this layer knows no ext2
+ * detail, and the engine embeds struct daxfs in its own superblock
+ * (container_of), as ext2_inode_info embeds struct inode.
+ */
+#ifndef DAXFS_API_VFS_H
+#define DAXFS_API_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+#include "daxfs.h"
+
+struct vfs_inode; /* an engine's in-memory inode, opaque here */
+struct vfs_ops;
+
+/* A mounted region (daxfs *); the first member of the engine's own
+ * superblock. */
+struct daxfs {
+	const struct vfs_ops *ops;
+	bool rdonly;                /* DAXFS_MOUNT_RDONLY */
+};
+
+/* An open file (daxfs_file *), allocated here with its path inline. */
+struct daxfs_file {
+	struct daxfs *fs;
+	struct vfs_inode *inode;    /* referenced until daxfs_close */
+	int flags;                  /* open flags */
+	bool readable;
+	bool writable;
+	char path[];                /* as given to daxfs_open, for messages */
+};
+
+/* Callback of daxfs_readdir. */
+typedef int (*vfs_filldir_t)(void *arg, const char *name, uint64_t ino,
+			     unsigned type);
+
+/*
+ * What an engine provides.  The public layer has checked the arguments it
+ * can (non-NULL handles and buffers, known flags, offsets >= 0, lengths
+ * <= SSIZE_MAX, the handle's access mode, a writable mount for the
+ * namespace changes); paths are non-NULL but otherwise unchecked.  Every
+ * operation returns 0 (or a count) or a negative errno with its message
+ * set by err_set().
+ */
+struct vfs_ops {
+	const char *name;
+
+	/* Regions */
+	int (*mkfs)(const char *path, const struct daxfs_mkfs_opts *opts);
+	int (*mount)(const char *path, unsigned flags, struct daxfs **fs);
+	int (*unmount)(struct daxfs *fs); /* -EBUSY: files or views alive */
+	int (*statfs)(struct daxfs *fs, struct statvfs *st);
+
+	/* Namespace */
+	int (*mkdir)(struct daxfs *fs, const char *path, mode_t mode);
+	int (*rmdir)(struct daxfs *fs, const char *path);
+	int (*unlink)(struct daxfs *fs, const char *path);
+	int (*rename)(struct daxfs *fs, const char *from, const char *to);
+	int (*link)(struct daxfs *fs, const char *from, const char *to);
+	int (*symlink)(struct daxfs *fs, const char *target, const char *path);
+	ssize_t (*readlink)(struct daxfs *fs, const char *path, char *buf,
+			    size_t len);
+	int (*stat)(struct daxfs *fs, const char *path, struct stat *st);
+	int (*readdir)(struct daxfs *fs, const char *path, vfs_filldir_t fn,
+		       void *arg);
+
+	/* Files: open finds (or creates, truncates) the inode and checks its
+	 * type; release drops the reference open took. */
+	int (*open)(struct daxfs *fs, const char *path, int flags, mode_t mode,
+		    struct vfs_inode **inode);
+	void (*release)(struct daxfs *fs, struct vfs_inode *inode);
+	ssize_t (*read)(struct daxfs_file *f, void *buf, size_t len,
+			uint64_t off);
+	ssize_t (*write)(struct daxfs_file *f, const void *buf, size_t len,
+			 uint64_t off); /* O_APPEND: off is ignored */
+	int (*truncate)(struct daxfs_file *f, uint64_t size);
+	int (*fsync)(struct daxfs_file *f);
+	int (*getattr)(struct daxfs_file *f, struct stat *st);
+
+	/* Direct mappings: a view of [off, off+len) (page-aligned, checked);
+	 * views are removed and persisted through dax/view.h. */
+	int (*map)(struct daxfs_file *f, uint64_t off, size_t len, int prot,
+		   unsigned flags, void **addr);
+};
+
+/* The engines this library has (the kernel's register_filesystem). */
+extern const struct vfs_ops ext2_vfs_ops;
+
+#endif
