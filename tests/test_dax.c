@@ -728,3 +728,21 @@ Test(dax, hole_fill_races_with_view_reads)
 	CHECK_OK(daxfs_close(r.f));
 	check_unmount_fsck(fs, path);
 }
+
+/* With every handle closed but a view alive, unmount is refused and says
+ * that a view (not an open file) holds the mount. */
+Test(dax, unmount_busy_names_views_not_files)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("busyv", 16 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = pattern_file(fs, "/f", 4, 3);
+	unsigned char *v = map(f, 0, 4 * PG, PROT_READ, 0);
+
+	CHECK_ERR_MSG(daxfs_unmount(fs), EBUSY, "file handle");
+	CHECK_OK(daxfs_close(f));
+	CHECK_ERR_MSG(daxfs_unmount(fs), EBUSY, "view");
+	cr_assert(!strstr(daxfs_errormsg(), "file"), "\"%s\" blames files",
+		  daxfs_errormsg());
+	CHECK_OK(daxfs_unmap(v, 4 * PG));
+	check_unmount_fsck(fs, path);
+}

@@ -365,10 +365,13 @@ static int ext2_unmount(struct daxfs *vfs)
 	int files = atomic_load(&fs->open_files);
 	int views = atomic_load(&fs->open_views);
 
-	if (files || views)
-		return err_set(-EBUSY, "%d files are still open and %d views "
-			       "still mapped (close and unmap them first)",
-			       files, views);
+	if (files)
+		return err_set(-EBUSY, "%d file handle(s) still open%s (close "
+			       "them first)", files,
+			       views ? ", and views still mapped" : "");
+	if (views)
+		return err_set(-EBUSY, "%d view(s) still mapped (daxfs_unmap "
+			       "them first)", views);
 	if (!fs->vfs.rdonly) {
 		ext2_sb_sync_counters(fs);
 		pthread_mutex_lock(&fs->sb_lock);
