@@ -12,44 +12,65 @@
 #include "api/vfs.h"
 #include "core/err.h"
 
-/* The checks of every call that changes the namespace. */
-static int check_rw(daxfs *fs)
+/* What a namespace change does to the name it checks first. */
+enum ns_change { NS_CREATE, NS_REMOVE };
+
+/*
+ * The checks of every call that changes the namespace.  On a read-only
+ * mount the name is resolved first, as Linux does: creating an existing
+ * name is -EEXIST and removing a missing one fails as the lookup does;
+ * only then -EROFS.
+ */
+static int check_rw(daxfs *fs, const char *path, enum ns_change change)
 {
+	struct stat st;
+	int ret;
+
 	if (!fs)
 		return err_set(-EINVAL, "fs is NULL");
-	if (fs->rdonly)
-		return err_set(-EROFS, "the file system is mounted read-only");
-	return 0;
+	if (!fs->rdonly)
+		return 0;
+	ret = path ? fs->ops->stat(fs, path, &st) : -ENOENT;
+	if (change == NS_CREATE && ret == 0)
+		return err_set(-EEXIST, "\"%.200s\" exists already", path);
+	if (change == NS_REMOVE && ret < 0 && path)
+		return ret;
+	return err_set(-EROFS, "the file system is mounted read-only");
 }
 
 DAXFS_API int daxfs_mkdir(daxfs *fs, const char *path, mode_t mode)
 {
 	err_begin("daxfs_mkdir", NULL);
-	return err_end(check_rw(fs) ?: fs->ops->mkdir(fs, path, mode));
+	return err_end(check_rw(fs, path, NS_CREATE) ?:
+		       fs->ops->mkdir(fs, path, mode));
 }
 
 DAXFS_API int daxfs_rmdir(daxfs *fs, const char *path)
 {
 	err_begin("daxfs_rmdir", NULL);
-	return err_end(check_rw(fs) ?: fs->ops->rmdir(fs, path));
+	return err_end(check_rw(fs, path, NS_REMOVE) ?:
+		       fs->ops->rmdir(fs, path));
 }
 
 DAXFS_API int daxfs_unlink(daxfs *fs, const char *path)
 {
 	err_begin("daxfs_unlink", NULL);
-	return err_end(check_rw(fs) ?: fs->ops->unlink(fs, path));
+	return err_end(check_rw(fs, path, NS_REMOVE) ?:
+		       fs->ops->unlink(fs, path));
 }
 
 DAXFS_API int daxfs_rename(daxfs *fs, const char *from, const char *to)
 {
 	err_begin("daxfs_rename", NULL);
-	return err_end(check_rw(fs) ?: fs->ops->rename(fs, from, to));
+	return err_end(check_rw(fs, from, NS_REMOVE) ?:
+		       fs->ops->rename(fs, from, to));
 }
 
 DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 {
 	err_begin("daxfs_link", NULL);
-	return err_end(check_rw(fs) ?: fs->ops->link(fs, from, to));
+	return err_end(check_rw(fs, to, NS_CREATE) ?:
+		       fs->ops->link(fs, from, to));
 }
 
 /* The target of a symbolic link, as far as no layout is concerned. */
@@ -68,7 +89,7 @@ static int symlink_check(const char *target)
 DAXFS_API int daxfs_symlink(daxfs *fs, const char *target, const char *path)
 {
 	err_begin("daxfs_symlink", NULL);
-	return err_end(check_rw(fs) ?: symlink_check(target) ?:
+	return err_end(check_rw(fs, path, NS_CREATE) ?: symlink_check(target) ?:
 		       fs->ops->symlink(fs, target, path));
 }
 

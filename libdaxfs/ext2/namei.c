@@ -700,7 +700,8 @@ int ext2_rename(struct daxfs *vfs, const char *from, const char *to)
 	}
 	if (is_dot(c.oname, c.olen) || is_dotdot(c.oname, c.olen) ||
 	    is_dot(c.nname, c.nlen) || is_dotdot(c.nname, c.nlen)) {
-		ret = err_set(-EINVAL, "cannot rename \".\" or \"..\"");
+		ret = err_set(-EBUSY, "cannot rename \".\" or \"..\" (as "
+			      "Linux, EBUSY)");
 		goto out;
 	}
 	c.slash = s1 || s2;
