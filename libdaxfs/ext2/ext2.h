@@ -212,6 +212,13 @@ static inline uint32_t ext2_group_nblocks(struct daxfs *fs, uint32_t g)
 	return fs->blocks_per_group;
 }
 
+/* Blocks of one copy of the group descriptor table. */
+static inline uint32_t ext2_gdt_blocks(struct daxfs *fs)
+{
+	return ((uint64_t)fs->groups_count * sizeof(struct ext2_group_desc) +
+		fs->blocksize - 1) >> fs->blocksize_bits;
+}
+
 /* Seconds since the epoch, as ext2 stores them (vDSO: no system call). */
 uint32_t ext2_now(void);
 
@@ -223,8 +230,7 @@ int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
 int ext2_sb_sync_counters(struct daxfs *fs);
 void ext2_sb_need_large_file(struct daxfs *fs);
 bool ext2_group_has_super(struct daxfs *fs, uint32_t g);
-uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
-			      uint32_t gdt_blocks, uint32_t rsv_gdt);
+uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g, uint32_t rsv_gdt);
 
 /* balloc.c */
 int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,

@@ -14,6 +14,7 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
+#include "ext2/bitmap.h"
 #include "ext2/ext2.h"
 
 #define MKFS_INODE_SIZE 256
@@ -85,8 +86,7 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 }
 
 /* Lay the groups out; -EINVAL if the region is too small. */
-static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
-		       uint32_t gdt_blocks)
+static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr)
 {
 	uint32_t g;
 
@@ -96,7 +96,7 @@ static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
 
 		m->first = ext2_group_first_block(fs, g);
 		m->nblocks = ext2_group_nblocks(fs, g);
-		b = m->first + ext2_group_overhead(fs, g, gdt_blocks, 0);
+		b = m->first + ext2_group_overhead(fs, g, 0);
 		m->bbitmap = b++;
 		m->ibitmap = b++;
 		m->itable = b;
@@ -114,7 +114,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 {
 	uint32_t bs = o && o->block_size ? o->block_size : 4096;
 	uint64_t blocks, inodes, last;
-	uint32_t ipb, ipg, gdt_blocks, overhead;
+	uint32_t ipb, ipg, overhead;
 
 	if (bs != 1024 && bs != 2048 && bs != 4096)
 		return err_set(-EINVAL, "mkfs: block size %u is not 1024, 2048 "
@@ -148,8 +148,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 			ipg = 8 * bs;
 		fs->inodes_per_group = ipg;
 		fs->itb_per_group = ipg / ipb;
-		gdt_blocks = (fs->groups_count * 32 + bs - 1) / bs;
-		overhead = 1 + gdt_blocks + 2 + fs->itb_per_group;
+		overhead = 1 + ext2_gdt_blocks(fs) + 2 + fs->itb_per_group;
 		last = blocks - fs->first_data_block -
 		       (uint64_t)(fs->groups_count - 1) * fs->blocks_per_group;
 		/* A last group too small for its metadata is dropped. */
@@ -210,13 +209,6 @@ static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	es->s_mkfs_time = le32_put(now);
 }
 
-/* Set bits [from, to) of a bitmap block. */
-static void bits_set(uint8_t *bm, uint32_t from, uint32_t to)
-{
-	for (; from < to; from++)
-		bm[from >> 3] |= 1u << (from & 7);
-}
-
 /* Initialise a directory inode with one block and given links. */
 static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 			   uint16_t links, uint32_t blk)
@@ -270,8 +262,9 @@ static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
 
 /* Write all the metadata of a laid-out file system. */
 static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
-		       struct mkfs_group *gr, uint32_t gdt_blocks)
+		       struct mkfs_group *gr)
 {
+	uint32_t gdt_blocks = ext2_gdt_blocks(fs);
 	struct region *rgn = fs->rgn;
 	uint32_t bs = fs->blocksize, g, free_total = 0;
 	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
@@ -289,11 +282,11 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 		rgn->memset(ext2_block(fs, m->bbitmap), 0,
 			    (size_t)(2 + fs->itb_per_group) * bs,
 			    PMEM2_F_MEM_NODRAIN | PMEM2_F_MEM_NONTEMPORAL);
-		bits_set(bb, 0, used);
-		bits_set(bb, m->nblocks, 8 * bs);   /* padding */
-		bits_set(ib, fs->inodes_per_group, 8 * bs);
+		ext2_bitmap_set_range(bb, 0, used);
+		ext2_bitmap_set_range(bb, m->nblocks, 8 * bs);   /* padding */
+		ext2_bitmap_set_range(ib, fs->inodes_per_group, 8 * bs);
 		if (g == 0)
-			bits_set(ib, 0, MKFS_LPF_INO);
+			ext2_bitmap_set_range(ib, 0, MKFS_LPF_INO);
 		gdt[g].bg_block_bitmap = le32_put(m->bbitmap);
 		gdt[g].bg_inode_bitmap = le32_put(m->ibitmap);
 		gdt[g].bg_inode_table = le32_put(m->itable);
@@ -345,7 +338,6 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	struct mkfs_group *gr = NULL;
 	struct mkfs_undo undo;
 	uint64_t size;
-	uint32_t gdt_blocks;
 	int ret;
 
 	if (!path || !*path)
@@ -383,17 +375,16 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	ret = mkfs_geometry(&fs, opts, size);
 	if (ret)
 		goto out;
-	gdt_blocks = (fs.groups_count * 32 + fs.blocksize - 1) / fs.blocksize;
 	gr = mem_zalloc(sizeof(*gr) * fs.groups_count);
 	if (!gr) {
 		ret = err_set(-ENOMEM, "mkfs: out of memory");
 		goto out;
 	}
-	ret = mkfs_layout(&fs, gr, gdt_blocks);
+	ret = mkfs_layout(&fs, gr);
 	if (ret)
 		goto out;
 	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
-	mkfs_write(&fs, opts, gr, gdt_blocks);
+	mkfs_write(&fs, opts, gr);
 out:
 	mem_free(gr);
 	region_close(&fs.rgn);
