@@ -298,6 +298,12 @@ int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype);
 int ext2_dir_is_empty(struct ext2_inode_info *dir);
 int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino);
+struct ext2_dir_entry_2 *ext2_dir_block_insert(struct daxfs *fs,
+					       unsigned char *blk, uint32_t off,
+					       const char *name, size_t len,
+					       uint32_t ino, unsigned ftype);
+void ext2_dir_block_format(struct daxfs *fs, unsigned char *blk,
+			   uint32_t self, uint32_t parent);
 int ext2_dir_iterate(struct ext2_inode_info *dir,
 		      int (*fn)(void *arg, const char *name, uint64_t ino,
 				unsigned type),

@@ -163,6 +163,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	fs->inodes_count = ipg * fs->groups_count;
 	fs->inode_size = MKFS_INODE_SIZE;
 	fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
+	fs->has_filetype = true; /* mkfs_super sets the filetype feature */
 	if (fs->inodes_count < MKFS_LPF_INO + 1)
 		return err_set(-EINVAL, "mkfs: too few inodes");
 	return 0;
@@ -227,37 +228,20 @@ static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 	raw->i_block[0] = le32_put(blk);
 }
 
-/* Write a directory block holding ".", ".." and maybe one more entry. */
-static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
-			   uint32_t parent, const char *name, uint32_t ino)
+/* The blocks of the root and lost+found, lost+found named in the root. */
+static void mkfs_dir_blocks(struct daxfs *fs, uint32_t root_blk,
+			    uint32_t lpf_blk)
 {
-	unsigned char *b = ext2_block(fs, blk);
-	struct ext2_dir_entry_2 *de = (void *)b;
-	uint32_t bs = fs->blocksize, off;
+	unsigned char *root = ext2_block(fs, root_blk);
 
-	memset(b, 0, bs);
-	de->inode = le32_put(self);
-	de->rec_len = le16_put(12);
-	de->name_len = 1;
-	de->file_type = EXT2_FT_DIR;
-	de->name[0] = '.';
-	de = (void *)(b + 12);
-	de->inode = le32_put(parent);
-	de->name_len = 2;
-	de->file_type = EXT2_FT_DIR;
-	de->name[0] = de->name[1] = '.';
-	if (!name) {
-		de->rec_len = le16_put(bs - 12);
-		return;
-	}
-	de->rec_len = le16_put(12);
-	off = 24;
-	de = (void *)(b + off);
-	de->inode = le32_put(ino);
-	de->rec_len = le16_put(bs - off);
-	de->name_len = strlen(name);
-	de->file_type = EXT2_FT_DIR;
-	memcpy(de->name, name, strlen(name));
+	fs->rgn->memset(root, 0, fs->blocksize, PMEM2_F_MEM_NODRAIN);
+	fs->rgn->memset(ext2_block(fs, lpf_blk), 0, fs->blocksize,
+			PMEM2_F_MEM_NODRAIN);
+	ext2_dir_block_format(fs, root, EXT2_ROOT_INO, EXT2_ROOT_INO);
+	ext2_dir_block_insert(fs, root, EXT2_DIR_REC_LEN(1), "lost+found",
+			      strlen("lost+found"), MKFS_LPF_INO, EXT2_FT_DIR);
+	ext2_dir_block_format(fs, ext2_block(fs, lpf_blk), MKFS_LPF_INO,
+			      EXT2_ROOT_INO);
 }
 
 /* Write all the metadata of a laid-out file system. */
@@ -303,10 +287,7 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	mkfs_dir_inode(fs, MKFS_LPF_INO, 0700, 2, lpf_blk);
 	region_flush(rgn, ext2_raw_inode(fs, EXT2_ROOT_INO), 128);
 	region_flush(rgn, ext2_raw_inode(fs, MKFS_LPF_INO), 128);
-	mkfs_dir_block(fs, root_blk, EXT2_ROOT_INO, EXT2_ROOT_INO,
-		       "lost+found", MKFS_LPF_INO);
-	mkfs_dir_block(fs, lpf_blk, MKFS_LPF_INO, EXT2_ROOT_INO, NULL, 0);
-	region_flush(rgn, ext2_block(fs, root_blk), 2 * bs);
+	mkfs_dir_blocks(fs, root_blk, lpf_blk);
 
 	/* Superblock and descriptors, in every group that has copies; the
 	 * primary superblock goes last. */
