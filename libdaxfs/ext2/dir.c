@@ -88,7 +88,7 @@ static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
 static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 		    const struct ext2_dir_entry_2 *de)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t rl = le16_get(de->rec_len);
 	const char *why = NULL;
 
@@ -111,7 +111,7 @@ static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 }
 
 /* Largest free record in block blk, and its offset in *at. */
-static uint16_t block_slack(struct daxfs *fs, unsigned char *blk,
+static uint16_t block_slack(struct ext2_sb_info *fs, unsigned char *blk,
 			    uint16_t *at)
 {
 	uint32_t off = 0, best = 0;
@@ -337,7 +337,7 @@ static int index_scan_block(struct ext2_inode_info *dir,
 /* Build the index of dir from its blocks. */
 static int index_build(struct ext2_inode_info *dir, struct ext2_dir_index **out)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t nblocks = ext2_i_size(dir) >> fs->blocksize_bits, bi = 0;
 	struct ext2_dir_index *ix;
 	int ret = 0;
@@ -428,7 +428,7 @@ static void dir_clear_htree(struct ext2_inode_info *dir)
 
 /* Fill the entry at de: name -> ino of type ftype, record length
  * rec_len.  Not persisted. */
-static void de_fill(struct daxfs *fs, struct ext2_dir_entry_2 *de,
+static void de_fill(struct ext2_sb_info *fs, struct ext2_dir_entry_2 *de,
 		    uint32_t ino, const char *name, size_t len, unsigned ftype,
 		    uint32_t rec_len)
 {
@@ -447,7 +447,7 @@ static void de_fill(struct daxfs *fs, struct ext2_dir_entry_2 *de,
  * over it.  Either way one persisted store makes the entry visible.
  * Returns the new entry.
  */
-struct ext2_dir_entry_2 *ext2_dir_block_insert(struct daxfs *fs,
+struct ext2_dir_entry_2 *ext2_dir_block_insert(struct ext2_sb_info *fs,
 					       unsigned char *blk, uint32_t off,
 					       const char *name, size_t len,
 					       uint32_t ino, unsigned ftype)
@@ -474,7 +474,7 @@ struct ext2_dir_entry_2 *ext2_dir_block_insert(struct daxfs *fs,
 /* Lay out a fresh, zeroed directory block blk: "." -> self and
  * ".." -> parent, ".." covering the rest of the block; persisted (the
  * kernel's ext2_make_empty). */
-void ext2_dir_block_format(struct daxfs *fs, unsigned char *blk,
+void ext2_dir_block_format(struct ext2_sb_info *fs, unsigned char *blk,
 			   uint32_t self, uint32_t parent)
 {
 	de_fill(fs, de_at(blk, 0), self, ".", 1, EXT2_FT_DIR, DIR_MIN_REC);
@@ -486,7 +486,7 @@ void ext2_dir_block_format(struct daxfs *fs, unsigned char *blk,
 /* Append a fresh block (one empty record) to dir. */
 static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t pblk, count;
 	struct ext2_dir_entry_2 *de;
 	bool is_new;
@@ -514,7 +514,7 @@ static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		  uint32_t ino, unsigned ftype)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t need = EXT2_DIR_REC_LEN(len), bi, off = 0;
 	struct ext2_dir_entry_2 *nde;
 	struct ext2_dir_index *ix;
@@ -579,7 +579,7 @@ static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	struct ext2_dir_entry_2 *de, *prev = NULL;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
@@ -667,7 +667,7 @@ int ext2_dir_is_empty(struct ext2_inode_info *dir)
  * formatted by ext2_dir_block_format. */
 int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t pblk, count;
 	bool is_new;
 	int ret;
@@ -683,7 +683,7 @@ int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 
 /* DT_* type of an entry: from the entry, or from its inode when the file
  * system lacks the filetype feature. */
-static unsigned de_dtype(struct daxfs *fs, const struct ext2_dir_entry_2 *de)
+static unsigned de_dtype(struct ext2_sb_info *fs, const struct ext2_dir_entry_2 *de)
 {
 	static const unsigned char ft2dt[EXT2_FT_MAX] = {
 		DAXFS_DT_UNKNOWN, DAXFS_DT_REG, DAXFS_DT_DIR, DAXFS_DT_CHR,
@@ -709,7 +709,7 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 				unsigned type),
 		      void *arg)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	unsigned char buf[4096];
 	struct ext2_dir_index *ix;
 	uint32_t bi;

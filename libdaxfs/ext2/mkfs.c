@@ -86,7 +86,7 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 }
 
 /* Lay the groups out; -EINVAL if the region is too small. */
-static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr)
+static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr)
 {
 	uint32_t g;
 
@@ -109,7 +109,7 @@ static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr)
 }
 
 /* Choose the geometry from the options; fills fs's geometry fields. */
-static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 			 uint64_t size)
 {
 	uint32_t bs = o && o->block_size ? o->block_size : 4096;
@@ -169,7 +169,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	return 0;
 }
 
-static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static void mkfs_super(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		       uint32_t free_blocks)
 {
 	struct ext2_super_block *es = fs->es;
@@ -211,7 +211,7 @@ static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 }
 
 /* Initialise a directory inode with one block and given links. */
-static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
+static void mkfs_dir_inode(struct ext2_sb_info *fs, uint32_t ino, uint16_t mode,
 			   uint16_t links, uint32_t blk)
 {
 	struct ext2_inode *raw = ext2_raw_inode(fs, ino);
@@ -229,7 +229,7 @@ static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 }
 
 /* The blocks of the root and lost+found, lost+found named in the root. */
-static void mkfs_dir_blocks(struct daxfs *fs, uint32_t root_blk,
+static void mkfs_dir_blocks(struct ext2_sb_info *fs, uint32_t root_blk,
 			    uint32_t lpf_blk)
 {
 	unsigned char *root = ext2_block(fs, root_blk);
@@ -245,7 +245,7 @@ static void mkfs_dir_blocks(struct daxfs *fs, uint32_t root_blk,
 }
 
 /* Write all the metadata of a laid-out file system. */
-static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		       struct mkfs_group *gr)
 {
 	uint32_t gdt_blocks = ext2_gdt_blocks(fs);
@@ -314,7 +314,7 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 {
-	struct daxfs fs = { 0 };
+	struct ext2_sb_info fs = { 0 };
 	struct ext2_super_block plan = { 0 };
 	struct mkfs_group *gr = NULL;
 	struct mkfs_undo undo;
