@@ -276,7 +276,7 @@ void rwsem_bias(struct rwsem *s)
 
 /* Wait while a slot names s: a biased reader is still inside.  Spin a
  * little, then sleep on rbias_left, which the reader bumps as it leaves
- * (unread_biased). */
+ * (rwsem_unread_biased). */
 static void slot_wait(_Atomic(struct rwsem *) *slot,
 		      struct rwsem *s)
 {

@@ -12,49 +12,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ext2/bitmap.h"
 #include "ext2/ext2.h"
-
-static inline bool bit_test(const uint8_t *bm, uint32_t i)
-{
-	return bm[i >> 3] & (1u << (i & 7));
-}
-
-static inline void bit_set(uint8_t *bm, uint32_t i)
-{
-	bm[i >> 3] |= 1u << (i & 7);
-}
-
-static inline void bit_clear(uint8_t *bm, uint32_t i)
-{
-	bm[i >> 3] &= ~(1u << (i & 7));
-}
-
-/* First clear bit of bm in [from, nbits), or nbits.  Scans 64 bits at a
- * time (bitmaps are block aligned). */
-uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
-				uint32_t nbits);
-uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
-				uint32_t nbits)
-{
-	const uint64_t *w = (const uint64_t *)bm;
-	uint32_t i = from;
-
-	while (i < nbits && (i & 63)) {
-		if (!bit_test(bm, i))
-			return i;
-		i++;
-	}
-	for (; i + 64 <= nbits; i += 64) {
-		uint64_t x = ~le64toh(w[i >> 6]);
-
-		if (x)
-			return i + __builtin_ctzll(x);
-	}
-	for (; i < nbits; i++)
-		if (!bit_test(bm, i))
-			return i;
-	return nbits;
-}
 
 static inline int32_t group_of_block(struct ext2_sb_info *fs, uint32_t blk)
 {
@@ -80,7 +39,7 @@ static uint32_t find_aligned_run(struct ext2_sb_info *fs, uint32_t g,
 
 		if (a + want > nbits)
 			return nbits;
-		while (n < want && !bit_test(bm, a + n))
+		while (n < want && !ext2_bitmap_test(bm, a + n))
 			n++;
 		if (n == want)
 			return a;
@@ -123,8 +82,8 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 			return 0; /* counter said free, bitmap says full */
 	}
 	for (n = 0; n < max && bit + n < nbits && n < nfree &&
-		    !bit_test(bm, bit + n); n++)
-		bit_set(bm, bit + n);
+		    !ext2_bitmap_test(bm, bit + n); n++)
+		ext2_bitmap_set(bm, bit + n);
 	gd->bg_free_blocks_count = le16_put(nfree - n);
 	fs->groups[g].block_hint = bit + n;
 	*start = ext2_group_first_block(fs, g) + bit;
@@ -246,8 +205,8 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 		pthread_mutex_lock(&fs->groups[g].lock);
 		bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
 		for (i = 0; i < n; i++) {
-			if (bit_test(bm, bit + i)) {
-				bit_clear(bm, bit + i);
+			if (ext2_bitmap_test(bm, bit + i)) {
+				ext2_bitmap_clear(bm, bit + i);
 				freed++;
 			}
 		}
@@ -280,7 +239,7 @@ int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree)
 	nbits = ext2_group_nblocks(fs, g);
 	bm = ext2_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
 	for (i = 0; i < nbits; i++)
-		n += !bit_test(bm, i);
+		n += !ext2_bitmap_test(bm, i);
 	*nfree = n;
 	return 0;
 }

@@ -571,7 +571,7 @@ fail:
 
 const struct iomap_ops ext2_iomap_ops = {
 	.iomap_begin = ext2_iomap_begin,
-	.iomap_end = ext2_iomap_end, /* ext2 holds nothing from begin to end */
+	.iomap_end = ext2_iomap_end, /* links blocks reserved past EOF */
 };
 
 /* Blocks waiting to be returned to the bitmaps, merged into runs. */

@@ -426,6 +426,63 @@ static void dir_clear_htree(struct ext2_inode_info *dir)
 	}
 }
 
+/* Fill the entry at de: name -> ino of type ftype, record length
+ * rec_len.  Not persisted. */
+static void de_fill(struct ext2_sb_info *fs, struct ext2_dir_entry_2 *de,
+		    uint32_t ino, const char *name, size_t len, unsigned ftype,
+		    uint32_t rec_len)
+{
+	de->inode = le32_put(ino);
+	de->rec_len = le16_put(rec_len);
+	de->name_len = len;
+	de->file_type = fs->has_filetype ? ftype : 0;
+	memcpy(de->name, name, len);
+}
+
+/*
+ * Write name -> ino into the record at off of the directory block blk,
+ * which the caller has checked has room for it (de_avail).  An unused
+ * record takes the entry, its inode number stored last; a live one is
+ * split: the entry is written whole in its slack, then the record shrinks
+ * over it.  Either way one persisted store makes the entry visible.
+ * Returns the new entry.
+ */
+struct ext2_dir_entry_2 *ext2_dir_block_insert(struct ext2_sb_info *fs,
+					       unsigned char *blk, uint32_t off,
+					       const char *name, size_t len,
+					       uint32_t ino, unsigned ftype)
+{
+	struct ext2_dir_entry_2 *de = de_at(blk, off), *nde;
+	uint32_t keep;
+
+	if (!de->inode) {
+		de_fill(fs, de, 0, name, len, ftype, le16_get(de->rec_len));
+		ext2_persist(fs, de, 8 + len);
+		de->inode = le32_put(ino);
+		ext2_persist(fs, &de->inode, 4);
+		return de;
+	}
+	keep = de_need(de);
+	nde = de_at(blk, off + keep);
+	de_fill(fs, nde, ino, name, len, ftype, le16_get(de->rec_len) - keep);
+	ext2_persist(fs, nde, 8 + len);
+	de->rec_len = le16_put(keep);
+	ext2_persist(fs, &de->rec_len, 2);
+	return nde;
+}
+
+/* Lay out a fresh, zeroed directory block blk: "." -> self and
+ * ".." -> parent, ".." covering the rest of the block; persisted (the
+ * kernel's ext2_make_empty). */
+void ext2_dir_block_format(struct ext2_sb_info *fs, unsigned char *blk,
+			   uint32_t self, uint32_t parent)
+{
+	de_fill(fs, de_at(blk, 0), self, ".", 1, EXT2_FT_DIR, DIR_MIN_REC);
+	de_fill(fs, de_at(blk, DIR_MIN_REC), parent, "..", 2, EXT2_FT_DIR,
+		fs->blocksize - DIR_MIN_REC);
+	ext2_persist(fs, blk, DIR_MIN_REC + EXT2_DIR_REC_LEN(2));
+}
+
 /* Append a fresh block (one empty record) to dir. */
 static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 {
@@ -459,7 +516,7 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 {
 	struct ext2_sb_info *fs = dir->fs;
 	uint32_t need = EXT2_DIR_REC_LEN(len), bi, off = 0;
-	struct ext2_dir_entry_2 *de, *nde;
+	struct ext2_dir_entry_2 *nde;
 	struct ext2_dir_index *ix;
 	unsigned char *blk;
 	int ret;
@@ -494,31 +551,7 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 			break;
 	}
 	dir_clear_htree(dir);
-	de = de_at(blk, off);
-	if (!de->inode) {
-		/* Reuse an unused record: the inode number goes in last. */
-		de->name_len = len;
-		de->file_type = fs->has_filetype ? ftype : 0;
-		memcpy(de->name, name, len);
-		ext2_persist(fs, de, 8 + len);
-		de->inode = le32_put(ino);
-		ext2_persist(fs, &de->inode, 4);
-		nde = de;
-	} else {
-		/* Split the record: write the new entry in its slack, then
-		 * shrink the record over it. */
-		uint32_t keep = de_need(de);
-
-		nde = de_at(blk, off + keep);
-		nde->inode = le32_put(ino);
-		nde->rec_len = le16_put(le16_get(de->rec_len) - keep);
-		nde->name_len = len;
-		nde->file_type = fs->has_filetype ? ftype : 0;
-		memcpy(nde->name, name, len);
-		ext2_persist(fs, nde, 8 + len);
-		de->rec_len = le16_put(keep);
-		ext2_persist(fs, &de->rec_len, 2);
-	}
+	nde = ext2_dir_block_insert(fs, blk, off, name, len, ino, ftype);
 	index_put(ix, name_hash(name, len), bi, nde);
 	ix->used++;
 	/* What is left of the record is the best bet for the next insert;
@@ -630,11 +663,11 @@ int ext2_dir_is_empty(struct ext2_inode_info *dir)
 	return n == 0;
 }
 
-/* Give a new directory its first block with "." and "..". */
+/* Give a new directory its first block with "." and "..", zeroed and
+ * formatted by ext2_dir_block_format. */
 int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 {
 	struct ext2_sb_info *fs = dir->fs;
-	struct ext2_dir_entry_2 *dot, *dotdot;
 	uint32_t pblk, count;
 	bool is_new;
 	int ret;
@@ -642,19 +675,8 @@ int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 	ret = ext2_bmap(dir, 0, 1, true, &pblk, &count, &is_new);
 	if (ret)
 		return ret;
-	dot = ext2_block(fs, pblk);
-	dot->inode = le32_put(dir->ino);
-	dot->rec_len = le16_put(EXT2_DIR_REC_LEN(1));
-	dot->name_len = 1;
-	dot->file_type = fs->has_filetype ? EXT2_FT_DIR : 0;
-	dot->name[0] = '.';
-	dotdot = de_at((unsigned char *)dot, EXT2_DIR_REC_LEN(1));
-	dotdot->inode = le32_put(parent_ino);
-	dotdot->rec_len = le16_put(fs->blocksize - EXT2_DIR_REC_LEN(1));
-	dotdot->name_len = 2;
-	dotdot->file_type = fs->has_filetype ? EXT2_FT_DIR : 0;
-	dotdot->name[0] = dotdot->name[1] = '.';
-	ext2_persist(fs, dot, 24);
+	/* A new block is zeroed by ext2_bmap (a directory has no holes). */
+	ext2_dir_block_format(fs, ext2_block(fs, pblk), dir->ino, parent_ino);
 	ext2_inode_set_size(dir, fs->blocksize);
 	return 0;
 }

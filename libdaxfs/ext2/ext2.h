@@ -3,27 +3,71 @@
  * ext2.h -- private header of the ext2 layout: the mounted file system,
  * the in-DRAM inode, and the prototypes of each file under its heading.
  *
- * Locking (the order in which locks nest; take them top to bottom only)
+ * Lock order: the one block for all of libdaxfs (the DAX engine's locks
+ * included); other files point here and add only their local facts.
+ * Take locks top to bottom only; a lock may be skipped, never taken
+ * above one already held.
  *
- *   daxfs.rename_lock          serialises renames: while held, no
- *                              directory changes its parent
- *     dir  ext2_inode_info.i_rwsem  directories: ancestor before descendant;
- *                              two unrelated ones by inode number
- *       file ext2_inode_info.i_rwsem  the I/O lock of a non-directory; two of
- *                              them by inode number
- *         ext2_inode_info.dax_sem   shared by faults, exclusive by truncate
- *           ext2_inode_info.bmap_lock  block map and i_blocks
- *             ext2_extent_cache.lock  writers of the extent cache (leaf;
- *                              readers take nothing, extent_cache.c)
- *             ext2_group.lock  one group's bitmaps and descriptor; never
- *                              two at once
- *               icache bucket locks (leaf)
+ * ext2_sb_info.rename_lock     mutex; ext2_rename only.  While held no
+ *                              directory changes its parent, so ".." can be
+ *                              walked up (is_ancestor) and the two parents
+ *                              ordered.
+ *   directory i_rwsem          ancestor before descendant (rmdir: the parent,
+ *                              then the victim); two unrelated ones by inode
+ *                              number (lock_two).  Shared for lookups and
+ *                              readdir, exclusive for changes.
+ *     dir_build_lock           builds a directory's in-DRAM index once, under
+ *                              its i_rwsem (shared is enough); reads the
+ *                              directory's blocks (bmap_lock).
+ *     non-directory i_rwsem    after its parent directory's (link, unlink,
+ *                              rename); two of them by inode number.  The
+ *                              I/O lock: pwrite, truncate and the final
+ *                              iput exclusive, pread and readlink shared.
+ *       view registry          process-wide rwlock of dax/view.c.  Read
+ *                              for a whole fault (SIGSEGV handler) and by
+ *                              ext2_size_grew; write by daxfs_map and
+ *                              daxfs_unmap, which hold nothing else.  It is
+ *                              taken under i_rwsem when the copy of a
+ *                              pread/pwrite (or a readlink) faults on a
+ *                              user buffer that is a view, of any file.
+ *         dax_sem              faults shared; truncate (ext2_setsize, the
+ *                              final iput) exclusive, so no fault maps a
+ *                              block being freed.  ext2_size_grew comes
+ *                              after it is dropped (the registry is above).
+ *           bmap_lock          the block map and i_blocks: lookups shared,
+ *                              allocation and truncate exclusive.  In I/O
+ *                              and faults only inside iomap_begin and
+ *                              iomap_end, released before they return.
+ *             extent cache lock   writers of the extent cache (readers take
+ *                              nothing, extent_cache.c)
+ *             group lock       one group's bitmaps and descriptor; never
+ *                              two at once, never with an icache lock held
+ *                              (ialloc and iput take them one after the
+ *                              other)
+ *           entry lock         DAX_LOCKED bit of one index of a file's
+ *                              mapping (dax/entry.h), futex wait.  Taken
+ *                              after iomap_begin returned and put before
+ *                              iomap_end; more than one at once only by
+ *                              trylock after the first.  pwrite takes it
+ *                              (zero pages over a filled hole), and fsync
+ *                              (writeback) without i_rwsem or dax_sem.
+ *             mapping views_lock   the list of views of one file; also taken
+ *                              under the registry's write lock
+ *               mapping lock   the index itself (xa_lock); short, nothing
+ *                              is taken inside it
+ * icache stripe locks          hash chains and reference counts; taken
+ *                              under any lock above but a group lock (iget,
+ *                              iput), with only sb_lock inside (inode_check
+ *                              reporting damage)
+ * sb_lock                      superblock fields written after mount; the
+ *                              innermost lock (ext2_corrupt takes it under
+ *                              any other)
  *
- * i_rwsem of a directory protects its entries, its in-DRAM index and its
- * link count; of a regular file, its size and data against concurrent
- * writes and truncate (reads take it shared).  The final ext2_iput() of an
- * unlinked inode frees it, and is therefore called with none of that
- * inode's locks held.
+ * Between iomap_begin and iomap_end ext2 holds no lock; a write past EOF
+ * holds blocks reserved but not yet linked (bmap.c), which only the
+ * writer, under i_rwsem, can reach.  The final ext2_iput() of an unlinked
+ * inode frees it (i_rwsem, dax_sem, bmap_lock, group locks) and is
+ * therefore called with none of that inode's locks held.
  */
 #ifndef DAXFS_EXT2_H
 #define DAXFS_EXT2_H
@@ -225,6 +269,13 @@ static inline uint32_t ext2_group_nblocks(struct ext2_sb_info *fs, uint32_t g)
 	return fs->blocks_per_group;
 }
 
+/* Blocks of one copy of the group descriptor table. */
+static inline uint32_t ext2_gdt_blocks(struct ext2_sb_info *fs)
+{
+	return ((uint64_t)fs->groups_count * sizeof(struct ext2_group_desc) +
+		fs->blocksize - 1) >> fs->blocksize_bits;
+}
+
 /* Seconds since the epoch, as ext2 stores them (vDSO: no system call). */
 uint32_t ext2_now(void);
 
@@ -236,8 +287,7 @@ int ext2_corrupt(struct ext2_sb_info *fs, const char *fmt, ...)
 int ext2_sb_sync_counters(struct ext2_sb_info *fs);
 void ext2_sb_need_large_file(struct ext2_sb_info *fs);
 bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g);
-uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g,
-			      uint32_t gdt_blocks, uint32_t rsv_gdt);
+uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g, uint32_t rsv_gdt);
 
 /* balloc.c */
 int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
@@ -305,6 +355,12 @@ int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype);
 int ext2_dir_is_empty(struct ext2_inode_info *dir);
 int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino);
+struct ext2_dir_entry_2 *ext2_dir_block_insert(struct ext2_sb_info *fs,
+					       unsigned char *blk, uint32_t off,
+					       const char *name, size_t len,
+					       uint32_t ino, unsigned ftype);
+void ext2_dir_block_format(struct ext2_sb_info *fs, unsigned char *blk,
+			   uint32_t self, uint32_t parent);
 int ext2_dir_iterate(struct ext2_inode_info *dir,
 		      int (*fn)(void *arg, const char *name, uint64_t ino,
 				unsigned type),

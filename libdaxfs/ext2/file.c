@@ -9,10 +9,11 @@
  * write is flushed and drained before i_size and the times are persisted,
  * so a crash never exposes a size that covers unwritten bytes.
  *
- * Lock order for I/O (ext2.h has the whole tree):
- *   i_rwsem (I/O lock)
- *     dax_sem (truncate only, in ext2_setsize)
- *       bmap_lock (inside iomap_begin, released before the copy)
+ * Locks: the order is the block at the top of ext2.h.  Here: pwrite,
+ * ftruncate and O_TRUNC hold i_rwsem exclusively, pread shared; only
+ * truncate (ext2_setsize) goes on to dax_sem.  The copy of pread/pwrite
+ * runs with i_rwsem alone held and may fault on a view.  fsync takes no
+ * inode lock: dax_writeback works under entry locks.
  */
 #include <errno.h>
 #include <fcntl.h>

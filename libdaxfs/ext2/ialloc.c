@@ -10,10 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ext2/bitmap.h"
 #include "ext2/ext2.h"
-
-uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
-				uint32_t nbits);
 
 /* The group a new directory goes to. */
 static uint32_t find_group_dir(struct ext2_sb_info *fs, uint32_t parent_group)
@@ -58,7 +56,7 @@ static uint32_t group_take_inode(struct ext2_sb_info *fs, uint32_t g, bool is_di
 		bit = ext2_bitmap_find_zero(bm, bit + 1, ipg);
 	if (bit >= ipg)
 		return 0;
-	bm[bit >> 3] |= 1u << (bit & 7);
+	ext2_bitmap_set(bm, bit);
 	gd->bg_free_inodes_count = le16_put(nfree - 1);
 	if (is_dir)
 		gd->bg_used_dirs_count =
@@ -147,9 +145,9 @@ void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 
 	pthread_mutex_lock(&fs->groups[g].lock);
 	bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
-	was_set = bm[bit >> 3] & (1u << (bit & 7));
+	was_set = ext2_bitmap_test(bm, bit);
 	if (was_set) {
-		bm[bit >> 3] &= ~(1u << (bit & 7));
+		ext2_bitmap_clear(bm, bit);
 		region_flush(fs->rgn, bm + (bit >> 3), 1);
 		gd->bg_free_inodes_count =
 			le16_put(le16_get(gd->bg_free_inodes_count) + 1);

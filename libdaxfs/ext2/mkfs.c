@@ -14,6 +14,7 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
+#include "ext2/bitmap.h"
 #include "ext2/ext2.h"
 
 #define MKFS_INODE_SIZE 256
@@ -85,8 +86,7 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 }
 
 /* Lay the groups out; -EINVAL if the region is too small. */
-static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr,
-		       uint32_t gdt_blocks)
+static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr)
 {
 	uint32_t g;
 
@@ -96,7 +96,7 @@ static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr,
 
 		m->first = ext2_group_first_block(fs, g);
 		m->nblocks = ext2_group_nblocks(fs, g);
-		b = m->first + ext2_group_overhead(fs, g, gdt_blocks, 0);
+		b = m->first + ext2_group_overhead(fs, g, 0);
 		m->bbitmap = b++;
 		m->ibitmap = b++;
 		m->itable = b;
@@ -114,7 +114,7 @@ static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *
 {
 	uint32_t bs = o && o->block_size ? o->block_size : 4096;
 	uint64_t blocks, inodes, last;
-	uint32_t ipb, ipg, gdt_blocks, overhead;
+	uint32_t ipb, ipg, overhead;
 
 	if (bs != 1024 && bs != 2048 && bs != 4096)
 		return err_set(-EINVAL, "mkfs: block size %u is not 1024, 2048 "
@@ -148,8 +148,7 @@ static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *
 			ipg = 8 * bs;
 		fs->inodes_per_group = ipg;
 		fs->itb_per_group = ipg / ipb;
-		gdt_blocks = (fs->groups_count * 32 + bs - 1) / bs;
-		overhead = 1 + gdt_blocks + 2 + fs->itb_per_group;
+		overhead = 1 + ext2_gdt_blocks(fs) + 2 + fs->itb_per_group;
 		last = blocks - fs->first_data_block -
 		       (uint64_t)(fs->groups_count - 1) * fs->blocks_per_group;
 		/* A last group too small for its metadata is dropped. */
@@ -164,6 +163,7 @@ static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *
 	fs->inodes_count = ipg * fs->groups_count;
 	fs->inode_size = MKFS_INODE_SIZE;
 	fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
+	fs->has_filetype = true; /* mkfs_super sets the filetype feature */
 	if (fs->inodes_count < MKFS_LPF_INO + 1)
 		return err_set(-EINVAL, "mkfs: too few inodes");
 	return 0;
@@ -210,13 +210,6 @@ static void mkfs_super(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 	es->s_mkfs_time = le32_put(now);
 }
 
-/* Set bits [from, to) of a bitmap block. */
-static void bits_set(uint8_t *bm, uint32_t from, uint32_t to)
-{
-	for (; from < to; from++)
-		bm[from >> 3] |= 1u << (from & 7);
-}
-
 /* Initialise a directory inode with one block and given links. */
 static void mkfs_dir_inode(struct ext2_sb_info *fs, uint32_t ino, uint16_t mode,
 			   uint16_t links, uint32_t blk)
@@ -235,43 +228,27 @@ static void mkfs_dir_inode(struct ext2_sb_info *fs, uint32_t ino, uint16_t mode,
 	raw->i_block[0] = le32_put(blk);
 }
 
-/* Write a directory block holding ".", ".." and maybe one more entry. */
-static void mkfs_dir_block(struct ext2_sb_info *fs, uint32_t blk, uint32_t self,
-			   uint32_t parent, const char *name, uint32_t ino)
+/* The blocks of the root and lost+found, lost+found named in the root. */
+static void mkfs_dir_blocks(struct ext2_sb_info *fs, uint32_t root_blk,
+			    uint32_t lpf_blk)
 {
-	unsigned char *b = ext2_block(fs, blk);
-	struct ext2_dir_entry_2 *de = (void *)b;
-	uint32_t bs = fs->blocksize, off;
+	unsigned char *root = ext2_block(fs, root_blk);
 
-	memset(b, 0, bs);
-	de->inode = le32_put(self);
-	de->rec_len = le16_put(12);
-	de->name_len = 1;
-	de->file_type = EXT2_FT_DIR;
-	de->name[0] = '.';
-	de = (void *)(b + 12);
-	de->inode = le32_put(parent);
-	de->name_len = 2;
-	de->file_type = EXT2_FT_DIR;
-	de->name[0] = de->name[1] = '.';
-	if (!name) {
-		de->rec_len = le16_put(bs - 12);
-		return;
-	}
-	de->rec_len = le16_put(12);
-	off = 24;
-	de = (void *)(b + off);
-	de->inode = le32_put(ino);
-	de->rec_len = le16_put(bs - off);
-	de->name_len = strlen(name);
-	de->file_type = EXT2_FT_DIR;
-	memcpy(de->name, name, strlen(name));
+	fs->rgn->memset(root, 0, fs->blocksize, PMEM2_F_MEM_NODRAIN);
+	fs->rgn->memset(ext2_block(fs, lpf_blk), 0, fs->blocksize,
+			PMEM2_F_MEM_NODRAIN);
+	ext2_dir_block_format(fs, root, EXT2_ROOT_INO, EXT2_ROOT_INO);
+	ext2_dir_block_insert(fs, root, EXT2_DIR_REC_LEN(1), "lost+found",
+			      strlen("lost+found"), MKFS_LPF_INO, EXT2_FT_DIR);
+	ext2_dir_block_format(fs, ext2_block(fs, lpf_blk), MKFS_LPF_INO,
+			      EXT2_ROOT_INO);
 }
 
 /* Write all the metadata of a laid-out file system. */
 static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
-		       struct mkfs_group *gr, uint32_t gdt_blocks)
+		       struct mkfs_group *gr)
 {
+	uint32_t gdt_blocks = ext2_gdt_blocks(fs);
 	struct region *rgn = fs->rgn;
 	uint32_t bs = fs->blocksize, g, free_total = 0;
 	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
@@ -289,11 +266,11 @@ static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		rgn->memset(ext2_block(fs, m->bbitmap), 0,
 			    (size_t)(2 + fs->itb_per_group) * bs,
 			    PMEM2_F_MEM_NODRAIN | PMEM2_F_MEM_NONTEMPORAL);
-		bits_set(bb, 0, used);
-		bits_set(bb, m->nblocks, 8 * bs);   /* padding */
-		bits_set(ib, fs->inodes_per_group, 8 * bs);
+		ext2_bitmap_set_range(bb, 0, used);
+		ext2_bitmap_set_range(bb, m->nblocks, 8 * bs);   /* padding */
+		ext2_bitmap_set_range(ib, fs->inodes_per_group, 8 * bs);
 		if (g == 0)
-			bits_set(ib, 0, MKFS_LPF_INO);
+			ext2_bitmap_set_range(ib, 0, MKFS_LPF_INO);
 		gdt[g].bg_block_bitmap = le32_put(m->bbitmap);
 		gdt[g].bg_inode_bitmap = le32_put(m->ibitmap);
 		gdt[g].bg_inode_table = le32_put(m->itable);
@@ -310,10 +287,7 @@ static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 	mkfs_dir_inode(fs, MKFS_LPF_INO, 0700, 2, lpf_blk);
 	region_flush(rgn, ext2_raw_inode(fs, EXT2_ROOT_INO), 128);
 	region_flush(rgn, ext2_raw_inode(fs, MKFS_LPF_INO), 128);
-	mkfs_dir_block(fs, root_blk, EXT2_ROOT_INO, EXT2_ROOT_INO,
-		       "lost+found", MKFS_LPF_INO);
-	mkfs_dir_block(fs, lpf_blk, MKFS_LPF_INO, EXT2_ROOT_INO, NULL, 0);
-	region_flush(rgn, ext2_block(fs, root_blk), 2 * bs);
+	mkfs_dir_blocks(fs, root_blk, lpf_blk);
 
 	/* Superblock and descriptors, in every group that has copies; the
 	 * primary superblock goes last. */
@@ -346,7 +320,6 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	struct mkfs_group *gr = NULL;
 	struct mkfs_undo undo;
 	uint64_t size;
-	uint32_t gdt_blocks;
 	int ret;
 
 	if (opts && opts->size && opts->size / (opts->block_size ?
@@ -375,17 +348,16 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	ret = mkfs_geometry(&fs, opts, size);
 	if (ret)
 		goto out;
-	gdt_blocks = (fs.groups_count * 32 + fs.blocksize - 1) / fs.blocksize;
 	gr = mem_zalloc(sizeof(*gr) * fs.groups_count);
 	if (!gr) {
 		ret = err_set(-ENOMEM, "mkfs: out of memory");
 		goto out;
 	}
-	ret = mkfs_layout(&fs, gr, gdt_blocks);
+	ret = mkfs_layout(&fs, gr);
 	if (ret)
 		goto out;
 	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
-	mkfs_write(&fs, opts, gr, gdt_blocks);
+	mkfs_write(&fs, opts, gr);
 out:
 	mem_free(gr);
 	region_close(&fs.rgn);

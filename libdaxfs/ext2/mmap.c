@@ -4,20 +4,12 @@
  * the release of a view, and the ext2 side of the fault path
  * (ext2_dax_fault).
  *
- * The lock ordering for ext2 DAX fault paths is:
- *
- * view registry (view.c; held shared for a whole fault)
- *   ext2_inode_info->dax_sem (shared by faults, exclusive by truncate)
- *     ->iomap_begin: ext2_inode_info->bmap_lock -> group locks (released
- *                    before it returns)
- *     entry lock (dax/entry.c)
- *       mapping->views_lock
- *         mapping->lock
- *
- * and the I/O paths put ext2_inode_info->i_rwsem above all of them: pwrite
- * holds i_rwsem while its copy faults on a view; truncate takes i_rwsem,
- * then dax_sem exclusively, unmaps every view past the new size and only
- * then frees the blocks, so no fault can map a block that truncate frees.
+ * Locks: the order is the block at the top of ext2.h.  Here: a fault
+ * (ext2_dax_fault) runs with the view registry held for reading by the
+ * signal handler and takes dax_sem shared; ext2_size_grew, called with
+ * i_rwsem held, takes the registry and then dax_sem.  Truncate holds
+ * dax_sem exclusively while it unmaps every view past the new size and
+ * frees the blocks, so no fault can map a block that truncate frees.
  */
 #include <errno.h>
 #include <sys/mman.h>

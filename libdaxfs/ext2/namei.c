@@ -3,11 +3,10 @@
  * namei.c -- path walk and the namespace operations: mkdir, rmdir,
  * unlink, rename, link, symlink, readlink, stat, readdir.
  *
- * Lock order (see ext2.h): rename_lock, then directories ancestor first,
- * then the non-directory inodes by number.  The path walk holds one
- * directory's i_rwsem (shared) at a time and pins inodes with references
- * between steps; an operation then locks the parent it changes and checks
- * that the parent is still linked.
+ * Locks: the order is the block at the top of ext2.h.  The path walk
+ * holds one directory's i_rwsem (shared) at a time and pins inodes with
+ * references between steps; an operation then locks the parent it
+ * changes and checks that the parent is still linked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -234,9 +233,9 @@ static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
 		return ret;
 	/*
 	 * The inode is whole, links included, before the entry that names
-	 * it: dir_add drains what new_inode and this flushed before its
-	 * commit store.  A crash before that store leaves an unattached
-	 * inode, which e2fsck reclaims.
+	 * it: ext2_dir_add drains what ext2_new_inode and this flushed
+	 * before its commit store.  A crash before that store leaves an
+	 * unattached inode, which e2fsck reclaims.
 	 */
 	raw_store16(&inode->raw->i_links_count, is_dir ? 2 : 1);
 	region_flush(dir->fs->rgn, &inode->raw->i_links_count, 2);

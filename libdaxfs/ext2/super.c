@@ -68,11 +68,12 @@ bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g)
 }
 
 /* Blocks at the start of group g taken by superblock and descriptor
- * copies (bitmaps and inode table not included). */
-uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g,
-			      uint32_t gdt_blocks, uint32_t rsv_gdt)
+ * copies, rsv_gdt reserved descriptor blocks included (bitmaps and inode
+ * table not included). */
+uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g, uint32_t rsv_gdt)
 {
-	return ext2_group_has_super(fs, g) ? 1 + gdt_blocks + rsv_gdt : 0;
+	return ext2_group_has_super(fs, g) ? 1 + ext2_gdt_blocks(fs) + rsv_gdt
+					   : 0;
 }
 
 /* Check the superblock and derive the geometry.  Writes nothing. */
@@ -173,12 +174,11 @@ static int super_load(struct ext2_sb_info *fs, const char *path)
  * nothing. */
 static int groups_load(struct ext2_sb_info *fs, const char *path)
 {
-	uint32_t gdt_blocks, g, rsv;
+	uint32_t g, rsv;
 	int64_t fb = 0, fi = 0;
 
-	gdt_blocks = (fs->groups_count * sizeof(struct ext2_group_desc) +
-		      fs->blocksize - 1) / fs->blocksize;
-	if (fs->first_data_block + 1 + gdt_blocks > fs->blocks_count)
+	if ((uint64_t)fs->first_data_block + 1 + ext2_gdt_blocks(fs) >
+	    fs->blocks_count)
 		return err_set(-EUCLEAN, "%s: group descriptors run past "
 				 "the end of the file system", path);
 	fs->gdt = ext2_block(fs, fs->first_data_block + 1);
@@ -193,7 +193,7 @@ static int groups_load(struct ext2_sb_info *fs, const char *path)
 	for (g = 0; g < fs->groups_count; g++) {
 		struct ext2_group_desc *gd = &fs->gdt[g];
 		uint32_t first = ext2_group_first_block(fs, g) +
-				 ext2_group_overhead(fs, g, gdt_blocks, rsv);
+				 ext2_group_overhead(fs, g, rsv);
 		uint32_t last = ext2_group_first_block(fs, g) +
 				ext2_group_nblocks(fs, g) - 1;
 		uint32_t bb = le32_get(gd->bg_block_bitmap);

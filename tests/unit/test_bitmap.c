@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_bitmap.c -- white-box tests of balloc.c and ialloc.c: the bitmap
- * scan ext2_bitmap_find_zero on crafted bitmaps, the block allocator
+ * test_bitmap.c -- white-box tests of bitmap.c, balloc.c and ialloc.c:
+ * the scan ext2_bitmap_find_zero on crafted bitmaps, the block allocator
  * (contiguity, goals, -ENOSPC, reuse, counters against the bitmaps under
  * random alloc/free sequences) and the inode allocator through the public
  * API (bg_free_inodes_count against the inode bitmaps up to -ENOSPC).
@@ -16,12 +16,9 @@
 #include <criterion/criterion.h>
 
 #include "daxfs.h"
+#include "ext2/bitmap.h"
 #include "ext2/ext2.h"
 #include "check.h"
-
-/* Defined in balloc.c, not declared in ext2.h. */
-uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
-				uint32_t nbits);
 
 TestSuite(bitmap, .fini = test_cleanup, .timeout = 120);
 

@@ -550,7 +550,8 @@ Test(super, group_has_super_sparse)
 		cr_assert(ext2_group_has_super(&fs, i));
 }
 
-/* The same rule against mke2fs/dumpe2fs on an image of 60 tiny groups. */
+/* The same rule against mke2fs/dumpe2fs on an image of 60 tiny groups,
+ * and the size of the descriptor table (two 1 KiB blocks for 60 groups). */
 Test(super, group_has_super_matches_dumpe2fs)
 {
 	const char *p = test_image_path("mke2fs");
@@ -560,7 +561,7 @@ Test(super, group_has_super_matches_dumpe2fs)
 	const char *dump[] = { "dumpe2fs", p, NULL };
 	char *out = NULL, *s;
 	bool has[64] = { 0 };
-	uint32_t g, ngroups = 0;
+	uint32_t g, ngroups = 0, gd_first = 0, gd_last = 0;
 	daxfs *fs;
 	int st;
 
@@ -569,6 +570,10 @@ Test(super, group_has_super_matches_dumpe2fs)
 	free(out);
 	st = test_run(dump, TEST_RUN_MERGE, &out, NULL, NULL);
 	cr_assert_eq(st, 0, "dumpe2fs: %s", out);
+	s = strstr(out, "Group descriptors at ");
+	cr_assert(s, "dumpe2fs: %s", out);
+	cr_assert_eq(sscanf(s, "Group descriptors at %u-%u", &gd_first,
+			    &gd_last), 2, "dumpe2fs: %.60s", s);
 	for (s = strstr(out, "\nGroup "); s; s = strstr(s + 1, "\nGroup ")) {
 		char *next = strstr(s + 1, "\nGroup ");
 		char *sb = strstr(s, "uperblock at");
@@ -587,6 +592,9 @@ Test(super, group_has_super_matches_dumpe2fs)
 		cr_assert_eq(ext2_group_has_super(EXT2_SB(fs), g), has[g],
 			     "group %u: daxfs says %d, dumpe2fs says %d", g,
 			     ext2_group_has_super(EXT2_SB(fs), g), has[g]);
+	cr_assert_eq(gd_last - gd_first + 1, 2);
+	cr_assert_eq(ext2_gdt_blocks(EXT2_SB(fs)), 2, "daxfs says %u descriptor blocks",
+		     ext2_gdt_blocks(EXT2_SB(fs)));
 	check_unmount_fsck(fs, p);
 }
 
