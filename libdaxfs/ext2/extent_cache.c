@@ -246,6 +246,7 @@ void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Forget every run (blocks are about to be freed); readers retry. */
 void ext2_extent_cache_clear(struct ext2_inode_info *inode)
 {
 	struct ext2_extent_cache *c = atomic_load(&inode->extents);
@@ -259,13 +260,13 @@ void ext2_extent_cache_clear(struct ext2_inode_info *inode)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Free the cache with its inode; no reader can be left. */
 void ext2_extent_cache_free(struct ext2_inode_info *inode)
 {
-	struct ext2_extent_cache *c = atomic_load(&inode->extents);
+	struct ext2_extent_cache *c = atomic_exchange(&inode->extents, NULL);
 
-	if (!c)
-		return;
-	atomic_store(&inode->extents, NULL);
-	pthread_mutex_destroy(&c->lock);
-	mem_free(c);
+	if (c) {
+		pthread_mutex_destroy(&c->lock);
+		mem_free(c);
+	}
 }
