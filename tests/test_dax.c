@@ -728,3 +728,106 @@ Test(dax, hole_fill_races_with_view_reads)
 	CHECK_OK(daxfs_close(r.f));
 	check_unmount_fsck(fs, path);
 }
+
+/* ---- stale bytes past EOF in the last block ------------------------- */
+
+/*
+ * An image whose files' last blocks hold old bytes past EOF, as other
+ * tools and crashes leave it: /a../e are written whole (one block of
+ * pattern seed 41) by libdaxfs, then debugfs "sif" cuts their i_size to
+ * 100 bytes.  e2fsck finds nothing wrong with that.
+ */
+static daxfs *stale_tail_image(const char **path)
+{
+	static const char *const names[] = { "/a", "/b", "/c", "/d", "/e" };
+	daxfs *fs = check_new_fs("stale", 32 * TEST_MIB, 4096, 0, path);
+	char cmds[512] = "";
+
+	for (size_t i = 0; i < 5; i++) {
+		daxfs_file *f = pattern_file(fs, names[i], 1, 41);
+
+		CHECK_OK(daxfs_close(f));
+		snprintf(cmds + strlen(cmds), sizeof(cmds) - strlen(cmds),
+			 "sif %s size 100\n", names[i]);
+	}
+	check_unmount_fsck(fs, *path);
+	cr_assert_eq(test_debugfs_w(*path, cmds), 0);
+	cr_assert_eq(test_e2fsck(*path, NULL), 0);
+	return check_mount(*path, 0);
+}
+
+/* [0, 100) of f is pattern 41, [100, end) zeros (the gap). */
+static void check_gap_zero(daxfs_file *f, size_t end, const char *how)
+{
+	unsigned char *got = malloc(end);
+	long nz;
+
+	cr_assert(got);
+	memset(got, 0xee, end);
+	CHECK_EQ(daxfs_pread(f, got, end, 0), end);
+	cr_assert_eq(test_pattern_mismatch(got, 100, 41, 0), -1);
+	nz = test_first_nonzero(got + 100, end - 100);
+	cr_assert_eq(nz, -1, "%s: byte %ld of the gap reads 0x%02x, not 0 "
+		     "(old bytes past EOF came back)", how, 100 + nz,
+		     nz >= 0 ? got[100 + nz] : 0);
+	free(got);
+}
+
+Test(dax, extending_a_file_never_shows_old_bytes_past_eof)
+{
+	const char *path;
+	daxfs *fs = stale_tail_image(&path);
+	daxfs_file *a = check_open(fs, "/a", O_RDWR, 0);
+	daxfs_file *b = check_open(fs, "/b", O_RDWR, 0);
+	daxfs_file *c = check_open(fs, "/c", O_RDWR, 0);
+	daxfs_file *d = check_open(fs, "/d", O_RDWR, 0);
+	daxfs_file *e = check_open(fs, "/e", O_RDWR, 0);
+	unsigned char *v;
+	long nz;
+
+	/* pwrite past EOF inside the old last block. */
+	CHECK_EQ(daxfs_pwrite(a, "x", 1, 2000), 1);
+	check_gap_zero(a, 2000, "pwrite at 2000");
+	/* pwrite past EOF in a later block. */
+	CHECK_EQ(daxfs_pwrite(b, "x", 1, 3 * PG), 1);
+	check_gap_zero(b, 3 * PG, "pwrite at 3 pages");
+	/* ftruncate up. */
+	CHECK_OK(daxfs_ftruncate(c, 2 * PG));
+	check_gap_zero(c, 2 * PG, "ftruncate up");
+	/* truncate down, then up: the cut tail is gone too. */
+	CHECK_OK(daxfs_ftruncate(d, 50));
+	CHECK_OK(daxfs_ftruncate(d, PG));
+	{
+		unsigned char got[PG];
+
+		CHECK_EQ(daxfs_pread(d, got, PG, 0), PG);
+		cr_assert_eq(test_pattern_mismatch(got, 50, 41, 0), -1);
+		cr_assert_eq(test_first_nonzero(got + 50, PG - 50), -1,
+			     "truncate down then up shows old bytes");
+	}
+	/* A view sees zeros in the gap too. */
+	CHECK_EQ(daxfs_pwrite(e, "x", 1, PG + 7), 1);
+	v = map(e, 0, 2 * PG, PROT_READ, 0);
+	cr_assert_eq(test_pattern_mismatch(v, 100, 41, 0), -1);
+	nz = test_first_nonzero(v + 100, PG + 7 - 100);
+	cr_assert_eq(nz, -1, "the view shows old byte 0x%02x at %ld",
+		     nz >= 0 ? v[100 + nz] : 0, 100 + nz);
+	cr_assert_eq(v[PG + 7], 'x');
+	CHECK_OK(daxfs_unmap(v, 2 * PG));
+	check_close(a);
+	check_close(b);
+	check_close(c);
+	check_close(d);
+	check_close(e);
+	check_unmount_fsck(fs, path);
+	/* And debugfs, reading the media, agrees. */
+	{
+		size_t len = 0;
+		char *got = test_debugfs_cat(path, "/b", &len);
+
+		cr_assert(got);
+		cr_assert_eq(len, 3 * PG + 1);
+		cr_assert_eq(test_first_nonzero(got + 100, 3 * PG - 100), -1);
+		free(got);
+	}
+}

@@ -752,6 +752,26 @@ static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t 
 }
 
 /*
+ * The file grows from old bytes to at least to (a write at to, or a
+ * truncate up to it): bytes past the old EOF in its last block may hold
+ * anything (other tools and crashes leave old data there), so zero
+ * [old, to) within that block and persist the zeros before the size
+ * moves (the kernel's iomap_zero_range/block_truncate_page).  Costs
+ * nothing when old is block-aligned or the write starts at old (an
+ * append).  Called with i_rwsem held exclusively.
+ */
+int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
+		       uint64_t to)
+{
+	uint64_t end = (old | (inode->fs->blocksize - 1)) + 1;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (to <= old || !(old & (inode->fs->blocksize - 1)))
+		return 0;
+	return zero_in_block(inode, old, to < end ? to : end);
+}
+
+/*
  * Change the size of a regular file (ext2_setsize): the bytes between the
  * old and new sizes read as zeros afterwards.  Called with i_rwsem held
  * exclusively; takes dax_sem exclusively so that no fault maps a block
@@ -783,10 +803,7 @@ int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 			ret = ext2_truncate_blocks(inode, size);
 	} else {
 		/* Bytes past the old EOF in its block must read as zeros. */
-		uint64_t end = (old | bmask) + 1;
-
-		if (old & bmask)
-			ret = zero_in_block(inode, old, size < end ? size : end);
+		ret = ext2_zero_past_eof(inode, old, size);
 		if (!ret)
 			ext2_inode_set_size(inode, size);
 	}

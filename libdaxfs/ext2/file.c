@@ -202,9 +202,11 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 	}
 	if (len > max - pos)
 		len = max - pos;
-	ret = dax_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
-			     &ext2_iomap_ops, pos,
-			     len, (void *)buf, true);
+	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);
+	if (!ret)
+		ret = dax_iomap_rw(f->fs->rgn, inode, &inode->i_mapping,
+				   &ext2_iomap_ops, pos, len, (void *)buf,
+				   true);
 	if (ret > 0) {
 		uint64_t old = ext2_i_size(inode);
 
