@@ -14,8 +14,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1232,4 +1235,107 @@ Test(badinput, mkfs_over_a_mounted_image_is_refused)
 	cr_assert(same_as(im.path, im.data, im.len, 0),
 		  "mkfs over a mounted image changed it");
 	free_image(&im);
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffers that cannot be accessed, impossible lengths                 */
+/* ------------------------------------------------------------------ */
+
+/* One readable and writable page followed by an unmapped guard page. */
+static unsigned char *guarded_page(void)
+{
+	unsigned char *p = mmap(NULL, 2 * TEST_PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert(p != MAP_FAILED);
+	cr_assert_eq(munmap(p + TEST_PAGE, TEST_PAGE), 0);
+	test_pattern(p, TEST_PAGE, 61, 0);
+	return p;
+}
+
+static unsigned long long bfree_of(daxfs *fs)
+{
+	struct statvfs sv;
+
+	CHECK_OK(daxfs_statfs(fs, &sv));
+	return sv.f_bfree;
+}
+
+/*
+ * pwrite of len bytes at off from buf, whose first page only is mapped:
+ * -EFAULT with a message naming pwrite, or at most that page written;
+ * either way no block is left taken for the part not written.
+ */
+static void pwrite_overrun(daxfs *fs, daxfs_file *f, const void *buf,
+			   size_t len, off_t off)
+{
+	unsigned long long before = bfree_of(fs);
+	struct stat st0, st;
+	ssize_t n;
+
+	CHECK_OK(daxfs_fstat(f, &st0));
+	n = daxfs_pwrite(f, buf, len, off);
+	cr_assert(n == -EFAULT || (n >= 0 && n <= (ssize_t)TEST_PAGE),
+		  "pwrite of %zu bytes from a one-page buffer at %lld = %zd: "
+		  "\"%s\"", len, (long long)off, n, daxfs_errormsg());
+	if (n == -EFAULT)
+		check_errormsg("pwrite", "pwrite");
+	CHECK_OK(daxfs_fstat(f, &st));
+	if (n <= 0) {
+		cr_assert_eq(st.st_size, st0.st_size);
+		cr_assert_eq(st.st_blocks, st0.st_blocks, "a failed pwrite "
+			     "left %lld sectors taken",
+			     (long long)(st.st_blocks - st0.st_blocks));
+		cr_assert_eq(bfree_of(fs), before, "a failed pwrite left "
+			     "%lld blocks taken", (long long)(before -
+			     bfree_of(fs)));
+	}
+}
+
+Test(badinput, pread_pwrite_bad_buffers_and_lengths)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("badbuf", 16 * TEST_MIB, 4096, 0, &p);
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	unsigned char *g = guarded_page(), *v;
+	char *state;
+	ssize_t n;
+
+	/* Impossible lengths: nothing happens. */
+	CHECK_ERR_MSG(daxfs_pwrite(f, g, SIZE_MAX, 0), EINVAL, "pwrite");
+	CHECK_ERR_MSG(daxfs_pread(f, g, SIZE_MAX, 0), EINVAL, "pread");
+	CHECK_ERR_MSG(daxfs_pwrite(f, g, (size_t)SSIZE_MAX + 1, 0), EINVAL,
+		      "pwrite");
+	/* Lengths beyond the buffer: into an empty file, past EOF into the
+	 * direct blocks and into the indirect ones. */
+	pwrite_overrun(fs, f, g, (size_t)1 << 40, 0);
+	pwrite_overrun(fs, f, g, 64 * TEST_KIB, 0);
+	check_pwrite_pattern(f, 62, 0, 20000);
+	pwrite_overrun(fs, f, g, (size_t)1 << 40, 30000);
+	pwrite_overrun(fs, f, g, (size_t)1 << 40, (off_t)(1 * TEST_MIB));
+	/* Over existing data: what is not written stays. */
+	check_pwrite_pattern(f, 62, 0, 20000);
+	n = daxfs_pwrite(f, g, (size_t)1 << 40, 0);
+	cr_assert(n == -EFAULT || (n >= 0 && n <= (ssize_t)TEST_PAGE));
+	/* pread beyond the buffer. */
+	check_pwrite_pattern(f, 62, 0, 200000);
+	n = daxfs_pread(f, g, (size_t)1 << 40, 0);
+	cr_assert(n == -EFAULT || (n >= 0 && n <= (ssize_t)TEST_PAGE),
+		  "pread of 2^40 bytes into one page = %zd", n);
+	if (n == -EFAULT)
+		check_errormsg("pread", "pread");
+	/* pread into a view that daxfs_unmap removed. */
+	CHECK_OK(daxfs_map(f, 0, 2 * TEST_PAGE, PROT_READ | PROT_WRITE, 0,
+			   (void **)&v));
+	CHECK_OK(daxfs_unmap(v, 2 * TEST_PAGE));
+	CHECK_ERR_MSG(daxfs_pread(f, v, TEST_PAGE, 0), EFAULT, "pread");
+	CHECK_ERR_MSG(daxfs_pwrite(f, v, TEST_PAGE, 0), EFAULT, "pwrite");
+	check_pread_pattern(f, 62, 0, 200000);
+	check_close(f);
+	munmap(g, TEST_PAGE);
+	check_unmount_fsck(fs, p);
+	state = test_dumpe2fs_field(p, "Filesystem state");
+	cr_assert(state && !strcmp(state, "clean"), "state \"%s\" after bad "
+		  "buffers", state ? state : "?");
+	free(state);
 }

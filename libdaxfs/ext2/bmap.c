@@ -731,6 +731,20 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 	return 0;
 }
 
+/*
+ * A write that reached past EOF stopped short (a bad buffer, no space):
+ * give back the blocks it took past the end of the file, as the
+ * kernel's ext2_write_failed does, so that a failed write leaves no
+ * block taken.  Called with i_rwsem held exclusively.
+ */
+void ext2_write_failed(struct ext2_inode_info *inode)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	down_write(&inode->dax_sem);
+	ext2_truncate_blocks(inode, ext2_i_size(inode));
+	up_write(&inode->dax_sem);
+}
+
 /* Zero [from, to) within one block of the file, if that block is mapped. */
 static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t to)
 {

@@ -155,7 +155,8 @@ DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off)
 	if (S_ISDIR(ext2_i_mode(inode)))
 		return err_set(-EISDIR, "pread: the file is a directory");
 	if (len > SSIZE_MAX)
-		len = SSIZE_MAX;
+		return err_set(-EINVAL, "pread: length %zu is larger than "
+				 "SSIZE_MAX", len);
 	ext2_bmap_prefetch(inode, off);
 	down_read(&inode->i_rwsem);
 	size = ext2_i_size(inode);
@@ -187,10 +188,11 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 	if (off < 0)
 		return err_set(-EINVAL, "pwrite: negative offset %lld",
 				 (long long)off);
+	if (len > SSIZE_MAX)
+		return err_set(-EINVAL, "pwrite: length %zu is larger than "
+				 "SSIZE_MAX", len);
 	if (len == 0)
 		return 0;
-	if (len > SSIZE_MAX)
-		len = SSIZE_MAX;
 	inode = f->inode;
 	max = ext2_max_file_size(f->fs);
 	down_write(&inode->i_rwsem);
@@ -217,6 +219,8 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 		}
 		ext2_inode_touch(inode, true, true);
 	}
+	if (ret < (ssize_t)len && pos + len > ext2_i_size(inode))
+		ext2_write_failed(inode);
 	up_write(&inode->i_rwsem);
 	return ret;
 }

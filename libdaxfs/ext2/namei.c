@@ -773,6 +773,9 @@ DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,
 	} else {
 		ret = dax_iomap_rw(fs->rgn, inode, NULL, &ext2_iomap_ops, 0,
 				     len, buf, false);
+		if (ret == -EFAULT)
+			ret = err_set(-EFAULT, "readlink \"%.200s\": bad "
+					"address: buf cannot be written", path);
 	}
 	up_read(&inode->i_rwsem);
 	ext2_iput(inode);

@@ -316,7 +316,9 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 	pthread_mutex_init(&fs->sb_lock, NULL);
 	fs->rdonly = flags & DAXFS_MOUNT_RDONLY;
 	path = resolve_region_path(path, devpath, sizeof(devpath));
-	ret = region_open(path, fs->rdonly, &fs->rgn);
+	ret = dax_handlers_init(); /* bad buffers give -EFAULT from now on */
+	if (!ret)
+		ret = region_open(path, fs->rdonly, &fs->rgn);
 	if (ret)
 		goto fail;
 	fs->base = fs->rgn->base;
