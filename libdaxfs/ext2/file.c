@@ -46,6 +46,11 @@ static int open_lookup(struct daxfs *fs, const char *path, int flags,
 		return ret;
 	if (len == 0 || slash || (len <= 2 && !strncmp(name, "..", len))) {
 		ext2_iput(dir);
+		if (slash && len)
+			return err_set(-EISDIR, "open \"%.200s\" with O_CREAT: "
+					 "a name ending in '/' can only be a "
+					 "directory, and open creates files",
+					 path);
 		return err_set(-EISDIR, "\"%.200s\" is a directory", path);
 	}
 	down_write(&dir->i_rwsem);

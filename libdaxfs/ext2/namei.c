@@ -473,7 +473,7 @@ DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 		ext2_iput(src);
 		return ret;
 	}
-	if (len == 0 || is_dot(name, len) || is_dotdot(name, len) || slash) {
+	if (len == 0 || is_dot(name, len) || is_dotdot(name, len)) {
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
 		goto out;
 	}
@@ -489,6 +489,10 @@ DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 		ret = ext2_dir_lookup(dir, name, len, &de);
 		if (ret == 0)
 			ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
+		else if (ret == -ENOENT && slash) /* as Linux */
+			ret = err_set(-ENOENT, "link to \"%.200s\": no such "
+					"directory (a new link cannot end in "
+					"'/')", to);
 		else if (ret == -ENOENT)
 			ret = ext2_dir_add(dir, name, len, src->ino,
 					    ext2_mode_to_ftype(ext2_i_mode(src)));
