@@ -1339,3 +1339,27 @@ Test(badinput, pread_pwrite_bad_buffers_and_lengths)
 		  "buffers", state ? state : "?");
 	free(state);
 }
+
+/* A mount of a character device that is no devdax device says why. */
+Test(badinput, mount_of_dev_null_and_zero_gives_a_reason)
+{
+	static const char *const devs[] = { "/dev/null", "/dev/zero" };
+
+	for (size_t i = 0; i < 2; i++) {
+		for (unsigned fl = 0; fl <= DAXFS_MOUNT_RDONLY; fl++) {
+			daxfs *fs = NULL;
+			const char *m, *colon;
+			int r = daxfs_mount(devs[i], fl, &fs);
+
+			cr_assert(r < 0, "mount %s = %d", devs[i], r);
+			m = daxfs_errormsg();
+			cr_assert(strstr(m, devs[i]), "\"%s\"", m);
+			/* Something after the last colon, if any. */
+			colon = strrchr(m, ':');
+			cr_assert(!colon || strlen(colon + 1) > 5,
+				  "mount %s: no reason in \"%s\"", devs[i], m);
+			cr_assert(strstr(m, "devdax"), "mount %s: \"%s\" does "
+				  "not say it is no devdax device", devs[i], m);
+		}
+	}
+}

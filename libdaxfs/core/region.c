@@ -18,17 +18,31 @@
 #include "core/mem.h"
 #include "core/region.h"
 
-/* Translate a libpmem2 failure into a negative errno with a message. */
+/* Translate a libpmem2 failure into a negative errno with a message;
+ * libpmem2's own message may be empty: then say what the code means. */
 static int region_pmem2_err(int ret, const char *what, const char *path)
 {
 	/* libpmem2 returns a negative errno or one of its own codes. */
 	int e = ret < 0 && ret > -4096 ? ret : -EIO;
+	const char *why = pmem2_errormsg();
+	char buf[64];
 
 	if (ret == PMEM2_E_LENGTH_UNALIGNED || ret == PMEM2_E_OFFSET_UNALIGNED ||
 	    ret == PMEM2_E_SOURCE_EMPTY || ret == PMEM2_E_INVALID_FILE_TYPE)
 		e = -EINVAL;
-	return err_set(e, "%s of region %s failed: %s", what, path,
-			 pmem2_errormsg());
+	if (!why || !*why) {
+		if (ret == PMEM2_E_INVALID_FILE_TYPE)
+			why = "it is neither a regular file nor a devdax device";
+		else if (ret == PMEM2_E_SOURCE_EMPTY)
+			why = "it is empty";
+		else if (ret < 0 && ret > -4096)
+			why = strerror(-ret);
+		else {
+			snprintf(buf, sizeof(buf), "libpmem2 error %d", ret);
+			why = buf;
+		}
+	}
+	return err_set(e, "%s of region %s failed: %s", what, path, why);
 }
 
 /* Map the opened region whole, shared, with the protection asked. */
