@@ -42,19 +42,38 @@
 #include "dax/fault.h"
 #include "ext2/ext2.h"
 
-/* Largest file size the block map and i_blocks allow (ext2_max_size). */
+/*
+ * Largest file size, as the Linux ext2 driver computes it (ext2_max_size
+ * in fs/ext2/super.c), so both sides agree on -EFBIG: the blocks the
+ * tree addresses, unless those data blocks and the indirect blocks that
+ * map them would not fit in i_blocks (2^32 - 1 sectors); then the blocks
+ * i_blocks can count, minus the indirect blocks needed to address that
+ * many.
+ */
 static uint64_t bmap_max_size(struct daxfs *fs)
 {
-	uint32_t bits = fs->blocksize_bits, ab = fs->addr_per_block_bits;
-	uint64_t upper = ((1ULL << 32) - 1) >> (bits - 9);
-	uint64_t meta = 1 + (1 + (1ULL << ab)) +
-			(1 + (1ULL << ab) + (1ULL << (2 * ab)));
-	uint64_t res = 12 + (1ULL << ab) + (1ULL << (2 * ab)) +
-		       (1ULL << (3 * ab));
+	uint32_t bits = fs->blocksize_bits;
+	uint64_t ppb = fs->addr_per_block;
+	uint64_t limit = ((1ULL << 32) - 1) >> (bits - 9);
+	uint64_t tree = EXT2_NDIR_BLOCKS + ppb + ppb * ppb + ppb * ppb * ppb;
+	uint64_t meta = 1 + (1 + ppb) + (1 + ppb + ppb * ppb);
+	uint64_t rest;
 
-	upper = (upper - meta) << bits;
-	res <<= bits;
-	return res < upper ? res : upper;
+	if (tree + meta <= limit)
+		return tree << bits;
+	/* Indirect blocks for limit data blocks: one single, the double
+	 * with its leaves, then the triple with what the rest needs. */
+	rest = limit - EXT2_NDIR_BLOCKS - ppb;
+	meta = 1;
+	if (rest < ppb * ppb) {
+		meta += 1 + (rest + ppb - 1) / ppb;
+	} else {
+		meta += 1 + ppb;
+		rest -= ppb * ppb;
+		meta += 1 + (rest + ppb - 1) / ppb +
+			(rest + ppb * ppb - 1) / (ppb * ppb);
+	}
+	return (limit - meta) << bits;
 }
 
 /*
