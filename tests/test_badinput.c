@@ -1363,3 +1363,37 @@ Test(badinput, mount_of_dev_null_and_zero_gives_a_reason)
 		}
 	}
 }
+
+/*
+ * A rename that fails changes nothing: moving a directory whose ".."
+ * entry is gone (removed with debugfs) to another parent must fail
+ * before the new name is added and the old one removed.
+ */
+Test(badinput, failed_rename_of_a_damaged_directory_changes_nothing)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("rename", 8 * TEST_MIB, 4096, 0, &p);
+	struct stat st;
+	int r;
+
+	CHECK_OK(daxfs_mkdir(fs, "/a", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/b", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/a/sub", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/a/sub/keep", 0755));
+	check_unmount_fsck(fs, p);
+	cr_assert_eq(test_debugfs_w(p, "unlink /a/sub/..\n"), 0);
+	fs = check_mount(p, 0);
+	r = daxfs_rename(fs, "/a/sub", "/b/sub");
+	cr_assert(r < 0, "rename of a directory without \"..\" = %d", r);
+	check_errormsg("rename", "..");
+	CHECK_OK(daxfs_stat(fs, "/a/sub/keep", &st));
+	CHECK_ERR(daxfs_stat(fs, "/b/sub", &st), ENOENT);
+	CHECK_OK(daxfs_stat(fs, "/a", &st));
+	cr_assert_eq(st.st_nlink, 3, "/a has %u links", (unsigned)st.st_nlink);
+	CHECK_OK(daxfs_stat(fs, "/b", &st));
+	cr_assert_eq(st.st_nlink, 2, "/b has %u links", (unsigned)st.st_nlink);
+	/* A rename within the same parent needs no "..": it works. */
+	CHECK_OK(daxfs_rename(fs, "/a/sub", "/a/sub2"));
+	CHECK_OK(daxfs_stat(fs, "/a/sub2/keep", &st));
+	CHECK_OK(daxfs_unmount(fs));
+}
