@@ -268,16 +268,16 @@ static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
 	memcpy(de->name, name, strlen(name));
 }
 
-/* Write all the metadata of a laid-out file system. */
+/* Write all the metadata of a laid-out file system into gdt (a zeroed
+ * DRAM copy of the group descriptors, gdt_blocks long) and the region. */
 static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
-		       struct mkfs_group *gr, uint32_t gdt_blocks)
+		       struct mkfs_group *gr, uint32_t gdt_blocks,
+		       struct ext2_group_desc *gdt)
 {
 	struct region *rgn = fs->rgn;
 	uint32_t bs = fs->blocksize, g, free_total = 0;
 	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
-	struct ext2_group_desc *gdt;
 
-	gdt = mem_zalloc((size_t)gdt_blocks * bs);
 	/* Zero the boot block area and every group's metadata. */
 	rgn->memset(fs->base, 0, 1024, PMEM2_F_MEM_NODRAIN);
 	for (g = 0; g < fs->groups_count; g++) {
@@ -335,7 +335,6 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	}
 	rgn->drain();
 	ext2_persist(fs, fs->es, sizeof(*fs->es));
-	mem_free(gdt);
 }
 
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
@@ -343,6 +342,7 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	struct daxfs fs = { 0 };
 	struct ext2_super_block plan = { 0 };
 	struct mkfs_group *gr = NULL;
+	struct ext2_group_desc *gdt = NULL;
 	struct mkfs_undo undo;
 	uint64_t size;
 	uint32_t gdt_blocks;
@@ -385,16 +385,19 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 		goto out;
 	gdt_blocks = (fs.groups_count * 32 + fs.blocksize - 1) / fs.blocksize;
 	gr = mem_zalloc(sizeof(*gr) * fs.groups_count);
-	if (!gr) {
-		ret = err_set(-ENOMEM, "mkfs: out of memory");
+	gdt = mem_zalloc((size_t)gdt_blocks * fs.blocksize);
+	if (!gr || !gdt) {
+		ret = err_set(-ENOMEM, "mkfs %s: out of memory for %u groups",
+				path, fs.groups_count);
 		goto out;
 	}
 	ret = mkfs_layout(&fs, gr, gdt_blocks);
 	if (ret)
 		goto out;
 	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
-	mkfs_write(&fs, opts, gr, gdt_blocks);
+	mkfs_write(&fs, opts, gr, gdt_blocks, gdt);
 out:
+	mem_free(gdt);
 	mem_free(gr);
 	region_close(&fs.rgn);
 	if (ret)
