@@ -831,3 +831,54 @@ Test(dax, extending_a_file_never_shows_old_bytes_past_eof)
 		free(got);
 	}
 }
+
+/* ---- DAXFS_MAP_POPULATE reports the error it met --------------------- */
+
+Test(dax, populate_reports_the_real_error)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("popcorrupt", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = pattern_file(fs, "/f", 4, 51);
+	void *v = NULL;
+	const char *m;
+
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
+	/* Block 2 of /f points far past the end of the file system. */
+	cr_assert_eq(test_debugfs_w(path, "sif /f block[2] 99999999\n"), 0);
+	fs = check_mount(path, 0);
+	f = check_open(fs, "/f", O_RDWR, 0);
+	CHECK_ERR_MSG(daxfs_map(f, 0, 4 * PG, PROT_READ, DAXFS_MAP_POPULATE,
+				&v), EUCLEAN, "map");
+	m = daxfs_errormsg();
+	cr_assert(strstr(m, "99999999") || strstr(m, "out of range"),
+		  "the message \"%s\" does not say what is damaged", m);
+	cr_assert(!strstr(m, "no space") && !strstr(m, "out of memory"),
+		  "\"%s\"", m);
+	/* The lazy view that failed is gone: unmount is not busy. */
+	check_close(f);
+	CHECK_OK(daxfs_unmount(fs));
+}
+
+Test(dax, populate_without_space_says_so)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("popfull", 8 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *fill = check_open(fs, "/fill", O_RDWR | O_CREAT, 0644);
+	daxfs_file *f = check_open(fs, "/sparse", O_RDWR | O_CREAT, 0644);
+	static unsigned char chunk[64 * 1024];
+	off_t off = 0;
+	ssize_t n;
+	void *v = NULL;
+
+	while ((n = daxfs_pwrite(fill, chunk, sizeof(chunk), off)) > 0)
+		off += n;
+	cr_assert_eq(n, -ENOSPC);
+	CHECK_OK(daxfs_ftruncate(f, 4 * PG));
+	CHECK_ERR_MSG(daxfs_map(f, 0, 4 * PG, PROT_READ | PROT_WRITE,
+				DAXFS_MAP_POPULATE, &v), ENOSPC, "map");
+	check_errormsg("map", "free blocks");
+	check_close(f);
+	check_close(fill);
+	check_unmount_fsck(fs, path);
+}

@@ -29,10 +29,12 @@
  * for nothing the copy holds.  tests/ prove it with a test-only journal.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
+#include "daxfs.h"
 #include "core/err.h"
 #include "dax/fault.h"
 
@@ -129,6 +131,14 @@ static void views_update(struct dax_mapping *m, uint64_t first, uint64_t n,
 		}
 	}
 	pthread_mutex_unlock(&m->views_lock);
+}
+
+/* A fault at pgoff failed for why (err a negative errno): record it (a
+ * populating daxfs_map reports it) and return err. */
+static int fault_fail(int err, uint64_t pgoff, const char *why)
+{
+	return err_set(err, "fault at file page %llu: %s: %s",
+		       (unsigned long long)pgoff, why, strerror(-err));
 }
 
 /* Sleep for the stall test hook until it is cleared. */
@@ -417,17 +427,22 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 	if (ret) {
 		if (entry_first)
 			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		return -EFAULT;
+		return ret; /* the file system set the message */
 	}
 	if (iomap.offset > pos || iomap.offset + iomap.length <= pos) {
 		if (entry_first)
 			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		goto finish_iomap; /* fs corruption? */
+		result = fault_fail(-EIO, pgoff, "the file system gave an "
+				    "extent that does not hold it");
+		goto finish_iomap;
 	}
 	if ((iomap.offset + iomap.length) >> DAX_PAGE_SHIFT < end)
 		end = (iomap.offset + iomap.length) >> DAX_PAGE_SHIFT;
-	if (!entry_first && dax_grab_entry(m, pgoff, false, false, &e))
+	if (!entry_first && (ret = dax_grab_entry(m, pgoff, false, false,
+						   &e))) {
+		result = fault_fail(ret, pgoff, "no mapping index entry");
 		goto finish_iomap;
+	}
 	hook_stall(c);
 
 	if (dax_is_pmd(e) && !dax_is_empty(e)) {
@@ -435,11 +450,10 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 		dev = (dax_block(e) + (pgoff & (DAX_PMD_PAGES - 1)))
 		      << DAX_PAGE_SHIFT;
 		st = write ? DAX_PG_RW : read_state(v);
-		if (dax_view_install(v, pgoff, 1, dev, st) == 0) {
-			result = 0;
-			if (st == DAX_PG_RW && needs_flush(c->rgn))
-				e |= DAX_DIRTY;
-		}
+		ret = dax_view_install(v, pgoff, 1, dev, st);
+		result = ret ? fault_fail(ret, pgoff, "cannot map it") : 0;
+		if (!ret && st == DAX_PG_RW && needs_flush(c->rgn))
+			e |= DAX_DIRTY;
 		dax_put_entry(m, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), e);
 		goto finish_iomap;
 	}
@@ -454,12 +468,16 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 		if (write || atomic_load(&m->fill_seq) != seq) {
 			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 			*retry = !write;
+			if (write)
+				result = fault_fail(-EIO, pgoff, "a store "
+						    "found no block");
 			goto finish_iomap;
 		}
-		if (dax_view_install(v, pgoff, 1, 0, DAX_PG_ZERO) == 0) {
-			result = 0;
+		ret = dax_view_install(v, pgoff, 1, 0, DAX_PG_ZERO);
+		result = ret ? fault_fail(ret, pgoff, "cannot map the zero "
+					  "page") : 0;
+		if (!ret)
 			e = DAX_ZERO_PAGE;
-		}
 		dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 		goto finish_iomap;
 	}
@@ -510,7 +528,7 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 		}
 		dax_put_entry(m, pgoff + i, ne);
 	}
-	result = ret ? -EFAULT : 0;
+	result = ret ? fault_fail(ret, pgoff, "cannot map its blocks") : 0;
 finish_iomap:
 	if (c->ops->iomap_end) {
 		/*
@@ -548,6 +566,18 @@ int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
 	return ret;
 }
 
+/* Populating stopped at page pg with err: the message says it was the
+ * map call, and keeps why the fault path found (it set a message at
+ * every failure). */
+static int populate_fail(int err, uint64_t pg)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s", daxfs_errormsg());
+	return err_set(err, "map: cannot populate file page %llu: %s",
+		       (unsigned long long)pg, why);
+}
+
 int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
 		       int (*fault)(struct dax_view *, uint64_t, bool),
 		       uint64_t isize)
@@ -561,15 +591,20 @@ int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
 			continue;
 		if (pg >= eof) {
 			ret = dax_grab_entry(v->mapping, pg, false, false, &e);
+			if (!ret) {
+				ret = dax_view_install(v, pg, 1, 0,
+						       DAX_PG_SIGBUS);
+				dax_put_entry(v->mapping, pg,
+					      dax_is_empty(e) ? 0 : e);
+			}
 			if (ret)
-				return ret;
-			ret = dax_view_install(v, pg, 1, 0, DAX_PG_SIGBUS);
-			dax_put_entry(v->mapping, pg, dax_is_empty(e) ? 0 : e);
+				fault_fail(ret, pg, "cannot map the page "
+					   "past EOF");
 		} else {
 			ret = fault(v, pg, write);
 		}
 		if (ret)
-			return ret == -EFAULT ? -ENOSPC : ret;
+			return populate_fail(ret, pg);
 	}
 	return 0;
 }

@@ -142,9 +142,9 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 		else
 			ret = -EACCES; /* a store into a read-only view */
 		dax_views_release();
-		if (ret == -EFAULT && guard_armed)
+		if (ret < 0 && ret != -EACCES && guard_armed)
 			guard_escape(sig);
-		if (ret == -EFAULT) {
+		if (ret < 0 && ret != -EACCES) {
 			/* Every lock is released: now raise SIGBUS at the
 			 * address, as the kernel does past EOF. */
 			siginfo_t bus;

@@ -188,9 +188,7 @@ DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
 		up_read(&inode->dax_sem);
 		if (ret) {
 			daxfs_unmap(v->addr, v->len);
-			return err_set(ret, "map: cannot populate the view "
-					 "(%s)", ret == -ENOSPC ? "no space for "
-					 "its holes" : "out of memory");
+			return ret; /* dax_populate said why */
 		}
 	}
 	*addr = v->addr;
