@@ -882,3 +882,70 @@ Test(dax, populate_without_space_says_so)
 	check_close(fill);
 	check_unmount_fsck(fs, path);
 }
+
+/* ---- fsync reports a write-protect that failed ----------------------- */
+
+/*
+ * Map one-page anonymous mappings, alternately readable and not (so no
+ * two merge), until the process has no mapping left to make
+ * (vm.max_map_count): *n of them in pages[], which holds max.  An
+ * mprotect that splits a mapping then fails with ENOMEM.
+ */
+static void exhaust_mappings(void **pages, size_t max, size_t *n)
+{
+	for (*n = 0; *n < max; (*n)++) {
+		void *p = mmap(NULL, PG, (*n & 1) ? PROT_READ : PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			break;
+		pages[*n] = p;
+	}
+}
+
+Test(dax, fsync_reports_pages_it_could_not_write_protect)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("fsyncerr", 64 * TEST_MIB, 4096, 0, &path);
+	size_t len = 4 * TEST_MIB, max = 1 << 20, n = 0, i;
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	void **pages = mmap(NULL, max * sizeof(void *), PROT_READ |
+			    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile unsigned char *v;
+	int r1, r2;
+
+	cr_assert(pages != MAP_FAILED);
+	check_pwrite_pattern(f, 71, 0, len);
+	v = map(f, 0, len, PROT_READ | PROT_WRITE, 0);
+	/* A load maps both 2 MiB units in one mapping; a store into each
+	 * makes them writable (one mapping again) and dirty. */
+	(void)v[0];
+	v[0] = 'a';
+	v[2 * TEST_MIB] = 'b';
+	exhaust_mappings(pages, max, &n);
+	/* fsync write-protects unit 0 alone: a split, which fails now. */
+	r1 = daxfs_fsync(f);
+	for (i = 0; i < n; i++)
+		munmap(pages[i], PG);
+	cr_assert(n > 0 && n < max, "%zu mappings", n);
+	cr_assert(r1 < 0, "fsync with no mapping left to split = %d", r1);
+	check_errormsg("fsync", "fsync");
+	/* With mappings to spare again, the pages left dirty are done. */
+	r2 = daxfs_fsync(f);
+	CHECK_OK(r2);
+	CHECK_OK(daxfs_unmap((void *)v, len));
+	check_close(f);
+	munmap(pages, max * sizeof(void *));
+	check_unmount_fsck(fs, path);
+	fs = check_mount(path, 0);
+	f = check_open(fs, "/f", O_RDONLY, 0);
+	{
+		char c[2];
+
+		CHECK_EQ(daxfs_pread(f, &c[0], 1, 0), 1);
+		CHECK_EQ(daxfs_pread(f, &c[1], 1, 2 * TEST_MIB), 1);
+		cr_assert(c[0] == 'a' && c[1] == 'b');
+	}
+	check_close(f);
+	check_unmount_fsck(fs, path);
+}

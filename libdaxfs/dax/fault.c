@@ -153,11 +153,12 @@ static void hook_stall(const struct dax_fault_ctx *c)
 
 /* Move the pages of v in [lo, hi) that are in state from to state to
  * (RO <-> RW), one mprotect per run; the caller holds their entry locks.
- * Returns 0 or -EFAULT when an mprotect failed. */
+ * Returns 0 or the negative errno of the mprotect that failed. */
 static int view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
 			     enum dax_page_state from, enum dax_page_state to)
 {
 	uint64_t b;
+	int ret;
 
 	for (; lo < hi; lo = b) {
 		for (b = lo; b < hi && dax_view_state(v, b) == from; b++)
@@ -166,8 +167,9 @@ static int view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
 			b++;
 			continue;
 		}
-		if (dax_view_protect(v, lo, b - lo, to))
-			return -EFAULT;
+		ret = dax_view_protect(v, lo, b - lo, to);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -678,12 +680,13 @@ void dax_truncate(struct dax_mapping *m, uint64_t first)
 
 /*
  * Write-protect, in every view that tracks stores, the writable pages of
- * [first, first+n), one mprotect per run.  Returns true if a view that
- * does not track stores has some of them writable: their entries must
- * stay dirty.  Called with the entries of the range held.
+ * [first, first+n), one mprotect per run.  Returns true if some of them
+ * stay writable (a view that does not track stores, or an mprotect that
+ * failed, its error then in *err): their entries must stay dirty.
+ * Called with the entries of the range held.
  */
 static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
-			    uint64_t n)
+			    uint64_t n, int *err)
 {
 	struct dax_view *v;
 	bool keep = false;
@@ -694,7 +697,13 @@ static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
 
 		view_clip(v, first, n, &lo, &hi);
 		if (v->track_dirty) {
-			view_protect_runs(v, lo, hi, DAX_PG_RW, DAX_PG_RO);
+			int ret = view_protect_runs(v, lo, hi, DAX_PG_RW,
+						    DAX_PG_RO);
+
+			if (ret) {
+				*err = ret;
+				keep = true;
+			}
 			continue;
 		}
 		for (; lo < hi && !keep; lo++)
@@ -710,6 +719,7 @@ static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
 int dax_writeback(struct dax_mapping *m, struct region *rgn)
 {
 	uint64_t idx = 0, e;
+	int err = 0;
 
 	if (!atomic_load(&m->nr_dirty))
 		return 0;
@@ -754,7 +764,7 @@ int dax_writeback(struct dax_mapping *m, struct region *rgn)
 		 * entry lock to dirty the entry again; a store before it is
 		 * in the flush.
 		 */
-		keep = views_wrprotect(m, first, n);
+		keep = views_wrprotect(m, first, n, &err);
 		if (dax_is_pmd(e)) {
 			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
 				   DAX_PMD_SIZE);
@@ -772,5 +782,10 @@ int dax_writeback(struct dax_mapping *m, struct region *rgn)
 		idx = first + n;
 	}
 	rgn->drain();
+	if (err)
+		return err_set(err, "fsync: the stores are flushed, but pages "
+			       "of a view could not be write-protected to "
+			       "track the next ones (%s); they stay dirty",
+			       strerror(-err));
 	return 0;
 }

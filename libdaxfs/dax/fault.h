@@ -101,7 +101,9 @@ void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
  */
 void dax_truncate(struct dax_mapping *m, uint64_t first);
 
-/* Flush every dirty entry of the file to the media (dax_writeback). */
+/* Flush every dirty entry of the file to the media (dax_writeback).
+ * Returns 0, or a negative errno with the message when pages could not
+ * be write-protected (they were flushed, and stay dirty). */
 int dax_writeback(struct dax_mapping *m, struct region *rgn);
 
 /* Add or remove a view of the mapping. */

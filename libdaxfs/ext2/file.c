@@ -254,13 +254,15 @@ DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size)
 
 DAXFS_API int daxfs_fsync(daxfs_file *f)
 {
+	int ret;
+
 	if (!f)
 		return err_set(-EINVAL, "fsync: f is NULL");
 	/* Every pwrite was persisted before it returned; stores through
 	 * views are flushed here (nothing to do when none is dirty). */
-	dax_writeback(&f->inode->i_mapping, f->fs->rgn);
+	ret = dax_writeback(&f->inode->i_mapping, f->fs->rgn);
 	region_drain(f->fs->rgn);
-	return 0;
+	return ret;
 }
 
 DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st)
