@@ -949,3 +949,30 @@ Test(dax, fsync_reports_pages_it_could_not_write_protect)
 	check_close(f);
 	check_unmount_fsck(fs, path);
 }
+
+/* ---- -EFAULT from a view buffer carries its own message -------------- */
+
+Test(dax, efault_message_is_fresh)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("efmsg", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *a = check_open(fs, "/a", O_RDWR | O_CREAT, 0644);
+	daxfs_file *b = pattern_file(fs, "/b", 1, 81);
+	unsigned char *vb = map(b, 0, 2 * PG, PROT_READ, 0);
+
+	/* An unrelated failure first... */
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/x/y", 0755), ENOENT, "\"x\"");
+	/* ...then pwrite from a view page past EOF. */
+	CHECK_ERR_MSG(daxfs_pwrite(a, vb + PG, PG, 0), EFAULT, "pwrite");
+	cr_assert(!strstr(daxfs_errormsg(), "\"x\""), "stale message \"%s\"",
+		  daxfs_errormsg());
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/x/y", 0755), ENOENT, "\"x\"");
+	/* pread into a read-only view. */
+	CHECK_ERR_MSG(daxfs_pread(b, vb, PG, 0), EFAULT, "pread");
+	cr_assert(!strstr(daxfs_errormsg(), "\"x\""), "stale message \"%s\"",
+		  daxfs_errormsg());
+	CHECK_OK(daxfs_unmap(vb, 2 * PG));
+	check_close(a);
+	check_close(b);
+	check_unmount_fsck(fs, path);
+}
