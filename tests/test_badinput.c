@@ -1241,14 +1241,24 @@ Test(badinput, mkfs_over_a_mounted_image_is_refused)
 /* Buffers that cannot be accessed, impossible lengths                 */
 /* ------------------------------------------------------------------ */
 
-/* One readable and writable page followed by an unmapped guard page. */
+/* Size of the area guarded_page() reserves: larger than any copy the
+ * tests below can make from it before they fault. */
+#define GUARD_AREA (16 * TEST_MIB)
+
+/*
+ * One readable and writable page followed by inaccessible (PROT_NONE)
+ * pages up to GUARD_AREA: reserved by the test, so that no allocator
+ * puts its memory right after the page (AddressSanitizer checks a
+ * memcpy's whole range against its heap before the copy faults).
+ */
 static unsigned char *guarded_page(void)
 {
-	unsigned char *p = mmap(NULL, 2 * TEST_PAGE, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p = mmap(NULL, GUARD_AREA, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				-1, 0);
 
 	cr_assert(p != MAP_FAILED);
-	cr_assert_eq(munmap(p + TEST_PAGE, TEST_PAGE), 0);
+	cr_assert_eq(mprotect(p, TEST_PAGE, PROT_READ | PROT_WRITE), 0);
 	test_pattern(p, TEST_PAGE, 61, 0);
 	return p;
 }
@@ -1332,7 +1342,7 @@ Test(badinput, pread_pwrite_bad_buffers_and_lengths)
 	CHECK_ERR_MSG(daxfs_pwrite(f, v, TEST_PAGE, 0), EFAULT, "pwrite");
 	check_pread_pattern(f, 62, 0, 200000);
 	check_close(f);
-	munmap(g, TEST_PAGE);
+	munmap(g, GUARD_AREA);
 	check_unmount_fsck(fs, p);
 	state = test_dumpe2fs_field(p, "Filesystem state");
 	cr_assert(state && !strcmp(state, "clean"), "state \"%s\" after bad "
