@@ -1854,3 +1854,31 @@ Test(api, completed_writes_survive_a_crash)
 	}
 	check_unmount_fsck(fs, p);
 }
+
+Test(api, trailing_slash_on_a_missing_name)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	daxfs_file *f = check_open(fs, "/file", O_CREAT | O_RDWR, 0644);
+
+	check_close(f);
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	/* Linux: link("/file", "/h/") with /h missing is ENOENT; EEXIST
+	 * only when the name exists. */
+	CHECK_ERR_MSG(daxfs_link(fs, "/file", "/h/"), ENOENT, "/h/");
+	cr_assert(!strstr(daxfs_errormsg(), "exists"), "message \"%s\"",
+		  daxfs_errormsg());
+	CHECK_ERR(daxfs_link(fs, "/file", "/file/"), EEXIST);
+	CHECK_ERR(daxfs_link(fs, "/file", "/d/"), EEXIST);
+	/* Linux: open("/h/", O_CREAT) is EISDIR; /h is no directory, so
+	 * the message must not say it is one. */
+	f = NULL;
+	CHECK_ERR_MSG(daxfs_open(fs, "/h/", O_CREAT | O_EXCL | O_RDWR, 0644,
+				 &f), EISDIR, "/h/");
+	cr_assert(!strstr(daxfs_errormsg(), "is a directory"),
+		  "message \"%s\" for a name that does not exist",
+		  daxfs_errormsg());
+	CHECK_ERR(daxfs_open(fs, "/h/", O_CREAT | O_RDWR, 0644, &f), EISDIR);
+	CHECK_ERR(daxfs_stat(fs, "/h", &(struct stat){0}), ENOENT);
+	check_unmount_fsck(fs, p);
+}

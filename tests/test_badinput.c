@@ -14,8 +14,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1232,4 +1235,175 @@ Test(badinput, mkfs_over_a_mounted_image_is_refused)
 	cr_assert(same_as(im.path, im.data, im.len, 0),
 		  "mkfs over a mounted image changed it");
 	free_image(&im);
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffers that cannot be accessed, impossible lengths                 */
+/* ------------------------------------------------------------------ */
+
+/* Size of the area guarded_page() reserves: larger than any copy the
+ * tests below can make from it before they fault. */
+#define GUARD_AREA (16 * TEST_MIB)
+
+/*
+ * One readable and writable page followed by inaccessible (PROT_NONE)
+ * pages up to GUARD_AREA: reserved by the test, so that no allocator
+ * puts its memory right after the page (AddressSanitizer checks a
+ * memcpy's whole range against its heap before the copy faults).
+ */
+static unsigned char *guarded_page(void)
+{
+	unsigned char *p = mmap(NULL, GUARD_AREA, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				-1, 0);
+
+	cr_assert(p != MAP_FAILED);
+	cr_assert_eq(mprotect(p, TEST_PAGE, PROT_READ | PROT_WRITE), 0);
+	test_pattern(p, TEST_PAGE, 61, 0);
+	return p;
+}
+
+static unsigned long long bfree_of(daxfs *fs)
+{
+	struct statvfs sv;
+
+	CHECK_OK(daxfs_statfs(fs, &sv));
+	return sv.f_bfree;
+}
+
+/*
+ * pwrite of len bytes at off from buf, whose first page only is mapped:
+ * -EFAULT with a message naming pwrite, or at most that page written;
+ * either way no block is left taken for the part not written.
+ */
+static void pwrite_overrun(daxfs *fs, daxfs_file *f, const void *buf,
+			   size_t len, off_t off)
+{
+	unsigned long long before = bfree_of(fs);
+	struct stat st0, st;
+	ssize_t n;
+
+	CHECK_OK(daxfs_fstat(f, &st0));
+	n = daxfs_pwrite(f, buf, len, off);
+	cr_assert(n == -EFAULT || (n >= 0 && n <= (ssize_t)TEST_PAGE),
+		  "pwrite of %zu bytes from a one-page buffer at %lld = %zd: "
+		  "\"%s\"", len, (long long)off, n, daxfs_errormsg());
+	if (n == -EFAULT)
+		check_errormsg("pwrite", "pwrite");
+	CHECK_OK(daxfs_fstat(f, &st));
+	if (n <= 0) {
+		cr_assert_eq(st.st_size, st0.st_size);
+		cr_assert_eq(st.st_blocks, st0.st_blocks, "a failed pwrite "
+			     "left %lld sectors taken",
+			     (long long)(st.st_blocks - st0.st_blocks));
+		cr_assert_eq(bfree_of(fs), before, "a failed pwrite left "
+			     "%lld blocks taken", (long long)(before -
+			     bfree_of(fs)));
+	}
+}
+
+Test(badinput, pread_pwrite_bad_buffers_and_lengths)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("badbuf", 16 * TEST_MIB, 4096, 0, &p);
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	unsigned char *g = guarded_page(), *v;
+	char *state;
+	ssize_t n;
+
+	/* Impossible lengths: nothing happens. */
+	CHECK_ERR_MSG(daxfs_pwrite(f, g, SIZE_MAX, 0), EINVAL, "pwrite");
+	CHECK_ERR_MSG(daxfs_pread(f, g, SIZE_MAX, 0), EINVAL, "pread");
+	CHECK_ERR_MSG(daxfs_pwrite(f, g, (size_t)SSIZE_MAX + 1, 0), EINVAL,
+		      "pwrite");
+	/* Lengths beyond the buffer: into an empty file, past EOF into the
+	 * direct blocks and into the indirect ones. */
+	pwrite_overrun(fs, f, g, (size_t)1 << 40, 0);
+	pwrite_overrun(fs, f, g, 64 * TEST_KIB, 0);
+	check_pwrite_pattern(f, 62, 0, 20000);
+	pwrite_overrun(fs, f, g, (size_t)1 << 40, 30000);
+	pwrite_overrun(fs, f, g, (size_t)1 << 40, (off_t)(1 * TEST_MIB));
+	/* Over existing data: what is not written stays. */
+	check_pwrite_pattern(f, 62, 0, 20000);
+	n = daxfs_pwrite(f, g, (size_t)1 << 40, 0);
+	cr_assert(n == -EFAULT || (n >= 0 && n <= (ssize_t)TEST_PAGE));
+	/* pread beyond the buffer. */
+	check_pwrite_pattern(f, 62, 0, 200000);
+	n = daxfs_pread(f, g, (size_t)1 << 40, 0);
+	cr_assert(n == -EFAULT || (n >= 0 && n <= (ssize_t)TEST_PAGE),
+		  "pread of 2^40 bytes into one page = %zd", n);
+	if (n == -EFAULT)
+		check_errormsg("pread", "pread");
+	/* pread into a view that daxfs_unmap removed. */
+	CHECK_OK(daxfs_map(f, 0, 2 * TEST_PAGE, PROT_READ | PROT_WRITE, 0,
+			   (void **)&v));
+	CHECK_OK(daxfs_unmap(v, 2 * TEST_PAGE));
+	CHECK_ERR_MSG(daxfs_pread(f, v, TEST_PAGE, 0), EFAULT, "pread");
+	CHECK_ERR_MSG(daxfs_pwrite(f, v, TEST_PAGE, 0), EFAULT, "pwrite");
+	check_pread_pattern(f, 62, 0, 200000);
+	check_close(f);
+	munmap(g, GUARD_AREA);
+	check_unmount_fsck(fs, p);
+	state = test_dumpe2fs_field(p, "Filesystem state");
+	cr_assert(state && !strcmp(state, "clean"), "state \"%s\" after bad "
+		  "buffers", state ? state : "?");
+	free(state);
+}
+
+/* A mount of a character device that is no devdax device says why. */
+Test(badinput, mount_of_dev_null_and_zero_gives_a_reason)
+{
+	static const char *const devs[] = { "/dev/null", "/dev/zero" };
+
+	for (size_t i = 0; i < 2; i++) {
+		for (unsigned fl = 0; fl <= DAXFS_MOUNT_RDONLY; fl++) {
+			daxfs *fs = NULL;
+			const char *m, *colon;
+			int r = daxfs_mount(devs[i], fl, &fs);
+
+			cr_assert(r < 0, "mount %s = %d", devs[i], r);
+			m = daxfs_errormsg();
+			cr_assert(strstr(m, devs[i]), "\"%s\"", m);
+			/* Something after the last colon, if any. */
+			colon = strrchr(m, ':');
+			cr_assert(!colon || strlen(colon + 1) > 5,
+				  "mount %s: no reason in \"%s\"", devs[i], m);
+			cr_assert(strstr(m, "devdax"), "mount %s: \"%s\" does "
+				  "not say it is no devdax device", devs[i], m);
+		}
+	}
+}
+
+/*
+ * A rename that fails changes nothing: moving a directory whose ".."
+ * entry is gone (removed with debugfs) to another parent must fail
+ * before the new name is added and the old one removed.
+ */
+Test(badinput, failed_rename_of_a_damaged_directory_changes_nothing)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("rename", 8 * TEST_MIB, 4096, 0, &p);
+	struct stat st;
+	int r;
+
+	CHECK_OK(daxfs_mkdir(fs, "/a", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/b", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/a/sub", 0755));
+	CHECK_OK(daxfs_mkdir(fs, "/a/sub/keep", 0755));
+	check_unmount_fsck(fs, p);
+	cr_assert_eq(test_debugfs_w(p, "unlink /a/sub/..\n"), 0);
+	fs = check_mount(p, 0);
+	r = daxfs_rename(fs, "/a/sub", "/b/sub");
+	cr_assert(r < 0, "rename of a directory without \"..\" = %d", r);
+	check_errormsg("rename", "..");
+	CHECK_OK(daxfs_stat(fs, "/a/sub/keep", &st));
+	CHECK_ERR(daxfs_stat(fs, "/b/sub", &st), ENOENT);
+	CHECK_OK(daxfs_stat(fs, "/a", &st));
+	cr_assert_eq(st.st_nlink, 3, "/a has %u links", (unsigned)st.st_nlink);
+	CHECK_OK(daxfs_stat(fs, "/b", &st));
+	cr_assert_eq(st.st_nlink, 2, "/b has %u links", (unsigned)st.st_nlink);
+	/* A rename within the same parent needs no "..": it works. */
+	CHECK_OK(daxfs_rename(fs, "/a/sub", "/a/sub2"));
+	CHECK_OK(daxfs_stat(fs, "/a/sub2/keep", &st));
+	CHECK_OK(daxfs_unmount(fs));
 }

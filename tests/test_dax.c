@@ -746,3 +746,251 @@ Test(dax, unmount_busy_names_views_not_files)
 	CHECK_OK(daxfs_unmap(v, 4 * PG));
 	check_unmount_fsck(fs, path);
 }
+
+/* ---- stale bytes past EOF in the last block ------------------------- */
+
+/*
+ * An image whose files' last blocks hold old bytes past EOF, as other
+ * tools and crashes leave it: /a../e are written whole (one block of
+ * pattern seed 41) by libdaxfs, then debugfs "sif" cuts their i_size to
+ * 100 bytes.  e2fsck finds nothing wrong with that.
+ */
+static daxfs *stale_tail_image(const char **path)
+{
+	static const char *const names[] = { "/a", "/b", "/c", "/d", "/e" };
+	daxfs *fs = check_new_fs("stale", 32 * TEST_MIB, 4096, 0, path);
+	char cmds[512] = "";
+
+	for (size_t i = 0; i < 5; i++) {
+		daxfs_file *f = pattern_file(fs, names[i], 1, 41);
+
+		CHECK_OK(daxfs_close(f));
+		snprintf(cmds + strlen(cmds), sizeof(cmds) - strlen(cmds),
+			 "sif %s size 100\n", names[i]);
+	}
+	check_unmount_fsck(fs, *path);
+	cr_assert_eq(test_debugfs_w(*path, cmds), 0);
+	cr_assert_eq(test_e2fsck(*path, NULL), 0);
+	return check_mount(*path, 0);
+}
+
+/* [0, 100) of f is pattern 41, [100, end) zeros (the gap). */
+static void check_gap_zero(daxfs_file *f, size_t end, const char *how)
+{
+	unsigned char *got = malloc(end);
+	long nz;
+
+	cr_assert(got);
+	memset(got, 0xee, end);
+	CHECK_EQ(daxfs_pread(f, got, end, 0), end);
+	cr_assert_eq(test_pattern_mismatch(got, 100, 41, 0), -1);
+	nz = test_first_nonzero(got + 100, end - 100);
+	cr_assert_eq(nz, -1, "%s: byte %ld of the gap reads 0x%02x, not 0 "
+		     "(old bytes past EOF came back)", how, 100 + nz,
+		     nz >= 0 ? got[100 + nz] : 0);
+	free(got);
+}
+
+Test(dax, extending_a_file_never_shows_old_bytes_past_eof)
+{
+	const char *path;
+	daxfs *fs = stale_tail_image(&path);
+	daxfs_file *a = check_open(fs, "/a", O_RDWR, 0);
+	daxfs_file *b = check_open(fs, "/b", O_RDWR, 0);
+	daxfs_file *c = check_open(fs, "/c", O_RDWR, 0);
+	daxfs_file *d = check_open(fs, "/d", O_RDWR, 0);
+	daxfs_file *e = check_open(fs, "/e", O_RDWR, 0);
+	unsigned char *v;
+	long nz;
+
+	/* pwrite past EOF inside the old last block. */
+	CHECK_EQ(daxfs_pwrite(a, "x", 1, 2000), 1);
+	check_gap_zero(a, 2000, "pwrite at 2000");
+	/* pwrite past EOF in a later block. */
+	CHECK_EQ(daxfs_pwrite(b, "x", 1, 3 * PG), 1);
+	check_gap_zero(b, 3 * PG, "pwrite at 3 pages");
+	/* ftruncate up. */
+	CHECK_OK(daxfs_ftruncate(c, 2 * PG));
+	check_gap_zero(c, 2 * PG, "ftruncate up");
+	/* truncate down, then up: the cut tail is gone too. */
+	CHECK_OK(daxfs_ftruncate(d, 50));
+	CHECK_OK(daxfs_ftruncate(d, PG));
+	{
+		unsigned char got[PG];
+
+		CHECK_EQ(daxfs_pread(d, got, PG, 0), PG);
+		cr_assert_eq(test_pattern_mismatch(got, 50, 41, 0), -1);
+		cr_assert_eq(test_first_nonzero(got + 50, PG - 50), -1,
+			     "truncate down then up shows old bytes");
+	}
+	/* A view sees zeros in the gap too. */
+	CHECK_EQ(daxfs_pwrite(e, "x", 1, PG + 7), 1);
+	v = map(e, 0, 2 * PG, PROT_READ, 0);
+	cr_assert_eq(test_pattern_mismatch(v, 100, 41, 0), -1);
+	nz = test_first_nonzero(v + 100, PG + 7 - 100);
+	cr_assert_eq(nz, -1, "the view shows old byte 0x%02x at %ld",
+		     nz >= 0 ? v[100 + nz] : 0, 100 + nz);
+	cr_assert_eq(v[PG + 7], 'x');
+	CHECK_OK(daxfs_unmap(v, 2 * PG));
+	check_close(a);
+	check_close(b);
+	check_close(c);
+	check_close(d);
+	check_close(e);
+	check_unmount_fsck(fs, path);
+	/* And debugfs, reading the media, agrees. */
+	{
+		size_t len = 0;
+		char *got = test_debugfs_cat(path, "/b", &len);
+
+		cr_assert(got);
+		cr_assert_eq(len, 3 * PG + 1);
+		cr_assert_eq(test_first_nonzero(got + 100, 3 * PG - 100), -1);
+		free(got);
+	}
+}
+
+/* ---- DAXFS_MAP_POPULATE reports the error it met --------------------- */
+
+Test(dax, populate_reports_the_real_error)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("popcorrupt", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = pattern_file(fs, "/f", 4, 51);
+	void *v = NULL;
+	const char *m;
+
+	CHECK_OK(daxfs_close(f));
+	check_unmount_fsck(fs, path);
+	/* Block 2 of /f points far past the end of the file system. */
+	cr_assert_eq(test_debugfs_w(path, "sif /f block[2] 99999999\n"), 0);
+	fs = check_mount(path, 0);
+	f = check_open(fs, "/f", O_RDWR, 0);
+	CHECK_ERR_MSG(daxfs_map(f, 0, 4 * PG, PROT_READ, DAXFS_MAP_POPULATE,
+				&v), EUCLEAN, "map");
+	m = daxfs_errormsg();
+	cr_assert(strstr(m, "99999999") || strstr(m, "out of range"),
+		  "the message \"%s\" does not say what is damaged", m);
+	cr_assert(!strstr(m, "no space") && !strstr(m, "out of memory"),
+		  "\"%s\"", m);
+	/* The lazy view that failed is gone: unmount is not busy. */
+	check_close(f);
+	CHECK_OK(daxfs_unmount(fs));
+}
+
+Test(dax, populate_without_space_says_so)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("popfull", 8 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *fill = check_open(fs, "/fill", O_RDWR | O_CREAT, 0644);
+	daxfs_file *f = check_open(fs, "/sparse", O_RDWR | O_CREAT, 0644);
+	static unsigned char chunk[64 * 1024];
+	off_t off = 0;
+	ssize_t n;
+	void *v = NULL;
+
+	while ((n = daxfs_pwrite(fill, chunk, sizeof(chunk), off)) > 0)
+		off += n;
+	cr_assert_eq(n, -ENOSPC);
+	CHECK_OK(daxfs_ftruncate(f, 4 * PG));
+	CHECK_ERR_MSG(daxfs_map(f, 0, 4 * PG, PROT_READ | PROT_WRITE,
+				DAXFS_MAP_POPULATE, &v), ENOSPC, "map");
+	check_errormsg("map", "free blocks");
+	check_close(f);
+	check_close(fill);
+	check_unmount_fsck(fs, path);
+}
+
+/* ---- fsync reports a write-protect that failed ----------------------- */
+
+/*
+ * Map one-page anonymous mappings, alternately readable and not (so no
+ * two merge), until the process has no mapping left to make
+ * (vm.max_map_count): *n of them in pages[], which holds max.  An
+ * mprotect that splits a mapping then fails with ENOMEM.
+ */
+static void exhaust_mappings(void **pages, size_t max, size_t *n)
+{
+	for (*n = 0; *n < max; (*n)++) {
+		void *p = mmap(NULL, PG, (*n & 1) ? PROT_READ : PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			break;
+		pages[*n] = p;
+	}
+}
+
+Test(dax, fsync_reports_pages_it_could_not_write_protect)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("fsyncerr", 64 * TEST_MIB, 4096, 0, &path);
+	size_t len = 4 * TEST_MIB, max = 1 << 20, n = 0, i;
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	void **pages = mmap(NULL, max * sizeof(void *), PROT_READ |
+			    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile unsigned char *v;
+	int r1, r2;
+
+	cr_assert(pages != MAP_FAILED);
+	check_pwrite_pattern(f, 71, 0, len);
+	v = map(f, 0, len, PROT_READ | PROT_WRITE, 0);
+	/* A load maps both 2 MiB units in one mapping; a store into each
+	 * makes them writable (one mapping again) and dirty. */
+	(void)v[0];
+	v[0] = 'a';
+	v[2 * TEST_MIB] = 'b';
+	exhaust_mappings(pages, max, &n);
+	/* fsync write-protects unit 0 alone: a split, which fails now. */
+	r1 = daxfs_fsync(f);
+	for (i = 0; i < n; i++)
+		munmap(pages[i], PG);
+	cr_assert(n > 0 && n < max, "%zu mappings", n);
+	cr_assert(r1 < 0, "fsync with no mapping left to split = %d", r1);
+	check_errormsg("fsync", "fsync");
+	/* With mappings to spare again, the pages left dirty are done. */
+	r2 = daxfs_fsync(f);
+	CHECK_OK(r2);
+	CHECK_OK(daxfs_unmap((void *)v, len));
+	check_close(f);
+	munmap(pages, max * sizeof(void *));
+	check_unmount_fsck(fs, path);
+	fs = check_mount(path, 0);
+	f = check_open(fs, "/f", O_RDONLY, 0);
+	{
+		char c[2];
+
+		CHECK_EQ(daxfs_pread(f, &c[0], 1, 0), 1);
+		CHECK_EQ(daxfs_pread(f, &c[1], 1, 2 * TEST_MIB), 1);
+		cr_assert(c[0] == 'a' && c[1] == 'b');
+	}
+	check_close(f);
+	check_unmount_fsck(fs, path);
+}
+
+/* ---- -EFAULT from a view buffer carries its own message -------------- */
+
+Test(dax, efault_message_is_fresh)
+{
+	const char *path;
+	daxfs *fs = check_new_fs("efmsg", 32 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *a = check_open(fs, "/a", O_RDWR | O_CREAT, 0644);
+	daxfs_file *b = pattern_file(fs, "/b", 1, 81);
+	unsigned char *vb = map(b, 0, 2 * PG, PROT_READ, 0);
+
+	/* An unrelated failure first... */
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/x/y", 0755), ENOENT, "\"x\"");
+	/* ...then pwrite from a view page past EOF. */
+	CHECK_ERR_MSG(daxfs_pwrite(a, vb + PG, PG, 0), EFAULT, "pwrite");
+	cr_assert(!strstr(daxfs_errormsg(), "\"x\""), "stale message \"%s\"",
+		  daxfs_errormsg());
+	CHECK_ERR_MSG(daxfs_mkdir(fs, "/x/y", 0755), ENOENT, "\"x\"");
+	/* pread into a read-only view. */
+	CHECK_ERR_MSG(daxfs_pread(b, vb, PG, 0), EFAULT, "pread");
+	cr_assert(!strstr(daxfs_errormsg(), "\"x\""), "stale message \"%s\"",
+		  daxfs_errormsg());
+	CHECK_OK(daxfs_unmap(vb, 2 * PG));
+	check_close(a);
+	check_close(b);
+	check_unmount_fsck(fs, path);
+}

@@ -619,3 +619,75 @@ Test(kernel, kernel_to_daxfs_1k)
 {
 	kernel_to_daxfs(1024);
 }
+
+/* ------------------------------------------------------------------ */
+/* The largest file: the same limit on both sides                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * On an image of block size bs, writing one byte at limit - 1 works and
+ * at limit fails with EFBIG, through the kernel (pwrite(2) on a loop
+ * mount) and through libdaxfs.  limit is the kernel's s_maxbytes for
+ * ext2, a literal (worked out from fs/ext2/super.c's ext2_max_size).
+ */
+static void same_max_size(uint32_t bs, uint64_t limit)
+{
+	const char *img = test_image_path("maxsz");
+	const char *mnt = test_tmp_dir("maxsz-mnt");
+	char kpath[4096];
+	daxfs *fs;
+	daxfs_file *f;
+	int fd;
+
+	require_kernel_mount();
+	cr_assert(mnt);
+	check_mkfs(img, 16 * MIB, bs, 0);
+	cr_assert_eq(test_kmount(img, mnt, false), 0);
+	snprintf(kpath, sizeof(kpath), "%s/k", mnt);
+	fd = open(kpath, O_RDWR | O_CREAT, 0644);
+	cr_assert(fd >= 0, "open %s: %s", kpath, strerror(errno));
+	cr_assert_eq(pwrite(fd, "k", 1, (off_t)limit - 1), 1,
+		     "kernel, %u-byte blocks: pwrite at limit - 1: %s", bs,
+		     strerror(errno));
+	errno = 0;
+	cr_assert_eq(pwrite(fd, "k", 1, (off_t)limit), -1);
+	cr_assert_eq(errno, EFBIG, "kernel, %u-byte blocks: pwrite at %llu: "
+		     "%s, not EFBIG: the literal limit is wrong", bs,
+		     (unsigned long long)limit, strerror(errno));
+	close(fd);
+	cr_assert_eq(test_kumount(mnt), 0);
+	cr_assert_eq(test_e2fsck(img, NULL), 0);
+
+	fs = check_mount(img, 0);
+	f = check_open(fs, "/d", O_RDWR | O_CREAT, 0644);
+	CHECK_EQ(daxfs_pwrite(f, "d", 1, (off_t)limit - 1), 1);
+	CHECK_ERR(daxfs_pwrite(f, "d", 1, (off_t)limit), EFBIG);
+	CHECK_ERR(daxfs_ftruncate(f, (off_t)limit + 1), EFBIG);
+	CHECK_OK(daxfs_ftruncate(f, (off_t)limit));
+	check_close(f);
+	/* The kernel's file at its limit reads back through libdaxfs. */
+	f = check_open(fs, "/k", O_RDONLY, 0);
+	{
+		char c = 0;
+
+		CHECK_EQ(daxfs_pread(f, &c, 1, (off_t)limit - 1), 1);
+		cr_assert_eq(c, 'k');
+	}
+	check_close(f);
+	check_unmount_fsck(fs, img);
+}
+
+Test(kernel, largest_file_1k)
+{
+	same_max_size(1024, 17247252480ULL);
+}
+
+Test(kernel, largest_file_2k)
+{
+	same_max_size(2048, 275415851008ULL);
+}
+
+Test(kernel, largest_file_4k)
+{
+	same_max_size(4096, 2196873666560ULL);
+}

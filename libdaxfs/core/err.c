@@ -11,6 +11,7 @@
 struct err_state {
 	const char *call;    /* the public call in progress, or NULL */
 	const char *subject; /* the path of its file handle, or NULL */
+	size_t reason;       /* where the sentence starts after the prefix */
 	char msg[512];
 };
 
@@ -51,8 +52,11 @@ int err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
 	va_end(ap);
-	if (n && err_names_call(e->call, e->msg + n))
+	if (n && err_names_call(e->call, e->msg + n)) {
 		memmove(e->msg, e->msg + n, strlen(e->msg + n) + 1);
+		n = 0;
+	}
+	e->reason = n;
 	return code;
 }
 
@@ -63,6 +67,7 @@ void err_begin(const char *call, const char *subject)
 	e->call = call;
 	e->subject = subject;
 	e->msg[0] = '\0';
+	e->reason = 0;
 }
 
 long err_end(long ret)
@@ -79,4 +84,9 @@ long err_end(long ret)
 const char *err_msg(void)
 {
 	return err_tls.msg;
+}
+
+const char *err_reason(void)
+{
+	return err_tls.msg + err_tls.reason;
 }

@@ -33,4 +33,8 @@ long err_end(long ret);
 /* The calling thread's message ("" if the last call succeeded). */
 const char *err_msg(void);
 
+/* The sentence of the thread's message without the call's prefix, for a
+ * caller that wraps a lower failure in a sentence of its own. */
+const char *err_reason(void);
+
 #endif

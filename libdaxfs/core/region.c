@@ -23,12 +23,27 @@ static int region_pmem2_err(int ret, const char *what, const char *path)
 {
 	/* libpmem2 returns a negative errno or one of its own codes. */
 	int e = ret < 0 && ret > -4096 ? ret : -EIO;
+	const char *why = pmem2_errormsg();
+	char buf[64];
 
 	if (ret == PMEM2_E_LENGTH_UNALIGNED || ret == PMEM2_E_OFFSET_UNALIGNED ||
 	    ret == PMEM2_E_SOURCE_EMPTY || ret == PMEM2_E_INVALID_FILE_TYPE)
 		e = -EINVAL;
-	return err_set(e, "%s of region %s failed: %s", what, path,
-			 pmem2_errormsg());
+	/* libpmem2 does not always set a message, nor clear an old one: say
+	 * what the codes we know mean ourselves. */
+	if (ret == PMEM2_E_INVALID_FILE_TYPE)
+		why = "it is neither a regular file nor a devdax device";
+	else if (ret == PMEM2_E_SOURCE_EMPTY)
+		why = "it is empty";
+	else if (!why || !*why) {
+		if (ret < 0 && ret > -4096)
+			why = strerror(-ret);
+		else {
+			snprintf(buf, sizeof(buf), "libpmem2 error %d", ret);
+			why = buf;
+		}
+	}
+	return err_set(e, "%s of region %s failed: %s", what, path, why);
 }
 
 /* Map the opened region whole, shared, with the protection asked. */

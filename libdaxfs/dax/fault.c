@@ -29,10 +29,12 @@
  * for nothing the copy holds.  tests/ prove it with a test-only journal.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
+#include "daxfs.h"
 #include "core/err.h"
 #include "dax/fault.h"
 
@@ -131,6 +133,14 @@ static void views_update(struct dax_mapping *m, uint64_t first, uint64_t n,
 	pthread_mutex_unlock(&m->views_lock);
 }
 
+/* A fault at pgoff failed for why (err a negative errno): record it (a
+ * populating daxfs_map reports it) and return err. */
+static int fault_fail(int err, uint64_t pgoff, const char *why)
+{
+	return err_set(err, "fault at file page %llu: %s: %s",
+		       (unsigned long long)pgoff, why, strerror(-err));
+}
+
 /* Sleep for the stall test hook until it is cleared. */
 static void hook_stall(const struct dax_fault_ctx *c)
 {
@@ -143,11 +153,12 @@ static void hook_stall(const struct dax_fault_ctx *c)
 
 /* Move the pages of v in [lo, hi) that are in state from to state to
  * (RO <-> RW), one mprotect per run; the caller holds their entry locks.
- * Returns 0 or -EFAULT when an mprotect failed. */
+ * Returns 0 or the negative errno of the mprotect that failed. */
 static int view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
 			     enum dax_page_state from, enum dax_page_state to)
 {
 	uint64_t b;
+	int ret;
 
 	for (; lo < hi; lo = b) {
 		for (b = lo; b < hi && dax_view_state(v, b) == from; b++)
@@ -156,8 +167,9 @@ static int view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
 			b++;
 			continue;
 		}
-		if (dax_view_protect(v, lo, b - lo, to))
-			return -EFAULT;
+		ret = dax_view_protect(v, lo, b - lo, to);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -417,17 +429,22 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 	if (ret) {
 		if (entry_first)
 			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		return -EFAULT;
+		return ret; /* the file system set the message */
 	}
 	if (iomap.offset > pos || iomap.offset + iomap.length <= pos) {
 		if (entry_first)
 			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		goto finish_iomap; /* fs corruption? */
+		result = fault_fail(-EIO, pgoff, "the file system gave an "
+				    "extent that does not hold it");
+		goto finish_iomap;
 	}
 	if ((iomap.offset + iomap.length) >> DAX_PAGE_SHIFT < end)
 		end = (iomap.offset + iomap.length) >> DAX_PAGE_SHIFT;
-	if (!entry_first && dax_grab_entry(m, pgoff, false, false, &e))
+	if (!entry_first && (ret = dax_grab_entry(m, pgoff, false, false,
+						   &e))) {
+		result = fault_fail(ret, pgoff, "no mapping index entry");
 		goto finish_iomap;
+	}
 	hook_stall(c);
 
 	if (dax_is_pmd(e) && !dax_is_empty(e)) {
@@ -435,11 +452,10 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 		dev = (dax_block(e) + (pgoff & (DAX_PMD_PAGES - 1)))
 		      << DAX_PAGE_SHIFT;
 		st = write ? DAX_PG_RW : read_state(v);
-		if (dax_view_install(v, pgoff, 1, dev, st) == 0) {
-			result = 0;
-			if (st == DAX_PG_RW && needs_flush(c->rgn))
-				e |= DAX_DIRTY;
-		}
+		ret = dax_view_install(v, pgoff, 1, dev, st);
+		result = ret ? fault_fail(ret, pgoff, "cannot map it") : 0;
+		if (!ret && st == DAX_PG_RW && needs_flush(c->rgn))
+			e |= DAX_DIRTY;
 		dax_put_entry(m, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), e);
 		goto finish_iomap;
 	}
@@ -454,12 +470,16 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 		if (write || atomic_load(&m->fill_seq) != seq) {
 			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 			*retry = !write;
+			if (write)
+				result = fault_fail(-EIO, pgoff, "a store "
+						    "found no block");
 			goto finish_iomap;
 		}
-		if (dax_view_install(v, pgoff, 1, 0, DAX_PG_ZERO) == 0) {
-			result = 0;
+		ret = dax_view_install(v, pgoff, 1, 0, DAX_PG_ZERO);
+		result = ret ? fault_fail(ret, pgoff, "cannot map the zero "
+					  "page") : 0;
+		if (!ret)
 			e = DAX_ZERO_PAGE;
-		}
 		dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
 		goto finish_iomap;
 	}
@@ -510,7 +530,7 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 		}
 		dax_put_entry(m, pgoff + i, ne);
 	}
-	result = ret ? -EFAULT : 0;
+	result = ret ? fault_fail(ret, pgoff, "cannot map its blocks") : 0;
 finish_iomap:
 	if (c->ops->iomap_end) {
 		/*
@@ -548,6 +568,18 @@ int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
 	return ret;
 }
 
+/* Populating stopped at page pg with err: the message says it was the
+ * map call, and keeps why the fault path found (it set a message at
+ * every failure). */
+static int populate_fail(int err, uint64_t pg)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s", err_reason());
+	return err_set(err, "cannot populate file page %llu: %s",
+		       (unsigned long long)pg, why);
+}
+
 int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
 		       int (*fault)(struct dax_view *, uint64_t, bool),
 		       uint64_t isize)
@@ -561,15 +593,20 @@ int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
 			continue;
 		if (pg >= eof) {
 			ret = dax_grab_entry(v->mapping, pg, false, false, &e);
+			if (!ret) {
+				ret = dax_view_install(v, pg, 1, 0,
+						       DAX_PG_SIGBUS);
+				dax_put_entry(v->mapping, pg,
+					      dax_is_empty(e) ? 0 : e);
+			}
 			if (ret)
-				return ret;
-			ret = dax_view_install(v, pg, 1, 0, DAX_PG_SIGBUS);
-			dax_put_entry(v->mapping, pg, dax_is_empty(e) ? 0 : e);
+				fault_fail(ret, pg, "cannot map the page "
+					   "past EOF");
 		} else {
 			ret = fault(v, pg, write);
 		}
 		if (ret)
-			return ret == -EFAULT ? -ENOSPC : ret;
+			return populate_fail(ret, pg);
 	}
 	return 0;
 }
@@ -643,12 +680,13 @@ void dax_truncate(struct dax_mapping *m, uint64_t first)
 
 /*
  * Write-protect, in every view that tracks stores, the writable pages of
- * [first, first+n), one mprotect per run.  Returns true if a view that
- * does not track stores has some of them writable: their entries must
- * stay dirty.  Called with the entries of the range held.
+ * [first, first+n), one mprotect per run.  Returns true if some of them
+ * stay writable (a view that does not track stores, or an mprotect that
+ * failed, its error then in *err): their entries must stay dirty.
+ * Called with the entries of the range held.
  */
 static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
-			    uint64_t n)
+			    uint64_t n, int *err)
 {
 	struct dax_view *v;
 	bool keep = false;
@@ -659,7 +697,13 @@ static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
 
 		view_clip(v, first, n, &lo, &hi);
 		if (v->track_dirty) {
-			view_protect_runs(v, lo, hi, DAX_PG_RW, DAX_PG_RO);
+			int ret = view_protect_runs(v, lo, hi, DAX_PG_RW,
+						    DAX_PG_RO);
+
+			if (ret) {
+				*err = ret;
+				keep = true;
+			}
 			continue;
 		}
 		for (; lo < hi && !keep; lo++)
@@ -675,6 +719,7 @@ static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
 int dax_writeback(struct dax_mapping *m, struct region *rgn)
 {
 	uint64_t idx = 0, e;
+	int err = 0;
 
 	if (!atomic_load(&m->nr_dirty))
 		return 0;
@@ -719,7 +764,7 @@ int dax_writeback(struct dax_mapping *m, struct region *rgn)
 		 * entry lock to dirty the entry again; a store before it is
 		 * in the flush.
 		 */
-		keep = views_wrprotect(m, first, n);
+		keep = views_wrprotect(m, first, n, &err);
 		if (dax_is_pmd(e)) {
 			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
 				   DAX_PMD_SIZE);
@@ -737,5 +782,10 @@ int dax_writeback(struct dax_mapping *m, struct region *rgn)
 		idx = first + n;
 	}
 	rgn->drain();
+	if (err)
+		return err_set(err, "fsync: the stores are flushed, but pages "
+			       "of a view could not be write-protected to "
+			       "track the next ones (%s); they stay dirty",
+			       strerror(-err));
 	return 0;
 }

@@ -71,14 +71,17 @@ struct dax_fault_ctx {
  * Resolve a fault at file page pgoff of view v (dax_iomap_fault): the
  * seed's order, iomap_begin -> grab entry -> install -> put entry ->
  * iomap_end.  Called with the inode's dax_sem held shared.  Returns 0
- * when the access can be retried, -EFAULT when it must raise SIGBUS
- * (past EOF, no space, I/O error).
+ * when the access can be retried, or a negative errno when it must raise
+ * SIGBUS: -EFAULT past EOF, else what stopped it (-ENOSPC, -EUCLEAN,
+ * -ENOMEM...) with the message set where it was found.
  */
 int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
 			  const struct dax_fault_ctx *c);
 
 /* Install every page of a DAXFS_MAP_POPULATE view up front (pages past
- * EOF get the SIGBUS page).  fault is the file system's locked fault. */
+ * EOF get the SIGBUS page).  fault is the file system's locked fault.
+ * Returns 0 or the error of the first page that failed, with a message
+ * "map: cannot populate file page N: <why>". */
 int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
 		       int (*fault)(struct dax_view *, uint64_t, bool),
 		       uint64_t isize);
@@ -98,7 +101,9 @@ void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
  */
 void dax_truncate(struct dax_mapping *m, uint64_t first);
 
-/* Flush every dirty entry of the file to the media (dax_writeback). */
+/* Flush every dirty entry of the file to the media (dax_writeback).
+ * Returns 0, or a negative errno with the message when pages could not
+ * be write-protected (they were flushed, and stay dirty). */
 int dax_writeback(struct dax_mapping *m, struct region *rgn);
 
 /* Add or remove a view of the mapping. */

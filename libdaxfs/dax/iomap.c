@@ -14,6 +14,7 @@
 #include <libpmem2.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/region.h"
 #include "dax/fault.h"
 #include "dax/iomap.h"
@@ -41,12 +42,14 @@ static void zero_buf(void *ctx, void *dst, const void *src, size_t len)
 }
 
 /* Copy one extent's worth between buf and the region (dax_iomap_actor).
- * Returns 0 or -EFAULT when the user's buffer could not be accessed. */
+ * Returns 0 or -EFAULT, with the message, when the user's buffer could
+ * not be accessed. */
 static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 		       const struct iomap *iomap, uint64_t pos,
 		       size_t len, unsigned char *buf, bool write)
 {
 	unsigned char *pm = rgn->base + iomap->addr + (pos - iomap->offset);
+	int ret;
 
 	if (write) {
 		/*
@@ -59,11 +62,19 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 				iomap->offset >> DAX_PAGE_SHIFT,
 				iomap->length >> DAX_PAGE_SHIFT, iomap->addr);
 		}
-		return dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
+		ret = dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
+	} else if (iomap->type == IOMAP_MAPPED) {
+		ret = dax_copy_guarded(buf, pm, len, copy_from_pmem, NULL);
+	} else {
+		ret = dax_copy_guarded(buf, NULL, len, zero_buf, NULL);
 	}
-	if (iomap->type == IOMAP_MAPPED)
-		return dax_copy_guarded(buf, pm, len, copy_from_pmem, NULL);
-	return dax_copy_guarded(buf, NULL, len, zero_buf, NULL);
+	if (ret)
+		return err_set(ret, "%s: bad address: the buffer [%p, +%zu) "
+			       "cannot be %s (file offset %llu)",
+			       write ? "pwrite" : "pread", (void *)buf, len,
+			       write ? "read" : "written",
+			       (unsigned long long)pos);
+	return 0;
 }
 
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
@@ -86,7 +97,12 @@ ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 			break;
 		end = iomap.offset + iomap.length;
 		if (iomap.length == 0 || iomap.offset > pos || end <= pos) {
-			ret = -EIO; /* a broken extent: fs corruption? */
+			ret = err_set(-EIO, "%s: the file system gave the "
+				      "extent [%llu, +%llu) for offset %llu "
+				      "(damaged?)", write ? "pwrite" : "pread",
+				      (unsigned long long)iomap.offset,
+				      (unsigned long long)iomap.length,
+				      (unsigned long long)pos);
 			if (ops->iomap_end)
 				ops->iomap_end(inode, pos, 0, 0, flags, &iomap);
 			break;

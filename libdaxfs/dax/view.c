@@ -32,6 +32,7 @@ static size_t registry_n, registry_cap;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 static struct sigaction old_segv, old_bus;
 static int handler_err;
+static atomic_bool handler_ready;      /* installed: copies are guarded */
 static int sigbus_fd = -1;             /* an empty memfd: SIGBUS on touch */
 
 /* A guarded copy in progress on this thread (dax_copy_guarded). */
@@ -141,9 +142,9 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 		else
 			ret = -EACCES; /* a store into a read-only view */
 		dax_views_release();
-		if (ret == -EFAULT && guard_armed)
+		if (ret < 0 && ret != -EACCES && guard_armed)
 			guard_escape(sig);
-		if (ret == -EFAULT) {
+		if (ret < 0 && ret != -EACCES) {
 			/* Every lock is released: now raise SIGBUS at the
 			 * address, as the kernel does past EOF. */
 			siginfo_t bus;
@@ -191,18 +192,30 @@ static void handler_install(void)
 		return;
 	}
 	sa.sa_sigaction = dax_sigbus;
-	if (sigaction(SIGBUS, &sa, &old_bus) < 0)
+	if (sigaction(SIGBUS, &sa, &old_bus) < 0) {
 		handler_err = -errno;
+		return;
+	}
+	atomic_store(&handler_ready, true);
+}
+
+int dax_handlers_init(void)
+{
+	pthread_once(&handler_once, handler_install);
+	if (handler_err)
+		return err_set(handler_err, "cannot install libdaxfs's "
+				 "SIGSEGV/SIGBUS handlers: %s",
+				 strerror(-handler_err));
+	return 0;
 }
 
 int dax_view_register(struct dax_view *v, struct dax_mapping *m)
 {
 	size_t i;
 
-	pthread_once(&handler_once, handler_install);
-	if (handler_err)
+	if (dax_handlers_init())
 		return err_set(handler_err, "map: cannot install the fault "
-				 "handler");
+				 "handler: %s", strerror(-handler_err));
 	pthread_rwlock_wrlock(&registry_lock);
 	if (registry_n == registry_cap) {
 		size_t cap = registry_cap ? registry_cap * 2 : 16;
@@ -407,8 +420,8 @@ int dax_copy_guarded(void *dst, const void *src, size_t len,
 				    size_t len),
 		       void *ctx)
 {
-	if (atomic_load_explicit(&dax_nr_views, memory_order_relaxed) == 0 ||
-	    guard_armed) {
+	if (guard_armed ||
+	    !atomic_load_explicit(&handler_ready, memory_order_relaxed)) {
 		copy(ctx, dst, src, len);
 		return 0;
 	}

@@ -126,9 +126,18 @@ static inline enum dax_page_state dax_view_state(const struct dax_view *v,
 extern atomic_long dax_nr_views;
 
 /*
+ * Install the SIGSEGV/SIGBUS handlers once per process (mount and the
+ * first view call it): from then on dax_copy_guarded() catches faults.
+ * 0 or a negative errno with the message set.
+ */
+int dax_handlers_init(void);
+
+/*
  * Copy len bytes from src to dst, or from dst to pmem, where the user's
- * buffer may be a view: a fault that must raise SIGBUS there instead
- * makes the copy stop and this return -EFAULT (as copy_from_user).
+ * buffer may be a view or any bad address: a fault on it (a view page
+ * that must raise SIGBUS, an unmapped or read-only page) makes the copy
+ * stop and this return -EFAULT (as copy_from_user).  The caller sets the
+ * message.  Unguarded before dax_handlers_init().
  */
 int dax_copy_guarded(void *dst, const void *src, size_t len,
 		       void (*copy)(void *ctx, void *dst, const void *src,

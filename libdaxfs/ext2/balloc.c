@@ -159,7 +159,7 @@ int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max
 	if (max == 0)
 		max = 1;
 	if (atomic_load(&fs->free_blocks) <= 0)
-		return err_set(-ENOSPC, "no free blocks left");
+		return err_set(-ENOSPC, "no space left: no free blocks");
 	if (!ext2_block_valid(fs, goal))
 		goal = fs->first_data_block;
 	if (align > 1)
@@ -170,7 +170,7 @@ int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max
 	if (!n)
 		n = take_run(fs, goal, max, 1, fs->groups_count, start);
 	if (!n)
-		return err_set(-ENOSPC, "no free blocks left");
+		return err_set(-ENOSPC, "no space left: no free blocks");
 	*count = n;
 	return 0;
 }

@@ -42,19 +42,38 @@
 #include "dax/fault.h"
 #include "ext2/ext2.h"
 
-/* Largest file size the block map and i_blocks allow (ext2_max_size). */
+/*
+ * Largest file size, as the Linux ext2 driver computes it (ext2_max_size
+ * in fs/ext2/super.c), so both sides agree on -EFBIG: the blocks the
+ * tree addresses, unless those data blocks and the indirect blocks that
+ * map them would not fit in i_blocks (2^32 - 1 sectors); then the blocks
+ * i_blocks can count, minus the indirect blocks needed to address that
+ * many.
+ */
 static uint64_t bmap_max_size(struct ext2_sb_info *fs)
 {
-	uint32_t bits = fs->blocksize_bits, ab = fs->addr_per_block_bits;
-	uint64_t upper = ((1ULL << 32) - 1) >> (bits - 9);
-	uint64_t meta = 1 + (1 + (1ULL << ab)) +
-			(1 + (1ULL << ab) + (1ULL << (2 * ab)));
-	uint64_t res = 12 + (1ULL << ab) + (1ULL << (2 * ab)) +
-		       (1ULL << (3 * ab));
+	uint32_t bits = fs->blocksize_bits;
+	uint64_t ppb = fs->addr_per_block;
+	uint64_t limit = ((1ULL << 32) - 1) >> (bits - 9);
+	uint64_t tree = EXT2_NDIR_BLOCKS + ppb + ppb * ppb + ppb * ppb * ppb;
+	uint64_t meta = 1 + (1 + ppb) + (1 + ppb + ppb * ppb);
+	uint64_t rest;
 
-	upper = (upper - meta) << bits;
-	res <<= bits;
-	return res < upper ? res : upper;
+	if (tree + meta <= limit)
+		return tree << bits;
+	/* Indirect blocks for limit data blocks: one single, the double
+	 * with its leaves, then the triple with what the rest needs. */
+	rest = limit - EXT2_NDIR_BLOCKS - ppb;
+	meta = 1;
+	if (rest < ppb * ppb) {
+		meta += 1 + (rest + ppb - 1) / ppb;
+	} else {
+		meta += 1 + ppb;
+		rest -= ppb * ppb;
+		meta += 1 + (rest + ppb - 1) / ppb +
+			(rest + ppb * ppb - 1) / (ppb * ppb);
+	}
+	return (limit - meta) << bits;
 }
 
 /*
@@ -731,6 +750,20 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 	return 0;
 }
 
+/*
+ * A write that reached past EOF stopped short (a bad buffer, no space):
+ * give back the blocks it took past the end of the file, as the
+ * kernel's ext2_write_failed does, so that a failed write leaves no
+ * block taken.  Called with i_rwsem held exclusively.
+ */
+void ext2_write_failed(struct ext2_inode_info *inode)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	down_write(&inode->dax_sem);
+	ext2_truncate_blocks(inode, ext2_i_size(inode));
+	up_write(&inode->dax_sem);
+}
+
 /* Zero [from, to) within one block of the file, if that block is mapped. */
 static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t to)
 {
@@ -749,6 +782,26 @@ static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t 
 				(from & (fs->blocksize - 1)),
 			0, to - from, 0);
 	return 0;
+}
+
+/*
+ * The file grows from old bytes to at least to (a write at to, or a
+ * truncate up to it): bytes past the old EOF in its last block may hold
+ * anything (other tools and crashes leave old data there), so zero
+ * [old, to) within that block and persist the zeros before the size
+ * moves (the kernel's iomap_zero_range/block_truncate_page).  Costs
+ * nothing when old is block-aligned or the write starts at old (an
+ * append).  Called with i_rwsem held exclusively.
+ */
+int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
+		       uint64_t to)
+{
+	uint64_t end = (old | (inode->fs->blocksize - 1)) + 1;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (to <= old || !(old & (inode->fs->blocksize - 1)))
+		return 0;
+	return zero_in_block(inode, old, to < end ? to : end);
 }
 
 /*
@@ -783,10 +836,7 @@ int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 			ret = ext2_truncate_blocks(inode, size);
 	} else {
 		/* Bytes past the old EOF in its block must read as zeros. */
-		uint64_t end = (old | bmask) + 1;
-
-		if (old & bmask)
-			ret = zero_in_block(inode, old, size < end ? size : end);
+		ret = ext2_zero_past_eof(inode, old, size);
 		if (!ret)
 			ext2_inode_set_size(inode, size);
 	}

@@ -324,7 +324,12 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos);
 int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
+void ext2_write_failed(struct ext2_inode_info *inode);
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
+/* Zero [old, to) within the block of the old EOF before the file grows
+ * from old to to (bytes past EOF must read as zeros). */
+int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
+		       uint64_t to);
 uint64_t ext2_max_file_size(struct ext2_sb_info *fs);
 
 /* extent_cache.c */

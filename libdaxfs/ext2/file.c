@@ -43,6 +43,11 @@ static int open_lookup(struct ext2_sb_info *fs, const char *path, int flags,
 		return ret;
 	if (len == 0 || slash || (len <= 2 && !strncmp(name, "..", len))) {
 		ext2_iput(dir);
+		if (slash && len)
+			return err_set(-EISDIR, "open \"%.200s\" with O_CREAT: "
+					 "a name ending in '/' can only be a "
+					 "directory, and open creates files",
+					 path);
 		return err_set(-EISDIR, "\"%.200s\" is a directory", path);
 	}
 	down_write(&dir->i_rwsem);
@@ -163,8 +168,10 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 	}
 	if (len > max - pos)
 		len = max - pos;
-	ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping, &ext2_iomap_ops,
-			   pos, len, (void *)buf, true);
+	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);
+	if (!ret)
+		ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping,
+				   &ext2_iomap_ops, pos, len, (void *)buf, true);
 	if (ret > 0) {
 		uint64_t old = ext2_i_size(inode);
 
@@ -175,6 +182,8 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 		}
 		ext2_inode_touch(inode, true, true);
 	}
+	if (ret < (ssize_t)len && pos + len > ext2_i_size(inode))
+		ext2_write_failed(inode);
 	up_write(&inode->i_rwsem);
 	return ret;
 }
@@ -198,10 +207,10 @@ int ext2_file_truncate(struct daxfs_file *f, uint64_t size)
 int ext2_fsync(struct daxfs_file *f)
 {
 	struct ext2_sb_info *fs = EXT2_SB(f->fs);
+	int ret = dax_writeback(&EXT2_I(f->inode)->i_mapping, fs->rgn);
 
-	dax_writeback(&EXT2_I(f->inode)->i_mapping, fs->rgn);
 	region_drain(fs->rgn);
-	return 0;
+	return ret;
 }
 
 /* fstat of an open file. */

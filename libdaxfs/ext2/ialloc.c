@@ -101,7 +101,7 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 	int ret;
 
 	if (atomic_load(&fs->free_inodes) <= 0)
-		return err_set(-ENOSPC, "no free inodes left");
+		return err_set(-ENOSPC, "no space left: no free inodes");
 	g0 = is_dir ? find_group_dir(fs, pg) : pg;
 	for (i = 0; i < fs->groups_count && !ino; i++) {
 		uint32_t g = (g0 + i) % fs->groups_count;
@@ -111,7 +111,7 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 		pthread_mutex_unlock(&fs->groups[g].lock);
 	}
 	if (!ino)
-		return err_set(-ENOSPC, "no free inodes left");
+		return err_set(-ENOSPC, "no space left: no free inodes");
 	atomic_fetch_sub(&fs->free_inodes, 1);
 	/* Take the cache's locks before the flushes below (see above). */
 	ret = ext2_iget_new(fs, ino, out);

@@ -244,17 +244,17 @@ static void mkfs_dir_blocks(struct ext2_sb_info *fs, uint32_t root_blk,
 			      EXT2_ROOT_INO);
 }
 
-/* Write all the metadata of a laid-out file system. */
+/* Write all the metadata of a laid-out file system into gdt (a zeroed
+ * DRAM copy of the group descriptors, ext2_gdt_blocks() long) and the
+ * region. */
 static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
-		       struct mkfs_group *gr)
+		       struct mkfs_group *gr, struct ext2_group_desc *gdt)
 {
 	uint32_t gdt_blocks = ext2_gdt_blocks(fs);
 	struct region *rgn = fs->rgn;
 	uint32_t bs = fs->blocksize, g, free_total = 0;
 	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
-	struct ext2_group_desc *gdt;
 
-	gdt = mem_zalloc((size_t)gdt_blocks * bs);
 	/* Zero the boot block area and every group's metadata. */
 	rgn->memset(fs->base, 0, 1024, PMEM2_F_MEM_NODRAIN);
 	for (g = 0; g < fs->groups_count; g++) {
@@ -309,7 +309,6 @@ static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 	}
 	rgn->drain();
 	ext2_persist(fs, fs->es, sizeof(*fs->es));
-	mem_free(gdt);
 }
 
 /* The mkfs operation: a fresh, empty ext2 over the region at path. */
@@ -318,6 +317,7 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	struct ext2_sb_info fs = { 0 };
 	struct ext2_super_block plan = { 0 };
 	struct mkfs_group *gr = NULL;
+	struct ext2_group_desc *gdt = NULL;
 	struct mkfs_undo undo;
 	uint64_t size;
 	int ret;
@@ -349,16 +349,19 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	if (ret)
 		goto out;
 	gr = mem_zalloc(sizeof(*gr) * fs.groups_count);
-	if (!gr) {
-		ret = err_set(-ENOMEM, "mkfs: out of memory");
+	gdt = mem_zalloc((size_t)ext2_gdt_blocks(&fs) * fs.blocksize);
+	if (!gr || !gdt) {
+		ret = err_set(-ENOMEM, "mkfs %s: out of memory for %u groups",
+				path, fs.groups_count);
 		goto out;
 	}
 	ret = mkfs_layout(&fs, gr);
 	if (ret)
 		goto out;
 	fs.es = (void *)(fs.base + EXT2_SUPERBLOCK_OFFSET);
-	mkfs_write(&fs, opts, gr);
+	mkfs_write(&fs, opts, gr, gdt);
 out:
+	mem_free(gdt);
 	mem_free(gr);
 	region_close(&fs.rgn);
 	if (ret)

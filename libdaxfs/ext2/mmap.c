@@ -176,9 +176,7 @@ int ext2_map(struct daxfs_file *f, uint64_t off, size_t len, int prot,
 			if (dax_view_unregister(v))
 				ext2_view_release(v);
 			dax_view_delete(&v);
-			return err_set(ret, "cannot populate the view (%s)",
-				       ret == -ENOSPC ? "no space for its holes"
-						      : "out of memory");
+			return ret; /* dax_populate said why */
 		}
 	}
 	*addr = v->addr;

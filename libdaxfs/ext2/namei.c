@@ -452,7 +452,7 @@ int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 		ext2_iput(src);
 		return ret;
 	}
-	if (len == 0 || is_dot(name, len) || is_dotdot(name, len) || slash) {
+	if (len == 0 || is_dot(name, len) || is_dotdot(name, len)) {
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
 		goto out;
 	}
@@ -468,6 +468,10 @@ int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 		ret = ext2_dir_lookup(dir, name, len, &de);
 		if (ret == 0)
 			ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
+		else if (ret == -ENOENT && slash) /* as Linux */
+			ret = err_set(-ENOENT, "link to \"%.200s\": no such "
+					"directory (a new link cannot end in "
+					"'/')", to);
 		else if (ret == -ENOENT)
 			ret = ext2_dir_add(dir, name, len, src->ino,
 					    ext2_mode_to_ftype(ext2_i_mode(src)));
@@ -525,14 +529,26 @@ struct rename_ctx {
 	bool slash;                        /* a path ended in '/' */
 };
 
-/* Type and emptiness rules of POSIX rename; locks are held. */
+/* Type and emptiness rules of POSIX rename, and the ".." a moved
+ * directory must have (found now, so rename_apply cannot fail on it
+ * after the new name is in); locks are held. */
 static int rename_check(struct rename_ctx *c)
 {
 	bool sdir = S_ISDIR(ext2_i_mode(c->src));
+	struct ext2_dirent_info dd;
 	int ret;
 
 	if (c->slash && !sdir)
 		return err_set(-ENOTDIR, "trailing slash on a non-directory");
+	if (sdir && c->pold != c->pnew) {
+		ret = ext2_dir_lookup(c->src, "..", 2, &dd);
+		if (ret == -ENOENT)
+			return ext2_corrupt(c->src->fs, "rename: directory "
+					     "inode %u has no \"..\" entry",
+					     c->src->ino);
+		if (ret)
+			return ret;
+	}
 	if (!c->tgt) {
 		if (sdir && c->pold != c->pnew &&
 		    ext2_i_links(c->pnew) >= EXT2_LINK_MAX)
@@ -574,8 +590,17 @@ static int rename_apply(struct rename_ctx *c)
 	if (ret)
 		return ret;
 	ret = ext2_dir_remove(c->pold, c->oname, c->olen);
-	if (ret)
+	if (ret) {
+		/* Only a damaged directory gets here: take the new name
+		 * back, so that the failed call changes nothing. */
+		if (c->tgt)
+			ext2_dir_retarget(c->pnew, c->nname, c->nlen,
+					  c->tgt->ino, ext2_mode_to_ftype(
+					  ext2_i_mode(c->tgt)));
+		else
+			ext2_dir_remove(c->pnew, c->nname, c->nlen);
 		return ret;
+	}
 	if (c->tgt) {
 		uint16_t n = ext2_i_links(c->tgt);
 
@@ -754,6 +779,9 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 	} else {
 		ret = dax_iomap_rw(fs->rgn, inode, NULL, &ext2_iomap_ops, 0,
 				     len, buf, false);
+		if (ret == -EFAULT)
+			ret = err_set(-EFAULT, "readlink \"%.200s\": bad "
+					"address: buf cannot be written", path);
 	}
 	up_read(&inode->i_rwsem);
 	ext2_iput(inode);

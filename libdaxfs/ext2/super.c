@@ -313,7 +313,9 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 	fs->vfs.ops = &ext2_vfs_ops;
 	fs->vfs.rdonly = flags & DAXFS_MOUNT_RDONLY;
 	path = resolve_region_path(path, devpath, sizeof(devpath));
-	ret = region_open(path, fs->vfs.rdonly, &fs->rgn);
+	ret = dax_handlers_init(); /* bad buffers give -EFAULT from now on */
+	if (!ret)
+		ret = region_open(path, fs->vfs.rdonly, &fs->rgn);
 	if (ret)
 		goto fail;
 	fs->base = fs->rgn->base;

@@ -47,6 +47,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,6 +102,7 @@ static daxfs *fs;
 static off_t log_size, grow_size;
 static atomic_bool readers_stop;
 static atomic_long reader_reads, reader_fails;
+static atomic_int readers_warm; /* readers past their first read */
 static long last_ret; /* return value of the failed call, for messages */
 
 /* Buffers are static: the loop itself allocates nothing. */
@@ -216,6 +218,8 @@ static void *reader_main(void *arg)
 		}
 		atomic_fetch_add_explicit(&reader_reads, 1,
 					  memory_order_relaxed);
+		if (i == 0)
+			atomic_fetch_add(&readers_warm, 1);
 	}
 	daxfs_close(f);
 	return NULL;
@@ -365,6 +369,12 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 
+	/* Every reader has started and read once (its thread start-up and
+	 * first allocations make system calls): on a loaded machine a
+	 * reader may not have run at all by the end of the warm-up. */
+	while (atomic_load(&readers_warm) + atomic_load(&reader_fails) <
+	       (long)nreaders)
+		sched_yield();
 	reads_before = atomic_load(&reader_reads);
 	if (use_seccomp) {
 		if (install_seccomp(nreaders > 0) < 0)
