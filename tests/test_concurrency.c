@@ -1061,15 +1061,6 @@ static void race_round(daxfs *fs, int mode)
 	}
 }
 
-static int count_cb(void *arg, const char *name, uint64_t ino, unsigned type)
-{
-	(void)ino;
-	(void)type;
-	if (strcmp(name, ".") && strcmp(name, ".."))
-		++*(int *)arg;
-	return 0;
-}
-
 Test(concurrency, one_winner_per_name)
 {
 	const char *p;
@@ -1082,11 +1073,11 @@ Test(concurrency, one_winner_per_name)
 
 	race_round(fs, 0); /* O_EXCL creates */
 	n = 0;
-	CHECK_EQ(daxfs_readdir(fs, "/race", count_cb, &n), 0);
+	CHECK_EQ(daxfs_readdir(fs, "/race", test_count_cb, &n), 0);
 	cr_assert_eq(n, NNAMES, "%d entries after the create race", n);
 	race_round(fs, 1); /* unlinks */
 	n = 0;
-	CHECK_EQ(daxfs_readdir(fs, "/race", count_cb, &n), 0);
+	CHECK_EQ(daxfs_readdir(fs, "/race", test_count_cb, &n), 0);
 	cr_assert_eq(n, 0);
 	race_round(fs, 2); /* mkdirs */
 	CHECK_EQ(daxfs_stat(fs, "/race", &st), 0);

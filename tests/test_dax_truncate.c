@@ -28,26 +28,13 @@
 #define NPAGES 128
 #define REUSE_BYTE 0xEE /* what the other file writes: never in F */
 
-static void suite_init(void)
-{
-	test_probe_install();
-}
-
-TestSuite(dax_truncate, .init = suite_init, .fini = test_cleanup,
+TestSuite(dax_truncate, .init = test_probe_install, .fini = test_cleanup,
 	  .timeout = 60);
 
 /* The only non-zero byte page p of F ever holds. */
 static unsigned char pv(uint64_t p)
 {
 	return (unsigned char)(1 + (p * 7) % 0x7F);
-}
-
-static void *map(daxfs_file *f, size_t len, int prot)
-{
-	void *p = NULL;
-
-	CHECK_OK(daxfs_map(f, 0, len, prot, 0, &p));
-	return p;
 }
 
 /* Fill F's pages [0, n) with their values through pwrite. */
@@ -176,8 +163,8 @@ Test(dax_truncate, truncate_against_shared_views)
 	t.f = check_open(t.fs, "/f", O_RDWR | O_CREAT, 0644);
 	t.g = check_open(t.fs, "/g", O_RDWR | O_CREAT, 0644);
 	fill_pv(t.f, NPAGES);
-	t.rw = map(t.f, NPAGES * PG, PROT_READ | PROT_WRITE);
-	t.ro = map(t.f, NPAGES * PG, PROT_READ);
+	t.rw = check_map(t.f, 0, NPAGES * PG, PROT_READ | PROT_WRITE, 0);
+	t.ro = check_map(t.f, 0, NPAGES * PG, PROT_READ, 0);
 	for (i = 0; i < 3; i++)
 		pthread_create(&w[i], NULL, worker_main, &t);
 	pthread_create(&tr, NULL, truncater_main, &t);
@@ -261,8 +248,8 @@ Test(dax_truncate, no_view_reaches_a_reused_block)
 	long bad;
 
 	fill_pv(f, 64);
-	lazy = map(f, 64 * PG, PROT_READ);
-	rw = map(f, 64 * PG, PROT_READ | PROT_WRITE);
+	lazy = check_map(f, 0, 64 * PG, PROT_READ, 0);
+	rw = check_map(f, 0, 64 * PG, PROT_READ | PROT_WRITE, 0);
 	CHECK_OK(daxfs_map(f, 0, 64 * PG, PROT_READ, DAXFS_MAP_POPULATE,
 			   (void **)&pop));
 	cr_assert_eq(lazy[10 * PG], pv(10));

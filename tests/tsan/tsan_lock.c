@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common.h"
 #include "core/lock.h"
 
 #define READERS 3
@@ -28,13 +29,6 @@ static long x, y;                 /* protected by lock */
 static long buf[64];              /* protected by lock */
 static atomic_bool stop;
 static atomic_long torn, reads, biased_reads, writes;
-
-static void sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static void *reader_main(void *arg)
 {
@@ -70,7 +64,7 @@ static void *writer_main(void *arg)
 		up_write(&lock);
 		atomic_fetch_add(&writes, 1);
 		if (i % 16 == 0)
-			sleep_us(2000); /* readers meet: the bias returns */
+			test_sleep_us(2000); /* readers meet: the bias returns */
 	}
 	return NULL;
 }
@@ -84,7 +78,7 @@ int main(void)
 	for (i = 0; i < READERS + WRITERS; i++)
 		pthread_create(&t[i], NULL,
 			       i < READERS ? reader_main : writer_main, NULL);
-	sleep_us(3000000);
+	test_sleep_us(3000000);
 	atomic_store(&stop, true);
 	for (i = 0; i < READERS + WRITERS; i++)
 		pthread_join(t[i], NULL);

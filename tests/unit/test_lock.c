@@ -13,16 +13,10 @@
 
 #include <criterion/criterion.h>
 
+#include "common.h"
 #include "core/lock.h"
 
 TestSuite(lock, .timeout = 60);
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static uint32_t word_readers(struct rwsem *s)
 {
@@ -113,7 +107,7 @@ static void *writer_main(void *arg)
 	down_write(w->s);
 	atomic_store(&w->got, 1);
 	while (!atomic_load(&w->release))
-		sleep_ms(1);
+		test_sleep_ms(1);
 	up_write(w->s);
 	return NULL;
 }
@@ -128,12 +122,12 @@ Test(lock, writer_waits_for_biased_reader)
 	down_read(&s);
 	cr_assert_eq(rwsem_nbiased, 1, "the read was not biased");
 	cr_assert_eq(pthread_create(&w.t, NULL, writer_main, &w), 0);
-	sleep_ms(100);
+	test_sleep_ms(100);
 	cr_expect_eq(atomic_load(&w.got), 0,
 		     "the writer got the lock while a biased reader held it");
 	up_read(&s);
 	for (int i = 0; i < 5000 && !atomic_load(&w.got); i++)
-		sleep_ms(1);
+		test_sleep_ms(1);
 	cr_expect_eq(atomic_load(&w.got), 1,
 		     "the writer did not get the lock after the reader left");
 	cr_expect(!atomic_load(&s.rbias), "the writer left the bias on");
@@ -168,7 +162,7 @@ Test(lock, reader_waits_for_writer_of_biased_lock)
 	down_write(&s);
 	cr_expect(!atomic_load(&s.rbias), "a writer holds a biased lock");
 	cr_assert_eq(pthread_create(&r.t, NULL, reader_main, &r), 0);
-	sleep_ms(100);
+	test_sleep_ms(100);
 	cr_expect_eq(atomic_load(&r.got), 0,
 		     "a reader got the lock while a writer held it");
 	up_write(&s);
@@ -289,7 +283,7 @@ static void *stress_writer(void *arg)
 		up_write(&st->s);
 		atomic_fetch_add(&st->writes, 1);
 		if (i % 64 == 0)
-			sleep_ms(1); /* let the bias come back */
+			test_sleep_ms(1); /* let the bias come back */
 	}
 	return NULL;
 }
@@ -305,7 +299,7 @@ Test(lock, readers_and_writers_exclude_each_other)
 		cr_assert_eq(pthread_create(&t[i], NULL, stress_reader, &st),
 			     0);
 	cr_assert_eq(pthread_create(&t[3], NULL, stress_writer, &st), 0);
-	sleep_ms(1500);
+	test_sleep_ms(1500);
 	atomic_store(&st.stop, true);
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);

@@ -106,6 +106,27 @@ void check_close(daxfs_file *f)
 	CHECK_OK(daxfs_close(f));
 }
 
+/* daxfs_statfs into a zeroed struct, asserted to succeed. */
+struct statvfs check_statfs(daxfs *fs)
+{
+	struct statvfs sv;
+
+	memset(&sv, 0, sizeof(sv));
+	CHECK_OK(daxfs_statfs(fs, &sv));
+	return sv;
+}
+
+/* daxfs_map asserted to succeed and to give an address. */
+void *check_map(daxfs_file *f, off_t off, size_t len, int prot,
+		unsigned flags)
+{
+	void *p = NULL;
+
+	CHECK_OK(daxfs_map(f, off, len, prot, flags, &p));
+	cr_assert(p, "daxfs_map returned 0 but no address");
+	return p;
+}
+
 uint64_t check_dumpe2fs_num(const char *img, const char *field)
 {
 	char *v = test_dumpe2fs_field(img, field);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <criterion/criterion.h>
@@ -117,6 +118,13 @@ daxfs_file *check_open(daxfs *fs, const char *path, int flags, mode_t mode);
 
 /* daxfs_close returns 0. */
 void check_close(daxfs_file *f);
+
+/* daxfs_statfs succeeds: what it says. */
+struct statvfs check_statfs(daxfs *fs);
+
+/* daxfs_map succeeds with a non-NULL address: the view. */
+void *check_map(daxfs_file *f, off_t off, size_t len, int prot,
+		unsigned flags);
 
 /* The number a "dumpe2fs -h" field (no colon) starts with; the field
  * exists. */

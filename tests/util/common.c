@@ -52,6 +52,31 @@ double test_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* nanosleep() again after a signal, until the whole time has passed. */
+void test_sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Milliseconds through test_sleep_us(). */
+void test_sleep_ms(long ms)
+{
+	test_sleep_us(ms * 1000L);
+}
+
+/* Count what is not "." or "..": the readdir callback of common.h. */
+int test_count_cb(void *arg, const char *name, uint64_t ino, unsigned type)
+{
+	(void)ino;
+	(void)type;
+	if (strcmp(name, ".") && strcmp(name, ".."))
+		++*(int *)arg;
+	return 0;
+}
+
 void test_fail(struct test_err *e, const char *fmt, ...)
 {
 	va_list ap;

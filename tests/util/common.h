@@ -35,6 +35,10 @@ const char *test_errname(long long rc);
 /* Monotonic seconds. */
 double test_now(void);
 
+/* Sleep ms milliseconds / us microseconds (no signal ends it early). */
+void test_sleep_ms(long ms);
+void test_sleep_us(long us);
+
 /*
  * The first failure of several threads: test_fail() keeps the first
  * message (with daxfs_errormsg() appended) and counts them all.
@@ -207,6 +211,12 @@ long long test_debugfs_bmap(const char *img, const char *path, uint64_t lblk);
 /* The value of a "dumpe2fs -h" field ("Filesystem state", "Block size",
  * no colon) with surrounding blanks removed (malloc'd), or NULL. */
 char *test_dumpe2fs_field(const char *img, const char *field);
+
+/* ---- directories -------------------------------------------------- */
+
+/* A daxfs_readdir() callback that counts the entries other than "." and
+ * ".." into the int that arg points to. */
+int test_count_cb(void *arg, const char *name, uint64_t ino, unsigned type);
 
 /* ---- deterministic data --------------------------------------------- */
 
