@@ -92,6 +92,18 @@ void test_fail(struct test_err *e, const char *fmt, ...)
 			 daxfs_errormsg());
 }
 
+/* Pass a thread's first failure on to the scenario's recorder. */
+bool test_fail_pass(struct test_err *to, const char *who,
+		    const struct test_err *from)
+{
+	if (!atomic_load(&from->count))
+		return false;
+	if (atomic_fetch_add(&to->count, 1) == 0)
+		snprintf(to->msg, sizeof(to->msg), "%.100s: %.900s", who,
+			 from->msg);
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* Temporary paths                                                     */
 /* ------------------------------------------------------------------ */

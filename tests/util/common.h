@@ -50,6 +50,14 @@ struct test_err {
 __attribute__((format(printf, 2, 3))) void test_fail(struct test_err *e,
 						     const char *fmt, ...);
 
+/*
+ * If from recorded a failure, record it in to too, as "WHO: its message"
+ * (from's message already holds its thread's daxfs_errormsg()).  Returns
+ * whether from had failed.
+ */
+bool test_fail_pass(struct test_err *to, const char *who,
+		    const struct test_err *from);
+
 /* ---- temporary paths on /dev/shm ------------------------------------ */
 
 /*
