@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scenarios.h -- multi-threaded scenarios on one mount, shared by the
- * Criterion tests (tests/test_concurrency.c) and the ThreadSanitizer
- * programs (tests/tsan/tsan_fs.c), so both run the same code
- * (tests/util/scenarios.c).  No Criterion: a scenario returns 0, or -1
+ * Criterion tests (tests/test_concurrency.c, test_dax_truncate.c) and the
+ * ThreadSanitizer programs (tests/tsan/tsan_fs.c, tsan_dax.c), so both run
+ * the same code (tests/util/scenarios.c, scen_mixed.c, scen_dax.c).  No Criterion: a scenario returns 0, or -1
  * with its first failure in *e (message and count, see test_fail()); the
  * caller asserts or reports.  A scenario that failed may leave files and
  * handles behind: the caller should unmount without checking more.
@@ -16,6 +16,7 @@
 #ifndef DAXFS_TEST_SCENARIOS_H
 #define DAXFS_TEST_SCENARIOS_H 1
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -93,5 +94,32 @@ int scen_disjoint_writes(daxfs *fs, struct test_err *e);
 /* One thread truncates /t and rewrites it, two read it, one extends it:
  * every byte read is the data or zero; nothing leaks when /t goes. */
 int scen_truncate_race(daxfs *fs, struct test_err *e);
+
+/* ---- truncate against views (scen_dax.c) --------------------------- */
+
+/* Pages of /f in scen_dax_truncate. */
+#define SCEN_DAX_PAGES 128
+
+/* The only non-zero byte page p of /f ever holds. */
+unsigned char scen_dax_value(uint64_t p);
+
+/* What the threads of scen_dax_truncate did. */
+struct scen_dax_stats {
+	atomic_long ops, sigbus, truncs, populates, syncs;
+};
+
+/*
+ * /f (each page p holding scen_dax_value(p)) has two shared lazy views.
+ * For seconds, three workers load, store, copy, pwrite and pread their own
+ * pages (SIGBUS caught by the probes) while a thread truncates /f down
+ * and back up (and /g takes the freed blocks), another maps whole
+ * populated views and a third runs daxfs_persist and daxfs_fsync: every
+ * byte seen must be 0 or the page's value.  Then at a final size loads
+ * raise SIGBUS exactly past it, pread and the views agree, and bytes
+ * re-extended read zero.  The caller installs test_probe_install() before
+ * any daxfs_map of the process, and checks *st for progress.
+ */
+int scen_dax_truncate(daxfs *fs, double seconds, struct scen_dax_stats *st,
+		      struct test_err *e);
 
 #endif /* DAXFS_TEST_SCENARIOS_H */
