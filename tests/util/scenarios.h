@@ -17,6 +17,7 @@
 #define DAXFS_TEST_SCENARIOS_H 1
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -121,5 +122,23 @@ struct scen_dax_stats {
  */
 int scen_dax_truncate(daxfs *fs, double seconds, struct scen_dax_stats *st,
 		      struct test_err *e);
+
+/* ---- the internal rwsem (scen_lock.c) ------------------------------ */
+
+/* What scen_lock_stress saw. */
+struct scen_lock_stats {
+	atomic_long torn;          /* reads that saw a write half done */
+	atomic_long reads, biased_reads, writes;
+	bool balanced;             /* at the end: all writes whole, lock free */
+};
+
+/*
+ * readers threads read three fields under down_read while writers
+ * threads change them together under down_write, for seconds.  White-box
+ * (libdaxfs's struct rwsem): only programs that link the library's
+ * objects may call it.  Returns 0, or -1 if a thread could not start.
+ */
+int scen_lock_stress(int readers, int writers, double seconds,
+		     struct scen_lock_stats *st);
 
 #endif /* DAXFS_TEST_SCENARIOS_H */
