@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "interop.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -213,6 +214,21 @@ void check_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 	check_pread_pattern(f, seed, 0, len);
 	CHECK_EQ(daxfs_pread(f, &c, 1, (off_t)len), 0);
 	check_close(f);
+}
+
+/* test_compare_tree with modes and link counts, lost+found skipped. */
+void check_same_tree(daxfs *fs, const char *hostdir, const char *when)
+{
+	char msg[2048];
+	size_t n = 0;
+	int rc = test_compare_tree(fs, "/", hostdir,
+				   TEST_CMP_MODE | TEST_CMP_NLINK |
+					   TEST_CMP_SKIP_LF,
+				   msg, sizeof(msg), &n);
+
+	cr_assert_eq(rc, 0, "%s: the libdaxfs tree differs from %s: %s", when,
+		     hostdir, msg);
+	cr_log_info("%s: %zu entries equal\n", when, n);
 }
 
 /* ------------------------------------------------------------------ */

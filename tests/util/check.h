@@ -149,6 +149,11 @@ void check_create_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 void check_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 			size_t len);
 
+/* The libdaxfs tree at "/" equals the host tree hostdir: names, types,
+ * sizes, bytes, link targets, modes and link counts (lost+found left
+ * out); when names the moment in the failure message. */
+void check_same_tree(daxfs *fs, const char *hostdir, const char *when);
+
 /* ---- raw image access ----------------------------------------------- */
 
 /* The whole file (malloc'd), its size in *len. */
