@@ -28,7 +28,7 @@ Test(file, handle_access_follows_the_flags)
 	const char *p;
 	daxfs *fs = check_new_fs("fa", FS_SIZE, 4096, 0, &p);
 	daxfs_file *r, *w, *rw;
-	long n0 = atomic_load(&fs->open_files);
+	long n0 = atomic_load(&EXT2_SB(fs)->open_files);
 
 	rw = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
 	r = check_open(fs, "/f", O_RDONLY, 0);
@@ -38,7 +38,7 @@ Test(file, handle_access_follows_the_flags)
 	cr_assert(rw->readable && rw->writable);
 	cr_assert_eq(w->flags, O_WRONLY | O_APPEND);
 	cr_assert_eq(r->fs, fs);
-	cr_assert_eq(atomic_load(&fs->open_files), n0 + 3);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->open_files), n0 + 3);
 	CHECK_ERR_MSG(daxfs_pwrite(r, "x", 1, 0), EBADF, "not open for");
 	CHECK_ERR_MSG(daxfs_pread(w, (char[4]){ 0 }, 1, 0), EBADF,
 		      "not open for");
@@ -46,7 +46,7 @@ Test(file, handle_access_follows_the_flags)
 	check_close(r);
 	check_close(w);
 	check_close(rw);
-	cr_assert_eq(atomic_load(&fs->open_files), n0);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->open_files), n0);
 	check_unmount_fsck(fs, p);
 }
 
@@ -56,19 +56,19 @@ Test(file, handles_of_one_file_share_its_inode)
 	daxfs *fs = check_new_fs("fi", FS_SIZE, 4096, 0, &p);
 	daxfs_file *a = check_open(fs, "/f", O_RDWR | O_CREAT, 0640);
 	daxfs_file *b = check_open(fs, "/f", O_RDWR | O_CREAT, 0600);
-	int ref = a->inode->refcount;
+	int ref = EXT2_I(a->inode)->refcount;
 	daxfs_file *c;
 
-	cr_assert_eq(a->inode, b->inode, "two inodes for one file");
+	cr_assert_eq(EXT2_I(a->inode), EXT2_I(b->inode), "two inodes for one file");
 	/* O_CREAT of an existing file keeps its mode. */
-	cr_assert_eq(ext2_i_mode(a->inode), S_IFREG | 0640);
+	cr_assert_eq(ext2_i_mode(EXT2_I(a->inode)), S_IFREG | 0640);
 	c = check_open(fs, "/f", O_RDONLY, 0);
 	cr_assert_eq(c->inode->refcount, ref + 1);
 	check_close(c);
-	cr_assert_eq(a->inode->refcount, ref);
+	cr_assert_eq(EXT2_I(a->inode)->refcount, ref);
 	CHECK_ERR_MSG(daxfs_open(fs, "/f", O_RDWR | O_CREAT | O_EXCL, 0644,
 				 &c), EEXIST, "/f");
-	cr_assert_eq(a->inode->refcount, ref, "a failed open kept a ref");
+	cr_assert_eq(EXT2_I(a->inode)->refcount, ref, "a failed open kept a ref");
 	check_close(b);
 	check_close(a);
 	check_unmount_fsck(fs, p);
@@ -109,7 +109,7 @@ Test(file, o_append_writes_at_the_end)
 
 	CHECK_EQ(daxfs_pwrite(f, "abc", 3, 100), 3);
 	CHECK_EQ(daxfs_pwrite(f, "def", 3, 0), 3);
-	cr_assert_eq(ext2_i_size(f->inode), 6);
+	cr_assert_eq(ext2_i_size(EXT2_I(f->inode)), 6);
 	CHECK_EQ(daxfs_pread(f, buf, sizeof(buf), 0), 6);
 	cr_assert_str_eq(buf, "abcdef");
 	check_close(f);

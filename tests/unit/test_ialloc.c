@@ -24,10 +24,10 @@ TestSuite(ialloc, .fini = test_cleanup, .timeout = 120);
 
 static uint32_t clear_inode_bits(struct daxfs *fs, uint32_t g)
 {
-	const uint8_t *bm = ext2_block(fs, le32_get(fs->gdt[g].bg_inode_bitmap));
+	const uint8_t *bm = ext2_block(EXT2_SB(fs), le32_get(EXT2_SB(fs)->gdt[g].bg_inode_bitmap));
 	uint32_t i, n = 0;
 
-	for (i = 0; i < fs->inodes_per_group; i++)
+	for (i = 0; i < EXT2_SB(fs)->inodes_per_group; i++)
 		n += !(bm[i >> 3] & (1u << (i & 7)));
 	return n;
 }
@@ -38,12 +38,12 @@ static void check_inode_counters(struct daxfs *fs, const char *when)
 	uint64_t sum = 0;
 	uint32_t g;
 
-	for (g = 0; g < fs->groups_count; g++) {
+	for (g = 0; g < EXT2_SB(fs)->groups_count; g++) {
 		uint32_t n = clear_inode_bits(fs, g);
 
-		cr_assert_eq(le16_get(fs->gdt[g].bg_free_inodes_count), n,
+		cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[g].bg_free_inodes_count), n,
 			     "%s: group %u: descriptor %u free inodes, bitmap %u",
-			     when, g, le16_get(fs->gdt[g].bg_free_inodes_count),
+			     when, g, le16_get(EXT2_SB(fs)->gdt[g].bg_free_inodes_count),
 			     n);
 		sum += n;
 	}
@@ -62,8 +62,8 @@ Test(ialloc, inodes_until_enospc)
 	daxfs_file *f;
 	int ret = 0;
 
-	cr_assert_eq(fs->groups_count, 3);
-	cr_assert_eq(fs->inodes_count, 96);
+	cr_assert_eq(EXT2_SB(fs)->groups_count, 3);
+	cr_assert_eq(EXT2_SB(fs)->inodes_count, 96);
 	check_inode_counters(fs, "fresh");
 	/* Directories spread over the groups; files follow them. */
 	for (d = 0; d < 4; d++) {

@@ -40,7 +40,7 @@ static struct ext2_inode_info *iget_ok(daxfs *fs, uint32_t ino)
 {
 	struct ext2_inode_info *in = NULL;
 
-	CHECK_OK(ext2_iget(fs, ino, &in));
+	CHECK_OK(ext2_iget(EXT2_SB(fs), ino, &in));
 	cr_assert_not_null(in);
 	cr_assert_eq(in->ino, ino);
 	return in;
@@ -64,7 +64,7 @@ Test(inode, iget_twice_gives_one_structure)
 	ext2_iput(a);
 	ext2_iput(b);
 	cr_assert_eq(a->refcount, r0);
-	cr_assert_eq(a->raw, ext2_raw_inode(fs, a->ino));
+	cr_assert_eq(a->raw, ext2_raw_inode(EXT2_SB(fs), a->ino));
 	ext2_iput(a);
 	ext2_iput(NULL); /* accepted */
 	check_pattern_file(fs, "/f", 1, 5000);
@@ -75,21 +75,21 @@ Test(inode, invalid_numbers_are_corruption)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("inobad", FS_SIZE, 0, 0, &p);
-	const uint32_t bad[] = { 0, 1, 3, 10, fs->inodes_count + 1 };
+	const uint32_t bad[] = { 0, 1, 3, 10, EXT2_SB(fs)->inodes_count + 1 };
 	struct ext2_inode_info *in = NULL;
 	char *state;
 
-	cr_assert_eq(fs->first_ino, 11);
+	cr_assert_eq(EXT2_SB(fs)->first_ino, 11);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK_ERR_MSG(ext2_iget(fs, bad[i], &in), EUCLEAN,
+		CHECK_ERR_MSG(ext2_iget(EXT2_SB(fs), bad[i], &in), EUCLEAN,
 			      "invalid inode");
 		cr_assert_null(in);
 	}
 	/* An inode number in range that no file uses. */
-	CHECK_ERR_MSG(ext2_iget(fs, 20, &in), EUCLEAN, "not in use");
+	CHECK_ERR_MSG(ext2_iget(EXT2_SB(fs), 20, &in), EUCLEAN, "not in use");
 	cr_assert_null(in);
 	/* Each of those marked the file system as having errors. */
-	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
+	cr_assert(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS);
 	check_unmount(fs);
 	state = test_dumpe2fs_field(p, "Filesystem state");
 	cr_assert(state && strstr(state, "with errors"), "state \"%s\"",

@@ -68,26 +68,26 @@ Test(mmap, map_registers_a_view_holding_the_inode)
 	const char *p;
 	daxfs *fs = check_new_fs("mm", 16 * TEST_MIB, 4096, 0, &p);
 	daxfs_file *f = sparse_file(fs);
-	int ref0 = f->inode->refcount;
+	int ref0 = EXT2_I(f->inode)->refcount;
 	struct dax_view *v;
 	void *a;
 
 	a = check_map(f, 0, 6 * PG, PROT_READ, 0);
 	v = view_at(a);
-	cr_assert_eq(v->inode, f->inode);
+	cr_assert_eq(v->inode, EXT2_I(f->inode));
 	cr_assert_eq(v->ops->fault, ext2_dax_fault);
-	cr_assert_eq(v->mapping, &f->inode->i_mapping);
+	cr_assert_eq(v->mapping, &EXT2_I(f->inode)->i_mapping);
 	cr_assert_eq(v->len, 6 * PG);
 	cr_assert_eq(v->pgoff, 0);
-	cr_assert_eq(f->inode->refcount, ref0 + 1, "the view holds no ref");
-	cr_assert_eq(atomic_load(&f->inode->i_mapping.nr_views), 1);
+	cr_assert_eq(EXT2_I(f->inode)->refcount, ref0 + 1, "the view holds no ref");
+	cr_assert_eq(atomic_load(&EXT2_I(f->inode)->i_mapping.nr_views), 1);
 	for (uint64_t pg = 0; pg < 6; pg++)
 		cr_assert_eq(dax_view_state(v, pg), DAX_PG_NONE, "lazy view "
 			     "page %llu installed", (unsigned long long)pg);
 	CHECK_OK(daxfs_unmap(a, 6 * PG));
 	cr_assert_null(dax_view_lookup(a, 1));
-	cr_assert_eq(f->inode->refcount, ref0);
-	cr_assert_eq(atomic_load(&f->inode->i_mapping.nr_views), 0);
+	cr_assert_eq(EXT2_I(f->inode)->refcount, ref0);
+	cr_assert_eq(atomic_load(&EXT2_I(f->inode)->i_mapping.nr_views), 0);
 	check_close(f);
 	check_unmount_fsck(fs, p);
 }
