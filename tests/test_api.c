@@ -49,14 +49,6 @@ static void xstat(daxfs *fs, const char *path, struct stat *st)
 		     test_errname(r), daxfs_errormsg());
 }
 
-static struct statvfs xstatfs(daxfs *fs)
-{
-	struct statvfs sv;
-	memset(&sv, 0, sizeof(sv));
-	CHECK_EQ(daxfs_statfs(fs, &sv), 0);
-	return sv;
-}
-
 static void put_bytes(daxfs *fs, const char *path, const void *data,
 		      size_t len)
 {
@@ -208,7 +200,7 @@ Test(api, mkfs_options_are_honoured)
 	free(out);
 
 	daxfs *fs = check_mount(p, 0);
-	struct statvfs sv = xstatfs(fs);
+	struct statvfs sv = check_statfs(fs);
 	cr_assert_eq(sv.f_bsize, 1024);
 	cr_assert_eq(sv.f_files, (unsigned long)ic);
 	check_unmount_fsck(fs, p);
@@ -298,7 +290,7 @@ Test(api, open_trunc)
 {
 	const char *p;
 	daxfs *fs = fresh(&p);
-	struct statvfs before = xstatfs(fs);
+	struct statvfs before = check_statfs(fs);
 	check_create_pattern_file(fs, "/f", 1, 100000);
 	struct stat st;
 	xstat(fs, "/f", &st);
@@ -314,7 +306,7 @@ Test(api, open_trunc)
 	char buf[16];
 	CHECK_EQ(daxfs_pread(f, buf, sizeof(buf), 0), 0);
 	check_close(f);
-	struct statvfs after = xstatfs(fs);
+	struct statvfs after = check_statfs(fs);
 	cr_assert_eq(after.f_bfree, before.f_bfree,
 		     "free blocks %lu, %lu before the file",
 		     (unsigned long)after.f_bfree,
@@ -576,7 +568,7 @@ Test(api, sparse_holes_are_not_allocated)
 {
 	const char *p;
 	daxfs *fs = fresh(&p);
-	struct statvfs before = xstatfs(fs);
+	struct statvfs before = check_statfs(fs);
 	daxfs_file *f = check_open(fs, "/s", O_CREAT | O_RDWR, 0644);
 	CHECK_EQ(daxfs_pwrite(f, "E", 1, 10 * (off_t)TEST_MIB), 1);
 	struct stat st;
@@ -585,7 +577,7 @@ Test(api, sparse_holes_are_not_allocated)
 	cr_assert(st.st_blocks >= 8 && st.st_blocks <= 4 * 8,
 		  "st_blocks %lld for a 10 MiB file with one written byte",
 		  (long long)st.st_blocks);
-	struct statvfs after = xstatfs(fs);
+	struct statvfs after = check_statfs(fs);
 	cr_assert_eq((long long)(before.f_bfree - after.f_bfree),
 		     (long long)st.st_blocks / 8,
 		     "f_bfree fell by %lld, the file has %lld blocks",
@@ -599,7 +591,7 @@ Test(api, ftruncate_down_and_up)
 {
 	const char *p;
 	daxfs *fs = fresh(&p);
-	struct statvfs start = xstatfs(fs);
+	struct statvfs start = check_statfs(fs);
 	daxfs_file *f = check_open(fs, "/f", O_CREAT | O_RDWR, 0644);
 	check_pwrite_pattern(f, 3, 0, 10000);
 	struct stat st;
@@ -635,7 +627,7 @@ Test(api, ftruncate_down_and_up)
 	cr_assert_eq(st.st_size, 0);
 	cr_assert_eq(st.st_blocks, 0);
 	check_close(f);
-	struct statvfs end = xstatfs(fs);
+	struct statvfs end = check_statfs(fs);
 	cr_assert_eq(end.f_bfree, start.f_bfree,
 		     "free blocks %lu after truncate to 0, %lu at start",
 		     (unsigned long)end.f_bfree, (unsigned long)start.f_bfree);
@@ -652,7 +644,7 @@ Test(api, mkdir_rmdir_unlink)
 	daxfs *fs = fresh(&p);
 	struct stat root0, root, st;
 	xstat(fs, "/", &root0);
-	struct statvfs sv0 = xstatfs(fs);
+	struct statvfs sv0 = check_statfs(fs);
 
 	CHECK_EQ(daxfs_mkdir(fs, "/d", 0750), 0);
 	xstat(fs, "/d", &st);
@@ -664,7 +656,7 @@ Test(api, mkdir_rmdir_unlink)
 	xstat(fs, "/", &root);
 	cr_assert_eq(root.st_nlink, root0.st_nlink + 1, "root nlink %lu",
 		     (unsigned long)root.st_nlink);
-	struct statvfs sv = xstatfs(fs);
+	struct statvfs sv = check_statfs(fs);
 	cr_assert_eq(sv.f_ffree, sv0.f_ffree - 1);
 	cr_assert_eq(sv.f_bfree, sv0.f_bfree - 1);
 
@@ -702,7 +694,7 @@ Test(api, mkdir_rmdir_unlink)
 	CHECK_ERR(daxfs_stat(fs, "/d", &st), ENOENT);
 	xstat(fs, "/", &root);
 	cr_assert_eq(root.st_nlink, root0.st_nlink);
-	sv = xstatfs(fs);
+	sv = check_statfs(fs);
 	cr_assert_eq(sv.f_ffree, sv0.f_ffree, "inodes leaked");
 	cr_assert_eq(sv.f_bfree, sv0.f_bfree, "blocks leaked");
 
@@ -737,7 +729,7 @@ Test(api, rename_files)
 	struct stat sa, sb, st;
 	xstat(fs, "/a", &sa);
 	xstat(fs, "/b", &sb);
-	struct statvfs sv0 = xstatfs(fs);
+	struct statvfs sv0 = check_statfs(fs);
 
 	/* file over file replaces it and frees the old one */
 	CHECK_EQ(daxfs_rename(fs, "/a", "/b"), 0);
@@ -746,7 +738,7 @@ Test(api, rename_files)
 	cr_assert_eq(st.st_ino, sa.st_ino);
 	cr_assert_eq(st.st_nlink, 1);
 	check_bytes(fs, "/b", "AAAA", 4);
-	struct statvfs sv = xstatfs(fs);
+	struct statvfs sv = check_statfs(fs);
 	cr_assert_eq(sv.f_ffree, sv0.f_ffree + 1, "replaced inode not freed");
 	cr_assert_eq(sv.f_bfree, sv0.f_bfree + 1, "replaced block not freed");
 
@@ -1179,7 +1171,7 @@ Test(api, unlinked_open_file_lives_until_close)
 {
 	const char *p;
 	daxfs *fs = fresh(&p);
-	struct statvfs start = xstatfs(fs);
+	struct statvfs start = check_statfs(fs);
 	daxfs_file *f = check_open(fs, "/u", O_CREAT | O_RDWR, 0644);
 	check_pwrite_pattern(f, 11, 0, TEST_MIB);
 	CHECK_EQ(daxfs_unlink(fs, "/u"), 0);
@@ -1197,7 +1189,7 @@ Test(api, unlinked_open_file_lives_until_close)
 	cr_assert_eq(st.st_nlink, 0, "nlink %lu of an unlinked file",
 		     (unsigned long)st.st_nlink);
 	cr_assert_eq(st.st_size, (off_t)(TEST_MIB + 100 * 1024));
-	struct statvfs mid = xstatfs(fs);
+	struct statvfs mid = check_statfs(fs);
 	cr_assert(mid.f_bfree < start.f_bfree, "blocks freed while open");
 	cr_assert_eq(mid.f_ffree, start.f_ffree - 1, "inode freed while open");
 
@@ -1209,7 +1201,7 @@ Test(api, unlinked_open_file_lives_until_close)
 	CHECK_EQ(daxfs_unlink(fs, "/u"), 0);
 
 	check_close(f);
-	struct statvfs end = xstatfs(fs);
+	struct statvfs end = check_statfs(fs);
 	cr_assert_eq(end.f_bfree, start.f_bfree,
 		     "free blocks %lu after close, %lu at start",
 		     (unsigned long)end.f_bfree, (unsigned long)start.f_bfree);
@@ -1223,7 +1215,7 @@ Test(api, statfs_counts)
 {
 	const char *p;
 	daxfs *fs = fresh(&p);
-	struct statvfs s0 = xstatfs(fs);
+	struct statvfs s0 = check_statfs(fs);
 	long long blocks = check_dumpe2fs_num(p, "Block count");
 	cr_assert_eq(s0.f_bsize, 4096);
 	cr_assert(s0.f_blocks > 0 && (long long)s0.f_blocks <= blocks,
@@ -1241,19 +1233,19 @@ Test(api, statfs_counts)
 
 	/* one file of 100 blocks: 12 direct + 88 behind one indirect block */
 	daxfs_file *f = check_open(fs, "/f", O_CREAT | O_RDWR, 0644);
-	struct statvfs s1 = xstatfs(fs);
+	struct statvfs s1 = check_statfs(fs);
 	cr_assert_eq(s1.f_ffree, s0.f_ffree - 1);
 	cr_assert_eq(s1.f_bfree, s0.f_bfree);
 	check_pwrite_pattern(f, 1, 0, 100 * 4096);
 	struct stat st;
 	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_blocks, 101 * 8);
-	struct statvfs s2 = xstatfs(fs);
+	struct statvfs s2 = check_statfs(fs);
 	cr_assert_eq(s2.f_bfree, s0.f_bfree - 101, "f_bfree fell by %ld",
 		     (long)(s0.f_bfree - s2.f_bfree));
 	check_close(f);
 	CHECK_EQ(daxfs_mkdir(fs, "/d", 0755), 0);
-	struct statvfs s3 = xstatfs(fs);
+	struct statvfs s3 = check_statfs(fs);
 	cr_assert_eq(s3.f_ffree, s0.f_ffree - 2);
 	cr_assert_eq(s3.f_bfree, s0.f_bfree - 102);
 	cr_assert_eq(s3.f_blocks, s0.f_blocks);
@@ -1261,13 +1253,13 @@ Test(api, statfs_counts)
 
 	CHECK_EQ(daxfs_unlink(fs, "/f"), 0);
 	CHECK_EQ(daxfs_rmdir(fs, "/d"), 0);
-	struct statvfs s4 = xstatfs(fs);
+	struct statvfs s4 = check_statfs(fs);
 	cr_assert_eq(s4.f_bfree, s0.f_bfree);
 	cr_assert_eq(s4.f_ffree, s0.f_ffree);
 
 	/* what statfs said is what the superblock says after unmount */
 	check_create_pattern_file(fs, "/keep", 2, 50000);
-	struct statvfs s5 = xstatfs(fs);
+	struct statvfs s5 = check_statfs(fs);
 	check_unmount_fsck(fs, p);
 	cr_assert_eq(check_dumpe2fs_num(p, "Free blocks"),
 		     (long long)s5.f_bfree);
@@ -1276,7 +1268,7 @@ Test(api, statfs_counts)
 	cr_assert_eq(check_dumpe2fs_num(p, "Inode count"),
 		     (long long)s5.f_files);
 	fs = check_mount(p, 0);
-	struct statvfs s6 = xstatfs(fs);
+	struct statvfs s6 = check_statfs(fs);
 	cr_assert_eq(s6.f_bfree, s5.f_bfree);
 	cr_assert_eq(s6.f_ffree, s5.f_ffree);
 	check_unmount_fsck(fs, p);
@@ -1394,7 +1386,7 @@ Test(api, rdonly_mount_refuses_changes)
 	list_dir(fs, "/d", &l);
 	cr_assert_eq(l.n, 3);
 	free(l.e);
-	struct statvfs sv = xstatfs(fs);
+	struct statvfs sv = check_statfs(fs);
 	cr_assert(sv.f_blocks > 0);
 	CHECK_EQ(daxfs_unmount(fs), 0);
 	cr_assert_eq(check_hash_file(p), h0,
@@ -1529,7 +1521,7 @@ static void map_boundaries(uint32_t bs)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("api", FS_SIZE, bs, 0, &p);
-	struct statvfs s0 = xstatfs(fs);
+	struct statvfs s0 = check_statfs(fs);
 	uint64_t b = bs / 4;
 	const uint64_t lb[3] = {12, 12 + b, 12 + b + b * b};
 	off_t offs[9];
@@ -1598,7 +1590,7 @@ static void map_boundaries(uint32_t bs)
 	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_blocks, 0);
 	check_close(f);
-	struct statvfs s1 = xstatfs(fs);
+	struct statvfs s1 = check_statfs(fs);
 	cr_assert_eq(s1.f_bfree, s0.f_bfree - 0,
 		     "f_bfree %lu after truncating to 0, %lu at start",
 		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree);
@@ -1765,7 +1757,7 @@ Test(api, rename_over_an_open_file)
 {
 	const char *p;
 	daxfs *fs = fresh(&p);
-	struct statvfs s0 = xstatfs(fs);
+	struct statvfs s0 = check_statfs(fs);
 	check_create_pattern_file(fs, "/a", 1, 200000);
 	check_create_pattern_file(fs, "/b", 2, 3000);
 	daxfs_file *h = check_open(fs, "/a", O_RDONLY, 0);
@@ -1776,7 +1768,7 @@ Test(api, rename_over_an_open_file)
 	CHECK_EQ(daxfs_fstat(h, &st), 0);
 	cr_assert_eq(st.st_nlink, 0);
 	check_close(h);
-	struct statvfs s1 = xstatfs(fs);
+	struct statvfs s1 = check_statfs(fs);
 	cr_assert_eq(s1.f_bfree, s0.f_bfree - 1,
 		     "replaced open file not freed at close: f_bfree %lu, "
 		     "expected %lu",

@@ -28,13 +28,10 @@
 
 #define PG TEST_PAGE
 
-static void suite_init(void)
-{
-	/* Before any daxfs_map of the test's process: libdaxfs chains to it. */
-	test_probe_install();
-}
-
-TestSuite(dax, .init = suite_init, .fini = test_cleanup, .timeout = 60);
+/* The probe goes in before any daxfs_map of the process: libdaxfs chains
+ * to it. */
+TestSuite(dax, .init = test_probe_install, .fini = test_cleanup,
+	  .timeout = 60);
 
 /* A file of npages pages of test_pattern(seed). */
 static daxfs_file *pattern_file(daxfs *fs, const char *path, size_t npages,
@@ -48,16 +45,6 @@ static daxfs_file *pattern_file(daxfs *fs, const char *path, size_t npages,
 	CHECK_EQ(daxfs_pwrite(f, buf, npages * PG, 0), npages * PG);
 	free(buf);
 	return f;
-}
-
-static void *map(daxfs_file *f, off_t off, size_t len, int prot,
-		 unsigned flags)
-{
-	void *p = NULL;
-
-	CHECK_OK(daxfs_map(f, off, len, prot, flags, &p));
-	cr_assert(p);
-	return p;
 }
 
 static long long blocks_of(daxfs_file *f)
@@ -94,11 +81,11 @@ Test(dax, view_reads_what_pwrite_wrote)
 	unsigned char *v, *w;
 	long bad;
 
-	v = map(f, 0, 40 * PG, PROT_READ, 0);
+	v = check_map(f, 0, 40 * PG, PROT_READ, 0);
 	bad = test_pattern_mismatch(v, 40 * PG, 7, 0);
 	cr_assert_eq(bad, -1, "view byte %ld differs from what was written", bad);
 	/* A view at an offset. */
-	w = map(f, 12 * PG, 4 * PG, PROT_READ, 0);
+	w = check_map(f, 12 * PG, 4 * PG, PROT_READ, 0);
 	bad = test_pattern_mismatch(w, 4 * PG, 7, 12 * PG);
 	cr_assert_eq(bad, -1, "offset view byte %ld differs", bad);
 	CHECK_OK(daxfs_unmap(v, 40 * PG));
@@ -115,7 +102,7 @@ Test(dax, stores_and_pwrite_visible_both_ways)
 	unsigned char *v, buf[PG], want[PG];
 	int i;
 
-	v = map(f, 0, 16 * PG, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, 16 * PG, PROT_READ | PROT_WRITE, 0);
 	for (i = 0; i < 16; i += 3) {
 		memset(v + i * PG + 10, 0xC0 + i, 100);
 		CHECK_EQ(daxfs_pread(f, buf, PG, i * PG), PG);
@@ -145,11 +132,11 @@ Test(dax, holes_read_zero_and_store_allocates_zeroed_block)
 
 	CHECK_OK(daxfs_ftruncate(f, 16 * PG));
 	cr_assert_eq(blocks_of(f), 0);
-	ro = map(f, 0, 16 * PG, PROT_READ, 0);
+	ro = check_map(f, 0, 16 * PG, PROT_READ, 0);
 	bad = test_first_nonzero(ro, 16 * PG);
 	cr_assert_eq(bad, -1, "a hole reads %#x at %ld", ro[bad], bad);
 	cr_assert_eq(blocks_of(f), 0, "reading holes must not allocate");
-	rw = map(f, 0, 16 * PG, PROT_READ | PROT_WRITE, 0);
+	rw = check_map(f, 0, 16 * PG, PROT_READ | PROT_WRITE, 0);
 	cr_assert_eq(rw[5 * PG + 7], 0);
 	rw[5 * PG + 100] = 0x77;
 	cr_assert_eq(blocks_of(f), 8, "a one-byte store into a hole: st_blocks "
@@ -179,8 +166,8 @@ Test(dax, pwrite_into_hole_replaces_zero_page)
 	long bad;
 
 	CHECK_OK(daxfs_ftruncate(f, 8 * PG));
-	lazy = map(f, 0, 8 * PG, PROT_READ, 0);
-	pop = map(f, 0, 8 * PG, PROT_READ, DAXFS_MAP_POPULATE);
+	lazy = check_map(f, 0, 8 * PG, PROT_READ, 0);
+	pop = check_map(f, 0, 8 * PG, PROT_READ, DAXFS_MAP_POPULATE);
 	cr_assert_eq(lazy[3 * PG + 1], 0);
 	cr_assert_eq(pop[3 * PG + 1], 0);
 	test_pattern(buf, PG, 9, 0);
@@ -204,8 +191,8 @@ Test(dax, two_views_see_each_other)
 	daxfs_file *f = pattern_file(fs, "/f", 8, 3);
 	unsigned char *a, *b;
 
-	a = map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
-	b = map(f, 4 * PG, 4 * PG, PROT_READ | PROT_WRITE, DAXFS_MAP_POPULATE);
+	a = check_map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
+	b = check_map(f, 4 * PG, 4 * PG, PROT_READ | PROT_WRITE, DAXFS_MAP_POPULATE);
 	a[5 * PG + 9] = 0x11;
 	cr_assert_eq(b[PG + 9], 0x11);
 	b[3 * PG + 4000] = 0x22;
@@ -231,7 +218,7 @@ Test(dax, sigbus_past_eof_and_usable_after)
 
 	test_pattern(buf, 100, 4, PG);
 	CHECK_EQ(daxfs_pwrite(f, buf, 100, PG), 100); /* size 4096 + 100 */
-	v = map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
 	CHECK_EQ(test_probe_read(v + 5, &c), 0);
 	CHECK_EQ(test_probe_read(v + PG + 50, &c), 0);
 	test_pattern(want, 100, 4, PG);
@@ -269,7 +256,7 @@ Test(dax, store_into_hole_without_space_sigbus)
 
 	cr_assert(buf);
 	CHECK_OK(daxfs_ftruncate(f, 4 * PG));
-	v = map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
 	do {
 		n = daxfs_pwrite(g, buf, 64 * PG, off);
 		if (n > 0)
@@ -317,8 +304,8 @@ Test(dax, populate_views_take_no_fault)
 
 	CHECK_OK(daxfs_ftruncate(s, 6 * PG));
 	CHECK_EQ(daxfs_pwrite(s, "hello", 5, 2 * PG), 5);
-	v = map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, DAXFS_MAP_POPULATE);
-	r = map(s, 0, 8 * PG, PROT_READ, DAXFS_MAP_POPULATE);
+	v = check_map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, DAXFS_MAP_POPULATE);
+	r = check_map(s, 0, 8 * PG, PROT_READ, DAXFS_MAP_POPULATE);
 	/* From now on a SIGSEGV (a fault libdaxfs would resolve) is fatal. */
 	signal(SIGSEGV, no_segv);
 	bad = test_pattern_mismatch(v, 8 * PG, 5, 0);
@@ -365,7 +352,7 @@ Test(dax, persist_fsync_durable_across_remount)
 	CHECK_EQ(daxfs_pwrite(f, want, 4 * PG, 0),
 		 4 * PG); /* pages 4..11: holes */
 	CHECK_OK(daxfs_ftruncate(f, 12 * PG));
-	v = map(f, 0, 12 * PG, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, 12 * PG, PROT_READ | PROT_WRITE, 0);
 	memcpy(v + 4 * PG, want + 4 * PG, 8 * PG);
 	memset(v + 100, 0xEE, 50);
 	memset(want + 100, 0xEE, 50);
@@ -385,7 +372,7 @@ Test(dax, persist_fsync_durable_across_remount)
 	f = check_open(fs, "/d", O_RDONLY, 0644);
 	CHECK_EQ(daxfs_pread(f, got, 12 * PG, 0), 12 * PG);
 	cr_assert(!memcmp(got, want, 12 * PG));
-	v = map(f, 0, 12 * PG, PROT_READ, 0);
+	v = check_map(f, 0, 12 * PG, PROT_READ, 0);
 	cr_assert(!memcmp(v, want, 12 * PG));
 	CHECK_OK(daxfs_unmap(v, 12 * PG));
 	CHECK_OK(daxfs_close(f));
@@ -402,7 +389,7 @@ Test(dax, persist_whole_view_past_eof)
 	daxfs *fs = check_new_fs("perseof", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 2, 6);
 	unsigned char *v;
-	v = map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
 	v[10] = 1;
 	/* A SIGBUS here reaches the probe handler with nothing armed: exit 99. */
 	CHECK_OK(daxfs_persist(v, 8 * PG));
@@ -420,7 +407,7 @@ Test(dax, unmount_busy_with_view_and_view_outlives_close)
 	daxfs_file *f = pattern_file(fs, "/f", 4, 8);
 	unsigned char *v, buf[8];
 
-	v = map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, 4 * PG, PROT_READ | PROT_WRITE, 0);
 	CHECK_OK(daxfs_close(f));
 	CHECK_EQ(daxfs_unmount(fs), -EBUSY);
 	cr_assert_eq(test_pattern_mismatch(v, 4 * PG, 8, 0), -1);
@@ -447,7 +434,7 @@ Test(dax, unlinked_file_freed_after_last_view)
 	b1 = free_blocks(fs);
 	cr_assert_eq(b0 - b1, 65, "64 data blocks + 1 indirect: %llu",
 		     b0 - b1);
-	v = map(f, 0, 64 * PG, PROT_READ, 0);
+	v = check_map(f, 0, 64 * PG, PROT_READ, 0);
 	g = check_open(fs, "/f", O_RDONLY, 0644);
 	CHECK_OK(daxfs_close(f));
 	CHECK_OK(daxfs_unlink(fs, "/f"));
@@ -485,7 +472,7 @@ Test(dax, argument_errors)
 	CHECK_EQ(daxfs_unmap(local, sizeof(local)), -EINVAL);
 	CHECK_EQ(daxfs_unmap(NULL, PG), -EINVAL);
 	CHECK_EQ(daxfs_persist(local, sizeof(local)), -EINVAL);
-	v = map(f, 0, 4 * PG, PROT_READ, 0);
+	v = check_map(f, 0, 4 * PG, PROT_READ, 0);
 	CHECK_EQ(daxfs_unmap(v, 2 * PG), -EINVAL);
 	CHECK_EQ(daxfs_unmap(v + PG, 3 * PG), -EINVAL);
 	CHECK_EQ(daxfs_unmap(v, 5 * PG), -EINVAL);
@@ -500,7 +487,7 @@ Test(dax, argument_errors)
 	fs = check_mount(path, DAXFS_MOUNT_RDONLY);
 	ro = check_open(fs, "/f", O_RDONLY, 0644);
 	CHECK_EQ(daxfs_map(ro, 0, PG, PROT_READ | PROT_WRITE, 0, &p), -EACCES);
-	v = map(ro, 0, 4 * PG, PROT_READ, 0);
+	v = check_map(ro, 0, 4 * PG, PROT_READ, 0);
 	cr_assert_eq(test_pattern_mismatch(v, 4 * PG, 1, 0), -1);
 	CHECK_OK(daxfs_unmap(v, 4 * PG));
 	CHECK_OK(daxfs_close(ro));
@@ -552,7 +539,7 @@ Test(dax, store_into_read_only_view_is_sigsegv_chained)
 	cr_assert_eq(sigaction(SIGSEGV, &sa, NULL), 0);
 	fs = check_new_fs("segv", 32 * TEST_MIB, 4096, 0, &path);
 	f = pattern_file(fs, "/f", 4, 13);
-	v = map(f, 0, 4 * PG, PROT_READ, 0);
+	v = check_map(f, 0, 4 * PG, PROT_READ, 0);
 	/* Untouched page. */
 	cr_assert_eq(store_segv(v + PG + 5), -1, "a store into a PROT_READ "
 		     "view succeeded");
@@ -587,8 +574,8 @@ Test(dax, pread_pwrite_with_view_buffers)
 	ssize_t n;
 
 	cr_assert(got);
-	va = map(a, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
-	vb = map(b, 0, 8 * PG, PROT_READ, 0);
+	va = check_map(a, 0, 8 * PG, PROT_READ | PROT_WRITE, 0);
+	vb = check_map(b, 0, 8 * PG, PROT_READ, 0);
 	/* pwrite(A) from a view of B. */
 	CHECK_EQ(daxfs_pwrite(a, vb + 2 * PG, 3 * PG, 0), 3 * PG);
 	CHECK_EQ(daxfs_pread(a, got, 3 * PG, 0), 3 * PG);
@@ -600,7 +587,7 @@ Test(dax, pread_pwrite_with_view_buffers)
 	cr_assert_eq(size_of(a), 10 * PG);
 	/* pread(B) into a writable view of A (a hole page of A first). */
 	CHECK_OK(daxfs_ftruncate(a, 12 * PG));
-	vro = map(a, 0, 12 * PG, PROT_READ | PROT_WRITE, 0);
+	vro = check_map(a, 0, 12 * PG, PROT_READ | PROT_WRITE, 0);
 	CHECK_EQ(daxfs_pread(b, vro + 10 * PG, 2 * PG, 6 * PG), 2 * PG);
 	CHECK_EQ(daxfs_pread(a, got, 2 * PG, 10 * PG), 2 * PG);
 	cr_assert_eq(test_pattern_mismatch(got, 2 * PG, 22, 6 * PG), -1);
@@ -626,7 +613,7 @@ Test(dax, pwrite_from_view_page_past_eof_efault)
 	unsigned char *vb, got[PG];
 	ssize_t n;
 
-	vb = map(b, 0, 2 * PG, PROT_READ, 0);
+	vb = check_map(b, 0, 2 * PG, PROT_READ, 0);
 	/* Page 1 of the view is past B's EOF. */
 	n = daxfs_pwrite(a, vb, 2 * PG, 0);
 	cr_assert(n == -EFAULT || n == (ssize_t)PG,
@@ -692,7 +679,7 @@ Test(dax, hole_fill_races_with_view_reads)
 	double end = test_now() + 6;
 
 	r.f = check_open(fs, "/r", O_RDWR | O_CREAT, 0644);
-	r.v = map(r.f, 0, RACE_PAGES * PG, PROT_READ, 0);
+	r.v = check_map(r.f, 0, RACE_PAGES * PG, PROT_READ, 0);
 	for (i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, race_reader, &r);
 	for (round = 0; round < 200 && test_now() < end && !stale; round++) {
@@ -736,7 +723,7 @@ Test(dax, unmount_busy_names_views_not_files)
 	const char *path;
 	daxfs *fs = check_new_fs("busyv", 16 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *f = pattern_file(fs, "/f", 4, 3);
-	unsigned char *v = map(f, 0, 4 * PG, PROT_READ, 0);
+	unsigned char *v = check_map(f, 0, 4 * PG, PROT_READ, 0);
 
 	CHECK_ERR_MSG(daxfs_unmount(fs), EBUSY, "file handle");
 	CHECK_OK(daxfs_close(f));
@@ -825,7 +812,7 @@ Test(dax, extending_a_file_never_shows_old_bytes_past_eof)
 	}
 	/* A view sees zeros in the gap too. */
 	CHECK_EQ(daxfs_pwrite(e, "x", 1, PG + 7), 1);
-	v = map(e, 0, 2 * PG, PROT_READ, 0);
+	v = check_map(e, 0, 2 * PG, PROT_READ, 0);
 	cr_assert_eq(test_pattern_mismatch(v, 100, 41, 0), -1);
 	nz = test_first_nonzero(v + 100, PG + 7 - 100);
 	cr_assert_eq(nz, -1, "the view shows old byte 0x%02x at %ld",
@@ -934,7 +921,7 @@ Test(dax, fsync_reports_pages_it_could_not_write_protect)
 
 	cr_assert(pages != MAP_FAILED);
 	check_pwrite_pattern(f, 71, 0, len);
-	v = map(f, 0, len, PROT_READ | PROT_WRITE, 0);
+	v = check_map(f, 0, len, PROT_READ | PROT_WRITE, 0);
 	/* A load maps both 2 MiB units in one mapping; a store into each
 	 * makes them writable (one mapping again) and dirty. */
 	(void)v[0];
@@ -976,7 +963,7 @@ Test(dax, efault_message_is_fresh)
 	daxfs *fs = check_new_fs("efmsg", 32 * TEST_MIB, 4096, 0, &path);
 	daxfs_file *a = check_open(fs, "/a", O_RDWR | O_CREAT, 0644);
 	daxfs_file *b = pattern_file(fs, "/b", 1, 81);
-	unsigned char *vb = map(b, 0, 2 * PG, PROT_READ, 0);
+	unsigned char *vb = check_map(b, 0, 2 * PG, PROT_READ, 0);
 
 	/* An unrelated failure first... */
 	CHECK_ERR_MSG(daxfs_mkdir(fs, "/x/y", 0755), ENOENT, "\"x\"");

@@ -17,13 +17,6 @@
 
 TestSuite(enospc, .fini = test_cleanup, .timeout = 300);
 
-static struct statvfs xstatfs(daxfs *fs)
-{
-	struct statvfs sv;
-	CHECK_EQ(daxfs_statfs(fs, &sv), 0);
-	return sv;
-}
-
 /*
  * Append pattern seed to f from offset *size in chunks of chunk bytes until
  * the file system is full.  Checks the ENOSPC contract and returns the
@@ -73,7 +66,7 @@ static void fill_and_reuse(uint32_t bs)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, bs, 0, &p);
-	struct statvfs s0 = xstatfs(fs);
+	struct statvfs s0 = check_statfs(fs);
 	cr_assert(s0.f_bsize == bs);
 	check_create_pattern_file(fs, "/a", 1, 100 * 1024);
 	check_create_pattern_file(fs, "/b", 2, 700 * 1024 + 17);
@@ -98,7 +91,7 @@ static void fill_and_reuse(uint32_t bs)
 	char c;
 	CHECK_EQ(daxfs_pread(f, &c, 1, size), 0);
 
-	struct statvfs full = xstatfs(fs);
+	struct statvfs full = check_statfs(fs);
 	cr_log_info("bs %u: ENOSPC after %lld bytes in %d writes; f_bfree %lu "
 		    "f_bavail %lu",
 		    bs, (long long)size, calls, (unsigned long)full.f_bfree,
@@ -117,7 +110,7 @@ static void fill_and_reuse(uint32_t bs)
 		  ENOSPC);
 	CHECK_EQ(daxfs_fstat(f, &st), 0);
 	cr_assert_eq(st.st_size, size, "a failed write changed the size");
-	struct statvfs again = xstatfs(fs);
+	struct statvfs again = check_statfs(fs);
 	cr_assert_eq(again.f_bfree, full.f_bfree,
 		     "failed writes changed f_bfree (%lu -> %lu)",
 		     (unsigned long)full.f_bfree,
@@ -143,7 +136,7 @@ static void fill_and_reuse(uint32_t bs)
 		target[sizeof(target) - 1] = 0;
 		CHECK_ERR(daxfs_symlink(fs, target, "/longlink"), ENOSPC);
 		CHECK_ERR(daxfs_stat(fs, "/longlink", &st), ENOENT);
-		struct statvfs s = xstatfs(fs);
+		struct statvfs s = check_statfs(fs);
 		cr_assert_eq(s.f_ffree, full.f_ffree,
 			     "failed mkdir/symlink leaked an inode");
 		cr_assert_eq(s.f_bfree, full.f_bfree);
@@ -159,7 +152,7 @@ static void fill_and_reuse(uint32_t bs)
 
 	/* deleting makes the space reusable */
 	CHECK_EQ(daxfs_unlink(fs, "/b"), 0);
-	struct statvfs freed = xstatfs(fs);
+	struct statvfs freed = check_statfs(fs);
 	cr_assert(freed.f_bfree >= full.f_bfree + 700 * 1024 / bs,
 		  "unlinking 700 KiB freed only %lu blocks",
 		  (unsigned long)(freed.f_bfree - full.f_bfree));
@@ -200,7 +193,7 @@ static void fill_and_reuse(uint32_t bs)
 	CHECK_EQ(daxfs_unlink(fs, "/d/c"), 0);
 	CHECK_EQ(daxfs_unlink(fs, "/d/e"), 0);
 	CHECK_EQ(daxfs_rmdir(fs, "/d"), 0);
-	struct statvfs end = xstatfs(fs);
+	struct statvfs end = check_statfs(fs);
 	cr_assert_eq(end.f_bfree, s0.f_bfree,
 		     "f_bfree %lu after deleting everything, %lu at start",
 		     (unsigned long)end.f_bfree, (unsigned long)s0.f_bfree);
@@ -265,7 +258,7 @@ Test(enospc, fill_with_many_files)
 				   (size_t)sizes[i]);
 	}
 	/* delete every other file and refill with one new file */
-	struct statvfs before = xstatfs(fs);
+	struct statvfs before = check_statfs(fs);
 	off_t freed = 0;
 	for (int i = 0; i < n; i += 2) {
 		char path[32];
@@ -273,7 +266,7 @@ Test(enospc, fill_with_many_files)
 		CHECK_EQ(daxfs_unlink(fs, path), 0);
 		freed += sizes[i];
 	}
-	struct statvfs after = xstatfs(fs);
+	struct statvfs after = check_statfs(fs);
 	cr_assert(after.f_bfree >= before.f_bfree + (unsigned long)(freed / 4096),
 		  "freed %lld bytes but only %lu blocks",
 		  (long long)freed,
@@ -299,25 +292,11 @@ Test(enospc, fill_with_many_files)
 	check_unmount_fsck(fs, p);
 }
 
-struct names {
-	int n;
-};
-
-static int count_cb(void *arg, const char *name, uint64_t ino, unsigned type)
-{
-	(void)ino;
-	(void)type;
-	struct names *c = arg;
-	if (strcmp(name, ".") && strcmp(name, ".."))
-		c->n++;
-	return 0;
-}
-
 static int count_entries(daxfs *fs, const char *dir)
 {
-	struct names c = {0};
-	CHECK_EQ(daxfs_readdir(fs, dir, count_cb, &c), 0);
-	return c.n;
+	int n = 0;
+	CHECK_EQ(daxfs_readdir(fs, dir, test_count_cb, &n), 0);
+	return n;
 }
 
 Test(enospc, inode_exhaustion)
@@ -325,7 +304,7 @@ Test(enospc, inode_exhaustion)
 	const char *p;
 	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, 0, 64, &p);
 	CHECK_EQ(daxfs_mkdir(fs, "/i", 0755), 0);
-	struct statvfs s0 = xstatfs(fs);
+	struct statvfs s0 = check_statfs(fs);
 	cr_assert(s0.f_files >= 64 && s0.f_files <= 256,
 		  "%lu inodes for 64 requested", (unsigned long)s0.f_files);
 	unsigned long avail = s0.f_ffree;
@@ -350,13 +329,13 @@ Test(enospc, inode_exhaustion)
 	cr_assert_eq(made, avail, "created %lu files, statfs said %lu inodes",
 		     made, avail);
 	CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
-	struct statvfs s1 = xstatfs(fs);
+	struct statvfs s1 = check_statfs(fs);
 	cr_assert_eq(s1.f_ffree, 0);
 	CHECK_ERR(daxfs_mkdir(fs, "/i/dir", 0755), ENOSPC);
 	CHECK_ERR(daxfs_symlink(fs, "target", "/i/link"), ENOSPC);
 	CHECK_ERR(daxfs_stat(fs, "/i/dir", &st), ENOENT);
 	CHECK_ERR(daxfs_stat(fs, "/i/link", &st), ENOENT);
-	struct statvfs s2 = xstatfs(fs);
+	struct statvfs s2 = check_statfs(fs);
 	cr_assert_eq(s2.f_bfree, s1.f_bfree, "failed creates leaked blocks");
 	/* hard links need no inode */
 	CHECK_EQ(daxfs_link(fs, "/i/empty-0", "/i/hardlink"), 0);
@@ -377,7 +356,7 @@ Test(enospc, inode_exhaustion)
 	check_pattern_file(fs, "/i/empty-1", 5, 200 * 1024);
 	CHECK_EQ(daxfs_stat(fs, "/i/hardlink", &st), 0);
 	cr_assert_eq(st.st_nlink, 2);
-	cr_assert_eq(xstatfs(fs).f_ffree, 0);
+	cr_assert_eq(check_statfs(fs).f_ffree, 0);
 	for (unsigned long i = 0; i < made; i++) {
 		if (i == 2)
 			continue;
@@ -386,7 +365,7 @@ Test(enospc, inode_exhaustion)
 	}
 	CHECK_EQ(daxfs_unlink(fs, "/i/again"), 0);
 	CHECK_EQ(daxfs_unlink(fs, "/i/hardlink"), 0);
-	cr_assert_eq(xstatfs(fs).f_ffree, avail);
+	cr_assert_eq(check_statfs(fs).f_ffree, avail);
 	check_unmount_fsck(fs, p);
 }
 
@@ -394,7 +373,7 @@ static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("enospc", 8 * TEST_MIB, 0, inodes, &p);
-	struct statvfs s0 = xstatfs(fs);
+	struct statvfs s0 = check_statfs(fs);
 	char path[64];
 	int made = 0;
 	for (;; made++) {
@@ -417,7 +396,7 @@ static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 	CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
 	cr_log_info("%s: %d directories", tag, made);
 	cr_assert(made > 100, "%s: only %d directories", tag, made);
-	struct statvfs s1 = xstatfs(fs);
+	struct statvfs s1 = check_statfs(fs);
 	cr_assert(s1.f_ffree == 0 || s1.f_bavail <= 2,
 		  "%s: mkdir failed with %lu inodes and %lu blocks free", tag,
 		  (unsigned long)s1.f_ffree, (unsigned long)s1.f_bavail);
@@ -450,7 +429,7 @@ static void mkdir_until_enospc(uint32_t inodes, const char *tag)
 		snprintf(parent, sizeof(parent), "/p%d", i);
 		CHECK_EQ(daxfs_rmdir(fs, parent), 0);
 	}
-	struct statvfs s2 = xstatfs(fs);
+	struct statvfs s2 = check_statfs(fs);
 	cr_assert_eq(s2.f_ffree, s0.f_ffree);
 	cr_assert_eq(s2.f_bfree, s0.f_bfree, "f_bfree %lu, %lu at start",
 		     (unsigned long)s2.f_bfree, (unsigned long)s0.f_bfree);
@@ -479,7 +458,7 @@ Test(enospc, create_needing_a_directory_block)
 	fill_file(f, 3, 4096, &size);
 	fill_file(f, 3, 1, &size);
 	CHECK_EQ(daxfs_close(f), 0);
-	struct statvfs full = xstatfs(fs);
+	struct statvfs full = check_statfs(fs);
 
 	char path[300];
 	char name[201];
@@ -489,11 +468,11 @@ Test(enospc, create_needing_a_directory_block)
 	for (int i = 0; i < 200; i++) {
 		snprintf(path, sizeof(path), "/many/%03d%s", i, name);
 		daxfs_file *g = NULL;
-		struct statvfs before = xstatfs(fs);
+		struct statvfs before = check_statfs(fs);
 		int r = daxfs_open(fs, path, O_CREAT | O_WRONLY, 0644, &g);
 		if (r == -ENOSPC) {
 			check_errormsg("create needing a block", NULL);
-			struct statvfs after = xstatfs(fs);
+			struct statvfs after = check_statfs(fs);
 			cr_assert_eq(after.f_ffree, before.f_ffree,
 				     "a failed create leaked an inode");
 			cr_assert_eq(after.f_bfree, before.f_bfree);

@@ -306,17 +306,6 @@ static void compare_host(const char *want, const char *got, const char *when)
 	cr_log_info("%s: %zu entries equal\n", when, n);
 }
 
-static void compare_dax(daxfs *fs, const char *want, const char *when)
-{
-	char msg[2048];
-	size_t n = 0;
-	int rc = test_compare_tree(fs, "/", want,
-				   TEST_CMP_MODE | TEST_CMP_NLINK | TEST_CMP_SKIP_LF,
-				   msg, sizeof(msg), &n);
-	cr_assert_eq(rc, 0, "%s: %s", when, msg);
-	cr_log_info("%s: %zu entries equal\n", when, n);
-}
-
 /* ------------------------------------------------------------------ */
 /* The same inodes through two readers                                  */
 /* ------------------------------------------------------------------ */
@@ -455,7 +444,7 @@ static void daxfs_to_kernel(unsigned bs)
 	places[1] = (struct place){.root = want};
 	nplaces = 2;
 	build_tree(bs);
-	compare_dax(fs, want, "libdaxfs before unmount");
+	check_same_tree(fs, want, "libdaxfs before unmount");
 	struct stat st1, st2;
 	CHECK_OK(daxfs_stat(fs, "/a/hard1", &st1));
 	CHECK_OK(daxfs_stat(fs, "/links/hard2", &st2));
@@ -549,7 +538,7 @@ static void kernel_to_daxfs(unsigned bs)
 
 	CHECK_OK(daxfs_mount(img, 0, &fs));
 	recs_check("libdaxfs reading the kernel's inodes", fs, NULL);
-	compare_dax(fs, want, "libdaxfs reading the kernel's tree");
+	check_same_tree(fs, want, "libdaxfs reading the kernel's tree");
 	struct stat st;
 	CHECK_OK(daxfs_stat(fs, "/links/hard2", &st));
 	cr_assert_eq(st.st_nlink, 2); /* size_1 was replaced by a rename */
@@ -586,7 +575,7 @@ static void kernel_to_daxfs(unsigned bs)
 	t_symlink(slow, "/a/daxdir/slow");
 	t_symlink("fast", "/a/daxdir/fast");
 	t_link("/a/b/file", "/a/daxdir/hard4");
-	compare_dax(fs, want, "libdaxfs after its changes");
+	check_same_tree(fs, want, "libdaxfs after its changes");
 	recs_clear();
 	rec_dax(fs, "/");
 	CHECK_OK(daxfs_unmount(fs));

@@ -4,15 +4,14 @@
  * SIGSEGV fault path, a standalone program (Criterion cannot run under
  * TSan).
  *
- *   1. truncate: threads fault, load and store through two shared lazy
- *      views (read-write and read-only) of one file while another thread
- *      truncates it down and up and a second file reuses the freed blocks
- *      (SIGBUS caught per thread with sigsetjmp/siglongjmp); a populate
- *      thread maps whole populated views; a sync thread runs daxfs_persist
- *      and daxfs_fsync.  Each worker owns the pages p with p % NW == its
- *      id and page p only ever holds 0 or pv(p): every byte read must be
- *      one of those, and at the end views, pread and SIGBUS past the size
- *      agree;
+ *   1. truncate: the scenario of tests/test_dax_truncate.c
+ *      (scen_dax_truncate, tests/util/scen_dax.c): threads fault, load and
+ *      store through two shared lazy views of one file while another
+ *      thread truncates it down and up and a second file reuses the freed
+ *      blocks; a populate thread maps whole populated views; a sync
+ *      thread runs daxfs_persist and daxfs_fsync; every byte read is 0 or
+ *      the page's value, and at the end views, pread and SIGBUS past the
+ *      size agree;
  *   2. cross-copy: pwrite(A, from a lazy view of B) and pwrite(B, from a
  *      lazy view of A) concurrently, plus a copy within A and a thread
  *      truncating B's tail and refilling it from a view of A; every copy
@@ -31,6 +30,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "scenarios.h"
 #include "tsan_util.h"
 
 #define PG TEST_PAGE
@@ -47,284 +47,28 @@ static daxfs_file *open_file(const char *path, int flags)
 }
 
 /* ------------------------------------------------------------------ */
-/* 1. truncate against shared views                                    */
+/* 1. truncate against shared views (tests/util/scen_dax.c)            */
 /* ------------------------------------------------------------------ */
 
-#define NPAGES 64
-#define NW 3
 #define TRUNC_SECONDS 4.0
-#define REUSE_BYTE 0xEE /* what the other file writes: never in F */
-
-/* The only non-zero byte page p of F ever holds. */
-static unsigned char pv(uint64_t p)
-{
-	return (unsigned char)(1 + (p * 7) % 0x7F);
-}
-
-struct tctx {
-	daxfs_file *f, *g;
-	unsigned char *rw, *ro; /* shared lazy views of F, NPAGES pages */
-	atomic_bool stop;
-	struct test_err err;
-	atomic_long sigbus, ops, truncs, populates, syncs;
-};
-
-static struct tctx T;
-
-static void check_byte(uint64_t p, unsigned char c, const char *how)
-{
-	if (c != 0 && c != pv(p))
-		test_fail(&T.err, "page %llu: %s read %#x (only 0 or %#x "
-			  "allowed)", (unsigned long long)p, how, c, pv(p));
-}
-
-static void *tworker_main(void *arg)
-{
-	unsigned id = (unsigned)(uintptr_t)arg;
-	uint64_t seed = 99 + id;
-	unsigned char buf[PG];
-
-	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		uint64_t r = test_rand(&seed);
-		uint64_t p = ((r % (NPAGES / NW)) * NW + id) % NPAGES;
-		unsigned off = (r >> 16) % PG;
-		unsigned char c;
-
-		if (p % NW != id)
-			continue;
-		switch ((r >> 8) % 8) {
-		case 0: /* load through the read-write view */
-			if (test_probe_read(T.rw + p * PG + off, &c) == 0)
-				check_byte(p, c, "rw view");
-			break;
-		case 1: /* load through the read-only view */
-			if (test_probe_read(T.ro + p * PG + off, &c) == 0)
-				check_byte(p, c, "ro view");
-			break;
-		case 2: case 3: /* fill the page through the view */
-			test_probe_fill(T.rw + p * PG + (off & ~63u), pv(p),
-					PG - (off & ~63u));
-			break;
-		case 4: /* copy a page out of the view and check it */
-			if (test_probe_copy_out(buf, T.ro + p * PG, PG) == 0)
-				for (unsigned i = 0; i < PG; i++)
-					if (buf[i] && buf[i] != pv(p)) {
-						check_byte(p, buf[i], "ro copy");
-						break;
-					}
-			break;
-		case 5: { /* pwrite the page */
-			memset(buf, pv(p), PG);
-			ssize_t n = daxfs_pwrite(T.f, buf, PG, p * PG);
-			if (n != PG)
-				test_fail(&T.err, "pwrite page %llu = %zd",
-					  (unsigned long long)p, n);
-			break;
-		}
-		default: { /* pread the page */
-			ssize_t n = daxfs_pread(T.f, buf, PG, p * PG);
-
-			for (ssize_t i = 0; i < n; i++)
-				if (buf[i] && buf[i] != pv(p)) {
-					check_byte(p, buf[i], "pread");
-					break;
-				}
-			break;
-		}
-		}
-		atomic_fetch_add(&T.ops, 1);
-	}
-	atomic_fetch_add(&T.sigbus, (long)test_probe_sigbus_count());
-	return NULL;
-}
-
-static void *truncater_main(void *arg)
-{
-	uint64_t seed = 4242;
-	unsigned char *junk = malloc(16 * PG);
-
-	(void)arg;
-	memset(junk, REUSE_BYTE, 16 * PG);
-	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		uint64_t r = test_rand(&seed);
-		uint64_t size = r % (NPAGES * PG + 1);
-		int ret;
-
-		if ((r >> 40) % 2)
-			size &= ~(uint64_t)(PG - 1);
-		ret = daxfs_ftruncate(T.f, size);
-		if (ret)
-			test_fail(&T.err, "ftruncate(%llu) = %s",
-				  (unsigned long long)size, test_errname(ret));
-		/* Another file takes the freed blocks for a moment. */
-		if ((r >> 50) % 2) {
-			daxfs_pwrite(T.g, junk, 16 * PG, 0);
-			daxfs_ftruncate(T.g, 0);
-		}
-		usleep(200);
-		ret = daxfs_ftruncate(T.f, NPAGES * PG);
-		if (ret)
-			test_fail(&T.err, "ftruncate(full) = %s",
-				  test_errname(ret));
-		usleep(500);
-		atomic_fetch_add(&T.truncs, 1);
-	}
-	free(junk);
-	return NULL;
-}
-
-/* Map whole populated views of F and check what they show. */
-static void *populate_main(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		unsigned char *v = NULL, c;
-		int r = daxfs_map(T.f, 0, NPAGES * PG, PROT_READ,
-				  DAXFS_MAP_POPULATE, (void **)&v);
-
-		if (r) {
-			test_fail(&T.err, "map POPULATE = %s", test_errname(r));
-			break;
-		}
-		for (uint64_t p = 0; p < NPAGES; p++)
-			if (test_probe_read(v + p * PG + (p * 131) % PG,
-					    &c) == 0)
-				check_byte(p, c, "populated view");
-		r = daxfs_unmap(v, NPAGES * PG);
-		if (r)
-			test_fail(&T.err, "unmap = %s", test_errname(r));
-		atomic_fetch_add(&T.populates, 1);
-		usleep(1000);
-	}
-	atomic_fetch_add(&T.sigbus, (long)test_probe_sigbus_count());
-	return NULL;
-}
-
-/* daxfs_persist over the shared view and daxfs_fsync, concurrently. */
-static void *sync_main(void *arg)
-{
-	uint64_t seed = 5;
-
-	(void)arg;
-	while (!atomic_load(&T.stop) && !atomic_load(&T.err.count)) {
-		uint64_t r = test_rand(&seed), p = r % NPAGES;
-		int ret;
-
-		/* libdaxfs must not raise SIGBUS here, even for pages that
-		 * a truncate removes meanwhile: one would end the program
-		 * (status 99) naming the call. */
-		if (r & 0x100) {
-			test_probe_context("daxfs_persist of the shared view "
-					   "(sync thread)");
-			ret = daxfs_persist(T.rw + p * PG, (NPAGES - p) * PG);
-		} else {
-			test_probe_context("daxfs_fsync (sync thread)");
-			ret = daxfs_fsync(T.f);
-		}
-		test_probe_context(NULL);
-		if (ret)
-			test_fail(&T.err, "%s = %s", r & 0x100 ? "persist" :
-				  "fsync", test_errname(ret));
-		atomic_fetch_add(&T.syncs, 1);
-		usleep(500);
-	}
-	return NULL;
-}
 
 static void scenario_truncate(void)
 {
-	pthread_t w[NW], tr, pop, sy;
-	uint64_t final = 37 * PG + 123;
-	unsigned char *buf = malloc(NPAGES * PG), c;
-	int bad = 0, r;
+	struct scen_dax_stats st;
+	struct test_err e = { 0 };
+	int r = scen_dax_truncate(fs, TRUNC_SECONDS, &st, &e);
 
-	T.f = open_file("/f", O_RDWR | O_CREAT);
-	T.g = open_file("/g", O_RDWR | O_CREAT);
-	if (!T.f || !T.g)
-		return;
-	for (uint64_t p = 0; p < NPAGES; p++) {
-		memset(buf, pv(p), PG);
-		daxfs_pwrite(T.f, buf, PG, p * PG);
-	}
-	r = daxfs_map(T.f, 0, NPAGES * PG, PROT_READ | PROT_WRITE, 0,
-		      (void **)&T.rw);
-	r = r ? r : daxfs_map(T.f, 0, NPAGES * PG, PROT_READ, 0,
-			      (void **)&T.ro);
-	if (!TU_CHECK(r == 0, "truncate: two lazy views of %d pages: %s",
-		      NPAGES, test_errname(r)))
-		return;
-	for (unsigned i = 0; i < NW; i++)
-		pthread_create(&w[i], NULL, tworker_main, (void *)(uintptr_t)i);
-	pthread_create(&tr, NULL, truncater_main, NULL);
-	pthread_create(&pop, NULL, populate_main, NULL);
-	pthread_create(&sy, NULL, sync_main, NULL);
-	double end = test_now() + TRUNC_SECONDS;
-	while (test_now() < end && !atomic_load(&T.err.count))
-		usleep(20000);
-	atomic_store(&T.stop, true);
-	for (unsigned i = 0; i < NW; i++)
-		pthread_join(w[i], NULL);
-	pthread_join(tr, NULL);
-	pthread_join(pop, NULL);
-	pthread_join(sy, NULL);
-	TU_CHECK(atomic_load(&T.err.count) == 0, "truncate: %d workers, %ld "
-		 "view/pread/pwrite operations, %ld SIGBUS caught, %ld "
-		 "truncate cycles, %ld populated views, %ld persist/fsync: "
-		 "every byte seen is 0 or the page's value%s%s", NW,
-		 atomic_load(&T.ops), atomic_load(&T.sigbus),
-		 atomic_load(&T.truncs), atomic_load(&T.populates),
-		 atomic_load(&T.syncs), T.err.count ? "; first: " : "",
-		 T.err.msg);
-	TU_CHECK(atomic_load(&T.truncs) >= 5 && atomic_load(&T.ops) >= 100 &&
-		 atomic_load(&T.populates) >= 2 && atomic_load(&T.syncs) >= 5,
+	TU_CHECK(r == 0, "truncate: %ld view/pread/pwrite operations, %ld "
+		 "SIGBUS caught, %ld truncate cycles, %ld populated views, %ld "
+		 "persist/fsync: every byte seen is 0 or the page's value, "
+		 "SIGBUS exactly past the final size, re-extension zero (%d "
+		 "failures; first: %s)", atomic_load(&st.ops),
+		 atomic_load(&st.sigbus), atomic_load(&st.truncs),
+		 atomic_load(&st.populates), atomic_load(&st.syncs),
+		 atomic_load(&e.count), e.msg);
+	TU_CHECK(atomic_load(&st.truncs) >= 5 && atomic_load(&st.ops) >= 100 &&
+		 atomic_load(&st.populates) >= 2 && atomic_load(&st.syncs) >= 5,
 		 "truncate: every thread made progress");
-
-	/* A final size, then the checks (single-threaded). */
-	r = daxfs_ftruncate(T.f, final);
-	TU_CHECK(r == 0, "truncate: final ftruncate(%llu): %s",
-		 (unsigned long long)final, test_errname(r));
-	for (uint64_t p = 0; p < NPAGES; p++) {
-		bool past = p * PG >= final;
-
-		for (int i = 0; i < 2; i++)
-			if (test_probe_read((i ? T.ro : T.rw) + p * PG + 5,
-					    &c) !=
-			    (past ? -1 : 0))
-				bad++;
-	}
-	TU_CHECK(bad == 0, "truncate: loads raise SIGBUS exactly on the pages"
-		 " past the size (%d wrong)", bad);
-	bad = 0;
-	ssize_t n = daxfs_pread(T.f, buf, NPAGES * PG, 0);
-	for (uint64_t p = 0; n == (ssize_t)final && p * PG < final; p++) {
-		size_t len = final - p * PG < PG ? final - p * PG : PG;
-
-		if (memcmp(T.rw + p * PG, buf + p * PG, len) ||
-		    memcmp(T.ro + p * PG, buf + p * PG, len))
-			bad++;
-		for (size_t k = 0; k < len; k++)
-			if (buf[p * PG + k] && buf[p * PG + k] != pv(p)) {
-				bad++;
-				break;
-			}
-	}
-	TU_CHECK(n == (ssize_t)final && bad == 0, "truncate: pread (%zd bytes)"
-		 " and both views agree, every byte 0 or the page's value "
-		 "(%d bad pages)", n, bad);
-	r = daxfs_ftruncate(T.f, NPAGES * PG);
-	n = daxfs_pread(T.f, buf, NPAGES * PG, 0);
-	bad = 0;
-	for (uint64_t i = final; i < NPAGES * PG; i++)
-		bad += buf[i] != 0 || T.ro[i] != 0;
-	TU_CHECK(r == 0 && n == NPAGES * PG && bad == 0, "truncate: "
-		 "re-extended bytes read zero through pread and the view (%d "
-		 "not)", bad);
-	r = daxfs_unmap(T.rw, NPAGES * PG);
-	r = r ? r : daxfs_unmap(T.ro, NPAGES * PG);
-	TU_CHECK(r == 0, "truncate: unmap the views: %s", test_errname(r));
-	daxfs_close(T.f);
-	daxfs_close(T.g);
-	free(buf);
 }
 
 /* ------------------------------------------------------------------ */

@@ -9,103 +9,54 @@
  * must order the plain accesses, or TSan reports a race.  Readers also
  * check that they never see a write half done.
  *
- * Links the library's objects (the lock is internal); reports with a
- * minimal printf of its own.
+ * The stress itself is scen_lock_stress (tests/util/scen_lock.c), which
+ * tests/unit/test_lock.c runs too.  Links the library's objects (the lock
+ * is internal); reports with a minimal printf of its own.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <time.h>
+#include <stdarg.h>
+#include <stdbool.h>
 
-#include "core/lock.h"
+#include "common.h"
+#include "scenarios.h"
 
-#define READERS 3
-#define WRITERS 2
+static int fails;
 
-static struct rwsem lock;
-static long x, y;                 /* protected by lock */
-static long buf[64];              /* protected by lock */
-static atomic_bool stop;
-static atomic_long torn, reads, biased_reads, writes;
-
-static void sleep_us(long us)
+/* Print one check and count a failure (tsan_util.c would bring the
+ * shared library besides the objects this program links). */
+__attribute__((format(printf, 2, 3))) static void check(bool ok,
+							 const char *fmt, ...)
 {
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
+	va_list ap;
 
-	nanosleep(&ts, NULL);
+	printf("%s  ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fails += !ok;
 }
 
-static void *reader_main(void *arg)
-{
-	(void)arg;
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		long a, b, sum = 0;
-
-		down_read(&lock);
-		if (rwsem_nbiased)
-			atomic_fetch_add(&biased_reads, 1);
-		a = x;
-		for (int i = 0; i < 64; i++)
-			sum += buf[i];
-		b = y;
-		up_read(&lock);
-		if (a != b || sum != 64 * a)
-			atomic_fetch_add(&torn, 1);
-		atomic_fetch_add(&reads, 1);
-	}
-	return NULL;
-}
-
-static void *writer_main(void *arg)
-{
-	(void)arg;
-	for (long i = 0; !atomic_load_explicit(&stop, memory_order_relaxed);
-	     i++) {
-		down_write(&lock);
-		x++;
-		for (int k = 0; k < 64; k++)
-			buf[k]++;
-		y++;
-		up_write(&lock);
-		atomic_fetch_add(&writes, 1);
-		if (i % 16 == 0)
-			sleep_us(2000); /* readers meet: the bias returns */
-	}
-	return NULL;
-}
-
+/* The stress of tests/util/scen_lock.c, shared with test_lock.c. */
 int main(void)
 {
-	pthread_t t[READERS + WRITERS];
-	int i, fails = 0;
+	struct scen_lock_stats st;
+	int r;
 
-	rwsem_init(&lock);
-	for (i = 0; i < READERS + WRITERS; i++)
-		pthread_create(&t[i], NULL,
-			       i < READERS ? reader_main : writer_main, NULL);
-	sleep_us(3000000);
-	atomic_store(&stop, true);
-	for (i = 0; i < READERS + WRITERS; i++)
-		pthread_join(t[i], NULL);
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		bool ok_ = (cond);                                             \
-		printf("%s  ", ok_ ? "ok  " : "FAIL");                         \
-		printf(__VA_ARGS__);                                           \
-		printf("\n");                                                  \
-		fails += !ok_;                                                 \
-	} while (0)
-	CHECK(atomic_load(&torn) == 0, "%ld of %ld reads saw a write half done",
-	      atomic_load(&torn), atomic_load(&reads));
-	CHECK(atomic_load(&writes) > 0, "%ld writes", atomic_load(&writes));
-	CHECK(atomic_load(&biased_reads) > 0 &&
-	      atomic_load(&biased_reads) < atomic_load(&reads),
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	r = scen_lock_stress(3, 2, 3.0, &st);
+	check(r == 0, "every thread started");
+	check(atomic_load(&st.torn) == 0, "%ld of %ld reads saw a write half "
+	      "done", atomic_load(&st.torn), atomic_load(&st.reads));
+	check(atomic_load(&st.writes) > 0, "%ld writes",
+	      atomic_load(&st.writes));
+	check(atomic_load(&st.biased_reads) > 0 &&
+	      atomic_load(&st.biased_reads) < atomic_load(&st.reads),
 	      "%ld of %ld reads biased (some, not all)",
-	      atomic_load(&biased_reads), atomic_load(&reads));
-	CHECK(x == y && atomic_load(&lock.state) == 0,
-	      "x == y == %ld, lock free", x);
+	      atomic_load(&st.biased_reads), atomic_load(&st.reads));
+	check(st.balanced, "x == y, lock free at the end");
 	printf("tsan_lock: %s\n", fails ? "FAILED" : "passed");
 	return fails != 0;
 }

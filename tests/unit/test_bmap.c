@@ -133,20 +133,28 @@ static uint32_t iblocks(struct ext2_inode_info *inode)
 	return le32_get(inode->raw->i_blocks);
 }
 
-/* The largest file of the Linux ext2 driver (s_maxbytes, ext2_max_size()
- * of fs/ext2/super.c since 5.x), worked out by hand from the kernel's
- * code: literals, never the formula under test. */
-static uint64_t kernel_max_size(uint32_t bs)
+/*
+ * The largest file the Linux ext2 driver allows (ext2_max_size() in
+ * fs/ext2/super.c), worked out by hand, not by libdaxfs's formula.
+ * 1 KiB and 2 KiB blocks: the block tree is the limit, 12 + 256 + 256^2 +
+ * 256^3 = 16,843,020 blocks, and 12 + 512 + 512^2 + 512^3 = 134,480,396
+ * blocks.  4 KiB blocks: i_blocks counts at most 2^32 - 1 sectors, that is
+ * 536,870,911 blocks, data and indirect blocks together; a file that large
+ * needs 1 + (1 + 1024) + (1 + 523,263 + 511) = 524,801 indirect blocks,
+ * which leaves 536,346,110 blocks of data.
+ */
+static uint64_t linux_max_size(uint32_t bs)
 {
 	switch (bs) {
 	case 1024:
-		return 17247252480ULL;  /* the tree's 16843020 blocks */
+		return 17247252480ULL;  /* 16,843,020 * 1024 */
 	case 2048:
-		return 275415851008ULL; /* the tree's 134480396 blocks */
-	default:
-		return 2196873666560ULL; /* i_blocks' 536870911 blocks
-					    minus 524801 indirect */
+		return 275415851008ULL; /* 134,480,396 * 2048 */
+	case 4096:
+		return 2196873666560ULL; /* 536,346,110 * 4096 */
 	}
+	cr_assert_fail("no ext2 block size %u", bs);
+	return 0;
 }
 
 /* ---- every level of indirection, then truncate at each boundary ------ */
@@ -171,7 +179,9 @@ static void all_levels(uint32_t bs, uint64_t size)
 	daxfs_file *f;
 	size_t i, c;
 
-	cr_assert_eq(maxsz, kernel_max_size(bs));
+	cr_assert_eq(maxsz, linux_max_size(bs), "%llu bytes, Linux allows %llu",
+		     (unsigned long long)maxsz,
+		     (unsigned long long)linux_max_size(bs));
 	cr_assert_gt(last, 12 + apb + apb * apb);
 	free0 = bfree(fs);
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
@@ -615,7 +625,9 @@ static void efbig(uint32_t bs, uint64_t size)
 	daxfs_file *f;
 
 	cr_assert(buf);
-	cr_assert_eq(max, kernel_max_size(bs));
+	cr_assert_eq(max, linux_max_size(bs), "%llu bytes, Linux allows %llu",
+		     (unsigned long long)max,
+		     (unsigned long long)linux_max_size(bs));
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
 	CHECK_ERR_MSG(daxfs_pwrite(f, buf, 1, (off_t)max), EFBIG, NULL);
 	CHECK_ERR_MSG(daxfs_pwrite(f, buf, bs, (off_t)max + 12345), EFBIG,

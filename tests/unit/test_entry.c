@@ -37,13 +37,6 @@ static struct dax_mapping *new_mapping(void)
 	return m;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- a thread that grabs one index ---------------------------------- */
 
 struct grabber {
@@ -91,7 +84,7 @@ static bool grabber_wait(struct grabber *g, int state, long ms)
 	while (atomic_load(&g->state) < state) {
 		if (test_now() > end)
 			return false;
-		sleep_ms(1);
+		test_sleep_ms(1);
 	}
 	return true;
 }
@@ -164,7 +157,7 @@ Test(entry, second_grab_sleeps_until_put)
 	CHECK_OK(dax_grab_entry(m, 7, false, false, &e));
 	grabber_start(&g, m, 7, false, false);
 	g.put_value = dax_make(55, 0);
-	sleep_ms(200);
+	test_sleep_ms(200);
 	cr_assert_eq(atomic_load(&g.state), 0,
 		     "a grab of a locked entry returned (%d) without waiting",
 		     g.ret);
@@ -257,7 +250,7 @@ Test(entry, grab_4k_inside_pmd_gets_pmd_locked)
 
 	grabber_start(&g, m, 400, false, false);
 	g.put_value = dax_make(1024, DAX_PMD | DAX_DIRTY);
-	sleep_ms(200);
+	test_sleep_ms(200);
 	cr_assert_eq(atomic_load(&g.state), 0,
 		     "a 4 KiB grab elsewhere in a locked PMD unit did not wait");
 	dax_put_entry(m, 10, dax_make(1024, DAX_PMD));
@@ -294,7 +287,7 @@ Test(entry, grab_4k_waits_for_pmd_placeholder_and_wakes)
 	cr_assert_eq(e, DAX_EMPTY);
 	grabber_start(&g, m, 512 + 5, false, false);
 	g.put_value = dax_make(2048, DAX_PMD);
-	sleep_ms(200);
+	test_sleep_ms(200);
 	cr_assert_eq(atomic_load(&g.state), 0,
 		     "a 4 KiB grab inside a locked PMD placeholder did not wait");
 	dax_put_entry(m, 512, dax_make(2048, DAX_PMD));

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "interop.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -106,6 +107,27 @@ void check_close(daxfs_file *f)
 	CHECK_OK(daxfs_close(f));
 }
 
+/* daxfs_statfs into a zeroed struct, asserted to succeed. */
+struct statvfs check_statfs(daxfs *fs)
+{
+	struct statvfs sv;
+
+	memset(&sv, 0, sizeof(sv));
+	CHECK_OK(daxfs_statfs(fs, &sv));
+	return sv;
+}
+
+/* daxfs_map asserted to succeed and to give an address. */
+void *check_map(daxfs_file *f, off_t off, size_t len, int prot,
+		unsigned flags)
+{
+	void *p = NULL;
+
+	CHECK_OK(daxfs_map(f, off, len, prot, flags, &p));
+	cr_assert(p, "daxfs_map returned 0 but no address");
+	return p;
+}
+
 uint64_t check_dumpe2fs_num(const char *img, const char *field)
 {
 	char *v = test_dumpe2fs_field(img, field);
@@ -192,6 +214,21 @@ void check_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 	check_pread_pattern(f, seed, 0, len);
 	CHECK_EQ(daxfs_pread(f, &c, 1, (off_t)len), 0);
 	check_close(f);
+}
+
+/* test_compare_tree with modes and link counts, lost+found skipped. */
+void check_same_tree(daxfs *fs, const char *hostdir, const char *when)
+{
+	char msg[2048];
+	size_t n = 0;
+	int rc = test_compare_tree(fs, "/", hostdir,
+				   TEST_CMP_MODE | TEST_CMP_NLINK |
+					   TEST_CMP_SKIP_LF,
+				   msg, sizeof(msg), &n);
+
+	cr_assert_eq(rc, 0, "%s: the libdaxfs tree differs from %s: %s", when,
+		     hostdir, msg);
+	cr_log_info("%s: %zu entries equal\n", when, n);
 }
 
 /* ------------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <criterion/criterion.h>
@@ -118,6 +119,13 @@ daxfs_file *check_open(daxfs *fs, const char *path, int flags, mode_t mode);
 /* daxfs_close returns 0. */
 void check_close(daxfs_file *f);
 
+/* daxfs_statfs succeeds: what it says. */
+struct statvfs check_statfs(daxfs *fs);
+
+/* daxfs_map succeeds with a non-NULL address: the view. */
+void *check_map(daxfs_file *f, off_t off, size_t len, int prot,
+		unsigned flags);
+
 /* The number a "dumpe2fs -h" field (no colon) starts with; the field
  * exists. */
 uint64_t check_dumpe2fs_num(const char *img, const char *field);
@@ -140,6 +148,11 @@ void check_create_pattern_file(daxfs *fs, const char *path, uint64_t seed,
  * the end returns 0. */
 void check_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 			size_t len);
+
+/* The libdaxfs tree at "/" equals the host tree hostdir: names, types,
+ * sizes, bytes, link targets, modes and link counts (lost+found left
+ * out); when names the moment in the failure message. */
+void check_same_tree(daxfs *fs, const char *hostdir, const char *when);
 
 /* ---- raw image access ----------------------------------------------- */
 

@@ -52,6 +52,31 @@ double test_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* nanosleep() again after a signal, until the whole time has passed. */
+void test_sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Milliseconds through test_sleep_us(). */
+void test_sleep_ms(long ms)
+{
+	test_sleep_us(ms * 1000L);
+}
+
+/* Count what is not "." or "..": the readdir callback of common.h. */
+int test_count_cb(void *arg, const char *name, uint64_t ino, unsigned type)
+{
+	(void)ino;
+	(void)type;
+	if (strcmp(name, ".") && strcmp(name, ".."))
+		++*(int *)arg;
+	return 0;
+}
+
 void test_fail(struct test_err *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -65,6 +90,18 @@ void test_fail(struct test_err *e, const char *fmt, ...)
 	if (n >= 0 && (size_t)n < sizeof(e->msg))
 		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, " [\"%s\"]",
 			 daxfs_errormsg());
+}
+
+/* Pass a thread's first failure on to the scenario's recorder. */
+bool test_fail_pass(struct test_err *to, const char *who,
+		    const struct test_err *from)
+{
+	if (!atomic_load(&from->count))
+		return false;
+	if (atomic_fetch_add(&to->count, 1) == 0)
+		snprintf(to->msg, sizeof(to->msg), "%.100s: %.900s", who,
+			 from->msg);
+	return true;
 }
 
 /* ------------------------------------------------------------------ */

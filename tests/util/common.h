@@ -35,6 +35,10 @@ const char *test_errname(long long rc);
 /* Monotonic seconds. */
 double test_now(void);
 
+/* Sleep ms milliseconds / us microseconds (no signal ends it early). */
+void test_sleep_ms(long ms);
+void test_sleep_us(long us);
+
 /*
  * The first failure of several threads: test_fail() keeps the first
  * message (with daxfs_errormsg() appended) and counts them all.
@@ -45,6 +49,14 @@ struct test_err {
 };
 __attribute__((format(printf, 2, 3))) void test_fail(struct test_err *e,
 						     const char *fmt, ...);
+
+/*
+ * If from recorded a failure, record it in to too, as "WHO: its message"
+ * (from's message already holds its thread's daxfs_errormsg()).  Returns
+ * whether from had failed.
+ */
+bool test_fail_pass(struct test_err *to, const char *who,
+		    const struct test_err *from);
 
 /* ---- temporary paths on /dev/shm ------------------------------------ */
 
@@ -207,6 +219,12 @@ long long test_debugfs_bmap(const char *img, const char *path, uint64_t lblk);
 /* The value of a "dumpe2fs -h" field ("Filesystem state", "Block size",
  * no colon) with surrounding blanks removed (malloc'd), or NULL. */
 char *test_dumpe2fs_field(const char *img, const char *field);
+
+/* ---- directories -------------------------------------------------- */
+
+/* A daxfs_readdir() callback that counts the entries other than "." and
+ * ".." into the int that arg points to. */
+int test_count_cb(void *arg, const char *name, uint64_t ino, unsigned type);
 
 /* ---- deterministic data --------------------------------------------- */
 

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_bitmap.c -- white-box tests of bitmap.c, balloc.c and ialloc.c:
- * the scan ext2_bitmap_find_zero on crafted bitmaps, the block allocator
+ * test_balloc.c -- white-box tests of balloc.c: the bitmap scan
+ * ext2_bitmap_find_zero on crafted bitmaps and the block allocator
  * (contiguity, goals, -ENOSPC, reuse, counters against the bitmaps under
- * random alloc/free sequences) and the inode allocator through the public
- * API (bg_free_inodes_count against the inode bitmaps up to -ENOSPC).
+ * random alloc/free sequences).  The inode allocator is test_ialloc.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +19,7 @@
 #include "ext2/ext2.h"
 #include "check.h"
 
-TestSuite(bitmap, .fini = test_cleanup, .timeout = 120);
+TestSuite(balloc, .fini = test_cleanup, .timeout = 120);
 
 /* ---- ext2_bitmap_find_zero ----------------------------------------- */
 
@@ -53,7 +52,7 @@ static uint32_t ref_find_zero(const uint8_t *bm, uint32_t from,
 	return nbits;
 }
 
-Test(bitmap, find_zero_all_ones)
+Test(balloc, find_zero_all_ones)
 {
 	uint8_t *bm = ones(8192);
 
@@ -65,7 +64,7 @@ Test(bitmap, find_zero_all_ones)
 	free(bm);
 }
 
-Test(bitmap, find_zero_single_bits)
+Test(balloc, find_zero_single_bits)
 {
 	const uint32_t pos[] = { 0, 1, 7, 8, 62, 63, 64, 65, 127, 128, 4095,
 				 8190, 8191 };
@@ -89,7 +88,7 @@ Test(bitmap, find_zero_single_bits)
 	}
 }
 
-Test(bitmap, find_zero_from_middle_of_word)
+Test(balloc, find_zero_from_middle_of_word)
 {
 	uint8_t *bm = ones(256);
 
@@ -110,7 +109,7 @@ Test(bitmap, find_zero_from_middle_of_word)
 	free(bm);
 }
 
-Test(bitmap, find_zero_nbits_not_multiple_of_64)
+Test(balloc, find_zero_nbits_not_multiple_of_64)
 {
 	const uint32_t sizes[] = { 1, 7, 9, 63, 65, 100, 127, 129, 8191 };
 	size_t i;
@@ -132,7 +131,7 @@ Test(bitmap, find_zero_nbits_not_multiple_of_64)
 	}
 }
 
-Test(bitmap, find_zero_random_against_reference)
+Test(balloc, find_zero_random_against_reference)
 {
 	uint64_t seed = 12345;
 	int iter;
@@ -194,7 +193,7 @@ static void check_block_counters(struct daxfs *fs, const char *when)
 		     (unsigned long long)sum);
 }
 
-Test(bitmap, count_free_blocks_bad_group)
+Test(balloc, count_free_blocks_bad_group)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("cnt", 16 * TEST_MIB, 1024, 0, &p);
@@ -207,7 +206,7 @@ Test(bitmap, count_free_blocks_bad_group)
 	check_unmount_fsck(fs, p);
 }
 
-Test(bitmap, new_blocks_contiguous)
+Test(balloc, new_blocks_contiguous)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("contig", 16 * TEST_MIB, 1024, 0, &p);
@@ -247,7 +246,7 @@ Test(bitmap, new_blocks_contiguous)
 	check_unmount(fs);
 }
 
-Test(bitmap, new_blocks_goal)
+Test(balloc, new_blocks_goal)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("goal", 16 * TEST_MIB, 1024, 0, &p);
@@ -277,7 +276,7 @@ Test(bitmap, new_blocks_goal)
  * a whole aligned run where the first aligned block is free but its run
  * is broken, and falls back to any run when no group has an aligned one.
  */
-Test(bitmap, new_blocks_aligned)
+Test(balloc, new_blocks_aligned)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("align", 64 * TEST_MIB, 4096, 0, &p);
@@ -320,7 +319,7 @@ Test(bitmap, new_blocks_aligned)
 }
 
 /* With every aligned run broken, an aligned request still gets blocks. */
-Test(bitmap, new_blocks_aligned_falls_back)
+Test(balloc, new_blocks_aligned_falls_back)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("alignfb", 8 * TEST_MIB, 4096, 0, &p);
@@ -345,7 +344,7 @@ Test(bitmap, new_blocks_aligned_falls_back)
 	check_unmount_fsck(fs, p);
 }
 
-Test(bitmap, new_blocks_enospc_and_reuse)
+Test(balloc, new_blocks_enospc_and_reuse)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("full", 4 * TEST_MIB, 1024, 0, &p);
@@ -408,7 +407,7 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 	check_unmount_fsck(fs, p);
 }
 
-Test(bitmap, runs_stay_in_their_group)
+Test(balloc, runs_stay_in_their_group)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("across", 16 * TEST_MIB, 1024, 0, &p);
@@ -441,7 +440,7 @@ Test(bitmap, runs_stay_in_their_group)
 	check_unmount_fsck(fs, p);
 }
 
-Test(bitmap, double_free_is_reported_and_ignored)
+Test(balloc, double_free_is_reported_and_ignored)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("dfree", 16 * TEST_MIB, 1024, 0, &p);
@@ -464,7 +463,7 @@ Test(bitmap, double_free_is_reported_and_ignored)
 	check_unmount(fs);
 }
 
-Test(bitmap, random_alloc_free_keeps_counters)
+Test(balloc, random_alloc_free_keeps_counters)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("rand", 24 * TEST_MIB, 1024, 0, &p);
@@ -525,95 +524,5 @@ Test(bitmap, random_alloc_free_keeps_counters)
 	cr_assert_eq(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS, 0);
 	free(owned);
 	free(runs);
-	check_unmount_fsck(fs, p);
-}
-
-/* ---- the inode allocator through the API ---------------------------- */
-
-static uint32_t clear_inode_bits(struct daxfs *fs, uint32_t g)
-{
-	const uint8_t *bm = ext2_block(EXT2_SB(fs), le32_get(EXT2_SB(fs)->gdt[g].bg_inode_bitmap));
-	uint32_t i, n = 0;
-
-	for (i = 0; i < EXT2_SB(fs)->inodes_per_group; i++)
-		n += !(bm[i >> 3] & (1u << (i & 7)));
-	return n;
-}
-
-static void check_inode_counters(struct daxfs *fs, const char *when)
-{
-	struct statvfs st;
-	uint64_t sum = 0;
-	uint32_t g;
-
-	for (g = 0; g < EXT2_SB(fs)->groups_count; g++) {
-		uint32_t n = clear_inode_bits(fs, g);
-
-		cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[g].bg_free_inodes_count), n,
-			     "%s: group %u: descriptor %u free inodes, bitmap %u",
-			     when, g, le16_get(EXT2_SB(fs)->gdt[g].bg_free_inodes_count),
-			     n);
-		sum += n;
-	}
-	CHECK_OK(daxfs_statfs(fs, &st));
-	cr_assert_eq(st.f_ffree, sum, "%s: statfs %llu free inodes, bitmaps "
-		     "%llu", when, (unsigned long long)st.f_ffree,
-		     (unsigned long long)sum);
-}
-
-Test(bitmap, inodes_until_enospc)
-{
-	const char *p;
-	daxfs *fs = check_new_fs("ino", 24 * TEST_MIB, 1024, 96, &p);
-	uint32_t created = 0, files = 0, d;
-	char name[64];
-	daxfs_file *f;
-	int ret = 0;
-
-	cr_assert_eq(EXT2_SB(fs)->groups_count, 3);
-	cr_assert_eq(EXT2_SB(fs)->inodes_count, 96);
-	check_inode_counters(fs, "fresh");
-	/* Directories spread over the groups; files follow them. */
-	for (d = 0; d < 4; d++) {
-		snprintf(name, sizeof(name), "/d%u", d);
-		CHECK_OK(daxfs_mkdir(fs, name, 0755));
-		created++;
-	}
-	check_inode_counters(fs, "dirs");
-	for (;;) {
-		snprintf(name, sizeof(name), "/d%u/f%u", files % 4, files);
-		ret = daxfs_open(fs, name, O_RDWR | O_CREAT | O_EXCL, 0644, &f);
-		if (ret)
-			break;
-		CHECK_OK(daxfs_close(f));
-		files++;
-		created++;
-		check_inode_counters(fs, "filling");
-	}
-	cr_assert_eq(ret, -ENOSPC, "create %s = %d (%s)", name, ret,
-		     test_errname(ret));
-	check_errormsg("create", "inode");
-	/* 96 inodes minus the 10 reserved and lost+found. */
-	cr_assert_eq(created, 96 - 11, "created %u inodes", created);
-	check_inode_counters(fs, "full");
-	CHECK_ERR_MSG(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
-	CHECK_ERR_MSG(daxfs_symlink(fs, "/d0", "/link"), ENOSPC, NULL);
-	check_inode_counters(fs, "full, refused");
-	/* A failed create leaves no entry behind. */
-	{
-		struct stat st;
-
-		CHECK_ERR_MSG(daxfs_stat(fs, "/more", &st), ENOENT, NULL);
-		CHECK_ERR_MSG(daxfs_stat(fs, name, &st), ENOENT, NULL);
-	}
-	/* Free some and create again. */
-	CHECK_OK(daxfs_unlink(fs, "/d1/f1"));
-	CHECK_OK(daxfs_unlink(fs, "/d2/f2"));
-	check_inode_counters(fs, "two freed");
-	CHECK_OK(daxfs_mkdir(fs, "/again", 0755));
-	CHECK_OK(daxfs_open(fs, "/again/f", O_RDWR | O_CREAT, 0644, &f));
-	CHECK_OK(daxfs_close(f));
-	check_inode_counters(fs, "reused");
-	CHECK_ERR_MSG(daxfs_mkdir(fs, "/more", 0755), ENOSPC, NULL);
 	check_unmount_fsck(fs, p);
 }

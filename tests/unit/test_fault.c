@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_dax_seed.c -- the scenario of the seed "dax: call ->iomap_begin
+ * test_fault.c -- the scenario of the seed "dax: call ->iomap_begin
  * without entry lock during dax fault": pwrite copies whose source buffer
  * is a lazy view (of another file, or of the same file) fault inside the
  * iomap_begin..iomap_end of the write, concurrently, many times, under a
@@ -39,7 +39,7 @@ const char *__tsan_default_options(void)
 	return "die_after_fork=0";
 }
 
-TestSuite(dax_seed, .fini = test_cleanup, .timeout = 120);
+TestSuite(fault, .fini = test_cleanup, .timeout = 120);
 
 #define PG TEST_PAGE
 #define R 16 /* pages of one region */
@@ -248,7 +248,7 @@ static int seed_child(void *arg)
 	return ret;
 }
 
-Test(dax_seed, pwrite_from_views_no_deadlock_right_data)
+Test(fault, pwrite_from_views_no_deadlock_right_data)
 {
 	struct seed_ctx c = { 0 };
 	int st;
@@ -284,7 +284,7 @@ static int stall_child(void *arg)
 	return 0; /* the watchdog did not fire */
 }
 
-Test(dax_seed, watchdog_fires_on_stalled_fault)
+Test(fault, watchdog_fires_on_stalled_fault)
 {
 	struct seed_ctx c = { 0 };
 	double t0 = test_now();
@@ -405,7 +405,7 @@ static int journal_child(void *arg)
 	return daxfs_unmount(j->c.fs) ? TEST_BADDATA_EXIT : 0;
 }
 
-Test(dax_seed, journal_entry_lock_first_deadlocks)
+Test(fault, journal_entry_lock_first_deadlocks)
 {
 	struct jctx *j = calloc(1, sizeof(*j));
 	double t0 = test_now();
@@ -424,7 +424,7 @@ Test(dax_seed, journal_entry_lock_first_deadlocks)
 	free(j);
 }
 
-Test(dax_seed, journal_seed_order_completes)
+Test(fault, journal_seed_order_completes)
 {
 	struct jctx *j = calloc(1, sizeof(*j));
 	int st;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_dirent.c -- white-box tests of dir.c: ext2_dir_add, _lookup,
+ * test_dir.c -- white-box tests of dir.c: ext2_dir_add, _lookup,
  * _remove and _is_empty on a directory, checked against the on-media
  * blocks (every record 4-byte aligned, record lengths summing to the
  * block size, names and inode numbers as added), reuse of freed space,
@@ -24,7 +24,7 @@
 #include "ext2/ext2.h"
 #include "check.h"
 
-TestSuite(dirent, .fini = test_cleanup, .timeout = 300);
+TestSuite(dir, .fini = test_cleanup, .timeout = 300);
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -198,7 +198,7 @@ static void finish(struct setup *s, uint32_t extra_names)
 
 /* ---- tests ----------------------------------------------------------- */
 
-Test(dirent, add_lookup_remove)
+Test(dir, add_lookup_remove)
 {
 	struct setup s;
 	struct ext2_dirent_info de;
@@ -257,7 +257,7 @@ Test(dirent, add_lookup_remove)
 	finish(&s, 0);
 }
 
-Test(dirent, rec_len_and_reuse)
+Test(dir, rec_len_and_reuse)
 {
 	static const char *names[] = { "n1", "name-two", "x3", "fourth-name-1",
 				       "five5", "s" };
@@ -331,7 +331,7 @@ Test(dirent, rec_len_and_reuse)
 
 /* The first entry of a later block has no predecessor: removing it
  * clears its inode number, and the record is reused. */
-Test(dirent, first_entry_of_block)
+Test(dir, first_entry_of_block)
 {
 	struct setup s;
 	struct ment *v, *m;
@@ -401,7 +401,7 @@ Test(dirent, first_entry_of_block)
 	finish(&s, 15);
 }
 
-Test(dirent, name_lengths_1_and_255)
+Test(dir, name_lengths_1_and_255)
 {
 	struct setup s;
 	struct ext2_dirent_info de;
@@ -459,7 +459,7 @@ static void big_name(char *buf, size_t len, uint32_t i)
 		 "-abcdefghijklmnopqrstuvwxyz0123456789");
 }
 
-Test(dirent, twenty_thousand_names)
+Test(dir, twenty_thousand_names)
 {
 	const uint32_t N = 20000;
 	struct setup s;
@@ -634,7 +634,7 @@ static void expect_euclean(const char *path, const char *why)
 	check_unmount(fs);
 }
 
-Test(dirent, corrupt_rec_len_zero)
+Test(dir, corrupt_rec_len_zero)
 {
 	const char *p = test_image_path("crl0");
 	uint32_t ic;
@@ -644,7 +644,7 @@ Test(dirent, corrupt_rec_len_zero)
 	expect_euclean(p, "record length too small");
 }
 
-Test(dirent, corrupt_rec_len_not_aligned)
+Test(dir, corrupt_rec_len_not_aligned)
 {
 	const char *p = test_image_path("crl2");
 	uint32_t ic;
@@ -654,7 +654,7 @@ Test(dirent, corrupt_rec_len_not_aligned)
 	expect_euclean(p, "multiple of 4");
 }
 
-Test(dirent, corrupt_rec_len_past_block)
+Test(dir, corrupt_rec_len_past_block)
 {
 	const char *p = test_image_path("crlp");
 	uint32_t ic;
@@ -664,7 +664,7 @@ Test(dirent, corrupt_rec_len_past_block)
 	expect_euclean(p, "past the block");
 }
 
-Test(dirent, corrupt_name_len_over_rec_len)
+Test(dir, corrupt_name_len_over_rec_len)
 {
 	const char *p = test_image_path("cnl");
 	uint32_t ic;
@@ -675,7 +675,7 @@ Test(dirent, corrupt_name_len_over_rec_len)
 	expect_euclean(p, "name longer than the record");
 }
 
-Test(dirent, corrupt_inode_out_of_range)
+Test(dir, corrupt_inode_out_of_range)
 {
 	const char *p = test_image_path("cino");
 	uint32_t ic;
@@ -685,7 +685,7 @@ Test(dirent, corrupt_inode_out_of_range)
 	expect_euclean(p, "inode number out of range");
 }
 
-Test(dirent, corrupt_control_unpatched_is_fine)
+Test(dir, corrupt_control_unpatched_is_fine)
 {
 	const char *p = test_image_path("cok");
 	uint32_t ic;

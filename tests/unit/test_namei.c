@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_path.c -- white-box tests of the path walk of namei.c:
+ * test_namei.c -- white-box tests of the path walk of namei.c:
  * ext2_path_walk and ext2_path_parent on redundant slashes, "." and
  * "..", relative paths, files used as directories, missing components,
  * over-long components and paths, trailing slashes; the name and length
@@ -22,7 +22,7 @@
 #include "ext2/ext2.h"
 #include "check.h"
 
-TestSuite(path, .fini = test_cleanup, .timeout = 120);
+TestSuite(namei, .fini = test_cleanup, .timeout = 120);
 
 static daxfs *fs;
 static const char *img;
@@ -153,7 +153,7 @@ static void parent_err(const char *path, int err)
 	check_refs(path);
 }
 
-Test(path, walk_resolves, .init = make_tree, .fini = drop_tree)
+Test(namei, walk_resolves, .init = make_tree, .fini = drop_tree)
 {
 	walk_ok("/", EXT2_ROOT_INO);
 	walk_ok("//", EXT2_ROOT_INO);
@@ -175,7 +175,7 @@ Test(path, walk_resolves, .init = make_tree, .fini = drop_tree)
 	walk_ok("/lost+found/../f", ino_f);
 }
 
-Test(path, walk_errors, .init = make_tree, .fini = drop_tree)
+Test(namei, walk_errors, .init = make_tree, .fini = drop_tree)
 {
 	walk_err("a/b", EINVAL);
 	walk_err("", EINVAL);
@@ -195,7 +195,7 @@ Test(path, walk_errors, .init = make_tree, .fini = drop_tree)
 	walk_err("/A", ENOENT);
 }
 
-Test(path, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
+Test(namei, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 {
 	struct ext2_inode_info *in;
 
@@ -207,7 +207,7 @@ Test(path, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 	check_refs("messages");
 }
 
-Test(path, long_names, .init = make_tree, .fini = drop_tree)
+Test(namei, long_names, .init = make_tree, .fini = drop_tree)
 {
 	char p[600];
 
@@ -251,7 +251,7 @@ static char *long_path(size_t len)
 	return p;
 }
 
-Test(path, long_paths, .init = make_tree, .fini = drop_tree)
+Test(namei, long_paths, .init = make_tree, .fini = drop_tree)
 {
 	char *p;
 
@@ -275,7 +275,7 @@ Test(path, long_paths, .init = make_tree, .fini = drop_tree)
 	free(p);
 }
 
-Test(path, parent_names, .init = make_tree, .fini = drop_tree)
+Test(namei, parent_names, .init = make_tree, .fini = drop_tree)
 {
 	/* "/" itself: the root, an empty name. */
 	parent_ok("/", EXT2_ROOT_INO, 1, 0, false);
@@ -297,7 +297,7 @@ Test(path, parent_names, .init = make_tree, .fini = drop_tree)
 	parent_ok("/..", EXT2_ROOT_INO, 1, 2, false);
 }
 
-Test(path, parent_errors, .init = make_tree, .fini = drop_tree)
+Test(namei, parent_errors, .init = make_tree, .fini = drop_tree)
 {
 	parent_err("a", EINVAL);
 	parent_err("a/b", EINVAL);
@@ -312,7 +312,7 @@ Test(path, parent_errors, .init = make_tree, .fini = drop_tree)
 }
 
 /* The public calls map the walk's errors unchanged. */
-Test(path, api_errors, .init = make_tree, .fini = drop_tree)
+Test(namei, api_errors, .init = make_tree, .fini = drop_tree)
 {
 	struct stat st;
 	daxfs_file *f;
