@@ -22,8 +22,9 @@ static uint32_t find_group_dir(struct ext2_sb_info *fs, uint32_t parent_group)
 	for (i = 0; i < fs->groups_count; i++) {
 		uint32_t g = (parent_group + i) % fs->groups_count;
 		struct ext2_group_desc *gd = &fs->gdt[g];
-		uint32_t fi = le16_get(gd->bg_free_inodes_count);
-		uint32_t dirs = le16_get(gd->bg_used_dirs_count);
+		/* Read without the group lock: a hint, relaxed loads. */
+		uint32_t fi = raw_load16(&gd->bg_free_inodes_count);
+		uint32_t dirs = raw_load16(&gd->bg_used_dirs_count);
 
 		if (fi == 0 || fi < avg)
 			continue;
@@ -57,10 +58,10 @@ static uint32_t group_take_inode(struct ext2_sb_info *fs, uint32_t g, bool is_di
 	if (bit >= ipg)
 		return 0;
 	ext2_bitmap_set(bm, bit);
-	gd->bg_free_inodes_count = le16_put(nfree - 1);
+	raw_store16(&gd->bg_free_inodes_count, nfree - 1);
 	if (is_dir)
-		gd->bg_used_dirs_count =
-			le16_put(le16_get(gd->bg_used_dirs_count) + 1);
+		raw_store16(&gd->bg_used_dirs_count,
+			    le16_get(gd->bg_used_dirs_count) + 1);
 	fs->groups[g].inode_hint = bit + 1;
 	return g * ipg + bit + 1;
 }
@@ -149,11 +150,11 @@ void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 	if (was_set) {
 		ext2_bitmap_clear(bm, bit);
 		region_flush(fs->rgn, bm + (bit >> 3), 1);
-		gd->bg_free_inodes_count =
-			le16_put(le16_get(gd->bg_free_inodes_count) + 1);
+		raw_store16(&gd->bg_free_inodes_count,
+			    le16_get(gd->bg_free_inodes_count) + 1);
 		if (is_dir && le16_get(gd->bg_used_dirs_count))
-			gd->bg_used_dirs_count =
-				le16_put(le16_get(gd->bg_used_dirs_count) - 1);
+			raw_store16(&gd->bg_used_dirs_count,
+				    le16_get(gd->bg_used_dirs_count) - 1);
 		region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
 		region_drain(fs->rgn);
 		if (bit < fs->groups[g].inode_hint)
