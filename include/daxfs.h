@@ -11,12 +11,19 @@
  *
  * Conventions
  *   - Every call returns 0 (or a byte count) on success and a negative errno
- *     on failure.  daxfs_errormsg() then returns a sentence describing the
- *     last failure of the calling thread.
+ *     on failure.  daxfs_errormsg() then returns a sentence describing that
+ *     failure of the calling thread: it starts with the call's name (and,
+ *     for a call on an open file, the path it was opened with), then says
+ *     what was wrong, e.g. 'daxfs_mkdir: "x" does not exist'.  Every call
+ *     clears the message when it starts, so a message never belongs to an
+ *     earlier call.  Errors are those Linux gives for the same request.
  *   - Paths are absolute within the file system ("/dir/file"); "." and ".."
  *     components are resolved, symbolic links are not followed (daxfs_readlink
  *     reads them).
- *   - A failed call changes nothing on the media.
+ *   - A failed call changes nothing on the media, with one exception: a
+ *     daxfs_rename that finds a directory damaged (-EUCLEAN, the file system
+ *     is then marked with errors) after the new name was added may leave
+ *     the new name beside the old one.
  *
  * Threading
  *   All calls are thread-safe.  Locks are per inode and per block group, so
@@ -111,7 +118,8 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs);
 
 /*
  * Mark the file system clean, persist and release the region.  Open files
- * must be closed first (-EBUSY otherwise, and the mount stays usable).
+ * must be closed and views unmapped first (-EBUSY otherwise, naming which,
+ * and the mount stays usable).
  */
 DAXFS_API int daxfs_unmount(daxfs *fs);
 
@@ -176,8 +184,15 @@ DAXFS_API int daxfs_readdir(daxfs *fs, const char *path,
 DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 			 daxfs_file **f);
 DAXFS_API int daxfs_close(daxfs_file *f);
+/*
+ * Read and write at off.  Errors: -EBADF (handle not open for it),
+ * -EINVAL (off < 0, len > SSIZE_MAX), -EISDIR, -EFAULT when buf cannot be
+ * accessed (or the bytes done before the bad part), -EFBIG (pwrite past
+ * the largest ext2 file, as the Linux driver computes it), -ENOSPC.  A
+ * write that fails or stops short keeps no block past the end of file.
+ * With O_APPEND, off is ignored and data goes at the end of the file.
+ */
 DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off);
-/* With O_APPEND, off is ignored and data goes at the end of the file. */
 DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 			       off_t off);
 DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size);
@@ -194,8 +209,9 @@ DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st);
  * place: the returned range (a "view") maps the region's blocks of the
  * file.  Views are filled lazily: the first touch of a page runs the DAX
  * fault path from a SIGSEGV handler that libdaxfs installs once per
- * process (it passes every other fault to the handler installed before
- * it).  DAXFS_MAP_POPULATE installs the whole range at map time instead
+ * process, at the first daxfs_mount (it passes every other fault to the
+ * handler installed before it; the same handler turns a bad buffer given
+ * to daxfs_pread/daxfs_pwrite into -EFAULT).  DAXFS_MAP_POPULATE installs the whole range at map time instead
  * and needs no handler, for applications that own SIGSEGV.
  *
  * Semantics follow mmap(MAP_SHARED) of a DAX file:
