@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bmap.c -- the ext2 block map (direct, indirect, double and triple
- * indirect blocks), the iomap operations built on it, and truncate.
+ * indirect blocks), the blocks of a write past EOF, and truncate.  The
+ * iomap operations built on it are in iomap.c.
  *
  * Persistence order when blocks are added (ext2_get_block with DAX):
  *   1. the blocks are taken in the bitmap, persisted (balloc.c);
@@ -413,33 +414,13 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos)
 				   (pos & (fs->blocksize - 1)));
 }
 
-/* The test-only journal of dax_hooks: a re-entrant shared hold
- * per thread from iomap_begin to iomap_end. */
-static __thread unsigned journal_depth;
-
-static void test_journal_start(void)
-{
-	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
-
-	if (j && journal_depth++ == 0)
-		pthread_rwlock_rdlock(j);
-}
-
-static void test_journal_stop(void)
-{
-	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
-
-	if (j && journal_depth && --journal_depth == 0)
-		pthread_rwlock_unlock(j);
-}
-
 /*
  * Take blocks for a write past EOF without linking them (see the top of
  * this file).  Returns 1 when it did, 0 when the normal path must run
  * (no leaf yet: the path needs indirect blocks), or a negative errno.
  */
-static int bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
-				 uint32_t max, uint32_t *pblk, uint32_t *count)
+int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
+			       uint32_t max, uint32_t *pblk, uint32_t *count)
 {
 	struct daxfs *fs = inode->fs;
 	uint32_t off[4], p, c, goal, n;
@@ -474,8 +455,8 @@ static int bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 
 /* Link the reserved blocks once written bytes from pos are in them: zero
  * what the write did not cover, drain, then link and count them. */
-static void bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
-			       ssize_t written)
+void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
+			     ssize_t written)
 {
 	struct daxfs *fs = inode->fs;
 	struct region *rgn = fs->rgn;
@@ -506,73 +487,6 @@ static void bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	region_drain(rgn);
 	up_write(&inode->bmap_lock);
 }
-
-/* iomap_end of ext2: links blocks reserved for a write past EOF, and
- * releases the test journal.  Blocks of other writes were linked at
- * begin: nothing to undo. */
-static int ext2_iomap_end(struct ext2_inode_info *inode, uint64_t pos,
-			  uint64_t length, ssize_t written, unsigned flags,
-			  struct iomap *iomap)
-{
-	(void)length; (void)flags;
-	if (iomap->flags & IOMAP_F_PRIVATE)
-		bmap_link_reserved(inode, pos, written);
-	test_journal_stop();
-	return 0;
-}
-
-/* iomap_begin of ext2: one extent of the block map at pos. */
-static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
-			    uint64_t length, unsigned flags,
-			    struct iomap *iomap)
-{
-	struct daxfs *fs = inode->fs;
-	uint32_t bits = fs->blocksize_bits;
-	uint64_t first = pos >> bits, last = (pos + length - 1) >> bits;
-	uint32_t pblk, count, max;
-	bool is_new;
-	int ret;
-
-	if (last - first + 1 > UINT32_MAX)
-		last = first + UINT32_MAX - 1;
-	max = last - first + 1;
-	if (first > UINT32_MAX)
-		return err_set(-EFBIG, "offset %llu is beyond the largest "
-				 "ext2 file", (unsigned long long)pos);
-	test_journal_start();
-	if ((flags & IOMAP_WRITE) && S_ISREG(ext2_i_mode(inode)) &&
-	    first >= (ext2_i_size(inode) + fs->blocksize - 1) >> bits) {
-		ret = bmap_reserve_past_eof(inode, first, max, &pblk, &count);
-		if (ret == 1) {
-			iomap->offset = first << bits;
-			iomap->length = (uint64_t)count << bits;
-			iomap->addr = (uint64_t)pblk << bits;
-			iomap->type = IOMAP_MAPPED;
-			iomap->flags = IOMAP_F_PRIVATE;
-			return 0;
-		}
-		if (ret)
-			goto fail;
-	}
-	ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
-			 &count, &is_new);
-	if (ret)
-		goto fail;
-	iomap->offset = first << bits;
-	iomap->length = (uint64_t)count << bits;
-	iomap->addr = (uint64_t)pblk << bits;
-	iomap->type = pblk ? IOMAP_MAPPED : IOMAP_HOLE;
-	iomap->flags = is_new ? IOMAP_F_NEW : 0;
-	return 0;
-fail:
-	test_journal_stop();
-	return ret;
-}
-
-const struct iomap_ops ext2_iomap_ops = {
-	.iomap_begin = ext2_iomap_begin,
-	.iomap_end = ext2_iomap_end, /* ext2 holds nothing from begin to end */
-};
 
 /* Blocks waiting to be returned to the bitmaps, merged into runs. */
 struct free_list {
