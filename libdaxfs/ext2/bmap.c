@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "core/mem.h"
-#include "dax/fault.h"
+#include "dax/mapping.h"
 #include "ext2/ext2.h"
 
 /* Largest file size the block map and i_blocks allow (ext2_max_size). */

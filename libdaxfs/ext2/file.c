@@ -21,7 +21,7 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
-#include "dax/fault.h"
+#include "dax/mapping.h"
 #include "ext2/ext2.h"
 
 #define DAXFS_OPEN_FLAGS                                                       \

@@ -7,14 +7,15 @@
  * What ext2 holds from iomap_begin to iomap_end: for a write past EOF,
  * the blocks it reserved but has not linked yet (bmap.c), which only the
  * writer, holding i_rwsem exclusively, can reach; nothing else (the
- * block-map lock is taken and dropped inside iomap_begin); and the test
- * journal below when a test sets it.  Lock order: see ext2/ext2.h.
+ * block-map lock is taken and dropped inside iomap_begin).  In test
+ * builds, also the test journal below.  Lock order: see ext2/ext2.h.
  */
 #include <errno.h>
 
-#include "dax/fault.h"
+#include "dax/hooks.h"
 #include "ext2/ext2.h"
 
+#if DAXFS_TEST_HOOKS
 /* The test-only journal of dax_hooks: a re-entrant shared hold per
  * thread from iomap_begin to iomap_end. */
 static __thread unsigned journal_depth;
@@ -22,7 +23,7 @@ static __thread unsigned journal_depth;
 /* Enter the test journal (shared), once per thread. */
 static void test_journal_start(void)
 {
-	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
+	pthread_rwlock_t *j = dax_hook_journal();
 
 	if (j && journal_depth++ == 0)
 		pthread_rwlock_rdlock(j);
@@ -31,11 +32,21 @@ static void test_journal_start(void)
 /* Leave the test journal when the outermost hold ends. */
 static void test_journal_stop(void)
 {
-	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
+	pthread_rwlock_t *j = dax_hook_journal();
 
 	if (j && journal_depth && --journal_depth == 0)
 		pthread_rwlock_unlock(j);
 }
+#else
+/* Release build: no test journal (always inlined: no symbol either). */
+static inline __attribute__((always_inline)) void test_journal_start(void)
+{
+}
+
+static inline __attribute__((always_inline)) void test_journal_stop(void)
+{
+}
+#endif
 
 /* iomap_end of ext2: links blocks reserved for a write past EOF, and
  * releases the test journal.  Blocks of other writes were linked at
