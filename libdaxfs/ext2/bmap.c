@@ -249,48 +249,66 @@ static uint32_t bmap_align(struct daxfs *fs, uint32_t lblk, uint32_t max)
 }
 
 /*
- * Allocate blocks for the hole at lblk found by bmap_walk (at most max
- * data blocks plus the indirect blocks the path lacks), zero them and
- * splice them in, in the order written at the top of this file.  Called
- * with bmap_lock held exclusively.
+ * Step 1 of bmap_alloc: take up to max data blocks for the hole at lblk
+ * (to the end of its leaf at most) at *data, *n of them, and the nind
+ * indirect blocks the path lacks into ind[], at the start of the next
+ * group, out of the way of the data runs.  Nothing is taken on failure.
  */
-static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
-		      const uint32_t off[4], int depth, le32 *chain[4],
-		      int level, uint32_t *pblk, uint32_t *count)
+static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
+		     uint32_t max, const uint32_t off[4], int depth,
+		     le32 *leaf, uint32_t nind, uint32_t ind[3],
+		     uint32_t *data, uint32_t *n)
 {
 	struct daxfs *fs = inode->fs;
-	struct region *rgn = fs->rgn;
-	uint32_t ind[3], nind = depth - 1 - level, got = 0, goal, align, data;
-	uint32_t n, i;
-	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
+	uint32_t got = 0, goal, align, room, i;
 	int ret;
 
-	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
 	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
 			 off[depth - 1]);
 	align = bmap_align(fs, lblk, max); /* from the whole write's max */
 	/* A hole above the leaf may span many leaves: fill this leaf only. */
-	n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
-	    off[depth - 1];
-	if (max > n)
-		max = n;
-	ret = ext2_new_blocks_aligned(fs, goal, max, align, &data, &n);
+	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	       off[depth - 1];
+	if (max > room)
+		max = room;
+	ret = ext2_new_blocks_aligned(fs, goal, max, align, data, n);
 	if (ret)
 		return ret;
-	/* Indirect blocks go to the start of the next group, out of the way
-	 * of the data runs. */
-	goal = ext2_group_first_block(fs, ((data - fs->first_data_block) /
+	goal = ext2_group_first_block(fs, ((*data - fs->first_data_block) /
 				       fs->blocks_per_group + 1) % fs->groups_count);
 	while (got < nind) {
 		uint32_t s, c;
 
 		ret = ext2_new_blocks(fs, goal, nind - got, &s, &c);
 		if (ret)
-			goto fail_ind;
+			goto fail;
 		for (i = 0; i < c; i++)
 			ind[got++] = s + i;
 		goal = s + c;
 	}
+	return 0;
+fail:
+	for (i = 0; i < got; i++)
+		ext2_free_blocks(fs, ind[i], 1);
+	ext2_free_blocks(fs, *data, *n);
+	return ret;
+}
+
+/*
+ * Steps 2 and 3 of bmap_alloc: zero the n data blocks at data and the
+ * nind new indirect blocks ind[], fill those with the path's pointers,
+ * drain; then make the branch reachable with one store into
+ * chain[level] (or, with no new indirect block, store the data blocks
+ * into the existing leaf).
+ */
+static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
+			le32 *chain[4], int level, le32 *leaf,
+			const uint32_t ind[3], uint32_t nind, uint32_t data,
+			uint32_t n)
+{
+	struct daxfs *fs = inode->fs;
+	struct region *rgn = fs->rgn;
+	uint32_t i;
 
 	/* 2. zero everything new, fill the new indirect blocks, drain. */
 	rgn->memset(ext2_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
@@ -323,6 +341,29 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 			leaf[i] = le32_put(data + i);
 		ext2_persist(fs, leaf, n * 4);
 	}
+}
+
+/*
+ * Allocate blocks for the hole at lblk found by bmap_walk (at most max
+ * data blocks plus the indirect blocks the path lacks), zero them and
+ * splice them in, in the order written at the top of this file.  Called
+ * with bmap_lock held exclusively.
+ */
+static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
+		      const uint32_t off[4], int depth, le32 *chain[4],
+		      int level, uint32_t *pblk, uint32_t *count)
+{
+	struct daxfs *fs = inode->fs;
+	uint32_t ind[3], nind = depth - 1 - level, data, n;
+	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
+	ret = bmap_take(inode, lblk, max, off, depth, leaf, nind, ind, &data,
+			&n);
+	if (ret)
+		return ret;
+	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
 	/* 4. */
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    ((nind + n) << (fs->blocksize_bits - 9)));
@@ -332,11 +373,6 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 	*pblk = data;
 	*count = n;
 	return 0;
-fail_ind:
-	for (i = 0; i < got; i++)
-		ext2_free_blocks(fs, ind[i], 1);
-	ext2_free_blocks(fs, data, n);
-	return ret;
 }
 
 /*
