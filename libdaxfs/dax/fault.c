@@ -398,7 +398,8 @@ static void pte_grab_batch(struct dax_fault *f, uint64_t blk,
 static int pte_install(struct dax_fault *f, uint64_t dev, uint64_t n)
 {
 	enum dax_page_state st = dax_view_read_state(f->v);
-	uint64_t gend = DAX_WRITE_GRANULE - (f->pgoff & (DAX_WRITE_GRANULE - 1));
+	uint64_t gend = DAX_WRITE_GRANULE -
+			(f->pgoff & (DAX_WRITE_GRANULE - 1));
 	int ret;
 
 	ret = dax_view_install(f->v, f->pgoff, n, dev,
@@ -420,17 +421,16 @@ static int dax_insert_pte(struct dax_fault *f, uint64_t dev)
 {
 	struct pte_batch b = { 0 };
 	uint64_t blk = dev >> DAX_PAGE_SHIFT, i, ne;
-	bool ok;
+	bool ok, rw;
 
 	pte_grab_batch(f, blk, &b);
 	ok = pte_install(f, dev, b.n) == 0;
 	for (i = 0; i < b.n; i++) {
 		ne = 0;
+		rw = ok && dax_view_state(f->v, f->pgoff + i) == DAX_PG_RW;
 		if (ok || !batch_bit(b.was_empty, i))
 			ne = installed_entry(f, blk + i, 0,
-					     batch_bit(b.was_dirty, i),
-					     ok && dax_view_state(f->v,
-						     f->pgoff + i) == DAX_PG_RW);
+					     batch_bit(b.was_dirty, i), rw);
 		if (i)
 			dax_put_entry(f->m, f->pgoff + i, ne);
 		else
@@ -456,7 +456,8 @@ static int dax_fault_iter(struct dax_fault *f, bool pmd)
 		return dax_fault_pmd_part(f);
 	if (f->iomap.type != IOMAP_MAPPED)
 		return dax_load_hole(f);
-	if (dax_is_zero(f->entry)) /* a hole was filled: no view may keep zeros */
+	/* A hole was filled: no view may keep zeros. */
+	if (dax_is_zero(f->entry))
 		dax_mapping_update_views(f->m, f->pgoff, 1,
 					 DAX_VIEWS_REPLACE_ZERO, dev);
 	return dax_insert_pte(f, dev);

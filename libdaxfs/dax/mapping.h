@@ -25,7 +25,8 @@ void dax_mapping_del_view(struct dax_mapping *m, struct dax_view *v);
 
 /* What dax_mapping_update_views does to the pages it finds. */
 enum dax_views_mode {
-	DAX_VIEWS_TRUNCATE,     /* pages gone: lazy -> NONE, populate -> SIGBUS */
+	DAX_VIEWS_TRUNCATE,     /* pages gone: lazy view -> NONE,
+				   populated view -> SIGBUS */
 	DAX_VIEWS_REPLACE_ZERO, /* zero pages became blocks at dev_off */
 };
 

@@ -33,9 +33,9 @@ void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
 			continue;
 		}
 		if (dax_is_zero(e)) {
-			dax_mapping_update_views(m, i, 1, DAX_VIEWS_REPLACE_ZERO,
-						 dev_off + ((i - first)
-							    << DAX_PAGE_SHIFT));
+			dax_mapping_update_views(
+				m, i, 1, DAX_VIEWS_REPLACE_ZERO,
+				dev_off + ((i - first) << DAX_PAGE_SHIFT));
 			e = 0;
 		}
 		dax_put_entry(m, i, dax_is_empty(e) ? 0 : e);

@@ -100,7 +100,8 @@ int dax_writeback(struct dax_mapping *m, struct region *rgn)
 			first = idx & ~(uint64_t)(DAX_PMD_PAGES - 1);
 			n = DAX_PMD_PAGES;
 		}
-		if (!dax_is_dirty(e) || dax_grab_entry(m, idx, false, false, &e)) {
+		if (!dax_is_dirty(e) ||
+		    dax_grab_entry(m, idx, false, false, &e)) {
 			idx = first + n;
 			continue;
 		}
