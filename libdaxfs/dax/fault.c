@@ -120,12 +120,12 @@ static void dax_fault_finish(struct dax_fault *f)
 }
 
 /* The entry of block blk once installed (size: 0, or DAX_PMD for a 2 MiB
- * unit): dirty if it was, or if it is writable now and stores need
- * flushes. */
-static uint64_t installed_entry(const struct dax_fault *f, uint64_t blk,
-				uint64_t size, bool was_dirty, bool rw)
+ * unit): dirty if it was, or if it is writable now (rw) and stores need
+ * flushes (flush). */
+static uint64_t installed_entry(uint64_t blk, uint64_t size, bool was_dirty,
+				bool rw, bool flush)
 {
-	bool dirty = was_dirty || (rw && needs_flush(f->c->rgn));
+	bool dirty = was_dirty || (rw && flush);
 
 	return dax_make(blk, size | (dirty ? DAX_DIRTY : 0));
 }
@@ -284,7 +284,7 @@ static int dax_insert_pmd(struct dax_fault *f, uint64_t dev)
 	uint64_t ext_end = f->iomap.offset + f->iomap.length;
 	enum dax_page_state st = f->write ? DAX_PG_RW
 					  : dax_view_read_state(f->v);
-	bool ok;
+	bool ok, flush = needs_flush(f->c->rgn);
 
 	if (!dax_is_empty(f->entry) &&
 	    dax_block(f->entry) != dev >> DAX_PAGE_SHIFT)
@@ -296,11 +296,11 @@ static int dax_insert_pmd(struct dax_fault *f, uint64_t dev)
 	ok = dax_view_install(f->v, f->pgoff, n * DAX_PMD_PAGES, dev, st) == 0;
 	for (k = 0; k < n; k++) {
 		if (ok)
-			e[k] = installed_entry(f, (dev >> DAX_PAGE_SHIFT) +
-						  k * DAX_PMD_PAGES, DAX_PMD,
+			e[k] = installed_entry((dev >> DAX_PAGE_SHIFT) +
+						       k * DAX_PMD_PAGES, DAX_PMD,
 					       !dax_is_empty(e[k]) &&
 						       dax_is_dirty(e[k]),
-					       st == DAX_PG_RW);
+					       st == DAX_PG_RW, flush);
 		else if (dax_is_empty(e[k]))
 			e[k] = 0;
 		if (k)
@@ -350,7 +350,6 @@ static int dax_load_hole(struct dax_fault *f)
 /* The entries of a 4 KiB fault's batch: per page, was the entry new,
  * was it dirty (bitmaps, small enough for a signal stack). */
 struct pte_batch {
-	uint64_t n;
 	uint64_t was_empty[DAX_FAULT_BATCH / 64];
 	uint64_t was_dirty[DAX_FAULT_BATCH / 64];
 };
@@ -372,24 +371,26 @@ static bool batch_bit(const uint64_t *map, uint64_t i)
 
 /* Hold, after f->pgoff's entry, the entries of the pages up to f->end
  * that are free now and hold nothing or the next blocks of the extent
- * (blk + i): trylocks only, up to the first that is not. */
-static void pte_grab_batch(struct dax_fault *f, uint64_t blk,
-			   struct pte_batch *b)
+ * (blk + i): trylocks only, up to the first that is not.  Returns how
+ * many entries are held, f->pgoff's included. */
+static uint64_t pte_grab_batch(const struct dax_fault *f, uint64_t blk,
+			       struct pte_batch *b)
 {
-	uint64_t e;
+	struct dax_mapping *m = f->m;
+	uint64_t pgoff = f->pgoff, end = f->end, n, e;
 
 	batch_note(b, 0, f->entry);
-	for (b->n = 1; f->pgoff + b->n < f->end; b->n++) {
-		if (dax_grab_entry(f->m, f->pgoff + b->n, false, true, &e))
+	for (n = 1; pgoff + n < end; n++) {
+		if (dax_grab_entry(m, pgoff + n, false, true, &e))
 			break;
 		if (dax_is_pmd(e) || dax_is_zero(e) ||
-		    (!dax_is_empty(e) && dax_block(e) != blk + b->n)) {
-			dax_put_entry(f->m, f->pgoff + b->n,
-				      dax_is_empty(e) ? 0 : e);
+		    (!dax_is_empty(e) && dax_block(e) != blk + n)) {
+			dax_put_entry(m, pgoff + n, dax_is_empty(e) ? 0 : e);
 			break;
 		}
-		batch_note(b, b->n, e);
+		batch_note(b, n, e);
 	}
+	return n;
 }
 
 /* Install n pages from f->pgoff at dev.  A store makes them writable;
@@ -411,6 +412,17 @@ static int pte_install(struct dax_fault *f, uint64_t dev, uint64_t n)
 	return ret;
 }
 
+/* The entry of batch page i after the install (ok: it succeeded): the
+ * block, or 0 if the page had no entry and the install failed. */
+static uint64_t batch_entry(const struct pte_batch *b, uint64_t i,
+			    uint64_t blk, bool ok, bool rw, bool flush)
+{
+	if (!ok && batch_bit(b->was_empty, i))
+		return 0;
+	return installed_entry(blk + i, 0, batch_bit(b->was_dirty, i),
+			       ok && rw, flush);
+}
+
 /*
  * Install the mapped extent from dev at f->pgoff, with the pages after
  * it whose entries pte_grab_batch gets, and put those entries (f->entry
@@ -420,22 +432,21 @@ static int pte_install(struct dax_fault *f, uint64_t dev, uint64_t n)
 static int dax_insert_pte(struct dax_fault *f, uint64_t dev)
 {
 	struct pte_batch b = { 0 };
-	uint64_t blk = dev >> DAX_PAGE_SHIFT, i, ne;
-	bool ok, rw;
+	struct dax_mapping *m = f->m;
+	struct dax_view *v = f->v;
+	uint64_t blk = dev >> DAX_PAGE_SHIFT, pgoff = f->pgoff, n, i;
+	bool ok, flush = needs_flush(f->c->rgn);
 
-	pte_grab_batch(f, blk, &b);
-	ok = pte_install(f, dev, b.n) == 0;
-	for (i = 0; i < b.n; i++) {
-		ne = 0;
-		rw = ok && dax_view_state(f->v, f->pgoff + i) == DAX_PG_RW;
-		if (ok || !batch_bit(b.was_empty, i))
-			ne = installed_entry(f, blk + i, 0,
-					     batch_bit(b.was_dirty, i), rw);
-		if (i)
-			dax_put_entry(f->m, f->pgoff + i, ne);
-		else
-			f->entry = ne;
-	}
+	n = pte_grab_batch(f, blk, &b);
+	ok = pte_install(f, dev, n) == 0;
+	f->entry = batch_entry(&b, 0, blk, ok,
+			       dax_view_state(v, pgoff) == DAX_PG_RW, flush);
+	for (i = 1; i < n; i++)
+		dax_put_entry(m, pgoff + i,
+			      batch_entry(&b, i, blk, ok,
+					  dax_view_state(v, pgoff + i) ==
+						  DAX_PG_RW,
+					  flush));
 	return ok ? 0 : -EFAULT;
 }
 
