@@ -56,7 +56,7 @@ uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 	return nbits;
 }
 
-static inline int32_t group_of_block(struct daxfs *fs, uint32_t blk)
+static inline int32_t group_of_block(struct ext2_sb_info *fs, uint32_t blk)
 {
 	return (blk - fs->first_data_block) / fs->blocks_per_group;
 }
@@ -66,7 +66,7 @@ static inline int32_t group_of_block(struct daxfs *fs, uint32_t blk)
  * blocks start at a block number that is a multiple of align (a power of
  * two); nbits if the group has none.
  */
-static uint32_t find_aligned_run(struct daxfs *fs, uint32_t g,
+static uint32_t find_aligned_run(struct ext2_sb_info *fs, uint32_t g,
 				 const uint8_t *bm, uint32_t from,
 				 uint32_t nbits, uint32_t align, uint32_t want)
 {
@@ -97,7 +97,7 @@ static uint32_t find_aligned_run(struct daxfs *fs, uint32_t g,
  * (0 if none was found) and the first block in *start.  Called with the
  * group lock held; the caller persists the change (group_persist_run).
  */
-static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
+static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t from,
 			       uint32_t max, uint32_t align, uint32_t *start)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
@@ -140,7 +140,7 @@ static uint32_t group_take_run(struct daxfs *fs, uint32_t g, uint32_t from,
  * flush writes back the line as it is then, our bits included, whoever
  * changed it since.  Drained before return: callers link the blocks.
  */
-static void group_persist_run(struct daxfs *fs, uint32_t g, uint32_t start,
+static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t start,
 			      uint32_t n)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
@@ -156,7 +156,7 @@ static void group_persist_run(struct daxfs *fs, uint32_t g, uint32_t start,
 /* Take a run from the groups starting at goal's, trying at most ngroups
  * of them; align as for group_take_run.  Returns the count taken, 0 if
  * none was found. */
-static uint32_t take_run(struct daxfs *fs, uint32_t goal, uint32_t max,
+static uint32_t take_run(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 			 uint32_t align, uint32_t ngroups, uint32_t *start)
 {
 	uint32_t g0 = group_of_block(fs, goal), i;
@@ -192,7 +192,7 @@ static uint32_t take_run(struct daxfs *fs, uint32_t goal, uint32_t max,
  * align is preferred, from goal on in the next few groups.  Returns 0
  * with *start and *count set, or -ENOSPC.
  */
-int ext2_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 			     uint32_t align, uint32_t *start, uint32_t *count)
 {
 	uint32_t n = 0;
@@ -217,7 +217,7 @@ int ext2_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
 }
 
 /* Allocate a run of 1..max contiguous blocks near goal, any alignment. */
-int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 		     uint32_t *start, uint32_t *count)
 {
 	return ext2_new_blocks_aligned(fs, goal, max, 1, start, count);
@@ -225,7 +225,7 @@ int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
 
 /* Return [start, start+count) to the bitmaps.  Freeing a block that is
  * already free is reported as corruption and otherwise ignored. */
-void ext2_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count)
+void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 {
 	while (count) {
 		uint32_t g = group_of_block(fs, start);
@@ -270,7 +270,7 @@ void ext2_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count)
 }
 
 /* Count the clear bits of group g's block bitmap (for checks and tests). */
-int ext2_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree)
+int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree)
 {
 	const uint8_t *bm;
 	uint32_t i, n = 0, nbits;

@@ -44,7 +44,7 @@
 #include "ext2/ext2.h"
 
 /* Largest file size the block map and i_blocks allow (ext2_max_size). */
-static uint64_t bmap_max_size(struct daxfs *fs)
+static uint64_t bmap_max_size(struct ext2_sb_info *fs)
 {
 	uint32_t bits = fs->blocksize_bits, ab = fs->addr_per_block_bits;
 	uint64_t upper = ((1ULL << 32) - 1) >> (bits - 9);
@@ -64,7 +64,7 @@ static uint64_t bmap_max_size(struct daxfs *fs)
  * 4 triple indirect), or 0 beyond the map.  *boundary is the number of
  * slots after this one in the leaf array.
  */
-static int block_to_path(struct daxfs *fs, uint32_t lblk, uint32_t off[4],
+static int block_to_path(struct ext2_sb_info *fs, uint32_t lblk, uint32_t off[4],
 			 uint32_t *boundary)
 {
 	uint64_t apb = fs->addr_per_block, b = lblk;
@@ -103,7 +103,7 @@ static int block_to_path(struct daxfs *fs, uint32_t lblk, uint32_t off[4],
 }
 
 /* Blocks from lblk to the end of the subtree missing at level d. */
-static uint64_t hole_span(struct daxfs *fs, const uint32_t off[4], int depth,
+static uint64_t hole_span(struct ext2_sb_info *fs, const uint32_t off[4], int depth,
 			  int d)
 {
 	uint32_t ab = fs->addr_per_block_bits;
@@ -136,7 +136,7 @@ static int bmap_walk(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 		     uint32_t off[4], int *depthp, le32 *chain[4], int *level,
 		     uint32_t *pblk, uint32_t *count)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t boundary, n, i, first;
 	int depth, d, ret;
 	le32 *p;
@@ -194,7 +194,7 @@ static void bmap_cache_fill(struct ext2_inode_info *inode, uint32_t lblk,
 			    const uint32_t off[4], int depth, le32 *chain[4],
 			    uint32_t pblk)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t size = depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block;
 	uint32_t i = off[depth - 1], b = i, e = i + 1;
 	le32 *leaf = chain[depth - 1] - i;
@@ -215,7 +215,7 @@ static void bmap_cache_fill(struct ext2_inode_info *inode, uint32_t lblk,
 static uint32_t bmap_goal(struct ext2_inode_info *inode, uint32_t lblk,
 			  le32 *leaf, uint32_t leaf_off)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t i, g;
 
 	if (inode->alloc_goal && inode->alloc_next_lblk == lblk)
@@ -239,7 +239,7 @@ static uint32_t bmap_goal(struct ext2_inode_info *inode, uint32_t lblk,
  * Past its first 2 MiB a file is large; a write of 1 MiB or more at
  * offset 0 makes it large too.  Smaller files keep their blocks packed.
  */
-static uint32_t bmap_align(struct daxfs *fs, uint32_t lblk, uint32_t max)
+static uint32_t bmap_align(struct ext2_sb_info *fs, uint32_t lblk, uint32_t max)
 {
 	if (lblk % DAX_PMD_PAGES == 0 &&
 	    (max >= DAX_PMD_PAGES / 2 || lblk >= DAX_PMD_PAGES) &&
@@ -259,7 +259,7 @@ static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
 		     le32 *leaf, uint32_t nind, uint32_t ind[3],
 		     uint32_t *data, uint32_t *n)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t got = 0, goal, align, room, i;
 	int ret;
 
@@ -306,7 +306,7 @@ static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
 			const uint32_t ind[3], uint32_t nind, uint32_t data,
 			uint32_t n)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	struct region *rgn = fs->rgn;
 	uint32_t i;
 
@@ -353,7 +353,7 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 		      const uint32_t off[4], int depth, le32 *chain[4],
 		      int level, uint32_t *pblk, uint32_t *count)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t ind[3], nind = depth - 1 - level, data, n;
 	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
 	int ret;
@@ -440,7 +440,7 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
  */
 void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t pblk, count;
 
 	if (pos >> fs->blocksize_bits <= UINT32_MAX &&
@@ -458,7 +458,7 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos)
 int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t max, uint32_t *pblk, uint32_t *count)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t off[4], p, c, goal, n;
 	le32 *chain[4];
 	int depth, level, ret;
@@ -494,7 +494,7 @@ int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 			     ssize_t written)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	struct region *rgn = fs->rgn;
 	uint32_t bits = fs->blocksize_bits, n = inode->pend_n, i;
 	uint64_t start = (uint64_t)inode->pend_lblk << bits;
@@ -531,7 +531,7 @@ struct free_list {
 	uint64_t blocks;
 };
 
-static void free_list_add(struct daxfs *fs, struct free_list *fl, uint32_t b)
+static void free_list_add(struct ext2_sb_info *fs, struct free_list *fl, uint32_t b)
 {
 	fl->blocks++;
 	if (fl->n && fl->runs[fl->n - 1][0] + fl->runs[fl->n - 1][1] == b) {
@@ -559,7 +559,7 @@ static void free_list_add(struct daxfs *fs, struct free_list *fl, uint32_t b)
 static void free_table(struct ext2_inode_info *inode, struct free_list *fl,
 		       uint32_t blk, int height)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	le32 *t;
 	uint32_t i;
 
@@ -589,7 +589,7 @@ static void free_table(struct ext2_inode_info *inode, struct free_list *fl,
 static void cut_subtree(struct ext2_inode_info *inode, struct free_list *fl,
 			le32 *slot, int height, uint64_t start)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t blk = le32_get(*slot), ab = fs->addr_per_block_bits;
 	uint64_t span;
 	uint32_t i, ci;
@@ -637,7 +637,7 @@ static void cut_subtree(struct ext2_inode_info *inode, struct free_list *fl,
  */
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	struct ext2_inode *raw = inode->raw;
 	uint64_t first = (size + fs->blocksize - 1) >> fs->blocksize_bits;
 	uint64_t start = EXT2_NDIR_BLOCKS;
@@ -684,7 +684,7 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 /* Zero [from, to) within one block of the file, if that block is mapped. */
 static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t to)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t pblk, count;
 	bool is_new;
 	int ret;
@@ -709,7 +709,7 @@ static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t 
  */
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint64_t old = ext2_i_size(inode), bmask = fs->blocksize - 1;
 	int ret = 0;
 
@@ -750,7 +750,7 @@ int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 }
 
 /* The largest file size of this file system. */
-uint64_t ext2_max_file_size(struct daxfs *fs)
+uint64_t ext2_max_file_size(struct ext2_sb_info *fs)
 {
 	return bmap_max_size(fs);
 }

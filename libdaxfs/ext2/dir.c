@@ -88,7 +88,7 @@ static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
 static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 		    const struct ext2_dir_entry_2 *de)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t rl = le16_get(de->rec_len);
 	const char *why = NULL;
 
@@ -111,7 +111,7 @@ static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 }
 
 /* Largest free record in block blk, and its offset in *at. */
-static uint16_t block_slack(struct daxfs *fs, unsigned char *blk,
+static uint16_t block_slack(struct ext2_sb_info *fs, unsigned char *blk,
 			    uint16_t *at)
 {
 	uint32_t off = 0, best = 0;
@@ -337,7 +337,7 @@ static int index_scan_block(struct ext2_inode_info *dir,
 /* Build the index of dir from its blocks. */
 static int index_build(struct ext2_inode_info *dir, struct ext2_dir_index **out)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t nblocks = ext2_i_size(dir) >> fs->blocksize_bits, bi = 0;
 	struct ext2_dir_index *ix;
 	int ret = 0;
@@ -429,7 +429,7 @@ static void dir_clear_htree(struct ext2_inode_info *dir)
 /* Append a fresh block (one empty record) to dir. */
 static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t pblk, count;
 	struct ext2_dir_entry_2 *de;
 	bool is_new;
@@ -457,7 +457,7 @@ static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		  uint32_t ino, unsigned ftype)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	uint32_t need = EXT2_DIR_REC_LEN(len), bi, off = 0;
 	struct ext2_dir_entry_2 *de, *nde;
 	struct ext2_dir_index *ix;
@@ -546,7 +546,7 @@ static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	struct ext2_dir_entry_2 *de, *prev = NULL;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
@@ -633,7 +633,7 @@ int ext2_dir_is_empty(struct ext2_inode_info *dir)
 /* Give a new directory its first block with "." and "..". */
 int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	struct ext2_dir_entry_2 *dot, *dotdot;
 	uint32_t pblk, count;
 	bool is_new;
@@ -661,7 +661,7 @@ int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 
 /* DT_* type of an entry: from the entry, or from its inode when the file
  * system lacks the filetype feature. */
-static unsigned de_dtype(struct daxfs *fs, const struct ext2_dir_entry_2 *de)
+static unsigned de_dtype(struct ext2_sb_info *fs, const struct ext2_dir_entry_2 *de)
 {
 	static const unsigned char ft2dt[EXT2_FT_MAX] = {
 		DAXFS_DT_UNKNOWN, DAXFS_DT_REG, DAXFS_DT_DIR, DAXFS_DT_CHR,
@@ -687,7 +687,7 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 				unsigned type),
 		      void *arg)
 {
-	struct daxfs *fs = dir->fs;
+	struct ext2_sb_info *fs = dir->fs;
 	unsigned char buf[4096];
 	struct ext2_dir_index *ix;
 	uint32_t bi;

@@ -55,7 +55,7 @@ struct ext2_group {
 #define EXT2_ICACHE_LOCKS 1024
 
 /* A mounted file system (the kernel's ext2_sb_info). */
-struct daxfs {
+struct ext2_sb_info {
 	struct region *rgn;
 	unsigned char *base;          /* == rgn->base */
 	bool rdonly;
@@ -99,7 +99,7 @@ struct ext2_extent_cache;
 
 /* An inode in DRAM (ext2_inode_info); the on-media inode is raw. */
 struct ext2_inode_info {
-	struct daxfs *fs;
+	struct ext2_sb_info *fs;
 	uint32_t ino;
 	struct ext2_inode *raw;       /* on media: every field is read here */
 	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
@@ -130,7 +130,7 @@ struct ext2_inode_info {
 
 /* An open file. */
 struct daxfs_file {
-	struct daxfs *fs;
+	struct ext2_sb_info *fs;
 	struct ext2_inode_info *inode;
 	int flags;                    /* open flags */
 	bool readable;
@@ -138,17 +138,17 @@ struct daxfs_file {
 };
 
 /* Block and byte helpers. */
-static inline void *ext2_block(struct daxfs *fs, uint32_t blk)
+static inline void *ext2_block(struct ext2_sb_info *fs, uint32_t blk)
 {
 	return fs->base + ((uint64_t)blk << fs->blocksize_bits);
 }
 
-static inline bool ext2_block_valid(struct daxfs *fs, uint32_t blk)
+static inline bool ext2_block_valid(struct ext2_sb_info *fs, uint32_t blk)
 {
 	return blk >= fs->first_data_block && blk < fs->blocks_count;
 }
 
-static inline void ext2_persist(struct daxfs *fs, const void *p, size_t len)
+static inline void ext2_persist(struct ext2_sb_info *fs, const void *p, size_t len)
 {
 	region_persist(fs->rgn, p, len);
 }
@@ -199,13 +199,13 @@ static inline uint16_t ext2_i_mode(const struct ext2_inode_info *inode)
 	return le16_get(inode->raw->i_mode);
 }
 
-static inline uint32_t ext2_group_first_block(struct daxfs *fs, uint32_t g)
+static inline uint32_t ext2_group_first_block(struct ext2_sb_info *fs, uint32_t g)
 {
 	return fs->first_data_block + g * fs->blocks_per_group;
 }
 
 /* Blocks in group g (the last group may be short). */
-static inline uint32_t ext2_group_nblocks(struct daxfs *fs, uint32_t g)
+static inline uint32_t ext2_group_nblocks(struct ext2_sb_info *fs, uint32_t g)
 {
 	if (g == fs->groups_count - 1)
 		return fs->blocks_count - ext2_group_first_block(fs, g);
@@ -216,35 +216,35 @@ static inline uint32_t ext2_group_nblocks(struct daxfs *fs, uint32_t g)
 uint32_t ext2_now(void);
 
 /* Mark the file system as having errors and return -EUCLEAN with msg. */
-int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
+int ext2_corrupt(struct ext2_sb_info *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* super.c */
-int ext2_sb_sync_counters(struct daxfs *fs);
-void ext2_sb_need_large_file(struct daxfs *fs);
-bool ext2_group_has_super(struct daxfs *fs, uint32_t g);
-uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
+int ext2_sb_sync_counters(struct ext2_sb_info *fs);
+void ext2_sb_need_large_file(struct ext2_sb_info *fs);
+bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g);
+uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g,
 			      uint32_t gdt_blocks, uint32_t rsv_gdt);
 
 /* balloc.c */
-int ext2_new_blocks(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 		     uint32_t *start, uint32_t *count);
-int ext2_new_blocks_aligned(struct daxfs *fs, uint32_t goal, uint32_t max,
+int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 			     uint32_t align, uint32_t *start, uint32_t *count);
-void ext2_free_blocks(struct daxfs *fs, uint32_t start, uint32_t count);
-int ext2_count_free_blocks(struct daxfs *fs, uint32_t g, uint32_t *nfree);
+void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count);
+int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree);
 
 /* ialloc.c */
-int ext2_new_inode(struct daxfs *fs, struct ext2_inode_info *dir, mode_t mode,
+int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t mode,
 		    struct ext2_inode_info **out);
-void ext2_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir);
+void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir);
 
 /* inode.c */
-int ext2_icache_init(struct daxfs *fs);
-void ext2_icache_destroy(struct daxfs *fs);
-struct ext2_inode *ext2_raw_inode(struct daxfs *fs, uint32_t ino);
-int ext2_iget(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out);
-int ext2_iget_new(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out);
+int ext2_icache_init(struct ext2_sb_info *fs);
+void ext2_icache_destroy(struct ext2_sb_info *fs);
+struct ext2_inode *ext2_raw_inode(struct ext2_sb_info *fs, uint32_t ino);
+int ext2_iget(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
+int ext2_iget_new(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
 void ext2_ihold(struct ext2_inode_info *inode);
 void ext2_iput(struct ext2_inode_info *inode);
 void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime);
@@ -261,7 +261,7 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
-uint64_t ext2_max_file_size(struct daxfs *fs);
+uint64_t ext2_max_file_size(struct ext2_sb_info *fs);
 /* A write past EOF (iomap.c): take blocks for it without linking them
  * (1 when done, 0 when the normal path must run, or -errno); link them
  * once written bytes from pos are in them (free them if none). */
@@ -313,9 +313,9 @@ void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 			  uint64_t size);
 
 /* namei.c */
-int ext2_path_walk(struct daxfs *fs, const char *path,
+int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
 		    struct ext2_inode_info **out);
-int ext2_path_parent(struct daxfs *fs, const char *path,
+int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
 		      struct ext2_inode_info **dir, const char **name,
 		      size_t *len, bool *trailing_slash);
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,

@@ -29,7 +29,7 @@
 	 O_LARGEFILE | O_NOATIME | O_SYNC | O_DSYNC | O_DIRECT | O_NOFOLLOW)
 
 /* Look path up, creating it with O_CREAT; the inode referenced. */
-static int open_lookup(struct daxfs *fs, const char *path, int flags,
+static int open_lookup(struct ext2_sb_info *fs, const char *path, int flags,
 		       mode_t mode, struct ext2_inode_info **out)
 {
 	struct ext2_inode_info *dir;
@@ -54,7 +54,7 @@ static int open_lookup(struct daxfs *fs, const char *path, int flags,
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", path);
 	else if (ret == 0)
 		ret = ext2_iget(fs, de.ino, out);
-	else if (ret == -ENOENT && fs->rdonly)
+	else if (ret == -ENOENT && fs->vfs.rdonly)
 		ret = err_set(-EROFS, "cannot create \"%.200s\": the file "
 				"system is mounted read-only", path);
 	else if (ret == -ENOENT)
@@ -78,7 +78,7 @@ DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 		return err_set(-EINVAL, "open: fs and f must be given");
 	if ((flags & ~DAXFS_OPEN_FLAGS) || acc == O_ACCMODE)
 		return err_set(-EINVAL, "open: unsupported flags 0x%x", flags);
-	if (fs->rdonly && (acc != O_RDONLY || (flags & O_TRUNC)))
+	if (fs->vfs.rdonly && (acc != O_RDONLY || (flags & O_TRUNC)))
 		return err_set(-EROFS, "open \"%.200s\" for writing: the file "
 				 "system is mounted read-only", path ? path : "");
 	ret = open_lookup(fs, path, flags, mode, &inode);
@@ -126,7 +126,7 @@ fail:
 
 DAXFS_API int daxfs_close(daxfs_file *f)
 {
-	struct daxfs *fs;
+	struct ext2_sb_info *fs;
 
 	if (!f)
 		return err_set(-EINVAL, "close: f is NULL");

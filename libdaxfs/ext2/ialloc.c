@@ -16,7 +16,7 @@ uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 				uint32_t nbits);
 
 /* The group a new directory goes to. */
-static uint32_t find_group_dir(struct daxfs *fs, uint32_t parent_group)
+static uint32_t find_group_dir(struct ext2_sb_info *fs, uint32_t parent_group)
 {
 	uint64_t avg = atomic_load(&fs->free_inodes) / fs->groups_count;
 	uint32_t best = parent_group, best_dirs = UINT32_MAX, i;
@@ -40,7 +40,7 @@ static uint32_t find_group_dir(struct daxfs *fs, uint32_t parent_group)
 /* Take a free inode of group g; returns its number or 0 if full.  Called
  * with the group lock held.  The caller flushes the bitmap and the
  * descriptor after releasing the lock (group_flush_inode). */
-static uint32_t group_take_inode(struct daxfs *fs, uint32_t g, bool is_dir)
+static uint32_t group_take_inode(struct ext2_sb_info *fs, uint32_t g, bool is_dir)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
 	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
@@ -74,7 +74,7 @@ static uint32_t group_take_inode(struct daxfs *fs, uint32_t g, bool is_dir)
  * unlock would cost a full fence.  A flush writes back the line as it is
  * then, our bit included, whoever changed it since.
  */
-static void group_flush_inode(struct daxfs *fs, uint32_t ino)
+static void group_flush_inode(struct ext2_sb_info *fs, uint32_t ino)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t bit = (ino - 1) % fs->inodes_per_group;
@@ -93,7 +93,7 @@ static void group_flush_inode(struct daxfs *fs, uint32_t ino)
  * directory entry that names the inode (ext2_dir_add does), so a
  * create pays one fence for both.
  */
-int ext2_new_inode(struct daxfs *fs, struct ext2_inode_info *dir, mode_t mode,
+int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t mode,
 		    struct ext2_inode_info **out)
 {
 	uint32_t pg = (dir->ino - 1) / fs->inodes_per_group, g0, i, ino = 0;
@@ -137,7 +137,7 @@ int ext2_new_inode(struct daxfs *fs, struct ext2_inode_info *dir, mode_t mode,
 }
 
 /* Return inode ino to its bitmap (its blocks are freed already). */
-void ext2_free_inode(struct daxfs *fs, uint32_t ino, bool is_dir)
+void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t bit = (ino - 1) % fs->inodes_per_group;

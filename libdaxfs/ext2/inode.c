@@ -16,7 +16,7 @@
 #include "core/mem.h"
 #include "ext2/ext2.h"
 
-int ext2_icache_init(struct daxfs *fs)
+int ext2_icache_init(struct ext2_sb_info *fs)
 {
 	uint32_t i, n = 1024;
 
@@ -38,7 +38,7 @@ int ext2_icache_init(struct daxfs *fs)
 }
 
 /* The chain head and the lock of inode number ino. */
-static struct ext2_inode_info **icache_chain(struct daxfs *fs, uint32_t ino,
+static struct ext2_inode_info **icache_chain(struct ext2_sb_info *fs, uint32_t ino,
 					 pthread_mutex_t **lock)
 {
 	uint32_t b = ino & fs->icache_mask;
@@ -61,7 +61,7 @@ static void inode_free_struct(struct ext2_inode_info *inode)
 }
 
 /* Drop every cached inode; the mount is going away. */
-void ext2_icache_destroy(struct daxfs *fs)
+void ext2_icache_destroy(struct ext2_sb_info *fs)
 {
 	uint32_t i;
 
@@ -81,7 +81,7 @@ void ext2_icache_destroy(struct daxfs *fs)
 }
 
 /* The on-media inode ino (1-based); ino must be in range. */
-struct ext2_inode *ext2_raw_inode(struct daxfs *fs, uint32_t ino)
+struct ext2_inode *ext2_raw_inode(struct ext2_sb_info *fs, uint32_t ino)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t i = (ino - 1) % fs->inodes_per_group;
@@ -92,7 +92,7 @@ struct ext2_inode *ext2_raw_inode(struct daxfs *fs, uint32_t ino)
 }
 
 /* Is raw a sane inode in use?  Returns 0 or -EUCLEAN with a message. */
-static int inode_check(struct daxfs *fs, uint32_t ino,
+static int inode_check(struct ext2_sb_info *fs, uint32_t ino,
 		       const struct ext2_inode *raw)
 {
 	uint16_t mode = le16_get(raw->i_mode);
@@ -121,7 +121,7 @@ static int inode_check(struct daxfs *fs, uint32_t ino,
 
 /* Find ino in the cache or add it.  With check, the on-media inode must
  * be a sane inode in use. */
-static int iget_common(struct daxfs *fs, uint32_t ino, bool check,
+static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 		       struct ext2_inode_info **out)
 {
 	struct ext2_inode_info **chain, *in;
@@ -171,13 +171,13 @@ out_unlock:
 }
 
 /* Look up inode ino (in use, checked), referenced in *out. */
-int ext2_iget(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out)
+int ext2_iget(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out)
 {
 	return iget_common(fs, ino, true, out);
 }
 
 /* Like ext2_iget, for an inode being created (no links yet). */
-int ext2_iget_new(struct daxfs *fs, uint32_t ino, struct ext2_inode_info **out)
+int ext2_iget_new(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out)
 {
 	return iget_common(fs, ino, false, out);
 }
@@ -207,7 +207,7 @@ bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode)
 /* Drop inode's reference to its extended attribute block. */
 static void inode_release_xattr(struct ext2_inode_info *inode)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t blk = le32_get(inode->raw->i_file_acl);
 	struct ext2_ext_attr_header *h;
 	uint32_t refs;
@@ -238,10 +238,10 @@ static void inode_release_xattr(struct ext2_inode_info *inode)
  */
 static void inode_delete(struct ext2_inode_info *inode)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	bool is_dir = S_ISDIR(ext2_i_mode(inode));
 
-	if (fs->rdonly)
+	if (fs->vfs.rdonly)
 		return;
 	down_write(&inode->i_rwsem);
 	down_write(&inode->dax_sem);

@@ -68,7 +68,7 @@ static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
 			    uint64_t length, unsigned flags,
 			    struct iomap *iomap)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t bits = fs->blocksize_bits;
 	uint64_t first = pos >> bits, last = (pos + length - 1) >> bits;
 	uint32_t pblk, count, max;

@@ -85,7 +85,7 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 }
 
 /* Lay the groups out; -EINVAL if the region is too small. */
-static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
+static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr,
 		       uint32_t gdt_blocks)
 {
 	uint32_t g;
@@ -109,7 +109,7 @@ static int mkfs_layout(struct daxfs *fs, struct mkfs_group *gr,
 }
 
 /* Choose the geometry from the options; fills fs's geometry fields. */
-static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 			 uint64_t size)
 {
 	uint32_t bs = o && o->block_size ? o->block_size : 4096;
@@ -169,7 +169,7 @@ static int mkfs_geometry(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 	return 0;
 }
 
-static void mkfs_super(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static void mkfs_super(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		       uint32_t free_blocks)
 {
 	struct ext2_super_block *es = fs->es;
@@ -218,7 +218,7 @@ static void bits_set(uint8_t *bm, uint32_t from, uint32_t to)
 }
 
 /* Initialise a directory inode with one block and given links. */
-static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
+static void mkfs_dir_inode(struct ext2_sb_info *fs, uint32_t ino, uint16_t mode,
 			   uint16_t links, uint32_t blk)
 {
 	struct ext2_inode *raw = ext2_raw_inode(fs, ino);
@@ -236,7 +236,7 @@ static void mkfs_dir_inode(struct daxfs *fs, uint32_t ino, uint16_t mode,
 }
 
 /* Write a directory block holding ".", ".." and maybe one more entry. */
-static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
+static void mkfs_dir_block(struct ext2_sb_info *fs, uint32_t blk, uint32_t self,
 			   uint32_t parent, const char *name, uint32_t ino)
 {
 	unsigned char *b = ext2_block(fs, blk);
@@ -269,7 +269,7 @@ static void mkfs_dir_block(struct daxfs *fs, uint32_t blk, uint32_t self,
 }
 
 /* Write all the metadata of a laid-out file system. */
-static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
+static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		       struct mkfs_group *gr, uint32_t gdt_blocks)
 {
 	struct region *rgn = fs->rgn;
@@ -340,7 +340,7 @@ static void mkfs_write(struct daxfs *fs, const struct daxfs_mkfs_opts *o,
 
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 {
-	struct daxfs fs = { 0 };
+	struct ext2_sb_info fs = { 0 };
 	struct ext2_super_block plan = { 0 };
 	struct mkfs_group *gr = NULL;
 	struct mkfs_undo undo;

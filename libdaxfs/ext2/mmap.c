@@ -103,7 +103,7 @@ void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 static void ext2_view_release(struct dax_view *v)
 {
 	struct ext2_inode_info *inode = v->inode;
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 
 	ext2_iput(inode); /* frees an unlinked file with no other user */
 	atomic_fetch_sub(&fs->open_files, 1);
@@ -113,7 +113,7 @@ static void ext2_view_release(struct dax_view *v)
 static int map_check(daxfs_file *f, off_t off, size_t len, int prot,
 		     unsigned flags)
 {
-	struct daxfs *fs = f->fs;
+	struct ext2_sb_info *fs = f->fs;
 
 	if (off < 0 || (off & (DAX_PAGE_SIZE - 1)))
 		return err_set(-EINVAL, "map: offset %lld is not page-aligned",
@@ -129,7 +129,7 @@ static int map_check(daxfs_file *f, off_t off, size_t len, int prot,
 				 "PROT_READ|PROT_WRITE");
 	if (!f->readable)
 		return err_set(-EACCES, "map: the file is not open for reading");
-	if ((prot & PROT_WRITE) && (!f->writable || fs->rdonly))
+	if ((prot & PROT_WRITE) && (!f->writable || fs->vfs.rdonly))
 		return err_set(-EACCES, "map: PROT_WRITE needs a handle open "
 				 "for writing on a read-write mount");
 	if (!S_ISREG(ext2_i_mode(f->inode)))

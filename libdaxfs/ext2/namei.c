@@ -78,7 +78,7 @@ static int lookup_child(struct ext2_inode_info *dir, const char *name, size_t le
 }
 
 /* Walk the first n bytes of path from the root; the result referenced. */
-static int walk_n(struct daxfs *fs, const char *path, size_t n,
+static int walk_n(struct ext2_sb_info *fs, const char *path, size_t n,
 		  struct ext2_inode_info **out)
 {
 	struct ext2_inode_info *cur = fs->root, *next;
@@ -115,7 +115,7 @@ fail:
 
 /* Resolve path to its inode, referenced.  A trailing slash requires a
  * directory. */
-int ext2_path_walk(struct daxfs *fs, const char *path,
+int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
 		    struct ext2_inode_info **out)
 {
 	size_t n;
@@ -139,7 +139,7 @@ int ext2_path_walk(struct daxfs *fs, const char *path,
  * Resolve the parent directory of path's last component.  *name and *len are
  * that component (len 0 for "/"); the parent is referenced.
  */
-int ext2_path_parent(struct daxfs *fs, const char *path,
+int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
 		      struct ext2_inode_info **dir, const char **name,
 		      size_t *len, bool *trailing_slash)
 {
@@ -182,7 +182,7 @@ static int dir_alive(struct ext2_inode_info *dir)
 static int symlink_store(struct ext2_inode_info *inode, const char *target,
 			 size_t tlen)
 {
-	struct daxfs *fs = inode->fs;
+	struct ext2_sb_info *fs = inode->fs;
 	uint32_t pblk, count;
 	bool is_new;
 	int ret;
@@ -267,18 +267,18 @@ int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 }
 
 /* Common argument checks of the modifying calls. */
-static int check_fs_rw(struct daxfs *fs, const char *what)
+static int check_fs_rw(struct ext2_sb_info *fs, const char *what)
 {
 	if (!fs)
 		return err_set(-EINVAL, "%s: fs is NULL", what);
-	if (fs->rdonly)
+	if (fs->vfs.rdonly)
 		return err_set(-EROFS, "%s: the file system is mounted "
 				 "read-only", what);
 	return 0;
 }
 
 /* mkdir and symlink: create the last component of path. */
-static int create_path(struct daxfs *fs, const char *path, mode_t mode,
+static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
 		       const char *target)
 {
 	struct ext2_inode_info *dir, *inode;
@@ -356,7 +356,7 @@ static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 }
 
 /* Remove name from dir: rmdir when want_dir, unlink otherwise. */
-static int remove_path(struct daxfs *fs, const char *path, bool want_dir)
+static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 {
 	struct ext2_inode_info *dir, *victim = NULL;
 	struct ext2_dirent_info de;
@@ -508,7 +508,7 @@ out:
 
 /* Is a (a directory) dir itself or one of its ancestors?  Walks ".." up
  * from dir; called under rename_lock, so the tree cannot change shape. */
-static int is_ancestor(struct daxfs *fs, struct ext2_inode_info *a,
+static int is_ancestor(struct ext2_sb_info *fs, struct ext2_inode_info *a,
 		       struct ext2_inode_info *dir)
 {
 	struct ext2_inode_info *cur = dir, *up;
@@ -625,7 +625,7 @@ static int rename_apply(struct rename_ctx *c)
 }
 
 /* Lock the two parents (ancestor first) and then source and target. */
-static void rename_lock_all(struct daxfs *fs, struct rename_ctx *c)
+static void rename_lock_all(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
 	if (c->pold == c->pnew)
 		down_write(&c->pold->i_rwsem);
@@ -651,7 +651,7 @@ static void rename_unlock_all(struct rename_ctx *c)
 
 /* Resolve source and target under rename_lock, check the tree rules,
  * lock everything and re-check the names; -EAGAIN to start over. */
-static int rename_locked(struct daxfs *fs, struct rename_ctx *c)
+static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
 	struct ext2_dirent_info so, ta;
 	int ret, r2;

@@ -28,7 +28,7 @@ uint32_t ext2_now(void)
 	return (uint32_t)ts.tv_sec;
 }
 
-int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
+int ext2_corrupt(struct ext2_sb_info *fs, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -36,7 +36,7 @@ int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!fs->rdonly) {
+	if (!fs->vfs.rdonly) {
 		pthread_mutex_lock(&fs->sb_lock);
 		fs->es->s_state |= le16_put(EXT2_ERROR_FS);
 		ext2_persist(fs, &fs->es->s_state, sizeof(fs->es->s_state));
@@ -47,7 +47,7 @@ int ext2_corrupt(struct daxfs *fs, const char *fmt, ...)
 }
 
 /* Does group g hold a copy of the superblock (sparse_super rules)? */
-bool ext2_group_has_super(struct daxfs *fs, uint32_t g)
+bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g)
 {
 	uint32_t p;
 
@@ -69,7 +69,7 @@ bool ext2_group_has_super(struct daxfs *fs, uint32_t g)
 
 /* Blocks at the start of group g taken by superblock and descriptor
  * copies (bitmaps and inode table not included). */
-uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
+uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g,
 			      uint32_t gdt_blocks, uint32_t rsv_gdt)
 {
 	return ext2_group_has_super(fs, g) ? 1 + gdt_blocks + rsv_gdt : 0;
@@ -77,7 +77,7 @@ uint32_t ext2_group_overhead(struct daxfs *fs, uint32_t g,
 
 /* Find the superblock in the region and check its magic, revision and
  * block size.  Writes nothing. */
-static int super_load_header(struct daxfs *fs, const char *path)
+static int super_load_header(struct ext2_sb_info *fs, const char *path)
 {
 	struct ext2_super_block *es;
 	uint32_t log;
@@ -107,7 +107,7 @@ static int super_load_header(struct daxfs *fs, const char *path)
 
 /* Check the feature flags (the ones this driver lacks refuse the mount,
  * or a read-write one) and the inode size.  Writes nothing. */
-static int super_load_features(struct daxfs *fs, const char *path)
+static int super_load_features(struct ext2_sb_info *fs, const char *path)
 {
 	struct ext2_super_block *es = fs->es;
 	uint32_t incompat, ro;
@@ -126,7 +126,7 @@ static int super_load_features(struct daxfs *fs, const char *path)
 		return err_set(-EOPNOTSUPP, "%s: unsupported incompatible "
 				 "features 0x%x", path,
 				 incompat & ~EXT2_FEATURE_INCOMPAT_SUPP);
-	if ((ro & ~EXT2_FEATURE_RO_COMPAT_SUPP) && !fs->rdonly)
+	if ((ro & ~EXT2_FEATURE_RO_COMPAT_SUPP) && !fs->vfs.rdonly)
 		return err_set(-EROFS, "%s: unsupported read-only-compatible "
 				 "features 0x%x: mount it with "
 				 "DAXFS_MOUNT_RDONLY", path,
@@ -143,7 +143,7 @@ static int super_load_features(struct daxfs *fs, const char *path)
 
 /* Check the block and inode counts and derive the group geometry; the
  * file system must fit in the region.  Writes nothing. */
-static int super_load_geometry(struct daxfs *fs, const char *path)
+static int super_load_geometry(struct ext2_sb_info *fs, const char *path)
 {
 	struct ext2_super_block *es = fs->es;
 	uint32_t groups;
@@ -190,7 +190,7 @@ static int super_load_geometry(struct daxfs *fs, const char *path)
 }
 
 /* Check the superblock and derive the geometry.  Writes nothing. */
-static int super_load(struct daxfs *fs, const char *path)
+static int super_load(struct ext2_sb_info *fs, const char *path)
 {
 	int ret;
 
@@ -204,7 +204,7 @@ static int super_load(struct daxfs *fs, const char *path)
 
 /* Check every group descriptor and sum the free counters.  Writes
  * nothing. */
-static int groups_load(struct daxfs *fs, const char *path)
+static int groups_load(struct ext2_sb_info *fs, const char *path)
 {
 	uint32_t gdt_blocks, g, rsv;
 	int64_t fb = 0, fi = 0;
@@ -265,11 +265,11 @@ static int groups_load(struct daxfs *fs, const char *path)
 }
 
 /* Write the summed free counters into the superblock and persist them. */
-int ext2_sb_sync_counters(struct daxfs *fs)
+int ext2_sb_sync_counters(struct ext2_sb_info *fs)
 {
 	struct ext2_super_block *es = fs->es;
 
-	if (fs->rdonly)
+	if (fs->vfs.rdonly)
 		return 0;
 	pthread_mutex_lock(&fs->sb_lock);
 	es->s_free_blocks_count = le32_put((uint32_t)atomic_load(&fs->free_blocks));
@@ -281,7 +281,7 @@ int ext2_sb_sync_counters(struct daxfs *fs)
 }
 
 /* Set the large_file feature before the first file over 2 GiB grows. */
-void ext2_sb_need_large_file(struct daxfs *fs)
+void ext2_sb_need_large_file(struct ext2_sb_info *fs)
 {
 	struct ext2_super_block *es = fs->es;
 
@@ -312,7 +312,7 @@ static const char *resolve_region_path(const char *path, char *buf, size_t n)
 }
 
 /* Free a half-built or unmounted fs; the region is closed last. */
-static void fs_destroy(struct daxfs *fs)
+static void fs_destroy(struct ext2_sb_info *fs)
 {
 	uint32_t g;
 
@@ -332,7 +332,7 @@ static void fs_destroy(struct daxfs *fs)
 DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 {
 	struct ext2_super_block *es;
-	struct daxfs *fs;
+	struct ext2_sb_info *fs;
 	char devpath[80];
 	int ret;
 
@@ -347,9 +347,9 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 		return err_set(-ENOMEM, "out of memory mounting %s", path);
 	pthread_mutex_init(&fs->rename_lock, NULL);
 	pthread_mutex_init(&fs->sb_lock, NULL);
-	fs->rdonly = flags & DAXFS_MOUNT_RDONLY;
+	fs->vfs.rdonly = flags & DAXFS_MOUNT_RDONLY;
 	path = resolve_region_path(path, devpath, sizeof(devpath));
-	ret = region_open(path, fs->rdonly, &fs->rgn);
+	ret = region_open(path, fs->vfs.rdonly, &fs->rgn);
 	if (ret)
 		goto fail;
 	fs->base = fs->rgn->base;
@@ -375,7 +375,7 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **out)
 				"directory", path);
 		goto fail;
 	}
-	if (!fs->rdonly) {
+	if (!fs->vfs.rdonly) {
 		/* In use: not clean until daxfs_unmount (as the kernel). */
 		es = fs->es;
 		es->s_state &= le16_put(~EXT2_VALID_FS);
@@ -400,7 +400,7 @@ DAXFS_API int daxfs_unmount(daxfs *fs)
 	if (atomic_load(&fs->open_files) > 0)
 		return err_set(-EBUSY, "cannot unmount: %d files are still "
 				 "open", atomic_load(&fs->open_files));
-	if (!fs->rdonly) {
+	if (!fs->vfs.rdonly) {
 		ext2_sb_sync_counters(fs);
 		pthread_mutex_lock(&fs->sb_lock);
 		fs->es->s_state |= le16_put(EXT2_VALID_FS);
@@ -432,7 +432,7 @@ DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st)
 	st->f_ffree = atomic_load(&fs->free_inodes);
 	st->f_favail = st->f_ffree;
 	memcpy(&st->f_fsid, fs->es->s_uuid, sizeof(st->f_fsid));
-	st->f_flag = fs->rdonly ? ST_RDONLY : 0;
+	st->f_flag = fs->vfs.rdonly ? ST_RDONLY : 0;
 	st->f_namemax = EXT2_NAME_LEN;
 	return 0;
 }

@@ -170,30 +170,30 @@ Test(bitmap, find_zero_random_against_reference)
 
 static bool blk_bit(struct daxfs *fs, uint32_t blk)
 {
-	uint32_t g = (blk - fs->first_data_block) / fs->blocks_per_group;
-	uint32_t bit = blk - ext2_group_first_block(fs, g);
-	const uint8_t *bm = ext2_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+	uint32_t g = (blk - EXT2_SB(fs)->first_data_block) / EXT2_SB(fs)->blocks_per_group;
+	uint32_t bit = blk - ext2_group_first_block(EXT2_SB(fs), g);
+	const uint8_t *bm = ext2_block(EXT2_SB(fs), le32_get(EXT2_SB(fs)->gdt[g].bg_block_bitmap));
 
 	return bm[bit >> 3] & (1u << (bit & 7));
 }
 
-/* Every group: descriptor counter == clear bits; sum == fs->free_blocks. */
+/* Every group: descriptor counter == clear bits; sum == EXT2_SB(fs)->free_blocks. */
 static void check_block_counters(struct daxfs *fs, const char *when)
 {
 	uint64_t sum = 0;
 	uint32_t g, n;
 
-	for (g = 0; g < fs->groups_count; g++) {
-		CHECK_OK(ext2_count_free_blocks(fs, g, &n));
-		cr_assert_eq(le16_get(fs->gdt[g].bg_free_blocks_count), n,
+	for (g = 0; g < EXT2_SB(fs)->groups_count; g++) {
+		CHECK_OK(ext2_count_free_blocks(EXT2_SB(fs), g, &n));
+		cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[g].bg_free_blocks_count), n,
 			     "%s: group %u: descriptor says %u free, bitmap %u",
-			     when, g, le16_get(fs->gdt[g].bg_free_blocks_count),
+			     when, g, le16_get(EXT2_SB(fs)->gdt[g].bg_free_blocks_count),
 			     n);
 		sum += n;
 	}
-	cr_assert_eq((uint64_t)atomic_load(&fs->free_blocks), sum,
-		     "%s: fs->free_blocks %lld, bitmaps %llu", when,
-		     (long long)atomic_load(&fs->free_blocks),
+	cr_assert_eq((uint64_t)atomic_load(&EXT2_SB(fs)->free_blocks), sum,
+		     "%s: EXT2_SB(fs)->free_blocks %lld, bitmaps %llu", when,
+		     (long long)atomic_load(&EXT2_SB(fs)->free_blocks),
 		     (unsigned long long)sum);
 }
 
@@ -203,7 +203,7 @@ Test(bitmap, count_free_blocks_bad_group)
 	daxfs *fs = check_new_fs("cnt", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t n = 77;
 
-	CHECK_ERR_MSG(ext2_count_free_blocks(fs, fs->groups_count, &n), EINVAL,
+	CHECK_ERR_MSG(ext2_count_free_blocks(EXT2_SB(fs), EXT2_SB(fs)->groups_count, &n), EINVAL,
 		      "group");
 	cr_assert_eq(n, 77);
 	check_block_counters(fs, "fresh");
@@ -214,38 +214,38 @@ Test(bitmap, new_blocks_contiguous)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("contig", 16 * TEST_MIB, 1024, 0, &p);
-	int64_t free0 = atomic_load(&fs->free_blocks);
-	uint32_t g0free = le16_get(fs->gdt[0].bg_free_blocks_count);
+	int64_t free0 = atomic_load(&EXT2_SB(fs)->free_blocks);
+	uint32_t g0free = le16_get(EXT2_SB(fs)->gdt[0].bg_free_blocks_count);
 	uint32_t s, c, i, s2, c2;
 
-	CHECK_OK(ext2_new_blocks(fs, 0, 8, &s, &c));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 0, 8, &s, &c));
 	cr_assert_eq(c, 8, "asked 8 blocks on a fresh fs, got %u", c);
-	cr_assert(ext2_block_valid(fs, s) && ext2_block_valid(fs, s + 7));
+	cr_assert(ext2_block_valid(EXT2_SB(fs), s) && ext2_block_valid(EXT2_SB(fs), s + 7));
 	for (i = 0; i < 8; i++)
 		cr_assert(blk_bit(fs, s + i), "block %u not marked", s + i);
-	cr_assert_eq(atomic_load(&fs->free_blocks), free0 - 8);
-	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0free - 8);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), free0 - 8);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[0].bg_free_blocks_count), g0free - 8);
 	check_block_counters(fs, "after 8");
 
 	/* The next allocation does not overlap. */
-	CHECK_OK(ext2_new_blocks(fs, s, 100, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), s, 100, &s2, &c2));
 	cr_assert_eq(c2, 100);
 	cr_assert(s2 >= s + 8 || s2 + c2 <= s, "runs %u+8 and %u+100 overlap",
 		  s, s2);
 	check_block_counters(fs, "after 108");
 
 	/* max 0 means one block. */
-	CHECK_OK(ext2_new_blocks(fs, 0, 0, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 0, 0, &s2, &c2));
 	cr_assert_eq(c2, 1);
 
 	/* A run never crosses the end of its group. */
-	CHECK_OK(ext2_new_blocks(fs, 8192 - 3, 50, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 8192 - 3, 50, &s2, &c2));
 	cr_assert_eq(s2, 8192 - 3);
 	cr_assert_eq(c2, 4, "run from %u got %u blocks (group 0 ends at 8192)",
 		     s2, c2);
 	check_block_counters(fs, "group end");
-	ext2_free_blocks(fs, s2, c2);
-	ext2_free_blocks(fs, s, 8);
+	ext2_free_blocks(EXT2_SB(fs), s2, c2);
+	ext2_free_blocks(EXT2_SB(fs), s, 8);
 	check_block_counters(fs, "freed");
 	check_unmount(fs);
 }
@@ -256,20 +256,20 @@ Test(bitmap, new_blocks_goal)
 	daxfs *fs = check_new_fs("goal", 16 * TEST_MIB, 1024, 0, &p);
 	uint32_t s, c, goal = 8193 + 4000, s2, c2;
 
-	cr_assert_eq(fs->groups_count, 2);
+	cr_assert_eq(EXT2_SB(fs)->groups_count, 2);
 	cr_assert(!blk_bit(fs, goal));
 	/* A free goal in another group is taken exactly. */
-	CHECK_OK(ext2_new_blocks(fs, goal, 3, &s, &c));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), goal, 3, &s, &c));
 	cr_assert_eq(s, goal, "goal %u free but got %u", goal, s);
 	cr_assert_eq(c, 3);
 	/* A taken goal gives the next free block after it. */
-	CHECK_OK(ext2_new_blocks(fs, goal, 1, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), goal, 1, &s2, &c2));
 	cr_assert_eq(s2, goal + 3, "goal %u taken, got %u", goal, s2);
 	/* A goal outside the file system is not an error. */
-	CHECK_OK(ext2_new_blocks(fs, 0xffffff00u, 1, &s2, &c2));
-	cr_assert(ext2_block_valid(fs, s2));
-	ext2_free_blocks(fs, s2, 1);
-	ext2_free_blocks(fs, goal, 4);
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 0xffffff00u, 1, &s2, &c2));
+	cr_assert(ext2_block_valid(EXT2_SB(fs), s2));
+	ext2_free_blocks(EXT2_SB(fs), s2, 1);
+	ext2_free_blocks(EXT2_SB(fs), goal, 4);
 	check_block_counters(fs, "goal");
 	check_unmount_fsck(fs, p);
 }
@@ -285,7 +285,7 @@ Test(bitmap, new_blocks_aligned)
 	const char *p;
 	daxfs *fs = check_new_fs("align", 64 * TEST_MIB, 4096, 0, &p);
 	uint32_t s, c, s2, c2, s3, c3, hole, i, first0;
-	const uint8_t *bm0 = ext2_block(fs, le32_get(fs->gdt[0].bg_block_bitmap));
+	const uint8_t *bm0 = ext2_block(EXT2_SB(fs), le32_get(EXT2_SB(fs)->gdt[0].bg_block_bitmap));
 
 	first0 = ext2_bitmap_find_zero(bm0, 0, 16384);
 	cr_assert_gt(first0, 0);
@@ -293,7 +293,7 @@ Test(bitmap, new_blocks_aligned)
 		      "boundary (%u): the test needs it not to", first0);
 	/* Goal 0 is metadata: the run starts at the first multiple of 512
 	 * past it, not at the first free block. */
-	CHECK_OK(ext2_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
+	CHECK_OK(ext2_new_blocks_aligned(EXT2_SB(fs), 0, 512, 512, &s, &c));
 	cr_assert_eq(s % 512, 0, "aligned run at %u", s);
 	cr_assert_eq(s, (first0 + 511) / 512 * 512);
 	cr_assert_eq(c, 512);
@@ -304,20 +304,20 @@ Test(bitmap, new_blocks_aligned)
 	/* An aligned block that is free, but with a taken block inside its
 	 * first 512: the run is skipped for the next aligned one. */
 	hole = s + 512;
-	CHECK_OK(ext2_new_blocks(fs, hole + 100, 1, &s2, &c2));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), hole + 100, 1, &s2, &c2));
 	cr_assert_eq(s2, hole + 100);
-	CHECK_OK(ext2_new_blocks_aligned(fs, hole, 600, 512, &s3, &c3));
+	CHECK_OK(ext2_new_blocks_aligned(EXT2_SB(fs), hole, 600, 512, &s3, &c3));
 	cr_assert_eq(s3, hole + 512, "run broken at %u: got %u", hole + 100,
 		     s3);
 	cr_assert_eq(c3, 600, "a run may go on past its first 512 blocks");
 	/* Without alignment the broken run's start is taken at once. */
-	ext2_free_blocks(fs, s3, c3);
-	CHECK_OK(ext2_new_blocks_aligned(fs, hole, 600, 1, &s3, &c3));
+	ext2_free_blocks(EXT2_SB(fs), s3, c3);
+	CHECK_OK(ext2_new_blocks_aligned(EXT2_SB(fs), hole, 600, 1, &s3, &c3));
 	cr_assert_eq(s3, hole);
 	cr_assert_eq(c3, 100);
-	ext2_free_blocks(fs, s3, c3);
-	ext2_free_blocks(fs, s2, c2);
-	ext2_free_blocks(fs, s, c);
+	ext2_free_blocks(EXT2_SB(fs), s3, c3);
+	ext2_free_blocks(EXT2_SB(fs), s2, c2);
+	ext2_free_blocks(EXT2_SB(fs), s, c);
 	check_block_counters(fs, "aligned");
 	check_unmount_fsck(fs, p);
 }
@@ -329,21 +329,21 @@ Test(bitmap, new_blocks_aligned_falls_back)
 	daxfs *fs = check_new_fs("alignfb", 8 * TEST_MIB, 4096, 0, &p);
 	uint32_t s, c, b, n = 0, taken[8];
 
-	cr_assert_eq(fs->groups_count, 1);
+	cr_assert_eq(EXT2_SB(fs)->groups_count, 1);
 	/* Take one block in the second half of every 2 MiB unit. */
-	for (b = 300; b < fs->blocks_count && n < 8; b += 512) {
-		CHECK_OK(ext2_new_blocks(fs, b, 1, &s, &c));
+	for (b = 300; b < EXT2_SB(fs)->blocks_count && n < 8; b += 512) {
+		CHECK_OK(ext2_new_blocks(EXT2_SB(fs), b, 1, &s, &c));
 		cr_assert_eq(s, b);
 		taken[n++] = s;
 	}
-	CHECK_OK(ext2_new_blocks_aligned(fs, 0, 512, 512, &s, &c));
+	CHECK_OK(ext2_new_blocks_aligned(EXT2_SB(fs), 0, 512, 512, &s, &c));
 	cr_assert_gt(c, 0);
-	cr_assert(ext2_block_valid(fs, s) && ext2_block_valid(fs, s + c - 1));
+	cr_assert(ext2_block_valid(EXT2_SB(fs), s) && ext2_block_valid(EXT2_SB(fs), s + c - 1));
 	cr_assert_lt(c, 512, "no aligned run of 512 exists, got %u at %u", c,
 		     s);
-	ext2_free_blocks(fs, s, c);
+	ext2_free_blocks(EXT2_SB(fs), s, c);
 	while (n)
-		ext2_free_blocks(fs, taken[--n], 1);
+		ext2_free_blocks(EXT2_SB(fs), taken[--n], 1);
 	check_block_counters(fs, "fallback");
 	check_unmount_fsck(fs, p);
 }
@@ -352,14 +352,14 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("full", 4 * TEST_MIB, 1024, 0, &p);
-	int64_t free0 = atomic_load(&fs->free_blocks);
+	int64_t free0 = atomic_load(&EXT2_SB(fs)->free_blocks);
 	uint32_t (*runs)[2] = malloc(sizeof(*runs) * 8192);
 	uint32_t n = 0, s, c, total = 0, i, g, nf;
 	int ret;
 
 	cr_assert(runs);
 	for (;;) {
-		ret = ext2_new_blocks(fs, 0, 37, &s, &c);
+		ret = ext2_new_blocks(EXT2_SB(fs), 0, 37, &s, &c);
 		if (ret)
 			break;
 		cr_assert(c >= 1 && c <= 37);
@@ -373,12 +373,12 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 	check_errormsg("ext2_new_blocks", "free");
 	cr_assert_eq(total, free0, "allocated %u blocks of %lld free", total,
 		     (long long)free0);
-	cr_assert_eq(atomic_load(&fs->free_blocks), 0);
-	for (g = 0; g < fs->groups_count; g++) {
-		CHECK_OK(ext2_count_free_blocks(fs, g, &nf));
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), 0);
+	for (g = 0; g < EXT2_SB(fs)->groups_count; g++) {
+		CHECK_OK(ext2_count_free_blocks(EXT2_SB(fs), g, &nf));
 		cr_assert_eq(nf, 0);
 	}
-	CHECK_ERR_MSG(ext2_new_blocks(fs, 100, 1, &s, &c), ENOSPC, NULL);
+	CHECK_ERR_MSG(ext2_new_blocks(EXT2_SB(fs), 100, 1, &s, &c), ENOSPC, NULL);
 	/* Writes through the API fail the same way. */
 	{
 		daxfs_file *f;
@@ -392,20 +392,20 @@ Test(bitmap, new_blocks_enospc_and_reuse)
 
 	/* Free one run in the middle: the next allocation gets it back. */
 	i = n / 2;
-	ext2_free_blocks(fs, runs[i][0], runs[i][1]);
+	ext2_free_blocks(EXT2_SB(fs), runs[i][0], runs[i][1]);
 	check_block_counters(fs, "one run freed");
-	CHECK_OK(ext2_new_blocks(fs, 0, 1000, &s, &c));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 0, 1000, &s, &c));
 	cr_assert_eq(s, runs[i][0]);
 	cr_assert_eq(c, runs[i][1]);
 	/* Free a run and ask for it by goal. */
-	ext2_free_blocks(fs, runs[1][0] + 1, 1);
-	CHECK_OK(ext2_new_blocks(fs, runs[1][0] + 1, 5, &s, &c));
+	ext2_free_blocks(EXT2_SB(fs), runs[1][0] + 1, 1);
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), runs[1][0] + 1, 5, &s, &c));
 	cr_assert_eq(s, runs[1][0] + 1);
 	cr_assert_eq(c, 1);
 
 	for (i = 0; i < n; i++)
-		ext2_free_blocks(fs, runs[i][0], runs[i][1]);
-	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+		ext2_free_blocks(EXT2_SB(fs), runs[i][0], runs[i][1]);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), free0);
 	check_block_counters(fs, "all freed");
 	free(runs);
 	check_unmount_fsck(fs, p);
@@ -415,32 +415,32 @@ Test(bitmap, runs_stay_in_their_group)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("across", 16 * TEST_MIB, 1024, 0, &p);
-	uint32_t s, c, g0 = le16_get(fs->gdt[0].bg_free_blocks_count);
-	uint32_t g1 = le16_get(fs->gdt[1].bg_free_blocks_count);
-	const uint8_t *bm1 = ext2_block(fs, le32_get(fs->gdt[1].bg_block_bitmap));
+	uint32_t s, c, g0 = le16_get(EXT2_SB(fs)->gdt[0].bg_free_blocks_count);
+	uint32_t g1 = le16_get(EXT2_SB(fs)->gdt[1].bg_free_blocks_count);
+	const uint8_t *bm1 = ext2_block(EXT2_SB(fs), le32_get(EXT2_SB(fs)->gdt[1].bg_block_bitmap));
 	uint32_t first1 = 8193 + ext2_bitmap_find_zero(bm1, 0, 8191);
 
 	/* Group 1 starts with metadata (backup superblock, descriptors,
 	 * bitmaps, inode table): its first free block is further on. */
 	cr_assert_gt(first1, 8193 + 3);
 	/* The last 3 blocks of group 0: a run never spills into group 1. */
-	CHECK_OK(ext2_new_blocks(fs, 8190, 30, &s, &c));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 8190, 30, &s, &c));
 	cr_assert_eq(s, 8190);
 	cr_assert_eq(c, 3);
 	/* A goal in group 1's metadata gives its first free block. */
-	CHECK_OK(ext2_new_blocks(fs, 8193, 7, &s, &c));
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 8193, 7, &s, &c));
 	cr_assert_eq(s, first1, "got %u, expected group 1's first free %u", s,
 		     first1);
 	cr_assert_eq(c, 7);
-	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0 - 3);
-	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1 - 7);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[0].bg_free_blocks_count), g0 - 3);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[1].bg_free_blocks_count), g1 - 7);
 	check_block_counters(fs, "two groups");
-	ext2_free_blocks(fs, 8190, 3);
-	ext2_free_blocks(fs, first1, 7);
-	cr_assert_eq(le16_get(fs->gdt[0].bg_free_blocks_count), g0);
-	cr_assert_eq(le16_get(fs->gdt[1].bg_free_blocks_count), g1);
+	ext2_free_blocks(EXT2_SB(fs), 8190, 3);
+	ext2_free_blocks(EXT2_SB(fs), first1, 7);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[0].bg_free_blocks_count), g0);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[1].bg_free_blocks_count), g1);
 	check_block_counters(fs, "freed");
-	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS, 0);
 	check_unmount_fsck(fs, p);
 }
 
@@ -448,21 +448,21 @@ Test(bitmap, double_free_is_reported_and_ignored)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("dfree", 16 * TEST_MIB, 1024, 0, &p);
-	int64_t free0 = atomic_load(&fs->free_blocks);
+	int64_t free0 = atomic_load(&EXT2_SB(fs)->free_blocks);
 	uint32_t s, c;
 
-	CHECK_OK(ext2_new_blocks(fs, 0, 4, &s, &c));
-	ext2_free_blocks(fs, s, 4);
-	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
-	ext2_free_blocks(fs, s, 4);
+	CHECK_OK(ext2_new_blocks(EXT2_SB(fs), 0, 4, &s, &c));
+	ext2_free_blocks(EXT2_SB(fs), s, 4);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS, 0);
+	ext2_free_blocks(EXT2_SB(fs), s, 4);
 	check_errormsg("double free", "already free");
-	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
-	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+	cr_assert(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), free0);
 	check_block_counters(fs, "double free");
 	/* Outside the file system: reported, nothing changes. */
-	ext2_free_blocks(fs, fs->blocks_count - 1, 2);
+	ext2_free_blocks(EXT2_SB(fs), EXT2_SB(fs)->blocks_count - 1, 2);
 	check_errormsg("free past the end", "outside");
-	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), free0);
 	check_block_counters(fs, "free past end");
 	check_unmount(fs);
 }
@@ -471,14 +471,14 @@ Test(bitmap, random_alloc_free_keeps_counters)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("rand", 24 * TEST_MIB, 1024, 0, &p);
-	int64_t free0 = atomic_load(&fs->free_blocks);
-	uint8_t *owned = calloc(fs->blocks_count, 1);
+	int64_t free0 = atomic_load(&EXT2_SB(fs)->free_blocks);
+	uint8_t *owned = calloc(EXT2_SB(fs)->blocks_count, 1);
 	uint32_t (*runs)[2] = malloc(sizeof(*runs) * 20000);
 	uint64_t seed = 777;
 	uint32_t n = 0, i, step, held = 0;
 
 	cr_assert(owned && runs);
-	cr_assert_eq(fs->groups_count, 3);
+	cr_assert_eq(EXT2_SB(fs)->groups_count, 3);
 	for (step = 0; step < 6000; step++) {
 		uint64_t r = test_rand(&seed);
 
@@ -489,22 +489,22 @@ Test(bitmap, random_alloc_free_keeps_counters)
 				cr_assert(owned[runs[k][0] + b]);
 				owned[runs[k][0] + b] = 0;
 			}
-			ext2_free_blocks(fs, runs[k][0], runs[k][1]);
+			ext2_free_blocks(EXT2_SB(fs), runs[k][0], runs[k][1]);
 			held -= runs[k][1];
 			runs[k][0] = runs[n - 1][0];
 			runs[k][1] = runs[n - 1][1];
 			n--;
 		} else {
-			uint32_t goal = test_rand(&seed) % (fs->blocks_count + 100);
+			uint32_t goal = test_rand(&seed) % (EXT2_SB(fs)->blocks_count + 100);
 			uint32_t max = 1 + test_rand(&seed) % 64, s, c, b;
-			int ret = ext2_new_blocks(fs, goal, max, &s, &c);
+			int ret = ext2_new_blocks(EXT2_SB(fs), goal, max, &s, &c);
 
 			if (ret == -ENOSPC)
 				continue;
 			CHECK_OK(ret);
 			cr_assert(c >= 1 && c <= max);
-			cr_assert(ext2_block_valid(fs, s) &&
-				  ext2_block_valid(fs, s + c - 1));
+			cr_assert(ext2_block_valid(EXT2_SB(fs), s) &&
+				  ext2_block_valid(EXT2_SB(fs), s + c - 1));
 			for (b = 0; b < c; b++) {
 				cr_assert(!owned[s + b], "block %u handed out "
 					  "twice", s + b);
@@ -516,16 +516,16 @@ Test(bitmap, random_alloc_free_keeps_counters)
 			n++;
 			held += c;
 		}
-		cr_assert_eq(atomic_load(&fs->free_blocks), free0 - held);
+		cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), free0 - held);
 		if (step % 500 == 0)
 			check_block_counters(fs, "random");
 	}
 	check_block_counters(fs, "random end");
 	for (i = 0; i < n; i++)
-		ext2_free_blocks(fs, runs[i][0], runs[i][1]);
-	cr_assert_eq(atomic_load(&fs->free_blocks), free0);
+		ext2_free_blocks(EXT2_SB(fs), runs[i][0], runs[i][1]);
+	cr_assert_eq(atomic_load(&EXT2_SB(fs)->free_blocks), free0);
 	check_block_counters(fs, "all freed");
-	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS, 0);
 	free(owned);
 	free(runs);
 	check_unmount_fsck(fs, p);
@@ -535,10 +535,10 @@ Test(bitmap, random_alloc_free_keeps_counters)
 
 static uint32_t clear_inode_bits(struct daxfs *fs, uint32_t g)
 {
-	const uint8_t *bm = ext2_block(fs, le32_get(fs->gdt[g].bg_inode_bitmap));
+	const uint8_t *bm = ext2_block(EXT2_SB(fs), le32_get(EXT2_SB(fs)->gdt[g].bg_inode_bitmap));
 	uint32_t i, n = 0;
 
-	for (i = 0; i < fs->inodes_per_group; i++)
+	for (i = 0; i < EXT2_SB(fs)->inodes_per_group; i++)
 		n += !(bm[i >> 3] & (1u << (i & 7)));
 	return n;
 }
@@ -549,12 +549,12 @@ static void check_inode_counters(struct daxfs *fs, const char *when)
 	uint64_t sum = 0;
 	uint32_t g;
 
-	for (g = 0; g < fs->groups_count; g++) {
+	for (g = 0; g < EXT2_SB(fs)->groups_count; g++) {
 		uint32_t n = clear_inode_bits(fs, g);
 
-		cr_assert_eq(le16_get(fs->gdt[g].bg_free_inodes_count), n,
+		cr_assert_eq(le16_get(EXT2_SB(fs)->gdt[g].bg_free_inodes_count), n,
 			     "%s: group %u: descriptor %u free inodes, bitmap %u",
-			     when, g, le16_get(fs->gdt[g].bg_free_inodes_count),
+			     when, g, le16_get(EXT2_SB(fs)->gdt[g].bg_free_inodes_count),
 			     n);
 		sum += n;
 	}
@@ -573,8 +573,8 @@ Test(bitmap, inodes_until_enospc)
 	daxfs_file *f;
 	int ret = 0;
 
-	cr_assert_eq(fs->groups_count, 3);
-	cr_assert_eq(fs->inodes_count, 96);
+	cr_assert_eq(EXT2_SB(fs)->groups_count, 3);
+	cr_assert_eq(EXT2_SB(fs)->inodes_count, 96);
 	check_inode_counters(fs, "fresh");
 	/* Directories spread over the groups; files follow them. */
 	for (d = 0; d < 4; d++) {

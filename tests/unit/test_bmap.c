@@ -40,7 +40,7 @@ static void write_block(daxfs_file *f, uint32_t bs, uint64_t lblk)
 static uint32_t check_mapped(struct daxfs *fs, struct ext2_inode_info *inode,
 			     uint64_t lblk)
 {
-	uint32_t bs = fs->blocksize, pblk = 0, count = 0;
+	uint32_t bs = EXT2_SB(fs)->blocksize, pblk = 0, count = 0;
 	unsigned char *want = malloc(bs);
 	bool is_new = true;
 
@@ -50,9 +50,9 @@ static uint32_t check_mapped(struct daxfs *fs, struct ext2_inode_info *inode,
 		      (unsigned long long)lblk);
 	cr_assert_eq(count, 1);
 	cr_assert(!is_new);
-	cr_assert(ext2_block_valid(fs, pblk), "block %u out of range", pblk);
+	cr_assert(ext2_block_valid(EXT2_SB(fs), pblk), "block %u out of range", pblk);
 	test_pattern(want, bs, 1000 + lblk, 0);
-	cr_assert(!memcmp(fs->base + (uint64_t)pblk * bs, want, bs),
+	cr_assert(!memcmp(EXT2_SB(fs)->base + (uint64_t)pblk * bs, want, bs),
 		  "logical block %llu -> %u: the region holds other bytes",
 		  (unsigned long long)lblk, pblk);
 	free(want);
@@ -156,7 +156,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 {
 	const char *p;
 	daxfs *fs = check_new_fs(bs == 1024 ? "lv1k" : "lv4k", size, bs, 0, &p);
-	uint64_t apb = bs / 4, maxsz = ext2_max_file_size(fs);
+	uint64_t apb = bs / 4, maxsz = ext2_max_file_size(EXT2_SB(fs));
 	uint64_t last = maxsz / bs - 1;
 	uint64_t pos[] = { 0, 11, 12, 12 + apb - 1, 12 + apb,
 			   12 + apb + apb * apb - 1, 12 + apb + apb * apb,
@@ -176,7 +176,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 	cr_assert_gt(last, 12 + apb + apb * apb);
 	free0 = bfree(fs);
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	for (i = 0; i < npos; i++)
 		write_block(f, bs, pos[i]);
 	for (i = 0; i < npos; i++) {
@@ -217,7 +217,7 @@ static void all_levels(uint32_t bs, uint64_t size)
 	/* Truncate down through every boundary. */
 	fs = check_mount(p, 0);
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR, 0, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	for (c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
 		uint64_t kept[8];
 		size_t nk = 0, ngone = 0;
@@ -294,7 +294,7 @@ Test(bmap, holes_are_reported_whole)
 	daxfs_file *f;
 
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	/* An empty file is one hole. */
 	cr_assert_eq(bmap_hole(inode, 0, 1000), 1000);
 	cr_assert_eq(bmap_hole(inode, 5, 1000), 1000);
@@ -344,7 +344,7 @@ Test(bmap, hole_up_to_next_mapped_block_across_leaves)
 	daxfs_file *f;
 
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	write_block(f, 4096, 0);
 	write_block(f, 4096, 100);
 	cr_assert_eq(bmap_hole(inode, 1, 1000), 99,
@@ -368,7 +368,7 @@ Test(bmap, extent_walk_matches_model)
 
 	cr_assert(written);
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	for (i = 0; i < n / 3; i++) {
 		uint32_t b = test_rand(&seed) % n, k, len = 1 + test_rand(&seed) % 6;
 
@@ -433,7 +433,7 @@ Test(bmap, contiguous_runs)
 	for (i = 0; i < 40; i++)
 		test_pattern(buf + i * 4096, 4096, 1000 + i, 0);
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	CHECK_EQ(daxfs_pwrite(f, buf, 40 * 4096, 0), 40 * 4096);
 	/* The indirect block lives apart from the data, so the run of the
 	 * direct slots goes on into the indirect leaf: one extent. */
@@ -469,7 +469,7 @@ Test(bmap, contiguous_runs)
 	cr_assert(is_new);
 	cr_assert(count >= 1 && count <= 3);
 	for (i = 0; i < (int)(count * 4096); i++)
-		cr_assert_eq(fs->base[(uint64_t)pblk * 4096 + i], 0);
+		cr_assert_eq(EXT2_SB(fs)->base[(uint64_t)pblk * 4096 + i], 0);
 	cr_assert_eq(iblocks(inode), (41 + count) * 8);
 	cr_assert_eq(free0 - bfree(fs), count);
 	free(buf);
@@ -493,12 +493,12 @@ static uint32_t media_block(struct daxfs *fs, struct ext2_inode_info *inode,
 	if (lblk < 12)
 		return le32_get(inode->raw->i_block[lblk]);
 	if (lblk < 12 + 1024) {
-		ind = ext2_block(fs, le32_get(inode->raw->i_block[12]));
+		ind = ext2_block(EXT2_SB(fs), le32_get(inode->raw->i_block[12]));
 		return le32_get(ind[lblk - 12]);
 	}
 	lblk -= 12 + 1024;
-	ind = ext2_block(fs, le32_get(inode->raw->i_block[13]));
-	ind = ext2_block(fs, le32_get(ind[lblk / 1024]));
+	ind = ext2_block(EXT2_SB(fs), le32_get(inode->raw->i_block[13]));
+	ind = ext2_block(EXT2_SB(fs), le32_get(ind[lblk / 1024]));
 	return le32_get(ind[lblk % 1024]);
 }
 
@@ -521,7 +521,7 @@ Test(bmap, cached_run_continues_into_next_leaf)
 	cr_assert(buf);
 	test_pattern(buf, len, 7, 0);
 	CHECK_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
 	/* A lookup at 0 caches the run of the first indirect leaf, which
 	 * ends at block 1036 (12 direct + 1024 slots). */
@@ -563,7 +563,7 @@ static void truncate_partial(uint32_t bs, uint64_t size)
 	for (i = 0; i < n; i++)
 		test_pattern(buf + i * bs, bs, 1000 + L + i, 0);
 	CHECK_OK(daxfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &f));
-	inode = f->inode;
+	inode = EXT2_I(f->inode);
 	CHECK_EQ(daxfs_pwrite(f, buf, n * bs, (off_t)(L * bs)), n * bs);
 	/* n data blocks, the double indirect block and 4 leaves. */
 	cr_assert_eq(iblocks(inode), (n + 5) * (bs / 512));
@@ -610,7 +610,7 @@ static void efbig(uint32_t bs, uint64_t size)
 {
 	const char *p;
 	daxfs *fs = check_new_fs("efbig", size, bs, 0, &p);
-	uint64_t max = ext2_max_file_size(fs);
+	uint64_t max = ext2_max_file_size(EXT2_SB(fs));
 	unsigned char *buf = calloc(2, bs);
 	struct stat st;
 	daxfs_file *f;
@@ -676,18 +676,18 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 	CHECK_EQ(daxfs_pwrite(a, buf, (size_t)n * 4096, 0),
 		 (long long)n * 4096);
 	for (i = 0; i < n; i++)
-		check_mapped(fs, a->inode, i);
-	cr_assert(ext2_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
+		check_mapped(fs, EXT2_I(a->inode), i);
+	cr_assert(ext2_extent_cache_lookup(EXT2_I(a->inode), 5, 1, &pblk, &count),
 		  "a lookup after reads is answered by the cache");
-	old5 = check_mapped(fs, a->inode, 5);
+	old5 = check_mapped(fs, EXT2_I(a->inode), 5);
 	cr_assert_eq(pblk, old5);
-	cr_assert(ext2_extent_cache_lookup(a->inode, 1400, 1, &pblk, &count));
-	cr_assert_eq(pblk, check_mapped(fs, a->inode, 1400));
+	cr_assert(ext2_extent_cache_lookup(EXT2_I(a->inode), 1400, 1, &pblk, &count));
+	cr_assert_eq(pblk, check_mapped(fs, EXT2_I(a->inode), 1400));
 
 	CHECK_OK(daxfs_ftruncate(a, 0));
-	cr_assert(!ext2_extent_cache_lookup(a->inode, 5, 1, &pblk, &count),
+	cr_assert(!ext2_extent_cache_lookup(EXT2_I(a->inode), 5, 1, &pblk, &count),
 		  "truncate empties the cache");
-	bmap_hole(a->inode, 5, 1);
+	bmap_hole(EXT2_I(a->inode), 5, 1);
 
 	/* /b takes the freed blocks (16 MiB leaves no room elsewhere). */
 	for (i = 0; i < n; i++)
@@ -701,7 +701,7 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 		for (i = 0; i < n && !reused; i++) {
 			bool is_new;
 
-			CHECK_OK(ext2_bmap(b->inode, i, 1, false, &pblk,
+			CHECK_OK(ext2_bmap(EXT2_I(b->inode), i, 1, false, &pblk,
 					    &count, &is_new));
 			reused = pblk == old5;
 		}
@@ -719,7 +719,7 @@ Test(bmap, extent_cache_forgets_freed_blocks)
 				 4096);
 			cr_assert(!memcmp(got, buf, 4096), "pass %d: block %u "
 				  "of /a reads other bytes", pass, i);
-			check_mapped(fs, a->inode, i);
+			check_mapped(fs, EXT2_I(a->inode), i);
 		}
 	CHECK_OK(daxfs_close(a));
 	CHECK_OK(daxfs_close(b));

@@ -274,7 +274,7 @@ static int stall_child(void *arg)
 	if (setup_files(c))
 		return TEST_SETUP_EXIT;
 	atomic_store(&dax_hooks.no_pmd, true);
-	atomic_store(&dax_hooks.stall_ino, c->a->inode->ino);
+	atomic_store(&dax_hooks.stall_ino, EXT2_I(c->a->inode)->ino);
 	atomic_store(&dax_hooks.stall, true);
 	if (daxfs_map(c->a, 0, R * PG, PROT_READ, 0, (void **)&v))
 		return TEST_SETUP_EXIT;

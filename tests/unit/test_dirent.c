@@ -32,7 +32,7 @@ static struct ext2_inode_info *walk(daxfs *fs, const char *path)
 {
 	struct ext2_inode_info *in = NULL;
 
-	CHECK_OK(ext2_path_walk(fs, path, &in));
+	CHECK_OK(ext2_path_walk(EXT2_SB(fs), path, &in));
 	return in;
 }
 
@@ -103,8 +103,8 @@ struct ment {
  */
 static struct ment *media_entries(struct ext2_inode_info *dir, size_t *n)
 {
-	struct daxfs *fs = dir->fs;
-	uint32_t bs = fs->blocksize, nblk = ext2_i_size(dir) / bs, b;
+	struct daxfs *fs = &dir->fs->vfs;
+	uint32_t bs = EXT2_SB(fs)->blocksize, nblk = ext2_i_size(dir) / bs, b;
 	size_t cap = 64, cnt = 0;
 	struct ment *v = malloc(cap * sizeof(*v));
 
@@ -117,7 +117,7 @@ static struct ment *media_entries(struct ext2_inode_info *dir, size_t *n)
 
 		CHECK_OK(ext2_bmap(dir, b, 1, false, &pblk, &count, &is_new));
 		cr_assert_neq(pblk, 0, "directory block %u is a hole", b);
-		blk = fs->base + (uint64_t)pblk * bs;
+		blk = EXT2_SB(fs)->base + (uint64_t)pblk * bs;
 		while (off < bs) {
 			struct ext2_dir_entry_2 *de = (void *)(blk + off);
 			uint32_t rl = le16_get(de->rec_len);
@@ -372,7 +372,7 @@ Test(dirent, first_entry_of_block)
 
 		CHECK_OK(ext2_bmap(s.dir, 1, 1, false, &pblk, &count,
 				    &is_new));
-		de = (void *)(s.fs->base + (uint64_t)pblk * bs);
+		de = (void *)(EXT2_SB(s.fs)->base + (uint64_t)pblk * bs);
 		cr_assert_eq(le32_get(de->inode), 0);
 		cr_assert_eq(le16_get(de->rec_len), 96);
 	}
@@ -607,7 +607,7 @@ static uint64_t corrupt_base(const char *path, uint32_t *inodes_count)
 	c = walk(fs, "/c");
 	CHECK_OK(ext2_bmap(c, 0, 1, false, &pblk, &count, &is_new));
 	cr_assert_neq(pblk, 0);
-	*inodes_count = fs->inodes_count;
+	*inodes_count = EXT2_SB(fs)->inodes_count;
 	ext2_iput(c);
 	check_unmount_fsck(fs, path);
 	cr_assert_eq(check_raw_le16(path, (uint64_t)pblk * 4096 + 48 + 4),
@@ -627,7 +627,7 @@ static void expect_euclean(const char *path, const char *why)
 	CHECK_ERR_MSG(look(c, "f3", &de), EUCLEAN, why);
 	CHECK_ERR_MSG(look(c, "nope", &de), EUCLEAN, why);
 	CHECK_ERR_MSG(daxfs_stat(fs, "/c/f2", &st), EUCLEAN, why);
-	cr_assert(le16_get(fs->es->s_state) & EXT2_ERROR_FS);
+	cr_assert(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS);
 	/* Other directories still work. */
 	CHECK_OK(daxfs_stat(fs, "/lost+found", &st));
 	ext2_iput(c);
@@ -698,7 +698,7 @@ Test(dirent, corrupt_control_unpatched_is_fine)
 	c = walk(fs, "/c");
 	CHECK_OK(look(c, "f1", &de));
 	CHECK_OK(look(c, "f3", &de));
-	cr_assert_eq(le16_get(fs->es->s_state) & EXT2_ERROR_FS, 0);
+	cr_assert_eq(le16_get(EXT2_SB(fs)->es->s_state) & EXT2_ERROR_FS, 0);
 	ext2_iput(c);
 	check_unmount_fsck(fs, p);
 }

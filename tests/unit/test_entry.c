@@ -625,7 +625,7 @@ static daxfs_file *aligned_file(daxfs *fs, uint64_t *unit_blk)
 		CHECK_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT | O_TRUNC,
 				    0644, &f));
 		CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
-		pblk = bmap_of(f->inode, DAX_PMD_PAGES, DAX_PMD_PAGES, &count);
+		pblk = bmap_of(EXT2_I(f->inode), DAX_PMD_PAGES, DAX_PMD_PAGES, &count);
 		if (count == DAX_PMD_PAGES && pblk % DAX_PMD_PAGES == 0) {
 			*unit_blk = pblk;
 			free(buf);
@@ -667,7 +667,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 
 	test_probe_install();
 	f = aligned_file(fs, &blk);
-	m = &f->inode->i_mapping;
+	m = &EXT2_I(f->inode)->i_mapping;
 	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
 	cr_assert_eq(((uintptr_t)v + DAX_PMD_SIZE) % DAX_PMD_SIZE, 0,
 		     "a view at offset 0 starts 2 MiB-aligned");
@@ -703,7 +703,7 @@ Test(dax_pmd, fault_installs_pmd_entry)
 		  "fsync must clean the PMD entry");
 	/* Unit 0: a PMD entry exactly when it is one aligned run. */
 	{
-		uint32_t count = 0, p0 = bmap_of(f->inode, 0, DAX_PMD_PAGES,
+		uint32_t count = 0, p0 = bmap_of(EXT2_I(f->inode), 0, DAX_PMD_PAGES,
 						 &count);
 		bool aligned = count == DAX_PMD_PAGES &&
 			       p0 % DAX_PMD_PAGES == 0;
@@ -733,7 +733,7 @@ Test(dax_pmd, no_pmd_hook_and_4k_entries_fall_back)
 
 	test_probe_install();
 	f = aligned_file(fs, &blk);
-	m = &f->inode->i_mapping;
+	m = &EXT2_I(f->inode)->i_mapping;
 	/* A one-page view inside unit 1 faults first: 4 KiB entries. */
 	CHECK_OK(daxfs_map(f, (512 + 9) * DAX_PAGE_SIZE, DAX_PAGE_SIZE,
 			   PROT_READ, 0, (void **)&small));
@@ -793,7 +793,7 @@ Test(dax_pmd, large_writes_get_aligned_units)
 	cr_assert_eq(b, a + 2, "small files: /small1 at %u, /small2 at %u", a,
 		     b);
 	for (i = 0; i < 2; i++) {
-		struct dax_mapping *m = &f[i]->inode->i_mapping;
+		struct dax_mapping *m = &EXT2_I(f[i]->inode)->i_mapping;
 		unsigned char *v, want[32];
 
 		b = check_first_block(path, names[i]);
@@ -844,7 +844,7 @@ Test(dax_pmd, store_fault_granule)
 	atomic_store(&dax_hooks.no_pmd, true);
 	CHECK_OK(daxfs_open(fs, "/g", O_RDWR | O_CREAT, 0644, &f));
 	CHECK_EQ(daxfs_pwrite(f, buf, len, 0), len);
-	m = &f->inode->i_mapping;
+	m = &EXT2_I(f->inode)->i_mapping;
 	CHECK_OK(daxfs_map(f, 0, len, PROT_READ | PROT_WRITE, 0, (void **)&v));
 	view = dax_view_lookup(v, 1);
 	cr_assert(view);
@@ -938,11 +938,11 @@ Test(dax_pmd, load_fault_maps_units_around)
 		test_pattern(buf, TEST_MIB, 7, k);
 		CHECK_EQ(daxfs_pwrite(f, buf, TEST_MIB, k), TEST_MIB);
 	}
-	m = &f->inode->i_mapping;
-	run = contiguous_units(f->inode, 0, nunits);
+	m = &EXT2_I(f->inode)->i_mapping;
+	run = contiguous_units(EXT2_I(f->inode), 0, nunits);
 	cr_assert_eq(run, nunits, "the file's %zu units are not one aligned "
 		     "run (%llu units are)", nunits, (unsigned long long)run);
-	base = bmap_of(f->inode, 0, 1, &(uint32_t){0});
+	base = bmap_of(EXT2_I(f->inode), 0, 1, &(uint32_t){0});
 
 	/* A one-page view faults a page of unit 10 first: 4 KiB entries. */
 	CHECK_OK(daxfs_map(f, 10 * unit + 3 * DAX_PAGE_SIZE, DAX_PAGE_SIZE,
@@ -1020,7 +1020,7 @@ Test(dax_pmd, truncate_inside_pmd_unit_populate_view)
 
 	test_probe_install();
 	f = aligned_file(fs, &blk);
-	m = &f->inode->i_mapping;
+	m = &EXT2_I(f->inode)->i_mapping;
 	CHECK_OK(daxfs_map(f, DAX_PMD_SIZE, len, PROT_READ, DAXFS_MAP_POPULATE,
 			   (void **)&v));
 	e = dax_peek_entry(m, 512);

@@ -61,17 +61,17 @@ static void make_tree(void)
 	ino_b = ino_of("/a/b");
 	ino_c = ino_of("/a/b/c");
 	ino_f = ino_of("/f");
-	CHECK_OK(ext2_path_walk(fs, "/a", &pa));
-	CHECK_OK(ext2_path_walk(fs, "/a/b", &pb));
-	ref_root = refcount(fs->root);
+	CHECK_OK(ext2_path_walk(EXT2_SB(fs), "/a", &pa));
+	CHECK_OK(ext2_path_walk(EXT2_SB(fs), "/a/b", &pb));
+	ref_root = refcount(EXT2_SB(fs)->root);
 	ref_a = refcount(pa);
 	ref_b = refcount(pb);
 }
 
 static void check_refs(const char *what)
 {
-	cr_assert_eq(refcount(fs->root), ref_root, "%s: root refcount %d, "
-		     "was %d", what, refcount(fs->root), ref_root);
+	cr_assert_eq(refcount(EXT2_SB(fs)->root), ref_root, "%s: root refcount %d, "
+		     "was %d", what, refcount(EXT2_SB(fs)->root), ref_root);
 	cr_assert_eq(refcount(pa), ref_a, "%s: /a refcount %d, was %d", what,
 		     refcount(pa), ref_a);
 	cr_assert_eq(refcount(pb), ref_b, "%s: /a/b refcount %d, was %d",
@@ -91,7 +91,7 @@ static void drop_tree(void)
 static void walk_ok(const char *path, uint32_t ino)
 {
 	struct ext2_inode_info *in = NULL;
-	int ret = ext2_path_walk(fs, path, &in);
+	int ret = ext2_path_walk(EXT2_SB(fs), path, &in);
 
 	cr_assert_eq(ret, 0, "walk \"%.80s\" = %d (%s): %s", path, ret,
 		     test_errname(ret), daxfs_errormsg());
@@ -104,7 +104,7 @@ static void walk_ok(const char *path, uint32_t ino)
 static void walk_err(const char *path, int err)
 {
 	struct ext2_inode_info *in = (void *)0x1;
-	int ret = ext2_path_walk(fs, path, &in);
+	int ret = ext2_path_walk(EXT2_SB(fs), path, &in);
 
 	cr_assert_eq(ret, -err, "walk \"%.80s\" = %d (%s), expected -%s: %s",
 		     path, ret, test_errname(ret), test_errname(-err),
@@ -122,7 +122,7 @@ static void parent_ok(const char *path, uint32_t dino, size_t name_off,
 	const char *name = NULL;
 	size_t l = 99;
 	bool ts = !slash;
-	int ret = ext2_path_parent(fs, path, &dir, &name, &l, &ts);
+	int ret = ext2_path_parent(EXT2_SB(fs), path, &dir, &name, &l, &ts);
 
 	cr_assert_eq(ret, 0, "parent \"%.80s\" = %d (%s): %s", path, ret,
 		     test_errname(ret), daxfs_errormsg());
@@ -144,7 +144,7 @@ static void parent_err(const char *path, int err)
 	const char *name;
 	size_t l;
 	bool ts;
-	int ret = ext2_path_parent(fs, path, &dir, &name, &l, &ts);
+	int ret = ext2_path_parent(EXT2_SB(fs), path, &dir, &name, &l, &ts);
 
 	cr_assert_eq(ret, -err, "parent \"%.80s\" = %d (%s), expected -%s: %s",
 		     path, ret, test_errname(ret), test_errname(-err),
@@ -199,11 +199,11 @@ Test(path, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 {
 	struct ext2_inode_info *in;
 
-	CHECK_ERR_MSG(ext2_path_walk(fs, "/a/missing/b", &in), ENOENT,
+	CHECK_ERR_MSG(ext2_path_walk(EXT2_SB(fs), "/a/missing/b", &in), ENOENT,
 		      "missing");
-	CHECK_ERR_MSG(ext2_path_walk(fs, "/f/x", &in), ENOTDIR,
+	CHECK_ERR_MSG(ext2_path_walk(EXT2_SB(fs), "/f/x", &in), ENOTDIR,
 		      "not a directory");
-	CHECK_ERR_MSG(ext2_path_walk(fs, "relative", &in), EINVAL, "absolute");
+	CHECK_ERR_MSG(ext2_path_walk(EXT2_SB(fs), "relative", &in), EINVAL, "absolute");
 	check_refs("messages");
 }
 

@@ -98,11 +98,11 @@ Test(super, fresh_images_mount)
 		const char *p = fresh(sizes[i]);
 		daxfs *fs = check_mount(p, 0);
 
-		cr_assert_eq(fs->blocksize, sizes[i]);
-		cr_assert_eq(fs->groups_count, sizes[i] == 1024 ? 2u : 1u);
-		cr_assert_eq(fs->first_data_block, sizes[i] == 1024 ? 1u : 0u);
-		cr_assert_eq(fs->addr_per_block, sizes[i] / 4);
-		cr_assert_eq(fs->inode_size, 256u);
+		cr_assert_eq(EXT2_SB(fs)->blocksize, sizes[i]);
+		cr_assert_eq(EXT2_SB(fs)->groups_count, sizes[i] == 1024 ? 2u : 1u);
+		cr_assert_eq(EXT2_SB(fs)->first_data_block, sizes[i] == 1024 ? 1u : 0u);
+		cr_assert_eq(EXT2_SB(fs)->addr_per_block, sizes[i] / 4);
+		cr_assert_eq(EXT2_SB(fs)->inode_size, 256u);
 		check_unmount_fsck(fs, p);
 	}
 }
@@ -513,7 +513,7 @@ Test(super, corrupt_marks_error_state)
 	const char *p = fresh(4096);
 	daxfs *fs = check_mount(p, 0);
 
-	CHECK_EQ(ext2_corrupt(fs, "test %d", 42), -EUCLEAN);
+	CHECK_EQ(ext2_corrupt(EXT2_SB(fs), "test %d", 42), -EUCLEAN);
 	check_errormsg("ext2_corrupt", "test 42");
 	cr_assert(check_raw_le16(p, SBF(s_state)) & EXT2_ERROR_FS);
 	check_unmount(fs);
@@ -526,7 +526,7 @@ Test(super, corrupt_marks_error_state)
 Test(super, group_has_super_sparse)
 {
 	struct ext2_super_block es;
-	struct daxfs fs;
+	struct ext2_sb_info fs;
 	const uint32_t yes[] = { 0, 1, 3, 5, 7, 9, 25, 27, 49, 81, 125, 243,
 				 343, 625, 729, 2187, 2401, 3125, 16807,
 				 59049, 78125, 177147, 117649 };
@@ -582,11 +582,11 @@ Test(super, group_has_super_matches_dumpe2fs)
 	cr_assert_eq(ngroups, 60);
 
 	fs = check_mount(p, 0);
-	cr_assert_eq(fs->groups_count, ngroups);
+	cr_assert_eq(EXT2_SB(fs)->groups_count, ngroups);
 	for (g = 0; g < ngroups; g++)
-		cr_assert_eq(ext2_group_has_super(fs, g), has[g],
+		cr_assert_eq(ext2_group_has_super(EXT2_SB(fs), g), has[g],
 			     "group %u: daxfs says %d, dumpe2fs says %d", g,
-			     ext2_group_has_super(fs, g), has[g]);
+			     ext2_group_has_super(EXT2_SB(fs), g), has[g]);
 	check_unmount_fsck(fs, p);
 }
 
@@ -607,8 +607,8 @@ Test(super, revision_0_upgraded_by_large_file)
 	free(out);
 	cr_assert_eq(check_raw_le32(p, SBF(s_rev_level)), 0);
 	fs = check_mount(p, 0);
-	cr_assert_eq(fs->inode_size, 128);
-	cr_assert_eq(fs->first_ino, 11);
+	cr_assert_eq(EXT2_SB(fs)->inode_size, 128);
+	cr_assert_eq(EXT2_SB(fs)->first_ino, 11);
 	CHECK_OK(daxfs_open(fs, "/big", O_RDWR | O_CREAT, 0644, &f));
 	CHECK_EQ(daxfs_pwrite(f, "x", 1, 3ULL << 30), 1);
 	CHECK_OK(daxfs_close(f));
