@@ -6,7 +6,24 @@
  * An entry records what the file page is backed by wherever it is
  * installed: a device block, or the zero page (a read fault on a hole),
  * for one 4 KiB page or, with DAX_PMD, for the 512 pages of a 2 MiB unit.
- * Entry word layout:
+ * Entry word layout (one uint64_t; 0 means no entry):
+ *
+ *   bits 63..12  the device block: byte offset in the region >> 12
+ *                (dax_block(); for DAX_PMD the unit's first block,
+ *                2 MiB-aligned); 0 for the zero page and placeholders
+ *   bits 11..5   unused, 0
+ *   bit  4       DAX_DIRTY      stored to through a view since the last
+ *                               writeback (counted in nr_dirty)
+ *   bit  3       DAX_EMPTY      a locked placeholder: grabbed, nothing
+ *                               installed yet (never put back as such)
+ *   bit  2       DAX_ZERO_PAGE  a hole, installed as the zero page
+ *   bit  1       DAX_PMD        covers the 512 pages of a 2 MiB unit
+ *   bit  0       DAX_LOCKED     someone works on this index (set and
+ *                               cleared by entry.c only: grab/put)
+ *
+ * dax_grab_entry() returns the word without DAX_LOCKED; the value given
+ * to dax_put_entry() never holds DAX_LOCKED or DAX_EMPTY (a placeholder
+ * nothing was installed for is put as 0, which deletes it).
  */
 #ifndef DAXFS_DAX_ENTRY_H
 #define DAXFS_DAX_ENTRY_H

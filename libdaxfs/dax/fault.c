@@ -1,136 +1,78 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fault.c -- the DAX fault path in user space (dax_iomap_fault), and the
- * operations that keep views coherent with the block map: a write that
- * fills a hole replaces zero pages, truncate unmaps, fsync writes dirty
- * entries back.
+ * fault.c -- the DAX fault path in user space (dax_iomap_fault): the
+ * 4 KiB fault (dax_iomap_pte_fault), the 2 MiB fault with fault-around
+ * (dax_iomap_pmd_fault), both through one per-extent step
+ * (dax_fault_iter); the store to a read-only page (dax_mkwrite); and
+ * DAXFS_MAP_POPULATE's install of a whole view.
  *
- * Lock order of the fault path (the order of the seed "dax: call
- * ->iomap_begin without entry lock during dax fault"):
+ * Lock order: see ext2/ext2.h.  A fault runs with the view registry
+ * read-locked (view.c) and the inode's dax_sem held shared (the file
+ * system's fault wrapper), and follows the order of the seed "dax: call
+ * ->iomap_begin without entry lock during dax fault": iomap_begin() for
+ * one extent, then the entry lock, install, put the entry, then
+ * iomap_end() (dax_fault_finish puts and ends, in that order).  Entry
+ * locks after the first are only tried (the batch, fault-around, the
+ * write granule), never waited for.  views_lock nests inside them.
  *
- *   view registry (read)                 view.c, for the whole fault
- *     inode dax_sem (read)               the file system's fault wrapper
- *       ->iomap_begin() .. ->iomap_end()  one extent
- *         entry lock (DAX_LOCKED)        after iomap_begin, put before
- *                                        iomap_end; more than one only
- *                                        by trylock (batch, fault-around)
- *           mapping->views_lock          other views of the file
- *             mapping->lock              short, inside entry.c
- *
- * What is held between iomap_begin() and iomap_end(): nothing, in ext2;
- * its block-map lock is taken and dropped inside iomap_begin.  The order
- * matters anyway: pread/pwrite copy between begin and end, and that copy
- * can fault on a user buffer that is a view.  If a file system held
- * something there (ext4 holds a journal handle, and a commit waits for
- * it), a fault that took the entry lock first and then waited in
- * iomap_begin would close a cycle with a copy holding the handle and
+ * Why this order: pread/pwrite copy between begin and end, and that copy
+ * can fault on a user buffer that is a view.  ext2 holds, from begin to
+ * end, only the blocks it reserved for a write past EOF, which no fault
+ * can reach (faults stop at EOF); but if a file system held something
+ * there that others wait for (ext4 holds a journal handle, and a commit
+ * waits for it), a fault that took the entry lock first and then waited
+ * in iomap_begin would close a cycle with a copy holding the handle and
  * waiting for that entry.  Taking entry locks only inside begin..end
  * cannot: whoever holds an entry lock already has its extent and waits
- * for nothing the copy holds.  tests/ prove it with a test-only journal.
+ * for nothing the copy holds.  tests/unit/test_dax_seed.c proves it with
+ * a test-only journal.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
-#include "daxfs.h"
 #include "core/err.h"
 #include "dax/fault.h"
+#include "dax/mapping.h"
 
+#if DAXFS_TEST_HOOKS
 struct dax_test_hooks dax_hooks;
+#endif
 
-void dax_mapping_add_view(struct dax_mapping *m, struct dax_view *v)
-{
-	pthread_mutex_lock(&m->views_lock);
-	v->mapping = m;
-	v->next = m->views;
-	m->views = v;
-	atomic_fetch_add(&m->nr_views, 1);
-	pthread_mutex_unlock(&m->views_lock);
-}
-
-void dax_mapping_del_view(struct dax_mapping *m, struct dax_view *v)
-{
-	struct dax_view **pp;
-
-	pthread_mutex_lock(&m->views_lock);
-	for (pp = &m->views; *pp; pp = &(*pp)->next) {
-		if (*pp == v) {
-			*pp = v->next;
-			atomic_fetch_sub(&m->nr_views, 1);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&m->views_lock);
-}
-
-/* Does persisting need flushes (anything but eADR byte granularity)? */
-static bool needs_flush(const struct region *rgn)
-{
-	return rgn->granularity != PMEM2_GRANULARITY_BYTE;
-}
-
-/* The state a block page takes in v on a fault that is not a store. */
-static enum dax_page_state read_state(const struct dax_view *v)
-{
-	return (v->prot & PROT_WRITE) && !v->track_dirty ? DAX_PG_RW
-							 : DAX_PG_RO;
-}
-
-/* The pages [*lo, *hi) of [first, first+n) that v shows (empty when
- * *lo >= *hi). */
-static void view_clip(const struct dax_view *v, uint64_t first, uint64_t n,
-		      uint64_t *lo, uint64_t *hi)
-{
-	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-
-	*lo = first > v->pgoff ? first : v->pgoff;
-	*hi = first + n < vend ? first + n : vend;
-}
-
-enum views_mode {
-	VIEWS_TRUNCATE,     /* pages gone: lazy -> NONE, populate -> SIGBUS */
-	VIEWS_REPLACE_ZERO, /* zero pages became blocks at dev_off */
+/*
+ * One fault in progress: the kernel's vm_fault and iomap_iter in one.
+ * The entry of index is held while locked; the extent in iomap is begun
+ * while begun, and iomap_end then gets (pos, len, done, flags).
+ */
+struct dax_fault {
+	struct dax_view *v;
+	struct dax_mapping *m;
+	const struct dax_fault_ctx *c;
+	bool write;           /* a store */
+	uint64_t pgoff;       /* the page, or the 2 MiB unit, faulted on */
+	uint64_t end;         /* 4 KiB: the batch ends before this page */
+	unsigned long seq;    /* 4 KiB: fill_seq before iomap_begin */
+	uint64_t pos;         /* byte offset of pgoff */
+	uint64_t len;         /* bytes asked of the extent (iomap_end) */
+	unsigned flags;       /* IOMAP_WRITE when the extent may allocate */
+	uint64_t done;        /* bytes installed (iomap_end's written) */
+	bool begun;
+	struct iomap iomap;
+	bool locked;
+	uint64_t index;       /* the entry held */
+	uint64_t entry;       /* its value, then the value to put */
 };
 
-/* Apply mode to every view's pages in [first, first+n).  Called with
- * the entry locks of the range held, or dax_sem held exclusively. */
-static void views_update(struct dax_mapping *m, uint64_t first, uint64_t n,
-			 enum views_mode mode, uint64_t dev_off)
+/* Start f: a fault of v at pgoff (nothing held yet). */
+static void dax_fault_init(struct dax_fault *f, struct dax_view *v,
+			   uint64_t pgoff, bool write,
+			   const struct dax_fault_ctx *c)
 {
-	struct dax_view *v;
-
-	pthread_mutex_lock(&m->views_lock);
-	for (v = m->views; v; v = v->next) {
-		bool pop = v->flags & 1 /* DAXFS_MAP_POPULATE */;
-		uint64_t lo, hi;
-
-		view_clip(v, first, n, &lo, &hi);
-
-		while (lo < hi) {
-			uint64_t a = lo, b;
-			enum dax_page_state s = dax_view_state(v, a);
-			bool hit = mode == VIEWS_TRUNCATE
-					   ? s != DAX_PG_NONE && s != DAX_PG_SIGBUS
-					   : s == DAX_PG_ZERO;
-
-			for (b = a + 1; b < hi && dax_view_state(v, b) == s; b++)
-				;
-			lo = b;
-			if (!hit)
-				continue;
-			if (!pop)
-				dax_view_zap(v, a, b - a);
-			else if (mode == VIEWS_TRUNCATE)
-				dax_view_install(v, a, b - a, 0, DAX_PG_SIGBUS);
-			else
-				dax_view_install(v, a, b - a,
-						   dev_off + ((a - first) << DAX_PAGE_SHIFT),
-						   read_state(v));
-		}
-	}
-	pthread_mutex_unlock(&m->views_lock);
+	*f = (struct dax_fault){
+		.v = v, .m = v->mapping, .c = c, .write = write,
+		.pgoff = pgoff, .pos = pgoff << DAX_PAGE_SHIFT,
+	};
 }
 
 /* A fault at pgoff failed for why (err a negative errno): record it (a
@@ -141,45 +83,70 @@ static int fault_fail(int err, uint64_t pgoff, const char *why)
 		       (unsigned long long)pgoff, why, strerror(-err));
 }
 
-/* Sleep for the stall test hook until it is cleared. */
-static void hook_stall(const struct dax_fault_ctx *c)
+/* Does persisting need flushes (anything but eADR byte granularity)? */
+static bool needs_flush(const struct region *rgn)
 {
-	struct timespec ts = { 0, 1000000 };
-
-	while (atomic_load(&dax_hooks.stall) &&
-	       atomic_load(&dax_hooks.stall_ino) == c->ino)
-		nanosleep(&ts, NULL);
+	return rgn->granularity != PMEM2_GRANULARITY_BYTE;
 }
 
-/* Move the pages of v in [lo, hi) that are in state from to state to
- * (RO <-> RW), one mprotect per run; the caller holds their entry locks.
- * Returns 0 or the negative errno of the mprotect that failed. */
-static int view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
-			     enum dax_page_state from, enum dax_page_state to)
+/* iomap_begin of len bytes at f->pos into f->iomap; a hole that got
+ * blocks moves fill_seq (see dax_load_hole). */
+static int dax_fault_begin(struct dax_fault *f, uint64_t len,
+			   unsigned flags)
 {
-	uint64_t b;
-	int ret;
+	int ret = f->c->ops->iomap_begin(f->v->inode, f->pos, len, flags,
+					 &f->iomap);
 
-	for (; lo < hi; lo = b) {
-		for (b = lo; b < hi && dax_view_state(v, b) == from; b++)
-			;
-		if (b == lo) {
-			b++;
-			continue;
-		}
-		ret = dax_view_protect(v, lo, b - lo, to);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	f->begun = ret == 0;
+	if (!ret && (f->iomap.flags & IOMAP_F_NEW))
+		atomic_fetch_add(&f->m->fill_seq, 1);
+	return ret;
+}
+
+/* Lock the entry of f->pgoff (the 2 MiB unit's with pmd); -EEXIST when
+ * a 2 MiB grab meets 4 KiB entries. */
+static int dax_fault_grab(struct dax_fault *f, bool pmd)
+{
+	int ret = dax_grab_entry(f->m, f->pgoff, pmd, false, &f->entry);
+
+	f->locked = ret == 0;
+	f->index = f->pgoff;
+	return ret;
+}
+
+/*
+ * The one exit of both faults: put the entry, then end the extent (the
+ * seed's order).  The fault is done and cannot be undone (another thread
+ * may use the mapping already): an error from iomap_end is ignored, as
+ * in the kernel.
+ */
+static void dax_fault_finish(struct dax_fault *f)
+{
+	if (f->locked)
+		dax_put_entry(f->m, f->index,
+			      dax_is_empty(f->entry) ? 0 : f->entry);
+	if (f->begun && f->c->ops->iomap_end)
+		f->c->ops->iomap_end(f->v->inode, f->pos, f->len, f->done,
+				     f->flags, &f->iomap);
+}
+
+/* The entry of block blk once installed (size: 0, or DAX_PMD for a 2 MiB
+ * unit): dirty if it was, or if it is writable now (rw) and stores need
+ * flushes (flush). */
+static uint64_t installed_entry(uint64_t blk, uint64_t size, bool was_dirty,
+				bool rw, bool flush)
+{
+	bool dirty = was_dirty || (rw && flush);
+
+	return dax_make(blk, size | (dirty ? DAX_DIRTY : 0));
 }
 
 /* The pages [*lo, *hi) of v in the write granule of pgoff. */
 static void granule_of(const struct dax_view *v, uint64_t pgoff,
 		       uint64_t *lo, uint64_t *hi)
 {
-	view_clip(v, pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1),
-		  DAX_WRITE_GRANULE, lo, hi);
+	dax_view_clip(v, pgoff & ~(uint64_t)(DAX_WRITE_GRANULE - 1),
+		      DAX_WRITE_GRANULE, lo, hi);
 }
 
 /*
@@ -259,9 +226,9 @@ static int dax_mkwrite(struct dax_view *v, uint64_t pgoff,
 	if (!dax_is_pmd(e))
 		return mkwrite_granule(v, pgoff, e, dirty);
 	/* A 2 MiB entry: its whole unit; the stores are likely near pgoff. */
-	view_clip(v, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), DAX_PMD_PAGES,
-		  &lo, &hi);
-	ret = view_protect_runs(v, lo, hi, DAX_PG_RO, DAX_PG_RW);
+	dax_view_clip(v, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), DAX_PMD_PAGES,
+		      &lo, &hi);
+	ret = dax_view_protect_runs(v, lo, hi, DAX_PG_RO, DAX_PG_RW);
 	if (!ret) {
 		granule_of(v, pgoff, &lo, &hi);
 		dax_view_prefault_write(v, lo, hi - lo);
@@ -309,191 +276,126 @@ static uint64_t pmd_grab_around(struct dax_view *v, uint64_t unit,
 		if (dax_view_state(v, u) != DAX_PG_NONE ||
 		    (!dax_is_empty(e[k]) && dax_block(e[k]) != blk)) {
 			dax_put_entry(v->mapping, u,
-					dax_is_empty(e[k]) ? 0 : e[k]);
+				      dax_is_empty(e[k]) ? 0 : e[k]);
 			break;
 		}
 	}
 	return k - 1;
 }
 
-/* Try a 2 MiB install of the unit holding pgoff, and for a load of the
- * units after it (fault-around); 0 when done, 1 to fall back to 4 KiB
- * pages. */
-static int dax_fault_pmd(struct dax_view *v, uint64_t pgoff, bool write,
-			 const struct dax_fault_ctx *c)
+/*
+ * Install the 2 MiB unit of f from dev (its entry held), and for a load
+ * the units after it that the extent maps (fault-around), under their
+ * entry locks, which it puts; f->entry gets the unit's new value.
+ * Returns 0, or 1 to fall back to 4 KiB pages.
+ */
+static int dax_insert_pmd(struct dax_fault *f, uint64_t dev)
 {
-	struct dax_mapping *m = v->mapping;
-	uint64_t unit = pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
-	uint64_t pos = unit << DAX_PAGE_SHIFT, dev, len = DAX_PMD_SIZE;
-	uint64_t e[DAX_PMD_AROUND], n = 0, k;
-	unsigned flags = write ? IOMAP_WRITE : 0;
-	enum dax_page_state st;
-	struct iomap iomap;
-	int ret, result = 1;
+	uint64_t e[DAX_PMD_AROUND], n, k;
+	uint64_t ext_end = f->iomap.offset + f->iomap.length;
+	enum dax_page_state st = f->write ? DAX_PG_RW
+					  : dax_view_read_state(f->v);
+	bool ok, flush = needs_flush(f->c->rgn);
 
-	if (atomic_load(&dax_hooks.no_pmd) ||
-	    !dax_view_has(v, unit) ||
-	    !dax_view_has(v, unit + DAX_PMD_PAGES - 1) ||
-	    c->isize < pos + DAX_PMD_SIZE)
-		return 1;
-	if (!write)
-		len = pmd_around_len(v, unit, c->isize);
-	ret = c->ops->iomap_begin(v->inode, pos, len, flags, &iomap);
-	if (ret)
-		return 1;
-	if (iomap.flags & IOMAP_F_NEW)
-		atomic_fetch_add(&m->fill_seq, 1);
-	dev = iomap.addr + (pos - iomap.offset);
-	if (iomap.type != IOMAP_MAPPED || iomap.offset > pos ||
-	    iomap.offset + iomap.length < pos + DAX_PMD_SIZE ||
-	    (dev & (DAX_PMD_SIZE - 1)))
-		goto finish_iomap;
-	if (dax_grab_entry(m, unit, true, false, &e[0]))
-		goto finish_iomap; /* 4 KiB entries in the unit */
-	st = write ? DAX_PG_RW : read_state(v);
-	if (!dax_is_empty(e[0]) && dax_block(e[0]) != dev >> DAX_PAGE_SHIFT) {
-		dax_put_entry(m, unit, e[0]); /* stale: let 4 KiB sort it */
-		goto finish_iomap;
+	if (!dax_is_empty(f->entry) &&
+	    dax_block(f->entry) != dev >> DAX_PAGE_SHIFT)
+		return 1; /* stale: let 4 KiB sort it */
+	if (f->len > ext_end - f->pos)
+		f->len = (ext_end - f->pos) & ~(DAX_PMD_SIZE - 1);
+	e[0] = f->entry;
+	n = 1 + pmd_grab_around(f->v, f->pgoff, dev, f->len / DAX_PMD_SIZE, e);
+	ok = dax_view_install(f->v, f->pgoff, n * DAX_PMD_PAGES, dev, st) == 0;
+	for (k = 0; k < n; k++) {
+		if (ok)
+			e[k] = installed_entry((dev >> DAX_PAGE_SHIFT) +
+						       k * DAX_PMD_PAGES, DAX_PMD,
+					       !dax_is_empty(e[k]) &&
+						       dax_is_dirty(e[k]),
+					       st == DAX_PG_RW, flush);
+		else if (dax_is_empty(e[k]))
+			e[k] = 0;
+		if (k)
+			dax_put_entry(f->m, f->pgoff + k * DAX_PMD_PAGES, e[k]);
 	}
-	/* Units of the extent after this one, under their entry locks. */
-	if (len > iomap.offset + iomap.length - pos)
-		len = (iomap.offset + iomap.length - pos) & ~(DAX_PMD_SIZE - 1);
-	n = 1 + pmd_grab_around(v, unit, dev, len / DAX_PMD_SIZE, e);
-	if (dax_view_install(v, unit, n * DAX_PMD_PAGES, dev, st) == 0) {
-		for (k = 0; k < n; k++) {
-			e[k] = dax_is_empty(e[k]) ? 0 : e[k] & DAX_DIRTY;
-			if (st == DAX_PG_RW && needs_flush(c->rgn))
-				e[k] |= DAX_DIRTY;
-			e[k] |= dax_make((dev >> DAX_PAGE_SHIFT) +
-					 k * DAX_PMD_PAGES, DAX_PMD);
-		}
-		result = 0;
-	} else {
-		for (k = 0; k < n; k++)
-			if (dax_is_empty(e[k]))
-				e[k] = 0;
-	}
-	for (k = 0; k < n; k++)
-		dax_put_entry(m, unit + k * DAX_PMD_PAGES, e[k]);
-finish_iomap:
-	if (c->ops->iomap_end)
-		c->ops->iomap_end(v->inode, pos, len,
-				  result ? 0 : n * DAX_PMD_SIZE, flags, &iomap);
-	return result;
+	f->entry = e[0];
+	f->done = ok ? n * DAX_PMD_SIZE : 0;
+	return ok ? 0 : 1;
 }
 
-/* The 4 KiB fault: one extent, as many pages of it as the entry locks
- * allow. */
-static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
-			 const struct dax_fault_ctx *c, bool *retry)
+/* A 4 KiB fault whose grab returned a 2 MiB entry (locked at its unit):
+ * install the page's part of it. */
+static int dax_fault_pmd_part(struct dax_fault *f)
 {
-	struct dax_mapping *m = v->mapping;
-	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
-	uint64_t eof = (c->isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
-	uint64_t end = pgoff + DAX_FAULT_BATCH, pos = pgoff << DAX_PAGE_SHIFT;
-	unsigned flags = write ? IOMAP_WRITE : 0;
-	uint64_t e, dev, blk, n, i, gend;
-	/* Per page of the batch: was the entry new, was it dirty (bitmaps,
-	 * small enough for a signal stack). */
-	uint64_t was_empty[DAX_FAULT_BATCH / 64] = { 0 };
-	uint64_t was_dirty[DAX_FAULT_BATCH / 64] = { 0 };
-	enum dax_page_state st;
-	struct iomap iomap;
-	bool entry_first = atomic_load(&dax_hooks.entry_lock_first);
-	unsigned long seq;
-	int ret, result = -EFAULT;
+	uint64_t dev = (dax_block(f->entry) +
+			(f->pgoff & (DAX_PMD_PAGES - 1))) << DAX_PAGE_SHIFT;
+	enum dax_page_state st = f->write ? DAX_PG_RW
+					  : dax_view_read_state(f->v);
+	int ret;
 
-	end = end < vend ? end : vend;
-	end = end < eof ? end : eof;
-	if (entry_first) { /* test only: the order the seed removed */
-		if (dax_grab_entry(m, pgoff, false, false, &e))
-			return -EFAULT;
-	}
-	/*
-	 * Look the batch up without allocating; a store into a hole then
-	 * allocates its one page only (as the kernel's write fault does).
-	 */
-	seq = atomic_load(&m->fill_seq);
-	ret = c->ops->iomap_begin(v->inode, pos, (end - pgoff) << DAX_PAGE_SHIFT,
-				  0, &iomap);
-	if (!ret && write && iomap.type != IOMAP_MAPPED) {
-		if (c->ops->iomap_end)
-			c->ops->iomap_end(v->inode, pos, 0, 0, 0, &iomap);
-		ret = c->ops->iomap_begin(v->inode, pos, DAX_PAGE_SIZE, flags,
-					  &iomap);
-		if (!ret && (iomap.flags & IOMAP_F_NEW))
-			atomic_fetch_add(&m->fill_seq, 1);
-	} else {
-		flags = 0;
-	}
-	if (ret) {
-		if (entry_first)
-			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		return ret; /* the file system set the message */
-	}
-	if (iomap.offset > pos || iomap.offset + iomap.length <= pos) {
-		if (entry_first)
-			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		result = fault_fail(-EIO, pgoff, "the file system gave an "
-				    "extent that does not hold it");
-		goto finish_iomap;
-	}
-	if ((iomap.offset + iomap.length) >> DAX_PAGE_SHIFT < end)
-		end = (iomap.offset + iomap.length) >> DAX_PAGE_SHIFT;
-	if (!entry_first && (ret = dax_grab_entry(m, pgoff, false, false,
-						   &e))) {
-		result = fault_fail(ret, pgoff, "no mapping index entry");
-		goto finish_iomap;
-	}
-	hook_stall(c);
+	f->index = f->pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1);
+	ret = dax_view_install(f->v, f->pgoff, 1, dev, st);
+	if (ret)
+		return fault_fail(ret, f->pgoff, "cannot map it");
+	if (st == DAX_PG_RW && needs_flush(f->c->rgn))
+		f->entry |= DAX_DIRTY;
+	return 0;
+}
 
-	if (dax_is_pmd(e) && !dax_is_empty(e)) {
-		/* A 2 MiB entry covers the page: install its part. */
-		dev = (dax_block(e) + (pgoff & (DAX_PMD_PAGES - 1)))
-		      << DAX_PAGE_SHIFT;
-		st = write ? DAX_PG_RW : read_state(v);
-		ret = dax_view_install(v, pgoff, 1, dev, st);
-		result = ret ? fault_fail(ret, pgoff, "cannot map it") : 0;
-		if (!ret && st == DAX_PG_RW && needs_flush(c->rgn))
-			e |= DAX_DIRTY;
-		dax_put_entry(m, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), e);
-		goto finish_iomap;
-	}
-	if (iomap.type != IOMAP_MAPPED) {
-		/*
-		 * A hole, read.  If a write gave it blocks since our
-		 * iomap_begin (fill_seq moved), start over: the zero page
-		 * would hide its data.  A write after this point finds our
-		 * entry and replaces the zero page (dax_invalidate_zero).
-		 * No iomap_begin under the entry lock.
-		 */
-		if (write || atomic_load(&m->fill_seq) != seq) {
-			dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-			*retry = !write;
-			if (write)
-				result = fault_fail(-EIO, pgoff, "a store "
-						    "found no block");
-			goto finish_iomap;
-		}
-		ret = dax_view_install(v, pgoff, 1, 0, DAX_PG_ZERO);
-		result = ret ? fault_fail(ret, pgoff, "cannot map the zero "
-					  "page") : 0;
-		if (!ret)
-			e = DAX_ZERO_PAGE;
-		dax_put_entry(m, pgoff, dax_is_empty(e) ? 0 : e);
-		goto finish_iomap;
-	}
+/*
+ * A 4 KiB load of a hole (dax_load_hole): the zero page.  If a write
+ * gave the hole blocks since our iomap_begin (fill_seq moved), start
+ * over (returns 1): the zero page would hide its data.  A write after
+ * this point finds our entry and replaces the zero page
+ * (dax_invalidate_zero).  No iomap_begin under the entry lock.
+ */
+static int dax_load_hole(struct dax_fault *f)
+{
+	int ret;
 
-	dev = iomap.addr + (pos - iomap.offset);
-	blk = dev >> DAX_PAGE_SHIFT;
-	if (dax_is_zero(e)) /* a hole was filled: no view may keep zeros */
-		views_update(m, pgoff, 1, VIEWS_REPLACE_ZERO, dev);
-#define BIT_SET(map, i) ((map)[(i) / 64] |= 1ULL << ((i) % 64))
-#define BIT_GET(map, i) (((map)[(i) / 64] >> ((i) % 64)) & 1)
+	if (f->write) /* the write's iomap_begin gave no block */
+		return fault_fail(-EIO, f->pgoff, "a store found no block");
+	if (atomic_load(&f->m->fill_seq) != f->seq)
+		return 1;
+	ret = dax_view_install(f->v, f->pgoff, 1, 0, DAX_PG_ZERO);
+	if (ret)
+		return fault_fail(ret, f->pgoff, "cannot map the zero page");
+	f->entry = DAX_ZERO_PAGE;
+	return 0;
+}
+
+/* The entries of a 4 KiB fault's batch: per page, was the entry new,
+ * was it dirty (bitmaps, small enough for a signal stack). */
+struct pte_batch {
+	uint64_t was_empty[DAX_FAULT_BATCH / 64];
+	uint64_t was_dirty[DAX_FAULT_BATCH / 64];
+};
+
+/* Note in b what the entry value e of batch page i was. */
+static void batch_note(struct pte_batch *b, uint64_t i, uint64_t e)
+{
 	if (dax_is_empty(e))
-		BIT_SET(was_empty, 0);
+		b->was_empty[i / 64] |= 1ULL << (i % 64);
 	if (dax_is_dirty(e))
-		BIT_SET(was_dirty, 0);
+		b->was_dirty[i / 64] |= 1ULL << (i % 64);
+}
+
+/* Is bit i of the bitmap map set? */
+static bool batch_bit(const uint64_t *map, uint64_t i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
+}
+
+/* Hold, after f->pgoff's entry, the entries of the pages up to f->end
+ * that are free now and hold nothing or the next blocks of the extent
+ * (blk + i): trylocks only, up to the first that is not.  Returns how
+ * many entries are held, f->pgoff's included. */
+static uint64_t pte_grab_batch(const struct dax_fault *f, uint64_t blk,
+			       struct pte_batch *b)
+{
+	struct dax_mapping *m = f->m;
+	uint64_t pgoff = f->pgoff, end = f->end, n, e;
+
+	batch_note(b, 0, f->entry);
 	for (n = 1; pgoff + n < end; n++) {
 		if (dax_grab_entry(m, pgoff + n, false, true, &e))
 			break;
@@ -502,57 +404,212 @@ static int dax_fault_pte(struct dax_view *v, uint64_t pgoff, bool write,
 			dax_put_entry(m, pgoff + n, dax_is_empty(e) ? 0 : e);
 			break;
 		}
-		if (dax_is_empty(e))
-			BIT_SET(was_empty, n);
-		if (dax_is_dirty(e))
-			BIT_SET(was_dirty, n);
+		batch_note(b, n, e);
 	}
-	st = read_state(v);
-	ret = dax_view_install(v, pgoff, n, dev, write ? DAX_PG_RW : st);
-	gend = DAX_WRITE_GRANULE - (pgoff & (DAX_WRITE_GRANULE - 1));
-	if (!ret && write && st != DAX_PG_RW && n > gend)
-		/* Stores are tracked: writable to the end of the faulting
-		 * page's granule, read-only after it. */
-		ret = dax_view_protect(v, pgoff + gend, n - gend, st);
-	if (!ret && write && st != DAX_PG_RW)
-		dax_view_prefault_write(v, pgoff, n < gend ? n : gend);
-	for (i = 0; i < n; i++) {
-		uint64_t ne = 0;
-
-		if (!ret || !BIT_GET(was_empty, i)) {
-			bool rw = !ret &&
-				  dax_view_state(v, pgoff + i) == DAX_PG_RW;
-
-			ne = dax_make(blk + i, BIT_GET(was_dirty, i) ? DAX_DIRTY
-								   : 0);
-			if (rw && needs_flush(c->rgn))
-				ne |= DAX_DIRTY;
-		}
-		dax_put_entry(m, pgoff + i, ne);
-	}
-	result = ret ? fault_fail(ret, pgoff, "cannot map its blocks") : 0;
-finish_iomap:
-	if (c->ops->iomap_end) {
-		/*
-		 * The fault is done and cannot be undone (another thread may
-		 * use the mapping already): an error from iomap_end is
-		 * ignored, as in the kernel.
-		 */
-		c->ops->iomap_end(v->inode, pos, DAX_PAGE_SIZE,
-				  result ? 0 : DAX_PAGE_SIZE, flags, &iomap);
-	}
-	return result;
+	return n;
 }
 
+/* Install n pages from f->pgoff at dev.  A store makes them writable;
+ * when stores are tracked, only to the end of the faulting page's write
+ * granule (prefaulted), read-only after it. */
+static int pte_install(struct dax_fault *f, uint64_t dev, uint64_t n)
+{
+	enum dax_page_state st = dax_view_read_state(f->v);
+	uint64_t gend = DAX_WRITE_GRANULE -
+			(f->pgoff & (DAX_WRITE_GRANULE - 1));
+	int ret;
+
+	ret = dax_view_install(f->v, f->pgoff, n, dev,
+			       f->write ? DAX_PG_RW : st);
+	if (!ret && f->write && st != DAX_PG_RW && n > gend)
+		ret = dax_view_protect(f->v, f->pgoff + gend, n - gend, st);
+	if (!ret && f->write && st != DAX_PG_RW)
+		dax_view_prefault_write(f->v, f->pgoff, n < gend ? n : gend);
+	return ret;
+}
+
+/* The entry of batch page i after the install (ok: it succeeded): the
+ * block, or 0 if the page had no entry and the install failed. */
+static uint64_t batch_entry(const struct pte_batch *b, uint64_t i,
+			    uint64_t blk, bool ok, bool rw, bool flush)
+{
+	if (!ok && batch_bit(b->was_empty, i))
+		return 0;
+	return installed_entry(blk + i, 0, batch_bit(b->was_dirty, i),
+			       ok && rw, flush);
+}
+
+/*
+ * Install the mapped extent from dev at f->pgoff, with the pages after
+ * it whose entries pte_grab_batch gets, and put those entries (f->entry
+ * gets the first page's new value): the blocks installed, or what they
+ * held if the install failed.
+ */
+static int dax_insert_pte(struct dax_fault *f, uint64_t dev)
+{
+	struct pte_batch b = { 0 };
+	struct dax_mapping *m = f->m;
+	struct dax_view *v = f->v;
+	uint64_t blk = dev >> DAX_PAGE_SHIFT, pgoff = f->pgoff, n, i;
+	bool ok, flush = needs_flush(f->c->rgn);
+	int ret;
+
+	n = pte_grab_batch(f, blk, &b);
+	ret = pte_install(f, dev, n);
+	ok = ret == 0;
+	f->entry = batch_entry(&b, 0, blk, ok,
+			       dax_view_state(v, pgoff) == DAX_PG_RW, flush);
+	for (i = 1; i < n; i++)
+		dax_put_entry(m, pgoff + i,
+			      batch_entry(&b, i, blk, ok,
+					  dax_view_state(v, pgoff + i) ==
+						  DAX_PG_RW,
+					  flush));
+	return ok ? 0 : fault_fail(ret, pgoff, "cannot map its blocks");
+}
+
+/*
+ * The per-extent step of both faults (fs/dax.c's dax_fault_iter): with
+ * the extent in f->iomap begun and f's entry held, install what the
+ * extent holds at f->pgoff, and leave in f->entry the value to put.
+ * Returns 0 when installed; 1 when a 2 MiB fault must fall back to
+ * 4 KiB pages or a 4 KiB load must start over; a negative errno with the
+ * message set.
+ */
+static int dax_fault_iter(struct dax_fault *f, bool pmd)
+{
+	uint64_t dev = f->iomap.addr + (f->pos - f->iomap.offset);
+
+	if (pmd)
+		return dax_insert_pmd(f, dev);
+	if (dax_is_pmd(f->entry) && !dax_is_empty(f->entry))
+		return dax_fault_pmd_part(f);
+	if (f->iomap.type != IOMAP_MAPPED)
+		return dax_load_hole(f);
+	/* A hole was filled: no view may keep zeros. */
+	if (dax_is_zero(f->entry))
+		dax_mapping_update_views(f->m, f->pgoff, 1,
+					 DAX_VIEWS_REPLACE_ZERO, dev);
+	return dax_insert_pte(f, dev);
+}
+
+/* Can the unit of f be installed whole: allowed, inside the view, and
+ * below EOF? */
+static bool pmd_fits_view(const struct dax_fault *f)
+{
+	return !dax_hook_no_pmd() && dax_view_has(f->v, f->pgoff) &&
+	       dax_view_has(f->v, f->pgoff + DAX_PMD_PAGES - 1) &&
+	       f->c->isize >= f->pos + DAX_PMD_SIZE;
+}
+
+/* Does the begun extent map the whole unit of f to an aligned 2 MiB of
+ * the device? */
+static bool pmd_fits_extent(const struct dax_fault *f)
+{
+	uint64_t dev = f->iomap.addr + (f->pos - f->iomap.offset);
+
+	return f->iomap.type == IOMAP_MAPPED && f->iomap.offset <= f->pos &&
+	       f->iomap.offset + f->iomap.length >= f->pos + DAX_PMD_SIZE &&
+	       !(dev & (DAX_PMD_SIZE - 1));
+}
+
+/* The 2 MiB fault (dax_iomap_pmd_fault): the unit holding pgoff, and for
+ * a load the units after it.  Returns 0 when done, 1 to fall back to
+ * 4 KiB pages. */
+static int dax_iomap_pmd_fault(struct dax_view *v, uint64_t pgoff,
+			       bool write, const struct dax_fault_ctx *c)
+{
+	struct dax_fault f;
+	int ret = 1;
+
+	dax_fault_init(&f, v, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), write, c);
+	if (!pmd_fits_view(&f))
+		goto out;
+	f.len = write ? DAX_PMD_SIZE : pmd_around_len(v, f.pgoff, c->isize);
+	f.flags = write ? IOMAP_WRITE : 0;
+	if (dax_fault_begin(&f, f.len, f.flags) || !pmd_fits_extent(&f))
+		goto out;
+	if (dax_fault_grab(&f, true))
+		goto out; /* 4 KiB entries in the unit */
+	ret = dax_fault_iter(&f, true);
+out:
+	dax_fault_finish(&f);
+	return ret;
+}
+
+/*
+ * Begin the 4 KiB fault's extent: look the batch up without allocating;
+ * a store into a hole then allocates its one page only (as the kernel's
+ * write fault does).
+ */
+static int dax_pte_begin(struct dax_fault *f)
+{
+	int ret = dax_fault_begin(f, (f->end - f->pgoff) << DAX_PAGE_SHIFT, 0);
+
+	if (ret || !f->write || f->iomap.type == IOMAP_MAPPED)
+		return ret;
+	if (f->c->ops->iomap_end)
+		f->c->ops->iomap_end(f->v->inode, f->pos, 0, 0, 0, &f->iomap);
+	f->flags = IOMAP_WRITE;
+	return dax_fault_begin(f, DAX_PAGE_SIZE, f->flags);
+}
+
+/* The 4 KiB fault (dax_iomap_pte_fault): one extent, as many pages of it
+ * from pgoff as the entry locks allow.  Returns 0, 1 to start over, or a
+ * negative errno with the message set where it was found. */
+static int dax_iomap_pte_fault(struct dax_view *v, uint64_t pgoff,
+			       bool write, const struct dax_fault_ctx *c)
+{
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+	uint64_t eof = (c->isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
+	uint64_t ext_end;
+	struct dax_fault f;
+	int ret = -EFAULT;
+
+	dax_fault_init(&f, v, pgoff, write, c);
+	f.end = pgoff + DAX_FAULT_BATCH;
+	f.end = f.end < vend ? f.end : vend;
+	f.end = f.end < eof ? f.end : eof;
+	f.len = DAX_PAGE_SIZE;
+	if (dax_hook_entry_lock_first() && dax_fault_grab(&f, false))
+		goto out; /* test only: the order the seed removed */
+	f.seq = atomic_load(&f.m->fill_seq);
+	ret = dax_pte_begin(&f);
+	if (ret)
+		goto out; /* the file system set the message */
+	ext_end = f.iomap.offset + f.iomap.length;
+	if (f.iomap.offset > f.pos || ext_end <= f.pos) {
+		ret = fault_fail(-EIO, pgoff, "the file system gave an extent "
+				 "that does not hold it");
+		goto out;
+	}
+	if (ext_end >> DAX_PAGE_SHIFT < f.end)
+		f.end = ext_end >> DAX_PAGE_SHIFT;
+	if (!f.locked) {
+		ret = dax_fault_grab(&f, false);
+		if (ret) {
+			ret = fault_fail(ret, pgoff, "no mapping index entry");
+			goto out;
+		}
+	}
+	dax_hook_stall(c->ino);
+	ret = dax_fault_iter(&f, false);
+	f.done = ret ? 0 : DAX_PAGE_SIZE;
+out:
+	dax_fault_finish(&f);
+	return ret;
+}
+
+/* Resolve a fault at pgoff of v (see fault.h): a store to a read-only
+ * page, else the 2 MiB fault, else the 4 KiB one, started over while a
+ * hole read raced with a write. */
 int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
-			  const struct dax_fault_ctx *c)
+		    const struct dax_fault_ctx *c)
 {
 	enum dax_page_state s;
-	bool retry;
 	int ret;
 
 	do {
-		retry = false;
 		if ((pgoff << DAX_PAGE_SHIFT) >= c->isize)
 			return -EFAULT; /* SIGBUS past EOF */
 		s = dax_view_state(v, pgoff);
@@ -561,16 +618,15 @@ int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
 		if (s == DAX_PG_RW || (!write && (s == DAX_PG_RO ||
 						  s == DAX_PG_ZERO)))
 			return 0; /* another thread installed it meanwhile */
-		if (dax_fault_pmd(v, pgoff, write, c) == 0)
+		if (dax_iomap_pmd_fault(v, pgoff, write, c) == 0)
 			return 0;
-		ret = dax_fault_pte(v, pgoff, write, c, &retry);
-	} while (retry);
+		ret = dax_iomap_pte_fault(v, pgoff, write, c);
+	} while (ret == 1);
 	return ret;
 }
 
-/* Populating stopped at page pg with err: the message says it was the
- * map call, and keeps why the fault path found (it set a message at
- * every failure). */
+/* Populating stopped at page pg with err: the message says so, and keeps
+ * why the fault path found (it set a message at every failure). */
 static int populate_fail(int err, uint64_t pg)
 {
 	char why[256];
@@ -580,9 +636,11 @@ static int populate_fail(int err, uint64_t pg)
 		       (unsigned long long)pg, why);
 }
 
+/* Install the pages [first, end) of v: a fault for each page below EOF
+ * not installed yet, the SIGBUS page past it. */
 int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
-		       int (*fault)(struct dax_view *, uint64_t, bool),
-		       uint64_t isize)
+		 int (*fault)(struct dax_view *, uint64_t, bool),
+		 uint64_t isize)
 {
 	uint64_t eof = (isize + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT, pg, e;
 	bool write = v->prot & PROT_WRITE;
@@ -608,184 +666,5 @@ int dax_populate(struct dax_view *v, uint64_t first, uint64_t end,
 		if (ret)
 			return populate_fail(ret, pg);
 	}
-	return 0;
-}
-
-void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
-			       uint64_t n, uint64_t dev_off)
-{
-	uint64_t i = first, e;
-
-	if (!atomic_load(&m->nr_entries))
-		return;
-	/*
-	 * Every present entry is grabbed, locked ones included: a read fault
-	 * that looked at the hole before our allocation may be about to
-	 * install the zero page; once it has put its entry we see it here.
-	 */
-	while (dax_next_entry(m, &i, first + n)) {
-		if (dax_grab_entry(m, i, false, false, &e)) {
-			i++;
-			continue;
-		}
-		if (dax_is_zero(e)) {
-			views_update(m, i, 1, VIEWS_REPLACE_ZERO,
-				     dev_off + ((i - first) << DAX_PAGE_SHIFT));
-			e = 0;
-		}
-		dax_put_entry(m, i, dax_is_empty(e) ? 0 : e);
-		i++;
-	}
-}
-
-/* Turn the 2 MiB entry of unit into 4 KiB entries for its pages below
- * first (the pages at and past first are being truncated).  Views keep
- * their mappings of the pages below: the blocks stay. */
-static void split_pmd(struct dax_mapping *m, uint64_t unit, uint64_t first)
-{
-	uint64_t e, i, blk, dirty;
-
-	if (dax_grab_entry(m, unit, false, false, &e))
-		return;
-	if (!dax_is_pmd(e) || dax_is_empty(e)) {
-		dax_put_entry(m, unit, dax_is_empty(e) ? 0 : e);
-		return;
-	}
-	blk = dax_block(e);
-	dirty = e & DAX_DIRTY;
-	dax_put_entry(m, unit, 0);
-	for (i = unit; i < first; i++) {
-		if (dax_grab_entry(m, i, false, false, &e))
-			continue;
-		dax_put_entry(m, i, dax_make(blk + (i - unit), dirty));
-	}
-}
-
-void dax_truncate(struct dax_mapping *m, uint64_t first)
-{
-	uint64_t idx, e, unit = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
-
-	if (unit < first && dax_is_pmd(dax_peek_entry(m, first)))
-		split_pmd(m, unit, first);
-	if (atomic_load(&m->nr_views))
-		views_update(m, first, UINT64_MAX / 2 - first, VIEWS_TRUNCATE, 0);
-	idx = first;
-	while (dax_next_entry(m, &idx, UINT64_MAX)) {
-		if (dax_grab_entry(m, idx, false, false, &e))
-			break;
-		dax_put_entry(m, idx, 0);
-		idx = dax_is_pmd(e) ? (idx | (DAX_PMD_PAGES - 1)) + 1 : idx + 1;
-	}
-}
-
-/*
- * Write-protect, in every view that tracks stores, the writable pages of
- * [first, first+n), one mprotect per run.  Returns true if some of them
- * stay writable (a view that does not track stores, or an mprotect that
- * failed, its error then in *err): their entries must stay dirty.
- * Called with the entries of the range held.
- */
-static bool views_wrprotect(struct dax_mapping *m, uint64_t first,
-			    uint64_t n, int *err)
-{
-	struct dax_view *v;
-	bool keep = false;
-
-	pthread_mutex_lock(&m->views_lock);
-	for (v = m->views; v; v = v->next) {
-		uint64_t lo, hi;
-
-		view_clip(v, first, n, &lo, &hi);
-		if (v->track_dirty) {
-			int ret = view_protect_runs(v, lo, hi, DAX_PG_RW,
-						    DAX_PG_RO);
-
-			if (ret) {
-				*err = ret;
-				keep = true;
-			}
-			continue;
-		}
-		for (; lo < hi && !keep; lo++)
-			keep = dax_view_state(v, lo) == DAX_PG_RW;
-	}
-	pthread_mutex_unlock(&m->views_lock);
-	return keep;
-}
-
-/* Dirty 4 KiB entries written back together (held at once). */
-#define WRITEBACK_BATCH 64
-
-int dax_writeback(struct dax_mapping *m, struct region *rgn)
-{
-	uint64_t idx = 0, e;
-	int err = 0;
-
-	if (!atomic_load(&m->nr_dirty))
-		return 0;
-	while ((e = dax_next_entry(m, &idx, UINT64_MAX))) {
-		uint64_t held[WRITEBACK_BATCH], first = idx, n = 1, i;
-		bool keep;
-
-		if (dax_is_pmd(e)) {
-			first = idx & ~(uint64_t)(DAX_PMD_PAGES - 1);
-			n = DAX_PMD_PAGES;
-		}
-		if (!dax_is_dirty(e) || dax_grab_entry(m, idx, false, false, &e)) {
-			idx = first + n;
-			continue;
-		}
-		if (!dax_is_dirty(e) || dax_is_empty(e)) {
-			dax_put_entry(m, first, dax_is_empty(e) ? 0 : e);
-			idx = first + n;
-			continue;
-		}
-		/* A run of dirty 4 KiB entries after it: taken if free. */
-		held[0] = e;
-		if (!dax_is_pmd(e)) {
-			for (; n < WRITEBACK_BATCH; n++) {
-				uint64_t e2;
-
-				if (dax_grab_entry(m, first + n, false, true,
-						     &e2))
-					break;
-				if (dax_is_pmd(e2) || dax_is_empty(e2) ||
-				    !dax_is_dirty(e2)) {
-					dax_put_entry(m, first + n,
-							dax_is_empty(e2) ? 0 : e2);
-					break;
-				}
-				held[n] = e2;
-			}
-		}
-		/*
-		 * Write-protect first, then flush (dax_writeback_one's order):
-		 * a store after the protection faults, and waits for our
-		 * entry lock to dirty the entry again; a store before it is
-		 * in the flush.
-		 */
-		keep = views_wrprotect(m, first, n, &err);
-		if (dax_is_pmd(e)) {
-			rgn->flush(rgn->base + (dax_block(e) << DAX_PAGE_SHIFT),
-				   DAX_PMD_SIZE);
-			dax_put_entry(m, first, keep ? e : e & ~DAX_DIRTY);
-		} else {
-			for (i = 0; i < n; i++) {
-				rgn->flush(rgn->base + (dax_block(held[i]) <<
-							DAX_PAGE_SHIFT),
-					   DAX_PAGE_SIZE);
-				dax_put_entry(m, first + i,
-						keep ? held[i]
-						     : held[i] & ~DAX_DIRTY);
-			}
-		}
-		idx = first + n;
-	}
-	rgn->drain();
-	if (err)
-		return err_set(err, "fsync: the stores are flushed, but pages "
-			       "of a view could not be write-protected to "
-			       "track the next ones (%s); they stay dirty",
-			       strerror(-err));
 	return 0;
 }

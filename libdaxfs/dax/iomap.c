@@ -3,12 +3,13 @@
  * iomap.c -- the iomap apply loop behind daxfs_pread and daxfs_pwrite
  * (dax_iomap_rw and dax_iomap_actor).
  *
- * Nothing is held by the engine between iomap_begin() and iomap_end(),
- * and ext2 holds nothing there either (its block-map lock is dropped
- * inside iomap_begin).  The copy may therefore fault on a user buffer
- * that is itself a view of a file, this one included: the fault path
- * takes the file's dax_sem and entry locks, none of which is held here.
- * See fault.c for why the fault takes entry locks only after iomap_begin.
+ * Nothing is held by the engine between iomap_begin() and iomap_end();
+ * ext2 holds there only the blocks it reserved for a write past EOF,
+ * which no fault can reach (its block-map lock is dropped inside
+ * iomap_begin).  The copy may therefore fault on a user buffer that is
+ * itself a view of a file, this one included: the fault path takes the
+ * file's dax_sem and entry locks, none of which is held here.  See
+ * fault.c for why the fault takes entry locks only after iomap_begin.
  */
 #include <errno.h>
 #include <libpmem2.h>
@@ -16,7 +17,7 @@
 
 #include "core/err.h"
 #include "core/region.h"
-#include "dax/fault.h"
+#include "dax/mapping.h"
 #include "dax/iomap.h"
 #include "dax/view.h"
 

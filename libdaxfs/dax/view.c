@@ -4,9 +4,11 @@
  * SIGSEGV/SIGBUS handlers that turn first touches into faults, and the
  * mmap/mprotect calls that install pages.
  *
- * Lock order: the registry lock (read) is held for a whole fault, so a
- * view cannot be unmapped under a fault that uses it; daxfs_unmap takes it
- * for writing.  Then the file system's fault locks (see fs/ext2 file.c).
+ * Lock order: see ext2/ext2.h.  This file takes the view registry lock,
+ * the outermost lock of the fault path: read-locked for a whole fault, so
+ * a view cannot be unmapped under a fault that uses it; daxfs_map and
+ * daxfs_unmap take it for writing.  The file system's fault locks
+ * (dax_sem, then the DAX engine's) nest inside it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +22,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "dax/fault.h"
+#include "dax/mapping.h"
 #include "dax/view.h"
 
 atomic_long dax_nr_views;
@@ -362,6 +364,26 @@ int dax_view_protect(struct dax_view *v, uint64_t pgoff, uint64_t n,
 		     st == DAX_PG_RW ? PROT_READ | PROT_WRITE : PROT_READ) < 0)
 		return -errno;
 	states_set(v, pgoff, n, st);
+	return 0;
+}
+
+int dax_view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
+			  enum dax_page_state from, enum dax_page_state to)
+{
+	uint64_t b;
+	int ret;
+
+	for (; lo < hi; lo = b) {
+		for (b = lo; b < hi && dax_view_state(v, b) == from; b++)
+			;
+		if (b == lo) {
+			b++;
+			continue;
+		}
+		ret = dax_view_protect(v, lo, b - lo, to);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

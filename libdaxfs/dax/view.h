@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "dax/entry.h"
 
@@ -121,6 +122,31 @@ static inline enum dax_page_state dax_view_state(const struct dax_view *v,
 {
 	return __atomic_load_n(&v->state[pgoff - v->pgoff], __ATOMIC_RELAXED);
 }
+
+/* The pages [*lo, *hi) of [first, first+n) that v shows (empty when
+ * *lo >= *hi). */
+static inline void dax_view_clip(const struct dax_view *v, uint64_t first,
+				 uint64_t n, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t vend = v->pgoff + (v->len >> DAX_PAGE_SHIFT);
+
+	*lo = first > v->pgoff ? first : v->pgoff;
+	*hi = first + n < vend ? first + n : vend;
+}
+
+/* The state a block page takes in v on a fault that is not a store:
+ * read-only when v tracks stores (or is read-only), writable otherwise. */
+static inline enum dax_page_state dax_view_read_state(const struct dax_view *v)
+{
+	return (v->prot & PROT_WRITE) && !v->track_dirty ? DAX_PG_RW
+							 : DAX_PG_RO;
+}
+
+/* Move the pages of v in [lo, hi) that are in state from to state to
+ * (RO <-> RW), one mprotect per run; the caller holds their entry locks.
+ * Returns 0 or the negative errno of the mprotect that failed. */
+int dax_view_protect_runs(struct dax_view *v, uint64_t lo, uint64_t hi,
+			  enum dax_page_state from, enum dax_page_state to);
 
 /* Number of live views in the process (cheap check on the I/O path). */
 extern atomic_long dax_nr_views;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bmap.c -- the ext2 block map (direct, indirect, double and triple
- * indirect blocks), the iomap operations built on it, and truncate.
+ * indirect blocks), the blocks of a write past EOF, and truncate.  The
+ * iomap operations built on it are in iomap.c.
  *
  * Persistence order when blocks are added (ext2_get_block with DAX):
  *   1. the blocks are taken in the bitmap, persisted (balloc.c);
@@ -39,7 +40,7 @@
 #include <string.h>
 
 #include "core/mem.h"
-#include "dax/fault.h"
+#include "dax/mapping.h"
 #include "ext2/ext2.h"
 
 /*
@@ -267,48 +268,66 @@ static uint32_t bmap_align(struct ext2_sb_info *fs, uint32_t lblk, uint32_t max)
 }
 
 /*
- * Allocate blocks for the hole at lblk found by bmap_walk (at most max
- * data blocks plus the indirect blocks the path lacks), zero them and
- * splice them in, in the order written at the top of this file.  Called
- * with bmap_lock held exclusively.
+ * Step 1 of bmap_alloc: take up to max data blocks for the hole at lblk
+ * (to the end of its leaf at most) at *data, *n of them, and the nind
+ * indirect blocks the path lacks into ind[], at the start of the next
+ * group, out of the way of the data runs.  Nothing is taken on failure.
  */
-static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
-		      const uint32_t off[4], int depth, le32 *chain[4],
-		      int level, uint32_t *pblk, uint32_t *count)
+static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
+		     uint32_t max, const uint32_t off[4], int depth,
+		     le32 *leaf, uint32_t nind, uint32_t ind[3],
+		     uint32_t *data, uint32_t *n)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	struct region *rgn = fs->rgn;
-	uint32_t ind[3], nind = depth - 1 - level, got = 0, goal, align, data;
-	uint32_t n, i;
-	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
+	uint32_t got = 0, goal, align, room, i;
 	int ret;
 
-	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
 	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
 			 off[depth - 1]);
 	align = bmap_align(fs, lblk, max); /* from the whole write's max */
 	/* A hole above the leaf may span many leaves: fill this leaf only. */
-	n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
-	    off[depth - 1];
-	if (max > n)
-		max = n;
-	ret = ext2_new_blocks_aligned(fs, goal, max, align, &data, &n);
+	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	       off[depth - 1];
+	if (max > room)
+		max = room;
+	ret = ext2_new_blocks_aligned(fs, goal, max, align, data, n);
 	if (ret)
 		return ret;
-	/* Indirect blocks go to the start of the next group, out of the way
-	 * of the data runs. */
-	goal = ext2_group_first_block(fs, ((data - fs->first_data_block) /
+	goal = ext2_group_first_block(fs, ((*data - fs->first_data_block) /
 				       fs->blocks_per_group + 1) % fs->groups_count);
 	while (got < nind) {
 		uint32_t s, c;
 
 		ret = ext2_new_blocks(fs, goal, nind - got, &s, &c);
 		if (ret)
-			goto fail_ind;
+			goto fail;
 		for (i = 0; i < c; i++)
 			ind[got++] = s + i;
 		goal = s + c;
 	}
+	return 0;
+fail:
+	for (i = 0; i < got; i++)
+		ext2_free_blocks(fs, ind[i], 1);
+	ext2_free_blocks(fs, *data, *n);
+	return ret;
+}
+
+/*
+ * Steps 2 and 3 of bmap_alloc: zero the n data blocks at data and the
+ * nind new indirect blocks ind[], fill those with the path's pointers,
+ * drain; then make the branch reachable with one store into
+ * chain[level] (or, with no new indirect block, store the data blocks
+ * into the existing leaf).
+ */
+static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
+			le32 *chain[4], int level, le32 *leaf,
+			const uint32_t ind[3], uint32_t nind, uint32_t data,
+			uint32_t n)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	struct region *rgn = fs->rgn;
+	uint32_t i;
 
 	/* 2. zero everything new, fill the new indirect blocks, drain. */
 	rgn->memset(ext2_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
@@ -341,6 +360,29 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 			leaf[i] = le32_put(data + i);
 		ext2_persist(fs, leaf, n * 4);
 	}
+}
+
+/*
+ * Allocate blocks for the hole at lblk found by bmap_walk (at most max
+ * data blocks plus the indirect blocks the path lacks), zero them and
+ * splice them in, in the order written at the top of this file.  Called
+ * with bmap_lock held exclusively.
+ */
+static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
+		      const uint32_t off[4], int depth, le32 *chain[4],
+		      int level, uint32_t *pblk, uint32_t *count)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t ind[3], nind = depth - 1 - level, data, n;
+	le32 *leaf = level == depth - 1 ? chain[depth - 1] : NULL;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
+	ret = bmap_take(inode, lblk, max, off, depth, leaf, nind, ind, &data,
+			&n);
+	if (ret)
+		return ret;
+	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
 	/* 4. */
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    ((nind + n) << (fs->blocksize_bits - 9)));
@@ -350,11 +392,6 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 	*pblk = data;
 	*count = n;
 	return 0;
-fail_ind:
-	for (i = 0; i < got; i++)
-		ext2_free_blocks(fs, ind[i], 1);
-	ext2_free_blocks(fs, data, n);
-	return ret;
 }
 
 /*
@@ -432,33 +469,13 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos)
 				   (pos & (fs->blocksize - 1)));
 }
 
-/* The test-only journal of dax_hooks: a re-entrant shared hold
- * per thread from iomap_begin to iomap_end. */
-static __thread unsigned journal_depth;
-
-static void test_journal_start(void)
-{
-	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
-
-	if (j && journal_depth++ == 0)
-		pthread_rwlock_rdlock(j);
-}
-
-static void test_journal_stop(void)
-{
-	pthread_rwlock_t *j = atomic_load(&dax_hooks.journal);
-
-	if (j && journal_depth && --journal_depth == 0)
-		pthread_rwlock_unlock(j);
-}
-
 /*
  * Take blocks for a write past EOF without linking them (see the top of
  * this file).  Returns 1 when it did, 0 when the normal path must run
  * (no leaf yet: the path needs indirect blocks), or a negative errno.
  */
-static int bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
-				 uint32_t max, uint32_t *pblk, uint32_t *count)
+int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
+			       uint32_t max, uint32_t *pblk, uint32_t *count)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	uint32_t off[4], p, c, goal, n;
@@ -493,8 +510,8 @@ static int bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 
 /* Link the reserved blocks once written bytes from pos are in them: zero
  * what the write did not cover, drain, then link and count them. */
-static void bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
-			       ssize_t written)
+void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
+			     ssize_t written)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	struct region *rgn = fs->rgn;
@@ -525,73 +542,6 @@ static void bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	region_drain(rgn);
 	up_write(&inode->bmap_lock);
 }
-
-/* iomap_end of ext2: links blocks reserved for a write past EOF, and
- * releases the test journal.  Blocks of other writes were linked at
- * begin: nothing to undo. */
-static int ext2_iomap_end(struct ext2_inode_info *inode, uint64_t pos,
-			  uint64_t length, ssize_t written, unsigned flags,
-			  struct iomap *iomap)
-{
-	(void)length; (void)flags;
-	if (iomap->flags & IOMAP_F_PRIVATE)
-		bmap_link_reserved(inode, pos, written);
-	test_journal_stop();
-	return 0;
-}
-
-/* iomap_begin of ext2: one extent of the block map at pos. */
-static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
-			    uint64_t length, unsigned flags,
-			    struct iomap *iomap)
-{
-	struct ext2_sb_info *fs = inode->fs;
-	uint32_t bits = fs->blocksize_bits;
-	uint64_t first = pos >> bits, last = (pos + length - 1) >> bits;
-	uint32_t pblk, count, max;
-	bool is_new;
-	int ret;
-
-	if (last - first + 1 > UINT32_MAX)
-		last = first + UINT32_MAX - 1;
-	max = last - first + 1;
-	if (first > UINT32_MAX)
-		return err_set(-EFBIG, "offset %llu is beyond the largest "
-				 "ext2 file", (unsigned long long)pos);
-	test_journal_start();
-	if ((flags & IOMAP_WRITE) && S_ISREG(ext2_i_mode(inode)) &&
-	    first >= (ext2_i_size(inode) + fs->blocksize - 1) >> bits) {
-		ret = bmap_reserve_past_eof(inode, first, max, &pblk, &count);
-		if (ret == 1) {
-			iomap->offset = first << bits;
-			iomap->length = (uint64_t)count << bits;
-			iomap->addr = (uint64_t)pblk << bits;
-			iomap->type = IOMAP_MAPPED;
-			iomap->flags = IOMAP_F_PRIVATE;
-			return 0;
-		}
-		if (ret)
-			goto fail;
-	}
-	ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
-			 &count, &is_new);
-	if (ret)
-		goto fail;
-	iomap->offset = first << bits;
-	iomap->length = (uint64_t)count << bits;
-	iomap->addr = (uint64_t)pblk << bits;
-	iomap->type = pblk ? IOMAP_MAPPED : IOMAP_HOLE;
-	iomap->flags = is_new ? IOMAP_F_NEW : 0;
-	return 0;
-fail:
-	test_journal_stop();
-	return ret;
-}
-
-const struct iomap_ops ext2_iomap_ops = {
-	.iomap_begin = ext2_iomap_begin,
-	.iomap_end = ext2_iomap_end, /* links blocks reserved past EOF */
-};
 
 /* Blocks waiting to be returned to the bitmaps, merged into runs. */
 struct free_list {

@@ -318,7 +318,6 @@ void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st);
 unsigned ext2_mode_to_ftype(mode_t mode);
 
 /* bmap.c */
-extern const struct iomap_ops ext2_iomap_ops;
 /* Prefetch the data at pos if the extent cache knows where it is. */
 void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos);
 int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
@@ -331,6 +330,16 @@ int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
 int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
 		       uint64_t to);
 uint64_t ext2_max_file_size(struct ext2_sb_info *fs);
+/* A write past EOF (iomap.c): take blocks for it without linking them
+ * (1 when done, 0 when the normal path must run, or -errno); link them
+ * once written bytes from pos are in them (free them if none). */
+int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
+			       uint32_t max, uint32_t *pblk, uint32_t *count);
+void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
+			     ssize_t written);
+
+/* iomap.c */
+extern const struct iomap_ops ext2_iomap_ops;
 
 /* extent_cache.c */
 /* The mapped run at lblk from the cache, clamped to max blocks; false on

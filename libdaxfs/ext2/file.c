@@ -22,7 +22,7 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
-#include "dax/fault.h"
+#include "dax/mapping.h"
 #include "ext2/ext2.h"
 
 /* Look path up, creating it with O_CREAT; the inode referenced. */

@@ -76,12 +76,12 @@ uint32_t ext2_group_overhead(struct ext2_sb_info *fs, uint32_t g, uint32_t rsv_g
 					   : 0;
 }
 
-/* Check the superblock and derive the geometry.  Writes nothing. */
-static int super_load(struct ext2_sb_info *fs, const char *path)
+/* Find the superblock in the region and check its magic, revision and
+ * block size.  Writes nothing. */
+static int super_load_header(struct ext2_sb_info *fs, const char *path)
 {
 	struct ext2_super_block *es;
-	uint32_t log, incompat, ro, groups;
-	uint64_t need;
+	uint32_t log;
 
 	if (fs->rgn->size < EXT2_SUPERBLOCK_OFFSET + EXT2_SUPERBLOCK_SIZE)
 		return err_set(-EUCLEAN, "region %s (%zu bytes) is too small "
@@ -103,6 +103,15 @@ static int super_load(struct ext2_sb_info *fs, const char *path)
 	fs->blocksize = 1u << fs->blocksize_bits;
 	fs->addr_per_block = fs->blocksize / 4;
 	fs->addr_per_block_bits = fs->blocksize_bits - 2;
+	return 0;
+}
+
+/* Check the feature flags (the ones this driver lacks refuse the mount,
+ * or a read-write one) and the inode size.  Writes nothing. */
+static int super_load_features(struct ext2_sb_info *fs, const char *path)
+{
+	struct ext2_super_block *es = fs->es;
+	uint32_t incompat, ro;
 
 	if (le32_get(es->s_rev_level) == EXT2_GOOD_OLD_REV) {
 		fs->inode_size = EXT2_GOOD_OLD_INODE_SIZE;
@@ -130,6 +139,17 @@ static int super_load(struct ext2_sb_info *fs, const char *path)
 	    (fs->inode_size & (fs->inode_size - 1)))
 		return err_set(-EUCLEAN, "%s: bad inode size %u", path,
 				 fs->inode_size);
+	return 0;
+}
+
+/* Check the block and inode counts and derive the group geometry; the
+ * file system must fit in the region.  Writes nothing. */
+static int super_load_geometry(struct ext2_sb_info *fs, const char *path)
+{
+	struct ext2_super_block *es = fs->es;
+	uint32_t groups;
+	uint64_t need;
+
 	fs->blocks_count = le32_get(es->s_blocks_count);
 	fs->first_data_block = le32_get(es->s_first_data_block);
 	fs->blocks_per_group = le32_get(es->s_blocks_per_group);
@@ -168,6 +188,19 @@ static int super_load(struct ext2_sb_info *fs, const char *path)
 	fs->itb_per_group = fs->inodes_per_group * fs->inode_size /
 			    fs->blocksize;
 	return 0;
+}
+
+/* Check the superblock and derive the geometry.  Writes nothing. */
+static int super_load(struct ext2_sb_info *fs, const char *path)
+{
+	int ret;
+
+	ret = super_load_header(fs, path);
+	if (!ret)
+		ret = super_load_features(fs, path);
+	if (!ret)
+		ret = super_load_geometry(fs, path);
+	return ret;
 }
 
 /* Check every group descriptor and sum the free counters.  Writes

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * truncate.c -- the block map changed under the views: a write gave a
+ * hole blocks (zero pages must go), or truncate took blocks away (no
+ * view may reach them).  fs/dax.c's invalidation of zero-page entries
+ * and dax_delete_mapping_entry, in user space.
+ *
+ * Lock order: see ext2/ext2.h.  Both take entry locks one at a time,
+ * sleeping for each, and views_lock inside them.  dax_invalidate_zero
+ * runs inside a write's iomap_begin..iomap_end, where a fault takes its
+ * entry locks too (the seed's order); dax_truncate runs with dax_sem held
+ * exclusively, so no fault runs at all.
+ */
+#include "dax/mapping.h"
+
+/* Replace, in every view, the zero pages of [first, first+n) that just
+ * got blocks from dev_off (see mapping.h), and drop their entries. */
+void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
+			 uint64_t n, uint64_t dev_off)
+{
+	uint64_t i = first, e;
+
+	if (!atomic_load(&m->nr_entries))
+		return;
+	/*
+	 * Every present entry is grabbed, locked ones included: a read fault
+	 * that looked at the hole before our allocation may be about to
+	 * install the zero page; once it has put its entry we see it here.
+	 */
+	while (dax_next_entry(m, &i, first + n)) {
+		if (dax_grab_entry(m, i, false, false, &e)) {
+			i++;
+			continue;
+		}
+		if (dax_is_zero(e)) {
+			dax_mapping_update_views(
+				m, i, 1, DAX_VIEWS_REPLACE_ZERO,
+				dev_off + ((i - first) << DAX_PAGE_SHIFT));
+			e = 0;
+		}
+		dax_put_entry(m, i, dax_is_empty(e) ? 0 : e);
+		i++;
+	}
+}
+
+/* Turn the 2 MiB entry of unit into 4 KiB entries for its pages below
+ * first (the pages at and past first are being truncated).  Views keep
+ * their mappings of the pages below: the blocks stay. */
+static void split_pmd(struct dax_mapping *m, uint64_t unit, uint64_t first)
+{
+	uint64_t e, i, blk, dirty;
+
+	if (dax_grab_entry(m, unit, false, false, &e))
+		return;
+	if (!dax_is_pmd(e) || dax_is_empty(e)) {
+		dax_put_entry(m, unit, dax_is_empty(e) ? 0 : e);
+		return;
+	}
+	blk = dax_block(e);
+	dirty = e & DAX_DIRTY;
+	dax_put_entry(m, unit, 0);
+	for (i = unit; i < first; i++) {
+		if (dax_grab_entry(m, i, false, false, &e))
+			continue;
+		dax_put_entry(m, i, dax_make(blk + (i - unit), dirty));
+	}
+}
+
+/* Split a 2 MiB entry that straddles first, unmap every view's pages at
+ * and past first, then delete every entry there. */
+void dax_truncate(struct dax_mapping *m, uint64_t first)
+{
+	uint64_t idx, e, unit = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
+
+	if (unit < first && dax_is_pmd(dax_peek_entry(m, first)))
+		split_pmd(m, unit, first);
+	if (atomic_load(&m->nr_views))
+		dax_mapping_update_views(m, first, UINT64_MAX / 2 - first,
+					 DAX_VIEWS_TRUNCATE, 0);
+	idx = first;
+	while (dax_next_entry(m, &idx, UINT64_MAX)) {
+		if (dax_grab_entry(m, idx, false, false, &e))
+			break;
+		dax_put_entry(m, idx, 0);
+		idx = dax_is_pmd(e) ? (idx | (DAX_PMD_PAGES - 1)) + 1 : idx + 1;
+	}
+}

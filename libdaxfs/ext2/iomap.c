@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * iomap.c -- ext2's iomap operations (ext2_iomap_begin/ext2_iomap_end
+ * of fs/ext2/inode.c): how the DAX engine asks ext2 for extents, for
+ * pread/pwrite (dax/iomap.c) and for faults (dax/fault.c).
+ *
+ * What ext2 holds from iomap_begin to iomap_end: for a write past EOF,
+ * the blocks it reserved but has not linked yet (bmap.c), which only the
+ * writer, holding i_rwsem exclusively, can reach; nothing else (the
+ * block-map lock is taken and dropped inside iomap_begin).  In test
+ * builds, also the test journal below.  Lock order: see ext2/ext2.h.
+ */
+#include <errno.h>
+
+#include "dax/hooks.h"
+#include "ext2/ext2.h"
+
+#if DAXFS_TEST_HOOKS
+/* The test-only journal of dax_hooks: a re-entrant shared hold per
+ * thread from iomap_begin to iomap_end. */
+static __thread unsigned journal_depth;
+
+/* Enter the test journal (shared), once per thread. */
+static void test_journal_start(void)
+{
+	pthread_rwlock_t *j = dax_hook_journal();
+
+	if (j && journal_depth++ == 0)
+		pthread_rwlock_rdlock(j);
+}
+
+/* Leave the test journal when the outermost hold ends. */
+static void test_journal_stop(void)
+{
+	pthread_rwlock_t *j = dax_hook_journal();
+
+	if (j && journal_depth && --journal_depth == 0)
+		pthread_rwlock_unlock(j);
+}
+#else
+/* Release build: no test journal (always inlined: no symbol either). */
+static inline __attribute__((always_inline)) void test_journal_start(void)
+{
+}
+
+static inline __attribute__((always_inline)) void test_journal_stop(void)
+{
+}
+#endif
+
+/* iomap_end of ext2: links blocks reserved for a write past EOF, and
+ * releases the test journal.  Blocks of other writes were linked at
+ * begin: nothing to undo. */
+static int ext2_iomap_end(struct ext2_inode_info *inode, uint64_t pos,
+			  uint64_t length, ssize_t written, unsigned flags,
+			  struct iomap *iomap)
+{
+	(void)length; (void)flags;
+	if (iomap->flags & IOMAP_F_PRIVATE)
+		ext2_bmap_link_reserved(inode, pos, written);
+	test_journal_stop();
+	return 0;
+}
+
+/* iomap_begin of ext2: one extent of the block map at pos; for a write
+ * past EOF, blocks reserved and linked at iomap_end. */
+static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
+			    uint64_t length, unsigned flags,
+			    struct iomap *iomap)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t bits = fs->blocksize_bits;
+	uint64_t first = pos >> bits, last = (pos + length - 1) >> bits;
+	uint32_t pblk, count, max;
+	bool is_new;
+	int ret;
+
+	if (last - first + 1 > UINT32_MAX)
+		last = first + UINT32_MAX - 1;
+	max = last - first + 1;
+	if (first > UINT32_MAX)
+		return err_set(-EFBIG, "offset %llu is beyond the largest "
+				 "ext2 file", (unsigned long long)pos);
+	test_journal_start();
+	if ((flags & IOMAP_WRITE) && S_ISREG(ext2_i_mode(inode)) &&
+	    first >= (ext2_i_size(inode) + fs->blocksize - 1) >> bits) {
+		ret = ext2_bmap_reserve_past_eof(inode, first, max, &pblk,
+						 &count);
+		if (ret == 1) {
+			iomap->offset = first << bits;
+			iomap->length = (uint64_t)count << bits;
+			iomap->addr = (uint64_t)pblk << bits;
+			iomap->type = IOMAP_MAPPED;
+			iomap->flags = IOMAP_F_PRIVATE;
+			return 0;
+		}
+		if (ret)
+			goto fail;
+	}
+	ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
+			 &count, &is_new);
+	if (ret)
+		goto fail;
+	iomap->offset = first << bits;
+	iomap->length = (uint64_t)count << bits;
+	iomap->addr = (uint64_t)pblk << bits;
+	iomap->type = pblk ? IOMAP_MAPPED : IOMAP_HOLE;
+	iomap->flags = is_new ? IOMAP_F_NEW : 0;
+	return 0;
+fail:
+	test_journal_stop();
+	return ret;
+}
+
+/* ext2's extents for the DAX engine (ext2_iomap_ops). */
+const struct iomap_ops ext2_iomap_ops = {
+	.iomap_begin = ext2_iomap_begin,
+	.iomap_end = ext2_iomap_end, /* links a write's reserved blocks */
+};
