@@ -316,6 +316,12 @@ void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n);
 bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode);
 void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st);
 unsigned ext2_mode_to_ftype(mode_t mode);
+void ext2_write_failed(struct ext2_inode_info *inode);
+int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
+/* Zero [old, to) within the block of the old EOF before the file grows
+ * from old to to (bytes past EOF must read as zeros). */
+int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
+		       uint64_t to);
 
 /* bmap.c */
 /* Prefetch the data at pos if the extent cache knows where it is. */
@@ -323,12 +329,6 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos);
 int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
-void ext2_write_failed(struct ext2_inode_info *inode);
-int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
-/* Zero [old, to) within the block of the old EOF before the file grows
- * from old to to (bytes past EOF must read as zeros). */
-int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
-		       uint64_t to);
 uint64_t ext2_max_file_size(struct ext2_sb_info *fs);
 /* A write past EOF (iomap.c): take blocks for it without linking them
  * (1 when done, 0 when the normal path must run, or -errno); link them
@@ -403,6 +403,32 @@ int ext2_dax_fault(struct dax_view *v, uint64_t pgoff, bool write);
 void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 			  uint64_t size);
 
+/* path.c */
+/* The last component of a path, and its parent directory (referenced). */
+struct ext2_last {
+	struct ext2_inode_info *dir;
+	const char *name;             /* in the path; not NUL-terminated */
+	size_t len;                   /* 0 for "/" */
+	bool slash;                   /* the path ended in '/' */
+};
+
+static inline bool ext2_is_dot(const char *name, size_t len)
+{
+	return len == 1 && name[0] == '.';
+}
+
+static inline bool ext2_is_dotdot(const char *name, size_t len)
+{
+	return len == 2 && name[0] == '.' && name[1] == '.';
+}
+
+int ext2_lookup_child(struct ext2_inode_info *dir, const char *name,
+		      size_t len, struct ext2_inode_info **out);
+int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
+		   struct ext2_inode_info **out);
+int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
+		     struct ext2_last *last);
+
 /* namei.c */
 int ext2_mkdir(struct daxfs *vfs, const char *path, mode_t mode);
 int ext2_rmdir(struct daxfs *vfs, const char *path);
@@ -415,11 +441,7 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 int ext2_stat(struct daxfs *vfs, const char *path, struct stat *st);
 int ext2_readdir(struct daxfs *vfs, const char *path, vfs_filldir_t fn,
 		 void *arg);
-int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
-		    struct ext2_inode_info **out);
-int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
-		      struct ext2_inode_info **dir, const char **name,
-		      size_t *len, bool *trailing_slash);
+
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 			size_t len, mode_t mode, struct ext2_inode_info **out);
 

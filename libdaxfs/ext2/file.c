@@ -29,29 +29,27 @@
 static int open_lookup(struct ext2_sb_info *fs, const char *path, int flags,
 		       mode_t mode, struct ext2_inode_info **out)
 {
-	struct ext2_inode_info *dir;
 	struct ext2_dirent_info de;
-	const char *name;
-	size_t len;
-	bool slash;
+	struct ext2_last l;
 	int ret;
 
 	if (!(flags & O_CREAT))
 		return ext2_path_walk(fs, path, out);
-	ret = ext2_path_parent(fs, path, &dir, &name, &len, &slash);
+	ret = ext2_path_parent(fs, path, &l);
 	if (ret)
 		return ret;
-	if (len == 0 || slash || (len <= 2 && !strncmp(name, "..", len))) {
-		ext2_iput(dir);
-		if (slash && len)
+	if (l.len == 0 || l.slash || ext2_is_dot(l.name, l.len) ||
+	    ext2_is_dotdot(l.name, l.len)) {
+		ext2_iput(l.dir);
+		if (l.slash && l.len)
 			return err_set(-EISDIR, "open \"%.200s\" with O_CREAT: "
 					 "a name ending in '/' can only be a "
 					 "directory, and open creates files",
 					 path);
 		return err_set(-EISDIR, "\"%.200s\" is a directory", path);
 	}
-	down_write(&dir->i_rwsem);
-	ret = ext2_dir_lookup(dir, name, len, &de);
+	down_write(&l.dir->i_rwsem);
+	ret = ext2_dir_lookup(l.dir, l.name, l.len, &de);
 	if (ret == 0 && (flags & O_EXCL))
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", path);
 	else if (ret == 0)
@@ -60,10 +58,10 @@ static int open_lookup(struct ext2_sb_info *fs, const char *path, int flags,
 		ret = err_set(-EROFS, "cannot create \"%.200s\": the file "
 				"system is mounted read-only", path);
 	else if (ret == -ENOENT)
-		ret = ext2_create_locked(dir, name, len,
+		ret = ext2_create_locked(l.dir, l.name, l.len,
 					  S_IFREG | (mode & 07777), out);
-	up_write(&dir->i_rwsem);
-	ext2_iput(dir);
+	up_write(&l.dir->i_rwsem);
+	ext2_iput(l.dir);
 	return ret;
 }
 

@@ -8,12 +8,17 @@
  * points into the inode table and updates are stores plus a persist.
  * Cached inodes stay cached while they have links (directories keep their
  * index); an inode with no links is freed at its last ext2_iput().
+ *
+ * Also here, as in the kernel's fs/ext2/inode.c: changing the size of a
+ * file (ext2_setsize), zeroing past the old end of file before it grows,
+ * and giving back the blocks of a write that failed past EOF.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
 #include "core/mem.h"
+#include "dax/mapping.h"
 #include "ext2/ext2.h"
 
 int ext2_icache_init(struct ext2_sb_info *fs)
@@ -365,4 +370,103 @@ unsigned ext2_mode_to_ftype(mode_t mode)
 	case S_IFSOCK: return EXT2_FT_SOCK;
 	}
 	return EXT2_FT_UNKNOWN;
+}
+
+/*
+ * A write that reached past EOF stopped short (a bad buffer, no space):
+ * give back the blocks it took past the end of the file, as the
+ * kernel's ext2_write_failed does, so that a failed write leaves no
+ * block taken.  Called with i_rwsem held exclusively.
+ */
+void ext2_write_failed(struct ext2_inode_info *inode)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	down_write(&inode->dax_sem);
+	ext2_truncate_blocks(inode, ext2_i_size(inode));
+	up_write(&inode->dax_sem);
+}
+
+/* Zero [from, to) within one block of the file, if that block is mapped. */
+static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t to)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t pblk, count;
+	bool is_new;
+	int ret;
+
+	if (from >= to)
+		return 0;
+	ret = ext2_bmap(inode, from >> fs->blocksize_bits, 1, false, &pblk,
+			 &count, &is_new);
+	if (ret || !pblk)
+		return ret;
+	fs->rgn->memset((unsigned char *)ext2_block(fs, pblk) +
+				(from & (fs->blocksize - 1)),
+			0, to - from, 0);
+	return 0;
+}
+
+/*
+ * The file grows from old bytes to at least to (a write at to, or a
+ * truncate up to it): bytes past the old EOF in its last block may hold
+ * anything (other tools and crashes leave old data there), so zero
+ * [old, to) within that block and persist the zeros before the size
+ * moves (the kernel's iomap_zero_range/block_truncate_page).  Costs
+ * nothing when old is block-aligned or the write starts at old (an
+ * append).  Called with i_rwsem held exclusively.
+ */
+int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
+		       uint64_t to)
+{
+	uint64_t end = (old | (inode->fs->blocksize - 1)) + 1;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (to <= old || !(old & (inode->fs->blocksize - 1)))
+		return 0;
+	return zero_in_block(inode, old, to < end ? to : end);
+}
+
+/*
+ * Change the size of a regular file (ext2_setsize): the bytes between the
+ * old and new sizes read as zeros afterwards.  Called with i_rwsem held
+ * exclusively; takes dax_sem exclusively so that no fault maps a block
+ * being freed.
+ */
+int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t old = ext2_i_size(inode), bmask = fs->blocksize - 1;
+	int ret = 0;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (size > ext2_max_file_size(fs))
+		return err_set(-EFBIG, "size %llu exceeds the largest ext2 "
+				 "file (%llu bytes)", (unsigned long long)size,
+				 (unsigned long long)ext2_max_file_size(fs));
+	if (size == old)
+		return 0;
+	down_write(&inode->dax_sem);
+	if (size < old) {
+		/* No view may reach the pages past the new size: unmap them
+		 * before any block is freed. */
+		dax_truncate(&inode->i_mapping,
+				   (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT);
+		/* 1. zero the tail of the new last block, then cut. */
+		if (size & bmask)
+			ret = zero_in_block(inode, size, (size | bmask) + 1);
+		if (!ret)
+			ret = ext2_truncate_blocks(inode, size);
+	} else {
+		/* Bytes past the old EOF in its block must read as zeros. */
+		ret = ext2_zero_past_eof(inode, old, size);
+		if (!ret)
+			ext2_inode_set_size(inode, size);
+	}
+	up_write(&inode->dax_sem);
+	/* After dax_sem: the view registry comes before it (mmap.c). */
+	if (!ret && size > old)
+		ext2_size_grew(inode, old, size);
+	if (!ret)
+		ext2_inode_touch(inode, true, true);
+	return ret;
 }

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * namei.c -- path walk and the namespace operations: mkdir, rmdir,
- * unlink, rename, link, symlink, readlink, stat, readdir.
+ * namei.c -- the namespace operations: mkdir, rmdir, unlink, rename,
+ * link, symlink, readlink, stat, readdir (paths are walked by path.c).
  *
- * Locks: the order is the block at the top of ext2.h.  The path walk
- * holds one directory's i_rwsem (shared) at a time and pins inodes with
- * references between steps; an operation then locks the parent it
- * changes and checks that the parent is still linked.
+ * Locks: the order is the block at the top of ext2.h.  An operation
+ * locks the parent it changes and checks that the parent is still
+ * linked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,159 +14,6 @@
 
 #include "daxfs.h"
 #include "ext2/ext2.h"
-
-/* Next component of the path at *p: its start and length (0 at the end);
- * *p moves past it. */
-static size_t next_component(const char **p, const char **name)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	while (*s == '/')
-		s++;
-	*name = s;
-	while (s[n] && s[n] != '/')
-		n++;
-	*p = s + n;
-	return n;
-}
-
-static bool is_dot(const char *name, size_t len)
-{
-	return len == 1 && name[0] == '.';
-}
-
-static bool is_dotdot(const char *name, size_t len)
-{
-	return len == 2 && name[0] == '.' && name[1] == '.';
-}
-
-/* Check a path argument: absolute, not too long. */
-static int path_check(const char *path)
-{
-	if (!path)
-		return err_set(-EINVAL, "path is NULL");
-	if (path[0] != '/')
-		return err_set(-EINVAL, "path \"%.200s\" is not absolute",
-				 path);
-	if (strnlen(path, PATH_MAX) >= PATH_MAX)
-		return err_set(-ENAMETOOLONG, "path is longer than %d bytes",
-				 PATH_MAX - 1);
-	return 0;
-}
-
-/* Look name up in dir under its shared lock; the child referenced.  The
- * child is pinned before the lock is dropped, so a concurrent unlink
- * cannot free (or reuse) it in between. */
-static int lookup_child(struct ext2_inode_info *dir, const char *name, size_t len,
-			struct ext2_inode_info **out)
-{
-	struct ext2_dirent_info de;
-	int ret;
-
-	down_read(&dir->i_rwsem);
-	ret = ext2_dir_lookup(dir, name, len, &de);
-	if (!ret)
-		ret = ext2_iget(dir->fs, de.ino, out);
-	up_read(&dir->i_rwsem);
-	if (ret == -ENOENT)
-		return err_set(-ENOENT, "\"%.*s\" does not exist", (int)len,
-				 name);
-	return ret;
-}
-
-/* Walk the first n bytes of path from the root; the result referenced. */
-static int walk_n(struct ext2_sb_info *fs, const char *path, size_t n,
-		  struct ext2_inode_info **out)
-{
-	struct ext2_inode_info *cur = fs->root, *next;
-	const char *p = path, *name, *end = path + n;
-	size_t len;
-	int ret;
-
-	ext2_ihold(cur);
-	while (p < end && (len = next_component(&p, &name)) && name < end) {
-		if (len > EXT2_NAME_LEN) {
-			ret = err_set(-ENAMETOOLONG, "name \"%.40s...\" is "
-					"longer than 255 bytes", name);
-			goto fail;
-		}
-		if (!S_ISDIR(ext2_i_mode(cur))) {
-			ret = err_set(-ENOTDIR, "\"%.*s\" is not a directory",
-					(int)(name - path), path);
-			goto fail;
-		}
-		if (is_dot(name, len))
-			continue;
-		ret = lookup_child(cur, name, len, &next);
-		if (ret)
-			goto fail;
-		ext2_iput(cur);
-		cur = next;
-	}
-	*out = cur;
-	return 0;
-fail:
-	ext2_iput(cur);
-	return ret;
-}
-
-/* Resolve path to its inode, referenced.  A trailing slash requires a
- * directory. */
-int ext2_path_walk(struct ext2_sb_info *fs, const char *path,
-		    struct ext2_inode_info **out)
-{
-	size_t n;
-	int ret = path_check(path);
-
-	if (ret)
-		return ret;
-	n = strlen(path);
-	ret = walk_n(fs, path, n, out);
-	if (ret)
-		return ret;
-	if (path[n - 1] == '/' && !S_ISDIR(ext2_i_mode(*out))) {
-		ext2_iput(*out);
-		return err_set(-ENOTDIR, "\"%.200s\" is not a directory",
-				 path);
-	}
-	return 0;
-}
-
-/*
- * Resolve the parent directory of path's last component.  *name and *len are
- * that component (len 0 for "/"); the parent is referenced.
- */
-int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
-		      struct ext2_inode_info **dir, const char **name,
-		      size_t *len, bool *trailing_slash)
-{
-	size_t n, s;
-	int ret = path_check(path);
-
-	if (ret)
-		return ret;
-	n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	*trailing_slash = n != strlen(path);
-	for (s = n; s > 0 && path[s - 1] != '/'; s--)
-		;
-	*name = path + s;
-	*len = n - s;
-	if (*len > EXT2_NAME_LEN)
-		return err_set(-ENAMETOOLONG, "name \"%.40s...\" is longer "
-				 "than 255 bytes", *name);
-	ret = walk_n(fs, path, s, dir);
-	if (ret)
-		return ret;
-	if (!S_ISDIR(ext2_i_mode(*dir))) {
-		ext2_iput(*dir);
-		return err_set(-ENOTDIR, "the parent of \"%.200s\" is not a "
-				 "directory", path);
-	}
-	return 0;
-}
 
 /* -ENOENT unless dir is still linked; called with dir's i_rwsem held. */
 static int dir_alive(struct ext2_inode_info *dir)
@@ -269,28 +115,26 @@ int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
 		       const char *target)
 {
-	struct ext2_inode_info *dir, *inode;
-	const char *name;
-	size_t len;
-	bool slash;
-	int ret;
+	struct ext2_inode_info *inode;
+	struct ext2_last l;
+	int ret = ext2_path_parent(fs, path, &l);
 
-	ret = ext2_path_parent(fs, path, &dir, &name, &len, &slash);
 	if (ret)
 		return ret;
-	if (len == 0 || is_dot(name, len) || is_dotdot(name, len)) {
+	if (l.len == 0 || ext2_is_dot(l.name, l.len) ||
+	    ext2_is_dotdot(l.name, l.len)) {
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", path);
-	} else if (slash && !S_ISDIR(mode)) {
+	} else if (l.slash && !S_ISDIR(mode)) {
 		ret = err_set(-ENOENT, "\"%.200s\": trailing slash on a "
 				"non-directory", path);
 	} else {
-		down_write(&dir->i_rwsem);
-		ret = create_in(dir, name, len, mode, target, &inode);
-		up_write(&dir->i_rwsem);
+		down_write(&l.dir->i_rwsem);
+		ret = create_in(l.dir, l.name, l.len, mode, target, &inode);
+		up_write(&l.dir->i_rwsem);
 		if (!ret)
 			ext2_iput(inode);
 	}
-	ext2_iput(dir);
+	ext2_iput(l.dir);
 	return ret;
 }
 
@@ -338,33 +182,31 @@ static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 /* Remove name from dir: rmdir when want_dir, unlink otherwise. */
 static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 {
-	struct ext2_inode_info *dir, *victim = NULL;
+	struct ext2_inode_info *victim = NULL;
 	struct ext2_dirent_info de;
-	const char *name;
-	size_t len;
-	bool slash;
+	struct ext2_last l;
 	int ret;
 
-	ret = ext2_path_parent(fs, path, &dir, &name, &len, &slash);
+	ret = ext2_path_parent(fs, path, &l);
 	if (ret)
 		return ret;
-	if (len == 0) {
+	if (l.len == 0) {
 		ret = want_dir ? err_set(-EBUSY, "cannot remove the root")
 			       : err_set(-EISDIR, "\"/\" is a directory");
 		goto out;
 	}
-	if (is_dot(name, len) || is_dotdot(name, len)) {
+	if (ext2_is_dot(l.name, l.len) || ext2_is_dotdot(l.name, l.len)) {
 		ret = !want_dir ? err_set(-EISDIR, "\"%.200s\" is a "
 					    "directory", path)
-		      : is_dot(name, len) ? err_set(-EINVAL, "cannot remove "
+		      : ext2_is_dot(l.name, l.len) ? err_set(-EINVAL, "cannot remove "
 						      "\".\"")
 		      : err_set(-ENOTEMPTY, "cannot remove \"..\"");
 		goto out;
 	}
-	down_write(&dir->i_rwsem);
-	ret = dir_alive(dir);
+	down_write(&l.dir->i_rwsem);
+	ret = dir_alive(l.dir);
 	if (!ret)
-		ret = ext2_dir_lookup(dir, name, len, &de);
+		ret = ext2_dir_lookup(l.dir, l.name, l.len, &de);
 	if (ret == -ENOENT)
 		ret = err_set(-ENOENT, "\"%.200s\" does not exist", path);
 	if (!ret)
@@ -379,7 +221,7 @@ static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 		ret = err_set(-EISDIR, "\"%.200s\" is a directory", path);
 		goto out_unlock;
 	}
-	if (!want_dir && slash) {
+	if (!want_dir && l.slash) {
 		ret = err_set(-ENOTDIR, "\"%.200s\" is not a directory", path);
 		goto out_unlock;
 	}
@@ -392,25 +234,25 @@ static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 		ret = ret == 1 ? 0 : ret;
 	}
 	if (!ret)
-		ret = ext2_dir_remove(dir, name, len);
+		ret = ext2_dir_remove(l.dir, l.name, l.len);
 	if (!ret) {
 		uint16_t n = ext2_i_links(victim);
 
 		if (want_dir) {
 			ext2_inode_set_links(victim, 0);
-			ext2_inode_set_links(dir, ext2_i_links(dir) - 1);
+			ext2_inode_set_links(l.dir, ext2_i_links(l.dir) - 1);
 		} else {
 			ext2_inode_set_links(victim, n ? n - 1 : 0);
 		}
 		ext2_inode_touch(victim, false, true);
-		ext2_inode_touch(dir, true, true);
+		ext2_inode_touch(l.dir, true, true);
 	}
 	up_write(&victim->i_rwsem);
 out_unlock:
-	up_write(&dir->i_rwsem);
+	up_write(&l.dir->i_rwsem);
 	ext2_iput(victim); /* the last one frees an unlinked inode */
 out:
-	ext2_iput(dir);
+	ext2_iput(l.dir);
 	return ret;
 }
 
@@ -431,11 +273,9 @@ int ext2_rmdir(struct daxfs *vfs, const char *path)
 int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 {
 	struct ext2_sb_info *fs = EXT2_SB(vfs);
-	struct ext2_inode_info *src, *dir;
+	struct ext2_inode_info *src;
 	struct ext2_dirent_info de;
-	const char *name;
-	size_t len;
-	bool slash;
+	struct ext2_last l;
 	uint16_t n;
 	int ret;
 
@@ -447,44 +287,44 @@ int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 		return err_set(-EPERM, "cannot hard-link directory \"%.200s\"",
 				 from);
 	}
-	ret = ext2_path_parent(fs, to, &dir, &name, &len, &slash);
+	ret = ext2_path_parent(fs, to, &l);
 	if (ret) {
 		ext2_iput(src);
 		return ret;
 	}
-	if (len == 0 || is_dot(name, len) || is_dotdot(name, len)) {
+	if (l.len == 0 || ext2_is_dot(l.name, l.len) || ext2_is_dotdot(l.name, l.len)) {
 		ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
 		goto out;
 	}
-	down_write(&dir->i_rwsem);
+	down_write(&l.dir->i_rwsem);
 	down_write(&src->i_rwsem);
 	n = ext2_i_links(src);
-	ret = dir_alive(dir);
+	ret = dir_alive(l.dir);
 	if (!ret && n == 0)
 		ret = err_set(-ENOENT, "\"%.200s\" was removed", from);
 	if (!ret && n >= EXT2_LINK_MAX)
 		ret = err_set(-EMLINK, "\"%.200s\" has too many links", from);
 	if (!ret) {
-		ret = ext2_dir_lookup(dir, name, len, &de);
+		ret = ext2_dir_lookup(l.dir, l.name, l.len, &de);
 		if (ret == 0)
 			ret = err_set(-EEXIST, "\"%.200s\" exists already", to);
-		else if (ret == -ENOENT && slash) /* as Linux */
+		else if (ret == -ENOENT && l.slash) /* as Linux */
 			ret = err_set(-ENOENT, "link to \"%.200s\": no such "
 					"directory (a new link cannot end in "
 					"'/')", to);
 		else if (ret == -ENOENT)
-			ret = ext2_dir_add(dir, name, len, src->ino,
+			ret = ext2_dir_add(l.dir, l.name, l.len, src->ino,
 					    ext2_mode_to_ftype(ext2_i_mode(src)));
 	}
 	if (!ret) {
 		ext2_inode_set_links(src, n + 1);
 		ext2_inode_touch(src, false, true);
-		ext2_inode_touch(dir, true, true);
+		ext2_inode_touch(l.dir, true, true);
 	}
 	up_write(&src->i_rwsem);
-	up_write(&dir->i_rwsem);
+	up_write(&l.dir->i_rwsem);
 out:
-	ext2_iput(dir);
+	ext2_iput(l.dir);
 	ext2_iput(src);
 	return ret;
 }
@@ -512,7 +352,7 @@ static int is_ancestor(struct ext2_sb_info *fs, struct ext2_inode_info *a,
 			return ext2_corrupt(fs, "directory loop above inode %u",
 					     dir->ino);
 		}
-		ret = lookup_child(cur, "..", 2, &up);
+		ret = ext2_lookup_child(cur, "..", 2, &up);
 		ext2_iput(cur);
 		if (ret)
 			return ret;
@@ -522,11 +362,9 @@ static int is_ancestor(struct ext2_sb_info *fs, struct ext2_inode_info *a,
 
 /* State of a rename once both parents are resolved. */
 struct rename_ctx {
-	struct ext2_inode_info *pold, *pnew;   /* parents */
-	const char *oname, *nname;
-	size_t olen, nlen;
+	struct ext2_last from, to;             /* parents and names */
 	struct ext2_inode_info *src, *tgt;     /* tgt may be NULL */
-	bool slash;                        /* a path ended in '/' */
+	bool slash;                            /* a path ended in '/' */
 };
 
 /* Type and emptiness rules of POSIX rename, and the ".." a moved
@@ -540,7 +378,7 @@ static int rename_check(struct rename_ctx *c)
 
 	if (c->slash && !sdir)
 		return err_set(-ENOTDIR, "trailing slash on a non-directory");
-	if (sdir && c->pold != c->pnew) {
+	if (sdir && c->from.dir != c->to.dir) {
 		ret = ext2_dir_lookup(c->src, "..", 2, &dd);
 		if (ret == -ENOENT)
 			return ext2_corrupt(c->src->fs, "rename: directory "
@@ -550,8 +388,8 @@ static int rename_check(struct rename_ctx *c)
 			return ret;
 	}
 	if (!c->tgt) {
-		if (sdir && c->pold != c->pnew &&
-		    ext2_i_links(c->pnew) >= EXT2_LINK_MAX)
+		if (sdir && c->from.dir != c->to.dir &&
+		    ext2_i_links(c->to.dir) >= EXT2_LINK_MAX)
 			return err_set(-EMLINK, "the target directory has too "
 					 "many subdirectories");
 		return 0;
@@ -582,23 +420,23 @@ static int rename_apply(struct rename_ctx *c)
 
 	/* The new name first: if it fails, nothing has changed. */
 	if (c->tgt)
-		ret = ext2_dir_retarget(c->pnew, c->nname, c->nlen,
+		ret = ext2_dir_retarget(c->to.dir, c->to.name, c->to.len,
 					 c->src->ino, ft);
 	else
-		ret = ext2_dir_add(c->pnew, c->nname, c->nlen, c->src->ino,
+		ret = ext2_dir_add(c->to.dir, c->to.name, c->to.len, c->src->ino,
 				    ft);
 	if (ret)
 		return ret;
-	ret = ext2_dir_remove(c->pold, c->oname, c->olen);
+	ret = ext2_dir_remove(c->from.dir, c->from.name, c->from.len);
 	if (ret) {
 		/* Only a damaged directory gets here: take the new name
 		 * back, so that the failed call changes nothing. */
 		if (c->tgt)
-			ext2_dir_retarget(c->pnew, c->nname, c->nlen,
+			ext2_dir_retarget(c->to.dir, c->to.name, c->to.len,
 					  c->tgt->ino, ext2_mode_to_ftype(
 					  ext2_i_mode(c->tgt)));
 		else
-			ext2_dir_remove(c->pnew, c->nname, c->nlen);
+			ext2_dir_remove(c->to.dir, c->to.name, c->to.len);
 		return ret;
 	}
 	if (c->tgt) {
@@ -606,41 +444,41 @@ static int rename_apply(struct rename_ctx *c)
 
 		if (sdir) {
 			ext2_inode_set_links(c->tgt, 0);
-			ext2_inode_set_links(c->pnew,
-				ext2_i_links(c->pnew) - 1);
+			ext2_inode_set_links(c->to.dir,
+				ext2_i_links(c->to.dir) - 1);
 		} else {
 			ext2_inode_set_links(c->tgt, n ? n - 1 : 0);
 		}
 		ext2_inode_touch(c->tgt, false, true);
 	}
-	if (sdir && c->pold != c->pnew) {
-		ret = ext2_dir_retarget(c->src, "..", 2, c->pnew->ino,
+	if (sdir && c->from.dir != c->to.dir) {
+		ret = ext2_dir_retarget(c->src, "..", 2, c->to.dir->ino,
 					 EXT2_FT_DIR);
-		ext2_inode_set_links(c->pold,
-				      ext2_i_links(c->pold) - 1);
-		ext2_inode_set_links(c->pnew,
-				      ext2_i_links(c->pnew) + 1);
+		ext2_inode_set_links(c->from.dir,
+				      ext2_i_links(c->from.dir) - 1);
+		ext2_inode_set_links(c->to.dir,
+				      ext2_i_links(c->to.dir) + 1);
 	}
 	ext2_inode_touch(c->src, false, true);
-	ext2_inode_touch(c->pold, true, true);
-	if (c->pnew != c->pold)
-		ext2_inode_touch(c->pnew, true, true);
+	ext2_inode_touch(c->from.dir, true, true);
+	if (c->to.dir != c->from.dir)
+		ext2_inode_touch(c->to.dir, true, true);
 	return ret;
 }
 
 /* Lock the two parents (ancestor first) and then source and target. */
 static void rename_lock_all(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
-	if (c->pold == c->pnew)
-		down_write(&c->pold->i_rwsem);
-	else if (is_ancestor(fs, c->pold, c->pnew) == 1) {
-		down_write(&c->pold->i_rwsem);
-		down_write(&c->pnew->i_rwsem);
-	} else if (is_ancestor(fs, c->pnew, c->pold) == 1) {
-		down_write(&c->pnew->i_rwsem);
-		down_write(&c->pold->i_rwsem);
+	if (c->from.dir == c->to.dir)
+		down_write(&c->from.dir->i_rwsem);
+	else if (is_ancestor(fs, c->from.dir, c->to.dir) == 1) {
+		down_write(&c->from.dir->i_rwsem);
+		down_write(&c->to.dir->i_rwsem);
+	} else if (is_ancestor(fs, c->to.dir, c->from.dir) == 1) {
+		down_write(&c->to.dir->i_rwsem);
+		down_write(&c->from.dir->i_rwsem);
 	} else {
-		lock_two(c->pold, c->pnew);
+		lock_two(c->from.dir, c->to.dir);
 	}
 	lock_two(c->src, c->tgt);
 }
@@ -648,9 +486,9 @@ static void rename_lock_all(struct ext2_sb_info *fs, struct rename_ctx *c)
 static void rename_unlock_all(struct rename_ctx *c)
 {
 	unlock_two(c->src, c->tgt);
-	if (c->pold != c->pnew)
-		up_write(&c->pnew->i_rwsem);
-	up_write(&c->pold->i_rwsem);
+	if (c->from.dir != c->to.dir)
+		up_write(&c->to.dir->i_rwsem);
+	up_write(&c->from.dir->i_rwsem);
 }
 
 /* Resolve source and target under rename_lock, check the tree rules,
@@ -660,10 +498,10 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	struct ext2_dirent_info so, ta;
 	int ret, r2;
 
-	ret = lookup_child(c->pold, c->oname, c->olen, &c->src);
+	ret = ext2_lookup_child(c->from.dir, c->from.name, c->from.len, &c->src);
 	if (ret)
 		return ret;
-	ret = lookup_child(c->pnew, c->nname, c->nlen, &c->tgt);
+	ret = ext2_lookup_child(c->to.dir, c->to.name, c->to.len, &c->tgt);
 	if (ret == -ENOENT)
 		ret = 0, c->tgt = NULL;
 	if (ret)
@@ -671,24 +509,24 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	if (c->tgt == c->src)
 		return 1; /* the same file: nothing to do */
 	if (S_ISDIR(ext2_i_mode(c->src))) {
-		ret = is_ancestor(fs, c->src, c->pnew);
+		ret = is_ancestor(fs, c->src, c->to.dir);
 		if (ret)
 			return ret < 0 ? ret : err_set(-EINVAL, "cannot move "
 					 "a directory into itself");
 	}
 	if (c->tgt && S_ISDIR(ext2_i_mode(c->tgt))) {
-		ret = is_ancestor(fs, c->tgt, c->pold);
+		ret = is_ancestor(fs, c->tgt, c->from.dir);
 		if (ret)
 			return ret < 0 ? ret : err_set(-ENOTEMPTY, "the target "
 					 "directory is not empty");
 	}
 	rename_lock_all(fs, c);
-	ret = dir_alive(c->pold);
+	ret = dir_alive(c->from.dir);
 	if (!ret)
-		ret = dir_alive(c->pnew);
+		ret = dir_alive(c->to.dir);
 	if (!ret) {
-		ret = ext2_dir_lookup(c->pold, c->oname, c->olen, &so);
-		r2 = ext2_dir_lookup(c->pnew, c->nname, c->nlen, &ta);
+		ret = ext2_dir_lookup(c->from.dir, c->from.name, c->from.len, &so);
+		r2 = ext2_dir_lookup(c->to.dir, c->to.name, c->to.len, &ta);
 		if (ret || so.ino != c->src->ino ||
 		    (c->tgt ? r2 || ta.ino != c->tgt->ino : r2 != -ENOENT))
 			ret = -EAGAIN; /* changed meanwhile */
@@ -707,28 +545,27 @@ int ext2_rename(struct daxfs *vfs, const char *from, const char *to)
 {
 	struct ext2_sb_info *fs = EXT2_SB(vfs);
 	struct rename_ctx c = { 0 };
-	bool s1, s2;
 	int ret;
 
-	ret = ext2_path_parent(fs, from, &c.pold, &c.oname, &c.olen, &s1);
+	ret = ext2_path_parent(fs, from, &c.from);
 	if (ret)
 		return ret;
-	ret = ext2_path_parent(fs, to, &c.pnew, &c.nname, &c.nlen, &s2);
+	ret = ext2_path_parent(fs, to, &c.to);
 	if (ret) {
-		ext2_iput(c.pold);
+		ext2_iput(c.from.dir);
 		return ret;
 	}
-	if (c.olen == 0 || c.nlen == 0) {
+	if (c.from.len == 0 || c.to.len == 0) {
 		ret = err_set(-EBUSY, "cannot rename the root");
 		goto out;
 	}
-	if (is_dot(c.oname, c.olen) || is_dotdot(c.oname, c.olen) ||
-	    is_dot(c.nname, c.nlen) || is_dotdot(c.nname, c.nlen)) {
+	if (ext2_is_dot(c.from.name, c.from.len) || ext2_is_dotdot(c.from.name, c.from.len) ||
+	    ext2_is_dot(c.to.name, c.to.len) || ext2_is_dotdot(c.to.name, c.to.len)) {
 		ret = err_set(-EBUSY, "cannot rename \".\" or \"..\" (as "
 			      "Linux, EBUSY)");
 		goto out;
 	}
-	c.slash = s1 || s2;
+	c.slash = c.from.slash || c.to.slash;
 	pthread_mutex_lock(&fs->rename_lock);
 	do {
 		ext2_iput(c.src);
@@ -742,8 +579,8 @@ int ext2_rename(struct daxfs *vfs, const char *from, const char *to)
 out:
 	ext2_iput(c.tgt); /* the last one frees a replaced file */
 	ext2_iput(c.src);
-	ext2_iput(c.pnew);
-	ext2_iput(c.pold);
+	ext2_iput(c.to.dir);
+	ext2_iput(c.from.dir);
 	return ret;
 }
 

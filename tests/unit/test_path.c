@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_namei.c -- white-box tests of the path walk of namei.c:
+ * test_path.c -- white-box tests of the path walk of path.c:
  * ext2_path_walk and ext2_path_parent on redundant slashes, "." and
  * "..", relative paths, files used as directories, missing components,
  * over-long components and paths, trailing slashes; the name and length
@@ -22,7 +22,7 @@
 #include "ext2/ext2.h"
 #include "check.h"
 
-TestSuite(namei, .fini = test_cleanup, .timeout = 120);
+TestSuite(path, .fini = test_cleanup, .timeout = 120);
 
 static daxfs *fs;
 static const char *img;
@@ -118,11 +118,12 @@ static void walk_err(const char *path, int err)
 static void parent_ok(const char *path, uint32_t dino, size_t name_off,
 		      size_t len, bool slash)
 {
-	struct ext2_inode_info *dir = NULL;
-	const char *name = NULL;
-	size_t l = 99;
-	bool ts = !slash;
-	int ret = ext2_path_parent(EXT2_SB(fs), path, &dir, &name, &l, &ts);
+	struct ext2_last last = { .len = 99, .slash = !slash };
+	int ret = ext2_path_parent(EXT2_SB(fs), path, &last);
+	struct ext2_inode_info *dir = last.dir;
+	const char *name = last.name;
+	size_t l = last.len;
+	bool ts = last.slash;
 
 	cr_assert_eq(ret, 0, "parent \"%.80s\" = %d (%s): %s", path, ret,
 		     test_errname(ret), daxfs_errormsg());
@@ -140,11 +141,8 @@ static void parent_ok(const char *path, uint32_t dino, size_t name_off,
 
 static void parent_err(const char *path, int err)
 {
-	struct ext2_inode_info *dir = (void *)0x1;
-	const char *name;
-	size_t l;
-	bool ts;
-	int ret = ext2_path_parent(EXT2_SB(fs), path, &dir, &name, &l, &ts);
+	struct ext2_last last = { .dir = (void *)0x1 };
+	int ret = ext2_path_parent(EXT2_SB(fs), path, &last);
 
 	cr_assert_eq(ret, -err, "parent \"%.80s\" = %d (%s), expected -%s: %s",
 		     path, ret, test_errname(ret), test_errname(-err),
@@ -153,7 +151,7 @@ static void parent_err(const char *path, int err)
 	check_refs(path);
 }
 
-Test(namei, walk_resolves, .init = make_tree, .fini = drop_tree)
+Test(path, walk_resolves, .init = make_tree, .fini = drop_tree)
 {
 	walk_ok("/", EXT2_ROOT_INO);
 	walk_ok("//", EXT2_ROOT_INO);
@@ -175,7 +173,7 @@ Test(namei, walk_resolves, .init = make_tree, .fini = drop_tree)
 	walk_ok("/lost+found/../f", ino_f);
 }
 
-Test(namei, walk_errors, .init = make_tree, .fini = drop_tree)
+Test(path, walk_errors, .init = make_tree, .fini = drop_tree)
 {
 	walk_err("a/b", EINVAL);
 	walk_err("", EINVAL);
@@ -195,7 +193,7 @@ Test(namei, walk_errors, .init = make_tree, .fini = drop_tree)
 	walk_err("/A", ENOENT);
 }
 
-Test(namei, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
+Test(path, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 {
 	struct ext2_inode_info *in;
 
@@ -207,7 +205,7 @@ Test(namei, walk_errors_name_messages, .init = make_tree, .fini = drop_tree)
 	check_refs("messages");
 }
 
-Test(namei, long_names, .init = make_tree, .fini = drop_tree)
+Test(path, long_names, .init = make_tree, .fini = drop_tree)
 {
 	char p[600];
 
@@ -251,7 +249,7 @@ static char *long_path(size_t len)
 	return p;
 }
 
-Test(namei, long_paths, .init = make_tree, .fini = drop_tree)
+Test(path, long_paths, .init = make_tree, .fini = drop_tree)
 {
 	char *p;
 
@@ -275,7 +273,7 @@ Test(namei, long_paths, .init = make_tree, .fini = drop_tree)
 	free(p);
 }
 
-Test(namei, parent_names, .init = make_tree, .fini = drop_tree)
+Test(path, parent_names, .init = make_tree, .fini = drop_tree)
 {
 	/* "/" itself: the root, an empty name. */
 	parent_ok("/", EXT2_ROOT_INO, 1, 0, false);
@@ -297,7 +295,7 @@ Test(namei, parent_names, .init = make_tree, .fini = drop_tree)
 	parent_ok("/..", EXT2_ROOT_INO, 1, 2, false);
 }
 
-Test(namei, parent_errors, .init = make_tree, .fini = drop_tree)
+Test(path, parent_errors, .init = make_tree, .fini = drop_tree)
 {
 	parent_err("a", EINVAL);
 	parent_err("a/b", EINVAL);
@@ -312,7 +310,7 @@ Test(namei, parent_errors, .init = make_tree, .fini = drop_tree)
 }
 
 /* The public calls map the walk's errors unchanged. */
-Test(namei, api_errors, .init = make_tree, .fini = drop_tree)
+Test(path, api_errors, .init = make_tree, .fini = drop_tree)
 {
 	struct stat st;
 	daxfs_file *f;
