@@ -5,7 +5,6 @@
  * and error message.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "api/vfs.h"
 #include "core/err.h"
@@ -25,28 +24,12 @@ DAXFS_API const char *daxfs_errormsg(void)
 	return err_msg();
 }
 
-/* The options of daxfs_mkfs that need no knowledge of the layout. */
-static int mkfs_check(const char *path, const struct daxfs_mkfs_opts *opts)
-{
-	if (!path || !*path)
-		return err_set(-EINVAL, "path is NULL or empty");
-	if (!opts)
-		return 0;
-	if (opts->label && strlen(opts->label) > 16)
-		return err_set(-EINVAL, "label \"%.40s\" is longer than 16 bytes",
-			       opts->label);
-	if (opts->block_size && opts->block_size != 1024 &&
-	    opts->block_size != 2048 && opts->block_size != 4096)
-		return err_set(-EINVAL, "block size %u is not 1024, 2048 or 4096",
-			       opts->block_size);
-	return 0;
-}
-
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 {
 	err_begin("daxfs_mkfs", NULL);
-	return err_end(mkfs_check(path, opts) ?:
-		       ext2_vfs_ops.mkfs(path, opts));
+	if (!path || !*path)
+		return err_end(err_set(-EINVAL, "path is NULL or empty"));
+	return err_end(ext2_vfs_ops.mkfs(path, opts));
 }
 
 DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs)

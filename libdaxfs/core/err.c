@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* err.c -- the thread-local message behind daxfs_errormsg(). */
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,18 +30,6 @@ static size_t err_prefix(const struct err_state *e, char *buf, size_t size)
 	return n < 0 ? 0 : ((size_t)n < size ? (size_t)n : size - 1);
 }
 
-/* Does msg start by naming call ("daxfs_pread:" or "pread:")?  Then it
- * needs no prefix. */
-static bool err_names_call(const char *call, const char *msg)
-{
-	size_t len;
-
-	if (!strncmp(call, "daxfs_", 6) && strncmp(msg, "daxfs_", 6))
-		call += 6;
-	len = strlen(call);
-	return !strncmp(msg, call, len) && msg[len] == ':';
-}
-
 int err_set(int code, const char *fmt, ...)
 {
 	struct err_state *e = &err_tls;
@@ -52,10 +39,6 @@ int err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
 	va_end(ap);
-	if (n && err_names_call(e->call, e->msg + n)) {
-		memmove(e->msg, e->msg + n, strlen(e->msg + n) + 1);
-		n = 0;
-	}
 	e->reason = n;
 	return code;
 }

@@ -70,10 +70,9 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 		ret = dax_copy_guarded(buf, NULL, len, zero_buf, NULL);
 	}
 	if (ret)
-		return err_set(ret, "%s: bad address: the buffer [%p, +%zu) "
-			       "cannot be %s (file offset %llu)",
-			       write ? "pwrite" : "pread", (void *)buf, len,
-			       write ? "read" : "written",
+		return err_set(ret, "bad address: the buffer [%p, +%zu) "
+			       "cannot be %s (file offset %llu)", (void *)buf,
+			       len, write ? "read" : "written",
 			       (unsigned long long)pos);
 	return 0;
 }
@@ -98,9 +97,9 @@ ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 			break;
 		end = iomap.offset + iomap.length;
 		if (iomap.length == 0 || iomap.offset > pos || end <= pos) {
-			ret = err_set(-EIO, "%s: the file system gave the "
+			ret = err_set(-EIO, "the file system gave the "
 				      "extent [%llu, +%llu) for offset %llu "
-				      "(damaged?)", write ? "pwrite" : "pread",
+				      "(damaged?)",
 				      (unsigned long long)iomap.offset,
 				      (unsigned long long)iomap.length,
 				      (unsigned long long)pos);

@@ -48,11 +48,11 @@ int dax_view_new(size_t len, uint64_t pgoff, struct dax_view **out)
 
 	v = mem_zalloc(sizeof(*v));
 	if (!v)
-		return err_set(-ENOMEM, "map: out of memory");
+		return err_set(-ENOMEM, "out of memory");
 	v->state = mem_zalloc(len >> DAX_PAGE_SHIFT);
 	if (!v->state) {
 		mem_free(v);
-		return err_set(-ENOMEM, "map: out of memory for %zu pages",
+		return err_set(-ENOMEM, "out of memory for %zu pages",
 				 len >> DAX_PAGE_SHIFT);
 	}
 	v->rsv_len = len + DAX_PMD_SIZE;
@@ -61,7 +61,7 @@ int dax_view_new(size_t len, uint64_t pgoff, struct dax_view **out)
 	if (v->rsv == MAP_FAILED) {
 		mem_free(v->state);
 		mem_free(v);
-		return err_set(-ENOMEM, "map: no address space for %zu bytes",
+		return err_set(-ENOMEM, "no address space for %zu bytes",
 				 len);
 	}
 	/* addr == file offset modulo 2 MiB, so 2 MiB units can be PMDs. */
@@ -216,7 +216,7 @@ int dax_view_register(struct dax_view *v, struct dax_mapping *m)
 	size_t i;
 
 	if (dax_handlers_init())
-		return err_set(handler_err, "map: cannot install the fault "
+		return err_set(handler_err, "cannot install the fault "
 				 "handler: %s", strerror(-handler_err));
 	pthread_rwlock_wrlock(&registry_lock);
 	if (registry_n == registry_cap) {
@@ -225,7 +225,7 @@ int dax_view_register(struct dax_view *v, struct dax_mapping *m)
 
 		if (!p) {
 			pthread_rwlock_unlock(&registry_lock);
-			return err_set(-ENOMEM, "map: out of memory");
+			return err_set(-ENOMEM, "out of memory");
 		}
 		registry = p;
 		registry_cap = cap;

@@ -58,25 +58,25 @@ static int mkfs_prepare(const char *path, uint64_t size, struct mkfs_undo *u)
 		u->created = fd >= 0;
 	}
 	if (fd < 0)
-		return err_set(-errno, "mkfs: cannot open %s: %s", path,
+		return err_set(-errno, "cannot open %s: %s", path,
 				 strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		ret = err_set(-errno, "mkfs: cannot stat %s", path);
+		ret = err_set(-errno, "cannot stat %s", path);
 	} else if (S_ISREG(st.st_mode)) {
 		if (!size && !st.st_size)
-			ret = err_set(-EINVAL, "mkfs: %s is empty: give a size",
+			ret = err_set(-EINVAL, "%s is empty: give a size",
 					path);
 		else if (size > (uint64_t)st.st_size) {
 			u->old_size = st.st_size;
 			u->grown = true;
 			if (ftruncate(fd, size) < 0)
-				ret = err_set(-errno, "mkfs: cannot grow %s to "
+				ret = err_set(-errno, "cannot grow %s to "
 						"%llu bytes: %s", path,
 						(unsigned long long)size,
 						strerror(errno));
 		}
 	} else if (!S_ISCHR(st.st_mode)) {
-		ret = err_set(-EINVAL, "mkfs: %s is neither a regular file "
+		ret = err_set(-EINVAL, "%s is neither a regular file "
 				"nor a devdax device", path);
 	}
 	close(fd);
@@ -102,9 +102,31 @@ static int mkfs_layout(struct ext2_sb_info *fs, struct mkfs_group *gr)
 		m->itable = b;
 		m->used = b + fs->itb_per_group - m->first;
 		if (m->used + (g == 0 ? 2 : 0) > m->nblocks)
-			return err_set(-EINVAL, "mkfs: the region is too small "
+			return err_set(-EINVAL, "the region is too small "
 					 "for its metadata");
 	}
+	return 0;
+}
+
+/* The options that need no region, checked before anything is created
+ * or written. */
+static int mkfs_check_opts(const struct daxfs_mkfs_opts *o)
+{
+	struct ext2_super_block *es = NULL;
+	uint32_t bs;
+
+	if (!o)
+		return 0;
+	bs = o->block_size ? o->block_size : 4096;
+	if (bs != 1024 && bs != 2048 && bs != 4096)
+		return err_set(-EINVAL, "block size %u is not 1024, 2048 or "
+			       "4096", bs);
+	if (o->label && strlen(o->label) > sizeof(es->s_volume_name))
+		return err_set(-EINVAL, "label \"%.40s\" is longer than %zu "
+			       "bytes", o->label, sizeof(es->s_volume_name));
+	if (o->size && o->size / bs < MKFS_MIN_BLOCKS)
+		return err_set(-EINVAL, "%llu bytes is too small for a file "
+			       "system", (unsigned long long)o->size);
 	return 0;
 }
 
@@ -116,16 +138,13 @@ static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *
 	uint64_t blocks, inodes, last;
 	uint32_t ipb, ipg, overhead;
 
-	if (bs != 1024 && bs != 2048 && bs != 4096)
-		return err_set(-EINVAL, "mkfs: block size %u is not 1024, 2048 "
-				 "or 4096", bs);
 	fs->blocksize = bs;
 	fs->blocksize_bits = __builtin_ctz(bs);
 	blocks = size / bs;
 	if (blocks > UINT32_MAX)
 		blocks = UINT32_MAX;
 	if (blocks < MKFS_MIN_BLOCKS)
-		return err_set(-EINVAL, "mkfs: %llu bytes is too small for a "
+		return err_set(-EINVAL, "%llu bytes is too small for a "
 				 "file system", (unsigned long long)size);
 	fs->first_data_block = bs == 1024 ? 1 : 0;
 	fs->blocks_per_group = 8 * bs;
@@ -136,7 +155,7 @@ static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *
 		inodes = 32;
 	if (inodes > (uint64_t)fs->groups_count * 8 * bs ||
 	    inodes * MKFS_INODE_SIZE > size / 2)
-		return err_set(-EINVAL, "mkfs: %llu inodes do not fit in %llu "
+		return err_set(-EINVAL, "%llu inodes do not fit in %llu "
 				 "bytes", (unsigned long long)inodes,
 				 (unsigned long long)size);
 	ipb = bs / MKFS_INODE_SIZE;
@@ -165,7 +184,7 @@ static int mkfs_geometry(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *
 	fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
 	fs->has_filetype = true; /* mkfs_super sets the filetype feature */
 	if (fs->inodes_count < MKFS_LPF_INO + 1)
-		return err_set(-EINVAL, "mkfs: too few inodes");
+		return err_set(-EINVAL, "too few inodes");
 	return 0;
 }
 
@@ -322,10 +341,9 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	uint64_t size;
 	int ret;
 
-	if (opts && opts->size && opts->size / (opts->block_size ?
-						opts->block_size : 4096) < MKFS_MIN_BLOCKS)
-		return err_set(-EINVAL, "mkfs: %llu bytes is too small for a "
-				 "file system", (unsigned long long)opts->size);
+	ret = mkfs_check_opts(opts);
+	if (ret)
+		return ret;
 	ret = mkfs_prepare(path, opts ? opts->size : 0, &undo);
 	if (ret)
 		return ret;
@@ -337,7 +355,7 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	fs.base = fs.rgn->base;
 	size = opts && opts->size ? opts->size : fs.rgn->size;
 	if (size > fs.rgn->size) {
-		ret = err_set(-EINVAL, "mkfs: %llu bytes asked but the region "
+		ret = err_set(-EINVAL, "%llu bytes asked but the region "
 				"has %zu", (unsigned long long)size, fs.rgn->size);
 		goto out;
 	}

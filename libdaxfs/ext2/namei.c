@@ -617,8 +617,8 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 		ret = dax_iomap_rw(fs->rgn, inode, NULL, &ext2_iomap_ops, 0,
 				     len, buf, false);
 		if (ret == -EFAULT)
-			ret = err_set(-EFAULT, "readlink \"%.200s\": bad "
-					"address: buf cannot be written", path);
+			ret = err_set(-EFAULT, "\"%.200s\": bad address: buf "
+				      "cannot be written", path);
 	}
 	up_read(&inode->i_rwsem);
 	ext2_iput(inode);
