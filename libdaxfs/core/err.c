@@ -6,15 +6,8 @@
 
 #include "core/err.h"
 
-/* One thread's error state: a single TLS block, one lookup per use. */
-struct err_state {
-	const char *call;    /* the public call in progress, or NULL */
-	const char *subject; /* the path of its file handle, or NULL */
-	size_t reason;       /* where the sentence starts after the prefix */
-	char msg[512];
-};
-
-static __thread struct err_state err_tls;
+/* Each thread's state (err.h says what the fields are). */
+__thread struct err_state err_tls;
 
 /* Write "call \"subject\": " into buf; returns its length. */
 static size_t err_prefix(const struct err_state *e, char *buf, size_t size)
@@ -43,25 +36,9 @@ int err_set(int code, const char *fmt, ...)
 	return code;
 }
 
-void err_begin(const char *call, const char *subject)
+void err_fallback(long ret)
 {
-	struct err_state *e = &err_tls;
-
-	e->call = call;
-	e->subject = subject;
-	e->msg[0] = '\0';
-	e->reason = 0;
-}
-
-long err_end(long ret)
-{
-	struct err_state *e = &err_tls;
-
-	if (ret < 0 && !e->msg[0])
-		err_set((int)ret, "%s (no further detail)", strerror((int)-ret));
-	e->call = NULL;
-	e->subject = NULL;
-	return ret;
+	err_set((int)ret, "%s (no further detail)", strerror((int)-ret));
 }
 
 const char *err_msg(void)
@@ -71,5 +48,5 @@ const char *err_msg(void)
 
 const char *err_reason(void)
 {
-	return err_tls.msg + err_tls.reason;
+	return err_tls.msg[0] ? err_tls.msg + err_tls.reason : "";
 }

@@ -13,22 +13,54 @@
 #ifndef DAXFS_CORE_ERR_H
 #define DAXFS_CORE_ERR_H
 
+#include <stddef.h>
+
 /* Record a printf-style message for this thread and return code (< 0). */
 int err_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* One thread's error state (err.c); the public calls set and clear it on
+ * every call, so it is one TLS block, reached inline. */
+struct err_state {
+	const char *call;    /* the public call in progress, or NULL */
+	const char *subject; /* the path of its file handle, or NULL */
+	size_t reason;       /* where the sentence starts after the prefix */
+	char msg[512];
+};
+
+extern __thread struct err_state err_tls;
+
+/* Give a failure that no err_set() described a generic sentence. */
+void err_fallback(long ret);
 
 /*
  * A public call starts: forget the last message; call is its name (a
  * string literal), subject the path of the handle it works on or NULL.
  */
-void err_begin(const char *call, const char *subject);
+static inline void err_begin(const char *call, const char *subject)
+{
+	struct err_state *e = &err_tls;
+
+	e->call = call;
+	e->subject = subject;
+	e->msg[0] = '\0';
+}
 
 /*
  * The public call ends with ret: a negative ret that no err_set()
  * described gets a generic sentence, so no failure has an empty message.
  * Returns ret.
  */
-long err_end(long ret);
+static inline long err_end(long ret)
+{
+	struct err_state *e = &err_tls;
+
+	if (__builtin_expect(ret < 0, 0) && !e->msg[0])
+		err_fallback(ret);
+	e->call = NULL;
+	e->subject = NULL;
+	return ret;
+}
 
 /* The calling thread's message ("" if the last call succeeded). */
 const char *err_msg(void);
