@@ -163,6 +163,18 @@ static int pick_live(struct worker *w)
 	return -1;
 }
 
+/* One of the worker's live files and its path, or NULL if it has none. */
+static struct tfile *pick_live_path(struct worker *w, char *path,
+				    size_t len)
+{
+	int k = pick_live(w);
+
+	if (k < 0)
+		return NULL;
+	full_path(path, len, &w->files[k]);
+	return &w->files[k];
+}
+
 static int pick_free(struct worker *w)
 {
 	for (int i = 0; i < MAXF; i++)
@@ -207,13 +219,10 @@ static int w_create(struct worker *w)
 static int w_readback(struct worker *w, bool rewrite)
 {
 	char path[160];
-	int k = pick_live(w);
-	struct tfile *t;
+	struct tfile *t = pick_live_path(w, path, sizeof(path));
 
-	if (k < 0)
+	if (!t)
 		return 0;
-	t = &w->files[k];
-	full_path(path, sizeof(path), t);
 	if (!rewrite)
 		return check_file(w->fs, path, t->seed, t->size, &w->err);
 	t->seed = test_rand(&w->rng);
@@ -226,14 +235,12 @@ static int w_readback(struct worker *w, bool rewrite)
 static int w_rename(struct worker *w, bool across)
 {
 	char path[160], path2[160], ndir[32], nname[48];
-	int k = pick_live(w), r;
-	struct tfile *t;
+	struct tfile *t = pick_live_path(w, path, sizeof(path));
 	struct stat st;
+	int r;
 
-	if (k < 0)
+	if (!t)
 		return 0;
-	t = &w->files[k];
-	full_path(path, sizeof(path), t);
 	if (across)
 		pick_dir(w, ndir, sizeof(ndir));
 	else
@@ -260,18 +267,18 @@ static int w_rename(struct worker *w, bool across)
 static int w_unlink(struct worker *w)
 {
 	char path[160];
-	int k = pick_live(w), r;
+	struct tfile *t = pick_live_path(w, path, sizeof(path));
+	int r;
 
-	if (k < 0)
+	if (!t)
 		return 0;
-	full_path(path, sizeof(path), &w->files[k]);
 	r = daxfs_unlink(w->fs, path);
 	if (r) {
 		test_fail(&w->err, "unlink(%s) = %d (%s)", path, r,
 			  test_errname(r));
 		return -1;
 	}
-	w->files[k].live = 0;
+	t->live = 0;
 	return 0;
 }
 
@@ -321,14 +328,12 @@ static int w_subdir(struct worker *w)
 static int w_stat(struct worker *w)
 {
 	char path[160];
-	int k = pick_live(w), r;
-	struct tfile *t;
+	struct tfile *t = pick_live_path(w, path, sizeof(path));
 	struct stat st;
+	int r;
 
-	if (k < 0)
+	if (!t)
 		return 0;
-	t = &w->files[k];
-	full_path(path, sizeof(path), t);
 	r = daxfs_stat(w->fs, path, &st);
 	if (r || st.st_size != (off_t)t->size || !S_ISREG(st.st_mode) ||
 	    st.st_nlink != 1) {
