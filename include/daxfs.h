@@ -39,7 +39,9 @@
  *   - Access times are not updated on read (as with the noatime option).
  *   - ext2 has no journal: after a crash, run "e2fsck -p" on the region.
  *     Completed writes are never lost; at worst blocks or counters leak and
- *     e2fsck repairs them by itself.
+ *     e2fsck repairs them by itself.  A region that was not cleanly
+ *     unmounted stays marked so through later mounts until e2fsck has
+ *     checked it (daxfs_mount_warning() says so).
  *   - Durability: a returned daxfs_pwrite() has its data and the metadata it
  *     changed persisted.  On a regular file outside a DAX file system,
  *     libpmem2 persists with msync (page granularity); set the environment
@@ -115,6 +117,14 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);
  * -EROFS (unknown read-only-compatible feature and no DAXFS_MOUNT_RDONLY).
  */
 DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs);
+
+/*
+ * What daxfs_mount found and left as it was, as a sentence ("" if
+ * nothing): a file system that was not cleanly unmounted (a crash) or
+ * that has errors stays marked so through the mount and its unmount, for
+ * "e2fsck -p" to check, and this says so.  Valid until daxfs_unmount.
+ */
+DAXFS_API const char *daxfs_mount_warning(daxfs *fs);
 
 /*
  * Mark the file system clean, persist and release the region.  Open files

@@ -1874,3 +1874,61 @@ Test(api, trailing_slash_on_a_missing_name)
 	CHECK_ERR(daxfs_stat(fs, "/h", &(struct stat){0}), ENOENT);
 	check_unmount_fsck(fs, p);
 }
+
+/* ---- a region that was not cleanly unmounted ----------------------- */
+
+/* The region at path as it would be after a crash now: a copy of the
+ * mounted region (not clean, in use) at crash_path. */
+static void copy_as_crashed(const char *path, const char *crash_path)
+{
+	size_t len;
+	char *img = test_read_file(path, &len);
+
+	cr_assert(img, "cannot read %s", path);
+	cr_assert_eq(test_write_file(crash_path, img, len), 0);
+	free(img);
+}
+
+/* A crashed region stays "not clean" through a libdaxfs mount and
+ * unmount (the mount warns), so that e2fsck -p still checks it; a clean
+ * one mounts without a warning and is clean again after its unmount. */
+Test(api, crashed_region_is_never_marked_clean)
+{
+	const char *path, *crashed = test_image_path("crashed");
+	daxfs *fs = check_new_fs("clean", 16 * TEST_MIB, 4096, 0, &path);
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	char *state;
+
+	cr_assert_str_eq(daxfs_mount_warning(fs), "");
+	CHECK_EQ(daxfs_pwrite(f, "data", 4, 0), 4);
+	copy_as_crashed(path, crashed);
+	check_close(f);
+	check_unmount_fsck(fs, path);
+	state = test_dumpe2fs_field(path, "Filesystem state");
+	cr_assert_str_eq(state, "clean");
+	free(state);
+
+	fs = check_mount(crashed, 0);
+	cr_assert(strstr(daxfs_mount_warning(fs), "not cleanly unmounted"),
+		  "warning \"%s\"", daxfs_mount_warning(fs));
+	f = check_open(fs, "/f", O_RDONLY, 0);
+	check_close(f);
+	CHECK_OK(daxfs_unmount(fs));
+	state = test_dumpe2fs_field(crashed, "Filesystem state");
+	cr_assert_str_eq(state, "not clean", "a crashed region was marked "
+			 "\"%s\" by a libdaxfs mount", state);
+	free(state);
+	/* e2fsck -p checks it (exit 0 or 1), and then it is clean. */
+	{
+		const char *argv[] = { "e2fsck", "-p", crashed, NULL };
+		int rc = test_run(argv, 0, NULL, NULL, NULL);
+
+		cr_assert(rc == 0 || rc == 1, "e2fsck -p = %d", rc);
+	}
+	fs = check_mount(crashed, 0);
+	cr_assert_str_eq(daxfs_mount_warning(fs), "");
+	CHECK_OK(daxfs_unmount(fs));
+	state = test_dumpe2fs_field(crashed, "Filesystem state");
+	cr_assert_str_eq(state, "clean");
+	free(state);
+}

@@ -17,8 +17,8 @@
  * call that crashes fails its own case only.  Set DAXFS_ERRTEST_VERBOSE=1
  * to print every case's return value and message.
  *
- * daxfs_version() and daxfs_errormsg() cannot fail; errors.no_failure
- * checks that they leave the last message alone.
+ * daxfs_version(), daxfs_errormsg() and daxfs_mount_warning() cannot
+ * fail; errors.no_failure checks that they leave the last message alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -539,8 +539,8 @@ static void run_case(const struct ecase *ec, enum fixture fix)
 
 #include "test_errors_cases.h"
 
-/* daxfs_version and daxfs_errormsg cannot fail; reading the message
- * does not change it. */
+/* daxfs_version, daxfs_errormsg and daxfs_mount_warning cannot fail;
+ * reading the message does not change it, nor does reading the warning. */
 Test(errors, no_failure)
 {
 	const char *img;
@@ -552,6 +552,8 @@ Test(errors, no_failure)
 	CHECK_ERR_MSG(daxfs_stat(fs, PROVOKE_PATH, &st), ENOENT, "x");
 	snprintf(before, sizeof(before), "%s", daxfs_errormsg());
 	cr_assert_str_eq(daxfs_errormsg(), before);
+	cr_assert_str_eq(daxfs_mount_warning(fs), "");
+	cr_assert_str_eq(daxfs_mount_warning(NULL), "");
 	cr_assert_str_eq(daxfs_errormsg(), before);
 	check_unmount_fsck(fs, img);
 }

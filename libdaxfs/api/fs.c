@@ -53,6 +53,11 @@ DAXFS_API int daxfs_unmount(daxfs *fs)
 	return err_end(fs->ops->unmount(fs));
 }
 
+DAXFS_API const char *daxfs_mount_warning(daxfs *fs)
+{
+	return fs ? fs->warning : "";
+}
+
 DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st)
 {
 	err_begin("daxfs_statfs", NULL);

@@ -33,6 +33,8 @@ struct vfs_ops;
 struct daxfs {
 	const struct vfs_ops *ops;
 	bool rdonly;                /* DAXFS_MOUNT_RDONLY */
+	char warning[256];          /* what mount found and left (see
+				       daxfs_mount_warning), or "" */
 };
 
 /* An open file (daxfs_file *), allocated here with its path inline. */

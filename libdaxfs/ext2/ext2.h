@@ -103,6 +103,8 @@ struct ext2_group {
 /* A mounted file system (the kernel's ext2_sb_info). */
 struct ext2_sb_info {
 	struct daxfs vfs;             /* the public handle (vfs.rdonly) */
+	bool unclean;                 /* found not clean or with errors at
+					 mount: never marked clean */
 	struct region *rgn;
 	unsigned char *base;          /* == rgn->base */
 	struct ext2_super_block *es;  /* on media */

@@ -329,11 +329,38 @@ static void fs_destroy(struct ext2_sb_info *fs)
 	mem_free(fs);
 }
 
+/*
+ * Note what state the file system was left in, and mark it in use: not
+ * clean until daxfs_unmount (as the kernel does).  A file system that was
+ * not cleanly unmounted, or that has errors, is never marked clean by
+ * libdaxfs (it cannot repair it): it stays so for e2fsck -p to check, and
+ * the mount says so in its warning.
+ */
+static void mount_mark_in_use(struct ext2_sb_info *fs, const char *path)
+{
+	struct ext2_super_block *es = fs->es;
+	uint16_t state = le16_get(es->s_state);
+
+	fs->unclean = !(state & EXT2_VALID_FS) || (state & EXT2_ERROR_FS);
+	if (fs->unclean)
+		snprintf(fs->vfs.warning, sizeof(fs->vfs.warning),
+			 "%.80s %s: it stays marked so; run e2fsck -p on it "
+			 "after daxfs_unmount", path,
+			 (state & EXT2_ERROR_FS) ? "has errors"
+						 : "was not cleanly unmounted");
+	if (fs->vfs.rdonly)
+		return;
+	es->s_state &= le16_put(~EXT2_VALID_FS);
+	es->s_mnt_count = le16_put(le16_get(es->s_mnt_count) + 1);
+	es->s_mtime = le32_put(ext2_now());
+	es->s_wtime = es->s_mtime;
+	ext2_persist(fs, es, 0x40);
+}
+
 /* The mount operation: map the region, read and check the superblock and
  * the groups, and mark the file system in use. */
 static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 {
-	struct ext2_super_block *es;
 	struct ext2_sb_info *fs;
 	char devpath[80];
 	int ret;
@@ -374,15 +401,7 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 				"directory", path);
 		goto fail;
 	}
-	if (!fs->vfs.rdonly) {
-		/* In use: not clean until daxfs_unmount (as the kernel). */
-		es = fs->es;
-		es->s_state &= le16_put(~EXT2_VALID_FS);
-		es->s_mnt_count = le16_put(le16_get(es->s_mnt_count) + 1);
-		es->s_mtime = le32_put(ext2_now());
-		es->s_wtime = es->s_mtime;
-		ext2_persist(fs, es, 0x40);
-	}
+	mount_mark_in_use(fs, path);
 	*out = &fs->vfs;
 	return 0;
 fail:
@@ -410,7 +429,8 @@ static int ext2_unmount(struct daxfs *vfs)
 	if (!fs->vfs.rdonly) {
 		ext2_sb_sync_counters(fs);
 		pthread_mutex_lock(&fs->sb_lock);
-		fs->es->s_state |= le16_put(EXT2_VALID_FS);
+		if (!fs->unclean)
+			fs->es->s_state |= le16_put(EXT2_VALID_FS);
 		ext2_persist(fs, fs->es, 0x40);
 		pthread_mutex_unlock(&fs->sb_lock);
 	}
