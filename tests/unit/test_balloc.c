@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_balloc.c -- white-box tests of balloc.c: the bitmap scan
- * ext2_bitmap_find_zero on crafted bitmaps and the block allocator
+ * test_balloc.c -- white-box tests of balloc.c: the block allocator
  * (contiguity, goals, -ENOSPC, reuse, counters against the bitmaps under
- * random alloc/free sequences).  The inode allocator is test_ialloc.c.
+ * random alloc/free sequences).  The bitmap operations it uses are
+ * test_bitmap.c's; the inode allocator is test_ialloc.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,147 +20,6 @@
 #include "check.h"
 
 TestSuite(balloc, .fini = test_cleanup, .timeout = 120);
-
-/* ---- ext2_bitmap_find_zero ----------------------------------------- */
-
-/* A bitmap of exactly (nbits + 7) / 8 bytes (so ASan sees over-reads),
- * 8-byte aligned as bitmaps in the region are, filled with ones. */
-static uint8_t *ones(uint32_t nbits)
-{
-	size_t n = (nbits + 7) / 8;
-	uint8_t *bm = malloc(n ? n : 1);
-
-	cr_assert(bm);
-	cr_assert_eq((uintptr_t)bm % 8, 0);
-	memset(bm, 0xff, n);
-	return bm;
-}
-
-static void clr(uint8_t *bm, uint32_t i)
-{
-	bm[i >> 3] &= ~(1u << (i & 7));
-}
-
-static uint32_t ref_find_zero(const uint8_t *bm, uint32_t from,
-			      uint32_t nbits)
-{
-	uint32_t i;
-
-	for (i = from; i < nbits; i++)
-		if (!(bm[i >> 3] & (1u << (i & 7))))
-			return i;
-	return nbits;
-}
-
-Test(balloc, find_zero_all_ones)
-{
-	uint8_t *bm = ones(8192);
-
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 8192), 8192);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 1, 8192), 8192);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 8191, 8192), 8192);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 8192, 8192), 8192);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 0), 0);
-	free(bm);
-}
-
-Test(balloc, find_zero_single_bits)
-{
-	const uint32_t pos[] = { 0, 1, 7, 8, 62, 63, 64, 65, 127, 128, 4095,
-				 8190, 8191 };
-	size_t i;
-
-	for (i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
-		uint8_t *bm = ones(8192);
-
-		clr(bm, pos[i]);
-		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 8192), pos[i],
-			     "zero at %u", pos[i]);
-		cr_assert_eq(ext2_bitmap_find_zero(bm, pos[i], 8192), pos[i]);
-		if (pos[i] > 0)
-			cr_assert_eq(ext2_bitmap_find_zero(bm, pos[i] - 1,
-							    8192), pos[i]);
-		cr_assert_eq(ext2_bitmap_find_zero(bm, pos[i] + 1, 8192),
-			     8192, "zero at %u, from %u", pos[i], pos[i] + 1);
-		/* nbits stops the search before the zero. */
-		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, pos[i]), pos[i]);
-		free(bm);
-	}
-}
-
-Test(balloc, find_zero_from_middle_of_word)
-{
-	uint8_t *bm = ones(256);
-
-	clr(bm, 5);
-	clr(bm, 70);
-	clr(bm, 200);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 0, 256), 5);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 5, 256), 5);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 6, 256), 70);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 33, 256), 70);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 70, 256), 70);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 71, 256), 200);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 199, 256), 200);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 201, 256), 256);
-	/* A zero before from in the same word is not returned. */
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 66, 200), 70);
-	cr_assert_eq(ext2_bitmap_find_zero(bm, 71, 200), 200);
-	free(bm);
-}
-
-Test(balloc, find_zero_nbits_not_multiple_of_64)
-{
-	const uint32_t sizes[] = { 1, 7, 9, 63, 65, 100, 127, 129, 8191 };
-	size_t i;
-
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		uint32_t n = sizes[i];
-		uint8_t *bm = ones(n);
-		size_t bytes = (n + 7) / 8;
-
-		/* Bits past nbits in the last byte are zero: not found. */
-		if (n % 8)
-			bm[bytes - 1] = (1u << (n % 8)) - 1;
-		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, n), n, "nbits %u", n);
-		clr(bm, n - 1);
-		cr_assert_eq(ext2_bitmap_find_zero(bm, 0, n), n - 1,
-			     "nbits %u", n);
-		cr_assert_eq(ext2_bitmap_find_zero(bm, n - 1, n), n - 1);
-		free(bm);
-	}
-}
-
-Test(balloc, find_zero_random_against_reference)
-{
-	uint64_t seed = 12345;
-	int iter;
-
-	for (iter = 0; iter < 20000; iter++) {
-		uint32_t n = 1 + test_rand(&seed) % 700;
-		uint8_t *bm = ones(n);
-		uint32_t from = test_rand(&seed) % (n + 2), z, k;
-		size_t bytes = (n + 7) / 8, b;
-
-		/* Sparse zeros, dense zeros, or none. */
-		z = test_rand(&seed) % 4;
-		for (b = 0; b < bytes; b++) {
-			uint64_t r = test_rand(&seed);
-
-			if (z == 1)
-				bm[b] = (r % 7) ? 0xff : (uint8_t)r;
-			else if (z == 2)
-				bm[b] = (uint8_t)r;
-			else if (z == 3)
-				bm[b] = (r % 97) ? 0xff : (uint8_t)~(1u << (r % 8));
-		}
-		k = ext2_bitmap_find_zero(bm, from, n);
-		cr_assert_eq(k, ref_find_zero(bm, from, n),
-			     "iteration %d: nbits %u from %u: got %u", iter, n,
-			     from, k);
-		free(bm);
-	}
-}
 
 /* ---- the block allocator -------------------------------------------- */
 
