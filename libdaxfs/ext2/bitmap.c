@@ -14,12 +14,14 @@ uint32_t ext2_bitmap_find_zero(const uint8_t *bm, uint32_t from,
 	const uint64_t *w = (const uint64_t *)bm;
 	uint32_t i = from;
 
+	if (from >= nbits)
+		return nbits;
 	while (i < nbits && (i & 63)) {
 		if (!ext2_bitmap_test(bm, i))
 			return i;
 		i++;
 	}
-	for (; i + 64 <= nbits; i += 64) {
+	for (; i < nbits && nbits - i >= 64; i += 64) {
 		uint64_t x = ~le64toh(w[i >> 6]);
 
 		if (x)
