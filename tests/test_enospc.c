@@ -498,3 +498,40 @@ Test(enospc, create_needing_a_directory_block)
 	check_pattern_file(fs, "/fill", 3, 0 + (size_t)size);
 	check_unmount_fsck(fs, p);
 }
+
+/* A hard link that needs a new directory block on a full file system
+ * fails with -ENOSPC and leaves the file's link count as it was (the
+ * count is raised before the entry is added, and lowered again). */
+Test(enospc, link_needing_a_directory_block)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("enolink", 8 * TEST_MIB, 0, 0, &p);
+	daxfs_file *f;
+	off_t size = 0;
+	char path[300], name[201];
+	struct stat st;
+	int i, r = 0;
+
+	CHECK_OK(daxfs_mkdir(fs, "/many", 0755));
+	f = check_open(fs, "/target", O_CREAT | O_RDWR, 0644);
+	check_close(f);
+	f = check_open(fs, "/fill", O_CREAT | O_RDWR, 0644);
+	fill_file(f, 5, 256 * 1024, &size);
+	fill_file(f, 5, 4096, &size);
+	fill_file(f, 5, 1, &size);
+	check_close(f);
+	memset(name, 'l', 200);
+	name[200] = 0;
+	for (i = 0; i < 200 && r == 0; i++) {
+		snprintf(path, sizeof(path), "/many/%03d%s", i, name);
+		r = daxfs_link(fs, "/target", path);
+	}
+	cr_assert_eq(r, -ENOSPC, "link %d = %d (%s): \"%s\"", i, r,
+		     test_errname(r), daxfs_errormsg());
+	CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
+	CHECK_OK(daxfs_stat(fs, "/target", &st));
+	cr_assert_eq(st.st_nlink, (nlink_t)i, "%u links after %d names",
+		     (unsigned)st.st_nlink, i);
+	cr_assert_eq(count_entries(fs, "/many"), i - 1);
+	check_unmount_fsck(fs, p);
+}

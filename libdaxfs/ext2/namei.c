@@ -268,8 +268,31 @@ int ext2_rmdir(struct daxfs *vfs, const char *path)
 	return remove_path(EXT2_SB(vfs), path, true);
 }
 
-/* The link operation: to becomes another name of from's inode; the link
- * count is raised in the same step as the entry is added. */
+/*
+ * Add the entry name -> src in dir, src having n links: the count is
+ * raised (and persisted) before the entry is added, as the kernel's
+ * ext2_link does, so that a crash in between leaves a count one too high
+ * (e2fsck -p lowers it), never a name its count does not cover (whose
+ * unlink would free an inode that is still named).  Both locks held.
+ */
+static int link_add(struct ext2_inode_info *dir, const char *name,
+		    size_t len, struct ext2_inode_info *src, uint16_t n)
+{
+	int ret;
+
+	ext2_inode_set_links(src, n + 1);
+	ret = ext2_dir_add(dir, name, len, src->ino,
+			   ext2_mode_to_ftype(ext2_i_mode(src)));
+	if (ret) {
+		ext2_inode_set_links(src, n);
+		return ret;
+	}
+	ext2_inode_touch(src, false, true);
+	ext2_inode_touch(dir, true, true);
+	return 0;
+}
+
+/* The link operation: to becomes another name of from's inode. */
 int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 {
 	struct ext2_sb_info *fs = EXT2_SB(vfs);
@@ -313,13 +336,7 @@ int ext2_link(struct daxfs *vfs, const char *from, const char *to)
 					"directory (a new link cannot end in "
 					"'/')", to);
 		else if (ret == -ENOENT)
-			ret = ext2_dir_add(l.dir, l.name, l.len, src->ino,
-					    ext2_mode_to_ftype(ext2_i_mode(src)));
-	}
-	if (!ret) {
-		ext2_inode_set_links(src, n + 1);
-		ext2_inode_touch(src, false, true);
-		ext2_inode_touch(l.dir, true, true);
+			ret = link_add(l.dir, l.name, l.len, src, n);
 	}
 	up_write(&src->i_rwsem);
 	up_write(&l.dir->i_rwsem);
