@@ -242,7 +242,7 @@ static int child_judge(void *arg)
 		return CV_MOUNT_FAIL;
 	}
 	v = crash_judge(fs, &c->models[a->op], &c->models[a->op + 1],
-			c->shared, 512);
+			&c->ops[a->op], c->shared, 512);
 	return v; /* no unmount: a crash image is not ours to mark clean */
 }
 

@@ -88,10 +88,14 @@ enum crash_verdict {
 
 /*
  * Walk the mounted fs (every name, stat, file contents, symlink targets)
- * and judge it against before (the model when the op in flight started)
- * and after (when it returned).  why gets the first difference found.
+ * and judge it against before (the model when op, the one in flight,
+ * started) and after (when it returned).  A name that is in neither
+ * state is the op's half-done work if op changes it or names it (an
+ * argument, inside or the parent of one, another name of its inode),
+ * else acknowledged state lost.  why gets the first difference found.
  */
 int crash_judge(daxfs *fs, const struct model *before,
-		const struct model *after, char *why, size_t n);
+		const struct model *after, const struct crash_op *op,
+		char *why, size_t n);
 
 #endif /* DAXFS_TEST_CRASH_INT_H */

@@ -290,7 +290,7 @@ static bool rename_ok(const struct model *m, int kind, int s, int d)
 	if (kind == CK_RENAME_DIR)
 		return is_empty_dir(m, d) && move_fits(m, sp, dp);
 	return is_parent(m, d) && strcmp(m_parent(sp, par), dp) &&
-	       strlen(dp) + 12 < M_PATH && move_fits(m, sp, dp);
+	       strlen(dp) <= 40 && move_fits(m, sp, dp);
 }
 
 /* Rename arguments for the three rename kinds: a random pair of all those
@@ -314,7 +314,7 @@ static bool gen_rename(const struct model *m, uint64_t *rng,
 found:
 	strcpy(op->a, m->ent[s].path);
 	if (op->kind == CK_RENAME_MOVE)
-		snprintf(op->b, M_PATH, "%s/m%u",
+		snprintf(op->b, M_PATH, "%.40s/m%u",
 			 strcmp(m->ent[d].path, "/") ? m->ent[d].path : "",
 			 m->next_name);
 	else
@@ -771,7 +771,31 @@ static bool matches(const struct model *m, const struct gtree *t,
 	return true;
 }
 
-/* Do the two models agree at path (the op in flight does not touch it)? */
+/* Is path one the operation names: an argument, inside one (a renamed
+ * directory), the parent of one, or another name of an argument's inode
+ * (its link count changes)? */
+static bool op_names(const struct model *m, const struct crash_op *op,
+		     const char *path)
+{
+	const char *arg[2] = { op->a, op->b };
+	char par[M_PATH];
+	int i, j, k = m_find(m, path);
+
+	for (i = 0; i < 2; i++) {
+		if (!arg[i][0])
+			continue;
+		if (strcmp(path, arg[i]) == 0 || m_under(path, arg[i]) ||
+		    strcmp(path, m_parent(arg[i], par)) == 0)
+			return true;
+		j = m_find(m, arg[i]);
+		if (j >= 0 && k >= 0 && m->ent[j].obj == m->ent[k].obj)
+			return true;
+	}
+	return false;
+}
+
+/* Do the two models agree at path: the same inode, link count, size and
+ * contents (the op in flight does not change it)? */
 static bool untouched(const struct model *a, const struct model *b,
 		      const char *path)
 {
@@ -782,6 +806,8 @@ static bool untouched(const struct model *a, const struct model *b,
 
 	if (i < 0 || j < 0)
 		return i < 0 && j < 0;
+	if (a->ent[i].obj != b->ent[j].obj)
+		return false; /* another inode under the name */
 	x = &a->obj[a->ent[i].obj];
 	y = &b->obj[b->ent[j].obj];
 	if (x->type != y->type)
@@ -816,8 +842,9 @@ static void why_note(char *why, size_t n, const char *what, const char *path,
 /* Judge one path; updates the all-old/all-new flags, returns 1 if it is
  * lost, 2 if half done, 0 if either state's. */
 static int judge_path(const struct model *b, const struct model *a,
-		      const struct gtree *t, const char *path, bool *old,
-		      bool *new, char *why, size_t n)
+		      const struct crash_op *op, const struct gtree *t,
+		      const char *path, bool *old, bool *new, char *why,
+		      size_t n)
 {
 	const struct gent *g = g_find(t, path);
 	bool eo = matches(b, t, path, g), en = matches(a, t, path, g);
@@ -826,7 +853,7 @@ static int judge_path(const struct model *b, const struct model *a,
 	*new &= en;
 	if (eo || en)
 		return 0;
-	if (untouched(b, a, path)) {
+	if (untouched(b, a, path) && !op_names(b, op, path)) {
 		why_note(why, n, "acknowledged state lost at", path, g);
 		return 1;
 	}
@@ -835,7 +862,8 @@ static int judge_path(const struct model *b, const struct model *a,
 }
 
 int crash_judge(daxfs *fs, const struct model *before,
-		const struct model *after, char *why, size_t n)
+		const struct model *after, const struct crash_op *op,
+		char *why, size_t n)
 {
 	struct gtree *t = calloc(1, sizeof(*t));
 	bool old = true, new = true;
@@ -852,7 +880,7 @@ int crash_judge(daxfs *fs, const struct model *before,
 				? before->ent[i - t->n].path
 				: after->ent[i - t->n - before->nent].path;
 
-		r = judge_path(before, after, t, p, &old, &new, why, n);
+		r = judge_path(before, after, op, t, p, &old, &new, why, n);
 		lost += r == 1;
 		half += r == 2;
 	}
