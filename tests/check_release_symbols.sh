@@ -3,16 +3,17 @@
 #
 # check_release_symbols.sh LIB HOOKED... -- the released library LIB
 # (libdaxfs.so or libdaxfs.a) holds no test hook (libdaxfs/dax/hooks.h):
-# neither the hook switches (dax_hooks) nor the test journal, in its
+# neither the hook switches (dax_hooks), the test journal nor the
+# persistence recorder (core/region_rec.h, region_rec_*), in its
 # symbol table (nm) or, for a shared library, its dynamic one (nm -D).
 # HOOKED, the objects compiled with the hooks (daxfs_test_obj, which the
-# unit tests link), must hold dax_hooks: it shows that the pattern finds
-# a hook where there is one.  LIB must hold dax_iomap_fault: it shows
+# unit tests link), must hold dax_hooks and region_rec_start: it shows
+# that the pattern finds a hook where there is one.  LIB must hold dax_iomap_fault: it shows
 # that nm reads LIB's symbols at all.
 set -u
 lib=$1
 shift
-pattern='dax_hooks|dax_test_hooks|dax_hook_|test_journal|journal_depth'
+pattern='dax_hooks|dax_test_hooks|dax_hook_|test_journal|journal_depth|region_rec'
 fail=0
 
 syms=$(nm "$lib" 2>&1) || { echo "nm $lib failed: $syms"; exit 1; }
@@ -34,6 +35,11 @@ fi
 if ! nm "$@" 2>/dev/null | grep -Eq '(^| )dax_hooks$'; then
 	echo "FAIL: the hooked objects ($*) show no dax_hooks:"
 	echo "      the pattern would find nothing anywhere"
+	fail=1
+fi
+if ! nm "$@" 2>/dev/null | grep -Eq ' T region_rec_start$'; then
+	echo "FAIL: the hooked objects ($*) show no region_rec_start:"
+	echo "      the recorder is not where the pattern looks"
 	fail=1
 fi
 [ $fail -eq 0 ] && echo "OK: $lib has no test hook symbol (the hooked objects have dax_hooks)"

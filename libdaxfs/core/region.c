@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/region.h"
+#include "core/region_rec.h"
 
 /* Translate a libpmem2 failure into a negative errno with a message. */
 static int region_pmem2_err(int ret, const char *what, const char *path)
@@ -79,7 +80,7 @@ static int region_map(struct region *r, const char *path)
 	r->drain = pmem2_get_drain_fn(r->map);
 	r->memcpy = pmem2_get_memcpy_fn(r->map);
 	r->memset = pmem2_get_memset_fn(r->map);
-	return 0;
+	return region_rec_install(r); /* test builds: the recorder */
 }
 
 int region_open(const char *path, bool rdonly, struct region **out)
@@ -140,6 +141,7 @@ void region_close(struct region **rp)
 
 	if (!r)
 		return;
+	region_rec_forget(r);
 	if (r->map)
 		pmem2_map_delete(&r->map);
 	if (r->src)
