@@ -42,8 +42,14 @@
  *     e2fsck repairs them by itself.  A region that was not cleanly
  *     unmounted stays marked so through later mounts until e2fsck has
  *     checked it (daxfs_mount_warning() says so).
- *   - Durability: a returned daxfs_pwrite() has its data and the metadata it
- *     changed persisted.  On a regular file outside a DAX file system,
+ *   - Durability: every call that changes the file system (mkdir, rmdir,
+ *     unlink, rename, link, symlink, open with O_CREAT or O_TRUNC, pwrite,
+ *     ftruncate, unmount) has its change, data and metadata, persisted when
+ *     it returns; stores through a view are durable after daxfs_persist()
+ *     on them or daxfs_fsync() of the file.  (tests/unit/test_crash.c
+ *     checks it at every fence of a workload.)  A crash in the middle of a
+ *     call may leave that one call half done (see the caveat above).  On a
+ *     regular file outside a DAX file system,
  *     libpmem2 persists with msync (page granularity); set the environment
  *     variable PMEM2_FORCE_GRANULARITY=CACHE_LINE to emulate pmem (e.g. on
  *     /dev/shm) for tests and benchmarks.
