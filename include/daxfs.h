@@ -114,7 +114,11 @@ struct daxfs_mkfs_opts {
 DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);
 
 /* Flags of daxfs_mount(). */
-#define DAXFS_MOUNT_RDONLY 0x1 /* never write to the region */
+#define DAXFS_MOUNT_RDONLY 0x1   /* never write to the region */
+#define DAXFS_MOUNT_POPULATE 0x2 /* map the whole region in at mount
+				    (MADV_POPULATE_WRITE): no page fault on
+				    later accesses, as on devdax; a sparse
+				    regular file is allocated whole */
 
 /*
  * Mount the ext2 file system on the region at path (a devdax character

@@ -1932,3 +1932,62 @@ Test(api, crashed_region_is_never_marked_clean)
 	cr_assert_str_eq(state, "clean");
 	free(state);
 }
+
+/* ---- DAXFS_MOUNT_POPULATE ------------------------------------------ */
+
+/* Resident KiB of this process's mapping of path (/proc/self/smaps), or
+ * -1 if path is not mapped. */
+static long mapping_rss_kib(const char *path)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[1024];
+	bool in = false;
+	long rss = -1, kib;
+
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strstr(line, " ")) {
+			size_t n = strlen(line);
+
+			if (n && line[n - 1] == '\n')
+				line[n - 1] = 0;
+			in = n > strlen(path) &&
+			     !strcmp(line + strlen(line) - strlen(path), path);
+		} else if (in && sscanf(line, "Rss: %ld kB", &kib) == 1) {
+			rss = (rss < 0 ? 0 : rss) + kib;
+		}
+	}
+	fclose(f);
+	return rss;
+}
+
+/* A populated mount has the whole region resident (and a sparse region
+ * file allocated); a plain one only what it touched. */
+Test(api, mount_populate_maps_the_whole_region_in)
+{
+	const char *path = test_image_path("populate");
+	struct daxfs_mkfs_opts o = { .size = 32 * TEST_MIB };
+	struct stat st;
+	daxfs *fs;
+	long rss;
+
+	CHECK_OK(daxfs_mkfs(path, &o));
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_lt((long long)st.st_blocks * 512, 16 * TEST_MIB,
+		     "mkfs allocated %lld bytes of a sparse region",
+		     (long long)st.st_blocks * 512);
+	fs = check_mount(path, 0);
+	rss = mapping_rss_kib(path);
+	cr_assert(rss >= 0 && rss < 16 * 1024, "plain mount: %ld KiB resident",
+		  rss);
+	CHECK_OK(daxfs_unmount(fs));
+	fs = check_mount(path, DAXFS_MOUNT_POPULATE);
+	rss = mapping_rss_kib(path);
+	cr_assert_eq(rss, 32 * 1024, "populated mount: %ld KiB resident", rss);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_geq((long long)st.st_blocks * 512, 32 * TEST_MIB);
+	check_unmount_fsck(fs, path);
+	fs = check_mount(path, DAXFS_MOUNT_RDONLY | DAXFS_MOUNT_POPULATE);
+	cr_assert_eq(mapping_rss_kib(path), 32 * 1024);
+	CHECK_OK(daxfs_unmount(fs));
+}

@@ -39,9 +39,10 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs)
 	err_begin("daxfs_mount", NULL);
 	if (!path || !*path || !fs)
 		ret = err_set(-EINVAL, "path and fs must be given");
-	else if (flags & ~DAXFS_MOUNT_RDONLY)
+	else if (flags & ~(DAXFS_MOUNT_RDONLY | DAXFS_MOUNT_POPULATE))
 		ret = err_set(-EINVAL, "unknown flags 0x%x",
-			      flags & ~DAXFS_MOUNT_RDONLY);
+			      flags & ~(DAXFS_MOUNT_RDONLY |
+					DAXFS_MOUNT_POPULATE));
 	return err_end(ret ?: ext2_vfs_ops.mount(path, flags, fs));
 }
 

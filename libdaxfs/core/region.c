@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,6 +134,18 @@ int region_open(const char *path, bool rdonly, struct region **out)
 fail:
 	region_close(&r);
 	return ret;
+}
+
+int region_populate(struct region *r)
+{
+	int advice = r->rdonly ? MADV_POPULATE_READ : MADV_POPULATE_WRITE;
+
+	if (madvise(r->base, r->size, advice) == 0)
+		return 0;
+	return err_set(-errno, "cannot populate the mapping of the region "
+		       "(%zu bytes): %s%s", r->size, strerror(errno),
+		       errno == EINVAL ? " (MADV_POPULATE_* needs Linux 5.14)"
+				       : "");
 }
 
 void region_close(struct region **rp)

@@ -38,6 +38,13 @@ struct region {
  */
 int region_open(const char *path, bool rdonly, struct region **r);
 
+/*
+ * Fill the page tables of the whole mapping now (MADV_POPULATE_WRITE, or
+ * _READ on a read-only region), so that no access faults later: on a
+ * regular file this also allocates what was sparse.  0 or -errno.
+ */
+int region_populate(struct region *r);
+
 /* Unmap, unlock and free *r; sets *r to NULL and accepts NULL. */
 void region_close(struct region **r);
 

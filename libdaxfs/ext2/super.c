@@ -376,6 +376,8 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 	ret = dax_handlers_init(); /* bad buffers give -EFAULT from now on */
 	if (!ret)
 		ret = region_open(path, fs->vfs.rdonly, &fs->rgn);
+	if (!ret && (flags & DAXFS_MOUNT_POPULATE))
+		ret = region_populate(fs->rgn);
 	if (ret)
 		goto fail;
 	fs->base = fs->rgn->base;
