@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <immintrin.h>
 #include <math.h>
 #include <pthread.h>
@@ -1835,6 +1836,55 @@ static size_t parse_size(const char *s)
 	return (size_t)v;
 }
 
+/* The region file, allocated whole before mkfs (a sparse file would
+ * charge the first store into each block a page fault). */
+static int region_allocate(const char *path, uint64_t size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int ret;
+
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	ret = posix_fallocate(fd, 0, (off_t)size);
+	close(fd);
+	if (ret)
+		fprintf(stderr, "fallocate %s: %s\n", path, strerror(ret));
+	return ret ? -1 : 0;
+}
+
+/* What the file system of dir is, as far as the measurements care: a
+ * tmpfs with huge pages is what comes closest to devdax here. */
+static const char *workdir_kind(const char *dir)
+{
+	char real[PATH_MAX], mnt[PATH_MAX], fstype[64], opts[1024];
+	static char kind[160];
+	size_t best = 0;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	snprintf(kind, sizeof(kind), "%s (file system unknown)", dir);
+	if (!f || !realpath(dir, real))
+		goto out;
+	while (fscanf(f, "%*s %4095s %63s %1023s %*d %*d", mnt, fstype,
+		      opts) == 3) {
+		size_t n = strlen(mnt);
+
+		if (strncmp(real, mnt, n) || (real[n] && real[n] != '/' &&
+					      n > 1) || n < best)
+			continue;
+		best = n;
+		snprintf(kind, sizeof(kind), "%s at %s%s", fstype, mnt,
+			 strstr(opts, "huge=always") ? " with huge=always "
+			 "(2 MiB pages, as devdax maps)" : " without huge "
+			 "pages (4 KiB TLB misses that devdax does not have)");
+	}
+out:
+	if (f)
+		fclose(f);
+	return kind;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -1997,9 +2047,13 @@ int main(int argc, char **argv)
 	print_header(stdout);
 	printf("region: %s (%s)\n", region,
 	       cfg.dax ? "devdax device"
-		       : "regular file on /dev/shm; PMEM2_FORCE_GRANULARITY="
+		       : "regular file; PMEM2_FORCE_GRANULARITY="
 			 "CACHE_LINE emulates pmem with ADR: persist = "
 			 "cache-line flush + fence; no devdax given");
+	if (!cfg.dax)
+		printf("region file: on %s, allocated up front, mapped in "
+		       "whole at mount (DAXFS_MOUNT_POPULATE); the limit "
+		       "mapping likewise\n", workdir_kind(cfg.workdir));
 	if (getenv("PMEM2_FORCE_GRANULARITY") &&
 	    strcmp(getenv("PMEM2_FORCE_GRANULARITY"), "CACHE_LINE"))
 		printf("note: PMEM2_FORCE_GRANULARITY=%s was set by the "
@@ -2012,6 +2066,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* ---- Phase A: libdaxfs, tmpfs, memcpy, pmem2 ---- */
+	if (!cfg.dax && region_allocate(region, cfg.image_size))
+		return 1;
 	{
 		struct daxfs_mkfs_opts o = {
 			.size = cfg.dax ? 0 : cfg.image_size,

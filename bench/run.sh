@@ -14,8 +14,11 @@
 #   bash bench/run.sh --dax /dev/dax0.0   # a devdax region (ERASES IT)
 #
 # Other options are daxfs_bench's (--help).  The region, the tmpfs peer and
-# the limit mapping live in a fresh /dev/shm/daxfs-bench.XXXXXX, removed
-# (with the loop mount) at the end, also on failure or ^C.
+# the limit mapping live in a fresh tmpfs mounted with huge=always (2 MiB
+# pages, as devdax maps; as root), or in /dev/shm/daxfs-bench.XXXXXX where
+# that cannot be mounted; the region file and the limit are allocated up
+# front and mapped in whole.  All of it (with the loop mount) is removed
+# at the end, also on failure or ^C.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,9 +43,20 @@ fi
 
 mkdir -p "$out"
 work=$(mktemp -d /dev/shm/daxfs-bench.XXXXXX)
+huge=0
+if mount -t tmpfs -o huge=always,size=20g,mode=0755 daxfs-bench "$work" \
+	2>/dev/null; then
+	huge=1
+else
+	echo "run.sh: cannot mount a huge=always tmpfs (not root?): the" \
+		"region stays on /dev/shm, with 4 KiB pages" >&2
+fi
 cleanup() {
 	if mountpoint -q "$work/mnt" 2>/dev/null; then
 		umount "$work/mnt" 2>/dev/null || umount -l "$work/mnt" || true
+	fi
+	if ((huge)); then
+		umount "$work" 2>/dev/null || umount -l "$work" || true
 	fi
 	rm -rf "$work"
 }
