@@ -266,6 +266,40 @@ static void remove_region(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
+
+/*
+ * Mutate mostly where the metadata is: an image is mostly zero blocks,
+ * and byte mutations spread over the whole of it rarely hit a field.  Most
+ * of the time one non-zero window of WINDOW bytes (found by a few random
+ * probes) gets libFuzzer's own mutations and the image keeps its size;
+ * otherwise the whole input is mutated as usual.
+ */
+#define WINDOW 64
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	static const uint8_t zero[WINDOW];
+	uint8_t win[WINDOW];
+	size_t off, n;
+	int i;
+
+	srand(seed);
+	if (size < 4 * WINDOW || rand() % 8 == 0)
+		return LLVMFuzzerMutate(data, size, max_size);
+	off = 0;
+	for (i = 0; i < 16; i++) {
+		off = (size_t)rand() % (size / WINDOW) * WINDOW;
+		if (memcmp(data + off, zero, WINDOW))
+			break;
+	}
+	memcpy(win, data + off, WINDOW);
+	n = LLVMFuzzerMutate(win, WINDOW, WINDOW);
+	memcpy(data + off, win, n < WINDOW ? n : WINDOW);
+	return size;
+}
 
 /* Name the region file, and catch SIGBUS from views. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
