@@ -9,9 +9,11 @@
  *   1. mounted read-only: the whole tree is walked (daxfs_readdir,
  *      daxfs_stat, daxfs_readlink), every regular file is opened and read,
  *      and the first page of each is mapped and touched;
- *   2. mounted read-write: the same walk, then a few writes (create,
- *      append, truncate, rename, link, unlink, mkdir, rmdir, symlink) and
- *      a store through a view;
+ *   2. mounted read-write: the same walk, writing into every file it
+ *      reads (middle, past the end, truncate), then a few new names
+ *      (create, append, truncate, rename, link, unlink, mkdir, rmdir,
+ *      symlink), a store through a view, and renames, links and removals
+ *      of names the walk found;
  *   3. unmounted, and mounted once more read-only (what a damaged mount
  *      wrote must still mount or be refused cleanly).
  * Every call must return 0 (or a count) or a negative errno with a message
@@ -46,8 +48,11 @@
 #define MAX_DEPTH 8      /* levels below the root */
 #define MAX_READ 65536   /* bytes read per file */
 #define PAGE 4096
+#define MAX_VICTIMS 8    /* existing names changed per read-write mount */
 
 static char region[64];
+static char victims[MAX_VICTIMS][1024]; /* names seen by the rw walk */
+static int nvictims;
 static sigjmp_buf bus_jmp;
 static volatile sig_atomic_t bus_armed;
 
@@ -119,6 +124,15 @@ static void touch_view(daxfs_file *f, bool rw, off_t size, unsigned flags)
 	check("daxfs_unmap", daxfs_unmap(addr, PAGE));
 }
 
+/* Write into an existing file (its own block map, maybe damaged): in
+ * the middle, past the end, then cut it back. */
+static void change_file(daxfs_file *f, off_t size)
+{
+	check("daxfs_pwrite", daxfs_pwrite(f, "m", 1, size / 2));
+	check("daxfs_pwrite", daxfs_pwrite(f, "tail", 4, size + 5000));
+	check("daxfs_ftruncate", daxfs_ftruncate(f, size / 3));
+}
+
 /* Open a regular file, read up to MAX_READ bytes of it, map a page. */
 static void visit_file(daxfs *fs, const char *path, bool rw)
 {
@@ -141,6 +155,8 @@ static void visit_file(daxfs *fs, const char *path, bool rw)
 		}
 		touch_view(f, false, st.st_size, DAXFS_MAP_POPULATE);
 		touch_view(f, rw, st.st_size, 0);
+		if (rw)
+			change_file(f, st.st_size);
 	}
 	check("daxfs_close", daxfs_close(f));
 }
@@ -168,6 +184,8 @@ static int walk_entry(void *arg, const char *name, uint64_t ino,
 		return 0;
 	if (check("daxfs_stat", daxfs_stat(w->fs, child, &st)))
 		return 0;
+	if (w->rw && nvictims < MAX_VICTIMS)
+		strcpy(victims[nvictims++], child);
 	if (S_ISDIR(st.st_mode))
 		walk_dir(w->fs, child, w->rw, w->depth + 1, w->dirs);
 	else if (S_ISREG(st.st_mode))
@@ -220,6 +238,35 @@ static void write_some(daxfs *fs)
 	check("daxfs_unlink", daxfs_unlink(fs, "/lost+found/fzl"));
 }
 
+/* Rename, link and remove names the walk found (deleting damaged
+ * files and directories), each allowed to fail cleanly. */
+static void remove_some(daxfs *fs)
+{
+	char to[1100];
+	int i;
+
+	for (i = 0; i < nvictims; i++) {
+		snprintf(to, sizeof(to), "%s.r", victims[i]);
+		switch (i % 4) {
+		case 0:
+			check("daxfs_rename", daxfs_rename(fs, victims[i], to));
+			check("daxfs_unlink", daxfs_unlink(fs, to));
+			break;
+		case 1:
+			check("daxfs_link", daxfs_link(fs, victims[i], to));
+			check("daxfs_unlink", daxfs_unlink(fs, victims[i]));
+			break;
+		case 2:
+			check("daxfs_rmdir", daxfs_rmdir(fs, victims[i]));
+			check("daxfs_unlink", daxfs_unlink(fs, victims[i]));
+			break;
+		default:
+			check("daxfs_rename", daxfs_rename(fs, victims[i],
+							   "/lost+found"));
+		}
+	}
+}
+
 /* Mount the region, walk it (and write, if rw), unmount. */
 static void run_mount(bool rw)
 {
@@ -232,9 +279,12 @@ static void run_mount(bool rw)
 		return;
 	(void)daxfs_mount_warning(fs);
 	check("daxfs_statfs", daxfs_statfs(fs, &sv));
+	nvictims = 0;
 	walk_dir(fs, "/", rw, 0, &dirs);
-	if (rw)
+	if (rw) {
 		write_some(fs);
+		remove_some(fs);
+	}
 	if (daxfs_unmount(fs))
 		fail("daxfs_unmount", -1);
 }
