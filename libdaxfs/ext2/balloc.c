@@ -61,7 +61,7 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
 	uint32_t nbits = ext2_group_nblocks(fs, g);
-	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+	uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
 	uint32_t bit, n, nfree = le16_get(gd->bg_free_blocks_count);
 
 	if (nfree == 0)
@@ -103,7 +103,7 @@ static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t star
 			      uint32_t n)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+	uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
 	uint32_t bit = start - ext2_group_first_block(fs, g);
 
 	region_flush(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
@@ -203,7 +203,7 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 		if (n > count)
 			n = count;
 		pthread_mutex_lock(&fs->groups[g].lock);
-		bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+		bm = ext2_block(fs, fs->groups[g].block_bitmap);
 		for (i = 0; i < n; i++) {
 			if (ext2_bitmap_test(bm, bit + i)) {
 				ext2_bitmap_clear(bm, bit + i);
@@ -237,7 +237,7 @@ int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree)
 	if (g >= fs->groups_count)
 		return err_set(-EINVAL, "no group %u", g);
 	nbits = ext2_group_nblocks(fs, g);
-	bm = ext2_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+	bm = ext2_block(fs, fs->groups[g].block_bitmap);
 	for (i = 0; i < nbits; i++)
 		n += !ext2_bitmap_test(bm, i);
 	*nfree = n;

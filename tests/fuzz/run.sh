@@ -38,9 +38,15 @@ mkdir -p "$dir/corpus" "$dir/findings"
 opts=(-timeout=10 -rss_limit_mb=2048 -dict="$here/ext2.dict"
       -artifact_prefix="$dir/findings/")
 
-# Every earlier finding, once each.
+# Every earlier finding, once each (stored gzipped: images are mostly
+# zeros).
 shopt -s nullglob
-regress=("$here"/regress/*.bin)
+rm -rf "$dir/regress"
+mkdir -p "$dir/regress"
+for f in "$here"/regress/*.bin.gz; do
+	gzip -dc "$f" >"$dir/regress/$(basename "$f" .gz)"
+done
+regress=("$dir"/regress/*.bin)
 if ((${#regress[@]})); then
 	echo "run.sh: replaying ${#regress[@]} regression images"
 	"$fuzzer" "${opts[@]}" "${regress[@]}"
