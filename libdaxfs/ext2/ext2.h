@@ -101,6 +101,7 @@ struct ext2_group {
 	uint32_t block_bitmap;
 	uint32_t inode_bitmap;
 	uint32_t inode_table;
+	uint32_t data_start;    /* first block past the sb and gdt copies */
 } __attribute__((aligned(64)));
 
 /* The inode cache: a hash table sized by the inode count, its chains

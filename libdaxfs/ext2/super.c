@@ -258,6 +258,7 @@ static int groups_load(struct ext2_sb_info *fs, const char *path)
 		fs->groups[g].block_bitmap = bb;
 		fs->groups[g].inode_bitmap = ib;
 		fs->groups[g].inode_table = it;
+		fs->groups[g].data_start = first;
 		fb += le16_get(gd->bg_free_blocks_count);
 		fi += le16_get(gd->bg_free_inodes_count);
 		pthread_mutex_init(&fs->groups[g].lock, NULL);
