@@ -22,10 +22,12 @@ build_pkgs=(cmake make gcc libc6-dev pkg-config
 # Tests: the Criterion framework, e2fsck/mke2fs/debugfs, strace (for the
 # no-syscall test), mount/losetup.
 test_pkgs=(libcriterion-dev e2fsprogs strace util-linux)
+# Fuzzing (tests/fuzz/): clang and its sanitizer and libFuzzer runtimes.
+fuzz_pkgs=(clang libclang-rt-14-dev)
 # Benchmarks: libext2fs (Debian 12's name for e2fslibs-dev) and gnuplot.
 bench_pkgs=(libext2fs-dev gnuplot-nox)
 
-pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}")
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# test.sh -- build libdaxfs and run the whole test suite, three times:
+# test.sh -- build libdaxfs and run the whole test suite, three times, then
+# fuzz it:
 #
 #   1. build/       RelWithDebInfo, as users build it;
 #   2. build-asan/  Debug with AddressSanitizer + UndefinedBehaviorSanitizer
 #                   (leak detection on, any report aborts the test);
 #   3. build-tsan/  Debug with ThreadSanitizer: the threaded stress programs
-#                   of tests/tsan/ (Criterion cannot run under TSan).
+#                   of tests/tsan/ (Criterion cannot run under TSan);
+#   4. build-fuzz/  clang with libFuzzer + ASan + UBSan: the regression
+#                   images of tests/fuzz/regress/, then 60 s of fuzzing
+#                   daxfs_mount (tests/fuzz/run.sh; one ctest test).
 #
 #   bash scripts/test.sh
 #
@@ -103,6 +107,18 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	run_suite "tsan" build-tsan -DCMAKE_BUILD_TYPE=Debug \
 		-DDAXFS_SANITIZE=thread -DDAXFS_BUILD_BENCH=OFF \
 		-DDAXFS_BUILD_EXAMPLES=OFF
+
+# 4. Fuzzing with libFuzzer (tests/fuzz/): clang is required; configure
+#    fails (one failure counted) if CC=clang is not clang.
+if ! command -v clang >/dev/null 2>&1; then
+	echo "test.sh: fuzz: clang not found (setup-deps.sh installs it; counted as 1 failure)" >&2
+	total_failed=$((total_failed + 1)); status=1
+else
+	CC=clang run_suite "fuzz" build-fuzz -DCMAKE_BUILD_TYPE=Debug \
+		-DDAXFS_SANITIZE=address,undefined -DDAXFS_BUILD_FUZZ=ON \
+		-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_BENCH=OFF \
+		-DDAXFS_BUILD_EXAMPLES=OFF
+fi
 
 echo
 echo "$total_passed passed, $total_failed failed"

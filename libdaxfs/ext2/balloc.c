@@ -21,6 +21,38 @@ static inline int32_t group_of_block(struct ext2_sb_info *fs, uint32_t blk)
 }
 
 /*
+ * Does [blk, blk+n) overlap group g's own metadata: the superblock and
+ * descriptor copies, the bitmaps, the inode table?  Those blocks are
+ * never freed nor handed out, whatever a damaged bitmap or block map
+ * says (the kernel's "system zone" check).
+ */
+static bool in_system_zone(struct ext2_sb_info *fs, uint32_t g, uint32_t blk,
+			   uint32_t n)
+{
+	const struct ext2_group *grp = &fs->groups[g];
+	uint64_t end = (uint64_t)blk + n;
+
+	return blk < grp->data_start ||
+	       (grp->block_bitmap >= blk && grp->block_bitmap < end) ||
+	       (grp->inode_bitmap >= blk && grp->inode_bitmap < end) ||
+	       (grp->inode_table < end &&
+		(uint64_t)grp->inode_table + fs->itb_per_group > blk);
+}
+
+/* The first clear bit at or after from, below nbits, of group g's bitmap
+ * that is not a metadata block; nbits if none. */
+static uint32_t find_data_bit(struct ext2_sb_info *fs, uint32_t g,
+			      const uint8_t *bm, uint32_t from, uint32_t nbits)
+{
+	uint32_t first = ext2_group_first_block(fs, g);
+	uint32_t bit = ext2_bitmap_find_zero(bm, from, nbits);
+
+	while (bit < nbits && in_system_zone(fs, g, first + bit, 1))
+		bit = ext2_bitmap_find_zero(bm, bit + 1, nbits);
+	return bit;
+}
+
+/*
  * The first bit at or after from of group g's bitmap where want free
  * blocks start at a block number that is a multiple of align (a power of
  * two); nbits if the group has none.
@@ -61,7 +93,8 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
 	uint32_t nbits = ext2_group_nblocks(fs, g);
-	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+	uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
+	uint32_t first = ext2_group_first_block(fs, g);
 	uint32_t bit, n, nfree = le16_get(gd->bg_free_blocks_count);
 
 	if (nfree == 0)
@@ -74,19 +107,20 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 		if (bit >= nbits)
 			return 0;
 	} else {
-		bit = ext2_bitmap_find_zero(bm, from, nbits);
+		bit = find_data_bit(fs, g, bm, from, nbits);
 	}
 	if (bit >= nbits) {
-		bit = ext2_bitmap_find_zero(bm, 0, from);
+		bit = find_data_bit(fs, g, bm, 0, from);
 		if (bit >= from)
 			return 0; /* counter said free, bitmap says full */
 	}
 	for (n = 0; n < max && bit + n < nbits && n < nfree &&
-		    !ext2_bitmap_test(bm, bit + n); n++)
+		    !ext2_bitmap_test(bm, bit + n) &&
+		    !in_system_zone(fs, g, first + bit + n, 1); n++)
 		ext2_bitmap_set(bm, bit + n);
 	gd->bg_free_blocks_count = le16_put(nfree - n);
 	fs->groups[g].block_hint = bit + n;
-	*start = ext2_group_first_block(fs, g) + bit;
+	*start = first + bit;
 	return n;
 }
 
@@ -103,7 +137,7 @@ static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t star
 			      uint32_t n)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+	uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
 	uint32_t bit = start - ext2_group_first_block(fs, g);
 
 	region_flush(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
@@ -183,7 +217,8 @@ int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 }
 
 /* Return [start, start+count) to the bitmaps.  Freeing a block that is
- * already free is reported as corruption and otherwise ignored. */
+ * already free, or one holding its group's metadata, is reported as
+ * corruption and otherwise ignored. */
 void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 {
 	while (count) {
@@ -202,8 +237,13 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 		}
 		if (n > count)
 			n = count;
+		if (in_system_zone(fs, g, start, n)) {
+			ext2_corrupt(fs, "freeing blocks %u+%u that hold group "
+				      "%u's metadata", start, n, g);
+			return;
+		}
 		pthread_mutex_lock(&fs->groups[g].lock);
-		bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+		bm = ext2_block(fs, fs->groups[g].block_bitmap);
 		for (i = 0; i < n; i++) {
 			if (ext2_bitmap_test(bm, bit + i)) {
 				ext2_bitmap_clear(bm, bit + i);
@@ -237,7 +277,7 @@ int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree)
 	if (g >= fs->groups_count)
 		return err_set(-EINVAL, "no group %u", g);
 	nbits = ext2_group_nblocks(fs, g);
-	bm = ext2_block(fs, le32_get(fs->gdt[g].bg_block_bitmap));
+	bm = ext2_block(fs, fs->groups[g].block_bitmap);
 	for (i = 0; i < nbits; i++)
 		n += !ext2_bitmap_test(bm, i);
 	*nfree = n;

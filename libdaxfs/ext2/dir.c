@@ -110,7 +110,10 @@ static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 			     "%s", dir->ino, bi, off, why);
 }
 
-/* Largest free record in block blk, and its offset in *at. */
+/* Largest free record in block blk, and its offset in *at.  The block
+ * was checked when it was indexed, but a damaged file may share it and
+ * have written over it since: a record that no longer fits makes the
+ * block count as full (0), never a loop or an insert past the block. */
 static uint16_t block_slack(struct ext2_sb_info *fs, unsigned char *blk,
 			    uint16_t *at)
 {
@@ -119,7 +122,14 @@ static uint16_t block_slack(struct ext2_sb_info *fs, unsigned char *blk,
 	*at = 0;
 	while (off < fs->blocksize) {
 		struct ext2_dir_entry_2 *de = de_at(blk, off);
-		uint32_t a = de_avail(de);
+		uint32_t rl = le16_get(de->rec_len), a;
+
+		if (rl < DIR_MIN_REC || rl % 4 || off + rl > fs->blocksize ||
+		    (de->inode && de_need(de) > rl)) {
+			*at = 0;
+			return 0;
+		}
+		a = de_avail(de);
 
 		if (a > best) {
 			best = a;

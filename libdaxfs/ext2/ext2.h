@@ -94,6 +94,14 @@ struct ext2_group {
 	pthread_mutex_t lock;   /* bitmaps and descriptor of this group */
 	uint32_t block_hint;    /* where the next block search starts */
 	uint32_t inode_hint;    /* where the next inode search starts */
+	/* Where the bitmaps and the inode table are: the descriptor's
+	 * fields as checked at mount, never read from the media again (a
+	 * damaged file's block map may point at the descriptor block, and
+	 * writes through it must not redirect the bitmaps). */
+	uint32_t block_bitmap;
+	uint32_t inode_bitmap;
+	uint32_t inode_table;
+	uint32_t data_start;    /* first block past the sb and gdt copies */
 } __attribute__((aligned(64)));
 
 /* The inode cache: a hash table sized by the inode count, its chains

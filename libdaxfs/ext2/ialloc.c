@@ -42,7 +42,7 @@ static uint32_t find_group_dir(struct ext2_sb_info *fs, uint32_t parent_group)
 static uint32_t group_take_inode(struct ext2_sb_info *fs, uint32_t g, bool is_dir)
 {
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
+	uint8_t *bm = ext2_block(fs, fs->groups[g].inode_bitmap);
 	uint32_t nfree = le16_get(gd->bg_free_inodes_count);
 	uint32_t ipg = fs->inodes_per_group, bit, from;
 
@@ -78,7 +78,7 @@ static void group_flush_inode(struct ext2_sb_info *fs, uint32_t ino)
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t bit = (ino - 1) % fs->inodes_per_group;
 	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
+	uint8_t *bm = ext2_block(fs, fs->groups[g].inode_bitmap);
 
 	region_flush(fs->rgn, bm + (bit >> 3), 1);
 	region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
@@ -145,7 +145,7 @@ void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 	bool was_set;
 
 	pthread_mutex_lock(&fs->groups[g].lock);
-	bm = ext2_block(fs, le32_get(gd->bg_inode_bitmap));
+	bm = ext2_block(fs, fs->groups[g].inode_bitmap);
 	was_set = ext2_bitmap_test(bm, bit);
 	if (was_set) {
 		ext2_bitmap_clear(bm, bit);

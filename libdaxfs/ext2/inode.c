@@ -90,7 +90,7 @@ struct ext2_inode *ext2_raw_inode(struct ext2_sb_info *fs, uint32_t ino)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t i = (ino - 1) % fs->inodes_per_group;
-	uint32_t table = le32_get(fs->gdt[g].bg_inode_table);
+	uint32_t table = fs->groups[g].inode_table;
 
 	return (void *)((unsigned char *)ext2_block(fs, table) +
 			(size_t)i * fs->inode_size);

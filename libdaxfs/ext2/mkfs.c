@@ -273,6 +273,7 @@ static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 	struct region *rgn = fs->rgn;
 	uint32_t bs = fs->blocksize, g, free_total = 0;
 	uint32_t root_blk = gr[0].first + gr[0].used, lpf_blk = root_blk + 1;
+	struct ext2_group g0 = { .inode_table = gr[0].itable };
 
 	/* Zero the boot block area and every group's metadata. */
 	rgn->memset(fs->base, 0, 1024, PMEM2_F_MEM_NODRAIN);
@@ -301,11 +302,13 @@ static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 		region_flush(rgn, bb, bs);
 		region_flush(rgn, ib, bs);
 	}
-	fs->gdt = gdt; /* ext2_raw_inode reads the table location here */
+	fs->gdt = gdt;
+	fs->groups = &g0; /* ext2_raw_inode reads the table location here */
 	mkfs_dir_inode(fs, EXT2_ROOT_INO, 0755, 3, root_blk);
 	mkfs_dir_inode(fs, MKFS_LPF_INO, 0700, 2, lpf_blk);
 	region_flush(rgn, ext2_raw_inode(fs, EXT2_ROOT_INO), 128);
 	region_flush(rgn, ext2_raw_inode(fs, MKFS_LPF_INO), 128);
+	fs->groups = NULL;
 	mkfs_dir_blocks(fs, root_blk, lpf_blk);
 
 	/* Superblock and descriptors, in every group that has copies; the

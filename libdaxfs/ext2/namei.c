@@ -211,6 +211,9 @@ static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 		ret = err_set(-ENOENT, "\"%.200s\" does not exist", path);
 	if (!ret)
 		ret = ext2_iget(fs, de.ino, &victim);
+	if (!ret && victim == l.dir) /* locking it twice would deadlock */
+		ret = ext2_corrupt(fs, "directory inode %u names itself "
+				   "\"%.*s\"", victim->ino, (int)l.len, l.name);
 	if (ret)
 		goto out_unlock;
 	if (want_dir && !S_ISDIR(ext2_i_mode(victim))) {

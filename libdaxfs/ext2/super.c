@@ -255,6 +255,10 @@ static int groups_load(struct ext2_sb_info *fs, const char *path)
 		    le16_get(gd->bg_free_inodes_count) > fs->inodes_per_group)
 			return err_set(-EUCLEAN, "%s: group %u: free counts "
 					 "out of range", path, g);
+		fs->groups[g].block_bitmap = bb;
+		fs->groups[g].inode_bitmap = ib;
+		fs->groups[g].inode_table = it;
+		fs->groups[g].data_start = first;
 		fb += le16_get(gd->bg_free_blocks_count);
 		fi += le16_get(gd->bg_free_inodes_count);
 		pthread_mutex_init(&fs->groups[g].lock, NULL);

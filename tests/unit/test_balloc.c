@@ -322,6 +322,37 @@ Test(balloc, double_free_is_reported_and_ignored)
 	check_unmount(fs);
 }
 
+/* Blocks of a group's metadata (descriptors, bitmaps, inode table) are
+ * never freed, whatever a damaged block map says, nor handed out when a
+ * damaged bitmap shows them free. */
+Test(balloc, metadata_blocks_are_never_freed_nor_handed_out)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("meta", 16 * TEST_MIB, 1024, 0, &p);
+	struct ext2_sb_info *sb = EXT2_SB(fs);
+	int64_t free0 = atomic_load(&sb->free_blocks);
+	uint32_t it = le32_get(sb->gdt[0].bg_inode_table), s, c;
+	uint8_t *bm = ext2_block(sb, le32_get(sb->gdt[0].bg_block_bitmap));
+	uint32_t bit = it - sb->first_data_block;
+
+	ext2_free_blocks(sb, it, 2);
+	check_errormsg("free of the inode table", "metadata");
+	ext2_free_blocks(sb, 2, 1); /* the group descriptor block */
+	check_errormsg("free of the descriptors", "metadata");
+	cr_assert(blk_bit(fs, it) && blk_bit(fs, 2));
+	cr_assert_eq(atomic_load(&sb->free_blocks), free0);
+	check_block_counters(fs, "metadata free");
+	/* A bitmap that shows an inode table block free. */
+	ext2_bitmap_clear(bm, bit);
+	CHECK_OK(ext2_new_blocks(sb, it, 1, &s, &c));
+	cr_assert(s < it || s >= it + sb->itb_per_group,
+		  "block %u of the inode table (%u+%u) handed out", s, it,
+		  sb->itb_per_group);
+	ext2_bitmap_set(bm, bit);
+	ext2_free_blocks(sb, s, c);
+	check_unmount(fs);
+}
+
 Test(balloc, random_alloc_free_keeps_counters)
 {
 	const char *p;
