@@ -4,7 +4,7 @@
  * fences with the test build's persistence recorder, building the crash
  * images of every fence, checking each with e2fsck and a forked
  * daxfs_mount + walk, and the per-kind table.  The model, the workload
- * and the walk are in crash_model.c.
+ * and the walk are in crash_model.c (crash_model.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +19,7 @@
 
 #include "common.h"
 #include "core/region_rec.h"
-#include "crash_int.h"
+#include "crash.h"
 
 #define IMG_SIZE (4 * TEST_MIB) /* the region: one block group */
 #define LINE REGION_REC_LINE
@@ -654,18 +654,6 @@ out:
 }
 
 /* ---- the table ------------------------------------------------------ */
-
-const char *crash_kind_name(int kind)
-{
-	static const char *const names[CK_NKINDS] = {
-		"mount", "create", "mkdir", "symlink", "link", "unlink",
-		"rmdir", "rename-new", "rename-file", "rename-dir",
-		"rename-move", "truncate-up", "truncate-down", "write-alloc",
-		"append", "overwrite", "unmount",
-	};
-
-	return kind >= 0 && kind < CK_NKINDS ? names[kind] : "?";
-}
 
 /* Add the counts b to a. */
 static void counts_add(struct crash_counts *a, const struct crash_counts *b)

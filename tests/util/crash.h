@@ -42,27 +42,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Operation kinds: the rows of the table. */
-enum crash_kind {
-	CK_MOUNT,        /* daxfs_mount of the fresh image */
-	CK_CREATE,       /* open O_CREAT|O_EXCL, close */
-	CK_MKDIR,
-	CK_SYMLINK,      /* fast (in the inode) or slow (a block) */
-	CK_LINK,
-	CK_UNLINK,
-	CK_RMDIR,
-	CK_RENAME_NEW,   /* a file to a new name, maybe another directory */
-	CK_RENAME_FILE,  /* a file over another file */
-	CK_RENAME_DIR,   /* a directory over an empty directory */
-	CK_RENAME_MOVE,  /* a directory into another one ("..") */
-	CK_TRUNC_UP,
-	CK_TRUNC_DOWN,
-	CK_WRITE_ALLOC,  /* a write past EOF, leaving a hole */
-	CK_APPEND,
-	CK_OVERWRITE,    /* bytes written before */
-	CK_UNMOUNT,
-	CK_NKINDS
-};
+#include "crash_model.h"
 
 /* What a run does; crash_opts_default() fills the defaults. */
 struct crash_opts {
@@ -122,8 +102,5 @@ void crash_print(FILE *out, const struct crash_result *res,
 
 /* The row's total over every kind. */
 struct crash_counts crash_total(const struct crash_result *res);
-
-/* "create", "rename-dir", ... */
-const char *crash_kind_name(int kind);
 
 #endif /* DAXFS_TEST_CRASH_H */

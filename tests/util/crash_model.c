@@ -15,9 +15,21 @@
 #include <sys/stat.h>
 
 #include "common.h"
-#include "crash_int.h"
+#include "crash_model.h"
 
 /* ---- the model ------------------------------------------------------ */
+
+const char *crash_kind_name(int kind)
+{
+	static const char *const names[CK_NKINDS] = {
+		"mount", "create", "mkdir", "symlink", "link", "unlink",
+		"rmdir", "rename-new", "rename-file", "rename-dir",
+		"rename-move", "truncate-up", "truncate-down", "write-alloc",
+		"append", "overwrite", "unmount",
+	};
+
+	return kind >= 0 && kind < CK_NKINDS ? names[kind] : "?";
+}
 
 /* Index of the name path in m, or -1. */
 static int m_find(const struct model *m, const char *path)
@@ -189,10 +201,11 @@ static bool is_parent(const struct model *m, int i)
 	return m_type(m, i) == 'd' && strcmp(m->ent[i].path, "/lost+found");
 }
 
-/* A directory that may be renamed or removed. */
+/* A directory that may be renamed or removed: not "/" nor m->fixed. */
 static bool is_moving_dir(const struct model *m, int i)
 {
-	return is_parent(m, i) && strcmp(m->ent[i].path, "/");
+	return is_parent(m, i) && strcmp(m->ent[i].path, "/") &&
+	       strcmp(m->ent[i].path, m->fixed);
 }
 
 static bool is_empty_dir(const struct model *m, int i)
@@ -248,7 +261,7 @@ static bool new_name(const struct model *m, uint64_t *rng, char c,
 	int n = snprintf(out, M_PATH, "%s/%c%u", strcmp(dir, "/") ? dir : "",
 			 c, m->next_name);
 
-	return n < M_PATH && m->nent < M_ENTS - 1;
+	return n < M_GEN_PATH && m->nent < M_ENTS - 1;
 }
 
 /* Would moving from to to make a path too long? */
@@ -259,9 +272,9 @@ static bool move_fits(const struct model *m, const char *from, const char *to)
 
 	for (i = 0; i < m->nent; i++)
 		if (m_under(m->ent[i].path, from) &&
-		    strlen(m->ent[i].path) - n + k >= M_PATH)
+		    strlen(m->ent[i].path) - n + k >= M_GEN_PATH)
 			return false;
-	return k < M_PATH;
+	return k < M_GEN_PATH;
 }
 
 /* A symlink target: short (in the inode) or long (a block). */
@@ -590,29 +603,11 @@ const char *model_describe(const struct crash_op *op, char *buf, size_t n)
 
 /* ---- judging a mounted crash image --------------------------------- */
 
-/* One name found by the walk. */
-struct gent {
-	char path[M_PATH];
-	char type;              /* 'f', 'd', 'l', '?' (unreadable) */
-	unsigned nlink;
-	uint64_t size, ino;
-	bool dotdot_ok;         /* directories: ".." names the parent */
-	unsigned char *data;    /* files: contents; links: target */
-};
-
-/* What the walk found; overflow when it was more than the model holds. */
-struct gtree {
-	int n;
-	struct gent e[2 * M_ENTS];
-	bool overflow;
-	char why[128];
-};
-
 /* One directory's entries, as daxfs_readdir gave them. */
 struct gdir {
 	int n;
-	char name[2 * M_ENTS][M_PATH];
-	uint64_t ino[2 * M_ENTS];
+	char name[M_WALK][M_PATH];
+	uint64_t ino[M_WALK];
 };
 
 /* daxfs_readdir callback: collect the names. */
@@ -621,7 +616,7 @@ static int collect(void *arg, const char *name, uint64_t ino, unsigned type)
 	struct gdir *d = arg;
 
 	(void)type;
-	if (d->n >= 2 * M_ENTS || strlen(name) >= M_PATH)
+	if (d->n >= M_WALK || strlen(name) >= M_PATH)
 		return -E2BIG;
 	snprintf(d->name[d->n], M_PATH, "%s", name);
 	d->ino[d->n++] = ino;
@@ -658,7 +653,7 @@ static struct gent *walk_stat(daxfs *fs, const char *path, struct gtree *t)
 	struct gent *g;
 	struct stat st;
 
-	if (t->n >= 2 * M_ENTS) {
+	if (t->n >= M_WALK) {
 		t->overflow = true;
 		return NULL;
 	}
@@ -861,19 +856,27 @@ static int judge_path(const struct model *b, const struct model *a,
 	return 2;
 }
 
-int crash_judge(daxfs *fs, const struct model *before,
-		const struct model *after, const struct crash_op *op,
-		char *why, size_t n)
+struct gtree *crash_walk(daxfs *fs)
 {
 	struct gtree *t = calloc(1, sizeof(*t));
-	bool old = true, new = true;
-	int i, lost = 0, half = 0, r;
 	struct gent *root;
 
-	why[0] = 0;
+	if (!t)
+		return NULL;
 	root = walk_stat(fs, "/", t);
 	if (root->type == 'd')
 		walk_dir(fs, root, root->ino, 0, t);
+	return t;
+}
+
+int crash_judge_tree(const struct gtree *t, const struct model *before,
+		     const struct model *after, const struct crash_op *op,
+		     char *why, size_t n)
+{
+	bool old = true, new = true;
+	int i, lost = 0, half = 0, r;
+
+	why[0] = 0;
 	for (i = 0; i < t->n + before->nent + after->nent; i++) {
 		const char *p = i < t->n ? t->e[i].path
 				: i < t->n + before->nent
@@ -888,7 +891,6 @@ int crash_judge(daxfs *fs, const struct model *before,
 		snprintf(why, n, "walk overflow: %s", t->why);
 		lost++;
 	}
-	free(t); /* the contents read are the child's, freed at its exit */
 	if (!lost && old)
 		return CV_OLD;
 	if (!lost && new)
@@ -898,4 +900,20 @@ int crash_judge(daxfs *fs, const struct model *before,
 	if (!why[0])
 		snprintf(why, n, "some names before, some after");
 	return CV_HALF;
+}
+
+int crash_judge(daxfs *fs, const struct model *before,
+		const struct model *after, const struct crash_op *op,
+		char *why, size_t n)
+{
+	struct gtree *t = crash_walk(fs);
+	int v;
+
+	if (!t) {
+		snprintf(why, n, "out of memory for the walk");
+		return CV_LOST;
+	}
+	v = crash_judge_tree(t, before, after, op, why, n);
+	free(t); /* the contents read are the child's, freed at its exit */
+	return v;
 }
