@@ -83,10 +83,14 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 	}
 	for (n = 0; n < max && bit + n < nbits && n < nfree &&
 		    !ext2_bitmap_test(bm, bit + n); n++)
-		ext2_bitmap_set(bm, bit + n);
+		;
+	ext2_jlog_bits(bm, bit, n, true);
+	ext2_bitmap_set_range(bm, bit, bit + n);
 	gd->bg_free_blocks_count = le16_put(nfree - n);
 	fs->groups[g].block_hint = bit + n;
 	*start = ext2_group_first_block(fs, g) + bit;
+	/* New blocks: their old contents need no undo records. */
+	ext2_jcover(ext2_block(fs, *start), (size_t)n << fs->blocksize_bits);
 	return n;
 }
 
@@ -204,6 +208,7 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 			n = count;
 		pthread_mutex_lock(&fs->groups[g].lock);
 		bm = ext2_block(fs, le32_get(gd->bg_block_bitmap));
+		ext2_jlog_bits(bm, bit, n, false);
 		for (i = 0; i < n; i++) {
 			if (ext2_bitmap_test(bm, bit + i)) {
 				ext2_bitmap_clear(bm, bit + i);
