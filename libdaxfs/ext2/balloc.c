@@ -117,10 +117,14 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 	for (n = 0; n < max && bit + n < nbits && n < nfree &&
 		    !ext2_bitmap_test(bm, bit + n) &&
 		    !in_system_zone(fs, g, first + bit + n, 1); n++)
-		ext2_bitmap_set(bm, bit + n);
+		;
+	ext2_jlog_bits(bm, bit, n, true);
+	ext2_bitmap_set_range(bm, bit, bit + n);
 	gd->bg_free_blocks_count = le16_put(nfree - n);
 	fs->groups[g].block_hint = bit + n;
 	*start = first + bit;
+	/* New blocks: their old contents need no undo records. */
+	ext2_jcover(ext2_block(fs, *start), (size_t)n << fs->blocksize_bits);
 	return n;
 }
 
@@ -244,6 +248,7 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 		}
 		pthread_mutex_lock(&fs->groups[g].lock);
 		bm = ext2_block(fs, fs->groups[g].block_bitmap);
+		ext2_jlog_bits(bm, bit, n, false);
 		for (i = 0; i < n; i++) {
 			if (ext2_bitmap_test(bm, bit + i)) {
 				ext2_bitmap_clear(bm, bit + i);

@@ -352,10 +352,12 @@ static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
 		region_flush(rgn, leaf, n * 4);
 		region_drain(rgn);
 		/* 3. one store makes the whole branch reachable. */
+		ext2_jlog(chain[level], 4);
 		*chain[level] = le32_put(ind[0]);
 		ext2_persist(fs, chain[level], 4);
 	} else {
 		region_drain(rgn);
+		ext2_jlog(leaf, n * 4);
 		for (i = 0; i < n; i++)
 			leaf[i] = le32_put(data + i);
 		ext2_persist(fs, leaf, n * 4);
@@ -384,6 +386,7 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 		return ret;
 	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
 	/* 4. */
+	ext2_jlog(&inode->raw->i_blocks, 4);
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    ((nind + n) << (fs->blocksize_bits - 9)));
 	ext2_persist(fs, &inode->raw->i_blocks, 4);

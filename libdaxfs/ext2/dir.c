@@ -431,6 +431,7 @@ static void dir_clear_htree(struct ext2_inode_info *dir)
 	uint32_t fl = le32_get(dir->raw->i_flags);
 
 	if (fl & EXT2_INDEX_FL) {
+		ext2_jlog(&dir->raw->i_flags, 4);
 		dir->raw->i_flags = le32_put(fl & ~EXT2_INDEX_FL);
 		ext2_persist(dir->fs, &dir->raw->i_flags, 4);
 	}
@@ -466,6 +467,7 @@ struct ext2_dir_entry_2 *ext2_dir_block_insert(struct ext2_sb_info *fs,
 	uint32_t keep;
 
 	if (!de->inode) {
+		ext2_jlog(&de->inode, 4); /* inode 0: the rest is ignored */
 		de_fill(fs, de, 0, name, len, ftype, le16_get(de->rec_len));
 		ext2_persist(fs, de, 8 + len);
 		de->inode = le32_put(ino);
@@ -474,6 +476,7 @@ struct ext2_dir_entry_2 *ext2_dir_block_insert(struct ext2_sb_info *fs,
 	}
 	keep = de_need(de);
 	nde = de_at(blk, off + keep);
+	ext2_jlog(&de->rec_len, 2); /* the slack it was need not be restored */
 	de_fill(fs, nde, ino, name, len, ftype, le16_get(de->rec_len) - keep);
 	ext2_persist(fs, nde, 8 + len);
 	de->rec_len = le16_put(keep);

@@ -88,6 +88,7 @@
 #include "dax/iomap.h"
 #include "dax/view.h"
 #include "ext2/ext2_fs.h"
+#include "ext2/journal.h"
 
 /* Per block group state in DRAM. */
 struct ext2_group {
@@ -149,6 +150,7 @@ struct ext2_sb_info {
 	pthread_mutex_t *icache_locks; /* EXT2_ICACHE_LOCKS stripes: chains
 					  and refcounts of their inodes */
 	struct ext2_inode_info *root;
+	struct ext2_journal *journal; /* the undo log (journal.c), or NULL */
 };
 
 struct ext2_dir_index;

@@ -57,7 +57,8 @@ typedef uint32_t le32;
 
 /* Incompatible features: unknown ones forbid any mount. */
 #define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002
-#define EXT2_FEATURE_INCOMPAT_SUPP EXT2_FEATURE_INCOMPAT_FILETYPE
+/* 0x80000000: libdaxfs's log may need replaying (ext2/journal.h) */
+#define EXT2_FEATURE_INCOMPAT_SUPP (EXT2_FEATURE_INCOMPAT_FILETYPE | 0x80000000u)
 
 /* The superblock, at byte 1024 of the region. */
 struct ext2_super_block {

@@ -57,6 +57,7 @@ static uint32_t group_take_inode(struct ext2_sb_info *fs, uint32_t g, bool is_di
 		bit = ext2_bitmap_find_zero(bm, bit + 1, ipg);
 	if (bit >= ipg)
 		return 0;
+	ext2_jlog_bits(bm, bit, 1, true);
 	ext2_bitmap_set(bm, bit);
 	raw_store16(&gd->bg_free_inodes_count, nfree - 1);
 	if (is_dir)
@@ -122,6 +123,7 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 	}
 
 	raw = ext2_raw_inode(fs, ino);
+	ext2_jlog_fresh(raw, fs->inode_size);
 	fs->rgn->memset(raw, 0, fs->inode_size, PMEM2_F_MEM_NODRAIN);
 	raw->i_mode = le16_put(mode);
 	raw->i_uid = le16_put(fs->uid & 0xffff);
@@ -148,6 +150,7 @@ void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 	bm = ext2_block(fs, fs->groups[g].inode_bitmap);
 	was_set = ext2_bitmap_test(bm, bit);
 	if (was_set) {
+		ext2_jlog_bits(bm, bit, 1, false);
 		ext2_bitmap_clear(bm, bit);
 		region_flush(fs->rgn, bm + (bit >> 3), 1);
 		raw_store16(&gd->bg_free_inodes_count,

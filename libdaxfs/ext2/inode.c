@@ -312,6 +312,9 @@ void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_inode *raw = inode->raw;
 
+	ext2_jlog(&raw->i_size, 4);
+	if (S_ISREG(le16_get(raw->i_mode)))
+		ext2_jlog(&raw->i_size_high, 4);
 	raw_store32(&raw->i_size, (uint32_t)size);
 	if (S_ISREG(le16_get(raw->i_mode)) && size > 0x7fffffffULL)
 		ext2_sb_need_large_file(inode->fs);
@@ -325,6 +328,7 @@ void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
 /* Set the link count and persist it. */
 void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n)
 {
+	ext2_jlog(&inode->raw->i_links_count, 2);
 	raw_store16(&inode->raw->i_links_count, n);
 	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
 }

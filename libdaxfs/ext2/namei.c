@@ -51,9 +51,9 @@ static int symlink_store(struct ext2_inode_info *inode, const char *target,
  * exclusively.  Returns the new inode referenced; on failure nothing is
  * left behind.
  */
-static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
-		     mode_t mode, const char *target,
-		     struct ext2_inode_info **out)
+static int create_in_logged(struct ext2_inode_info *dir, const char *name,
+			    size_t len, mode_t mode, const char *target,
+			    struct ext2_inode_info **out)
 {
 	struct ext2_dirent_info de;
 	struct ext2_inode_info *inode;
@@ -103,6 +103,21 @@ static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
 	ext2_inode_touch(dir, true, true);
 	*out = inode;
 	return 0;
+}
+
+/* create_in_logged as one atomic operation (journal.h): committed
+ * before the caller drops dir's i_rwsem. */
+static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
+		     mode_t mode, const char *target,
+		     struct ext2_inode_info **out)
+{
+	struct ext2_jh h;
+	int ret;
+
+	ext2_jbegin(dir->fs, &h);
+	ret = create_in_logged(dir, name, len, mode, target, out);
+	ext2_jcommit(&h);
+	return ret;
 }
 
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
@@ -273,26 +288,28 @@ int ext2_rmdir(struct daxfs *vfs, const char *path)
 
 /*
  * Add the entry name -> src in dir, src having n links: the count is
- * raised (and persisted) before the entry is added, as the kernel's
- * ext2_link does, so that a crash in between leaves a count one too high
- * (e2fsck -p lowers it), never a name its count does not cover (whose
- * unlink would free an inode that is still named).  Both locks held.
+ * raised before the entry is added, as the kernel's ext2_link does; both
+ * are one atomic operation (journal.h), committed before the caller
+ * drops the locks.  Both locks held.
  */
 static int link_add(struct ext2_inode_info *dir, const char *name,
 		    size_t len, struct ext2_inode_info *src, uint16_t n)
 {
+	struct ext2_jh h;
 	int ret;
 
+	ext2_jbegin(dir->fs, &h);
 	ext2_inode_set_links(src, n + 1);
 	ret = ext2_dir_add(dir, name, len, src->ino,
 			   ext2_mode_to_ftype(ext2_i_mode(src)));
 	if (ret) {
 		ext2_inode_set_links(src, n);
-		return ret;
+	} else {
+		ext2_inode_touch(src, false, true);
+		ext2_inode_touch(dir, true, true);
 	}
-	ext2_inode_touch(src, false, true);
-	ext2_inode_touch(dir, true, true);
-	return 0;
+	ext2_jcommit(&h);
+	return ret;
 }
 
 /* The link operation: to becomes another name of from's inode. */

@@ -327,6 +327,7 @@ static void fs_destroy(struct ext2_sb_info *fs)
 			pthread_mutex_destroy(&fs->groups[g].lock);
 		mem_free(fs->groups);
 	}
+	ext2_journal_free(fs);
 	pthread_mutex_destroy(&fs->rename_lock);
 	pthread_mutex_destroy(&fs->sb_lock);
 	region_close(&fs->rgn);
@@ -392,6 +393,8 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 	if (ret)
 		goto fail;
 	ret = groups_load(fs, path);
+	if (!ret)
+		ret = ext2_journal_load(fs, path); /* recovery, before any write */
 	if (ret)
 		goto fail;
 	fs->uid = getuid();
@@ -408,6 +411,8 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 		goto fail;
 	}
 	mount_mark_in_use(fs, path);
+	if (!fs->vfs.rdonly)
+		ext2_journal_start(fs);
 	*out = &fs->vfs;
 	return 0;
 fail:
@@ -437,7 +442,9 @@ static int ext2_unmount(struct daxfs *vfs)
 		pthread_mutex_lock(&fs->sb_lock);
 		if (!fs->unclean)
 			fs->es->s_state |= le16_put(EXT2_VALID_FS);
+		ext2_journal_stop(fs);
 		ext2_persist(fs, fs->es, 0x40);
+		ext2_persist(fs, &fs->es->s_feature_incompat, 4);
 		pthread_mutex_unlock(&fs->sb_lock);
 	}
 	ext2_iput(fs->root);

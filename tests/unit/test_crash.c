@@ -182,6 +182,7 @@ Test(crash, workload)
 	int k;
 
 	cr_assert(sum && res);
+	setenv("DAXFS_JOURNAL", "1", 1); /* mounts make the undo log */
 	env_opts(&o);
 	snprintf(list, sizeof(list), "%s", seeds && *seeds ? seeds : "1");
 	for (tok = strtok_r(list, ", ", &save); tok;
@@ -210,6 +211,22 @@ Test(crash, workload)
 		     "or hung: %s", sum->first_crash);
 	cr_assert_eq(t.lost, 0, "an acknowledged operation was lost: %s",
 		     sum->first_lost);
+
+	/* The kinds made atomic by the undo journal (ext2/journal.c):
+	 * after daxfs_mount's recovery, e2fsck -fn is clean and nothing is
+	 * half done, at every crash state. */
+	for (k = 0; k < CK_NKINDS; k++) {
+		const struct crash_counts *c = &sum->kind[k];
+
+		if (k != CK_CREATE && k != CK_MKDIR && k != CK_SYMLINK &&
+		    k != CK_LINK)
+			continue;
+		cr_expect_eq(c->fsck_fail, 0, "%s: e2fsck -fn fails after "
+			     "recovery", crash_kind_name(k));
+		cr_expect_eq(c->half, 0, "%s: half done", crash_kind_name(k));
+		cr_expect_eq(c->mount_fail, 0, "%s: daxfs_mount refused",
+			     crash_kind_name(k));
+	}
 
 	/*
 	 * The atomicity work (issue 11, items 1-2) makes the rest zero;

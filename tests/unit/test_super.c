@@ -296,8 +296,8 @@ Test(super, unknown_incompat_feature)
 	put32(p, SBF(s_feature_incompat), f | 0x0040); /* extents */
 	expect_mount_fails(p, 0, EOPNOTSUPP, "incompatible");
 	expect_mount_fails(p, DAXFS_MOUNT_RDONLY, EOPNOTSUPP, "incompatible");
-	put32(p, SBF(s_feature_incompat), f | 0x80000000u);
-	expect_mount_fails(p, 0, EOPNOTSUPP, "0x80000000");
+	put32(p, SBF(s_feature_incompat), f | 0x40000000u);
+	expect_mount_fails(p, 0, EOPNOTSUPP, "0x40000000");
 }
 
 Test(super, unknown_ro_compat_feature)

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * journal.h -- the undo journal that makes namespace operations atomic
+ * (issue 11); the design is written at the top of journal.c.
+ *
+ * An operation brackets its in-place stores with ext2_jbegin() and
+ * ext2_jcommit(); in between, deep code logs the old bytes of what it is
+ * about to change with ext2_jlog() (or ext2_jlog_fresh() for bytes the
+ * operation owns whole, a new inode, which later stores need not log
+ * again), and the allocators log bitmap bits with ext2_jlog_bits().  The
+ * handle is thread-local, so no new parameter runs through the layers;
+ * without one (read-only mounts, mkfs, unit tests calling internals,
+ * operations not made atomic yet) every call here is a no-op that costs
+ * one thread-local load.
+ */
+#ifndef DAXFS_EXT2_JOURNAL_H
+#define DAXFS_EXT2_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ext2_sb_info;
+
+/* Private incompatible feature: a libdaxfs log may need replaying.  Set
+ * while mounted read-write, cleared by a clean unmount, so that the
+ * kernel and e2fsck refuse an image only libdaxfs can recover. */
+#define EXT2_FEATURE_INCOMPAT_DAXFS_LOG 0x80000000u
+
+#define EXT2_JOURNAL_INO 5            /* EXT2_BOOT_LOADER_INO */
+#define EXT2_JSLOTS 64                /* operations in flight at most */
+#define EXT2_JSLOT_SIZE 4096          /* bytes of one operation's records */
+#define EXT2_JFRESH 8                 /* ranges a handle owns whole */
+
+/* One operation in flight: its slot and what it has logged. */
+struct ext2_jh {
+	struct ext2_sb_info *fs;      /* NULL: nested, or no journal */
+	unsigned slot;
+	uint32_t gen;                 /* the slot's generation of this use */
+	unsigned char *base;          /* the slot, on media */
+	uint32_t used;                /* bytes of records written */
+	unsigned nfresh;
+	struct { uintptr_t lo, hi; } fresh[EXT2_JFRESH];
+};
+
+/* The handle of the calling thread's operation, or NULL. */
+extern __thread struct ext2_jh *ext2_jcur;
+
+/* Mount: find the log (inode 5), check it against the superblock and,
+ * read-write, undo what was in flight at a crash and recompute the
+ * counters.  -EUCLEAN (nothing changed) when the log is damaged. */
+int ext2_journal_load(struct ext2_sb_info *fs, const char *path);
+/* Read-write mount, after the superblock is marked in use: make the log
+ * if inode 5 has none, tie it to this mount, set the INCOMPAT bit.
+ * Without room for a log the mount goes on without one (a warning). */
+int ext2_journal_start(struct ext2_sb_info *fs);
+/* Clean unmount: clear the INCOMPAT bit (the caller persists). */
+void ext2_journal_stop(struct ext2_sb_info *fs);
+void ext2_journal_free(struct ext2_sb_info *fs);
+
+/* Start an atomic operation on fs (nested calls join the outer one). */
+void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h);
+/* Commit it: every store it logged is durable already; after this none
+ * is undone.  Called before the locks guarding the logged bytes go. */
+void ext2_jcommit(struct ext2_jh *h);
+
+void ext2_jlog_slow(const void *p, size_t len, bool fresh);
+void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n,
+			 bool set);
+void ext2_jcover_slow(const void *p, size_t len);
+
+/* Log the old bytes [p, p+len) before changing them in place. */
+static inline void ext2_jlog(const void *p, size_t len)
+{
+	if (__builtin_expect(ext2_jcur != NULL, 0))
+		ext2_jlog_slow(p, len, false);
+}
+
+/* Log [p, p+len) once and own it: later logs inside it are skipped. */
+static inline void ext2_jlog_fresh(const void *p, size_t len)
+{
+	if (__builtin_expect(ext2_jcur != NULL, 0))
+		ext2_jlog_slow(p, len, true);
+}
+
+/* Own [p, p+len) without logging it (blocks this operation allocated:
+ * undoing the allocation makes their contents free space). */
+static inline void ext2_jcover(const void *p, size_t len)
+{
+	if (__builtin_expect(ext2_jcur != NULL, 0))
+		ext2_jcover_slow(p, len);
+}
+
+/* Before bits [bit, bit+n) of bitmap bm are set (set) or cleared: a
+ * logical record, undone by the opposite change.  Called under the group
+ * lock, so no other operation changes those bits in between. */
+static inline void ext2_jlog_bits(const uint8_t *bm, uint32_t bit,
+				  uint32_t n, bool set)
+{
+	if (__builtin_expect(ext2_jcur != NULL, 0))
+		ext2_jlog_bits_slow(bm, bit, n, set);
+}
+
+#endif
