@@ -743,6 +743,11 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 			struct ext2_dir_entry_2 *de = de_at(buf, off);
 			char name[EXT2_NAME_LEN + 1];
 
+			/* Checked when indexed, but a damaged file may share
+			 * the block and have written over it since. */
+			ret = de_check(dir, bi, off, de);
+			if (ret)
+				return ret;
 			if (de->inode) {
 				memcpy(name, de->name, de->name_len);
 				name[de->name_len] = 0;

@@ -6,7 +6,8 @@
 #
 #   bash tests/fuzz/run.sh [SECONDS [FUZZ_MOUNT]]
 #
-# SECONDS defaults to 60 (what the fuzz stage of scripts/test.sh runs);
+# SECONDS defaults to 60 (DAXFS_FUZZ_RUNS=N DAXFS_FUZZ_SEED=S: N inputs
+# from seed S instead, as the fuzz stage of scripts/test.sh runs);
 # FUZZ_MOUNT defaults to build-fuzz/tests/fuzz/fuzz_mount, built by
 #   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
 #     -DDAXFS_SANITIZE=address,undefined -DDAXFS_BUILD_FUZZ=ON \
@@ -52,7 +53,18 @@ if ((${#regress[@]})); then
 	"$fuzzer" "${opts[@]}" "${regress[@]}"
 fi
 
-# Fuzz: new inputs go to corpus/, the seeds are read as well.
-echo "run.sh: fuzzing for $secs s"
-"$fuzzer" "${opts[@]}" -max_total_time="$secs" -print_final_stats=1 \
-	"$dir/corpus" "$dir/seeds"
+# Fuzz: new inputs go to corpus/, the seeds are read as well.  With
+# DAXFS_FUZZ_RUNS (as ctest sets it, with DAXFS_FUZZ_SEED) a fixed number
+# of inputs from a fixed seed instead of a time: what CI runs is what a
+# developer's run of the same commit ran, not a draw that can find
+# something new on one machine and nothing on another.
+if [[ -n ${DAXFS_FUZZ_RUNS:-} ]]; then
+	echo "run.sh: fuzzing $DAXFS_FUZZ_RUNS inputs, seed ${DAXFS_FUZZ_SEED:-1}"
+	"$fuzzer" "${opts[@]}" -runs="$DAXFS_FUZZ_RUNS" \
+		-seed="${DAXFS_FUZZ_SEED:-1}" -print_final_stats=1 \
+		"$dir/corpus" "$dir/seeds"
+else
+	echo "run.sh: fuzzing for $secs s"
+	"$fuzzer" "${opts[@]}" -max_total_time="$secs" -print_final_stats=1 \
+		"$dir/corpus" "$dir/seeds"
+fi

@@ -47,7 +47,12 @@ mk() {
 	shift 3
 	rm -f "$tmp/img"
 	truncate -s "${kib}k" "$tmp/img" # mke2fs leaves a short file
-	mke2fs -F -q -t ext2 -b "$bs" -N 64 -m 0 "$@" "$tmp/img" >/dev/null
+	# A fixed UUID and hash seed (and E2FSPROGS_FAKE_TIME from the
+	# caller): the same seeds on every machine.
+	mke2fs -F -q -t ext2 -b "$bs" -N 64 -m 0 \
+		-U 6461786d-6673-4675-7a7a-000000000001 \
+		-E hash_seed=6461786d-6673-4675-7a7a-000000000002 \
+		"$@" "$tmp/img" >/dev/null
 	cp "$tmp/img" "$out/$name-empty"
 	populate "$tmp/img" "$bs"
 	e2fsck -fyD "$tmp/img" >/dev/null 2>&1 || true
