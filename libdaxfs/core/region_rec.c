@@ -197,18 +197,7 @@ static void rec_fence(void)
 }
 
 /* The wrappers that region_rec_install() puts into struct region.
- * persist: flush + drain. */
-static void rec_persist(const void *p, size_t len)
-{
-	rec.persist(p, len);
-	if (!rec_enter())
-		return;
-	rec_flush_range(p, len, false);
-	rec_fence();
-	rec_leave();
-}
-
-/* flush: snapshot the lines. */
+ * flush: snapshot the lines. */
 static void rec_flush(const void *p, size_t len)
 {
 	rec.flush(p, len);
@@ -226,6 +215,14 @@ static void rec_drain(void)
 		return;
 	rec_fence();
 	rec_leave();
+}
+
+/* persist: flush + drain (libpmem2's persist is exactly that, msync
+ * included on page granularity). */
+static void rec_persist(const void *p, size_t len)
+{
+	rec_flush(p, len);
+	rec_drain();
 }
 
 /* After a mem* call stored [dst, dst+len): flush and fence as flags say. */
