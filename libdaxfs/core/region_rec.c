@@ -38,7 +38,6 @@ static struct {
 	atomic_bool drop;            /* the self-test switch */
 	struct region_rec_stats st;
 	/* libpmem2's own functions, which the wrappers call */
-	pmem2_persist_fn persist;
 	pmem2_flush_fn flush;
 	pmem2_drain_fn drain;
 	pmem2_memcpy_fn memcpy;
@@ -320,7 +319,6 @@ int region_rec_install(struct region *r)
 	rec.size = r->size;
 	rec.dev = st.st_dev;
 	rec.ino = st.st_ino;
-	rec.persist = r->persist;
 	rec.flush = r->flush;
 	rec.drain = r->drain;
 	rec.memcpy = r->memcpy;
