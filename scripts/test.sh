@@ -10,8 +10,9 @@
 #   3. build-tsan/  Debug with ThreadSanitizer: the threaded stress programs
 #                   of tests/tsan/ (Criterion cannot run under TSan);
 #   4. build-fuzz/  clang with libFuzzer + ASan + UBSan: the regression
-#                   images of tests/fuzz/regress/, then 60 s of fuzzing
-#                   daxfs_mount (tests/fuzz/run.sh; one ctest test).
+#                   images of tests/fuzz/regress/, then 10,000 inputs from
+#                   a fixed seed fuzzing daxfs_mount (tests/fuzz/run.sh;
+#                   one ctest test).
 #
 #   bash scripts/test.sh
 #
