@@ -51,7 +51,7 @@
  * i_blocks can count, minus the indirect blocks needed to address that
  * many.
  */
-static uint64_t bmap_max_size(struct ext2_sb_info *fs)
+uint64_t ext2_bmap_max_size(struct ext2_sb_info *fs)
 {
 	uint32_t bits = fs->blocksize_bits;
 	uint64_t ppb = fs->addr_per_block;
@@ -703,8 +703,4 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 	return 0;
 }
 
-/* The largest file size of this file system. */
-uint64_t ext2_max_file_size(struct ext2_sb_info *fs)
-{
-	return bmap_max_size(fs);
-}
+

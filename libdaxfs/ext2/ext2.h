@@ -133,6 +133,7 @@ struct ext2_sb_info {
 	uint32_t inode_size;
 	uint32_t first_ino;
 	uint32_t itb_per_group;       /* inode table blocks per group */
+	uint64_t max_file_size;       /* the Linux driver's ext2_max_size */
 	bool has_filetype;
 	uid_t uid;                    /* owner of new inodes */
 	gid_t gid;
@@ -341,7 +342,13 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos);
 int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
-uint64_t ext2_max_file_size(struct ext2_sb_info *fs);
+/* The largest file of fs, as the Linux ext2 driver computes it (once,
+ * at mount: ext2_bmap_max_size). */
+uint64_t ext2_bmap_max_size(struct ext2_sb_info *fs);
+static inline uint64_t ext2_max_file_size(struct ext2_sb_info *fs)
+{
+	return fs->max_file_size;
+}
 /* A write past EOF (iomap.c): take blocks for it without linking them
  * (1 when done, 0 when the normal path must run, or -errno); link them
  * once written bytes from pos are in them (free them if none). */

@@ -103,6 +103,7 @@ static int super_load_header(struct ext2_sb_info *fs, const char *path)
 	fs->blocksize = 1u << fs->blocksize_bits;
 	fs->addr_per_block = fs->blocksize / 4;
 	fs->addr_per_block_bits = fs->blocksize_bits - 2;
+	fs->max_file_size = ext2_bmap_max_size(fs);
 	return 0;
 }
 
