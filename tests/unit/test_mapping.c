@@ -33,18 +33,6 @@ TestSuite(mapping, .init = test_probe_install, .fini = test_cleanup,
 
 /* The page states of v for file pages [pgoff, pgoff+n) as a string,
  * one letter per page: N(one) r(o) w(rw) z(ero) b(sigbus). */
-static const char *states(const struct dax_view *v, uint64_t pgoff,
-			  uint64_t n)
-{
-	static char s[64];
-
-	cr_assert_lt(n, sizeof(s));
-	for (uint64_t i = 0; i < n; i++)
-		s[i] = "Nrwzb"[dax_view_state(v, pgoff + i)];
-	s[n] = 0;
-	return s;
-}
-
 /* Page p of v shows device page dev (pattern bytes), checked at 3 spots. */
 static void expect_dev(const struct dax_view *v, uint64_t p, uint64_t dev)
 {
@@ -117,13 +105,13 @@ Test(mapping, truncate_mode_unmaps_lazy_and_sigbuses_populated)
 	CHECK_OK(dax_view_install(pop, 3, 1, 0, DAX_PG_ZERO));
 	CHECK_OK(dax_view_install(pop, 6, 1, 0, DAX_PG_SIGBUS));
 	CHECK_OK(dax_view_install(late, 4, 6, 4 * PG, DAX_PG_RO));
-	cr_assert_str_eq(states(lazy, 0, 8), "rrwzNrrw");
-	cr_assert_str_eq(states(pop, 0, 8), "wwwzwwbw");
+	cr_assert_str_eq(dax_fix_states(lazy, 0, 8), "rrwzNrrw");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "wwwzwwbw");
 
 	dax_mapping_update_views(&x.m, 2, 5, DAX_VIEWS_TRUNCATE, 0);
-	cr_assert_str_eq(states(lazy, 0, 8), "rrNNNNNw");
-	cr_assert_str_eq(states(pop, 0, 8), "wwbbbbbw");
-	cr_assert_str_eq(states(late, 4, 6), "NNNrrr");
+	cr_assert_str_eq(dax_fix_states(lazy, 0, 8), "rrNNNNNw");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "wwbbbbbw");
+	cr_assert_str_eq(dax_fix_states(late, 4, 6), "NNNrrr");
 	cr_assert_eq(atomic_load(&pop->nr_sigbus), 5);
 	/* What is left still shows its pages; a SIGBUS page raises it. */
 	expect_dev(lazy, 1, 1);
@@ -134,8 +122,8 @@ Test(mapping, truncate_mode_unmaps_lazy_and_sigbuses_populated)
 	cr_assert_eq(atomic_load(&dax_fix_faults), 0);
 	/* A range past every view changes nothing. */
 	dax_mapping_update_views(&x.m, 10, 100, DAX_VIEWS_TRUNCATE, 0);
-	cr_assert_str_eq(states(late, 4, 6), "NNNrrr");
-	cr_assert_str_eq(states(pop, 0, 8), "wwbbbbbw");
+	cr_assert_str_eq(dax_fix_states(late, 4, 6), "NNNrrr");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "wwbbbbbw");
 	dax_fix_view_delete(&lazy);
 	dax_fix_view_delete(&pop);
 	dax_fix_view_delete(&late);
@@ -163,10 +151,10 @@ Test(mapping, replace_zero_mode_changes_only_zero_pages)
 
 	/* The hole at pages 2..5 got device pages 20..23. */
 	dax_mapping_update_views(&x.m, 2, 4, DAX_VIEWS_REPLACE_ZERO, 20 * PG);
-	cr_assert_str_eq(states(lazy, 0, 8), "NzNNNrNN");
-	cr_assert_str_eq(states(pop, 0, 8), "NzwwwwNN");
-	cr_assert_str_eq(states(popro, 2, 4), "rrrN");
-	cr_assert_str_eq(states(track, 0, 8), "NNrrrNNN",
+	cr_assert_str_eq(dax_fix_states(lazy, 0, 8), "NzNNNrNN");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "NzwwwwNN");
+	cr_assert_str_eq(dax_fix_states(popro, 2, 4), "rrrN");
+	cr_assert_str_eq(dax_fix_states(track, 0, 8), "NNrrrNNN",
 			 "a view that tracks stores got writable pages");
 	for (uint64_t p = 2; p <= 4; p++) {
 		expect_dev(pop, p, 18 + p);
@@ -200,9 +188,9 @@ Test(mapping, update_without_views_and_runs_of_one_state)
 	for (uint64_t p = 0; p < 8; p++)
 		CHECK_OK(dax_view_install(pop, p, 1, p * PG,
 					  p % 2 ? DAX_PG_RO : DAX_PG_ZERO));
-	cr_assert_str_eq(states(pop, 0, 8), "zrzrzrzr");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "zrzrzrzr");
 	dax_mapping_update_views(&x.m, 0, 8, DAX_VIEWS_REPLACE_ZERO, 8 * PG);
-	cr_assert_str_eq(states(pop, 0, 8), "wrwrwrwr");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "wrwrwrwr");
 	for (uint64_t p = 0; p < 8; p++)
 		expect_dev(pop, p, p % 2 ? p : 8 + p);
 	dax_fix_view_delete(&pop);

@@ -31,42 +31,18 @@ TestSuite(truncate, .init = test_probe_install, .fini = test_cleanup,
 #define RW (PROT_READ | PROT_WRITE)
 #define UNIT DAX_PMD_PAGES
 
-/* Put value as the 4 KiB entry of index (or the 2 MiB one with pmd). */
-static void set_entry(struct dax_mapping *m, uint64_t index, bool pmd,
-		      uint64_t value)
-{
-	uint64_t e;
-
-	CHECK_OK(dax_grab_entry(m, index, pmd, false, &e));
-	cr_assert_eq(e, DAX_EMPTY, "index %llu had an entry",
-		     (unsigned long long)index);
-	dax_put_entry(m, index, value);
-}
-
-static const char *states(const struct dax_view *v, uint64_t pgoff,
-			  uint64_t n)
-{
-	static char s[64];
-
-	cr_assert_lt(n, sizeof(s));
-	for (uint64_t i = 0; i < n; i++)
-		s[i] = "Nrwzb"[dax_view_state(v, pgoff + i)];
-	s[n] = 0;
-	return s;
-}
-
 Test(truncate, deletes_entries_at_and_past_the_cut)
 {
 	struct dax_fix x;
 	uint64_t idx;
 
 	CHECK_OK(dax_fix_open(&x, 4, SEED));
-	set_entry(&x.m, 0, false, dax_make(100, 0));
-	set_entry(&x.m, 1, false, dax_make(101, DAX_DIRTY));
-	set_entry(&x.m, 2, false, dax_make(102, DAX_DIRTY));
-	set_entry(&x.m, 3, false, DAX_ZERO_PAGE);
-	set_entry(&x.m, UNIT + 7, false, dax_make(300, 0));
-	set_entry(&x.m, 3 * UNIT, true, dax_make(1024, DAX_PMD | DAX_DIRTY));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, false, dax_make(100, 0)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 1, false, dax_make(101, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 2, false, dax_make(102, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 3, false, DAX_ZERO_PAGE));
+	CHECK_OK(dax_fix_set_entry(&x.m, UNIT + 7, false, dax_make(300, 0)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 3 * UNIT, true, dax_make(1024, DAX_PMD | DAX_DIRTY)));
 	cr_assert_eq(atomic_load(&x.m.nr_entries), 6);
 	cr_assert_eq(atomic_load(&x.m.nr_dirty), 3);
 
@@ -93,8 +69,8 @@ Test(truncate, splits_a_straddling_2mib_entry)
 	uint64_t idx, e;
 
 	CHECK_OK(dax_fix_open(&x, 4, SEED));
-	set_entry(&x.m, 0, true, dax_make(512, DAX_PMD | DAX_DIRTY));
-	set_entry(&x.m, UNIT, true, dax_make(1024, DAX_PMD));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, true, dax_make(512, DAX_PMD | DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, UNIT, true, dax_make(1024, DAX_PMD)));
 	cr_assert_eq(atomic_load(&x.m.nr_entries), 2);
 
 	dax_truncate(&x.m, 10);
@@ -121,8 +97,8 @@ Test(truncate, cut_at_a_unit_boundary_keeps_the_2mib_entry_below)
 	struct dax_fix x;
 
 	CHECK_OK(dax_fix_open(&x, 4, SEED));
-	set_entry(&x.m, 0, true, dax_make(512, DAX_PMD));
-	set_entry(&x.m, UNIT, true, dax_make(1024, DAX_PMD | DAX_DIRTY));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, true, dax_make(512, DAX_PMD)));
+	CHECK_OK(dax_fix_set_entry(&x.m, UNIT, true, dax_make(1024, DAX_PMD | DAX_DIRTY)));
 	dax_truncate(&x.m, UNIT);
 	cr_assert_eq(dax_peek_entry(&x.m, 0), dax_make(512, DAX_PMD));
 	cr_assert_eq(dax_peek_entry(&x.m, 5), dax_make(512, DAX_PMD));
@@ -146,11 +122,11 @@ Test(truncate, views_lose_the_pages_past_the_cut)
 	CHECK_OK(dax_view_install(pop, 0, 8, 0, DAX_PG_RO));
 	/* (Entry words are never 0: block 0 holds the superblock.) */
 	for (uint64_t p = 0; p < 6; p++)
-		set_entry(&x.m, p, false, dax_make(p + 1, 0));
+		CHECK_OK(dax_fix_set_entry(&x.m, p, false, dax_make(p + 1, 0)));
 
 	dax_truncate(&x.m, 3);
-	cr_assert_str_eq(states(lazy, 0, 8), "wwwNNNNN");
-	cr_assert_str_eq(states(pop, 0, 8), "rrrbbbbb");
+	cr_assert_str_eq(dax_fix_states(lazy, 0, 8), "wwwNNNNN");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "rrrbbbbb");
 	cr_assert_eq(atomic_load(&pop->nr_sigbus), 5);
 	cr_assert_eq(atomic_load(&x.m.nr_entries), 3);
 	cr_assert_eq(dax_peek_entry(&x.m, 2), dax_make(3, 0));
@@ -182,19 +158,19 @@ Test(truncate, invalidate_zero_replaces_zero_pages_and_drops_entries)
 	for (uint64_t p = 2; p <= 6; p++) {
 		if (p == 5)
 			continue;
-		set_entry(&x.m, p, false,
-			  p == 4 ? dax_make(4, 0) : DAX_ZERO_PAGE);
+		CHECK_OK(dax_fix_set_entry(&x.m, p, false,
+			  p == 4 ? dax_make(4, 0) : DAX_ZERO_PAGE));
 		CHECK_OK(dax_view_install(lazy, p, 1, p * PG,
 					  p == 4 ? DAX_PG_RO : DAX_PG_ZERO));
 		CHECK_OK(dax_view_install(pop, p, 1, p * PG,
 					  p == 4 ? DAX_PG_RO : DAX_PG_ZERO));
 	}
-	cr_assert_str_eq(states(pop, 0, 8), "NNzzrNzN");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "NNzzrNzN");
 
 	/* A write gave pages 2..5 the device pages 16..19. */
 	dax_invalidate_zero(&x.m, 2, 4, 16 * PG);
-	cr_assert_str_eq(states(lazy, 0, 8), "NNNNrNzN");
-	cr_assert_str_eq(states(pop, 0, 8), "NNrrrNzN");
+	cr_assert_str_eq(dax_fix_states(lazy, 0, 8), "NNNNrNzN");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "NNrrrNzN");
 	cr_assert_eq(test_pattern_mismatch(pop->addr + 2 * PG, PG, SEED,
 					   16 * PG), -1);
 	cr_assert_eq(test_pattern_mismatch(pop->addr + 3 * PG, PG, SEED,
@@ -209,7 +185,7 @@ Test(truncate, invalidate_zero_replaces_zero_pages_and_drops_entries)
 	cr_assert_eq(atomic_load(&x.m.nr_entries), 2);
 	/* Nothing left in range: a second call changes nothing. */
 	dax_invalidate_zero(&x.m, 2, 4, 16 * PG);
-	cr_assert_str_eq(states(pop, 0, 8), "NNrrrNzN");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 8), "NNrrrNzN");
 	cr_assert_eq(atomic_load(&x.m.nr_entries), 2);
 	dax_fix_view_delete(&lazy);
 	dax_fix_view_delete(&pop);
@@ -227,7 +203,7 @@ Test(truncate, invalidate_zero_on_an_empty_mapping_does_nothing)
 	/* A zero page no entry records is not the engine's: left alone. */
 	CHECK_OK(dax_view_install(pop, 1, 1, 0, DAX_PG_ZERO));
 	dax_invalidate_zero(&x.m, 0, 4, 4 * PG);
-	cr_assert_str_eq(states(pop, 0, 4), "NzNN");
+	cr_assert_str_eq(dax_fix_states(pop, 0, 4), "NzNN");
 	cr_assert_eq(atomic_load(&x.m.nr_entries), 0);
 	dax_fix_view_delete(&pop);
 	dax_fix_close(&x);

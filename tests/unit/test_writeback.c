@@ -89,27 +89,6 @@ static void expect_flush(int i, uint64_t blk, uint64_t n)
 		     (unsigned long long)flushes.len[i]);
 }
 
-static void set_entry(struct dax_mapping *m, uint64_t index, bool pmd,
-		      uint64_t value)
-{
-	uint64_t e;
-
-	CHECK_OK(dax_grab_entry(m, index, pmd, false, &e));
-	dax_put_entry(m, index, value);
-}
-
-static const char *states(const struct dax_view *v, uint64_t pgoff,
-			  uint64_t n)
-{
-	static char s[64];
-
-	cr_assert_lt(n, sizeof(s));
-	for (uint64_t i = 0; i < n; i++)
-		s[i] = "Nrwzb"[dax_view_state(v, pgoff + i)];
-	s[n] = 0;
-	return s;
-}
-
 /* ---- tests ---------------------------------------------------------- */
 
 Test(writeback, flushes_dirty_entries_and_cleans_them)
@@ -118,12 +97,12 @@ Test(writeback, flushes_dirty_entries_and_cleans_them)
 
 	CHECK_OK(dax_fix_open(&x, 32, SEED));
 	rgn_open(&x, 32);
-	set_entry(&x.m, 0, false, dax_make(10, DAX_DIRTY));
-	set_entry(&x.m, 1, false, dax_make(11, DAX_DIRTY));
-	set_entry(&x.m, 2, false, dax_make(12, DAX_DIRTY));
-	set_entry(&x.m, 5, false, dax_make(15, 0));
-	set_entry(&x.m, 6, false, DAX_ZERO_PAGE);
-	set_entry(&x.m, 7, false, dax_make(17, DAX_DIRTY));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, false, dax_make(10, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 1, false, dax_make(11, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 2, false, dax_make(12, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 5, false, dax_make(15, 0)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 6, false, DAX_ZERO_PAGE));
+	CHECK_OK(dax_fix_set_entry(&x.m, 7, false, dax_make(17, DAX_DIRTY)));
 	cr_assert_eq(atomic_load(&x.m.nr_dirty), 4);
 
 	CHECK_OK(dax_writeback(&x.m, &rgn));
@@ -157,9 +136,9 @@ Test(writeback, flushes_a_2mib_entry_whole_and_runs_past_64)
 	rgn_open(&x, 3 * UNIT);
 	/* 70 dirty pages in a row: more than one batch. */
 	for (i = 0; i < 70; i++)
-		set_entry(&x.m, i, false, dax_make(100 + i, DAX_DIRTY));
-	set_entry(&x.m, 2 * UNIT, true,
-		  dax_make(UNIT, DAX_PMD | DAX_DIRTY));
+		CHECK_OK(dax_fix_set_entry(&x.m, i, false, dax_make(100 + i, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 2 * UNIT, true,
+		  dax_make(UNIT, DAX_PMD | DAX_DIRTY)));
 	cr_assert_eq(atomic_load(&x.m.nr_dirty), 71);
 	CHECK_OK(dax_writeback(&x.m, &rgn));
 	cr_assert_eq(flushes.n, 71);
@@ -188,11 +167,11 @@ Test(writeback, write_protects_views_that_track_stores)
 	CHECK_OK(dax_view_install(v, 4, 1, 4 * PG, DAX_PG_RO));
 	/* (Entry words are never 0: block 0 holds the superblock.) */
 	for (uint64_t p = 0; p < 4; p++)
-		set_entry(&x.m, p, false, dax_make(8 + p, DAX_DIRTY));
-	set_entry(&x.m, 4, false, dax_make(12, 0));
+		CHECK_OK(dax_fix_set_entry(&x.m, p, false, dax_make(8 + p, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 4, false, dax_make(12, 0)));
 
 	CHECK_OK(dax_writeback(&x.m, &rgn));
-	cr_assert_str_eq(states(v, 0, 6), "rrrrrN");
+	cr_assert_str_eq(dax_fix_states(v, 0, 6), "rrrrrN");
 	cr_assert_eq(atomic_load(&x.m.nr_dirty), 0);
 	cr_assert_eq(flushes.n, 4);
 	/* The next store faults (and would dirty the entry again). */
@@ -221,16 +200,16 @@ Test(writeback, untracked_writable_views_keep_entries_dirty)
 	CHECK_OK(dax_view_install(tracked, 0, 4, 0, DAX_PG_RW));
 	CHECK_OK(dax_view_install(ro, 2, 2, 2 * PG, DAX_PG_RO));
 	/* Two runs of dirty entries: 0-1 and 3. */
-	set_entry(&x.m, 0, false, dax_make(8, DAX_DIRTY));
-	set_entry(&x.m, 1, false, dax_make(9, DAX_DIRTY));
-	set_entry(&x.m, 2, false, dax_make(10, 0));
-	set_entry(&x.m, 3, false, dax_make(11, DAX_DIRTY));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, false, dax_make(8, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 1, false, dax_make(9, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 2, false, dax_make(10, 0)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 3, false, dax_make(11, DAX_DIRTY)));
 
 	CHECK_OK(dax_writeback(&x.m, &rgn));
 	/* Everything flushed; the tracked view protected where dirty. */
 	cr_assert_eq(flushes.n, 3);
-	cr_assert_str_eq(states(tracked, 0, 4), "rrwr");
-	cr_assert_str_eq(states(untracked, 0, 2), "ww");
+	cr_assert_str_eq(dax_fix_states(tracked, 0, 4), "rrwr");
+	cr_assert_str_eq(dax_fix_states(untracked, 0, 2), "ww");
 	/* Pages 0-1 can take stores unseen: still dirty.  Page 3 is
 	 * writable nowhere now: clean. */
 	cr_assert(dax_is_dirty(dax_peek_entry(&x.m, 0)));
@@ -287,9 +266,9 @@ Test(writeback, failed_write_protect_is_reported_and_stays_dirty)
 	/* One writable mapping of 4 pages; pages 0 and 2 dirty: protecting
 	 * page 0 alone must split it. */
 	CHECK_OK(dax_view_install(v, 0, 4, 0, DAX_PG_RW));
-	set_entry(&x.m, 0, false, dax_make(8, DAX_DIRTY));
-	set_entry(&x.m, 1, false, dax_make(9, 0));
-	set_entry(&x.m, 2, false, dax_make(10, DAX_DIRTY));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, false, dax_make(8, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 1, false, dax_make(9, 0)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 2, false, dax_make(10, DAX_DIRTY)));
 	exhaust_mappings(pages, max, &n);
 	r = dax_writeback(&x.m, &rgn);
 	dirty_after = atomic_load(&x.m.nr_dirty);
@@ -303,11 +282,11 @@ Test(writeback, failed_write_protect_is_reported_and_stays_dirty)
 	cr_assert_eq(flushes.n, 2);
 	cr_assert_eq(drains, 1);
 	cr_assert_eq(dirty_after, 2);
-	cr_assert_str_eq(states(v, 0, 4), "wwww");
+	cr_assert_str_eq(dax_fix_states(v, 0, 4), "wwww");
 
 	/* With mappings to spare, the next writeback completes. */
 	CHECK_OK(dax_writeback(&x.m, &rgn));
-	cr_assert_str_eq(states(v, 0, 4), "rwrw");
+	cr_assert_str_eq(dax_fix_states(v, 0, 4), "rwrw");
 	cr_assert_eq(atomic_load(&x.m.nr_dirty), 0);
 	cr_assert_eq(dax_peek_entry(&x.m, 0), dax_make(8, 0));
 	cr_assert_eq(dax_peek_entry(&x.m, 2), dax_make(10, 0));

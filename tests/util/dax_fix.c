@@ -68,3 +68,33 @@ void dax_fix_close(struct dax_fix *x)
 	dax_mapping_destroy(&x->m);
 	close(x->fd);
 }
+
+int dax_fix_set_entry(struct dax_mapping *m, uint64_t index, bool pmd,
+		      uint64_t value)
+{
+	uint64_t e;
+	int ret = dax_grab_entry(m, index, pmd, false, &e);
+
+	if (ret)
+		return ret;
+	if (e != DAX_EMPTY) {
+		dax_put_entry(m, index, e);
+		return -EEXIST;
+	}
+	dax_put_entry(m, index, value);
+	return 0;
+}
+
+const char *dax_fix_states(const struct dax_view *v, uint64_t pgoff,
+			   uint64_t n)
+{
+	static char s[64];
+	uint64_t i;
+
+	if (n >= sizeof(s))
+		n = sizeof(s) - 1;
+	for (i = 0; i < n; i++)
+		s[i] = "Nrwzb"[dax_view_state(v, pgoff + i)];
+	s[n] = 0;
+	return s;
+}

@@ -41,6 +41,16 @@ struct dax_view *dax_fix_view(struct dax_fix *x, uint64_t pgoff,
 /* Unregister and free a view of dax_fix_view. */
 void dax_fix_view_delete(struct dax_view **v);
 
+/* Make value the 4 KiB entry of index (the 2 MiB one with pmd) of an
+ * index that has none: 0, or -EEXIST (nothing changed) if it had one. */
+int dax_fix_set_entry(struct dax_mapping *m, uint64_t index, bool pmd,
+		      uint64_t value);
+
+/* The states of pages [pgoff, pgoff+n) of v as letters (N none, r, w,
+ * z zero page, b SIGBUS), in a static buffer; n < 64. */
+const char *dax_fix_states(const struct dax_view *v, uint64_t pgoff,
+			   uint64_t n);
+
 /* Destroy the mapping and close the device. */
 void dax_fix_close(struct dax_fix *x);
 
