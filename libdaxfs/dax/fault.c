@@ -526,7 +526,7 @@ static int dax_iomap_pmd_fault(struct dax_view *v, uint64_t pgoff,
 	if (!pmd_fits_view(&f))
 		goto out;
 	f.len = write ? DAX_PMD_SIZE : pmd_around_len(v, f.pgoff, c->isize);
-	f.flags = write ? IOMAP_WRITE : 0;
+	f.flags = IOMAP_FAULT | (write ? IOMAP_WRITE : 0);
 	if (dax_fault_begin(&f, f.len, f.flags) || !pmd_fits_extent(&f))
 		goto out;
 	if (dax_fault_grab(&f, true))
@@ -550,7 +550,7 @@ static int dax_pte_begin(struct dax_fault *f)
 		return ret;
 	if (f->c->ops->iomap_end)
 		f->c->ops->iomap_end(f->v->inode, f->pos, 0, 0, 0, &f->iomap);
-	f->flags = IOMAP_WRITE;
+	f->flags = IOMAP_FAULT | IOMAP_WRITE;
 	return dax_fault_begin(f, DAX_PAGE_SIZE, f->flags);
 }
 

@@ -32,6 +32,7 @@ enum iomap_type {
 
 /* Flags passed to iomap_begin/iomap_end.  No flag means a read. */
 #define IOMAP_WRITE 0x1 /* will write: allocate (zeroed) over holes */
+#define IOMAP_FAULT 0x2 /* for a fault on a view (not pread/pwrite) */
 
 /* Flags returned in iomap.flags. */
 #define IOMAP_F_NEW 0x1 /* blocks were just allocated (and zeroed) */

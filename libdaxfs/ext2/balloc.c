@@ -273,6 +273,113 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 	}
 }
 
+/*
+ * Free [start, start+count), all in one group, and zero the count
+ * pointers at ptrs that map them, in the order that lets a crash be
+ * finished by freeing again (roll forward, orphan.c): under the group
+ * lock the bits are cleared and persisted, then the pointers zeroed and
+ * persisted; no other thread can take a block while a pointer to it is
+ * on the media.  A bit found clear already is one a crashed truncate
+ * freed: not damage.
+ */
+void ext2_free_blocks_unlink(struct ext2_sb_info *fs, uint32_t start,
+			     uint32_t count, le32 *ptrs)
+{
+	uint32_t g = group_of_block(fs, start);
+	uint32_t bit = start - ext2_group_first_block(fs, g), i, freed = 0;
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	bool sys = in_system_zone(fs, g, start, count);
+	uint8_t *bm;
+
+	if (sys)
+		ext2_corrupt(fs, "freeing blocks %u+%u that hold group %u's "
+			      "metadata", start, count, g);
+	pthread_mutex_lock(&fs->groups[g].lock);
+	bm = ext2_block(fs, fs->groups[g].block_bitmap);
+	for (i = 0; i < count && !sys; i++) {
+		if (ext2_bitmap_test(bm, bit + i)) {
+			ext2_bitmap_clear(bm, bit + i);
+			freed++;
+		}
+	}
+	if (freed) {
+		region_flush(fs->rgn, bm + (bit >> 3),
+			     ((bit + count - 1) >> 3) - (bit >> 3) + 1);
+		gd->bg_free_blocks_count =
+			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
+		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+		region_drain(fs->rgn);
+	}
+	memset(ptrs, 0, (size_t)count * 4);
+	ext2_persist(fs, ptrs, (size_t)count * 4);
+	if (bit < fs->groups[g].block_hint)
+		fs->groups[g].block_hint = bit;
+	pthread_mutex_unlock(&fs->groups[g].lock);
+	atomic_fetch_add(&fs->free_blocks, freed);
+}
+
+/*
+ * Find count contiguous free data blocks in one group without taking
+ * them (mount, before any operation: nothing else allocates): 0 with
+ * *start, or -ENOSPC.  For an owner that must be written before its
+ * blocks are marked (ext2_mark_blocks), as the journal's is.
+ */
+int ext2_find_free_run(struct ext2_sb_info *fs, uint32_t count,
+		       uint32_t *start)
+{
+	uint32_t g, bit, run, nbits;
+
+	for (g = 0; g < fs->groups_count; g++) {
+		const uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
+
+		nbits = ext2_group_nblocks(fs, g);
+		for (bit = 0, run = 0; bit < nbits; bit++) {
+			uint32_t blk = ext2_group_first_block(fs, g) + bit;
+
+			if (ext2_bitmap_test(bm, bit) ||
+			    in_system_zone(fs, g, blk, 1)) {
+				run = 0;
+				continue;
+			}
+			if (++run == count) {
+				*start = blk - count + 1;
+				return 0;
+			}
+		}
+	}
+	return err_set(-ENOSPC, "no %u contiguous free blocks", count);
+}
+
+/* Mark [start, start+count) in use, those not yet, persisted. */
+void ext2_mark_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
+{
+	while (count) {
+		uint32_t g = group_of_block(fs, start);
+		uint32_t bit = start - ext2_group_first_block(fs, g);
+		uint32_t n = ext2_group_nblocks(fs, g) - bit, i, took = 0;
+		struct ext2_group_desc *gd = &fs->gdt[g];
+		uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
+
+		n = n < count ? n : count;
+		pthread_mutex_lock(&fs->groups[g].lock);
+		for (i = 0; i < n; i++) {
+			if (!ext2_bitmap_test(bm, bit + i)) {
+				ext2_bitmap_set(bm, bit + i);
+				took++;
+			}
+		}
+		region_flush(fs->rgn, bm + (bit >> 3),
+			     ((bit + n - 1) >> 3) - (bit >> 3) + 1);
+		gd->bg_free_blocks_count =
+			le16_put(le16_get(gd->bg_free_blocks_count) - took);
+		ext2_persist(fs, &gd->bg_free_blocks_count, 2);
+		pthread_mutex_unlock(&fs->groups[g].lock);
+		atomic_fetch_sub(&fs->free_blocks, took);
+		start += n;
+		count -= n;
+	}
+}
+
 /* Count the clear bits of group g's block bitmap (for checks and tests). */
 int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree)
 {

@@ -352,12 +352,12 @@ static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
 		region_flush(rgn, leaf, n * 4);
 		region_drain(rgn);
 		/* 3. one store makes the whole branch reachable. */
-		ext2_jlog(chain[level], 4);
+		ext2_jlog_zero(chain[level], 4);
 		*chain[level] = le32_put(ind[0]);
 		ext2_persist(fs, chain[level], 4);
 	} else {
 		region_drain(rgn);
-		ext2_jlog(leaf, n * 4);
+		ext2_jlog_zero(leaf, n * 4); /* a hole: the pointers were 0 */
 		for (i = 0; i < n; i++)
 			leaf[i] = le32_put(data + i);
 		ext2_persist(fs, leaf, n * 4);
@@ -386,7 +386,7 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 		return ret;
 	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
 	/* 4. */
-	ext2_jlog(&inode->raw->i_blocks, 4);
+	ext2_jlog_iblocks(&inode->raw->i_blocks);
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    ((nind + n) << (fs->blocksize_bits - 9)));
 	ext2_persist(fs, &inode->raw->i_blocks, 4);
@@ -395,6 +395,35 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 	*pblk = data;
 	*count = n;
 	return 0;
+}
+
+/*
+ * bmap_alloc as an atomic operation (journal.h).  A hole below EOF is
+ * filled by an operation of its own, committed before bmap_lock is
+ * dropped: faults reach those blocks at once, and another allocation may
+ * hang its blocks under the indirect blocks taken here.  Past EOF (a
+ * write or a directory growing, under i_rwsem) only the caller reaches
+ * them, and they join the caller's operation, which moves i_size too.
+ */
+static int bmap_alloc_atomic(struct ext2_inode_info *inode, uint32_t lblk,
+			     uint32_t max, const uint32_t off[4], int depth,
+			     le32 *chain[4], int level, uint32_t *pblk,
+			     uint32_t *count)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t eof = (ext2_i_size(inode) + fs->blocksize - 1) >>
+		       fs->blocksize_bits;
+	struct ext2_jh h, *prev;
+	int ret;
+
+	if (lblk >= eof)
+		return bmap_alloc(inode, lblk, max, off, depth, chain, level,
+				  pblk, count);
+	ext2_jpush(fs, &h, &prev);
+	ret = bmap_alloc(inode, lblk, max, off, depth, chain, level, pblk,
+			 count);
+	ext2_jpop(&h, prev);
+	return ret;
 }
 
 /*
@@ -445,8 +474,8 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
 			count);
 	if (!ret && !*pblk) {
-		ret = bmap_alloc(inode, lblk, *count, off, depth, chain, level,
-				 pblk, count);
+		ret = bmap_alloc_atomic(inode, lblk, *count, off, depth, chain,
+					level, pblk, count);
 		*is_new = !ret;
 	}
 	up_write(&inode->bmap_lock);
@@ -536,6 +565,8 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 			    end - pos - written, PMEM2_F_MEM_NODRAIN);
 	region_drain(rgn); /* data and zeros durable before the link */
 	down_write(&inode->bmap_lock);
+	ext2_jlog_zero(inode->pend_leaf, n * 4);
+	ext2_jlog_iblocks(&inode->raw->i_blocks);
 	for (i = 0; i < n; i++)
 		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
 	region_flush(rgn, inode->pend_leaf, n * 4);
@@ -546,161 +577,158 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	up_write(&inode->bmap_lock);
 }
 
-/* Blocks waiting to be returned to the bitmaps, merged into runs. */
-struct free_list {
-	uint32_t (*runs)[2];
-	size_t n, cap;
-	uint64_t blocks;
+/* A truncate in progress: the inode and the blocks it freed so far. */
+struct cut {
+	struct ext2_inode_info *inode;
+	uint64_t freed;
 };
 
-static void free_list_add(struct ext2_sb_info *fs, struct free_list *fl, uint32_t b)
+/* Zero one pointer that is out of range (damage), persisted. */
+static void cut_bad(struct cut *c, le32 *p, uint32_t b)
 {
-	fl->blocks++;
-	if (fl->n && fl->runs[fl->n - 1][0] + fl->runs[fl->n - 1][1] == b) {
-		fl->runs[fl->n - 1][1]++;
-		return;
-	}
-	if (fl->n == fl->cap) {
-		size_t cap = fl->cap ? fl->cap * 2 : 64;
-		void *p = mem_realloc(fl->runs, cap * sizeof(*fl->runs));
-
-		if (!p) { /* out of memory: free now, only a leak on a crash */
-			ext2_free_blocks(fs, b, 1);
-			return;
-		}
-		fl->runs = p;
-		fl->cap = cap;
-	}
-	fl->runs[fl->n][0] = b;
-	fl->runs[fl->n][1] = 1;
-	fl->n++;
+	ext2_corrupt(c->inode->fs, "inode %u: block %u out of range",
+		      c->inode->ino, b);
+	*p = 0;
+	ext2_persist(c->inode->fs, p, 4);
 }
 
-/* Queue every block of the table blk of the given height (1: a leaf of
- * data pointers) and blk itself; the table is already unreachable. */
-static void free_table(struct ext2_inode_info *inode, struct free_list *fl,
-		       uint32_t blk, int height)
+/* Free the blocks the pointers p[0..n) map, run by run (contiguous
+ * blocks of one group), each with ext2_free_blocks_unlink. */
+static void cut_ptrs(struct cut *c, le32 *p, uint32_t n)
 {
-	struct ext2_sb_info *fs = inode->fs;
-	le32 *t;
-	uint32_t i;
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t i = 0, k;
 
-	if (!ext2_block_valid(fs, blk)) {
-		ext2_corrupt(fs, "inode %u: block %u out of range", inode->ino,
-			      blk);
-		return;
-	}
-	t = ext2_block(fs, blk);
-	for (i = 0; i < fs->addr_per_block; i++) {
-		uint32_t b = le32_get(t[i]);
+	while (i < n) {
+		uint32_t b = le32_get(p[i]);
 
-		if (!b)
+		if (!b) {
+			i++;
 			continue;
-		if (height == 1) {
-			if (ext2_block_valid(fs, b))
-				free_list_add(fs, fl, b);
-		} else {
-			free_table(inode, fl, b, height - 1);
 		}
+		if (!ext2_block_valid(fs, b)) {
+			cut_bad(c, &p[i++], b);
+			continue;
+		}
+		for (k = 1; i + k < n && le32_get(p[i + k]) == b + k &&
+			    ext2_block_valid(fs, b + k) &&
+			    (b + k - fs->first_data_block) % fs->blocks_per_group;
+		     k++)
+			;
+		ext2_free_blocks_unlink(fs, b, k, &p[i]);
+		c->freed += k;
+		i += k;
 	}
-	free_list_add(fs, fl, blk);
 }
 
-/* Cut the subtree hanging from slot (a table of the given height) from
- * its start-th block on: cleared pointers are persisted, blocks queued. */
-static void cut_subtree(struct ext2_inode_info *inode, struct free_list *fl,
-			le32 *slot, int height, uint64_t start)
+/*
+ * Cut the subtree hanging from slot (a table of the given height, 1: a
+ * leaf of data pointers) from its start-th block on, bottom up: a table
+ * is freed (and slot zeroed) only once every pointer in it is zero, so
+ * a crash at any point leaves a tree that a second cut finishes.
+ */
+static void cut_subtree(struct cut *c, le32 *slot, int height, uint64_t start)
 {
-	struct ext2_sb_info *fs = inode->fs;
+	struct ext2_sb_info *fs = c->inode->fs;
 	uint32_t blk = le32_get(*slot), ab = fs->addr_per_block_bits;
-	uint64_t span;
-	uint32_t i, ci;
+	uint64_t span = 1ULL << (ab * (height - 1)); /* blocks per slot */
+	uint32_t i, ci = start / span;
 	le32 *t;
 
 	if (!blk)
 		return;
-	if (start == 0) {
-		*slot = 0;
-		ext2_persist(fs, slot, 4);
-		free_table(inode, fl, blk, height);
-		return;
-	}
 	if (!ext2_block_valid(fs, blk)) {
-		ext2_corrupt(fs, "inode %u: block %u out of range", inode->ino,
-			      blk);
+		cut_bad(c, slot, blk);
 		return;
 	}
 	t = ext2_block(fs, blk);
-	span = 1ULL << (ab * (height - 1)); /* blocks under one slot */
-	ci = start / span;
 	if (height == 1) {
-		for (i = ci; i < fs->addr_per_block; i++) {
-			uint32_t b = le32_get(t[i]);
-
-			if (!b)
-				continue;
-			t[i] = 0;
-			if (ext2_block_valid(fs, b))
-				free_list_add(fs, fl, b);
-		}
-		ext2_persist(fs, t + ci, (fs->addr_per_block - ci) * 4);
-		return;
+		cut_ptrs(c, t + ci, fs->addr_per_block - ci);
+	} else {
+		if (start % span)
+			cut_subtree(c, &t[ci++], height - 1, start % span);
+		for (i = ci; i < fs->addr_per_block; i++)
+			cut_subtree(c, &t[i], height - 1, 0);
 	}
-	if (start % span)
-		cut_subtree(inode, fl, &t[ci++], height - 1, start % span);
-	for (i = ci; i < fs->addr_per_block; i++)
-		cut_subtree(inode, fl, &t[i], height - 1, 0);
+	if (start == 0) {
+		ext2_free_blocks_unlink(fs, blk, 1, slot);
+		c->freed++;
+	}
 }
 
 /*
- * Free every block past size and set i_size to size, in the order
- * written at the top of this file.  Called with i_rwsem and dax_sem held
- * exclusively (ext2's __ext2_truncate_blocks runs under dax_sem).
+ * Free every block past size (i_size is set by the caller, before):
+ * pointers from the end of the direct ones through the triple indirect
+ * tree, each run freed as ext2_free_blocks_unlink says, then i_blocks.
+ * Finishing a cut a crash interrupted is the same call again (orphan.c
+ * does it at mount, then recounts i_blocks).  Called with i_rwsem and
+ * dax_sem held exclusively (ext2's __ext2_truncate_blocks runs under
+ * dax_sem), or at mount.
  */
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	struct ext2_inode *raw = inode->raw;
 	uint64_t first = (size + fs->blocksize - 1) >> fs->blocksize_bits;
-	uint64_t start = EXT2_NDIR_BLOCKS;
-	struct free_list fl = { 0 };
-	uint64_t blocks;
-	size_t i;
+	uint64_t start = EXT2_NDIR_BLOCKS, blocks;
+	struct cut c = { .inode = inode };
 	int h;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->dax_sem);
 	down_write(&inode->bmap_lock);
 	ext2_extent_cache_clear(inode); /* before any block is freed */
-	for (i = first; i < EXT2_NDIR_BLOCKS; i++) {
-		uint32_t b = le32_get(raw->i_block[i]);
-
-		if (!b)
-			continue;
-		raw->i_block[i] = 0;
-		ext2_persist(fs, &raw->i_block[i], 4);
-		if (ext2_block_valid(fs, b))
-			free_list_add(fs, &fl, b);
-	}
+	if (first < EXT2_NDIR_BLOCKS)
+		cut_ptrs(&c, &raw->i_block[first], EXT2_NDIR_BLOCKS - first);
 	for (h = 1; h <= 3; h++) {
 		uint64_t span = 1ULL << (fs->addr_per_block_bits * h);
 
 		if (first < start + span)
-			cut_subtree(inode, &fl, &raw->i_block[EXT2_NDIR_BLOCKS + h - 1],
+			cut_subtree(&c, &raw->i_block[EXT2_NDIR_BLOCKS + h - 1],
 				    h, first > start ? first - start : 0);
 		start += span;
 	}
 	blocks = raw_load32(&raw->i_blocks);
-	blocks -= fl.blocks << (fs->blocksize_bits - 9) < blocks
-			  ? fl.blocks << (fs->blocksize_bits - 9) : blocks;
-	raw_store32(&raw->i_blocks, (uint32_t)blocks);
+	c.freed <<= fs->blocksize_bits - 9;
+	raw_store32(&raw->i_blocks, (uint32_t)(c.freed < blocks ?
+					       blocks - c.freed : 0));
 	ext2_persist(fs, &raw->i_blocks, 4);
-	ext2_inode_set_size(inode, size);
 	inode->alloc_goal = 0;
 	up_write(&inode->bmap_lock);
-	for (i = 0; i < fl.n; i++)
-		ext2_free_blocks(fs, fl.runs[i][0], fl.runs[i][1]);
-	mem_free(fl.runs);
 	return 0;
 }
 
+/* Count the blocks of raw's tree below table blk of the given height
+ * (itself included), skipping pointers out of range. */
+static uint32_t count_table(struct ext2_sb_info *fs, uint32_t blk, int height)
+{
+	const le32 *t = ext2_block(fs, blk);
+	uint32_t i, n = 1;
 
+	for (i = 0; i < fs->addr_per_block; i++) {
+		uint32_t b = le32_get(t[i]);
+
+		if (b && ext2_block_valid(fs, b))
+			n += height == 1 ? 1 : count_table(fs, b, height - 1);
+	}
+	return n;
+}
+
+/* i_blocks as raw's block map (and xattr block) says it should be, for
+ * recovery (journal.c, orphan.c); 0 for inodes without a block map. */
+uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw)
+{
+	uint16_t mode = le16_get(raw->i_mode);
+	uint32_t n = le32_get(raw->i_file_acl) != 0, i, b;
+
+	if (S_ISREG(mode) || S_ISDIR(mode) ||
+	    (S_ISLNK(mode) && le32_get(raw->i_size) >= sizeof(raw->i_block))) {
+		for (i = 0; i < EXT2_N_BLOCKS; i++) {
+			b = le32_get(raw->i_block[i]);
+			if (!b || !ext2_block_valid(fs, b))
+				continue;
+			n += i < EXT2_NDIR_BLOCKS ? 1 :
+			     count_table(fs, b, i - EXT2_NDIR_BLOCKS + 1);
+		}
+	}
+	return n << (fs->blocksize_bits - 9);
+}

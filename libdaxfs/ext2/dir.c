@@ -618,10 +618,12 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 		prev_off = off;
 	}
 	if (prev) {
+		ext2_jlog(&prev->rec_len, 2); /* undone: de is whole again */
 		prev->rec_len = le16_put(le16_get(prev->rec_len) +
 					 le16_get(de->rec_len));
 		ext2_persist(fs, &prev->rec_len, 2);
 	} else {
+		ext2_jlog(&de->inode, 4);
 		de->inode = 0;
 		ext2_persist(fs, &de->inode, 4);
 		prev = de;
@@ -653,6 +655,7 @@ int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 	if (ret)
 		return ret;
 	dir_clear_htree(dir);
+	ext2_jlog(s->de, 8);
 	if (dir->fs->has_filetype)
 		s->de->file_type = ftype;
 	s->de->inode = le32_put(ino);

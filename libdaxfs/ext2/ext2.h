@@ -44,6 +44,9 @@
  *                              two at once, never with an icache lock held
  *                              (ialloc and iput take them one after the
  *                              other)
+ *               orphan_lock    the orphan chain (orphan.c); also taken
+ *                              alone, and under a directory's and a
+ *                              victim's i_rwsem (unlink, rename)
  *           entry lock         DAX_LOCKED bit of one index of a file's
  *                              mapping (dax/entry.h), futex wait.  Taken
  *                              after iomap_begin returned and put before
@@ -152,6 +155,12 @@ struct ext2_sb_info {
 					  and refcounts of their inodes */
 	struct ext2_inode_info *root;
 	struct ext2_journal *journal; /* the undo log (journal.c), or NULL */
+	pthread_mutex_t orphan_lock;  /* the orphan chain (orphan.c) */
+	struct ext2_inode_info *orphans; /* its first inode, under it */
+	bool journal_replayed;        /* the log was found in need of recovery
+					 (tied to this image) at mount */
+	bool recovering;              /* finishing orphans at mount: bits
+					 found free already are no damage */
 };
 
 struct ext2_dir_index;
@@ -182,6 +191,10 @@ struct ext2_inode_info {
 
 	/* Regular files: what views have installed (fs/dax.c's xarray). */
 	struct dax_mapping i_mapping;
+
+	/* On the orphan chain (orphan.c), under fs->orphan_lock. */
+	bool orphan;
+	struct ext2_inode_info *orphan_prev, *orphan_next;
 
 	/* Directories: the in-DRAM index, built on first use. */
 	struct ext2_dir_index *_Atomic dir;
@@ -308,12 +321,22 @@ int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 			     uint32_t align, uint32_t *start, uint32_t *count);
 void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count);
+void ext2_free_blocks_unlink(struct ext2_sb_info *fs, uint32_t start,
+			     uint32_t count, le32 *ptrs);
 int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree);
+int ext2_find_free_run(struct ext2_sb_info *fs, uint32_t count,
+		       uint32_t *start);
+void ext2_mark_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count);
 
 /* ialloc.c */
 int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t mode,
 		    struct ext2_inode_info **out);
-void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir);
+void ext2_free_inode(struct ext2_inode_info *inode);
+
+/* orphan.c */
+bool ext2_orphan_add(struct ext2_inode_info *inode);
+void ext2_orphan_del(struct ext2_inode_info *inode);
+int ext2_orphan_recover(struct ext2_sb_info *fs, const char *path);
 
 /* inode.c */
 int ext2_icache_init(struct ext2_sb_info *fs);
@@ -329,12 +352,17 @@ void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n);
 bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode);
 void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st);
 unsigned ext2_mode_to_ftype(mode_t mode);
-void ext2_write_failed(struct ext2_inode_info *inode);
+void ext2_write_failed(struct ext2_inode_info *inode, bool orphan);
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);
 /* Zero [old, to) within the block of the old EOF before the file grows
  * from old to to (bytes past EOF must read as zeros). */
 int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
 		       uint64_t to);
+/* Zero the bytes past size in its last block (truncate down). */
+int ext2_zero_tail(struct ext2_inode_info *inode, uint64_t size);
+/* Log that [old, to) of the block of the old EOF must read as zeros if
+ * the thread's operation is undone (a write growing the file). */
+void ext2_jlog_tail(struct ext2_inode_info *inode, uint64_t old, uint64_t to);
 
 /* bmap.c */
 /* Prefetch the data at pos if the extent cache knows where it is. */
@@ -342,6 +370,7 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos);
 int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
+uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw);
 /* The largest file of fs, as the Linux ext2 driver computes it (once,
  * at mount: ext2_bmap_max_size). */
 uint64_t ext2_bmap_max_size(struct ext2_sb_info *fs);

@@ -145,14 +145,45 @@ ssize_t ext2_file_read(struct daxfs_file *f, void *buf, size_t len,
 	return ret;
 }
 
-/* pwrite: copy into the file (allocating), then move i_size and the
- * times once the data is durable; i_rwsem exclusive. */
+/*
+ * The copy of a pwrite at pos, as one atomic operation (journal.h) with
+ * the blocks it takes past EOF and the size that covers them: a crash
+ * leaves the file as it was, or grown by the whole write (a long write
+ * commits in steps, each of which grows the size: ext2_iomap_end).  The
+ * data is durable (drained) before the size covers it.  A write that
+ * stopped short past EOF puts the file on the orphan chain in the same
+ * operation, for ext2_write_failed; *orphan says so.
+ */
+static ssize_t write_atomic(struct ext2_inode_info *inode, const void *buf,
+			    size_t len, uint64_t pos, bool *orphan)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	struct ext2_jh h;
+	ssize_t ret;
+
+	ext2_jbegin(fs, &h);
+	ext2_jlog_tail(inode, ext2_i_size(inode), pos + len);
+	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);
+	if (!ret)
+		ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping,
+				   &ext2_iomap_ops, pos, len, (void *)buf, true);
+	if (ret > 0 && pos + ret > ext2_i_size(inode))
+		ext2_inode_set_size(inode, pos + ret);
+	*orphan = ret < (ssize_t)len && pos + len > ext2_i_size(inode) &&
+		  ext2_orphan_add(inode);
+	ext2_jcommit(&h);
+	return ret;
+}
+
+/* pwrite: copy into the file (allocating) and move i_size and the times
+ * (write_atomic); i_rwsem exclusive. */
 ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 			uint64_t off)
 {
 	struct ext2_sb_info *fs = EXT2_SB(f->fs);
 	struct ext2_inode_info *inode = EXT2_I(f->inode);
-	uint64_t max = ext2_max_file_size(fs), pos;
+	uint64_t max = ext2_max_file_size(fs), pos, old;
+	bool orphan;
 	ssize_t ret;
 
 	if (len == 0)
@@ -166,22 +197,14 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 	}
 	if (len > max - pos)
 		len = max - pos;
-	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);
-	if (!ret)
-		ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping,
-				   &ext2_iomap_ops, pos, len, (void *)buf, true);
+	old = ext2_i_size(inode);
+	ret = write_atomic(inode, buf, len, pos, &orphan);
 	if (ret > 0) {
-		uint64_t old = ext2_i_size(inode);
-
-		/* The data is durable (drained): now the size may cover it. */
-		if (pos + ret > old) {
-			ext2_inode_set_size(inode, pos + ret);
-			ext2_size_grew(inode, old, pos + ret);
-		}
+		ext2_size_grew(inode, old, ext2_i_size(inode));
 		ext2_inode_touch(inode, true, true);
 	}
 	if (ret < (ssize_t)len && pos + len > ext2_i_size(inode))
-		ext2_write_failed(inode);
+		ext2_write_failed(inode, orphan);
 	up_write(&inode->i_rwsem);
 	return ret;
 }

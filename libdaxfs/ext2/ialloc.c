@@ -13,6 +13,9 @@
 #include "ext2/bitmap.h"
 #include "ext2/ext2.h"
 
+static void ialloc_free(struct ext2_sb_info *fs, uint32_t ino, bool is_dir,
+			struct ext2_inode_info *inode);
+
 /* The group a new directory goes to. */
 static uint32_t find_group_dir(struct ext2_sb_info *fs, uint32_t parent_group)
 {
@@ -118,7 +121,7 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 	/* Take the cache's locks before the flushes below (see above). */
 	ret = ext2_iget_new(fs, ino, out);
 	if (ret) {
-		ext2_free_inode(fs, ino, is_dir); /* flushes the bitmap */
+		ialloc_free(fs, ino, is_dir, NULL); /* flushes the bitmap */
 		return ret;
 	}
 
@@ -137,8 +140,30 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 	return 0;
 }
 
-/* Return inode ino to its bitmap (its blocks are freed already). */
-void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
+/* Off the orphan chain, then deleted on media (dtime, size 0). */
+static void inode_mark_deleted(struct ext2_inode_info *inode)
+{
+	struct ext2_inode *raw = inode->raw;
+
+	ext2_orphan_del(inode);
+	raw_store32(&raw->i_dtime, ext2_now());
+	raw_store32(&raw->i_size, 0);
+	raw_store32(&raw->i_size_high, 0);
+	region_flush(inode->fs->rgn, &raw->i_size_high, 4);
+	ext2_persist(inode->fs, &raw->i_size, 0x18 - 0x04); /* to i_dtime */
+}
+
+/*
+ * Return inode ino to its bitmap; with inode (the final free of a file,
+ * its blocks freed already), also take it off the orphan chain and mark
+ * it deleted, still under the group lock: the bit is cleared and
+ * persisted first, and no one can take the inode before the chain no
+ * longer names it, so a crash in between is finished by the next mount
+ * freeing it again (orphan.c).  A bit found clear is damage, except at
+ * that finishing.
+ */
+static void ialloc_free(struct ext2_sb_info *fs, uint32_t ino, bool is_dir,
+			struct ext2_inode_info *inode)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t bit = (ino - 1) % fs->inodes_per_group;
@@ -163,10 +188,18 @@ void ext2_free_inode(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 		if (bit < fs->groups[g].inode_hint)
 			fs->groups[g].inode_hint = bit;
 	}
+	if (inode)
+		inode_mark_deleted(inode);
 	pthread_mutex_unlock(&fs->groups[g].lock);
 	if (was_set)
 		atomic_fetch_add(&fs->free_inodes, 1);
-	else
+	else if (!fs->recovering)
 		ext2_corrupt(fs, "freeing inode %u that was already free",
 			      ino);
+}
+
+/* The final free of inode (see ialloc_free). */
+void ext2_free_inode(struct ext2_inode_info *inode)
+{
+	ialloc_free(inode->fs, inode->ino, S_ISDIR(ext2_i_mode(inode)), inode);
 }

@@ -236,30 +236,40 @@ static void inode_release_xattr(struct ext2_inode_info *inode)
 	ext2_free_blocks(fs, blk, 1);
 }
 
+/* Does inode have a block map (not a fast symlink, nor a device, fifo
+ * or socket, whose i_block holds something else)? */
+static bool inode_has_blocks(struct ext2_inode_info *inode)
+{
+	uint16_t mode = ext2_i_mode(inode);
+
+	return S_ISREG(mode) || S_ISDIR(mode) ||
+	       (S_ISLNK(mode) && !ext2_inode_is_fast_symlink(inode));
+}
+
 /*
  * Free an inode that has neither links nor references: its blocks, its
- * xattr block, then its bitmap bit (ext2_evict_inode).  dtime is set so
- * e2fsck sees a deleted inode.
+ * xattr block, then its bitmap bit, off the orphan chain and marked
+ * deleted (ext2_evict_inode).  Rolled forward, never undone: each step
+ * is one a crash lets the next mount finish (orphan.c), so it logs
+ * nothing even inside an operation (a create that failed).
  */
 static void inode_delete(struct ext2_inode_info *inode)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	bool is_dir = S_ISDIR(ext2_i_mode(inode));
+	struct ext2_jh *outer = ext2_jcur;
 
 	if (fs->vfs.rdonly)
 		return;
+	ext2_jcur = NULL;
 	down_write(&inode->i_rwsem);
 	down_write(&inode->dax_sem);
-	if (!ext2_inode_is_fast_symlink(inode))
+	if (inode_has_blocks(inode))
 		ext2_truncate_blocks(inode, 0);
 	up_write(&inode->dax_sem);
 	up_write(&inode->i_rwsem);
 	inode_release_xattr(inode);
-	inode->raw->i_dtime = le32_put(ext2_now());
-	raw_store32(&inode->raw->i_size, 0);
-	raw_store32(&inode->raw->i_size_high, 0);
-	ext2_persist(fs, inode->raw, sizeof(*inode->raw));
-	ext2_free_inode(fs, inode->ino, is_dir);
+	ext2_free_inode(inode);
+	ext2_jcur = outer;
 }
 
 /* Drop a reference; the last one of an unlinked inode frees it.  Must be
@@ -380,14 +390,18 @@ unsigned ext2_mode_to_ftype(mode_t mode)
  * A write that reached past EOF stopped short (a bad buffer, no space):
  * give back the blocks it took past the end of the file, as the
  * kernel's ext2_write_failed does, so that a failed write leaves no
- * block taken.  Called with i_rwsem held exclusively.
+ * block taken.  orphan: the caller put inode on the orphan chain for it
+ * (in the write's operation), so that a crash finishes it.  Called with
+ * i_rwsem held exclusively.
  */
-void ext2_write_failed(struct ext2_inode_info *inode)
+void ext2_write_failed(struct ext2_inode_info *inode, bool orphan)
 {
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
 	down_write(&inode->dax_sem);
 	ext2_truncate_blocks(inode, ext2_i_size(inode));
 	up_write(&inode->dax_sem);
+	if (orphan)
+		ext2_orphan_del(inode);
 }
 
 /* Zero [from, to) within one block of the file, if that block is mapped. */
@@ -408,6 +422,33 @@ static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t 
 				(from & (fs->blocksize - 1)),
 			0, to - from, 0);
 	return 0;
+}
+
+/* Zero the bytes past size in its last block (truncate down). */
+int ext2_zero_tail(struct ext2_inode_info *inode, uint64_t size)
+{
+	uint64_t bmask = inode->fs->blocksize - 1;
+
+	if (!(size & bmask))
+		return 0;
+	return zero_in_block(inode, size, (size | bmask) + 1);
+}
+
+/* Log [old, to) of the old EOF's block as bytes to zero on undo (see
+ * ext2.h): a crash before the write commits leaves no data past EOF. */
+void ext2_jlog_tail(struct ext2_inode_info *inode, uint64_t old, uint64_t to)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t end = (old | (fs->blocksize - 1)) + 1;
+	uint32_t pblk, count;
+	bool is_new;
+
+	if (!ext2_jcur || to <= old || !(old & (fs->blocksize - 1)) ||
+	    ext2_bmap(inode, old >> fs->blocksize_bits, 1, false, &pblk,
+		      &count, &is_new) || !pblk)
+		return;
+	ext2_jlog_zero((unsigned char *)ext2_block(fs, pblk) +
+		       (old & (fs->blocksize - 1)), (to < end ? to : end) - old);
 }
 
 /*
@@ -431,6 +472,51 @@ int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
 }
 
 /*
+ * Truncate down under dax_sem: one atomic operation (journal.h) sets the
+ * new size and puts the file on the orphan chain; then, rolled forward
+ * (orphan.c finishes it after a crash), the tail of the new last block
+ * is zeroed and the blocks past it freed, and the file leaves the chain.
+ */
+static int setsize_down(struct ext2_inode_info *inode, uint64_t size)
+{
+	struct ext2_jh h;
+	bool mine;
+	int ret;
+
+	/* No view may reach the pages past the new size: unmap them before
+	 * any block is freed. */
+	dax_truncate(&inode->i_mapping,
+		     (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT);
+	ext2_jbegin(inode->fs, &h);
+	mine = ext2_orphan_add(inode);
+	ext2_inode_set_size(inode, size);
+	ext2_jcommit(&h);
+	ret = ext2_zero_tail(inode, size);
+	if (!ret)
+		ret = ext2_truncate_blocks(inode, size);
+	if (mine)
+		ext2_orphan_del(inode);
+	return ret;
+}
+
+/* Truncate up under dax_sem: bytes past the old EOF in its block must
+ * read as zeros (not logged: nothing reads them before the size moves),
+ * then the size moves in one atomic operation (i_size and i_size_high). */
+static int setsize_up(struct ext2_inode_info *inode, uint64_t old,
+		      uint64_t size)
+{
+	struct ext2_jh h;
+	int ret = ext2_zero_past_eof(inode, old, size);
+
+	if (ret)
+		return ret;
+	ext2_jbegin(inode->fs, &h);
+	ext2_inode_set_size(inode, size);
+	ext2_jcommit(&h);
+	return 0;
+}
+
+/*
  * Change the size of a regular file (ext2_setsize): the bytes between the
  * old and new sizes read as zeros afterwards.  Called with i_rwsem held
  * exclusively; takes dax_sem exclusively so that no fault maps a block
@@ -439,7 +525,7 @@ int ext2_zero_past_eof(struct ext2_inode_info *inode, uint64_t old,
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	uint64_t old = ext2_i_size(inode), bmask = fs->blocksize - 1;
+	uint64_t old = ext2_i_size(inode);
 	int ret = 0;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
@@ -450,22 +536,10 @@ int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 	if (size == old)
 		return 0;
 	down_write(&inode->dax_sem);
-	if (size < old) {
-		/* No view may reach the pages past the new size: unmap them
-		 * before any block is freed. */
-		dax_truncate(&inode->i_mapping,
-				   (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT);
-		/* 1. zero the tail of the new last block, then cut. */
-		if (size & bmask)
-			ret = zero_in_block(inode, size, (size | bmask) + 1);
-		if (!ret)
-			ret = ext2_truncate_blocks(inode, size);
-	} else {
-		/* Bytes past the old EOF in its block must read as zeros. */
-		ret = ext2_zero_past_eof(inode, old, size);
-		if (!ret)
-			ext2_inode_set_size(inode, size);
-	}
+	if (size < old)
+		ret = setsize_down(inode, size);
+	else
+		ret = setsize_up(inode, old, size);
 	up_write(&inode->dax_sem);
 	/* After dax_sem: the view registry comes before it (mmap.c). */
 	if (!ret && size > old)

@@ -48,6 +48,19 @@ static inline __attribute__((always_inline)) void test_journal_stop(void)
 }
 #endif
 
+/*
+ * A write's operation whose slot is filling up (many extents): commit
+ * what is written so far, the size covering it, and go on as a new
+ * operation, as jbd2 restarts a handle.  The data is drained first.
+ */
+static void write_checkpoint(struct ext2_inode_info *inode, uint64_t end)
+{
+	region_drain(inode->fs->rgn);
+	if (end > ext2_i_size(inode))
+		ext2_inode_set_size(inode, end);
+	ext2_jrestart();
+}
+
 /* iomap_end of ext2: links blocks reserved for a write past EOF, and
  * releases the test journal.  Blocks of other writes were linked at
  * begin: nothing to undo. */
@@ -55,9 +68,12 @@ static int ext2_iomap_end(struct ext2_inode_info *inode, uint64_t pos,
 			  uint64_t length, ssize_t written, unsigned flags,
 			  struct iomap *iomap)
 {
-	(void)length; (void)flags;
+	(void)length;
 	if (iomap->flags & IOMAP_F_PRIVATE)
 		ext2_bmap_link_reserved(inode, pos, written);
+	if ((flags & (IOMAP_WRITE | IOMAP_FAULT)) == IOMAP_WRITE &&
+	    written > 0 && ext2_jlow())
+		write_checkpoint(inode, pos + written);
 	test_journal_stop();
 	return 0;
 }

@@ -85,6 +85,8 @@ typedef uint64_t le64;
 #define JREC_BYTES 1u                     /* old bytes follow */
 #define JREC_BITS_SET 2u                  /* bits were set: undo clears */
 #define JREC_BITS_CLR 3u                  /* bits were cleared: undo sets */
+#define JREC_ZERO 4u                      /* undo zeroes len bytes */
+#define JREC_IBLOCKS 5u                   /* undo recounts an i_blocks */
 #define JREC_MAX 256                      /* records per slot, at most */
 
 /* The log header, block 0 of inode 5. */
@@ -169,16 +171,54 @@ static uint32_t jrec_sum(const struct jrec *r, const void *bytes)
 			       le32_get(r->len) : 0);
 }
 
+/* Take a free slot: one CAS on the DRAM bitmap (yield while all 64 are
+ * in use). */
+static unsigned jslot_take(struct ext2_journal *j)
+{
+	uint64_t f = atomic_load(&j->free_slots);
+
+	for (;;) {
+		if (!f) {
+			sched_yield();
+			f = atomic_load(&j->free_slots);
+			continue;
+		}
+		if (atomic_compare_exchange_weak(&j->free_slots, &f,
+						 f & (f - 1)))
+			return (unsigned)__builtin_ctzll(f);
+	}
+}
+
+/* Give h a slot and write its ACTIVE state word (flushed, fenced with
+ * the first record). */
+static void jslot_open(struct ext2_jh *h)
+{
+	struct ext2_journal *j = h->fs->journal;
+	le64 *word;
+
+	h->slot = jslot_take(j);
+	h->gen = j->gen[h->slot]++;
+	h->base = jslot(j, h->slot);
+	h->used = 64; /* the state word's line */
+	word = (le64 *)h->base;
+	__atomic_store_n(word, le64_put(jstate_word(h->gen, true)),
+			 __ATOMIC_RELAXED);
+	region_flush(h->fs->rgn, word, 8);
+}
+
 /* Append a record to the thread's slot, flush it and fence; the first
- * fence also carries the state word written by ext2_jbegin. */
+ * fence also carries the state word written by jslot_open. */
 static void jappend(struct ext2_jh *h, uint64_t off, uint32_t len,
 		    uint32_t count, uint32_t kind, const void *bytes)
 {
 	struct ext2_sb_info *fs = h->fs;
 	size_t dlen = kind == JREC_BYTES ? len : 0;
 	size_t need = sizeof(struct jrec) + ((dlen + 7) & ~(size_t)7);
-	struct jrec *r = (struct jrec *)(h->base + h->used);
+	struct jrec *r;
 
+	if (!h->base)
+		jslot_open(h);
+	r = (struct jrec *)(h->base + h->used);
 	if (h->used + need > EXT2_JSLOT_SIZE) {
 		/* Bounded by the operations logged (< 2 KiB each): a bug. */
 		ext2_corrupt(fs, "journal slot %u overflows", h->slot);
@@ -234,6 +274,28 @@ void ext2_jlog_slow(const void *p, size_t len, bool fresh)
 		ext2_jcover_slow(p, len);
 }
 
+/* Log that [p, p+len) must read as zeros if undone (ext2_jlog_zero). */
+void ext2_jlog_zero_slow(const void *p, size_t len)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	if (!h->fs || jowned(h, (uintptr_t)p, len))
+		return;
+	jappend(h, (const unsigned char *)p - h->fs->base, len, 0, JREC_ZERO,
+		NULL);
+}
+
+/* Log a change of an inode's i_blocks (ext2_jlog_iblocks). */
+void ext2_jlog_iblocks_slow(const uint32_t *p)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	if (!h->fs || jowned(h, (uintptr_t)p, 4))
+		return;
+	jappend(h, (const unsigned char *)p - h->fs->base, 4, 0,
+		JREC_IBLOCKS, NULL);
+}
+
 /* Log a bitmap change (ext2_jlog_bits). */
 void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n,
 			 bool set)
@@ -246,47 +308,21 @@ void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n,
 		set ? JREC_BITS_SET : JREC_BITS_CLR, NULL);
 }
 
-/* Take a free slot: one CAS on the DRAM bitmap (yield while all 64 are
- * in use). */
-static unsigned jslot_take(struct ext2_journal *j)
-{
-	uint64_t f = atomic_load(&j->free_slots);
-
-	for (;;) {
-		if (!f) {
-			sched_yield();
-			f = atomic_load(&j->free_slots);
-			continue;
-		}
-		if (atomic_compare_exchange_weak(&j->free_slots, &f,
-						 f & (f - 1)))
-			return (unsigned)__builtin_ctzll(f);
-	}
-}
-
-/* Start an atomic operation (see journal.h). */
+/* Start an atomic operation (see journal.h).  No slot is taken until
+ * the first record: an operation that logs nothing (an overwrite, a
+ * failed lookup) costs no store to the log. */
 void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h)
 {
-	struct ext2_journal *j = fs->journal;
-	le64 *word;
-
 	h->fs = NULL;
+	h->base = NULL;
 	h->nfresh = 0;
-	if (ext2_jcur || !j)
+	if (ext2_jcur || !fs->journal)
 		return; /* nested: the outer operation's handle logs */
 	h->fs = fs;
-	h->slot = jslot_take(j);
-	h->gen = j->gen[h->slot]++;
-	h->base = jslot(j, h->slot);
-	h->used = 64; /* the state word's line */
-	word = (le64 *)h->base;
-	__atomic_store_n(word, le64_put(jstate_word(h->gen, true)),
-			 __ATOMIC_RELAXED);
-	region_flush(fs->rgn, word, 8); /* fenced with the first record */
 	ext2_jcur = h;
 }
 
-/* Commit (see journal.h). */
+/* Commit (see journal.h): the IDLE word is durable before this returns. */
 void ext2_jcommit(struct ext2_jh *h)
 {
 	struct ext2_sb_info *fs = h->fs;
@@ -295,19 +331,52 @@ void ext2_jcommit(struct ext2_jh *h)
 	if (!fs)
 		return;
 	ext2_jcur = NULL;
+	if (!h->base)
+		return;
 	word = (le64 *)h->base;
-	if (h->used > 64) {
-		__atomic_store_n(word, le64_put(jstate_word(h->gen, false)),
-				 __ATOMIC_RELAXED);
-		region_persist(fs->rgn, word, 8);
-	} else {
-		/* Its ACTIVE word may be in flight: flush the IDLE one over
-		 * it (an ACTIVE slot without records would undo nothing). */
-		__atomic_store_n(word, le64_put(jstate_word(h->gen, false)),
-				 __ATOMIC_RELAXED);
-		region_flush(fs->rgn, word, 8);
-	}
+	__atomic_store_n(word, le64_put(jstate_word(h->gen, false)),
+			 __ATOMIC_RELAXED);
+	region_persist(fs->rgn, word, 8);
 	atomic_fetch_or(&fs->journal->free_slots, 1ull << h->slot);
+}
+
+/* Start an operation of its own on fs while the thread may be inside
+ * another (see journal.h); *prev keeps the outer one. */
+void ext2_jpush(struct ext2_sb_info *fs, struct ext2_jh *h,
+		struct ext2_jh **prev)
+{
+	*prev = ext2_jcur;
+	ext2_jcur = NULL;
+	ext2_jbegin(fs, h);
+}
+
+/* Commit the operation ext2_jpush started and resume the outer one. */
+void ext2_jpop(struct ext2_jh *h, struct ext2_jh *prev)
+{
+	ext2_jcommit(h);
+	ext2_jcur = prev;
+}
+
+/* Commit what the thread's operation did so far and go on as a new one
+ * (a long write whose records would outgrow the slot). */
+void ext2_jrestart(void)
+{
+	struct ext2_jh *h = ext2_jcur;
+	struct ext2_sb_info *fs;
+
+	if (!h || !h->fs)
+		return;
+	fs = h->fs;
+	ext2_jcommit(h);
+	ext2_jbegin(fs, h);
+}
+
+/* Is the thread's slot so full that its operation should restart? */
+bool ext2_jlow(void)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	return h && h->base && h->used > EXT2_JSLOT_SIZE - 1024;
 }
 
 /* ---- the log on media: finding it, making it ------------------------ */
@@ -324,29 +393,21 @@ static uint32_t jhdr_check(const struct jhdr *hd)
 	return jsum(2166136261u, hd, offsetof(struct jhdr, check));
 }
 
-/*
- * Find the log in inode 5: 0 with *first its first block, 0 with *first
- * 0 when inode 5 is empty, -ENOENT when inode 5 holds something else (a
- * boot loader, or a log that is not whole: never written by us).
- */
-static int jlog_find(struct ext2_sb_info *fs, uint32_t *first)
+/* Does inode 5 map n blocks from b0 in order (ind: its indirect
+ * block, or NULL)? */
+static bool jlog_layout(struct ext2_sb_info *fs, const struct ext2_inode *raw,
+			uint32_t b0, uint32_t n)
 {
-	struct ext2_inode *raw = ext2_raw_inode(fs, EXT2_JOURNAL_INO);
-	uint32_t n = jlog_nblocks(fs), b0 = le32_get(raw->i_block[0]), i;
 	const le32 *ind = NULL;
-	const struct jhdr *hd;
+	uint32_t i;
 
-	*first = 0;
-	if (!le16_get(raw->i_mode) && !b0)
-		return 0;
-	if (!ext2_block_valid(fs, b0) || n > EXT2_NDIR_BLOCKS + fs->addr_per_block ||
-	    (uint64_t)b0 + n > fs->blocks_count)
-		return -ENOENT;
+	if (!ext2_block_valid(fs, b0) || (uint64_t)b0 + n > fs->blocks_count)
+		return false;
 	if (n > EXT2_NDIR_BLOCKS) {
 		uint32_t ib = le32_get(raw->i_block[EXT2_IND_BLOCK]);
 
 		if (!ext2_block_valid(fs, ib))
-			return -ENOENT;
+			return false;
 		ind = ext2_block(fs, ib);
 	}
 	for (i = 0; i < n; i++) {
@@ -354,37 +415,52 @@ static int jlog_find(struct ext2_sb_info *fs, uint32_t *first)
 				: le32_get(ind[i - EXT2_NDIR_BLOCKS]);
 
 		if (b != b0 + i)
-			return -ENOENT;
+			return false;
 	}
+	return true;
+}
+
+/*
+ * Find the log in inode 5: 0 with *first its first block; 0 with *first
+ * 0 when inode 5 is empty; 1 with *first when inode 5 maps a log whose
+ * header was never written (its making was cut short); -ENOENT when
+ * inode 5 holds something else (a boot loader: never written by us).
+ */
+static int jlog_find(struct ext2_sb_info *fs, uint32_t *first)
+{
+	struct ext2_inode *raw = ext2_raw_inode(fs, EXT2_JOURNAL_INO);
+	uint32_t n = jlog_nblocks(fs), b0 = le32_get(raw->i_block[0]);
+	const struct jhdr *hd;
+
+	*first = 0;
+	if (!le16_get(raw->i_mode))
+		return 0; /* empty, or a log whose making stopped before */
+	if (n > EXT2_NDIR_BLOCKS + fs->addr_per_block ||
+	    le16_get(raw->i_mode) != (S_IFREG | 0600) ||
+	    le32_get(raw->i_size) != n << fs->blocksize_bits ||
+	    !jlog_layout(fs, raw, b0, n))
+		return -ENOENT;
+	*first = b0;
 	hd = ext2_block(fs, b0);
 	if (le64_get(hd->magic) != JHDR_MAGIC || le32_get(hd->version) != 1 ||
 	    le32_get(hd->nslots) != EXT2_JSLOTS ||
 	    le32_get(hd->slot_size) != EXT2_JSLOT_SIZE ||
 	    le32_get(hd->check) != jhdr_check(hd))
-		return -ENOENT;
-	*first = b0;
+		return 1;
 	return 0;
 }
 
-/* Take n contiguous blocks (a few tries); 0 or -ENOSPC. */
-static int jlog_alloc(struct ext2_sb_info *fs, uint32_t n, uint32_t *first)
+/* Set the INCOMPAT bit (persisted): from now on only libdaxfs opens
+ * the image until a clean unmount. */
+static void jset_incompat(struct ext2_sb_info *fs)
 {
-	uint32_t goal = fs->first_data_block, s, c, tries;
-	int ret;
+	struct ext2_super_block *es = fs->es;
 
-	for (tries = 0; tries < 2 * fs->groups_count + 4; tries++) {
-		ret = ext2_new_blocks(fs, goal, n, &s, &c);
-		if (ret)
-			return ret;
-		if (c == n) {
-			*first = s;
-			return 0;
-		}
-		ext2_free_blocks(fs, s, c);
-		goal = s + c + 1 < fs->blocks_count ? s + c + 1
-						     : fs->first_data_block;
-	}
-	return err_set(-ENOSPC, "no %u contiguous free blocks", n);
+	pthread_mutex_lock(&fs->sb_lock);
+	es->s_feature_incompat = le32_put(le32_get(es->s_feature_incompat) |
+					  EXT2_FEATURE_INCOMPAT_DAXFS_LOG);
+	ext2_persist(fs, &es->s_feature_incompat, 4);
+	pthread_mutex_unlock(&fs->sb_lock);
 }
 
 /* Write inode 5 as the owner of the log's blocks (and of ind). */
@@ -401,9 +477,8 @@ static void jlog_write_inode(struct ext2_sb_info *fs, uint32_t first,
 			ib[i - EXT2_NDIR_BLOCKS] = le32_put(first + i);
 		region_flush(fs->rgn, ib, fs->blocksize);
 	}
-	region_drain(fs->rgn); /* the log and its map before the inode */
+	region_drain(fs->rgn); /* the map before the inode */
 	memset(raw, 0, fs->inode_size);
-	raw->i_mode = le16_put(S_IFREG | 0600);
 	raw->i_links_count = le16_put(1);
 	raw->i_size = le32_put(n << fs->blocksize_bits);
 	raw->i_blocks = le32_put((n + (ind != 0)) << (fs->blocksize_bits - 9));
@@ -412,42 +487,56 @@ static void jlog_write_inode(struct ext2_sb_info *fs, uint32_t first,
 		raw->i_block[i] = le32_put(first + i);
 	raw->i_block[EXT2_IND_BLOCK] = le32_put(ind);
 	ext2_persist(fs, raw, fs->inode_size);
+	/* The mode last: inode 5 without one is empty (jlog_find). */
+	raw->i_mode = le16_put(S_IFREG | 0600);
+	ext2_persist(fs, &raw->i_mode, 2);
 }
 
-/*
- * Make the log in inode 5 (empty): its blocks, zeroed, with a header.
- * Not atomic itself: a crash here leaks the blocks (e2fsck -p frees
- * them), and the INCOMPAT bit is not set yet, so the image stays one for
- * e2fsck.
- */
-static int jlog_make(struct ext2_sb_info *fs, uint32_t *out)
+/* Finish a log inode 5 maps from first: its blocks marked in use, zeroed,
+ * the header written last.  Idempotent. */
+static void jlog_complete(struct ext2_sb_info *fs, uint32_t first)
 {
-	uint32_t n = jlog_nblocks(fs), first = 0, ind = 0, c;
+	struct ext2_inode *raw = ext2_raw_inode(fs, EXT2_JOURNAL_INO);
+	uint32_t n = jlog_nblocks(fs), ind;
 	struct jhdr *hd;
-	int ret;
 
-	if (n > EXT2_NDIR_BLOCKS + fs->addr_per_block)
-		return err_set(-EINVAL, "blocks too small for the log");
-	ret = jlog_alloc(fs, n, &first);
-	if (ret)
-		return ret;
-	if (n > EXT2_NDIR_BLOCKS) {
-		ret = ext2_new_blocks(fs, first + n, 1, &ind, &c);
-		if (ret) {
-			ext2_free_blocks(fs, first, n);
-			return ret;
-		}
-	}
+	ind = n > EXT2_NDIR_BLOCKS ? le32_get(raw->i_block[EXT2_IND_BLOCK]) : 0;
+	ext2_mark_blocks(fs, first, n);
+	if (ind)
+		ext2_mark_blocks(fs, ind, 1);
 	fs->rgn->memset(ext2_block(fs, first), 0,
 			(size_t)n << fs->blocksize_bits, PMEM2_F_MEM_NODRAIN);
+	region_drain(fs->rgn);
 	hd = ext2_block(fs, first);
 	hd->magic = le64_put(JHDR_MAGIC);
 	hd->version = le32_put(1);
 	hd->nslots = le32_put(EXT2_JSLOTS);
 	hd->slot_size = le32_put(EXT2_JSLOT_SIZE);
 	hd->check = le32_put(jhdr_check(hd));
-	region_flush(fs->rgn, hd, sizeof(*hd));
-	jlog_write_inode(fs, first, n, ind);
+	ext2_persist(fs, hd, sizeof(*hd));
+}
+
+/*
+ * Make the log in inode 5 (empty), in an order a crash cannot break:
+ * the INCOMPAT bit first (no other tool writes the image from then on),
+ * then inode 5 mapping free blocks found, then jlog_complete (the blocks
+ * taken, zeroed, the header).  A mount after a crash meets the bit with
+ * inode 5 empty (nothing was taken) or mapping a log without a header
+ * (ext2_journal_load completes it).
+ */
+static int jlog_make(struct ext2_sb_info *fs, uint32_t *out)
+{
+	uint32_t n = jlog_nblocks(fs), ind = n > EXT2_NDIR_BLOCKS, first;
+	int ret;
+
+	if (n > EXT2_NDIR_BLOCKS + fs->addr_per_block)
+		return err_set(-EINVAL, "blocks too small for the log");
+	ret = ext2_find_free_run(fs, n + ind, &first);
+	if (ret)
+		return ret;
+	jset_incompat(fs);
+	jlog_write_inode(fs, first, n, ind ? first + n : 0);
+	jlog_complete(fs, first);
 	*out = first;
 	return 0;
 }
@@ -501,6 +590,26 @@ static uint32_t jbitmap_bits(struct ext2_sb_info *fs, uint64_t off)
 	return 0;
 }
 
+/* The inode whose i_blocks is at region offset off, or NULL. */
+static struct ext2_inode *jinode_at(struct ext2_sb_info *fs, uint64_t off)
+{
+	uint64_t at = off - offsetof(struct ext2_inode, i_blocks), rel;
+	uint32_t g;
+
+	for (g = 0; g < fs->groups_count; g++) {
+		uint64_t it = (uint64_t)fs->groups[g].inode_table
+			      << fs->blocksize_bits;
+
+		if (at < it)
+			continue;
+		rel = at - it;
+		if (rel < (uint64_t)fs->inodes_per_group * fs->inode_size &&
+		    rel % fs->inode_size == 0)
+			return (struct ext2_inode *)(fs->base + at);
+	}
+	return NULL;
+}
+
 /* Is record r one recovery may apply (inside the file system, outside
  * the log, a real bitmap)? */
 static bool jrec_sane(struct ext2_sb_info *fs, struct ext2_journal *j,
@@ -512,9 +621,11 @@ static bool jrec_sane(struct ext2_sb_info *fs, struct ext2_journal *j,
 	uint32_t kind = le32_get(r->kind), len = le32_get(r->len);
 	uint32_t nbits;
 
-	if (kind == JREC_BYTES)
-		return len && len <= EXT2_JSLOT_SIZE && off >= 1024 &&
-		       off + len <= end &&
+	if (kind == JREC_IBLOCKS)
+		return len == 4 && jinode_at(fs, off) != NULL;
+	if (kind == JREC_BYTES || kind == JREC_ZERO)
+		return len && (kind != JREC_BYTES || len <= EXT2_JSLOT_SIZE) &&
+		       len <= (1u << 20) && off >= 1024 && off + len <= end &&
 		       (off + len <= lo || off >= lo + JLOG_BYTES);
 	if (kind != JREC_BITS_SET && kind != JREC_BITS_CLR)
 		return false;
@@ -565,11 +676,16 @@ static void jrec_undo(struct ext2_sb_info *fs, const struct jrec *r)
 	uint32_t kind = le32_get(r->kind), len = le32_get(r->len), k;
 	uint8_t *bm = fs->base + off;
 
-	if (kind == JREC_BYTES) {
-		memcpy(fs->base + off, r + 1, len);
+	if (kind == JREC_BYTES || kind == JREC_ZERO) {
+		if (kind == JREC_BYTES)
+			memcpy(fs->base + off, r + 1, len);
+		else
+			memset(fs->base + off, 0, len);
 		region_flush(fs->rgn, fs->base + off, len);
 		return;
 	}
+	if (kind == JREC_IBLOCKS)
+		return; /* recounted after every undo (jrecover) */
 	for (k = len; k < len + le32_get(r->count); k++) {
 		if (kind == JREC_BITS_SET)
 			ext2_bitmap_clear(bm, k);
@@ -578,6 +694,19 @@ static void jrec_undo(struct ext2_sb_info *fs, const struct jrec *r)
 	}
 	region_flush(fs->rgn, bm + (len >> 3),
 		     ((len + le32_get(r->count) - 1) >> 3) - (len >> 3) + 1);
+}
+
+/* After the undo: recount the i_blocks an IBLOCKS record names from
+ * the block map as it is now (idempotent, unlike a subtraction). */
+static void jrec_recount(struct ext2_sb_info *fs, const struct jrec *r)
+{
+	struct ext2_inode *raw;
+
+	if (le32_get(r->kind) != JREC_IBLOCKS)
+		return;
+	raw = jinode_at(fs, le64_get(r->off));
+	raw->i_blocks = le32_put(ext2_bmap_count(fs, raw));
+	region_flush(fs->rgn, &raw->i_blocks, 4);
 }
 
 /* Count the directories among group g's inodes in use. */
@@ -666,6 +795,9 @@ static int jrecover(struct ext2_sb_info *fs, struct ext2_journal *j)
 		for (i = 0; i < EXT2_JSLOTS; i++)
 			for (k = l[i].n; k-- > 0;)
 				jrec_undo(fs, l[i].rec[k]);
+		for (i = 0; i < EXT2_JSLOTS; i++)
+			for (k = 0; k < l[i].n; k++)
+				jrec_recount(fs, l[i].rec[k]);
 		region_drain(fs->rgn);
 		jrecount(fs);
 		jslots_clear(fs, j);
@@ -693,19 +825,29 @@ int ext2_journal_load(struct ext2_sb_info *fs, const char *path)
 	uint32_t first;
 	int ret = jlog_find(fs, &first);
 
-	if ((ret || !first) && need)
+	if (ret < 0 && need)
 		return err_set(-EUCLEAN, "%s: marked as needing libdaxfs's "
 			       "journal, but inode %u holds none", path,
 			       EXT2_JOURNAL_INO);
-	if (ret || !first)
+	if (ret < 0 || !first || (ret == 1 && !need))
 		return 0; /* ext2_journal_start makes one, or goes without */
+	if (ret == 1 && fs->vfs.rdonly)
+		return err_set(-EUCLEAN, "%s: the making of libdaxfs's journal "
+			       "was cut short: mount it read-write once",
+			       path);
+	if (ret == 1)
+		jlog_complete(fs, first); /* no operation used it yet */
 	ret = jlog_attach(fs, first);
 	if (ret || !need)
 		return ret;
 	if (!jlog_tied(fs, fs->journal)) {
-		/* Another tool mounted or repaired it since: never replay. */
-		if (!fs->vfs.rdonly)
+		/* Never tied (a crash while it was made: the bit keeps other
+		 * tools out), or another tool forced it: never replay, and
+		 * trust no counter. */
+		if (!fs->vfs.rdonly) {
 			jslots_clear(fs, fs->journal);
+			jrecount(fs);
+		}
 		return 0;
 	}
 	if (fs->vfs.rdonly) {
@@ -722,7 +864,48 @@ int ext2_journal_load(struct ext2_sb_info *fs, const char *path)
 		return ret < 0 ? ret : 0;
 	}
 	ret = jrecover(fs, fs->journal);
+	fs->journal_replayed = ret >= 0; /* orphans next (super.c) */
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Fix the i_dtime a crash left between taking an inode off the orphan
+ * chain (one store into the one before it) and its own i_dtime store: a
+ * deleted inode gets a deletion time, one in use none.  No inode is on
+ * the chain now, so no i_dtime is a chain link.
+ */
+static void jfix_dtimes(struct ext2_sb_info *fs)
+{
+	uint32_t g, i, now = ext2_now();
+
+	for (g = 0; g < fs->groups_count; g++) {
+		unsigned char *it = ext2_block(fs, fs->groups[g].inode_table);
+
+		for (i = 0; i < fs->inodes_per_group; i++) {
+			struct ext2_inode *raw = (void *)(it +
+				(size_t)i * fs->inode_size);
+			uint32_t dt = le32_get(raw->i_dtime), want = dt;
+
+			if (g * fs->inodes_per_group + i + 1 < fs->first_ino)
+				continue; /* reserved: not ours to judge */
+			if (le16_get(raw->i_links_count))
+				want = 0;
+			else if (le16_get(raw->i_mode) && dt < fs->inodes_count)
+				want = now;
+			if (want != dt) {
+				raw->i_dtime = le32_put(want);
+				region_flush(fs->rgn, &raw->i_dtime, 4);
+			}
+		}
+	}
+}
+
+/* After the orphans are finished (super.c): fix the deletion times and
+ * recompute the free counters from the bitmaps. */
+void ext2_journal_recount(struct ext2_sb_info *fs)
+{
+	jfix_dtimes(fs);
+	jrecount(fs);
 }
 
 /* Read-write mount: make the log if needed, tie it, set the bit. */
@@ -744,6 +927,8 @@ int ext2_journal_start(struct ext2_sb_info *fs)
 		ret = jlog_find(fs, &first);
 		if (!ret && !first)
 			ret = jlog_make(fs, &first);
+		else if (ret == 1)
+			ret = -ENOENT; /* not ours (load would have said) */
 		if (!ret)
 			ret = jlog_attach(fs, first);
 		if (ret) {
@@ -761,11 +946,7 @@ int ext2_journal_start(struct ext2_sb_info *fs)
 	hd->mtime = le32_put(le32_get(es->s_mtime));
 	hd->check = le32_put(jhdr_check(hd));
 	ext2_persist(fs, hd, sizeof(*hd));
-	pthread_mutex_lock(&fs->sb_lock);
-	es->s_feature_incompat = le32_put(le32_get(es->s_feature_incompat) |
-					  EXT2_FEATURE_INCOMPAT_DAXFS_LOG);
-	ext2_persist(fs, &es->s_feature_incompat, 4);
-	pthread_mutex_unlock(&fs->sb_lock);
+	jset_incompat(fs);
 	return 0;
 }
 

@@ -37,7 +37,8 @@ struct ext2_jh {
 	struct ext2_sb_info *fs;      /* NULL: nested, or no journal */
 	unsigned slot;
 	uint32_t gen;                 /* the slot's generation of this use */
-	unsigned char *base;          /* the slot, on media */
+	unsigned char *base;          /* the slot, on media; NULL until the
+					 first record takes one */
 	uint32_t used;                /* bytes of records written */
 	unsigned nfresh;
 	struct { uintptr_t lo, hi; } fresh[EXT2_JFRESH];
@@ -57,6 +58,8 @@ int ext2_journal_start(struct ext2_sb_info *fs);
 /* Clean unmount: clear the INCOMPAT bit (the caller persists). */
 void ext2_journal_stop(struct ext2_sb_info *fs);
 void ext2_journal_free(struct ext2_sb_info *fs);
+/* Recompute every free counter from the bitmaps (recovery). */
+void ext2_journal_recount(struct ext2_sb_info *fs);
 
 /* Start an atomic operation on fs (nested calls join the outer one). */
 void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h);
@@ -64,7 +67,19 @@ void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h);
  * is undone.  Called before the locks guarding the logged bytes go. */
 void ext2_jcommit(struct ext2_jh *h);
 
+/* Run an operation of its own inside another (allocations under a lock
+ * that must commit before it is dropped), then resume the outer one. */
+void ext2_jpush(struct ext2_sb_info *fs, struct ext2_jh *h,
+		struct ext2_jh **prev);
+void ext2_jpop(struct ext2_jh *h, struct ext2_jh *prev);
+/* Commit what the thread's operation did so far and go on as a new one;
+ * ext2_jlow() says when a long operation should (its slot fills up). */
+void ext2_jrestart(void);
+bool ext2_jlow(void);
+
 void ext2_jlog_slow(const void *p, size_t len, bool fresh);
+void ext2_jlog_zero_slow(const void *p, size_t len);
+void ext2_jlog_iblocks_slow(const uint32_t *p);
 void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n,
 			 bool set);
 void ext2_jcover_slow(const void *p, size_t len);
@@ -81,6 +96,23 @@ static inline void ext2_jlog_fresh(const void *p, size_t len)
 {
 	if (__builtin_expect(ext2_jcur != NULL, 0))
 		ext2_jlog_slow(p, len, true);
+}
+
+/* Before storing into [p, p+len) bytes whose old value need not be
+ * kept but must read as zeros if the operation is undone (pointers
+ * into a hole, bytes past EOF): a record without the bytes. */
+static inline void ext2_jlog_zero(const void *p, size_t len)
+{
+	if (__builtin_expect(ext2_jcur != NULL, 0))
+		ext2_jlog_zero_slow(p, len);
+}
+
+/* Before changing an inode's i_blocks (p): undone by recounting it from
+ * the block map (a counter other operations move too). */
+static inline void ext2_jlog_iblocks(const uint32_t *p)
+{
+	if (__builtin_expect(ext2_jcur != NULL, 0))
+		ext2_jlog_iblocks_slow(p);
 }
 
 /* Own [p, p+len) without logging it (blocks this operation allocated:

@@ -130,7 +130,7 @@ int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
 		       const char *target)
 {
-	struct ext2_inode_info *inode;
+	struct ext2_inode_info *inode = NULL;
 	struct ext2_last l;
 	int ret = ext2_path_parent(fs, path, &l);
 
@@ -194,6 +194,35 @@ static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 	up_write(&a->i_rwsem);
 }
 
+/*
+ * Remove the entry name -> victim from dir and drop the link(s) it held,
+ * as one atomic operation (journal.h); a victim left without links goes
+ * on the orphan chain in it, so that a crash before its last iput frees
+ * it at the next mount.  Both locks held.
+ */
+static int remove_entry(struct ext2_inode_info *dir, const char *name,
+			size_t len, struct ext2_inode_info *victim,
+			bool is_dir)
+{
+	uint16_t n = ext2_i_links(victim);
+	struct ext2_jh h;
+	int ret;
+
+	ext2_jbegin(dir->fs, &h);
+	ret = ext2_dir_remove(dir, name, len);
+	if (!ret) {
+		ext2_inode_set_links(victim, is_dir || !n ? 0 : n - 1);
+		if (is_dir)
+			ext2_inode_set_links(dir, ext2_i_links(dir) - 1);
+		if (!ext2_i_links(victim))
+			ext2_orphan_add(victim);
+		ext2_inode_touch(victim, false, true);
+		ext2_inode_touch(dir, true, true);
+	}
+	ext2_jcommit(&h);
+	return ret;
+}
+
 /* Remove name from dir: rmdir when want_dir, unlink otherwise. */
 static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 {
@@ -252,19 +281,7 @@ static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 		ret = ret == 1 ? 0 : ret;
 	}
 	if (!ret)
-		ret = ext2_dir_remove(l.dir, l.name, l.len);
-	if (!ret) {
-		uint16_t n = ext2_i_links(victim);
-
-		if (want_dir) {
-			ext2_inode_set_links(victim, 0);
-			ext2_inode_set_links(l.dir, ext2_i_links(l.dir) - 1);
-		} else {
-			ext2_inode_set_links(victim, n ? n - 1 : 0);
-		}
-		ext2_inode_touch(victim, false, true);
-		ext2_inode_touch(l.dir, true, true);
-	}
+		ret = remove_entry(l.dir, l.name, l.len, victim, want_dir);
 	up_write(&victim->i_rwsem);
 out_unlock:
 	up_write(&l.dir->i_rwsem);
@@ -486,6 +503,8 @@ static int rename_apply(struct rename_ctx *c)
 		} else {
 			ext2_inode_set_links(c->tgt, n ? n - 1 : 0);
 		}
+		if (!ext2_i_links(c->tgt))
+			ext2_orphan_add(c->tgt);
 		ext2_inode_touch(c->tgt, false, true);
 	}
 	if (sdir && c->from.dir != c->to.dir) {
@@ -570,8 +589,13 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	}
 	if (!ret)
 		ret = rename_check(c);
-	if (!ret)
+	if (!ret) {
+		struct ext2_jh h;
+
+		ext2_jbegin(fs, &h); /* every change of it, or none */
 		ret = rename_apply(c);
+		ext2_jcommit(&h);
+	}
 	rename_unlock_all(c);
 	return ret;
 }

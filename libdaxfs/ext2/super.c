@@ -331,6 +331,7 @@ static void fs_destroy(struct ext2_sb_info *fs)
 	ext2_journal_free(fs);
 	pthread_mutex_destroy(&fs->rename_lock);
 	pthread_mutex_destroy(&fs->sb_lock);
+	pthread_mutex_destroy(&fs->orphan_lock);
 	region_close(&fs->rgn);
 	mem_free(fs);
 }
@@ -363,6 +364,20 @@ static void mount_mark_in_use(struct ext2_sb_info *fs, const char *path)
 	ext2_persist(fs, es, 0x40);
 }
 
+/* After the journal's undo: finish the orphans (orphan.c), then
+ * recompute the counters the frees moved. */
+static int mount_finish_orphans(struct ext2_sb_info *fs, const char *path)
+{
+	int ret;
+
+	fs->recovering = true;
+	ret = ext2_orphan_recover(fs, path);
+	fs->recovering = false;
+	if (!ret)
+		ext2_journal_recount(fs);
+	return ret;
+}
+
 /* The mount operation: map the region, read and check the superblock and
  * the groups, and mark the file system in use. */
 static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
@@ -376,6 +391,7 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 		return err_set(-ENOMEM, "out of memory mounting %s", path);
 	pthread_mutex_init(&fs->rename_lock, NULL);
 	pthread_mutex_init(&fs->sb_lock, NULL);
+	pthread_mutex_init(&fs->orphan_lock, NULL);
 	fs->vfs.ops = &ext2_vfs_ops;
 	fs->vfs.rdonly = flags & DAXFS_MOUNT_RDONLY;
 	path = resolve_region_path(path, devpath, sizeof(devpath));
@@ -401,6 +417,8 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 	fs->uid = getuid();
 	fs->gid = getgid();
 	ret = ext2_icache_init(fs);
+	if (!ret && fs->journal_replayed)
+		ret = mount_finish_orphans(fs, path);
 	if (ret)
 		goto fail;
 	ret = ext2_iget(fs, EXT2_ROOT_INO, &fs->root);
