@@ -17,26 +17,26 @@
  * is DRAM standing in for pmem, so a kill loses no cache line and this
  * tests the atomicity of each operation and durability on return.
  *
- * After each kill: e2fsck -fn on the image (and e2fsck -fp on a copy
- * when that fails: exit >= 4 is "gave up"), then in a forked child with
- * a time limit daxfs_mount, a walk of the whole tree and, per thread,
- * the judge of crash_model.h: every operation that returned must be
- * there (names, types, link counts, sizes, contents, symlink targets),
- * the one in flight wholly done or not at all.
+ * After each kill, in a forked child with a time limit: daxfs_mount
+ * (which recovers), a walk of the whole tree and, per thread, the judge
+ * of crash_model.h: every operation that returned must be there (names,
+ * types, link counts, sizes, contents, symlink targets), the one in
+ * flight wholly done or not at all; then daxfs_unmount.  Then e2fsck -fn
+ * on the image (and e2fsck -fp on a copy when that fails: exit >= 4 is
+ * "gave up").
  *
- * Asserted today: no acknowledged operation lost, no mount or walk that
- * crashes or hangs (and, after kills during mount and unmount, the
- * image mounts).  Printed: the per-kind table of the rest (e2fsck
- * failures, half-done operations), which the atomicity work is to bring
- * to zero; DAXFS_KILL_STRICT=1 asserts that already.
+ * Asserted: no acknowledged operation lost, no mount or walk that
+ * crashes or hangs, every image mounts and passes e2fsck -fn after the
+ * mount's recovery, and no operation is half done but an overwrite
+ * (its bytes are not atomic: a kill in the copy leaves some of each).
+ * Printed: the per-kind table.
  *
  * Knobs: DAXFS_KILL_RUNS (kills of the workload, default 200),
  * DAXFS_KILL_MOUNT_RUNS (crash images whose mount is killed, default
  * 40), DAXFS_KILL_THREADS (2-4, default 3), DAXFS_KILL_OPS (operations
  * per thread, default 60), DAXFS_KILL_SEED (default 1),
  * DAXFS_KILL_VERBOSE=1 (every kill that is not clean),
- * DAXFS_KILL_KEEP=DIR (images of lost or crashed kills),
- * DAXFS_KILL_STRICT=1.
+ * DAXFS_KILL_KEEP=DIR (images of lost or crashed kills).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -111,7 +111,7 @@ struct kill_view {
 struct kill_cfg {
 	unsigned long runs, mount_runs, seed;
 	int threads, ops;
-	bool verbose, strict;
+	bool verbose;
 	const char *keep;
 };
 
@@ -132,7 +132,6 @@ static void cfg_load(struct kill_cfg *c)
 	c->threads = (int)env_ul("DAXFS_KILL_THREADS", 3);
 	c->ops = (int)env_ul("DAXFS_KILL_OPS", 60);
 	c->verbose = env_ul("DAXFS_KILL_VERBOSE", 0) != 0;
-	c->strict = env_ul("DAXFS_KILL_STRICT", 0) != 0;
 	c->keep = getenv("DAXFS_KILL_KEEP");
 	if (c->threads < 2)
 		c->threads = 2;
@@ -492,9 +491,10 @@ struct judge_arg {
 	const struct kill_view *v;
 };
 
-/* The judge child: mount, walk, judge the shared part and each thread;
- * 0 with the verdicts in the log, 1 if daxfs_mount failed, 2 if out of
- * memory.  No unmount: the image is not ours to mark clean. */
+/* The judge child: mount (which recovers), walk, judge the shared part
+ * and each thread, unmount (e2fsck -fn then checks what recovery left);
+ * 0 with the verdicts in the log, 1 if daxfs_mount or daxfs_unmount
+ * failed, 2 if out of memory. */
 static int judge_main(void *arg)
 {
 	struct judge_arg *a = arg;
@@ -523,6 +523,11 @@ static int judge_main(void *arg)
 		if (log->verdict[k] > CV_NEW && !log->why[0])
 			snprintf(log->why, sizeof(log->why), "thread %d: %s",
 				 k, why);
+	}
+	if (daxfs_unmount(fs)) {
+		snprintf(log->why, sizeof(log->why), "daxfs_unmount: %s",
+			 daxfs_errormsg());
+		return 1;
 	}
 	return 0;
 }
@@ -646,15 +651,15 @@ static bool check_image(const struct kill_cfg *c, const char *img,
 	bool fn, fp = false, bad;
 	int rc, t;
 
-	fn = fsck_image(img, copy, &fp);
-	s->images++;
-	s->fsck_n += fn;
-	s->fsck_p += fp;
 	log->why[0] = 0;
 	log->shared = CV_NVERDICT;
 	for (t = 0; t < K_THREADS; t++)
 		log->verdict[t] = CV_NVERDICT;
 	rc = test_fork_run(judge_main, &ja, K_JUDGE_S);
+	fn = fsck_image(img, copy, &fp); /* what recovery left */
+	s->images++;
+	s->fsck_n += fn;
+	s->fsck_p += fp;
 	if (rc == 0) {
 		bad = count_verdicts(s, log, v, fn, fp);
 		if (bad)
@@ -860,7 +865,20 @@ static void kill_workload(struct kill_fix *f, unsigned long run,
 			 f->v->error);
 }
 
-/* What holds today, asserted; and the strict block. */
+/* Threads whose operation in flight was found half done, overwrites
+ * (not atomic: bytes) left out. */
+static unsigned long half_but_overwrites(const struct kill_sum *s)
+{
+	unsigned long n = 0;
+	int k;
+
+	for (k = 0; k < K_IDLE; k++)
+		if (k != CK_OVERWRITE)
+			n += s->row[k].half;
+	return n;
+}
+
+/* What must hold after the kills. */
 static void assert_sum(const struct kill_fix *f)
 {
 	const struct kill_sum *s = f->s;
@@ -871,19 +889,14 @@ static void assert_sum(const struct kill_fix *f)
 		     s->first_lost);
 	cr_assert_eq(s->op_errors, 0, "a workload call failed: %s",
 		     s->first_error);
-	/*
-	 * The atomicity work (issue 11, items 1-2) makes these zero; then
-	 * they become unconditional (drop the if).  Today
-	 * DAXFS_KILL_STRICT=1 runs them.
-	 */
-	if (f->c.strict) {
-		cr_expect_eq(s->fsck_n, 0, "killed images fail e2fsck -fn");
-		cr_expect_eq(s->fsck_p, 0, "e2fsck -p gives up");
-		cr_expect_eq(s->half, 0, "half-done operations: %s",
-			     s->first_half);
-		cr_expect_eq(s->mfail, 0, "daxfs_mount refused images: %s",
-			     s->first_mfail);
-	}
+	/* Every operation atomic (issue 11): recovery by the mount alone. */
+	cr_expect_eq(s->fsck_n, 0, "killed images fail e2fsck -fn after "
+		     "the mount's recovery");
+	cr_expect_eq(s->fsck_p, 0, "e2fsck -p gives up");
+	cr_expect_eq(half_but_overwrites(s), 0, "half-done operations: %s",
+		     s->first_half);
+	cr_expect_eq(s->mfail, 0, "daxfs_mount refused images: %s",
+		     s->first_mfail);
 }
 
 Test(kill, workload)

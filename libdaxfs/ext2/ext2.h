@@ -159,6 +159,8 @@ struct ext2_sb_info {
 	struct ext2_inode_info *orphans; /* its first inode, under it */
 	bool journal_replayed;        /* the log was found in need of recovery
 					 (tied to this image) at mount */
+	bool unclean_before;          /* and the crashed mount had found the
+					 file system not clean already */
 	bool recovering;              /* finishing orphans at mount: bits
 					 found free already are no damage */
 };

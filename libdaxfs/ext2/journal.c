@@ -88,6 +88,7 @@ typedef uint64_t le64;
 #define JREC_ZERO 4u                      /* undo zeroes len bytes */
 #define JREC_IBLOCKS 5u                   /* undo recounts an i_blocks */
 #define JREC_MAX 256                      /* records per slot, at most */
+#define JHDR_UNCLEAN 1u                   /* not clean before that mount */
 
 /* The log header, block 0 of inode 5. */
 struct jhdr {
@@ -97,6 +98,7 @@ struct jhdr {
 	le32 slot_size;
 	le32 mnt_count;                  /* the superblock's, at mount */
 	le32 mtime;                      /* s_mtime: the mount's time */
+	le32 flags;                      /* JHDR_UNCLEAN */
 	le32 check;                      /* of the fields above */
 };
 
@@ -865,6 +867,8 @@ int ext2_journal_load(struct ext2_sb_info *fs, const char *path)
 	}
 	ret = jrecover(fs, fs->journal);
 	fs->journal_replayed = ret >= 0; /* orphans next (super.c) */
+	fs->unclean_before = le32_get(((const struct jhdr *)fs->journal->log)
+				      ->flags) & JHDR_UNCLEAN;
 	return ret < 0 ? ret : 0;
 }
 
@@ -917,13 +921,6 @@ int ext2_journal_start(struct ext2_sb_info *fs)
 	int ret;
 
 	if (!fs->journal) {
-		/* Until the tests that read mounted images with debugfs and
-		 * count free blocks are adapted, a log is made only when
-		 * DAXFS_JOURNAL=1 (an existing one is always used). */
-		const char *on = getenv("DAXFS_JOURNAL");
-
-		if (!on || strcmp(on, "1"))
-			return 0;
 		ret = jlog_find(fs, &first);
 		if (!ret && !first)
 			ret = jlog_make(fs, &first);
@@ -944,6 +941,7 @@ int ext2_journal_start(struct ext2_sb_info *fs)
 	hd = (struct jhdr *)fs->journal->log;
 	hd->mnt_count = le32_put(le16_get(es->s_mnt_count));
 	hd->mtime = le32_put(le32_get(es->s_mtime));
+	hd->flags = le32_put(fs->unclean ? JHDR_UNCLEAN : 0);
 	hd->check = le32_put(jhdr_check(hd));
 	ext2_persist(fs, hd, sizeof(*hd));
 	jset_incompat(fs);

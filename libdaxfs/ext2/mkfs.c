@@ -334,6 +334,19 @@ static void mkfs_write(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 }
 
 /* The mkfs operation: a fresh, empty ext2 over the region at path. */
+/* Make the undo journal now (inode 5, journal.c) by one read-write
+ * mount and unmount, so that the image's first mount has nothing to
+ * make, as mke2fs makes ext3's journal. */
+static int mkfs_make_journal(const char *path)
+{
+	struct daxfs *vfs;
+	int ret = ext2_vfs_ops.mount(path, 0, &vfs);
+
+	if (!ret)
+		ret = ext2_vfs_ops.unmount(vfs);
+	return ret;
+}
+
 int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 {
 	struct ext2_sb_info fs = { 0 };
@@ -387,5 +400,7 @@ out:
 	region_close(&fs.rgn);
 	if (ret)
 		mkfs_undo(path, &undo);
+	else
+		ret = mkfs_make_journal(path);
 	return ret;
 }

@@ -338,17 +338,23 @@ static void fs_destroy(struct ext2_sb_info *fs)
 
 /*
  * Note what state the file system was left in, and mark it in use: not
- * clean until daxfs_unmount (as the kernel does).  A file system that was
- * not cleanly unmounted, or that has errors, is never marked clean by
- * libdaxfs (it cannot repair it): it stays so for e2fsck -p to check, and
- * the mount says so in its warning.
+ * clean until daxfs_unmount (as the kernel does).  A file system that
+ * has errors, or that was not cleanly unmounted and that libdaxfs's own
+ * recovery (journal.c, orphan.c) did not bring back from a crash of a
+ * mount that had found it clean, is never marked clean by libdaxfs (it
+ * cannot repair it): it stays so for e2fsck -p to check, and the mount
+ * says so in its warning.
  */
 static void mount_mark_in_use(struct ext2_sb_info *fs, const char *path)
 {
 	struct ext2_super_block *es = fs->es;
 	uint16_t state = le16_get(es->s_state);
+	bool recovered = fs->journal_replayed && !fs->unclean_before;
 
-	fs->unclean = !(state & EXT2_VALID_FS) || (state & EXT2_ERROR_FS);
+	/* A crash that libdaxfs's own recovery brought back is no reason to
+	 * keep the image from e2fsck -p's eyes; any other is. */
+	fs->unclean = (!(state & EXT2_VALID_FS) && !recovered) ||
+		      (state & EXT2_ERROR_FS);
 	if (fs->unclean)
 		snprintf(fs->vfs.warning, sizeof(fs->vfs.warning),
 			 "%.80s %s: it stays marked so; run e2fsck -p on it "

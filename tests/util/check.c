@@ -389,7 +389,7 @@ uint32_t check_first_block(const char *image, const char *path)
 	unsigned long b = 0;
 
 	snprintf(cmd, sizeof(cmd), "blocks %s", path);
-	out = test_debugfs(image, cmd, NULL, &err);
+	out = test_debugfs_live(image, cmd, &err); /* may be mounted */
 	cr_assert(out && !err[0], "debugfs -R '%s' %s failed: %s", cmd, image,
 		  err ? err : "could not run");
 	for (line = out; line && *line; line = nl ? nl + 1 : NULL) {

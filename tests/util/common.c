@@ -652,10 +652,49 @@ char *test_debugfs_batch(const char *img, const char *cmds, char **err)
 		return NULL;
 	const char *argv[] = { "debugfs", "-f", cf, img, NULL };
 
+	if (!img)
+		argv[3] = NULL; /* the commands open it */
 	out = run_debugfs(argv, NULL, err, NULL);
 	unlink(cf);
 	free(cf);
 	return out;
+}
+
+char *test_debugfs_live(const char *img, const char *cmd, char **err)
+{
+	char *cmds, *out;
+
+	if (asprintf(&cmds, "open -f %s\n%s\n", img, cmd) < 0)
+		abort();
+	out = test_debugfs_batch(NULL, cmds, err);
+	free(cmds);
+	return out;
+}
+
+int test_log_extent(const char *img, uint64_t *off, uint64_t *len)
+{
+	char *err = NULL, *out = test_debugfs(img, "blocks <5>", NULL, &err);
+	char *bs = test_dumpe2fs_field(img, "Block size");
+	unsigned long first = 0, last = 0, b;
+	char *p, *end;
+
+	*off = *len = 0;
+	for (p = out; p && *p; p = end) {
+		b = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		if (!first)
+			first = b;
+		last = b;
+	}
+	if (first && bs) {
+		*off = (uint64_t)first * strtoul(bs, NULL, 10);
+		*len = (uint64_t)(last - first + 1) * strtoul(bs, NULL, 10);
+	}
+	free(out);
+	free(err);
+	free(bs);
+	return first && bs ? 0 : -1;
 }
 
 int test_debugfs_w(const char *img, const char *cmds)
@@ -891,7 +930,9 @@ long long test_debugfs_bmap(const char *img, const char *path, uint64_t lblk)
 
 char *test_dumpe2fs_field(const char *img, const char *field)
 {
-	const char *argv[] = { "dumpe2fs", "-h", img, NULL };
+	/* -f: also while libdaxfs has it mounted (its in-use INCOMPAT bit,
+	 * ext2/journal.h, stops every e2fsprogs tool without it). */
+	const char *argv[] = { "dumpe2fs", "-f", "-h", img, NULL };
 	char *out = NULL, *res = NULL, *save = NULL, *l, *v;
 	size_t fl = strlen(field), vl;
 

@@ -151,6 +151,18 @@ int test_e2fsck(const char *img, char **out);
 char *test_debugfs(const char *img, const char *cmd, size_t *len, char **err);
 
 /*
+ * debugfs CMD on an image the test still has mounted: opened with
+ * "open -f", past the INCOMPAT bit libdaxfs sets while mounted (which
+ * stops e2fsprogs, as it should, everywhere else).  Output as
+ * test_debugfs_batch.
+ */
+char *test_debugfs_live(const char *img, const char *cmd, char **err);
+
+/* Where libdaxfs's undo journal (inode 5's blocks, contiguous) lies in
+ * img (unmounted): 0, or -1 if it has none. */
+int test_log_extent(const char *img, uint64_t *off, uint64_t *len);
+
+/*
  * "debugfs -f CMDFILE IMG" (read-only) with the newline-separated commands
  * cmds.  Returns its stdout (malloc'd), in which debugfs echoes every
  * command as a line "debugfs: CMD" before the command's output; NULL if
