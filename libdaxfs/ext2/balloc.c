@@ -220,57 +220,90 @@ int ext2_new_blocks(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
 	return ext2_new_blocks_aligned(fs, goal, max, 1, start, count);
 }
 
-/* Return [start, start+count) to the bitmaps.  Freeing a block that is
- * already free, or one holding its group's metadata, is reported as
- * corruption and otherwise ignored. */
+/* Clear bits [bit, bit+n) of group g's block bitmap (flushed, with its
+ * counter; not drained), group lock held; how many were set. */
+static uint32_t clear_bits(struct ext2_sb_info *fs, uint32_t g, uint32_t bit,
+			   uint32_t n)
+{
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	uint8_t *bm = ext2_block(fs, fs->groups[g].block_bitmap);
+	uint32_t i, freed = 0;
+
+	for (i = 0; i < n; i++) {
+		if (ext2_bitmap_test(bm, bit + i)) {
+			ext2_bitmap_clear(bm, bit + i);
+			freed++;
+		}
+	}
+	if (freed) {
+		region_flush(fs->rgn, bm + (bit >> 3),
+			     ((bit + n - 1) >> 3) - (bit >> 3) + 1);
+		gd->bg_free_blocks_count =
+			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
+		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+	}
+	if (bit < fs->groups[g].block_hint)
+		fs->groups[g].block_hint = bit;
+	atomic_fetch_add(&fs->free_blocks, freed);
+	return freed;
+}
+
+/* Is [start, start+count) a run ext2 may free?  Reported if not. */
+static bool free_run_ok(struct ext2_sb_info *fs, uint32_t start,
+			uint32_t count, uint32_t g, uint32_t n)
+{
+	if (!ext2_block_valid(fs, start) ||
+	    !ext2_block_valid(fs, start + count - 1)) {
+		ext2_corrupt(fs, "freeing blocks %u+%u outside the file "
+			      "system", start, count);
+		return false;
+	}
+	if (in_system_zone(fs, g, start, n)) {
+		ext2_corrupt(fs, "freeing blocks %u+%u that hold group %u's "
+			      "metadata", start, n, g);
+		return false;
+	}
+	return true;
+}
+
+/* Return [start, start+count) to the bitmaps (inside an operation, at
+ * its commit: ext2_jdefer_free).  Freeing a block that is already free,
+ * or one holding its group's metadata, is reported as corruption and
+ * otherwise ignored. */
 void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
 {
 	while (count) {
 		uint32_t g = group_of_block(fs, start);
 		uint32_t bit = start - ext2_group_first_block(fs, g);
-		uint32_t n = ext2_group_nblocks(fs, g) - bit;
-		struct ext2_group_desc *gd = &fs->gdt[g];
-		uint8_t *bm;
-		uint32_t i, freed = 0;
+		uint32_t n = ext2_group_nblocks(fs, g) - bit, freed;
 
-		if (!ext2_block_valid(fs, start) ||
-		    !ext2_block_valid(fs, start + count - 1)) {
-			ext2_corrupt(fs, "freeing blocks %u+%u outside the "
-				      "file system", start, count);
-			return;
-		}
 		if (n > count)
 			n = count;
-		if (in_system_zone(fs, g, start, n)) {
-			ext2_corrupt(fs, "freeing blocks %u+%u that hold group "
-				      "%u's metadata", start, n, g);
+		if (!free_run_ok(fs, start, count, g, n))
 			return;
+		if (!ext2_jdefer_free(false, start, n)) {
+			pthread_mutex_lock(&fs->groups[g].lock);
+			freed = clear_bits(fs, g, bit, n);
+			region_drain(fs->rgn);
+			pthread_mutex_unlock(&fs->groups[g].lock);
+			if (freed != n)
+				ext2_corrupt(fs, "freeing %u blocks at %u that "
+					      "were already free", n - freed,
+					      start);
 		}
-		pthread_mutex_lock(&fs->groups[g].lock);
-		bm = ext2_block(fs, fs->groups[g].block_bitmap);
-		ext2_jlog_bits(bm, bit, n, false);
-		for (i = 0; i < n; i++) {
-			if (ext2_bitmap_test(bm, bit + i)) {
-				ext2_bitmap_clear(bm, bit + i);
-				freed++;
-			}
-		}
-		region_flush(fs->rgn, bm + (bit >> 3),
-				  ((bit + n - 1) >> 3) - (bit >> 3) + 1);
-		gd->bg_free_blocks_count =
-			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
-		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
-		region_drain(fs->rgn);
-		if (bit < fs->groups[g].block_hint)
-			fs->groups[g].block_hint = bit;
-		pthread_mutex_unlock(&fs->groups[g].lock);
-		atomic_fetch_add(&fs->free_blocks, freed);
-		if (freed != n)
-			ext2_corrupt(fs, "freeing %u blocks at %u that were "
-				      "already free", n - freed, start);
 		start += n;
 		count -= n;
 	}
+}
+
+/* At a commit, group lock held: clear the bits of blocks freed inside
+ * the operation (ext2_jdefer_free); flushed, not drained. */
+void ext2_clear_block_bits_locked(struct ext2_sb_info *fs, uint32_t start,
+				  uint32_t count)
+{
+	uint32_t g = group_of_block(fs, start);
+
+	clear_bits(fs, g, start - ext2_group_first_block(fs, g), count);
 }
 
 /*
@@ -280,42 +313,29 @@ void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count)
  * lock the bits are cleared and persisted, then the pointers zeroed and
  * persisted; no other thread can take a block while a pointer to it is
  * on the media.  A bit found clear already is one a crashed truncate
- * freed: not damage.
+ * freed: not damage.  Inside an operation (a create that failed) the
+ * bits wait for its commit (ext2_jdefer_free).
  */
 void ext2_free_blocks_unlink(struct ext2_sb_info *fs, uint32_t start,
 			     uint32_t count, le32 *ptrs)
 {
 	uint32_t g = group_of_block(fs, start);
-	uint32_t bit = start - ext2_group_first_block(fs, g), i, freed = 0;
-	struct ext2_group_desc *gd = &fs->gdt[g];
 	bool sys = in_system_zone(fs, g, start, count);
-	uint8_t *bm;
 
 	if (sys)
 		ext2_corrupt(fs, "freeing blocks %u+%u that hold group %u's "
 			      "metadata", start, count, g);
+	if (sys || ext2_jdefer_free(false, start, count)) {
+		memset(ptrs, 0, (size_t)count * 4);
+		ext2_persist(fs, ptrs, (size_t)count * 4);
+		return;
+	}
 	pthread_mutex_lock(&fs->groups[g].lock);
-	bm = ext2_block(fs, fs->groups[g].block_bitmap);
-	for (i = 0; i < count && !sys; i++) {
-		if (ext2_bitmap_test(bm, bit + i)) {
-			ext2_bitmap_clear(bm, bit + i);
-			freed++;
-		}
-	}
-	if (freed) {
-		region_flush(fs->rgn, bm + (bit >> 3),
-			     ((bit + count - 1) >> 3) - (bit >> 3) + 1);
-		gd->bg_free_blocks_count =
-			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
-		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+	if (clear_bits(fs, g, start - ext2_group_first_block(fs, g), count))
 		region_drain(fs->rgn);
-	}
 	memset(ptrs, 0, (size_t)count * 4);
 	ext2_persist(fs, ptrs, (size_t)count * 4);
-	if (bit < fs->groups[g].block_hint)
-		fs->groups[g].block_hint = bit;
 	pthread_mutex_unlock(&fs->groups[g].lock);
-	atomic_fetch_add(&fs->free_blocks, freed);
 }
 
 /*

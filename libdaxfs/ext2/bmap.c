@@ -419,6 +419,8 @@ static int bmap_alloc_atomic(struct ext2_inode_info *inode, uint32_t lblk,
 	if (lblk >= eof)
 		return bmap_alloc(inode, lblk, max, off, depth, chain, level,
 				  pblk, count);
+	if (max > eof - lblk)
+		max = eof - lblk; /* the rest is past EOF: the caller's */
 	ext2_jpush(fs, &h, &prev);
 	ret = bmap_alloc(inode, lblk, max, off, depth, chain, level, pblk,
 			 count);

@@ -41,9 +41,10 @@
  *             extent cache lock   writers of the extent cache (readers take
  *                              nothing, extent_cache.c)
  *             group lock       one group's bitmaps and descriptor; never
- *                              two at once, never with an icache lock held
- *                              (ialloc and iput take them one after the
- *                              other)
+ *                              two at once (but by a commit clearing the
+ *                              bits an operation freed: ascending, journal.c),
+ *                              never with an icache lock held (ialloc and
+ *                              iput take them one after the other)
  *               orphan_lock    the orphan chain (orphan.c); also taken
  *                              alone, and under a directory's and a
  *                              victim's i_rwsem (unlink, rename)
@@ -325,6 +326,8 @@ int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max
 void ext2_free_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count);
 void ext2_free_blocks_unlink(struct ext2_sb_info *fs, uint32_t start,
 			     uint32_t count, le32 *ptrs);
+void ext2_clear_block_bits_locked(struct ext2_sb_info *fs, uint32_t start,
+				  uint32_t count);
 int ext2_count_free_blocks(struct ext2_sb_info *fs, uint32_t g, uint32_t *nfree);
 int ext2_find_free_run(struct ext2_sb_info *fs, uint32_t count,
 		       uint32_t *start);
@@ -334,6 +337,7 @@ void ext2_mark_blocks(struct ext2_sb_info *fs, uint32_t start, uint32_t count);
 int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t mode,
 		    struct ext2_inode_info **out);
 void ext2_free_inode(struct ext2_inode_info *inode);
+void ext2_clear_inode_bit_locked(struct ext2_sb_info *fs, uint32_t ino);
 
 /* orphan.c */
 bool ext2_orphan_add(struct ext2_inode_info *inode);

@@ -153,6 +153,38 @@ static void inode_mark_deleted(struct ext2_inode_info *inode)
 	ext2_persist(inode->fs, &raw->i_size, 0x18 - 0x04); /* to i_dtime */
 }
 
+/* Clear inode ino's bit (flushed, with the counters; not drained),
+ * group lock held; whether it was set. */
+static bool clear_bit(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
+{
+	uint32_t g = (ino - 1) / fs->inodes_per_group;
+	uint32_t bit = (ino - 1) % fs->inodes_per_group;
+	struct ext2_group_desc *gd = &fs->gdt[g];
+	uint8_t *bm = ext2_block(fs, fs->groups[g].inode_bitmap);
+
+	if (!ext2_bitmap_test(bm, bit))
+		return false;
+	ext2_bitmap_clear(bm, bit);
+	region_flush(fs->rgn, bm + (bit >> 3), 1);
+	raw_store16(&gd->bg_free_inodes_count,
+		    le16_get(gd->bg_free_inodes_count) + 1);
+	if (is_dir && le16_get(gd->bg_used_dirs_count))
+		raw_store16(&gd->bg_used_dirs_count,
+			    le16_get(gd->bg_used_dirs_count) - 1);
+	region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
+	if (bit < fs->groups[g].inode_hint)
+		fs->groups[g].inode_hint = bit;
+	atomic_fetch_add(&fs->free_inodes, 1);
+	return true;
+}
+
+/* At a commit, group lock held: clear the bit of an inode freed inside
+ * the operation (ext2_jdefer_free); flushed, not drained. */
+void ext2_clear_inode_bit_locked(struct ext2_sb_info *fs, uint32_t ino)
+{
+	clear_bit(fs, ino, S_ISDIR(le16_get(ext2_raw_inode(fs, ino)->i_mode)));
+}
+
 /*
  * Return inode ino to its bitmap; with inode (the final free of a file,
  * its blocks freed already), also take it off the orphan chain and mark
@@ -160,40 +192,24 @@ static void inode_mark_deleted(struct ext2_inode_info *inode)
  * persisted first, and no one can take the inode before the chain no
  * longer names it, so a crash in between is finished by the next mount
  * freeing it again (orphan.c).  A bit found clear is damage, except at
- * that finishing.
+ * that finishing.  Inside an operation (a create that failed) the bit
+ * waits for its commit (ext2_jdefer_free).
  */
 static void ialloc_free(struct ext2_sb_info *fs, uint32_t ino, bool is_dir,
 			struct ext2_inode_info *inode)
 {
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
-	uint32_t bit = (ino - 1) % fs->inodes_per_group;
-	struct ext2_group_desc *gd = &fs->gdt[g];
-	uint8_t *bm;
-	bool was_set;
+	bool defer = ext2_jdefer_free(true, ino, 1), was_set = true;
 
 	pthread_mutex_lock(&fs->groups[g].lock);
-	bm = ext2_block(fs, fs->groups[g].inode_bitmap);
-	was_set = ext2_bitmap_test(bm, bit);
-	if (was_set) {
-		ext2_jlog_bits(bm, bit, 1, false);
-		ext2_bitmap_clear(bm, bit);
-		region_flush(fs->rgn, bm + (bit >> 3), 1);
-		raw_store16(&gd->bg_free_inodes_count,
-			    le16_get(gd->bg_free_inodes_count) + 1);
-		if (is_dir && le16_get(gd->bg_used_dirs_count))
-			raw_store16(&gd->bg_used_dirs_count,
-				    le16_get(gd->bg_used_dirs_count) - 1);
-		region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
+	if (!defer) {
+		was_set = clear_bit(fs, ino, is_dir);
 		region_drain(fs->rgn);
-		if (bit < fs->groups[g].inode_hint)
-			fs->groups[g].inode_hint = bit;
 	}
 	if (inode)
 		inode_mark_deleted(inode);
 	pthread_mutex_unlock(&fs->groups[g].lock);
-	if (was_set)
-		atomic_fetch_add(&fs->free_inodes, 1);
-	else if (!fs->recovering)
+	if (!was_set && !fs->recovering)
 		ext2_corrupt(fs, "freeing inode %u that was already free",
 			      ino);
 }

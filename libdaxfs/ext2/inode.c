@@ -249,18 +249,16 @@ static bool inode_has_blocks(struct ext2_inode_info *inode)
 /*
  * Free an inode that has neither links nor references: its blocks, its
  * xattr block, then its bitmap bit, off the orphan chain and marked
- * deleted (ext2_evict_inode).  Rolled forward, never undone: each step
- * is one a crash lets the next mount finish (orphan.c), so it logs
- * nothing even inside an operation (a create that failed).
+ * deleted (ext2_evict_inode).  Rolled forward: each step is one a crash
+ * lets the next mount finish (orphan.c).  Inside an operation (a create
+ * that failed) the bits wait for its commit (ext2_jdefer_free).
  */
 static void inode_delete(struct ext2_inode_info *inode)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	struct ext2_jh *outer = ext2_jcur;
 
 	if (fs->vfs.rdonly)
 		return;
-	ext2_jcur = NULL;
 	down_write(&inode->i_rwsem);
 	down_write(&inode->dax_sem);
 	if (inode_has_blocks(inode))
@@ -269,7 +267,6 @@ static void inode_delete(struct ext2_inode_info *inode)
 	up_write(&inode->i_rwsem);
 	inode_release_xattr(inode);
 	ext2_free_inode(inode);
-	ext2_jcur = outer;
 }
 
 /* Drop a reference; the last one of an unlinked inode frees it.  Must be

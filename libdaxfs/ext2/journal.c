@@ -318,28 +318,100 @@ void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h)
 	h->fs = NULL;
 	h->base = NULL;
 	h->nfresh = 0;
+	h->ndefer = 0;
 	if (ext2_jcur || !fs->journal)
 		return; /* nested: the outer operation's handle logs */
 	h->fs = fs;
 	ext2_jcur = h;
 }
 
-/* Commit (see journal.h): the IDLE word is durable before this returns. */
-void ext2_jcommit(struct ext2_jh *h)
+/* Keep a free till the commit (see journal.h). */
+bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count)
 {
-	struct ext2_sb_info *fs = h->fs;
-	le64 *word;
+	struct ext2_jh *h = ext2_jcur;
 
-	if (!fs)
-		return;
-	ext2_jcur = NULL;
-	if (!h->base)
-		return;
-	word = (le64 *)h->base;
+	if (!h || !h->fs || h->ndefer == EXT2_JDEFER)
+		return false;
+	h->defer[h->ndefer].start = start;
+	h->defer[h->ndefer].count = count;
+	h->defer[h->ndefer].inode = inode;
+	h->ndefer++;
+	return true;
+}
+
+/* The group of deferred free i. */
+static uint32_t jdefer_group(struct ext2_sb_info *fs, struct ext2_jh *h,
+			     unsigned i)
+{
+	if (h->defer[i].inode)
+		return (h->defer[i].start - 1) / fs->inodes_per_group;
+	return (h->defer[i].start - fs->first_data_block) /
+	       fs->blocks_per_group;
+}
+
+/* Lock (or unlock) the groups of h's deferred frees, each once, in
+ * ascending order (the one place two group locks are held: ext2.h). */
+static void jdefer_lock(struct ext2_sb_info *fs, struct ext2_jh *h,
+			bool lock)
+{
+	uint32_t last = UINT32_MAX, g, next;
+	unsigned i;
+
+	for (;;) {
+		next = UINT32_MAX;
+		for (i = 0; i < h->ndefer; i++) {
+			g = jdefer_group(fs, h, i);
+			if ((last == UINT32_MAX || g > last) && g < next)
+				next = g;
+		}
+		if (next == UINT32_MAX)
+			return;
+		if (lock)
+			pthread_mutex_lock(&fs->groups[next].lock);
+		else
+			pthread_mutex_unlock(&fs->groups[next].lock);
+		last = next;
+	}
+}
+
+/* Write the IDLE word of h's slot, persisted, and free the slot. */
+static void jslot_close(struct ext2_sb_info *fs, struct ext2_jh *h)
+{
+	le64 *word = (le64 *)h->base;
+
 	__atomic_store_n(word, le64_put(jstate_word(h->gen, false)),
 			 __ATOMIC_RELAXED);
 	region_persist(fs->rgn, word, 8);
 	atomic_fetch_or(&fs->journal->free_slots, 1ull << h->slot);
+}
+
+/* Commit (see journal.h): the IDLE word is durable before this returns;
+ * deferred frees are done under their group locks before it. */
+void ext2_jcommit(struct ext2_jh *h)
+{
+	struct ext2_sb_info *fs = h->fs;
+	unsigned i;
+
+	if (!fs)
+		return;
+	ext2_jcur = NULL;
+	if (!h->ndefer) {
+		if (h->base)
+			jslot_close(fs, h);
+		return;
+	}
+	jdefer_lock(fs, h, true);
+	for (i = 0; i < h->ndefer; i++)
+		if (h->defer[i].inode)
+			ext2_clear_inode_bit_locked(fs, h->defer[i].start);
+		else
+			ext2_clear_block_bits_locked(fs, h->defer[i].start,
+						     h->defer[i].count);
+	region_drain(fs->rgn);
+	if (h->base)
+		jslot_close(fs, h);
+	jdefer_lock(fs, h, false);
+	h->ndefer = 0;
 }
 
 /* Start an operation of its own on fs while the thread may be inside

@@ -31,6 +31,7 @@ struct ext2_sb_info;
 #define EXT2_JSLOTS 64                /* operations in flight at most */
 #define EXT2_JSLOT_SIZE 4096          /* bytes of one operation's records */
 #define EXT2_JFRESH 8                 /* ranges a handle owns whole */
+#define EXT2_JDEFER 8                 /* frees a handle holds till commit */
 
 /* One operation in flight: its slot and what it has logged. */
 struct ext2_jh {
@@ -42,6 +43,8 @@ struct ext2_jh {
 	uint32_t used;                /* bytes of records written */
 	unsigned nfresh;
 	struct { uintptr_t lo, hi; } fresh[EXT2_JFRESH];
+	unsigned ndefer;              /* bits to clear at commit */
+	struct { uint32_t start, count; bool inode; } defer[EXT2_JDEFER];
 };
 
 /* The handle of the calling thread's operation, or NULL. */
@@ -76,6 +79,17 @@ void ext2_jpop(struct ext2_jh *h, struct ext2_jh *prev);
  * ext2_jlow() says when a long operation should (its slot fills up). */
 void ext2_jrestart(void);
 bool ext2_jlow(void);
+
+/*
+ * Inside an operation, a free (of blocks or an inode it took, on a
+ * failure path) keeps its bits set until the commit, which clears them
+ * under the group locks before its IDLE word is durable: no other
+ * operation can take them while a crash could still undo this one (and
+ * with it set them free again under that other).  [start, start+count)
+ * lies in one group.  False when there is no operation or no room: the
+ * caller clears them now.
+ */
+bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count);
 
 void ext2_jlog_slow(const void *p, size_t len, bool fresh);
 void ext2_jlog_zero_slow(const void *p, size_t len);
