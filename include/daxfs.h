@@ -37,19 +37,29 @@
  *     (an exclusive flock is held until daxfs_unmount): a second mount fails
  *     with -EBUSY.  Do not mount it with the kernel at the same time.
  *   - Access times are not updated on read (as with the noatime option).
- *   - ext2 has no journal: after a crash, run "e2fsck -p" on the region.
- *     Completed writes are never lost; at worst blocks or counters leak and
- *     e2fsck repairs them by itself.  A region that was not cleanly
- *     unmounted stays marked so through later mounts until e2fsck has
- *     checked it (daxfs_mount_warning() says so).
+ *   - Crashes: every call that changes the file system is atomic across a
+ *     crash (power cut or killed process) and durable when it returns; the
+ *     next daxfs_mount recovers by itself (an undo journal in reserved
+ *     inode 5, which daxfs_mkfs makes and a first read-write mount makes
+ *     on other images): nothing acknowledged is lost, nothing is half
+ *     done, and e2fsck finds nothing to fix.  Until then the image is
+ *     marked with a private incompatible feature, so that the kernel and
+ *     e2fsck refuse it rather than take a half-done call as valid.  Not
+ *     atomic: the bytes of a pwrite that overwrites existing data (after
+ *     a crash in the middle some bytes are new, some old) and a pwrite
+ *     larger than what one journal slot covers (it may end at a shorter
+ *     size, all of whose bytes were written).  A region left not clean by
+ *     something else (the kernel's crash, errors) stays marked so through
+ *     later mounts until e2fsck has checked it (daxfs_mount_warning()
+ *     says so).
  *   - Durability: every call that changes the file system (mkdir, rmdir,
  *     unlink, rename, link, symlink, open with O_CREAT or O_TRUNC, pwrite,
  *     ftruncate, unmount) has its change, data and metadata, persisted when
  *     it returns; stores through a view are durable after daxfs_persist()
  *     on them or daxfs_fsync() of the file.  (tests/unit/test_crash.c
  *     checks it at every fence of a workload.)  A crash in the middle of a
- *     call may leave that one call half done (see the caveat above).  On a
- *     regular file outside a DAX file system,
+ *     call leaves it wholly done or not at all (see the caveat above).
+ *     On a regular file outside a DAX file system,
  *     libpmem2 persists with msync (page granularity); set the environment
  *     variable PMEM2_FORCE_GRANULARITY=CACHE_LINE to emulate pmem (e.g. on
  *     /dev/shm) for tests and benchmarks.
@@ -130,9 +140,12 @@ DAXFS_API int daxfs_mount(const char *path, unsigned flags, daxfs **fs);
 
 /*
  * What daxfs_mount found and left as it was, as a sentence ("" if
- * nothing): a file system that was not cleanly unmounted (a crash) or
- * that has errors stays marked so through the mount and its unmount, for
- * "e2fsck -p" to check, and this says so.  Valid until daxfs_unmount.
+ * nothing): a file system that was not cleanly unmounted and that the
+ * mount could not recover itself (a crash of the kernel or of a mount
+ * that found it so), or that has errors, stays marked so through the
+ * mount and its unmount, for "e2fsck -p" to check, and this says so; and
+ * a read-write mount that has no room for its journal says so (calls are
+ * then not atomic across a crash).  Valid until daxfs_unmount.
  */
 DAXFS_API const char *daxfs_mount_warning(daxfs *fs);
 

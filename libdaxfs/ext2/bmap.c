@@ -11,9 +11,9 @@
  *   3. the branch is spliced in with one 4-byte store into the existing
  *      pointer slot (or stores into an existing leaf), persisted;
  *   4. i_blocks is updated and persisted.
- * A crash after 1 leaks blocks; after 3 leaves i_blocks short.  Both are
- * repaired by e2fsck -p alone, and no block is ever reachable before it
- * is zeroed.
+ * Each step is logged (journal.h: bits, a ZERO record for the pointers,
+ * an IBLOCKS record), so a crash before the operation commits undoes
+ * them all; and no block is ever reachable before it is zeroed.
  *
  * Writes past EOF into an existing leaf (appends) skip the zeroing: their
  * blocks are taken at iomap_begin but linked only at iomap_end, after the
@@ -22,12 +22,16 @@
  * exclusively, faults never look past EOF, and reads stop at EOF.  This
  * reservation is the one thing ext2 holds from iomap_begin to iomap_end.
  *
- * Persistence order when blocks are removed (truncate):
+ * Persistence order when blocks are removed (truncate; i_size moved
+ * first, in an operation that also put the inode on the orphan chain):
  *   1. the tail of the new last block is zeroed;
- *   2. pointers to the removed branches are cleared, persisted;
- *   3. i_size and i_blocks are updated, persisted;
- *   4. the blocks are returned to the bitmaps.
- * A crash leaks blocks at worst.
+ *   2. bottom up, run by run: under the group lock the bits are cleared
+ *      and persisted, then the pointers zeroed and persisted; a table
+ *      is freed (and its slot zeroed) once it holds no pointer;
+ *   3. i_blocks is updated and persisted.
+ * A crash anywhere leaves a tree that the same truncate, run again by
+ * the next mount (orphan.c), finishes; no block is leaked, and none is
+ * handed out while a pointer to it is on the media.
  *
  * Locking: bmap_lock is taken shared to look blocks up and exclusive to
  * add or remove them; truncate also holds i_rwsem and dax_sem

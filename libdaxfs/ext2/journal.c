@@ -1,66 +1,76 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * journal.c -- the undo journal: namespace operations atomic across a
- * crash (issue 11, design family (a): an own fine-grained undo log).
+ * journal.c -- the undo journal: every operation that changes the file
+ * system atomic across a crash (issue 11, design family (a): an own
+ * fine-grained undo log, with roll-forward of frees through the orphan
+ * chain, orphan.c).
  *
  * Where.  The log is the blocks of reserved inode 5 (EXT2_BOOT_LOADER_INO,
  * which e2fsck lets own the blocks of a regular file): one header of 4 KiB
- * and EXT2_JSLOTS slots of EXT2_JSLOT_SIZE, contiguous on the region.  A
- * read-write mount makes it when inode 5 is empty (mke2fs and daxfs_mkfs
- * images).  The header ties the log to the superblock (s_mnt_count and
- * s_mtime, the mount time, which only a mount changes: s_wtime moves
- * during a mount); e2fsck resets s_mnt_count, so a log is never replayed
- * over an image e2fsck has repaired since.  While mounted read-write the
- * private INCOMPAT bit 0x80000000 is set, so the kernel and e2fsck refuse
- * the image until libdaxfs has recovered it; a clean unmount clears it.
+ * and EXT2_JSLOTS slots of EXT2_JSLOT_SIZE, contiguous on the region.
+ * daxfs_mkfs makes it; a read-write mount makes it when inode 5 is empty
+ * (mke2fs images), in an order a crash cannot break (jlog_make).  The
+ * header ties the log to the superblock (s_mnt_count and s_mtime, the
+ * mount time, which only a mount changes: s_wtime moves during a mount);
+ * e2fsck resets s_mnt_count, so a log is never replayed over an image
+ * e2fsck has repaired since.  While mounted read-write the private
+ * INCOMPAT bit 0x80000000 is set, so the kernel and e2fsck refuse the
+ * image until libdaxfs has recovered it; a clean unmount clears it.
  *
- * Slots.  An operation takes a free slot (a DRAM bitmap, one word) at
- * ext2_jbegin and writes its state word: one aligned 8-byte store holding
- * the slot's generation, ACTIVE and a check of both (a torn write is
- * impossible; a check that fails on an ACTIVE word is damage).  Records
- * follow it: (region offset, length or bit run, kind, generation,
- * checksum) and, for bytes, the old bytes.  Each record is flushed and
- * fenced (with the state word, for the first) before the store it covers
- * is flushed: PMDK's undo order.  A record that is torn, or left from an
- * earlier use of the slot (another generation), fails its checksum and
- * ends the slot's list.  Commit: every covered store is persisted already
- * (the code persists each as it did before the log); the state word is
- * set IDLE, flushed and drained before ext2_jcommit returns, which is
- * before the caller releases the locks that guard the logged bytes.
+ * Slots.  An operation (ext2_jbegin .. ext2_jcommit, around the whole
+ * change under the locks that guard it) takes a free slot (a DRAM bitmap,
+ * one word) at its first record and writes its state word: one aligned
+ * 8-byte store holding the slot's generation, ACTIVE and a check of both
+ * (a torn write is impossible; a check that fails on an ACTIVE word is
+ * damage).  An operation that logs nothing (an overwrite) never takes
+ * one.  Records follow the word: (region offset, length or bit run,
+ * kind, generation, checksum) and, for bytes, the old bytes.  Each record
+ * is flushed and fenced (with the state word, for the first) before the
+ * store it covers is flushed: PMDK's undo order.  A record that is torn,
+ * or left from an earlier use of the slot (another generation), fails
+ * its checksum and ends the slot's list.  Commit: every covered store is
+ * persisted already (the code persists each as it did before the log);
+ * the bits the operation freed are cleared under their group locks, then
+ * the state word is set IDLE, flushed and drained, then the group locks
+ * go; all before the caller releases the locks that guard the logged
+ * bytes.
  *
- * What is logged.  Bytes that one operation owns under its locks (inode
- * fields, directory entries, block pointers, i_blocks, i_size, links):
- * their old bytes; a new inode and new blocks are owned whole ("fresh"),
- * so stores into them later in the same operation log nothing.  Bitmap
- * bits, which concurrent operations share under short group locks: a
- * logical record (bits set / cleared), written under the group lock
- * before the bits change.  Group and superblock counters are not logged:
- * recovery recomputes them from the bitmaps.  Times are not logged.
+ * What is logged.
+ *   - Bytes one operation owns under its locks (inode fields, directory
+ *     entries, i_size, links): their old bytes.  A new inode and new
+ *     blocks are owned whole ("fresh"): later stores into them log
+ *     nothing.
+ *   - Pointers into a hole, and bytes past EOF an append writes into its
+ *     last block: a ZERO record (undo writes zeros), no bytes.
+ *   - i_blocks, which faults on other blocks of the file move too: an
+ *     IBLOCKS record; undo recounts it from the block map.
+ *   - Bitmap bits set, which concurrent operations share under short
+ *     group locks: a logical record, written under the group lock before
+ *     the bits change; undo clears them.  Bits an operation frees (its
+ *     own allocations, on failure paths) stay set until its commit.
+ *   - Group and superblock counters are not logged: recovery recomputes
+ *     them from the bitmaps.  Times are not logged.
+ * Frees that outlive one operation (unlink's last link, truncate down, a
+ * failed write's blocks past EOF) are rolled forward instead: the
+ * operation puts the inode on the orphan chain, and the blocks are freed
+ * after its commit in an order a second run finishes (orphan.c, bmap.c).
+ * Writes that allocate many extents commit in steps (ext2_jrestart), the
+ * size covering each step; a hole below EOF filled by a fault or a write
+ * commits on its own before bmap_lock is dropped (ext2_jpush).
  *
  * Recovery (ext2_journal_load, read-write, INCOMPAT set and the tie
  * good): every slot's records are checked first (a damaged state word or
  * a record outside the file system fails the mount with -EUCLEAN,
  * nothing changed); then each ACTIVE slot is undone newest record first,
- * persisted; the group counters (free blocks, free inodes, directories)
- * and the superblock's are recomputed from the bitmaps and the inode
- * table and persisted; last the slots are set IDLE.  Undoing is
- * idempotent (old bytes written again, bits set or cleared again), so a
- * crash during recovery recovers again.  Bounded by EXT2_JSLOTS x 4 KiB
- * of records and one pass over the bitmaps and inode tables.
- *
- * Status.  Create, mkdir, symlink and link log; the other operations do
- * not yet.  Until they all do, a new log is made only when the
- * environment has DAXFS_JOURNAL=1 (a log found on the media is always
- * used and recovered); tests/unit/test_crash.c sets it and asserts, per
- * operation kind that logs, zero e2fsck failures and zero half-done
- * operations after recovery at every fence.
- *
- * Known limit: a freed bit (only on failure paths of the logged
- * operations today) can be taken by another thread before the freeing
- * operation commits; a crash in that window would undo the free over the
- * other operation's allocation.  Operations that free for good (unlink,
- * rmdir, truncate down) are to roll forward through the orphan chain,
- * not through this log.
+ * persisted; i_blocks named by IBLOCKS records are recounted; the group
+ * counters (free blocks, free inodes, directories) and the superblock's
+ * are recomputed from the bitmaps and the inode table and persisted;
+ * the slots are set IDLE; then (super.c) the orphans are finished, stray
+ * deletion times fixed and the counters recomputed again.  Every step
+ * is idempotent (old bytes and zeros written again, bits cleared again,
+ * counts recomputed, frees finished), so a crash during recovery
+ * recovers again.  Bounded by EXT2_JSLOTS x 4 KiB of records, the blocks
+ * of the orphans, and two passes over the bitmaps and inode tables.
  */
 #include <endian.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * journal.h -- the undo journal that makes namespace operations atomic
+ * journal.h -- the undo journal that makes every operation atomic
  * (issue 11); the design is written at the top of journal.c.
  *
  * An operation brackets its in-place stores with ext2_jbegin() and
@@ -9,9 +9,9 @@
  * operation owns whole, a new inode, which later stores need not log
  * again), and the allocators log bitmap bits with ext2_jlog_bits().  The
  * handle is thread-local, so no new parameter runs through the layers;
- * without one (read-only mounts, mkfs, unit tests calling internals,
- * operations not made atomic yet) every call here is a no-op that costs
- * one thread-local load.
+ * without one (read-only mounts, images with no room for a log, unit
+ * tests calling internals) every call here is a no-op that costs one
+ * thread-local load.
  */
 #ifndef DAXFS_EXT2_JOURNAL_H
 #define DAXFS_EXT2_JOURNAL_H
