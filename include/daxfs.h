@@ -228,6 +228,34 @@ DAXFS_API int daxfs_close(daxfs_file *f);
 DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off);
 DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 			       off_t off);
+
+/* daxfs_pwrite2 flags. */
+#define DAXFS_WRITE_ATOMIC 0x1u  /* all of it, or none, across a crash */
+#define DAXFS_WRITE_LAZY   0x2u  /* durable at the next daxfs_fsync */
+/* The largest DAXFS_WRITE_ATOMIC write (512 KiB on 1 KiB blocks). */
+#define DAXFS_ATOMIC_WRITE_MAX (1u << 20)
+
+/*
+ * daxfs_pwrite with flags (0: daxfs_pwrite itself).
+ *   DAXFS_WRITE_ATOMIC: after a crash the file holds either all of the
+ *     write or none of it (and its old size), for writes of up to
+ *     DAXFS_ATOMIC_WRITE_MAX bytes: the new bytes go to new blocks, which
+ *     one journal commit puts in place of the old ones (copy-on-write),
+ *     so a database needs no double-write buffer.  Returns len or an
+ *     error, never a short count; views of the range see the new bytes
+ *     when it returns.  Errors as daxfs_pwrite's, and -EINVAL (longer
+ *     than the largest atomic write, or with DAXFS_WRITE_LAZY), -ENOSPC
+ *     also when the free space is too fragmented for it.
+ *   DAXFS_WRITE_LAZY: the bytes are flushed but the fence that makes
+ *     them durable is left to the next daxfs_fsync of the file (or any
+ *     later call that changes the file system), for bulk loads, scratch
+ *     files and group commit; a write that grows the file still fences
+ *     before the size covers it, so a crash never shows bytes that were
+ *     not written.
+ * Unknown flags: -EINVAL.
+ */
+DAXFS_API ssize_t daxfs_pwrite2(daxfs_file *f, const void *buf, size_t len,
+				off_t off, unsigned flags);
 DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size);
 /* Make everything written to the file durable. */
 DAXFS_API int daxfs_fsync(daxfs_file *f);

@@ -865,15 +865,15 @@ static void kill_workload(struct kill_fix *f, unsigned long run,
 			 f->v->error);
 }
 
-/* Threads whose operation in flight was found half done, overwrites
- * (not atomic: bytes) left out. */
+/* Threads whose operation in flight was found half done, plain and lazy
+ * overwrites (not atomic: bytes) left out. */
 static unsigned long half_but_overwrites(const struct kill_sum *s)
 {
 	unsigned long n = 0;
 	int k;
 
 	for (k = 0; k < K_IDLE; k++)
-		if (k != CK_OVERWRITE)
+		if (k != CK_OVERWRITE && k != CK_LAZY)
 			n += s->row[k].half;
 	return n;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * file.c -- the public calls on open files: daxfs_open, daxfs_close,
- * daxfs_pread, daxfs_pwrite, daxfs_ftruncate, daxfs_fsync, daxfs_fstat.
+ * daxfs_pread, daxfs_pwrite(2), daxfs_ftruncate, daxfs_fsync, daxfs_fstat.
  * A handle keeps the path it was opened with, so that every message of a
  * call on it names the file.
  */
@@ -114,7 +114,23 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 {
 	err_begin("daxfs_pwrite", f ? f->path : NULL);
 	return err_end(io_check(f, buf, len, off, true) ?:
-		       f->fs->ops->write(f, buf, len, off));
+		       f->fs->ops->write(f, buf, len, off, 0));
+}
+
+DAXFS_API ssize_t daxfs_pwrite2(daxfs_file *f, const void *buf, size_t len,
+				off_t off, unsigned flags)
+{
+	int ret;
+
+	err_begin("daxfs_pwrite2", f ? f->path : NULL);
+	ret = io_check(f, buf, len, off, true);
+	if (!ret && (flags & ~(DAXFS_WRITE_ATOMIC | DAXFS_WRITE_LAZY)))
+		ret = err_set(-EINVAL, "unknown flags 0x%x", flags);
+	else if (!ret && flags == (DAXFS_WRITE_ATOMIC | DAXFS_WRITE_LAZY))
+		ret = err_set(-EINVAL, "DAXFS_WRITE_ATOMIC and "
+			      "DAXFS_WRITE_LAZY together (an atomic write is "
+			      "durable when it returns)");
+	return err_end(ret ?: f->fs->ops->write(f, buf, len, off, flags));
 }
 
 DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size)

@@ -89,7 +89,8 @@ struct vfs_ops {
 	ssize_t (*read)(struct daxfs_file *f, void *buf, size_t len,
 			uint64_t off);
 	ssize_t (*write)(struct daxfs_file *f, const void *buf, size_t len,
-			 uint64_t off); /* O_APPEND: off is ignored */
+			 uint64_t off, unsigned flags); /* DAXFS_WRITE_*
+			 (checked); O_APPEND: off is ignored */
 	int (*truncate)(struct daxfs_file *f, uint64_t size);
 	int (*fsync)(struct daxfs_file *f);
 	int (*getattr)(struct daxfs_file *f, struct stat *st);

@@ -80,8 +80,9 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		       struct dax_mapping *m,
 		       const struct iomap_ops *ops, uint64_t pos,
-		       size_t len, void *buf, bool write)
+		       size_t len, void *buf, unsigned how)
 {
+	bool write = how & DAX_RW_WRITE;
 	unsigned flags = write ? IOMAP_WRITE : 0;
 	unsigned char *p = buf;
 	size_t done = 0;
@@ -117,7 +118,7 @@ ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		p += n;
 		done += n;
 	}
-	if (write && done)
+	if (write && done && !(how & DAX_RW_NODRAIN))
 		rgn->drain();
 	return done ? (ssize_t)done : ret;
 }

@@ -64,12 +64,16 @@ struct iomap_ops {
 			 struct iomap *iomap);
 };
 
+#define DAX_RW_WRITE 0x1u   /* dax_iomap_rw: a write (else a read) */
+#define DAX_RW_NODRAIN 0x2u /* a write whose fence the caller does */
+
 /*
  * The iomap apply loop of read and write (dax_iomap_rw): for each extent
  * of [pos, pos+len), begin -> copy with libpmem2's functions -> end.
- * Reads of holes give zeros.  Writes are flushed and drained before this
- * returns; blocks they allocate replace zero pages in the file's views
- * (m, which may be NULL).  The caller holds the inode's I/O lock and has
+ * how: DAX_RW_WRITE for a write, DAX_RW_NODRAIN to leave its fence to
+ * the caller.  Reads of holes give zeros.  Writes are flushed and
+ * drained before this returns (unless NODRAIN); blocks they allocate
+ * replace zero pages in the file's views (m, which may be NULL).  The caller holds the inode's I/O lock and has
  * clamped a read to EOF.  Returns bytes copied (short only when an error
  * stopped it after some progress) or a negative errno (-EFAULT for a bad
  * user buffer).
@@ -77,6 +81,6 @@ struct iomap_ops {
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		       struct dax_mapping *m,
 		       const struct iomap_ops *ops, uint64_t pos,
-		       size_t len, void *buf, bool write);
+		       size_t len, void *buf, unsigned how);
 
 #endif

@@ -76,10 +76,10 @@ void dax_mapping_update_views(struct dax_mapping *m, uint64_t first,
 		while (lo < hi) {
 			uint64_t a = lo, b;
 			enum dax_page_state s = dax_view_state(v, a);
-			bool hit = mode == DAX_VIEWS_TRUNCATE
-					   ? s != DAX_PG_NONE &&
-						     s != DAX_PG_SIGBUS
-					   : s == DAX_PG_ZERO;
+			bool hit = mode == DAX_VIEWS_REPLACE_ZERO
+					   ? s == DAX_PG_ZERO
+					   : s != DAX_PG_NONE &&
+						     s != DAX_PG_SIGBUS;
 
 			for (b = a + 1;
 			     b < hi && dax_view_state(v, b) == s; b++)

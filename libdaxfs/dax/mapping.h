@@ -28,6 +28,9 @@ enum dax_views_mode {
 	DAX_VIEWS_TRUNCATE,     /* pages gone: lazy view -> NONE,
 				   populated view -> SIGBUS */
 	DAX_VIEWS_REPLACE_ZERO, /* zero pages became blocks at dev_off */
+	DAX_VIEWS_REMAP,        /* the pages' blocks moved to dev_off (an
+				   atomic write): lazy view -> NONE,
+				   populated view -> the new blocks */
 };
 
 /*
@@ -50,6 +53,15 @@ void dax_mapping_update_views(struct dax_mapping *m, uint64_t first,
  */
 void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
 			 uint64_t n, uint64_t dev_off);
+
+/*
+ * An atomic write moved pages [first, first+n) to new blocks at device
+ * offset dev_off: every view's pages there show the new blocks (lazy
+ * views fault them again), and their entries go.  Called with dax_sem
+ * held exclusively (no fault runs), before the old blocks are freed.
+ */
+void dax_remap(struct dax_mapping *m, uint64_t first, uint64_t n,
+	       uint64_t dev_off);
 
 /*
  * Truncate: no view may reach a page at or past first any more.  Called

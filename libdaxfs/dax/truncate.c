@@ -66,6 +66,37 @@ static void split_pmd(struct dax_mapping *m, uint64_t unit, uint64_t first)
 	}
 }
 
+/* Split every 2 MiB entry that holds a page of [first, first+n) into 4
+ * KiB entries (the pages keep their blocks). */
+static void split_pmds(struct dax_mapping *m, uint64_t first, uint64_t n)
+{
+	uint64_t unit = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
+
+	for (; unit < first + n; unit += DAX_PMD_PAGES)
+		if (dax_is_pmd(dax_peek_entry(m, unit)))
+			split_pmd(m, unit, unit + DAX_PMD_PAGES);
+}
+
+/* Move [first, first+n) of every view to dev_off and drop the entries
+ * (see mapping.h). */
+void dax_remap(struct dax_mapping *m, uint64_t first, uint64_t n,
+	       uint64_t dev_off)
+{
+	uint64_t idx = first, e;
+
+	if (!atomic_load(&m->nr_entries) && !atomic_load(&m->nr_views))
+		return;
+	split_pmds(m, first, n);
+	if (atomic_load(&m->nr_views))
+		dax_mapping_update_views(m, first, n, DAX_VIEWS_REMAP, dev_off);
+	while (dax_next_entry(m, &idx, first + n)) {
+		if (dax_grab_entry(m, idx, false, false, &e))
+			break;
+		dax_put_entry(m, idx, 0);
+		idx++;
+	}
+}
+
 /* Split a 2 MiB entry that straddles first, unmap every view's pages at
  * and past first, then delete every entry there. */
 void dax_truncate(struct dax_mapping *m, uint64_t first)

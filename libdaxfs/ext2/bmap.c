@@ -489,6 +489,36 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 }
 
 /*
+ * The pointer slots of the leaf holding lblk, from lblk on: *slot, and
+ * *n cut to the end of the leaf.  For an atomic write (cow.c), which
+ * mapped its range first: -EIO if the leaf is missing.  Called with
+ * bmap_lock held exclusively.
+ */
+int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
+		    le32 **slot)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t off[4], pblk, count, room;
+	le32 *chain[4];
+	int depth, level, ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
+	ret = bmap_walk(inode, lblk, *n, off, &depth, chain, &level, &pblk,
+			&count);
+	if (ret)
+		return ret;
+	if (level < depth - 1)
+		return err_set(-EIO, "inode %u: block %u lost its leaf",
+			       inode->ino, lblk);
+	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	       off[depth - 1];
+	*slot = chain[depth - 1];
+	if (*n > room)
+		*n = room;
+	return 0;
+}
+
+/*
  * Start loading the data at pos before the caller takes its locks: on a
  * large region the page walk and the cache miss of a random read's first
  * byte cost as much as the locks and the lookup together, and a prefetch

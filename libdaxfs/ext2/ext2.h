@@ -377,6 +377,14 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
 uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw);
+int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
+		    le32 **slot);
+
+/* cow.c: atomic writes (DAXFS_WRITE_ATOMIC), inside the caller's
+ * operation, i_rwsem held exclusively; the largest one on fs. */
+ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
+		       size_t len, uint64_t pos);
+size_t ext2_cow_max(struct ext2_sb_info *fs);
 /* The largest file of fs, as the Linux ext2 driver computes it (once,
  * at mount: ext2_bmap_max_size). */
 uint64_t ext2_bmap_max_size(struct ext2_sb_info *fs);
@@ -442,7 +450,7 @@ void ext2_release(struct daxfs *vfs, struct vfs_inode *inode);
 ssize_t ext2_file_read(struct daxfs_file *f, void *buf, size_t len,
 		       uint64_t off);
 ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
-			uint64_t off);
+			uint64_t off, unsigned flags);
 int ext2_file_truncate(struct daxfs_file *f, uint64_t size);
 int ext2_fsync(struct daxfs_file *f);
 int ext2_getattr(struct daxfs_file *f, struct stat *st);

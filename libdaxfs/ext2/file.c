@@ -140,35 +140,55 @@ ssize_t ext2_file_read(struct daxfs_file *f, void *buf, size_t len,
 	if (len > size - off)
 		len = size - off;
 	ret = dax_iomap_rw(EXT2_SB(f->fs)->rgn, inode, &inode->i_mapping,
-			   &ext2_iomap_ops, off, len, buf, false);
+			   &ext2_iomap_ops, off, len, buf, 0);
 	up_read(&inode->i_rwsem);
 	return ret;
 }
 
-/*
- * The copy of a pwrite at pos, as one atomic operation (journal.h) with
- * the blocks it takes past EOF and the size that covers them: a crash
- * leaves the file as it was, or grown by the whole write (a long write
- * commits in steps, each of which grows the size: ext2_iomap_end).  The
- * data is durable (drained) before the size covers it.  A write that
- * stopped short past EOF puts the file on the orphan chain in the same
- * operation, for ext2_write_failed; *orphan says so.
- */
-static ssize_t write_atomic(struct ext2_inode_info *inode, const void *buf,
-			    size_t len, uint64_t pos, bool *orphan)
+/* The copy of a pwrite at pos through the iomap loop; with
+ * DAXFS_WRITE_LAZY, the fence is left to fsync unless the file grows
+ * (the size must not cover bytes that are not durable). */
+static ssize_t write_copy(struct ext2_inode_info *inode, const void *buf,
+			  size_t len, uint64_t pos, unsigned flags)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	struct ext2_jh h;
+	unsigned how = DAX_RW_WRITE;
 	ssize_t ret;
 
-	ext2_jbegin(fs, &h);
+	if ((flags & DAXFS_WRITE_LAZY) && pos + len <= ext2_i_size(inode))
+		how |= DAX_RW_NODRAIN;
 	ext2_jlog_tail(inode, ext2_i_size(inode), pos + len);
 	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);
 	if (!ret)
 		ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping,
-				   &ext2_iomap_ops, pos, len, (void *)buf, true);
+				   &ext2_iomap_ops, pos, len, (void *)buf, how);
 	if (ret > 0 && pos + ret > ext2_i_size(inode))
 		ext2_inode_set_size(inode, pos + ret);
+	return ret;
+}
+
+/*
+ * A pwrite at pos as one atomic operation (journal.h) with the blocks it
+ * takes past EOF and the size that covers them: a crash leaves the file
+ * as it was, or grown by the whole write (a long write commits in steps,
+ * each of which grows the size: ext2_iomap_end).  The data is durable
+ * (drained) before the size covers it.  With DAXFS_WRITE_ATOMIC the
+ * bytes themselves are all-or-nothing too (cow.c).  A write that stopped
+ * short past EOF puts the file on the orphan chain in the same
+ * operation, for ext2_write_failed; *orphan says so.
+ */
+static ssize_t write_logged(struct ext2_inode_info *inode, const void *buf,
+			    size_t len, uint64_t pos, unsigned flags,
+			    bool *orphan)
+{
+	struct ext2_jh h;
+	ssize_t ret;
+
+	ext2_jbegin(inode->fs, &h);
+	if (flags & DAXFS_WRITE_ATOMIC)
+		ret = ext2_write_cow(inode, buf, len, pos);
+	else
+		ret = write_copy(inode, buf, len, pos, flags);
 	*orphan = ret < (ssize_t)len && pos + len > ext2_i_size(inode) &&
 		  ext2_orphan_add(inode);
 	ext2_jcommit(&h);
@@ -176,9 +196,9 @@ static ssize_t write_atomic(struct ext2_inode_info *inode, const void *buf,
 }
 
 /* pwrite: copy into the file (allocating) and move i_size and the times
- * (write_atomic); i_rwsem exclusive. */
+ * (write_logged); i_rwsem exclusive. */
 ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
-			uint64_t off)
+			uint64_t off, unsigned flags)
 {
 	struct ext2_sb_info *fs = EXT2_SB(f->fs);
 	struct ext2_inode_info *inode = EXT2_I(f->inode);
@@ -198,7 +218,13 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 	if (len > max - pos)
 		len = max - pos;
 	old = ext2_i_size(inode);
-	ret = write_atomic(inode, buf, len, pos, &orphan);
+	if ((flags & DAXFS_WRITE_ATOMIC) && len > ext2_cow_max(fs)) {
+		up_write(&inode->i_rwsem);
+		return err_set(-EINVAL, "an atomic write is at most %zu bytes "
+			       "on this file system, not %zu",
+			       ext2_cow_max(fs), len);
+	}
+	ret = write_logged(inode, buf, len, pos, flags, &orphan);
 	if (ret > 0) {
 		ext2_size_grew(inode, old, ext2_i_size(inode));
 		ext2_inode_touch(inode, true, true);

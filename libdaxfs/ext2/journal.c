@@ -329,10 +329,41 @@ void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h)
 	h->base = NULL;
 	h->nfresh = 0;
 	h->ndefer = 0;
+	h->cap = EXT2_JDEFER;
+	h->defer = h->inline_defer;
 	if (ext2_jcur || !fs->journal)
 		return; /* nested: the outer operation's handle logs */
 	h->fs = fs;
 	ext2_jcur = h;
+}
+
+/* Make room for n more deferred frees (see journal.h). */
+int ext2_jdefer_reserve(unsigned n)
+{
+	struct ext2_jh *h = ext2_jcur;
+	struct ext2_jdefer *d;
+
+	if (!h || !h->fs || h->ndefer + n <= h->cap)
+		return 0;
+	d = mem_alloc((h->ndefer + n) * sizeof(*d));
+	if (!d)
+		return err_set(-ENOMEM, "out of memory for %u frees", n);
+	memcpy(d, h->defer, h->ndefer * sizeof(*d));
+	if (h->defer != h->inline_defer)
+		mem_free(h->defer);
+	h->defer = d;
+	h->cap = h->ndefer + n;
+	return 0;
+}
+
+/* Bytes of records the thread's operation may still log. */
+size_t ext2_jroom(void)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	if (!h || !h->fs)
+		return EXT2_JSLOT_SIZE;
+	return EXT2_JSLOT_SIZE - (h->base ? h->used : 64);
 }
 
 /* Keep a free till the commit (see journal.h). */
@@ -340,7 +371,7 @@ bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count)
 {
 	struct ext2_jh *h = ext2_jcur;
 
-	if (!h || !h->fs || h->ndefer == EXT2_JDEFER)
+	if (!h || !h->fs || h->ndefer == h->cap)
 		return false;
 	h->defer[h->ndefer].start = start;
 	h->defer[h->ndefer].count = count;
@@ -384,6 +415,35 @@ static void jdefer_lock(struct ext2_sb_info *fs, struct ext2_jh *h,
 	}
 }
 
+/* Log deferred free i as bits cleared (undo sets them: the blocks an
+ * atomic write replaced are the file's again), group lock held. */
+static void jdefer_log(struct ext2_sb_info *fs, struct ext2_jh *h,
+		       unsigned i)
+{
+	uint32_t g = jdefer_group(fs, h, i), bit;
+	const uint8_t *bm;
+
+	if (h->defer[i].inode) {
+		bit = (h->defer[i].start - 1) % fs->inodes_per_group;
+		bm = ext2_block(fs, fs->groups[g].inode_bitmap);
+	} else {
+		bit = h->defer[i].start - ext2_group_first_block(fs, g);
+		bm = ext2_block(fs, fs->groups[g].block_bitmap);
+	}
+	jappend(h, bm - fs->base, bit, h->defer[i].count, JREC_BITS_CLR,
+		NULL);
+}
+
+/* Forget h's deferred frees (done), giving back a grown list. */
+static void jdefer_done(struct ext2_jh *h)
+{
+	h->ndefer = 0;
+	if (h->defer != h->inline_defer)
+		mem_free(h->defer);
+	h->defer = h->inline_defer;
+	h->cap = EXT2_JDEFER;
+}
+
 /* Write the IDLE word of h's slot, persisted, and free the slot. */
 static void jslot_close(struct ext2_sb_info *fs, struct ext2_jh *h)
 {
@@ -408,9 +468,12 @@ void ext2_jcommit(struct ext2_jh *h)
 	if (!h->ndefer) {
 		if (h->base)
 			jslot_close(fs, h);
+		jdefer_done(h);
 		return;
 	}
 	jdefer_lock(fs, h, true);
+	for (i = 0; i < h->ndefer; i++)
+		jdefer_log(fs, h, i);
 	for (i = 0; i < h->ndefer; i++)
 		if (h->defer[i].inode)
 			ext2_clear_inode_bit_locked(fs, h->defer[i].start);
@@ -421,7 +484,7 @@ void ext2_jcommit(struct ext2_jh *h)
 	if (h->base)
 		jslot_close(fs, h);
 	jdefer_lock(fs, h, false);
-	h->ndefer = 0;
+	jdefer_done(h);
 }
 
 /* Start an operation of its own on fs while the thread may be inside

@@ -43,8 +43,10 @@ struct ext2_jh {
 	uint32_t used;                /* bytes of records written */
 	unsigned nfresh;
 	struct { uintptr_t lo, hi; } fresh[EXT2_JFRESH];
-	unsigned ndefer;              /* bits to clear at commit */
-	struct { uint32_t start, count; bool inode; } defer[EXT2_JDEFER];
+	unsigned ndefer, cap;         /* bits to clear at commit */
+	struct ext2_jdefer *defer;    /* inline_defer, or grown */
+	struct ext2_jdefer { uint32_t start, count; bool inode; }
+		inline_defer[EXT2_JDEFER];
 };
 
 /* The handle of the calling thread's operation, or NULL. */
@@ -90,6 +92,11 @@ bool ext2_jlow(void);
  * caller clears them now.
  */
 bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count);
+/* Make room for n more deferred frees in the thread's operation (an
+ * atomic write frees every old block at its commit): 0 or -ENOMEM. */
+int ext2_jdefer_reserve(unsigned n);
+/* Bytes of records the thread's operation may still log. */
+size_t ext2_jroom(void);
 
 void ext2_jlog_slow(const void *p, size_t len, bool fresh);
 void ext2_jlog_zero_slow(const void *p, size_t len);

@@ -676,7 +676,7 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 		ret = len;
 	} else {
 		ret = dax_iomap_rw(fs->rgn, inode, NULL, &ext2_iomap_ops, 0,
-				     len, buf, false);
+				     len, buf, 0);
 		if (ret == -EFAULT)
 			ret = err_set(-EFAULT, "\"%.200s\": bad address: buf "
 				      "cannot be written", path);

@@ -25,7 +25,8 @@ const char *crash_kind_name(int kind)
 		"mount", "create", "mkdir", "symlink", "link", "unlink",
 		"rmdir", "rename-new", "rename-file", "rename-dir",
 		"rename-move", "truncate-up", "truncate-down", "write-alloc",
-		"append", "overwrite", "unmount",
+		"append", "overwrite", "atomic-write", "lazy-write",
+		"unmount",
 	};
 
 	return kind >= 0 && kind < CK_NKINDS ? names[kind] : "?";
@@ -349,13 +350,15 @@ static void gen_write(const struct model *m, uint64_t *rng, int i,
 	} else if (op->kind == CK_WRITE_ALLOC) {
 		op->off = o->size + 4096 + test_rand(rng) % 8192;
 		op->len = 1 + test_rand(rng) % 8192;
-	} else { /* overwrite within an earlier write */
+	} else { /* overwrite within an earlier write (atomic: or on) */
 		const struct mwrite *w = &o->w[test_rand(rng) % o->nw];
 		uint64_t room;
 
 		op->off = w->off + test_rand(rng) % w->len;
 		room = w->off + w->len - op->off;
-		op->len = 1 + test_rand(rng) % (room < 8192 ? room : 8192);
+		if (op->kind == CK_ATOMIC)
+			room = 12288;
+		op->len = 1 + test_rand(rng) % (room < 12288 ? room : 12288);
 	}
 	if (op->off + op->len > M_FILE_MAX)
 		op->len = op->off < M_FILE_MAX ? M_FILE_MAX - op->off : 0;
@@ -422,7 +425,8 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 		op->off = o->size ? test_rand(rng) % o->size : 0;
 		return o->size > 0;
 	}
-	if (op->kind == CK_OVERWRITE && !o->nw)
+	if ((op->kind == CK_OVERWRITE || op->kind == CK_ATOMIC ||
+	     op->kind == CK_LAZY) && !o->nw)
 		return false;
 	gen_write(m, rng, i, op);
 	return op->len > 0;
@@ -435,7 +439,7 @@ static const int first_round[] = {
 	CK_OVERWRITE, CK_TRUNC_UP, CK_TRUNC_DOWN, CK_SYMLINK, CK_SYMLINK,
 	CK_LINK, CK_CREATE, CK_RENAME_FILE, CK_RENAME_NEW, CK_UNLINK,
 	CK_MKDIR, CK_RENAME_DIR, CK_RENAME_MOVE, CK_MKDIR, CK_RMDIR,
-	CK_APPEND,
+	CK_APPEND, CK_ATOMIC, CK_LAZY,
 };
 
 void model_gen(const struct model *m, uint64_t *rng, int i,
@@ -452,7 +456,7 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 		kind = test_rand(rng) % 2 ? CK_UNLINK : CK_RMDIR;
 	else
 		kind = CK_CREATE + (int)(test_rand(rng) %
-					 (CK_OVERWRITE - CK_CREATE + 1));
+					 (CK_LAZY - CK_CREATE + 1));
 	for (k = -1; k < 4; k++) {
 		memset(op, 0, sizeof(*op));
 		op->kind = k < 0 ? kind : fallback[k];
@@ -546,8 +550,12 @@ static int exec_file(daxfs *fs, const struct crash_op *op)
 			return -ENOMEM;
 		}
 		test_pattern(buf, op->len, op->seed, op->off);
-		w = daxfs_pwrite(f, buf, op->len, (off_t)op->off);
+		w = daxfs_pwrite2(f, buf, op->len, (off_t)op->off,
+				  op->kind == CK_ATOMIC ? DAXFS_WRITE_ATOMIC
+				  : op->kind == CK_LAZY ? DAXFS_WRITE_LAZY : 0);
 		ret = w == (ssize_t)op->len ? 0 : w < 0 ? (int)w : -EIO;
+		if (!ret && op->kind == CK_LAZY)
+			ret = daxfs_fsync(f);
 		free(buf);
 	}
 	if (ret) {
@@ -587,7 +595,7 @@ const char *model_describe(const struct crash_op *op, char *buf, size_t n)
 {
 	const char *k = crash_kind_name(op->kind);
 
-	if (op->kind >= CK_WRITE_ALLOC && op->kind <= CK_OVERWRITE)
+	if (op->kind >= CK_WRITE_ALLOC && op->kind <= CK_LAZY)
 		snprintf(buf, n, "%s %s [%llu,+%llu)", k, op->a,
 			 (unsigned long long)op->off,
 			 (unsigned long long)op->len);

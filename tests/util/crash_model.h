@@ -36,6 +36,10 @@ enum crash_kind {
 	CK_WRITE_ALLOC,  /* a write past EOF, leaving a hole */
 	CK_APPEND,
 	CK_OVERWRITE,    /* bytes written before */
+	CK_ATOMIC,       /* daxfs_pwrite2 DAXFS_WRITE_ATOMIC over bytes
+			    written before, maybe past EOF */
+	CK_LAZY,         /* daxfs_pwrite2 DAXFS_WRITE_LAZY over bytes
+			    written before, then daxfs_fsync */
 	CK_UNMOUNT,
 	CK_NKINDS
 };

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cow.c -- atomic writes (daxfs_pwrite2 with DAXFS_WRITE_ATOMIC, issue
+ * 11 item 7): a write of up to ext2_cow_max() bytes that a crash leaves
+ * wholly old or wholly new, by copy-on-write, so that a database needs
+ * no double-write buffer.
+ *
+ *   1. every block of the range is mapped (a hole gets a zeroed block,
+ *      which reads as the hole did), and its block noted;
+ *   2. new blocks are taken (logged, as every allocation) and filled:
+ *      the old bytes around the write in its first and last blocks, the
+ *      new bytes between (zeros past the old EOF), flushed and drained;
+ *   3. under dax_sem held exclusively (the block map changes under the
+ *      views, as a hole punch does: seed 002), the views' pages of the
+ *      range are moved to the new blocks, the leaf pointers switched
+ *      (their old values logged), the old blocks freed at the commit
+ *      (ext2_jdefer_free) and i_size moved if the write extends;
+ *   4. the operation commits (journal.h): one 8-byte store makes all of
+ *      it the file's; a crash before it undoes every step.
+ * Called with i_rwsem held exclusively; the commit is the caller's.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "dax/mapping.h"
+#include "dax/view.h"
+#include "ext2/ext2.h"
+
+/* An atomic write in progress. */
+struct cow {
+	struct ext2_inode_info *inode;
+	const unsigned char *buf;
+	uint64_t pos, size;            /* the write's offset; old i_size */
+	size_t len;
+	uint32_t first, nb;            /* its logical blocks */
+	uint32_t *old, *new;           /* their blocks before and after */
+	uint32_t nnew;                 /* new blocks taken so far */
+};
+
+/* The largest atomic write on fs: 1 MiB, or 512 blocks (the old
+ * pointers must fit one journal slot). */
+size_t ext2_cow_max(struct ext2_sb_info *fs)
+{
+	size_t max = (size_t)512 << fs->blocksize_bits;
+
+	return max < DAXFS_ATOMIC_WRITE_MAX ? max : DAXFS_ATOMIC_WRITE_MAX;
+}
+
+/* Step 1: map every block of the range, noting its block in c->old. */
+static int cow_map_old(struct cow *c)
+{
+	uint32_t i = 0, p, n, k;
+	bool is_new;
+	int ret;
+
+	while (i < c->nb) {
+		ret = ext2_bmap(c->inode, c->first + i, c->nb - i, true, &p, &n,
+				&is_new);
+		if (ret)
+			return ret;
+		for (k = 0; k < n && i < c->nb; k++)
+			c->old[i++] = p + k;
+	}
+	return 0;
+}
+
+/* Runs of contiguous blocks in b[0..n). */
+static uint32_t cow_runs(const uint32_t *b, uint32_t n)
+{
+	uint32_t i, runs = n > 0;
+
+	for (i = 1; i < n; i++)
+		runs += b[i] != b[i - 1] + 1;
+	return runs;
+}
+
+/* Step 2a: take c->nb new blocks, as few runs as the free space allows
+ * and the journal slot can log: a new run costs one record (two if the
+ * write fails), and the records still to come are kept room for (the
+ * old pointers, the size, one per old run freed at the commit). */
+static int cow_alloc_new(struct cow *c)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	size_t keep = (size_t)c->nb * 4 + 256 + 32 * cow_runs(c->old, c->nb);
+	uint32_t s, n, goal = c->old[c->nb - 1] + 1;
+	int ret;
+
+	while (c->nnew < c->nb) {
+		if (ext2_jroom() < keep + 64 + 32 * cow_runs(c->new, c->nnew))
+			return err_set(-ENOSPC, "no room for an atomic write of "
+				       "%u blocks: the free space is too "
+				       "fragmented", c->nb);
+		ret = ext2_new_blocks(fs, goal, c->nb - c->nnew, &s, &n);
+		if (ret)
+			return ret;
+		while (n--)
+			c->new[c->nnew++] = s++;
+		goal = s;
+	}
+	return 0;
+}
+
+/* Copy [from, to) of the old block src into dst, zeros from the old EOF
+ * on (base: the file offset of the block); flushed, not drained. */
+static void cow_copy_old(struct cow *c, unsigned char *dst,
+			 const unsigned char *src, uint64_t base,
+			 uint32_t from, uint32_t to)
+{
+	struct region *rgn = c->inode->fs->rgn;
+	uint32_t keep = to;
+
+	if (from >= to)
+		return;
+	if (base + to > c->size)
+		keep = c->size > base + from ? (uint32_t)(c->size - base) : from;
+	if (keep > from)
+		rgn->memcpy(dst + from, src + from, keep - from,
+			    PMEM2_F_MEM_NODRAIN);
+	if (to > keep)
+		rgn->memset(dst + keep, 0, to - keep, PMEM2_F_MEM_NODRAIN);
+}
+
+/* dax_copy_guarded's copy into pmem: flushed, not drained. */
+static void cow_copy_in(void *ctx, void *dst, const void *src, size_t len)
+{
+	((struct region *)ctx)->memcpy(dst, src, len, PMEM2_F_MEM_NODRAIN);
+}
+
+/* Step 2b: fill the new blocks (see the top), drained. */
+static int cow_fill(struct cow *c)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t bs = fs->blocksize, i;
+	uint64_t end = c->pos + c->len;
+
+	for (i = 0; i < c->nb; i++) {
+		uint64_t base = (uint64_t)(c->first + i) << fs->blocksize_bits;
+		uint32_t lo = base < c->pos ? (uint32_t)(c->pos - base) : 0;
+		uint32_t hi = end - base < bs ? (uint32_t)(end - base) : bs;
+		unsigned char *dst = ext2_block(fs, c->new[i]);
+		const unsigned char *src = ext2_block(fs, c->old[i]);
+
+		cow_copy_old(c, dst, src, base, 0, lo);
+		cow_copy_old(c, dst, src, base, hi, bs);
+		if (dax_copy_guarded(dst + lo, c->buf + (base + lo - c->pos),
+				     hi - lo, cow_copy_in, fs->rgn))
+			return err_set(-EFAULT, "bad address: the buffer "
+				       "[%p, +%zu) cannot be read",
+				       (const void *)c->buf, c->len);
+	}
+	region_drain(fs->rgn);
+	return 0;
+}
+
+/* Step 3a: move the views' pages of the range to the new blocks, run by
+ * run (views exist only with 4 KiB blocks).  dax_sem held. */
+static void cow_remap(struct cow *c)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t i = 0, k;
+
+	if (fs->blocksize != DAX_PAGE_SIZE)
+		return;
+	while (i < c->nb) {
+		for (k = 1; i + k < c->nb && c->new[i + k] == c->new[i] + k; k++)
+			;
+		dax_remap(&c->inode->i_mapping, c->first + i, k,
+			  (uint64_t)c->new[i] << fs->blocksize_bits);
+		i += k;
+	}
+}
+
+/* Step 3b: switch the leaf pointers to the new blocks (old values
+ * logged), persisted.  bmap_lock held exclusively. */
+static int cow_switch(struct cow *c)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t i = 0, n, k;
+	le32 *slot;
+	int ret;
+
+	ext2_extent_cache_clear(c->inode);
+	while (i < c->nb) {
+		n = c->nb - i;
+		ret = ext2_bmap_slots(c->inode, c->first + i, &n, &slot);
+		if (ret)
+			return ret;
+		ext2_jlog(slot, (size_t)n * 4);
+		for (k = 0; k < n; k++)
+			slot[k] = le32_put(c->new[i + k]);
+		region_flush(fs->rgn, slot, (size_t)n * 4);
+		i += n;
+	}
+	region_drain(fs->rgn);
+	return 0;
+}
+
+/* Free the n blocks b[] at the commit (ext2_jdefer_free), run by run:
+ * the old ones after the switch, the new ones if the write fails. */
+static void cow_free(struct cow *c, const uint32_t *b, uint32_t n)
+{
+	uint32_t i = 0, k;
+
+	while (i < n) {
+		for (k = 1; i + k < n && b[i + k] == b[i] + k; k++)
+			;
+		ext2_free_blocks(c->inode->fs, b[i], k);
+		i += k;
+	}
+}
+
+/* Step 3: the switch, under dax_sem and bmap_lock. */
+static int cow_commit_map(struct cow *c)
+{
+	struct ext2_inode_info *inode = c->inode;
+	int ret;
+
+	down_write(&inode->dax_sem);
+	cow_remap(c);
+	down_write(&inode->bmap_lock);
+	ret = cow_switch(c);
+	up_write(&inode->bmap_lock);
+	if (!ret) {
+		cow_free(c, c->old, c->nb);
+		if (c->pos + c->len > c->size)
+			ext2_inode_set_size(inode, c->pos + c->len);
+	}
+	up_write(&inode->dax_sem);
+	return ret;
+}
+
+/*
+ * The atomic write of len bytes from buf at pos (see the top), inside
+ * the caller's operation: len, or a negative errno with nothing of the
+ * write reachable once the caller commits.
+ */
+ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
+		       size_t len, uint64_t pos)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	struct cow c = { .inode = inode, .buf = buf, .pos = pos, .len = len,
+			 .size = ext2_i_size(inode) };
+	int ret;
+
+	if (len > ext2_cow_max(fs))
+		return err_set(-EINVAL, "an atomic write is at most %zu bytes "
+			       "on this file system, not %zu",
+			       ext2_cow_max(fs), len);
+	c.first = pos >> fs->blocksize_bits;
+	c.nb = ((pos + len - 1) >> fs->blocksize_bits) - c.first + 1;
+	c.old = mem_alloc(sizeof(*c.old) * c.nb * 2);
+	if (!c.old)
+		return err_set(-ENOMEM, "out of memory for an atomic write");
+	c.new = c.old + c.nb;
+	ret = ext2_jdefer_reserve(c.nb * 2);
+	if (!ret)
+		ret = cow_map_old(&c);
+	if (!ret)
+		ret = cow_alloc_new(&c);
+	if (!ret)
+		ret = cow_fill(&c);
+	if (!ret)
+		ret = cow_commit_map(&c);
+	if (ret)
+		cow_free(&c, c.new, c.nnew); /* nothing of the write stays */
+	mem_free(c.old);
+	return ret ? ret : (ssize_t)len;
+}
