@@ -577,7 +577,9 @@ int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 }
 
 /* Link the reserved blocks once written bytes from pos are in them: zero
- * what the write did not cover, drain, then link and count them. */
+ * what the write did not cover; log the pointers, i_blocks and the size
+ * that will cover the bytes; one fence for the data and the records;
+ * then link and count them, and move the size (one more fence). */
 void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 			     ssize_t written)
 {
@@ -587,6 +589,7 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	uint64_t start = (uint64_t)inode->pend_lblk << bits;
 	uint64_t end = start + ((uint64_t)n << bits);
 	unsigned char *base = ext2_block(fs, inode->pend_data);
+	bool grow;
 
 	inode->pend_n = 0;
 	if (written <= 0) {
@@ -599,16 +602,23 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	if (pos + written < end)
 		rgn->memset(base + (pos + written - start), 0,
 			    end - pos - written, PMEM2_F_MEM_NODRAIN);
-	region_drain(rgn); /* data and zeros durable before the link */
+	grow = pos + written > ext2_i_size(inode);
 	down_write(&inode->bmap_lock);
+	ext2_jbatch(true);
 	ext2_jlog_zero(inode->pend_leaf, n * 4);
 	ext2_jlog_iblocks(&inode->raw->i_blocks);
+	if (grow)
+		ext2_inode_log_size(inode);
+	ext2_jbatch(false);
+	region_drain(rgn); /* data, zeros and records before the link */
 	for (i = 0; i < n; i++)
 		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
 	region_flush(rgn, inode->pend_leaf, n * 4);
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    (n << (bits - 9)));
 	region_flush(rgn, &inode->raw->i_blocks, 4);
+	if (grow)
+		ext2_inode_store_size(inode, pos + written);
 	region_drain(rgn);
 	up_write(&inode->bmap_lock);
 }

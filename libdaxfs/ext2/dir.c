@@ -611,12 +611,23 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (!blk)
 		return ext2_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
-	dir_clear_htree(dir);
+	/* The block may have been written over since it was indexed (a
+	 * damaged file sharing it): every record on the way is checked. */
 	for (off = 0; de_at(blk, off) != de;
 	     off += le16_get(de_at(blk, off)->rec_len)) {
+		if ((unsigned char *)de_at(blk, off) > (unsigned char *)de ||
+		    de_check(dir, bi, off, de_at(blk, off)))
+			return ext2_corrupt(fs, "directory inode %u, block "
+					     "%u: entry \"%.*s\" not on the "
+					     "record chain", dir->ino, bi,
+					     (int)len, name);
 		prev = de_at(blk, off);
 		prev_off = off;
 	}
+	ret = de_check(dir, bi, off, de);
+	if (ret)
+		return ret;
+	dir_clear_htree(dir);
 	if (prev) {
 		ext2_jlog(&prev->rec_len, 2); /* undone: de is whole again */
 		prev->rec_len = le16_put(le16_get(prev->rec_len) +

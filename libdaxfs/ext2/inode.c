@@ -314,14 +314,22 @@ void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime)
 		ext2_persist(inode->fs, &raw->i_atime, 12);
 }
 
-/* Set i_size (and i_size_high for regular files) and persist it. */
-void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
+/* Log i_size (and i_size_high for regular files) before a change. */
+void ext2_inode_log_size(struct ext2_inode_info *inode)
 {
 	struct ext2_inode *raw = inode->raw;
 
 	ext2_jlog(&raw->i_size, 4);
 	if (S_ISREG(le16_get(raw->i_mode)))
 		ext2_jlog(&raw->i_size_high, 4);
+}
+
+/* Store i_size (and i_size_high for regular files), flushed, not
+ * drained; logged before (ext2_inode_log_size). */
+void ext2_inode_store_size(struct ext2_inode_info *inode, uint64_t size)
+{
+	struct ext2_inode *raw = inode->raw;
+
 	raw_store32(&raw->i_size, (uint32_t)size);
 	if (S_ISREG(le16_get(raw->i_mode)) && size > 0x7fffffffULL)
 		ext2_sb_need_large_file(inode->fs);
@@ -329,7 +337,15 @@ void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
 		raw_store32(&raw->i_size_high, (uint32_t)(size >> 32));
 		region_flush(inode->fs->rgn, &raw->i_size_high, 4);
 	}
-	ext2_persist(inode->fs, &raw->i_size, 4);
+	region_flush(inode->fs->rgn, &raw->i_size, 4);
+}
+
+/* Set i_size (and i_size_high for regular files) and persist it. */
+void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
+{
+	ext2_inode_log_size(inode);
+	ext2_inode_store_size(inode, size);
+	region_drain(inode->fs->rgn);
 }
 
 /* Set the link count and persist it. */

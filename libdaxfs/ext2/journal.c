@@ -246,7 +246,8 @@ static void jappend(struct ext2_jh *h, uint64_t off, uint32_t len,
 		memcpy(r + 1, bytes, dlen);
 	r->csum = le32_put(jrec_sum(r, r + 1));
 	region_flush(fs->rgn, r, sizeof(*r) + dlen);
-	region_drain(fs->rgn);
+	if (!h->batch)
+		region_drain(fs->rgn);
 	h->used += need;
 }
 
@@ -327,6 +328,7 @@ void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h)
 {
 	h->fs = NULL;
 	h->base = NULL;
+	h->batch = false;
 	h->nfresh = 0;
 	h->ndefer = 0;
 	h->cap = EXT2_JDEFER;
@@ -354,6 +356,15 @@ int ext2_jdefer_reserve(unsigned n)
 	h->defer = d;
 	h->cap = h->ndefer + n;
 	return 0;
+}
+
+/* Records from now on are flushed but not fenced (see journal.h). */
+void ext2_jbatch(bool on)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	if (h && h->fs)
+		h->batch = on;
 }
 
 /* Bytes of records the thread's operation may still log. */

@@ -41,6 +41,7 @@ struct ext2_jh {
 	unsigned char *base;          /* the slot, on media; NULL until the
 					 first record takes one */
 	uint32_t used;                /* bytes of records written */
+	bool batch;                   /* records wait for the caller's fence */
 	unsigned nfresh;
 	struct { uintptr_t lo, hi; } fresh[EXT2_JFRESH];
 	unsigned ndefer, cap;         /* bits to clear at commit */
@@ -95,6 +96,10 @@ bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count);
 /* Make room for n more deferred frees in the thread's operation (an
  * atomic write frees every old block at its commit): 0 or -ENOMEM. */
 int ext2_jdefer_reserve(unsigned n);
+/* ext2_jbatch(true): the records logged until ext2_jbatch(false) are
+ * flushed but not fenced; the caller fences (region_drain) before any
+ * store they cover, one fence for all of them (and for its data). */
+void ext2_jbatch(bool on);
 /* Bytes of records the thread's operation may still log. */
 size_t ext2_jroom(void);
 
