@@ -127,6 +127,9 @@ static void setup_sparse_h(struct ectx *c)
 	CHECK_OK(daxfs_ftruncate(c->g, 2 * PG));
 }
 
+/* A source one byte longer than the largest atomic write (zeros). */
+static char big_buf[DAXFS_ATOMIC_WRITE_MAX + 1];
+
 /* ---- calls that record what they made ---------------------------------- */
 
 static int mkfs_opts(struct ectx *c, uint64_t size, uint32_t bs,
@@ -486,8 +489,51 @@ EC_GROUP(lookup, FIX_RW, LOOKUP_CASES)
 	X(fstat_null_f, NULL, daxfs_fstat(NULL, &c->st), EINVAL, "fstat")     \
 	X(fstat_null_st, NULL, daxfs_fstat(c->ro, NULL), EINVAL, "fstat")
 
+/* daxfs_pwrite2: its flags, and daxfs_pwrite's own checks under them. */
+#define A DAXFS_WRITE_ATOMIC
+#define PWRITE2_CASES(X)                                                      \
+	X(pwrite2_null_f, NULL, daxfs_pwrite2(NULL, c->buf, 10, 0, A), EINVAL,\
+	  "pwrite2")                                                          \
+	X(pwrite2_null_buf, NULL, daxfs_pwrite2(c->rw, NULL, 10, 0, A),       \
+	  EINVAL, "pwrite2")                                                  \
+	X(pwrite2_unknown_flag, NULL, daxfs_pwrite2(c->rw, c->buf, 10, 0, 0x4),\
+	  EINVAL, "pwrite2&flags")                                            \
+	X(pwrite2_unknown_flag_with_atomic, NULL,                             \
+	  daxfs_pwrite2(c->rw, c->buf, 10, 0, A | 0x80000000u), EINVAL,       \
+	  "pwrite2&flags")                                                    \
+	X(pwrite2_atomic_and_lazy, NULL,                                      \
+	  daxfs_pwrite2(c->rw, c->buf, 10, 0, A | DAXFS_WRITE_LAZY), EINVAL,  \
+	  "pwrite2&LAZY")                                                     \
+	X(pwrite2_atomic_too_long, NULL,                                      \
+	  daxfs_pwrite2(c->rw, big_buf, DAXFS_ATOMIC_WRITE_MAX + 1, 0, A),    \
+	  EINVAL, "pwrite2&atomic")                                           \
+	X(pwrite2_read_only, NULL, daxfs_pwrite2(c->ro, c->buf, 10, 0, A),    \
+	  EBADF, "pwrite2")                                                   \
+	X(pwrite2_lazy_read_only, NULL,                                       \
+	  daxfs_pwrite2(c->ro, c->buf, 10, 0, DAXFS_WRITE_LAZY), EBADF,       \
+	  "pwrite2")                                                          \
+	X(pwrite2_dir, NULL, daxfs_pwrite2(c->dh, c->buf, 10, 0, A), EBADF,   \
+	  "pwrite2")                                                          \
+	X(pwrite2_negative_off, NULL, daxfs_pwrite2(c->rw, c->buf, 10, -1, A),\
+	  EINVAL, "pwrite2&negative")                                         \
+	X(pwrite2_len_past_ssize_max, NULL,                                   \
+	  daxfs_pwrite2(c->rw, c->buf, BIG_LEN, 0, A), EINVAL, "pwrite2")     \
+	X(pwrite2_at_linux_max, NULL,                                         \
+	  daxfs_pwrite2(c->rw, c->buf, 10, LINUX_MAXBYTES, A), EFBIG,         \
+	  "pwrite2")                                                          \
+	X(pwrite2_atomic_from_no_access, NULL,                                \
+	  daxfs_pwrite2(c->rw, c->none, 100, 0, A), EFAULT, "pwrite2")        \
+	X(pwrite2_atomic_from_no_access_past_eof, NULL,                       \
+	  daxfs_pwrite2(c->rw, c->none, 100, TEST_MIB, A), EFAULT, "pwrite2") \
+	X(pwrite2_atomic_from_no_access_hole, setup_sparse_h,                 \
+	  daxfs_pwrite2(c->g, c->none, 100, PG, A), EFAULT, "pwrite2")        \
+	X(pwrite2_lazy_from_no_access, NULL,                                  \
+	  daxfs_pwrite2(c->rw, c->none, 100, 0, DAXFS_WRITE_LAZY), EFAULT,    \
+	  "pwrite2")
+
 EC_GROUP(open, FIX_RW, OPEN_CASES)
 EC_GROUP(io, FIX_RW, IO_CASES)
+EC_GROUP(pwrite2, FIX_RW, PWRITE2_CASES)
 
 /* ---- views: map unmap persist, and views as pread/pwrite buffers --------- */
 
@@ -564,6 +610,8 @@ EC_GROUP(view, FIX_RW, VIEW_CASES)
 	  "read-only")                                                        \
 	X(ro_pwrite, NULL, daxfs_pwrite(c->ro, c->buf, 10, 0), EBADF,         \
 	  "pwrite")                                                           \
+	X(ro_pwrite2, NULL, daxfs_pwrite2(c->ro, c->buf, 10, 0, A), EBADF,    \
+	  "pwrite2")                                                          \
 	X(ro_ftruncate, NULL, daxfs_ftruncate(c->ro, 0), EBADF, "ftruncate")  \
 	X(ro_map_write, NULL,                                                 \
 	  map_rec(c, c->ro, 0, PG, PROT_READ | PROT_WRITE, 0), EACCES,        \
@@ -576,6 +624,8 @@ EC_GROUP(rdonly, FIX_RO, RO_CASES)
 #define FULL_CASES(X)                                                         \
 	X(full_pwrite_hole, NULL, daxfs_pwrite(c->rw, c->buf, 100, TEST_MIB), \
 	  ENOSPC, "free")                                                     \
+	X(full_pwrite2_atomic_overwrite, NULL,                                \
+	  daxfs_pwrite2(c->rw, c->buf, 100, 0, A), ENOSPC, "pwrite2")         \
 	X(full_mkdir, NULL, daxfs_mkdir(F, "/z", 0755), ENOSPC, "free")       \
 	X(full_symlink_long, NULL, daxfs_symlink(F, c->longlink, "/z"),       \
 	  ENOSPC, "free")                                                     \
@@ -602,13 +652,18 @@ EC_GROUP(noinode, FIX_NOINODE, NOINODE_CASES)
 
 #define SMALLBLK_CASES(X)                                                     \
 	X(smallblk_map, NULL, map_rec(c, c->ro, 0, PG, PROT_READ, 0),         \
-	  EOPNOTSUPP, "map")
+	  EOPNOTSUPP, "map")                                                  \
+	X(smallblk_pwrite2_atomic_too_long, NULL,                             \
+	  daxfs_pwrite2(c->rw, big_buf, 512 * 1024 + 1, 0, A), EINVAL,        \
+	  "pwrite2&atomic")
 
 #define CORRUPT_CASES(X)                                                      \
 	X(corrupt_pread, NULL, daxfs_pread(c->ro, c->buf, 100, 0), EUCLEAN,   \
 	  "damaged")                                                          \
 	X(corrupt_pwrite, NULL, daxfs_pwrite(c->rw, c->buf, 100, 0), EUCLEAN, \
 	  "damaged")                                                          \
+	X(corrupt_pwrite2_atomic, NULL,                                       \
+	  daxfs_pwrite2(c->rw, c->buf, 100, 0, A), EUCLEAN, "damaged")        \
 	X(corrupt_map_populate, NULL,                                         \
 	  map_rec(c, c->ro, 0, PG, PROT_READ, DAXFS_MAP_POPULATE), EUCLEAN,   \
 	  "damaged")
@@ -619,3 +674,4 @@ EC_GROUP(corrupt, FIX_CORRUPT, CORRUPT_CASES)
 #undef F
 #undef RDONLY
 #undef BIG_LEN
+#undef A
