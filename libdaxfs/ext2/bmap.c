@@ -519,6 +519,68 @@ int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 }
 
 /*
+ * Give the hole at off (walked: chain, level, depth) its missing
+ * indirect blocks ind[0..nind) (taken by the caller inside its
+ * operation): zeroed, chained, drained, then spliced in with one store
+ * and counted, as bmap_alloc does without the data blocks.
+ */
+static void bmap_make_leaf(struct ext2_inode_info *inode, const uint32_t off[4],
+			   le32 *chain[4], int level, const uint32_t *ind,
+			   uint32_t nind)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	struct region *rgn = fs->rgn;
+	uint32_t i;
+
+	for (i = 0; i < nind; i++)
+		rgn->memset(ext2_block(fs, ind[i]), 0, fs->blocksize,
+			    PMEM2_F_MEM_NODRAIN);
+	for (i = 0; i + 1 < nind; i++) {
+		le32 *t = (le32 *)ext2_block(fs, ind[i]) + off[level + 1 + i];
+
+		*t = le32_put(ind[i + 1]);
+		region_flush(rgn, t, 4);
+	}
+	region_drain(rgn);
+	ext2_jlog_zero(chain[level], 4);
+	*chain[level] = le32_put(ind[0]);
+	ext2_persist(fs, chain[level], 4);
+	ext2_jlog_iblocks(&inode->raw->i_blocks);
+	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
+		    (nind << (fs->blocksize_bits - 9)));
+	ext2_persist(fs, &inode->raw->i_blocks, 4);
+}
+
+/*
+ * ext2_bmap_slots, making the leaf first where a hole lacks one, with
+ * indirect blocks from the end of pool[0..*npool) (cow.c takes them
+ * before it changes anything, so that nothing can fail here): -ENOSPC
+ * if the pool runs short.  Called with bmap_lock held exclusively.
+ */
+int ext2_bmap_slots_make(struct ext2_inode_info *inode, uint32_t lblk,
+			 uint32_t *n, le32 **slot, const uint32_t *pool,
+			 uint32_t *npool)
+{
+	uint32_t off[4], pblk, count, nind;
+	le32 *chain[4];
+	int depth, level, ret;
+
+	ret = bmap_walk(inode, lblk, 1, off, &depth, chain, &level, &pblk,
+			&count);
+	if (ret)
+		return ret;
+	if (level < depth - 1) {
+		nind = depth - 1 - level;
+		if (nind > *npool)
+			return err_set(-ENOSPC, "inode %u: no indirect block "
+				       "left for block %u", inode->ino, lblk);
+		*npool -= nind;
+		bmap_make_leaf(inode, off, chain, level, pool + *npool, nind);
+	}
+	return ext2_bmap_slots(inode, lblk, n, slot);
+}
+
+/*
  * Start loading the data at pos before the caller takes its locks: on a
  * large region the page walk and the cache miss of a random read's first
  * byte cost as much as the locks and the lookup together, and a prefetch

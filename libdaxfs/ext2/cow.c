@@ -5,16 +5,20 @@
  * wholly old or wholly new, by copy-on-write, so that a database needs
  * no double-write buffer.
  *
- *   1. every block of the range is mapped (a hole gets a zeroed block,
- *      which reads as the hole did), and its block noted;
- *   2. new blocks are taken (logged, as every allocation) and filled:
- *      the old bytes around the write in its first and last blocks, the
- *      new bytes between (zeros past the old EOF), flushed and drained;
+ *   1. the range's blocks are looked up (holes noted);
+ *   2. new blocks are taken (logged, as every allocation), and, if the
+ *      range has holes, a pool of indirect blocks for the leaves they
+ *      may lack; the new blocks are filled: the old bytes around the
+ *      write in its first and last blocks (zeros for holes and past the
+ *      old EOF), the new bytes between, flushed and drained.  A failure
+ *      up to here frees what was taken and changes nothing else;
  *   3. under dax_sem held exclusively (the block map changes under the
  *      views, as a hole punch does: seed 002), the views' pages of the
- *      range are moved to the new blocks, the leaf pointers switched
- *      (their old values logged), the old blocks freed at the commit
- *      (ext2_jdefer_free) and i_size moved if the write extends;
+ *      range are moved to the new blocks, missing leaves made from the
+ *      pool, the leaf pointers switched (their old values logged), the
+ *      old blocks and the unused pool freed at the commit
+ *      (ext2_jdefer_free), and i_size moved if the write extends;
+ *      nothing here can fail but on damage;
  *   4. the operation commits (journal.h): one 8-byte store makes all of
  *      it the file's; a crash before it undoes every step.
  * Called with i_rwsem held exclusively; the commit is the caller's.
@@ -34,8 +38,10 @@ struct cow {
 	uint64_t pos, size;            /* the write's offset; old i_size */
 	size_t len;
 	uint32_t first, nb;            /* its logical blocks */
-	uint32_t *old, *new;           /* their blocks before and after */
+	uint32_t *old, *new;           /* their blocks before (0: a hole)
+					  and after */
 	uint32_t nnew;                 /* new blocks taken so far */
+	uint32_t pool[16], npool;      /* indirect blocks for holes */
 };
 
 /* The largest atomic write on fs: 1 MiB, or 512 blocks (the old
@@ -47,20 +53,47 @@ size_t ext2_cow_max(struct ext2_sb_info *fs)
 	return max < DAXFS_ATOMIC_WRITE_MAX ? max : DAXFS_ATOMIC_WRITE_MAX;
 }
 
-/* Step 1: map every block of the range, noting its block in c->old. */
-static int cow_map_old(struct cow *c)
+/* Step 1: look the range's blocks up into c->old (0 for a hole);
+ * whether it has a hole. */
+static int cow_lookup_old(struct cow *c, bool *holes)
 {
 	uint32_t i = 0, p, n, k;
 	bool is_new;
 	int ret;
 
+	*holes = false;
 	while (i < c->nb) {
-		ret = ext2_bmap(c->inode, c->first + i, c->nb - i, true, &p, &n,
-				&is_new);
+		ret = ext2_bmap(c->inode, c->first + i, c->nb - i, false, &p,
+				&n, &is_new);
 		if (ret)
 			return ret;
+		*holes |= !p;
 		for (k = 0; k < n && i < c->nb; k++)
-			c->old[i++] = p + k;
+			c->old[i++] = p ? p + k : 0;
+	}
+	return 0;
+}
+
+/* Step 2a': the pool of indirect blocks the holes' leaves may need: at
+ * most 3 for each leaf the range touches (a leaf maps 1024 blocks of 4
+ * KiB, 256 of 1 KiB: a range of 513 blocks touches at most 4). */
+static int cow_alloc_pool(struct cow *c)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t bits = fs->addr_per_block_bits, s, n;
+	uint32_t want = 3 * (((c->first + c->nb - 1) >> bits) -
+			     (c->first >> bits) + 2);
+	int ret;
+
+	if (want > sizeof(c->pool) / sizeof(c->pool[0]))
+		want = sizeof(c->pool) / sizeof(c->pool[0]);
+	while (c->npool < want) {
+		ret = ext2_new_blocks(fs, c->inode->alloc_goal, want - c->npool,
+				      &s, &n);
+		if (ret)
+			return ret;
+		while (n--)
+			c->pool[c->npool++] = s++;
 	}
 	return 0;
 }
@@ -82,8 +115,9 @@ static uint32_t cow_runs(const uint32_t *b, uint32_t n)
 static int cow_alloc_new(struct cow *c)
 {
 	struct ext2_sb_info *fs = c->inode->fs;
-	size_t keep = (size_t)c->nb * 4 + 256 + 32 * cow_runs(c->old, c->nb);
-	uint32_t s, n, goal = c->old[c->nb - 1] + 1;
+	size_t keep = (size_t)c->nb * 4 + 512 + 32 * cow_runs(c->old, c->nb);
+	uint32_t s, n, goal = c->old[c->nb - 1] ? c->old[c->nb - 1] + 1
+					       : c->inode->alloc_goal;
 	int ret;
 
 	while (c->nnew < c->nb) {
@@ -112,6 +146,10 @@ static void cow_copy_old(struct cow *c, unsigned char *dst,
 
 	if (from >= to)
 		return;
+	if (!src) { /* a hole */
+		rgn->memset(dst + from, 0, to - from, PMEM2_F_MEM_NODRAIN);
+		return;
+	}
 	if (base + to > c->size)
 		keep = c->size > base + from ? (uint32_t)(c->size - base) : from;
 	if (keep > from)
@@ -139,7 +177,8 @@ static int cow_fill(struct cow *c)
 		uint32_t lo = base < c->pos ? (uint32_t)(c->pos - base) : 0;
 		uint32_t hi = end - base < bs ? (uint32_t)(end - base) : bs;
 		unsigned char *dst = ext2_block(fs, c->new[i]);
-		const unsigned char *src = ext2_block(fs, c->old[i]);
+		const unsigned char *src = c->old[i] ? ext2_block(fs, c->old[i])
+						     : NULL;
 
 		cow_copy_old(c, dst, src, base, 0, lo);
 		cow_copy_old(c, dst, src, base, hi, bs);
@@ -172,37 +211,55 @@ static void cow_remap(struct cow *c)
 }
 
 /* Step 3b: switch the leaf pointers to the new blocks (old values
- * logged), persisted.  bmap_lock held exclusively. */
+ * logged, and read again into c->old: a fault may have filled a hole
+ * since step 1), persisted.  bmap_lock held exclusively. */
 static int cow_switch(struct cow *c)
 {
 	struct ext2_sb_info *fs = c->inode->fs;
-	uint32_t i = 0, n, k;
+	uint32_t i = 0, n, k, filled = 0;
 	le32 *slot;
 	int ret;
 
 	ext2_extent_cache_clear(c->inode);
 	while (i < c->nb) {
 		n = c->nb - i;
-		ret = ext2_bmap_slots(c->inode, c->first + i, &n, &slot);
+		ret = ext2_bmap_slots_make(c->inode, c->first + i, &n, &slot,
+					   c->pool, &c->npool);
 		if (ret)
 			return ret;
 		ext2_jlog(slot, (size_t)n * 4);
-		for (k = 0; k < n; k++)
+		for (k = 0; k < n; k++) {
+			c->old[i + k] = le32_get(slot[k]);
+			filled += !c->old[i + k];
 			slot[k] = le32_put(c->new[i + k]);
+		}
 		region_flush(fs->rgn, slot, (size_t)n * 4);
 		i += n;
+	}
+	if (filled) { /* holes now hold blocks: count them */
+		le32 *ib = &c->inode->raw->i_blocks;
+
+		ext2_jlog_iblocks(ib);
+		raw_store32(ib, raw_load32(ib) +
+			    (filled << (fs->blocksize_bits - 9)));
+		region_flush(fs->rgn, ib, 4);
 	}
 	region_drain(fs->rgn);
 	return 0;
 }
 
-/* Free the n blocks b[] at the commit (ext2_jdefer_free), run by run:
- * the old ones after the switch, the new ones if the write fails. */
+/* Free the n blocks b[] at the commit (ext2_jdefer_free), run by run
+ * (0s, holes, skipped): the old ones after the switch, the new ones and
+ * the pool if the write fails, the pool's rest if it does not. */
 static void cow_free(struct cow *c, const uint32_t *b, uint32_t n)
 {
 	uint32_t i = 0, k;
 
 	while (i < n) {
+		if (!b[i]) {
+			i++;
+			continue;
+		}
 		for (k = 1; i + k < n && b[i + k] == b[i] + k; k++)
 			;
 		ext2_free_blocks(c->inode->fs, b[i], k);
@@ -223,6 +280,8 @@ static int cow_commit_map(struct cow *c)
 	up_write(&inode->bmap_lock);
 	if (!ret) {
 		cow_free(c, c->old, c->nb);
+		cow_free(c, c->pool, c->npool);
+		c->npool = 0;
 		if (c->pos + c->len > c->size)
 			ext2_inode_set_size(inode, c->pos + c->len);
 	}
@@ -241,6 +300,7 @@ ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
 	struct ext2_sb_info *fs = inode->fs;
 	struct cow c = { .inode = inode, .buf = buf, .pos = pos, .len = len,
 			 .size = ext2_i_size(inode) };
+	bool holes;
 	int ret;
 
 	if (len > ext2_cow_max(fs))
@@ -253,17 +313,21 @@ ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
 	if (!c.old)
 		return err_set(-ENOMEM, "out of memory for an atomic write");
 	c.new = c.old + c.nb;
-	ret = ext2_jdefer_reserve(c.nb * 2);
+	ret = ext2_jdefer_reserve(c.nb * 2 + 16);
 	if (!ret)
-		ret = cow_map_old(&c);
+		ret = cow_lookup_old(&c, &holes);
+	if (!ret && holes)
+		ret = cow_alloc_pool(&c);
 	if (!ret)
 		ret = cow_alloc_new(&c);
 	if (!ret)
 		ret = cow_fill(&c);
 	if (!ret)
 		ret = cow_commit_map(&c);
-	if (ret)
-		cow_free(&c, c.new, c.nnew); /* nothing of the write stays */
+	if (ret) { /* nothing of the write stays */
+		cow_free(&c, c.new, c.nnew);
+		cow_free(&c, c.pool, c.npool);
+	}
 	mem_free(c.old);
 	return ret ? ret : (ssize_t)len;
 }

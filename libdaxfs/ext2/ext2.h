@@ -381,6 +381,9 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
 uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw);
 int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 		    le32 **slot);
+int ext2_bmap_slots_make(struct ext2_inode_info *inode, uint32_t lblk,
+			 uint32_t *n, le32 **slot, const uint32_t *pool,
+			 uint32_t *npool);
 
 /* cow.c: atomic writes (DAXFS_WRITE_ATOMIC), inside the caller's
  * operation, i_rwsem held exclusively; the largest one on fs. */

@@ -215,6 +215,12 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 		return err_set(-EFBIG, "offset %llu is beyond the largest ext2 "
 			       "file", (unsigned long long)pos);
 	}
+	if (len > max - pos && (flags & DAXFS_WRITE_ATOMIC)) {
+		up_write(&inode->i_rwsem);
+		return err_set(-EFBIG, "an atomic write of %zu bytes at %llu "
+			       "would pass the largest ext2 file", len,
+			       (unsigned long long)pos);
+	}
 	if (len > max - pos)
 		len = max - pos;
 	old = ext2_i_size(inode);
