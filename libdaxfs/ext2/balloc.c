@@ -135,7 +135,9 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
  * cache-line flushes, so flushing before the unlock costs a fence of its
  * own and lengthens the hold that other allocating threads wait on.  A
  * flush writes back the line as it is then, our bits included, whoever
- * changed it since.  Drained before return: callers link the blocks.
+ * changed it since.  Drained before return (callers link the blocks),
+ * but inside an atomic operation, whose bit record undoes them and whose
+ * commit fences.
  */
 static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t start,
 			      uint32_t n)
@@ -147,7 +149,10 @@ static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t star
 	region_flush(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
 			  (bit >> 3) + 1);
 	region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
-	region_drain(fs->rgn);
+	if (ext2_jcur && ext2_jcur->fs)
+		ext2_jcur->unfenced = true; /* logged: the commit fences */
+	else
+		region_drain(fs->rgn);
 }
 
 /* Take a run from the groups starting at goal's, trying at most ngroups

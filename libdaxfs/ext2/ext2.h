@@ -234,8 +234,22 @@ static inline bool ext2_block_valid(struct ext2_sb_info *fs, uint32_t blk)
 	return blk >= fs->first_data_block && blk < fs->blocks_count;
 }
 
+/*
+ * Persist [p, p+len).  Inside an atomic operation (journal.h) only the
+ * flush is done: its commit fences once for every store it made, and
+ * the undo records, fenced each, keep a crash before the commit from
+ * showing any of them.  Stores whose order matters on their own (the
+ * orphan chain, roll-forward frees) use region_persist.
+ */
 static inline void ext2_persist(struct ext2_sb_info *fs, const void *p, size_t len)
 {
+	struct ext2_jh *h = ext2_jcur;
+
+	if (h && h->fs) {
+		region_flush(fs->rgn, p, len);
+		h->unfenced = true;
+		return;
+	}
 	region_persist(fs->rgn, p, len);
 }
 

@@ -233,6 +233,7 @@ void ext2_jbegin(struct ext2_sb_info *fs, struct ext2_jh *h)
 	h->fs = NULL;
 	h->base = NULL;
 	h->batch = false;
+	h->unfenced = false;
 	h->nfresh = 0;
 	h->ndefer = 0;
 	h->cap = EXT2_JDEFER;
@@ -359,11 +360,14 @@ static void jdefer_done(struct ext2_jh *h)
 	h->cap = EXT2_JDEFER;
 }
 
-/* Write the IDLE word of h's slot, persisted, and free the slot. */
+/* Write the IDLE word of h's slot, persisted, and free the slot; the
+ * operation's stores are fenced first (ext2_persist left them). */
 static void jslot_close(struct ext2_sb_info *fs, struct ext2_jh *h)
 {
 	le64 *word = (le64 *)h->base;
 
+	if (h->unfenced)
+		region_drain(fs->rgn);
 	__atomic_store_n(word, le64_put(jstate_word(h->gen, false)),
 			 __ATOMIC_RELAXED);
 	region_persist(fs->rgn, word, 8);
@@ -383,6 +387,8 @@ void ext2_jcommit(struct ext2_jh *h)
 	if (!h->ndefer) {
 		if (h->base)
 			jslot_close(fs, h);
+		else if (h->unfenced)
+			region_drain(fs->rgn);
 		jdefer_done(h);
 		return;
 	}
@@ -396,6 +402,7 @@ void ext2_jcommit(struct ext2_jh *h)
 			ext2_clear_block_bits_locked(fs, h->defer[i].start,
 						     h->defer[i].count);
 	region_drain(fs->rgn);
+	h->unfenced = false;
 	if (h->base)
 		jslot_close(fs, h);
 	jdefer_lock(fs, h, false);

@@ -42,6 +42,7 @@ struct ext2_jh {
 					 first record takes one */
 	uint32_t used;                /* bytes of records written */
 	bool batch;                   /* records wait for the caller's fence */
+	bool unfenced;                /* stores flushed, not fenced yet */
 	unsigned nfresh;
 	struct { uintptr_t lo, hi; } fresh[EXT2_JFRESH];
 	unsigned ndefer, cap;         /* bits to clear at commit */

@@ -48,9 +48,9 @@ bool ext2_orphan_add(struct ext2_inode_info *inode)
 		return false;
 	}
 	raw_store32(&inode->raw->i_dtime, le32_get(es->s_last_orphan));
-	ext2_persist(fs, &inode->raw->i_dtime, 4);
+	region_persist(fs->rgn, &inode->raw->i_dtime, 4);
 	es->s_last_orphan = le32_put(inode->ino);
-	ext2_persist(fs, &es->s_last_orphan, 4);
+	region_persist(fs->rgn, &es->s_last_orphan, 4);
 	inode->orphan = true;
 	inode->orphan_prev = NULL;
 	inode->orphan_next = fs->orphans;
@@ -78,7 +78,7 @@ void ext2_orphan_del(struct ext2_inode_info *inode)
 	next = inode->orphan_next;
 	slot = prev ? &prev->raw->i_dtime : &fs->es->s_last_orphan;
 	raw_store32(slot, next ? next->ino : 0);
-	ext2_persist(fs, slot, 4);
+	region_persist(fs->rgn, slot, 4);
 	raw_store32(&inode->raw->i_dtime, 0);
 	region_flush(fs->rgn, &inode->raw->i_dtime, 4);
 	if (prev)
