@@ -62,6 +62,13 @@ static ssize_t dx_append(void *fh, const void *buf, size_t len)
 	return daxfs_pwrite(fh, buf, len, 0); /* O_APPEND: off ignored */
 }
 
+/* All or nothing across a crash: copy-on-write, one journal commit. */
+static ssize_t dx_pwrite_atomic(void *fh, const void *buf, size_t len,
+				off_t off)
+{
+	return daxfs_pwrite2(fh, buf, len, off, DAXFS_WRITE_ATOMIC);
+}
+
 static int dx_create(struct backend *be, const char *path)
 {
 	daxfs_file *f;
@@ -83,6 +90,11 @@ static int dx_stat(struct backend *be, const char *path)
 static int dx_unlink(struct backend *be, const char *path)
 {
 	return daxfs_unlink(be->priv, path);
+}
+
+static int dx_rename(struct backend *be, const char *from, const char *to)
+{
+	return daxfs_rename(be->priv, from, to);
 }
 
 static int dx_mkdir(struct backend *be, const char *path)
@@ -130,10 +142,12 @@ int be_daxfs_init(struct backend *be, const char *region, const char *root)
 	be->pread = dx_pread;
 	be->pwrite = dx_pwrite;
 	be->append = dx_append;
+	be->pwrite_atomic = dx_pwrite_atomic;
 	be->persist = NULL; /* a returned daxfs_pwrite is durable */
 	be->create = dx_create;
 	be->stat = dx_stat;
 	be->unlink = dx_unlink;
+	be->rename = dx_rename;
 	be->mkdir = dx_mkdir;
 	be->map = dx_map;
 	be->unmap = dx_unmap;
@@ -243,6 +257,12 @@ static int px_unlink(struct backend *be, const char *path)
 	return unlink(path) ? -errno : 0;
 }
 
+static int px_rename(struct backend *be, const char *from, const char *to)
+{
+	(void)be;
+	return rename(from, to) ? -errno : 0;
+}
+
 static int px_mkdir(struct backend *be, const char *path)
 {
 	(void)be;
@@ -290,6 +310,7 @@ void be_posix_init(struct backend *be, int id, const char *name,
 	be->create = px_create;
 	be->stat = px_stat;
 	be->unlink = px_unlink;
+	be->rename = px_rename;
 	be->mkdir = px_mkdir;
 	be->map = px_map;
 	be->unmap = px_unmap;

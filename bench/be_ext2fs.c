@@ -245,6 +245,68 @@ static int e2_unlink(struct backend *be, const char *path)
 	return eret(ext2fs_write_inode(fs, ino, &in));
 }
 
+/* The directory entry's file type of an inode's mode. */
+static int e2_ftype(__u16 mode)
+{
+	if (LINUX_S_ISREG(mode))
+		return EXT2_FT_REG_FILE;
+	if (LINUX_S_ISLNK(mode))
+		return EXT2_FT_SYMLINK;
+	if (LINUX_S_ISCHR(mode))
+		return EXT2_FT_CHRDEV;
+	if (LINUX_S_ISBLK(mode))
+		return EXT2_FT_BLKDEV;
+	if (LINUX_S_ISFIFO(mode))
+		return EXT2_FT_FIFO;
+	if (LINUX_S_ISSOCK(mode))
+		return EXT2_FT_SOCK;
+	return EXT2_FT_UNKNOWN;
+}
+
+/*
+ * Rename a file as fuse2fs does: a link under the new name, then the old
+ * name unlinked, the inode's ctime set.  The bench renames files to names
+ * that do not exist: a directory (whose ".." and link counts would move)
+ * or an existing target is refused.
+ */
+static int e2_rename(struct backend *be, const char *from, const char *to)
+{
+	ext2_filsys fs = be->priv;
+	struct ext2_inode in;
+	const char *fname, *tname;
+	ext2_ino_t fdir, tdir, ino, old;
+	errcode_t e;
+	int ret;
+
+	ret = e2_parent(fs, from, &fdir, &fname);
+	if (!ret)
+		ret = e2_parent(fs, to, &tdir, &tname);
+	if (ret)
+		return ret;
+	e = ext2fs_namei(fs, EXT2_ROOT_INO, fdir, fname, &ino);
+	if (!e)
+		e = ext2fs_read_inode(fs, ino, &in);
+	if (e)
+		return eret(e);
+	if (LINUX_S_ISDIR(in.i_mode))
+		return -EOPNOTSUPP;
+	if (ext2fs_namei(fs, EXT2_ROOT_INO, tdir, tname, &old) == 0)
+		return -EEXIST;
+	e = ext2fs_link(fs, tdir, tname, ino, e2_ftype(in.i_mode));
+	if (e == EXT2_ET_DIR_NO_SPACE) {
+		e = ext2fs_expand_dir(fs, tdir);
+		if (!e)
+			e = ext2fs_link(fs, tdir, tname, ino,
+					e2_ftype(in.i_mode));
+	}
+	if (!e)
+		e = ext2fs_unlink(fs, fdir, fname, ino, 0);
+	if (e)
+		return eret(e);
+	in.i_ctime = time(NULL);
+	return eret(ext2fs_write_inode(fs, ino, &in));
+}
+
 static int e2_mkdir(struct backend *be, const char *path)
 {
 	ext2_filsys fs = be->priv;
@@ -314,6 +376,7 @@ int be_e2fs_init(struct backend *be, const char *image, const char *root,
 	be->create = e2_create;
 	be->stat = e2_stat;
 	be->unlink = e2_unlink;
+	be->rename = e2_rename;
 	be->mkdir = e2_mkdir;
 	be->errstr = e2_errstr;
 	return 0;

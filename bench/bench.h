@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench.h -- the benchmark's backends: one small file API (open, pread,
- * pwrite, append, persist, create, stat, unlink, map) implemented by
+ * pwrite, append, persist, create, stat, unlink, rename, map) implemented by
  * libdaxfs, the kernel (tmpfs and a loop-mounted ext2), libext2fs and the
  * memcpy limits, so that every operation is written once and timed the
  * same way on each of them.
@@ -48,12 +48,19 @@ struct backend {
 	ssize_t (*pread)(void *fh, void *buf, size_t len, off_t off);
 	ssize_t (*pwrite)(void *fh, const void *buf, size_t len, off_t off);
 	ssize_t (*append)(void *fh, const void *buf, size_t len);
+	/* A write that a crash leaves all done or not at all (libdaxfs:
+	 * DAXFS_WRITE_ATOMIC); NULL when the backend has none. */
+	ssize_t (*pwrite_atomic)(void *fh, const void *buf, size_t len,
+				 off_t off);
 	/* Make what was written through fh durable; NULL when every write
 	 * is durable when it returns. */
 	int (*persist)(void *fh);
 	int (*create)(struct backend *be, const char *path); /* + close */
 	int (*stat)(struct backend *be, const char *path);
 	int (*unlink)(struct backend *be, const char *path);
+	/* Rename a file to a name that does not exist (same directory in
+	 * the bench); NULL when the backend cannot. */
+	int (*rename)(struct backend *be, const char *from, const char *to);
 	int (*mkdir)(struct backend *be, const char *path);
 	int (*map)(void *fh, size_t len, bool populate, void **addr);
 	int (*unmap)(void *addr, size_t len);

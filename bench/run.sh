@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # run.sh -- build and run the libdaxfs benchmarks; results in bench/out/:
-#   table.txt     the printed tables and PASS/MISS lines
+#   table.txt     the printed tables and PASS/MISS lines, then the fences
+#                 per operation (daxfs_fences)
 #   results.csv   median/min/max per operation and backend
 #   ratios.csv    libdaxfs / peer per operation
 #   targets.csv   the targets, PASS or MISS
+#   fences.csv    fences and flushed cache lines per kind of operation
 #   bench.png     the chart (gnuplot)
 #   progress.log  what ran, how long it took
 #
@@ -13,7 +15,9 @@
 #   bash bench/run.sh --quick             # small sizes, for development
 #   bash bench/run.sh --dax /dev/dax0.0   # a devdax region (ERASES IT)
 #
-# Other options are daxfs_bench's (--help).  The region, the tmpfs peer and
+# Other options are daxfs_bench's (--help).  daxfs_fences (bench/fences.c,
+# linked with the test-hook objects: it counts with their persistence
+# recorder) runs after daxfs_bench, on a small region file of its own.  The region, the tmpfs peer and
 # the limit mapping live in a fresh tmpfs mounted with huge=always (2 MiB
 # pages, as devdax maps; as root), or in /dev/shm/daxfs-bench.XXXXXX where
 # that cannot be mounted; the region file and the limit are allocated up
@@ -35,7 +39,8 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
 		-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_EXAMPLES=OFF \
 		-DDAXFS_BUILD_BENCH=ON >/dev/null
 fi
-if ! log=$(cmake --build "$build" --target daxfs_bench -j"$(nproc)" 2>&1); then
+if ! log=$(cmake --build "$build" --target daxfs_bench daxfs_fences \
+	-j"$(nproc)" 2>&1); then
 	printf '%s\n' "$log" >&2
 	echo "run.sh: build failed" >&2
 	exit 1
@@ -65,6 +70,11 @@ trap 'exit 130' INT TERM
 
 "$build/bench/daxfs_bench" --workdir "$work" --out "$out" "$@" \
 	2> >(tee "$out/progress.log" >&2) | tee "$out/table.txt"
+case " $* " in
+*" --help "* | *" -h "*) exit 0 ;;
+esac
+"$build/bench/daxfs_fences" --workdir "$work" --out "$out" \
+	| tee -a "$out/table.txt"
 
 if command -v gnuplot >/dev/null 2>&1; then
 	gnuplot -e "datafile='$out/plot.dat'; outfile='$out/bench.png'; subtitle='($(date +%F), $(nproc) CPUs)'" \
