@@ -149,9 +149,7 @@ static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t star
 	region_flush(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
 			  (bit >> 3) + 1);
 	region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
-	if (ext2_jcur && ext2_jcur->fs)
-		ext2_jcur->unfenced = true; /* logged: the commit fences */
-	else
+	if (!ext2_jfence_later()) /* logged: the commit fences */
 		region_drain(fs->rgn);
 }
 

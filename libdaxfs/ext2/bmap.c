@@ -681,7 +681,8 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	region_flush(rgn, &inode->raw->i_blocks, 4);
 	if (grow)
 		ext2_inode_store_size(inode, pos + written);
-	region_drain(rgn);
+	if (!ext2_jfence_later())
+		region_drain(rgn);
 	up_write(&inode->bmap_lock);
 }
 

@@ -188,7 +188,8 @@ static int cow_fill(struct cow *c)
 				       "[%p, +%zu) cannot be read",
 				       (const void *)c->buf, c->len);
 	}
-	region_drain(fs->rgn);
+	if (!ext2_jfence_later()) /* the commit fences the copies */
+		region_drain(fs->rgn);
 	return 0;
 }
 
@@ -210,44 +211,6 @@ static void cow_remap(struct cow *c)
 	}
 }
 
-/* Step 3b: switch the leaf pointers to the new blocks (old values
- * logged, and read again into c->old: a fault may have filled a hole
- * since step 1), persisted.  bmap_lock held exclusively. */
-static int cow_switch(struct cow *c)
-{
-	struct ext2_sb_info *fs = c->inode->fs;
-	uint32_t i = 0, n, k, filled = 0;
-	le32 *slot;
-	int ret;
-
-	ext2_extent_cache_clear(c->inode);
-	while (i < c->nb) {
-		n = c->nb - i;
-		ret = ext2_bmap_slots_make(c->inode, c->first + i, &n, &slot,
-					   c->pool, &c->npool);
-		if (ret)
-			return ret;
-		ext2_jlog(slot, (size_t)n * 4);
-		for (k = 0; k < n; k++) {
-			c->old[i + k] = le32_get(slot[k]);
-			filled += !c->old[i + k];
-			slot[k] = le32_put(c->new[i + k]);
-		}
-		region_flush(fs->rgn, slot, (size_t)n * 4);
-		i += n;
-	}
-	if (filled) { /* holes now hold blocks: count them */
-		le32 *ib = &c->inode->raw->i_blocks;
-
-		ext2_jlog_iblocks(ib);
-		raw_store32(ib, raw_load32(ib) +
-			    (filled << (fs->blocksize_bits - 9)));
-		region_flush(fs->rgn, ib, 4);
-	}
-	region_drain(fs->rgn);
-	return 0;
-}
-
 /* Free the n blocks b[] at the commit (ext2_jdefer_free), run by run
  * (0s, holes, skipped): the old ones after the switch, the new ones and
  * the pool if the write fails, the pool's rest if it does not. */
@@ -267,6 +230,80 @@ static void cow_free(struct cow *c, const uint32_t *b, uint32_t n)
 	}
 }
 
+/* The leaf pointers of the range, a run per leaf (cow_switch). */
+struct cow_slots {
+	le32 *slot[8];
+	uint32_t n[8];
+	unsigned nruns;
+};
+
+/* Step 3b, first: find the range's pointer slots (making missing leaves
+ * from the pool) and read the old blocks again into c->old (a fault may
+ * have filled a hole since step 1).  bmap_lock held exclusively. */
+static int cow_find_slots(struct cow *c, struct cow_slots *s)
+{
+	uint32_t i = 0, n, k;
+	int ret;
+
+	for (s->nruns = 0; i < c->nb; s->nruns++) {
+		n = c->nb - i;
+		if (s->nruns == 8)
+			return err_set(-EIO, "inode %u: an atomic write spans "
+				       "too many leaves", c->inode->ino);
+		ret = ext2_bmap_slots_make(c->inode, c->first + i, &n,
+					   &s->slot[s->nruns], c->pool,
+					   &c->npool);
+		if (ret)
+			return ret;
+		s->n[s->nruns] = n;
+		for (k = 0; k < n; k++)
+			c->old[i + k] = le32_get(s->slot[s->nruns][k]);
+		i += n;
+	}
+	return 0;
+}
+
+/* Step 3b: switch the leaf pointers to the new blocks.  Their old values,
+ * i_blocks and the old blocks freed at the commit are logged in one
+ * batch and one fence, then the pointers stored; the commit fences
+ * them.  bmap_lock held exclusively. */
+static int cow_switch(struct cow *c)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	le32 *ib = &c->inode->raw->i_blocks;
+	uint32_t i, k, done = 0, filled = 0;
+	struct cow_slots s;
+	int ret;
+
+	ext2_extent_cache_clear(c->inode);
+	ret = cow_find_slots(c, &s);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->nb; i++)
+		filled += !c->old[i];
+	ext2_jbatch(true);
+	for (i = 0; i < s.nruns; i++)
+		ext2_jlog(s.slot[i], (size_t)s.n[i] * 4);
+	if (filled)
+		ext2_jlog_iblocks(ib);
+	cow_free(c, c->old, c->nb);
+	cow_free(c, c->pool, c->npool);
+	c->npool = 0;
+	ext2_jbatch(false);
+	region_drain(fs->rgn); /* the records before the stores */
+	for (i = 0; i < s.nruns; done += s.n[i++]) {
+		for (k = 0; k < s.n[i]; k++)
+			s.slot[i][k] = le32_put(c->new[done + k]);
+		region_flush(fs->rgn, s.slot[i], (size_t)s.n[i] * 4);
+	}
+	if (filled) /* holes now hold blocks: count them */
+		raw_store32(ib, raw_load32(ib) +
+			    (filled << (fs->blocksize_bits - 9)));
+	ext2_persist(fs, ib, 4);
+	return 0;
+}
+
+
 /* Step 3: the switch, under dax_sem and bmap_lock. */
 static int cow_commit_map(struct cow *c)
 {
@@ -279,9 +316,6 @@ static int cow_commit_map(struct cow *c)
 	ret = cow_switch(c);
 	up_write(&inode->bmap_lock);
 	if (!ret) {
-		cow_free(c, c->old, c->nb);
-		cow_free(c, c->pool, c->npool);
-		c->npool = 0;
 		if (c->pos + c->len > c->size)
 			ext2_inode_set_size(inode, c->pos + c->len);
 	}

@@ -243,11 +243,9 @@ static inline bool ext2_block_valid(struct ext2_sb_info *fs, uint32_t blk)
  */
 static inline void ext2_persist(struct ext2_sb_info *fs, const void *p, size_t len)
 {
-	struct ext2_jh *h = ext2_jcur;
-
-	if (h && h->fs) {
+	if (ext2_jcur && ext2_jcur->fs) {
 		region_flush(fs->rgn, p, len);
-		h->unfenced = true;
+		ext2_jfence_later();
 		return;
 	}
 	region_persist(fs->rgn, p, len);

@@ -155,7 +155,12 @@ static ssize_t write_copy(struct ext2_inode_info *inode, const void *buf,
 	unsigned how = DAX_RW_WRITE;
 	ssize_t ret;
 
-	if ((flags & DAXFS_WRITE_LAZY) && pos + len <= ext2_i_size(inode))
+	/* The copy's fence: the operation's commit (which fences once for
+	 * the data and the metadata), or with DAXFS_WRITE_LAZY the next
+	 * fsync, unless the file grows (the size must not cover bytes that
+	 * are not durable: the commit fences then). */
+	if (((flags & DAXFS_WRITE_LAZY) && pos + len <= ext2_i_size(inode)) ||
+	    ext2_jfence_later())
 		how |= DAX_RW_NODRAIN;
 	ext2_jlog_tail(inode, ext2_i_size(inode), pos + len);
 	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);

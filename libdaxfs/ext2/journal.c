@@ -282,6 +282,36 @@ size_t ext2_jroom(void)
 	return EXT2_JSLOT_SIZE - (h->base ? h->used : 64);
 }
 
+/* The group of deferred free i. */
+static uint32_t jdefer_group(struct ext2_sb_info *fs, struct ext2_jh *h,
+			     unsigned i)
+{
+	if (h->defer[i].inode)
+		return (h->defer[i].start - 1) / fs->inodes_per_group;
+	return (h->defer[i].start - fs->first_data_block) /
+	       fs->blocks_per_group;
+}
+
+/* Log deferred free i as bits cleared, when it is deferred (undo sets
+ * them: the blocks an atomic write replaced are the file's again; bits
+ * still set when a crash comes stay set). */
+static void jdefer_log(struct ext2_sb_info *fs, struct ext2_jh *h,
+		       unsigned i)
+{
+	uint32_t g = jdefer_group(fs, h, i), bit;
+	const uint8_t *bm;
+
+	if (h->defer[i].inode) {
+		bit = (h->defer[i].start - 1) % fs->inodes_per_group;
+		bm = ext2_block(fs, fs->groups[g].inode_bitmap);
+	} else {
+		bit = h->defer[i].start - ext2_group_first_block(fs, g);
+		bm = ext2_block(fs, fs->groups[g].block_bitmap);
+	}
+	jappend(h, bm - fs->base, bit, h->defer[i].count, JREC_BITS_CLR,
+		NULL);
+}
+
 /* Keep a free till the commit (see journal.h). */
 bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count)
 {
@@ -292,19 +322,10 @@ bool ext2_jdefer_free(bool inode, uint32_t start, uint32_t count)
 	h->defer[h->ndefer].start = start;
 	h->defer[h->ndefer].count = count;
 	h->defer[h->ndefer].inode = inode;
-	h->ndefer++;
+	jdefer_log(h->fs, h, h->ndefer++);
 	return true;
 }
 
-/* The group of deferred free i. */
-static uint32_t jdefer_group(struct ext2_sb_info *fs, struct ext2_jh *h,
-			     unsigned i)
-{
-	if (h->defer[i].inode)
-		return (h->defer[i].start - 1) / fs->inodes_per_group;
-	return (h->defer[i].start - fs->first_data_block) /
-	       fs->blocks_per_group;
-}
 
 /* Lock (or unlock) the groups of h's deferred frees, each once, in
  * ascending order (the one place two group locks are held: ext2.h). */
@@ -331,24 +352,6 @@ static void jdefer_lock(struct ext2_sb_info *fs, struct ext2_jh *h,
 	}
 }
 
-/* Log deferred free i as bits cleared (undo sets them: the blocks an
- * atomic write replaced are the file's again), group lock held. */
-static void jdefer_log(struct ext2_sb_info *fs, struct ext2_jh *h,
-		       unsigned i)
-{
-	uint32_t g = jdefer_group(fs, h, i), bit;
-	const uint8_t *bm;
-
-	if (h->defer[i].inode) {
-		bit = (h->defer[i].start - 1) % fs->inodes_per_group;
-		bm = ext2_block(fs, fs->groups[g].inode_bitmap);
-	} else {
-		bit = h->defer[i].start - ext2_group_first_block(fs, g);
-		bm = ext2_block(fs, fs->groups[g].block_bitmap);
-	}
-	jappend(h, bm - fs->base, bit, h->defer[i].count, JREC_BITS_CLR,
-		NULL);
-}
 
 /* Forget h's deferred frees (done), giving back a grown list. */
 static void jdefer_done(struct ext2_jh *h)
@@ -393,8 +396,6 @@ void ext2_jcommit(struct ext2_jh *h)
 		return;
 	}
 	jdefer_lock(fs, h, true);
-	for (i = 0; i < h->ndefer; i++)
-		jdefer_log(fs, h, i);
 	for (i = 0; i < h->ndefer; i++)
 		if (h->defer[i].inode)
 			ext2_clear_inode_bit_locked(fs, h->defer[i].start);

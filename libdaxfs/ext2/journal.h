@@ -54,6 +54,19 @@ struct ext2_jh {
 /* The handle of the calling thread's operation, or NULL. */
 extern __thread struct ext2_jh *ext2_jcur;
 
+/* Leave the fence of stores just flushed to the commit of the thread's
+ * operation: true if there is one (it then fences), false if the caller
+ * must fence itself. */
+static inline bool ext2_jfence_later(void)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	if (!h || !h->fs)
+		return false;
+	h->unfenced = true;
+	return true;
+}
+
 /* Mount: find the log (inode 5), check it against the superblock and,
  * read-write, undo what was in flight at a crash and recompute the
  * counters.  -EUCLEAN (nothing changed) when the log is damaged. */
