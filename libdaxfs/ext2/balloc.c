@@ -148,7 +148,8 @@ static void group_persist_run(struct ext2_sb_info *fs, uint32_t g, uint32_t star
 
 	region_flush(fs->rgn, bm + (bit >> 3), ((bit + n - 1) >> 3) -
 			  (bit >> 3) + 1);
-	region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+	if (!fs->journal) /* else recomputed at recovery, flushed at unmount */
+		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
 	if (!ext2_jfence_later()) /* logged: the commit fences */
 		region_drain(fs->rgn);
 }
@@ -243,7 +244,8 @@ static uint32_t clear_bits(struct ext2_sb_info *fs, uint32_t g, uint32_t bit,
 			     ((bit + n - 1) >> 3) - (bit >> 3) + 1);
 		gd->bg_free_blocks_count =
 			le16_put(le16_get(gd->bg_free_blocks_count) + freed);
-		region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
+		if (!fs->journal)
+			region_flush(fs->rgn, &gd->bg_free_blocks_count, 2);
 	}
 	if (bit < fs->groups[g].block_hint)
 		fs->groups[g].block_hint = bit;

@@ -670,7 +670,7 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	ext2_jlog_zero(inode->pend_leaf, n * 4);
 	ext2_jlog_iblocks(&inode->raw->i_blocks);
 	if (grow)
-		ext2_inode_log_size(inode);
+		ext2_inode_log_size(inode, pos + written);
 	ext2_jbatch(false);
 	region_drain(rgn); /* data, zeros and records before the link */
 	for (i = 0; i < n; i++)
@@ -678,9 +678,12 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	region_flush(rgn, inode->pend_leaf, n * 4);
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
 		    (n << (bits - 9)));
-	region_flush(rgn, &inode->raw->i_blocks, 4);
+	/* i_size shares i_blocks' line: one flush, after both stores (a
+	 * flush may evict the line: a store after it would miss). */
 	if (grow)
 		ext2_inode_store_size(inode, pos + written);
+	else
+		region_flush(rgn, &inode->raw->i_blocks, 4);
 	if (!ext2_jfence_later())
 		region_drain(rgn);
 	up_write(&inode->bmap_lock);

@@ -366,7 +366,7 @@ void ext2_ihold(struct ext2_inode_info *inode);
 void ext2_iput(struct ext2_inode_info *inode);
 void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime);
 void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size);
-void ext2_inode_log_size(struct ext2_inode_info *inode);
+void ext2_inode_log_size(struct ext2_inode_info *inode, uint64_t size);
 void ext2_inode_store_size(struct ext2_inode_info *inode, uint64_t size);
 void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n);
 bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode);

@@ -85,7 +85,8 @@ static void group_flush_inode(struct ext2_sb_info *fs, uint32_t ino)
 	uint8_t *bm = ext2_block(fs, fs->groups[g].inode_bitmap);
 
 	region_flush(fs->rgn, bm + (bit >> 3), 1);
-	region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
+	if (!fs->journal) /* else recomputed at recovery, flushed at unmount */
+		region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
 }
 
 /*
@@ -171,7 +172,8 @@ static bool clear_bit(struct ext2_sb_info *fs, uint32_t ino, bool is_dir)
 	if (is_dir && le16_get(gd->bg_used_dirs_count))
 		raw_store16(&gd->bg_used_dirs_count,
 			    le16_get(gd->bg_used_dirs_count) - 1);
-	region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
+	if (!fs->journal)
+		region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
 	if (bit < fs->groups[g].inode_hint)
 		fs->groups[g].inode_hint = bit;
 	atomic_fetch_add(&fs->free_inodes, 1);

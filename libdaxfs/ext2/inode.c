@@ -314,13 +314,15 @@ void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime)
 		ext2_persist(inode->fs, &raw->i_atime, 12);
 }
 
-/* Log i_size (and i_size_high for regular files) before a change. */
-void ext2_inode_log_size(struct ext2_inode_info *inode)
+/* Log i_size (and i_size_high of a regular file, if it is to change)
+ * before it becomes size. */
+void ext2_inode_log_size(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_inode *raw = inode->raw;
 
 	ext2_jlog(&raw->i_size, 4);
-	if (S_ISREG(le16_get(raw->i_mode)))
+	if (S_ISREG(le16_get(raw->i_mode)) &&
+	    raw_load32(&raw->i_size_high) != (uint32_t)(size >> 32))
 		ext2_jlog(&raw->i_size_high, 4);
 }
 
@@ -329,11 +331,14 @@ void ext2_inode_log_size(struct ext2_inode_info *inode)
 void ext2_inode_store_size(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_inode *raw = inode->raw;
+	bool reg = S_ISREG(le16_get(raw->i_mode)); /* before the store */
 
 	raw_store32(&raw->i_size, (uint32_t)size);
-	if (S_ISREG(le16_get(raw->i_mode)) && size > 0x7fffffffULL)
+	if (reg && size > 0x7fffffffULL)
 		ext2_sb_need_large_file(inode->fs);
-	if (S_ISREG(le16_get(raw->i_mode))) {
+	/* i_size_high is in another line: flushed only when it changes. */
+	if (reg &&
+	    raw_load32(&raw->i_size_high) != (uint32_t)(size >> 32)) {
 		raw_store32(&raw->i_size_high, (uint32_t)(size >> 32));
 		region_flush(inode->fs->rgn, &raw->i_size_high, 4);
 	}
@@ -343,7 +348,7 @@ void ext2_inode_store_size(struct ext2_inode_info *inode, uint64_t size)
 /* Set i_size (and i_size_high for regular files) and persist it. */
 void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
 {
-	ext2_inode_log_size(inode);
+	ext2_inode_log_size(inode, size);
 	ext2_inode_store_size(inode, size);
 	region_drain(inode->fs->rgn);
 }

@@ -280,6 +280,9 @@ int ext2_sb_sync_counters(struct ext2_sb_info *fs)
 	es->s_free_blocks_count = le32_put((uint32_t)atomic_load(&fs->free_blocks));
 	es->s_free_inodes_count = le32_put((uint32_t)atomic_load(&fs->free_inodes));
 	es->s_wtime = le32_put(ext2_now());
+	if (fs->journal) /* the group counters, not flushed as they move */
+		region_flush(fs->rgn, fs->gdt,
+			     (size_t)fs->groups_count * sizeof(*fs->gdt));
 	ext2_persist(fs, es, 0x40);
 	pthread_mutex_unlock(&fs->sb_lock);
 	return 0;
