@@ -801,9 +801,11 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 	}
 	blocks = raw_load32(&raw->i_blocks);
 	c.freed <<= fs->blocksize_bits - 9;
-	raw_store32(&raw->i_blocks, (uint32_t)(c.freed < blocks ?
-					       blocks - c.freed : 0));
-	ext2_persist(fs, &raw->i_blocks, 4);
+	if (c.freed) {
+		raw_store32(&raw->i_blocks, (uint32_t)(c.freed < blocks ?
+						       blocks - c.freed : 0));
+		ext2_persist(fs, &raw->i_blocks, 4);
+	}
 	inode->alloc_goal = 0;
 	up_write(&inode->bmap_lock);
 	return 0;

@@ -141,7 +141,12 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 	return 0;
 }
 
-/* Off the orphan chain, then deleted on media (dtime, size 0). */
+/*
+ * Off the orphan chain, then deleted on media (dtime, size 0): flushed,
+ * not fenced with a journal.  Nothing needs them durable then: a crash
+ * before the next fence leaves a free inode (its bit is clear and
+ * durable) whose deletion time the next mount sets (jfix_dtimes).
+ */
 static void inode_mark_deleted(struct ext2_inode_info *inode)
 {
 	struct ext2_inode *raw = inode->raw;
@@ -151,7 +156,9 @@ static void inode_mark_deleted(struct ext2_inode_info *inode)
 	raw_store32(&raw->i_size, 0);
 	raw_store32(&raw->i_size_high, 0);
 	region_flush(inode->fs->rgn, &raw->i_size_high, 4);
-	ext2_persist(inode->fs, &raw->i_size, 0x18 - 0x04); /* to i_dtime */
+	region_flush(inode->fs->rgn, &raw->i_size, 0x18 - 0x04);
+	if (!inode->fs->journal)
+		region_drain(inode->fs->rgn);
 }
 
 /* Clear inode ino's bit (flushed, with the counters; not drained),
