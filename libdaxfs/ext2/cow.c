@@ -98,13 +98,13 @@ static int cow_alloc_pool(struct cow *c)
 	return 0;
 }
 
-/* Runs of contiguous blocks in b[0..n). */
+/* Runs of contiguous blocks in b[0..n), holes (0) not counted. */
 static uint32_t cow_runs(const uint32_t *b, uint32_t n)
 {
-	uint32_t i, runs = n > 0;
+	uint32_t i, runs = 0;
 
-	for (i = 1; i < n; i++)
-		runs += b[i] != b[i - 1] + 1;
+	for (i = 0; i < n; i++)
+		runs += b[i] && (i == 0 || b[i] != b[i - 1] + 1);
 	return runs;
 }
 

@@ -355,6 +355,7 @@ void ext2_clear_inode_bit_locked(struct ext2_sb_info *fs, uint32_t ino);
 bool ext2_orphan_add(struct ext2_inode_info *inode);
 void ext2_orphan_del(struct ext2_inode_info *inode);
 int ext2_orphan_recover(struct ext2_sb_info *fs, const char *path);
+int ext2_orphan_check(struct ext2_sb_info *fs, const char *path);
 
 /* inode.c */
 int ext2_icache_init(struct ext2_sb_info *fs);

@@ -189,6 +189,14 @@ static ssize_t write_logged(struct ext2_inode_info *inode, const void *buf,
 	struct ext2_jh h;
 	ssize_t ret;
 
+	/* Within EOF a plain write changes no metadata of its own (a hole
+	 * it fills is an operation of its own, ext2_bmap): no operation. */
+	*orphan = false;
+	if (!(flags & DAXFS_WRITE_ATOMIC) && pos + len <= ext2_i_size(inode))
+		return dax_iomap_rw(inode->fs->rgn, inode, &inode->i_mapping,
+				    &ext2_iomap_ops, pos, len, (void *)buf,
+				    DAX_RW_WRITE | ((flags & DAXFS_WRITE_LAZY) ?
+						    DAX_RW_NODRAIN : 0));
 	ext2_jbegin(inode->fs, &h);
 	if (flags & DAXFS_WRITE_ATOMIC)
 		ret = ext2_write_cow(inode, buf, len, pos);

@@ -256,7 +256,9 @@ int ext2_journal_load(struct ext2_sb_info *fs, const char *path)
 				      "mount first", path);
 		return ret < 0 ? ret : 0;
 	}
-	ret = ext2_jrecover(fs, fs->journal);
+	ret = ext2_orphan_check(fs, path); /* refused: nothing written */
+	if (!ret)
+		ret = ext2_jrecover(fs, fs->journal);
 	fs->journal_replayed = ret >= 0; /* orphans next (super.c) */
 	fs->unclean_before = le32_get(((const struct jhdr *)fs->journal->log)
 				      ->flags) & JHDR_UNCLEAN;

@@ -91,6 +91,42 @@ void ext2_orphan_del(struct ext2_inode_info *inode)
 	pthread_mutex_unlock(&fs->orphan_lock);
 }
 
+/* The inode after ino on the chain, or 0 at its end; -1 if ino cannot
+ * be an orphan. */
+static int64_t orphan_next(struct ext2_sb_info *fs, uint32_t ino)
+{
+	if (ino < fs->first_ino || ino > fs->inodes_count)
+		return -1;
+	return le32_get(ext2_raw_inode(fs, ino)->i_dtime);
+}
+
+/*
+ * Check the chain without changing anything (a mount that refuses it
+ * must leave the image as it was, so this runs before the journal's
+ * undo): every inode it names can be an orphan, and it ends (Floyd's
+ * two pointers: no memory, at most three reads per inode).  0 or
+ * -EUCLEAN.
+ */
+int ext2_orphan_check(struct ext2_sb_info *fs, const char *path)
+{
+	int64_t slow = le32_get(fs->es->s_last_orphan), fast = slow;
+
+	while (fast > 0) {
+		fast = orphan_next(fs, (uint32_t)fast);
+		if (fast > 0)
+			fast = orphan_next(fs, (uint32_t)fast);
+		slow = orphan_next(fs, (uint32_t)slow);
+		if (fast > 0 && fast == slow)
+			return err_set(-EUCLEAN, "%s: the orphan chain loops "
+				       "at inode %lld", path, (long long)fast);
+	}
+	if (fast < 0)
+		return err_set(-EUCLEAN, "%s: the orphan chain is damaged "
+			       "(it names an inode that cannot be an orphan)",
+			       path);
+	return 0;
+}
+
 /* Read the chain into the DRAM list, each inode referenced; -EUCLEAN if
  * it names an inode that cannot be an orphan, or loops. */
 static int orphan_load(struct ext2_sb_info *fs, const char *path)
