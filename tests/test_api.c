@@ -1879,17 +1879,6 @@ Test(api, trailing_slash_on_a_missing_name)
 
 /* ---- a region that was not cleanly unmounted ----------------------- */
 
-/* The region at path as it would be after a crash now: a copy of the
- * mounted region (not clean, in use) at crash_path. */
-static void copy_as_crashed(const char *path, const char *crash_path)
-{
-	size_t len;
-	char *img = test_read_file(path, &len);
-
-	cr_assert(img, "cannot read %s", path);
-	cr_assert_eq(test_write_file(crash_path, img, len), 0);
-	free(img);
-}
 
 /* Mount region, check the warning says what (or is empty), unmount,
  * and return the state dumpe2fs then reads (malloc'd). */
@@ -1929,7 +1918,7 @@ Test(api, crashed_region_is_recovered_by_the_mount)
 
 	cr_assert_str_eq(daxfs_mount_warning(fs), "");
 	CHECK_EQ(daxfs_pwrite(f, "data", 4, 0), 4);
-	copy_as_crashed(path, crashed);
+	check_copy_image(path, crashed);
 	check_close(f);
 	check_unmount_fsck(fs, path);
 	state = mount_unmount_state(crashed, NULL);
@@ -1968,7 +1957,7 @@ Test(api, unrecovered_region_is_never_marked_clean)
 	/* A libdaxfs crash during such a mount: recovered, still unclean. */
 	fs = check_mount(path, 0);
 	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
-	copy_as_crashed(path, crashed);
+	check_copy_image(path, crashed);
 	CHECK_OK(daxfs_unmount(fs));
 	state = mount_unmount_state(crashed, "not cleanly unmounted");
 	cr_assert_str_eq(state, "not clean");

@@ -36,16 +36,6 @@ TestSuite(cow, .fini = test_cleanup, .timeout = 120);
 #define ATOMIC DAXFS_WRITE_ATOMIC
 #define NBLK 16 /* blocks of the test file: 12 direct, 4 behind a leaf */
 
-/* Copy the region file src to dst, as a crash now would leave it. */
-static void copy_image(const char *src, const char *dst)
-{
-	size_t len;
-	char *img = test_read_file(src, &len);
-
-	cr_assert(img, "cannot read %s", src);
-	cr_assert_eq(test_write_file(dst, img, len), 0);
-	free(img);
-}
 
 /* The block logical block lblk of f maps to, 0 for a hole. */
 static uint32_t lmap(daxfs_file *f, uint32_t lblk)
@@ -329,7 +319,7 @@ Test(cow, crash_mid_write_gives_the_old_file)
 	ext2_jbegin(EXT2_SB(fs), &h);
 	CHECK_EQ(daxfs_pwrite2(f, buf, sizeof(buf), pos, ATOMIC), sizeof(buf));
 	cr_assert_neq(lmap(f, 1), old[1]); /* switched, not committed */
-	copy_image(p, c);
+	check_copy_image(p, c);
 	ext2_jcommit(&h);
 	check_close(f);
 	check_unmount_fsck(fs, p);

@@ -31,16 +31,6 @@ TestSuite(journal, .fini = test_kernel_cleanup, .timeout = 120);
 
 #define SIZE (16 * TEST_MIB)
 
-/* Copy the region file src to dst, as a crash now would leave it. */
-static void copy_image(const char *src, const char *dst)
-{
-	size_t len;
-	char *img = test_read_file(src, &len);
-
-	cr_assert(img, "cannot read %s", src);
-	cr_assert_eq(test_write_file(dst, img, len), 0);
-	free(img);
-}
 
 /*
  * A region with /f ("old data", 8 bytes) whose crash image (at crashed)
@@ -66,7 +56,7 @@ static void make_crash(const char **path, const char *crashed)
 	ext2_jlog(p, 4);
 	memcpy(p, "NEW!", 4);
 	ext2_persist(sb, p, 4);
-	copy_image(*path, crashed);
+	check_copy_image(*path, crashed);
 	ext2_jcommit(&h);
 	check_close(f);
 	check_unmount_fsck(fs, *path);

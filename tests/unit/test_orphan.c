@@ -37,16 +37,6 @@ TestSuite(orphan, .fini = test_cleanup, .timeout = 120);
 #define SIZE (16 * TEST_MIB)
 #define BS 4096
 
-/* Copy the region file src to dst, as a crash now would leave it. */
-static void copy_image(const char *src, const char *dst)
-{
-	size_t len;
-	char *img = test_read_file(src, &len);
-
-	cr_assert(img, "cannot read %s", src);
-	cr_assert_eq(test_write_file(dst, img, len), 0);
-	free(img);
-}
 
 static uint32_t ino_of(daxfs_file *f)
 {
@@ -236,7 +226,7 @@ Test(orphan, mount_finishes_unlinked_and_truncated_files)
 	s1 = check_statfs(fs); /* 26 + 5 + 51 blocks held at the crash */
 	cr_assert_eq(s1.f_bfree, s0.f_bfree - 82, "free blocks %lu, were %lu",
 		     (unsigned long)s1.f_bfree, (unsigned long)s0.f_bfree);
-	copy_image(p, c);
+	check_copy_image(p, c);
 
 	finish_truncate(tin, 10000);
 	check_close(u1);
@@ -289,7 +279,7 @@ static void make_orphan_crash(const char **p, const char *c, uint32_t ino[2])
 	CHECK_OK(daxfs_unlink(fs, "/u1"));
 	CHECK_OK(daxfs_unlink(fs, "/u2"));
 	expect_chain(fs, (uint32_t[]){ ino[1], ino[0] }, 2, "crash");
-	copy_image(*p, c);
+	check_copy_image(*p, c);
 	check_close(u1);
 	check_close(u2);
 	check_unmount_fsck(fs, *p);

@@ -404,3 +404,14 @@ uint32_t check_first_block(const char *image, const char *path)
 	free(err);
 	return (uint32_t)b;
 }
+
+void check_copy_image(const char *src, const char *dst)
+{
+	size_t len;
+	char *img = test_read_file(src, &len);
+
+	cr_assert(img, "cannot read %s", src);
+	cr_assert_eq(test_write_file(dst, img, len), 0, "cannot write %s",
+		     dst);
+	free(img);
+}

@@ -107,6 +107,11 @@ daxfs *check_mount(const char *path, unsigned flags);
 daxfs *check_new_fs(const char *tag, uint64_t size, uint32_t block_size,
 		    uint32_t inodes, const char **path_out);
 
+/* Copy the region file src to dst byte for byte: the image a crash at
+ * this instant leaves (on /dev/shm a crash of the process loses nothing
+ * written to the mapping). */
+void check_copy_image(const char *src, const char *dst);
+
 /* daxfs_unmount returns 0. */
 void check_unmount(daxfs *fs);
 
