@@ -47,7 +47,8 @@
  *                              iput take them one after the other)
  *               orphan_lock    the orphan chain (orphan.c); also taken
  *                              alone, and under a directory's and a
- *                              victim's i_rwsem (unlink, rename)
+ *                              victim's i_rwsem (unlink, rename); nothing
+ *                              but sb_lock inside it
  *           entry lock         DAX_LOCKED bit of one index of a file's
  *                              mapping (dax/entry.h), futex wait.  Taken
  *                              after iomap_begin returned and put before
@@ -353,6 +354,9 @@ void ext2_clear_inode_bit_locked(struct ext2_sb_info *fs, uint32_t ino);
 
 /* orphan.c */
 bool ext2_orphan_add(struct ext2_inode_info *inode);
+bool ext2_orphan_add_begin(struct ext2_inode_info *inode);
+void ext2_orphan_add_end(struct ext2_inode_info *inode);
+void ext2_orphan_add_abort(struct ext2_inode_info *inode);
 void ext2_orphan_del(struct ext2_inode_info *inode);
 int ext2_orphan_recover(struct ext2_sb_info *fs, const char *path);
 int ext2_orphan_check(struct ext2_sb_info *fs, const char *path);

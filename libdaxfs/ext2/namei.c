@@ -194,28 +194,48 @@ static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 	up_write(&a->i_rwsem);
 }
 
+/* Store a link count logged before (remove_entry), flushed. */
+static void store_links(struct ext2_inode_info *inode, uint16_t n)
+{
+	raw_store16(&inode->raw->i_links_count, n);
+	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
+}
+
 /*
  * Remove the entry name -> victim from dir and drop the link(s) it held,
  * as one atomic operation (journal.h); a victim left without links goes
  * on the orphan chain in it, so that a crash before its last iput frees
- * it at the next mount.  Both locks held.
+ * it at the next mount.  One fence serves three things: the record the
+ * directory change makes also fences the link counts' records (logged
+ * first, unfenced) and the orphan link in the victim's i_dtime.  Both
+ * locks held.
  */
 static int remove_entry(struct ext2_inode_info *dir, const char *name,
 			size_t len, struct ext2_inode_info *victim,
 			bool is_dir)
 {
-	uint16_t n = ext2_i_links(victim);
+	uint16_t n = ext2_i_links(victim), left = is_dir || !n ? 0 : n - 1;
+	bool orphan;
 	struct ext2_jh h;
 	int ret;
 
 	ext2_jbegin(dir->fs, &h);
-	ret = ext2_dir_remove(dir, name, len);
-	if (!ret) {
-		ext2_inode_set_links(victim, is_dir || !n ? 0 : n - 1);
+	ext2_jbatch(true);
+	ext2_jlog(&victim->raw->i_links_count, 2);
+	if (is_dir)
+		ext2_jlog(&dir->raw->i_links_count, 2);
+	ext2_jbatch(false);
+	orphan = !left && ext2_orphan_add_begin(victim);
+	ret = ext2_dir_remove(dir, name, len); /* its record: the fence */
+	if (ret) {
+		if (orphan)
+			ext2_orphan_add_abort(victim);
+	} else {
+		store_links(victim, left);
 		if (is_dir)
-			ext2_inode_set_links(dir, ext2_i_links(dir) - 1);
-		if (!ext2_i_links(victim))
-			ext2_orphan_add(victim);
+			store_links(dir, ext2_i_links(dir) - 1);
+		if (orphan)
+			ext2_orphan_add_end(victim);
 		ext2_inode_touch(victim, false, true);
 		ext2_inode_touch(dir, true, true);
 	}

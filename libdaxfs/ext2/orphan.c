@@ -33,12 +33,69 @@
 
 #include "ext2/ext2.h"
 
-/* Add inode to the chain; false if it is on it already, or if the file
- * system has no journal (then nothing recovers a crash anyway). */
+/*
+ * Adding in two halves, for a caller whose own next fence can order
+ * them (unlink: the fence of its directory record): begin points
+ * inode's i_dtime at the chain's head (flushed, not fenced); end, after
+ * a fence, makes inode the head (persisted), first pointing i_dtime at
+ * the head again (fenced) if another add came in between; abort,
+ * instead of end, takes i_dtime back.  The caller holds inode's i_rwsem
+ * throughout.  False if inode is on the chain already, or if the file
+ * system has no journal (then nothing recovers a crash anyway).
+ */
+bool ext2_orphan_add_begin(struct ext2_inode_info *inode)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	bool on;
+
+	if (!fs->journal || fs->vfs.rdonly)
+		return false;
+	pthread_mutex_lock(&fs->orphan_lock);
+	on = inode->orphan;
+	if (!on) {
+		raw_store32(&inode->raw->i_dtime,
+			    le32_get(fs->es->s_last_orphan));
+		region_flush(fs->rgn, &inode->raw->i_dtime, 4);
+	}
+	pthread_mutex_unlock(&fs->orphan_lock);
+	return !on;
+}
+
+/* The second half of an add (see ext2_orphan_add_begin). */
+void ext2_orphan_add_end(struct ext2_inode_info *inode)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t head;
+
+	pthread_mutex_lock(&fs->orphan_lock);
+	head = le32_get(fs->es->s_last_orphan);
+	if (raw_load32(&inode->raw->i_dtime) != head) {
+		raw_store32(&inode->raw->i_dtime, head);
+		region_persist(fs->rgn, &inode->raw->i_dtime, 4);
+	}
+	fs->es->s_last_orphan = le32_put(inode->ino);
+	region_persist(fs->rgn, &fs->es->s_last_orphan, 4);
+	inode->orphan = true;
+	inode->orphan_prev = NULL;
+	inode->orphan_next = fs->orphans;
+	if (fs->orphans)
+		fs->orphans->orphan_prev = inode;
+	fs->orphans = inode;
+	pthread_mutex_unlock(&fs->orphan_lock);
+}
+
+/* Give up an add begun (see ext2_orphan_add_begin). */
+void ext2_orphan_add_abort(struct ext2_inode_info *inode)
+{
+	raw_store32(&inode->raw->i_dtime, 0);
+	region_flush(inode->fs->rgn, &inode->raw->i_dtime, 4);
+}
+
+/* Add inode to the chain: its i_dtime to the head, fenced, then it the
+ * head; false as ext2_orphan_add_begin. */
 bool ext2_orphan_add(struct ext2_inode_info *inode)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	struct ext2_super_block *es = fs->es;
 
 	if (!fs->journal || fs->vfs.rdonly)
 		return false;
@@ -47,17 +104,10 @@ bool ext2_orphan_add(struct ext2_inode_info *inode)
 		pthread_mutex_unlock(&fs->orphan_lock);
 		return false;
 	}
-	raw_store32(&inode->raw->i_dtime, le32_get(es->s_last_orphan));
+	raw_store32(&inode->raw->i_dtime, le32_get(fs->es->s_last_orphan));
 	region_persist(fs->rgn, &inode->raw->i_dtime, 4);
-	es->s_last_orphan = le32_put(inode->ino);
-	region_persist(fs->rgn, &es->s_last_orphan, 4);
-	inode->orphan = true;
-	inode->orphan_prev = NULL;
-	inode->orphan_next = fs->orphans;
-	if (fs->orphans)
-		fs->orphans->orphan_prev = inode;
-	fs->orphans = inode;
 	pthread_mutex_unlock(&fs->orphan_lock);
+	ext2_orphan_add_end(inode); /* the head is checked again there */
 	return true;
 }
 
