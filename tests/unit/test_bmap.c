@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_bmap.c -- white-box tests of bmap.c: the ext2 block map at every
+ * test_bmap.c -- white-box tests of the block map, bmap.c and its
+ * truncate half bmap_free.c: the ext2 block map at every
  * level of indirection (1K and 4K blocks), holes and contiguous runs as
  * ext2_bmap reports them, i_blocks accounting, truncate freeing exactly
  * the blocks past the cut, the largest file size (-EFBIG), and the extent

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bmap_free.c -- freeing the blocks of the block map past a size
+ * (truncate, the final free of an inode), and counting a map's blocks
+ * for recovery.
+ *
+ * Persistence order when blocks are removed (i_size moved first, in an
+ * operation that also put the inode on the orphan chain, inode.c):
+ *   1. the tail of the new last block is zeroed (inode.c);
+ *   2. bottom up, run by run: under the group lock the bits are cleared
+ *      and persisted, then the pointers zeroed and persisted; a table
+ *      is freed (and its slot zeroed) once it holds no pointer;
+ *   3. i_blocks is updated and persisted.
+ * A crash anywhere leaves a tree that the same truncate, run again by
+ * the next mount (orphan.c), finishes; no block is leaked, and none is
+ * handed out while a pointer to it is on the media.
+ *
+ * Locking: bmap_lock exclusively, under i_rwsem and dax_sem held
+ * exclusively, so no fault or I/O can use a block being freed; the
+ * extent cache is emptied before any block is (see bmap.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ext2/ext2.h"
+
+/* A truncate in progress: the inode and the blocks it freed so far. */
+struct cut {
+	struct ext2_inode_info *inode;
+	uint64_t freed;
+};
+
+/* Zero one pointer that is out of range (damage), persisted. */
+static void cut_bad(struct cut *c, le32 *p, uint32_t b)
+{
+	ext2_corrupt(c->inode->fs, "inode %u: block %u out of range",
+		      c->inode->ino, b);
+	*p = 0;
+	ext2_persist(c->inode->fs, p, 4);
+}
+
+/* Free the blocks the pointers p[0..n) map, run by run (contiguous
+ * blocks of one group), each with ext2_free_blocks_unlink. */
+static void cut_ptrs(struct cut *c, le32 *p, uint32_t n)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t i = 0, k;
+
+	while (i < n) {
+		uint32_t b = le32_get(p[i]);
+
+		if (!b) {
+			i++;
+			continue;
+		}
+		if (!ext2_block_valid(fs, b)) {
+			cut_bad(c, &p[i++], b);
+			continue;
+		}
+		for (k = 1; i + k < n && le32_get(p[i + k]) == b + k &&
+			    ext2_block_valid(fs, b + k) &&
+			    (b + k - fs->first_data_block) % fs->blocks_per_group;
+		     k++)
+			;
+		ext2_free_blocks_unlink(fs, b, k, &p[i]);
+		c->freed += k;
+		i += k;
+	}
+}
+
+/*
+ * Cut the subtree hanging from slot (a table of the given height, 1: a
+ * leaf of data pointers) from its start-th block on, bottom up: a table
+ * is freed (and slot zeroed) only once every pointer in it is zero, so
+ * a crash at any point leaves a tree that a second cut finishes.
+ */
+static void cut_subtree(struct cut *c, le32 *slot, int height, uint64_t start)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t blk = le32_get(*slot), ab = fs->addr_per_block_bits;
+	uint64_t span = 1ULL << (ab * (height - 1)); /* blocks per slot */
+	uint32_t i, ci = start / span;
+	le32 *t;
+
+	if (!blk)
+		return;
+	if (!ext2_block_valid(fs, blk)) {
+		cut_bad(c, slot, blk);
+		return;
+	}
+	t = ext2_block(fs, blk);
+	if (height == 1) {
+		cut_ptrs(c, t + ci, fs->addr_per_block - ci);
+	} else {
+		if (start % span)
+			cut_subtree(c, &t[ci++], height - 1, start % span);
+		for (i = ci; i < fs->addr_per_block; i++)
+			cut_subtree(c, &t[i], height - 1, 0);
+	}
+	if (start == 0) {
+		ext2_free_blocks_unlink(fs, blk, 1, slot);
+		c->freed++;
+	}
+}
+
+/*
+ * Free every block past size (i_size is set by the caller, before):
+ * pointers from the end of the direct ones through the triple indirect
+ * tree, each run freed as ext2_free_blocks_unlink says, then i_blocks.
+ * Finishing a cut a crash interrupted is the same call again (orphan.c
+ * does it at mount, then recounts i_blocks).  Called with i_rwsem and
+ * dax_sem held exclusively (ext2's __ext2_truncate_blocks runs under
+ * dax_sem), or at mount.
+ */
+int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	struct ext2_inode *raw = inode->raw;
+	uint64_t first = (size + fs->blocksize - 1) >> fs->blocksize_bits;
+	uint64_t start = EXT2_NDIR_BLOCKS, blocks;
+	struct cut c = { .inode = inode };
+	int h;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->dax_sem);
+	down_write(&inode->bmap_lock);
+	ext2_extent_cache_clear(inode); /* before any block is freed */
+	if (first < EXT2_NDIR_BLOCKS)
+		cut_ptrs(&c, &raw->i_block[first], EXT2_NDIR_BLOCKS - first);
+	for (h = 1; h <= 3; h++) {
+		uint64_t span = 1ULL << (fs->addr_per_block_bits * h);
+
+		if (first < start + span)
+			cut_subtree(&c, &raw->i_block[EXT2_NDIR_BLOCKS + h - 1],
+				    h, first > start ? first - start : 0);
+		start += span;
+	}
+	blocks = raw_load32(&raw->i_blocks);
+	c.freed <<= fs->blocksize_bits - 9;
+	if (c.freed) {
+		raw_store32(&raw->i_blocks, (uint32_t)(c.freed < blocks ?
+						       blocks - c.freed : 0));
+		ext2_persist(fs, &raw->i_blocks, 4);
+	}
+	inode->alloc_goal = 0;
+	up_write(&inode->bmap_lock);
+	return 0;
+}
+
+/* Count the blocks of raw's tree below table blk of the given height
+ * (itself included), skipping pointers out of range. */
+static uint32_t count_table(struct ext2_sb_info *fs, uint32_t blk, int height)
+{
+	const le32 *t = ext2_block(fs, blk);
+	uint32_t i, n = 1;
+
+	for (i = 0; i < fs->addr_per_block; i++) {
+		uint32_t b = le32_get(t[i]);
+
+		if (b && ext2_block_valid(fs, b))
+			n += height == 1 ? 1 : count_table(fs, b, height - 1);
+	}
+	return n;
+}
+
+/* i_blocks as raw's block map (and xattr block) says it should be, for
+ * recovery (journal.c, orphan.c); 0 for inodes without a block map. */
+uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw)
+{
+	uint16_t mode = le16_get(raw->i_mode);
+	uint32_t n = le32_get(raw->i_file_acl) != 0, i, b;
+
+	if (S_ISREG(mode) || S_ISDIR(mode) ||
+	    (S_ISLNK(mode) && le32_get(raw->i_size) >= sizeof(raw->i_block))) {
+		for (i = 0; i < EXT2_N_BLOCKS; i++) {
+			b = le32_get(raw->i_block[i]);
+			if (!b || !ext2_block_valid(fs, b))
+				continue;
+			n += i < EXT2_NDIR_BLOCKS ? 1 :
+			     count_table(fs, b, i - EXT2_NDIR_BLOCKS + 1);
+		}
+	}
+	return n << (fs->blocksize_bits - 9);
+}
