@@ -46,16 +46,19 @@
  *     marked with a private incompatible feature, so that the kernel and
  *     e2fsck refuse it rather than take a half-done call as valid.  Not
  *     atomic: the bytes of a pwrite that overwrites existing data (after
- *     a crash in the middle some bytes are new, some old) and a pwrite
- *     larger than what one journal slot covers (it may end at a shorter
- *     size, all of whose bytes were written).  A region left not clean by
+ *     a crash in the middle some bytes are new, some old: use
+ *     daxfs_pwrite2() with DAXFS_WRITE_ATOMIC where that matters), and a
+ *     pwrite that grows a file by many extents (it commits in steps: it
+ *     may end at a shorter size, all of whose bytes were written).  A
+ *     file system too small for the journal (about 264 KiB) has none, and
+ *     its mount says so in daxfs_mount_warning().  A region left not clean by
  *     something else (the kernel's crash, errors) stays marked so through
  *     later mounts until e2fsck has checked it (daxfs_mount_warning()
  *     says so).
  *   - Durability: every call that changes the file system (mkdir, rmdir,
  *     unlink, rename, link, symlink, open with O_CREAT or O_TRUNC, pwrite,
- *     ftruncate, unmount) has its change, data and metadata, persisted when
- *     it returns; stores through a view are durable after daxfs_persist()
+ *     pwrite2 but with DAXFS_WRITE_LAZY, ftruncate, unmount) has its change,
+ *     data and metadata, persisted when it returns; stores through a view are durable after daxfs_persist()
  *     on them or daxfs_fsync() of the file.  (tests/unit/test_crash.c
  *     checks it at every fence of a workload.)  A crash in the middle of a
  *     call leaves it wholly done or not at all (see the caveat above).
