@@ -181,3 +181,66 @@ uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw)
 	}
 	return n << (fs->blocksize_bits - 9);
 }
+
+/* Runs being collected by ext2_bmap_runs. */
+struct runs {
+	struct ext2_sb_info *fs;
+	uint32_t (*run)[2];
+	unsigned n, max;
+};
+
+/* Add block b to the runs (a new run at a group's start); false when
+ * there are more runs than room. */
+static bool runs_add(struct runs *r, uint32_t b)
+{
+	struct ext2_sb_info *fs = r->fs;
+	uint32_t *last = r->n ? r->run[r->n - 1] : NULL;
+
+	if (last && last[0] + last[1] == b &&
+	    (b - fs->first_data_block) % fs->blocks_per_group)
+		return ++last[1], true;
+	if (r->n == r->max)
+		return false;
+	r->run[r->n][0] = b;
+	r->run[r->n++][1] = 1;
+	return true;
+}
+
+/* Collect the blocks of table blk of the given height and blk itself. */
+static bool runs_table(struct runs *r, uint32_t blk, int height)
+{
+	const le32 *t = ext2_block(r->fs, blk);
+	uint32_t i, b;
+
+	for (i = 0; i < r->fs->addr_per_block; i++) {
+		b = le32_get(t[i]);
+		if (!b || !ext2_block_valid(r->fs, b))
+			continue;
+		if (!(height == 1 ? runs_add(r, b) : runs_table(r, b, height - 1)))
+			return false;
+	}
+	return runs_add(r, blk);
+}
+
+/*
+ * The blocks of raw's map (data and indirect), as runs that each lie in
+ * one group, into run[0..max): how many, or -1 if more than max (an
+ * unlink then frees through the orphan chain instead).  For the unlink
+ * that frees a closed file inside its own operation (namei.c).
+ */
+int ext2_bmap_runs(struct ext2_sb_info *fs, const struct ext2_inode *raw,
+		   uint32_t (*run)[2], unsigned max)
+{
+	struct runs r = { .fs = fs, .run = run, .max = max };
+	uint32_t i, b;
+
+	for (i = 0; i < EXT2_N_BLOCKS; i++) {
+		b = le32_get(raw->i_block[i]);
+		if (!b || !ext2_block_valid(fs, b))
+			continue;
+		if (!(i < EXT2_NDIR_BLOCKS ? runs_add(&r, b)
+		      : runs_table(&r, b, i - EXT2_NDIR_BLOCKS + 1)))
+			return -1;
+	}
+	return (int)r.n;
+}

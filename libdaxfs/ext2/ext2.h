@@ -198,6 +198,9 @@ struct ext2_inode_info {
 
 	/* On the orphan chain (orphan.c), under fs->orphan_lock. */
 	bool orphan;
+	/* Freed on the media by the unlink that dropped its last link
+	 * (namei.c): the last iput only frees this struct. */
+	bool freed;
 	struct ext2_inode_info *orphan_prev, *orphan_next;
 
 	/* Directories: the in-DRAM index, built on first use. */
@@ -368,6 +371,9 @@ struct ext2_inode *ext2_raw_inode(struct ext2_sb_info *fs, uint32_t ino);
 int ext2_iget(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
 int ext2_iget_new(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
 void ext2_ihold(struct ext2_inode_info *inode);
+bool ext2_inode_sole_ref(struct ext2_inode_info *inode);
+void ext2_icache_unhash(struct ext2_inode_info *inode);
+bool ext2_inode_has_blocks(struct ext2_inode_info *inode);
 void ext2_iput(struct ext2_inode_info *inode);
 void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime);
 void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size);
@@ -396,6 +402,8 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	       bool create, uint32_t *pblk, uint32_t *count, bool *is_new);
 int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size);
 uint32_t ext2_bmap_count(struct ext2_sb_info *fs, const struct ext2_inode *raw);
+int ext2_bmap_runs(struct ext2_sb_info *fs, const struct ext2_inode *raw,
+		   uint32_t (*run)[2], unsigned max);
 int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 		    le32 **slot);
 int ext2_bmap_slots_make(struct ext2_inode_info *inode, uint32_t lblk,

@@ -238,7 +238,7 @@ static void inode_release_xattr(struct ext2_inode_info *inode)
 
 /* Does inode have a block map (not a fast symlink, nor a device, fifo
  * or socket, whose i_block holds something else)? */
-static bool inode_has_blocks(struct ext2_inode_info *inode)
+bool ext2_inode_has_blocks(struct ext2_inode_info *inode)
 {
 	uint16_t mode = ext2_i_mode(inode);
 
@@ -261,7 +261,7 @@ static void inode_delete(struct ext2_inode_info *inode)
 		return;
 	down_write(&inode->i_rwsem);
 	down_write(&inode->dax_sem);
-	if (inode_has_blocks(inode))
+	if (ext2_inode_has_blocks(inode))
 		ext2_truncate_blocks(inode, 0);
 	up_write(&inode->dax_sem);
 	up_write(&inode->i_rwsem);
@@ -291,8 +291,41 @@ void ext2_iput(struct ext2_inode_info *inode)
 		}
 	}
 	pthread_mutex_unlock(lock);
-	inode_delete(inode);
+	if (!inode->freed)
+		inode_delete(inode);
 	inode_free_struct(inode);
+}
+
+/* Take inode out of the cache (its number is about to be free on the
+ * media: a new inode of that number must get a struct of its own); the
+ * caller's reference keeps it alive until its iput. */
+void ext2_icache_unhash(struct ext2_inode_info *inode)
+{
+	struct ext2_inode_info **pp;
+	pthread_mutex_t *lock;
+
+	pp = icache_chain(inode->fs, inode->ino, &lock);
+	pthread_mutex_lock(lock);
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == inode) {
+			*pp = inode->hash_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(lock);
+}
+
+/* Is the caller's reference the only one (no open file, no view)? */
+bool ext2_inode_sole_ref(struct ext2_inode_info *inode)
+{
+	pthread_mutex_t *lock;
+	bool sole;
+
+	icache_chain(inode->fs, inode->ino, &lock);
+	pthread_mutex_lock(lock);
+	sole = inode->refcount == 1;
+	pthread_mutex_unlock(lock);
+	return sole;
 }
 
 /* Set mtime and/or ctime to now; persists only when a second changed. */

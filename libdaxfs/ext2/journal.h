@@ -31,7 +31,7 @@ struct ext2_sb_info;
 #define EXT2_JSLOTS 64                /* operations in flight at most */
 #define EXT2_JSLOT_SIZE 4096          /* bytes of one operation's records */
 #define EXT2_JFRESH 8                 /* ranges a handle owns whole */
-#define EXT2_JDEFER 8                 /* frees a handle holds till commit */
+#define EXT2_JDEFER 40                /* frees a handle holds till commit */
 
 /* One operation in flight: its slot and what it has logged. */
 struct ext2_jh {

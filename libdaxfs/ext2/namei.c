@@ -201,9 +201,53 @@ static void store_links(struct ext2_inode_info *inode, uint16_t n)
 	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
 }
 
+/* Runs of blocks an unlink frees inside its own operation, at most. */
+#define UNLINK_RUNS 32
+
+/* The blocks a victim left without links could be freed with inside the
+ * unlink's operation (remove_now), into run: how many runs, or -1 when
+ * it must go through the orphan chain instead (still open or mapped, an
+ * xattr block to share, too fragmented, no journal). */
+static int remove_now_runs(struct ext2_inode_info *victim,
+			   uint32_t (*run)[2])
+{
+	struct ext2_sb_info *fs = victim->fs;
+
+	if (!fs->journal || victim->orphan || victim->raw->i_file_acl ||
+	    !ext2_inode_sole_ref(victim) || ext2_jdefer_reserve(UNLINK_RUNS + 1))
+		return -1;
+	if (!ext2_inode_has_blocks(victim))
+		return 0;
+	return ext2_bmap_runs(fs, victim->raw, run, UNLINK_RUNS);
+}
+
+/* Free victim inside the operation: its deletion time (logged before),
+ * then its blocks and its inode bit at the commit (ext2_jdefer_free:
+ * logged as freed here, one fence for all, cleared under the group
+ * locks before the commit word).  Its map stays: a free inode's is never
+ * read.  It leaves the inode cache now; its last iput only frees the
+ * DRAM inode. */
+static void remove_now(struct ext2_inode_info *victim, uint32_t (*run)[2],
+		       int nrun)
+{
+	int i;
+
+	raw_store32(&victim->raw->i_dtime, ext2_now());
+	ext2_persist(victim->fs, &victim->raw->i_dtime, 4);
+	ext2_jbatch(true);
+	for (i = 0; i < nrun; i++)
+		ext2_jdefer_free(false, run[i][0], run[i][1]);
+	ext2_jdefer_free(true, victim->ino, 1);
+	ext2_jbatch(false);
+	region_drain(victim->fs->rgn); /* the records before the clears */
+	victim->freed = true;
+	ext2_icache_unhash(victim); /* before its number is free */
+}
+
 /*
  * Remove the entry name -> victim from dir and drop the link(s) it held,
- * as one atomic operation (journal.h); a victim left without links goes
+ * as one atomic operation (journal.h).  A victim left without links is
+ * freed in it when nothing else holds it (remove_now); otherwise it goes
  * on the orphan chain in it, so that a crash before its last iput frees
  * it at the next mount.  One fence serves three things: the record the
  * directory change makes also fences the link counts' records (logged
@@ -215,17 +259,23 @@ static int remove_entry(struct ext2_inode_info *dir, const char *name,
 			bool is_dir)
 {
 	uint16_t n = ext2_i_links(victim), left = is_dir || !n ? 0 : n - 1;
+	uint32_t run[UNLINK_RUNS][2];
+	int nrun = -1;
 	bool orphan;
 	struct ext2_jh h;
 	int ret;
 
 	ext2_jbegin(dir->fs, &h);
+	if (!left)
+		nrun = remove_now_runs(victim, run);
 	ext2_jbatch(true);
 	ext2_jlog(&victim->raw->i_links_count, 2);
 	if (is_dir)
 		ext2_jlog(&dir->raw->i_links_count, 2);
+	if (nrun >= 0)
+		ext2_jlog(&victim->raw->i_dtime, 4);
 	ext2_jbatch(false);
-	orphan = !left && ext2_orphan_add_begin(victim);
+	orphan = !left && nrun < 0 && ext2_orphan_add_begin(victim);
 	ret = ext2_dir_remove(dir, name, len); /* its record: the fence */
 	if (ret) {
 		if (orphan)
@@ -236,6 +286,8 @@ static int remove_entry(struct ext2_inode_info *dir, const char *name,
 			store_links(dir, ext2_i_links(dir) - 1);
 		if (orphan)
 			ext2_orphan_add_end(victim);
+		if (nrun >= 0)
+			remove_now(victim, run, nrun);
 		ext2_inode_touch(victim, false, true);
 		ext2_inode_touch(dir, true, true);
 	}
