@@ -324,9 +324,10 @@ static int cow_commit_map(struct cow *c)
 }
 
 /*
- * The atomic write of len bytes from buf at pos (see the top), inside
- * the caller's operation: len, or a negative errno with nothing of the
- * write reachable once the caller commits.
+ * The atomic write of len bytes (at most ext2_cow_max: the caller
+ * checks) from buf at pos (see the top), inside the caller's operation:
+ * len, or a negative errno with nothing of the write reachable once the
+ * caller commits.
  */
 ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
 		       size_t len, uint64_t pos)
@@ -337,10 +338,6 @@ ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
 	bool holes;
 	int ret;
 
-	if (len > ext2_cow_max(fs))
-		return err_set(-EINVAL, "an atomic write is at most %zu bytes "
-			       "on this file system, not %zu",
-			       ext2_cow_max(fs), len);
 	c.first = pos >> fs->blocksize_bits;
 	c.nb = ((pos + len - 1) >> fs->blocksize_bits) - c.first + 1;
 	c.old = mem_alloc(sizeof(*c.old) * c.nb * 2);

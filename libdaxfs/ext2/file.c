@@ -145,22 +145,19 @@ ssize_t ext2_file_read(struct daxfs_file *f, void *buf, size_t len,
 	return ret;
 }
 
-/* The copy of a pwrite at pos through the iomap loop; with
- * DAXFS_WRITE_LAZY, the fence is left to fsync unless the file grows
- * (the size must not cover bytes that are not durable). */
+/* The copy of a pwrite that grows the file, through the iomap loop,
+ * inside the caller's operation; the size then covers what was written.
+ * The copy's fence is the operation's commit (one fence for the data and
+ * the metadata), also with DAXFS_WRITE_LAZY: the size must not cover
+ * bytes that are not durable. */
 static ssize_t write_copy(struct ext2_inode_info *inode, const void *buf,
-			  size_t len, uint64_t pos, unsigned flags)
+			  size_t len, uint64_t pos)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	unsigned how = DAX_RW_WRITE;
 	ssize_t ret;
 
-	/* The copy's fence: the operation's commit (which fences once for
-	 * the data and the metadata), or with DAXFS_WRITE_LAZY the next
-	 * fsync, unless the file grows (the size must not cover bytes that
-	 * are not durable: the commit fences then). */
-	if (((flags & DAXFS_WRITE_LAZY) && pos + len <= ext2_i_size(inode)) ||
-	    ext2_jfence_later())
+	if (ext2_jfence_later())
 		how |= DAX_RW_NODRAIN;
 	ext2_jlog_tail(inode, ext2_i_size(inode), pos + len);
 	ret = ext2_zero_past_eof(inode, ext2_i_size(inode), pos);
@@ -201,7 +198,7 @@ static ssize_t write_logged(struct ext2_inode_info *inode, const void *buf,
 	if (flags & DAXFS_WRITE_ATOMIC)
 		ret = ext2_write_cow(inode, buf, len, pos);
 	else
-		ret = write_copy(inode, buf, len, pos, flags);
+		ret = write_copy(inode, buf, len, pos);
 	*orphan = ret < (ssize_t)len && pos + len > ext2_i_size(inode) &&
 		  ext2_orphan_add(inode);
 	ext2_jcommit(&h);
@@ -221,6 +218,10 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 
 	if (len == 0)
 		return 0;
+	if ((flags & DAXFS_WRITE_ATOMIC) && len > ext2_cow_max(fs))
+		return err_set(-EINVAL, "an atomic write is at most %zu bytes "
+			       "on this file system, not %zu",
+			       ext2_cow_max(fs), len);
 	down_write(&inode->i_rwsem);
 	pos = (f->flags & O_APPEND) ? ext2_i_size(inode) : off;
 	if (pos >= max) {
@@ -237,12 +238,6 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 	if (len > max - pos)
 		len = max - pos;
 	old = ext2_i_size(inode);
-	if ((flags & DAXFS_WRITE_ATOMIC) && len > ext2_cow_max(fs)) {
-		up_write(&inode->i_rwsem);
-		return err_set(-EINVAL, "an atomic write is at most %zu bytes "
-			       "on this file system, not %zu",
-			       ext2_cow_max(fs), len);
-	}
 	ret = write_logged(inode, buf, len, pos, flags, &orphan);
 	if (ret > 0) {
 		ext2_size_grew(inode, old, ext2_i_size(inode));
