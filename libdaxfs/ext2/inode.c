@@ -280,7 +280,10 @@ void ext2_iput(struct ext2_inode_info *inode)
 		return;
 	pp = icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
-	if (--inode->refcount > 0 || ext2_i_links(inode) > 0) {
+	/* A freed inode's number may be another's by now: its raw is not
+	 * its own any more (namei.c's remove_now). */
+	if (--inode->refcount > 0 ||
+	    (!inode->freed && ext2_i_links(inode) > 0)) {
 		pthread_mutex_unlock(lock);
 		return;
 	}
