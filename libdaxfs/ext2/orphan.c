@@ -6,9 +6,11 @@
  * first one, and an orphan's i_dtime names the next (0 ends the chain).
  *
  * Who is on it:
- *   - an inode whose last link went (unlink, rmdir, rename over it), from
- *     the atomic operation that removed the link (journal.h) until it is
- *     freed at its last ext2_iput, maybe much later if it is open;
+ *   - an inode whose last link went (unlink, rmdir, rename over it) while
+ *     something still held it (an open file, a view; else an unlink frees
+ *     it in its own operation, namei.c), from the atomic operation that
+ *     removed the link (journal.h) until it is freed at its last
+ *     ext2_iput;
  *   - a file truncated down, from the atomic operation that set its new
  *     size until its blocks past that size are freed; and a file whose
  *     write failed, while the blocks it took past EOF are given back.
