@@ -269,6 +269,18 @@ static void inode_delete(struct ext2_inode_info *inode)
 	ext2_free_inode(inode);
 }
 
+/* Take inode off the hash chain pp (if it is on it), its lock held. */
+static void chain_remove(struct ext2_inode_info **pp,
+			 struct ext2_inode_info *inode)
+{
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == inode) {
+			*pp = inode->hash_next;
+			return;
+		}
+	}
+}
+
 /* Drop a reference; the last one of an unlinked inode frees it.  Must be
  * called with none of the inode's locks held. */
 void ext2_iput(struct ext2_inode_info *inode)
@@ -287,12 +299,7 @@ void ext2_iput(struct ext2_inode_info *inode)
 		pthread_mutex_unlock(lock);
 		return;
 	}
-	for (; *pp; pp = &(*pp)->hash_next) {
-		if (*pp == inode) {
-			*pp = inode->hash_next;
-			break;
-		}
-	}
+	chain_remove(pp, inode);
 	pthread_mutex_unlock(lock);
 	if (!inode->freed)
 		inode_delete(inode);
@@ -309,12 +316,7 @@ void ext2_icache_unhash(struct ext2_inode_info *inode)
 
 	pp = icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
-	for (; *pp; pp = &(*pp)->hash_next) {
-		if (*pp == inode) {
-			*pp = inode->hash_next;
-			break;
-		}
-	}
+	chain_remove(pp, inode);
 	pthread_mutex_unlock(lock);
 }
 
