@@ -118,7 +118,7 @@ static uint32_t group_take_run(struct ext2_sb_info *fs, uint32_t g, uint32_t fro
 		    !ext2_bitmap_test(bm, bit + n) &&
 		    !in_system_zone(fs, g, first + bit + n, 1); n++)
 		;
-	ext2_jlog_bits(bm, bit, n, true);
+	ext2_jlog_bits(bm, bit, n);
 	ext2_bitmap_set_range(bm, bit, bit + n);
 	gd->bg_free_blocks_count = le16_put(nfree - n);
 	fs->groups[g].block_hint = bit + n;

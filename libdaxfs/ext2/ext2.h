@@ -380,6 +380,7 @@ void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size);
 void ext2_inode_log_size(struct ext2_inode_info *inode, uint64_t size);
 void ext2_inode_store_size(struct ext2_inode_info *inode, uint64_t size);
 void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n);
+void ext2_inode_store_links(struct ext2_inode_info *inode, uint16_t n);
 bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode);
 void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st);
 unsigned ext2_mode_to_ftype(mode_t mode);

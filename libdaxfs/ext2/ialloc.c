@@ -60,7 +60,7 @@ static uint32_t group_take_inode(struct ext2_sb_info *fs, uint32_t g, bool is_di
 		bit = ext2_bitmap_find_zero(bm, bit + 1, ipg);
 	if (bit >= ipg)
 		return 0;
-	ext2_jlog_bits(bm, bit, 1, true);
+	ext2_jlog_bits(bm, bit, 1);
 	ext2_bitmap_set(bm, bit);
 	raw_store16(&gd->bg_free_inodes_count, nfree - 1);
 	if (is_dir)

@@ -391,12 +391,18 @@ void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size)
 	region_drain(inode->fs->rgn);
 }
 
+/* Store the link count (logged before, if in an operation), persisted. */
+void ext2_inode_store_links(struct ext2_inode_info *inode, uint16_t n)
+{
+	raw_store16(&inode->raw->i_links_count, n);
+	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
+}
+
 /* Set the link count and persist it. */
 void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n)
 {
 	ext2_jlog(&inode->raw->i_links_count, 2);
-	raw_store16(&inode->raw->i_links_count, n);
-	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
+	ext2_inode_store_links(inode, n);
 }
 
 /* Fill st from inode. */

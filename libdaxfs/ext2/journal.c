@@ -213,16 +213,14 @@ void ext2_jlog_iblocks_slow(const uint32_t *p)
 		JREC_IBLOCKS, NULL);
 }
 
-/* Log a bitmap change (ext2_jlog_bits). */
-void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n,
-			 bool set)
+/* Log bits about to be set (ext2_jlog_bits). */
+void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n)
 {
 	struct ext2_jh *h = ext2_jcur;
 
 	if (!h->fs)
 		return;
-	jappend(h, bm - h->fs->base, bit, n,
-		set ? JREC_BITS_SET : JREC_BITS_CLR, NULL);
+	jappend(h, bm - h->fs->base, bit, n, JREC_BITS_SET, NULL);
 }
 
 /* Start an atomic operation (see journal.h).  No slot is taken until

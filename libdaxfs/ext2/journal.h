@@ -120,8 +120,7 @@ size_t ext2_jroom(void);
 void ext2_jlog_slow(const void *p, size_t len, bool fresh);
 void ext2_jlog_zero_slow(const void *p, size_t len);
 void ext2_jlog_iblocks_slow(const uint32_t *p);
-void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n,
-			 bool set);
+void ext2_jlog_bits_slow(const uint8_t *bm, uint32_t bit, uint32_t n);
 void ext2_jcover_slow(const void *p, size_t len);
 
 /* Log the old bytes [p, p+len) before changing them in place. */
@@ -163,14 +162,15 @@ static inline void ext2_jcover(const void *p, size_t len)
 		ext2_jcover_slow(p, len);
 }
 
-/* Before bits [bit, bit+n) of bitmap bm are set (set) or cleared: a
- * logical record, undone by the opposite change.  Called under the group
- * lock, so no other operation changes those bits in between. */
+/* Before bits [bit, bit+n) of bitmap bm are set (an allocation): a
+ * logical record, undone by clearing them.  Called under the group lock,
+ * so no other operation changes those bits in between.  (Bits an
+ * operation clears are logged by ext2_jdefer_free.) */
 static inline void ext2_jlog_bits(const uint8_t *bm, uint32_t bit,
-				  uint32_t n, bool set)
+				  uint32_t n)
 {
 	if (__builtin_expect(ext2_jcur != NULL, 0))
-		ext2_jlog_bits_slow(bm, bit, n, set);
+		ext2_jlog_bits_slow(bm, bit, n);
 }
 
 #endif

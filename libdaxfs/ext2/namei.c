@@ -194,13 +194,6 @@ static void unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b)
 	up_write(&a->i_rwsem);
 }
 
-/* Store a link count logged before (remove_entry), flushed. */
-static void store_links(struct ext2_inode_info *inode, uint16_t n)
-{
-	raw_store16(&inode->raw->i_links_count, n);
-	ext2_persist(inode->fs, &inode->raw->i_links_count, 2);
-}
-
 /* Runs of blocks an unlink frees inside its own operation, at most. */
 #define UNLINK_RUNS 32
 
@@ -281,9 +274,9 @@ static int remove_entry(struct ext2_inode_info *dir, const char *name,
 		if (orphan)
 			ext2_orphan_add_abort(victim);
 	} else {
-		store_links(victim, left);
+		ext2_inode_store_links(victim, left);
 		if (is_dir)
-			store_links(dir, ext2_i_links(dir) - 1);
+			ext2_inode_store_links(dir, ext2_i_links(dir) - 1);
 		if (orphan)
 			ext2_orphan_add_end(victim);
 		if (nrun >= 0)
