@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <daxctl/libdaxctl.h>
@@ -48,6 +49,28 @@ static int region_pmem2_err(int ret, const char *what, const char *path)
 	return err_set(e, "%s of region %s failed: %s", what, path, why);
 }
 
+#define HUGETLBFS_MAGIC_ 0x958458f6 /* linux/magic.h */
+
+/*
+ * The region's mapping alignment: the device's (libpmem2 reads it from
+ * sysfs) or, for a regular file, its file system's page size where that
+ * is a huge page (hugetlbfs refuses every mmap that is not aligned to
+ * it, as a devdax device does; libpmem2 reports 4 KiB there).
+ */
+static int region_alignment(struct region *r, const char *path)
+{
+	struct statfs sfs;
+	int ret = pmem2_source_alignment(r->src, &r->align);
+
+	if (ret)
+		return region_pmem2_err(ret, "reading the alignment", path);
+	if (!r->devdax && fstatfs(r->fd, &sfs) == 0 &&
+	    (unsigned long)sfs.f_type == HUGETLBFS_MAGIC_ &&
+	    (size_t)sfs.f_bsize > r->align)
+		r->align = (size_t)sfs.f_bsize;
+	return 0;
+}
+
 /* Map the opened region whole, shared, with the protection asked. */
 static int region_map(struct region *r, const char *path)
 {
@@ -57,9 +80,9 @@ static int region_map(struct region *r, const char *path)
 	ret = pmem2_source_from_fd(&r->src, r->fd);
 	if (ret)
 		return region_pmem2_err(ret, "opening", path);
-	ret = pmem2_source_alignment(r->src, &r->align);
+	ret = region_alignment(r, path);
 	if (ret)
-		return region_pmem2_err(ret, "reading the alignment", path);
+		return ret;
 	ret = pmem2_config_new(&cfg);
 	if (ret)
 		return region_pmem2_err(ret, "configuring", path);

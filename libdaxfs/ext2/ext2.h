@@ -233,6 +233,16 @@ static inline void *ext2_block(struct ext2_sb_info *fs, uint32_t blk)
 	return fs->base + ((uint64_t)blk << fs->blocksize_bits);
 }
 
+/* Blocks per mapping unit: 1, or the region's alignment in blocks where
+ * every mapping of it must be aligned to more than a block (devdax with
+ * align=2M, hugetlbfs); see "Mapping units" in mmap.c. */
+static inline uint32_t ext2_unit_blocks(const struct ext2_sb_info *fs)
+{
+	return fs->rgn->align > fs->blocksize
+		       ? (uint32_t)(fs->rgn->align / fs->blocksize)
+		       : 1;
+}
+
 static inline bool ext2_block_valid(struct ext2_sb_info *fs, uint32_t blk)
 {
 	return blk >= fs->first_data_block && blk < fs->blocks_count;
