@@ -79,6 +79,8 @@ struct dax_mapping {
 	pthread_mutex_t views_lock;
 	struct dax_view *views;
 	atomic_int nr_views;
+	bool units;                 /* the region maps only in 2 MiB units:
+				     * never a 4 KiB entry of a block */
 };
 
 int dax_mapping_init(struct dax_mapping *m);

@@ -3,7 +3,8 @@
  * fault.c -- the DAX fault path in user space (dax_iomap_fault): the
  * 4 KiB fault (dax_iomap_pte_fault), the 2 MiB fault with fault-around
  * (dax_iomap_pmd_fault), both through one per-extent step
- * (dax_fault_iter); the store to a read-only page (dax_mkwrite); and
+ * (dax_fault_iter); the unit fault of regions that map only in 2 MiB
+ * units (dax_unit_fault); the store to a read-only page (dax_mkwrite); and
  * DAXFS_MAP_POPULATE's install of a whole view.
  *
  * Lock order: see ext2/ext2.h.  A fault runs with the view registry
@@ -52,7 +53,7 @@ struct dax_fault {
 	bool write;           /* a store */
 	uint64_t pgoff;       /* the page, or the 2 MiB unit, faulted on */
 	uint64_t end;         /* 4 KiB: the batch ends before this page */
-	unsigned long seq;    /* 4 KiB: fill_seq before iomap_begin */
+	unsigned long seq;    /* 4 KiB, unit: fill_seq before iomap_begin */
 	uint64_t pos;         /* byte offset of pgoff */
 	uint64_t len;         /* bytes asked of the extent (iomap_end) */
 	unsigned flags;       /* IOMAP_WRITE when the extent may allocate */
@@ -538,6 +539,105 @@ out:
 }
 
 /*
+ * Mapping units.  A region whose every mapping must be 2 MiB-aligned (a
+ * devdax device with align=2M, a hugetlbfs file) can never install a 4
+ * KiB page of a block: there every fault is a unit fault (dax_unit_fault),
+ * which installs the whole 2 MiB unit holding the page, or fails (SIGBUS
+ * to the application, the message saying why).  A unit is installed when
+ * it lies below EOF and the file maps it with one 2 MiB-aligned extent
+ * (its blocks, under a 2 MiB entry), or is a hole throughout (a load: the
+ * zero page under a 2 MiB zero entry; a store: the file system allocates
+ * an aligned run for it).  daxfs_map checks the units of a view first.
+ */
+static bool unit_mode(const struct dax_fault_ctx *c)
+{
+	return c->rgn->align > DAX_PAGE_SIZE;
+}
+
+/* A unit of f that cannot be installed, and why (err with a message
+ * naming the unit and what to do). */
+static int unit_fail(const struct dax_fault *f, int err, const char *why)
+{
+	return err_set(err, "file offset %llu: its 2 MiB unit %s, and the "
+		       "region maps only whole 2 MiB units (fallocate the "
+		       "file or write it in 2 MiB pieces, or use a device "
+		       "with 4 KiB alignment)", (unsigned long long)f->pos,
+		       why);
+}
+
+/* A load of a unit that is a hole throughout: the zero page for all of
+ * it, under a 2 MiB zero entry.  Returns 1 to start over if a write gave
+ * the hole blocks since our iomap_begin (see dax_load_hole). */
+static int unit_load_hole(struct dax_fault *f)
+{
+	int ret;
+
+	if (f->iomap.offset > f->pos ||
+	    f->iomap.offset + f->iomap.length < f->pos + DAX_PMD_SIZE)
+		return unit_fail(f, -EOPNOTSUPP, "is partly allocated");
+	if (dax_fault_grab(f, true))
+		return unit_fail(f, -EOPNOTSUPP, "has 4 KiB entries");
+	if (atomic_load(&f->m->fill_seq) != f->seq ||
+	    (!dax_is_empty(f->entry) && !dax_is_zero(f->entry)))
+		return 1;
+	ret = dax_view_install(f->v, f->pgoff, DAX_PMD_PAGES, 0, DAX_PG_ZERO);
+	if (ret)
+		return fault_fail(ret, f->pgoff, "cannot map the zero page");
+	f->entry = DAX_PMD | DAX_ZERO_PAGE;
+	return 0;
+}
+
+/* Install the unit of f, which the begun extent maps whole and aligned
+ * (with fault-around for a load); views that show it as zeros lose them. */
+static int unit_map(struct dax_fault *f)
+{
+	uint64_t dev = f->iomap.addr + (f->pos - f->iomap.offset);
+
+	if (dax_fault_grab(f, true))
+		return unit_fail(f, -EOPNOTSUPP, "has 4 KiB entries");
+	if (dax_is_zero(f->entry)) {
+		dax_mapping_update_views(f->m, f->pgoff, DAX_PMD_PAGES,
+					 DAX_VIEWS_REPLACE_ZERO, dev);
+		f->entry = DAX_EMPTY;
+	}
+	if (dax_insert_pmd(f, dev))
+		return fault_fail(-EIO, f->pgoff, "cannot map its 2 MiB unit");
+	return 0;
+}
+
+/* The fault of a region that maps only in 2 MiB units (see above).
+ * Returns 0, 1 to start over, or a negative errno with the message. */
+static int dax_unit_fault(struct dax_view *v, uint64_t pgoff, bool write,
+			  const struct dax_fault_ctx *c)
+{
+	struct dax_fault f;
+	int ret;
+
+	dax_fault_init(&f, v, pgoff & ~(uint64_t)(DAX_PMD_PAGES - 1), write, c);
+	if (c->isize < f.pos + DAX_PMD_SIZE || !dax_view_has(v, f.pgoff) ||
+	    !dax_view_has(v, f.pgoff + DAX_PMD_PAGES - 1))
+		return unit_fail(&f, -EOPNOTSUPP, "reaches past the end of "
+				 "the file or of the view");
+	f.len = write ? DAX_PMD_SIZE : pmd_around_len(v, f.pgoff, c->isize);
+	f.flags = IOMAP_FAULT | (write ? IOMAP_WRITE : 0);
+	f.seq = atomic_load(&f.m->fill_seq);
+	ret = dax_fault_begin(&f, f.len, f.flags);
+	if (ret)
+		goto out; /* the file system set the message */
+	if (f.iomap.type != IOMAP_MAPPED)
+		ret = write ? fault_fail(-EIO, pgoff, "a store found no block")
+			    : unit_load_hole(&f);
+	else if (!pmd_fits_extent(&f))
+		ret = unit_fail(&f, -EOPNOTSUPP,
+				"is not one 2 MiB-aligned extent");
+	else
+		ret = unit_map(&f);
+out:
+	dax_fault_finish(&f);
+	return ret;
+}
+
+/*
  * Begin the 4 KiB fault's extent: look the batch up without allocating;
  * a store into a hole then allocates its one page only (as the kernel's
  * write fault does).
@@ -601,8 +701,9 @@ out:
 }
 
 /* Resolve a fault at pgoff of v (see fault.h): a store to a read-only
- * page, else the 2 MiB fault, else the 4 KiB one, started over while a
- * hole read raced with a write. */
+ * page, else the 2 MiB fault, else the 4 KiB one (on a region that maps
+ * in units, the unit fault alone), started over while a hole read raced
+ * with a write. */
 int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
 		    const struct dax_fault_ctx *c)
 {
@@ -618,9 +719,12 @@ int dax_iomap_fault(struct dax_view *v, uint64_t pgoff, bool write,
 		if (s == DAX_PG_RW || (!write && (s == DAX_PG_RO ||
 						  s == DAX_PG_ZERO)))
 			return 0; /* another thread installed it meanwhile */
-		if (dax_iomap_pmd_fault(v, pgoff, write, c) == 0)
+		if (unit_mode(c))
+			ret = dax_unit_fault(v, pgoff, write, c);
+		else if (dax_iomap_pmd_fault(v, pgoff, write, c) == 0)
 			return 0;
-		ret = dax_iomap_pte_fault(v, pgoff, write, c);
+		else
+			ret = dax_iomap_pte_fault(v, pgoff, write, c);
 	} while (ret == 1);
 	return ret;
 }

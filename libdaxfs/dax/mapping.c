@@ -43,7 +43,8 @@ void dax_mapping_del_view(struct dax_mapping *m, struct dax_view *v)
 /* Apply mode to the run [a, b) of v, whose pages are all in one state:
  * unmap them (lazy view), give them the SIGBUS page (populated view,
  * truncate) or the blocks from dev_off, the device offset of page
- * first (a hole filled). */
+ * first (a hole filled; unmapped if they cannot be installed, as on a
+ * region that maps in 2 MiB units when they are not an aligned unit). */
 static void view_update_run(struct dax_view *v, uint64_t a, uint64_t b,
 			    enum dax_views_mode mode, uint64_t first,
 			    uint64_t dev_off)
@@ -54,10 +55,10 @@ static void view_update_run(struct dax_view *v, uint64_t a, uint64_t b,
 		dax_view_zap(v, a, b - a);
 	else if (mode == DAX_VIEWS_TRUNCATE)
 		dax_view_install(v, a, b - a, 0, DAX_PG_SIGBUS);
-	else
-		dax_view_install(v, a, b - a,
-				 dev_off + ((a - first) << DAX_PAGE_SHIFT),
-				 dax_view_read_state(v));
+	else if (dax_view_install(v, a, b - a,
+				  dev_off + ((a - first) << DAX_PAGE_SHIFT),
+				  dax_view_read_state(v)))
+		dax_view_zap(v, a, b - a); /* never stale zeros: a fault */
 }
 
 /* Apply mode to the pages of every view of m in [first, first+n), one

@@ -18,7 +18,7 @@
 void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
 			 uint64_t n, uint64_t dev_off)
 {
-	uint64_t i = first, e;
+	uint64_t i = first, e, step;
 
 	if (!atomic_load(&m->nr_entries))
 		return;
@@ -32,14 +32,19 @@ void dax_invalidate_zero(struct dax_mapping *m, uint64_t first,
 			i++;
 			continue;
 		}
+		step = dax_is_pmd(e) ? DAX_PMD_PAGES : 1;
+		i &= ~(step - 1);
 		if (dax_is_zero(e)) {
+			/* (unsigned wrap: a 2 MiB zero unit may start before
+			 * first; its blocks then start before dev_off) */
 			dax_mapping_update_views(
-				m, i, 1, DAX_VIEWS_REPLACE_ZERO,
+				m, i, step,
+				DAX_VIEWS_REPLACE_ZERO,
 				dev_off + ((i - first) << DAX_PAGE_SHIFT));
 			e = 0;
 		}
 		dax_put_entry(m, i, dax_is_empty(e) ? 0 : e);
-		i++;
+		i += step;
 	}
 }
 
@@ -98,11 +103,14 @@ void dax_remap(struct dax_mapping *m, uint64_t first, uint64_t n,
 }
 
 /* Split a 2 MiB entry that straddles first, unmap every view's pages at
- * and past first, then delete every entry there. */
+ * and past first, then delete every entry there.  Where the region maps
+ * only in units, the unit that holds first goes whole instead. */
 void dax_truncate(struct dax_mapping *m, uint64_t first)
 {
 	uint64_t idx, e, unit = first & ~(uint64_t)(DAX_PMD_PAGES - 1);
 
+	if (m->units) /* no unit is split: the one holding EOF goes whole */
+		first = unit;
 	if (unit < first && dax_is_pmd(dax_peek_entry(m, first)))
 		split_pmd(m, unit, first);
 	if (atomic_load(&m->nr_views))

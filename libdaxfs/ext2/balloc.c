@@ -186,6 +186,17 @@ static uint32_t take_run(struct ext2_sb_info *fs, uint32_t goal, uint32_t max,
  * the bitmaps). */
 #define ALIGNED_SEARCH_GROUPS 4
 
+/* How many groups an aligned allocation searches: all of them for a
+ * mapping unit of a region that maps only in units (the unit cannot be
+ * installed otherwise), else ALIGNED_SEARCH_GROUPS. */
+static uint32_t aligned_groups(struct ext2_sb_info *fs, uint32_t align)
+{
+	if (align == ext2_unit_blocks(fs) ||
+	    fs->groups_count < ALIGNED_SEARCH_GROUPS)
+		return fs->groups_count;
+	return ALIGNED_SEARCH_GROUPS;
+}
+
 /*
  * Allocate a run of 1..max contiguous blocks, as close to goal as the
  * bitmaps allow (the goal's group first, then the following groups).
@@ -205,9 +216,7 @@ int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max
 	if (!ext2_block_valid(fs, goal))
 		goal = fs->first_data_block;
 	if (align > 1)
-		n = take_run(fs, goal, max, align,
-			     fs->groups_count < ALIGNED_SEARCH_GROUPS
-				     ? fs->groups_count : ALIGNED_SEARCH_GROUPS,
+		n = take_run(fs, goal, max, align, aligned_groups(fs, align),
 			     start);
 	if (!n)
 		n = take_run(fs, goal, max, 1, fs->groups_count, start);

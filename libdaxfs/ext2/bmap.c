@@ -251,9 +251,16 @@ static uint32_t bmap_goal(struct ext2_inode_info *inode, uint32_t lblk,
  * an allocation at lblk asks of the allocator, for a write of max blocks.
  * Past its first 2 MiB a file is large; a write of 1 MiB or more at
  * offset 0 makes it large too.  Smaller files keep their blocks packed.
+ * On a region that maps only in units, every allocation at a unit's
+ * start asks for the unit's alignment (the allocator then looks in every
+ * group), so files written in unit-sized pieces map whole.
  */
 static uint32_t bmap_align(struct ext2_sb_info *fs, uint32_t lblk, uint32_t max)
 {
+	uint32_t unit = ext2_unit_blocks(fs);
+
+	if (unit > 1) /* a region that maps only in units: any unit start */
+		return lblk % unit == 0 ? unit : 1;
 	if (lblk % DAX_PMD_PAGES == 0 &&
 	    (max >= DAX_PMD_PAGES / 2 || lblk >= DAX_PMD_PAGES) &&
 	    fs->blocksize == DAX_PAGE_SIZE)

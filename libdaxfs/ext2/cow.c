@@ -338,6 +338,11 @@ ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
 	bool holes;
 	int ret;
 
+	/* New blocks would split the units the views install whole. */
+	if (ext2_unit_blocks(fs) > 1 && atomic_load(&inode->i_mapping.nr_views))
+		return err_set(-EOPNOTSUPP, "an atomic write moves blocks, and "
+			       "this file has views on a region that maps only "
+			       "in 2 MiB units: unmap them first");
 	c.first = pos >> fs->blocksize_bits;
 	c.nb = ((pos + len - 1) >> fs->blocksize_bits) - c.first + 1;
 	c.old = mem_alloc(sizeof(*c.old) * c.nb * 2);

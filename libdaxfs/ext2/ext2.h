@@ -25,8 +25,9 @@
  *                              iput exclusive, pread and readlink shared.
  *       view registry          process-wide rwlock of dax/view.c.  Read
  *                              for a whole fault (SIGSEGV handler) and by
- *                              ext2_size_grew; write by daxfs_map and
- *                              daxfs_unmap, which hold nothing else.  It is
+ *                              ext2_size_grew; write by daxfs_map (under
+ *                              the file's i_rwsem, shared) and daxfs_unmap
+ *                              (holding nothing else).  It is
  *                              taken under i_rwsem when the copy of a
  *                              pread/pwrite (or a readlink) faults on a
  *                              user buffer that is a view, of any file.
@@ -234,11 +235,11 @@ static inline void *ext2_block(struct ext2_sb_info *fs, uint32_t blk)
 }
 
 /* Blocks per mapping unit: 1, or the region's alignment in blocks where
- * every mapping of it must be aligned to more than a block (devdax with
+ * every mapping of it must be aligned to more than a page (devdax with
  * align=2M, hugetlbfs); see "Mapping units" in mmap.c. */
 static inline uint32_t ext2_unit_blocks(const struct ext2_sb_info *fs)
 {
-	return fs->rgn->align > fs->blocksize
+	return fs->rgn->align > DAX_PAGE_SIZE
 		       ? (uint32_t)(fs->rgn->align / fs->blocksize)
 		       : 1;
 }

@@ -165,6 +165,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	rwsem_init(&in->bmap_lock);
 	pthread_mutex_init(&in->dir_build_lock, NULL);
 	dax_mapping_init(&in->i_mapping);
+	in->i_mapping.units = fs->rgn->align > DAX_PAGE_SIZE;
 	in->hash_next = *chain;
 	*chain = in;
 	pthread_mutex_unlock(lock);

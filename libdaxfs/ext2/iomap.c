@@ -78,6 +78,35 @@ static int ext2_iomap_end(struct ext2_inode_info *inode, uint64_t pos,
 	return 0;
 }
 
+/*
+ * A write or a store fault into a hole below EOF on a region that maps
+ * only in units: if the unit holding block first lies below EOF, it gets
+ * all its blocks now, an aligned run, zeroed (ext2_bmap), so views can
+ * install it whole; *is_new is set if it did.  0 or a negative errno.
+ */
+static int unit_fill(struct ext2_inode_info *inode, uint64_t first,
+		     bool *is_new)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t unit = ext2_unit_blocks(fs), pblk, count;
+	uint64_t u = first - first % unit, b;
+	bool n;
+	int ret;
+
+	if (unit == 1 || (u + unit) << fs->blocksize_bits > ext2_i_size(inode))
+		return 0;
+	/* One leaf at a time (the direct blocks end inside the first unit);
+	 * the file's allocation goal keeps the run contiguous. */
+	for (b = u; b < u + unit; b += count) {
+		ret = ext2_bmap(inode, (uint32_t)b, (uint32_t)(u + unit - b),
+				true, &pblk, &count, &n);
+		if (ret)
+			return ret;
+		*is_new |= n;
+	}
+	return 0;
+}
+
 /* iomap_begin of ext2: one extent of the block map at pos; for a write
  * past EOF, blocks reserved and linked at iomap_end. */
 static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
@@ -88,8 +117,8 @@ static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
 	uint32_t bits = fs->blocksize_bits;
 	uint64_t first = pos >> bits, last = (pos + length - 1) >> bits;
 	uint32_t pblk, count, max;
-	bool is_new;
-	int ret;
+	bool is_new, filled;
+	int ret = 0;
 
 	if (last - first + 1 > UINT32_MAX)
 		last = first + UINT32_MAX - 1;
@@ -113,10 +142,15 @@ static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
 		if (ret)
 			goto fail;
 	}
-	ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
-			 &count, &is_new);
+	filled = false;
+	if (flags & IOMAP_WRITE)
+		ret = unit_fill(inode, first, &filled);
+	if (!ret)
+		ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
+				&count, &is_new);
 	if (ret)
 		goto fail;
+	is_new |= filled;
 	iomap->offset = first << bits;
 	iomap->length = (uint64_t)count << bits;
 	iomap->addr = (uint64_t)pblk << bits;

@@ -114,11 +114,69 @@ static int map_check(struct ext2_sb_info *fs, struct ext2_inode_info *inode)
 		return err_set(-EOPNOTSUPP, "DAX mapping needs 4 KiB blocks and "
 			       "pages (this file system has %u-byte blocks)",
 			       fs->blocksize);
-	if (fs->rgn->align > DAX_PAGE_SIZE)
+	if (fs->rgn->align > DAX_PMD_SIZE)
 		return err_set(-EOPNOTSUPP, "the region maps only in %zu-byte "
-			       "units; reconfigure the device to 4 KiB alignment "
-			       "(daxctl reconfigure-device --align 4K)",
+			       "units, which views do not support (2 MiB and "
+			       "4 KiB do): reconfigure the device "
+			       "(daxctl reconfigure-device --align 2M or 4K)",
 			       fs->rgn->align);
+	return 0;
+}
+
+/* Is the unit at block lblk mappable: below EOF, and a hole throughout
+ * or one aligned extent?  0, or -EOPNOTSUPP naming it. */
+static int unit_check(struct ext2_inode_info *inode, uint32_t lblk,
+		      uint32_t unit)
+{
+	uint64_t pos = (uint64_t)lblk << DAX_PAGE_SHIFT;
+	uint32_t pblk, count;
+	bool is_new;
+	int ret;
+
+	if (pos + ((uint64_t)unit << DAX_PAGE_SHIFT) > ext2_i_size(inode))
+		return err_set(-EOPNOTSUPP, "the 2 MiB unit at file offset "
+			       "%llu reaches past the end of the file (%llu "
+			       "bytes), and the region maps only whole 2 MiB "
+			       "units: map up to the last whole unit, or grow "
+			       "the file (daxfs_fallocate)",
+			       (unsigned long long)pos,
+			       (unsigned long long)ext2_i_size(inode));
+	ret = ext2_bmap(inode, lblk, unit, false, &pblk, &count, &is_new);
+	if (ret || (count >= unit && pblk % unit == 0))
+		return ret;
+	return err_set(-EOPNOTSUPP, "the 2 MiB unit at file offset %llu is "
+		       "%s, and the region maps only whole 2 MiB units: "
+		       "fallocate the file or write it in 2 MiB pieces, or "
+		       "use a device with 4 KiB alignment",
+		       (unsigned long long)pos,
+		       pblk ? "not one 2 MiB-aligned extent"
+			    : "partly allocated");
+}
+
+/* On a region that maps only in units, a view is whole units, each of
+ * them mappable below EOF (unit_check); i_rwsem held. */
+static int map_check_units(struct ext2_sb_info *fs,
+			   struct ext2_inode_info *inode, uint64_t off,
+			   size_t len)
+{
+	uint32_t unit = ext2_unit_blocks(fs);
+	uint64_t b, end = off + len;
+	int ret;
+
+	if (unit == 1)
+		return 0;
+	if ((off | len) & (fs->rgn->align - 1))
+		return err_set(-EINVAL, "offset %llu and length %zu must be "
+			       "multiples of %zu on this region (it maps only "
+			       "in such units)", (unsigned long long)off, len,
+			       fs->rgn->align);
+	if (end > ext2_i_size(inode))
+		end = ext2_i_size(inode);
+	for (b = off; b < end; b += fs->rgn->align) {
+		ret = unit_check(inode, (uint32_t)(b >> DAX_PAGE_SHIFT), unit);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -163,8 +221,14 @@ int ext2_map(struct daxfs_file *f, uint64_t off, size_t len, int prot,
 	struct dax_view *v;
 	int ret;
 
-	ret = map_check(fs, inode) ?:
+	ret = map_check(fs, inode);
+	if (ret)
+		return ret;
+	/* i_rwsem: no write changes the units between check and register */
+	down_read(&inode->i_rwsem);
+	ret = map_check_units(fs, inode, off, len) ?:
 	      map_view(fs, inode, pgoff, len, prot, flags, &v);
+	up_read(&inode->i_rwsem);
 	if (ret)
 		return ret;
 	if (flags & DAXFS_MAP_POPULATE) {
