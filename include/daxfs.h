@@ -290,6 +290,22 @@ DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st);
  *     range, or daxfs_fsync() of the file.
  * A view outlives daxfs_close() of its file; daxfs_unmount() fails with
  * -EBUSY while views are alive.  Requires 4 KiB blocks and pages.
+ *
+ * Regions that map only in 2 MiB units (a devdax device with align=2M,
+ * the default of ndctl; a file of hugetlbfs): the kernel refuses every
+ * smaller mapping there, so views install whole 2 MiB units.  off and
+ * len must be multiples of 2 MiB (-EINVAL), and every unit of the range
+ * below EOF must lie wholly below EOF and be either a hole throughout or
+ * one 2 MiB-aligned extent of the file (-EOPNOTSUPP, the message naming
+ * the unit).  Files written in 2 MiB pieces, or with their units filled
+ * by daxfs_fallocate, map whole: on such a region an allocation at a
+ * unit's start is aligned, and a write or a store into a hole unit below
+ * EOF gives it the whole unit.  A load of a hole unit maps zeros; a store
+ * allocates the unit.  Truncate unmaps the unit that holds the new EOF
+ * whole (accesses to it raise SIGBUS, also below EOF); an atomic write
+ * (which moves blocks) is refused while the file has views.  Regions
+ * aligned above 2 MiB (1 GiB): no views (-EOPNOTSUPP); pread and pwrite
+ * work on every region.
  * Buffers given to daxfs_pread/daxfs_pwrite may be views (of any file):
  * a part that cannot be accessed makes the call return -EFAULT (or the
  * bytes done before it).
