@@ -18,7 +18,7 @@ fi
 #   libc6-dev and make are listed explicitly because --no-install-recommends
 #   would otherwise leave gcc without C headers and cmake without make.
 build_pkgs=(cmake make gcc libc6-dev pkg-config
-	libpmem2-dev libndctl-dev libdaxctl-dev libjemalloc-dev)
+	libpmem2-dev libdaxctl-dev libjemalloc-dev)
 # Tests: the Criterion framework, e2fsck/mke2fs/debugfs, strace (for the
 # no-syscall test), mount/losetup.
 test_pkgs=(libcriterion-dev e2fsprogs strace util-linux)
