@@ -4,7 +4,8 @@
 # run.sh BUILD_DIR -- install the libdaxfs built in BUILD_DIR into a fresh
 # temporary prefix, then build tests/install/consumer.c against it as a
 # user would, with pkg-config and with find_package (shared and static),
-# and run each on a region file in /dev/shm.  Exits non-zero, saying
+# and once more with add_subdirectory of the source tree, and run each on
+# a region file in /dev/shm.  Exits non-zero, saying
 # which step failed, if any does.
 set -eu
 build=$1
@@ -39,4 +40,13 @@ if ldd "$tmp/build/consumer_static" | grep -q libdaxfs; then
 	exit 1
 fi
 "$tmp/build/consumer_static" "$tmp/region-static"
+
+step "add_subdirectory: daxfs::daxfs, and no tests of libdaxfs built"
+cmake -S "$here/subdir" -B "$tmp/sub" -DDAXFS_SOURCE="$here/../.." >/dev/null
+cmake --build "$tmp/sub" -j "$(nproc)" >/dev/null
+"$tmp/sub/consumer" "$tmp/region-sub"
+if [ -e "$tmp/sub/libdaxfs/tests" ] || [ -e "$tmp/sub/libdaxfs/examples" ]; then
+	echo "run.sh: add_subdirectory built libdaxfs's tests or examples" >&2
+	exit 1
+fi
 step "ok"
