@@ -135,7 +135,11 @@ DAXFS_API int daxfs_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);
 
 /*
  * Mount the ext2 file system on the region at path (a devdax character
- * device or a regular file).  Errors: -ENOENT, -EBUSY (mounted already),
+ * device or a regular file).  A read-write mount has the region to itself
+ * (system wide: an exclusive flock); read-only mounts share it (a shared
+ * flock), in one process or many, while no read-write mount holds it.
+ * Errors: -ENOENT, -EBUSY (held by another mount: the message names the
+ * process where /proc/locks tells it),
  * -EUCLEAN/-EIO (damaged), -EOPNOTSUPP (unknown incompatible feature),
  * -EROFS (unknown read-only-compatible feature and no DAXFS_MOUNT_RDONLY).
  */

@@ -1308,8 +1308,12 @@ Test(api, second_mount_is_busy)
 	const char *p;
 	daxfs *fs = fresh(&p);
 	daxfs *fs2 = NULL;
+	char who[64];
+
 	CHECK_ERR(daxfs_mount(p, 0, &fs2), EBUSY);
 	CHECK_ERR(daxfs_mount(p, DAXFS_MOUNT_RDONLY, &fs2), EBUSY);
+	snprintf(who, sizeof(who), "by process %d", (int)getpid());
+	check_errormsg("read-only mount of a mounted region", who);
 	cr_assert_eq(mount_in_child(p, 0), -EBUSY,
 		     "mount from another process: %s",
 		     test_errname(mount_in_child(p, 0)));
@@ -1319,6 +1323,31 @@ Test(api, second_mount_is_busy)
 	check_unmount_fsck(fs, p);
 	/* and once unmounted, the image can be mounted again */
 	cr_assert_eq(mount_in_child(p, DAXFS_MOUNT_RDONLY), 0);
+	fs = check_mount(p, 0);
+	check_bytes(fs, "/f", "abc", 3);
+	check_unmount_fsck(fs, p);
+}
+
+Test(api, read_only_mounts_share_the_region)
+{
+	const char *p;
+	daxfs *fs = fresh(&p), *ro1, *ro2, *rw = NULL;
+
+	put_bytes(fs, "/f", "abc", 3);
+	check_unmount(fs);
+	ro1 = check_mount(p, DAXFS_MOUNT_RDONLY);
+	ro2 = check_mount(p, DAXFS_MOUNT_RDONLY);
+	cr_assert_eq(mount_in_child(p, DAXFS_MOUNT_RDONLY), 0,
+		     "a read-only mount in another process");
+	check_bytes(ro1, "/f", "abc", 3);
+	check_bytes(ro2, "/f", "abc", 3);
+	/* no read-write mount (nor mkfs) while read-only ones hold it */
+	CHECK_ERR(daxfs_mount(p, 0, &rw), EBUSY);
+	check_errormsg("read-write mount over read-only ones",
+		       "read-only mounts may share it");
+	cr_assert_eq(mount_in_child(p, 0), -EBUSY);
+	check_unmount(ro1);
+	check_unmount(ro2);
 	fs = check_mount(p, 0);
 	check_bytes(fs, "/f", "abc", 3);
 	check_unmount_fsck(fs, p);

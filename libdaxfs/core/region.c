@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -107,6 +108,62 @@ static int region_map(struct region *r, const char *path)
 	return region_rec_install(r); /* test builds: the recorder */
 }
 
+/* Who holds a flock on the file of st, from /proc/locks: "process N
+ * (comm)" into buf, or "" where that cannot be known (another mount
+ * namespace, no /proc). */
+static void region_holder(const struct stat *st, char *buf, size_t len)
+{
+	char line[256], want[64], comm[64] = "", path[64];
+	unsigned long pid = 0;
+	FILE *f = fopen("/proc/locks", "re");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), " %02x:%02x:%lu ", major(st->st_dev),
+		 minor(st->st_dev), (unsigned long)st->st_ino);
+	while (!pid && fgets(line, sizeof(line), f))
+		if (strstr(line, "FLOCK") && strstr(line, want))
+			sscanf(line, "%*s %*s %*s %*s %lu", &pid);
+	fclose(f);
+	if (!pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%lu/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	if (comm[0])
+		snprintf(buf, len, " (by process %lu, %s)", pid, comm);
+	else
+		snprintf(buf, len, " (by process %lu)", pid);
+}
+
+/*
+ * The flock that keeps mounts apart, system wide (flock conflicts between
+ * two open file descriptions even within one process): a read-write
+ * mount (or mkfs) takes it exclusive, a read-only mount shared, so any
+ * number of read-only mounts run together while no read-write one does.
+ */
+static int region_lock(struct region *r, const char *path,
+		       const struct stat *st)
+{
+	char who[128];
+
+	if (flock(r->fd, (r->rdonly ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return err_set(-errno, "cannot lock region %s: %s", path,
+			       strerror(errno));
+	region_holder(st, who, sizeof(who));
+	return err_set(-EBUSY, "region %s is in use%s: %s", path, who,
+		       r->rdonly ? "a read-write mount (or mkfs) holds it"
+				 : "mounted already (read-only mounts may "
+				   "share it, a read-write one may not)");
+}
+
 int region_open(const char *path, bool rdonly, struct region **out)
 {
 	struct region *r;
@@ -140,15 +197,9 @@ int region_open(const char *path, bool rdonly, struct region **out)
 				"(make one with daxfs_mkfs)", path);
 		goto fail;
 	}
-	/* One mount at a time, system wide: flock conflicts between two
-	 * open file descriptions even within one process. */
-	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
-		ret = errno == EWOULDBLOCK
-			? err_set(-EBUSY, "region %s is mounted already", path)
-			: err_set(-errno, "cannot lock region %s: %s", path,
-				    strerror(errno));
+	ret = region_lock(r, path, &st);
+	if (ret)
 		goto fail;
-	}
 	ret = region_map(r, path);
 	if (ret)
 		goto fail;
