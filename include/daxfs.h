@@ -166,6 +166,60 @@ DAXFS_API int daxfs_unmount(daxfs *fs);
 /* Sizes and free counts of the file system. */
 DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st);
 
+/*
+ * What daxfs_info() reports about a mount.  Extensible: zero the struct,
+ * set size to sizeof(struct daxfs_info), and the library fills as many
+ * bytes as both it and the caller know (size then says how many);
+ * fields a later version adds go at the end, in place of reserved.
+ */
+struct daxfs_info {
+	uint32_t size;        /* in: the caller's sizeof; out: bytes filled */
+	uint32_t block_size;  /* bytes per block */
+	uint64_t blocks;      /* blocks of the file system */
+	uint64_t align;       /* the region's mapping alignment, bytes (4096,
+				 or a devdax device's 2 MiB or 1 GiB) */
+	uint64_t bad_blocks;  /* blocks of the region known to hold bad bytes
+				 (poison the platform reported at mount, less
+				 what writes have cleared since) */
+	uint64_t bad_bytes;   /* bad bytes among them */
+	uint32_t flags;       /* DAXFS_INFO_* */
+	uint32_t reserved32;
+	uint64_t reserved[8];
+};
+/* The smallest size daxfs_info() accepts: up to and including flags. */
+#define DAXFS_INFO_SIZE_MIN 44u
+
+/* daxfs_info flags. */
+#define DAXFS_INFO_RDONLY 0x1       /* mounted read-only (asked, or for
+				       bad metadata) */
+#define DAXFS_INFO_NOT_CLEAN 0x2    /* marked not clean or with errors:
+				       run e2fsck -p after daxfs_unmount */
+#define DAXFS_INFO_JOURNAL 0x4      /* libdaxfs's undo journal is in use:
+				       calls are atomic across a crash */
+#define DAXFS_INFO_BAD_METADATA 0x8 /* metadata is in bad blocks: the
+				       mount went read-only (see
+				       daxfs_mount_warning) */
+
+/*
+ * Report the geometry, state and known bad blocks of a mount into *info
+ * (see struct daxfs_info for the size protocol).
+ *
+ * Bad blocks: daxfs_mount reads the platform's list of bad blocks
+ * (libpmem2; a regular file of a file system that is not pmem has none).
+ * One in the primary superblock or group descriptors fails the mount
+ * with -EIO; one in other metadata makes it read-only, and
+ * daxfs_mount_warning() names it; one in file data is mapped out: a
+ * daxfs_pread of it fails with -EIO, naming the file offset (a read
+ * that reaches it after good bytes returns those first, as read(2)
+ * does), a view's access to it raises SIGBUS, and the rest of the file
+ * stays readable.  A daxfs_pwrite that covers a bad block whole clears it
+ * (the count here drops); one that covers part of it fails with -EIO,
+ * writing nothing.
+ *
+ * Errors: -EINVAL (fs or info NULL, info->size below DAXFS_INFO_SIZE_MIN).
+ */
+DAXFS_API int daxfs_info(daxfs *fs, struct daxfs_info *info);
+
 /* A devdax device found on this machine. */
 struct daxfs_device {
 	char path[64];       /* e.g. "/dev/dax0.0" */

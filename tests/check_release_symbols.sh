@@ -32,6 +32,12 @@ if [ -n "$found" ]; then
 	printf '%s\n' "$found"
 	fail=1
 fi
+# The injected bad-block list (core/badblocks.c) is read in test builds
+# only: the release library must not hold the variable's name.
+if grep -aq DAXFS_TEST_BADBLOCKS "$lib"; then
+	echo "FAIL: the released library $lib reads DAXFS_TEST_BADBLOCKS"
+	fail=1
+fi
 if ! nm "$@" 2>/dev/null | grep -Eq '(^| )dax_hooks$'; then
 	echo "FAIL: the hooked objects ($*) show no dax_hooks:"
 	echo "      the pattern would find nothing anywhere"

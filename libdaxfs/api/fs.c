@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fs.c -- the public calls on whole regions: daxfs_mkfs, daxfs_mount,
- * daxfs_unmount, daxfs_statfs, daxfs_devices, and the library's version
- * and error message.
+ * daxfs_unmount, daxfs_statfs, daxfs_info, daxfs_devices, and the
+ * library's version and error message.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "api/vfs.h"
 #include "core/err.h"
 #include "core/region.h"
+
+_Static_assert(offsetof(struct daxfs_info, flags) + 4 == DAXFS_INFO_SIZE_MIN,
+	       "DAXFS_INFO_SIZE_MIN is the size up to flags");
 
 #define DAXFS_STR2(x) #x
 #define DAXFS_STR(x) DAXFS_STR2(x)
@@ -65,6 +70,28 @@ DAXFS_API int daxfs_statfs(daxfs *fs, struct statvfs *st)
 	if (!fs || !st)
 		return err_end(err_set(-EINVAL, "fs and st must be given"));
 	return err_end(fs->ops->statfs(fs, st));
+}
+
+DAXFS_API int daxfs_info(daxfs *fs, struct daxfs_info *info)
+{
+	struct daxfs_info all;
+	uint32_t size;
+	int ret;
+
+	err_begin("daxfs_info", NULL);
+	if (!fs || !info)
+		return err_end(err_set(-EINVAL, "fs and info must be given"));
+	if (info->size < DAXFS_INFO_SIZE_MIN)
+		return err_end(err_set(-EINVAL, "info->size is %u: set it to "
+				       "sizeof(struct daxfs_info) (at least "
+				       "%u)", info->size, DAXFS_INFO_SIZE_MIN));
+	size = info->size < sizeof(all) ? info->size : sizeof(all);
+	ret = fs->ops->info(fs, &all);
+	if (!ret) {
+		all.size = size;
+		memcpy(info, &all, size);
+	}
+	return err_end(ret);
 }
 
 DAXFS_API int daxfs_devices(struct daxfs_device *devs, int max)

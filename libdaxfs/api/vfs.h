@@ -67,6 +67,9 @@ struct vfs_ops {
 	int (*mount)(const char *path, unsigned flags, struct daxfs **fs);
 	int (*unmount)(struct daxfs *fs); /* -EBUSY: files or views alive */
 	int (*statfs)(struct daxfs *fs, struct statvfs *st);
+	/* Fill the whole struct (the public layer copies what the caller's
+	 * size holds). */
+	int (*info)(struct daxfs *fs, struct daxfs_info *info);
 
 	/* Namespace */
 	int (*mkdir)(struct daxfs *fs, const char *path, mode_t mode);

@@ -17,6 +17,7 @@
 #include <daxctl/libdaxctl.h>
 
 #include "daxfs.h"
+#include "core/badblocks.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/region.h"
@@ -229,6 +230,7 @@ void region_close(struct region **rp)
 	if (!r)
 		return;
 	region_rec_forget(r);
+	badblocks_delete(&r->bad);
 	if (r->map)
 		pmem2_map_delete(&r->map);
 	if (r->src)
@@ -239,22 +241,9 @@ void region_close(struct region **rp)
 	*rp = NULL;
 }
 
-int region_check_badblocks(struct region *r)
+int region_load_badblocks(struct region *r)
 {
-	struct pmem2_badblock_context *bbctx = NULL;
-	struct pmem2_badblock bb;
-	int ret;
-
-	ret = pmem2_badblock_context_new(&bbctx, r->src);
-	if (ret)
-		return 0; /* the platform cannot tell: nothing known bad */
-	ret = pmem2_badblock_next(bbctx, &bb);
-	pmem2_badblock_context_delete(&bbctx);
-	if (ret)
-		return 0; /* PMEM2_E_NO_BAD_BLOCK_FOUND and kin */
-	return err_set(-EIO, "region has bad blocks: %zu bytes at offset %zu "
-			 "(clear them with ndctl or rewrite the data first)",
-			 bb.length, bb.offset);
+	return badblocks_load(r->src, r->size, &r->bad);
 }
 
 /* List devdax devices with libdaxctl; 0 when the machine has none. */

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct badblocks; /* core/badblocks.h */
+
 struct region {
 	int fd;                   /* open region; holds the flock */
 	bool devdax;              /* a character device, not a regular file */
@@ -30,6 +32,8 @@ struct region {
 	pmem2_drain_fn drain;     /* wait for earlier flushes */
 	pmem2_memcpy_fn memcpy;   /* copy to pmem, flushed unless told not */
 	pmem2_memset_fn memset;   /* fill pmem, flushed unless told not */
+	struct badblocks *bad;    /* known bad blocks (region_load_badblocks),
+				     or NULL before */
 };
 
 /*
@@ -49,11 +53,11 @@ int region_populate(struct region *r);
 void region_close(struct region **r);
 
 /*
- * Check the region for bad blocks reported by the platform.  Returns 0
- * when there are none (or none can be known, as on a regular file of a
- * non-pmem file system), -EIO with a message naming the first otherwise.
+ * Read the bad blocks the platform knows of the region into r->bad
+ * (core/badblocks.h; none on a regular file of a non-pmem file system).
+ * Returns 0 or a negative errno with the message set.
  */
-int region_check_badblocks(struct region *r);
+int region_load_badblocks(struct region *r);
 
 struct daxfs_device;
 

@@ -223,6 +223,8 @@ int ext2_new_blocks_aligned(struct ext2_sb_info *fs, uint32_t goal, uint32_t max
 	if (!n)
 		return err_set(-ENOSPC, "no space left: no free blocks");
 	*count = n;
+	if (ext2_has_bad(fs)) /* free blocks may be bad: about to be written */
+		ext2_bad_allocated(fs, *start, n);
 	return 0;
 }
 

@@ -68,6 +68,8 @@
  * sb_lock                      superblock fields written after mount; the
  *                              innermost lock (ext2_corrupt takes it under
  *                              any other)
+ * bad block list lock          core/badblocks.h; a leaf beside sb_lock,
+ *                              taken under any lock above, nothing inside
  *
  * Between iomap_begin and iomap_end ext2 holds no lock; a write past EOF
  * holds blocks reserved but not yet linked (bmap.c), which only the
@@ -87,6 +89,7 @@
 #include <sys/types.h>
 
 #include "api/vfs.h"
+#include "core/badblocks.h"
 #include "core/err.h"
 #include "core/lock.h"
 #include "core/region.h"
@@ -166,6 +169,8 @@ struct ext2_sb_info {
 					 file system not clean already */
 	bool recovering;              /* finishing orphans at mount: bits
 					 found free already are no damage */
+	bool bad_meta;                /* metadata in bad blocks: mounted
+					 read-only (badblocks.c) */
 };
 
 struct ext2_dir_index;
@@ -340,6 +345,9 @@ int ext2_corrupt(struct ext2_sb_info *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* super.c */
+/* Add a sentence to what daxfs_mount_warning() says. */
+void ext2_mount_warn(struct ext2_sb_info *fs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int ext2_sb_sync_counters(struct ext2_sb_info *fs);
 void ext2_sb_need_large_file(struct ext2_sb_info *fs);
 bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g);
@@ -496,6 +504,32 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 int ext2_file_truncate(struct daxfs_file *f, uint64_t size);
 int ext2_fsync(struct daxfs_file *f);
 int ext2_getattr(struct daxfs_file *f, struct stat *st);
+
+/* badblocks.c: the region's bad blocks, for ext2 (see its top comment).
+ * Each call is made only when ext2_has_bad() says there are some. */
+static inline bool ext2_has_bad(struct ext2_sb_info *fs)
+{
+	return badblocks_any(fs->rgn->bad);
+}
+/* At mount, before the superblock, then the descriptors are read: -EIO
+ * when they are in a bad block, else 0. */
+int ext2_bad_super(struct ext2_sb_info *fs, const char *path);
+int ext2_bad_gdt(struct ext2_sb_info *fs, const char *path);
+/* At mount, after the groups are loaded and before anything is written:
+ * read-only (and a warning) when metadata is in a bad block.  0. */
+int ext2_badblocks_mount(struct ext2_sb_info *fs, const char *path);
+/* A read or fault of the mapped run [pblk, +*count) at logical block
+ * lblk: shortened to end before a bad block, or -EIO if pblk is bad. */
+int ext2_bad_read(struct ext2_inode_info *inode, uint32_t lblk, uint32_t pblk,
+		  uint32_t *count);
+/* Before a pwrite of [pos, pos+len) (i_rwsem exclusive): -EIO if it
+ * covers part of a bad block, else clear the bad blocks it covers. */
+int ext2_bad_write(struct ext2_inode_info *inode, uint64_t pos, size_t len);
+/* The allocator handed out [start, start+n): clear its bad blocks. */
+void ext2_bad_allocated(struct ext2_sb_info *fs, uint32_t start, uint32_t n);
+/* Blocks holding a bad byte, and bad bytes, known now. */
+void ext2_badblocks_count(struct ext2_sb_info *fs, uint64_t *blocks,
+			  uint64_t *bytes);
 
 /* mkfs.c */
 int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);

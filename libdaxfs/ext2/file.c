@@ -237,6 +237,13 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 	}
 	if (len > max - pos)
 		len = max - pos;
+	if (ext2_has_bad(fs)) { /* bad blocks covered: cleared, or -EIO */
+		ret = ext2_bad_write(inode, pos, len);
+		if (ret) {
+			up_write(&inode->i_rwsem);
+			return ret;
+		}
+	}
 	old = ext2_i_size(inode);
 	ret = write_logged(inode, buf, len, pos, flags, &orphan);
 	if (ret > 0) {

@@ -148,6 +148,11 @@ static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
 	if (!ret)
 		ret = ext2_bmap(inode, first, max, flags & IOMAP_WRITE, &pblk,
 				&count, &is_new);
+	/* Reads and faults stop before a bad block (a pwrite has cleared
+	 * those it covers: ext2_bad_write). */
+	if (!ret && pblk && (!(flags & IOMAP_WRITE) || (flags & IOMAP_FAULT)) &&
+	    ext2_has_bad(fs))
+		ret = ext2_bad_read(inode, first, pblk, &count);
 	if (ret)
 		goto fail;
 	is_new |= filled;

@@ -46,6 +46,21 @@ int ext2_corrupt(struct ext2_sb_info *fs, const char *fmt, ...)
 			 msg);
 }
 
+void ext2_mount_warn(struct ext2_sb_info *fs, const char *fmt, ...)
+{
+	char *w = fs->vfs.warning;
+	size_t n = strlen(w), size = sizeof(fs->vfs.warning);
+	va_list ap;
+
+	if (n && n + 2 < size) {
+		memcpy(w + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(w + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
 /* Does group g hold a copy of the superblock (sparse_super rules)? */
 bool ext2_group_has_super(struct ext2_sb_info *fs, uint32_t g)
 {
@@ -359,11 +374,11 @@ static void mount_mark_in_use(struct ext2_sb_info *fs, const char *path)
 	fs->unclean = (!(state & EXT2_VALID_FS) && !recovered) ||
 		      (state & EXT2_ERROR_FS);
 	if (fs->unclean)
-		snprintf(fs->vfs.warning, sizeof(fs->vfs.warning),
-			 "%.80s %s: it stays marked so; run e2fsck -p on it "
-			 "after daxfs_unmount", path,
-			 (state & EXT2_ERROR_FS) ? "has errors"
-						 : "was not cleanly unmounted");
+		ext2_mount_warn(fs, "%.80s %s: it stays marked so; run e2fsck "
+				"-p on it after daxfs_unmount", path,
+				(state & EXT2_ERROR_FS)
+					? "has errors"
+					: "was not cleanly unmounted");
 	if (fs->vfs.rdonly)
 		return;
 	es->s_state &= le16_put(~EXT2_VALID_FS);
@@ -412,13 +427,18 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 	if (ret)
 		goto fail;
 	fs->base = fs->rgn->base;
-	ret = region_check_badblocks(fs->rgn);
-	if (ret)
-		goto fail;
-	ret = super_load(fs, path);
+	ret = region_load_badblocks(fs->rgn);
+	if (!ret)
+		ret = ext2_bad_super(fs, path);
+	if (!ret)
+		ret = super_load(fs, path);
+	if (!ret)
+		ret = ext2_bad_gdt(fs, path);
 	if (ret)
 		goto fail;
 	ret = groups_load(fs, path);
+	if (!ret) /* bad metadata: read-only from here */
+		ret = ext2_badblocks_mount(fs, path);
 	if (!ret)
 		ret = ext2_journal_load(fs, path); /* recovery, before any write */
 	if (ret)
@@ -504,12 +524,35 @@ static int ext2_statfs(struct daxfs *vfs, struct statvfs *st)
 	return 0;
 }
 
+/* The info operation: geometry, state and the bad blocks known. */
+static int ext2_info(struct daxfs *vfs, struct daxfs_info *info)
+{
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
+	uint16_t state = le16_get(fs->es->s_state);
+
+	memset(info, 0, sizeof(*info));
+	info->block_size = fs->blocksize;
+	info->blocks = fs->blocks_count;
+	info->align = fs->rgn->align;
+	ext2_badblocks_count(fs, &info->bad_blocks, &info->bad_bytes);
+	if (fs->vfs.rdonly)
+		info->flags |= DAXFS_INFO_RDONLY;
+	if (fs->unclean || (state & EXT2_ERROR_FS))
+		info->flags |= DAXFS_INFO_NOT_CLEAN;
+	if (fs->journal)
+		info->flags |= DAXFS_INFO_JOURNAL;
+	if (fs->bad_meta)
+		info->flags |= DAXFS_INFO_BAD_METADATA;
+	return 0;
+}
+
 const struct vfs_ops ext2_vfs_ops = {
 	.name = "ext2",
 	.mkfs = ext2_mkfs,
 	.mount = ext2_mount,
 	.unmount = ext2_unmount,
 	.statfs = ext2_statfs,
+	.info = ext2_info,
 	.mkdir = ext2_mkdir,
 	.rmdir = ext2_rmdir,
 	.unlink = ext2_unlink,
