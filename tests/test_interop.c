@@ -655,6 +655,27 @@ Test(interop, populated_1k_nosparse_nodirindex)
 	populated_roundtrip(1024, opts);
 }
 
+/* An ext3 image (has_journal) mounts and stays clean; ext4's
+ * incompatible features are refused by name, the image unchanged. */
+Test(interop, ext3_mounts_ext4_features_refused)
+{
+	const char *const ext3[] = {"-O", "has_journal", NULL};
+	const char *const ext4[] = {"-O", "extent,flex_bg", NULL};
+	const char *img3 = test_image_path("ext3"), *img4 = test_image_path("ext4");
+	daxfs *fs;
+	uint64_t h;
+
+	cr_assert_eq(test_mke2fs(img3, 4096, 32 * TEST_MIB, ext3), 0);
+	fs = check_mount(img3, 0);
+	check_create_pattern_file(fs, "/f", 3, 100000);
+	check_unmount_fsck(fs, img3);
+	cr_assert_eq(test_mke2fs(img4, 4096, 32 * TEST_MIB, ext4), 0);
+	h = check_hash_file(img4);
+	CHECK_EQ(daxfs_mount(img4, 0, &fs), -EOPNOTSUPP);
+	check_errormsg("mount of an ext4 image", "(extent flex_bg)");
+	CHECK_EQ(check_hash_file(img4), h);
+}
+
 /* ------------------------------------------------------------------ */
 /* Images made by daxfs_mkfs                                            */
 /* ------------------------------------------------------------------ */

@@ -122,6 +122,25 @@ static int super_load_header(struct ext2_sb_info *fs, const char *path)
 	return 0;
 }
 
+/* The e2fsprogs names of the incompatible feature bits in f, into buf. */
+static const char *incompat_names(uint32_t f, char *buf, size_t len)
+{
+	static const char *const name[18] = {
+		"compression", "filetype", "needs_recovery", "journal_dev",
+		"meta_bg", NULL, "extent", "64bit", "mmp", "flex_bg",
+		"ea_inode", NULL, "dirdata", "metadata_csum_seed",
+		"large_dir", "inline_data", "encrypt", "casefold",
+	};
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned b = 0; b < 32 && n < len; b++)
+		if (f & (1u << b))
+			n += snprintf(buf + n, len - n, "%s%s", n ? " " : "",
+				      b < 18 && name[b] ? name[b] : "unknown");
+	return buf;
+}
+
 /* Check the feature flags (the ones this driver lacks refuse the mount,
  * or a read-write one) and the inode size.  Writes nothing. */
 static int super_load_features(struct ext2_sb_info *fs, const char *path)
@@ -139,10 +158,17 @@ static int super_load_features(struct ext2_sb_info *fs, const char *path)
 		incompat = le32_get(es->s_feature_incompat);
 		ro = le32_get(es->s_feature_ro_compat);
 	}
-	if (incompat & ~EXT2_FEATURE_INCOMPAT_SUPP)
+	if (incompat & ~EXT2_FEATURE_INCOMPAT_SUPP) {
+		char names[160];
+
 		return err_set(-EOPNOTSUPP, "%s: unsupported incompatible "
-				 "features 0x%x", path,
-				 incompat & ~EXT2_FEATURE_INCOMPAT_SUPP);
+				 "features 0x%x (%s): libdaxfs reads ext2 "
+				 "(mke2fs -t ext2)", path,
+				 incompat & ~EXT2_FEATURE_INCOMPAT_SUPP,
+				 incompat_names(incompat &
+						~EXT2_FEATURE_INCOMPAT_SUPP,
+						names, sizeof(names)));
+	}
 	if ((ro & ~EXT2_FEATURE_RO_COMPAT_SUPP) && !fs->vfs.rdonly)
 		return err_set(-EROFS, "%s: unsupported read-only-compatible "
 				 "features 0x%x: mount it with "
