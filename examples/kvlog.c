@@ -190,11 +190,6 @@ static void cmd_put(struct kvlog *kv, const char *key, const char *value)
 	char *rec;
 	int ret;
 
-	if (!h.klen || h.klen > KEY_MAX || h.vlen > VALUE_MAX) {
-		fprintf(stderr, "kvlog: the key must have 1 to %u bytes and "
-			"the value at most %u\n", KEY_MAX, VALUE_MAX);
-		exit(1);
-	}
 	if (!(rec = malloc(len)))
 		die_sys("kvlog", "malloc");
 	memcpy(rec + sizeof(h), key, h.klen);
@@ -300,7 +295,13 @@ int main(int argc, char **argv)
 			"       kvlog REGION list\n");
 		return 1;
 	}
-	daxfs *fs = mount_or_mkfs("kvlog", argv[1]);
+	if (argc == 5 && (!*argv[3] || strlen(argv[3]) > KEY_MAX ||
+			  strlen(argv[4]) > VALUE_MAX)) {
+		fprintf(stderr, "kvlog: the key must have 1 to %u bytes and "
+			"the value at most %u\n", KEY_MAX, VALUE_MAX);
+		return 1;
+	}
+	daxfs *fs = example_mount("kvlog", argv[1], 0);
 	struct kvlog *kv = calloc(1, sizeof(*kv));
 	if (!kv)
 		die_sys("kvlog", "malloc");
@@ -311,8 +312,9 @@ int main(int argc, char **argv)
 	log_scan(kv);
 	int rc = run(kv, argc, argv);
 	index_free(kv);
-	if ((ret = daxfs_close(kv->f)) < 0 || (ret = daxfs_unmount(fs)) < 0)
+	if ((ret = daxfs_close(kv->f)) < 0)
 		die("kvlog", ret);
+	example_unmount("kvlog");
 	free(kv);
 	return rc;
 }

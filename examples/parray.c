@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 			(size_t)ARRAY_COUNT);
 		return 1;
 	}
-	daxfs *fs = mount_or_mkfs("parray", argv[1]);
+	daxfs *fs = example_mount("parray", argv[1], 0);
 	daxfs_file *f;
 	uint64_t *a = array_map(fs, incr, &f);
 	if (incr)
@@ -116,8 +116,8 @@ int main(int argc, char **argv)
 		cmd_show(a);
 	/* Views outlive their file handle; unmount needs them gone. */
 	int ret = daxfs_unmap(a, ARRAY_BYTES);
-	if (ret < 0 || (ret = daxfs_close(f)) < 0 ||
-	    (ret = daxfs_unmount(fs)) < 0)
+	if (ret < 0 || (ret = daxfs_close(f)) < 0)
 		die("parray", ret);
+	example_unmount("parray");
 	return 0;
 }

@@ -3,8 +3,10 @@
  * treecopy.c -- copy a directory tree from the host into a libdaxfs
  * region, and back out.
  *
- *   treecopy REGION in HOSTDIR DSTDIR    host tree -> region (DSTDIR is
- *                                        made, or may exist already)
+ *   treecopy REGION in HOSTDIR DSTDIR    host tree -> region (DSTDIR and
+ *                                        its subdirectories are made, or
+ *                                        kept if they exist; files are
+ *                                        replaced)
  *   treecopy REGION out SRCDIR HOSTDIR   region tree -> host (HOSTDIR must
  *                                        not exist)
  *
@@ -42,7 +44,7 @@ static void join(char *out, const char *dir, const char *name)
 
 	if (snprintf(out, PATH_MAX, "%s%s%s", dir, sep, name) >= PATH_MAX) {
 		fprintf(stderr, "treecopy: %s/%s: path too long\n", dir, name);
-		exit(1);
+		exit_failure();
 	}
 }
 
@@ -76,6 +78,20 @@ static void file_in(daxfs *fs, const char *src, const char *dst, mode_t mode)
 		die("treecopy", ret);
 }
 
+/* Make the directory path in the region, or keep it if it exists (files
+ * are then copied into it, replacing those of the same names). */
+static void dir_in(daxfs *fs, const char *path, mode_t mode)
+{
+	struct stat st;
+	int ret = daxfs_mkdir(fs, path, mode);
+
+	if (ret == -EEXIST && daxfs_stat(fs, path, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		ret = 0;
+	if (ret < 0)
+		die("treecopy", ret);
+}
+
 /* Copy the host tree at src (a directory) into the region's dir dst. */
 static void tree_in(daxfs *fs, const char *src, const char *dst)
 {
@@ -96,9 +112,8 @@ static void tree_in(daxfs *fs, const char *src, const char *dst)
 		int ret = 0;
 		ssize_t len;
 		if (S_ISDIR(st.st_mode)) {
-			ret = daxfs_mkdir(fs, d, st.st_mode & 07777);
-			if (ret == 0)
-				tree_in(fs, s, d);
+			dir_in(fs, d, st.st_mode & 07777);
+			tree_in(fs, s, d);
 		} else if (S_ISREG(st.st_mode)) {
 			file_in(fs, s, d, st.st_mode & 07777);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -106,6 +121,8 @@ static void tree_in(daxfs *fs, const char *src, const char *dst)
 				die_sys("treecopy", s);
 			target[len] = '\0';
 			ret = daxfs_symlink(fs, target, d);
+			if (ret == -EEXIST && (ret = daxfs_unlink(fs, d)) == 0)
+				ret = daxfs_symlink(fs, target, d); /* replace */
 		} else {
 			fprintf(stderr, "treecopy: %s: not a file, directory "
 				"or symbolic link: skipped\n", s);
@@ -207,21 +224,15 @@ static void tree_out(daxfs *fs, const char *src, const char *dst,
 /* Copy the host directory src into the region as dst. */
 static void cmd_in(daxfs *fs, const char *src, const char *dst)
 {
-	struct stat st, dst_st;
-	int ret;
+	struct stat st;
 
 	if (stat(src, &st) < 0)
 		die_sys("treecopy", src);
 	if (!S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "treecopy: %s: not a directory\n", src);
-		exit(1);
+		exit_failure();
 	}
-	ret = daxfs_mkdir(fs, dst, st.st_mode & 07777);
-	if (ret == -EEXIST && daxfs_stat(fs, dst, &dst_st) == 0 &&
-	    S_ISDIR(dst_st.st_mode))
-		ret = 0; /* copy into the existing directory */
-	if (ret < 0)
-		die("treecopy", ret);
+	dir_in(fs, dst, st.st_mode & 07777);
 	tree_in(fs, src, dst);
 }
 
@@ -235,7 +246,7 @@ static void cmd_out(daxfs *fs, const char *src, const char *dst)
 		die("treecopy", ret);
 	if (!S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "treecopy: %s: not a directory\n", src);
-		exit(1);
+		exit_failure();
 	}
 	tree_out(fs, src, dst, st.st_mode & 07777);
 }
@@ -245,24 +256,19 @@ int main(int argc, char **argv)
 	int in = argc == 5 && strcmp(argv[2], "in") == 0;
 	int out = argc == 5 && strcmp(argv[2], "out") == 0;
 	daxfs *fs;
-	int ret;
 
 	if (!in && !out) {
 		fprintf(stderr, "usage: treecopy REGION in HOSTDIR DSTDIR\n"
 			"       treecopy REGION out SRCDIR HOSTDIR\n");
 		return 1;
 	}
-	if (in) {
-		fs = mount_or_mkfs("treecopy", argv[1]);
+	/* Reading only, "out" mounts read-only: it never writes the region. */
+	fs = example_mount("treecopy", argv[1], in ? 0 : DAXFS_MOUNT_RDONLY);
+	if (in)
 		cmd_in(fs, argv[3], argv[4]);
-	} else {
-		/* Reading only: a read-only mount never writes the region. */
-		if ((ret = daxfs_mount(argv[1], DAXFS_MOUNT_RDONLY, &fs)) < 0)
-			die("treecopy", ret);
+	else
 		cmd_out(fs, argv[3], argv[4]);
-	}
-	if ((ret = daxfs_unmount(fs)) < 0)
-		die("treecopy", ret);
+	example_unmount("treecopy");
 	printf("copied %s %s to %s\n", argv[3], in ? "into the region" :
 	       "out of the region", argv[4]);
 	return 0;
