@@ -509,6 +509,37 @@ int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 }
 
 /*
+ * For a walk over a range of the map (a punched hole, bmap_free.c): the
+ * pointer slots of the leaf holding lblk, *slot and *n of them (at most
+ * max, cut to the end of the leaf); or, where the path lacks the leaf,
+ * *slot NULL and *n the blocks of that hole (at most max).  Called with
+ * bmap_lock held.
+ */
+int ext2_bmap_leaf(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
+		   uint32_t *n, le32 **slot)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t off[4], pblk, count, room;
+	le32 *chain[4];
+	int depth, level, ret;
+
+	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, &pblk,
+			&count);
+	if (ret)
+		return ret;
+	if (level < depth - 1) {
+		*slot = NULL;
+		*n = count;
+		return 0;
+	}
+	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	       off[depth - 1];
+	*slot = chain[depth - 1];
+	*n = max < room ? max : room;
+	return 0;
+}
+
+/*
  * Give the hole at off (walked: chain, level, depth) its missing
  * indirect blocks ind[0..nind) (taken by the caller inside its
  * operation): zeroed, chained, drained, then spliced in with one store

@@ -21,8 +21,9 @@
  *                              directory's blocks (bmap_lock).
  *     non-directory i_rwsem    after its parent directory's (link, unlink,
  *                              rename); two of them by inode number.  The
- *                              I/O lock: pwrite, truncate and the final
- *                              iput exclusive, pread and readlink shared.
+ *                              I/O lock: pwrite, truncate, fallocate and
+ *                              the final iput exclusive, pread and
+ *                              readlink shared.
  *       view registry          process-wide rwlock of dax/view.c.  Read
  *                              for a whole fault (SIGSEGV handler) and by
  *                              ext2_size_grew; write by daxfs_map and
@@ -31,8 +32,9 @@
  *                              pread/pwrite (or a readlink) faults on a
  *                              user buffer that is a view, of any file.
  *         dax_sem              faults shared; truncate (ext2_setsize, the
- *                              final iput) exclusive, so no fault maps a
- *                              block being freed.  ext2_size_grew comes
+ *                              final iput) and fallocate (falloc.c: a
+ *                              punched hole) exclusive, so no fault maps
+ *                              a block being freed.  ext2_size_grew comes
  *                              after it is dropped (the registry is above).
  *           bmap_lock          the block map and i_blocks: lookups shared,
  *                              allocation and truncate exclusive.  In I/O
@@ -417,6 +419,12 @@ int ext2_bmap_runs(struct ext2_sb_info *fs, const struct ext2_inode *raw,
 		   uint32_t (*run)[2], unsigned max);
 int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 		    le32 **slot);
+int ext2_bmap_leaf(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
+		   uint32_t *n, le32 **slot);
+/* Free the data blocks of logical blocks [first, end), journaled in
+ * steps (bmap_free.c; a punched hole). */
+int ext2_free_range(struct ext2_inode_info *inode, uint64_t first,
+		    uint64_t end);
 int ext2_bmap_slots_make(struct ext2_inode_info *inode, uint32_t lblk,
 			 uint32_t *n, le32 **slot, const uint32_t *pool,
 			 uint32_t *npool);
@@ -495,6 +503,11 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 int ext2_file_truncate(struct daxfs_file *f, uint64_t size);
 int ext2_fsync(struct daxfs_file *f);
 int ext2_getattr(struct daxfs_file *f, struct stat *st);
+
+/* falloc.c: daxfs_fallocate (modes of fallocate(2)); i_rwsem, then
+ * dax_sem, exclusively. */
+int ext2_fallocate(struct daxfs_file *f, int mode, uint64_t off,
+		   uint64_t len);
 
 /* mkfs.c */
 int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);
