@@ -265,11 +265,13 @@ static uint32_t bmap_align(struct ext2_sb_info *fs, uint32_t lblk, uint32_t max)
  * Step 1 of bmap_alloc: take up to max data blocks for the hole at lblk
  * (to the end of its leaf at most) at *data, *n of them, and the nind
  * indirect blocks the path lacks into ind[], at the start of the next
- * group, out of the way of the data runs.  Nothing is taken on failure.
+ * group, out of the way of the data runs.  want is the caller's whole
+ * request (the hole may be shorter: direct blocks), for the alignment.
+ * Nothing is taken on failure.
  */
 static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
-		     uint32_t max, const uint32_t off[4], int depth,
-		     le32 *leaf, uint32_t nind, uint32_t ind[3],
+		     uint32_t max, uint32_t want, const uint32_t off[4],
+		     int depth, le32 *leaf, uint32_t nind, uint32_t ind[3],
 		     uint32_t *data, uint32_t *n)
 {
 	struct ext2_sb_info *fs = inode->fs;
@@ -278,7 +280,7 @@ static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
 
 	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
 			 off[depth - 1]);
-	align = bmap_align(fs, lblk, max); /* from the whole write's max */
+	align = bmap_align(fs, lblk, want); /* from the whole write's max */
 	/* A hole above the leaf may span many leaves: fill this leaf only. */
 	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
 	       off[depth - 1];
@@ -365,8 +367,9 @@ static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
  * with bmap_lock held exclusively.
  */
 static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
-		      const uint32_t off[4], int depth, le32 *chain[4],
-		      int level, uint32_t *pblk, uint32_t *count)
+		      uint32_t want, const uint32_t off[4], int depth,
+		      le32 *chain[4], int level, uint32_t *pblk,
+		      uint32_t *count)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	uint32_t ind[3], nind = depth - 1 - level, data, n;
@@ -374,8 +377,8 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
-	ret = bmap_take(inode, lblk, max, off, depth, leaf, nind, ind, &data,
-			&n);
+	ret = bmap_take(inode, lblk, max, want, off, depth, leaf, nind, ind,
+			&data, &n);
 	if (ret)
 		return ret;
 	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
@@ -400,9 +403,9 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
  * them, and they join the caller's operation, which moves i_size too.
  */
 static int bmap_alloc_atomic(struct ext2_inode_info *inode, uint32_t lblk,
-			     uint32_t max, const uint32_t off[4], int depth,
-			     le32 *chain[4], int level, uint32_t *pblk,
-			     uint32_t *count)
+			     uint32_t max, uint32_t want,
+			     const uint32_t off[4], int depth, le32 *chain[4],
+			     int level, uint32_t *pblk, uint32_t *count)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	uint64_t eof = (ext2_i_size(inode) + fs->blocksize - 1) >>
@@ -411,13 +414,13 @@ static int bmap_alloc_atomic(struct ext2_inode_info *inode, uint32_t lblk,
 	int ret;
 
 	if (lblk >= eof)
-		return bmap_alloc(inode, lblk, max, off, depth, chain, level,
-				  pblk, count);
+		return bmap_alloc(inode, lblk, max, want, off, depth, chain,
+				  level, pblk, count);
 	if (max > eof - lblk)
 		max = eof - lblk; /* the rest is past EOF: the caller's */
 	ext2_jpush(fs, &h, &prev);
-	ret = bmap_alloc(inode, lblk, max, off, depth, chain, level, pblk,
-			 count);
+	ret = bmap_alloc(inode, lblk, max, want, off, depth, chain, level,
+			 pblk, count);
 	ext2_jpop(&h, prev);
 	return ret;
 }
@@ -470,8 +473,8 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
 			count);
 	if (!ret && !*pblk) {
-		ret = bmap_alloc_atomic(inode, lblk, *count, off, depth, chain,
-					level, pblk, count);
+		ret = bmap_alloc_atomic(inode, lblk, *count, max, off, depth,
+					chain, level, pblk, count);
 		*is_new = !ret;
 	}
 	up_write(&inode->bmap_lock);
