@@ -49,7 +49,8 @@
  *     a crash in the middle some bytes are new, some old: use
  *     daxfs_pwrite2() with DAXFS_WRITE_ATOMIC where that matters), and a
  *     pwrite that grows a file by many extents (it commits in steps: it
- *     may end at a shorter size, all of whose bytes were written).  A
+ *     may end at a shorter size, all of whose bytes were written), and
+ *     a long daxfs_fallocate (steps too: see there).  A
  *     file system too small for the journal (about 264 KiB) has none, and
  *     its mount says so in daxfs_mount_warning().  A region left not clean by
  *     something else (the kernel's crash, errors) stays marked so through
