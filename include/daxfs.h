@@ -49,7 +49,8 @@
  *     a crash in the middle some bytes are new, some old: use
  *     daxfs_pwrite2() with DAXFS_WRITE_ATOMIC where that matters), and a
  *     pwrite that grows a file by many extents (it commits in steps: it
- *     may end at a shorter size, all of whose bytes were written).  A
+ *     may end at a shorter size, all of whose bytes were written), and
+ *     a long daxfs_fallocate (steps too: see there).  A
  *     file system too small for the journal (about 264 KiB) has none, and
  *     its mount says so in daxfs_mount_warning().  A region left not clean by
  *     something else (the kernel's crash, errors) stays marked so through
@@ -318,6 +319,41 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 DAXFS_API ssize_t daxfs_pwrite2(daxfs_file *f, const void *buf, size_t len,
 				off_t off, unsigned flags);
 DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size);
+/*
+ * fallocate(2) on f: mode is 0 or the FALLOC_FL_* flags of
+ * <linux/falloc.h> (<fcntl.h> with _GNU_SOURCE) that ext2 can store:
+ *   0: zeroed blocks for the holes of [off, off+len) (data already there
+ *     stays); the size grows to off+len if that is larger.
+ *   FALLOC_FL_KEEP_SIZE: the same within the end of file; a range that
+ *     reaches past it: -EOPNOTSUPP (ext2 cannot keep blocks past EOF).
+ *   FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE: the blocks of the range
+ *     are freed, the partial blocks at its ends zeroed; the range reads
+ *     as zeros, the size does not change.  Indirect blocks are kept.
+ *   FALLOC_FL_ZERO_RANGE (optionally |FALLOC_FL_KEEP_SIZE): the range
+ *     reads as zeros afterwards, with zeroed blocks allocated for it (a
+ *     punch, then an allocation); the size grows to off+len unless
+ *     FALLOC_FL_KEEP_SIZE (then the part past EOF is left alone).
+ * On a region that maps only in units larger than a block (devdax with
+ * align=2M), allocations fill whole aligned units (so the file maps with
+ * 2 MiB mappings) and a punch frees whole units only, zeroing the rest
+ * of its range.
+ * Views: a punched range is unmapped from every view before its blocks
+ * are freed (the next touch faults: zeros, or a new block for a store);
+ * no view ever reaches a freed block.  Serialised with faults like
+ * truncate (the inode's I/O lock, then its fault lock, exclusively).
+ * Crashes: each call commits in steps, each of them whole: an allocation
+ * grows the size only over blocks already allocated and zeroed (small
+ * calls are one step: atomic); after a crash in a punch its range reads
+ * as old bytes or zeros step by step, never as freed or foreign data.
+ * Errors (those of Linux): -EINVAL (off < 0, len <= 0; COLLAPSE or
+ * INSERT with other flags), -EOPNOTSUPP (unknown flags, PUNCH_HOLE
+ * without KEEP_SIZE, PUNCH_HOLE with ZERO_RANGE, COLLAPSE, INSERT,
+ * UNSHARE, NO_HIDE_STALE, KEEP_SIZE alone past EOF), -EBADF (not open for
+ * writing), -EISDIR, -ENODEV (not a regular file), -EFBIG (off+len
+ * overflows or passes the largest ext2 file), -ENOSPC (the step that
+ * failed keeps no block past the end of file).
+ */
+DAXFS_API int daxfs_fallocate(daxfs_file *f, int mode, off_t off, off_t len);
 /* Make everything written to the file durable. */
 DAXFS_API int daxfs_fsync(daxfs_file *f);
 DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st);

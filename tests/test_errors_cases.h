@@ -531,8 +531,63 @@ EC_GROUP(lookup, FIX_RW, LOOKUP_CASES)
 	  daxfs_pwrite2(c->rw, c->none, 100, 0, DAXFS_WRITE_LAZY), EFAULT,    \
 	  "pwrite2")
 
+/* daxfs_fallocate: arguments and modes, in the order of Linux's
+ * vfs_fallocate; ext2's own limits (blocks past EOF). */
+#define PH (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+#define FALLOC_CASES(X)                                                       \
+	X(fallocate_null, NULL, daxfs_fallocate(NULL, 0, 0, PG), EINVAL,      \
+	  "fallocate")                                                        \
+	X(fallocate_negative_off, NULL, daxfs_fallocate(c->rw, 0, -1, PG),    \
+	  EINVAL, "fallocate&negative")                                       \
+	X(fallocate_zero_len, NULL, daxfs_fallocate(c->rw, 0, 0, 0), EINVAL,  \
+	  "fallocate&length")                                                 \
+	X(fallocate_negative_len, NULL, daxfs_fallocate(c->rw, PH, 0, -PG),   \
+	  EINVAL, "fallocate&length")                                         \
+	X(fallocate_unknown_flag, NULL,                                       \
+	  daxfs_fallocate(c->rw, 0x1000, 0, PG), EOPNOTSUPP, "fallocate&0x1000")\
+	X(fallocate_punch_no_keep, NULL,                                      \
+	  daxfs_fallocate(c->rw, FALLOC_FL_PUNCH_HOLE, 0, PG), EOPNOTSUPP,    \
+	  "fallocate&KEEP_SIZE")                                              \
+	X(fallocate_punch_and_zero, NULL,                                     \
+	  daxfs_fallocate(c->rw, PH | FALLOC_FL_ZERO_RANGE, 0, PG),           \
+	  EOPNOTSUPP, "fallocate&ZERO_RANGE")                                 \
+	X(fallocate_collapse_with_keep, NULL,                                 \
+	  daxfs_fallocate(c->rw, FALLOC_FL_COLLAPSE_RANGE |                   \
+			  FALLOC_FL_KEEP_SIZE, 0, PG), EINVAL, "fallocate&COLLAPSE")\
+	X(fallocate_collapse, NULL,                                           \
+	  daxfs_fallocate(c->rw, FALLOC_FL_COLLAPSE_RANGE, 0, PG), EOPNOTSUPP,\
+	  "fallocate&collapse")                                               \
+	X(fallocate_insert, NULL,                                             \
+	  daxfs_fallocate(c->rw, FALLOC_FL_INSERT_RANGE, 0, PG), EOPNOTSUPP,  \
+	  "fallocate&insert")                                                 \
+	X(fallocate_unshare, NULL,                                            \
+	  daxfs_fallocate(c->rw, FALLOC_FL_UNSHARE_RANGE, 0, PG), EOPNOTSUPP, \
+	  "fallocate&unshare")                                                \
+	X(fallocate_no_hide_stale, NULL,                                      \
+	  daxfs_fallocate(c->rw, PH | FALLOC_FL_NO_HIDE_STALE, 0, PG),        \
+	  EOPNOTSUPP, "fallocate&NO_HIDE_STALE")                              \
+	X(fallocate_keep_size_past_eof, NULL,                                 \
+	  daxfs_fallocate(c->rw, FALLOC_FL_KEEP_SIZE, 0, 64 * PG), EOPNOTSUPP,\
+	  "fallocate&past EOF")                                               \
+	X(fallocate_read_only, NULL, daxfs_fallocate(c->ro, 0, 0, PG), EBADF, \
+	  "fallocate")                                                        \
+	X(fallocate_punch_read_only, NULL, daxfs_fallocate(c->ro, PH, 0, PG), \
+	  EBADF, "fallocate")                                                 \
+	X(fallocate_dir, NULL, daxfs_fallocate(c->dh, 0, 0, PG), EBADF,       \
+	  "fallocate")                                                        \
+	X(fallocate_overflow, NULL,                                           \
+	  daxfs_fallocate(c->rw, 0, INT64_MAX - 10, PG), EFBIG,               \
+	  "fallocate&overflows")                                              \
+	X(fallocate_past_linux_max, NULL,                                     \
+	  daxfs_fallocate(c->rw, 0, LINUX_MAXBYTES - PG, 2 * PG), EFBIG,      \
+	  "fallocate&largest")                                                \
+	X(fallocate_punch_past_linux_max, NULL,                               \
+	  daxfs_fallocate(c->rw, PH, 0, LINUX_MAXBYTES + 1), EFBIG,           \
+	  "fallocate&largest")
+
 EC_GROUP(open, FIX_RW, OPEN_CASES)
 EC_GROUP(io, FIX_RW, IO_CASES)
+EC_GROUP(fallocate, FIX_RW, FALLOC_CASES)
 EC_GROUP(pwrite2, FIX_RW, PWRITE2_CASES)
 
 /* ---- views: map unmap persist, and views as pread/pwrite buffers --------- */
@@ -634,6 +689,11 @@ EC_GROUP(rdonly, FIX_RO, RO_CASES)
 	X(full_link, NULL, daxfs_link(F, "/f", "/full/new"), ENOSPC, "free")  \
 	X(full_rename, NULL, daxfs_rename(F, "/f", "/full/new"), ENOSPC,      \
 	  "free")                                                             \
+	X(full_fallocate, NULL, daxfs_fallocate(c->rw, 0, 0, 64 * TEST_MIB),  \
+	  ENOSPC, "free")                                                     \
+	X(full_fallocate_zero_range, NULL,                                    \
+	  daxfs_fallocate(c->rw, FALLOC_FL_ZERO_RANGE, TEST_MIB, TEST_MIB),   \
+	  ENOSPC, "free")                                                     \
 	X(full_map_populate, setup_sparse_h,                                  \
 	  map_rec(c, c->g, 0, 2 * PG, PROT_READ | PROT_WRITE,                 \
 		  DAXFS_MAP_POPULATE), ENOSPC, "space")

@@ -1016,14 +1016,16 @@ static void judge_forged(struct kill_fix *f, int t, const struct crash_op *op,
 	atomic_store(&f->log->rec[t][i].state, ST_IDLE);
 }
 
-/* A file of thread t's finished tree with some bytes: its model path. */
+/* A file of thread t's finished tree with some bytes and room in the
+ * model for one more write: its model path. */
 static const char *some_file(const struct model *m)
 {
 	int i;
 
 	for (i = 0; i < m->nent; i++)
 		if (m->obj[m->ent[i].obj].type == 'f' &&
-		    m->obj[m->ent[i].obj].size > 0)
+		    m->obj[m->ent[i].obj].size > 0 &&
+		    m->obj[m->ent[i].obj].nw < M_WRITES)
 			return m->ent[i].path;
 	return NULL;
 }

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * file.c -- the public calls on open files: daxfs_open, daxfs_close,
- * daxfs_pread, daxfs_pwrite(2), daxfs_ftruncate, daxfs_fsync, daxfs_fstat.
+ * daxfs_pread, daxfs_pwrite(2), daxfs_ftruncate, daxfs_fallocate,
+ * daxfs_fsync, daxfs_fstat.
  * A handle keeps the path it was opened with, so that every message of a
  * call on it names the file.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/falloc.h>
 #include <string.h>
 
 #include "api/vfs.h"
@@ -145,6 +147,66 @@ DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size)
 	else if (size < 0)
 		ret = err_set(-EINVAL, "negative size %lld", (long long)size);
 	return err_end(ret ?: f->fs->ops->truncate(f, size));
+}
+
+/* The mode flags of fallocate(2) that Linux knows. */
+#define FALLOC_KNOWN                                                           \
+	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE |  \
+	 FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |                      \
+	 FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+/* daxfs_fallocate's mode as Linux's VFS checks it (vfs_fallocate). */
+static int falloc_mode_check(int mode)
+{
+	int col = FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE;
+
+	if (mode & ~FALLOC_KNOWN)
+		return err_set(-EOPNOTSUPP, "unknown mode flags 0x%x",
+			       mode & ~FALLOC_KNOWN);
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_ZERO_RANGE))
+		return err_set(-EOPNOTSUPP, "FALLOC_FL_PUNCH_HOLE and "
+			       "FALLOC_FL_ZERO_RANGE together");
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return err_set(-EOPNOTSUPP, "FALLOC_FL_PUNCH_HOLE without "
+			       "FALLOC_FL_KEEP_SIZE (a punch never changes "
+			       "the size)");
+	if ((mode & col) && mode != FALLOC_FL_COLLAPSE_RANGE &&
+	    mode != FALLOC_FL_INSERT_RANGE)
+		return err_set(-EINVAL, "FALLOC_FL_COLLAPSE_RANGE and "
+			       "FALLOC_FL_INSERT_RANGE take no other flag "
+			       "(mode 0x%x)", mode);
+	if (mode & FALLOC_FL_NO_HIDE_STALE)
+		return err_set(-EOPNOTSUPP, "FALLOC_FL_NO_HIDE_STALE is not "
+			       "supported");
+	return 0;
+}
+
+/* daxfs_fallocate's arguments, in the order of Linux's checks. */
+static int falloc_check(const daxfs_file *f, int mode, off_t off, off_t len)
+{
+	int ret;
+
+	if (!f)
+		return err_set(-EINVAL, "f is NULL");
+	if (off < 0 || len <= 0)
+		return err_set(-EINVAL, "offset %lld, length %lld: the offset "
+			       "must not be negative and the length must be "
+			       "positive", (long long)off, (long long)len);
+	ret = falloc_mode_check(mode);
+	if (!ret && !f->writable)
+		ret = err_set(-EBADF, "the file is not open for writing");
+	else if (!ret && off > INT64_MAX - len)
+		ret = err_set(-EFBIG, "offset %lld + length %lld overflows",
+			      (long long)off, (long long)len);
+	return ret;
+}
+
+DAXFS_API int daxfs_fallocate(daxfs_file *f, int mode, off_t off, off_t len)
+{
+	err_begin("daxfs_fallocate", f ? f->path : NULL);
+	return err_end(falloc_check(f, mode, off, len) ?:
+		       f->fs->ops->fallocate(f, mode, (uint64_t)off,
+					     (uint64_t)len));
 }
 
 DAXFS_API int daxfs_fsync(daxfs_file *f)

@@ -95,6 +95,10 @@ struct vfs_ops {
 			 uint64_t off, unsigned flags); /* DAXFS_WRITE_*
 			 (checked); O_APPEND: off is ignored */
 	int (*truncate)(struct daxfs_file *f, uint64_t size);
+	/* fallocate(2)'s modes: off >= 0, len > 0, off + len without
+	 * overflow, the flags Linux's VFS accepts (checked). */
+	int (*fallocate)(struct daxfs_file *f, int mode, uint64_t off,
+			 uint64_t len);
 	int (*fsync)(struct daxfs_file *f);
 	int (*getattr)(struct daxfs_file *f, struct stat *st);
 

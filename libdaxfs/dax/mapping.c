@@ -41,17 +41,18 @@ void dax_mapping_del_view(struct dax_mapping *m, struct dax_view *v)
 }
 
 /* Apply mode to the run [a, b) of v, whose pages are all in one state:
- * unmap them (lazy view), give them the SIGBUS page (populated view,
- * truncate) or the blocks from dev_off, the device offset of page
- * first (a hole filled; unmapped if they cannot be installed, as on a
- * region that maps in 2 MiB units when they are not an aligned unit). */
+ * unmap them (lazy view, or a punched hole in any view), give them the
+ * SIGBUS page (populated view, truncate) or the blocks from dev_off, the
+ * device offset of page first (a hole filled; unmapped if they cannot be
+ * installed, as on a region that maps in 2 MiB units when they are not
+ * an aligned unit). */
 static void view_update_run(struct dax_view *v, uint64_t a, uint64_t b,
 			    enum dax_views_mode mode, uint64_t first,
 			    uint64_t dev_off)
 {
 	bool pop = v->flags & 1 /* DAXFS_MAP_POPULATE */;
 
-	if (!pop)
+	if (!pop || mode == DAX_VIEWS_PUNCH)
 		dax_view_zap(v, a, b - a);
 	else if (mode == DAX_VIEWS_TRUNCATE)
 		dax_view_install(v, a, b - a, 0, DAX_PG_SIGBUS);

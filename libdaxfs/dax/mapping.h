@@ -31,6 +31,9 @@ enum dax_views_mode {
 	DAX_VIEWS_REMAP,        /* the pages' blocks moved to dev_off (an
 				   atomic write): lazy view -> NONE,
 				   populated view -> the new blocks */
+	DAX_VIEWS_PUNCH,        /* pages' blocks freed below EOF (a punched
+				   hole): every view -> NONE, so the next
+				   touch faults the hole in */
 };
 
 /*
@@ -69,6 +72,17 @@ void dax_remap(struct dax_mapping *m, uint64_t first, uint64_t n,
  * freed.
  */
 void dax_truncate(struct dax_mapping *m, uint64_t first);
+
+/*
+ * A hole is punched in pages [first, first+n) (fallocate): no view may
+ * reach those pages' blocks any more.  2 MiB entries that straddle the
+ * range are split (the pages outside keep theirs), every view's pages in
+ * the range are unmapped, lazy and populated alike (the next touch
+ * faults: zeros, or a new block for a store), and the range's entries
+ * go (dirty ones too: their blocks are being freed).  Called with
+ * dax_sem held exclusively (no fault runs) before any block is freed.
+ */
+void dax_punch(struct dax_mapping *m, uint64_t first, uint64_t n);
 
 /* writeback.c */
 

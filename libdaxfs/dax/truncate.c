@@ -2,14 +2,15 @@
 /*
  * truncate.c -- the block map changed under the views: a write gave a
  * hole blocks (zero pages must go), or truncate took blocks away (no
- * view may reach them).  fs/dax.c's invalidation of zero-page entries
+ * view may reach them), or a punched hole did (the same, below EOF:
+ * dax_punch).  fs/dax.c's invalidation of zero-page entries
  * and dax_delete_mapping_entry, in user space.
  *
  * Lock order: see ext2/ext2.h.  Both take entry locks one at a time,
  * sleeping for each, and views_lock inside them.  dax_invalidate_zero
  * runs inside a write's iomap_begin..iomap_end, where a fault takes its
- * entry locks too (the seed's order); dax_truncate runs with dax_sem held
- * exclusively, so no fault runs at all.
+ * entry locks too (the seed's order); dax_truncate and dax_punch run with
+ * dax_sem held exclusively, so no fault runs at all.
  */
 #include "dax/mapping.h"
 
@@ -118,6 +119,39 @@ void dax_truncate(struct dax_mapping *m, uint64_t first)
 					 DAX_VIEWS_TRUNCATE, 0);
 	idx = first;
 	while (dax_next_entry(m, &idx, UINT64_MAX)) {
+		if (dax_grab_entry(m, idx, false, false, &e))
+			break;
+		dax_put_entry(m, idx, 0);
+		idx = dax_is_pmd(e) ? (idx | (DAX_PMD_PAGES - 1)) + 1 : idx + 1;
+	}
+}
+
+/* Split the 2 MiB entry holding page pg if its unit is not wholly inside
+ * [first, end): the pages outside the punched range keep their blocks. */
+static void punch_split_edge(struct dax_mapping *m, uint64_t pg,
+			     uint64_t first, uint64_t end)
+{
+	uint64_t unit = pg & ~(uint64_t)(DAX_PMD_PAGES - 1);
+
+	if ((unit < first || unit + DAX_PMD_PAGES > end) &&
+	    dax_is_pmd(dax_peek_entry(m, pg)))
+		split_pmds(m, pg, 1);
+}
+
+/* Unmap [first, first+n) from every view and delete its entries, 2 MiB
+ * ones wholly inside included (see mapping.h). */
+void dax_punch(struct dax_mapping *m, uint64_t first, uint64_t n)
+{
+	uint64_t idx = first, e, end = first + n;
+
+	if (!n || (!atomic_load(&m->nr_entries) &&
+		   !atomic_load(&m->nr_views)))
+		return;
+	punch_split_edge(m, first, first, end);
+	punch_split_edge(m, end - 1, first, end);
+	if (atomic_load(&m->nr_views))
+		dax_mapping_update_views(m, first, n, DAX_VIEWS_PUNCH, 0);
+	while (dax_next_entry(m, &idx, end)) {
 		if (dax_grab_entry(m, idx, false, false, &e))
 			break;
 		dax_put_entry(m, idx, 0);

@@ -272,11 +272,13 @@ static uint32_t bmap_align(struct ext2_sb_info *fs, uint32_t lblk, uint32_t max)
  * Step 1 of bmap_alloc: take up to max data blocks for the hole at lblk
  * (to the end of its leaf at most) at *data, *n of them, and the nind
  * indirect blocks the path lacks into ind[], at the start of the next
- * group, out of the way of the data runs.  Nothing is taken on failure.
+ * group, out of the way of the data runs.  want is the caller's whole
+ * request (the hole may be shorter: direct blocks), for the alignment.
+ * Nothing is taken on failure.
  */
 static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
-		     uint32_t max, const uint32_t off[4], int depth,
-		     le32 *leaf, uint32_t nind, uint32_t ind[3],
+		     uint32_t max, uint32_t want, const uint32_t off[4],
+		     int depth, le32 *leaf, uint32_t nind, uint32_t ind[3],
 		     uint32_t *data, uint32_t *n)
 {
 	struct ext2_sb_info *fs = inode->fs;
@@ -285,7 +287,7 @@ static int bmap_take(struct ext2_inode_info *inode, uint32_t lblk,
 
 	goal = bmap_goal(inode, lblk, leaf ? leaf - off[depth - 1] : NULL,
 			 off[depth - 1]);
-	align = bmap_align(fs, lblk, max); /* from the whole write's max */
+	align = bmap_align(fs, lblk, want); /* from the whole write's max */
 	/* A hole above the leaf may span many leaves: fill this leaf only. */
 	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
 	       off[depth - 1];
@@ -372,8 +374,9 @@ static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
  * with bmap_lock held exclusively.
  */
 static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
-		      const uint32_t off[4], int depth, le32 *chain[4],
-		      int level, uint32_t *pblk, uint32_t *count)
+		      uint32_t want, const uint32_t off[4], int depth,
+		      le32 *chain[4], int level, uint32_t *pblk,
+		      uint32_t *count)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	uint32_t ind[3], nind = depth - 1 - level, data, n;
@@ -381,8 +384,8 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
-	ret = bmap_take(inode, lblk, max, off, depth, leaf, nind, ind, &data,
-			&n);
+	ret = bmap_take(inode, lblk, max, want, off, depth, leaf, nind, ind,
+			&data, &n);
 	if (ret)
 		return ret;
 	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
@@ -407,9 +410,9 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
  * them, and they join the caller's operation, which moves i_size too.
  */
 static int bmap_alloc_atomic(struct ext2_inode_info *inode, uint32_t lblk,
-			     uint32_t max, const uint32_t off[4], int depth,
-			     le32 *chain[4], int level, uint32_t *pblk,
-			     uint32_t *count)
+			     uint32_t max, uint32_t want,
+			     const uint32_t off[4], int depth, le32 *chain[4],
+			     int level, uint32_t *pblk, uint32_t *count)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	uint64_t eof = (ext2_i_size(inode) + fs->blocksize - 1) >>
@@ -418,13 +421,13 @@ static int bmap_alloc_atomic(struct ext2_inode_info *inode, uint32_t lblk,
 	int ret;
 
 	if (lblk >= eof)
-		return bmap_alloc(inode, lblk, max, off, depth, chain, level,
-				  pblk, count);
+		return bmap_alloc(inode, lblk, max, want, off, depth, chain,
+				  level, pblk, count);
 	if (max > eof - lblk)
 		max = eof - lblk; /* the rest is past EOF: the caller's */
 	ext2_jpush(fs, &h, &prev);
-	ret = bmap_alloc(inode, lblk, max, off, depth, chain, level, pblk,
-			 count);
+	ret = bmap_alloc(inode, lblk, max, want, off, depth, chain, level,
+			 pblk, count);
 	ext2_jpop(&h, prev);
 	return ret;
 }
@@ -477,8 +480,8 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, pblk,
 			count);
 	if (!ret && !*pblk) {
-		ret = bmap_alloc_atomic(inode, lblk, *count, off, depth, chain,
-					level, pblk, count);
+		ret = bmap_alloc_atomic(inode, lblk, *count, max, off, depth,
+					chain, level, pblk, count);
 		*is_new = !ret;
 	}
 	up_write(&inode->bmap_lock);
@@ -512,6 +515,37 @@ int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 	*slot = chain[depth - 1];
 	if (*n > room)
 		*n = room;
+	return 0;
+}
+
+/*
+ * For a walk over a range of the map (a punched hole, bmap_free.c): the
+ * pointer slots of the leaf holding lblk, *slot and *n of them (at most
+ * max, cut to the end of the leaf); or, where the path lacks the leaf,
+ * *slot NULL and *n the blocks of that hole (at most max).  Called with
+ * bmap_lock held.
+ */
+int ext2_bmap_leaf(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
+		   uint32_t *n, le32 **slot)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t off[4], pblk, count, room;
+	le32 *chain[4];
+	int depth, level, ret;
+
+	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, &pblk,
+			&count);
+	if (ret)
+		return ret;
+	if (level < depth - 1) {
+		*slot = NULL;
+		*n = count;
+		return 0;
+	}
+	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	       off[depth - 1];
+	*slot = chain[depth - 1];
+	*n = max < room ? max : room;
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bmap_free.c -- freeing the blocks of the block map past a size
- * (truncate, the final free of an inode), and counting a map's blocks
- * for recovery.
+ * (truncate, the final free of an inode) or in a range (a punched hole,
+ * ext2_free_range: journaled steps, see there), and counting a map's
+ * blocks for recovery.
  *
  * Persistence order when blocks are removed (i_size moved first, in an
  * operation that also put the inode on the orphan chain, inode.c):
@@ -39,6 +40,20 @@ static void cut_bad(struct cut *c, le32 *p, uint32_t b)
 	ext2_persist(c->inode->fs, p, 4);
 }
 
+/* The run of pointers from p[0] (a valid block) within p[0..n):
+ * contiguous blocks of one group. */
+static uint32_t ptr_run(struct ext2_sb_info *fs, const le32 *p, uint32_t n)
+{
+	uint32_t b = le32_get(p[0]), k;
+
+	for (k = 1; k < n && le32_get(p[k]) == b + k &&
+		    ext2_block_valid(fs, b + k) &&
+		    (b + k - fs->first_data_block) % fs->blocks_per_group;
+	     k++)
+		;
+	return k;
+}
+
 /* Free the blocks the pointers p[0..n) map, run by run (contiguous
  * blocks of one group), each with ext2_free_blocks_unlink. */
 static void cut_ptrs(struct cut *c, le32 *p, uint32_t n)
@@ -57,11 +72,7 @@ static void cut_ptrs(struct cut *c, le32 *p, uint32_t n)
 			cut_bad(c, &p[i++], b);
 			continue;
 		}
-		for (k = 1; i + k < n && le32_get(p[i + k]) == b + k &&
-			    ext2_block_valid(fs, b + k) &&
-			    (b + k - fs->first_data_block) % fs->blocks_per_group;
-		     k++)
-			;
+		k = ptr_run(fs, &p[i], n - i);
 		ext2_free_blocks_unlink(fs, b, k, &p[i]);
 		c->freed += k;
 		i += k;
@@ -144,6 +155,105 @@ int ext2_truncate_blocks(struct ext2_inode_info *inode, uint64_t size)
 	inode->alloc_goal = 0;
 	up_write(&inode->bmap_lock);
 	return 0;
+}
+
+/* Pointers one run of a punch frees with one record at most (their old
+ * bytes: 512). */
+#define PUNCH_RUN_MAX 128
+/* Room a punch's operation keeps for one more run: the pointers' record,
+ * the bits freed, i_blocks, with a margin. */
+#define PUNCH_STEP_ROOM (PUNCH_RUN_MAX * 4 + 4 * 32 + 64)
+
+/* Must the punch's operation commit before its next run (its slot or its
+ * list of deferred frees nearly full)? */
+static bool punch_step_full(void)
+{
+	struct ext2_jh *h = ext2_jcur;
+
+	return h && h->fs &&
+	       (ext2_jroom() < PUNCH_STEP_ROOM || h->ndefer + 1 >= h->cap);
+}
+
+/* Free one run of a punched hole (k pointers at p, one group): the
+ * pointers logged (undo puts them back) and zeroed, the blocks freed at
+ * the commit of the step (ext2_free_blocks_unlink defers them), i_blocks
+ * moved in the same step. */
+static void punch_run(struct cut *c, le32 *p, uint32_t k)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	struct ext2_inode *raw = c->inode->raw;
+	uint32_t blocks, sect = k << (fs->blocksize_bits - 9);
+
+	ext2_jlog(p, (size_t)k * 4);
+	ext2_free_blocks_unlink(fs, le32_get(p[0]), k, p);
+	ext2_jlog_iblocks(&raw->i_blocks);
+	blocks = raw_load32(&raw->i_blocks);
+	raw_store32(&raw->i_blocks, blocks > sect ? blocks - sect : 0);
+	ext2_persist(fs, &raw->i_blocks, 4);
+	c->freed += k;
+}
+
+/* Free the blocks of the leaf pointers p[0..n) of a punched hole, run by
+ * run, committing a step (ext2_jrestart) whenever the next run might not
+ * fit the operation. */
+static void punch_ptrs(struct cut *c, le32 *p, uint32_t n)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+	uint32_t i = 0, k;
+
+	while (i < n) {
+		uint32_t b = le32_get(p[i]);
+
+		if (!b) {
+			i++;
+			continue;
+		}
+		if (!ext2_block_valid(fs, b)) {
+			cut_bad(c, &p[i++], b);
+			continue;
+		}
+		k = ptr_run(fs, &p[i], n - i < PUNCH_RUN_MAX ? n - i
+							      : PUNCH_RUN_MAX);
+		if (punch_step_full())
+			ext2_jrestart();
+		punch_run(c, &p[i], k);
+		i += k;
+	}
+}
+
+/*
+ * Free the data blocks of logical blocks [first, end) (a punched hole,
+ * falloc.c) inside the caller's operation, in committed steps: each
+ * step's pointers are logged and zeroed, its blocks freed at its commit
+ * (deferred: no one takes them while a crash could still put the
+ * pointers back) and i_blocks moved with them, so a crash leaves every
+ * step whole or undone.  Indirect blocks stay, even those that map
+ * nothing any more (e2fsck accepts them; a refill uses them again).
+ * Called with i_rwsem and dax_sem held exclusively, after dax_punch.
+ */
+int ext2_free_range(struct ext2_inode_info *inode, uint64_t first,
+		    uint64_t end)
+{
+	struct cut c = { .inode = inode };
+	uint64_t lblk = first, max;
+	uint32_t n = 0;
+	le32 *p;
+	int ret = 0;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->dax_sem);
+	down_write(&inode->bmap_lock);
+	ext2_extent_cache_clear(inode); /* before any block is freed */
+	while (!ret && lblk < end) {
+		max = end - lblk < UINT32_MAX ? end - lblk : UINT32_MAX;
+		ret = ext2_bmap_leaf(inode, (uint32_t)lblk, (uint32_t)max, &n,
+				     &p);
+		if (!ret && p)
+			punch_ptrs(&c, p, n);
+		lblk += n;
+	}
+	inode->alloc_goal = 0;
+	up_write(&inode->bmap_lock);
+	return ret;
 }
 
 /* Count the blocks of raw's tree below table blk of the given height

@@ -21,8 +21,9 @@
  *                              directory's blocks (bmap_lock).
  *     non-directory i_rwsem    after its parent directory's (link, unlink,
  *                              rename); two of them by inode number.  The
- *                              I/O lock: pwrite, truncate and the final
- *                              iput exclusive, pread and readlink shared.
+ *                              I/O lock: pwrite, truncate, fallocate and
+ *                              the final iput exclusive, pread and
+ *                              readlink shared.
  *       view registry          process-wide rwlock of dax/view.c.  Read
  *                              for a whole fault (SIGSEGV handler) and by
  *                              ext2_size_grew; write by daxfs_map (under
@@ -32,8 +33,9 @@
  *                              pread/pwrite (or a readlink) faults on a
  *                              user buffer that is a view, of any file.
  *         dax_sem              faults shared; truncate (ext2_setsize, the
- *                              final iput) exclusive, so no fault maps a
- *                              block being freed.  ext2_size_grew comes
+ *                              final iput) and fallocate (falloc.c: a
+ *                              punched hole) exclusive, so no fault maps
+ *                              a block being freed.  ext2_size_grew comes
  *                              after it is dropped (the registry is above).
  *           bmap_lock          the block map and i_blocks: lookups shared,
  *                              allocation and truncate exclusive.  In I/O
@@ -426,6 +428,12 @@ int ext2_bmap_runs(struct ext2_sb_info *fs, const struct ext2_inode *raw,
 		   uint32_t (*run)[2], unsigned max);
 int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 		    le32 **slot);
+int ext2_bmap_leaf(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
+		   uint32_t *n, le32 **slot);
+/* Free the data blocks of logical blocks [first, end), journaled in
+ * steps (bmap_free.c; a punched hole). */
+int ext2_free_range(struct ext2_inode_info *inode, uint64_t first,
+		    uint64_t end);
 int ext2_bmap_slots_make(struct ext2_inode_info *inode, uint32_t lblk,
 			 uint32_t *n, le32 **slot, const uint32_t *pool,
 			 uint32_t *npool);
@@ -530,6 +538,11 @@ void ext2_bad_allocated(struct ext2_sb_info *fs, uint32_t start, uint32_t n);
 /* Blocks holding a bad byte, and bad bytes, known now. */
 void ext2_badblocks_count(struct ext2_sb_info *fs, uint64_t *blocks,
 			  uint64_t *bytes);
+
+/* falloc.c: daxfs_fallocate (modes of fallocate(2)); i_rwsem, then
+ * dax_sem, exclusively. */
+int ext2_fallocate(struct daxfs_file *f, int mode, uint64_t off,
+		   uint64_t len);
 
 /* mkfs.c */
 int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts);

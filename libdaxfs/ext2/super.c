@@ -593,6 +593,7 @@ const struct vfs_ops ext2_vfs_ops = {
 	.read = ext2_file_read,
 	.write = ext2_file_write,
 	.truncate = ext2_file_truncate,
+	.fallocate = ext2_fallocate,
 	.fsync = ext2_fsync,
 	.getattr = ext2_getattr,
 	.map = ext2_map,

@@ -208,3 +208,36 @@ Test(truncate, invalidate_zero_on_an_empty_mapping_does_nothing)
 	dax_fix_view_delete(&pop);
 	dax_fix_close(&x);
 }
+
+/* A punch (fallocate) of [UNIT + 100, 4 * UNIT): the 2 MiB entry that
+ * straddles its start is split (the pages before keep their blocks and
+ * dirt), the one wholly inside goes whole, entries outside stay. */
+Test(truncate, punch_splits_the_edges_and_deletes_the_range)
+{
+	struct dax_fix x;
+	uint64_t idx, i;
+
+	CHECK_OK(dax_fix_open(&x, 4, SEED));
+	CHECK_OK(dax_fix_set_entry(&x.m, 0, false, dax_make(100, 0)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 5, false, dax_make(105, DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, UNIT, true,
+				   dax_make(1024, DAX_PMD | DAX_DIRTY)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 3 * UNIT, true,
+				   dax_make(2048, DAX_PMD)));
+	CHECK_OK(dax_fix_set_entry(&x.m, 4 * UNIT + 1, false,
+				   dax_make(400, 0)));
+
+	dax_punch(&x.m, UNIT + 100, 3 * UNIT - 100);
+	cr_assert_eq(dax_peek_entry(&x.m, 0), dax_make(100, 0));
+	cr_assert_eq(dax_peek_entry(&x.m, 5), dax_make(105, DAX_DIRTY));
+	for (i = 0; i < 100; i++)
+		cr_assert_eq(dax_peek_entry(&x.m, UNIT + i),
+			     dax_make(1024 + i, DAX_DIRTY), "page %llu",
+			     (unsigned long long)(UNIT + i));
+	idx = UNIT + 100;
+	cr_assert_eq(dax_next_entry(&x.m, &idx, 4 * UNIT), 0,
+		     "an entry is left at %llu", (unsigned long long)idx);
+	cr_assert_eq(dax_peek_entry(&x.m, 4 * UNIT + 1), dax_make(400, 0));
+	cr_assert_eq(atomic_load(&x.m.nr_entries), 103);
+	dax_fix_close(&x);
+}

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ const char *crash_kind_name(int kind)
 		"rmdir", "rename-new", "rename-file", "rename-dir",
 		"rename-move", "truncate-up", "truncate-down", "write-alloc",
 		"append", "overwrite", "atomic-write", "lazy-write",
-		"unmount",
+		"fallocate", "punch", "unmount",
 	};
 
 	return kind >= 0 && kind < CK_NKINDS ? names[kind] : "?";
@@ -172,8 +173,11 @@ static void m_render(const struct mobj *o, unsigned char *buf)
 
 	memset(buf, 0, o->size);
 	for (i = 0; i < o->nw; i++)
-		test_pattern(buf + o->w[i].off, o->w[i].len, o->w[i].seed,
-			     o->w[i].off);
+		if (o->w[i].seed)
+			test_pattern(buf + o->w[i].off, o->w[i].len,
+				     o->w[i].seed, o->w[i].off);
+		else
+			memset(buf + o->w[i].off, 0, o->w[i].len);
 }
 
 void model_init(struct model *m)
@@ -403,6 +407,32 @@ static bool gen_kind(const struct model *m, uint64_t *rng,
 	return false;
 }
 
+/* Fallocate arguments for file o: mode 0 anywhere up to 8 KiB past EOF;
+ * a punch within the file from under 1 KiB before a block boundary to
+ * under 1 KiB past another, so that its partial ends are short and it is
+ * one journal step (ext2/falloc.c). */
+static bool gen_falloc(const struct mobj *o, uint64_t *rng,
+		       struct crash_op *op)
+{
+	uint64_t a, b, lo, hi;
+
+	op->seed = 0;
+	if (op->kind == CK_FALLOC) {
+		op->off = test_rand(rng) % (o->size + 8192);
+		op->len = 1 + test_rand(rng) % 16384;
+		return op->off + op->len <= M_FILE_MAX;
+	}
+	if (o->size < 4096)
+		return false;
+	a = (test_rand(rng) % (o->size / 4096 + 1)) * 4096;
+	b = (test_rand(rng) % (o->size / 4096 + 1)) * 4096;
+	lo = a < b ? a : b;
+	hi = a < b ? b : a;
+	op->off = lo - (lo ? test_rand(rng) % 1024 : 0);
+	op->len = hi + 1 + test_rand(rng) % 1024 - op->off;
+	return op->off < o->size;
+}
+
 /* Fill op for the file kinds (truncates, writes). */
 static bool gen_file_kind(const struct model *m, uint64_t *rng,
 			  struct crash_op *op)
@@ -428,6 +458,8 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 	if ((op->kind == CK_OVERWRITE || op->kind == CK_ATOMIC ||
 	     op->kind == CK_LAZY) && !o->nw)
 		return false;
+	if (op->kind == CK_FALLOC || op->kind == CK_PUNCH)
+		return gen_falloc(o, rng, op);
 	gen_write(m, rng, i, op);
 	return op->len > 0;
 }
@@ -439,7 +471,7 @@ static const int first_round[] = {
 	CK_OVERWRITE, CK_TRUNC_UP, CK_TRUNC_DOWN, CK_SYMLINK, CK_SYMLINK,
 	CK_LINK, CK_CREATE, CK_RENAME_FILE, CK_RENAME_NEW, CK_UNLINK,
 	CK_MKDIR, CK_RENAME_DIR, CK_RENAME_MOVE, CK_MKDIR, CK_RMDIR,
-	CK_APPEND, CK_ATOMIC, CK_LAZY,
+	CK_APPEND, CK_ATOMIC, CK_LAZY, CK_FALLOC, CK_PUNCH,
 };
 
 void model_gen(const struct model *m, uint64_t *rng, int i,
@@ -456,7 +488,7 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 		kind = test_rand(rng) % 2 ? CK_UNLINK : CK_RMDIR;
 	else
 		kind = CK_CREATE + (int)(test_rand(rng) %
-					 (CK_LAZY - CK_CREATE + 1));
+					 (CK_PUNCH - CK_CREATE + 1));
 	for (k = -1; k < 4; k++) {
 		memset(op, 0, sizeof(*op));
 		op->kind = k < 0 ? kind : fallback[k];
@@ -523,6 +555,18 @@ void model_apply(struct model *m, const struct crash_op *op)
 		m_clip(o);
 		return;
 	}
+	if (op->kind == CK_FALLOC) { /* zeros: only the size moves */
+		if (op->off + op->len > o->size)
+			o->size = op->off + op->len;
+		return;
+	}
+	if (op->kind == CK_PUNCH) { /* zeros over the range, size kept */
+		uint64_t len = op->off + op->len > o->size ? o->size - op->off
+							   : op->len;
+
+		o->w[o->nw++] = (struct mwrite){ op->off, len, 0 };
+		return;
+	}
 	o->w[o->nw++] = (struct mwrite){ op->off, op->len, op->seed };
 	if (op->off + op->len > o->size)
 		o->size = op->off + op->len;
@@ -543,6 +587,11 @@ static int exec_file(daxfs *fs, const struct crash_op *op)
 		return ret;
 	if (op->kind == CK_TRUNC_UP || op->kind == CK_TRUNC_DOWN) {
 		ret = daxfs_ftruncate(f, (off_t)op->off);
+	} else if (op->kind == CK_FALLOC || op->kind == CK_PUNCH) {
+		ret = daxfs_fallocate(f, op->kind == CK_FALLOC ? 0
+				      : FALLOC_FL_PUNCH_HOLE |
+					FALLOC_FL_KEEP_SIZE,
+				      (off_t)op->off, (off_t)op->len);
 	} else if (op->kind != CK_CREATE) {
 		buf = malloc(op->len);
 		if (!buf) {
@@ -595,7 +644,7 @@ const char *model_describe(const struct crash_op *op, char *buf, size_t n)
 {
 	const char *k = crash_kind_name(op->kind);
 
-	if (op->kind >= CK_WRITE_ALLOC && op->kind <= CK_LAZY)
+	if (op->kind >= CK_WRITE_ALLOC && op->kind <= CK_PUNCH)
 		snprintf(buf, n, "%s %s [%llu,+%llu)", k, op->a,
 			 (unsigned long long)op->off,
 			 (unsigned long long)op->len);

@@ -40,6 +40,9 @@ enum crash_kind {
 			    written before, maybe past EOF */
 	CK_LAZY,         /* daxfs_pwrite2 DAXFS_WRITE_LAZY over bytes
 			    written before, then daxfs_fsync */
+	CK_FALLOC,       /* daxfs_fallocate mode 0, maybe past EOF */
+	CK_PUNCH,        /* daxfs_fallocate PUNCH_HOLE|KEEP_SIZE: whole
+			    blocks and ends of at most 1 KiB (one step) */
 	CK_UNMOUNT,
 	CK_NKINDS
 };
@@ -56,7 +59,8 @@ const char *crash_kind_name(int kind);
 #define M_FILE_MAX (96 * 1024) /* largest file (crosses into indirect) */
 #define M_DATA_MAX (1536 * 1024) /* all files' bytes: the region is 4 MiB */
 
-/* One write of the pattern seed at [off, off+len) (test_pattern()). */
+/* One write of the pattern seed at [off, off+len) (test_pattern()); seed
+ * 0: zeros (a punched hole). */
 struct mwrite {
 	uint64_t off, len, seed;
 };
