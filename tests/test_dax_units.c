@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -389,4 +390,46 @@ Test(dax_units, stores_through_a_view_survive_a_remount)
 	CHECK_EQ(memcmp(buf, "durable bytes", 13), 0);
 	check_close(f);
 	check_unmount_fsck(fs, img);
+}
+
+Test(dax_units, fallocated_files_map_whole_and_punch_keeps_units)
+{
+	const char *img;
+	daxfs *fs = units_fs(&img);
+	daxfs_file *f = check_open(fs, "/fa", O_RDWR | O_CREAT, 0644);
+	unsigned char *v, c;
+
+	/* fallocate 8 MiB: aligned units, zeros, a populated view maps all */
+	CHECK_EQ(daxfs_fallocate(f, 0, 0, 8 * UNIT / 2), 0);
+	v = check_map(f, 0, 4 * UNIT, PROT_READ | PROT_WRITE,
+		      DAXFS_MAP_POPULATE);
+	CHECK_EQ(test_first_nonzero(v, 4 * UNIT), -1);
+	memset(v + UNIT, 'b', UNIT);
+	CHECK_EQ(daxfs_persist(v + UNIT, UNIT), 0);
+	/* punch part of unit 1: zeroed in place, the unit stays mapped */
+	CHECK_EQ(daxfs_fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				 UNIT + 4096, 8192), 0);
+	CHECK_EQ(v[UNIT + 4096], 0);
+	CHECK_EQ(v[UNIT + 4096 + 8191], 0);
+	CHECK_EQ(v[UNIT + 4095], 'b');
+	CHECK_EQ(v[UNIT + 4096 + 8192], 'b');
+	/* punch unit 2 whole: it reads zeros, and a store allocates it again */
+	CHECK_EQ(daxfs_fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				 2 * UNIT, UNIT), 0);
+	CHECK_EQ(test_probe_read(v + 2 * UNIT + 5, &c), 0);
+	CHECK_EQ(c, 0);
+	v[2 * UNIT + 5] = 'c';
+	CHECK_EQ(daxfs_pread(f, &c, 1, 2 * UNIT + 5), 1);
+	CHECK_EQ(c, 'c');
+	CHECK_EQ(daxfs_unmap(v, 4 * UNIT), 0);
+	v = check_map(f, 0, 4 * UNIT, PROT_READ, 0);
+	CHECK_EQ(v[2 * UNIT + 5], 'c');
+	CHECK_EQ(daxfs_unmap(v, 4 * UNIT), 0);
+	check_close(f);
+	check_unmount_fsck(fs, img);
+	for (unsigned u = 0; u < 4; u++)
+		cr_expect(block_of(img, "/fa", u * 512ULL) % 512 == 0 &&
+			  block_of(img, "/fa", u * 512ULL + 511) ==
+				  block_of(img, "/fa", u * 512ULL) + 511,
+			  "unit %u is not one aligned run", u);
 }
