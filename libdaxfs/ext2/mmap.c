@@ -141,6 +141,7 @@ static int map_view(struct ext2_sb_info *fs, struct ext2_inode_info *inode,
 	v->track_dirty = (prot & PROT_WRITE) && !(flags & DAXFS_MAP_POPULATE) &&
 			 fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
 	v->inode = inode;
+	v->ino = inode->ino;
 	v->ops = &ext2_view_ops;
 	ret = dax_view_register(v, &inode->i_mapping);
 	if (ret) {
