@@ -9,10 +9,14 @@
  * lost part fail with -EIO and a message naming the offset, everything
  * below the cut reads back right, daxfs_persist and daxfs_fsync of lost
  * view stores say -EIO, a view load of the lost part raises SIGBUS to the
- * application (the kernel's behaviour for views too), and the mount still
- * unmounts: what unmount writes (superblock, group descriptors, the
- * journal's header) lies at the region's start.  With the size restored
- * the image is checked with e2fsck -fn and mounted again.
+ * application (the kernel's behaviour for views too), allocations that
+ * land in the lost part (appends, a hole filled by pwrite or by a store
+ * through a view) fail and take no block, and the mount still unmounts:
+ * what unmount writes (superblock, group descriptors, the journal's
+ * header) lies at the region's start.  With the size restored the image
+ * is checked with e2fsck -fn and mounted again.  Under ASan no option is
+ * needed: libdaxfs installs its handlers after ASan's and handles these
+ * faults itself (what it does not handle is chained to the older ones).
  */
 #define _GNU_SOURCE
 #include <errno.h>
