@@ -105,6 +105,30 @@ static size_t actor_salvage(struct region *rgn, const struct iomap *iomap,
 	return 0;
 }
 
+/* The copy of len bytes at pm (file offset pos) faulted on lost memory:
+ * salvage the bytes before it (*copied) and say where, -EIO. */
+static int actor_lost(struct region *rgn, const struct iomap *iomap,
+		      uint64_t pos, unsigned char *pm, size_t len,
+		      unsigned char *buf, bool write, size_t *copied)
+{
+	const void *addr;
+	size_t bad;
+	int sig;
+
+	dax_guard_fault(&addr, &sig);
+	bad = (size_t)((const unsigned char *)addr - pm);
+	if (bad < len)
+		*copied = actor_salvage(rgn, iomap, pm, buf, &bad, write);
+	else
+		bad = 0;
+	return err_set(-EIO, "I/O error at file offset %llu (region offset "
+		       "%llu): the memory there is lost or poisoned (a bad "
+		       "block, or the region file was shrunk)",
+		       (unsigned long long)(pos + bad),
+		       (unsigned long long)(iomap->addr + (pos - iomap->offset) +
+					    bad));
+}
+
 /*
  * Copy one extent's worth between buf and the region (dax_iomap_actor);
  * *copied gets the bytes copied.  Returns 0, -EFAULT when the user's
@@ -118,9 +142,7 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 		       size_t *copied)
 {
 	unsigned char *pm = rgn->base + iomap->addr + (pos - iomap->offset);
-	const void *addr;
-	size_t bad;
-	int ret, sig;
+	int ret;
 
 	/*
 	 * Blocks just allocated over a hole: views that show the zero page
@@ -140,18 +162,7 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 			       (unsigned long long)pos);
 	if (ret == 0)
 		return 0;
-	dax_guard_fault(&addr, &sig);
-	bad = (size_t)((const unsigned char *)addr - pm);
-	if (bad < len)
-		*copied = actor_salvage(rgn, iomap, pm, buf, &bad, write);
-	else
-		bad = 0;
-	return err_set(-EIO, "I/O error at file offset %llu (region offset "
-		       "%llu): the memory there is lost or poisoned (a bad "
-		       "block, or the region file was shrunk)",
-		       (unsigned long long)(pos + bad),
-		       (unsigned long long)(iomap->addr + (pos - iomap->offset) +
-					    bad));
+	return actor_lost(rgn, iomap, pos, pm, len, buf, write, copied);
 }
 
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
