@@ -37,6 +37,18 @@
  *     (an exclusive flock is held until daxfs_unmount): a second mount fails
  *     with -EBUSY.  Do not mount it with the kernel at the same time.
  *   - Access times are not updated on read (as with the noatime option).
+ *   - Lost memory (a poisoned line of real pmem, or a regular-file region
+ *     that another process shrank under the mount): the copies of file
+ *     data catch the SIGBUS.  daxfs_pread/daxfs_pwrite return -EIO (or the
+ *     bytes before the bad part) with a message naming the file offset;
+ *     daxfs_persist and daxfs_fsync return -EIO for stores they cannot
+ *     make durable; an allocation whose new blocks cannot be zeroed fails
+ *     with -EIO.  A load or store through a view of lost memory raises
+ *     SIGBUS in the application, as the kernel's DAX does.  Metadata
+ *     (superblock, bitmaps, inode tables, directories, indirect blocks,
+ *     the journal) is read and written unguarded: lost memory there still
+ *     kills the process.  daxfs_unmount writes the superblock, group
+ *     descriptors and journal header, which lie at the region's start.
  *   - Crashes: every call that changes the file system is atomic across a
  *     crash (power cut or killed process) and durable when it returns; the
  *     next daxfs_mount recovers by itself (an undo journal in reserved
@@ -283,7 +295,9 @@ DAXFS_API int daxfs_close(daxfs_file *f);
  * Read and write at off.  Errors: -EBADF (handle not open for it),
  * -EINVAL (off < 0, len > SSIZE_MAX), -EISDIR, -EFAULT when buf cannot be
  * accessed (or the bytes done before the bad part), -EFBIG (pwrite past
- * the largest ext2 file, as the Linux driver computes it), -ENOSPC.  A
+ * the largest ext2 file, as the Linux driver computes it), -ENOSPC, -EIO
+ * where the file's memory is lost (poison; see Caveats; or the bytes
+ * done before it).  A
  * write that fails or stops short keeps no block past the end of file.
  * With O_APPEND, off is ignored and data goes at the end of the file.
  */
@@ -414,7 +428,9 @@ DAXFS_API int daxfs_map(daxfs_file *f, off_t off, size_t len, int prot,
 			unsigned flags, void **addr);
 /* Remove a whole view: addr and len as returned by/given to daxfs_map. */
 DAXFS_API int daxfs_unmap(void *addr, size_t len);
-/* Make stores to [addr, addr+len) of a view durable. */
+/* Make stores to [addr, addr+len) of a view durable.  -EIO when the
+ * memory behind some of them is lost (see Caveats); the rest are made
+ * durable all the same. */
 DAXFS_API int daxfs_persist(const void *addr, size_t len);
 
 /* ------------------------------------------------------------------ */

@@ -94,6 +94,7 @@ DAXFS_API int daxfs_unmap(void *addr, size_t len)
 DAXFS_API int daxfs_persist(const void *addr, size_t len)
 {
 	struct dax_view *v;
+	int ret;
 
 	err_begin("daxfs_persist", NULL);
 	if (!addr)
@@ -104,7 +105,7 @@ DAXFS_API int daxfs_persist(const void *addr, size_t len)
 	if (!v)
 		return err_end(err_set(-EINVAL, "[%p, +%zu) is not inside one "
 				       "view", addr, len));
-	dax_view_persist(v, addr, len);
+	ret = dax_view_persist(v, addr, len);
 	dax_views_release();
-	return err_end(0);
+	return err_end(ret);
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -22,6 +23,47 @@
 #include "core/mem.h"
 #include "core/region.h"
 #include "core/region_rec.h"
+
+/* Every region mapped in the process (several mounts may coexist),
+ * linked by next_mapped, for region_holds. */
+static pthread_rwlock_t mapped_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct region *mapped_head;
+
+/* Add r, now mapped, to the process's mapped regions. */
+static void region_list_add(struct region *r)
+{
+	pthread_rwlock_wrlock(&mapped_lock);
+	r->next_mapped = mapped_head;
+	mapped_head = r;
+	pthread_rwlock_unlock(&mapped_lock);
+}
+
+/* Take r out of the mapped regions (before it is unmapped); a region
+ * that was never added is not found and nothing changes. */
+static void region_list_del(struct region *r)
+{
+	struct region **pp;
+
+	pthread_rwlock_wrlock(&mapped_lock);
+	for (pp = &mapped_head; *pp && *pp != r; pp = &(*pp)->next_mapped)
+		;
+	if (*pp)
+		*pp = r->next_mapped;
+	pthread_rwlock_unlock(&mapped_lock);
+}
+
+bool region_holds(const void *addr)
+{
+	const unsigned char *a = addr;
+	struct region *r;
+	bool found = false;
+
+	pthread_rwlock_rdlock(&mapped_lock);
+	for (r = mapped_head; r && !found; r = r->next_mapped)
+		found = a >= r->base && a < r->base + r->size;
+	pthread_rwlock_unlock(&mapped_lock);
+	return found;
+}
 
 /* Translate a libpmem2 failure into a negative errno with a message. */
 static int region_pmem2_err(int ret, const char *what, const char *path)
@@ -106,6 +148,7 @@ static int region_map(struct region *r, const char *path)
 	r->drain = pmem2_get_drain_fn(r->map);
 	r->memcpy = pmem2_get_memcpy_fn(r->map);
 	r->memset = pmem2_get_memset_fn(r->map);
+	region_list_add(r);
 	return region_rec_install(r); /* test builds: the recorder */
 }
 
@@ -231,6 +274,7 @@ void region_close(struct region **rp)
 		return;
 	region_rec_forget(r);
 	badblocks_delete(&r->bad);
+	region_list_del(r);
 	if (r->map)
 		pmem2_map_delete(&r->map);
 	if (r->src)

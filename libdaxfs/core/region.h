@@ -34,6 +34,8 @@ struct region {
 	pmem2_memset_fn memset;   /* fill pmem, flushed unless told not */
 	struct badblocks *bad;    /* known bad blocks (region_load_badblocks),
 				     or NULL before */
+	struct region *next_mapped; /* the process's mapped regions, under
+				       their list's lock (region_holds) */
 };
 
 /*
@@ -48,6 +50,13 @@ int region_open(const char *path, bool rdonly, struct region **r);
  * regular file this also allocates what was sparse.  0 or -errno.
  */
 int region_populate(struct region *r);
+
+/*
+ * Is addr inside the mapping of a region open in this process (any
+ * mount)?  The DAX layer asks when a guarded copy faults: a fault there
+ * is lost or poisoned media (-EIO), elsewhere a bad user buffer.
+ */
+bool region_holds(const void *addr);
 
 /* Unmap, unlock and free *r; sets *r to NULL and accepts NULL. */
 void region_close(struct region **r);

@@ -75,12 +75,22 @@ struct iomap_ops {
  * drained before this returns (unless NODRAIN); blocks they allocate
  * replace zero pages in the file's views (m, which may be NULL).  The caller holds the inode's I/O lock and has
  * clamped a read to EOF.  Returns bytes copied (short only when an error
- * stopped it after some progress) or a negative errno (-EFAULT for a bad
- * user buffer).
+ * stopped it after some progress) or a negative errno: -EFAULT for a bad
+ * user buffer, -EIO where the region's memory is lost (a poisoned line,
+ * or a region file shrunk under the mount), with the message naming the
+ * file offset; the bytes before the bad part are copied and counted.
  */
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		       struct dax_mapping *m,
 		       const struct iomap_ops *ops, uint64_t pos,
 		       size_t len, void *buf, unsigned how);
+
+/*
+ * Zero len bytes of the region at dst with its memset (flags: libpmem2's
+ * PMEM2_F_MEM_*), guarded: 0, or -EIO (no message) when the memory there
+ * is lost.  For the file system's zeroing of file data blocks.
+ */
+int dax_zero_guarded(struct region *rgn, void *dst, size_t len,
+		     unsigned flags);
 
 #endif

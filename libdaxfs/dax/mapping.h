@@ -87,8 +87,10 @@ void dax_punch(struct dax_mapping *m, uint64_t first, uint64_t n);
 /* writeback.c */
 
 /* Flush every dirty entry of the file to the media (dax_writeback).
- * Returns 0, or a negative errno with the message when pages could not
- * be write-protected (they were flushed, and stay dirty). */
+ * Returns 0, -EIO with the message when the memory behind a dirty page
+ * is lost (poison, a region file shrunk; the others are flushed), or
+ * another negative errno with the message when pages could not be
+ * write-protected (they were flushed, and stay dirty). */
 int dax_writeback(struct dax_mapping *m, struct region *rgn);
 
 #endif

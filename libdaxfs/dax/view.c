@@ -22,6 +22,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/region.h"
 #include "dax/mapping.h"
 #include "dax/view.h"
 
@@ -37,9 +38,12 @@ static int handler_err;
 static atomic_bool handler_ready;      /* installed: copies are guarded */
 static int sigbus_fd = -1;             /* an empty memfd: SIGBUS on touch */
 
-/* A guarded copy in progress on this thread (dax_copy_guarded). */
-static __thread sigjmp_buf guard_jb;
+/* The innermost guarded copy in progress on this thread
+ * (dax_copy_guarded), and where the last one that failed faulted. */
+static __thread sigjmp_buf *guard_jb;
 static __thread volatile sig_atomic_t guard_armed;
+static __thread void *guard_addr;
+static __thread int guard_sig;
 
 int dax_view_new(size_t len, uint64_t pgoff, struct dax_view **out)
 {
@@ -115,17 +119,35 @@ static void chain(int sig, siginfo_t *si, void *uc, struct sigaction *old)
 	}
 }
 
-/* Leave a guarded copy: unblock sig (the handler runs with it blocked)
- * and jump back to dax_copy_guarded, which returns -EFAULT. */
-static void guard_escape(int sig)
+/* Leave a guarded copy that faulted at addr: unblock sig (the handler
+ * runs with it blocked) and jump back to dax_copy_guarded, which tells
+ * -EIO from -EFAULT by addr. */
+static void guard_escape(int sig, void *addr)
 {
 	sigset_t s;
 
 	guard_armed = 0;
+	guard_addr = addr;
+	guard_sig = sig;
 	sigemptyset(&s);
 	sigaddset(&s, sig);
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	siglongjmp(guard_jb, 1);
+	siglongjmp(*guard_jb, 1);
+}
+
+/* Run the fault path for a touch of v at page pgoff.  A guarded copy
+ * that touched a view is not the fault path's: the guard is off while
+ * the fault runs (its own guarded copies nest), so that a fault in its
+ * unguarded parts never jumps away with its locks held. */
+static int view_fault(struct dax_view *v, uint64_t pgoff, bool write)
+{
+	sig_atomic_t armed = guard_armed;
+	int ret;
+
+	guard_armed = 0;
+	ret = v->ops->fault(v, pgoff, write);
+	guard_armed = armed;
+	return ret;
 }
 
 static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
@@ -140,12 +162,12 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 		int ret = 0;
 
 		if (!write || (v->prot & PROT_WRITE))
-			ret = v->ops->fault(v, pgoff, write);
+			ret = view_fault(v, pgoff, write);
 		else
 			ret = -EACCES; /* a store into a read-only view */
 		dax_views_release();
 		if (ret < 0 && ret != -EACCES && guard_armed)
-			guard_escape(sig);
+			guard_escape(sig, si->si_addr);
 		if (ret < 0 && ret != -EACCES) {
 			/* Every lock is released: now raise SIGBUS at the
 			 * address, as the kernel does past EOF. */
@@ -163,16 +185,18 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 			return; /* the access is retried */
 		}
 	}
-	if (guard_armed)
-		guard_escape(sig); /* a bad buffer given to pread/pwrite */
+	if (guard_armed) /* a bad buffer, or lost media (dax_copy_guarded) */
+		guard_escape(sig, si->si_addr);
 	errno = saved;
 	chain(sig, si, uc, &old_segv);
 }
 
+/* SIGBUS: in a guarded copy, lost media or a view page past EOF; else
+ * not ours (an application's view access past EOF included). */
 static void dax_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	if (guard_armed)
-		guard_escape(sig);
+		guard_escape(sig, si->si_addr);
 	chain(sig, si, uc, &old_bus);
 }
 
@@ -417,9 +441,27 @@ static void flush_range(void *ctx, void *dst, const void *src, size_t len)
 	v->flush(dst, len);
 }
 
-void dax_view_persist(struct dax_view *v, const void *addr, size_t len)
+/* Flush n bytes at a of page pg of v if it is writable.  False when
+ * the memory behind it is gone (a SIGBUS from the kernel on an installed
+ * page: poison, or a region file shrunk under the mount). */
+static bool persist_page(struct dax_view *v, const unsigned char *a,
+			 size_t n, uint64_t pg)
 {
-	const unsigned char *a = addr, *end = a + len;
+	const void *addr;
+	int sig;
+
+	/* Guarded: a truncate may unmap the page meanwhile, and then there
+	 * is nothing left to persist there. */
+	if (dax_view_state(v, pg) != DAX_PG_RW ||
+	    !dax_copy_guarded((void *)a, NULL, n, flush_range, v))
+		return true;
+	dax_guard_fault(&addr, &sig);
+	return sig != SIGBUS || dax_view_state(v, pg) != DAX_PG_RW;
+}
+
+int dax_view_persist(struct dax_view *v, const void *addr, size_t len)
+{
+	const unsigned char *a = addr, *end = a + len, *bad = NULL;
 	uint64_t pg = v->pgoff + ((uint64_t)(a - v->addr) >> DAX_PAGE_SHIFT);
 
 	while (a < end) {
@@ -427,14 +469,26 @@ void dax_view_persist(struct dax_view *v, const void *addr, size_t len)
 			((pg - v->pgoff + 1) << DAX_PAGE_SHIFT);
 		size_t n = (pend < end ? pend : end) - a;
 
-		/* Guarded: a truncate may unmap the page meanwhile, and
-		 * then there is nothing left to persist there. */
-		if (dax_view_state(v, pg) == DAX_PG_RW)
-			dax_copy_guarded((void *)a, NULL, n, flush_range, v);
+		if (!persist_page(v, a, n, pg) && !bad)
+			bad = a; /* the other pages are persisted still */
 		a += n;
 		pg++;
 	}
 	v->drain();
+	if (!bad)
+		return 0;
+	return err_set(-EIO, "I/O error: the memory behind offset %llu of "
+		       "inode %llu (view address %p) is lost or poisoned; "
+		       "its stores cannot be persisted",
+		       (unsigned long long)((v->pgoff << DAX_PAGE_SHIFT) +
+					    (uint64_t)(bad - v->addr)),
+		       (unsigned long long)v->ino, (const void *)bad);
+}
+
+void dax_guard_fault(const void **addr, int *sig)
+{
+	*addr = guard_addr;
+	*sig = guard_sig;
 }
 
 int dax_copy_guarded(void *dst, const void *src, size_t len,
@@ -442,15 +496,22 @@ int dax_copy_guarded(void *dst, const void *src, size_t len,
 				    size_t len),
 		       void *ctx)
 {
-	if (guard_armed ||
-	    !atomic_load_explicit(&handler_ready, memory_order_relaxed)) {
+	sigjmp_buf jb, *outer = guard_jb;
+	sig_atomic_t outer_armed = guard_armed;
+
+	if (!atomic_load_explicit(&handler_ready, memory_order_relaxed)) {
 		copy(ctx, dst, src, len);
 		return 0;
 	}
-	if (sigsetjmp(guard_jb, 0))
-		return -EFAULT;
+	if (sigsetjmp(jb, 0)) {
+		guard_jb = outer;
+		guard_armed = outer_armed;
+		return region_holds(guard_addr) ? -EIO : -EFAULT;
+	}
+	guard_jb = &jb;
 	guard_armed = 1;
 	copy(ctx, dst, src, len);
-	guard_armed = 0;
+	guard_armed = outer_armed;
+	guard_jb = outer;
 	return 0;
 }

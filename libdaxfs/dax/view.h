@@ -65,6 +65,7 @@ struct dax_view {
 	void (*flush)(const void *, size_t); /* the region's, for persist */
 	void (*drain)(void);
 	struct ext2_inode_info *inode;
+	uint64_t ino;               /* its number, for messages */
 	struct dax_mapping *mapping;
 	const struct dax_view_ops *ops;
 	struct dax_view *next;    /* the inode's views, under its lock */
@@ -108,8 +109,11 @@ void dax_view_prefault_write(struct dax_view *v, uint64_t pgoff,
 			       uint64_t n);
 
 /* Persist the stores in [addr, addr+len) of v: only its writable pages
- * are flushed (others hold no stores, and touching them would fault). */
-void dax_view_persist(struct dax_view *v, const void *addr, size_t len);
+ * are flushed (others hold no stores, and touching them would fault).
+ * 0, or -EIO with the message set when the memory behind a page is lost
+ * (poison, or a region file shrunk under the mount): the other pages are
+ * persisted all the same. */
+int dax_view_persist(struct dax_view *v, const void *addr, size_t len);
 
 static inline bool dax_view_has(const struct dax_view *v, uint64_t pgoff)
 {
@@ -160,14 +164,24 @@ int dax_handlers_init(void);
 
 /*
  * Copy len bytes from src to dst, or from dst to pmem, where the user's
- * buffer may be a view or any bad address: a fault on it (a view page
- * that must raise SIGBUS, an unmapped or read-only page) makes the copy
- * stop and this return -EFAULT (as copy_from_user).  The caller sets the
- * message.  Unguarded before dax_handlers_init().
+ * buffer may be a view or any bad address, and the region's side may be
+ * lost media.  A fault stops the copy: on the user's side (a view page
+ * that must raise SIGBUS, an unmapped or read-only page) this returns
+ * -EFAULT (as copy_from_user); in the mapping of a region (region_holds:
+ * a poisoned line, or a region file another process shrank) -EIO (as
+ * copy_mc).  What the copy did before the fault is undefined (memcpy may
+ * go in any order); dax_guard_fault() tells where it faulted.  The caller
+ * sets the message.  Guarded copies nest (the fault path runs its own
+ * inside a copy that touched a view).  Unguarded before
+ * dax_handlers_init().
  */
 int dax_copy_guarded(void *dst, const void *src, size_t len,
 		       void (*copy)(void *ctx, void *dst, const void *src,
 				    size_t len),
 		       void *ctx);
+
+/* Where the last guarded copy of this thread that failed faulted: the
+ * address (si_addr) and the signal (SIGSEGV or SIGBUS). */
+void dax_guard_fault(const void **addr, int *sig);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "dax/mapping.h"
+#include "dax/view.h"
 
 /* Dirty 4 KiB entries written back together (held at once). */
 enum { WRITEBACK_BATCH = 64 };
@@ -74,17 +75,25 @@ static uint64_t grab_dirty_run(struct dax_mapping *m, uint64_t first,
 	return n;
 }
 
+/* dax_copy_guarded's callback for writeback: flush [dst, dst+len). */
+static void flush_pmem(void *ctx, void *dst, const void *src, size_t len)
+{
+	(void)src;
+	((struct region *)ctx)->flush(dst, len);
+}
+
 /*
  * Write back the n held dirty entries from first (one 2 MiB entry, or
  * 4 KiB entries held[0..n)), and put them, clean unless keep.
  * Write-protect first, then flush (dax_writeback_one's order): a store
  * after the protection faults, and waits for our entry lock to dirty the
  * entry again; a store before it is in the flush.  An mprotect that
- * failed leaves its error in *err.
+ * failed leaves its error in *err; a block whose memory is lost (the
+ * flush, guarded, faults) the file page's index in *lost.
  */
 static void writeback_held(struct dax_mapping *m, struct region *rgn,
 			   uint64_t first, uint64_t n, const uint64_t *held,
-			   int *err)
+			   int *err, uint64_t *lost)
 {
 	bool keep = views_wrprotect(m, first, n, err);
 	uint64_t i, size = dax_is_pmd(held[0]) ? DAX_PMD_SIZE : DAX_PAGE_SIZE;
@@ -92,8 +101,11 @@ static void writeback_held(struct dax_mapping *m, struct region *rgn,
 	if (dax_is_pmd(held[0]))
 		n = 1;
 	for (i = 0; i < n; i++) {
-		rgn->flush(rgn->base + (dax_block(held[i]) << DAX_PAGE_SHIFT),
-			   size);
+		if (dax_copy_guarded(rgn->base + (dax_block(held[i]) <<
+						  DAX_PAGE_SHIFT),
+				     NULL, size, flush_pmem, rgn) &&
+		    *lost == UINT64_MAX)
+			*lost = first + i;
 		dax_put_entry(m, first + i,
 			      keep ? held[i] : held[i] & ~DAX_DIRTY);
 	}
@@ -102,7 +114,7 @@ static void writeback_held(struct dax_mapping *m, struct region *rgn,
 /* Flush every dirty entry of m, in index order, then drain once. */
 int dax_writeback(struct dax_mapping *m, struct region *rgn)
 {
-	uint64_t idx = 0, e;
+	uint64_t idx = 0, e, lost = UINT64_MAX;
 	int err = 0;
 
 	if (!atomic_load(&m->nr_dirty))
@@ -127,10 +139,15 @@ int dax_writeback(struct dax_mapping *m, struct region *rgn)
 		held[0] = e;
 		if (!dax_is_pmd(e))
 			n = grab_dirty_run(m, first, held);
-		writeback_held(m, rgn, first, n, held, &err);
+		writeback_held(m, rgn, first, n, held, &err, &lost);
 		idx = first + n;
 	}
 	rgn->drain();
+	if (lost != UINT64_MAX)
+		return err_set(-EIO, "I/O error: the memory behind file offset "
+			       "%llu is lost or poisoned; its stores cannot be "
+			       "made durable",
+			       (unsigned long long)(lost << DAX_PAGE_SHIFT));
 	if (err)
 		return err_set(err, "the stores are flushed, but pages of a "
 			       "view could not be write-protected to track the "

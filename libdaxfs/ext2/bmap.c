@@ -321,20 +321,23 @@ fail:
  * nind new indirect blocks ind[], fill those with the path's pointers,
  * drain; then make the branch reachable with one store into
  * chain[level] (or, with no new indirect block, store the data blocks
- * into the existing leaf).
+ * into the existing leaf).  The data blocks are zeroed first, guarded:
+ * -EIO (nothing spliced, no message) if their memory is lost.
  */
-static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
-			le32 *chain[4], int level, le32 *leaf,
-			const uint32_t ind[3], uint32_t nind, uint32_t data,
-			uint32_t n)
+static int bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
+		       le32 *chain[4], int level, le32 *leaf,
+		       const uint32_t ind[3], uint32_t nind, uint32_t data,
+		       uint32_t n)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	struct region *rgn = fs->rgn;
 	uint32_t i;
 
 	/* 2. zero everything new, fill the new indirect blocks, drain. */
-	rgn->memset(ext2_block(fs, data), 0, (size_t)n << fs->blocksize_bits,
-		    PMEM2_F_MEM_NODRAIN);
+	if (dax_zero_guarded(rgn, ext2_block(fs, data),
+			     (size_t)n << fs->blocksize_bits,
+			     PMEM2_F_MEM_NODRAIN))
+		return -EIO;
 	for (i = 0; i < nind; i++)
 		rgn->memset(ext2_block(fs, ind[i]), 0, fs->blocksize,
 			    PMEM2_F_MEM_NODRAIN);
@@ -365,6 +368,7 @@ static void bmap_splice(struct ext2_inode_info *inode, const uint32_t off[4],
 			leaf[i] = le32_put(data + i);
 		ext2_persist(fs, leaf, n * 4);
 	}
+	return 0;
 }
 
 /*
@@ -388,7 +392,14 @@ static int bmap_alloc(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max
 			&data, &n);
 	if (ret)
 		return ret;
-	bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n);
+	if (bmap_splice(inode, off, chain, level, leaf, ind, nind, data, n)) {
+		for (uint32_t i = 0; i < nind; i++)
+			ext2_free_blocks(fs, ind[i], 1);
+		ext2_free_blocks(fs, data, n);
+		return err_set(-EIO, "I/O error: the %u new block(s) at %u "
+			       "cannot be zeroed (their memory is lost or "
+			       "poisoned)", n, data);
+	}
 	/* 4. */
 	ext2_jlog_iblocks(&inode->raw->i_blocks);
 	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
@@ -690,11 +701,15 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 		inode->alloc_goal = 0;
 		return;
 	}
+	/* Guarded: where the memory is lost (the write stopped there with
+	 * -EIO), reads of it fail the same way, zeroed or not. */
 	if (pos > start)
-		rgn->memset(base, 0, pos - start, PMEM2_F_MEM_NODRAIN);
+		(void)dax_zero_guarded(rgn, base, pos - start,
+				       PMEM2_F_MEM_NODRAIN);
 	if (pos + written < end)
-		rgn->memset(base + (pos + written - start), 0,
-			    end - pos - written, PMEM2_F_MEM_NODRAIN);
+		(void)dax_zero_guarded(rgn, base + (pos + written - start),
+				       end - pos - written,
+				       PMEM2_F_MEM_NODRAIN);
 	grow = pos + written > ext2_i_size(inode);
 	down_write(&inode->bmap_lock);
 	ext2_jbatch(true);

@@ -135,34 +135,36 @@ static int cow_alloc_new(struct cow *c)
 	return 0;
 }
 
+/* dax_copy_guarded's copy into pmem: flushed, not drained. */
+static void cow_copy_in(void *ctx, void *dst, const void *src, size_t len)
+{
+	((struct region *)ctx)->memcpy(dst, src, len, PMEM2_F_MEM_NODRAIN);
+}
+
 /* Copy [from, to) of the old block src into dst, zeros from the old EOF
- * on (base: the file offset of the block); flushed, not drained. */
-static void cow_copy_old(struct cow *c, unsigned char *dst,
-			 const unsigned char *src, uint64_t base,
-			 uint32_t from, uint32_t to)
+ * on (base: the file offset of the block); flushed, not drained.  0, or
+ * -EIO (no message) when the memory of either block is lost. */
+static int cow_copy_old(struct cow *c, unsigned char *dst,
+			const unsigned char *src, uint64_t base,
+			uint32_t from, uint32_t to)
 {
 	struct region *rgn = c->inode->fs->rgn;
 	uint32_t keep = to;
 
 	if (from >= to)
-		return;
-	if (!src) { /* a hole */
-		rgn->memset(dst + from, 0, to - from, PMEM2_F_MEM_NODRAIN);
-		return;
-	}
+		return 0;
+	if (!src) /* a hole */
+		return dax_zero_guarded(rgn, dst + from, to - from,
+					PMEM2_F_MEM_NODRAIN);
 	if (base + to > c->size)
 		keep = c->size > base + from ? (uint32_t)(c->size - base) : from;
-	if (keep > from)
-		rgn->memcpy(dst + from, src + from, keep - from,
-			    PMEM2_F_MEM_NODRAIN);
+	if (keep > from && dax_copy_guarded(dst + from, src + from,
+					    keep - from, cow_copy_in, rgn))
+		return -EIO;
 	if (to > keep)
-		rgn->memset(dst + keep, 0, to - keep, PMEM2_F_MEM_NODRAIN);
-}
-
-/* dax_copy_guarded's copy into pmem: flushed, not drained. */
-static void cow_copy_in(void *ctx, void *dst, const void *src, size_t len)
-{
-	((struct region *)ctx)->memcpy(dst, src, len, PMEM2_F_MEM_NODRAIN);
+		return dax_zero_guarded(rgn, dst + keep, to - keep,
+					PMEM2_F_MEM_NODRAIN);
+	return 0;
 }
 
 /* Step 2b: fill the new blocks (see the top), drained. */
@@ -171,6 +173,7 @@ static int cow_fill(struct cow *c)
 	struct ext2_sb_info *fs = c->inode->fs;
 	uint32_t bs = fs->blocksize, i;
 	uint64_t end = c->pos + c->len;
+	int ret;
 
 	for (i = 0; i < c->nb; i++) {
 		uint64_t base = (uint64_t)(c->first + i) << fs->blocksize_bits;
@@ -180,11 +183,20 @@ static int cow_fill(struct cow *c)
 		const unsigned char *src = c->old[i] ? ext2_block(fs, c->old[i])
 						     : NULL;
 
-		cow_copy_old(c, dst, src, base, 0, lo);
-		cow_copy_old(c, dst, src, base, hi, bs);
-		if (dax_copy_guarded(dst + lo, c->buf + (base + lo - c->pos),
-				     hi - lo, cow_copy_in, fs->rgn))
-			return err_set(-EFAULT, "bad address: the buffer "
+		if (cow_copy_old(c, dst, src, base, 0, lo) ||
+		    cow_copy_old(c, dst, src, base, hi, bs))
+			return err_set(-EIO, "I/O error at file offset %llu: "
+				       "the memory of its block is lost or "
+				       "poisoned", (unsigned long long)base);
+		ret = dax_copy_guarded(dst + lo, c->buf + (base + lo - c->pos),
+				       hi - lo, cow_copy_in, fs->rgn);
+		if (ret == -EIO)
+			return err_set(ret, "I/O error at file offset %llu: "
+				       "the memory of the new block %u is lost "
+				       "or poisoned", (unsigned long long)base,
+				       c->new[i]);
+		if (ret)
+			return err_set(ret, "bad address: the buffer "
 				       "[%p, +%zu) cannot be read",
 				       (const void *)c->buf, c->len);
 	}

@@ -481,9 +481,12 @@ static int zero_in_block(struct ext2_inode_info *inode, uint64_t from, uint64_t 
 			 &count, &is_new);
 	if (ret || !pblk)
 		return ret;
-	fs->rgn->memset((unsigned char *)ext2_block(fs, pblk) +
-				(from & (fs->blocksize - 1)),
-			0, to - from, 0);
+	if (dax_zero_guarded(fs->rgn, (unsigned char *)ext2_block(fs, pblk) +
+			     (from & (fs->blocksize - 1)), to - from, 0))
+		return err_set(-EIO, "I/O error zeroing file offsets [%llu, "
+			       "%llu): the memory there is lost or poisoned",
+			       (unsigned long long)from,
+			       (unsigned long long)to);
 	return 0;
 }
 
@@ -554,8 +557,10 @@ static int setsize_down(struct ext2_inode_info *inode, uint64_t size)
 	mine = ext2_orphan_add(inode);
 	ext2_inode_set_size(inode, size);
 	ext2_jcommit(&h);
+	/* A tail whose memory is lost (-EIO) cannot be zeroed, and reads
+	 * of it fail anyway: the blocks past it are freed all the same. */
 	ret = ext2_zero_tail(inode, size);
-	if (!ret)
+	if (!ret || ret == -EIO)
 		ret = ext2_truncate_blocks(inode, size);
 	if (mine)
 		ext2_orphan_del(inode);

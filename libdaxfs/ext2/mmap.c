@@ -117,8 +117,9 @@ static int map_check(struct ext2_sb_info *fs, struct ext2_inode_info *inode)
 	if (fs->rgn->align > DAX_PMD_SIZE)
 		return err_set(-EOPNOTSUPP, "the region maps only in %zu-byte "
 			       "units, which views do not support (2 MiB and "
-			       "4 KiB do): reconfigure the device "
-			       "(daxctl reconfigure-device --align 2M or 4K)",
+			       "4 KiB do): make the namespace again with "
+			       "ndctl create-namespace --mode=devdax "
+			       "--align=2M (or 4K)",
 			       fs->rgn->align);
 	return 0;
 }
@@ -199,6 +200,7 @@ static int map_view(struct ext2_sb_info *fs, struct ext2_inode_info *inode,
 	v->track_dirty = (prot & PROT_WRITE) && !(flags & DAXFS_MAP_POPULATE) &&
 			 fs->rgn->granularity != PMEM2_GRANULARITY_BYTE;
 	v->inode = inode;
+	v->ino = inode->ino;
 	v->ops = &ext2_view_ops;
 	ret = dax_view_register(v, &inode->i_mapping);
 	if (ret) {

@@ -6,11 +6,13 @@
  * that install, zap and protect leave, the SIGSEGV handler running the
  * view's fault operation on a first touch (and raising SIGBUS when it
  * says -EFAULT), dax_view_persist flushing only writable pages, and
- * dax_copy_guarded returning -EFAULT on a source that faults.
+ * dax_copy_guarded returning -EFAULT on a source that faults and -EIO
+ * on lost memory of an open region (its file shrunk), nested too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,6 +20,7 @@
 
 #include <criterion/criterion.h>
 
+#include "core/region.h"
 #include "dax/entry.h"
 #include "dax/view.h"
 #include "check.h"
@@ -313,4 +316,55 @@ Test(view, copy_guarded_returns_efault_on_a_faulting_source)
 	cr_assert_eq(dst[3], file_byte(0, 3));
 	cr_assert_eq(test_probe_read(x.v->addr + PG, &c), -1);
 	vfix_teardown(&x);
+}
+
+/* A nested guarded copy (the fault path's, inside a copy that touched a
+ * view): the inner one faults and returns; the outer goes on. */
+struct nest {
+	unsigned char *bad;
+	int inner;
+};
+
+static void copy_nested(void *ctx, void *dst, const void *src, size_t len)
+{
+	struct nest *n = ctx;
+	unsigned char c[8];
+
+	n->inner = dax_copy_guarded(c, n->bad, sizeof(c), copy_plain, NULL);
+	memcpy(dst, src, len);
+}
+
+/*
+ * A fault in the mapping of an open region is lost memory: -EIO, and
+ * dax_guard_fault says where (a region file shrunk by someone else
+ * raises the same SIGBUS as a poisoned line).  Outside it, -EFAULT.
+ */
+Test(view, copy_guarded_returns_eio_on_lost_region_memory)
+{
+	const char *p = test_image_path("lost");
+	unsigned char dst[64], src[64] = { 1 };
+	struct region *r = NULL;
+	struct nest n;
+	const void *addr;
+	int sig;
+
+	cr_assert_eq(test_write_pattern_file(p, 4 * PG, 5), 0);
+	CHECK_OK(dax_handlers_init());
+	CHECK_OK(region_open(p, false, &r));
+	cr_assert_eq(truncate(p, 2 * PG), 0);
+	CHECK_OK(dax_copy_guarded(dst, r->base + PG, 64, copy_plain, NULL));
+	CHECK_EQ(dax_copy_guarded(dst, r->base + 3 * PG + 8, 64, copy_plain,
+				  NULL), -EIO);
+	dax_guard_fault(&addr, &sig);
+	cr_assert_eq(addr, r->base + 3 * PG + 8);
+	cr_assert_eq(sig, SIGBUS);
+	CHECK_EQ(dax_copy_guarded(r->base + 2 * PG, src, 64, copy_plain,
+				  NULL), -EIO);
+	n.bad = r->base + 2 * PG;
+	CHECK_OK(dax_copy_guarded(dst, src, sizeof(src), copy_nested, &n));
+	CHECK_EQ(n.inner, -EIO);
+	cr_assert_eq(dst[0], 1, "the outer copy went on");
+	region_close(&r);
+	/* Unmapped now, and no region's: a bad buffer. */
+	CHECK_EQ(dax_copy_guarded(dst, n.bad, 64, copy_plain, NULL), -EFAULT);
 }
