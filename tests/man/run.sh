@@ -31,10 +31,11 @@ mandir=$pfx/share/man
 test -d "$mandir/man3" || fail "no $mandir/man3 was installed"
 
 # show ARGS...: man's rendering of a page, plain text (formatting is
-# dropped when the output is not a terminal), not paged.
+# dropped when the output is not a terminal; ASCII, so that "-" stays
+# "-"), not paged.
 unset MAN_KEEP_FORMATTING
 show() {
-	MANWIDTH=200 MANPAGER=cat PAGER=cat man -M "$mandir" "$@" \
+	LC_ALL=C MANWIDTH=200 MANPAGER=cat PAGER=cat man -M "$mandir" "$@" \
 		2>"$tmp/man.err"
 }
 # squeeze: text on one line, every run of blanks one space.
