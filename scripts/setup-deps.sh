@@ -14,14 +14,15 @@ if [[ "${DAXFS_SKIP_DEPS:-0}" == 1 ]]; then
 	exit 0
 fi
 
-# Build: compiler, CMake, and the libraries the library links.
+# Build: compiler, CMake, the libraries the library links, and go-md2man
+# for the man pages (doc/man/).
 #   libc6-dev and make are listed explicitly because --no-install-recommends
 #   would otherwise leave gcc without C headers and cmake without make.
-build_pkgs=(cmake make gcc libc6-dev pkg-config
+build_pkgs=(cmake make gcc libc6-dev pkg-config go-md2man
 	libpmem2-dev libdaxctl-dev libjemalloc-dev)
 # Tests: the Criterion framework, e2fsck/mke2fs/debugfs, strace (for the
-# no-syscall test), mount/losetup.
-test_pkgs=(libcriterion-dev e2fsprogs strace util-linux)
+# no-syscall test), mount/losetup, man (the installed man pages).
+test_pkgs=(libcriterion-dev e2fsprogs strace util-linux man-db)
 # Fuzzing (tests/fuzz/): clang and its sanitizer and libFuzzer runtimes.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # Benchmarks: libext2fs (Debian 12's name for e2fslibs-dev) and gnuplot.
