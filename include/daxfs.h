@@ -33,9 +33,10 @@
  *   held and may call back into libdaxfs.
  *
  * Caveats
- *   - A region is mounted by at most one daxfs handle at a time, system wide
- *     (an exclusive flock is held until daxfs_unmount): a second mount fails
- *     with -EBUSY.  Do not mount it with the kernel at the same time.
+ *   - A region is mounted read-write by at most one daxfs handle at a
+ *     time, system wide (an exclusive flock is held until daxfs_unmount):
+ *     any other mount fails with -EBUSY.  Read-only mounts share it (a
+ *     shared flock).  Do not mount it with the kernel at the same time.
  *   - Access times are not updated on read (as with the noatime option).
  *   - Lost memory (a poisoned line of real pmem, or a regular-file region
  *     that another process shrank under the mount): the copies of file
@@ -293,7 +294,8 @@ DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 DAXFS_API int daxfs_close(daxfs_file *f);
 /*
  * Read and write at off.  Errors: -EBADF (handle not open for it),
- * -EINVAL (off < 0, len > SSIZE_MAX), -EISDIR, -EFAULT when buf cannot be
+ * -EINVAL (off < 0, len > SSIZE_MAX), -EISDIR (pread of a directory;
+ * a directory is never open for writing), -EFAULT when buf cannot be
  * accessed (or the bytes done before the bad part), -EFBIG (pwrite past
  * the largest ext2 file, as the Linux driver computes it), -ENOSPC, -EIO
  * where the file's memory is lost (poison; see Caveats; or the bytes
@@ -321,7 +323,9 @@ DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
  *     error, never a short count; views of the range see the new bytes
  *     when it returns.  Errors as daxfs_pwrite's, and -EINVAL (longer
  *     than the largest atomic write, or with DAXFS_WRITE_LAZY), -ENOSPC
- *     also when the free space is too fragmented for it.
+ *     also when the free space is too fragmented for it, -EOPNOTSUPP on a
+ *     file system too small for a journal (daxfs_mount_warning says so)
+ *     or, on a region that maps in 2 MiB units, a file with views.
  *   DAXFS_WRITE_LAZY: the bytes are flushed but the fence that makes
  *     them durable is left to the next daxfs_fsync of the file (or any
  *     later call that changes the file system), for bulk loads, scratch
@@ -363,7 +367,8 @@ DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size);
  * INSERT with other flags), -EOPNOTSUPP (unknown flags, PUNCH_HOLE
  * without KEEP_SIZE, PUNCH_HOLE with ZERO_RANGE, COLLAPSE, INSERT,
  * UNSHARE, NO_HIDE_STALE, KEEP_SIZE alone past EOF), -EBADF (not open for
- * writing), -EISDIR, -ENODEV (not a regular file), -EFBIG (off+len
+ * writing: so always for a directory), -ENODEV (not a regular file),
+ * -EFBIG (off+len
  * overflows or passes the largest ext2 file), -ENOSPC (the step that
  * failed keeps no block past the end of file).
  */

@@ -900,3 +900,27 @@ Test(atomic, killed_writer_leaves_old_or_new, .timeout = 300)
 		  K_ROUNDS);
 	munmap(sh, sizeof(*sh));
 }
+
+/* A file system too small for a journal: no write can be atomic, and an
+ * atomic one says so instead of writing in place. */
+Test(atomic, refused_without_a_journal)
+{
+	const char *p = test_image_path("nojournal");
+	daxfs *fs;
+	daxfs_file *f;
+	char buf[8] = { 0 };
+
+	check_mkfs(p, 64 * TEST_KIB, 1024, 0);
+	fs = check_mount(p, 0);
+	cr_assert(strstr(daxfs_mount_warning(fs), "journal"),
+		  "warning: \"%s\"", daxfs_mount_warning(fs));
+	f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	CHECK_EQ(daxfs_pwrite(f, "old", 3, 0), 3);
+	CHECK_EQ(daxfs_pwrite2(f, "new", 3, 0, DAXFS_WRITE_ATOMIC),
+		 -EOPNOTSUPP);
+	check_errormsg("atomic write without a journal", "no journal");
+	CHECK_EQ(daxfs_pread(f, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(memcmp(buf, "old", 3), 0);
+	check_close(f);
+	check_unmount_fsck(fs, p);
+}

@@ -373,6 +373,8 @@ EC_GROUP(region, FIX_RW, REGION_CASES)
 	  "/f")                                                               \
 	X(readlink_dir, NULL, daxfs_readlink(F, "/d", c->buf, 10), EINVAL,    \
 	  "/d")                                                               \
+	X(readlink_bad_buf, NULL, daxfs_readlink(F, "/l", c->none, 10),       \
+	  EFAULT, "bad address")                                              \
 	X(stat_null_fs, NULL, daxfs_stat(NULL, "/f", &c->st), EINVAL, "stat") \
 	X(stat_null_st, NULL, daxfs_stat(F, "/f", NULL), EINVAL, "stat")      \
 	X(stat_null_path, NULL, daxfs_stat(F, NULL, &c->st), EINVAL, "stat")  \
@@ -426,6 +428,8 @@ EC_GROUP(lookup, FIX_RW, LOOKUP_CASES)
 	X(open_symlink, NULL, open_rec(c, "/l", O_RDONLY), ELOOP, "/l")       \
 	X(open_file_slash, NULL, open_rec(c, "/f/", O_RDONLY), ENOTDIR,       \
 	  "/f/")                                                              \
+	X(open_creat_rdonly_dir, NULL, open_rec(c, "/d", O_RDONLY | O_CREAT), \
+	  EISDIR, "/d")                                                       \
 	X(open_creat_dir_slash, NULL, open_rec(c, "/d/", O_RDWR | O_CREAT),   \
 	  EISDIR, "/d/")                                                      \
 	X(open_creat_missing_slash, NULL,                                     \

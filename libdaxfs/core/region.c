@@ -208,6 +208,16 @@ static int region_lock(struct region *r, const char *path,
 				   "share it, a read-write one may not)");
 }
 
+const char *region_resolve_path(const char *path, char *buf, size_t n)
+{
+	if (!strchr(path, '/') && !strncmp(path, "dax", 3) &&
+	    access(path, F_OK) != 0) {
+		snprintf(buf, n, "/dev/%s", path);
+		return buf;
+	}
+	return path;
+}
+
 int region_open(const char *path, bool rdonly, struct region **out)
 {
 	struct region *r;

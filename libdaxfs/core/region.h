@@ -38,8 +38,13 @@ struct region {
 				       their list's lock (region_holds) */
 };
 
+/* "dax0.0" (no file of that name here) is "/dev/dax0.0"; other paths
+ * are used as given.  Returns path or buf (of n bytes) holding it. */
+const char *region_resolve_path(const char *path, char *buf, size_t n);
+
 /*
- * Open and map the region at path, taking an exclusive flock on it.
+ * Open and map the region at path, taking a flock on it: exclusive, or
+ * shared when rdonly (read-only mounts share a region).
  * Returns 0, -EBUSY when another mount holds it, or another negative errno.
  */
 int region_open(const char *path, bool rdonly, struct region **r);

@@ -74,7 +74,9 @@ static int open_prepare(struct ext2_inode_info *inode, const char *path,
 	uint16_t imode = ext2_i_mode(inode);
 	int ret;
 
-	if (S_ISDIR(imode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+	/* (O_CREAT of an existing directory: EISDIR, as Linux says) */
+	if (S_ISDIR(imode) &&
+	    (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT))))
 		return err_set(-EISDIR, "\"%.200s\" is a directory", path);
 	if (S_ISLNK(imode))
 		return err_set(-ELOOP, "\"%.200s\" is a symbolic link (links "
@@ -222,6 +224,10 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 		return err_set(-EINVAL, "an atomic write is at most %zu bytes "
 			       "on this file system, not %zu",
 			       ext2_cow_max(fs), len);
+	if ((flags & DAXFS_WRITE_ATOMIC) && !fs->journal)
+		return err_set(-EOPNOTSUPP, "this file system has no journal "
+			       "(no room for it: see daxfs_mount_warning), so "
+			       "no write is atomic");
 	down_write(&inode->i_rwsem);
 	pos = (f->flags & O_APPEND) ? ext2_i_size(inode) : off;
 	if (pos >= max) {

@@ -354,9 +354,11 @@ int ext2_mkfs(const char *path, const struct daxfs_mkfs_opts *opts)
 	struct mkfs_group *gr = NULL;
 	struct ext2_group_desc *gdt = NULL;
 	struct mkfs_undo undo;
+	char devpath[64];
 	uint64_t size;
 	int ret;
 
+	path = region_resolve_path(path, devpath, sizeof(devpath));
 	ret = mkfs_check_opts(opts);
 	if (ret)
 		return ret;

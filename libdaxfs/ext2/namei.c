@@ -710,6 +710,13 @@ out:
 	return ret;
 }
 
+/* dax_copy_guarded's copy for a fast symlink's target. */
+static void readlink_copy(void *ctx, void *dst, const void *src, size_t len)
+{
+	(void)ctx;
+	memcpy(dst, src, len);
+}
+
 /* The readlink operation: the target from the inode or its block. */
 ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 		      size_t len)
@@ -736,16 +743,15 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 	if (len > size)
 		len = size;
 	down_read(&inode->i_rwsem);
-	if (ext2_inode_is_fast_symlink(inode)) {
-		memcpy(buf, inode->raw->i_block, len);
-		ret = len;
-	} else {
+	if (ext2_inode_is_fast_symlink(inode))
+		ret = dax_copy_guarded(buf, inode->raw->i_block, len,
+				       readlink_copy, NULL) ?: (ssize_t)len;
+	else
 		ret = dax_iomap_rw(fs->rgn, inode, NULL, &ext2_iomap_ops, 0,
-				     len, buf, 0);
-		if (ret == -EFAULT)
-			ret = err_set(-EFAULT, "\"%.200s\": bad address: buf "
-				      "cannot be written", path);
-	}
+				   len, buf, 0);
+	if (ret == -EFAULT)
+		ret = err_set(-EFAULT, "\"%.200s\": bad address: buf "
+			      "cannot be written", path);
 	up_read(&inode->i_rwsem);
 	ext2_iput(inode);
 	return ret;

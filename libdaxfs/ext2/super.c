@@ -349,17 +349,6 @@ void ext2_sb_need_large_file(struct ext2_sb_info *fs)
 	pthread_mutex_unlock(&fs->sb_lock);
 }
 
-/* Resolve "dax0.0" to "/dev/dax0.0"; other paths are used as given. */
-static const char *resolve_region_path(const char *path, char *buf, size_t n)
-{
-	if (!strchr(path, '/') && !strncmp(path, "dax", 3) &&
-	    access(path, F_OK) != 0) {
-		snprintf(buf, n, "/dev/%s", path);
-		return buf;
-	}
-	return path;
-}
-
 /* Free a half-built or unmounted fs; the region is closed last. */
 static void fs_destroy(struct ext2_sb_info *fs)
 {
@@ -444,7 +433,7 @@ static int ext2_mount(const char *path, unsigned flags, struct daxfs **out)
 	pthread_mutex_init(&fs->orphan_lock, NULL);
 	fs->vfs.ops = &ext2_vfs_ops;
 	fs->vfs.rdonly = flags & DAXFS_MOUNT_RDONLY;
-	path = resolve_region_path(path, devpath, sizeof(devpath));
+	path = region_resolve_path(path, devpath, sizeof(devpath));
 	ret = dax_handlers_init(); /* bad buffers give -EFAULT from now on */
 	if (!ret)
 		ret = region_open(path, fs->vfs.rdonly, &fs->rgn);
