@@ -30,12 +30,13 @@ static int mkdir_one(daxfs *fs, const char *path, bool parents)
 	struct stat st;
 	int ret = daxfs_mkdir(fs, path, 0755);
 
-	if (ret == -EEXIST && parents && !daxfs_stat(fs, path, &st) &&
-	    S_ISDIR(st.st_mode))
-		return 0;
-	if (ret == -EEXIST && parents)
-		ret = daxfs_mkdir(fs, path, 0755); /* its message again */
-	return ret ? tool_fail("mkdir", path, ret) : 0;
+	if (ret != -EEXIST || !parents)
+		return ret ? tool_fail("mkdir", path, ret) : 0;
+	ret = daxfs_stat(fs, path, &st);
+	if (ret)
+		return tool_fail("mkdir", path, ret);
+	return S_ISDIR(st.st_mode) ? 0 : tool_error("mkdir", path, "exists "
+						    "and is not a directory");
 }
 
 /* mkdir -p: every component of path, from the top. */
