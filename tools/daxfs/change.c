@@ -60,10 +60,11 @@ static int mkdir_parents(daxfs *fs, const char *path)
 	return status;
 }
 
+/* daxfs mkdir [-p] REGION PATH... */
 static int mkdir_run(int argc, char **argv)
 {
 	bool parents = false;
-	int status, i;
+	int status, i, j;
 	daxfs *fs;
 
 	i = tool_options(argc, argv, "p", NULL, 2, -1, flag_opt, &parents,
@@ -72,7 +73,7 @@ static int mkdir_run(int argc, char **argv)
 		return status;
 	if (tool_mount("mkdir", argv[i], 0, &fs))
 		return TOOL_ERR;
-	for (int j = i + 1; j < argc; j++)
+	for (j = i + 1; j < argc; j++)
 		status |= parents ? mkdir_parents(fs, argv[j])
 				  : mkdir_one(fs, argv[j], false);
 	return tool_unmount("mkdir", argv[i], fs, status);
@@ -138,6 +139,7 @@ static int rm_path(daxfs *fs, const char *path, bool recursive)
 	return ret ? tool_fail("rm", path, ret) : 0;
 }
 
+/* daxfs rm [-r] REGION PATH...; the root is refused. */
 static int rm_run(int argc, char **argv)
 {
 	bool recursive = false;
@@ -199,6 +201,7 @@ static char *mv_target(daxfs *fs, const char *from, const char *to)
 	return p;
 }
 
+/* daxfs mv REGION FROM TO. */
 static int mv_run(int argc, char **argv)
 {
 	int status, i, ret;
@@ -237,6 +240,7 @@ const struct tool_cmd tool_cmd_mv = {
 
 /* ---- ln ------------------------------------------------------------- */
 
+/* daxfs ln [-s] REGION TARGET LINK. */
 static int ln_run(int argc, char **argv)
 {
 	bool symbolic = false;
@@ -277,6 +281,7 @@ const struct tool_cmd tool_cmd_ln = {
 
 /* ---- truncate ------------------------------------------------------- */
 
+/* daxfs truncate REGION SIZE PATH (PATH must exist). */
 static int truncate_run(int argc, char **argv)
 {
 	int status, i, ret;

@@ -195,7 +195,7 @@ static int put_dir(struct copy *c, const char *src, const char *dst,
 	    S_ISDIR(dst_st.st_mode))
 		ret = 0;
 	if (ret)
-		return tool_fail(c->cmd, dst, ret ?: -EEXIST);
+		return tool_fail(c->cmd, dst, ret);
 	d = opendir(src);
 	if (!d)
 		return tool_error(c->cmd, src, "%s", strerror(errno));
@@ -418,11 +418,13 @@ static int copy_run(int argc, char **argv, bool put)
 	return tool_unmount(c.cmd, argv[i], c.fs, status);
 }
 
+/* daxfs put [-r] REGION SRC DST. */
 static int put_run(int argc, char **argv)
 {
 	return copy_run(argc, argv, true);
 }
 
+/* daxfs get [-r] REGION SRC DST (a read-only mount). */
 static int get_run(int argc, char **argv)
 {
 	return copy_run(argc, argv, false);

@@ -43,6 +43,7 @@ static void devices_print(const struct daxfs_device *d, int n)
 		       human(d[i].align, align, sizeof(align)), d[i].numa_node);
 }
 
+/* daxfs devices: ask libdaxfs how many, then for them. */
 static int devices_run(int argc, char **argv)
 {
 	struct daxfs_device *d = NULL;

@@ -39,12 +39,14 @@ static int dir_add(void *arg, const char *name, uint64_t ino, unsigned type)
 	return 0;
 }
 
+/* qsort order of a listing: bytewise by name. */
 static int dirent_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct tool_dirent *)a)->name,
 		      ((const struct tool_dirent *)b)->name);
 }
 
+/* Read and sort a directory (see tool.h). */
 int tool_dir_list(daxfs *fs, const char *path, struct tool_dirent **ents,
 		  size_t *n)
 {
@@ -62,6 +64,7 @@ int tool_dir_list(daxfs *fs, const char *path, struct tool_dirent **ents,
 	return 0;
 }
 
+/* Free a listing of tool_dir_list. */
 void tool_dir_free(struct tool_dirent *ents, size_t n)
 {
 	size_t i;
@@ -71,6 +74,7 @@ void tool_dir_free(struct tool_dirent *ents, size_t n)
 	free(ents);
 }
 
+/* Join a directory and a name (see tool.h). */
 char *tool_join(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir), nl = strlen(name);

@@ -66,6 +66,7 @@ struct ls_opts {
 	bool longfmt, recursive;
 };
 
+/* -l and -R of ls. */
 static int ls_opt(void *arg, int opt, const char *val)
 {
 	struct ls_opts *o = arg;
@@ -134,6 +135,7 @@ static int ls_dir(daxfs *fs, const struct ls_opts *o, const char *path,
 	return status;
 }
 
+/* daxfs ls [-l] [-R] REGION PATH (a read-only mount). */
 static int ls_run(int argc, char **argv)
 {
 	struct ls_opts o = { 0 };
@@ -207,6 +209,7 @@ static void stat_print(daxfs *fs, const char *path, const struct stat *st)
 	printf("Change: %s\n", time_string(st->st_ctime, t));
 }
 
+/* daxfs stat REGION PATH (a read-only mount). */
 static int stat_run(int argc, char **argv)
 {
 	struct stat st;
@@ -286,6 +289,7 @@ static int cat_file(daxfs *fs, const char *path)
 	return status;
 }
 
+/* daxfs cat REGION PATH (a read-only mount). */
 static int cat_run(int argc, char **argv)
 {
 	int status, i;

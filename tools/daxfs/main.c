@@ -67,6 +67,7 @@ static int main_usage(FILE *out, int status)
 	return status;
 }
 
+/* The usage of one subcommand, or of all (see tool.h). */
 int tool_usage(const char *cmd, bool ok)
 {
 	const struct tool_cmd *c = find_cmd(cmd);
@@ -90,6 +91,7 @@ static int main_help_cmd(int argc, char **argv)
 	return tool_usage(argv[2], true);
 }
 
+/* daxfs COMMAND ...: --help, help, --version, or a subcommand. */
 int main(int argc, char **argv)
 {
 	const struct tool_cmd *c;
@@ -167,6 +169,7 @@ static struct option *long_opts(const struct option *lopts)
 	return all;
 }
 
+/* getopt_long for a subcommand, with --help and operand counts (tool.h). */
 int tool_options(int argc, char **argv, const char *opts,
 		 const struct option *lopts, int min, int max,
 		 int (*fn)(void *arg, int opt, const char *val), void *arg,
@@ -213,6 +216,7 @@ static const char *reason_of(const char *msg)
 	return msg;
 }
 
+/* A failed library call, in the tool's words (tool.h). */
 int tool_fail(const char *cmd, const char *path, long ret)
 {
 	const char *msg = daxfs_errormsg();
@@ -223,6 +227,7 @@ int tool_fail(const char *cmd, const char *path, long ret)
 	return TOOL_ERR;
 }
 
+/* A failure the tool found itself (tool.h). */
 int tool_error(const char *cmd, const char *path, const char *fmt, ...)
 {
 	va_list ap;
@@ -258,6 +263,7 @@ static uint64_t suffix_mult(const char *s)
 	return *s ? 0 : 1ull << shift;
 }
 
+/* A size with an optional K/M/G/T suffix (tool.h). */
 int tool_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
@@ -277,6 +283,7 @@ int tool_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A plain decimal count (tool.h). */
 int tool_parse_count(const char *s, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
@@ -294,6 +301,7 @@ int tool_parse_count(const char *s, uint64_t max, uint64_t *out)
 
 /* ---- mounts ---------------------------------------------------------- */
 
+/* Mount for a subcommand, printing failure and warning (tool.h). */
 int tool_mount(const char *cmd, const char *region, unsigned flags,
 	       daxfs **fs)
 {
@@ -307,6 +315,7 @@ int tool_mount(const char *cmd, const char *region, unsigned flags,
 	return TOOL_OK;
 }
 
+/* Unmount at the end of a subcommand (tool.h). */
 int tool_unmount(const char *cmd, const char *region, daxfs *fs, int status)
 {
 	int ret = daxfs_unmount(fs);
@@ -316,6 +325,7 @@ int tool_unmount(const char *cmd, const char *region, daxfs *fs, int status)
 	return status;
 }
 
+/* Whether a progress bar may be drawn. */
 bool tool_stderr_tty(void)
 {
 	return isatty(STDERR_FILENO) == 1;

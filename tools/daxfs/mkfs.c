@@ -60,6 +60,7 @@ static void mkfs_summary(const char *region)
 	daxfs_unmount(fs);
 }
 
+/* daxfs mkfs [options] REGION. */
 static int mkfs_run(int argc, char **argv)
 {
 	static const struct option lopts[] = {

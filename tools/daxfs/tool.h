@@ -51,10 +51,11 @@ extern const struct tool_cmd tool_cmd_bench;    /* bench.c */
  * Parse the options of subcommand argv[0] with getopt_long (short options
  * opts, long ones lopts, which may be NULL; --help is always known).
  * Calls fn(arg, option, optarg) for each option (fn NULL: no options
- * but --help), which returns 0 or TOOL_ERR after saying what is wrong.  Returns the index of the first operand, or -1 after printing
- * the usage (to stdout for --help: *status is then 0; to stderr for a bad
- * option or a failed fn: *status 1).  Also checks that at least min and
- * at most max operands follow (max < 0: no limit).
+ * but --help), which returns 0 or TOOL_ERR after saying what is wrong.
+ * Returns the index of the first operand, or -1 after printing the usage
+ * (to stdout for --help: *status is then 0; to stderr for a bad option
+ * or a failed fn: *status 1).  Also checks that at least min and at most
+ * max operands follow (max < 0: no limit).
  */
 struct option;
 int tool_options(int argc, char **argv, const char *opts,
