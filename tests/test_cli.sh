@@ -338,6 +338,40 @@ DAXFS_SOURCE_DIR=$work/nosrc refused "bench without a source tree" \
 	"not available" "$D" bench --quick
 ok "$D" bench --help
 
+# ---- a read-write mount killed: info says what recovery will do -------
+# put - holds its read-write mount while it waits for standard input.
+mkfifo "$work/fifo"
+"$D" put "$R" - /crashed <"$work/fifo" 2>/dev/null &
+pid=$!
+exec 3>"$work/fifo"
+printf 'partial' >&3
+# Wait until the bytes are in: debugfs reads the live image, forced open
+# past the journal's in-use feature.  (A bound, not a timing check: a
+# kill before the write shows as an empty file below.)
+printf 'open -f %s\nstat /crashed\n' "$R" >"$work/live"
+for _ in $(seq 400); do
+	debugfs -f "$work/live" 2>/dev/null | grep -q 'Group: .* Size: 7$' && break
+	sleep 0.05
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+exec 3>&-
+ok "$D" info "$R"
+[[ $(sed -n 's/^Filesystem state: *//p' <<<"$out") == "not clean (a libdaxfs mount crashed)" &&
+   $(sed -n 's/^Recovery: *//p' <<<"$out") == *"next read-write mount"* ]] ||
+	fail "info after a killed put: $out"
+e2fsck -fn "$R" >/dev/null 2>&1 && fail "e2fsck accepted a region a crash left marked"
+ok "$D" ls "$R" / # read-only mounts work meanwhile
+ok "$D" mkdir -p "$R" / # a read-write mount recovers
+ok "$D" info "$R"
+[[ $(sed -n 's/^Filesystem state: *//p' <<<"$out") == clean &&
+   $(sed -n 's/^Recovery: *//p' <<<"$out") == "none needed" ]] ||
+	fail "info after recovery: $out"
+ok "$D" cat "$R" /crashed
+[[ $out == partial ]] || fail "what put - wrote before the kill: '$out'"
+fsck "the recovery of a killed put"
+pass "info after a killed read-write mount, and after its recovery"
+
 # ---- info of a region that is not clean -------------------------------
 debugfs -w -R "ssv state 0" "$R" >/dev/null 2>&1
 ok "$D" info "$R"

@@ -167,6 +167,21 @@ static int put_file(struct copy *c, const char *src, const char *dst,
 	return status ? status : ret ? tool_fail(c->cmd, dst, ret) : 0;
 }
 
+/* put REGION - DST: standard input into the regular file dst (mode
+ * 0644 if it is new). */
+static int put_stdin(struct copy *c, const char *dst)
+{
+	daxfs_file *f;
+	int ret, status;
+
+	ret = daxfs_open(c->fs, dst, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f);
+	if (ret)
+		return tool_fail(c->cmd, dst, ret);
+	status = put_data(c, STDIN_FILENO, f, "standard input", dst);
+	ret = daxfs_close(f);
+	return status ? status : ret ? tool_fail(c->cmd, dst, ret) : 0;
+}
+
 /* A symbolic link, with src's target. */
 static int put_link(struct copy *c, const char *src, const char *dst)
 {
@@ -307,6 +322,19 @@ static int get_link(struct copy *c, const char *src, const char *dst,
 	return get_attrs(c, dst, st);
 }
 
+/* Is the host path a directory (links followed, as mkdir -p does)?
+ * errno is EEXIST when it is something else. */
+static bool host_is_dir(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+		errno = EEXIST;
+		return false;
+	}
+	return true;
+}
+
 /* A directory (an existing one is merged into), its entries, then its
  * mode and times (after the entries, which change them). */
 static int get_dir(struct copy *c, const char *src, const char *dst,
@@ -316,7 +344,7 @@ static int get_dir(struct copy *c, const char *src, const char *dst,
 	size_t n, i;
 	int status = 0, ret;
 
-	if (mkdir(dst, 0700) && errno != EEXIST)
+	if (mkdir(dst, 0700) && (errno != EEXIST || !host_is_dir(dst)))
 		return tool_error(c->cmd, dst, "%s", strerror(errno));
 	ret = tool_dir_list(c->fs, src, &ents, &n);
 	if (ret)
@@ -374,7 +402,8 @@ static char *copy_target(struct copy *c, const char *src, const char *dst,
 	char *name, *p;
 	int ret = in_fs ? daxfs_stat(c->fs, dst, &st) : stat(dst, &st);
 
-	if (ret || !S_ISDIR(st.st_mode) || *base == '/' || dot_name(base, len))
+	if (ret || !S_ISDIR(st.st_mode) || *base == '/' || dot_name(base, len) ||
+	    (in_fs && !strcmp(src, "-")))
 		return strdup(dst);
 	name = strndup(base, len);
 	p = name ? tool_join(dst, name) : NULL;
@@ -409,8 +438,9 @@ static int copy_run(int argc, char **argv, bool put)
 		status = tool_error(c.cmd, argv[i + 1], "out of memory");
 	} else {
 		progress_start(&c, argv[i + 1]);
-		status = put ? put_any(&c, argv[i + 1], dst)
-			     : get_any(&c, argv[i + 1], dst);
+		status = !put ? get_any(&c, argv[i + 1], dst)
+			 : strcmp(argv[i + 1], "-") ? put_any(&c, argv[i + 1], dst)
+						    : put_stdin(&c, dst);
 		progress_end(&c);
 	}
 	free(dst);
@@ -437,7 +467,7 @@ const struct tool_cmd tool_cmd_put = {
 	.help =
 	"Copy SRC, a file of the host, into the file system on REGION as\n"
 	"DST (into DST/name of SRC when DST is an existing directory, as cp\n"
-	"does).  Regular files are made or overwritten with the permission\n"
+	"does); SRC \"-\" is standard input, copied into the file DST.  Regular files are made or overwritten with the permission\n"
 	"bits of SRC, symbolic links keep their target; with -r a directory\n"
 	"is copied with everything below it (an existing one is merged\n"
 	"into).  Hard links of the host become separate files; other files\n"
@@ -453,7 +483,8 @@ const struct tool_cmd tool_cmd_put = {
 	"  -h, --help  this text\n"
 	"\n"
 	"Example:\n"
-	"  daxfs put -r /dev/dax0.0 ./dataset /data\n",
+	"  daxfs put -r /dev/dax0.0 ./dataset /data\n"
+	"  tar c ./logs | daxfs put /dev/dax0.0 - /data/logs.tar\n",
 };
 
 const struct tool_cmd tool_cmd_get = {

@@ -155,7 +155,10 @@ static void print_state(daxfs *fs, const struct daxfs_info *in)
 		printf("%-26s%s\n", "Bad metadata:",
 		       "metadata lies in bad blocks: mounts are read-only");
 	printf("%-26s%s\n", "Recovery:", recovery_text(in));
-	if (*daxfs_mount_warning(fs))
+	/* After a crash of a libdaxfs mount, the warning's advice (e2fsck)
+	 * is not what is needed: Recovery says what is. */
+	if (*daxfs_mount_warning(fs) &&
+	    !(in->flags & DAXFS_INFO_NEEDS_RECOVERY))
 		printf("%-26s%s\n", "Mount warning:", daxfs_mount_warning(fs));
 }
 
