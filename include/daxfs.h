@@ -183,8 +183,7 @@ struct daxfs_info {
 				 what writes have cleared since) */
 	uint64_t bad_bytes;   /* bad bytes among them */
 	uint32_t flags;       /* DAXFS_INFO_* */
-	/* Since 0.1 with daxfs(1); a caller that knows them sets size to
-	 * at least offsetof(struct daxfs_info, reserved). */
+	/* Filled when info->size covers them (the size protocol above). */
 	uint32_t granularity; /* DAXFS_GRANULARITY_*: what persisting takes */
 	uint32_t groups;      /* block groups */
 	uint32_t blocks_per_group;

@@ -35,7 +35,7 @@ extern const struct tool_cmd tool_cmd_info;     /* info.c */
 extern const struct tool_cmd tool_cmd_ls;       /* files.c */
 extern const struct tool_cmd tool_cmd_stat;
 extern const struct tool_cmd tool_cmd_cat;
-extern const struct tool_cmd tool_cmd_mkdir;
+extern const struct tool_cmd tool_cmd_mkdir;    /* change.c */
 extern const struct tool_cmd tool_cmd_rm;
 extern const struct tool_cmd tool_cmd_mv;
 extern const struct tool_cmd tool_cmd_ln;
