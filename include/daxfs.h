@@ -197,8 +197,18 @@ struct daxfs_info {
 				 what writes have cleared since) */
 	uint64_t bad_bytes;   /* bad bytes among them */
 	uint32_t flags;       /* DAXFS_INFO_* */
-	uint32_t reserved32;
-	uint64_t reserved[8];
+	/* Filled when info->size covers them (the size protocol above). */
+	uint32_t granularity; /* DAXFS_GRANULARITY_*: what persisting takes */
+	uint32_t groups;      /* block groups */
+	uint32_t blocks_per_group;
+	uint32_t inodes_per_group; /* inodes: groups * inodes_per_group */
+	uint32_t feature_compat;    /* the superblock's feature words, as */
+	uint32_t feature_incompat;  /* dumpe2fs names them ("filetype", */
+	uint32_t feature_ro_compat; /* "sparse_super", ...) */
+	uint8_t uuid[16];     /* the file system's UUID */
+	char label[16];       /* volume label, NUL-padded (not terminated
+				 when 16 bytes long) */
+	uint64_t reserved[1];
 };
 /* The smallest size daxfs_info() accepts: up to and including flags. */
 #define DAXFS_INFO_SIZE_MIN 44u
@@ -213,6 +223,26 @@ struct daxfs_info {
 #define DAXFS_INFO_BAD_METADATA 0x8 /* metadata is in bad blocks: the
 				       mount went read-only (see
 				       daxfs_mount_warning) */
+#define DAXFS_INFO_RECOVERED 0x10   /* this read-write mount found the
+				       file system as a crash of a libdaxfs
+				       mount left it, and undid or finished
+				       what was in flight (journal, orphans) */
+#define DAXFS_INFO_NEEDS_RECOVERY 0x20 /* a read-only mount of a file
+				       system a libdaxfs mount left at a
+				       crash: the next read-write mount
+				       recovers it by itself (as above);
+				       read-only mounts leave it as it is */
+#define DAXFS_INFO_ORPHANS 0x40     /* files deleted or truncated at a crash
+				       still hold blocks (the orphan chain):
+				       the next read-write mount frees them */
+
+/* daxfs_info granularity: what makes a store durable on the region. */
+#define DAXFS_GRANULARITY_BYTE 1       /* nothing (eADR: caches are
+					  persistent), a fence orders */
+#define DAXFS_GRANULARITY_CACHE_LINE 2 /* cache-line flushes (ADR pmem, or
+					  PMEM2_FORCE_GRANULARITY) */
+#define DAXFS_GRANULARITY_PAGE 3       /* msync of whole pages (a regular
+					  file that is not on pmem) */
 
 /*
  * Report the geometry, state and known bad blocks of a mount into *info

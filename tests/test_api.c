@@ -206,6 +206,104 @@ Test(api, mkfs_options_are_honoured)
 	check_unmount_fsck(fs, p);
 }
 
+/* daxfs_info of fs, asserted to succeed. */
+static struct daxfs_info info_of(daxfs *fs)
+{
+	struct daxfs_info in;
+
+	memset(&in, 0, sizeof(in));
+	in.size = sizeof(in);
+	CHECK_OK(daxfs_info(fs, &in));
+	cr_assert_eq(in.size, sizeof(in));
+	return in;
+}
+
+/* daxfs_info tells what dumpe2fs -h reads from the superblock. */
+Test(api, info_reports_the_superblock_as_dumpe2fs_reads_it)
+{
+	const char *p = test_image_path("api");
+	struct daxfs_mkfs_opts o = { .size = 32 * TEST_MIB, .block_size = 1024,
+				     .label = "sixteen-bytes-ok" };
+	char uuid[40], *want;
+	daxfs *fs;
+
+	CHECK_EQ(daxfs_mkfs(p, &o), 0);
+	fs = check_mount(p, DAXFS_MOUNT_RDONLY);
+	struct daxfs_info in = info_of(fs);
+	cr_assert_eq(in.blocks, check_dumpe2fs_num(p, "Block count"));
+	cr_assert_eq(in.blocks_per_group, check_dumpe2fs_num(p, "Blocks per group"));
+	cr_assert_eq(in.inodes_per_group, check_dumpe2fs_num(p, "Inodes per group"));
+	cr_assert_eq((uint64_t)in.groups * in.inodes_per_group,
+		     check_dumpe2fs_num(p, "Inode count"));
+	cr_assert_eq(in.groups, (in.blocks - 1 + in.blocks_per_group - 1) /
+				in.blocks_per_group); /* 1K: block 0 is boot */
+	cr_assert_eq(memcmp(in.label, "sixteen-bytes-ok", 16), 0);
+	snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x-%02x%02x%02x%02x%02x%02x", in.uuid[0], in.uuid[1],
+		 in.uuid[2], in.uuid[3], in.uuid[4], in.uuid[5], in.uuid[6],
+		 in.uuid[7], in.uuid[8], in.uuid[9], in.uuid[10], in.uuid[11],
+		 in.uuid[12], in.uuid[13], in.uuid[14], in.uuid[15]);
+	want = test_dumpe2fs_field(p, "Filesystem UUID");
+	cr_assert_str_eq(uuid, want);
+	free(want);
+	cr_assert(in.feature_incompat & 0x2, "filetype: 0x%x", in.feature_incompat);
+	cr_assert(in.feature_ro_compat & 0x1, "sparse_super: 0x%x",
+		  in.feature_ro_compat);
+	/* ctest sets PMEM2_FORCE_GRANULARITY=CACHE_LINE. */
+	cr_assert_eq(in.granularity, DAXFS_GRANULARITY_CACHE_LINE);
+	cr_assert_eq(in.flags, DAXFS_INFO_RDONLY | DAXFS_INFO_JOURNAL,
+		     "flags 0x%x", in.flags);
+	check_unmount(fs);
+	fs = check_mount(p, 0); /* the journal's in-use bit is no feature */
+	in = info_of(fs);
+	cr_assert_eq(in.feature_incompat, 0x2, "0x%x", in.feature_incompat);
+	cr_assert_eq(in.flags, DAXFS_INFO_JOURNAL, "flags 0x%x", in.flags);
+	check_unmount_fsck(fs, p);
+}
+
+/* After a crash of a read-write mount: a read-only mount says that the
+ * next read-write mount recovers; that one says it did. */
+Test(api, info_says_what_recovery_would_do_and_did)
+{
+	const char *p;
+	daxfs *fs = fresh(&p);
+	struct daxfs_info in;
+	pid_t pid;
+	int st;
+
+	check_unmount(fs);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) { /* mounts, writes, and dies without unmounting */
+		daxfs_file *f;
+
+		if (daxfs_mount(p, 0, &fs) || daxfs_mkdir(fs, "/d", 0755) ||
+		    daxfs_open(fs, "/d/f", O_CREAT | O_RDWR, 0644, &f) ||
+		    daxfs_pwrite(f, "x", 1, 0) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: 0x%x", st);
+	fs = check_mount(p, DAXFS_MOUNT_RDONLY);
+	in = info_of(fs);
+	cr_assert(in.flags & DAXFS_INFO_NEEDS_RECOVERY, "flags 0x%x", in.flags);
+	cr_assert(in.flags & DAXFS_INFO_NOT_CLEAN, "flags 0x%x", in.flags);
+	cr_assert_eq(in.feature_incompat & 0x80000000u, 0);
+	check_unmount(fs);
+	fs = check_mount(p, 0);
+	in = info_of(fs);
+	cr_assert_eq(in.flags & (DAXFS_INFO_NEEDS_RECOVERY | DAXFS_INFO_NOT_CLEAN |
+				 DAXFS_INFO_ORPHANS), 0, "flags 0x%x", in.flags);
+	cr_assert(in.flags & DAXFS_INFO_RECOVERED, "flags 0x%x", in.flags);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, DAXFS_MOUNT_RDONLY);
+	in = info_of(fs);
+	cr_assert_eq(in.flags, DAXFS_INFO_RDONLY | DAXFS_INFO_JOURNAL,
+		     "flags 0x%x", in.flags);
+	check_unmount(fs);
+}
+
 Test(api, mkfs_defaults)
 {
 	const char *p = test_image_path("api");

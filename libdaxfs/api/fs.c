@@ -14,6 +14,8 @@
 
 _Static_assert(offsetof(struct daxfs_info, flags) + 4 == DAXFS_INFO_SIZE_MIN,
 	       "DAXFS_INFO_SIZE_MIN is the size up to flags");
+_Static_assert(sizeof(struct daxfs_info) == 112,
+	       "struct daxfs_info keeps its size: new fields take reserved");
 
 #define DAXFS_STR2(x) #x
 #define DAXFS_STR(x) DAXFS_STR2(x)

@@ -16,6 +16,7 @@
 #include "daxfs.h"
 #include "core/mem.h"
 #include "ext2/ext2.h"
+#include "ext2/journal.h"
 
 /* Seconds since the epoch for inode times.  ext2 keeps whole seconds, so
  * the coarse clock (what time(2) reads) is enough, and it costs a load
@@ -539,25 +540,75 @@ static int ext2_statfs(struct daxfs *vfs, struct statvfs *st)
 	return 0;
 }
 
+/* daxfs_info's granularity for libpmem2's. */
+static uint32_t info_granularity(enum pmem2_granularity g)
+{
+	switch (g) {
+	case PMEM2_GRANULARITY_BYTE:
+		return DAXFS_GRANULARITY_BYTE;
+	case PMEM2_GRANULARITY_CACHE_LINE:
+		return DAXFS_GRANULARITY_CACHE_LINE;
+	default:
+		return DAXFS_GRANULARITY_PAGE;
+	}
+}
+
+/* The superblock's part of daxfs_info: geometry, features, name.  The
+ * journal's in-use bit is not a feature to show: the flags tell it. */
+static void info_super(struct ext2_sb_info *fs, struct daxfs_info *info)
+{
+	const struct ext2_super_block *es = fs->es;
+
+	info->block_size = fs->blocksize;
+	info->blocks = fs->blocks_count;
+	info->groups = fs->groups_count;
+	info->blocks_per_group = fs->blocks_per_group;
+	info->inodes_per_group = fs->inodes_per_group;
+	info->feature_compat = le32_get(es->s_feature_compat);
+	info->feature_incompat = le32_get(es->s_feature_incompat) &
+				 ~EXT2_FEATURE_INCOMPAT_DAXFS_LOG;
+	info->feature_ro_compat = le32_get(es->s_feature_ro_compat);
+	memcpy(info->uuid, es->s_uuid, sizeof(info->uuid));
+	memcpy(info->label, es->s_volume_name, sizeof(info->label));
+}
+
+/* The state flags of daxfs_info: what mount found, what it did, what a
+ * read-write mount would do. */
+static uint32_t info_flags(struct ext2_sb_info *fs)
+{
+	const struct ext2_super_block *es = fs->es;
+	uint16_t state = le16_get(es->s_state);
+	uint32_t flags = 0;
+
+	if (fs->vfs.rdonly)
+		flags |= DAXFS_INFO_RDONLY;
+	if (fs->unclean || (state & EXT2_ERROR_FS))
+		flags |= DAXFS_INFO_NOT_CLEAN;
+	if (fs->journal)
+		flags |= DAXFS_INFO_JOURNAL;
+	if (fs->bad_meta)
+		flags |= DAXFS_INFO_BAD_METADATA;
+	if (fs->journal_replayed)
+		flags |= DAXFS_INFO_RECOVERED;
+	if (fs->vfs.rdonly && (le32_get(es->s_feature_incompat) &
+			       EXT2_FEATURE_INCOMPAT_DAXFS_LOG))
+		flags |= DAXFS_INFO_NEEDS_RECOVERY;
+	if (es->s_last_orphan)
+		flags |= DAXFS_INFO_ORPHANS;
+	return flags;
+}
+
 /* The info operation: geometry, state and the bad blocks known. */
 static int ext2_info(struct daxfs *vfs, struct daxfs_info *info)
 {
 	struct ext2_sb_info *fs = EXT2_SB(vfs);
-	uint16_t state = le16_get(fs->es->s_state);
 
 	memset(info, 0, sizeof(*info));
-	info->block_size = fs->blocksize;
-	info->blocks = fs->blocks_count;
+	info_super(fs, info);
 	info->align = fs->rgn->align;
+	info->granularity = info_granularity(fs->rgn->granularity);
 	ext2_badblocks_count(fs, &info->bad_blocks, &info->bad_bytes);
-	if (fs->vfs.rdonly)
-		info->flags |= DAXFS_INFO_RDONLY;
-	if (fs->unclean || (state & EXT2_ERROR_FS))
-		info->flags |= DAXFS_INFO_NOT_CLEAN;
-	if (fs->journal)
-		info->flags |= DAXFS_INFO_JOURNAL;
-	if (fs->bad_meta)
-		info->flags |= DAXFS_INFO_BAD_METADATA;
+	info->flags = info_flags(fs);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 # run.sh BUILD_DIR -- install the libdaxfs built in BUILD_DIR into a fresh
 # temporary prefix, then build tests/install/consumer.c against it as a
 # user would, with pkg-config and with find_package (shared and static),
+# after running the installed daxfs tool (without LD_LIBRARY_PATH),
 # and once more with add_subdirectory of the source tree, and run each on
 # a region file in /dev/shm.  Exits non-zero, saying
 # which step failed, if any does.
@@ -20,6 +21,13 @@ cmake --install "$build" --prefix "$pfx" >/dev/null
 for f in include/daxfs.h lib/pkgconfig/daxfs.pc lib/cmake/daxfs/daxfsConfig.cmake; do
 	test -f "$pfx/$f" || { echo "run.sh: $f was not installed" >&2; exit 1; }
 done
+
+step "the installed tool $pfx/bin/daxfs, its RPATH finding the library"
+PMEM2_FORCE_GRANULARITY=CACHE_LINE "$pfx/bin/daxfs" mkfs --size 8M \
+	"$tmp/region-tool" >/dev/null
+PMEM2_FORCE_GRANULARITY=CACHE_LINE "$pfx/bin/daxfs" info "$tmp/region-tool" |
+	grep -q '^Filesystem state: *clean$'
+
 export PKG_CONFIG_PATH=$pfx/lib/pkgconfig
 export LD_LIBRARY_PATH=$pfx/lib
 export PMEM2_FORCE_GRANULARITY=${PMEM2_FORCE_GRANULARITY:-CACHE_LINE}
