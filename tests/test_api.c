@@ -290,6 +290,9 @@ Test(api, info_says_what_recovery_would_do_and_did)
 	cr_assert(in.flags & DAXFS_INFO_NEEDS_RECOVERY, "flags 0x%x", in.flags);
 	cr_assert(in.flags & DAXFS_INFO_NOT_CLEAN, "flags 0x%x", in.flags);
 	cr_assert_eq(in.feature_incompat & 0x80000000u, 0);
+	cr_assert(strstr(daxfs_mount_warning(fs), "next read-write "
+			 "daxfs_mount recovers it"), "warning: \"%s\"",
+		  daxfs_mount_warning(fs));
 	check_unmount(fs);
 	fs = check_mount(p, 0);
 	in = info_of(fs);

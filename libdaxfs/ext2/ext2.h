@@ -169,6 +169,9 @@ struct ext2_sb_info {
 					 (tied to this image) at mount */
 	bool unclean_before;          /* and the crashed mount had found the
 					 file system not clean already */
+	bool recoverable;             /* read-only: a crash of a libdaxfs
+					 mount that had found it clean,
+					 which a read-write one recovers */
 	bool recovering;              /* finishing orphans at mount: bits
 					 found free already are no damage */
 	bool bad_meta;                /* metadata in bad blocks: mounted

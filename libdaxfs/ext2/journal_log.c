@@ -254,6 +254,9 @@ int ext2_journal_load(struct ext2_sb_info *fs, const char *path)
 			ret = err_set(-EUCLEAN, "%s: operations in flight at a "
 				      "crash must be undone by a read-write "
 				      "mount first", path);
+		fs->recoverable = !(le32_get(((const struct jhdr *)
+					      fs->journal->log)->flags) &
+				    JHDR_UNCLEAN);
 		return ret < 0 ? ret : 0;
 	}
 	ret = ext2_orphan_check(fs, path); /* refused: nothing written */

@@ -389,7 +389,11 @@ static void mount_mark_in_use(struct ext2_sb_info *fs, const char *path)
 	 * keep the image from e2fsck -p's eyes; any other is. */
 	fs->unclean = (!(state & EXT2_VALID_FS) && !recovered) ||
 		      (state & EXT2_ERROR_FS);
-	if (fs->unclean)
+	if (fs->unclean && fs->recoverable && !(state & EXT2_ERROR_FS))
+		ext2_mount_warn(fs, "%.80s was left by a libdaxfs mount that "
+				"crashed: the next read-write daxfs_mount "
+				"recovers it (a read-only one cannot)", path);
+	else if (fs->unclean)
 		ext2_mount_warn(fs, "%.80s %s: it stays marked so; run e2fsck "
 				"-p on it after daxfs_unmount", path,
 				(state & EXT2_ERROR_FS)
