@@ -54,26 +54,33 @@ static uint32_t ptr_run(struct ext2_sb_info *fs, const le32 *p, uint32_t n)
 	return k;
 }
 
+/* The next run of p[*i..n) to free, at most max pointers: *i moves past
+ * holes and over bad pointers (reported, zeroed: cut_bad) to its start;
+ * its length, or 0 at the end. */
+static uint32_t next_run(struct cut *c, le32 *p, uint32_t n, uint32_t *i,
+			 uint32_t max)
+{
+	struct ext2_sb_info *fs = c->inode->fs;
+
+	for (; *i < n; ++*i) {
+		uint32_t b = le32_get(p[*i]);
+
+		if (b && ext2_block_valid(fs, b))
+			return ptr_run(fs, &p[*i], n - *i < max ? n - *i : max);
+		if (b)
+			cut_bad(c, &p[*i], b);
+	}
+	return 0;
+}
+
 /* Free the blocks the pointers p[0..n) map, run by run (contiguous
  * blocks of one group), each with ext2_free_blocks_unlink. */
 static void cut_ptrs(struct cut *c, le32 *p, uint32_t n)
 {
-	struct ext2_sb_info *fs = c->inode->fs;
 	uint32_t i = 0, k;
 
-	while (i < n) {
-		uint32_t b = le32_get(p[i]);
-
-		if (!b) {
-			i++;
-			continue;
-		}
-		if (!ext2_block_valid(fs, b)) {
-			cut_bad(c, &p[i++], b);
-			continue;
-		}
-		k = ptr_run(fs, &p[i], n - i);
-		ext2_free_blocks_unlink(fs, b, k, &p[i]);
+	while ((k = next_run(c, p, n, &i, n))) {
+		ext2_free_blocks_unlink(c->inode->fs, le32_get(p[i]), k, &p[i]);
 		c->freed += k;
 		i += k;
 	}
@@ -198,22 +205,9 @@ static void punch_run(struct cut *c, le32 *p, uint32_t k)
  * fit the operation. */
 static void punch_ptrs(struct cut *c, le32 *p, uint32_t n)
 {
-	struct ext2_sb_info *fs = c->inode->fs;
 	uint32_t i = 0, k;
 
-	while (i < n) {
-		uint32_t b = le32_get(p[i]);
-
-		if (!b) {
-			i++;
-			continue;
-		}
-		if (!ext2_block_valid(fs, b)) {
-			cut_bad(c, &p[i++], b);
-			continue;
-		}
-		k = ptr_run(fs, &p[i], n - i < PUNCH_RUN_MAX ? n - i
-							      : PUNCH_RUN_MAX);
+	while ((k = next_run(c, p, n, &i, PUNCH_RUN_MAX))) {
 		if (punch_step_full())
 			ext2_jrestart();
 		punch_run(c, &p[i], k);
