@@ -8,7 +8,10 @@
  *   ok, the rows are what was committed, e2fsck -fn is clean.
  * threads_{delete,wal}: 4 threads, each with its own connection to one
  *   database (region= shared by all), insert and read with busy timeouts;
- *   every row is there at the end, integrity_check ok.
+ *   every row is there at the end, readers never see a half-done
+ *   transaction, integrity_check ok.
+ * lock_states: a reader's SHARED lock holds a writer's commit off, a
+ *   RESERVED lock a second writer.
  * kill_{delete,wal}: a child inserts rows one per transaction
  *   (synchronous=FULL), reporting each commit through a pipe, and is
  *   killed (SIGKILL) at a random point, many times: a new mount finds
@@ -211,10 +214,22 @@ struct worker {
 	const char *img;
 	int id;
 	int failed;
+	int torn;
 	char msg[256];
 };
 
-/* Insert NROWS rows one per transaction, reading the count between. */
+/* The callback of the readers' check: the count of rows of t and the
+ * counter c.n, which every transaction moves together, must agree. */
+static int agree_cb(void *arg, int n, char **v, char **names)
+{
+	(void)names;
+	if (n != 1 || !v[0] || strcmp(v[0], "0"))
+		*(int *)arg = 1;
+	return 0;
+}
+
+/* Insert NROWS rows one per transaction (with the counter), checking
+ * between them that a reader sees t and the counter agree. */
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
@@ -228,12 +243,19 @@ static void *worker_run(void *arg)
 	sqlite3_busy_timeout(db, 60000);
 	for (i = 0; rc == SQLITE_OK && i < NROWS; i++) {
 		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; INSERT INTO t "
-			 "VALUES(%d, %d, zeroblob(%d)); COMMIT",
+			 "VALUES(%d, %d, zeroblob(%d)); UPDATE c SET n = n + 1;"
+			 " COMMIT",
 			 w->id * 100000 + i, w->id, 50 + i * 31 % 900);
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(db, "SELECT count(*), sum(length(c)) "
-					  "FROM t", NULL, NULL, NULL);
+			rc = sqlite3_exec(db, "SELECT (SELECT count(*) FROM t) "
+					  "- (SELECT n FROM c)", agree_cb,
+					  &w->torn, NULL);
+	}
+	if (w->torn) {
+		w->failed = 1;
+		snprintf(w->msg, sizeof(w->msg), "thread %d: a reader saw the "
+			 "table and its counter disagree", w->id);
 	}
 	if (rc != SQLITE_OK) {
 		w->failed = 1;
@@ -253,7 +275,8 @@ static void threads(bool wal)
 	int i;
 
 	db_mode(db, wal);
-	db_exec(db, "CREATE TABLE t(a INTEGER PRIMARY KEY, w INT, c BLOB)");
+	db_exec(db, "CREATE TABLE t(a INTEGER PRIMARY KEY, w INT, c BLOB);"
+		    "CREATE TABLE c(n INT); INSERT INTO c VALUES(0)");
 	for (i = 0; i < NTHREADS; i++) {
 		w[i] = (struct worker){.img = img, .id = i};
 		cr_assert_eq(pthread_create(&tid[i], NULL, worker_run, &w[i]),
@@ -501,5 +524,36 @@ Test(sqlite, open_errors)
 	snprintf(uri, sizeof(uri), "file:/nodir/x.db?vfs=daxfs&region=%s",
 		 img);
 	open_fails(uri);
+	fsck_clean(img);
+}
+
+/* SQLite's lock states between two connections of the process
+ * (rollback-journal mode): a reader's SHARED lock keeps a writer from
+ * committing (SQLITE_BUSY, no busy handler), a RESERVED lock keeps a
+ * second writer out, and the commit goes through once the reader ends. */
+Test(sqlite, lock_states)
+{
+	const char *img = new_region("sqllock");
+	sqlite3 *r = db_open(img, "/l.db"), *w, *w2;
+
+	db_exec(r, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+	w = db_open(img, "/l.db");
+	w2 = db_open(img, "/l.db");
+	sqlite3_busy_timeout(w, 0);
+	sqlite3_busy_timeout(w2, 0);
+	db_exec(r, "BEGIN; SELECT count(*) FROM t");
+	db_exec(w, "BEGIN; INSERT INTO t VALUES(2)");
+	cr_assert_eq(sqlite3_exec(w2, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+		     SQLITE_BUSY, "a second writer got RESERVED");
+	cr_assert_eq(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_BUSY,
+		     "a writer committed under a reader's SHARED lock");
+	cr_assert_eq(db_int(r, "SELECT count(*) FROM t"), 1);
+	db_exec(r, "COMMIT");
+	db_exec(w, "COMMIT");
+	cr_assert_eq(db_int(r, "SELECT count(*) FROM t"), 2);
+	db_check(r);
+	db_close(w2);
+	db_close(w);
+	db_close(r);
 	fsck_clean(img);
 }
