@@ -27,8 +27,11 @@ test_pkgs=(libcriterion-dev e2fsprogs strace util-linux man-db)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # Benchmarks: libext2fs (Debian 12's name for e2fslibs-dev) and gnuplot.
 bench_pkgs=(libext2fs-dev gnuplot-nox)
+# The SQLite VFS (integrations/sqlite/), its tests and benchmark.
+sqlite_pkgs=(libsqlite3-dev sqlite3)
 
-pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}")
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}"
+	"${sqlite_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

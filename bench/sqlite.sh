@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# sqlite.sh -- build and run the SQLite benchmark (bench/sqlite_bench.c):
+# SQLite through the libdaxfs VFS against SQLite's unix VFS on tmpfs and
+# on the same ext2 image loop-mounted, in one run.  Results in bench/out/:
+#   sqlite_table.txt    the table and the PASS/MISS lines
+#   sqlite.csv          median per workload and backend, and the ratios
+#   sqlite_targets.csv  the targets, PASS or MISS
+#   sqlite.png          the chart (gnuplot)
+#
+#   bash bench/sqlite.sh            # full run (as root, a few minutes)
+#   bash bench/sqlite.sh --quick    # small sizes, for development
+#
+# The region (2 GiB, allocated up front and mounted with
+# DAXFS_MOUNT_POPULATE) and the tmpfs peer live in a fresh tmpfs mounted
+# with huge=always (as root), or in /dev/shm/daxfs-sqlite.XXXXXX where that
+# cannot be mounted.  Everything (with the loop mount) is removed at the
+# end, also on failure or ^C.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+build=${DAXFS_BENCH_BUILD:-$root/build-bench}
+out=${DAXFS_BENCH_OUT:-$here/out}
+
+if [[ -f $root/scripts/setup-deps.sh ]]; then
+	bash "$root/scripts/setup-deps.sh"   # libsqlite3-dev, sqlite3...
+fi
+if [[ ! -f $build/CMakeCache.txt ]]; then
+	cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_EXAMPLES=OFF \
+		-DDAXFS_BUILD_BENCH=ON >/dev/null
+fi
+if ! log=$(cmake --build "$build" --target sqlite_bench -j"$(nproc)" 2>&1); then
+	printf '%s\n' "$log" >&2
+	echo "sqlite.sh: build failed (is libsqlite3-dev installed?)" >&2
+	exit 1
+fi
+
+mkdir -p "$out"
+work=$(mktemp -d /dev/shm/daxfs-sqlite.XXXXXX)
+huge=0
+if mount -t tmpfs -o huge=always,size=8g,mode=0755 daxfs-sqlite "$work" \
+	2>/dev/null; then
+	huge=1
+else
+	echo "sqlite.sh: cannot mount a huge=always tmpfs (not root?): the" \
+		"region stays on /dev/shm, with 4 KiB pages" >&2
+fi
+cleanup() {
+	if mountpoint -q "$work/mnt" 2>/dev/null; then
+		umount "$work/mnt" 2>/dev/null || umount -l "$work/mnt" || true
+	fi
+	if ((huge)); then
+		umount "$work" 2>/dev/null || umount -l "$work" || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export PMEM2_FORCE_GRANULARITY=${PMEM2_FORCE_GRANULARITY:-CACHE_LINE}
+"$build/bench/sqlite_bench" --workdir "$work" --out "$out" "$@" \
+	| tee "$out/sqlite_table.txt"
+case " $* " in
+*" --help "*) exit 0 ;;
+esac
+
+if command -v gnuplot >/dev/null 2>&1; then
+	gnuplot -e "datafile='$out/sqlite_plot.dat'; outfile='$out/sqlite.png'; subtitle='($(date +%F), $(nproc) CPUs)'" \
+		"$here/sqlite_plot.gp"
+	echo "chart: $out/sqlite.png"
+else
+	echo "sqlite.sh: gnuplot not found (apt-get install -y gnuplot-nox): no chart" >&2
+fi
