@@ -27,11 +27,11 @@ out=${DAXFS_BENCH_OUT:-$here/out}
 if [[ -f $root/scripts/setup-deps.sh ]]; then
 	bash "$root/scripts/setup-deps.sh"   # libsqlite3-dev, sqlite3...
 fi
-if [[ ! -f $build/CMakeCache.txt ]]; then
-	cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_EXAMPLES=OFF \
-		-DDAXFS_BUILD_BENCH=ON >/dev/null
-fi
+# (configured every time: cheap, and a tree that gained targets since
+# the last run needs it)
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_EXAMPLES=OFF \
+	-DDAXFS_BUILD_BENCH=ON >/dev/null
 if ! log=$(cmake --build "$build" --target sqlite_bench -j"$(nproc)" 2>&1); then
 	printf '%s\n' "$log" >&2
 	echo "sqlite.sh: build failed (is libsqlite3-dev installed?)" >&2

@@ -34,6 +34,8 @@ struct dsq_file {
 	struct dsq_inode *ino;    /* main databases: lock and WAL index */
 	char *path;               /* full path in fs (sqlite3_malloc) */
 	int open_flags;           /* SQLITE_OPEN_* given to xOpen */
+	sqlite3_int64 grown;      /* a WAL: its size is known to reach this
+				     (file.c, wal_grow); 0: ask */
 	int lock;                 /* SQLITE_LOCK_*: what this one holds */
 	int shm_mapped;           /* counted in ino's WAL index */
 	uint16_t shm_shared;      /* WAL-index lock slots held shared */

@@ -68,14 +68,45 @@ static int dsq_read(sqlite3_file *pf, void *buf, int amt, sqlite3_int64 off)
 	return SQLITE_IOERR_SHORT_READ;
 }
 
+/* A WAL grows by whole chunks of zeroed blocks (daxfs_fallocate). */
+#define WAL_CHUNK (2 << 20)
+
+/*
+ * Before a write that reaches end in a WAL: if it would grow the file,
+ * allocate zeroed blocks up to the next WAL_CHUNK boundary first, so the
+ * frames go into blocks the file has (a plain overwrite: no journal
+ * commit per frame) instead of each commit appending.  SQLite reads a
+ * WAL's frames only as far as their salts and checksums hold: the zeros
+ * past the last frame end it, as does a frame a crash cut short.
+ */
+static int wal_grow(struct dsq_file *p, sqlite3_int64 end)
+{
+	sqlite3_int64 to;
+	struct stat st;
+	int ret;
+
+	if (!(p->open_flags & SQLITE_OPEN_WAL) || end <= p->grown)
+		return 0;
+	ret = daxfs_fstat(p->f, &st);
+	if (!ret && end > st.st_size) {
+		to = (end + WAL_CHUNK - 1) / WAL_CHUNK * WAL_CHUNK;
+		ret = daxfs_fallocate(p->f, 0, st.st_size, to - st.st_size);
+		st.st_size = ret ? st.st_size : to;
+	}
+	p->grown = st.st_size;
+	return ret == -ENOSPC ? 0 : ret; /* then it appends as before */
+}
+
 /* xWrite: amt bytes at off, durable on return. */
 static int dsq_write(sqlite3_file *pf, const void *buf, int amt,
 		     sqlite3_int64 off)
 {
 	struct dsq_file *p = (struct dsq_file *)pf;
 	size_t done = 0;
-	ssize_t n;
+	ssize_t n = wal_grow(p, off + amt);
 
+	if (n < 0)
+		return dsq_errcode(n, SQLITE_IOERR_WRITE);
 	while (done < (size_t)amt) {
 		n = daxfs_pwrite(p->f, (const char *)buf + done, amt - done,
 				 off + done);
@@ -92,6 +123,7 @@ static int dsq_truncate(sqlite3_file *pf, sqlite3_int64 size)
 	struct dsq_file *p = (struct dsq_file *)pf;
 	int ret = daxfs_ftruncate(p->f, size);
 
+	p->grown = 0;
 	return ret ? dsq_errcode(ret, SQLITE_IOERR_TRUNCATE) : SQLITE_OK;
 }
 
