@@ -2,24 +2,30 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # setup-deps.sh -- install the Debian 12 packages libdaxfs needs to build,
-# test and benchmark.  Idempotent and quiet: when every package is already
-# installed it does nothing (and does not touch apt at all); otherwise it runs
-# "apt-get update" once and installs only what is missing.
+# test and benchmark, then build the private jemalloc the library links
+# (scripts/build-jemalloc.sh, once per machine).  Idempotent and quiet: when
+# every package is already installed it does not touch apt at all;
+# otherwise it runs "apt-get update" once and installs only what is missing.
 #
 #   bash scripts/setup-deps.sh          # as root (or with sudo available)
-#   DAXFS_SKIP_DEPS=1 bash scripts/...  # skip this step entirely
+#   DAXFS_SKIP_DEPS=1 bash scripts/...  # skip the packages (jemalloc is
+#                                       # still built if it is missing)
 set -euo pipefail
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+jemalloc() { bash "$here/build-jemalloc.sh" >/dev/null; }
+
 if [[ "${DAXFS_SKIP_DEPS:-0}" == 1 ]]; then
+	jemalloc
 	exit 0
 fi
 
 # Build: compiler, CMake, the libraries the library links, and go-md2man
-# for the man pages (doc/man/).
+# for the man pages (doc/man/); bzip2 unpacks jemalloc's source.
 #   libc6-dev and make are listed explicitly because --no-install-recommends
 #   would otherwise leave gcc without C headers and cmake without make.
-build_pkgs=(cmake make gcc libc6-dev pkg-config go-md2man
-	libpmem2-dev libdaxctl-dev libjemalloc-dev)
+build_pkgs=(cmake make gcc libc6-dev pkg-config go-md2man bzip2
+	libpmem2-dev libdaxctl-dev)
 # Tests: the Criterion framework, e2fsck/mke2fs/debugfs, strace (for the
 # no-syscall test), mount/losetup, man (the installed man pages).
 test_pkgs=(libcriterion-dev e2fsprogs strace util-linux man-db)
@@ -42,6 +48,7 @@ for p in "${pkgs[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
+	jemalloc
 	exit 0
 fi
 
@@ -60,4 +67,5 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
 	>/dev/null
+jemalloc
 echo "setup-deps.sh: done"

@@ -54,12 +54,12 @@ static pthread_once_t rwsem_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rwsem_key;        /* gives a line back at thread exit */
 static bool rwsem_key_ok;
 
-__thread unsigned rwsem_nbiased
-	__attribute__((tls_model("initial-exec")));
-static __thread struct rwsem_line *my_line
-	__attribute__((tls_model("initial-exec")));
-static __thread bool my_line_failed
-	__attribute__((tls_model("initial-exec")));
+/* The default TLS model (TLS descriptors, -mtls-dialect=gnu2), not
+ * initial-exec: one initial-exec variable puts the library's whole TLS
+ * block, jemalloc's with it, in static TLS, and dlopen then fails. */
+__thread unsigned rwsem_nbiased;
+static __thread struct rwsem_line *my_line;
+static __thread bool my_line_failed;
 
 /* Sleep until the word no longer reads expect (or a spurious wake-up). */
 static void rwsem_sleep(struct rwsem *s, uint32_t expect)

@@ -69,8 +69,7 @@ void rwsem_bias(struct rwsem *s);
 void rwsem_revoke(struct rwsem *s);
 
 /* Biased read holds of the calling thread (lock.c). */
-extern __thread unsigned rwsem_nbiased
-	__attribute__((tls_model("initial-exec")));
+extern __thread unsigned rwsem_nbiased;
 
 /* Initialise a semaphore; returns 0. */
 static inline int rwsem_init(struct rwsem *s)

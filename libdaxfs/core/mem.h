@@ -2,8 +2,14 @@
 /*
  * mem.h -- DRAM allocations of the library (inode and directory caches,
  * mapping indexes) come from jemalloc's non-standard API, so they never
- * touch the application's malloc arenas.  Sanitizer builds use the libc
- * allocator instead, which the sanitizers can see.
+ * touch the application's malloc arenas.  It is the library's own copy
+ * (scripts/build-jemalloc.sh), linked in with its names prefixed
+ * daxfs_je_ and hidden, in the dynamic TLS model so dlopen can load the
+ * library.  Its thread-local state costs a call to __tls_get_addr per
+ * allocation instead of a fixed offset; built without statistics, an
+ * allocation and free cost what Debian's libjemalloc's did (README).
+ * Sanitizer builds use the libc allocator instead, which the sanitizers
+ * can see.
  */
 #ifndef DAXFS_CORE_MEM_H
 #define DAXFS_CORE_MEM_H
@@ -26,7 +32,7 @@ static inline void *mem_zalloc(size_t size)
 #ifdef DAXFS_LIBC_ALLOC
 	return calloc(1, size);
 #else
-	return mallocx(size ? size : 1, MALLOCX_ZERO);
+	return daxfs_je_mallocx(size ? size : 1, MALLOCX_ZERO);
 #endif
 }
 
@@ -41,7 +47,8 @@ static inline void *mem_zalloc_aligned(size_t size, size_t align)
 		memset(p, 0, size);
 	return p;
 #else
-	return mallocx(size ? size : 1, MALLOCX_ZERO | MALLOCX_ALIGN(align));
+	return daxfs_je_mallocx(size ? size : 1,
+				MALLOCX_ZERO | MALLOCX_ALIGN(align));
 #endif
 }
 
@@ -51,7 +58,7 @@ static inline void *mem_alloc(size_t size)
 #ifdef DAXFS_LIBC_ALLOC
 	return malloc(size);
 #else
-	return mallocx(size ? size : 1, 0);
+	return daxfs_je_mallocx(size ? size : 1, 0);
 #endif
 }
 
@@ -63,7 +70,7 @@ static inline void *mem_realloc(void *p, size_t size)
 #else
 	if (!p)
 		return mem_alloc(size);
-	return rallocx(p, size ? size : 1, 0);
+	return daxfs_je_rallocx(p, size ? size : 1, 0);
 #endif
 }
 
@@ -75,7 +82,7 @@ static inline void mem_free(void *p)
 #ifdef DAXFS_LIBC_ALLOC
 	free(p);
 #else
-	dallocx(p, 0);
+	daxfs_je_dallocx(p, 0);
 #endif
 }
 
