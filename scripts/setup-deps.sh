@@ -27,8 +27,12 @@ test_pkgs=(libcriterion-dev e2fsprogs strace util-linux man-db)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # Benchmarks: libext2fs (Debian 12's name for e2fslibs-dev) and gnuplot.
 bench_pkgs=(libext2fs-dev gnuplot-nox)
+# daxfs-fuse (tools/daxfs-fuse/): libfuse3 to build it, fuse3 (fusermount3)
+# to mount it, and what its tests and benchmark run through the mount:
+# rsync, getfattr/setfattr (attr), and fuse2fs to compare with.
+fuse_pkgs=(libfuse3-dev fuse3 rsync attr fuse2fs)
 
-pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}")
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}" "${fuse_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
