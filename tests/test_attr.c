@@ -390,6 +390,8 @@ Test(attr, acl)
 				sizeof(val)), sizeof(acl_xattr));
 	cr_assert(memcmp(val, acl_xattr, sizeof(acl_xattr)) == 0);
 	cr_assert_str_eq(list_names(fs, "/d"), "system.posix_acl_default ");
+	/* The access ACL set the mode (mask r: group bits r) ... */
+	cr_assert_eq(xstat(fs, "/f").st_mode, S_IFREG | 0640);
 	check_unmount_fsck(fs, img);
 	char *out = ea_list(img, "/f");
 	cr_assert(strstr(out, "system.posix_acl_access"), "ea_list: %s", out);
@@ -398,6 +400,23 @@ Test(attr, acl)
 			 "03 00 00 04 00 04 00 10 00 04 00 20 00 00 00"),
 		  "debugfs reads the ACL: %s", out);
 	free(out);
+	/* ... and chmod sets the ACL's owner, mask and other entries. */
+	fs = check_mount(img, 0);
+	CHECK_OK(daxfs_chmod(fs, "/f", 0751));
+	CHECK_EQ(daxfs_getxattr(fs, "/f", "system.posix_acl_access", val,
+				sizeof(val)), sizeof(acl_xattr));
+	cr_assert(val[6] == 7 && val[14] == 4 && val[22] == 4 &&
+		  val[30] == 5 && val[38] == 1, "ACL after chmod 0751: %u %u "
+		  "%u %u %u", val[6], val[14], val[22], val[30], val[38]);
+	/* An ACL that says no more than the mode is not stored. */
+	memcpy(val, acl_xattr, sizeof(acl_xattr));
+	memmove(val + 12, val + 20, 8);    /* owner, group, other */
+	memmove(val + 20, val + 36, 8);
+	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", val, 28,
+				0));
+	cr_assert_eq(xstat(fs, "/f").st_mode, S_IFREG | 0640);
+	cr_assert_str_eq(list_names(fs, "/f"), "");
+	check_unmount_fsck(fs, img);
 }
 
 /* The kernel's ext2 driver reads what libdaxfs stored, and libdaxfs

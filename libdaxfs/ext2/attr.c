@@ -6,8 +6,10 @@
  * and the mknod operation.
  * ext2 keeps seconds only (the 128-byte inode has no nanoseconds, and
  * the extra fields of larger inodes are ext4's), so nanoseconds are
- * dropped.  Changing the owner of a non-directory clears its set-user-ID
- * bit, and its set-group-ID bit when group-executable, as Linux does.
+ * dropped.  A chmod also changes an access ACL's owner, mask (or group)
+ * and other entries, as the kernel's posix_acl_chmod.  Changing the
+ * owner of a non-directory clears its set-user-ID bit, and its
+ * set-group-ID bit when group-executable, as Linux does.
  */
 #include <errno.h>
 #include <string.h>
@@ -100,12 +102,15 @@ int ext2_setattr(struct daxfs *vfs, const char *path, struct vfs_inode *vi,
 	if (a->valid) {
 		down_write(&inode->i_rwsem);
 		ext2_jbegin(inode->fs, &h);
-		attr_store(inode, a);
+		if (a->valid & VFS_ATTR_MODE)
+			ret = ext2_xattr_acl_chmod(inode, a->mode);
+		if (!ret)
+			attr_store(inode, a);
 		ext2_jcommit(&h);
 		up_write(&inode->i_rwsem);
 	}
 	ext2_iput(inode);
-	return 0;
+	return ret;
 }
 
 /* Store a device number in a new special inode's i_block, as the Linux

@@ -617,5 +617,7 @@ int ext2_setxattr(struct daxfs *vfs, const char *path, const char *name,
 		  const void *value, size_t size, int flags);
 ssize_t ext2_listxattr(struct daxfs *vfs, const char *path, char *list,
 		       size_t size);
+/* chmod's change of an inode's access ACL (none: nothing to do). */
+int ext2_xattr_acl_chmod(struct ext2_inode_info *inode, mode_t mode);
 
 #endif

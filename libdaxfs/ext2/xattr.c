@@ -383,24 +383,93 @@ static int xlist_change(struct xlist *l, const struct xent *e, int flags,
 	return 0;
 }
 
-/* Change path's attributes: l is loaded, e is the new entry (remove:
- * its name goes); the block is rewritten in one operation. */
-static int setxattr_locked(struct ext2_inode_info *inode, struct xlist *l,
-			   const struct xent *e, int flags, bool remove,
-			   const char *full)
-{
-	int ret;
+/* One setxattr: the entry, its flags, and what an access ACL does to
+ * the mode (the kernel's posix_acl_update_mode). */
+struct xset {
+	struct xent e;
+	int flags;
+	bool remove;
+	const char *full;          /* the name as given, for messages */
+	int acl_bits;              /* -1, or the permission bits an access
+				      ACL sets */
+	bool acl_equiv;            /* it says no more than them: the mode
+				      alone keeps it (it is not stored) */
+};
 
-	if (e->index == EXT2_XATTR_INDEX_USER && !remove &&
-	    !S_ISREG(ext2_i_mode(inode)) && !S_ISDIR(ext2_i_mode(inode)))
+/* The checks Linux makes of the file an attribute is set on. */
+static int xset_check(struct ext2_inode_info *inode, const struct xset *s)
+{
+	uint16_t mode = ext2_i_mode(inode);
+
+	if (s->remove)
+		return 0;
+	if (s->e.index == EXT2_XATTR_INDEX_USER && !S_ISREG(mode) &&
+	    !S_ISDIR(mode))
 		return err_set(-EPERM, "user. attributes are only for regular "
 			       "files and directories (as Linux)");
-	if (e->index == EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT && !remove &&
-	    !S_ISDIR(ext2_i_mode(inode)))
+	if (s->e.index == EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT && !S_ISDIR(mode))
 		return err_set(-EACCES, "only a directory has a default ACL");
-	ret = ext2_xattr_load(inode, l) ?: xlist_change(l, e, flags, remove,
-							full);
-	return ret ?: ext2_xattr_store(inode, l);
+	return 0;
+}
+
+/* The permission bits an access ACL set, with the rest of the mode. */
+static void acl_mode_store(struct ext2_inode_info *inode, int bits)
+{
+	struct ext2_inode *raw = inode->raw;
+
+	ext2_jlog(&raw->i_mode, 2);
+	raw_store16(&raw->i_mode, (uint16_t)((ext2_i_mode(inode) & ~0777u) |
+					     (unsigned)bits));
+	ext2_persist(inode->fs, &raw->i_mode, 2);
+}
+
+/* Change the inode's attributes as s says, l loaded; the block and the
+ * mode change in one operation. */
+static int setxattr_locked(struct ext2_inode_info *inode, struct xlist *l,
+			   const struct xset *s)
+{
+	bool equiv = s->acl_equiv, change = true;
+	struct ext2_jh h;
+	int ret;
+
+	ret = xset_check(inode, s) ?: ext2_xattr_load(inode, l);
+	if (ret)
+		return ret;
+	if (equiv)
+		change = xlist_find(l, &s->e) >= 0;
+	ret = change ? xlist_change(l, &s->e, equiv ? 0 : s->flags,
+				    s->remove || equiv, s->full) : 0;
+	if (ret)
+		return ret;
+	ext2_jbegin(inode->fs, &h);
+	ret = change ? ext2_xattr_store(inode, l) : 0;
+	if (!ret && s->acl_bits >= 0)
+		acl_mode_store(inode, s->acl_bits);
+	ext2_jcommit(&h);
+	return ret;
+}
+
+/* The entry of a set (value NULL: a remove), an ACL in ext2's form in
+ * acl; an access ACL also gives the mode bits. */
+static int xset_make(struct xset *s, const char *name, const void *value,
+		     size_t size, uint8_t *acl)
+{
+	int ret = xattr_parse(name, &s->e);
+	uint8_t idx = s->e.index;
+
+	s->e.value = value;
+	s->e.vsize = (uint32_t)size;
+	s->remove = !value;
+	s->full = name;
+	s->acl_bits = -1;
+	if (ret || !value || (idx != EXT2_XATTR_INDEX_POSIX_ACL_ACCESS &&
+			      idx != EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT))
+		return ret;
+	ret = ext2_acl_to_disk(value, size, acl, &s->e.vsize);
+	s->e.value = acl;
+	if (!ret && idx == EXT2_XATTR_INDEX_POSIX_ACL_ACCESS)
+		s->acl_bits = ext2_acl_mode(value, size, &s->acl_equiv);
+	return ret;
 }
 
 /* The setxattr operation (removexattr when value is NULL). */
@@ -409,14 +478,11 @@ int ext2_setxattr(struct daxfs *vfs, const char *path, const char *name,
 {
 	struct ext2_inode_info *inode;
 	uint8_t acl[EXT2_ACL_MAX];
-	struct xent e = { .value = value, .vsize = (uint32_t)size };
+	struct xset s = { .flags = flags };
 	struct xlist *l;
 	int ret;
 
-	ret = xattr_parse(name, &e);
-	if (!ret && value && (e.index == EXT2_XATTR_INDEX_POSIX_ACL_ACCESS ||
-			      e.index == EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT))
-		ret = ext2_acl_to_disk(value, size, acl, &e.vsize), e.value = acl;
+	ret = xset_make(&s, name, value, size, acl);
 	if (ret)
 		return ret;
 	l = ext2_xlist_new(EXT2_SB(vfs));
@@ -424,8 +490,35 @@ int ext2_setxattr(struct daxfs *vfs, const char *path, const char *name,
 		return -ENOMEM;
 	ret = xattr_inode(vfs, path, true, &inode);
 	if (!ret) {
-		ret = setxattr_locked(inode, l, &e, flags, !value, name);
+		ret = setxattr_locked(inode, l, &s);
 		xattr_inode_put(inode, true);
+	}
+	mem_free(l);
+	return ret;
+}
+
+/* chmod of an inode with an access ACL: its owner, mask (or group) and
+ * other entries take the new bits (the kernel's posix_acl_chmod), inside
+ * the caller's operation, i_rwsem held exclusively. */
+int ext2_xattr_acl_chmod(struct ext2_inode_info *inode, mode_t mode)
+{
+	struct xent key = { .index = EXT2_XATTR_INDEX_POSIX_ACL_ACCESS };
+	uint8_t acl[EXT2_ACL_MAX];
+	struct xlist *l;
+	int ret, i;
+
+	if (!inode->raw->i_file_acl && !ext2_xattr_ibody(inode))
+		return 0;
+	l = ext2_xlist_new(inode->fs);
+	if (!l)
+		return -ENOMEM;
+	ret = ext2_xattr_load(inode, l);
+	i = ret ? -1 : xlist_find(l, &key);
+	if (i >= 0 && l->e[i].vsize <= sizeof(acl)) {
+		memcpy(acl, l->e[i].value, l->e[i].vsize);
+		ext2_acl_chmod(acl, l->e[i].vsize, mode);
+		l->e[i].value = acl;
+		ret = ext2_xattr_store(inode, l);
 	}
 	mem_free(l);
 	return ret;

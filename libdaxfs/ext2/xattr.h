@@ -7,7 +7,9 @@
 #ifndef DAXFS_EXT2_XATTR_H
 #define DAXFS_EXT2_XATTR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "ext2/ext2_fs.h"
@@ -52,5 +54,12 @@ int ext2_acl_to_disk(const void *value, size_t size, uint8_t *out,
 		     uint32_t *outlen);
 ssize_t ext2_acl_from_disk(const void *disk, uint32_t size, void *value,
 			   size_t cap);
+/* The permission bits an access ACL (xattr form, checked) gives the
+ * mode; *equiv when it says no more than them (no mask, no named user
+ * or group: the kernel's posix_acl_equiv_mode). */
+int ext2_acl_mode(const void *value, size_t size, bool *equiv);
+/* Set the owner, mask (or group) and other entries of an ACL in ext2's
+ * form (checked) to mode's bits. */
+void ext2_acl_chmod(uint8_t *disk, uint32_t size, mode_t mode);
 
 #endif

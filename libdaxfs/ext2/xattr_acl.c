@@ -55,6 +55,12 @@ static void st(uint8_t *p, uint32_t v, int n)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* Bytes of the ext2 ACL entry at p. */
+static uint32_t entry_len(const uint8_t *p)
+{
+	return tag_has_id((uint16_t)ld(p, 2)) ? 8 : 4;
+}
+
 int ext2_acl_to_disk(const void *value, size_t size, uint8_t *out,
 		     uint32_t *outlen)
 {
@@ -127,4 +133,49 @@ ssize_t ext2_acl_from_disk(const void *disk, uint32_t size, void *value,
 		o += tag_has_id(tag) ? 8 : 4;
 	}
 	return 4 + 8 * n;
+}
+
+int ext2_acl_mode(const void *value, size_t size, bool *equiv)
+{
+	const uint8_t *v = value;
+	unsigned u = 0, g = 0, o = 0, m = 0;
+	bool mask = false, named = false;
+	size_t i;
+
+	for (i = 4; i + 8 <= size; i += 8) {
+		uint16_t tag = (uint16_t)ld(v + i, 2);
+		unsigned perm = ld(v + i + 2, 2) & 7;
+
+		if (tag == ACL_TAG_USER_OBJ)
+			u = perm;
+		else if (tag == ACL_TAG_GROUP_OBJ)
+			g = perm;
+		else if (tag == ACL_TAG_OTHER)
+			o = perm;
+		else if (tag == ACL_TAG_MASK)
+			m = perm, mask = true;
+		else
+			named = true;
+	}
+	*equiv = !mask && !named;
+	return (int)(u << 6 | (mask ? m : g) << 3 | o);
+}
+
+void ext2_acl_chmod(uint8_t *disk, uint32_t size, mode_t mode)
+{
+	bool mask = false;
+	uint32_t o;
+
+	for (o = 4; o + 4 <= size; o += entry_len(disk + o))
+		mask |= ld(disk + o, 2) == ACL_TAG_MASK;
+	for (o = 4; o + 4 <= size; o += entry_len(disk + o)) {
+		uint16_t tag = (uint16_t)ld(disk + o, 2);
+
+		if (tag == ACL_TAG_USER_OBJ)
+			st(disk + o + 2, (mode >> 6) & 7, 2);
+		else if (tag == (mask ? ACL_TAG_MASK : ACL_TAG_GROUP_OBJ))
+			st(disk + o + 2, (mode >> 3) & 7, 2);
+		else if (tag == ACL_TAG_OTHER)
+			st(disk + o + 2, mode & 7, 2);
+	}
 }
