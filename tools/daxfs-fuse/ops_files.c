@@ -151,16 +151,21 @@ static int op_fsyncdir(const char *path, int datasync,
 	return daxfs_fsync(dfuse_file(fi));
 }
 
-/* init: inode numbers are libdaxfs's; an unlinked open file is removed
- * at once (libdaxfs keeps it alive through its handle) and then reached
- * by its handle alone (libfuse gives a NULL path for it; every other
- * call gets its path, which readdir needs). */
+/*
+ * init: inode numbers are libdaxfs's.  Attributes are not cached
+ * (attr_timeout 0): libfuse's path interface gives each name its own
+ * kernel inode, so a change through one hard link would leave the
+ * other's cached size, times or link count stale.  An open file whose
+ * last name is removed is renamed to a hidden name until its last close
+ * (libfuse's default: the kernel's fstat of it comes without the handle,
+ * so a removed name would fail it with ESTALE).  Every call gets its path.
+ */
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
 	cfg->use_ino = 1;
 	cfg->readdir_ino = 1;
-	cfg->hard_remove = 1;
+	cfg->attr_timeout = 0;
 	cfg->nullpath_ok = 0;
 	return NULL;
 }

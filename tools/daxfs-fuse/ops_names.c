@@ -3,8 +3,7 @@
  * ops_names.c -- daxfs-fuse's operations on names and attributes:
  * getattr, readlink, mknod, mkdir, unlink, rmdir, symlink, rename, link,
  * chmod, chown, truncate, utimens, statfs, the xattr calls and access.
- * An operation the kernel sends with an open file (fi) uses its handle,
- * so that it also works on a file already unlinked.
+ * An operation the kernel sends with an open file (fi) uses its handle.
  */
 #include <errno.h>
 #include <fcntl.h>
