@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * main.c -- daxfs-fuse REGION MOUNTPOINT [-o ro] [FUSE options]: serve
- * the ext2 file system of a libdaxfs region to every program on the
- * machine through FUSE (libfuse3's multi-threaded loop).
+ * main.c -- daxfs-fuse REGION MOUNTPOINT [-o ro] [-o populate] [FUSE
+ * options]: serve the ext2 file system of a libdaxfs region to every
+ * program on the machine through FUSE (libfuse3's multi-threaded loop).
  *
  * The region is mounted before the process goes to the background, so
  * that a region that cannot be mounted is said on stderr with
@@ -25,17 +25,20 @@
 struct dfuse_args {
 	const char *region;
 	int rdonly;
+	int populate;     /* -o populate: DAXFS_MOUNT_POPULATE */
 };
 
-enum { KEY_RO };
+enum { KEY_RO, KEY_POPULATE };
 
 static const struct fuse_opt dfuse_opts[] = {
 	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("populate", KEY_POPULATE),
 	FUSE_OPT_END
 };
 
 /* fuse_opt_parse's callback: the first non-option is the region (taken
- * out), "ro" also mounts the region read-only (and stays for FUSE). */
+ * out), "ro" also mounts the region read-only (and stays for FUSE),
+ * "populate" maps the whole region in at mount (taken out). */
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *out)
 {
@@ -46,6 +49,10 @@ static int opt_proc(void *data, const char *arg, int key,
 		a->rdonly = 1;
 		return 1;
 	}
+	if (key == KEY_POPULATE) {
+		a->populate = 1;
+		return 0;
+	}
 	if (key == FUSE_OPT_KEY_NONOPT && !a->region) {
 		a->region = arg;
 		return 0;
@@ -55,10 +62,14 @@ static int opt_proc(void *data, const char *arg, int key,
 
 static void usage(const char *prog)
 {
-	printf("usage: %s REGION MOUNTPOINT [-o ro] [FUSE options]\n"
+	printf("usage: %s REGION MOUNTPOINT [-o ro] [-o populate] [FUSE "
+	       "options]\n"
 	       "Serve the ext2 file system of the libdaxfs region REGION (a "
 	       "devdax device\nor a file) at MOUNTPOINT.  Unmount with "
-	       "fusermount3 -u MOUNTPOINT.\n\n", prog);
+	       "fusermount3 -u MOUNTPOINT.\n"
+	       "    -o ro          mount the region read-only\n"
+	       "    -o populate    map the whole region in at mount (no page "
+	       "fault later)\n\n", prog);
 	fuse_cmdline_help();
 	fuse_lib_help(&(struct fuse_args)FUSE_ARGS_INIT(0, NULL));
 }
@@ -82,8 +93,9 @@ static int add_mount_opts(struct fuse_args *args, const char *region)
 static daxfs *region_mount(const struct dfuse_args *a)
 {
 	daxfs *fs;
-	int ret = daxfs_mount(a->region, a->rdonly ? DAXFS_MOUNT_RDONLY : 0,
-			      &fs);
+	unsigned flags = (a->rdonly ? DAXFS_MOUNT_RDONLY : 0) |
+			 (a->populate ? DAXFS_MOUNT_POPULATE : 0);
+	int ret = daxfs_mount(a->region, flags, &fs);
 
 	if (ret) {
 		fprintf(stderr, "daxfs-fuse: %s\n", daxfs_errormsg());
@@ -152,7 +164,7 @@ static int parse(struct fuse_args *args, struct dfuse_args *a,
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct dfuse_args a = { NULL, 0 };
+	struct dfuse_args a = { NULL, 0, 0 };
 	struct fuse_cmdline_opts o;
 	int ret;
 

@@ -159,10 +159,12 @@ static int op_fsyncdir(const char *path, int datasync,
  * last name is removed is renamed to a hidden name until its last close
  * (libfuse's default: the kernel's fstat of it comes without the handle,
  * so a removed name would fail it with ESTALE).  Every call gets its path.
+ * The kernel clears set-user-ID and set-group-ID bits on writes and
+ * truncates itself (no HANDLE_KILLPRIV: libdaxfs's pwrite keeps them).
  */
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	(void)conn;
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
 	cfg->use_ino = 1;
 	cfg->readdir_ino = 1;
 	cfg->attr_timeout = 0;
