@@ -71,7 +71,9 @@
  *     says so).
  *   - Durability: every call that changes the file system (mkdir, rmdir,
  *     unlink, rename, link, symlink, open with O_CREAT or O_TRUNC, pwrite,
- *     pwrite2 but with DAXFS_WRITE_LAZY, ftruncate, unmount) has its change,
+ *     pwrite2 but with DAXFS_WRITE_LAZY, ftruncate, chmod, chown, utimens,
+ *     mknod, setxattr, removexattr and their handle forms, unmount) has its
+ *     change,
  *     data and metadata, persisted when it returns; stores through a view are durable after daxfs_persist()
  *     on them or daxfs_fsync() of the file.  (tests/unit/test_crash.c
  *     checks it at every fence of a workload.)  A crash in the middle of a
