@@ -84,7 +84,7 @@ int ext2_xattr_cmp(const struct xent *a, const struct xent *b)
 		return a->index < b->index ? -1 : 1;
 	if (a->nlen != b->nlen)
 		return a->nlen < b->nlen ? -1 : 1;
-	return memcmp(a->name, b->name, a->nlen);
+	return a->nlen ? memcmp(a->name, b->name, a->nlen) : 0;
 }
 
 /* Where a run of entries lies: entries from first (avail bytes), values
@@ -502,7 +502,8 @@ int ext2_setxattr(struct daxfs *vfs, const char *path, const char *name,
  * the caller's operation, i_rwsem held exclusively. */
 int ext2_xattr_acl_chmod(struct ext2_inode_info *inode, mode_t mode)
 {
-	struct xent key = { .index = EXT2_XATTR_INDEX_POSIX_ACL_ACCESS };
+	struct xent key = { .index = EXT2_XATTR_INDEX_POSIX_ACL_ACCESS,
+			    .name = "" };
 	uint8_t acl[EXT2_ACL_MAX];
 	struct xlist *l;
 	int ret, i;
