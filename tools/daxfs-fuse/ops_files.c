@@ -18,6 +18,7 @@
 	(O_ACCMODE | O_TRUNC | O_APPEND | O_LARGEFILE | O_NOATIME | O_SYNC |   \
 	 O_DSYNC)
 
+/* open: a handle with the flags libdaxfs knows. */
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	daxfs_file *f;
@@ -38,16 +39,20 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	int ret;
 
 	ret = daxfs_open(dfuse_fs, path, flags | O_CREAT | O_EXCL, mode, &f);
-	if (ret == 0)
-		ret = dfuse_own(path);
-	else if (ret == -EEXIST && !(fi->flags & O_EXCL))
+	if (ret == -EEXIST && !(fi->flags & O_EXCL))
 		ret = daxfs_open(dfuse_fs, path, flags, 0, &f);
+	else if (ret == 0) {
+		ret = dfuse_own(path);
+		if (ret)
+			daxfs_close(f);
+	}
 	if (ret)
 		return ret;
 	fi->fh = (uint64_t)(uintptr_t)f;
 	return 0;
 }
 
+/* read, write, release, fsync, fallocate: calls on the handle. */
 static int op_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
@@ -137,6 +142,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 	return ret == -ENOBUFS ? 0 : ret;
 }
 
+/* releasedir, fsyncdir: calls on the directory's handle. */
 static int op_releasedir(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
@@ -172,6 +178,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return NULL;
 }
 
+/* This file's part of the operations table. */
 void dfuse_files_ops(struct fuse_operations *ops)
 {
 	ops->open = op_open;

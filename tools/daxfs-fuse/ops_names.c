@@ -59,6 +59,7 @@ static int op_symlink(const char *target, const char *path)
 	return daxfs_symlink(dfuse_fs, target, path) ?: dfuse_own(path);
 }
 
+/* unlink, rmdir, link: the libdaxfs calls. */
 static int op_unlink(const char *path)
 {
 	return daxfs_unlink(dfuse_fs, path);
@@ -83,6 +84,7 @@ static int op_link(const char *from, const char *to)
 	return daxfs_link(dfuse_fs, from, to);
 }
 
+/* chmod, chown, utimens: on the handle when the kernel gives one. */
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	if (fi)
@@ -123,6 +125,7 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 	return daxfs_utimens(dfuse_fs, path, tv);
 }
 
+/* statfs and the xattr calls: the libdaxfs calls. */
 static int op_statfs(const char *path, struct statvfs *st)
 {
 	(void)path;
@@ -188,6 +191,7 @@ static int op_access(const char *path, int mask)
 	return ((bits & (unsigned)mask) == (unsigned)mask) ? 0 : -EACCES;
 }
 
+/* This file's part of the operations table. */
 void dfuse_names_ops(struct fuse_operations *ops)
 {
 	ops->getattr = op_getattr;
