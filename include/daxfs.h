@@ -71,7 +71,9 @@
  *     says so).
  *   - Durability: every call that changes the file system (mkdir, rmdir,
  *     unlink, rename, link, symlink, open with O_CREAT or O_TRUNC, pwrite,
- *     pwrite2 but with DAXFS_WRITE_LAZY, ftruncate, unmount) has its change,
+ *     pwrite2 but with DAXFS_WRITE_LAZY, ftruncate, chmod, chown, utimens,
+ *     mknod, setxattr, removexattr and their handle forms, unmount) has its
+ *     change,
  *     data and metadata, persisted when it returns; stores through a view are durable after daxfs_persist()
  *     on them or daxfs_fsync() of the file.  (tests/unit/test_crash.c
  *     checks it at every fence of a workload.)  A crash in the middle of a
@@ -403,9 +405,100 @@ DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size);
  * failed keeps no block past the end of file).
  */
 DAXFS_API int daxfs_fallocate(daxfs_file *f, int mode, off_t off, off_t len);
-/* Make everything written to the file durable. */
+/* Make everything written to the file durable.  f may be a directory
+ * opened O_RDONLY (its entries are durable when the calls that changed
+ * them return: this only fences).  Errors: -EINVAL (f NULL), -EIO (a
+ * store through a view cannot be flushed: lost memory). */
 DAXFS_API int daxfs_fsync(daxfs_file *f);
 DAXFS_API int daxfs_fstat(daxfs_file *f, struct stat *st);
+
+/* ------------------------------------------------------------------ */
+/* Attributes: mode, owner, times, special files, extended attributes  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * These calls change what an inode stores besides its data, each one
+ * atomic across a crash and durable when it returns.  libdaxfs checks no
+ * permission (the process that mounts a region owns all of it): a
+ * program serving other users checks with daxfs_access() or leaves it to
+ * the kernel (daxfs-fuse mounts with default_permissions).  Paths are
+ * absolute and, as everywhere in libdaxfs, symbolic links are not
+ * followed: a call on a link changes the link itself.  Errors of every
+ * call on a path: -EINVAL (fs or path NULL, path not absolute), -ENOENT,
+ * -ENOTDIR, -ENAMETOOLONG (the path walk), -EROFS (read-only mount, for
+ * the calls that change something: after the path is found), -EUCLEAN
+ * (damaged metadata: the file system is marked with errors); a call on a
+ * handle: -EINVAL (f NULL), -EROFS.
+ */
+
+/* Set the permission bits (07777; the file type is kept) and the change
+ * time. */
+DAXFS_API int daxfs_chmod(daxfs *fs, const char *path, mode_t mode);
+DAXFS_API int daxfs_fchmod(daxfs_file *f, mode_t mode);
+/* Set the owner and group; (uid_t)-1 or (gid_t)-1 keeps that one.  A
+ * change of owner or group of a non-directory clears its set-user-ID bit
+ * (and set-group-ID when group-executable), as Linux does. */
+DAXFS_API int daxfs_chown(daxfs *fs, const char *path, uid_t uid, gid_t gid);
+DAXFS_API int daxfs_fchown(daxfs_file *f, uid_t uid, gid_t gid);
+/*
+ * Set the access and modification times as utimensat(2): times NULL sets
+ * both to now; a tv_nsec of UTIME_NOW sets that one to now, UTIME_OMIT
+ * keeps it.  The change time becomes now.  ext2 stores seconds (the
+ * 128-byte inode has no nanoseconds; the larger inodes' extra fields are
+ * ext4's): nanoseconds are dropped, and seconds outside a signed 32-bit
+ * count clamped, as the Linux ext2 driver does.  Errors: -EINVAL (a
+ * tv_nsec that is none of those).
+ */
+DAXFS_API int daxfs_utimens(daxfs *fs, const char *path,
+			    const struct timespec times[2]);
+DAXFS_API int daxfs_futimens(daxfs_file *f, const struct timespec times[2]);
+/*
+ * Create a special file as mknod(2): mode's type is S_IFIFO, S_IFSOCK,
+ * S_IFCHR or S_IFBLK (dev is then the device number), S_IFREG or 0 (an
+ * empty regular file); the permission bits as given (no umask).
+ * Errors: -EPERM (S_IFDIR: use daxfs_mkdir), -EINVAL (another type, or a
+ * device number larger than ext2's 32-bit form: major < 4096, minor <
+ * 2^20), -EEXIST, -ENOSPC, -EMLINK as daxfs_mkdir.
+ */
+DAXFS_API int daxfs_mknod(daxfs *fs, const char *path, mode_t mode, dev_t dev);
+/*
+ * Extended attributes, as getxattr(2) and the others, stored in the ext2
+ * attribute block (the layout the kernel's driver and e2fsprogs use; a
+ * block shared by several inodes is copied on change).  Names are
+ * "user.*", "trusted.*", "security.*", "system.posix_acl_access" and
+ * "system.posix_acl_default" (values of the latter two in the xattr form
+ * of an ACL, version 2, stored in ext2's form).  All of a file's
+ * attributes share one block: names and values together take at most a
+ * block.  daxfs_getxattr copies the value (size 0: returns its length);
+ * daxfs_listxattr the names, each ended by NUL (size 0: their length);
+ * flags of daxfs_setxattr are 0, XATTR_CREATE or XATTR_REPLACE
+ * (<sys/xattr.h>).  Errors: -ENODATA (no such attribute; XATTR_REPLACE
+ * or remove of a missing one), -EEXIST (XATTR_CREATE of an existing
+ * one), -ERANGE (size too small for the value or the list; a name empty
+ * or longer than 255 bytes), -EOPNOTSUPP (a prefix ext2 does not store),
+ * -EINVAL (unknown flags; value NULL with a size; a prefix with no name
+ * after it; an ACL value that is not one), -E2BIG (a value larger than
+ * XATTR_SIZE_MAX), -EPERM (user.* on a file that is neither regular nor
+ * a directory), -EACCES (a default ACL on a non-directory), -ENOSPC (the
+ * attributes would not fit in a block, or no free block), -ENOMEM.
+ */
+DAXFS_API ssize_t daxfs_getxattr(daxfs *fs, const char *path,
+				 const char *name, void *value, size_t size);
+DAXFS_API int daxfs_setxattr(daxfs *fs, const char *path, const char *name,
+			     const void *value, size_t size, int flags);
+DAXFS_API ssize_t daxfs_listxattr(daxfs *fs, const char *path, char *list,
+				  size_t size);
+DAXFS_API int daxfs_removexattr(daxfs *fs, const char *path,
+				const char *name);
+/*
+ * access(2): may the process (its real user and group ids, and its
+ * supplementary groups) read (R_OK), write (W_OK) or execute (X_OK)
+ * path by its permission bits (F_OK, 0: does it exist)?  Root may read
+ * and write anything and execute what has an execute bit.  Errors:
+ * -EACCES, -EROFS (W_OK on a read-only mount), -EINVAL (unknown mode
+ * bits).
+ */
+DAXFS_API int daxfs_access(daxfs *fs, const char *path, int mode);
 
 /* ------------------------------------------------------------------ */
 /* Direct mappings (DAX)                                               */

@@ -35,9 +35,13 @@ fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(libext2fs-dev gnuplot-nox)
 # The SQLite VFS (integrations/sqlite/), its tests and benchmark.
 sqlite_pkgs=(libsqlite3-dev sqlite3)
+# daxfs-fuse (tools/daxfs-fuse/): libfuse3 to build it, fuse3 (fusermount3)
+# to mount it, and what its tests and benchmark run through the mount:
+# rsync, getfattr/setfattr (attr), and fuse2fs to compare with.
+fuse_pkgs=(libfuse3-dev fuse3 rsync attr fuse2fs)
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}"
-	"${sqlite_pkgs[@]}")
+	"${sqlite_pkgs[@]}" "${fuse_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -650,6 +650,90 @@ EC_GROUP(pwrite2, FIX_RW, PWRITE2_CASES)
 
 EC_GROUP(view, FIX_RW, VIEW_CASES)
 
+/* ---- attributes: chmod chown utimens mknod xattrs access ---------------- */
+
+/* /f has the attribute user.a = "12". */
+static void setup_xattr(struct ectx *c)
+{
+	CHECK_OK(daxfs_setxattr(c->fs, "/f", "user.a", "12", 2, 0));
+}
+
+/* times with a bad tv_nsec. */
+static const struct timespec bad_times[2] = {{0, 1000000000L}, {0, 0}};
+
+#define ATTR_CASES(X)                                                         \
+	X(chmod_null_fs, NULL, daxfs_chmod(NULL, "/f", 0600), EINVAL, "chmod")\
+	X(chmod_missing, NULL, daxfs_chmod(F, "/nope", 0600), ENOENT, "nope") \
+	X(chmod_under_file, NULL, daxfs_chmod(F, "/f/x", 0600), ENOTDIR,      \
+	  "/f")                                                               \
+	X(chmod_relative, NULL, daxfs_chmod(F, "f", 0600), EINVAL, "absolute")\
+	X(fchmod_null, NULL, daxfs_fchmod(NULL, 0600), EINVAL, "fchmod")      \
+	X(chown_null_fs, NULL, daxfs_chown(NULL, "/f", 1, 1), EINVAL, "chown")\
+	X(chown_missing, NULL, daxfs_chown(F, "/nope", 1, 1), ENOENT, "nope") \
+	X(fchown_null, NULL, daxfs_fchown(NULL, 1, 1), EINVAL, "fchown")      \
+	X(utimens_bad_nsec, NULL, daxfs_utimens(F, "/f", bad_times), EINVAL,  \
+	  "tv_nsec")                                                          \
+	X(utimens_missing, NULL, daxfs_utimens(F, "/nope", NULL), ENOENT,     \
+	  "nope")                                                             \
+	X(futimens_bad_nsec, NULL, daxfs_futimens(c->rw, bad_times), EINVAL,  \
+	  "tv_nsec")                                                          \
+	X(futimens_null, NULL, daxfs_futimens(NULL, NULL), EINVAL, "futimens")\
+	X(mknod_dir, NULL, daxfs_mknod(F, "/z", S_IFDIR | 0755, 0), EPERM,    \
+	  "mkdir")                                                            \
+	X(mknod_symlink_type, NULL, daxfs_mknod(F, "/z", S_IFLNK | 0777, 0),  \
+	  EINVAL, "type")                                                     \
+	X(mknod_exists, NULL, daxfs_mknod(F, "/f", S_IFIFO | 0644, 0), EEXIST,\
+	  "exists")                                                           \
+	X(mknod_big_dev, NULL,                                                \
+	  daxfs_mknod(F, "/z", S_IFCHR | 0644, makedev(5000, 1)), EINVAL,     \
+	  "32-bit")                                                           \
+	X(mknod_no_parent, NULL, daxfs_mknod(F, "/nope/z", S_IFIFO, 0),       \
+	  ENOENT, "nope")                                                     \
+	X(getxattr_missing, NULL, daxfs_getxattr(F, "/f", "user.x", c->buf,   \
+	  10), ENODATA, "user.x")                                             \
+	X(getxattr_too_small, setup_xattr, daxfs_getxattr(F, "/f", "user.a",  \
+	  c->buf, 1), ERANGE, "user.a")                                       \
+	X(getxattr_no_file, NULL, daxfs_getxattr(F, "/nope", "user.a",        \
+	  c->buf, 10), ENOENT, "nope")                                        \
+	X(getxattr_prefix, NULL, daxfs_getxattr(F, "/f", "os2.x", c->buf, 10),\
+	  EOPNOTSUPP, "user.")                                                \
+	X(getxattr_empty_name, NULL, daxfs_getxattr(F, "/f", "", c->buf, 10), \
+	  ERANGE, "empty")                                                    \
+	X(getxattr_long_name, NULL, daxfs_getxattr(F, "/f", c->longname,      \
+	  c->buf, 10), ERANGE, "255")                                         \
+	X(setxattr_flags, NULL, daxfs_setxattr(F, "/f", "user.a", "1", 1, 4), \
+	  EINVAL, "flags")                                                    \
+	X(setxattr_create_exists, setup_xattr,                                \
+	  daxfs_setxattr(F, "/f", "user.a", "2", 1, XATTR_CREATE), EEXIST,    \
+	  "user.a")                                                           \
+	X(setxattr_replace_missing, NULL,                                     \
+	  daxfs_setxattr(F, "/f", "user.b", "2", 1, XATTR_REPLACE), ENODATA,  \
+	  "user.b")                                                           \
+	X(setxattr_too_big, NULL, daxfs_setxattr(F, "/f", "user.a", big_buf,  \
+	  65537, 0), E2BIG, "XATTR_SIZE_MAX")                                 \
+	X(setxattr_no_room, NULL, daxfs_setxattr(F, "/f", "user.a", big_buf,  \
+	  8192, 0), ENOSPC, "block")                                          \
+	X(setxattr_bare_prefix, NULL, daxfs_setxattr(F, "/f", "user.", "1", 1,\
+	  0), EINVAL, "prefix")                                               \
+	X(setxattr_symlink_user, NULL, daxfs_setxattr(F, "/l", "user.a", "1", \
+	  1, 0), EPERM, "regular")                                            \
+	X(setxattr_bad_acl, NULL, daxfs_setxattr(F, "/f",                     \
+	  "system.posix_acl_access", "junkjunkjunk", 12, 0), EINVAL, "ACL")   \
+	X(setxattr_null_value, NULL, daxfs_setxattr(F, "/f", "user.a", NULL,  \
+	  3, 0), EINVAL, "NULL")                                              \
+	X(removexattr_missing, NULL, daxfs_removexattr(F, "/f", "user.a"),    \
+	  ENODATA, "user.a")                                                  \
+	X(listxattr_small, setup_xattr, daxfs_listxattr(F, "/f", c->buf, 3),  \
+	  ERANGE, "bytes")                                                    \
+	X(listxattr_null_list, NULL, daxfs_listxattr(F, "/f", NULL, 3),       \
+	  EINVAL, "NULL")                                                     \
+	X(access_missing, NULL, daxfs_access(F, "/nope", F_OK), ENOENT,       \
+	  "nope")                                                             \
+	X(access_bad_mode, NULL, daxfs_access(F, "/f", 8), EINVAL, "mode")    \
+	X(access_exec, NULL, daxfs_access(F, "/f", X_OK), EACCES, "/f")
+
+EC_GROUP(attr, FIX_RW, ATTR_CASES)
+
 /* ---- a read-only mount ------------------------------------------------- */
 
 #define RO_CASES(X)                                                           \
@@ -674,7 +758,20 @@ EC_GROUP(view, FIX_RW, VIEW_CASES)
 	X(ro_ftruncate, NULL, daxfs_ftruncate(c->ro, 0), EBADF, "ftruncate")  \
 	X(ro_map_write, NULL,                                                 \
 	  map_rec(c, c->ro, 0, PG, PROT_READ | PROT_WRITE, 0), EACCES,        \
-	  "PROT_WRITE")
+	  "PROT_WRITE")                                                       \
+	X(ro_chmod, NULL, daxfs_chmod(F, "/f", 0600), EROFS, "read-only")     \
+	X(ro_chmod_missing, NULL, daxfs_chmod(F, "/nope", 0600), ENOENT,      \
+	  "nope")                                                             \
+	X(ro_fchown, NULL, daxfs_fchown(c->ro, 1, 1), EROFS, "read-only")     \
+	X(ro_utimens, NULL, daxfs_utimens(F, "/f", NULL), EROFS, "read-only") \
+	X(ro_mknod, NULL, daxfs_mknod(F, "/z", S_IFIFO | 0644, 0), EROFS,     \
+	  "read-only")                                                        \
+	X(ro_setxattr, NULL, daxfs_setxattr(F, "/f", "user.a", "1", 1, 0),    \
+	  EROFS, "read-only")                                                 \
+	X(ro_removexattr, NULL, daxfs_removexattr(F, "/f", "user.a"), EROFS,  \
+	  "read-only")                                                        \
+	X(ro_access_write, NULL, daxfs_access(F, "/f", W_OK), EROFS,          \
+	  "read-only")
 
 EC_GROUP(rdonly, FIX_RO, RO_CASES)
 

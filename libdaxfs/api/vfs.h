@@ -47,6 +47,23 @@ struct daxfs_file {
 	char path[];                /* as given to daxfs_open, for messages */
 };
 
+/* What a setattr changes (struct vfs_attr's valid bits). */
+#define VFS_ATTR_MODE 0x1   /* the permission bits (07777) */
+#define VFS_ATTR_UID 0x2
+#define VFS_ATTR_GID 0x4
+#define VFS_ATTR_ATIME 0x8  /* atime, in seconds */
+#define VFS_ATTR_MTIME 0x10
+
+/* chmod, chown and utimens as one change (the kernel's struct iattr);
+ * the change time moves with any of them. */
+struct vfs_attr {
+	unsigned valid;             /* VFS_ATTR_* */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int64_t atime, mtime;       /* seconds since the epoch */
+};
+
 /* Callback of daxfs_readdir. */
 typedef int (*vfs_filldir_t)(void *arg, const char *name, uint64_t ino,
 			     unsigned type);
@@ -101,6 +118,23 @@ struct vfs_ops {
 			 uint64_t len);
 	int (*fsync)(struct daxfs_file *f);
 	int (*getattr)(struct daxfs_file *f, struct stat *st);
+
+	/* Attributes of path, or of the open file inode when it is not
+	 * NULL (the mount is writable, checked). */
+	int (*setattr)(struct daxfs *fs, const char *path,
+		       struct vfs_inode *inode, const struct vfs_attr *attr);
+	/* A special file (or a regular one): the type is checked. */
+	int (*mknod)(struct daxfs *fs, const char *path, mode_t mode,
+		     dev_t dev);
+	/* Extended attributes by their full names ("user.x"); the name is
+	 * 1..255 bytes, a value at most XATTR_SIZE_MAX, the flags known
+	 * (checked).  setxattr with value NULL removes the name. */
+	ssize_t (*getxattr)(struct daxfs *fs, const char *path,
+			    const char *name, void *value, size_t size);
+	int (*setxattr)(struct daxfs *fs, const char *path, const char *name,
+			const void *value, size_t size, int flags);
+	ssize_t (*listxattr)(struct daxfs *fs, const char *path, char *list,
+			     size_t size);
 
 	/* Direct mappings: a view of [off, off+len) (page-aligned, checked);
 	 * views are removed and persisted through dax/view.h. */

@@ -319,7 +319,7 @@ static inline uint16_t ext2_i_links(const struct ext2_inode_info *inode)
 
 static inline uint16_t ext2_i_mode(const struct ext2_inode_info *inode)
 {
-	return le16_get(inode->raw->i_mode);
+	return raw_load16(&inode->raw->i_mode); /* chmod moves it */
 }
 
 static inline uint32_t ext2_group_first_block(struct ext2_sb_info *fs, uint32_t g)
@@ -598,5 +598,26 @@ int ext2_readdir(struct daxfs *vfs, const char *path, vfs_filldir_t fn,
 
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 			size_t len, mode_t mode, struct ext2_inode_info **out);
+/* Create path's last component as a new inode of mode (a symlink's
+ * target, a device's number). */
+int ext2_create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
+		     const char *target, dev_t rdev);
+
+/* attr.c */
+int ext2_mknod(struct daxfs *vfs, const char *path, mode_t mode, dev_t dev);
+int ext2_setattr(struct daxfs *vfs, const char *path, struct vfs_inode *vi,
+		 const struct vfs_attr *a);
+/* A new device inode's number in i_block (fresh: not logged). */
+void ext2_special_store(struct ext2_inode_info *inode, dev_t dev);
+
+/* xattr.c: the public layer's xattr operations (xattr.h has the rest). */
+ssize_t ext2_getxattr(struct daxfs *vfs, const char *path, const char *name,
+		      void *value, size_t size);
+int ext2_setxattr(struct daxfs *vfs, const char *path, const char *name,
+		  const void *value, size_t size, int flags);
+ssize_t ext2_listxattr(struct daxfs *vfs, const char *path, char *list,
+		       size_t size);
+/* chmod's change of an inode's access ACL (none: nothing to do). */
+int ext2_xattr_acl_chmod(struct ext2_inode_info *inode, mode_t mode);
 
 #endif

@@ -202,6 +202,29 @@ struct ext2_ext_attr_header {
 	le32 h_reserved[4];
 };
 
+/* One entry of an extended attribute block: after the header, sorted
+ * by (e_name_index, e_name_len, e_name), ended by a zero word; values
+ * are stored from the block's end down, each padded to 4 bytes. */
+struct ext2_ext_attr_entry {
+	uint8_t e_name_len;   /* 0x00 bytes of e_name */
+	uint8_t e_name_index; /* 0x01 the prefix (EXT2_XATTR_INDEX_*) */
+	le16 e_value_offs;    /* 0x02 offset of the value in the block */
+	le32 e_value_block;   /* 0x04 always 0 (value in this block) */
+	le32 e_value_size;    /* 0x08 bytes of the value */
+	le32 e_hash;          /* 0x0c hash of name and value */
+	char e_name[];        /* 0x10 the name without its prefix */
+};
+
+#define EXT2_XATTR_INDEX_USER 1
+#define EXT2_XATTR_INDEX_POSIX_ACL_ACCESS 2
+#define EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT 3
+#define EXT2_XATTR_INDEX_TRUSTED 4
+#define EXT2_XATTR_INDEX_SECURITY 6
+
+/* Bytes an entry with a name of len bytes takes, and a padded value. */
+#define EXT2_XATTR_ENTRY_LEN(len) (((len) + 16 + 3) & ~3u)
+#define EXT2_XATTR_SIZE(size) (((size) + 3) & ~3u)
+
 #define EXT2_LINK_MAX 32000
 #define EXT2_FAST_SYMLINK_MAX (EXT2_N_BLOCKS * 4 - 1) /* 59 bytes */
 
@@ -224,6 +247,7 @@ _Static_assert(offsetof(struct ext2_inode, i_size_high) == 0x6c, "i_size_high");
 _Static_assert(offsetof(struct ext2_inode, i_uid_high) == 0x78, "i_uid_high");
 _Static_assert(sizeof(struct ext2_dir_entry_2) == 8, "dirent header");
 _Static_assert(sizeof(struct ext2_ext_attr_header) == 32, "xattr header");
+_Static_assert(sizeof(struct ext2_ext_attr_entry) == 16, "xattr entry");
 
 /* Little-endian accessors for on-media fields. */
 #define le16_get(x) le16toh(x)

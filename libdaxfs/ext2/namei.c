@@ -53,7 +53,7 @@ static int symlink_store(struct ext2_inode_info *inode, const char *target,
  */
 static int create_in_logged(struct ext2_inode_info *dir, const char *name,
 			    size_t len, mode_t mode, const char *target,
-			    struct ext2_inode_info **out)
+			    dev_t rdev, struct ext2_inode_info **out)
 {
 	struct ext2_dirent_info de;
 	struct ext2_inode_info *inode;
@@ -89,6 +89,8 @@ static int create_in_logged(struct ext2_inode_info *dir, const char *name,
 		ret = ext2_dir_init_block(inode, dir->ino);
 	else if (S_ISLNK(mode) && target)
 		ret = symlink_store(inode, target, strlen(target));
+	else if (S_ISCHR(mode) || S_ISBLK(mode))
+		ext2_special_store(inode, rdev);
 	if (!ret)
 		ret = ext2_dir_add(dir, name, len, inode->ino,
 				    ext2_mode_to_ftype(mode));
@@ -108,14 +110,14 @@ static int create_in_logged(struct ext2_inode_info *dir, const char *name,
 /* create_in_logged as one atomic operation (journal.h): committed
  * before the caller drops dir's i_rwsem. */
 static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
-		     mode_t mode, const char *target,
+		     mode_t mode, const char *target, dev_t rdev,
 		     struct ext2_inode_info **out)
 {
 	struct ext2_jh h;
 	int ret;
 
 	ext2_jbegin(dir->fs, &h);
-	ret = create_in_logged(dir, name, len, mode, target, out);
+	ret = create_in_logged(dir, name, len, mode, target, rdev, out);
 	ext2_jcommit(&h);
 	return ret;
 }
@@ -123,12 +125,12 @@ static int create_in(struct ext2_inode_info *dir, const char *name, size_t len,
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 			size_t len, mode_t mode, struct ext2_inode_info **out)
 {
-	return create_in(dir, name, len, mode, NULL, out);
+	return create_in(dir, name, len, mode, NULL, 0, out);
 }
 
-/* mkdir and symlink: create the last component of path. */
-static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
-		       const char *target)
+/* mkdir, symlink and mknod: create the last component of path. */
+int ext2_create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
+		     const char *target, dev_t rdev)
 {
 	struct ext2_inode_info *inode = NULL;
 	struct ext2_last l;
@@ -144,7 +146,8 @@ static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
 				"non-directory", path);
 	} else {
 		down_write(&l.dir->i_rwsem);
-		ret = create_in(l.dir, l.name, l.len, mode, target, &inode);
+		ret = create_in(l.dir, l.name, l.len, mode, target, rdev,
+				&inode);
 		up_write(&l.dir->i_rwsem);
 		if (!ret)
 			ext2_iput(inode);
@@ -156,7 +159,8 @@ static int create_path(struct ext2_sb_info *fs, const char *path, mode_t mode,
 /* The mkdir operation. */
 int ext2_mkdir(struct daxfs *vfs, const char *path, mode_t mode)
 {
-	return create_path(EXT2_SB(vfs), path, S_IFDIR | (mode & 07777), NULL);
+	return ext2_create_path(EXT2_SB(vfs), path, S_IFDIR | (mode & 07777),
+				NULL, 0);
 }
 
 /* The symlink operation: the target is stored in the inode (fast) or in
@@ -169,8 +173,9 @@ int ext2_symlink(struct daxfs *vfs, const char *target, const char *path)
 	if (tlen >= fs->blocksize)
 		return err_set(-ENAMETOOLONG, "a target of %zu bytes does not "
 			       "fit in a block", tlen);
-	return create_path(fs, path, S_IFLNK | 0777, target);
+	return ext2_create_path(fs, path, S_IFLNK | 0777, target, 0);
 }
+
 
 /* Lock two inodes' i_rwsem exclusively by inode number (b may be NULL or
  * equal to a). */

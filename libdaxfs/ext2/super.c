@@ -640,5 +640,10 @@ const struct vfs_ops ext2_vfs_ops = {
 	.fallocate = ext2_fallocate,
 	.fsync = ext2_fsync,
 	.getattr = ext2_getattr,
+	.setattr = ext2_setattr,
+	.mknod = ext2_mknod,
+	.getxattr = ext2_getxattr,
+	.setxattr = ext2_setxattr,
+	.listxattr = ext2_listxattr,
 	.map = ext2_map,
 };

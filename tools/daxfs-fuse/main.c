@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c -- daxfs-fuse REGION MOUNTPOINT [-o ro] [-o populate] [FUSE
+ * options]: serve the ext2 file system of a libdaxfs region to every
+ * program on the machine through FUSE (libfuse3's multi-threaded loop).
+ *
+ * The region is mounted before the process goes to the background, so
+ * that a region that cannot be mounted is said on stderr with
+ * libdaxfs's message and exit status 1; libdaxfs starts no thread, and
+ * the mount (its lock, its mapping) passes to the daemon.  The kernel
+ * checks permissions (default_permissions); as root the mount is open to
+ * every user (allow_other).  Unmount with fusermount3 -u MOUNTPOINT: the
+ * region is then unmounted cleanly.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuse_ops.h"
+#include <fuse_lowlevel.h>
+
+/* What the command line said beyond FUSE's own options. */
+struct dfuse_args {
+	const char *region;
+	int rdonly;
+	int populate;     /* -o populate: DAXFS_MOUNT_POPULATE */
+};
+
+enum { KEY_RO, KEY_POPULATE };
+
+static const struct fuse_opt dfuse_opts[] = {
+	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("populate", KEY_POPULATE),
+	FUSE_OPT_END
+};
+
+/* fuse_opt_parse's callback: the first non-option is the region (taken
+ * out), "ro" also mounts the region read-only (and stays for FUSE),
+ * "populate" maps the whole region in at mount (taken out). */
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *out)
+{
+	struct dfuse_args *a = data;
+
+	(void)out;
+	if (key == KEY_RO) {
+		a->rdonly = 1;
+		return 1;
+	}
+	if (key == KEY_POPULATE) {
+		a->populate = 1;
+		return 0;
+	}
+	if (key == FUSE_OPT_KEY_NONOPT && !a->region) {
+		a->region = arg;
+		return 0;
+	}
+	return 1;
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s REGION MOUNTPOINT [-o ro] [-o populate] [FUSE "
+	       "options]\n"
+	       "Serve the ext2 file system of the libdaxfs region REGION (a "
+	       "devdax device\nor a file) at MOUNTPOINT.  Unmount with "
+	       "fusermount3 -u MOUNTPOINT.\n"
+	       "    -o ro          mount the region read-only\n"
+	       "    -o populate    map the whole region in at mount (no page "
+	       "fault later)\n\n", prog);
+	fuse_cmdline_help();
+	fuse_lib_help(&(struct fuse_args)FUSE_ARGS_INIT(0, NULL));
+}
+
+/* The options every daxfs-fuse mount has. */
+static int add_mount_opts(struct fuse_args *args, const char *region)
+{
+	char fsname[4200];
+
+	snprintf(fsname, sizeof(fsname), "-ofsname=%s", region);
+	if (fuse_opt_add_arg(args, "-odefault_permissions") ||
+	    fuse_opt_add_arg(args, "-osubtype=daxfs") ||
+	    fuse_opt_add_arg(args, fsname))
+		return -1;
+	if (geteuid() == 0 && fuse_opt_add_arg(args, "-oallow_other"))
+		return -1;
+	return 0;
+}
+
+/* Mount the region, or say why not. */
+static daxfs *region_mount(const struct dfuse_args *a)
+{
+	daxfs *fs;
+	unsigned flags = (a->rdonly ? DAXFS_MOUNT_RDONLY : 0) |
+			 (a->populate ? DAXFS_MOUNT_POPULATE : 0);
+	int ret = daxfs_mount(a->region, flags, &fs);
+
+	if (ret) {
+		fprintf(stderr, "daxfs-fuse: %s\n", daxfs_errormsg());
+		return NULL;
+	}
+	if (*daxfs_mount_warning(fs))
+		fprintf(stderr, "daxfs-fuse: %s\n", daxfs_mount_warning(fs));
+	return fs;
+}
+
+/* Mount at the mountpoint and serve until unmounted: the exit status. */
+static int serve(struct fuse_args *args, struct fuse_cmdline_opts *o)
+{
+	struct fuse_operations ops;
+	struct fuse_loop_config *cfg;
+	struct fuse *fuse;
+	int ret = 1;
+
+	memset(&ops, 0, sizeof(ops));
+	dfuse_names_ops(&ops);
+	dfuse_files_ops(&ops);
+	fuse = fuse_new(args, &ops, sizeof(ops), NULL);
+	if (!fuse)
+		return 1;
+	if (fuse_mount(fuse, o->mountpoint) == 0) {
+		if (fuse_daemonize(o->foreground) == 0 &&
+		    fuse_set_signal_handlers(fuse_get_session(fuse)) == 0) {
+			cfg = fuse_loop_cfg_create();
+			fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->clone_fd);
+			fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+			ret = (o->singlethread ? fuse_loop(fuse)
+					       : fuse_loop_mt(fuse, cfg)) ? 1 : 0;
+			fuse_loop_cfg_destroy(cfg);
+			fuse_remove_signal_handlers(fuse_get_session(fuse));
+		}
+		fuse_unmount(fuse);
+	}
+	fuse_destroy(fuse);
+	return ret;
+}
+
+/* Parse the command line: 0 to go on, else the exit status + 1. */
+static int parse(struct fuse_args *args, struct dfuse_args *a,
+		 struct fuse_cmdline_opts *o)
+{
+	if (fuse_opt_parse(args, a, dfuse_opts, opt_proc) ||
+	    fuse_parse_cmdline(args, o))
+		return 2;
+	if (o->show_help) {
+		usage(args->argv[0]);
+		return 1;
+	}
+	if (o->show_version) {
+		printf("daxfs-fuse: libdaxfs %s\n", daxfs_version());
+		fuse_lowlevel_version();
+		return 1;
+	}
+	if (!a->region || !o->mountpoint) {
+		fprintf(stderr, "usage: %s REGION MOUNTPOINT [-o ro] [FUSE "
+			"options] (--help for more)\n", args->argv[0]);
+		return 2;
+	}
+	return add_mount_opts(args, a->region) ? 2 : 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct dfuse_args a = { NULL, 0, 0 };
+	struct fuse_cmdline_opts o;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	ret = parse(&args, &a, &o);
+	if (ret) {
+		free(o.mountpoint);
+		fuse_opt_free_args(&args);
+		return ret - 1;
+	}
+	dfuse_fs = region_mount(&a);
+	ret = dfuse_fs ? serve(&args, &o) : 1;
+	if (dfuse_fs && daxfs_unmount(dfuse_fs))
+		fprintf(stderr, "daxfs-fuse: %s\n", daxfs_errormsg());
+	free(o.mountpoint);
+	fuse_opt_free_args(&args);
+	return ret;
+}
