@@ -29,6 +29,7 @@
 #include "daxfs.h"
 #include "core/mem.h"
 #include "ext2/ext2.h"
+#include "ext2/htree.h"
 
 #define DIR_MIN_REC EXT2_DIR_REC_LEN(1)
 
@@ -85,7 +86,7 @@ static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
 }
 
 /* Check one entry where it stands; -EUCLEAN with where it is if bad. */
-static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
+int ext2_dir_de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 		    const struct ext2_dir_entry_2 *de)
 {
 	struct ext2_sb_info *fs = dir->fs;
@@ -325,7 +326,7 @@ static int index_scan_block(struct ext2_inode_info *dir,
 	while (off < dir->fs->blocksize) {
 		struct ext2_dir_entry_2 *de = de_at(blk, off);
 
-		ret = de_check(dir, bi, off, de);
+		ret = ext2_dir_de_check(dir, bi, off, de);
 		if (ret)
 			return ret;
 		if (de->inode) {
@@ -409,18 +410,28 @@ static int dir_index(struct ext2_inode_info *dir, struct ext2_dir_index **out)
 int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
 		     struct ext2_dirent_info *out)
 {
+	struct ext2_dir_entry_2 *de;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
+	unsigned char *blk;
+	uint32_t bi;
 	int ret;
 
-	ret = dir_index(dir, &ix);
-	if (ret)
-		return ret;
-	s = index_find(ix, name, len, name_hash(name, len));
-	if (!s)
-		return -ENOENT;
-	out->ino = le32_get(s->de->inode);
-	out->ftype = dir->fs->has_filetype ? s->de->file_type : EXT2_FT_UNKNOWN;
+	if (ext2_dx_indexed(dir)) {
+		ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
+		if (ret)
+			return ret;
+	} else {
+		ret = dir_index(dir, &ix);
+		if (ret)
+			return ret;
+		s = index_find(ix, name, len, name_hash(name, len));
+		if (!s)
+			return -ENOENT;
+		de = s->de;
+	}
+	out->ino = le32_get(de->inode);
+	out->ftype = dir->fs->has_filetype ? de->file_type : EXT2_FT_UNKNOWN;
 	return 0;
 }
 
@@ -522,6 +533,26 @@ static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 	return 0;
 }
 
+/* Whether dir, one full linear block, gets an index before it grows (as
+ * ext4 does): the file system has dir_index. */
+static bool dir_wants_index(struct ext2_inode_info *dir,
+			    struct ext2_dir_index *ix)
+{
+	return ix->nblocks == 1 &&
+	       (le32_get(dir->fs->es->s_feature_compat) &
+		EXT2_FEATURE_COMPAT_DIR_INDEX) &&
+	       !(le32_get(dir->raw->i_flags) & EXT2_INDEX_FL);
+}
+
+/* Index the one-block dir, then add name -> ino through the index. */
+static int dir_add_indexed(struct ext2_inode_info *dir, const char *name,
+			   size_t len, uint32_t ino, unsigned ftype)
+{
+	int ret = ext2_dx_make_indexed(dir);
+
+	return ret ? ret : ext2_dx_add(dir, name, len, ino, ftype);
+}
+
 /* Add name -> ino to dir.  Caller holds dir's i_rwsem exclusively and
  * has checked that name is absent. */
 int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
@@ -535,6 +566,8 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	if (ext2_dx_indexed(dir))
+		return ext2_dx_add(dir, name, len, ino, ftype);
 	ret = dir_index(dir, &ix);
 	if (!ret)
 		ret = index_reserve(ix);
@@ -545,6 +578,8 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		uint16_t at = 0;
 
 		bi = slack_find(ix, bi, need);
+		if (bi == ix->nblocks && dir_wants_index(dir, ix))
+			return dir_add_indexed(dir, name, len, ino, ftype);
 		if (bi == ix->nblocks) {
 			ret = dir_grow(dir, ix);
 			if (ret)
@@ -589,17 +624,83 @@ static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
 	return *s ? 0 : -ENOENT;
 }
 
+/* Take the entry de out of block bi (bytes blk) of dir: merged into the
+ * record before it, or its inode number cleared if it is the first.  The
+ * record that now holds the room in *prev at *prev_off. */
+static int dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
+			 uint32_t bi, struct ext2_dir_entry_2 *de,
+			 struct ext2_dir_entry_2 **prev, uint32_t *prev_off)
+{
+	struct ext2_sb_info *fs = dir->fs;
+	uint32_t off;
+	int ret;
+
+	*prev = NULL;
+	/* The block may have been written over since it was indexed (a
+	 * damaged file sharing it): every record on the way is checked. */
+	for (off = 0; de_at(blk, off) != de;
+	     off += le16_get(de_at(blk, off)->rec_len)) {
+		if ((unsigned char *)de_at(blk, off) > (unsigned char *)de ||
+		    ext2_dir_de_check(dir, bi, off, de_at(blk, off)))
+			return ext2_corrupt(fs, "directory inode %u, block "
+					     "%u: entry \"%.*s\" not on the "
+					     "record chain", dir->ino, bi,
+					     (int)de->name_len, de->name);
+		*prev = de_at(blk, off);
+		*prev_off = off;
+	}
+	ret = ext2_dir_de_check(dir, bi, off, de);
+	if (ret)
+		return ret;
+	if (*prev) {
+		ext2_jlog(&(*prev)->rec_len, 2); /* undone: de is whole again */
+		(*prev)->rec_len = le16_put(le16_get((*prev)->rec_len) +
+					    le16_get(de->rec_len));
+		ext2_persist(fs, &(*prev)->rec_len, 2);
+		return 0;
+	}
+	ext2_jlog(&de->inode, 4);
+	de->inode = 0;
+	ext2_persist(fs, &de->inode, 4);
+	*prev = de;
+	*prev_off = off;
+	return 0;
+}
+
+/* Remove name from the indexed dir: in its leaf, which is never merged
+ * with another (as ext4). */
+static int dir_remove_indexed(struct ext2_inode_info *dir, const char *name,
+			      size_t len)
+{
+	struct ext2_dir_entry_2 *de, *prev;
+	unsigned char *blk;
+	uint32_t bi, prev_off;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
+	if (ret)
+		return ret;
+	if (bi == 0 && (unsigned char *)de < blk + 24)
+		return ext2_corrupt(dir->fs, "directory inode %u: \"%.*s\" "
+				    "cannot be removed", dir->ino, (int)len,
+				    name);
+	return dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
+}
+
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
 	struct ext2_sb_info *fs = dir->fs;
-	struct ext2_dir_entry_2 *de, *prev = NULL;
+	struct ext2_dir_entry_2 *de, *prev;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
 	unsigned char *blk = NULL;
-	uint32_t bi, off, prev_off = 0, freed;
+	uint32_t bi, prev_off = 0, freed;
 	int ret;
 
+	if (ext2_dx_indexed(dir))
+		return dir_remove_indexed(dir, name, len);
 	ret = dir_find_for_change(dir, name, len, &ix, &s);
 	if (ret)
 		return ret;
@@ -611,35 +712,10 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (!blk)
 		return ext2_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
-	/* The block may have been written over since it was indexed (a
-	 * damaged file sharing it): every record on the way is checked. */
-	for (off = 0; de_at(blk, off) != de;
-	     off += le16_get(de_at(blk, off)->rec_len)) {
-		if ((unsigned char *)de_at(blk, off) > (unsigned char *)de ||
-		    de_check(dir, bi, off, de_at(blk, off)))
-			return ext2_corrupt(fs, "directory inode %u, block "
-					     "%u: entry \"%.*s\" not on the "
-					     "record chain", dir->ino, bi,
-					     (int)len, name);
-		prev = de_at(blk, off);
-		prev_off = off;
-	}
-	ret = de_check(dir, bi, off, de);
+	dir_clear_htree(dir);
+	ret = dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (ret)
 		return ret;
-	dir_clear_htree(dir);
-	if (prev) {
-		ext2_jlog(&prev->rec_len, 2); /* undone: de is whole again */
-		prev->rec_len = le16_put(le16_get(prev->rec_len) +
-					 le16_get(de->rec_len));
-		ext2_persist(fs, &prev->rec_len, 2);
-	} else {
-		ext2_jlog(&de->inode, 4);
-		de->inode = 0;
-		ext2_persist(fs, &de->inode, 4);
-		prev = de;
-		prev_off = off;
-	}
 	index_del(ix, s);
 	/* The hole just made is where the next insert looks first (as the
 	 * kernel's first fit would reuse it). */
@@ -658,20 +734,80 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype)
 {
+	struct ext2_dir_entry_2 *de;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
+	unsigned char *blk;
+	uint32_t bi;
 	int ret;
 
-	ret = dir_find_for_change(dir, name, len, &ix, &s);
+	if (ext2_dx_indexed(dir)) {
+		DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+		ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
+	} else {
+		ret = dir_find_for_change(dir, name, len, &ix, &s);
+		if (!ret) {
+			dir_clear_htree(dir);
+			de = s->de;
+		}
+	}
 	if (ret)
 		return ret;
-	dir_clear_htree(dir);
-	ext2_jlog(s->de, 8);
+	ext2_jlog(de, 8);
 	if (dir->fs->has_filetype)
-		s->de->file_type = ftype;
-	s->de->inode = le32_put(ino);
-	ext2_persist(dir->fs, s->de, 8);
+		de->file_type = ftype;
+	de->inode = le32_put(ino);
+	ext2_persist(dir->fs, de, 8);
 	return 0;
+}
+
+/* Block bi of dir, for a walk of all its blocks: its bytes in *blk, 1
+ * past the end, or a negative errno.  Caller holds i_rwsem. */
+static int dir_walk_block(struct ext2_inode_info *dir, uint32_t bi,
+			  unsigned char **blk)
+{
+	struct ext2_dir_index *ix;
+	uint32_t pblk = 0, count;
+	bool is_new;
+	int ret;
+
+	if (!ext2_dx_indexed(dir)) {
+		ret = dir_index(dir, &ix);
+		if (ret || bi >= ix->nblocks)
+			return ret ? ret : 1;
+		*blk = ix->blocks[bi];
+		return 0;
+	}
+	if (bi >= ext2_i_size(dir) >> dir->fs->blocksize_bits)
+		return 1;
+	ret = ext2_bmap(dir, bi, 1, false, &pblk, &count, &is_new);
+	if (!ret && !pblk)
+		ret = ext2_corrupt(dir->fs, "directory inode %u has a hole "
+				    "at block %u", dir->ino, bi);
+	if (!ret)
+		*blk = ext2_block(dir->fs, pblk);
+	return ret;
+}
+
+/* 1 if the indexed dir holds nothing but "." and "..": a walk of its
+ * blocks (index blocks hold one unused record). */
+static int dir_is_empty_indexed(struct ext2_inode_info *dir)
+{
+	unsigned char *blk;
+	uint32_t bi, off;
+	int ret;
+
+	for (bi = 0; !(ret = dir_walk_block(dir, bi, &blk)); bi++) {
+		for (off = bi ? 0 : 24; off < dir->fs->blocksize;
+		     off += le16_get(de_at(blk, off)->rec_len)) {
+			ret = ext2_dir_de_check(dir, bi, off, de_at(blk, off));
+			if (ret)
+				return ret;
+			if (de_at(blk, off)->inode)
+				return 0;
+		}
+	}
+	return ret < 0 ? ret : 1;
 }
 
 /* 1 if dir holds nothing but "." and "..", 0 if not, or a negative errno. */
@@ -681,6 +817,8 @@ int ext2_dir_is_empty(struct ext2_inode_info *dir)
 	uint32_t n;
 	int ret;
 
+	if (ext2_dx_indexed(dir))
+		return dir_is_empty_indexed(dir);
 	ret = dir_index(dir, &ix);
 	if (ret)
 		return ret;
@@ -737,8 +875,7 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 		      void *arg)
 {
 	struct ext2_sb_info *fs = dir->fs;
-	unsigned char buf[4096];
-	struct ext2_dir_index *ix;
+	unsigned char buf[4096], *blk;
 	uint32_t bi;
 	int ret = 0;
 
@@ -746,20 +883,19 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 		uint32_t off = 0;
 
 		down_read(&dir->i_rwsem);
-		ret = dir_index(dir, &ix);
-		if (ret || bi >= ix->nblocks) {
-			up_read(&dir->i_rwsem);
-			return ret;
-		}
-		memcpy(buf, ix->blocks[bi], fs->blocksize);
+		ret = dir_walk_block(dir, bi, &blk);
+		if (!ret)
+			memcpy(buf, blk, fs->blocksize);
 		up_read(&dir->i_rwsem);
+		if (ret)
+			return ret < 0 ? ret : 0;
 		while (off < fs->blocksize) {
 			struct ext2_dir_entry_2 *de = de_at(buf, off);
 			char name[EXT2_NAME_LEN + 1];
 
 			/* Checked when indexed, but a damaged file may share
 			 * the block and have written over it since. */
-			ret = de_check(dir, bi, off, de);
+			ret = ext2_dir_de_check(dir, bi, off, de);
 			if (ret)
 				return ret;
 			if (de->inode) {
