@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <criterion/criterion.h>
 
@@ -21,8 +23,9 @@
 #include "ext2/ext2.h"
 #include "ext2/htree.h"
 #include "check.h"
+#include "interop.h"
 
-TestSuite(htree, .fini = test_cleanup, .timeout = 900);
+TestSuite(htree, .fini = test_kernel_cleanup, .timeout = 900);
 
 /* The seed as debugfs takes it (a UUID) and as the superblock holds it. */
 static const char *seed_str = "01234567-89ab-cdef-0011-223344556677";
@@ -117,9 +120,9 @@ static unsigned dflags(const char *img, const char *path)
 
 /* debugfs htree_dump of path runs without complaint and shows a tree
  * with leaves. */
-static void check_htree_dump(const char *img, const char *path)
+static void check_htree_dump(const char *img, const char *path, int levels)
 {
-	char cmd[300], *err = NULL, *out;
+	char cmd[300], want[64], *err = NULL, *out;
 
 	snprintf(cmd, sizeof(cmd), "htree_dump %s", path);
 	out = test_debugfs(img, cmd, NULL, &err);
@@ -127,6 +130,8 @@ static void check_htree_dump(const char *img, const char *path)
 	cr_assert(strstr(out, "Root node dump:"), "htree_dump: %s %s", out,
 		  err ? err : "");
 	cr_assert(strstr(out, "Entry #1:"), "htree_dump shows one leaf");
+	snprintf(want, sizeof(want), "Indirect levels: %d\n", levels);
+	cr_assert(levels < 0 || strstr(out, want), "htree_dump: not %s", want);
 	cr_assert(!err || !strstr(err, "rror"), "htree_dump: %s", err);
 	free(out);
 	free(err);
@@ -168,7 +173,7 @@ static int count_entries(daxfs *fs, const char *dir)
 
 /* A directory libdaxfs makes gets an index past one block; thousands of
  * creates, unlinks and renames keep it valid for e2fsck and debugfs. */
-static void grow_and_change(unsigned bs, int n)
+static void grow_and_change(unsigned bs, int n, int levels)
 {
 	const char *img = htree_image("htree", 512 * TEST_MIB, bs);
 	daxfs *fs = check_mount(img, 0);
@@ -179,7 +184,7 @@ static void grow_and_change(unsigned bs, int n)
 	cr_assert_eq(count_entries(fs, "/d"), n + 2);
 	check_unmount_fsck(fs, img);
 	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d is not indexed");
-	check_htree_dump(img, "/d");
+	check_htree_dump(img, "/d", levels);
 
 	fs = check_mount(img, 0);
 	check_names(fs, "/d", 0, n, true);
@@ -198,7 +203,7 @@ static void grow_and_change(unsigned bs, int n)
 	make_files(fs, "/d", 2 * n, 2 * n + n / 4);
 	check_unmount_fsck(fs, img);
 	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d lost its index");
-	check_htree_dump(img, "/d");
+	check_htree_dump(img, "/d", levels);
 	fs = check_mount(img, 0);
 	check_names(fs, "/d", 2 * n, 2 * n + n / 4, true);
 	for (int i = 1; i < n; i++)
@@ -209,5 +214,83 @@ static void grow_and_change(unsigned bs, int n)
 	check_unmount(fs);
 }
 
-Test(htree, grows_index_4k) { grow_and_change(4096, 20000); }
-Test(htree, grows_index_1k_two_levels) { grow_and_change(1024, 20000); }
+/* 20,000 names fit under a 4 KiB root (508 leaves); on 1 KiB blocks the
+ * root (124 leaves) grows a level of nodes. */
+Test(htree, grows_index_4k) { grow_and_change(4096, 20000, 0); }
+Test(htree, grows_index_1k_two_levels) { grow_and_change(1024, 20000, 1); }
+
+/* The kernel's ext4 driver (which walks htree indexes, unlike ext2's)
+ * lists and finds every name of a directory libdaxfs indexed. */
+Test(htree, kernel_reads_daxfs_index)
+{
+	const char *img = htree_image("htree_k", 256 * TEST_MIB, 4096);
+	const char *mnt = test_tmp_dir("htree_kmnt");
+	const char *why = NULL;
+	char path[600];
+	struct stat st;
+	int n = 10000, listed = 0;
+	daxfs *fs;
+
+	if (!test_kernel_mount_works(&why))
+		cr_skip_test("%s", why);
+	fs = check_mount(img, 0);
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	for (int i = 0; i < n; i += 7) {
+		snprintf(path, sizeof(path), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, path));
+	}
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL);
+	if (test_kmount_type(img, mnt, "ext4", true) != 0)
+		cr_skip_test("the kernel cannot mount an ext2 image as ext4");
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/d/f_%d_%.*s", mnt, i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		cr_assert_eq(lstat(path, &st) == 0, i % 7 != 0,
+			     "kernel lookup of %s: %s", path, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/d", mnt);
+	DIR *d = opendir(path);
+	cr_assert(d);
+	while (readdir(d))
+		listed++;
+	closedir(d);
+	cr_assert_eq(listed, n - (n + 6) / 7 + 2, "the kernel lists %d",
+		     listed);
+	cr_assert_eq(test_kumount(mnt), 0);
+}
+
+/* A directory e2fsck -D indexed: libdaxfs finds every name through the
+ * index, changes it, and the index stays (flag, e2fsck, htree_dump). */
+Test(htree, e2fsck_indexed_dir_changed)
+{
+	const char *img = htree_image("htree_e", 256 * TEST_MIB, 1024);
+	int n = 10000;
+	daxfs *fs = check_mount(img, 0);
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	check_unmount_fsck(fs, img);
+	/* Rebuild every index the way e2fsck does (rehash.c). */
+	const char *argv[] = { "e2fsck", "-fyD", img, NULL };
+	int rc = test_run(argv, 0, NULL, NULL, NULL);
+	cr_assert(rc == 0 || rc == 1, "e2fsck -fyD: status %d", rc);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL);
+
+	fs = check_mount(img, 0);
+	check_names(fs, "/d", 0, n, true);
+	make_files(fs, "/d", n, 2 * n);
+	for (int i = 0; i < 2 * n; i += 5) {
+		char p[300];
+
+		snprintf(p, sizeof(p), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, p));
+	}
+	cr_assert_eq(count_entries(fs, "/d"), 2 * n - 2 * n / 5 + 2);
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d lost its index");
+	check_htree_dump(img, "/d", -1);
+}
