@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dir.c -- ext2 linear directories (with the filetype feature) and the
- * in-DRAM index that makes lookups fast.
+ * dir.c -- ext2 directories (with the filetype feature): linear ones
+ * with the in-DRAM index that makes their lookups fast, and the entry
+ * points that send indexed (dir_index) directories to htree.c, which
+ * keeps their hash tree on the media and needs no DRAM index.  A linear
+ * directory that outgrows its first block on a file system with
+ * dir_index gets an index (ext2_dx_make_indexed), as ext4 does; an
+ * indexed one whose root htree.c cannot read becomes linear on its first
+ * change (dir_clear_htree).  readdir is in dir_iter.c.
  *
  * The index of a directory is built on first use by one scan of its
  * blocks, which also checks every entry; afterwards lookups are a hash
@@ -627,9 +633,9 @@ static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
 /* Take the entry de out of block bi (bytes blk) of dir: merged into the
  * record before it, or its inode number cleared if it is the first.  The
  * record that now holds the room in *prev at *prev_off. */
-static int dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
-			 uint32_t bi, struct ext2_dir_entry_2 *de,
-			 struct ext2_dir_entry_2 **prev, uint32_t *prev_off)
+int ext2_dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
+		       uint32_t bi, struct ext2_dir_entry_2 *de,
+		       struct ext2_dir_entry_2 **prev, uint32_t *prev_off)
 {
 	struct ext2_sb_info *fs = dir->fs;
 	uint32_t off;
@@ -667,27 +673,6 @@ static int dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
 	return 0;
 }
 
-/* Remove name from the indexed dir: in its leaf, which is never merged
- * with another (as ext4). */
-static int dir_remove_indexed(struct ext2_inode_info *dir, const char *name,
-			      size_t len)
-{
-	struct ext2_dir_entry_2 *de, *prev;
-	unsigned char *blk;
-	uint32_t bi, prev_off;
-	int ret;
-
-	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
-	ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
-	if (ret)
-		return ret;
-	if (bi == 0 && (unsigned char *)de < blk + 24)
-		return ext2_corrupt(dir->fs, "directory inode %u: \"%.*s\" "
-				    "cannot be removed", dir->ino, (int)len,
-				    name);
-	return dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
-}
-
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
@@ -700,7 +685,7 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	int ret;
 
 	if (ext2_dx_indexed(dir))
-		return dir_remove_indexed(dir, name, len);
+		return ext2_dx_remove(dir, name, len);
 	ret = dir_find_for_change(dir, name, len, &ix, &s);
 	if (ret)
 		return ret;
@@ -713,7 +698,7 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 		return ext2_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
 	dir_clear_htree(dir);
-	ret = dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
+	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (ret)
 		return ret;
 	index_del(ix, s);
@@ -761,53 +746,18 @@ int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 	return 0;
 }
 
-/* Block bi of dir, for a walk of all its blocks: its bytes in *blk, 1
- * past the end, or a negative errno.  Caller holds i_rwsem. */
-static int dir_walk_block(struct ext2_inode_info *dir, uint32_t bi,
+/* Block bi of the linear dir: its bytes in *blk, 1 past the end, or a
+ * negative errno.  Caller holds i_rwsem. */
+int ext2_dir_linear_block(struct ext2_inode_info *dir, uint32_t bi,
 			  unsigned char **blk)
 {
 	struct ext2_dir_index *ix;
-	uint32_t pblk = 0, count;
-	bool is_new;
-	int ret;
+	int ret = dir_index(dir, &ix);
 
-	if (!ext2_dx_indexed(dir)) {
-		ret = dir_index(dir, &ix);
-		if (ret || bi >= ix->nblocks)
-			return ret ? ret : 1;
-		*blk = ix->blocks[bi];
-		return 0;
-	}
-	if (bi >= ext2_i_size(dir) >> dir->fs->blocksize_bits)
-		return 1;
-	ret = ext2_bmap(dir, bi, 1, false, &pblk, &count, &is_new);
-	if (!ret && !pblk)
-		ret = ext2_corrupt(dir->fs, "directory inode %u has a hole "
-				    "at block %u", dir->ino, bi);
-	if (!ret)
-		*blk = ext2_block(dir->fs, pblk);
-	return ret;
-}
-
-/* 1 if the indexed dir holds nothing but "." and "..": a walk of its
- * blocks (index blocks hold one unused record). */
-static int dir_is_empty_indexed(struct ext2_inode_info *dir)
-{
-	unsigned char *blk;
-	uint32_t bi, off;
-	int ret;
-
-	for (bi = 0; !(ret = dir_walk_block(dir, bi, &blk)); bi++) {
-		for (off = bi ? 0 : 24; off < dir->fs->blocksize;
-		     off += le16_get(de_at(blk, off)->rec_len)) {
-			ret = ext2_dir_de_check(dir, bi, off, de_at(blk, off));
-			if (ret)
-				return ret;
-			if (de_at(blk, off)->inode)
-				return 0;
-		}
-	}
-	return ret < 0 ? ret : 1;
+	if (ret || bi >= ix->nblocks)
+		return ret ? ret : 1;
+	*blk = ix->blocks[bi];
+	return 0;
 }
 
 /* 1 if dir holds nothing but "." and "..", 0 if not, or a negative errno. */
@@ -818,7 +768,7 @@ int ext2_dir_is_empty(struct ext2_inode_info *dir)
 	int ret;
 
 	if (ext2_dx_indexed(dir))
-		return dir_is_empty_indexed(dir);
+		return ext2_dx_is_empty(dir);
 	ret = dir_index(dir, &ix);
 	if (ret)
 		return ret;
@@ -844,69 +794,4 @@ int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 	ext2_dir_block_format(fs, ext2_block(fs, pblk), dir->ino, parent_ino);
 	ext2_inode_set_size(dir, fs->blocksize);
 	return 0;
-}
-
-/* DT_* type of an entry: from the entry, or from its inode when the file
- * system lacks the filetype feature. */
-static unsigned de_dtype(struct ext2_sb_info *fs, const struct ext2_dir_entry_2 *de)
-{
-	static const unsigned char ft2dt[EXT2_FT_MAX] = {
-		DAXFS_DT_UNKNOWN, DAXFS_DT_REG, DAXFS_DT_DIR, DAXFS_DT_CHR,
-		DAXFS_DT_BLK, DAXFS_DT_FIFO, DAXFS_DT_SOCK, DAXFS_DT_LNK,
-	};
-	unsigned ft = de->file_type;
-
-	if (!fs->has_filetype) {
-		uint32_t ino = le32_get(de->inode);
-
-		ft = ext2_mode_to_ftype(le16_get(ext2_raw_inode(fs, ino)->i_mode));
-	}
-	return ft < EXT2_FT_MAX ? ft2dt[ft] : DAXFS_DT_UNKNOWN;
-}
-
-/*
- * Call fn for every live entry of dir.  Each block is copied under the
- * shared i_rwsem and its entries passed to fn with no lock held, so fn
- * may call into libdaxfs (even to change this directory).
- */
-int ext2_dir_iterate(struct ext2_inode_info *dir,
-		      int (*fn)(void *arg, const char *name, uint64_t ino,
-				unsigned type),
-		      void *arg)
-{
-	struct ext2_sb_info *fs = dir->fs;
-	unsigned char buf[4096], *blk;
-	uint32_t bi;
-	int ret = 0;
-
-	for (bi = 0;; bi++) {
-		uint32_t off = 0;
-
-		down_read(&dir->i_rwsem);
-		ret = dir_walk_block(dir, bi, &blk);
-		if (!ret)
-			memcpy(buf, blk, fs->blocksize);
-		up_read(&dir->i_rwsem);
-		if (ret)
-			return ret < 0 ? ret : 0;
-		while (off < fs->blocksize) {
-			struct ext2_dir_entry_2 *de = de_at(buf, off);
-			char name[EXT2_NAME_LEN + 1];
-
-			/* Checked when indexed, but a damaged file may share
-			 * the block and have written over it since. */
-			ret = ext2_dir_de_check(dir, bi, off, de);
-			if (ret)
-				return ret;
-			if (de->inode) {
-				memcpy(name, de->name, de->name_len);
-				name[de->name_len] = 0;
-				ret = fn(arg, name, le32_get(de->inode),
-					 de_dtype(fs, de));
-				if (ret)
-					return ret;
-			}
-			off += le16_get(de->rec_len);
-		}
-	}
 }
