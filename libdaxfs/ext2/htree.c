@@ -296,20 +296,23 @@ static int dx_walk_block(struct ext2_inode_info *dir, uint32_t bi,
 }
 
 /* 1 if the indexed dir holds nothing but "." and "..": a walk of its
- * blocks (index blocks hold one unused record). */
+ * blocks (the root's two records are those; nodes hold one unused
+ * record). */
 int ext2_dx_is_empty(struct ext2_inode_info *dir)
 {
+	struct ext2_dir_entry_2 *de;
 	unsigned char *blk;
 	uint32_t bi, off;
 	int ret;
 
 	for (bi = 0; !(ret = dx_walk_block(dir, bi, &blk)); bi++) {
-		for (off = bi ? 0 : 24; off < dir->fs->blocksize;
-		     off += le16_get(((struct ext2_dir_entry_2 *)(blk + off))->rec_len)) {
-			ret = ext2_dir_de_check(dir, bi, off, ((struct ext2_dir_entry_2 *)(blk + off)));
+		for (off = 0; off < dir->fs->blocksize;
+		     off += le16_get(de->rec_len)) {
+			de = (struct ext2_dir_entry_2 *)(blk + off);
+			ret = ext2_dir_de_check(dir, bi, off, de);
 			if (ret)
 				return ret;
-			if (((struct ext2_dir_entry_2 *)(blk + off))->inode)
+			if (de->inode && (bi || off >= 24))
 				return 0;
 		}
 	}

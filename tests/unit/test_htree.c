@@ -294,3 +294,32 @@ Test(htree, e2fsck_indexed_dir_changed)
 	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d lost its index");
 	check_htree_dump(img, "/d", -1);
 }
+
+/* rmdir of an indexed directory: refused while a name is left (even the
+ * last one, in any leaf), done once every name is gone. */
+Test(htree, rmdir_indexed)
+{
+	const char *img = htree_image("htree_r", 256 * TEST_MIB, 1024);
+	int n = 600;
+	daxfs *fs = check_mount(img, 0);
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	CHECK_ERR(daxfs_rmdir(fs, "/d"), ENOTEMPTY);
+	for (int i = 0; i < n - 1; i++) {
+		char p[300];
+
+		snprintf(p, sizeof(p), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, p));
+	}
+	CHECK_ERR(daxfs_rmdir(fs, "/d"), ENOTEMPTY);
+	check_names(fs, "/d", n - 1, n, true);
+	cr_assert_eq(count_entries(fs, "/d"), 3);
+	check_unmount_fsck(fs, img);
+	check_htree_dump(img, "/d", 0);
+	fs = check_mount(img, 0);
+	CHECK_OK(daxfs_unlink(fs, "/d/f_599_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"));
+	CHECK_OK(daxfs_rmdir(fs, "/d"));
+	check_unmount_fsck(fs, img);
+}
