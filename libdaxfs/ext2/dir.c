@@ -93,7 +93,7 @@ static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
 
 /* Check one entry where it stands; -EUCLEAN with where it is if bad. */
 int ext2_dir_de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
-		    const struct ext2_dir_entry_2 *de)
+		      const struct ext2_dir_entry_2 *de)
 {
 	struct ext2_sb_info *fs = dir->fs;
 	uint32_t rl = le16_get(de->rec_len);
@@ -697,10 +697,10 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (!blk)
 		return ext2_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
-	dir_clear_htree(dir);
 	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (ret)
 		return ret;
+	dir_clear_htree(dir); /* same operation: atomic with the removal */
 	index_del(ix, s);
 	/* The hole just made is where the next insert looks first (as the
 	 * kernel's first fit would reuse it). */
