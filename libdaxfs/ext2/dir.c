@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dir.c -- ext2 linear directories (with the filetype feature) and the
- * in-DRAM index that makes lookups fast.
+ * dir.c -- ext2 directories (with the filetype feature): linear ones
+ * with the in-DRAM index that makes their lookups fast, and the entry
+ * points that send indexed (dir_index) directories to htree.c, which
+ * keeps their hash tree on the media and needs no DRAM index.  A linear
+ * directory that outgrows its first block on a file system with
+ * dir_index gets an index (ext2_dx_make_indexed), as ext4 does; an
+ * indexed one whose root htree.c cannot read becomes linear on its first
+ * change (dir_clear_htree).  readdir is in dir_iter.c.
  *
  * The index of a directory is built on first use by one scan of its
  * blocks, which also checks every entry; afterwards lookups are a hash
@@ -29,6 +35,7 @@
 #include "daxfs.h"
 #include "core/mem.h"
 #include "ext2/ext2.h"
+#include "ext2/htree.h"
 
 #define DIR_MIN_REC EXT2_DIR_REC_LEN(1)
 
@@ -85,8 +92,8 @@ static inline struct ext2_dir_entry_2 *de_at(unsigned char *blk, uint32_t off)
 }
 
 /* Check one entry where it stands; -EUCLEAN with where it is if bad. */
-static int de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
-		    const struct ext2_dir_entry_2 *de)
+int ext2_dir_de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
+		      const struct ext2_dir_entry_2 *de)
 {
 	struct ext2_sb_info *fs = dir->fs;
 	uint32_t rl = le16_get(de->rec_len);
@@ -325,7 +332,7 @@ static int index_scan_block(struct ext2_inode_info *dir,
 	while (off < dir->fs->blocksize) {
 		struct ext2_dir_entry_2 *de = de_at(blk, off);
 
-		ret = de_check(dir, bi, off, de);
+		ret = ext2_dir_de_check(dir, bi, off, de);
 		if (ret)
 			return ret;
 		if (de->inode) {
@@ -409,18 +416,28 @@ static int dir_index(struct ext2_inode_info *dir, struct ext2_dir_index **out)
 int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
 		     struct ext2_dirent_info *out)
 {
+	struct ext2_dir_entry_2 *de;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
+	unsigned char *blk;
+	uint32_t bi;
 	int ret;
 
-	ret = dir_index(dir, &ix);
-	if (ret)
-		return ret;
-	s = index_find(ix, name, len, name_hash(name, len));
-	if (!s)
-		return -ENOENT;
-	out->ino = le32_get(s->de->inode);
-	out->ftype = dir->fs->has_filetype ? s->de->file_type : EXT2_FT_UNKNOWN;
+	if (ext2_dx_indexed(dir)) {
+		ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
+		if (ret)
+			return ret;
+	} else {
+		ret = dir_index(dir, &ix);
+		if (ret)
+			return ret;
+		s = index_find(ix, name, len, name_hash(name, len));
+		if (!s)
+			return -ENOENT;
+		de = s->de;
+	}
+	out->ino = le32_get(de->inode);
+	out->ftype = dir->fs->has_filetype ? de->file_type : EXT2_FT_UNKNOWN;
 	return 0;
 }
 
@@ -522,6 +539,26 @@ static int dir_grow(struct ext2_inode_info *dir, struct ext2_dir_index *ix)
 	return 0;
 }
 
+/* Whether dir, one full linear block, gets an index before it grows (as
+ * ext4 does): the file system has dir_index. */
+static bool dir_wants_index(struct ext2_inode_info *dir,
+			    struct ext2_dir_index *ix)
+{
+	return ix->nblocks == 1 &&
+	       (le32_get(dir->fs->es->s_feature_compat) &
+		EXT2_FEATURE_COMPAT_DIR_INDEX) &&
+	       !(le32_get(dir->raw->i_flags) & EXT2_INDEX_FL);
+}
+
+/* Index the one-block dir, then add name -> ino through the index. */
+static int dir_add_indexed(struct ext2_inode_info *dir, const char *name,
+			   size_t len, uint32_t ino, unsigned ftype)
+{
+	int ret = ext2_dx_make_indexed(dir);
+
+	return ret ? ret : ext2_dx_add(dir, name, len, ino, ftype);
+}
+
 /* Add name -> ino to dir.  Caller holds dir's i_rwsem exclusively and
  * has checked that name is absent. */
 int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
@@ -535,6 +572,8 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	if (ext2_dx_indexed(dir))
+		return ext2_dx_add(dir, name, len, ino, ftype);
 	ret = dir_index(dir, &ix);
 	if (!ret)
 		ret = index_reserve(ix);
@@ -545,6 +584,8 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		uint16_t at = 0;
 
 		bi = slack_find(ix, bi, need);
+		if (bi == ix->nblocks && dir_wants_index(dir, ix))
+			return dir_add_indexed(dir, name, len, ino, ftype);
 		if (bi == ix->nblocks) {
 			ret = dir_grow(dir, ix);
 			if (ret)
@@ -589,17 +630,62 @@ static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
 	return *s ? 0 : -ENOENT;
 }
 
+/* Take the entry de out of block bi (bytes blk) of dir: merged into the
+ * record before it, or its inode number cleared if it is the first.  The
+ * record that now holds the room in *prev at *prev_off. */
+int ext2_dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
+		       uint32_t bi, struct ext2_dir_entry_2 *de,
+		       struct ext2_dir_entry_2 **prev, uint32_t *prev_off)
+{
+	struct ext2_sb_info *fs = dir->fs;
+	uint32_t off;
+	int ret;
+
+	*prev = NULL;
+	/* The block may have been written over since it was indexed (a
+	 * damaged file sharing it): every record on the way is checked. */
+	for (off = 0; de_at(blk, off) != de;
+	     off += le16_get(de_at(blk, off)->rec_len)) {
+		if ((unsigned char *)de_at(blk, off) > (unsigned char *)de ||
+		    ext2_dir_de_check(dir, bi, off, de_at(blk, off)))
+			return ext2_corrupt(fs, "directory inode %u, block "
+					     "%u: entry \"%.*s\" not on the "
+					     "record chain", dir->ino, bi,
+					     (int)de->name_len, de->name);
+		*prev = de_at(blk, off);
+		*prev_off = off;
+	}
+	ret = ext2_dir_de_check(dir, bi, off, de);
+	if (ret)
+		return ret;
+	if (*prev) {
+		ext2_jlog(&(*prev)->rec_len, 2); /* undone: de is whole again */
+		(*prev)->rec_len = le16_put(le16_get((*prev)->rec_len) +
+					    le16_get(de->rec_len));
+		ext2_persist(fs, &(*prev)->rec_len, 2);
+		return 0;
+	}
+	ext2_jlog(&de->inode, 4);
+	de->inode = 0;
+	ext2_persist(fs, &de->inode, 4);
+	*prev = de;
+	*prev_off = off;
+	return 0;
+}
+
 /* Remove name from dir.  Caller holds dir's i_rwsem exclusively. */
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
 	struct ext2_sb_info *fs = dir->fs;
-	struct ext2_dir_entry_2 *de, *prev = NULL;
+	struct ext2_dir_entry_2 *de, *prev;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
 	unsigned char *blk = NULL;
-	uint32_t bi, off, prev_off = 0, freed;
+	uint32_t bi, prev_off = 0, freed;
 	int ret;
 
+	if (ext2_dx_indexed(dir))
+		return ext2_dx_remove(dir, name, len);
 	ret = dir_find_for_change(dir, name, len, &ix, &s);
 	if (ret)
 		return ret;
@@ -611,35 +697,10 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (!blk)
 		return ext2_corrupt(fs, "directory inode %u: index out of "
 				     "step", dir->ino);
-	/* The block may have been written over since it was indexed (a
-	 * damaged file sharing it): every record on the way is checked. */
-	for (off = 0; de_at(blk, off) != de;
-	     off += le16_get(de_at(blk, off)->rec_len)) {
-		if ((unsigned char *)de_at(blk, off) > (unsigned char *)de ||
-		    de_check(dir, bi, off, de_at(blk, off)))
-			return ext2_corrupt(fs, "directory inode %u, block "
-					     "%u: entry \"%.*s\" not on the "
-					     "record chain", dir->ino, bi,
-					     (int)len, name);
-		prev = de_at(blk, off);
-		prev_off = off;
-	}
-	ret = de_check(dir, bi, off, de);
+	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (ret)
 		return ret;
-	dir_clear_htree(dir);
-	if (prev) {
-		ext2_jlog(&prev->rec_len, 2); /* undone: de is whole again */
-		prev->rec_len = le16_put(le16_get(prev->rec_len) +
-					 le16_get(de->rec_len));
-		ext2_persist(fs, &prev->rec_len, 2);
-	} else {
-		ext2_jlog(&de->inode, 4);
-		de->inode = 0;
-		ext2_persist(fs, &de->inode, 4);
-		prev = de;
-		prev_off = off;
-	}
+	dir_clear_htree(dir); /* same operation: atomic with the removal */
 	index_del(ix, s);
 	/* The hole just made is where the next insert looks first (as the
 	 * kernel's first fit would reuse it). */
@@ -658,19 +719,44 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype)
 {
+	struct ext2_dir_entry_2 *de;
 	struct ext2_dir_index *ix;
 	struct dir_slot *s;
+	unsigned char *blk;
+	uint32_t bi;
 	int ret;
 
-	ret = dir_find_for_change(dir, name, len, &ix, &s);
+	if (ext2_dx_indexed(dir)) {
+		DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+		ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
+	} else {
+		ret = dir_find_for_change(dir, name, len, &ix, &s);
+		if (!ret) {
+			dir_clear_htree(dir);
+			de = s->de;
+		}
+	}
 	if (ret)
 		return ret;
-	dir_clear_htree(dir);
-	ext2_jlog(s->de, 8);
+	ext2_jlog(de, 8);
 	if (dir->fs->has_filetype)
-		s->de->file_type = ftype;
-	s->de->inode = le32_put(ino);
-	ext2_persist(dir->fs, s->de, 8);
+		de->file_type = ftype;
+	de->inode = le32_put(ino);
+	ext2_persist(dir->fs, de, 8);
+	return 0;
+}
+
+/* Block bi of the linear dir: its bytes in *blk, 1 past the end, or a
+ * negative errno.  Caller holds i_rwsem. */
+int ext2_dir_linear_block(struct ext2_inode_info *dir, uint32_t bi,
+			  unsigned char **blk)
+{
+	struct ext2_dir_index *ix;
+	int ret = dir_index(dir, &ix);
+
+	if (ret || bi >= ix->nblocks)
+		return ret ? ret : 1;
+	*blk = ix->blocks[bi];
 	return 0;
 }
 
@@ -681,6 +767,8 @@ int ext2_dir_is_empty(struct ext2_inode_info *dir)
 	uint32_t n;
 	int ret;
 
+	if (ext2_dx_indexed(dir))
+		return ext2_dx_is_empty(dir);
 	ret = dir_index(dir, &ix);
 	if (ret)
 		return ret;
@@ -706,71 +794,4 @@ int ext2_dir_init_block(struct ext2_inode_info *dir, uint32_t parent_ino)
 	ext2_dir_block_format(fs, ext2_block(fs, pblk), dir->ino, parent_ino);
 	ext2_inode_set_size(dir, fs->blocksize);
 	return 0;
-}
-
-/* DT_* type of an entry: from the entry, or from its inode when the file
- * system lacks the filetype feature. */
-static unsigned de_dtype(struct ext2_sb_info *fs, const struct ext2_dir_entry_2 *de)
-{
-	static const unsigned char ft2dt[EXT2_FT_MAX] = {
-		DAXFS_DT_UNKNOWN, DAXFS_DT_REG, DAXFS_DT_DIR, DAXFS_DT_CHR,
-		DAXFS_DT_BLK, DAXFS_DT_FIFO, DAXFS_DT_SOCK, DAXFS_DT_LNK,
-	};
-	unsigned ft = de->file_type;
-
-	if (!fs->has_filetype) {
-		uint32_t ino = le32_get(de->inode);
-
-		ft = ext2_mode_to_ftype(le16_get(ext2_raw_inode(fs, ino)->i_mode));
-	}
-	return ft < EXT2_FT_MAX ? ft2dt[ft] : DAXFS_DT_UNKNOWN;
-}
-
-/*
- * Call fn for every live entry of dir.  Each block is copied under the
- * shared i_rwsem and its entries passed to fn with no lock held, so fn
- * may call into libdaxfs (even to change this directory).
- */
-int ext2_dir_iterate(struct ext2_inode_info *dir,
-		      int (*fn)(void *arg, const char *name, uint64_t ino,
-				unsigned type),
-		      void *arg)
-{
-	struct ext2_sb_info *fs = dir->fs;
-	unsigned char buf[4096];
-	struct ext2_dir_index *ix;
-	uint32_t bi;
-	int ret = 0;
-
-	for (bi = 0;; bi++) {
-		uint32_t off = 0;
-
-		down_read(&dir->i_rwsem);
-		ret = dir_index(dir, &ix);
-		if (ret || bi >= ix->nblocks) {
-			up_read(&dir->i_rwsem);
-			return ret;
-		}
-		memcpy(buf, ix->blocks[bi], fs->blocksize);
-		up_read(&dir->i_rwsem);
-		while (off < fs->blocksize) {
-			struct ext2_dir_entry_2 *de = de_at(buf, off);
-			char name[EXT2_NAME_LEN + 1];
-
-			/* Checked when indexed, but a damaged file may share
-			 * the block and have written over it since. */
-			ret = de_check(dir, bi, off, de);
-			if (ret)
-				return ret;
-			if (de->inode) {
-				memcpy(name, de->name, de->name_len);
-				name[de->name_len] = 0;
-				ret = fn(arg, name, le32_get(de->inode),
-					 de_dtype(fs, de));
-				if (ret)
-					return ret;
-			}
-			off += le16_get(de->rec_len);
-		}
-	}
 }

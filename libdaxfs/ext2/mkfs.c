@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "ext2/bitmap.h"
 #include "ext2/ext2.h"
+#include "ext2/htree.h"
 
 #define MKFS_INODE_SIZE 256
 #define MKFS_INODE_RATIO 16384 /* bytes per inode */
@@ -226,6 +227,11 @@ static void mkfs_super(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 	if (getrandom(es->s_hash_seed, sizeof(es->s_hash_seed), 0) < 0)
 		memcpy(es->s_hash_seed, es->s_uuid, sizeof(es->s_hash_seed));
 	es->s_def_hash_version = 1; /* half MD4, as mke2fs */
+	/* dir_index, as mke2fs: directories past one block get a hash index
+	 * (htree.c); s_flags (0x160) says the hash reads names as signed
+	 * chars, which libdaxfs uses on every platform. */
+	es->s_feature_compat = le32_put(EXT2_FEATURE_COMPAT_DIR_INDEX);
+	es->s_rest[0x10] = EXT2_FLAGS_SIGNED_HASH;
 	es->s_mkfs_time = le32_put(now);
 }
 

@@ -178,8 +178,12 @@ static void setup(struct setup *s, uint32_t bs, uint64_t size)
 {
 	daxfs_file *f;
 
-	s->fs = check_new_fs(bs == 1024 ? "dir1k" : "dir4k", size, bs, 0,
-			     &s->path);
+	s->path = test_image_path(bs == 1024 ? "dir1k" : "dir4k");
+	check_mkfs(s->path, size, bs, 0);
+	/* These tests are about linear directories (indexed ones are
+	 * test_htree.c's): no dir_index (s_feature_compat at 0x45c). */
+	check_raw_put_le32(s->path, 1024 + 0x5c, 0);
+	s->fs = check_mount(s->path, 0);
 	CHECK_OK(daxfs_mkdir(s->fs, "/d", 0755));
 	CHECK_OK(daxfs_open(s->fs, "/t", O_RDWR | O_CREAT, 0644, &f));
 	CHECK_OK(daxfs_close(f));

@@ -151,7 +151,13 @@ bool test_kernel_mount_works(const char **why)
 
 int test_kmount(const char *img, const char *mnt, bool ro)
 {
-	const char *argv[] = { "mount", "-t", "ext2", "-o",
+	return test_kmount_type(img, mnt, "ext2", ro);
+}
+
+int test_kmount_type(const char *img, const char *mnt, const char *type,
+		     bool ro)
+{
+	const char *argv[] = { "mount", "-t", type, "-o",
 			       ro ? "loop,ro" : "loop", img, mnt, NULL };
 	char *err = NULL;
 	int rc = test_run(argv, 0, NULL, NULL, &err);

@@ -29,6 +29,11 @@ bool test_kernel_mount_works(const char **why);
  * test_kernel_cleanup(). */
 int test_kmount(const char *img, const char *mnt, bool ro);
 
+/* test_kmount with another driver: "ext4" reads ext2 images and uses
+ * their htree indexes (the ext2 driver reads directories linearly). */
+int test_kmount_type(const char *img, const char *mnt, const char *type,
+		     bool ro);
+
 /* umount MNT (and forget it): the exit status. */
 int test_kumount(const char *mnt);
 

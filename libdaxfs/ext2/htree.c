@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * htree.c -- ext2's hash-indexed directories (dir_index) kept on the
+ * media, so that e2fsck and the kernel keep a valid index and a lookup
+ * reads three blocks at most, with no DRAM index to build.
+ *
+ * Layout (the format ext3/ext4 and e2fsprogs share).  Logical block 0 is
+ * the root: "." (record of 12 bytes) and ".." (a record covering the rest
+ * of the block), then at offset 24 dx_root_info (hash version, its length
+ * 8, indirect levels) and at 32 the entries: 8 bytes each, a hash and a
+ * logical block; the first one's hash is the count and the limit.  With
+ * one indirect level the root's entries point at nodes: a block whose
+ * one record is unused and covers it all, entries at offset 8.  Leaves
+ * are ordinary directory blocks.  Entry i covers hashes from its hash to
+ * the next entry's; a hash with the low bit set marks a leaf that
+ * continues the names of the same hash from the leaf before (names hash
+ * with the low bit clear).  Supported here: hash versions 0-2 (and their
+ * unsigned variants, per s_flags), 0 or 1 indirect levels (the most ext2
+ * has without the large_dir feature); a root this code cannot read makes
+ * the directory linear on its first change (dir.c, dir_clear_htree), as
+ * before.  A full tree (a full root over full nodes) refuses the insert
+ * with -ENOSPC.
+ *
+ * Changes.  An insert with room in its leaf writes the entry in place
+ * (ext2_dir_block_insert: small records logged).  A leaf without room
+ * splits: a new leaf at the end of the directory (fresh, logged as every
+ * allocation) takes the upper half of the names by hash; the lower half
+ * is written, compacted, to a new block that replaces the leaf's block in
+ * the block map (one 4-byte pointer logged, the old block freed at the
+ * commit); the parent gets the new leaf's entry the same way, rewritten
+ * whole in a new block.  So a split logs a few dozen bytes and a crash
+ * undoes it whole: every block it changes is either new or swapped in by
+ * one logged pointer.  A full root moves its entries to a new node (one
+ * level of nodes); a full node splits in two.  Removals take the entry
+ * out of its leaf in place and never merge leaves (as ext4).
+ *
+ * Locking: the directory's i_rwsem, shared for lookups, exclusive for
+ * changes; the block map switch under bmap_lock held exclusively.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daxfs.h"
+#include "core/mem.h"
+#include "ext2/htree.h"
+
+/* The bytes of logical block lblk of dir, or -EUCLEAN. */
+int ext2_dx_block(struct ext2_inode_info *dir, uint32_t lblk,
+		  unsigned char **blk)
+{
+	uint32_t pblk = 0, count;
+	bool is_new;
+	int ret;
+
+	if (lblk >= dx_nblocks(dir))
+		return ext2_corrupt(dir->fs, "directory inode %u: index points "
+				    "at block %u past its end", dir->ino, lblk);
+	ret = ext2_bmap(dir, lblk, 1, false, &pblk, &count, &is_new);
+	if (ret)
+		return ret;
+	if (!pblk)
+		return ext2_corrupt(dir->fs, "directory inode %u has a hole "
+				    "at block %u", dir->ino, lblk);
+	*blk = ext2_block(dir->fs, pblk);
+	return 0;
+}
+
+/* Whether root is a dx_root this code reads (else the directory is
+ * treated as linear). */
+static bool dx_root_supported(struct ext2_sb_info *fs, unsigned char *root)
+{
+	struct dx_root_info *info = dx_info(root);
+	struct dx_entry *e = (struct dx_entry *)(root + DX_ROOT_ENTRIES);
+	const struct ext2_dir_entry_2 *dd = (void *)(root + 12);
+
+	return le16_get(((struct ext2_dir_entry_2 *)root)->rec_len) == 12 &&
+	       le16_get(dd->rec_len) == fs->blocksize - 12 &&
+	       info->reserved_zero == 0 && info->info_length == 8 &&
+	       info->hash_version <= EXT2_HASH_TEA &&
+	       info->indirect_levels < DX_MAX_LEVELS &&
+	       dx_limit(e) == dx_root_limit(fs) && dx_count(e) >= 1 &&
+	       dx_count(e) <= dx_limit(e);
+}
+
+/* Whether dir's index is kept up to date: the file system has dir_index,
+ * dir has EXT2_INDEX_FL and a root this code reads. */
+bool ext2_dx_indexed(struct ext2_inode_info *dir)
+{
+	struct ext2_sb_info *fs = dir->fs;
+	unsigned char *root;
+
+	if (!(le32_get(dir->raw->i_flags) & EXT2_INDEX_FL) ||
+	    !(le32_get(fs->es->s_feature_compat) &
+	      EXT2_FEATURE_COMPAT_DIR_INDEX) || dx_nblocks(dir) < 2)
+		return false;
+	if (ext2_dx_block(dir, 0, &root))
+		return false;
+	return dx_root_supported(fs, root);
+}
+
+/* The hash of name for dir's tree (version in p->version). */
+static void dx_hash(struct ext2_inode_info *dir, const char *name,
+		    size_t len, struct dx_path *p)
+{
+	uint32_t seed[4], minor;
+
+	ext2_hash_seed(dir->fs, seed);
+	ext2_dirhash(p->version, seed, name, len, &p->hash, &minor);
+}
+
+/* The last entry of the count at e whose hash is <= hash (entry 0 if
+ * none): binary search, entry 0's hash being implicitly 0. */
+static struct dx_entry *dx_search(struct dx_entry *e, uint32_t hash)
+{
+	unsigned lo = 1, hi = dx_count(e);
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (le32_get(e[mid].hash) <= hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return &e[lo - 1];
+}
+
+/* Read the node at lblk into frame f, checking its header. */
+static int dx_read_node(struct ext2_inode_info *dir, uint32_t lblk,
+			struct dx_frame *f)
+{
+	struct ext2_sb_info *fs = dir->fs;
+	struct ext2_dir_entry_2 *de;
+	int ret;
+
+	ret = ext2_dx_block(dir, lblk, &f->blk);
+	if (ret)
+		return ret;
+	de = (struct ext2_dir_entry_2 *)f->blk;
+	f->lblk = lblk;
+	f->entries = (struct dx_entry *)(f->blk + DX_NODE_ENTRIES);
+	if (de->inode || le16_get(de->rec_len) != fs->blocksize ||
+	    dx_limit(f->entries) != dx_node_limit(fs) ||
+	    dx_count(f->entries) < 1 ||
+	    dx_count(f->entries) > dx_limit(f->entries))
+		return ext2_corrupt(fs, "directory inode %u: bad index node "
+				    "at block %u", dir->ino, lblk);
+	return 0;
+}
+
+/* Walk from the root to the leaf of name: p filled, *leaf its block. */
+int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
+		  struct dx_path *p, uint32_t *leaf)
+{
+	struct dx_frame *f = &p->f[0];
+	int ret;
+
+	ret = ext2_dx_block(dir, 0, &f->blk);
+	if (ret)
+		return ret;
+	if (!dx_root_supported(dir->fs, f->blk))
+		return ext2_corrupt(dir->fs, "directory inode %u: bad index "
+				    "root", dir->ino);
+	f->lblk = 0;
+	f->entries = (struct dx_entry *)(f->blk + DX_ROOT_ENTRIES);
+	p->levels = dx_info(f->blk)->indirect_levels + 1;
+	p->version = ext2_hash_version(dir->fs, dx_info(f->blk)->hash_version);
+	dx_hash(dir, name, len, p);
+	f->at = dx_search(f->entries, p->hash);
+	if (p->levels > 1) {
+		f++;
+		ret = dx_read_node(dir, le32_get(p->f[0].at->block), f);
+		if (ret)
+			return ret;
+		f->at = dx_search(f->entries, p->hash);
+	}
+	*leaf = le32_get(f->at->block);
+	return 0;
+}
+
+/* Move p to the next leaf if it holds more names of p->hash (its entry
+ * has the continuation bit): 1 and *leaf if so, 0 if not, or -errno. */
+static int dx_next_leaf(struct ext2_inode_info *dir, struct dx_path *p,
+			uint32_t *leaf)
+{
+	int i = p->levels - 1, ret;
+
+	while (i >= 0 && p->f[i].at + 1 ==
+			 p->f[i].entries + dx_count(p->f[i].entries))
+		i--;
+	if (i < 0)
+		return 0;
+	if ((le32_get(p->f[i].at[1].hash) & ~1u) != p->hash)
+		return 0;
+	p->f[i].at++;
+	for (; i + 1 < (int)p->levels; i++) {
+		ret = dx_read_node(dir, le32_get(p->f[i].at->block),
+				   &p->f[i + 1]);
+		if (ret)
+			return ret;
+		p->f[i + 1].at = p->f[i + 1].entries;
+	}
+	*leaf = le32_get(p->f[p->levels - 1].at->block);
+	return 1;
+}
+
+/* Find name in the leaf block blk (logical bi), checking each record. */
+static int dx_leaf_find(struct ext2_inode_info *dir, unsigned char *blk,
+			uint32_t bi, const char *name, size_t len,
+			struct ext2_dir_entry_2 **out)
+{
+	uint32_t off = 0;
+	int ret;
+
+	while (off < dir->fs->blocksize) {
+		struct ext2_dir_entry_2 *de = (void *)(blk + off);
+
+		ret = ext2_dir_de_check(dir, bi, off, de);
+		if (ret)
+			return ret;
+		if (de->inode && de->name_len == len &&
+		    !memcmp(de->name, name, len)) {
+			*out = de;
+			return 0;
+		}
+		off += le16_get(de->rec_len);
+	}
+	return -ENOENT;
+}
+
+/* "." or ".." of an indexed directory: the root's first two records. */
+static int dx_find_dots(struct ext2_inode_info *dir, size_t len,
+			struct ext2_dir_entry_2 **de, unsigned char **blk,
+			uint32_t *bi)
+{
+	int ret = ext2_dx_block(dir, 0, blk);
+
+	if (ret)
+		return ret;
+	*bi = 0;
+	*de = (struct ext2_dir_entry_2 *)(*blk + (len == 1 ? 0 : 12));
+	return (*de)->inode ? 0 : -ENOENT;
+}
+
+/* Find name in the indexed directory dir: its entry, the leaf block and
+ * its logical number.  -ENOENT if absent. */
+int ext2_dx_find(struct ext2_inode_info *dir, const char *name, size_t len,
+		 struct ext2_dir_entry_2 **de, unsigned char **blk,
+		 uint32_t *bi)
+{
+	struct dx_path p;
+	int ret;
+
+	if ((len == 1 || len == 2) && !memcmp(name, "..", len))
+		return dx_find_dots(dir, len, de, blk, bi);
+	ret = ext2_dx_probe(dir, name, len, &p, bi);
+	while (!ret) {
+		ret = ext2_dx_block(dir, *bi, blk);
+		if (!ret)
+			ret = dx_leaf_find(dir, *blk, *bi, name, len, de);
+		if (ret != -ENOENT)
+			return ret;
+		ret = dx_next_leaf(dir, &p, bi);
+		ret = ret == 1 ? 0 : ret ? ret : -ENOENT;
+	}
+	return ret;
+}
+
+/* Remove name from the indexed dir: in its leaf, which is never merged
+ * with another (as ext4).  Caller holds i_rwsem exclusively. */
+int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
+{
+	struct ext2_dir_entry_2 *de, *prev;
+	unsigned char *blk;
+	uint32_t bi, prev_off;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
+	if (ret)
+		return ret;
+	if (bi == 0 && (unsigned char *)de < blk + 24)
+		return err_set(-EINVAL, "\"%.*s\" cannot be removed from a "
+			       "directory", (int)len, name);
+	return ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
+}
+
+/* Block bi of the indexed dir: 1 past its end. */
+static int dx_walk_block(struct ext2_inode_info *dir, uint32_t bi,
+			 unsigned char **blk)
+{
+	if (bi >= dx_nblocks(dir))
+		return 1;
+	return ext2_dx_block(dir, bi, blk);
+}
+
+/* 1 if the indexed dir holds nothing but "." and "..": a walk of its
+ * blocks (the root's two records are those; nodes hold one unused
+ * record). */
+int ext2_dx_is_empty(struct ext2_inode_info *dir)
+{
+	struct ext2_dir_entry_2 *de;
+	unsigned char *blk;
+	uint32_t bi, off;
+	int ret;
+
+	for (bi = 0; !(ret = dx_walk_block(dir, bi, &blk)); bi++) {
+		for (off = 0; off < dir->fs->blocksize;
+		     off += le16_get(de->rec_len)) {
+			de = (struct ext2_dir_entry_2 *)(blk + off);
+			ret = ext2_dir_de_check(dir, bi, off, de);
+			if (ret)
+				return ret;
+			if (de->inode && (bi || off >= 24))
+				return 0;
+		}
+	}
+	return ret < 0 ? ret : 1;
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_htree.c -- indexed (dir_index) directories kept on the media
+ * (ext2/htree.c, dirhash.c): the name hash against debugfs's dx_hash for
+ * every hash version; directories libdaxfs indexes when they outgrow a
+ * block, filled with thousands of names, part removed and renamed, then
+ * checked by e2fsck -fn, debugfs htree_dump and every name looked up
+ * through libdaxfs and debugfs; and directories e2fsck -D indexed,
+ * changed by libdaxfs with the index kept.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "daxfs.h"
+#include "ext2/ext2.h"
+#include "ext2/htree.h"
+#include "check.h"
+#include "interop.h"
+
+TestSuite(htree, .fini = test_kernel_cleanup, .timeout = 900);
+
+/* The seed as debugfs takes it (a UUID) and as the superblock holds it. */
+static const char *seed_str = "01234567-89ab-cdef-0011-223344556677";
+static const unsigned char seed_bytes[16] = {
+	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+};
+
+/* debugfs's hash of name with alg and the seed: hash and minor. */
+static void debugfs_hash(const char *alg, const char *name, uint32_t *hash,
+			 uint32_t *minor)
+{
+	char cmd[512], *out, *p;
+
+	snprintf(cmd, sizeof(cmd), "dx_hash -h %s -s %s %s", alg, seed_str,
+		 name);
+	const char *argv[] = { "debugfs", "-R", cmd, NULL };
+	cr_assert_eq(test_run(argv, 0, &out, NULL, NULL), 0);
+	p = strstr(out, " is 0x");
+	cr_assert(p, "dx_hash said: %s", out);
+	cr_assert_eq(sscanf(p, " is 0x%x (minor 0x%x)", hash, minor), 2,
+		     "dx_hash said: %s", out);
+	free(out);
+}
+
+Test(htree, hash_matches_debugfs)
+{
+	/* By number: debugfs 1.47 takes "legacy_unsigned" and the like
+	 * for legacy. */
+	static const char *algs[] = { "0", "1", "2", "3", "4", "5" };
+	static const char *names[] = {
+		"a", "hello", "entry_00042_x", "\xc3\xa9t\xc3\xa9",
+		"\xff\x80\x7f_high_bytes",
+		"a_name_longer_than_thirty_two_bytes_for_two_md4_blocks",
+		"exactly_sixteen_", "exactly_thirty_two_bytes_long_ab",
+	};
+	uint32_t seed[4];
+
+	memcpy(seed, seed_bytes, sizeof(seed));
+	for (unsigned v = 0; v < 6; v++)
+		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+			uint32_t h, m, wh, wm;
+
+			CHECK_OK(ext2_dirhash(v, seed, names[i],
+					      strlen(names[i]), &h, &m));
+			debugfs_hash(algs[v], names[i], &wh, &wm);
+			cr_assert_eq(h, wh, "%s(\"%s\"): 0x%x, debugfs 0x%x",
+				     algs[v], names[i], h, wh);
+			if (v % 3) /* legacy has no minor hash */
+				cr_assert_eq(m, wm, "%s(\"%s\") minor: 0x%x, "
+					     "debugfs 0x%x", algs[v], names[i],
+					     m, wm);
+		}
+	CHECK_ERR(ext2_dirhash(6, seed, "a", 1, &seed[0], &seed[1]), EINVAL);
+}
+
+/* A mke2fs image (dir_index on, as mke2fs sets it) of size bytes. */
+static const char *htree_image(const char *tag, uint64_t size, unsigned bs)
+{
+	const char *img = test_tmp_file(tag);
+	const char *const opts[] = { "-N", "250000", NULL };
+
+	cr_assert(img);
+	cr_assert_eq(test_mke2fs(img, bs, size, opts), 0);
+	return img;
+}
+
+/* Create n empty files dir/f_<i>_<suffix> (names of varied length). */
+static void make_files(daxfs *fs, const char *dir, int from, int to)
+{
+	char path[300];
+
+	for (int i = from; i < to; i++) {
+		daxfs_file *f;
+
+		snprintf(path, sizeof(path), "%s/f_%d_%.*s", dir, i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_open(fs, path, O_CREAT | O_RDWR | O_EXCL, 0644,
+				    &f));
+		check_close(f);
+	}
+}
+
+/* The inode flags of path on the image, by debugfs. */
+static unsigned dflags(const char *img, const char *path)
+{
+	struct test_dstat ds;
+
+	cr_assert_eq(test_debugfs_stat(img, path, &ds), 0);
+	return ds.flags;
+}
+
+/* debugfs htree_dump of path runs without complaint and shows a tree
+ * with leaves. */
+static void check_htree_dump(const char *img, const char *path, int levels)
+{
+	char cmd[300], want[64], *err = NULL, *out;
+
+	snprintf(cmd, sizeof(cmd), "htree_dump %s", path);
+	out = test_debugfs(img, cmd, NULL, &err);
+	cr_assert(out);
+	cr_assert(strstr(out, "Root node dump:"), "htree_dump: %s %s", out,
+		  err ? err : "");
+	cr_assert(strstr(out, "Entry #1:"), "htree_dump shows one leaf");
+	snprintf(want, sizeof(want), "Indirect levels: %d\n", levels);
+	cr_assert(levels < 0 || strstr(out, want), "htree_dump: not %s", want);
+	cr_assert(!err || !strstr(err, "rror"), "htree_dump: %s", err);
+	free(out);
+	free(err);
+}
+
+/* Every f_<i> for i in [from, to) with (i % step) != skip is found
+ * (present) or not. */
+static void check_names(daxfs *fs, const char *dir, int from, int to,
+			bool present)
+{
+	char path[300];
+	struct stat st;
+
+	for (int i = from; i < to; i++) {
+		snprintf(path, sizeof(path), "%s/f_%d_%.*s", dir, i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		if (present)
+			CHECK_OK(daxfs_stat(fs, path, &st));
+		else
+			CHECK_EQ(daxfs_stat(fs, path, &st), -ENOENT);
+	}
+}
+
+/* Count the entries of dir with daxfs_readdir. */
+static int count_cb(void *arg, const char *name, uint64_t ino, unsigned t)
+{
+	(void)name, (void)ino, (void)t;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int count_entries(daxfs *fs, const char *dir)
+{
+	int n = 0;
+
+	CHECK_OK(daxfs_readdir(fs, dir, count_cb, &n));
+	return n;
+}
+
+/* A directory libdaxfs makes gets an index past one block; thousands of
+ * creates, unlinks and renames keep it valid for e2fsck and debugfs. */
+static void grow_and_change(unsigned bs, int n, int levels)
+{
+	const char *img = htree_image("htree", 512 * TEST_MIB, bs);
+	daxfs *fs = check_mount(img, 0);
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	check_names(fs, "/d", 0, n, true);
+	cr_assert_eq(count_entries(fs, "/d"), n + 2);
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d is not indexed");
+	check_htree_dump(img, "/d", levels);
+
+	fs = check_mount(img, 0);
+	check_names(fs, "/d", 0, n, true);
+	for (int i = 0; i < n; i += 3) {
+		char p[300], q[300];
+
+		snprintf(p, sizeof(p), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		snprintf(q, sizeof(q), "/d/f_%d_%.*s", i + n, (i + n) % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		if (i % 2)
+			CHECK_OK(daxfs_unlink(fs, p));
+		else
+			CHECK_OK(daxfs_rename(fs, p, q));
+	}
+	make_files(fs, "/d", 2 * n, 2 * n + n / 4);
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d lost its index");
+	check_htree_dump(img, "/d", levels);
+	fs = check_mount(img, 0);
+	check_names(fs, "/d", 2 * n, 2 * n + n / 4, true);
+	for (int i = 1; i < n; i++)
+		if (i % 3 == 0)
+			check_names(fs, "/d", i, i + 1, false);
+		else
+			check_names(fs, "/d", i, i + 1, true);
+	check_unmount(fs);
+}
+
+/* 20,000 names fit under a 4 KiB root (508 leaves); on 1 KiB blocks the
+ * root (124 leaves) grows a level of nodes. */
+Test(htree, grows_index_4k) { grow_and_change(4096, 20000, 0); }
+Test(htree, grows_index_1k_two_levels) { grow_and_change(1024, 20000, 1); }
+
+/* The kernel's ext4 driver (which walks htree indexes, unlike ext2's)
+ * lists and finds every name of a directory libdaxfs indexed. */
+Test(htree, kernel_reads_daxfs_index)
+{
+	const char *img = htree_image("htree_k", 256 * TEST_MIB, 4096);
+	const char *mnt = test_tmp_dir("htree_kmnt");
+	const char *why = NULL;
+	char path[600];
+	struct stat st;
+	int n = 10000, listed = 0;
+	daxfs *fs;
+
+	if (!test_kernel_mount_works(&why))
+		cr_skip_test("%s", why);
+	fs = check_mount(img, 0);
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	for (int i = 0; i < n; i += 7) {
+		snprintf(path, sizeof(path), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, path));
+	}
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL);
+	if (test_kmount_type(img, mnt, "ext4", true) != 0)
+		cr_skip_test("the kernel cannot mount an ext2 image as ext4");
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/d/f_%d_%.*s", mnt, i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		cr_assert_eq(lstat(path, &st) == 0, i % 7 != 0,
+			     "kernel lookup of %s: %s", path, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/d", mnt);
+	DIR *d = opendir(path);
+	cr_assert(d);
+	while (readdir(d))
+		listed++;
+	closedir(d);
+	cr_assert_eq(listed, n - (n + 6) / 7 + 2, "the kernel lists %d",
+		     listed);
+	cr_assert_eq(test_kumount(mnt), 0);
+}
+
+/* A directory e2fsck -D indexed: libdaxfs finds every name through the
+ * index, changes it, and the index stays (flag, e2fsck, htree_dump). */
+Test(htree, e2fsck_indexed_dir_changed)
+{
+	const char *img = htree_image("htree_e", 256 * TEST_MIB, 1024);
+	int n = 10000;
+	daxfs *fs = check_mount(img, 0);
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	check_unmount_fsck(fs, img);
+	/* Rebuild every index the way e2fsck does (rehash.c). */
+	const char *argv[] = { "e2fsck", "-fyD", img, NULL };
+	int rc = test_run(argv, 0, NULL, NULL, NULL);
+	cr_assert(rc == 0 || rc == 1, "e2fsck -fyD: status %d", rc);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL);
+
+	fs = check_mount(img, 0);
+	check_names(fs, "/d", 0, n, true);
+	make_files(fs, "/d", n, 2 * n);
+	for (int i = 0; i < 2 * n; i += 5) {
+		char p[300];
+
+		snprintf(p, sizeof(p), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, p));
+	}
+	cr_assert_eq(count_entries(fs, "/d"), 2 * n - 2 * n / 5 + 2);
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d lost its index");
+	check_htree_dump(img, "/d", -1);
+}
+
+/* rmdir of an indexed directory: refused while a name is left (even the
+ * last one, in any leaf), done once every name is gone. */
+Test(htree, rmdir_indexed)
+{
+	const char *img = htree_image("htree_r", 256 * TEST_MIB, 1024);
+	int n = 600;
+	daxfs *fs = check_mount(img, 0);
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	CHECK_ERR(daxfs_rmdir(fs, "/d"), ENOTEMPTY);
+	for (int i = 0; i < n - 1; i++) {
+		char p[300];
+
+		snprintf(p, sizeof(p), "/d/f_%d_%.*s", i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, p));
+	}
+	CHECK_ERR(daxfs_rmdir(fs, "/d"), ENOTEMPTY);
+	check_names(fs, "/d", n - 1, n, true);
+	cr_assert_eq(count_entries(fs, "/d"), 3);
+	check_unmount_fsck(fs, img);
+	check_htree_dump(img, "/d", 0);
+	fs = check_mount(img, 0);
+	CHECK_OK(daxfs_unlink(fs, "/d/f_599_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"));
+	CHECK_OK(daxfs_rmdir(fs, "/d"));
+	check_unmount_fsck(fs, img);
+}
+
+/* The child of kill_during_splits: create names from *done on until
+ * killed, counting each one that returned in *done. */
+static void create_until_killed(const char *img, volatile long *done)
+{
+	daxfs *fs;
+
+	if (daxfs_mount(img, 0, &fs))
+		_exit(3);
+	for (long i = *done;; i++) {
+		char p[300];
+		daxfs_file *f;
+
+		snprintf(p, sizeof(p), "/d/f_%ld_%.*s", i, (int)(i % 40),
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		if (daxfs_open(fs, p, O_CREAT | O_RDWR | O_EXCL, 0644, &f) ||
+		    daxfs_close(f))
+			_exit(4);
+		*done = i + 1;
+	}
+}
+
+/* A process killed while it fills an indexed directory (leaf splits,
+ * node splits, the root growing a level on 1 KiB blocks): after each
+ * kill the mount recovers, every create that returned is there, at
+ * most the one in flight is extra, e2fsck -fn is clean and the index
+ * is kept.  (On /dev/shm a kill loses no store: this tests that each
+ * split is atomic through the journal.) */
+Test(htree, kill_during_splits)
+{
+	const char *img = htree_image("htree_kill", 256 * TEST_MIB, 1024);
+	volatile long *done = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	daxfs *fs = check_mount(img, 0);
+
+	cr_assert(done != MAP_FAILED);
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	check_unmount(fs);
+	*done = 0;
+	for (int k = 0; k < 12; k++) {
+		pid_t pid = fork();
+		long before = *done;
+
+		cr_assert(pid >= 0);
+		if (pid == 0)
+			create_until_killed(img, done);
+		usleep(20000 + (k * 37 % 11) * 9000);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		cr_assert_gt(*done, before, "kill %d: no create returned", k);
+		fs = check_mount(img, 0);
+		check_names(fs, "/d", 0, (int)*done, true);
+		/* The one in flight is done or not; make it done. */
+		int n = count_entries(fs, "/d") - 2;
+		cr_assert(n == *done || n == *done + 1, "kill %d: %d names, "
+			  "%ld returned", k, n, *done);
+		*done = n;
+		check_unmount_fsck(fs, img);
+		cr_assert(dflags(img, "/d") & EXT2_INDEX_FL);
+	}
+	check_htree_dump(img, "/d", 1);
+	munmap((void *)done, 4096);
+}
