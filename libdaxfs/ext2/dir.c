@@ -314,6 +314,20 @@ void ext2_dir_index_free(struct ext2_inode_info *dir)
 	atomic_store(&dir->dir, NULL);
 }
 
+/* Bytes of DRAM dir's index takes (0 when it has none); called by the
+ * inode cache with no other reference to dir (icache.c). */
+size_t ext2_dir_index_bytes(struct ext2_inode_info *dir)
+{
+	struct ext2_dir_index *ix = atomic_load(&dir->dir);
+
+	if (!ix)
+		return 0;
+	return sizeof(*ix) + (size_t)ix->cap * (sizeof(*ix->blocks) +
+		2 * sizeof(*ix->slack)) +
+	       ((size_t)ix->cap / DIR_GROUP + 1) * sizeof(*ix->gmax) +
+	       ((size_t)ix->mask + 1) * sizeof(*ix->slots);
+}
+
 /* Scan one block into the index, checking every entry. */
 static int index_scan_block(struct ext2_inode_info *dir,
 			    struct ext2_dir_index *ix, uint32_t bi,
