@@ -193,10 +193,12 @@ struct ext2_inode_info {
 	struct ext2_inode *raw;       /* on media: every field is read here */
 	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
 	int refcount;                 /* under the bucket lock */
-	/* Unreferenced and evictable: on the LRU list (icache.c), under the
-	 * bucket lock and the LRU lock; charge: bytes counted for it. */
+	/* On the LRU list (icache.c): links and on_lru written under the
+	 * bucket lock and the LRU lock, lru_used under the bucket lock;
+	 * charge: bytes counted for it. */
 	struct ext2_inode_info *lru_prev, *lru_next;
 	bool on_lru;
+	bool lru_used;                /* released again since it was listed */
 	size_t charge;
 
 	struct rwsem i_rwsem;   /* see the lock order above */
@@ -418,7 +420,7 @@ void ext2_icache_chain_remove(struct ext2_inode_info **pp,
 			      struct ext2_inode_info *inode);
 void ext2_inode_free_struct(struct ext2_inode_info *inode);
 
-/* icache.c: the LRU of unreferenced inodes and the DRAM budget.  lru_add
+/* icache.c: the LRU of inodes released and the DRAM budget.  lru_add
  * and lru_del under the inode's stripe lock; shrink with no icache lock
  * held. */
 int ext2_lru_init(struct ext2_sb_info *fs);

@@ -23,18 +23,23 @@
  * A directory's children do not pin it: a child's ".." is read from the
  * media, and an evicted directory's index is rebuilt on its next lookup.
  *
- * Unreferenced inodes with links are on the LRU, oldest first.  Every
- * cached inode is charged its bytes (struct, directory index, extent
- * cache; counted when it last became unreferenced).  When the charge of
- * the cache passes the limit, the iput that passed it evicts from the
- * old end until it is below the limit by a slack.  Eviction takes an
- * inode off the LRU and its hash chain under its stripe lock and the LRU
- * lock, both held: iget takes an inode off the LRU under its stripe lock
- * (and the LRU lock) before it takes a reference, so one found on the
- * LRU with its stripe lock held has none, and no one else can find it.
- * The LRU lock comes after the stripe locks (ext2.h); the evictor, which
- * starts from the LRU, only trylocks a stripe lock and passes an inode
- * whose lock is busy.
+ * The LRU, as the kernel's list_lru of inodes: an inode with links goes
+ * on it at its last iput, oldest first, and is left there when it is
+ * used again (iget only counts a reference: the path walk's hot path
+ * takes no global lock); its next release marks it used (lru_used).
+ * Every cached inode is charged its bytes (struct, directory index,
+ * extent cache; counted when it was last released).  When the charge of
+ * the cache passes the limit, the iput that passed it scans from the old
+ * end until the charge is below the limit by a slack: an inode found
+ * referenced is taken off the list (its next release puts it back), one
+ * marked used gets a second chance at the recent end, and the others are
+ * evicted.  The scan decides under the inode's stripe lock and the LRU
+ * lock, both held: refcount, and the links of an inode with links, only
+ * change under the stripe lock, so one found there with no reference is
+ * out of everyone's reach once it is off its hash chain.  The LRU lock
+ * comes after the stripe locks (ext2.h); the evictor, which starts from
+ * the LRU, only trylocks a stripe lock and passes an inode whose lock is
+ * busy.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -54,7 +59,8 @@ struct ext2_icache {
 	pthread_mutex_t lock;         /* the LRU list and its count */
 	struct ext2_inode_info *head; /* least recently used */
 	struct ext2_inode_info *tail; /* most recently used */
-	uint64_t unused;              /* inodes on the list */
+	uint64_t unused;              /* inodes on the list (some may have
+					 been referenced since) */
 	atomic_size_t bytes;          /* charge of every cached inode */
 	atomic_size_t limit;          /* the budget, bytes */
 	atomic_uint_fast64_t inodes;  /* inode structs cached */
@@ -129,17 +135,9 @@ static void lru_unlink(struct ext2_icache *ic, struct ext2_inode_info *inode)
 	ic->unused--;
 }
 
-/* inode lost its last reference and has links: recount its bytes and
- * put it at the recent end of the LRU.  Its stripe lock held. */
-void ext2_lru_add(struct ext2_inode_info *inode)
+/* Put inode at the recent end of the list; the LRU lock held. */
+static void lru_append(struct ext2_icache *ic, struct ext2_inode_info *inode)
 {
-	struct ext2_icache *ic = inode->fs->ic;
-	size_t charge = sizeof(*inode) + ext2_dir_index_bytes(inode) +
-			ext2_extent_cache_bytes(inode);
-
-	atomic_fetch_add(&ic->bytes, charge - inode->charge);
-	inode->charge = charge;
-	pthread_mutex_lock(&ic->lock);
 	inode->lru_prev = ic->tail;
 	inode->lru_next = NULL;
 	if (ic->tail)
@@ -149,11 +147,32 @@ void ext2_lru_add(struct ext2_inode_info *inode)
 	ic->tail = inode;
 	inode->on_lru = true;
 	ic->unused++;
+}
+
+/* inode lost its last reference and has links: recount its bytes, and
+ * list it (or, listed already, mark it used).  Its stripe lock held. */
+void ext2_lru_add(struct ext2_inode_info *inode)
+{
+	struct ext2_icache *ic = inode->fs->ic;
+	size_t charge = sizeof(*inode) + ext2_dir_index_bytes(inode) +
+			ext2_extent_cache_bytes(inode);
+
+	if (charge != inode->charge) {
+		atomic_fetch_add(&ic->bytes, charge - inode->charge);
+		inode->charge = charge;
+	}
+	if (inode->on_lru) {
+		inode->lru_used = true;
+		return;
+	}
+	inode->lru_used = false;
+	pthread_mutex_lock(&ic->lock);
+	lru_append(ic, inode);
 	pthread_mutex_unlock(&ic->lock);
 }
 
-/* iget found inode on the LRU: it is about to be referenced.  Its stripe
- * lock held. */
+/* Take inode off the list: it is about to be freed (its last link is
+ * gone).  Its stripe lock held. */
 void ext2_lru_del(struct ext2_inode_info *inode)
 {
 	struct ext2_icache *ic = inode->fs->ic;
@@ -163,34 +182,58 @@ void ext2_lru_del(struct ext2_inode_info *inode)
 	pthread_mutex_unlock(&ic->lock);
 }
 
-/* Take the least recently used inode whose stripe lock is free off the
- * LRU and its hash chain, or NULL (none, or only busy ones).  *busy
- * counts the stripe locks found taken. */
+/* Decide for the listed inode in, its stripe lock and the LRU lock
+ * held: true if it is to be evicted (taken off the list and its hash
+ * chain), else it is taken off the list or moved to its recent end. */
+static bool lru_isolate(struct ext2_icache *ic, struct ext2_inode_info *in,
+			struct ext2_inode_info **pp)
+{
+	if (in->refcount > 0 || in->orphan || in->freed) {
+		lru_unlink(ic, in); /* in use: listed again at its release */
+		return false;
+	}
+	if (in->lru_used) { /* a second chance */
+		in->lru_used = false;
+		lru_unlink(ic, in);
+		lru_append(ic, in);
+		return false;
+	}
+	lru_unlink(ic, in);
+	ext2_icache_chain_remove(pp, in);
+	return true;
+}
+
+/* Take the least recently used inode that nothing refers to off the
+ * LRU and its hash chain, or NULL (none, or only busy ones after a
+ * scan of the whole list).  *busy counts the stripe locks found taken. */
 static struct ext2_inode_info *lru_take(struct ext2_sb_info *fs,
 					unsigned *busy)
 {
 	struct ext2_icache *ic = fs->ic;
-	struct ext2_inode_info *in, **pp;
+	struct ext2_inode_info *in, *next, **pp;
 	pthread_mutex_t *lock;
+	uint64_t scan;
+	bool take = false;
 
 	pthread_mutex_lock(&ic->lock);
-	for (in = ic->head; in && *busy < ICACHE_BUSY_MAX; in = in->lru_next) {
+	scan = 2 * ic->unused + 1; /* each inode, and once more if moved */
+	for (in = ic->head; in && scan-- && *busy < ICACHE_BUSY_MAX;
+	     in = next) {
+		next = in->lru_next;
 		pp = ext2_icache_chain(fs, in->ino, &lock);
 		if (pthread_mutex_trylock(lock)) {
 			(*busy)++;
 			continue;
 		}
-		/* On the LRU with its stripe lock held: unreferenced. */
-		if (in->refcount == 0 && !in->orphan && !in->freed) {
-			lru_unlink(ic, in);
-			ext2_icache_chain_remove(pp, in);
-			pthread_mutex_unlock(lock);
-			break;
-		}
+		take = lru_isolate(ic, in, pp);
 		pthread_mutex_unlock(lock);
+		if (take)
+			break;
+		if (!next) /* round again: the moved ones are due now */
+			next = ic->head;
 	}
 	pthread_mutex_unlock(&ic->lock);
-	return in && *busy < ICACHE_BUSY_MAX ? in : NULL;
+	return take ? in : NULL;
 }
 
 /* Evict unreferenced inodes, least recently used first, while the cache

@@ -144,9 +144,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	pthread_mutex_lock(lock);
 	for (in = *chain; in; in = in->hash_next) {
 		if (in->ino == ino) {
-			if (in->on_lru)
-				ext2_lru_del(in);
-			in->refcount++;
+			in->refcount++; /* left on the LRU: icache.c */
 			pthread_mutex_unlock(lock);
 			*out = in;
 			return 0;
@@ -316,6 +314,8 @@ void ext2_iput(struct ext2_inode_info *inode)
 		return;
 	}
 	ext2_icache_chain_remove(pp, inode);
+	if (inode->on_lru)
+		ext2_lru_del(inode);
 	pthread_mutex_unlock(lock);
 	if (!inode->freed)
 		inode_delete(inode);
