@@ -12,7 +12,6 @@
 #include "core/mem.h"
 
 #ifndef DAXFS_LIBC_ALLOC
-#include <stdbool.h>
 #include <stdio.h>
 
 /* jemalloc's settings, read at its first call: the build's options,
