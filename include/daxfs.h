@@ -266,6 +266,33 @@ struct daxfs_info {
  */
 DAXFS_API int daxfs_info(daxfs *fs, struct daxfs_info *info);
 
+/*
+ * The inode cache.  libdaxfs keeps in DRAM the inodes it has used (and a
+ * directory's index of names); those that no open file, view or call in
+ * progress refers to are evicted, least recently used first, when the
+ * cache's bytes pass a limit, and read from the media again on their next
+ * use.  The default limit is 64 MiB plus 1/512 of the region's size.
+ * Inodes in use are never evicted: with more of them than the limit
+ * holds, the cache goes past it until they are released.
+ */
+struct daxfs_cache_stats {
+	uint64_t limit;       /* the budget, bytes */
+	uint64_t bytes;       /* DRAM the cached inodes take (each counted
+				 when it was last released), bytes */
+	uint64_t inodes;      /* inodes cached */
+	uint64_t unused;      /* of them, referenced by nothing (evictable) */
+	uint64_t evictions;   /* inodes evicted since mount */
+	uint64_t reserved[3];
+};
+
+/* Set the inode cache's budget to bytes and evict down to it now (0
+ * keeps no unused inode: each is evicted at its release).  0, or
+ * -EINVAL. */
+DAXFS_API int daxfs_set_cache_limit(daxfs *fs, size_t bytes);
+
+/* Fill *st with what the inode cache holds now.  0, or -EINVAL. */
+DAXFS_API int daxfs_cache_stats(daxfs *fs, struct daxfs_cache_stats *st);
+
 /* A devdax device found on this machine. */
 struct daxfs_device {
 	char path[64];       /* e.g. "/dev/dax0.0" */

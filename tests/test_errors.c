@@ -97,6 +97,7 @@ struct ectx {
 	void *mapped;
 	size_t mapped_len;
 	struct statvfs sv;
+	struct daxfs_cache_stats cs;
 	struct stat st;
 	struct daxfs_device dev[2];
 	char buf[3 * PG];

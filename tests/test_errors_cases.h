@@ -243,6 +243,12 @@ static int nop_cb(void *arg, const char *name, uint64_t ino, unsigned type)
 	  "view")                                                             \
 	X(statfs_null_fs, NULL, daxfs_statfs(NULL, &c->sv), EINVAL, "statfs") \
 	X(statfs_null_st, NULL, daxfs_statfs(F, NULL), EINVAL, "statfs")      \
+	X(cache_stats_null_fs, NULL, daxfs_cache_stats(NULL, &c->cs), EINVAL, \
+	  "cache_stats")                                                      \
+	X(cache_stats_null_st, NULL, daxfs_cache_stats(F, NULL), EINVAL,      \
+	  "cache_stats")                                                      \
+	X(set_cache_limit_null_fs, NULL, daxfs_set_cache_limit(NULL, 1),      \
+	  EINVAL, "set_cache_limit")                                          \
 	X(devices_negative_max, NULL, daxfs_devices(c->dev, -1), EINVAL,      \
 	  "devices")                                                          \
 	X(devices_null_devs, NULL, daxfs_devices(NULL, 2), EINVAL, "devices")

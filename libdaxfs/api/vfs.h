@@ -87,6 +87,9 @@ struct vfs_ops {
 	/* Fill the whole struct (the public layer copies what the caller's
 	 * size holds). */
 	int (*info)(struct daxfs *fs, struct daxfs_info *info);
+	/* The inode cache's budget and statistics (ext2/icache.c). */
+	int (*set_cache_limit)(struct daxfs *fs, size_t bytes);
+	int (*cache_stats)(struct daxfs *fs, struct daxfs_cache_stats *st);
 
 	/* Namespace */
 	int (*mkdir)(struct daxfs *fs, const char *path, mode_t mode);

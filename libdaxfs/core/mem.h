@@ -86,4 +86,8 @@ static inline void mem_free(void *p)
 #endif
 }
 
+/* Give the memory the library has freed back to the system now (mem.c;
+ * at unmount). */
+void mem_purge(void);
+
 #endif

@@ -66,7 +66,10 @@
  * icache stripe locks          hash chains and reference counts; taken
  *                              under any lock above but a group lock (iget,
  *                              iput), with only sb_lock inside (inode_check
- *                              reporting damage)
+ *                              reporting damage) and the LRU lock
+ *   icache LRU lock            the list of unreferenced inodes (icache.c);
+ *                              under a stripe lock, or alone while the
+ *                              evictor only trylocks a stripe lock
  * sb_lock                      superblock fields written after mount; the
  *                              innermost lock (ext2_corrupt takes it under
  *                              any other)
@@ -161,6 +164,7 @@ struct ext2_sb_info {
 	uint32_t icache_mask;
 	pthread_mutex_t *icache_locks; /* EXT2_ICACHE_LOCKS stripes: chains
 					  and refcounts of their inodes */
+	struct ext2_icache *ic;       /* LRU and budget (icache.c) */
 	struct ext2_inode_info *root;
 	struct ext2_journal *journal; /* the undo log (journal.c), or NULL */
 	pthread_mutex_t orphan_lock;  /* the orphan chain (orphan.c) */
@@ -180,6 +184,7 @@ struct ext2_sb_info {
 
 struct ext2_dir_index;
 struct ext2_extent_cache;
+struct ext2_icache;
 
 /* An inode in DRAM (ext2_inode_info); the on-media inode is raw. */
 struct ext2_inode_info {
@@ -188,6 +193,13 @@ struct ext2_inode_info {
 	struct ext2_inode *raw;       /* on media: every field is read here */
 	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
 	int refcount;                 /* under the bucket lock */
+	/* On the LRU list (icache.c): links and on_lru written under the
+	 * bucket lock and the LRU lock, lru_used under the bucket lock;
+	 * charge: bytes counted for it. */
+	struct ext2_inode_info *lru_prev, *lru_next;
+	bool on_lru;
+	bool lru_used;                /* released again since it was listed */
+	size_t charge;
 
 	struct rwsem i_rwsem;   /* see the lock order above */
 	struct rwsem dax_sem;   /* faults (shared) vs truncate (excl.) */
@@ -399,6 +411,27 @@ bool ext2_inode_sole_ref(struct ext2_inode_info *inode);
 void ext2_icache_unhash(struct ext2_inode_info *inode);
 bool ext2_inode_has_blocks(struct ext2_inode_info *inode);
 void ext2_iput(struct ext2_inode_info *inode);
+/* For icache.c: the chain and stripe lock of ino, taking an inode off a
+ * chain, and freeing an inode structure. */
+struct ext2_inode_info **ext2_icache_chain(struct ext2_sb_info *fs,
+					   uint32_t ino,
+					   pthread_mutex_t **lock);
+void ext2_icache_chain_remove(struct ext2_inode_info **pp,
+			      struct ext2_inode_info *inode);
+void ext2_inode_free_struct(struct ext2_inode_info *inode);
+
+/* icache.c: the LRU of inodes released and the DRAM budget.  lru_add
+ * and lru_del under the inode's stripe lock; shrink with no icache lock
+ * held. */
+int ext2_lru_init(struct ext2_sb_info *fs);
+void ext2_lru_destroy(struct ext2_sb_info *fs);
+void ext2_lru_charge_new(struct ext2_inode_info *inode);
+void ext2_lru_uncharge(struct ext2_inode_info *inode);
+void ext2_lru_add(struct ext2_inode_info *inode);
+void ext2_lru_del(struct ext2_inode_info *inode);
+void ext2_icache_shrink(struct ext2_sb_info *fs);
+int ext2_set_cache_limit(struct daxfs *vfs, size_t bytes);
+int ext2_cache_stats(struct daxfs *vfs, struct daxfs_cache_stats *st);
 void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime);
 void ext2_inode_set_size(struct ext2_inode_info *inode, uint64_t size);
 void ext2_inode_log_size(struct ext2_inode_info *inode, uint64_t size);
@@ -477,6 +510,7 @@ void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
  * exclusively. */
 void ext2_extent_cache_clear(struct ext2_inode_info *inode);
 void ext2_extent_cache_free(struct ext2_inode_info *inode);
+size_t ext2_extent_cache_bytes(struct ext2_inode_info *inode);
 
 /* dir.c */
 struct ext2_dirent_info {
@@ -503,6 +537,7 @@ int ext2_dir_iterate(struct ext2_inode_info *dir,
 				unsigned type),
 		      void *arg);
 void ext2_dir_index_free(struct ext2_inode_info *dir);
+size_t ext2_dir_index_bytes(struct ext2_inode_info *dir);
 
 /* file.c */
 int ext2_open(struct daxfs *vfs, const char *path, int flags, mode_t mode,

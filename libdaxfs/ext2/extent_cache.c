@@ -270,3 +270,10 @@ void ext2_extent_cache_free(struct ext2_inode_info *inode)
 		mem_free(c);
 	}
 }
+
+/* Bytes of DRAM inode's extent cache takes (0 when it has none). */
+size_t ext2_extent_cache_bytes(struct ext2_inode_info *inode)
+{
+	return atomic_load(&inode->extents) ? sizeof(struct ext2_extent_cache)
+					    : 0;
+}

@@ -6,8 +6,9 @@
  *
  * The on-media inode is the only copy of its fields: ext2_inode_info.raw
  * points into the inode table and updates are stores plus a persist.
- * Cached inodes stay cached while they have links (directories keep their
- * index); an inode with no links is freed at its last ext2_iput().
+ * An inode with links stays cached after its last ext2_iput() on the LRU
+ * of icache.c, which evicts it (and a directory's index) under the DRAM
+ * budget; an inode with no links is freed at its last ext2_iput().
  *
  * Also here, as in the kernel's fs/ext2/inode.c: changing the size of a
  * file (ext2_setsize), zeroing past the old end of file before it grows,
@@ -39,12 +40,13 @@ int ext2_icache_init(struct ext2_sb_info *fs)
 	fs->icache_mask = n - 1;
 	for (i = 0; i < EXT2_ICACHE_LOCKS; i++)
 		pthread_mutex_init(&fs->icache_locks[i], NULL);
-	return 0;
+	return ext2_lru_init(fs);
 }
 
 /* The chain head and the lock of inode number ino. */
-static struct ext2_inode_info **icache_chain(struct ext2_sb_info *fs, uint32_t ino,
-					 pthread_mutex_t **lock)
+struct ext2_inode_info **ext2_icache_chain(struct ext2_sb_info *fs,
+					   uint32_t ino,
+					   pthread_mutex_t **lock)
 {
 	uint32_t b = ino & fs->icache_mask;
 
@@ -53,8 +55,9 @@ static struct ext2_inode_info **icache_chain(struct ext2_sb_info *fs, uint32_t i
 }
 
 /* Release an inode structure (not the on-media inode). */
-static void inode_free_struct(struct ext2_inode_info *inode)
+void ext2_inode_free_struct(struct ext2_inode_info *inode)
 {
+	ext2_lru_uncharge(inode);
 	ext2_dir_index_free(inode);
 	ext2_extent_cache_free(inode);
 	dax_mapping_destroy(&inode->i_mapping);
@@ -75,11 +78,12 @@ void ext2_icache_destroy(struct ext2_sb_info *fs)
 
 		for (; in; in = next) {
 			next = in->hash_next;
-			inode_free_struct(in);
+			ext2_inode_free_struct(in);
 		}
 	}
 	for (i = 0; i < EXT2_ICACHE_LOCKS; i++)
 		pthread_mutex_destroy(&fs->icache_locks[i]);
+	ext2_lru_destroy(fs);
 	mem_free(fs->icache_locks);
 	mem_free(fs->icache);
 	fs->icache = NULL;
@@ -136,11 +140,11 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
 	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
 		return ext2_corrupt(fs, "reference to invalid inode %u", ino);
-	chain = icache_chain(fs, ino, &lock);
+	chain = ext2_icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
 	for (in = *chain; in; in = in->hash_next) {
 		if (in->ino == ino) {
-			in->refcount++;
+			in->refcount++; /* left on the LRU: icache.c */
 			pthread_mutex_unlock(lock);
 			*out = in;
 			return 0;
@@ -168,6 +172,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	in->i_mapping.units = fs->rgn->align > DAX_PAGE_SIZE;
 	in->hash_next = *chain;
 	*chain = in;
+	ext2_lru_charge_new(in);
 	pthread_mutex_unlock(lock);
 	*out = in;
 	return 0;
@@ -193,7 +198,7 @@ void ext2_ihold(struct ext2_inode_info *inode)
 {
 	pthread_mutex_t *lock;
 
-	icache_chain(inode->fs, inode->ino, &lock);
+	ext2_icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
 	inode->refcount++;
 	pthread_mutex_unlock(lock);
@@ -271,8 +276,8 @@ static void inode_delete(struct ext2_inode_info *inode)
 }
 
 /* Take inode off the hash chain pp (if it is on it), its lock held. */
-static void chain_remove(struct ext2_inode_info **pp,
-			 struct ext2_inode_info *inode)
+void ext2_icache_chain_remove(struct ext2_inode_info **pp,
+			      struct ext2_inode_info *inode)
 {
 	for (; *pp; pp = &(*pp)->hash_next) {
 		if (*pp == inode) {
@@ -282,8 +287,9 @@ static void chain_remove(struct ext2_inode_info **pp,
 	}
 }
 
-/* Drop a reference; the last one of an unlinked inode frees it.  Must be
- * called with none of the inode's locks held. */
+/* Drop a reference; the last one of an unlinked inode frees it, that of
+ * a linked one leaves it on the LRU (icache.c, which may evict others).
+ * Must be called with none of the inode's locks held. */
 void ext2_iput(struct ext2_inode_info *inode)
 {
 	struct ext2_inode_info **pp;
@@ -291,20 +297,29 @@ void ext2_iput(struct ext2_inode_info *inode)
 
 	if (!inode)
 		return;
-	pp = icache_chain(inode->fs, inode->ino, &lock);
+	pp = ext2_icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
 	/* A freed inode's number may be another's by now: its raw is not
 	 * its own any more (namei.c's remove_now). */
-	if (--inode->refcount > 0 ||
-	    (!inode->freed && ext2_i_links(inode) > 0)) {
+	if (--inode->refcount > 0) {
 		pthread_mutex_unlock(lock);
 		return;
 	}
-	chain_remove(pp, inode);
+	if (!inode->freed && ext2_i_links(inode) > 0) {
+		struct ext2_sb_info *fs = inode->fs;
+
+		ext2_lru_add(inode);
+		pthread_mutex_unlock(lock);
+		ext2_icache_shrink(fs); /* inode may be evicted already */
+		return;
+	}
+	ext2_icache_chain_remove(pp, inode);
+	if (inode->on_lru)
+		ext2_lru_del(inode);
 	pthread_mutex_unlock(lock);
 	if (!inode->freed)
 		inode_delete(inode);
-	inode_free_struct(inode);
+	ext2_inode_free_struct(inode);
 }
 
 /* Take inode out of the cache (its number is about to be free on the
@@ -315,9 +330,9 @@ void ext2_icache_unhash(struct ext2_inode_info *inode)
 	struct ext2_inode_info **pp;
 	pthread_mutex_t *lock;
 
-	pp = icache_chain(inode->fs, inode->ino, &lock);
+	pp = ext2_icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
-	chain_remove(pp, inode);
+	ext2_icache_chain_remove(pp, inode);
 	pthread_mutex_unlock(lock);
 }
 
@@ -327,7 +342,7 @@ bool ext2_inode_sole_ref(struct ext2_inode_info *inode)
 	pthread_mutex_t *lock;
 	bool sole;
 
-	icache_chain(inode->fs, inode->ino, &lock);
+	ext2_icache_chain(inode->fs, inode->ino, &lock);
 	pthread_mutex_lock(lock);
 	sole = inode->refcount == 1;
 	pthread_mutex_unlock(lock);

@@ -368,6 +368,7 @@ static void fs_destroy(struct ext2_sb_info *fs)
 	pthread_mutex_destroy(&fs->orphan_lock);
 	region_close(&fs->rgn);
 	mem_free(fs);
+	mem_purge(); /* the caches' memory goes back to the system */
 }
 
 /*
@@ -623,6 +624,8 @@ const struct vfs_ops ext2_vfs_ops = {
 	.unmount = ext2_unmount,
 	.statfs = ext2_statfs,
 	.info = ext2_info,
+	.set_cache_limit = ext2_set_cache_limit,
+	.cache_stats = ext2_cache_stats,
 	.mkdir = ext2_mkdir,
 	.rmdir = ext2_rmdir,
 	.unlink = ext2_unlink,
