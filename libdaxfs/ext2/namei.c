@@ -646,6 +646,9 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 			return ret < 0 ? ret : err_set(-ENOTEMPTY, "the target "
 					 "directory is not empty");
 	}
+	if (c->src == c->from.dir || c->src == c->to.dir || /* damaged: */
+	    c->tgt == c->from.dir || c->tgt == c->to.dir)  /* locked twice */
+		return ext2_corrupt(fs, "an entry names its own directory");
 	rename_lock_all(fs, c);
 	ret = dir_alive(c->from.dir);
 	if (!ret)
