@@ -47,26 +47,9 @@ if ! log=$(cmake --build "$build" --target daxfs_bench daxfs_fences \
 fi
 
 mkdir -p "$out"
-work=$(mktemp -d /dev/shm/daxfs-bench.XXXXXX)
-huge=0
-if mount -t tmpfs -o huge=always,size=20g,mode=0755 daxfs-bench "$work" \
-	2>/dev/null; then
-	huge=1
-else
-	echo "run.sh: cannot mount a huge=always tmpfs (not root?): the" \
-		"region stays on /dev/shm, with 4 KiB pages" >&2
-fi
-cleanup() {
-	if mountpoint -q "$work/mnt" 2>/dev/null; then
-		umount "$work/mnt" 2>/dev/null || umount -l "$work/mnt" || true
-	fi
-	if ((huge)); then
-		umount "$work" 2>/dev/null || umount -l "$work" || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bench_workdir daxfs-bench 20g
 
 "$build/bench/daxfs_bench" --workdir "$work" --out "$out" "$@" \
 	2> >(tee "$out/progress.log" >&2) | tee "$out/table.txt"

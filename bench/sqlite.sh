@@ -39,26 +39,9 @@ if ! log=$(cmake --build "$build" --target sqlite_bench -j"$(nproc)" 2>&1); then
 fi
 
 mkdir -p "$out"
-work=$(mktemp -d /dev/shm/daxfs-sqlite.XXXXXX)
-huge=0
-if mount -t tmpfs -o huge=always,size=8g,mode=0755 daxfs-sqlite "$work" \
-	2>/dev/null; then
-	huge=1
-else
-	echo "sqlite.sh: cannot mount a huge=always tmpfs (not root?): the" \
-		"region stays on /dev/shm, with 4 KiB pages" >&2
-fi
-cleanup() {
-	if mountpoint -q "$work/mnt" 2>/dev/null; then
-		umount "$work/mnt" 2>/dev/null || umount -l "$work/mnt" || true
-	fi
-	if ((huge)); then
-		umount "$work" 2>/dev/null || umount -l "$work" || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bench_workdir daxfs-sqlite 8g
 
 export PMEM2_FORCE_GRANULARITY=${PMEM2_FORCE_GRANULARITY:-CACHE_LINE}
 "$build/bench/sqlite_bench" --workdir "$work" --out "$out" "$@" \

@@ -1128,6 +1128,21 @@ long long test_file_size(const char *path)
 	return st.st_size;
 }
 
+uint64_t test_rss_anon(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
 /* ------------------------------------------------------------------ */
 /* libdaxfs without assertions                                         */
 /* ------------------------------------------------------------------ */

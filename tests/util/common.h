@@ -274,6 +274,11 @@ int test_write_pattern_file(const char *path, uint64_t size, uint64_t seed);
 /* Size of a file, -1 if missing. */
 long long test_file_size(const char *path);
 
+/* The process's anonymous resident memory (RssAnon of /proc/self/status),
+ * bytes; 0 if it cannot be read.  A region on /dev/shm is shared memory
+ * and not counted. */
+uint64_t test_rss_anon(void);
+
 /* ---- libdaxfs without assertions ------------------------------------ */
 
 /* daxfs_mkfs with these options (0 = default): its result. */
