@@ -239,6 +239,7 @@ static void *worker_run(void *arg)
 		if (r->result)
 			break;
 	}
+	model_exec_end(); /* an append's file left open */
 	return NULL;
 }
 

@@ -72,13 +72,14 @@ static void attr_store(struct ext2_inode_info *inode, const struct vfs_attr *a)
 	ext2_jlog(&raw->i_uid_high, 4);
 	ext2_jbatch(false);
 	region_drain(inode->fs->rgn);
-	raw_store16(&raw->i_mode, attr_mode(ext2_i_mode(inode), a, owner));
+	ext2_inode_store_mode(inode, attr_mode(ext2_i_mode(inode), a, owner));
 	attr_store_owner(raw, a);
 	if (a->valid & VFS_ATTR_ATIME)
 		raw_store32(&raw->i_atime, (uint32_t)a->atime);
 	if (a->valid & VFS_ATTR_MTIME)
 		raw_store32(&raw->i_mtime, (uint32_t)a->mtime);
 	raw_store32(&raw->i_ctime, ext2_now());
+	ext2_inode_mirror(inode); /* the times */
 	ext2_persist(inode->fs, raw, 0x1c);
 	ext2_persist(inode->fs, &raw->i_uid_high, 4);
 }

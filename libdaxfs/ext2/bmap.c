@@ -643,20 +643,24 @@ void ext2_bmap_prefetch(struct ext2_inode_info *inode, uint64_t pos)
 
 /*
  * Take blocks for a write past EOF without linking them (see the top of
- * this file).  Returns 1 when it did, 0 when the normal path must run
- * (no leaf yet: the path needs indirect blocks), or a negative errno.
+ * this file), and for an append some ahead of it (prealloc.c).  Returns
+ * 1 when it did, 0 when the normal path must run (no leaf yet: the path
+ * needs indirect blocks), or a negative errno.
  */
 int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t max, uint32_t *pblk, uint32_t *count)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	uint32_t off[4], p, c, goal, n;
+	uint32_t off[4], p, c, goal, n, ahead;
 	le32 *chain[4];
 	int depth, level, ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	ahead = ext2_prealloc_want(inode, lblk);
+	ahead = ahead < UINT32_MAX - max ? ahead : UINT32_MAX - max;
 	down_write(&inode->bmap_lock);
-	ret = bmap_walk(inode, lblk, max, off, &depth, chain, &level, &p, &c);
+	ret = bmap_walk(inode, lblk, max + ahead, off, &depth, chain, &level,
+			&p, &c);
 	if (ret || p || level != depth - 1) {
 		up_write(&inode->bmap_lock);
 		return ret;
@@ -672,6 +676,7 @@ int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 		inode->pend_lblk = lblk;
 		inode->pend_data = *pblk;
 		inode->pend_n = *count;
+		inode->pend_ahead = *count > max ? *count - max : 0;
 		inode->pend_leaf = chain[depth - 1];
 		inode->alloc_goal = *pblk + *count;
 		inode->alloc_next_lblk = lblk + *count;
@@ -691,7 +696,7 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	struct region *rgn = fs->rgn;
 	uint32_t bits = fs->blocksize_bits, n = inode->pend_n, i;
 	uint64_t start = (uint64_t)inode->pend_lblk << bits;
-	uint64_t end = start + ((uint64_t)n << bits);
+	uint64_t end = start + ((uint64_t)n << bits), wend;
 	unsigned char *base = ext2_block(fs, inode->pend_data);
 	bool grow;
 
@@ -706,10 +711,15 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 	if (pos > start)
 		(void)dax_zero_guarded(rgn, base, pos - start,
 				       PMEM2_F_MEM_NODRAIN);
-	if (pos + written < end)
+	/* Blocks taken ahead (prealloc.c) are not zeroed: nothing reads
+	 * them before an append writes them. */
+	wend = end - ((uint64_t)inode->pend_ahead << bits);
+	if (pos + written < wend)
 		(void)dax_zero_guarded(rgn, base + (pos + written - start),
-				       end - pos - written,
+				       wend - pos - written,
 				       PMEM2_F_MEM_NODRAIN);
+	if (wend < end)
+		ext2_prealloc_taken(inode);
 	grow = pos + written > ext2_i_size(inode);
 	down_write(&inode->bmap_lock);
 	ext2_jbatch(true);

@@ -190,7 +190,17 @@ struct ext2_icache;
 struct ext2_inode_info {
 	struct ext2_sb_info *fs;
 	uint32_t ino;
-	struct ext2_inode *raw;       /* on media: every field is read here */
+	struct ext2_inode *raw;       /* on media: every field is read here,
+					 but the mirrored ones below */
+	/* DRAM copies of the on-media fields every read and write looks at:
+	 * a line just flushed may be evicted (clwb does on some CPUs) and a
+	 * load of it then waits for memory.  Set from the media at iget and
+	 * ialloc (ext2_inode_mirror), then by the only writers of the
+	 * fields: ext2_inode_store_size, ext2_inode_store_mode,
+	 * ext2_inode_touch, setattr.  Read and written relaxed-atomic. */
+	uint64_t m_size;              /* i_size | i_size_high (files) */
+	uint32_t m_mtime, m_ctime;
+	uint16_t m_mode;
 	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
 	int refcount;                 /* under the bucket lock */
 	/* On the LRU list (icache.c): links and on_lru written under the
@@ -214,7 +224,11 @@ struct ext2_inode_info {
 	/* A write past EOF between iomap_begin and iomap_end: blocks taken
 	 * but not yet linked (bmap.c), under i_rwsem held exclusively. */
 	uint32_t pend_lblk, pend_data, pend_n;
+	uint32_t pend_ahead;          /* of pend_n, taken ahead (prealloc.c) */
 	le32 *pend_leaf;
+	/* Blocks past EOF taken ahead of appends (prealloc.c), and whether
+	 * that put the file on the orphan chain; under i_rwsem. */
+	bool prealloc, prealloc_orphan;
 
 	/* Regular files: what views have installed (fs/dax.c's xarray). */
 	struct dax_mapping i_mapping;
@@ -316,12 +330,7 @@ static inline void raw_store16(le16 *p, uint16_t v)
 
 static inline uint64_t ext2_i_size(const struct ext2_inode_info *inode)
 {
-	const struct ext2_inode *r = inode->raw;
-	uint64_t size = raw_load32(&r->i_size);
-
-	if (S_ISREG(le16_get(r->i_mode)))
-		size |= (uint64_t)raw_load32(&r->i_size_high) << 32;
-	return size;
+	return __atomic_load_n(&inode->m_size, __ATOMIC_RELAXED);
 }
 
 static inline uint16_t ext2_i_links(const struct ext2_inode_info *inode)
@@ -331,7 +340,32 @@ static inline uint16_t ext2_i_links(const struct ext2_inode_info *inode)
 
 static inline uint16_t ext2_i_mode(const struct ext2_inode_info *inode)
 {
-	return raw_load16(&inode->raw->i_mode); /* chmod moves it */
+	return __atomic_load_n(&inode->m_mode, __ATOMIC_RELAXED);
+}
+
+/* Store inode's mode on the media (not flushed) and in its mirror. */
+static inline void ext2_inode_store_mode(struct ext2_inode_info *inode,
+					 uint16_t mode)
+{
+	raw_store16(&inode->raw->i_mode, mode);
+	__atomic_store_n(&inode->m_mode, mode, __ATOMIC_RELAXED);
+}
+
+/* Copy the mirrored fields of inode from the media (iget, ialloc). */
+static inline void ext2_inode_mirror(struct ext2_inode_info *inode)
+{
+	const struct ext2_inode *r = inode->raw;
+	uint16_t mode = raw_load16(&r->i_mode);
+	uint64_t size = raw_load32(&r->i_size);
+
+	if (S_ISREG(mode))
+		size |= (uint64_t)raw_load32(&r->i_size_high) << 32;
+	__atomic_store_n(&inode->m_mode, mode, __ATOMIC_RELAXED);
+	__atomic_store_n(&inode->m_size, size, __ATOMIC_RELAXED);
+	__atomic_store_n(&inode->m_mtime, raw_load32(&r->i_mtime),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&inode->m_ctime, raw_load32(&r->i_ctime),
+			 __ATOMIC_RELAXED);
 }
 
 static inline uint32_t ext2_group_first_block(struct ext2_sb_info *fs, uint32_t g)
@@ -452,6 +486,15 @@ int ext2_zero_tail(struct ext2_inode_info *inode, uint64_t size);
 /* Log that [old, to) of the block of the old EOF must read as zeros if
  * the thread's operation is undone (a write growing the file). */
 void ext2_jlog_tail(struct ext2_inode_info *inode, uint64_t old, uint64_t to);
+
+/* prealloc.c: blocks taken ahead of appends, and appends into them. */
+uint32_t ext2_prealloc_want(struct ext2_inode_info *inode, uint32_t lblk);
+void ext2_prealloc_taken(struct ext2_inode_info *inode);
+void ext2_prealloc_forget(struct ext2_inode_info *inode);
+void ext2_prealloc_trim(struct ext2_inode_info *inode);
+uint64_t ext2_prealloc_sectors(struct ext2_inode_info *inode);
+ssize_t ext2_append_prealloc(struct ext2_inode_info *inode, const void *buf,
+			     size_t len, uint64_t pos);
 
 /* bmap.c */
 /* Prefetch the data at pos if the extent cache knows where it is. */

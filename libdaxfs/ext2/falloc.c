@@ -301,6 +301,7 @@ int ext2_fallocate(struct daxfs_file *f, int mode, uint64_t off,
 	int ret;
 
 	down_write(&inode->i_rwsem);
+	ext2_prealloc_trim(inode); /* fallocate sees only the file's blocks */
 	old = ext2_i_size(inode);
 	ret = falloc_check(inode, mode, off, len);
 	if (!ret) {

@@ -113,11 +113,20 @@ int ext2_open(struct daxfs *vfs, const char *path, int flags, mode_t mode,
 	return 0;
 }
 
-/* The last close of a handle: drop the reference open took. */
+/* The last close of a handle: give back blocks taken ahead of appends
+ * (prealloc.c) and drop the reference open took. */
 void ext2_release(struct daxfs *vfs, struct vfs_inode *inode)
 {
 	struct ext2_sb_info *fs = EXT2_SB(vfs);
+	struct ext2_inode_info *in = EXT2_I(inode);
 
+	/* (A racy read: only this file's writers set it, and a writer that
+	 * still holds a handle may take blocks ahead again anyway.) */
+	if (__atomic_load_n(&in->prealloc, __ATOMIC_RELAXED)) {
+		down_write(&in->i_rwsem);
+		ext2_prealloc_trim(in);
+		up_write(&in->i_rwsem);
+	}
 	ext2_iput(EXT2_I(inode)); /* frees an unlinked file */
 	atomic_fetch_sub(&fs->open_files, 1);
 }
@@ -191,6 +200,11 @@ static ssize_t write_logged(struct ext2_inode_info *inode, const void *buf,
 	/* Within EOF a plain write changes no metadata of its own (a hole
 	 * it fills is an operation of its own, ext2_bmap): no operation. */
 	*orphan = false;
+	if (!(flags & DAXFS_WRITE_ATOMIC) && inode->prealloc) {
+		ret = ext2_append_prealloc(inode, buf, len, pos);
+		if (ret)
+			return ret;
+	}
 	if (!(flags & DAXFS_WRITE_ATOMIC) && pos + len <= ext2_i_size(inode))
 		return dax_iomap_rw(inode->fs->rgn, inode, &inode->i_mapping,
 				    &ext2_iomap_ops, pos, len, (void *)buf,
@@ -251,6 +265,9 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 		}
 	}
 	old = ext2_i_size(inode);
+	/* Blocks taken ahead serve appends only (prealloc.c). */
+	if (pos + len > old && (pos != old || (flags & DAXFS_WRITE_ATOMIC)))
+		ext2_prealloc_trim(inode);
 	ret = write_logged(inode, buf, len, pos, flags, &orphan);
 	if (ret > 0) {
 		ext2_size_grew(inode, old, ext2_i_size(inode));

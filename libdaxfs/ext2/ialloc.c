@@ -136,6 +136,7 @@ int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t 
 	raw->i_gid_high = le16_put(fs->gid >> 16);
 	raw->i_atime = raw->i_ctime = raw->i_mtime = le32_put(now);
 	raw->i_generation = le32_put(now ^ (ino * 2654435761u));
+	ext2_inode_mirror(*out);
 	region_flush(fs->rgn, raw, sizeof(*raw));
 	group_flush_inode(fs, ino);
 	return 0;
@@ -155,6 +156,7 @@ static void inode_mark_deleted(struct ext2_inode_info *inode)
 	raw_store32(&raw->i_dtime, ext2_now());
 	raw_store32(&raw->i_size, 0);
 	raw_store32(&raw->i_size_high, 0);
+	__atomic_store_n(&inode->m_size, 0, __ATOMIC_RELAXED);
 	region_flush(inode->fs->rgn, &raw->i_size_high, 4);
 	region_flush(inode->fs->rgn, &raw->i_size, 0x18 - 0x04);
 	if (!inode->fs->journal)

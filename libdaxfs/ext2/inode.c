@@ -163,6 +163,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	in->fs = fs;
 	in->ino = ino;
 	in->raw = ext2_raw_inode(fs, ino);
+	ext2_inode_mirror(in);
 	in->refcount = 1;
 	rwsem_init(&in->i_rwsem);
 	rwsem_init(&in->dax_sem);
@@ -356,12 +357,14 @@ void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime)
 	uint32_t now = ext2_now();
 	bool dirty = false;
 
-	if (mtime && raw_load32(&raw->i_mtime) != now) {
+	if (mtime && __atomic_load_n(&inode->m_mtime, __ATOMIC_RELAXED) != now) {
 		raw_store32(&raw->i_mtime, now);
+		__atomic_store_n(&inode->m_mtime, now, __ATOMIC_RELAXED);
 		dirty = true;
 	}
-	if (ctime && raw_load32(&raw->i_ctime) != now) {
+	if (ctime && __atomic_load_n(&inode->m_ctime, __ATOMIC_RELAXED) != now) {
 		raw_store32(&raw->i_ctime, now);
+		__atomic_store_n(&inode->m_ctime, now, __ATOMIC_RELAXED);
 		dirty = true;
 	}
 	if (dirty)
@@ -375,7 +378,7 @@ void ext2_inode_log_size(struct ext2_inode_info *inode, uint64_t size)
 	struct ext2_inode *raw = inode->raw;
 
 	ext2_jlog(&raw->i_size, 4);
-	if (S_ISREG(le16_get(raw->i_mode)) &&
+	if (S_ISREG(ext2_i_mode(inode)) &&
 	    raw_load32(&raw->i_size_high) != (uint32_t)(size >> 32))
 		ext2_jlog(&raw->i_size_high, 4);
 }
@@ -385,9 +388,11 @@ void ext2_inode_log_size(struct ext2_inode_info *inode, uint64_t size)
 void ext2_inode_store_size(struct ext2_inode_info *inode, uint64_t size)
 {
 	struct ext2_inode *raw = inode->raw;
-	bool reg = S_ISREG(le16_get(raw->i_mode)); /* before the store */
+	bool reg = S_ISREG(ext2_i_mode(inode));
 
 	raw_store32(&raw->i_size, (uint32_t)size);
+	__atomic_store_n(&inode->m_size, reg ? size : (uint32_t)size,
+			 __ATOMIC_RELAXED);
 	if (reg && size > 0x7fffffffULL)
 		ext2_sb_need_large_file(inode->fs);
 	/* i_size_high is in another line: flushed only when it changes. */
@@ -443,7 +448,8 @@ void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st)
 	}
 	st->st_size = ext2_i_size(inode);
 	st->st_blksize = inode->fs->blocksize;
-	st->st_blocks = raw_load32(&raw->i_blocks);
+	st->st_blocks = raw_load32(&raw->i_blocks) -
+			ext2_prealloc_sectors(inode);
 	st->st_atim.tv_sec = raw_load32(&raw->i_atime);
 	st->st_mtim.tv_sec = raw_load32(&raw->i_mtime);
 	st->st_ctim.tv_sec = raw_load32(&raw->i_ctime);
@@ -480,6 +486,7 @@ void ext2_write_failed(struct ext2_inode_info *inode, bool orphan)
 	up_write(&inode->dax_sem);
 	if (orphan)
 		ext2_orphan_del(inode);
+	ext2_prealloc_forget(inode); /* freed with the rest */
 }
 
 /* Zero [from, to) within one block of the file, if that block is mapped. */
@@ -618,6 +625,7 @@ int ext2_setsize(struct ext2_inode_info *inode, uint64_t size)
 				 (unsigned long long)ext2_max_file_size(fs));
 	if (size == old)
 		return 0;
+	ext2_prealloc_trim(inode); /* nothing past EOF but what truncate frees */
 	down_write(&inode->dax_sem);
 	if (size < old)
 		ret = setsize_down(inode, size);

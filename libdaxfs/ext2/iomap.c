@@ -127,8 +127,12 @@ static int ext2_iomap_begin(struct ext2_inode_info *inode, uint64_t pos,
 		return err_set(-EFBIG, "offset %llu is beyond the largest "
 				 "ext2 file", (unsigned long long)pos);
 	test_journal_start();
+	/* (Blocks taken ahead of an append are there: the normal path.) */
 	if ((flags & IOMAP_WRITE) && S_ISREG(ext2_i_mode(inode)) &&
-	    first >= (ext2_i_size(inode) + fs->blocksize - 1) >> bits) {
+	    first >= (ext2_i_size(inode) + fs->blocksize - 1) >> bits &&
+	    !(inode->prealloc &&
+	      ext2_extent_cache_lookup(inode, (uint32_t)first, 1, &pblk,
+				       &count))) {
 		ret = ext2_bmap_reserve_past_eof(inode, first, max, &pblk,
 						 &count);
 		if (ret == 1) {

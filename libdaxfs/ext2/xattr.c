@@ -418,8 +418,8 @@ static void acl_mode_store(struct ext2_inode_info *inode, int bits)
 	struct ext2_inode *raw = inode->raw;
 
 	ext2_jlog(&raw->i_mode, 2);
-	raw_store16(&raw->i_mode, (uint16_t)((ext2_i_mode(inode) & ~0777u) |
-					     (unsigned)bits));
+	ext2_inode_store_mode(inode, (uint16_t)((ext2_i_mode(inode) & ~0777u) |
+						(unsigned)bits));
 	ext2_persist(inode->fs, &raw->i_mode, 2);
 }
 

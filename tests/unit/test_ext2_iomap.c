@@ -240,8 +240,9 @@ Test(ext2_iomap, write_past_eof_with_nothing_written_frees_the_blocks)
 	down_write(&in->i_rwsem);
 	CHECK_OK(begin(f, 6 * BS, 3 * BS, IOMAP_WRITE, &m));
 	cr_assert_eq(m.flags, IOMAP_F_PRIVATE);
-	n = m.length / BS;
-	cr_assert(n >= 1 && n <= 3);
+	n = m.length / BS; /* more than 3 when some are taken ahead of an
+			    * append (prealloc.c) */
+	cr_assert(n >= 1);
 	cr_assert_eq(check_statfs(fs).f_bfree, s0.f_bfree - n);
 	CHECK_OK(end(f, 6 * BS, m.length, 0, IOMAP_WRITE, &m));
 	cr_assert_eq(check_statfs(fs).f_bfree, s0.f_bfree);

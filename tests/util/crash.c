@@ -553,6 +553,8 @@ static int record(struct checker *c, const char *path)
 	c->t.op = n + 1;
 	c->models[n + 2] = c->models[n + 1];
 	if (fs && !ret)
+		ret = model_exec_end();
+	if (fs && !ret)
 		ret = daxfs_unmount(fs);
 	r->overlaps = region_rec_get_stats().overlaps;
 	region_rec_stop();

@@ -464,6 +464,21 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 	return op->len > 0;
 }
 
+/* Another append to the file the last one left open (m->held), if it
+ * still fits. */
+static bool gen_more(const struct model *m, uint64_t *rng,
+		     struct crash_op *op)
+{
+	int i = m_find(m, m->held);
+
+	memset(op, 0, sizeof(*op));
+	op->kind = CK_APPEND;
+	if (i < 0 || !is_writable(m, i))
+		return false;
+	gen_write(m, rng, i, op);
+	return op->len > 0;
+}
+
 /* The first operations: every kind early, in an order that lets each
  * find what it needs. */
 static const int first_round[] = {
@@ -482,6 +497,8 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 	int nfirst = sizeof(first_round) / sizeof(first_round[0]);
 	int k, kind;
 
+	if (i > nfirst && m->held[0] && test_rand(rng) % 3 && gen_more(m, rng, op))
+		return;
 	if (i <= nfirst)
 		kind = first_round[i - 1];
 	else if (m->nent >= M_ENTS - 4)
@@ -539,6 +556,10 @@ void model_apply(struct model *m, const struct crash_op *op)
 {
 	struct mobj *o;
 
+	if (op->kind == CK_APPEND)
+		strcpy(m->held, op->a);
+	else
+		m->held[0] = 0;
 	if (op->kind < CK_TRUNC_UP) {
 		if (op->kind != CK_MOUNT && op->kind != CK_UNLINK &&
 		    op->kind != CK_RMDIR && op->kind != CK_RENAME_FILE &&
@@ -573,6 +594,31 @@ void model_apply(struct model *m, const struct crash_op *op)
 }
 
 /* Open path read-write, truncate or write as op says, close. */
+/* The file the thread's last append left open (model_exec). */
+static __thread daxfs_file *held_f;
+static __thread char held_path[M_PATH];
+
+int model_exec_end(void)
+{
+	daxfs_file *f = held_f;
+
+	held_f = NULL;
+	return f ? daxfs_close(f) : 0;
+}
+
+/* Open op's file, or take the one an append to it left open. */
+static int exec_open(daxfs *fs, const struct crash_op *op, daxfs_file **f)
+{
+	if (held_f && !strcmp(held_path, op->a)) {
+		*f = held_f;
+		held_f = NULL;
+		return 0;
+	}
+	return daxfs_open(fs, op->a, O_RDWR | (op->kind == CK_CREATE
+					       ? O_CREAT | O_EXCL : 0),
+			  0644, f);
+}
+
 static int exec_file(daxfs *fs, const struct crash_op *op)
 {
 	daxfs_file *f;
@@ -580,9 +626,7 @@ static int exec_file(daxfs *fs, const struct crash_op *op)
 	ssize_t w;
 	int ret;
 
-	ret = daxfs_open(fs, op->a, O_RDWR | (op->kind == CK_CREATE
-					      ? O_CREAT | O_EXCL : 0),
-			 0644, &f);
+	ret = exec_open(fs, op, &f);
 	if (ret)
 		return ret;
 	if (op->kind == CK_TRUNC_UP || op->kind == CK_TRUNC_DOWN) {
@@ -611,11 +655,23 @@ static int exec_file(daxfs *fs, const struct crash_op *op)
 		daxfs_close(f);
 		return ret;
 	}
+	if (op->kind == CK_APPEND) { /* kept for the next append */
+		held_f = f;
+		snprintf(held_path, sizeof(held_path), "%s", op->a);
+		return 0;
+	}
 	return daxfs_close(f);
 }
 
 int model_exec(daxfs *fs, const struct crash_op *op)
 {
+	int ret;
+
+	if (held_f && (op->kind != CK_APPEND || strcmp(held_path, op->a))) {
+		ret = model_exec_end();
+		if (ret)
+			return ret;
+	}
 	switch (op->kind) {
 	case CK_MKDIR:
 		return daxfs_mkdir(fs, op->a, 0755);

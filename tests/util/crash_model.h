@@ -88,6 +88,10 @@ struct model {
 	struct mobj obj[M_OBJS];
 	unsigned next_name;     /* names are made unique by a counter */
 	char fixed[M_PATH];     /* a directory never renamed or removed */
+	char held[M_PATH];      /* the file the last operation appended to:
+				   its handle stays open for more appends
+				   (model_exec), so that they write into
+				   blocks taken ahead (ext2/prealloc.c) */
 };
 
 /* One operation of the workload. */
@@ -110,8 +114,14 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 /* Apply op to the model. */
 void model_apply(struct model *m, const struct crash_op *op);
 
-/* Run op on fs: 0, or a negative errno (daxfs_errormsg() says why). */
+/* Run op on fs: 0, or a negative errno (daxfs_errormsg() says why).  An
+ * append leaves its file open in the calling thread until the thread's
+ * next operation, unless that is another append to the same file. */
 int model_exec(daxfs *fs, const struct crash_op *op);
+
+/* Close the file the thread's last append left open (before unmount):
+ * 0 or a negative errno. */
+int model_exec_end(void);
 
 /* "mkdir /d3", "append /d3/f5 [4096,+100)": op in words, into buf. */
 const char *model_describe(const struct crash_op *op, char *buf, size_t n);

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * prealloc.c -- blocks taken ahead of a file that is being appended to,
+ * and the append that writes into them: two fences and no journal
+ * record, where an append that allocates needs an atomic operation of
+ * four (the bitmap's record, the data with the pointers' records, the
+ * pointers and the size, the commit word).
+ *
+ * Taking ahead.  An append that must allocate (ext2_bmap_reserve_past_eof)
+ * takes up to as many blocks again as the file has below it, at most
+ * PREALLOC_MAX, while the file system has room to spare (as ext4's
+ * stream preallocation grows with the file).  The first write of an
+ * empty file takes only its own, so a file written once has none.  They
+ * are linked into the block map and counted in i_blocks by the same
+ * atomic operation as the write's own blocks, which also puts the file on
+ * the orphan chain (orphan.c): a crash leaves them to the next mount,
+ * which frees every block past i_size of a linked file on the chain and
+ * zeroes its last block's tail.  Nothing is ever read from them before
+ * an append has written it: reads and views stop at EOF, and every other
+ * way of moving EOF over them (a write past EOF elsewhere, an atomic
+ * write, truncate, fallocate) gives them back first (ext2_prealloc_trim).
+ * So do the last close and a failed write; unmount sees none (every file
+ * is closed).  A region that maps in 2 MiB units takes none ahead (units
+ * are filled whole: iomap.c).
+ *
+ * The append into them (ext2_append_prealloc): the bytes are copied and
+ * the block tail past them zeroed, drained (fence 1); then i_size, one
+ * aligned 4-byte store (i_size_high must not change: else the logged
+ * path runs), persisted (fence 2).  The two fences are the least that
+ * keeps a size from covering bytes that are not durable.  A crash before the second fence
+ * leaves the old size over the blocks, whose bytes past it the next
+ * mount zeroes and frees; after it, the new size over durable bytes.
+ * The write is durable when it returns, as every write.
+ *
+ * Locks: i_rwsem exclusive for all of it (inode->prealloc and
+ * inode->prealloc_orphan are written under it; the last close reads
+ * prealloc without it first), dax_sem exclusive around the trim's
+ * frees, as truncate's.
+ */
+#include <errno.h>
+
+#include "dax/iomap.h"
+#include "ext2/ext2.h"
+
+#define PREALLOC_MAX 64u /* blocks taken ahead, at most */
+
+/* How many blocks to take ahead of an append that allocates lblk (the
+ * first block past EOF): 0 unless the file is a regular file with
+ * blocks already and the file system has a sixteenth of its blocks
+ * free. */
+uint32_t ext2_prealloc_want(struct ext2_inode_info *inode, uint32_t lblk)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t eof = ext2_i_size(inode);
+	uint32_t want;
+
+	if (!fs->journal || ext2_unit_blocks(fs) > 1 || lblk == 0 ||
+	    !S_ISREG(ext2_i_mode(inode)) ||
+	    lblk != (eof + fs->blocksize - 1) >> fs->blocksize_bits ||
+	    atomic_load(&fs->free_blocks) < (int64_t)(fs->blocks_count >> 4))
+		return 0;
+	want = lblk < PREALLOC_MAX ? lblk : PREALLOC_MAX;
+	return want;
+}
+
+/* The operation that links blocks past EOF beyond what its write
+ * covered (bmap.c) makes them taken ahead: the file goes on the orphan
+ * chain in it, before the link, so a crash frees them. */
+void ext2_prealloc_taken(struct ext2_inode_info *inode)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (inode->prealloc)
+		return;
+	__atomic_store_n(&inode->prealloc, true, __ATOMIC_RELAXED);
+	inode->prealloc_orphan = ext2_orphan_add(inode);
+}
+
+/* The blocks taken ahead are gone (freed by a truncate to i_size, or the
+ * file's last link went): forget them and take the file off the orphan
+ * chain if they put it there and it still has links. */
+void ext2_prealloc_forget(struct ext2_inode_info *inode)
+{
+	if (!inode->prealloc)
+		return;
+	__atomic_store_n(&inode->prealloc, false, __ATOMIC_RELAXED);
+	if (inode->prealloc_orphan && ext2_i_links(inode))
+		ext2_orphan_del(inode);
+	inode->prealloc_orphan = false;
+}
+
+/* Give back the blocks taken ahead of inode (see the top): every block
+ * past the one holding EOF, freed as truncate frees them (rolled
+ * forward: the file is on the orphan chain until the end).  i_rwsem
+ * held exclusively. */
+void ext2_prealloc_trim(struct ext2_inode_info *inode)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (!inode->prealloc)
+		return;
+	if (ext2_i_links(inode)) {
+		down_write(&inode->dax_sem);
+		ext2_truncate_blocks(inode, ext2_i_size(inode));
+		up_write(&inode->dax_sem);
+	}
+	ext2_prealloc_forget(inode);
+}
+
+/* The blocks taken ahead of inode, in 512-byte units (st_blocks leaves
+ * them out, so that it does not change when the file is closed): the
+ * mapped runs from the first block past EOF. */
+uint64_t ext2_prealloc_sectors(struct ext2_inode_info *inode)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t b = (ext2_i_size(inode) + fs->blocksize - 1) >>
+		     fs->blocksize_bits, n = 0;
+	uint32_t pblk, count;
+	bool is_new;
+
+	if (!__atomic_load_n(&inode->prealloc, __ATOMIC_RELAXED))
+		return 0;
+	while (b < UINT32_MAX && n < 4 * PREALLOC_MAX &&
+	       !ext2_bmap(inode, (uint32_t)b, PREALLOC_MAX, false, &pblk,
+			  &count, &is_new) && pblk) {
+		n += count;
+		b += count;
+	}
+	return n << (fs->blocksize_bits - 9);
+}
+
+/* Do the blocks taken ahead map every block of [pos, pos+len)? */
+static bool prealloc_covers(struct ext2_inode_info *inode, uint64_t pos,
+			    size_t len)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t b = pos >> fs->blocksize_bits;
+	uint64_t last = (pos + len - 1) >> fs->blocksize_bits;
+	uint32_t pblk, count;
+	bool is_new;
+
+	while (b <= last) {
+		if (ext2_bmap(inode, (uint32_t)b, (uint32_t)(last - b + 1),
+			      false, &pblk, &count, &is_new) || !pblk)
+			return false;
+		b += count;
+	}
+	return true;
+}
+
+/* Zero the tail past end of the block holding end when the append that
+ * ends there is the first to write that block (it starts at or after
+ * old, the EOF before it); not drained. */
+static void prealloc_zero_tail(struct ext2_inode_info *inode, uint64_t old,
+			       uint64_t end)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t bmask = fs->blocksize - 1;
+	uint32_t pblk, count;
+	bool is_new;
+
+	if (!(end & bmask) || (end & ~bmask) < ((old + bmask) & ~bmask) ||
+	    ext2_bmap(inode, (uint32_t)(end >> fs->blocksize_bits), 1, false,
+		      &pblk, &count, &is_new) || !pblk)
+		return;
+	(void)dax_zero_guarded(fs->rgn, (unsigned char *)ext2_block(fs, pblk) +
+			       (end & bmask), fs->blocksize - (end & bmask),
+			       PMEM2_F_MEM_NODRAIN);
+}
+
+/*
+ * An append at EOF (pos) into blocks taken ahead (see the top): the
+ * bytes written, or 0 when those blocks do not cover it or the size's
+ * high word would change (the caller takes the logged path), or a
+ * negative errno.  i_rwsem held exclusively.
+ */
+ssize_t ext2_append_prealloc(struct ext2_inode_info *inode, const void *buf,
+			     size_t len, uint64_t pos)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	ssize_t ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (!inode->prealloc || pos != ext2_i_size(inode) ||
+	    (pos + len) >> 32 != pos >> 32 || !prealloc_covers(inode, pos, len))
+		return 0;
+	ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping, &ext2_iomap_ops,
+			   pos, len, (void *)buf,
+			   DAX_RW_WRITE | DAX_RW_NODRAIN);
+	if (ret <= 0)
+		return ret < 0 ? ret : -EIO;
+	prealloc_zero_tail(inode, pos, pos + ret);
+	region_drain(fs->rgn); /* the bytes before the size covers them */
+	ext2_inode_store_size(inode, pos + ret);
+	region_drain(fs->rgn);
+	return ret;
+}

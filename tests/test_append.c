@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_append.c -- appends into blocks taken ahead (ext2/prealloc.c):
+ * what a user sees of them (contents, st_size and st_blocks while the
+ * file is open, the free count after its close, debugfs and e2fsck -fn
+ * after unmount), that no other way of growing the file reads the old
+ * bytes of blocks taken ahead (a write past EOF, ftruncate up, fallocate,
+ * an atomic write), that bytes past EOF in a view of the last page read
+ * as zeros after unaligned appends, and crashes with blocks taken ahead:
+ * an image copied while the file is open (what a crash of the process
+ * leaves on /dev/shm), and a writer killed with SIGKILL between appends;
+ * the next daxfs_mount gives the blocks back, keeps every acknowledged
+ * append, and e2fsck -fn is clean.  The crash states at every fence are
+ * in tests/unit/test_crash.c (appends that keep their file open).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "daxfs.h"
+#include "check.h"
+
+#define BS 4096u
+#define GARBAGE 0xAB /* what an earlier file left in the blocks */
+
+TestSuite(append, .fini = test_cleanup, .timeout = 300);
+
+/* Fill all the free space with GARBAGE through a file, then remove it:
+ * every block taken ahead later is one that held it. */
+static void leave_garbage(daxfs *fs)
+{
+	unsigned char *buf = malloc(1 << 20);
+	daxfs_file *f = check_open(fs, "/garbage", O_CREAT | O_RDWR, 0644);
+	uint64_t off = 0;
+	ssize_t n;
+
+	cr_assert(buf);
+	memset(buf, GARBAGE, 1 << 20);
+	while ((n = daxfs_pwrite(f, buf, 1 << 20, (off_t)off)) > 0)
+		off += (uint64_t)n;
+	cr_assert_eq(n, -ENOSPC, "filling: %s", daxfs_errormsg());
+	check_close(f);
+	CHECK_OK(daxfs_unlink(fs, "/garbage"));
+	free(buf);
+}
+
+/* Append n records of len bytes of pattern seed to f, at EOF (*size). */
+static void append_pattern(daxfs_file *f, uint64_t seed, uint64_t *size,
+			   size_t len, int n)
+{
+	unsigned char *buf = malloc(len);
+	int i;
+
+	cr_assert(buf);
+	for (i = 0; i < n; i++) {
+		test_pattern(buf, len, seed, *size);
+		CHECK_EQ(daxfs_pwrite(f, buf, len, (off_t)*size), (ssize_t)len);
+		*size += len;
+	}
+	free(buf);
+}
+
+/* [off, off+len) of f reads as zeros. */
+static void expect_zeros(daxfs_file *f, uint64_t off, uint64_t len)
+{
+	unsigned char *buf = malloc(len);
+	long bad;
+
+	cr_assert(buf);
+	CHECK_EQ(daxfs_pread(f, buf, len, (off_t)off), (ssize_t)len);
+	bad = test_first_nonzero(buf, len);
+	cr_assert_eq(bad, -1, "byte %llu reads %#x, not 0 (old bytes of a "
+		     "block taken ahead?)", (unsigned long long)(off + bad),
+		     buf[bad]);
+	free(buf);
+}
+
+/* The 512-byte units a file of size bytes takes with 4 KiB blocks (its
+ * data blocks and the single indirect block, up to 4 MiB). */
+static long long blocks_for(uint64_t size)
+{
+	uint64_t n = (size + BS - 1) / BS;
+
+	return (long long)(n + (n > 12)) * (BS / 512);
+}
+
+Test(append, blocks_taken_ahead_are_invisible_and_given_back)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("apv", 64 * TEST_MIB, BS, 0, &p);
+	struct statvfs s0 = check_statfs(fs), s1;
+	daxfs_file *f = check_open(fs, "/log", O_CREAT | O_RDWR, 0644);
+	struct test_dstat ds;
+	uint64_t size = 0;
+	struct stat st;
+
+	append_pattern(f, 3, &size, BS, 100);
+	CHECK_OK(daxfs_fstat(f, &st));
+	cr_assert_eq(st.st_size, (off_t)size);
+	cr_assert_eq(st.st_blocks, blocks_for(size), "st_blocks %lld, want "
+		     "%lld", (long long)st.st_blocks, blocks_for(size));
+	/* Taken ahead: more than the file's own blocks are in use. */
+	s1 = check_statfs(fs);
+	cr_assert_gt(s0.f_bfree - s1.f_bfree,
+		     (unsigned long)blocks_for(size) / 8);
+	check_pread_pattern(f, 3, 0, size);
+	check_close(f);
+	s1 = check_statfs(fs);
+	cr_assert_eq(s0.f_bfree - s1.f_bfree,
+		     (unsigned long)blocks_for(size) / 8,
+		     "after close %lu blocks in use, the file has %lld",
+		     s0.f_bfree - s1.f_bfree, blocks_for(size) / 8);
+	check_unmount_fsck(fs, p);
+	cr_assert_eq(test_debugfs_stat(p, "/log", &ds), 0);
+	cr_assert_eq(ds.size, size);
+	cr_assert_eq(ds.blockcount, (uint64_t)blocks_for(size));
+	fs = check_mount(p, 0);
+	check_pattern_file(fs, "/log", 3, size);
+	check_unmount_fsck(fs, p);
+}
+
+Test(append, growing_otherwise_reads_zeros_not_old_blocks)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("apz", 32 * TEST_MIB, BS, 0, &p);
+	char path[32];
+	unsigned char one = 1;
+	daxfs_file *f;
+	uint64_t size;
+	int way;
+
+	leave_garbage(fs);
+	for (way = 0; way < 4; way++) {
+		snprintf(path, sizeof(path), "/f%d", way);
+		f = check_open(fs, path, O_CREAT | O_RDWR, 0644);
+		size = 0;
+		append_pattern(f, 5, &size, BS, 8); /* blocks taken ahead */
+		if (way == 0) { /* a write past EOF, leaving a gap */
+			CHECK_EQ(daxfs_pwrite2(f, &one, 1, 20 * BS, 0), 1);
+		} else if (way == 1) {
+			CHECK_OK(daxfs_ftruncate(f, 20 * BS));
+		} else if (way == 2) {
+			CHECK_OK(daxfs_fallocate(f, 0, (off_t)size, 12 * BS));
+		} else {
+			daxfs_file *g = check_open(fs, path, O_RDWR, 0);
+
+			CHECK_EQ(daxfs_pwrite2(g, &one, 1, 20 * BS,
+					       DAXFS_WRITE_ATOMIC), 1);
+			check_close(g);
+		}
+		expect_zeros(f, size, 20 * BS - size);
+		check_pread_pattern(f, 5, 0, size);
+		check_close(f);
+	}
+	check_unmount_fsck(fs, p);
+}
+
+Test(append, unaligned_appends_leave_zeros_past_eof)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("apu", 32 * TEST_MIB, BS, 0, &p);
+	daxfs_file *f;
+	uint64_t size = 0;
+	unsigned char *v;
+	long bad;
+
+	leave_garbage(fs);
+	f = check_open(fs, "/u", O_CREAT | O_RDWR, 0644);
+	append_pattern(f, 7, &size, 1000, 37); /* 37000 bytes */
+	check_pread_pattern(f, 7, 0, size);
+	v = check_map(f, 0, 10 * BS, PROT_READ, 0);
+	bad = test_first_nonzero(v + size, 10 * BS - size);
+	cr_assert_eq(bad, -1, "byte %llu past EOF reads %#x through a view",
+		     (unsigned long long)(size + bad), v[size + bad]);
+	CHECK_OK(daxfs_unmap(v, 10 * BS));
+	check_close(f);
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
+	check_pattern_file(fs, "/u", 7, size);
+	check_unmount_fsck(fs, p);
+}
+
+Test(append, crash_with_blocks_taken_ahead_recovers)
+{
+	const char *p, *q = test_image_path("apc-copy");
+	daxfs *fs = check_new_fs("apc", 32 * TEST_MIB, BS, 0, &p);
+	daxfs_file *f = check_open(fs, "/log", O_CREAT | O_RDWR, 0644);
+	struct test_dstat ds;
+	uint64_t size = 0;
+
+	append_pattern(f, 9, &size, 3000, 50);
+	check_copy_image(p, q); /* the process dies here */
+	check_close(f);
+	check_unmount(fs);
+	fs = check_mount(q, 0);
+	check_pattern_file(fs, "/log", 9, size);
+	check_unmount_fsck(fs, q);
+	cr_assert_eq(test_debugfs_stat(q, "/log", &ds), 0);
+	cr_assert_eq(ds.blockcount, (uint64_t)blocks_for(size),
+		     "blocks past EOF survived the recovery");
+}
+
+/* The child of killed_appender: appends 4 KiB records to /log (O_APPEND)
+ * for ever, counting the acknowledged ones in *acked (the file holds that
+ * many when it starts). */
+static void appender(const char *img, _Atomic long *acked)
+{
+	unsigned char buf[BS];
+	daxfs_file *f;
+	daxfs *fs;
+	long i;
+
+	if (daxfs_mount(img, 0, &fs) ||
+	    daxfs_open(fs, "/log", O_CREAT | O_RDWR | O_APPEND, 0644, &f))
+		_exit(2);
+	for (i = atomic_load(acked);; i++) {
+		test_pattern(buf, BS, 11, (uint64_t)i * BS);
+		if (daxfs_pwrite(f, buf, BS, 0) != BS)
+			_exit(3);
+		atomic_store(acked, i + 1);
+	}
+}
+
+Test(append, killed_appender_keeps_acknowledged_appends)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("apk", 64 * TEST_MIB, BS, 0, &p);
+	_Atomic long *acked = mmap(NULL, sizeof(*acked), PROT_READ |
+				   PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				   -1, 0);
+	struct test_dstat ds;
+	struct stat st;
+	daxfs_file *f;
+	int round, status;
+	long n;
+	pid_t pid;
+
+	cr_assert(acked != MAP_FAILED);
+	check_unmount(fs);
+	for (round = 0; round < 5; round++) {
+		pid = fork();
+		cr_assert(pid >= 0);
+		if (pid == 0)
+			appender(p, acked);
+		while (atomic_load(acked) < 150 * (round + 1))
+			test_sleep_us(200);
+		kill(pid, SIGKILL);
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFSIGNALED(status), "appender exited %d",
+			  WEXITSTATUS(status));
+		n = atomic_load(acked);
+		fs = check_mount(p, 0);
+		f = check_open(fs, "/log", O_RDONLY, 0);
+		CHECK_OK(daxfs_fstat(f, &st));
+		/* Every acknowledged append; at most the one in flight. */
+		cr_assert(st.st_size == n * BS || st.st_size == (n + 1) * BS,
+			  "size %lld after %ld acknowledged appends",
+			  (long long)st.st_size, n);
+		check_pread_pattern(f, 11, 0, (uint64_t)st.st_size);
+		atomic_store(acked, st.st_size / BS);
+		check_close(f);
+		check_unmount_fsck(fs, p);
+		cr_assert_eq(test_debugfs_stat(p, "/log", &ds), 0);
+		cr_assert_eq(ds.blockcount, (uint64_t)blocks_for(ds.size));
+	}
+	munmap(acked, sizeof(*acked));
+}
