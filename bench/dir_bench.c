@@ -7,14 +7,14 @@
  * calls on tmpfs; and the first lookup after a mount against a warm
  * one.
  *
- *   dir_bench [-n N[,N...]] [-d DIR] [-p]
+ *   dir_bench [-n N[,N...]] [-d DIR] [-p] [-b htree,linear,tmpfs]
  *
  * N defaults to 10000,100000 (1000000 is the longer run: -n 1000000, a
  * few minutes and a region of 4.3 GiB); DIR (default /dev/shm) holds
  * the region file and the tmpfs peer's directory; -p mounts with
  * DAXFS_MOUNT_POPULATE (no page fault on first touch, as on devdax), so
  * the first lookup measures the library, not the page faults of a
- * fresh mapping.  Prints one table row
+ * fresh mapping; -b runs only the backends named.  Prints one table row
  * per N and backend: ns per create, stat, unlink, and the first and a
  * warm lookup after a fresh mount (ns).  Single-threaded; medians of one
  * run each, so run it on an idle machine.
@@ -60,11 +60,13 @@ static void die(const char *what, long rc)
 	exit(1);
 }
 
-/* Make the region file path for n files; dir_index cleared if linear. */
+/* Make the region file path for n files: dir_index set (indexed) or
+ * cleared (linear), whatever daxfs_mkfs chose. */
 static void make_region(const char *path, long n, int linear)
 {
 	struct daxfs_mkfs_opts o = { 0 };
 	uint64_t size = (uint64_t)n * 4096 + (256ull << 20);
+	uint32_t compat;
 	int fd, ret;
 
 	unlink(path);
@@ -76,14 +78,14 @@ static void make_region(const char *path, long n, int linear)
 	ret = daxfs_mkfs(path, &o);
 	if (ret)
 		die("daxfs_mkfs", ret);
-	if (linear) { /* s_feature_compat at 1024 + 0x5c: no dir_index */
-		uint32_t zero = 0;
-
-		fd = open(path, O_RDWR);
-		if (fd < 0 || pwrite(fd, &zero, 4, 1024 + 0x5c) != 4)
-			die("clearing dir_index", -errno);
-		close(fd);
-	}
+	/* s_feature_compat at 1024 + 0x5c; dir_index is 0x20 */
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &compat, 4, 1024 + 0x5c) != 4)
+		die("reading the features", -errno);
+	compat = linear ? compat & ~0x20u : compat | 0x20u;
+	if (pwrite(fd, &compat, 4, 1024 + 0x5c) != 4)
+		die("setting dir_index", -errno);
+	close(fd);
 }
 
 /* Create, stat, unlink n files in /d of a libdaxfs region at path. */
@@ -197,12 +199,14 @@ static void print_row(long n, const char *who, const struct row *r)
 
 int main(int argc, char **argv)
 {
-	const char *list = "10000,100000", *base = "/dev/shm";
+	const char *list = "10000,100000", *base = "/dev/shm", *only = NULL;
 	char path[300], buf[256], *tok, *save = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:d:p")) != -1) {
-		if (c == 'p')
+	while ((c = getopt(argc, argv, "n:d:pb:")) != -1) {
+		if (c == 'b')
+			only = optarg;
+		else if (c == 'p')
 			mount_flags = DAXFS_MOUNT_POPULATE;
 		else if (c == 'n')
 			list = optarg;
@@ -210,7 +214,7 @@ int main(int argc, char **argv)
 			base = optarg;
 		else {
 			fprintf(stderr, "usage: dir_bench [-n N,...] "
-					"[-d DIR] [-p]\n");
+					"[-d DIR] [-p] [-b BACKENDS]\n");
 			return 2;
 		}
 	}
@@ -226,12 +230,18 @@ int main(int argc, char **argv)
 		long n = atol(tok);
 		struct row r;
 
-		r = run_daxfs(path, n, 0);
-		print_row(n, "libdaxfs htree", &r);
-		r = run_daxfs(path, n, 1);
-		print_row(n, "libdaxfs linear", &r);
-		r = run_posix(base, n);
-		print_row(n, "tmpfs", &r);
+		if (!only || strstr(only, "htree")) {
+			r = run_daxfs(path, n, 0);
+			print_row(n, "libdaxfs htree", &r);
+		}
+		if (!only || strstr(only, "linear")) {
+			r = run_daxfs(path, n, 1);
+			print_row(n, "libdaxfs linear", &r);
+		}
+		if (!only || strstr(only, "tmpfs")) {
+			r = run_posix(base, n);
+			print_row(n, "tmpfs", &r);
+		}
 		fflush(stdout);
 	}
 	return 0;
