@@ -184,7 +184,8 @@ static int dx_read_node(struct ext2_inode_info *dir, uint32_t lblk,
 	return 0;
 }
 
-/* Walk from the root to the leaf of name: p filled, *leaf its block. */
+/* Walk from the root to the leaf of name (or, name NULL, of the hash in
+ * p->hash): p filled, *leaf its block. */
 int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 		  struct dx_path *p, uint32_t *leaf)
 {
@@ -201,7 +202,8 @@ int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 	f->entries = (struct dx_entry *)(f->blk + DX_ROOT_ENTRIES);
 	p->levels = dx_info(f->blk)->indirect_levels + 1;
 	p->version = ext2_hash_version(dir->fs, dx_info(f->blk)->hash_version);
-	dx_hash(dir, name, len, p);
+	if (name)
+		dx_hash(dir, name, len, p);
 	f->at = dx_search(f->entries, p->hash);
 	if (p->levels > 1) {
 		f++;
@@ -238,6 +240,87 @@ static int dx_next_leaf(struct ext2_inode_info *dir, struct dx_path *p,
 	}
 	*leaf = le32_get(p->f[p->levels - 1].at->block);
 	return 1;
+}
+
+/* Move p to the leaf after its own: 1 with *start (the hash its entry
+ * starts at, continuation bit included) and *leaf, 0 past the last leaf,
+ * or -errno. */
+static int dx_step(struct ext2_inode_info *dir, struct dx_path *p,
+		   uint32_t *start, uint32_t *leaf)
+{
+	int i = p->levels - 1, ret;
+
+	while (i >= 0 && p->f[i].at + 1 ==
+			 p->f[i].entries + dx_count(p->f[i].entries))
+		i--;
+	if (i < 0)
+		return 0;
+	p->f[i].at++;
+	*start = le32_get(p->f[i].at->hash);
+	for (; i + 1 < (int)p->levels; i++) {
+		ret = dx_read_node(dir, le32_get(p->f[i].at->block),
+				   &p->f[i + 1]);
+		if (ret)
+			return ret;
+		p->f[i + 1].at = p->f[i + 1].entries;
+	}
+	*leaf = le32_get(p->f[p->levels - 1].at->block);
+	return 1;
+}
+
+/* Append a copy of leaf lblk of dir to b->buf. */
+static int dx_copy_leaf(struct ext2_inode_info *dir, uint32_t lblk,
+			struct dx_batch *b)
+{
+	size_t bs = dir->fs->blocksize;
+	unsigned char *blk;
+	int ret = ext2_dx_block(dir, lblk, &blk);
+
+	if (ret)
+		return ret;
+	if ((b->nblk + 1) * bs > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4 * bs;
+		unsigned char *nb = mem_realloc(b->buf, cap);
+
+		if (!nb)
+			return err_set(-ENOMEM, "out of memory for reading a "
+				       "directory");
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->nblk++ * bs, blk, bs);
+	return 0;
+}
+
+/* For a walk of the indexed dir in hash order (dir_iter.c): copy into b
+ * the leaf that holds hash pos and the leaves that continue it (names of
+ * one hash across leaves), with where the next leaf's hashes start
+ * (b->next, b->more) and the hash version.  Caller holds i_rwsem. */
+int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
+		  struct dx_batch *b)
+{
+	uint32_t leaf, start = 0;
+	struct dx_path p;
+	int ret;
+
+	p.hash = pos;
+	b->nblk = 0;
+	b->more = false;
+	ret = ext2_dx_probe(dir, NULL, 0, &p, &leaf);
+	b->version = p.version;
+	while (!ret) {
+		ret = dx_copy_leaf(dir, leaf, b);
+		if (!ret)
+			ret = dx_step(dir, &p, &start, &leaf);
+		if (ret <= 0)
+			return ret;
+		if (!(start & 1) || b->nblk > dx_nblocks(dir)) {
+			b->next = start & ~1u;
+			b->more = true;
+			return 0;
+		}
+	}
+	return ret;
 }
 
 /* Find name in leaf bi (bytes blk) through its table of names l. */

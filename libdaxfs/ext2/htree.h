@@ -161,6 +161,19 @@ static inline uint16_t dx_tag(const char *name, size_t len)
 	return (uint16_t)(h ^ h >> 16);
 }
 
+/* Leaves copied for a walk in hash order (ext2_dx_range). */
+struct dx_batch {
+	unsigned char *buf;             /* nblk blocks */
+	size_t cap;                     /* bytes of buf */
+	unsigned nblk;
+	unsigned version;               /* hash version of the tree */
+	bool more;                      /* leaves follow, from hash next */
+	uint32_t next;
+};
+
+int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
+		  struct dx_batch *b);
+
 /* htree_cache.c: the DRAM side of an indexed directory */
 int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 			unsigned char *blk, const struct dx_leaf **out);

@@ -366,6 +366,57 @@ Test(htree, dram_cache_follows_changes)
 	check_unmount(fs);
 }
 
+/* What readdir_during_splits's callback saw. */
+struct seen {
+	daxfs *fs;
+	int n, made;
+	unsigned char *count;   /* per original name f_<i> */
+};
+
+/* Count f_<i> names (i < 3000); make a new name at every other one, so
+ * leaves split under the walk. */
+static int seen_cb(void *arg, const char *name, uint64_t ino, unsigned t)
+{
+	struct seen *s = arg;
+	int i;
+
+	(void)ino, (void)t;
+	if (sscanf(name, "f_%d_", &i) == 1 && i < 3000)
+		s->count[i]++;
+	if (s->n++ % 2 == 0) {
+		char p[64];
+		daxfs_file *f;
+
+		snprintf(p, sizeof(p), "/d/new_%d_padding_padding", s->made++);
+		if (daxfs_open(s->fs, p, O_CREAT | O_RDWR | O_EXCL, 0644, &f))
+			return -1;
+		daxfs_close(f);
+	}
+	return 0;
+}
+
+/* readdir of an indexed directory goes in hash order, so names added
+ * during the walk (which split leaves and move names between blocks)
+ * never make it list a name twice or miss one that stayed (POSIX). */
+Test(htree, readdir_during_splits)
+{
+	const char *img = htree_image("htree_rd", 256 * TEST_MIB, 1024);
+	daxfs *fs = check_mount(img, 0);
+	struct seen s = { fs, 0, 0, calloc(3000, 1) };
+
+	cr_assert(s.count);
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, 3000);
+	CHECK_OK(daxfs_readdir(fs, "/d", seen_cb, &s));
+	cr_assert_gt(s.made, 1000);
+	for (int i = 0; i < 3000; i++)
+		cr_assert_eq(s.count[i], 1, "f_%d listed %d times", i,
+			     s.count[i]);
+	free(s.count);
+	check_unmount_fsck(fs, img);
+	check_htree_dump(img, "/d", 1);
+}
+
 /* rmdir of an indexed directory: refused while a name is left (even the
  * last one, in any leaf), done once every name is gone. */
 Test(htree, rmdir_indexed)
