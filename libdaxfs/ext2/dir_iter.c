@@ -59,42 +59,6 @@ static int de_emit(struct ext2_sb_info *fs, const struct ext2_dir_entry_2 *de,
 	return fn(arg, name, le32_get(de->inode), de_dtype(fs, de));
 }
 
-/* Call fn for every live entry of the linear dir (see the top). */
-static int linear_iterate(struct ext2_inode_info *dir,
-			  int (*fn)(void *arg, const char *name,
-				    uint64_t ino, unsigned type),
-			  void *arg)
-{
-	struct ext2_sb_info *fs = dir->fs;
-	unsigned char buf[4096], *blk;
-	uint32_t bi;
-	int ret = 0;
-
-	for (bi = 0;; bi++) {
-		uint32_t off = 0;
-
-		down_read(&dir->i_rwsem);
-		ret = ext2_dir_linear_block(dir, bi, &blk);
-		if (!ret)
-			memcpy(buf, blk, fs->blocksize);
-		up_read(&dir->i_rwsem);
-		if (ret)
-			return ret < 0 ? ret : 0;
-		while (off < fs->blocksize) {
-			struct ext2_dir_entry_2 *de = de_at(buf, off);
-
-			/* Checked when indexed, but a damaged file may share
-			 * the block and have written over it since. */
-			ret = ext2_dir_de_check(dir, bi, off, de);
-			if (ret)
-				return ret;
-			if (de->inode && (ret = de_emit(fs, de, fn, arg)))
-				return ret;
-			off += le16_get(de->rec_len);
-		}
-	}
-}
-
 /* A name of a copied leaf, by hash. */
 struct dx_sorted {
 	uint32_t hash;
@@ -216,6 +180,49 @@ static int dx_iterate(struct ext2_inode_info *dir,
 	}
 	mem_free(b.buf);
 	return ret;
+}
+
+/* Call fn for every live entry of the linear dir (see the top).  A
+ * directory given an index under the walk had one block (ext4's rule,
+ * dir.c): if that block was copied already, every name it held was
+ * listed and the walk ends; if not, the walk goes in hash order. */
+static int linear_iterate(struct ext2_inode_info *dir,
+			  int (*fn)(void *arg, const char *name,
+				    uint64_t ino, unsigned type),
+			  void *arg)
+{
+	struct ext2_sb_info *fs = dir->fs;
+	unsigned char buf[4096], *blk;
+	uint32_t bi;
+	int ret = 0;
+
+	for (bi = 0;; bi++) {
+		uint32_t off = 0;
+
+		down_read(&dir->i_rwsem);
+		if (ext2_dx_indexed(dir)) {
+			up_read(&dir->i_rwsem);
+			return bi ? 0 : dx_iterate(dir, fn, arg);
+		}
+		ret = ext2_dir_linear_block(dir, bi, &blk);
+		if (!ret)
+			memcpy(buf, blk, fs->blocksize);
+		up_read(&dir->i_rwsem);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		while (off < fs->blocksize) {
+			struct ext2_dir_entry_2 *de = de_at(buf, off);
+
+			/* Checked when indexed, but a damaged file may share
+			 * the block and have written over it since. */
+			ret = ext2_dir_de_check(dir, bi, off, de);
+			if (ret)
+				return ret;
+			if (de->inode && (ret = de_emit(fs, de, fn, arg)))
+				return ret;
+			off += le16_get(de->rec_len);
+		}
+	}
 }
 
 /*
