@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dir_bench.c -- one big directory (issue 15 item 4): create, stat and
- * unlink of N empty files in one directory through libdaxfs, with the
- * directory indexed on the media (dir_index, htree.c) and linear
- * (dir_index cleared: the in-DRAM index of dir.c), against the same
- * calls on tmpfs; and the first lookup after a mount against a warm
- * one.
+ * dir_bench.c -- directories at scale (issue 15 item 4): create, stat and
+ * unlink of N empty files in one directory (or spread over directories
+ * of 1,000 with -s) through libdaxfs, with directories indexed on the
+ * media (dir_index, htree.c, the default) and linear (dir_index cleared:
+ * the in-DRAM index of dir.c), against the same calls on tmpfs and, with
+ * -k, on the kernel's ext2 (ext4's driver) over a loop mount of an image
+ * daxfs_mkfs made; the first lookup after a fresh mount against a warm
+ * one; and the DRAM the inode cache holds per file after the stat pass
+ * (daxfs_cache_stats: inodes, extent and directory caches).
  *
- *   dir_bench [-n N[,N...]] [-d DIR] [-p]
+ *   dir_bench [-n N[,N...]] [-d DIR] [-p] [-s] [-b BACKENDS] [-k MNT]
+ *             [-c CSV]
  *
- * N defaults to 10000,100000 (1000000 is the longer run: -n 1000000, a
- * few minutes and a region of 4.3 GiB); DIR (default /dev/shm) holds
- * the region file and the tmpfs peer's directory; -p mounts with
+ * N defaults to 10000,100000 (1000000 is the longer run: a few minutes
+ * and a region of 4.3 GiB); DIR (default /dev/shm) holds the region
+ * files and the tmpfs peer's directory; -p mounts with
  * DAXFS_MOUNT_POPULATE (no page fault on first touch, as on devdax), so
- * the first lookup measures the library, not the page faults of a
- * fresh mapping.  Prints one table row
- * per N and backend: ns per create, stat, unlink, and the first and a
- * warm lookup after a fresh mount (ns).  Single-threaded; medians of one
- * run each, so run it on an idle machine.
+ * the first lookup measures the library, not the page faults of a fresh
+ * mapping; -b runs only the backends named (htree, linear, tmpfs,
+ * kext2); -k MNT (as root) loop-mounts the kernel's image at MNT; -c
+ * appends one CSV row per N and backend.  Prints one table row per N
+ * and backend: ns per create, stat, unlink, the first and a warm lookup
+ * after a fresh mount (ns) and the cache's bytes per file.
+ * Single-threaded; one run each, so run it on an idle machine.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,16 +45,35 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* The name of file i (varied lengths, as real names are). */
+static int spread; /* -s: files in directories of SPREAD_DIR */
+#define SPREAD_DIR 1000
+
+/* The name of file i (varied lengths, as real names are), in dir or, with
+ * -s, in its subdirectory s<i / SPREAD_DIR>. */
 static void name_of(char *buf, size_t len, const char *dir, long i)
 {
-	snprintf(buf, len, "%s/file_%ld_%.*s", dir, i, (int)(i % 17),
-		 "abcdefghijklmnopq");
+	if (spread)
+		snprintf(buf, len, "%s/s%ld/file_%ld_%.*s", dir,
+			 i / SPREAD_DIR, i, (int)(i % 17), "abcdefghijklmnopq");
+	else
+		snprintf(buf, len, "%s/file_%ld_%.*s", dir, i, (int)(i % 17),
+			 "abcdefghijklmnopq");
 }
 
-/* What one run measured, ns per call. */
+/* The subdirectory of -s that file i goes in (i a multiple of
+ * SPREAD_DIR), or 0 without -s. */
+static int subdir_of(char *buf, size_t len, const char *dir, long i)
+{
+	if (!spread || i % SPREAD_DIR)
+		return 0;
+	snprintf(buf, len, "%s/s%ld", dir, i / SPREAD_DIR);
+	return 1;
+}
+
+/* What one run measured, ns per call; bytes: the inode cache's DRAM per
+ * file after the stat pass (libdaxfs only). */
 struct row {
-	double create, stat, unlink, first, warm;
+	double create, stat, unlink, first, warm, bytes;
 };
 
 static unsigned mount_flags; /* -p: DAXFS_MOUNT_POPULATE */
@@ -60,11 +85,13 @@ static void die(const char *what, long rc)
 	exit(1);
 }
 
-/* Make the region file path for n files; dir_index cleared if linear. */
+/* Make the region file path for n files: dir_index set (indexed) or
+ * cleared (linear), whatever daxfs_mkfs chose. */
 static void make_region(const char *path, long n, int linear)
 {
 	struct daxfs_mkfs_opts o = { 0 };
 	uint64_t size = (uint64_t)n * 4096 + (256ull << 20);
+	uint32_t compat;
 	int fd, ret;
 
 	unlink(path);
@@ -76,19 +103,20 @@ static void make_region(const char *path, long n, int linear)
 	ret = daxfs_mkfs(path, &o);
 	if (ret)
 		die("daxfs_mkfs", ret);
-	if (linear) { /* s_feature_compat at 1024 + 0x5c: no dir_index */
-		uint32_t zero = 0;
-
-		fd = open(path, O_RDWR);
-		if (fd < 0 || pwrite(fd, &zero, 4, 1024 + 0x5c) != 4)
-			die("clearing dir_index", -errno);
-		close(fd);
-	}
+	/* s_feature_compat at 1024 + 0x5c; dir_index is 0x20 */
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &compat, 4, 1024 + 0x5c) != 4)
+		die("reading the features", -errno);
+	compat = linear ? compat & ~0x20u : compat | 0x20u;
+	if (pwrite(fd, &compat, 4, 1024 + 0x5c) != 4)
+		die("setting dir_index", -errno);
+	close(fd);
 }
 
 /* Create, stat, unlink n files in /d of a libdaxfs region at path. */
 static struct row run_daxfs(const char *path, long n, int linear)
 {
+	struct daxfs_cache_stats cs;
 	struct row r;
 	struct stat st;
 	daxfs *fs;
@@ -101,6 +129,10 @@ static struct row run_daxfs(const char *path, long n, int linear)
 	if ((ret = daxfs_mount(path, mount_flags, &fs)) ||
 	    (ret = daxfs_mkdir(fs, "/d", 0755)))
 		die("mount/mkdir", ret);
+	for (i = 0; i < n; i++)
+		if (subdir_of(name, sizeof(name), "/d", i) &&
+		    (ret = daxfs_mkdir(fs, name, 0755)))
+			die("mkdir", ret);
 	t = now_ns();
 	for (i = 0; i < n; i++) {
 		daxfs_file *f;
@@ -118,6 +150,9 @@ static struct row run_daxfs(const char *path, long n, int linear)
 			die("stat", ret);
 	}
 	r.stat = (now_ns() - t) / n;
+	if ((ret = daxfs_cache_stats(fs, &cs)))
+		die("cache stats", ret);
+	r.bytes = (double)cs.bytes / n;
 	if ((ret = daxfs_unmount(fs)) || (ret = daxfs_mount(path, mount_flags, &fs)))
 		die("remount", ret);
 	name_of(name, sizeof(name), "/d", n / 2);
@@ -144,18 +179,18 @@ static struct row run_daxfs(const char *path, long n, int linear)
 	return r;
 }
 
-/* The same calls on the kernel's tmpfs (or whatever holds dir). */
-static struct row run_posix(const char *base, long n)
+/* Create (with the directories of -s) and stat n files in dir. */
+static void posix_fill(struct row *r, const char *dir, long n)
 {
-	char dir[256], name[300];
+	char name[300];
 	struct stat st;
-	struct row r = { 0 };
 	double t;
 	long i;
 
-	snprintf(dir, sizeof(dir), "%s/dir_bench.%d", base, (int)getpid());
-	if (mkdir(dir, 0755) != 0)
-		die("mkdir tmpfs", -errno);
+	for (i = 0; i < n; i++)
+		if (subdir_of(name, sizeof(name), dir, i) &&
+		    mkdir(name, 0755) != 0)
+			die("mkdir", -errno);
 	t = now_ns();
 	for (i = 0; i < n; i++) {
 		int fd;
@@ -163,76 +198,186 @@ static struct row run_posix(const char *base, long n)
 		name_of(name, sizeof(name), dir, i);
 		fd = open(name, O_CREAT | O_EXCL | O_RDWR, 0644);
 		if (fd < 0)
-			die("create tmpfs", -errno);
+			die("create", -errno);
 		close(fd);
 	}
-	r.create = (now_ns() - t) / n;
+	r->create = (now_ns() - t) / n;
 	t = now_ns();
 	for (i = 0; i < n; i++) {
 		name_of(name, sizeof(name), dir, (i * 7919) % n);
 		if (stat(name, &st) != 0)
-			die("stat tmpfs", -errno);
+			die("stat", -errno);
 	}
-	r.stat = (now_ns() - t) / n;
-	t = now_ns();
+	r->stat = (now_ns() - t) / n;
+}
+
+/* Unlink the n files of dir (and the directories of -s). */
+static void posix_empty(struct row *r, const char *dir, long n)
+{
+	char name[300];
+	double t = now_ns();
+	long i;
+
 	for (i = 0; i < n; i++) {
 		name_of(name, sizeof(name), dir, i);
 		if (unlink(name) != 0)
-			die("unlink tmpfs", -errno);
+			die("unlink", -errno);
 	}
-	r.unlink = (now_ns() - t) / n;
+	r->unlink = (now_ns() - t) / n;
+	for (i = 0; i < n; i++)
+		if (subdir_of(name, sizeof(name), dir, i))
+			rmdir(name);
 	rmdir(dir);
+}
+
+/* The same calls on the kernel's tmpfs (or whatever holds base). */
+static struct row run_posix(const char *base, long n)
+{
+	struct row r = { 0 };
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s/dir_bench.%d", base, (int)getpid());
+	if (mkdir(dir, 0755) != 0)
+		die("mkdir tmpfs", -errno);
+	posix_fill(&r, dir, n);
+	posix_empty(&r, dir, n);
 	return r;
 }
 
+/* Run a shell command; die if it fails. */
+static void sh(const char *cmd)
+{
+	if (system(cmd) != 0) {
+		fprintf(stderr, "dir_bench: failed: %s\n", cmd);
+		exit(1);
+	}
+}
+
+/* The same calls on the kernel's ext2 (ext4's driver) over a loop mount
+ * at mnt of an image daxfs_mkfs made at path; the first lookup after a
+ * fresh mount (the kernel's caches of the file system are dropped at
+ * its unmount) against a warm one. */
+static struct row run_kext2(const char *path, const char *mnt, long n)
+{
+	char cmd[1024], dir[300], name[400];
+	struct row r = { 0 };
+	struct stat st;
+	double t;
+
+	make_region(path, n, 0);
+	snprintf(cmd, sizeof(cmd), "mount -t ext2 -o loop %s %s", path, mnt);
+	sh(cmd);
+	snprintf(dir, sizeof(dir), "%s/d", mnt);
+	if (mkdir(dir, 0755) != 0)
+		die("mkdir kext2", -errno);
+	posix_fill(&r, dir, n);
+	snprintf(cmd, sizeof(cmd), "umount %s && mount -t ext2 -o loop %s %s",
+		 mnt, path, mnt);
+	sh(cmd);
+	name_of(name, sizeof(name), dir, n / 2);
+	t = now_ns();
+	if (stat(name, &st) != 0)
+		die("first stat kext2", -errno);
+	r.first = now_ns() - t;
+	name_of(name, sizeof(name), dir, n / 3);
+	stat(name, &st);
+	t = now_ns();
+	if (stat(name, &st) != 0)
+		die("warm stat kext2", -errno);
+	r.warm = now_ns() - t;
+	posix_empty(&r, dir, n);
+	snprintf(cmd, sizeof(cmd), "umount %s", mnt);
+	sh(cmd);
+	unlink(path);
+	return r;
+}
+
+static FILE *csv; /* -c */
+
+/* One row of the table (and of the CSV). */
 static void print_row(long n, const char *who, const struct row *r)
 {
-	printf("%9ld  %-16s %9.0f %9.0f %9.0f", n, who, r->create, r->stat,
-	       r->unlink);
+	printf("%-6s %9ld  %-16s %9.0f %9.0f %9.0f", spread ? "spread" :
+	       "one", n, who, r->create, r->stat, r->unlink);
 	if (r->first > 0)
-		printf(" %11.0f %9.0f\n", r->first, r->warm);
+		printf(" %11.0f %9.0f", r->first, r->warm);
 	else
-		printf(" %11s %9s\n", "-", "-");
+		printf(" %11s %9s", "-", "-");
+	if (r->bytes > 0)
+		printf(" %9.1f\n", r->bytes);
+	else
+		printf(" %9s\n", "-");
+	if (csv)
+		fprintf(csv, "%s,%ld,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.1f\n",
+			spread ? "spread" : "one", n, who, r->create, r->stat,
+			r->unlink, r->first, r->warm, r->bytes);
+	fflush(stdout);
+}
+
+/* The rows of n files for the backends in only (all if NULL). */
+static void run_all(long n, const char *path, const char *base,
+		    const char *only, const char *kmnt)
+{
+	struct row r;
+
+	if (!only || strstr(only, "htree")) {
+		r = run_daxfs(path, n, 0);
+		print_row(n, "libdaxfs htree", &r);
+	}
+	if (!only || strstr(only, "linear")) {
+		r = run_daxfs(path, n, 1);
+		print_row(n, "libdaxfs linear", &r);
+	}
+	if (!only || strstr(only, "tmpfs")) {
+		r = run_posix(base, n);
+		print_row(n, "tmpfs", &r);
+	}
+	if (kmnt && (!only || strstr(only, "kext2"))) {
+		r = run_kext2(path, kmnt, n);
+		print_row(n, "kernel ext2", &r);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	const char *list = "10000,100000", *base = "/dev/shm";
+	const char *list = "10000,100000", *base = "/dev/shm", *only = NULL;
+	const char *kmnt = NULL;
 	char path[300], buf[256], *tok, *save = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:d:p")) != -1) {
-		if (c == 'p')
+	while ((c = getopt(argc, argv, "n:d:pb:sk:c:")) != -1) {
+		if (c == 'b')
+			only = optarg;
+		else if (c == 'p')
 			mount_flags = DAXFS_MOUNT_POPULATE;
+		else if (c == 's')
+			spread = 1;
+		else if (c == 'k')
+			kmnt = optarg;
+		else if (c == 'c' && !(csv = fopen(optarg, "a")))
+			die("CSV file", -errno);
 		else if (c == 'n')
 			list = optarg;
 		else if (c == 'd')
 			base = optarg;
-		else {
-			fprintf(stderr, "usage: dir_bench [-n N,...] "
-					"[-d DIR] [-p]\n");
+		else if (c != 'c') {
+			fprintf(stderr, "usage: dir_bench [-n N,...] [-d DIR] "
+				"[-p] [-s] [-b BACKENDS] [-k MNT] [-c CSV]\n");
 			return 2;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/dir_bench.%d.region", base,
 		 (int)getpid());
 	snprintf(buf, sizeof(buf), "%s", list);
-	printf("%9s  %-16s %9s %9s %9s %11s %9s\n", "entries", "backend",
-	       "create", "stat", "unlink", "1st lookup", "warm");
-	printf("%9s  %-16s %9s %9s %9s %11s %9s\n", "", "", "ns/op", "ns/op",
-	       "ns/op", "ns", "ns");
+	printf("%-6s %9s  %-16s %9s %9s %9s %11s %9s %9s\n", "layout",
+	       "entries", "backend", "create", "stat", "unlink", "1st lookup",
+	       "warm", "cache");
+	printf("%-6s %9s  %-16s %9s %9s %9s %11s %9s %9s\n", "", "", "",
+	       "ns/op", "ns/op", "ns/op", "ns", "ns", "B/file");
 	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		long n = atol(tok);
-		struct row r;
-
-		r = run_daxfs(path, n, 0);
-		print_row(n, "libdaxfs htree", &r);
-		r = run_daxfs(path, n, 1);
-		print_row(n, "libdaxfs linear", &r);
-		r = run_posix(base, n);
-		print_row(n, "tmpfs", &r);
-		fflush(stdout);
-	}
+	     tok = strtok_r(NULL, ",", &save))
+		run_all(atol(tok), path, base, only, kmnt);
+	if (csv)
+		fclose(csv);
 	return 0;
 }

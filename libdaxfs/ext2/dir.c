@@ -299,6 +299,7 @@ void ext2_dir_index_free(struct ext2_inode_info *dir)
 {
 	index_free(atomic_load(&dir->dir));
 	atomic_store(&dir->dir, NULL);
+	ext2_dx_cache_free(dir);
 }
 
 /* Bytes of DRAM dir's index takes (0 when it has none); called by the
@@ -308,8 +309,8 @@ size_t ext2_dir_index_bytes(struct ext2_inode_info *dir)
 	struct ext2_dir_index *ix = atomic_load(&dir->dir);
 
 	if (!ix)
-		return 0;
-	return sizeof(*ix) + (size_t)ix->cap * (sizeof(*ix->blocks) +
+		return ext2_dx_cache_bytes(dir);
+	return ext2_dx_cache_bytes(dir) + sizeof(*ix) + (size_t)ix->cap * (sizeof(*ix->blocks) +
 		2 * sizeof(*ix->slack)) +
 	       ((size_t)ix->cap / DIR_GROUP + 1) * sizeof(*ix->gmax) +
 	       ((size_t)ix->mask + 1) * sizeof(*ix->slots);
@@ -442,6 +443,7 @@ static void dir_clear_htree(struct ext2_inode_info *dir)
 	uint32_t fl = le32_get(dir->raw->i_flags);
 
 	if (fl & EXT2_INDEX_FL) {
+		ext2_dx_cache_free(dir);
 		ext2_jlog(&dir->raw->i_flags, 4);
 		dir->raw->i_flags = le32_put(fl & ~EXT2_INDEX_FL);
 		ext2_persist(dir->fs, &dir->raw->i_flags, 4);

@@ -183,6 +183,7 @@ struct ext2_sb_info {
 };
 
 struct ext2_dir_index;
+struct ext2_dx_cache;
 struct ext2_extent_cache;
 struct ext2_icache;
 
@@ -243,6 +244,9 @@ struct ext2_inode_info {
 	/* Directories: the in-DRAM index, built on first use. */
 	struct ext2_dir_index *_Atomic dir;
 	pthread_mutex_t dir_build_lock; /* building dir, once */
+	/* Indexed directories: block addresses and room hints (htree_cache.c),
+	 * made once the index is checked. */
+	struct ext2_dx_cache *_Atomic dx;
 };
 
 /* The ext2 superblock behind a public handle. */

@@ -43,9 +43,11 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
+#include "ext2/dir.h"
 #include "ext2/htree.h"
 
-/* The bytes of logical block lblk of dir, or -EUCLEAN. */
+/* The bytes of logical block lblk of dir, or -EUCLEAN: from the
+ * directory's cache (htree_cache.c), else from the block map. */
 int ext2_dx_block(struct ext2_inode_info *dir, uint32_t lblk,
 		  unsigned char **blk)
 {
@@ -56,6 +58,9 @@ int ext2_dx_block(struct ext2_inode_info *dir, uint32_t lblk,
 	if (lblk >= dx_nblocks(dir))
 		return ext2_corrupt(dir->fs, "directory inode %u: index points "
 				    "at block %u past its end", dir->ino, lblk);
+	*blk = ext2_dx_cache_addr(dir, lblk);
+	if (*blk)
+		return 0;
 	ret = ext2_bmap(dir, lblk, 1, false, &pblk, &count, &is_new);
 	if (ret)
 		return ret;
@@ -63,6 +68,7 @@ int ext2_dx_block(struct ext2_inode_info *dir, uint32_t lblk,
 		return ext2_corrupt(dir->fs, "directory inode %u has a hole "
 				    "at block %u", dir->ino, lblk);
 	*blk = ext2_block(dir->fs, pblk);
+	ext2_dx_cache_set_addr(dir, lblk, *blk);
 	return 0;
 }
 
@@ -84,7 +90,9 @@ static bool dx_root_supported(struct ext2_sb_info *fs, unsigned char *root)
 }
 
 /* Whether dir's index is kept up to date: the file system has dir_index,
- * dir has EXT2_INDEX_FL and a root this code reads. */
+ * dir has EXT2_INDEX_FL and a root this code reads (checked once: the
+ * cache it starts says so afterwards; only this code changes the root,
+ * and the flag is cleared only with the cache dropped). */
 bool ext2_dx_indexed(struct ext2_inode_info *dir)
 {
 	struct ext2_sb_info *fs = dir->fs;
@@ -94,10 +102,23 @@ bool ext2_dx_indexed(struct ext2_inode_info *dir)
 	    !(le32_get(fs->es->s_feature_compat) &
 	      EXT2_FEATURE_COMPAT_DIR_INDEX) || dx_nblocks(dir) < 2)
 		return false;
-	if (ext2_dx_block(dir, 0, &root))
+	if (ext2_dx_cache_present(dir))
+		return true;
+	if (ext2_dx_block(dir, 0, &root) || !dx_root_supported(fs, root))
 		return false;
-	return dx_root_supported(fs, root);
+	ext2_dx_cache_start(dir);
+	return true;
 }
+
+/* The last name hashed by this thread, so that a create hashes its name
+ * once for the lookup and the insert. */
+static __thread struct {
+	uint32_t seed[4];
+	unsigned version;
+	size_t len;
+	uint32_t hash;
+	char name[EXT2_NAME_LEN];
+} dx_memo;
 
 /* The hash of name for dir's tree (version in p->version). */
 static void dx_hash(struct ext2_inode_info *dir, const char *name,
@@ -106,7 +127,21 @@ static void dx_hash(struct ext2_inode_info *dir, const char *name,
 	uint32_t seed[4], minor;
 
 	ext2_hash_seed(dir->fs, seed);
+	if (len <= EXT2_NAME_LEN && dx_memo.len == len &&
+	    dx_memo.version == p->version &&
+	    !memcmp(dx_memo.seed, seed, sizeof(seed)) &&
+	    !memcmp(dx_memo.name, name, len)) {
+		p->hash = dx_memo.hash;
+		return;
+	}
 	ext2_dirhash(p->version, seed, name, len, &p->hash, &minor);
+	if (len <= EXT2_NAME_LEN) {
+		memcpy(dx_memo.seed, seed, sizeof(seed));
+		memcpy(dx_memo.name, name, len);
+		dx_memo.version = p->version;
+		dx_memo.len = len;
+		dx_memo.hash = p->hash;
+	}
 }
 
 /* The last entry of the count at e whose hash is <= hash (entry 0 if
@@ -149,7 +184,8 @@ static int dx_read_node(struct ext2_inode_info *dir, uint32_t lblk,
 	return 0;
 }
 
-/* Walk from the root to the leaf of name: p filled, *leaf its block. */
+/* Walk from the root to the leaf of name (or, name NULL, of the hash in
+ * p->hash): p filled, *leaf its block. */
 int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 		  struct dx_path *p, uint32_t *leaf)
 {
@@ -166,7 +202,8 @@ int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 	f->entries = (struct dx_entry *)(f->blk + DX_ROOT_ENTRIES);
 	p->levels = dx_info(f->blk)->indirect_levels + 1;
 	p->version = ext2_hash_version(dir->fs, dx_info(f->blk)->hash_version);
-	dx_hash(dir, name, len, p);
+	if (name)
+		dx_hash(dir, name, len, p);
 	f->at = dx_search(f->entries, p->hash);
 	if (p->levels > 1) {
 		f++;
@@ -205,21 +242,131 @@ static int dx_next_leaf(struct ext2_inode_info *dir, struct dx_path *p,
 	return 1;
 }
 
-/* Find name in the leaf block blk (logical bi), checking each record. */
+/* Move p to the leaf after its own: 1 with *start (the hash its entry
+ * starts at, continuation bit included) and *leaf, 0 past the last leaf,
+ * or -errno. */
+static int dx_step(struct ext2_inode_info *dir, struct dx_path *p,
+		   uint32_t *start, uint32_t *leaf)
+{
+	int i = p->levels - 1, ret;
+
+	while (i >= 0 && p->f[i].at + 1 ==
+			 p->f[i].entries + dx_count(p->f[i].entries))
+		i--;
+	if (i < 0)
+		return 0;
+	p->f[i].at++;
+	*start = le32_get(p->f[i].at->hash);
+	for (; i + 1 < (int)p->levels; i++) {
+		ret = dx_read_node(dir, le32_get(p->f[i].at->block),
+				   &p->f[i + 1]);
+		if (ret)
+			return ret;
+		p->f[i + 1].at = p->f[i + 1].entries;
+	}
+	*leaf = le32_get(p->f[p->levels - 1].at->block);
+	return 1;
+}
+
+/* Append a copy of leaf lblk of dir to b->buf. */
+static int dx_copy_leaf(struct ext2_inode_info *dir, uint32_t lblk,
+			struct dx_batch *b)
+{
+	size_t bs = dir->fs->blocksize;
+	unsigned char *blk;
+	int ret = ext2_dx_block(dir, lblk, &blk);
+
+	if (ret)
+		return ret;
+	if ((b->nblk + 1) * bs > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4 * bs;
+		unsigned char *nb = mem_realloc(b->buf, cap);
+
+		if (!nb)
+			return err_set(-ENOMEM, "out of memory for reading a "
+				       "directory");
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->nblk++ * bs, blk, bs);
+	return 0;
+}
+
+/* For a walk of the indexed dir in hash order (dir_iter.c): copy into b
+ * the leaf that holds hash pos and the leaves that continue it (names of
+ * one hash across leaves), with where the next leaf's hashes start
+ * (b->next, b->more) and the hash version.  Caller holds i_rwsem. */
+int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
+		  struct dx_batch *b)
+{
+	uint32_t leaf, start = 0;
+	struct dx_path p;
+	int ret;
+
+	p.hash = pos;
+	b->nblk = 0;
+	b->more = false;
+	ret = ext2_dx_probe(dir, NULL, 0, &p, &leaf);
+	b->version = p.version;
+	while (!ret) {
+		ret = dx_copy_leaf(dir, leaf, b);
+		if (!ret)
+			ret = dx_step(dir, &p, &start, &leaf);
+		if (ret <= 0)
+			return ret;
+		if (!(start & 1) || b->nblk > dx_nblocks(dir)) {
+			b->next = start & ~1u;
+			b->more = true;
+			return 0;
+		}
+	}
+	return ret;
+}
+
+/* Find name in leaf bi (bytes blk) through its table of names l. */
+static int dx_leaf_lookup(struct ext2_inode_info *dir, unsigned char *blk,
+			  const struct dx_leaf *l, const char *name,
+			  size_t len, struct ext2_dir_entry_2 **out)
+{
+	uint16_t tag = dx_tag(name, len);
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		struct ext2_dir_entry_2 *de;
+
+		if (l->e[i].tag != tag)
+			continue;
+		de = (void *)(blk + l->e[i].off);
+		if (dx_de_sound(dir->fs, l->e[i].off, de) && de->inode &&
+		    de->name_len == len && !memcmp(de->name, name, len)) {
+			*out = de;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Find name in the leaf block blk (logical bi): through its table of
+ * names if the cache gives one, else by a walk checking each record. */
 static int dx_leaf_find(struct ext2_inode_info *dir, unsigned char *blk,
 			uint32_t bi, const char *name, size_t len,
 			struct ext2_dir_entry_2 **out)
 {
+	struct ext2_sb_info *fs = dir->fs;
+	const struct dx_leaf *l;
 	uint32_t off = 0;
-	int ret;
+	int ret = ext2_dx_cache_names(dir, bi, blk, &l);
 
-	while (off < dir->fs->blocksize) {
+	if (ret || l)
+		return ret ? ret : dx_leaf_lookup(dir, blk, l, name, len, out);
+	while (off < fs->blocksize) {
 		struct ext2_dir_entry_2 *de = (void *)(blk + off);
 
-		ret = ext2_dir_de_check(dir, bi, off, de);
-		if (ret)
-			return ret;
-		if (de->inode && de->name_len == len &&
+		if (!dx_de_sound(fs, off, de)) {
+			ret = ext2_dir_de_check(dir, bi, off, de);
+			return ret ? ret : -EUCLEAN;
+		}
+		if (de->name_len == len && de->inode &&
 		    !memcmp(de->name, name, len)) {
 			*out = de;
 			return 0;
@@ -267,6 +414,19 @@ int ext2_dx_find(struct ext2_inode_info *dir, const char *name, size_t len,
 	return ret;
 }
 
+/* Keep the room hint of leaf bi naming a record of the leaf after the
+ * record at off was merged into prev (at prev_off): prev is the hint if
+ * the hint was the record merged, or if prev has more room. */
+static void dx_room_after_remove(struct ext2_inode_info *dir, uint32_t bi,
+				 uint32_t off, uint32_t prev_off,
+				 struct ext2_dir_entry_2 *prev)
+{
+	uint32_t hint_off = 0, room = ext2_dx_cache_room(dir, bi, &hint_off);
+
+	if (hint_off == off || de_avail(prev) > room)
+		ext2_dx_cache_set_room(dir, bi, prev_off, de_avail(prev));
+}
+
 /* Remove name from the indexed dir: in its leaf, which is never merged
  * with another (as ext4).  Caller holds i_rwsem exclusively. */
 int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
@@ -283,7 +443,14 @@ int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (bi == 0 && (unsigned char *)de < blk + 24)
 		return err_set(-EINVAL, "\"%.*s\" cannot be removed from a "
 			       "directory", (int)len, name);
-	return ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
+	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
+	if (!ret)
+		ext2_dx_cache_name_removed(dir, bi,
+					   (unsigned char *)de - blk);
+	if (!ret)
+		dx_room_after_remove(dir, bi, (unsigned char *)de - blk,
+				     prev_off, prev);
+	return ret;
 }
 
 /* Block bi of the indexed dir: 1 past its end. */

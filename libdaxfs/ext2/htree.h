@@ -139,4 +139,76 @@ int ext2_dx_block(struct ext2_inode_info *dir, uint32_t lblk,
 int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 		  struct dx_path *p, uint32_t *leaf);
 
+/* The live names of a leaf, in DRAM (htree_cache.c): where each record
+ * is and a 16-bit tag of its name. */
+struct dx_name {
+	uint16_t off, tag;
+};
+
+struct dx_leaf {
+	uint16_t n, cap;                /* names, room */
+	struct dx_name e[];
+};
+
+/* The tag of a name in a dx_leaf (FNV-1a folded to 16 bits). */
+static inline uint16_t dx_tag(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return (uint16_t)(h ^ h >> 16);
+}
+
+/* Leaves copied for a walk in hash order (ext2_dx_range). */
+struct dx_batch {
+	unsigned char *buf;             /* nblk blocks */
+	size_t cap;                     /* bytes of buf */
+	unsigned nblk;
+	unsigned version;               /* hash version of the tree */
+	bool more;                      /* leaves follow, from hash next */
+	uint32_t next;
+};
+
+int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
+		  struct dx_batch *b);
+
+/* htree_cache.c: the DRAM side of an indexed directory */
+int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
+			unsigned char *blk, const struct dx_leaf **out);
+void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
+			      uint32_t off, const char *name, size_t len);
+void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
+				uint32_t off);
+unsigned char *ext2_dx_cache_addr(struct ext2_inode_info *dir, uint32_t lblk);
+void ext2_dx_cache_set_addr(struct ext2_inode_info *dir, uint32_t lblk,
+			    unsigned char *blk);
+void ext2_dx_cache_switched(struct ext2_inode_info *dir, uint32_t lblk,
+			    unsigned char *blk);
+void ext2_dx_cache_grown(struct ext2_inode_info *dir);
+uint32_t ext2_dx_cache_room(struct ext2_inode_info *dir, uint32_t lblk,
+			    uint32_t *off);
+void ext2_dx_cache_set_room(struct ext2_inode_info *dir, uint32_t lblk,
+			    uint32_t off, uint32_t room);
+bool ext2_dx_cache_present(struct ext2_inode_info *dir);
+void ext2_dx_cache_start(struct ext2_inode_info *dir);
+void ext2_dx_cache_free(struct ext2_inode_info *dir);
+size_t ext2_dx_cache_bytes(struct ext2_inode_info *dir);
+
+/* Whether the record de at off of a directory block passes the tests of
+ * ext2_dir_de_check (inline, for the scans of a leaf; ext2_dir_de_check
+ * names what is wrong). */
+static inline bool dx_de_sound(struct ext2_sb_info *fs, uint32_t off,
+			       const struct ext2_dir_entry_2 *de)
+{
+	uint32_t rl = le16_get(de->rec_len);
+
+	return rl >= EXT2_DIR_REC_LEN(1) && !(rl & 3) &&
+	       off + rl <= fs->blocksize &&
+	       (!de->inode || (de->name_len &&
+			       EXT2_DIR_REC_LEN(de->name_len) <= rl)) &&
+	       le32_get(de->inode) <= fs->inodes_count;
+}
+
 #endif

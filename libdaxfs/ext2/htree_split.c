@@ -12,6 +12,7 @@
 
 #include "daxfs.h"
 #include "core/mem.h"
+#include "ext2/dir.h"
 #include "ext2/htree.h"
 
 /* A new block holding a copy of buf, persisted, in *nb: to replace a
@@ -49,6 +50,7 @@ static int dx_switch(struct ext2_inode_info *dir, uint32_t lblk, uint32_t nb)
 		ext2_free_blocks(fs, le32_get(*slot), 1);
 		*slot = le32_put(nb);
 		ext2_persist(fs, slot, 4);
+		ext2_dx_cache_switched(dir, lblk, ext2_block(fs, nb));
 	}
 	up_write(&dir->bmap_lock);
 	if (ret)
@@ -83,6 +85,7 @@ static int dx_append(struct ext2_inode_info *dir, uint32_t *lblk,
 	*blk = ext2_block(dir->fs, pblk);
 	ext2_inode_set_size(dir, (uint64_t)(*lblk + 1) <<
 				 dir->fs->blocksize_bits);
+	ext2_dx_cache_grown(dir);
 	return 0;
 }
 
@@ -362,29 +365,55 @@ static int dx_make_room(struct ext2_inode_info *dir, struct dx_path *p)
 	return ret ? ret : 1;
 }
 
-/* The offset of a record of leaf blk with room for need bytes, or -1;
- * -EUCLEAN for a bad record. */
+/* The record of leaf blk (logical bi) with the most free bytes: its
+ * offset in *at and its room in *room; -EUCLEAN for a bad record. */
+static int dx_leaf_best(struct ext2_inode_info *dir, unsigned char *blk,
+			uint32_t bi, uint32_t *at, uint32_t *room)
+{
+	uint32_t off = 0;
+
+	*at = *room = 0;
+	while (off < dir->fs->blocksize) {
+		struct ext2_dir_entry_2 *de = de_at(blk, off);
+
+		if (!dx_de_sound(dir->fs, off, de)) {
+			int ret = ext2_dir_de_check(dir, bi, off, de);
+
+			return ret ? ret : -EUCLEAN;
+		}
+		if (de_avail(de) > *room) {
+			*room = de_avail(de);
+			*at = off;
+		}
+		off += le16_get(de->rec_len);
+	}
+	return 0;
+}
+
+/* A record of leaf blk (logical bi) with room for need bytes: its offset
+ * in *at, or 1 if there is none (the leaf must split); -EUCLEAN for a bad
+ * record.  The leaf's room hint first (htree_cache.c), checked where it
+ * points; a walk of the leaf when it is unknown or too small. */
 static int dx_leaf_room(struct ext2_inode_info *dir, unsigned char *blk,
 			uint32_t bi, uint32_t need, uint32_t *at)
 {
-	uint32_t off = 0;
+	uint32_t off = 0, room = ext2_dx_cache_room(dir, bi, &off);
 	int ret;
 
-	while (off < dir->fs->blocksize) {
-		struct ext2_dir_entry_2 *de = (void *)(blk + off);
-		uint32_t rl = le16_get(de->rec_len);
-
-		ret = ext2_dir_de_check(dir, bi, off, de);
-		if (ret)
-			return ret;
-		if ((de->inode ? rl - EXT2_DIR_REC_LEN(de->name_len) : rl) >=
-		    need) {
-			*at = off;
-			return 0;
-		}
-		off += rl;
+	if (room >= need && off + DIR_MIN_REC <= dir->fs->blocksize &&
+	    dx_de_sound(dir->fs, off, de_at(blk, off)) &&
+	    de_avail(de_at(blk, off)) >= need) {
+		*at = off;
+		return 0;
 	}
-	return 1;
+	ret = dx_leaf_best(dir, blk, bi, &off, &room);
+	if (ret)
+		return ret;
+	ext2_dx_cache_set_room(dir, bi, off, room);
+	if (room < need)
+		return 1;
+	*at = off;
+	return 0;
 }
 
 /* Add name -> ino to the indexed directory dir, splitting its leaf (and
@@ -393,6 +422,7 @@ static int dx_leaf_room(struct ext2_inode_info *dir, unsigned char *blk,
 int ext2_dx_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		uint32_t ino, unsigned ftype)
 {
+	struct ext2_dir_entry_2 *de;
 	unsigned char *blk;
 	struct dx_path p;
 	uint32_t bi, off = 0;
@@ -418,7 +448,11 @@ int ext2_dx_add(struct ext2_inode_info *dir, const char *name, size_t len,
 	}
 	if (ret)
 		return ret;
-	ext2_dir_block_insert(dir->fs, blk, off, name, len, ino, ftype);
+	de = ext2_dir_block_insert(dir->fs, blk, off, name, len, ino, ftype);
+	ext2_dx_cache_name_added(dir, bi, (unsigned char *)de - blk, name, len);
+	/* what is left of the record is the best bet for the next insert */
+	ext2_dx_cache_set_room(dir, bi, (unsigned char *)de - blk,
+			       de_avail(de));
 	return 0;
 }
 

@@ -227,13 +227,11 @@ static void mkfs_super(struct ext2_sb_info *fs, const struct daxfs_mkfs_opts *o,
 	if (getrandom(es->s_hash_seed, sizeof(es->s_hash_seed), 0) < 0)
 		memcpy(es->s_hash_seed, es->s_uuid, sizeof(es->s_hash_seed));
 	es->s_def_hash_version = 1; /* half MD4, as mke2fs */
-	/* No dir_index (unlike mke2fs): an indexed directory's create and
-	 * stat are 2-3x a linear one's today (its names are looked up in the
-	 * leaf blocks, no DRAM cache yet; README, "One big directory"), so
-	 * libdaxfs's own images keep linear directories with the in-DRAM
-	 * index.  Images with dir_index (mke2fs's) stay indexed (htree.c).
-	 * s_flags (0x160) still says the hash reads names as signed chars,
-	 * for a later tune2fs -O dir_index. */
+	/* dir_index, as mke2fs: directories past one block get a hash index
+	 * kept on the media (htree.c), with a small DRAM cache of their
+	 * leaves (htree_cache.c); s_flags (0x160) says the hash reads names
+	 * as signed chars, which libdaxfs uses on every platform. */
+	es->s_feature_compat = le32_put(EXT2_FEATURE_COMPAT_DIR_INDEX);
 	es->s_rest[0x10] = EXT2_FLAGS_SIGNED_HASH;
 	es->s_mkfs_time = le32_put(now);
 }

@@ -299,6 +299,124 @@ Test(htree, e2fsck_indexed_dir_changed)
 	check_htree_dump(img, "/d", -1);
 }
 
+/* Unlink every step-th name of dir/f_<i> for i in [from, to). */
+static void unlink_every(daxfs *fs, const char *dir, int from, int to,
+			 int step)
+{
+	char path[300];
+
+	for (int i = from; i < to; i += step) {
+		snprintf(path, sizeof(path), "%s/f_%d_%.*s", dir, i, i % 40,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		CHECK_OK(daxfs_unlink(fs, path));
+	}
+}
+
+/* Every f_<i> of dir for i in [from, to) is found, except every step-th
+ * one from from, which is not. */
+static void check_holes(daxfs *fs, const char *dir, int from, int to,
+			int step)
+{
+	for (int i = from; i < to; i++)
+		check_names(fs, dir, i, i + 1, (i - from) % step != 0);
+}
+
+/* The DRAM cache of an indexed directory (its block addresses, each
+ * leaf's names and room hint) follows every change made in the same
+ * mount: names removed from leaves whose tables exist are gone, holes
+ * are reused, renames are found under their new name only, and the
+ * directory evicted from the inode cache (with its cache) comes back
+ * right; e2fsck and htree_dump agree afterwards.  The cache is counted
+ * in the inode cache's bytes. */
+Test(htree, dram_cache_follows_changes)
+{
+	const char *img = htree_image("htree_c", 256 * TEST_MIB, 1024);
+	struct daxfs_cache_stats st0, st1;
+	daxfs *fs = check_mount(img, 0);
+	int n = 4000;
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	CHECK_OK(daxfs_cache_stats(fs, &st0));
+	check_names(fs, "/d", 0, n, true); /* every leaf's table made */
+	CHECK_OK(daxfs_cache_stats(fs, &st1));
+	cr_assert_gt(st1.bytes, st0.bytes, "the leaf tables are not counted "
+		     "(%llu bytes, %llu before)", (unsigned long long)st1.bytes,
+		     (unsigned long long)st0.bytes);
+	unlink_every(fs, "/d", 0, n, 2);
+	check_holes(fs, "/d", 0, n, 2);
+	make_files(fs, "/d", n, 2 * n); /* fills the holes, then splits */
+	check_holes(fs, "/d", 0, n, 2);
+	check_names(fs, "/d", n, 2 * n, true);
+	CHECK_OK(daxfs_rename(fs, "/d/f_1_a", "/d/f_0_"));
+	check_names(fs, "/d", 0, 1, true);
+	check_names(fs, "/d", 1, 2, false);
+	CHECK_OK(daxfs_set_cache_limit(fs, 0)); /* /d evicted at release */
+	unlink_every(fs, "/d", n + 1, 2 * n, 3);
+	check_holes(fs, "/d", n + 1, 2 * n, 3);
+	CHECK_OK(daxfs_cache_stats(fs, &st1));
+	cr_assert_gt(st1.evictions, 0, "nothing was evicted");
+	check_unmount_fsck(fs, img);
+	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d lost its index");
+	check_htree_dump(img, "/d", 1);
+	fs = check_mount(img, 0);
+	check_holes(fs, "/d", n + 1, 2 * n, 3);
+	check_names(fs, "/d", 0, 1, true);
+	cr_assert_eq(count_entries(fs, "/d"), 2 + n / 2 + n - (n - 1 + 2) / 3);
+	check_unmount(fs);
+}
+
+/* What readdir_during_splits's callback saw. */
+struct seen {
+	daxfs *fs;
+	int n, made;
+	unsigned char *count;   /* per original name f_<i> */
+};
+
+/* Count f_<i> names (i < 3000); make a new name at every other one, so
+ * leaves split under the walk. */
+static int seen_cb(void *arg, const char *name, uint64_t ino, unsigned t)
+{
+	struct seen *s = arg;
+	int i;
+
+	(void)ino, (void)t;
+	if (sscanf(name, "f_%d_", &i) == 1 && i < 3000)
+		s->count[i]++;
+	if (s->n++ % 2 == 0) {
+		char p[64];
+		daxfs_file *f;
+
+		snprintf(p, sizeof(p), "/d/new_%d_padding_padding", s->made++);
+		if (daxfs_open(s->fs, p, O_CREAT | O_RDWR | O_EXCL, 0644, &f))
+			return -1;
+		daxfs_close(f);
+	}
+	return 0;
+}
+
+/* readdir of an indexed directory goes in hash order, so names added
+ * during the walk (which split leaves and move names between blocks)
+ * never make it list a name twice or miss one that stayed (POSIX). */
+Test(htree, readdir_during_splits)
+{
+	const char *img = htree_image("htree_rd", 256 * TEST_MIB, 1024);
+	daxfs *fs = check_mount(img, 0);
+	struct seen s = { fs, 0, 0, calloc(3000, 1) };
+
+	cr_assert(s.count);
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, 3000);
+	CHECK_OK(daxfs_readdir(fs, "/d", seen_cb, &s));
+	cr_assert_gt(s.made, 1000);
+	for (int i = 0; i < 3000; i++)
+		cr_assert_eq(s.count[i], 1, "f_%d listed %d times", i,
+			     s.count[i]);
+	free(s.count);
+	check_unmount_fsck(fs, img);
+	check_htree_dump(img, "/d", 1);
+}
+
 /* rmdir of an indexed directory: refused while a name is left (even the
  * last one, in any leaf), done once every name is gone. */
 Test(htree, rmdir_indexed)

@@ -85,7 +85,7 @@ Test(mkfs, default_4k_image_of_8_mib)
 	expect_num(p, "Free blocks", 1944);
 	expect_num(p, "Free inodes", 501);
 	feat = test_dumpe2fs_field(p, "Filesystem features");
-	cr_assert_str_eq(feat, "filetype sparse_super large_file");
+	cr_assert_str_eq(feat, "dir_index filetype sparse_super large_file");
 	state = test_dumpe2fs_field(p, "Filesystem state");
 	cr_assert_str_eq(state, "clean");
 	free(feat);

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * htree_cache.c -- what an indexed directory (htree.c) keeps in DRAM: the
+ * address of each of its blocks as the block map last gave it (so a
+ * lookup walks root, node and leaf without a block map lookup) and, per
+ * leaf, a record that had free room (so an insert does not walk its
+ * leaf).  Small (12 bytes per directory block, about 0.1 byte per name),
+ * made on first use with nothing read from the media, dropped with the
+ * inode when the inode cache evicts it (counted in its charge through
+ * ext2_dir_index_bytes) and whenever the directory stops being indexed.
+ *
+ * The addresses are a cache of the block map: filled by lookups under
+ * i_rwsem held shared (relaxed atomic stores of a value every filler
+ * computes alike), changed only under i_rwsem held exclusively, where a
+ * block is switched (dx_switch) or appended.  The room hints are read and
+ * written only under i_rwsem held exclusively.  A hint is a record's
+ * offset and the bytes it had free; an insert checks the record before
+ * it trusts the hint, and walks the leaf when the record has too little.
+ * A failed step only loses the cache (the next call works without it).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "daxfs.h"
+#include "core/mem.h"
+#include "ext2/htree.h"
+
+struct ext2_dx_cache {
+	uint32_t nblocks;               /* blocks of the directory */
+	uint32_t cap;                   /* room in the arrays */
+	unsigned char *_Atomic *addr;   /* per block: its bytes, or NULL */
+	uint32_t *room;                 /* per block: offset << 16 | free
+					   bytes of a record, 0 unknown */
+	struct dx_leaf *_Atomic *leaf;  /* per block: its names, or NULL */
+	_Atomic size_t leaf_bytes;      /* DRAM the leaf[] tables take */
+};
+
+static size_t dx_leaf_size(uint32_t cap)
+{
+	return sizeof(struct dx_leaf) + cap * sizeof(struct dx_name);
+}
+
+/* Drop the names of leaf lblk of c (i_rwsem held exclusively, or c is
+ * going away). */
+static void dx_leaf_drop(struct ext2_dx_cache *c, uint32_t lblk)
+{
+	struct dx_leaf *l = atomic_exchange(&c->leaf[lblk], NULL);
+
+	if (l) {
+		atomic_fetch_sub(&c->leaf_bytes, dx_leaf_size(l->cap));
+		mem_free(l);
+	}
+}
+
+static void dx_cache_destroy(struct ext2_dx_cache *c)
+{
+	uint32_t i;
+
+	if (!c)
+		return;
+	for (i = 0; c->leaf && i < c->nblocks; i++)
+		dx_leaf_drop(c, i);
+	mem_free(c->addr);
+	mem_free(c->room);
+	mem_free(c->leaf);
+	mem_free(c);
+}
+
+/* Make the arrays of c hold n blocks (the new ones unknown): 0, or
+ * -ENOMEM with c unchanged. */
+static int dx_cache_resize(struct ext2_dx_cache *c, uint32_t n)
+{
+	uint32_t cap = c->cap ? c->cap : 8;
+	void *a, *r;
+
+	while (cap < n)
+		cap *= 2;
+	if (cap != c->cap) {
+		a = mem_realloc(c->addr, cap * sizeof(*c->addr));
+		if (!a)
+			return -ENOMEM;
+		c->addr = a;
+		r = mem_realloc(c->room, cap * sizeof(*c->room));
+		if (!r)
+			return -ENOMEM;
+		c->room = r;
+		a = mem_realloc(c->leaf, cap * sizeof(*c->leaf));
+		if (!a)
+			return -ENOMEM;
+		c->leaf = a;
+		c->cap = cap;
+	}
+	if (n > c->nblocks) {
+		memset(c->addr + c->nblocks, 0, (n - c->nblocks) *
+		       sizeof(*c->addr));
+		memset(c->room + c->nblocks, 0, (n - c->nblocks) *
+		       sizeof(*c->room));
+		memset(c->leaf + c->nblocks, 0, (n - c->nblocks) *
+		       sizeof(*c->leaf));
+	}
+	c->nblocks = n;
+	return 0;
+}
+
+/* The cache of the indexed dir, made on first use (only once
+ * ext2_dx_indexed has checked the root: a cache means an index this code
+ * reads); NULL if memory is short (callers work without it).  Caller
+ * holds i_rwsem. */
+static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx), *none = NULL;
+
+	if (c)
+		return c;
+	c = mem_zalloc(sizeof(*c));
+	if (!c || dx_cache_resize(c, dx_nblocks(dir))) {
+		dx_cache_destroy(c);
+		return NULL;
+	}
+	if (!atomic_compare_exchange_strong(&dir->dx, &none, c)) {
+		dx_cache_destroy(c); /* another lookup made it first */
+		return none;
+	}
+	return c;
+}
+
+/* The cached bytes of block lblk of dir, or NULL if not known. */
+unsigned char *ext2_dx_cache_addr(struct ext2_inode_info *dir, uint32_t lblk)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	if (!c || lblk >= c->nblocks)
+		return NULL;
+	return atomic_load_explicit(&c->addr[lblk], memory_order_relaxed);
+}
+
+/* Remember that block lblk of dir is at blk (as the block map says). */
+void ext2_dx_cache_set_addr(struct ext2_inode_info *dir, uint32_t lblk,
+			    unsigned char *blk)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	if (c && lblk < c->nblocks)
+		atomic_store_explicit(&c->addr[lblk], blk,
+				      memory_order_relaxed);
+}
+
+/* Block lblk of dir is now blk, a new block with other contents (a
+ * switch): its hint is dropped.  i_rwsem held exclusively. */
+void ext2_dx_cache_switched(struct ext2_inode_info *dir, uint32_t lblk,
+			    unsigned char *blk)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	if (!c || lblk >= c->nblocks)
+		return;
+	atomic_store_explicit(&c->addr[lblk], blk, memory_order_relaxed);
+	c->room[lblk] = 0;
+	dx_leaf_drop(c, lblk);
+}
+
+/* dir has grown to its current size (a block appended).  i_rwsem held
+ * exclusively. */
+void ext2_dx_cache_grown(struct ext2_inode_info *dir)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	if (c && dx_cache_resize(c, dx_nblocks(dir)))
+		ext2_dx_cache_free(dir); /* lost, not wrong */
+}
+
+/* The hint of leaf lblk: a record's offset and its free bytes (0 if
+ * none is known).  i_rwsem held exclusively. */
+uint32_t ext2_dx_cache_room(struct ext2_inode_info *dir, uint32_t lblk,
+			    uint32_t *off)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	if (!c || lblk >= c->nblocks)
+		return 0;
+	*off = c->room[lblk] >> 16;
+	return c->room[lblk] & 0xffff;
+}
+
+/* Set the hint of leaf lblk: the record at off has room free bytes.
+ * i_rwsem held exclusively. */
+void ext2_dx_cache_set_room(struct ext2_inode_info *dir, uint32_t lblk,
+			    uint32_t off, uint32_t room)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	if (c && lblk < c->nblocks)
+		c->room[lblk] = off << 16 | (room & 0xffff);
+}
+
+/* Whether dir has a cache (ext2_dx_indexed's fast answer). */
+bool ext2_dx_cache_present(struct ext2_inode_info *dir)
+{
+	return atomic_load(&dir->dx) != NULL;
+}
+
+/* Start the cache of dir, which ext2_dx_indexed has just checked. */
+void ext2_dx_cache_start(struct ext2_inode_info *dir)
+{
+	dx_cache_get(dir);
+}
+
+/* Drop dir's cache (eviction, or dir is no longer indexed as it was). */
+void ext2_dx_cache_free(struct ext2_inode_info *dir)
+{
+	dx_cache_destroy(atomic_exchange(&dir->dx, NULL));
+}
+
+/* Bytes of DRAM dir's cache takes (for the inode cache's charge). */
+size_t ext2_dx_cache_bytes(struct ext2_inode_info *dir)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+
+	if (!c)
+		return 0;
+	return sizeof(*c) + atomic_load(&c->leaf_bytes) +
+	       (size_t)c->cap * (sizeof(*c->addr) + sizeof(*c->room) +
+				 sizeof(*c->leaf));
+}
+
+/* Count the live names of leaf blk (logical bi), checking each record:
+ * their number, or -EUCLEAN. */
+static int dx_leaf_count(struct ext2_inode_info *dir, unsigned char *blk,
+			 uint32_t bi)
+{
+	uint32_t off = 0;
+	int n = 0;
+
+	while (off < dir->fs->blocksize) {
+		struct ext2_dir_entry_2 *de = (void *)(blk + off);
+
+		if (!dx_de_sound(dir->fs, off, de)) {
+			int ret = ext2_dir_de_check(dir, bi, off, de);
+
+			return ret ? ret : -EUCLEAN;
+		}
+		n += de->inode != 0;
+		off += le16_get(de->rec_len);
+	}
+	return n;
+}
+
+/* A table of the n live names of the checked leaf blk, or NULL. */
+static struct dx_leaf *dx_leaf_make(struct ext2_sb_info *fs,
+				    unsigned char *blk, int n)
+{
+	struct dx_leaf *l = mem_alloc(dx_leaf_size(n + 4));
+	uint32_t off = 0;
+
+	if (!l)
+		return NULL;
+	l->n = 0;
+	l->cap = n + 4;
+	while (off < fs->blocksize) {
+		struct ext2_dir_entry_2 *de = (void *)(blk + off);
+
+		if (de->inode) {
+			l->e[l->n].off = off;
+			l->e[l->n++].tag = dx_tag(de->name, de->name_len);
+		}
+		off += le16_get(de->rec_len);
+	}
+	return l;
+}
+
+/* The names of leaf lblk (bytes blk) of dir: *out is the table, made on
+ * first use from one walk that checks every record, or NULL when dir
+ * has no cache or memory is short (the caller walks the leaf); -EUCLEAN
+ * for a bad record.  Caller holds i_rwsem. */
+int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
+			unsigned char *blk, const struct dx_leaf **out)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_leaf *l, *none = NULL;
+	int n;
+
+	*out = NULL;
+	if (!c || lblk >= c->nblocks)
+		return 0;
+	*out = atomic_load(&c->leaf[lblk]);
+	if (*out)
+		return 0;
+	n = dx_leaf_count(dir, blk, lblk);
+	if (n < 0)
+		return n;
+	l = dx_leaf_make(dir->fs, blk, n);
+	if (!l)
+		return 0;
+	if (!atomic_compare_exchange_strong(&c->leaf[lblk], &none, l)) {
+		mem_free(l); /* another lookup made it first */
+		*out = none;
+		return 0;
+	}
+	atomic_fetch_add(&c->leaf_bytes, dx_leaf_size(l->cap));
+	*out = l;
+	return 0;
+}
+
+/* name was written at off of leaf lblk: into the leaf's table, if it has
+ * one.  i_rwsem held exclusively. */
+void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
+			      uint32_t off, const char *name, size_t len)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_leaf *l, *nl;
+
+	if (!c || lblk >= c->nblocks || !(l = c->leaf[lblk]))
+		return;
+	if (l->n == l->cap) {
+		nl = l->cap * 2u > UINT16_MAX ? NULL :
+		     mem_realloc(l, dx_leaf_size(l->cap * 2u));
+		if (!nl) {
+			dx_leaf_drop(c, lblk); /* lost, not wrong */
+			return;
+		}
+		/* doubled: cap more names */
+		atomic_fetch_add(&c->leaf_bytes,
+				 (size_t)nl->cap * sizeof(struct dx_name));
+		nl->cap *= 2;
+		atomic_store(&c->leaf[lblk], nl);
+		l = nl;
+	}
+	l->e[l->n].off = off;
+	l->e[l->n++].tag = dx_tag(name, len);
+}
+
+/* The name at off of leaf lblk was taken out: out of the leaf's table.
+ * i_rwsem held exclusively. */
+void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
+				uint32_t off)
+{
+	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_leaf *l;
+	unsigned i;
+
+	if (!c || lblk >= c->nblocks || !(l = c->leaf[lblk]))
+		return;
+	for (i = 0; i < l->n; i++)
+		if (l->e[i].off == off) {
+			l->e[i] = l->e[--l->n];
+			return;
+		}
+	dx_leaf_drop(c, lblk); /* out of step: rebuilt on the next lookup */
+}
