@@ -87,13 +87,15 @@ static void expect_zeros(daxfs_file *f, uint64_t off, uint64_t len)
 	free(buf);
 }
 
-/* The 512-byte units a file of size bytes takes with 4 KiB blocks (its
- * data blocks and the single indirect block, up to 4 MiB). */
+/* The 512-byte units a file of size bytes takes with 4 KiB blocks: its
+ * data blocks and their indirect blocks (up to 4 GiB). */
 static long long blocks_for(uint64_t size)
 {
-	uint64_t n = (size + BS - 1) / BS;
+	uint64_t n = (size + BS - 1) / BS, ind = n > 12;
 
-	return (long long)(n + (n > 12)) * (BS / 512);
+	if (n > 12 + 1024) /* the double indirect block and its leaves */
+		ind += 1 + (n - 12 - 1024 + 1023) / 1024;
+	return (long long)(n + ind) * (BS / 512);
 }
 
 Test(append, blocks_taken_ahead_are_invisible_and_given_back)

@@ -76,6 +76,10 @@ static daxfs_file *pattern_file(daxfs *fs, const char *path, uint64_t seed,
 	daxfs_file *f = check_open(fs, path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 
 	check_pwrite_pattern(f, seed, 0, len);
+	/* Closed and opened again: no block taken ahead of the writes
+	 * (ext2/prealloc.c) is left in the free counts the tests take. */
+	check_close(f);
+	f = check_open(fs, path, O_RDWR, 0);
 	if (want) {
 		*want = calloc(1, cap > len ? cap : len);
 		cr_assert(*want);
@@ -222,8 +226,6 @@ Test(atomic, overwrite_moves_the_range_and_keeps_the_rest)
 	write2(f, buf, OW_LEN, OW_OFF, ATOMIC);
 	model_write(want, &len, buf, OW_LEN, OW_OFF);
 	expect_file(f, want, len, "after the atomic overwrite");
-	cr_assert_eq(free_blocks(fs), free0, "free blocks %llu, were %llu",
-		     free_blocks(fs), free0);
 	live_bmaps(img, "/f", OW_FIRST - 1, OW_NB + 2, after);
 	for (i = 1; i <= OW_NB; i++)
 		cr_assert(after[i] > 0 && after[i] != before[i],
@@ -232,7 +234,9 @@ Test(atomic, overwrite_moves_the_range_and_keeps_the_rest)
 	cr_assert_eq(after[0], before[0], "the block before the range moved");
 	cr_assert_eq(after[OW_NB + 1], before[OW_NB + 1],
 		     "the block after the range moved");
-	check_close(f);
+	check_close(f); /* (gives back blocks taken ahead: ext2/prealloc.c) */
+	cr_assert_eq(free_blocks(fs), free0, "free blocks %llu, were %llu",
+		     free_blocks(fs), free0);
 	check_unmount_fsck(fs, img);
 	expect_debugfs_cat(img, "/f", want, len);
 	free(want);
@@ -260,8 +264,8 @@ Test(atomic, unaligned_head_and_tail_keep_old_bytes)
 	write2(f, b, 100, 8300, ATOMIC);
 	model_write(want, &len, b, 100, 8300);
 	expect_file(f, want, len, "after 100 bytes at 8300");
+	check_close(f); /* (gives back blocks taken ahead: ext2/prealloc.c) */
 	cr_assert_eq(free_blocks(fs), free0);
-	check_close(f);
 	check_unmount_fsck(fs, img);
 	expect_debugfs_cat(img, "/f", want, len);
 	free(want);
@@ -378,21 +382,22 @@ static void limit_case(uint32_t bs, size_t max, off_t off)
 	unsigned char *want, *buf = pat(max + 1, 2, (uint64_t)off);
 	daxfs_file *f = pattern_file(fs, "/f", 1, 2 * TEST_MIB, &want, 0);
 	size_t len = 2 * TEST_MIB;
-	unsigned long long free0 = free_blocks(fs);
+	unsigned long long free0 = free_blocks(fs), free1;
 
 	write2(f, buf, max, off, ATOMIC);
 	model_write(want, &len, buf, max, (size_t)off);
 	expect_file(f, want, len, "after the largest atomic write");
-	cr_assert_eq(free_blocks(fs), free0);
+	free1 = free_blocks(fs);
 	test_pattern(buf, max + 1, 3, (uint64_t)off);
 	CHECK_ERR_MSG(daxfs_pwrite2(f, buf, max + 1, off, ATOMIC), EINVAL,
 		      "atomic");
 	expect_msg_prefix();
 	expect_file(f, want, len, "after a too long atomic write");
-	cr_assert_eq(free_blocks(fs), free0);
+	cr_assert_eq(free_blocks(fs), free1);
 	CHECK_EQ(daxfs_pwrite2(f, buf, 0, off, ATOMIC), 0);
 	expect_file(f, want, len, "after an empty atomic write");
-	check_close(f);
+	check_close(f); /* (gives back blocks taken ahead: ext2/prealloc.c) */
+	cr_assert_eq(free_blocks(fs), free0);
 	check_unmount_fsck(fs, img);
 	free(want);
 	free(buf);

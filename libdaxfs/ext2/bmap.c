@@ -529,6 +529,27 @@ int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 	return 0;
 }
 
+/* The leaf slots from lblk to the end of its leaf (see ext2.h). */
+int ext2_bmap_leaf_slots(struct ext2_inode_info *inode, uint32_t lblk,
+			 le32 **slot, uint32_t *n)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t off[4], pblk, count;
+	le32 *chain[4];
+	int depth, level, ret;
+
+	ret = bmap_walk(inode, lblk, 1, off, &depth, chain, &level, &pblk,
+			&count);
+	if (ret)
+		return ret;
+	if (level < depth - 1)
+		return -ENOENT;
+	*n = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
+	     off[depth - 1];
+	*slot = chain[depth - 1];
+	return 0;
+}
+
 /*
  * For a walk over a range of the map (a punched hole, bmap_free.c): the
  * pointer slots of the leaf holding lblk, *slot and *n of them (at most
@@ -685,20 +706,55 @@ int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 	return ret ? ret : 1;
 }
 
+/* Link the n reserved blocks (ext2_bmap_reserve_past_eof) and count
+ * them, and move the size to grow_to if it grows: the pointers,
+ * i_blocks and the size logged in one batch and one fence with what the
+ * caller flushed before (data, zeros), then stored; the commit fences
+ * them. */
+static void bmap_link_pend(struct ext2_inode_info *inode, uint32_t n,
+			   uint64_t grow_to)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	struct region *rgn = fs->rgn;
+	bool grow = grow_to > ext2_i_size(inode);
+	uint32_t i;
+
+	down_write(&inode->bmap_lock);
+	ext2_jbatch(true);
+	ext2_jlog_zero(inode->pend_leaf, n * 4);
+	ext2_jlog_iblocks(&inode->raw->i_blocks);
+	if (grow)
+		ext2_inode_log_size(inode, grow_to);
+	ext2_jbatch(false);
+	region_drain(rgn); /* data, zeros and records before the link */
+	for (i = 0; i < n; i++)
+		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
+	region_flush(rgn, inode->pend_leaf, n * 4);
+	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
+		    (n << (fs->blocksize_bits - 9)));
+	/* i_size shares i_blocks' line: one flush, after both stores (a
+	 * flush may evict the line: a store after it would miss). */
+	if (grow)
+		ext2_inode_store_size(inode, grow_to);
+	else
+		region_flush(rgn, &inode->raw->i_blocks, 4);
+	if (!ext2_jfence_later())
+		region_drain(rgn);
+	up_write(&inode->bmap_lock);
+}
+
 /* Link the reserved blocks once written bytes from pos are in them: zero
- * what the write did not cover; log the pointers, i_blocks and the size
- * that will cover the bytes; one fence for the data and the records;
- * then link and count them, and move the size (one more fence). */
+ * what the write did not cover (but blocks taken ahead), then link them
+ * (bmap_link_pend) with the size that covers the bytes. */
 void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 			     ssize_t written)
 {
 	struct ext2_sb_info *fs = inode->fs;
 	struct region *rgn = fs->rgn;
-	uint32_t bits = fs->blocksize_bits, n = inode->pend_n, i;
+	uint32_t bits = fs->blocksize_bits, n = inode->pend_n;
 	uint64_t start = (uint64_t)inode->pend_lblk << bits;
 	uint64_t end = start + ((uint64_t)n << bits), wend;
 	unsigned char *base = ext2_block(fs, inode->pend_data);
-	bool grow;
 
 	inode->pend_n = 0;
 	if (written <= 0) {
@@ -720,27 +776,16 @@ void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 				       PMEM2_F_MEM_NODRAIN);
 	if (wend < end)
 		ext2_prealloc_taken(inode);
-	grow = pos + written > ext2_i_size(inode);
-	down_write(&inode->bmap_lock);
-	ext2_jbatch(true);
-	ext2_jlog_zero(inode->pend_leaf, n * 4);
-	ext2_jlog_iblocks(&inode->raw->i_blocks);
-	if (grow)
-		ext2_inode_log_size(inode, pos + written);
-	ext2_jbatch(false);
-	region_drain(rgn); /* data, zeros and records before the link */
-	for (i = 0; i < n; i++)
-		inode->pend_leaf[i] = le32_put(inode->pend_data + i);
-	region_flush(rgn, inode->pend_leaf, n * 4);
-	raw_store32(&inode->raw->i_blocks, raw_load32(&inode->raw->i_blocks) +
-		    (n << (bits - 9)));
-	/* i_size shares i_blocks' line: one flush, after both stores (a
-	 * flush may evict the line: a store after it would miss). */
-	if (grow)
-		ext2_inode_store_size(inode, pos + written);
-	else
-		region_flush(rgn, &inode->raw->i_blocks, 4);
-	if (!ext2_jfence_later())
-		region_drain(rgn);
-	up_write(&inode->bmap_lock);
+	bmap_link_pend(inode, n, pos + written);
+}
+
+/* Link every reserved block as taken ahead (prealloc.c: for atomic
+ * writes to take), unzeroed, in the caller's operation. */
+void ext2_bmap_link_ahead(struct ext2_inode_info *inode)
+{
+	uint32_t n = inode->pend_n;
+
+	inode->pend_n = 0;
+	ext2_prealloc_taken(inode);
+	bmap_link_pend(inode, n, 0);
 }

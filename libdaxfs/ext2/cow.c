@@ -6,9 +6,12 @@
  * no double-write buffer.
  *
  *   1. the range's blocks are looked up (holes noted);
- *   2. new blocks are taken (logged, as every allocation), and, if the
- *      range has holes, a pool of indirect blocks for the leaves they
- *      may lack; the new blocks are filled: the old bytes around the
+ *   2. new blocks are taken: for a write within EOF without holes, the
+ *      blocks taken ahead past EOF (prealloc.c), whose slots get the old
+ *      blocks at step 3 (nothing allocated or freed: no bitmap change);
+ *      else allocated (logged, as every allocation), and, if the range
+ *      has holes, a pool of indirect blocks for the leaves they may
+ *      lack.  The new blocks are filled: the old bytes around the
  *      write in its first and last blocks (zeros for holes and past the
  *      old EOF), the new bytes between, flushed and drained.  A failure
  *      up to here frees what was taken and changes nothing else;
@@ -42,6 +45,8 @@ struct cow {
 					  and after */
 	uint32_t nnew;                 /* new blocks taken so far */
 	uint32_t pool[16], npool;      /* indirect blocks for holes */
+	le32 *ahead;                   /* new blocks from those taken ahead:
+					  their slots past EOF (2a') */
 };
 
 /* The largest atomic write on fs: 1 MiB, or 512 blocks (the old
@@ -133,6 +138,57 @@ static int cow_alloc_new(struct cow *c)
 		goal = s;
 	}
 	return 0;
+}
+
+/* dax_copy_guarded's probe: a load from every page of src. */
+static void cow_probe(void *ctx, void *dst, const void *src, size_t len)
+{
+	const volatile unsigned char *b = src;
+	size_t i;
+
+	(void)ctx;
+	(void)dst;
+	for (i = 0; i < len; i += 4096 - ((uintptr_t)(b + i) & 4095))
+		(void)b[i];
+	(void)b[len - 1];
+}
+
+/* Step 2a from blocks taken ahead, for a write within EOF and without
+ * holes: its new blocks
+ * are the blocks taken ahead past EOF (ext2_prealloc_pool), which its
+ * old blocks replace there at the switch.  0, 1 when there are none to
+ * take (then step 2a allocates), or a negative errno. */
+static int cow_take_ahead(struct cow *c, bool holes)
+{
+	uint32_t i;
+	int ret;
+
+	if (holes || c->pos + c->len > c->size)
+		return 1;
+	/* Taking blocks ahead changes the media: not for a bad buffer. */
+	if (dax_copy_guarded(NULL, c->buf, c->len, cow_probe, NULL))
+		return err_set(-EFAULT, "bad address: the buffer [%p, +%zu) "
+			       "cannot be read", (const void *)c->buf, c->len);
+	ret = ext2_prealloc_pool(c->inode, c->nb, &c->ahead);
+	if (ret) {
+		c->ahead = NULL;
+		return ret;
+	}
+	for (i = 0; i < c->nb; i++)
+		c->new[i] = raw_load32(&c->ahead[i]);
+	return 0;
+}
+
+/* Step 2a: the new blocks, from those taken ahead, or taken now (with
+ * a pool of indirect blocks if the range has holes). */
+static int cow_take_new(struct cow *c, bool holes)
+{
+	int ret = cow_take_ahead(c, holes);
+
+	if (ret != 1)
+		return ret;
+	ret = holes ? cow_alloc_pool(c) : 0;
+	return ret ? ret : cow_alloc_new(c);
 }
 
 /* dax_copy_guarded's copy into pmem: flushed, not drained. */
@@ -275,6 +331,34 @@ static int cow_find_slots(struct cow *c, struct cow_slots *s)
 	return 0;
 }
 
+/* Step 3b with blocks taken ahead: the range's pointers and the slots
+ * past EOF trade blocks; both logged in one batch and one fence (with
+ * the data), then stored; the commit fences them.  No count changes and
+ * nothing is freed.  bmap_lock held exclusively. */
+static int cow_switch_ahead(struct cow *c, const struct cow_slots *s)
+{
+	struct region *rgn = c->inode->fs->rgn;
+	uint32_t i, k, done = 0;
+
+	ext2_jbatch(true);
+	for (i = 0; i < s->nruns; i++)
+		ext2_jlog(s->slot[i], (size_t)s->n[i] * 4);
+	ext2_jlog(c->ahead, (size_t)c->nb * 4);
+	ext2_jbatch(false);
+	region_drain(rgn); /* the data and the records before the stores */
+	for (i = 0; i < s->nruns; done += s->n[i++]) {
+		for (k = 0; k < s->n[i]; k++)
+			s->slot[i][k] = le32_put(c->new[done + k]);
+		region_flush(rgn, s->slot[i], (size_t)s->n[i] * 4);
+	}
+	for (i = 0; i < c->nb; i++)
+		c->ahead[i] = le32_put(c->old[i]);
+	region_flush(rgn, c->ahead, (size_t)c->nb * 4);
+	if (!ext2_jfence_later())
+		region_drain(rgn);
+	return 0;
+}
+
 /* Step 3b: switch the leaf pointers to the new blocks.  Their old values,
  * i_blocks and the old blocks freed at the commit are logged in one
  * batch and one fence, then the pointers stored; the commit fences
@@ -291,6 +375,8 @@ static int cow_switch(struct cow *c)
 	ret = cow_find_slots(c, &s);
 	if (ret)
 		return ret;
+	if (c->ahead)
+		return cow_switch_ahead(c, &s);
 	for (i = 0; i < c->nb; i++)
 		filled += !c->old[i];
 	ext2_jbatch(true);
@@ -364,10 +450,8 @@ ssize_t ext2_write_cow(struct ext2_inode_info *inode, const void *buf,
 	ret = ext2_jdefer_reserve(c.nb * 2 + 16);
 	if (!ret)
 		ret = cow_lookup_old(&c, &holes);
-	if (!ret && holes)
-		ret = cow_alloc_pool(&c);
 	if (!ret)
-		ret = cow_alloc_new(&c);
+		ret = cow_take_new(&c, holes);
 	if (!ret)
 		ret = cow_fill(&c);
 	if (!ret)

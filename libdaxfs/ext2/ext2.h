@@ -497,6 +497,8 @@ void ext2_prealloc_taken(struct ext2_inode_info *inode);
 void ext2_prealloc_forget(struct ext2_inode_info *inode);
 void ext2_prealloc_trim(struct ext2_inode_info *inode);
 uint64_t ext2_prealloc_sectors(struct ext2_inode_info *inode);
+int ext2_prealloc_pool(struct ext2_inode_info *inode, uint32_t nb,
+		       le32 **slot);
 ssize_t ext2_append_prealloc(struct ext2_inode_info *inode, const void *buf,
 			     size_t len, uint64_t pos);
 
@@ -540,6 +542,12 @@ int ext2_bmap_reserve_past_eof(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t max, uint32_t *pblk, uint32_t *count);
 void ext2_bmap_link_reserved(struct ext2_inode_info *inode, uint64_t pos,
 			     ssize_t written);
+void ext2_bmap_link_ahead(struct ext2_inode_info *inode);
+/* The leaf slots from lblk (a block past EOF) to the end of its leaf:
+ * *slot and *n, or -ENOENT (no message) when the path lacks the leaf.
+ * bmap_lock held. */
+int ext2_bmap_leaf_slots(struct ext2_inode_info *inode, uint32_t lblk,
+			 le32 **slot, uint32_t *n);
 
 /* iomap.c */
 extern const struct iomap_ops ext2_iomap_ops;

@@ -23,6 +23,11 @@
  * is closed).  A region that maps in 2 MiB units takes none ahead (units
  * are filled whole: iomap.c).
  *
+ * Atomic writes within EOF take their new blocks from them (cow.c) and
+ * put the file's old blocks in their place, so that an atomic write
+ * changes no bitmap and frees nothing (ext2_prealloc_pool takes some
+ * ahead in an operation of its own when there are too few).
+ *
  * The append into them (ext2_append_prealloc): the bytes are copied and
  * the block tail past them zeroed, drained (fence 1); then i_size, one
  * aligned 4-byte store (i_size_high must not change: else the logged
@@ -125,6 +130,75 @@ uint64_t ext2_prealloc_sectors(struct ext2_inode_info *inode)
 		b += count;
 	}
 	return n << (fs->blocksize_bits - 9);
+}
+
+/* Take up to n blocks ahead from lblk (past EOF), unzeroed, in an
+ * operation of its own: 0, 1 when none could be (no leaf there), or a
+ * negative errno. */
+static int prealloc_take(struct ext2_inode_info *inode, uint32_t lblk,
+			 uint32_t n)
+{
+	struct ext2_jh h, *prev;
+	uint32_t pblk, count;
+	int ret;
+
+	ext2_jpush(inode->fs, &h, &prev);
+	ret = ext2_bmap_reserve_past_eof(inode, lblk, n, &pblk, &count);
+	if (ret == 1)
+		ext2_bmap_link_ahead(inode);
+	ext2_jpop(&h, prev);
+	return ret == 1 ? 0 : ret == 0 ? 1 : ret;
+}
+
+/* How many of the n slots from slot hold blocks, from the first. */
+static uint32_t slots_held(const le32 *slot, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n && raw_load32(&slot[i]))
+		i++;
+	return i;
+}
+
+/*
+ * An atomic write of nb blocks within EOF takes its new blocks from the
+ * blocks taken ahead (cow.c): make sure the nb slots from the first
+ * block past EOF, in one leaf, hold blocks, taking more in an operation
+ * of its own where they lack (as an append does).  0 and *slot (that
+ * first slot); 1 when they cannot be had (no leaf there yet, the leaf
+ * ends first, little free space: the caller allocates instead); or a
+ * negative errno.  i_rwsem held exclusively.
+ */
+int ext2_prealloc_pool(struct ext2_inode_info *inode, uint32_t nb,
+		       le32 **slot)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint64_t eof = (ext2_i_size(inode) + fs->blocksize - 1) >>
+		       fs->blocksize_bits;
+	uint32_t room, have, want;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
+	if (!fs->journal || ext2_unit_blocks(fs) > 1 || eof >= UINT32_MAX)
+		return 1;
+	down_read(&inode->bmap_lock);
+	ret = ext2_bmap_leaf_slots(inode, (uint32_t)eof, slot, &room);
+	up_read(&inode->bmap_lock);
+	if (ret)
+		return ret == -ENOENT ? 1 : ret;
+	if (room < nb)
+		return 1;
+	have = slots_held(*slot, nb);
+	if (have == nb)
+		return 0;
+	if (atomic_load(&fs->free_blocks) < (int64_t)(fs->blocks_count >> 4))
+		return 1;
+	want = nb * 4 > PREALLOC_MAX ? nb * 4 : PREALLOC_MAX;
+	want = (want < room ? want : room) - have;
+	ret = prealloc_take(inode, (uint32_t)eof + have, want);
+	if (ret)
+		return ret;
+	return slots_held(*slot, nb) == nb ? 0 : 1;
 }
 
 /* Do the blocks taken ahead map every block of [pos, pos+len)? */

@@ -95,6 +95,17 @@ static daxfs_file *make_file(daxfs *fs, uint32_t map[NBLK])
 	return f;
 }
 
+/* Is blk mapped past EOF in f (a block taken ahead)? */
+static bool past_eof(daxfs_file *f, uint32_t blk)
+{
+	uint32_t k;
+
+	for (k = 0; k < 128; k++)
+		if (lmap(f, NBLK + k) == blk)
+			return true;
+	return false;
+}
+
 /* The largest atomic write by block size: 1 MiB on 4 KiB and 2 KiB
  * blocks, 512 KiB on 1 KiB blocks. */
 static const struct { uint32_t bs; size_t max; } maxes[] = {
@@ -182,16 +193,19 @@ Test(cow, overwrite_replaces_exactly_its_blocks)
 		for (k = 0; k < NBLK; k++)
 			cr_assert_neq(nw, old[k], "block %u -> old block %u",
 				      i, k);
-		cr_assert_not(block_bit(sb, old[i]), "old block %u (%u) "
-			      "still in use", i, old[i]);
+		/* Freed, or put past EOF where a block taken ahead was
+		 * (ext2/prealloc.c), to be freed at the close. */
+		cr_assert(!block_bit(sb, old[i]) || past_eof(f, old[i]),
+			  "old block %u (%u) still in use", i, old[i]);
 	}
-	cr_assert_eq(iblocks(f), ib0);
-	cr_assert_eq(free_blocks(fs), free0);
+	cr_assert_eq(iblocks(f) - ext2_prealloc_sectors(EXT2_I(f->inode)),
+		     ib0);
 	test_pattern(want, NBLK * BS, 1, 0);
 	memcpy(want + pos, buf, sizeof(buf));
 	CHECK_EQ(daxfs_pread(f, got, NBLK * BS, 0), NBLK * BS);
 	cr_assert_eq(test_first_diff(got, want, NBLK * BS), -1);
 	check_close(f);
+	cr_assert_eq(free_blocks(fs), free0);
 	check_unmount_fsck(fs, p);
 	snprintf(cmd, sizeof(cmd), "testb %u", old[5]);
 	out = test_debugfs(p, cmd, NULL, NULL);

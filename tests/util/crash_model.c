@@ -464,17 +464,18 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 	return op->len > 0;
 }
 
-/* Another append to the file the last one left open (m->held), if it
- * still fits. */
+/* Another append or atomic write to the file the last one left open
+ * (m->held), if it still fits. */
 static bool gen_more(const struct model *m, uint64_t *rng,
 		     struct crash_op *op)
 {
 	int i = m_find(m, m->held);
 
 	memset(op, 0, sizeof(*op));
-	op->kind = CK_APPEND;
 	if (i < 0 || !is_writable(m, i))
 		return false;
+	op->kind = test_rand(rng) % 2 && m->obj[m->ent[i].obj].nw
+		   ? CK_ATOMIC : CK_APPEND;
 	gen_write(m, rng, i, op);
 	return op->len > 0;
 }
@@ -497,7 +498,8 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 	int nfirst = sizeof(first_round) / sizeof(first_round[0]);
 	int k, kind;
 
-	if (i > nfirst && m->held[0] && test_rand(rng) % 3 && gen_more(m, rng, op))
+	if (i > nfirst && m->held[0] && test_rand(rng) % 3 &&
+	    gen_more(m, rng, op))
 		return;
 	if (i <= nfirst)
 		kind = first_round[i - 1];
@@ -556,7 +558,7 @@ void model_apply(struct model *m, const struct crash_op *op)
 {
 	struct mobj *o;
 
-	if (op->kind == CK_APPEND)
+	if (op->kind == CK_APPEND || op->kind == CK_ATOMIC)
 		strcpy(m->held, op->a);
 	else
 		m->held[0] = 0;
@@ -655,7 +657,7 @@ static int exec_file(daxfs *fs, const struct crash_op *op)
 		daxfs_close(f);
 		return ret;
 	}
-	if (op->kind == CK_APPEND) { /* kept for the next append */
+	if (op->kind == CK_APPEND || op->kind == CK_ATOMIC) { /* kept */
 		held_f = f;
 		snprintf(held_path, sizeof(held_path), "%s", op->a);
 		return 0;
@@ -667,7 +669,8 @@ int model_exec(daxfs *fs, const struct crash_op *op)
 {
 	int ret;
 
-	if (held_f && (op->kind != CK_APPEND || strcmp(held_path, op->a))) {
+	if (held_f && ((op->kind != CK_APPEND && op->kind != CK_ATOMIC) ||
+		       strcmp(held_path, op->a))) {
 		ret = model_exec_end();
 		if (ret)
 			return ret;

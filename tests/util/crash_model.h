@@ -88,10 +88,10 @@ struct model {
 	struct mobj obj[M_OBJS];
 	unsigned next_name;     /* names are made unique by a counter */
 	char fixed[M_PATH];     /* a directory never renamed or removed */
-	char held[M_PATH];      /* the file the last operation appended to:
-				   its handle stays open for more appends
-				   (model_exec), so that they write into
-				   blocks taken ahead (ext2/prealloc.c) */
+	char held[M_PATH];      /* the file the last operation appended or
+				   wrote atomically to: its handle stays
+				   open for more (model_exec), so that they
+				   use blocks taken ahead (ext2/prealloc.c) */
 };
 
 /* One operation of the workload. */
@@ -115,8 +115,9 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 void model_apply(struct model *m, const struct crash_op *op);
 
 /* Run op on fs: 0, or a negative errno (daxfs_errormsg() says why).  An
- * append leaves its file open in the calling thread until the thread's
- * next operation, unless that is another append to the same file. */
+ * append or an atomic write leaves its file open in the calling thread
+ * until the thread's next operation, unless that is another of them to
+ * the same file. */
 int model_exec(daxfs *fs, const struct crash_op *op);
 
 /* Close the file the thread's last append left open (before unmount):
