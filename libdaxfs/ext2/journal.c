@@ -54,6 +54,9 @@
  * failed write's blocks past EOF) are rolled forward instead: the
  * operation puts the inode on the orphan chain, and the blocks are freed
  * after its commit in an order a second run finishes (orphan.c, bmap.c).
+ * Appends into blocks taken ahead of them (prealloc.c) are no operation
+ * at all: their data is drained before the size, one aligned store, and
+ * the orphan chain gives back what a crash leaves past EOF.
  * Writes that allocate many extents commit in steps (ext2_jrestart), the
  * size covering each step; a hole below EOF filled by a fault or a write
  * commits on its own before bmap_lock is dropped (ext2_jpush).
