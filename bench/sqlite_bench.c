@@ -8,6 +8,9 @@
  * Workloads (synchronous=FULL everywhere, a fresh database each):
  *   txn_delete   single-row INSERT transactions, journal_mode=DELETE
  *   txn_wal      the same in WAL mode
+ *   txn_wal_view the same with the WAL index in views of a -shm file of
+ *                the region (shm=view; the unix VFS's is a mapped file
+ *                anyway) instead of DRAM
  *   batch_insert INSERTs in transactions of 1000 rows (WAL)
  *   point_select SELECT by primary key, random keys, autocommit (DELETE)
  *   scan         full-table SELECT sum(length(b)) (DELETE)
@@ -42,13 +45,15 @@
 #include "daxfs.h"
 #include "daxfs_sqlite.h"
 
-enum { W_TXN_DELETE, W_TXN_WAL, W_BATCH, W_POINT, W_SCAN, NW };
+enum { W_TXN_DELETE, W_TXN_WAL, W_TXN_WAL_VIEW, W_BATCH, W_POINT, W_SCAN,
+       NW };
 enum { S_DAXFS, S_TMPFS, S_KEXT2, NS };
 
 static const char *const wname[NW] = {"txn_delete", "txn_wal",
-				      "batch_insert", "point_select", "scan"};
-static const char *const wunit[NW] = {"txn/s", "txn/s", "rows/s", "ops/s",
-				      "rows/s"};
+				      "txn_wal_view", "batch_insert",
+				      "point_select", "scan"};
+static const char *const wunit[NW] = {"txn/s", "txn/s", "txn/s", "rows/s",
+				      "ops/s", "rows/s"};
 static const char *const sname[NS] = {"libdaxfs", "tmpfs", "kext2"};
 
 /* Sizes of one sample (--quick divides them by 10). */
@@ -94,15 +99,19 @@ static void exec(sqlite3 *db, const char *sql)
 		die("%s: %s", sql, err ? err : "?");
 }
 
-/* Open (creating) NAME of the target in the journal mode given. */
+/* Open (creating) NAME of the target in the journal mode given (a NAME
+ * with URI parameters, "x.db?shm=view", is opened as a URI). */
 static sqlite3 *open_db(const struct target *t, const char *name, bool wal)
 {
+	bool uri = strchr(name, '?');
 	char path[700];
 	sqlite3 *db;
 
-	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	snprintf(path, sizeof(path), "%s%s/%s", uri ? "file:" : "", t->dir,
+		 name);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_CREATE, t->vfs) != SQLITE_OK)
+			    SQLITE_OPEN_CREATE | (uri ? SQLITE_OPEN_URI : 0),
+			    t->vfs) != SQLITE_OK)
 		die("open %s (%s): %s", path, t->vfs, sqlite3_errmsg(db));
 	exec(db, wal ? "PRAGMA journal_mode=WAL" :
 		 "PRAGMA journal_mode=DELETE");
@@ -239,6 +248,9 @@ static double sample(int w, const struct target *t, int r)
 	switch (w) {
 	case W_TXN_DELETE: return run_txn(t, name, false);
 	case W_TXN_WAL: return run_txn(t, name, true);
+	case W_TXN_WAL_VIEW: /* (the unix VFS ignores the parameter) */
+		strcat(name, "?shm=view");
+		return run_txn(t, name, true);
 	case W_BATCH: return run_batch(t, name);
 	case W_POINT: return run_point(t);
 	default: return run_scan(t);

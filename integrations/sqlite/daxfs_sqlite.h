@@ -27,7 +27,10 @@
  * process only: every connection of the process to the same database
  * file shares one lock (the states of SQLite's rollback-journal locking)
  * and one WAL index in DRAM.  Rollback journal and WAL modes both work,
- * with any number of connections and threads.
+ * with any number of connections and threads.  The URI parameter
+ * shm=view keeps the WAL index in views (daxfs_map) of a "-shm" file of
+ * the region instead, removed with the last connection (bench/sqlite.sh
+ * measures both: see the README).
  *
  * Temporary files (temp tables, sort spills, statement journals) go to
  * SQLite's default VFS of the time of the first registration ("unix").

@@ -5,13 +5,15 @@
  * vfs.c     the sqlite3_vfs: open, delete, access, full path, registration
  * file.c    the sqlite3_io_methods of a libdaxfs file
  * lock.c    one lock per database file and process (SQLite's lock states)
- * shm.c     the WAL index of a database, in DRAM
+ * shm.c     the WAL index of a database, in DRAM or in views
  * region.c  regions mounted by path, shared, and the open databases' names
  * ext.c     the loadable extension's entry point (extension build only)
  *
  * Lock order: dsq_region_mutex (region.c) before dsq_lock_mutex (lock.c);
  * libdaxfs calls are made with neither held, except daxfs_mount/unmount
- * (under dsq_region_mutex) and daxfs_fstat in dsq_inode_get.
+ * (under dsq_region_mutex), daxfs_fstat in dsq_inode_get, and the -shm
+ * file's calls of a view-backed WAL index (shm.c, under dsq_lock_mutex:
+ * libdaxfs never calls back into the VFS).
  */
 #ifndef DAXFS_DSQ_H
 #define DAXFS_DSQ_H 1
@@ -38,6 +40,8 @@ struct dsq_file {
 				     (file.c, wal_grow); 0: ask */
 	int lock;                 /* SQLITE_LOCK_*: what this one holds */
 	int shm_mapped;           /* counted in ino's WAL index */
+	int shm_view;             /* main databases: shm=view given, the WAL
+				     index in views of a -shm file */
 	uint16_t shm_shared;      /* WAL-index lock slots held shared */
 	uint16_t shm_excl;        /* and exclusively */
 	struct dsq_file *next_db; /* region.c: the list of open databases */

@@ -1,28 +1,38 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * shm.c -- the WAL index ("-shm") of a database, in DRAM.
+ * shm.c -- the WAL index ("-shm") of a database: in DRAM, or (shm=view)
+ * in views of a -shm file of the region.
  *
  * SQLite's WAL index is a cache of the WAL's frame positions that SQLite
  * can always rebuild from the WAL file (it does after a crash, or when it
  * finds the index empty).  Only the connections of this process can open
  * the database (a read-write mount is exclusive to one process, see
  * lock.c), so the index need not be visible to other processes nor survive
- * the last connection: it lives in heap memory, one per database file,
- * shared by every connection of the process, and goes with the last
- * xShmUnmap.  No -shm file is made in the file system.
+ * the last connection: by default it lives in heap memory, one per
+ * database file, shared by every connection of the process, and goes
+ * with the last xShmUnmap.  No -shm file is made in the file system.
  *
- * Why not a view of a -shm file (daxfs_map): it would only add cache
- * misses on pmem for data that needs no persistence, page faults at first
- * touch, and a file for e2fsck to find after a crash; DRAM is correct
- * here and is the faster of the two.
+ * With the URI parameter shm=view the regions are instead views
+ * (daxfs_map) of "<database>-shm" in the region, truncated to empty when
+ * the process first maps it and removed with the last xShmUnmap, as the
+ * unix VFS keeps its -shm file (a crash leaves it behind; the next first
+ * mapping empties it).  Stores to it are never flushed: nothing needs
+ * them durable.  It exists to measure the two (bench/sqlite.sh): the
+ * views add page faults at first touch and cache misses on the region's
+ * memory for data that needs no persistence, so DRAM is the default.  A
+ * region that maps only in 2 MiB units cannot map 32 KiB regions: there
+ * shm=view falls back to DRAM.
  *
  * The eight lock slots of SQLite's WAL-index protocol are counted per
  * database (slot[i]: readers holding it shared, or -1 while a connection
  * holds it exclusively); each connection records its own slots in
  * shm_shared/shm_excl.  Everything here runs under dsq_lock_mutex.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "dsq.h"
 
@@ -33,7 +43,58 @@ struct dsq_shm {
 	int size;                      /* bytes per region (SQLite: 32 KiB) */
 	void **region;                 /* nregion zeroed regions */
 	int slot[SQLITE_SHM_NLOCK];    /* readers, or -1: exclusive */
+	daxfs *fs;                     /* shm=view: the -shm file's mount, */
+	daxfs_file *file;              /* the file (NULL: in DRAM) */
+	char *path;                    /* and its path */
 };
+
+/* Open (emptied) the -shm file of p's database for s: s->file stays
+ * NULL (the index in DRAM) if it cannot be made. */
+static void shm_view_open(struct dsq_shm *s, struct dsq_file *p)
+{
+	s->path = sqlite3_mprintf("%s-shm", p->path);
+	if (s->path && daxfs_open(p->fs, s->path, O_RDWR | O_CREAT | O_TRUNC,
+				  0644, &s->file) == 0) {
+		s->fs = p->fs;
+		return;
+	}
+	sqlite3_log(SQLITE_IOERR_SHMOPEN, "daxfs VFS: %s: the WAL index "
+		    "stays in DRAM: %s", p->path, daxfs_errormsg());
+	sqlite3_free(s->path);
+	s->path = NULL;
+	s->file = NULL;
+}
+
+/* Region i of the -shm file (size bytes, zeros when new), mapped. */
+static void *shm_view_region(struct dsq_shm *s, int i, int size)
+{
+	off_t end = (off_t)(i + 1) * size;
+	struct stat st;
+	void *a;
+
+	if (daxfs_fstat(s->file, &st) || (st.st_size < end &&
+					  daxfs_ftruncate(s->file, end)) ||
+	    daxfs_map(s->file, (off_t)i * size, (size_t)size,
+		      PROT_READ | PROT_WRITE, 0, &a)) {
+		sqlite3_log(SQLITE_IOERR_SHMMAP, "daxfs VFS: %s: %s", s->path,
+			    daxfs_errormsg());
+		return NULL;
+	}
+	return a;
+}
+
+/* Unmap s's views, close and remove the -shm file. */
+static void shm_view_close(struct dsq_shm *s)
+{
+	int i;
+
+	for (i = 0; i < s->nregion; i++)
+		if (s->region[i])
+			daxfs_unmap(s->region[i], (size_t)s->size);
+	daxfs_close(s->file);
+	daxfs_unlink(s->fs, s->path);
+	sqlite3_free(s->path);
+}
 
 /* Grow s to hold regions [0, upto] of size bytes: SQLITE_OK or
  * SQLITE_NOMEM. */
@@ -46,10 +107,12 @@ static int shm_grow(struct dsq_shm *s, int upto, int size)
 	s->region = r;
 	s->size = size;
 	while (s->nregion <= upto) {
-		/* SQLite wants 8-byte aligned regions: calloc gives 16. */
-		r[s->nregion] = calloc(1, size);
+		/* SQLite wants 8-byte aligned regions: calloc gives 16,
+		 * views a page. */
+		r[s->nregion] = s->file ? shm_view_region(s, s->nregion, size)
+					: calloc(1, size);
 		if (!r[s->nregion])
-			return SQLITE_NOMEM;
+			return s->file ? SQLITE_IOERR_SHMMAP : SQLITE_NOMEM;
 		s->nregion++;
 	}
 	return SQLITE_OK;
@@ -61,8 +124,11 @@ static struct dsq_shm *shm_attach(struct dsq_file *p)
 {
 	struct dsq_shm **sp = dsq_inode_shm(p->ino);
 
-	if (!*sp)
+	if (!*sp) {
 		*sp = calloc(1, sizeof(**sp));
+		if (*sp && p->shm_view)
+			shm_view_open(*sp, p);
+	}
 	if (*sp && !p->shm_mapped) {
 		p->shm_mapped = 1;
 		(*sp)->refs++;
@@ -204,8 +270,11 @@ int dsq_shm_unmap(sqlite3_file *pf, int delete_flag)
 	shm_release(*sp, p, 0, SQLITE_SHM_NLOCK);
 	p->shm_mapped = 0;
 	if (--(*sp)->refs == 0) {
-		for (i = 0; i < (*sp)->nregion; i++)
-			free((*sp)->region[i]);
+		if ((*sp)->file)
+			shm_view_close(*sp);
+		else
+			for (i = 0; i < (*sp)->nregion; i++)
+				free((*sp)->region[i]);
 		free((*sp)->region);
 		free(*sp);
 		*sp = NULL;

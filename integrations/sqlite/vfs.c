@@ -101,6 +101,9 @@ static int open_daxfs(struct dsq_file *p, const char *name, int flags,
 	if (!p->path)
 		return SQLITE_NOMEM;
 	if (flags & SQLITE_OPEN_MAIN_DB) {
+		const char *shm = sqlite3_uri_parameter(name, "shm");
+
+		p->shm_view = shm && !strcmp(shm, "view");
 		rc = dsq_db_add(p);
 		if (rc) {
 			p->open_flags &= ~SQLITE_OPEN_MAIN_DB;

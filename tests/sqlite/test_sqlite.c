@@ -12,6 +12,10 @@
  *   transaction, integrity_check ok.
  * lock_states: a reader's SHARED lock holds a writer's commit off, a
  *   RESERVED lock a second writer.
+ * wal_index_in_views: shm=view keeps the WAL index in views of a -shm
+ *   file: a killed process leaves the file, the next connections empty
+ *   and share it (two connections, each reading the other's rows), the
+ *   last removes it;
  * kill_{delete,wal}: a child inserts rows one per transaction
  *   (synchronous=FULL), reporting each commit through a pipe, and is
  *   killed (SIGKILL) at a random point, many times: a new mount finds
@@ -31,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,14 +70,16 @@ static const char *new_region(const char *tag)
 	return img;
 }
 
-/* Open file:PATH?vfs=daxfs&region=IMG, asserting. */
+/* Open file:PATH?vfs=daxfs&region=IMG (PATH may carry parameters of
+ * its own), asserting. */
 static sqlite3 *db_open(const char *img, const char *path)
 {
 	char uri[1024];
 	sqlite3 *db = NULL;
 	int rc;
 
-	snprintf(uri, sizeof(uri), "file:%s?vfs=daxfs&region=%s", path, img);
+	snprintf(uri, sizeof(uri), "file:%s%cvfs=daxfs&region=%s", path,
+		 strchr(path, '?') ? '&' : '?', img);
 	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
 	cr_assert_eq(rc, SQLITE_OK, "open %s: %s", uri,
@@ -394,6 +401,70 @@ static void killed(bool wal)
 
 Test(sqlite, kill_delete) { killed(false); }
 Test(sqlite, kill_wal) { killed(true); }
+
+/* ------------------------------------------------------------------ */
+/* The WAL index in views of a -shm file (shm=view)                    */
+/* ------------------------------------------------------------------ */
+
+/* The child of wal_index_in_views: 100 rows in WAL mode, then killed
+ * with its connection open (the -shm file stays). */
+static void views_child(const char *img)
+{
+	char uri[1024];
+	sqlite3 *db = NULL;
+
+	snprintf(uri, sizeof(uri), "file:/v.db?shm=view&vfs=daxfs&region=%s",
+		 img);
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL) ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(a);"
+			 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT "
+			 "i + 1 FROM n WHERE i < 100) INSERT INTO t SELECT i "
+			 "FROM n", NULL, NULL, NULL))
+		_exit(2);
+	kill(getpid(), SIGKILL);
+}
+
+/* The size of path in img (mounted for the check), or -1 if missing. */
+static long long size_in(const char *img, const char *path)
+{
+	daxfs *fs = check_mount(img, 0);
+	struct stat st;
+	long long n = daxfs_stat(fs, path, &st) ? -1 : (long long)st.st_size;
+
+	check_unmount(fs);
+	return n;
+}
+
+Test(sqlite, wal_index_in_views)
+{
+	const char *img = new_region("sqlv");
+	sqlite3 *a, *b;
+	pid_t pid = fork();
+	int st, i;
+
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		views_child(img);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFSIGNALED(st), "the child exited %d", WEXITSTATUS(st));
+	/* The index was in the file: the killed process left it. */
+	cr_assert_geq(size_in(img, "/v.db-shm"), 32768);
+	a = db_open(img, "/v.db?shm=view");
+	b = db_open(img, "/v.db?shm=view");
+	cr_assert_eq(db_int(a, "SELECT count(*) FROM t"), 100);
+	for (i = 0; i < 200; i++) {
+		db_exec(i % 2 ? a : b, "INSERT INTO t VALUES(0)");
+		cr_assert_eq(db_int(i % 2 ? b : a, "SELECT count(*) FROM t"),
+			     101 + i);
+	}
+	db_check(a);
+	db_close(b);
+	db_close(a);
+	cr_assert_eq(size_in(img, "/v.db-shm"), -1, "the -shm file stayed "
+		     "after the last connection");
+	fsck_clean(img);
+}
 
 /* ------------------------------------------------------------------ */
 /* The kernel's ext2 driver and the sqlite3 tool read the same database */
