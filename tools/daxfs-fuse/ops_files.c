@@ -107,12 +107,40 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/*
+ * What the kernel does before a write through its page cache and not
+ * before a direct one (file_remove_privs): a caller other than root
+ * (without CAP_FSETID, as far as the daemon can tell) clears the
+ * set-user-ID bit, the set-group-ID bit of a group-executable file and
+ * the file capability.  Done here for every write (after a cached one
+ * there is nothing left to clear).
+ */
+static int kill_privs(fuse_req_t req, fuse_ino_t ino, daxfs_file *f)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	mode_t kill;
+	int ret;
+
+	if (fuse_req_ctx(req)->uid == 0)
+		return 0;
+	ret = daxfs_fstat(f, &st);
+	kill = S_ISUID | ((st.st_mode & S_IXGRP) ? S_ISGID : 0);
+	if (!ret && (st.st_mode & kill))
+		ret = daxfs_fchmod(f, st.st_mode & ~kill & 07777);
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	if (!ret && !dnode_path(ino, NULL, path))
+		ret = daxfs_removexattr(dfuse_fs, path, "security.capability");
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	return ret == -ENODATA ? 0 : ret;
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
-	ssize_t n = daxfs_pwrite(dfuse_file(fi), buf, size, off);
+	int ret = kill_privs(req, ino, dfuse_file(fi));
+	ssize_t n = ret ?: daxfs_pwrite(dfuse_file(fi), buf, size, off);
 
-	(void)ino;
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
