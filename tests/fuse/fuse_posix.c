@@ -280,6 +280,9 @@ static void test_hard_links(void)
 	CHECK(st_of("h3").st_size == 15 && st_of("h3").st_nlink == 1);
 	CHECK(getxattr(P("h3"), "user.h", buf, sizeof(buf)) == 1);
 	CHECK(truncate(P("h3"), 3) == 0 && st_of("h3").st_size == 3);
+	CHECK(link(P("h3"), P("h4")) == 0 && rename(P("h3"), P("h4")) == 0);
+	CHECK(st_of("h3").st_nlink == 2 && st_of("h4").st_nlink == 2);
+	CHECK(getxattr(P("h3"), "user.h", buf, sizeof(buf)) == 1);
 }
 
 /* A directory renamed (its files by their new paths, the old ones

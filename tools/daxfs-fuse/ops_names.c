@@ -281,9 +281,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	      daxfs_stat(dfuse_fs, from, &sf);
 	replaced = !ret && daxfs_stat(dfuse_fs, to, &st) == 0;
 	ret = ret ?: daxfs_rename(dfuse_fs, from, to);
-	if (!ret && replaced && st.st_ino != sf.st_ino)
+	if (replaced && st.st_ino == sf.st_ino)
+		replaced = 2; /* two names of one file: nothing changes */
+	if (!ret && replaced == 1)
 		dnode_unname(st.st_ino, newparent, newname);
-	if (!ret)
+	if (!ret && replaced != 2)
 		dnode_rename(sf.st_ino, parent, name, newparent, newname);
 	pthread_rwlock_unlock(&dfuse_names_lock);
 	fuse_reply_err(req, -ret);
