@@ -10,7 +10,8 @@
  * directory; hard links seen as one file (a change through one name is
  * seen through the other, whatever the kernel cached), a renamed
  * directory's files reached by the new path, a directory read in many
- * readdir calls, the set-user-ID bit cleared by another user's write,
+ * readdir calls, a removed directory still open (read empty), the
+ * set-user-ID bit cleared by another user's write,
  * and the data a write-only descriptor writes seen through a descriptor
  * (and a mapping) that had read the old.  DIR is an empty directory of
  * the mount.  Prints each failed check and exits 1 if there was one.
@@ -359,6 +360,33 @@ static void test_coherence(void)
 	CHECK(close(rw) == 0);
 }
 
+/* A directory removed while open, and while it is the working
+ * directory: read as empty, nothing can be made in it. */
+static void test_removed_dir(void)
+{
+	struct dirent *e;
+	DIR *d;
+	int dfd;
+
+	CHECK(mkdir(P("gone"), 0755) == 0 && mkdir(P("gone2"), 0755) == 0);
+	dfd = open(P("gone"), O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0 && rmdir(P("gone")) == 0);
+	FAILS(openat(dfd, "f", O_CREAT | O_WRONLY, 0644), ENOENT);
+	d = fdopendir(dfd);
+	CHECK(d != NULL);
+	while (d && (e = readdir(d)))
+		CHECK(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0);
+	if (d)
+		closedir(d);
+	CHECK(chdir(P("gone2")) == 0 && rmdir(P("gone2")) == 0);
+	d = opendir(".");
+	CHECK(d != NULL && readdir(d) == NULL);
+	if (d)
+		closedir(d);
+	FAILS(mkdir("sub", 0755), ENOENT);
+	CHECK(chdir("/") == 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -377,6 +405,7 @@ int main(int argc, char **argv)
 	test_dirs();
 	test_write_privs();
 	test_coherence();
+	test_removed_dir();
 	printf("fuse_posix: %d failed checks\n", fails);
 	return fails ? 1 : 0;
 }

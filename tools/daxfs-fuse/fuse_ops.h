@@ -47,7 +47,8 @@ static inline daxfs_file *dfuse_file(const struct fuse_file_info *fi)
 daxfs_file *dnode_handle(fuse_ino_t ino);
 /* The path of node ino, or of name in directory node parent (name
  * NULL: the directory itself), into buf[PATH_MAX]; the caller holds
- * dfuse_names_lock.  -ESTALE when no name of it is known. */
+ * dfuse_names_lock.  -ENOENT when every name of it (or of a directory
+ * above) was removed, -ESTALE for a node the kernel does not know. */
 int dnode_path(fuse_ino_t parent, const char *name, char *buf);
 /* The kernel learns path (name in parent): open it O_PATH, count one
  * lookup, remember the name, fill e. */

@@ -93,8 +93,10 @@ static int path_of(fuse_ino_t id, char *buf, size_t *len)
 		return 0;
 	}
 	n = find(id);
-	if (!n || !n->names)
+	if (!n)
 		return -ESTALE;
+	if (!n->names)
+		return -ENOENT; /* every name removed (open, or a cwd) */
 	ret = path_of(n->names->parent, buf, len);
 	return ret ?: append(buf, len, n->names->name);
 }

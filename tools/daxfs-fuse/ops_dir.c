@@ -23,7 +23,7 @@ struct dent {
 
 /* An open directory (fi->fh). */
 struct odir {
-	daxfs_file *f;          /* O_RDONLY, for fsyncdir */
+	daxfs_file *f;          /* O_RDONLY, for fsyncdir; NULL once removed */
 	struct dent *ents;
 	size_t n, cap;
 };
@@ -73,13 +73,19 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	ret = ret ?: dnode_path(ino, NULL, path) ?:
 	      daxfs_open(dfuse_fs, path, O_RDONLY, 0, &d->f);
 	pthread_rwlock_unlock(&dfuse_names_lock);
+	if (ret == -ENOENT && d)
+		ret = 0; /* removed (a cwd): read empty, no handle */
 	if (ret) {
 		free(d);
 		fuse_reply_err(req, -ret);
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)d;
-	fuse_reply_open(req, fi);
+	if (fuse_reply_open(req, fi)) { /* (interrupted) */
+		if (d->f)
+			daxfs_close(d->f);
+		free(d);
+	}
 }
 
 /* Read the whole directory ino into d (empty once it is removed). */
@@ -90,18 +96,17 @@ static int dir_load(fuse_ino_t ino, struct odir *d)
 
 	ents_free(d);
 	pthread_rwlock_rdlock(&dfuse_names_lock);
-	ret = dnode_path(ino, NULL, path);
-	ret = ret == -ESTALE ? 1 : ret ?: daxfs_readdir(dfuse_fs, path,
-							ent_add, d);
+	ret = dnode_path(ino, NULL, path) ?:
+	      daxfs_readdir(dfuse_fs, path, ent_add, d);
 	pthread_rwlock_unlock(&dfuse_names_lock);
-	return ret == 1 ? 0 : ret;
+	return ret == -ENOENT ? 0 : ret; /* removed: empty */
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct odir *d = (struct odir *)(uintptr_t)fi->fh;
-	char *buf = malloc(size);
+	char *buf = malloc(size ? size : 1);
 	size_t used = 0, n;
 	struct stat st;
 	int ret = buf ? 0 : -ENOMEM;
@@ -129,7 +134,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
 	struct odir *d = (struct odir *)(uintptr_t)fi->fh;
-	int ret = daxfs_close(d->f);
+	int ret = d->f ? daxfs_close(d->f) : 0;
 
 	(void)ino;
 	ents_free(d);
@@ -144,7 +149,7 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)ino;
 	(void)datasync;
-	fuse_reply_err(req, -daxfs_fsync(d->f));
+	fuse_reply_err(req, d->f ? -daxfs_fsync(d->f) : 0);
 }
 
 /* This file's part of the operations table. */

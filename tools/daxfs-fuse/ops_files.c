@@ -51,8 +51,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	open_mode(fi);
 	if (ret)
 		fuse_reply_err(req, -ret);
-	else
-		fuse_reply_open(req, fi);
+	else if (fuse_reply_open(req, fi))
+		daxfs_close(dfuse_file(fi)); /* (interrupted) */
 }
 
 /* create's file: O_EXCL first, so that only a file made here changes
@@ -89,8 +89,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		daxfs_close(dfuse_file(fi));
 	if (ret)
 		fuse_reply_err(req, -ret);
-	else
-		fuse_reply_create(req, &e, fi);
+	else if (fuse_reply_create(req, &e, fi)) {
+		dnode_forget(e.ino, 1); /* (interrupted: nobody has it) */
+		daxfs_close(dfuse_file(fi));
+	}
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

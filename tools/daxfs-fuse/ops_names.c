@@ -57,8 +57,8 @@ static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
 	ret = ret ?: dnode_learn(parent, name, path, &e);
 	if (ret)
 		fuse_reply_err(req, -ret);
-	else
-		fuse_reply_entry(req, &e);
+	else if (fuse_reply_entry(req, &e))
+		dnode_forget(e.ino, 1); /* (interrupted: the kernel has none) */
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
