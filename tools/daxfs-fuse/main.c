@@ -60,6 +60,7 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 1;
 }
 
+/* --help. */
 static void usage(const char *prog)
 {
 	printf("usage: %s REGION MOUNTPOINT [-o ro] [-o populate] [FUSE "
@@ -107,9 +108,10 @@ static daxfs *region_mount(const struct dfuse_args *a)
 }
 
 /*
- * init: the kernel clears set-user-ID and set-group-ID bits on writes
- * and truncates itself (no HANDLE_KILLPRIV: libdaxfs's pwrite keeps
- * them); writes are up to 1 MiB.  destroy: every node's handle closed.
+ * init: the kernel clears set-user-ID and set-group-ID bits on chown,
+ * truncate and cached writes itself (no HANDLE_KILLPRIV: libdaxfs's
+ * pwrite keeps them; direct writes: ops_files.c's kill_privs); writes
+ * are up to 1 MiB.  destroy: every node's handle closed.
  */
 static void op_init(void *data, struct fuse_conn_info *conn)
 {

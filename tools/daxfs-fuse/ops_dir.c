@@ -28,6 +28,7 @@ struct odir {
 	size_t n, cap;
 };
 
+/* Drop the entries d read. */
 static void ents_free(struct odir *d)
 {
 	size_t i;
@@ -62,6 +63,7 @@ static int ent_add(void *arg, const char *name, uint64_t ino, unsigned type)
 	return 0;
 }
 
+/* opendir: a read-only handle (for fsyncdir) and no entries yet. */
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -102,6 +104,8 @@ static int dir_load(fuse_ino_t ino, struct odir *d)
 	return ret == -ENOENT ? 0 : ret; /* removed: empty */
 }
 
+/* readdir: from offset 0 the whole directory again, then the entries
+ * that fit in size from off on. */
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
@@ -130,6 +134,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/* releasedir, fsyncdir: calls on the directory's handle. */
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {

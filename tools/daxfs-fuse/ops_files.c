@@ -44,6 +44,7 @@ static void open_mode(struct fuse_file_info *fi)
 	fi->noflush = 1;
 }
 
+/* open: a handle of the node's path with the flags libdaxfs knows. */
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int ret = open_ino(ino, fi->flags & DFUSE_OPEN_FLAGS, fi);
@@ -75,6 +76,7 @@ static int create_open(fuse_req_t req, const char *path, mode_t mode,
 	return ret;
 }
 
+/* create: make and open name in parent, reply with its entry. */
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
@@ -95,6 +97,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 }
 
+/* read, write, release, fsync, fallocate: calls on the handle. */
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {

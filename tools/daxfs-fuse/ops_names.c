@@ -61,6 +61,7 @@ static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
 		dnode_forget(e.ino, 1); /* (interrupted: the kernel has none) */
 }
 
+/* lookup: the entry of name in parent, a lookup counted. */
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	char path[PATH_MAX];
@@ -72,6 +73,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	reply_entry(req, parent, name, path, ret);
 }
 
+/* forget, forget_multi: the kernel drops lookups (no reply). */
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	dnode_forget(ino, nlookup);
@@ -94,6 +96,7 @@ static daxfs_file *handle_of(fuse_ino_t ino, struct fuse_file_info *fi)
 	return fi ? dfuse_file(fi) : dnode_handle(ino);
 }
 
+/* getattr: the open file's or the node's attributes. */
 static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -162,6 +165,7 @@ static int setattr_on(daxfs_file *f, fuse_ino_t ino, const struct stat *a,
 	return ret;
 }
 
+/* setattr: the changes, then the attributes they left. */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -174,6 +178,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		dfuse_reply_attr(req, f);
 }
 
+/* readlink: the target, by the node's path. */
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	char path[PATH_MAX], buf[PATH_MAX];
@@ -216,6 +221,7 @@ static void make(fuse_req_t req, fuse_ino_t parent, const char *name,
 	reply_entry(req, parent, name, path, ret);
 }
 
+/* mknod, mkdir, symlink: make (see make()). */
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
@@ -254,6 +260,7 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_err(req, -ret);
 }
 
+/* unlink, rmdir: remove_name(). */
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	remove_name(req, parent, name, 0);
@@ -291,6 +298,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_err(req, -ret);
 }
 
+/* link: a new name of node ino, reply with its entry. */
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		    const char *newname)
 {
@@ -305,6 +313,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	reply_entry(req, newparent, newname, to, ret);
 }
 
+/* statfs: the region's counts. */
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct statvfs st;

@@ -9,6 +9,7 @@
 
 #include "fuse_ops.h"
 
+/* setxattr, removexattr: by the node's path. */
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -46,6 +47,7 @@ static void reply_sized(fuse_req_t req, ssize_t n, const char *buf,
 		fuse_reply_buf(req, buf, (size_t)n);
 }
 
+/* getxattr, listxattr: a value or list, or its size (size 0). */
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
