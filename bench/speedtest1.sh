@@ -124,7 +124,7 @@ hash_of() { sed -n 's/.*Verification Hash: //p' <<<"$1"; }
 declare -A secs hashes
 # measure BACKEND...: every mode, a --verify run then --repeat timed runs.
 measure() {
-	local b m i o
+	local b m o
 	for m in delete wal; do
 		for b in "$@"; do
 			o=$(run "$b" "$m" --verify) ||
@@ -133,7 +133,7 @@ measure() {
 			[[ -n ${hashes[$b,$m]} ]] ||
 				{ say "$b $m: no verification hash"; exit 1; }
 		done
-		for i in $(seq "$repeat"); do
+		for _ in $(seq "$repeat"); do
 			for b in "$@"; do
 				o=$(run "$b" "$m") ||
 					{ say "$b $m: speedtest1 failed"; exit 1; }
