@@ -8,6 +8,9 @@
 #   sqlite.csv          median per workload and backend, and the ratios
 #   sqlite_targets.csv  the targets, PASS or MISS
 #   sqlite.png          the chart (gnuplot)
+#   speedtest1.csv      SQLite's speedtest1 (bench/speedtest1.sh, run
+#                       after sqlite_bench; its table is appended to
+#                       sqlite_table.txt)
 #
 #   bash bench/sqlite.sh            # full run (as root, a few minutes)
 #   bash bench/sqlite.sh --quick    # small sizes, for development
@@ -49,6 +52,14 @@ export PMEM2_FORCE_GRANULARITY=${PMEM2_FORCE_GRANULARITY:-CACHE_LINE}
 case " $* " in
 *" --help "*) exit 0 ;;
 esac
+
+# SQLite's own speedtest1 (its source fetched from Debian at bench time;
+# skipped with a reason where it cannot be), with --quick at a small size.
+st_args=(--repeat 3)
+case " $* " in *" --quick "*) st_args=(--quick) ;; esac
+echo
+DAXFS_BENCH_BUILD=$build DAXFS_BENCH_OUT=$out \
+	bash "$here/speedtest1.sh" "${st_args[@]}" | tee -a "$out/sqlite_table.txt"
 
 if command -v gnuplot >/dev/null 2>&1; then
 	gnuplot -e "datafile='$out/sqlite_plot.dat'; outfile='$out/sqlite.png'; subtitle='($(date +%F), $(nproc) CPUs)'" \

@@ -347,7 +347,9 @@ DAXFS_API int daxfs_readdir(daxfs *fs, const char *path,
 /* Files                                                               */
 /* ------------------------------------------------------------------ */
 
-/* flags: O_RDONLY|O_WRONLY|O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND */
+/* flags: O_RDONLY|O_WRONLY|O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND;
+ * or O_PATH: a handle of any file type for daxfs_fstat and the attribute
+ * calls (daxfs_fchmod, daxfs_fchown, daxfs_futimens), never for I/O. */
 DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 			 daxfs_file **f);
 DAXFS_API int daxfs_close(daxfs_file *f);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -523,4 +524,54 @@ Test(attr, fsync_dir)
 	CHECK_OK(daxfs_fsync(d));
 	check_close(d);
 	check_unmount_fsck(fs, img);
+}
+
+/* An O_PATH handle: any type (the FUSE front end keeps one for each
+ * inode the kernel knows), for fstat and the attribute calls, never
+ * for I/O; the changes it makes are on the media. */
+Test(attr, o_path_handles)
+{
+	const char *img;
+	daxfs *fs = fresh(&img);
+	const struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
+	daxfs_file *f;
+	struct stat st;
+	char c;
+	void *v;
+
+	touch(fs, "/f");
+	CHECK_OK(daxfs_symlink(fs, "/f", "/l"));
+	CHECK_OK(daxfs_mknod(fs, "/fifo", S_IFIFO | 0640, 0));
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	f = check_open(fs, "/l", O_PATH | O_NOFOLLOW, 0);
+	CHECK_OK(daxfs_fstat(f, &st));
+	cr_assert(S_ISLNK(st.st_mode) && st.st_size == 2);
+	CHECK_OK(daxfs_futimens(f, ts));
+	CHECK_ERR(daxfs_pread(f, &c, 1, 0), EBADF);
+	check_close(f);
+	f = check_open(fs, "/fifo", O_PATH, 0);
+	CHECK_OK(daxfs_fchmod(f, 0600));
+	CHECK_OK(daxfs_fchown(f, 4242, 4243));
+	check_close(f);
+	f = check_open(fs, "/f", O_PATH | O_CLOEXEC, 0);
+	CHECK_ERR(daxfs_pwrite(f, "x", 1, 0), EBADF);
+	CHECK_ERR(daxfs_ftruncate(f, 10), EBADF);
+	CHECK_ERR(daxfs_fallocate(f, 0, 0, 4096), EBADF);
+	CHECK_ERR(daxfs_map(f, 0, 4096, PROT_READ, 0, &v), EACCES);
+	check_close(f);
+	check_close(check_open(fs, "/d", O_PATH, 0));
+	cr_assert_eq(xstat(fs, "/l").st_mtime, 2000);
+	st = xstat(fs, "/fifo");
+	cr_assert(st.st_mode == (S_IFIFO | 0600) && st.st_uid == 4242 &&
+		  st.st_gid == 4243);
+	cr_assert_eq(xstat(fs, "/f").st_size, 0);
+	check_unmount_fsck(fs, img);
+	struct test_dstat d = dstat(img, "/fifo");
+	cr_assert(!strcmp(d.type, "FIFO") && d.mode == 0600 && d.uid == 4242 &&
+		  d.gid == 4243, "debugfs: %s %o %u:%u", d.type, d.mode, d.uid,
+		  d.gid);
+	d = dstat(img, "/l");
+	cr_assert(d.has_fastlink && !strcmp(d.fastlink, "/f") &&
+		  d.mtime == 2000, "debugfs stat /l: %s %lld", d.fastlink,
+		  (long long)d.mtime);
 }

@@ -432,6 +432,12 @@ EC_GROUP(lookup, FIX_RW, LOOKUP_CASES)
 	X(open_dir_trunc, NULL, open_rec(c, "/d", O_RDONLY | O_TRUNC), EISDIR,\
 	  "/d")                                                               \
 	X(open_symlink, NULL, open_rec(c, "/l", O_RDONLY), ELOOP, "/l")       \
+	X(open_path_creat, NULL, open_rec(c, "/f", O_PATH | O_CREAT), EINVAL, \
+	  "O_PATH")                                                           \
+	X(open_path_rdwr, NULL, open_rec(c, "/f", O_PATH | O_RDWR), EINVAL,   \
+	  "O_PATH")                                                           \
+	X(open_path_missing, NULL, open_rec(c, "/nope", O_PATH), ENOENT,      \
+	  "nope")                                                             \
 	X(open_file_slash, NULL, open_rec(c, "/f/", O_RDONLY), ENOTDIR,       \
 	  "/f/")                                                              \
 	X(open_creat_rdonly_dir, NULL, open_rec(c, "/d", O_RDONLY | O_CREAT), \

@@ -18,7 +18,11 @@
 
 #define OPEN_FLAGS                                                             \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_CLOEXEC |        \
-	 O_LARGEFILE | O_NOATIME | O_SYNC | O_DSYNC | O_DIRECT | O_NOFOLLOW)
+	 O_LARGEFILE | O_NOATIME | O_SYNC | O_DSYNC | O_DIRECT | O_NOFOLLOW |   \
+	 O_PATH)
+
+/* What O_PATH may come with (the rest would ask for I/O). */
+#define PATH_FLAGS (O_PATH | O_NOFOLLOW | O_CLOEXEC)
 
 /* daxfs_open's arguments, as far as no file needs to be found. */
 static int open_check(daxfs *fs, const char *path, int flags, daxfs_file **f)
@@ -29,6 +33,9 @@ static int open_check(daxfs *fs, const char *path, int flags, daxfs_file **f)
 		return err_set(-EINVAL, "fs, path and f must be given");
 	if ((flags & ~OPEN_FLAGS) || acc == O_ACCMODE)
 		return err_set(-EINVAL, "unsupported flags 0x%x", flags);
+	if ((flags & O_PATH) && (flags & ~PATH_FLAGS))
+		return err_set(-EINVAL, "O_PATH takes no flag but O_NOFOLLOW "
+			       "and O_CLOEXEC (flags 0x%x)", flags);
 	if (fs->rdonly && (acc != O_RDONLY || (flags & O_TRUNC)))
 		return err_set(-EROFS, "cannot open \"%.200s\" for writing: the "
 			       "file system is mounted read-only", path);
@@ -47,8 +54,8 @@ static daxfs_file *file_new(daxfs *fs, const char *path, int flags)
 	f->fs = fs;
 	f->inode = NULL;
 	f->flags = flags;
-	f->readable = (flags & O_ACCMODE) != O_WRONLY;
-	f->writable = (flags & O_ACCMODE) != O_RDONLY;
+	f->readable = !(flags & O_PATH) && (flags & O_ACCMODE) != O_WRONLY;
+	f->writable = !(flags & O_PATH) && (flags & O_ACCMODE) != O_RDONLY;
 	memcpy(f->path, path, len);
 	f->path[len] = '\0';
 	return f;

@@ -74,6 +74,8 @@ static int open_prepare(struct ext2_inode_info *inode, const char *path,
 	uint16_t imode = ext2_i_mode(inode);
 	int ret;
 
+	if (flags & O_PATH)
+		return 0; /* any type: a handle for its attributes */
 	/* (O_CREAT of an existing directory: EISDIR, as Linux says) */
 	if (S_ISDIR(imode) &&
 	    (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT))))

@@ -30,6 +30,7 @@ for t in rsync tar setfattr getfattr e2fsck debugfs diff find; do
 done
 
 work=$(mktemp -d /dev/shm/daxfs-test-fuse.XXXXXX)
+chmod 0755 "$work" # (fuse_posix writes as another user too)
 R=$work/region.img
 M=$work/mnt
 pid=

@@ -2,7 +2,8 @@
 /*
  * main.c -- daxfs-fuse REGION MOUNTPOINT [-o ro] [-o populate] [FUSE
  * options]: serve the ext2 file system of a libdaxfs region to every
- * program on the machine through FUSE (libfuse3's multi-threaded loop).
+ * program on the machine through FUSE (libfuse3's low-level interface,
+ * multi-threaded loop).
  *
  * The region is mounted before the process goes to the background, so
  * that a region that cannot be mounted is said on stderr with
@@ -19,7 +20,6 @@
 #include <unistd.h>
 
 #include "fuse_ops.h"
-#include <fuse_lowlevel.h>
 
 /* What the command line said beyond FUSE's own options. */
 struct dfuse_args {
@@ -60,6 +60,7 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 1;
 }
 
+/* --help. */
 static void usage(const char *prog)
 {
 	printf("usage: %s REGION MOUNTPOINT [-o ro] [-o populate] [FUSE "
@@ -71,7 +72,7 @@ static void usage(const char *prog)
 	       "    -o populate    map the whole region in at mount (no page "
 	       "fault later)\n\n", prog);
 	fuse_cmdline_help();
-	fuse_lib_help(&(struct fuse_args)FUSE_ARGS_INIT(0, NULL));
+	fuse_lowlevel_help();
 }
 
 /* The options every daxfs-fuse mount has. */
@@ -106,34 +107,70 @@ static daxfs *region_mount(const struct dfuse_args *a)
 	return fs;
 }
 
+/*
+ * init: the kernel clears set-user-ID and set-group-ID bits on chown,
+ * truncate and cached writes itself (no HANDLE_KILLPRIV: libdaxfs's
+ * pwrite keeps them; direct writes: ops_files.c's kill_privs); writes
+ * are up to 1 MiB.  destroy: every node's handle closed.
+ */
+static void op_init(void *data, struct fuse_conn_info *conn)
+{
+	(void)data;
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+	conn->max_write = DFUSE_MAX_WRITE;
+}
+
+static void op_destroy(void *data)
+{
+	(void)data;
+	dnode_fini();
+}
+
+/* Run the session's loop (multi-threaded unless -s). */
+static int loop(struct fuse_session *se, struct fuse_cmdline_opts *o)
+{
+	struct fuse_loop_config *cfg;
+	int ret;
+
+	if (o->singlethread)
+		return fuse_session_loop(se) ? 1 : 0;
+	cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->clone_fd);
+	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+	ret = fuse_session_loop_mt(se, cfg) ? 1 : 0;
+	fuse_loop_cfg_destroy(cfg);
+	return ret;
+}
+
 /* Mount at the mountpoint and serve until unmounted: the exit status. */
 static int serve(struct fuse_args *args, struct fuse_cmdline_opts *o)
 {
-	struct fuse_operations ops;
-	struct fuse_loop_config *cfg;
-	struct fuse *fuse;
+	struct fuse_lowlevel_ops ops;
+	struct fuse_session *se;
 	int ret = 1;
 
 	memset(&ops, 0, sizeof(ops));
 	dfuse_names_ops(&ops);
 	dfuse_files_ops(&ops);
-	fuse = fuse_new(args, &ops, sizeof(ops), NULL);
-	if (!fuse)
+	ops.init = op_init;
+	ops.destroy = op_destroy;
+	if (dnode_init())
 		return 1;
-	if (fuse_mount(fuse, o->mountpoint) == 0) {
-		if (fuse_daemonize(o->foreground) == 0 &&
-		    fuse_set_signal_handlers(fuse_get_session(fuse)) == 0) {
-			cfg = fuse_loop_cfg_create();
-			fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->clone_fd);
-			fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
-			ret = (o->singlethread ? fuse_loop(fuse)
-					       : fuse_loop_mt(fuse, cfg)) ? 1 : 0;
-			fuse_loop_cfg_destroy(cfg);
-			fuse_remove_signal_handlers(fuse_get_session(fuse));
-		}
-		fuse_unmount(fuse);
+	se = fuse_session_new(args, &ops, sizeof(ops), NULL);
+	if (!se) {
+		dnode_fini();
+		return 1;
 	}
-	fuse_destroy(fuse);
+	if (fuse_session_mount(se, o->mountpoint) == 0) {
+		if (fuse_daemonize(o->foreground) == 0 &&
+		    fuse_set_signal_handlers(se) == 0) {
+			ret = loop(se, o);
+			fuse_remove_signal_handlers(se);
+		}
+		fuse_session_unmount(se);
+	}
+	fuse_session_destroy(se);
+	dnode_fini(); /* (if destroy never came) */
 	return ret;
 }
 

@@ -1,115 +1,124 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ops_names.c -- daxfs-fuse's operations on names and attributes:
- * getattr, readlink, mknod, mkdir, unlink, rmdir, symlink, rename, link,
- * chmod, chown, truncate, utimens, statfs, the xattr calls and access.
- * An operation the kernel sends with an open file (fi) uses its handle.
+ * lookup, forget, getattr, setattr, readlink, mknod, mkdir, symlink,
+ * unlink, rmdir, rename, link, statfs and the xattr calls.  Attributes
+ * go through the node's O_PATH handle (or the open file's); names and
+ * xattrs through paths built by node.c, with its lock held shared (a
+ * removal or a rename: exclusive, so that the names change with the
+ * media).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fuse_ops.h"
 
 daxfs *dfuse_fs;
+double dfuse_timeout = 3600.0;
 
-int dfuse_own(const char *path)
+int dfuse_fstat(daxfs_file *f, struct stat *st)
 {
-	struct fuse_context *c = fuse_get_context();
+	int ret = daxfs_fstat(f, st);
+
+	st->st_blksize = DFUSE_MAX_WRITE;
+	return ret;
+}
+
+void dfuse_reply_attr(fuse_req_t req, daxfs_file *f)
+{
+	struct stat st;
+	int ret = dfuse_fstat(f, &st);
+
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_attr(req, &st, dfuse_timeout);
+}
+
+int dfuse_own(fuse_req_t req, const char *path)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
 
 	if (c->uid == getuid() && c->gid == getgid())
 		return 0;
 	return daxfs_chown(dfuse_fs, path, c->uid, c->gid);
 }
 
-/* getattr: daxfs_stat does not follow a last symbolic link (lstat). */
-static int op_getattr(const char *path, struct stat *st,
-		      struct fuse_file_info *fi)
+/* Reply to a call that made or found path (name in parent): the entry,
+ * a lookup counted. */
+static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
+			const char *path, int ret)
 {
-	if (fi)
-		return daxfs_fstat(dfuse_file(fi), st);
-	return daxfs_stat(dfuse_fs, path, st);
+	struct fuse_entry_param e;
+
+	ret = ret ?: dnode_learn(parent, name, path, &e);
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else if (fuse_reply_entry(req, &e))
+		dnode_forget(e.ino, 1); /* (interrupted: the kernel has none) */
 }
 
-/* readlink: the target, NUL-terminated (cut to size - 1 bytes). */
-static int op_readlink(const char *path, char *buf, size_t size)
+/* lookup: the entry of name in parent, a lookup counted. */
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	ssize_t n = daxfs_readlink(dfuse_fs, path, buf, size - 1);
+	char path[PATH_MAX];
+	int ret;
 
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	return 0;
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	ret = dnode_path(parent, name, path);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	reply_entry(req, parent, name, path, ret);
 }
 
-/* mknod, mkdir and symlink: make, then give to the caller. */
-static int op_mknod(const char *path, mode_t mode, dev_t rdev)
+/* forget, forget_multi: the kernel drops lookups (no reply). */
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	return daxfs_mknod(dfuse_fs, path, mode, rdev) ?: dfuse_own(path);
+	dnode_forget(ino, nlookup);
+	fuse_reply_none(req);
 }
 
-static int op_mkdir(const char *path, mode_t mode)
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
 {
-	return daxfs_mkdir(dfuse_fs, path, mode) ?: dfuse_own(path);
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		dnode_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
 }
 
-static int op_symlink(const char *target, const char *path)
+/* The handle for a call on ino: the open file's, else the node's. */
+static daxfs_file *handle_of(fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	return daxfs_symlink(dfuse_fs, target, path) ?: dfuse_own(path);
+	return fi ? dfuse_file(fi) : dnode_handle(ino);
 }
 
-/* unlink, rmdir, link: the libdaxfs calls. */
-static int op_unlink(const char *path)
-{
-	return daxfs_unlink(dfuse_fs, path);
-}
-
-static int op_rmdir(const char *path)
-{
-	return daxfs_rmdir(dfuse_fs, path);
-}
-
-/* rename: RENAME_NOREPLACE and RENAME_EXCHANGE are not in the API
- * (EINVAL, as a file system without them answers renameat2). */
-static int op_rename(const char *from, const char *to, unsigned flags)
-{
-	if (flags)
-		return -EINVAL;
-	return daxfs_rename(dfuse_fs, from, to);
-}
-
-static int op_link(const char *from, const char *to)
-{
-	return daxfs_link(dfuse_fs, from, to);
-}
-
-/* chmod, chown, utimens: on the handle when the kernel gives one. */
-static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
-{
-	if (fi)
-		return daxfs_fchmod(dfuse_file(fi), mode);
-	return daxfs_chmod(dfuse_fs, path, mode);
-}
-
-static int op_chown(const char *path, uid_t uid, gid_t gid,
-		    struct fuse_file_info *fi)
-{
-	if (fi)
-		return daxfs_fchown(dfuse_file(fi), uid, gid);
-	return daxfs_chown(dfuse_fs, path, uid, gid);
-}
-
-/* truncate: through the open handle, or a handle of its own. */
-static int op_truncate(const char *path, off_t size,
+/* getattr: the open file's or the node's attributes. */
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	daxfs_file *f = handle_of(ino, fi);
+
+	if (!f)
+		fuse_reply_err(req, ESTALE);
+	else
+		dfuse_reply_attr(req, f);
+}
+
+/* truncate without an open file: a writable handle of its own. */
+static int truncate_ino(fuse_ino_t ino, off_t size)
+{
+	char path[PATH_MAX];
 	daxfs_file *f;
 	int ret;
 
-	if (fi)
-		return daxfs_ftruncate(dfuse_file(fi), size);
-	ret = daxfs_open(dfuse_fs, path, O_WRONLY, 0, &f);
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	ret = dnode_path(ino, NULL, path) ?:
+	      daxfs_open(dfuse_fs, path, O_WRONLY, 0, &f);
+	pthread_rwlock_unlock(&dfuse_names_lock);
 	if (ret)
 		return ret;
 	ret = daxfs_ftruncate(f, size);
@@ -117,100 +126,222 @@ static int op_truncate(const char *path, off_t size,
 	return ret;
 }
 
-static int op_utimens(const char *path, const struct timespec tv[2],
-		      struct fuse_file_info *fi)
+/* The times of a setattr as futimens takes them. */
+static void set_times(const struct stat *a, int to_set, struct timespec t[2])
 {
-	if (fi)
-		return daxfs_futimens(dfuse_file(fi), tv);
-	return daxfs_utimens(dfuse_fs, path, tv);
+	t[0] = a->st_atim;
+	t[1] = a->st_mtim;
+	if (!(to_set & FUSE_SET_ATTR_ATIME))
+		t[0].tv_nsec = UTIME_OMIT;
+	else if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		t[0].tv_nsec = UTIME_NOW;
+	if (!(to_set & FUSE_SET_ATTR_MTIME))
+		t[1].tv_nsec = UTIME_OMIT;
+	else if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		t[1].tv_nsec = UTIME_NOW;
 }
 
-/* statfs and the xattr calls: the libdaxfs calls. */
-static int op_statfs(const char *path, struct statvfs *st)
+/* The changes of a setattr, one libdaxfs call each, on handle f. */
+static int setattr_on(daxfs_file *f, fuse_ino_t ino, const struct stat *a,
+		      int to_set, int has_fi)
 {
-	(void)path;
-	return daxfs_statfs(dfuse_fs, st);
+	struct timespec t[2];
+	int ret = 0;
+
+	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+		ret = daxfs_fchown(f, (to_set & FUSE_SET_ATTR_UID) ?
+				   a->st_uid : (uid_t)-1,
+				   (to_set & FUSE_SET_ATTR_GID) ?
+				   a->st_gid : (gid_t)-1);
+	if (!ret && (to_set & FUSE_SET_ATTR_MODE))
+		ret = daxfs_fchmod(f, a->st_mode);
+	if (!ret && (to_set & FUSE_SET_ATTR_SIZE))
+		ret = has_fi ? daxfs_ftruncate(f, a->st_size) :
+			       truncate_ino(ino, a->st_size);
+	if (!ret && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
+		set_times(a, to_set, t);
+		ret = daxfs_futimens(f, t);
+	}
+	return ret;
 }
 
-static int op_setxattr(const char *path, const char *name, const char *value,
-		       size_t size, int flags)
+/* setattr: the changes, then the attributes they left. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
 {
-	return daxfs_setxattr(dfuse_fs, path, name, value, size, flags);
+	daxfs_file *f = handle_of(ino, fi);
+	int ret = f ? setattr_on(f, ino, attr, to_set, fi != NULL) : -ESTALE;
+
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		dfuse_reply_attr(req, f);
 }
 
-static int op_getxattr(const char *path, const char *name, char *value,
-		       size_t size)
+/* readlink: the target, by the node's path. */
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	return (int)daxfs_getxattr(dfuse_fs, path, name, value, size);
+	char path[PATH_MAX], buf[PATH_MAX];
+	ssize_t n;
+
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	n = dnode_path(ino, NULL, path);
+	if (!n)
+		n = daxfs_readlink(dfuse_fs, path, buf, sizeof(buf) - 1);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	buf[n] = '\0';
+	fuse_reply_readlink(req, buf);
 }
 
-static int op_listxattr(const char *path, char *list, size_t size)
+/* What a call that makes a name does: mknod, mkdir or symlink. */
+enum make_kind { MAKE_NOD, MAKE_DIR, MAKE_SYMLINK };
+
+/* Make name in parent, give it to the caller, reply with its entry. */
+static void make(fuse_req_t req, fuse_ino_t parent, const char *name,
+		 enum make_kind kind, mode_t mode, dev_t rdev,
+		 const char *target)
 {
-	return (int)daxfs_listxattr(dfuse_fs, path, list, size);
+	char path[PATH_MAX];
+	int ret;
+
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	ret = dnode_path(parent, name, path);
+	if (!ret && kind == MAKE_NOD)
+		ret = daxfs_mknod(dfuse_fs, path, mode, rdev);
+	else if (!ret && kind == MAKE_DIR)
+		ret = daxfs_mkdir(dfuse_fs, path, mode);
+	else if (!ret)
+		ret = daxfs_symlink(dfuse_fs, target, path);
+	ret = ret ?: dfuse_own(req, path);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	reply_entry(req, parent, name, path, ret);
 }
 
-static int op_removexattr(const char *path, const char *name)
+/* mknod, mkdir, symlink: make (see make()). */
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
 {
-	return daxfs_removexattr(dfuse_fs, path, name);
+	make(req, parent, name, MAKE_NOD, mode, rdev, NULL);
 }
 
-/* Is the calling process in group gid (its supplementary groups too)? */
-static int caller_in_group(const struct fuse_context *c, gid_t gid)
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
 {
-	gid_t groups[64];
-	int i, n;
-
-	if (c->gid == gid)
-		return 1;
-	n = fuse_getgroups(64, groups);
-	for (i = 0; i < n && i < 64; i++)
-		if (groups[i] == gid)
-			return 1;
-	return 0;
+	make(req, parent, name, MAKE_DIR, mode, 0, NULL);
 }
 
-/* access: the mode bits against the calling process's ids (the kernel
- * asks only without default_permissions). */
-static int op_access(const char *path, int mask)
+static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
+		       const char *name)
 {
-	struct fuse_context *c = fuse_get_context();
+	make(req, parent, name, MAKE_SYMLINK, 0, 0, target);
+}
+
+/* unlink and rmdir: remove name in parent, and from its node. */
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
+			int dir)
+{
+	char path[PATH_MAX];
 	struct stat st;
-	unsigned bits;
-	int ret = daxfs_stat(dfuse_fs, path, &st);
+	int ret;
 
-	if (ret || mask == F_OK)
-		return ret;
-	if (c->uid == 0)
-		return !(mask & X_OK) || S_ISDIR(st.st_mode) ||
-			       (st.st_mode & 0111) ? 0 : -EACCES;
-	bits = st.st_mode;
-	if (st.st_uid == c->uid)
-		bits >>= 6;
-	else if (caller_in_group(c, st.st_gid))
-		bits >>= 3;
-	return ((bits & (unsigned)mask) == (unsigned)mask) ? 0 : -EACCES;
+	pthread_rwlock_wrlock(&dfuse_names_lock);
+	ret = dnode_path(parent, name, path) ?:
+	      daxfs_stat(dfuse_fs, path, &st);
+	if (!ret)
+		ret = dir ? daxfs_rmdir(dfuse_fs, path) :
+			    daxfs_unlink(dfuse_fs, path);
+	if (!ret)
+		dnode_unname(st.st_ino, parent, name);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	fuse_reply_err(req, -ret);
+}
+
+/* unlink, rmdir: remove_name(). */
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, 0);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, 1);
+}
+
+/* rename: the replaced inode loses its name, the moved one changes its
+ * own.  RENAME_NOREPLACE and RENAME_EXCHANGE are not in the API (EINVAL,
+ * as a file system without them answers renameat2). */
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned flags)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct stat sf, st;
+	int ret = flags ? -EINVAL : 0, replaced;
+
+	pthread_rwlock_wrlock(&dfuse_names_lock);
+	ret = ret ?: dnode_path(parent, name, from) ?:
+	      dnode_path(newparent, newname, to) ?:
+	      daxfs_stat(dfuse_fs, from, &sf);
+	replaced = !ret && daxfs_stat(dfuse_fs, to, &st) == 0;
+	ret = ret ?: daxfs_rename(dfuse_fs, from, to);
+	if (replaced && st.st_ino == sf.st_ino)
+		replaced = 2; /* two names of one file: nothing changes */
+	if (!ret && replaced == 1)
+		dnode_unname(st.st_ino, newparent, newname);
+	if (!ret && replaced != 2)
+		dnode_rename(sf.st_ino, parent, name, newparent, newname);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	fuse_reply_err(req, -ret);
+}
+
+/* link: a new name of node ino, reply with its entry. */
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int ret;
+
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	ret = dnode_path(ino, NULL, from) ?:
+	      dnode_path(newparent, newname, to) ?:
+	      daxfs_link(dfuse_fs, from, to);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	reply_entry(req, newparent, newname, to, ret);
+}
+
+/* statfs: the region's counts. */
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs st;
+	int ret = daxfs_statfs(dfuse_fs, &st);
+
+	(void)ino;
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_statfs(req, &st);
 }
 
 /* This file's part of the operations table. */
-void dfuse_names_ops(struct fuse_operations *ops)
+void dfuse_names_ops(struct fuse_lowlevel_ops *ops)
 {
+	ops->lookup = op_lookup;
+	ops->forget = op_forget;
+	ops->forget_multi = op_forget_multi;
 	ops->getattr = op_getattr;
+	ops->setattr = op_setattr;
 	ops->readlink = op_readlink;
 	ops->mknod = op_mknod;
 	ops->mkdir = op_mkdir;
+	ops->symlink = op_symlink;
 	ops->unlink = op_unlink;
 	ops->rmdir = op_rmdir;
-	ops->symlink = op_symlink;
 	ops->rename = op_rename;
 	ops->link = op_link;
-	ops->chmod = op_chmod;
-	ops->chown = op_chown;
-	ops->truncate = op_truncate;
-	ops->utimens = op_utimens;
 	ops->statfs = op_statfs;
-	ops->setxattr = op_setxattr;
-	ops->getxattr = op_getxattr;
-	ops->listxattr = op_listxattr;
-	ops->removexattr = op_removexattr;
-	ops->access = op_access;
+	dfuse_xattr_ops(ops);
 }
