@@ -82,6 +82,14 @@
  *     libpmem2 persists with msync (page granularity); set the environment
  *     variable PMEM2_FORCE_GRANULARITY=CACHE_LINE to emulate pmem (e.g. on
  *     /dev/shm) for tests and benchmarks.
+ *   - Blocks taken ahead: a file being appended to (or written with
+ *     DAXFS_WRITE_ATOMIC) holds up to 64 blocks past its end while it is
+ *     open, so that appends need no allocation; daxfs_statfs counts them
+ *     as used, st_blocks does not, and the last close gives them back
+ *     (a crash: the next mount).  None are taken while less than a
+ *     sixteenth of the file system is free, but those taken before stay
+ *     with their file: another file's write may get -ENOSPC while they
+ *     are held.
  */
 #ifndef DAXFS_H
 #define DAXFS_H 1
