@@ -194,6 +194,7 @@ static void thread_model(struct model *m)
 
 	model_init(m);
 	model_apply(m, &mk);
+	model_shared(m);
 	snprintf(m->fixed, sizeof(m->fixed), K_SHARED);
 }
 
@@ -750,6 +751,10 @@ static void make_template(struct kill_fix *f)
 		cr_assert_eq(daxfs_mkdir(fs, p, 0755), 0);
 	}
 	cr_assert_eq(daxfs_unmount(fs), 0);
+	for (t = 0; t < f->c.threads; t++) { /* /tN/v0.. share a block */
+		snprintf(p, sizeof(p), "/t%d", t);
+		cr_assert_eq(crash_seed_shared(f->img, p), 0);
+	}
 	f->tmpl = (unsigned char *)test_read_file(f->img, &f->tmpl_len);
 	cr_assert(f->tmpl && f->tmpl_len == K_IMG);
 }
