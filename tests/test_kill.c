@@ -6,10 +6,13 @@
  * A forked child mounts a fresh region on /dev/shm and runs THREADS
  * threads; each runs the crash harness's seeded workload
  * (util/crash_model.h: create, mkdir, symlink, link, unlink, rmdir, four
- * kinds of rename, truncate up and down, allocating write, append,
- * overwrite) in its own directory /tN, and in the shared directory /x
- * under names of its own (/x/tN_...): renames and links cross between
- * /tN, its subdirectories and /x.  Each thread records in a MAP_SHARED
+ * kinds of rename, truncate up and down, allocating, atomic and lazy
+ * writes, append, overwrite, fallocate, punch, chmod, chown, utimens,
+ * mknod, setxattr, removexattr, access ACLs) in its own directory /tN,
+ * where its files /tN/v0..v2 share one attribute block
+ * (crash_seed_shared), and in the shared directory /x under names of
+ * its own (/x/tN_...): renames and links cross between /tN, its
+ * subdirectories and /x.  Each thread records in a MAP_SHARED
  * log, made before the fork, every operation before it starts and its
  * result after it returns.  The parent SIGKILLs the child after a
  * seeded random delay within the workload's run time (mount, threads,
@@ -194,6 +197,7 @@ static void thread_model(struct model *m)
 
 	model_init(m);
 	model_apply(m, &mk);
+	model_shared(m);
 	snprintf(m->fixed, sizeof(m->fixed), K_SHARED);
 }
 
@@ -750,6 +754,10 @@ static void make_template(struct kill_fix *f)
 		cr_assert_eq(daxfs_mkdir(fs, p, 0755), 0);
 	}
 	cr_assert_eq(daxfs_unmount(fs), 0);
+	for (t = 0; t < f->c.threads; t++) { /* /tN/v0.. share a block */
+		snprintf(p, sizeof(p), "/t%d", t);
+		cr_assert_eq(crash_seed_shared(f->img, p), 0);
+	}
 	f->tmpl = (unsigned char *)test_read_file(f->img, &f->tmpl_len);
 	cr_assert(f->tmpl && f->tmpl_len == K_IMG);
 }
@@ -1035,6 +1043,9 @@ Test(kill, forged_acknowledgement_is_lost)
 {
 	struct crash_op never = { .kind = CK_CREATE, .a = "/x/never" };
 	struct crash_op ow = { .kind = CK_OVERWRITE, .len = 16, .seed = 77 };
+	struct crash_op cm = { .kind = CK_CHMOD, .mode = 07001 };
+	struct crash_op sx = { .kind = CK_SETXATTR, .name = "user.forged",
+			       .len = 300, .seed = 5 };
 	struct kill_sum *s = calloc(1, sizeof(*s));
 	struct kill_fix f;
 	const char *file;
@@ -1058,6 +1069,16 @@ Test(kill, forged_acknowledgement_is_lost)
 	cr_assert_eq(s->lost, 1, "a forged overwrite of %s is not lost", ow.a);
 	cr_assert(strstr(s->first_lost, "thread 0: acknowledged state lost"),
 		  "%s", s->first_lost); /* at it or another of its names */
+
+	/* An attribute change logged as returned but never run: a chmod
+	 * and a setxattr of that file are lost too (the walk reads modes
+	 * and extended attributes). */
+	snprintf(cm.a, sizeof(cm.a), "%s", file);
+	judge_forged(&f, 0, &cm, ST_RETURNED, s);
+	cr_assert_eq(s->lost, 1, "a forged chmod of %s is not lost", cm.a);
+	snprintf(sx.a, sizeof(sx.a), "%s", file);
+	judge_forged(&f, 0, &sx, ST_RETURNED, s);
+	cr_assert_eq(s->lost, 1, "a forged setxattr of %s is not lost", sx.a);
 
 	judge_forged(&f, 1, &never, ST_STARTED, s);
 	cr_assert_eq(s->lost + s->half + s->crashed + s->mfail, 0, "%s%s",

@@ -165,7 +165,7 @@ static unsigned long env_ul(const char *name, unsigned long def)
 static void env_opts(struct crash_opts *o)
 {
 	crash_opts_default(o);
-	o->nops = (int)env_ul("DAXFS_CRASH_OPS", 30);
+	o->nops = (int)env_ul("DAXFS_CRASH_OPS", 34);
 	o->max_singles = (unsigned)env_ul("DAXFS_CRASH_SINGLES", o->max_singles);
 	o->max_data = (unsigned)env_ul("DAXFS_CRASH_DATA", o->max_data);
 	o->max_pairs = (unsigned)env_ul("DAXFS_CRASH_PAIRS", o->max_pairs);

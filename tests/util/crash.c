@@ -526,6 +526,7 @@ static int record(struct checker *c, const char *path)
 	int k, ret, n = c->nops - 2;
 
 	model_init(&c->models[0]);
+	model_shared(&c->models[0]);
 	c->ops[0].kind = CK_MOUNT;
 	c->ops[n + 1].kind = CK_UNMOUNT;
 	if (region_rec_start(on_fence, &c->t)) {
@@ -598,7 +599,8 @@ static int setup(struct checker *c, const char *path)
 	c->shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!c->models || !c->ops || c->shared == MAP_FAILED ||
-	    test_mkfs(path, IMG_SIZE, 4096, 0))
+	    test_mkfs(path, IMG_SIZE, 4096, 0) ||
+	    crash_seed_shared(path, ""))
 		return -1;
 	c->img = (unsigned char *)test_read_file(path, &c->size);
 	if (!c->img)
@@ -635,7 +637,7 @@ void crash_opts_default(struct crash_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->seed = 1;
-	o->nops = 30;
+	o->nops = 34;
 	o->max_singles = 64;
 	o->max_data = 4;
 	o->max_pairs = 64;

@@ -85,7 +85,7 @@ struct crash_result {
 	char first_half[512];
 };
 
-/* Defaults: seed 1, 30 ops, per fence 64 metadata and 4 data singles
+/* Defaults: seed 1, 34 ops, per fence 64 metadata and 4 data singles
  * and 64 pairs, e2fsck -fp on failing images. */
 void crash_opts_default(struct crash_opts *o);
 

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "crash_model.h"
@@ -27,7 +30,8 @@ const char *crash_kind_name(int kind)
 		"rmdir", "rename-new", "rename-file", "rename-dir",
 		"rename-move", "truncate-up", "truncate-down", "write-alloc",
 		"append", "overwrite", "atomic-write", "lazy-write",
-		"fallocate", "punch", "unmount",
+		"fallocate", "punch", "chmod", "chown", "utimens", "mknod",
+		"setxattr", "removexattr", "acl", "unmount",
 	};
 
 	return kind >= 0 && kind < CK_NKINDS ? names[kind] : "?";
@@ -96,8 +100,9 @@ static bool m_empty(const struct model *m, const char *dir)
 	return true;
 }
 
-/* A free object slot made of type t, or -1. */
-static int m_new_obj(struct model *m, char t)
+/* A free object slot made of type t with permission bits mode, owned
+ * by the process (as libdaxfs makes inodes), or -1. */
+static int m_new_obj(struct model *m, char t, uint32_t mode)
 {
 	int i;
 
@@ -106,6 +111,9 @@ static int m_new_obj(struct model *m, char t)
 			memset(&m->obj[i], 0, sizeof(m->obj[i]));
 			m->obj[i].type = t;
 			m->obj[i].nlink = 1;
+			m->obj[i].mode = mode;
+			m->obj[i].uid = (uint32_t)getuid();
+			m->obj[i].gid = (uint32_t)getgid();
 			return i;
 		}
 	return -1;
@@ -183,8 +191,231 @@ static void m_render(const struct mobj *o, unsigned char *buf)
 void model_init(struct model *m)
 {
 	memset(m, 0, sizeof(*m));
-	m_add(m, "/", m_new_obj(m, 'd'));
-	m_add(m, "/lost+found", m_new_obj(m, 'd'));
+	m_add(m, "/", m_new_obj(m, 'd', 0755));
+	m_add(m, "/lost+found", m_new_obj(m, 'd', 0700));
+}
+
+/* ---- extended attributes and ACLs ----------------------------------- */
+
+#define ACL_NAME "system.posix_acl_access"
+#define ACL_EQUIV (1ULL << 32) /* an ACL of owner, group, other only */
+#define M_XVAL 4096            /* a value's buffer */
+#define SHARED_NAME "user.shared"
+#define SHARED_LEN 48
+#define SHARED_SEED 0x5eedULL
+#define NSHARED 3              /* files of the shared block */
+
+/* The entries of an ACL's seed: 3 permission bits each from bit 3 * k,
+ * the named user's id from bit 16, ACL_EQUIV: none of A_USER, A_MASK. */
+enum { A_USER_OBJ, A_USER, A_GROUP, A_MASK, A_OTHER, A_N };
+
+/* Permissions of entry k of ACL seed. */
+static unsigned acl_perm(uint64_t seed, int k)
+{
+	return (unsigned)(seed >> (3 * k)) & 7;
+}
+
+/* Bytes of ACL seed in the xattr form: a header and 8 per entry. */
+static uint32_t acl_len(uint64_t seed)
+{
+	return seed & ACL_EQUIV ? 4 + 3 * 8 : 4 + A_N * 8;
+}
+
+/* A little-endian store of n bytes. */
+static void put_le(unsigned char *p, uint32_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* ACL seed in the xattr form (version 2, entries in tag order) into v. */
+static void acl_render(uint64_t seed, unsigned char *v)
+{
+	static const uint16_t tag[A_N] = { 0x01, 0x02, 0x04, 0x10, 0x20 };
+	unsigned char *p = v + 4;
+	int k;
+
+	put_le(v, 2, 4);
+	for (k = 0; k < A_N; k++) {
+		if ((seed & ACL_EQUIV) && (k == A_USER || k == A_MASK))
+			continue;
+		put_le(p, tag[k], 2);
+		put_le(p + 2, acl_perm(seed, k), 2);
+		put_le(p + 4, k == A_USER ? (uint32_t)(seed >> 16) & 0xffff
+					  : 0xffffffffu, 4);
+		p += 8;
+	}
+}
+
+/* The permission bits ACL seed gives the mode (group: the mask's). */
+static uint32_t acl_bits(uint64_t seed)
+{
+	return acl_perm(seed, A_USER_OBJ) << 6 | acl_perm(seed, A_OTHER) |
+	       acl_perm(seed, seed & ACL_EQUIV ? A_GROUP : A_MASK) << 3;
+}
+
+/* ACL seed after a chmod to mode: owner, mask, other take its bits (the
+ * kernel's posix_acl_chmod; a kept ACL always has a mask). */
+static uint64_t acl_chmod(uint64_t seed, uint32_t mode)
+{
+	static const int ent[3] = { A_USER_OBJ, A_MASK, A_OTHER };
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		seed &= ~(7ULL << (3 * ent[k]));
+		seed |= (uint64_t)(mode >> (6 - 3 * k) & 7) << (3 * ent[k]);
+	}
+	return seed;
+}
+
+/* The value of attribute x into buf (x->len bytes). */
+static void x_render(const struct mxattr *x, unsigned char *buf)
+{
+	if (strcmp(x->name, ACL_NAME) == 0)
+		acl_render(x->seed, buf);
+	else
+		test_pattern(buf, x->len, x->seed, 0);
+}
+
+/* The attribute of o named name: its index, or -1. */
+static int x_find(const struct mobj *o, const char *name)
+{
+	int i;
+
+	for (i = 0; i < o->nx; i++)
+		if (strcmp(o->x[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Set attribute name of o (added or replaced). */
+static void x_set(struct mobj *o, const char *name, uint32_t len,
+		  uint64_t seed)
+{
+	int i = x_find(o, name);
+
+	if (i < 0)
+		i = o->nx++;
+	snprintf(o->x[i].name, M_XNAME, "%s", name);
+	o->x[i].len = len;
+	o->x[i].seed = seed;
+}
+
+/* Remove attribute i of o (if any). */
+static void x_del(struct mobj *o, int i)
+{
+	if (i < 0)
+		return;
+	o->x[i] = o->x[--o->nx];
+}
+
+/* Rounded-up bytes of an attribute (name, len) in a block, over-counted
+ * (the whole name): its entry and its value. */
+static uint32_t x_cost(const char *name, uint32_t len)
+{
+	return ((16 + (uint32_t)strlen(name) + 3) & ~3u) + ((len + 3) & ~3u);
+}
+
+/* Bytes o's attributes would take with name set to len bytes (header
+ * and end marker too); M_XBLOCK + 1 when there would be too many. */
+static uint32_t x_bytes(const struct mobj *o, const char *name, uint32_t len)
+{
+	uint32_t n = 36 + x_cost(name, len);
+	int i;
+
+	if (x_find(o, name) < 0 && o->nx >= M_XATTRS)
+		return M_XBLOCK + 1;
+	for (i = 0; i < o->nx; i++)
+		if (strcmp(o->x[i].name, name))
+			n += x_cost(o->x[i].name, o->x[i].len);
+	return n;
+}
+
+void model_shared(struct model *m)
+{
+	char p[M_PATH];
+	int k, o;
+
+	for (k = 0; k < NSHARED; k++) {
+		snprintf(p, sizeof(p), "/v%d", k);
+		o = m_new_obj(m, 'f', 0644);
+		x_set(&m->obj[o], SHARED_NAME, SHARED_LEN, SHARED_SEED);
+		m_add(m, p, o);
+	}
+}
+
+/* Make dir/v0..: created, and v0 given the attribute, by libdaxfs. */
+static int seed_files(const char *img, const char *dir)
+{
+	unsigned char val[SHARED_LEN];
+	char p[M_PATH];
+	daxfs_file *f;
+	daxfs *fs;
+	int k, ret;
+
+	test_pattern(val, SHARED_LEN, SHARED_SEED, 0);
+	ret = daxfs_mount(img, 0, &fs);
+	if (ret)
+		return ret;
+	for (k = 0; !ret && k < NSHARED; k++) {
+		snprintf(p, sizeof(p), "%s/v%d", dir, k);
+		ret = daxfs_open(fs, p, O_RDWR | O_CREAT | O_EXCL, 0644, &f) ?:
+		      daxfs_close(f);
+	}
+	snprintf(p, sizeof(p), "%s/v0", dir);
+	if (!ret)
+		ret = daxfs_setxattr(fs, p, SHARED_NAME, val, SHARED_LEN, 0);
+	if (ret)
+		fprintf(stderr, "crash_seed_shared: %s: %s\n", p,
+			daxfs_errormsg());
+	return daxfs_unmount(fs) ?: ret;
+}
+
+/* Store the refcount n into the header of block blk (bs bytes) of img. */
+static int set_refcount(const char *img, unsigned blk, unsigned bs, unsigned n)
+{
+	unsigned char le[4];
+	int fd = open(img, O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	put_le(le, n, 4);
+	ret = pwrite(fd, le, 4, (off_t)blk * bs + 4) == 4 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+int crash_seed_shared(const char *img, const char *dir)
+{
+	char cmds[512], p[M_PATH], *out, *acl, *bc;
+	unsigned blk = 0, sectors = 0;
+	size_t k, n = 0;
+
+	if (seed_files(img, dir))
+		return -1;
+	snprintf(p, sizeof(p), "stat %s/v0", dir);
+	out = test_debugfs(img, p, NULL, NULL);
+	acl = out ? strstr(out, "File ACL: ") : NULL;
+	bc = out ? strstr(out, "Blockcount: ") : NULL;
+	if (acl && bc) {
+		blk = (unsigned)strtoul(acl + 10, NULL, 10);
+		sectors = (unsigned)strtoul(bc + 12, NULL, 10);
+	}
+	free(out);
+	for (k = 1; k < NSHARED && blk && sectors; k++)
+		n += (size_t)snprintf(cmds + n, sizeof(cmds) - n,
+				      "sif %s/v%zu file_acl %u\nsif %s/v%zu "
+				      "blocks %u\n", dir, k, blk, dir, k,
+				      sectors);
+	if (!blk || !sectors || set_refcount(img, blk, sectors * 512, NSHARED) ||
+	    test_debugfs_w(img, cmds)) {
+		fprintf(stderr, "crash_seed_shared: cannot share block %u of "
+			"%s/v0\n", blk, dir);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the workload --------------------------------------------------- */
@@ -195,9 +426,10 @@ static bool is_file(const struct model *m, int i)
 	return m_type(m, i) == 'f';
 }
 
-static bool is_file_or_link(const struct model *m, int i)
+/* A file, symlink or special file. */
+static bool is_nondir(const struct model *m, int i)
 {
-	return m_type(m, i) == 'f' || m_type(m, i) == 'l';
+	return m_type(m, i) && m_type(m, i) != 'd';
 }
 
 /* A directory new names may go into: not lost+found. */
@@ -238,6 +470,13 @@ static bool is_writable(const struct model *m, int i)
 	return o->type == 'f' && o->nw < M_WRITES &&
 	       o->size + 3 * 4096 < M_FILE_MAX &&
 	       m_total(m) + M_FILE_MAX / 4 < M_DATA_MAX;
+}
+
+/* A writable file with bytes written before, for the overwrite kinds
+ * (the shared files /v0.. have none). */
+static bool is_rewritable(const struct model *m, int i)
+{
+	return is_writable(m, i) && m->obj[m->ent[i].obj].nw > 0;
 }
 
 /* A random name satisfying pred, or -1. */
@@ -385,14 +624,14 @@ static bool gen_kind(const struct model *m, uint64_t *rng,
 	case CK_LINK:
 	case CK_RENAME_NEW:
 		i = m_pick(m, rng, op->kind == CK_LINK ? is_file
-						      : is_file_or_link);
+						      : is_nondir);
 		if (i < 0)
 			return false;
 		strcpy(op->a, m->ent[i].path);
 		return new_name(m, rng, op->kind == CK_LINK ? 'h' : 'r', op->b);
 	case CK_UNLINK:
 	case CK_RMDIR:
-		i = m_pick(m, rng, op->kind == CK_UNLINK ? is_file_or_link
+		i = m_pick(m, rng, op->kind == CK_UNLINK ? is_nondir
 							: is_empty_dir);
 		if (i >= 0)
 			strcpy(op->a, m->ent[i].path);
@@ -439,9 +678,14 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 {
 	const struct mobj *o;
 	int i;
+	bool (*pred)(const struct model *, int) = is_writable;
 
-	i = m_pick(m, rng, op->kind == CK_TRUNC_UP || op->kind == CK_TRUNC_DOWN
-			   ? is_file : is_writable);
+	if (op->kind == CK_TRUNC_UP || op->kind == CK_TRUNC_DOWN)
+		pred = is_file;
+	else if (op->kind == CK_OVERWRITE || op->kind == CK_ATOMIC ||
+		 op->kind == CK_LAZY)
+		pred = is_rewritable;
+	i = m_pick(m, rng, pred);
 	if (i < 0)
 		return false;
 	o = &m->obj[m->ent[i].obj];
@@ -462,6 +706,133 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 		return gen_falloc(o, rng, op);
 	gen_write(m, rng, i, op);
 	return op->len > 0;
+}
+
+/* A name whose attributes may change: not lost+found, nor m->fixed
+ * (which test_kill's threads share). */
+static bool is_attr_target(const struct model *m, int i)
+{
+	return strcmp(m->ent[i].path, "/lost+found") &&
+	       strcmp(m->ent[i].path, m->fixed);
+}
+
+/* One that may have user.* attributes: a file or a directory (Linux). */
+static bool is_xattr_target(const struct model *m, int i)
+{
+	return is_attr_target(m, i) &&
+	       (m_type(m, i) == 'f' || m_type(m, i) == 'd');
+}
+
+static bool has_xattr(const struct model *m, int i)
+{
+	return is_attr_target(m, i) && m->obj[m->ent[i].obj].nx > 0;
+}
+
+/* One whose times a utimens set (so the judge knows the old ones). */
+static bool has_times(const struct model *m, int i)
+{
+	return is_attr_target(m, i) && m->obj[m->ent[i].obj].tknown;
+}
+
+/* An owner or group for chown: 1000..1002, or (uint32_t)-1 (kept). */
+static uint32_t gen_id(uint64_t *rng)
+{
+	uint64_t r = test_rand(rng) % 4;
+
+	return r == 3 ? (uint32_t)-1 : 1000 + (uint32_t)r;
+}
+
+/* Setxattr arguments for o: user.shared with the shared files' value,
+ * or user.k0..k3 (replaced when there) of 1-48 bytes, 100-700 or
+ * 800-1500; false if o's attributes would not fit in a block. */
+static bool gen_setxattr(const struct mobj *o, uint64_t *rng,
+			 struct crash_op *op)
+{
+	uint64_t r = test_rand(rng);
+
+	if (r % 5 == 0) {
+		snprintf(op->name, M_XNAME, SHARED_NAME);
+		op->len = SHARED_LEN;
+		op->seed = SHARED_SEED;
+	} else {
+		snprintf(op->name, M_XNAME, "user.k%u", (unsigned)(r >> 4) % 4);
+		op->len = (r >> 8) % 3 == 0 ? 1 + (r >> 16) % 48
+			  : (r >> 8) % 3 == 1 ? 100 + (r >> 16) % 600
+			  : 800 + (r >> 16) % 700;
+		op->seed = test_rand(rng) | 1;
+	}
+	return x_bytes(o, op->name, op->len) <= M_XBLOCK;
+}
+
+/* An access ACL for o: random permissions, a named user 1000..1004 and
+ * a mask; or, one time in four, owner, group and other only (the mode
+ * says it whole: libdaxfs keeps no ACL, as the kernel). */
+static bool gen_acl(const struct mobj *o, uint64_t *rng, struct crash_op *op)
+{
+	uint64_t r = test_rand(rng);
+
+	op->seed = (r & 0x7fff) | (1000 + (r >> 16) % 5) << 16;
+	if ((r >> 40) % 4 == 0)
+		op->seed |= ACL_EQUIV;
+	snprintf(op->name, M_XNAME, ACL_NAME);
+	op->len = acl_len(op->seed);
+	return (op->seed & ACL_EQUIV) ||
+	       x_bytes(o, op->name, op->len) <= M_XBLOCK;
+}
+
+/* Mknod arguments: a FIFO, or a character device of a number that fits
+ * ext2's old 16-bit form or only its new 32-bit one. */
+static bool gen_mknod(const struct model *m, uint64_t *rng,
+		      struct crash_op *op)
+{
+	uint64_t r = test_rand(rng);
+
+	if (r % 2) {
+		op->mode = S_IFIFO | 0640;
+	} else {
+		op->mode = S_IFCHR | 0600;
+		op->uid = (uint32_t)(r >> 8) % ((r >> 4) % 2 ? 256 : 4096);
+		op->gid = (uint32_t)(r >> 24) % ((r >> 4) % 2 ? 256 : 1 << 20);
+	}
+	return new_name(m, rng, 'n', op->a);
+}
+
+/* Fill op for the attribute kinds, if the tree allows it. */
+static bool gen_attr(const struct model *m, uint64_t *rng,
+		     struct crash_op *op)
+{
+	bool (*pred)(const struct model *, int) = is_attr_target;
+	const struct mobj *o;
+	int i;
+
+	if (op->kind == CK_MKNOD)
+		return gen_mknod(m, rng, op);
+	if (op->kind == CK_SETXATTR || op->kind == CK_ACL)
+		pred = is_xattr_target;
+	else if (op->kind == CK_RMXATTR)
+		pred = has_xattr;
+	else if (op->kind == CK_UTIMENS && test_rand(rng) % 2 &&
+		 m_pick(m, rng, has_times) >= 0)
+		pred = has_times;
+	i = m_pick(m, rng, pred);
+	if (i < 0)
+		return false;
+	o = &m->obj[m->ent[i].obj];
+	strcpy(op->a, m->ent[i].path);
+	op->mode = (uint32_t)(test_rand(rng) % 010000);
+	op->uid = gen_id(rng);
+	op->gid = op->uid == (uint32_t)-1 ? 1000 : gen_id(rng);
+	op->atime = 1000000000 + (int64_t)(test_rand(rng) % 100000000);
+	op->mtime = 1000000000 + (int64_t)(test_rand(rng) % 100000000);
+	op->seed = test_rand(rng) % 1000000000; /* nanoseconds: dropped */
+	if (op->kind == CK_RMXATTR)
+		snprintf(op->name, M_XNAME, "%s",
+			 o->x[test_rand(rng) % o->nx].name);
+	if (op->kind == CK_SETXATTR)
+		return gen_setxattr(o, rng, op);
+	if (op->kind == CK_ACL)
+		return gen_acl(o, rng, op);
+	return true;
 }
 
 /* Another append or atomic write to the file the last one left open
@@ -487,7 +858,8 @@ static const int first_round[] = {
 	CK_OVERWRITE, CK_TRUNC_UP, CK_TRUNC_DOWN, CK_SYMLINK, CK_SYMLINK,
 	CK_LINK, CK_CREATE, CK_RENAME_FILE, CK_RENAME_NEW, CK_UNLINK,
 	CK_MKDIR, CK_RENAME_DIR, CK_RENAME_MOVE, CK_MKDIR, CK_RMDIR,
-	CK_APPEND, CK_ATOMIC, CK_LAZY, CK_FALLOC, CK_PUNCH,
+	CK_APPEND, CK_ATOMIC, CK_LAZY, CK_FALLOC, CK_PUNCH, CK_CHMOD,
+	CK_SETXATTR, CK_MKNOD, CK_ACL, CK_CHOWN, CK_UTIMENS, CK_RMXATTR,
 };
 
 void model_gen(const struct model *m, uint64_t *rng, int i,
@@ -507,12 +879,13 @@ void model_gen(const struct model *m, uint64_t *rng, int i,
 		kind = test_rand(rng) % 2 ? CK_UNLINK : CK_RMDIR;
 	else
 		kind = CK_CREATE + (int)(test_rand(rng) %
-					 (CK_PUNCH - CK_CREATE + 1));
+					 (CK_ACL - CK_CREATE + 1));
 	for (k = -1; k < 4; k++) {
 		memset(op, 0, sizeof(*op));
 		op->kind = k < 0 ? kind : fallback[k];
-		if (op->kind >= CK_TRUNC_UP ? gen_file_kind(m, rng, op)
-					    : gen_kind(m, rng, op))
+		if (op->kind >= CK_CHMOD ? gen_attr(m, rng, op)
+		    : op->kind >= CK_TRUNC_UP ? gen_file_kind(m, rng, op)
+		    : gen_kind(m, rng, op))
 			return;
 	}
 	memset(op, 0, sizeof(*op)); /* nothing fits: an unmount-like no-op */
@@ -531,8 +904,17 @@ static void apply_name(struct model *m, const struct crash_op *op)
 	case CK_MKDIR:
 	case CK_SYMLINK:
 		d = m_new_obj(m, op->kind == CK_CREATE ? 'f'
-				 : op->kind == CK_MKDIR ? 'd' : 'l');
+				 : op->kind == CK_MKDIR ? 'd' : 'l',
+			      op->kind == CK_CREATE ? 0644
+			      : op->kind == CK_MKDIR ? 0755 : 0777);
 		strcpy(m->obj[d].target, op->target);
+		m_add(m, op->a, d);
+		break;
+	case CK_MKNOD:
+		d = m_new_obj(m, S_ISFIFO(op->mode) ? 'p' : 'c',
+			      op->mode & 07777);
+		m->obj[d].major = op->uid;
+		m->obj[d].minor = op->gid;
 		m_add(m, op->a, d);
 		break;
 	case CK_LINK:
@@ -554,6 +936,83 @@ static void apply_name(struct model *m, const struct crash_op *op)
 	}
 }
 
+/* The object named path no longer has known times (an operation may
+ * change its mtime: ext2_inode_touch), nor its parent directory. */
+static void m_untime(struct model *m, const char *path)
+{
+	char par[M_PATH];
+	int i = m_find(m, path), j = m_find(m, m_parent(path, par));
+
+	if (i >= 0)
+		m->obj[m->ent[i].obj].tknown = false;
+	if (path[0] && j >= 0)
+		m->obj[m->ent[j].obj].tknown = false;
+}
+
+/* A chown's effect on o: a change of owner or group of a non-directory
+ * clears set-user-ID, and set-group-ID when group-executable. */
+static void apply_chown(struct mobj *o, const struct crash_op *op)
+{
+	bool change = (op->uid != (uint32_t)-1 && op->uid != o->uid) ||
+		      (op->gid != (uint32_t)-1 && op->gid != o->gid);
+
+	if (op->uid != (uint32_t)-1)
+		o->uid = op->uid;
+	if (op->gid != (uint32_t)-1)
+		o->gid = op->gid;
+	if (!change || o->type == 'd')
+		return;
+	o->mode &= ~(uint32_t)S_ISUID;
+	if (o->mode & S_IXGRP)
+		o->mode &= ~(uint32_t)S_ISGID;
+}
+
+/* The attribute kinds' effect on object o. */
+static void apply_attr(struct mobj *o, const struct crash_op *op)
+{
+	int a = x_find(o, ACL_NAME);
+
+	switch (op->kind) {
+	case CK_CHMOD:
+		o->mode = op->mode & 07777;
+		if (a >= 0)
+			o->x[a].seed = acl_chmod(o->x[a].seed, o->mode);
+		break;
+	case CK_CHOWN:
+		apply_chown(o, op);
+		break;
+	case CK_UTIMENS:
+		o->tknown = true;
+		o->atime = op->atime;
+		o->mtime = op->mtime;
+		break;
+	case CK_RMXATTR:
+		x_del(o, x_find(o, op->name));
+		break;
+	case CK_ACL:
+		o->mode = (o->mode & ~0777u) | acl_bits(op->seed);
+		if (op->seed & ACL_EQUIV) {
+			x_del(o, a);
+			break;
+		}
+		/* fall through */
+	default:
+		x_set(o, op->name, (uint32_t)op->len, op->seed);
+	}
+}
+
+/* The namespace kinds (and mknod): next_name, times, the names. */
+static void apply_names(struct model *m, const struct crash_op *op)
+{
+	if (op->kind != CK_MOUNT && op->kind != CK_UNLINK &&
+	    op->kind != CK_RMDIR && op->kind != CK_RENAME_FILE &&
+	    op->kind != CK_RENAME_DIR)
+		m->next_name++;
+	m_untime(m, op->a);
+	m_untime(m, op->b);
+	apply_name(m, op);
+}
+
 void model_apply(struct model *m, const struct crash_op *op)
 {
 	struct mobj *o;
@@ -562,17 +1021,18 @@ void model_apply(struct model *m, const struct crash_op *op)
 		strcpy(m->held, op->a);
 	else
 		m->held[0] = 0;
-	if (op->kind < CK_TRUNC_UP) {
-		if (op->kind != CK_MOUNT && op->kind != CK_UNLINK &&
-		    op->kind != CK_RMDIR && op->kind != CK_RENAME_FILE &&
-		    op->kind != CK_RENAME_DIR)
-			m->next_name++;
-		apply_name(m, op);
+	if (op->kind < CK_TRUNC_UP || op->kind == CK_MKNOD) {
+		apply_names(m, op);
 		return;
 	}
 	if (op->kind == CK_UNMOUNT)
 		return;
 	o = &m->obj[m->ent[m_find(m, op->a)].obj];
+	if (op->kind >= CK_CHMOD) {
+		apply_attr(o, op);
+		return;
+	}
+	o->tknown = false; /* the data kinds change mtime */
 	if (op->kind == CK_TRUNC_UP || op->kind == CK_TRUNC_DOWN) {
 		o->size = op->off;
 		m_clip(o);
@@ -665,6 +1125,33 @@ static int exec_file(daxfs *fs, const struct crash_op *op)
 	return daxfs_close(f);
 }
 
+/* Run an attribute kind (not mknod) on fs. */
+static int exec_attr(daxfs *fs, const struct crash_op *op)
+{
+	struct timespec ts[2] = { { (time_t)op->atime, (long)op->seed },
+				  { (time_t)op->mtime, (long)op->seed } };
+	struct mxattr x = { .len = (uint32_t)op->len, .seed = op->seed };
+	unsigned char *buf;
+	int ret;
+
+	if (op->kind == CK_CHMOD)
+		return daxfs_chmod(fs, op->a, op->mode);
+	if (op->kind == CK_CHOWN)
+		return daxfs_chown(fs, op->a, op->uid, op->gid);
+	if (op->kind == CK_UTIMENS)
+		return daxfs_utimens(fs, op->a, ts);
+	if (op->kind == CK_RMXATTR)
+		return daxfs_removexattr(fs, op->a, op->name);
+	buf = malloc(M_XVAL);
+	if (!buf)
+		return -ENOMEM;
+	snprintf(x.name, M_XNAME, "%s", op->name);
+	x_render(&x, buf);
+	ret = daxfs_setxattr(fs, op->a, op->name, buf, op->len, 0);
+	free(buf);
+	return ret;
+}
+
 int model_exec(daxfs *fs, const struct crash_op *op)
 {
 	int ret;
@@ -691,6 +1178,16 @@ int model_exec(daxfs *fs, const struct crash_op *op)
 	case CK_RENAME_DIR:
 	case CK_RENAME_MOVE:
 		return daxfs_rename(fs, op->a, op->b);
+	case CK_MKNOD:
+		return daxfs_mknod(fs, op->a, op->mode,
+				   makedev(op->uid, op->gid));
+	case CK_CHMOD:
+	case CK_CHOWN:
+	case CK_UTIMENS:
+	case CK_SETXATTR:
+	case CK_RMXATTR:
+	case CK_ACL:
+		return exec_attr(fs, op);
 	case CK_MOUNT:
 	case CK_UNMOUNT:
 		return 0;
@@ -699,11 +1196,41 @@ int model_exec(daxfs *fs, const struct crash_op *op)
 	}
 }
 
+/* An attribute kind's op in words into buf. */
+static void describe_attr(const struct crash_op *op, char *buf, size_t n)
+{
+	const char *k = crash_kind_name(op->kind);
+
+	if (op->kind == CK_CHMOD)
+		snprintf(buf, n, "%s %s to %04o", k, op->a, op->mode);
+	else if (op->kind == CK_CHOWN)
+		snprintf(buf, n, "%s %s to %d:%d", k, op->a, (int)op->uid,
+			 (int)op->gid);
+	else if (op->kind == CK_UTIMENS)
+		snprintf(buf, n, "%s %s to %lld,%lld", k, op->a,
+			 (long long)op->atime, (long long)op->mtime);
+	else if (op->kind == CK_MKNOD)
+		snprintf(buf, n, "%s %s %s %u:%u", k, op->a,
+			 S_ISFIFO(op->mode) ? "fifo" : "char", op->uid,
+			 op->gid);
+	else if (op->kind == CK_RMXATTR)
+		snprintf(buf, n, "%s %s %s", k, op->a, op->name);
+	else if (op->kind == CK_ACL)
+		snprintf(buf, n, "%s %s %s mode %03o", k, op->a,
+			 op->seed & ACL_EQUIV ? "(mode only)" : "(named user)",
+			 acl_bits(op->seed));
+	else
+		snprintf(buf, n, "%s %s %s (%llu bytes)", k, op->a, op->name,
+			 (unsigned long long)op->len);
+}
+
 const char *model_describe(const struct crash_op *op, char *buf, size_t n)
 {
 	const char *k = crash_kind_name(op->kind);
 
-	if (op->kind >= CK_WRITE_ALLOC && op->kind <= CK_PUNCH)
+	if (op->kind >= CK_CHMOD && op->kind < CK_UNMOUNT)
+		describe_attr(op, buf, n);
+	else if (op->kind >= CK_WRITE_ALLOC && op->kind <= CK_PUNCH)
 		snprintf(buf, n, "%s %s [%llu,+%llu)", k, op->a,
 			 (unsigned long long)op->off,
 			 (unsigned long long)op->len);
@@ -763,6 +1290,57 @@ static void read_obj(daxfs *fs, const char *path, struct gent *g)
 	daxfs_close(f);
 }
 
+#define GX_BYTES (4 * M_XVAL) /* the walk's room for one name's attributes */
+
+/* Read path's extended attributes into g: each "name\0", its value's
+ * length (4 bytes), its value; the type '?' when that fails. */
+static void walk_xattr(daxfs *fs, const char *path, struct gent *g)
+{
+	char list[1024];
+	ssize_t n = daxfs_listxattr(fs, path, list, sizeof(list)), v;
+	size_t k, nl, used = 0;
+	uint32_t len;
+
+	if (n <= 0 || !(g->xattr = malloc(GX_BYTES))) {
+		g->type = n ? '?' : g->type;
+		return;
+	}
+	for (k = 0; k < (size_t)n; k += nl) {
+		nl = strlen(list + k) + 1;
+		if (used + nl + 4 + M_XVAL > GX_BYTES)
+			break;
+		memcpy(g->xattr + used, list + k, nl);
+		v = daxfs_getxattr(fs, path, list + k,
+				   g->xattr + used + nl + 4, M_XVAL);
+		if (v < 0)
+			break;
+		len = (uint32_t)v;
+		memcpy(g->xattr + used + nl, &len, 4);
+		used += nl + 4 + len;
+		g->nx++;
+	}
+	if (k < (size_t)n)
+		g->type = '?';
+}
+
+/* The attributes stat gives, into g. */
+static void walk_attrs(const struct stat *st, struct gent *g)
+{
+	g->type = S_ISDIR(st->st_mode) ? 'd' : S_ISREG(st->st_mode) ? 'f'
+		  : S_ISLNK(st->st_mode) ? 'l' : S_ISFIFO(st->st_mode) ? 'p'
+		  : S_ISCHR(st->st_mode) ? 'c' : '?';
+	g->nlink = st->st_nlink;
+	g->size = st->st_size;
+	g->ino = st->st_ino;
+	g->mode = st->st_mode & 07777;
+	g->uid = st->st_uid;
+	g->gid = st->st_gid;
+	g->major = major(st->st_rdev);
+	g->minor = minor(st->st_rdev);
+	g->atime = st->st_atim.tv_sec;
+	g->mtime = st->st_mtim.tv_sec;
+}
+
 /* Stat path into a new entry of t; its type '?' when that fails. */
 static struct gent *walk_stat(daxfs *fs, const char *path, struct gtree *t)
 {
@@ -779,13 +1357,11 @@ static struct gent *walk_stat(daxfs *fs, const char *path, struct gtree *t)
 	g->type = '?';
 	if (daxfs_stat(fs, path, &st))
 		return g;
-	g->type = S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f'
-		  : S_ISLNK(st.st_mode) ? 'l' : '?';
-	g->nlink = st.st_nlink;
-	g->size = st.st_size;
-	g->ino = st.st_ino;
+	walk_attrs(&st, g);
 	if (g->type == 'f' || g->type == 'l')
 		read_obj(fs, path, g);
+	if (g->type != '?')
+		walk_xattr(fs, path, g);
 	return g;
 }
 
@@ -852,9 +1428,74 @@ static bool same_data(const struct mobj *o, const unsigned char *data)
 	return eq;
 }
 
-/* Is what the walk found at path (g, NULL if nothing) the model's? */
+/* The walk's value of attribute name in g (*len bytes), or NULL. */
+static const unsigned char *gx_find(const struct gent *g, const char *name,
+				    uint32_t *len)
+{
+	const unsigned char *p = g->xattr;
+	size_t nl;
+	int k;
+
+	for (k = 0; k < g->nx; k++) {
+		nl = strlen((const char *)p) + 1;
+		memcpy(len, p + nl, 4);
+		if (strcmp((const char *)p, name) == 0)
+			return p + nl + 4;
+		p += nl + 4 + *len;
+	}
+	return NULL;
+}
+
+/* Are o's attributes (mode, owner, device, extended attributes; its
+ * times if times and known) those the walk found in g? */
+static bool same_attrs(const struct mobj *o, const struct gent *g, bool times)
+{
+	unsigned char *buf;
+	const unsigned char *v;
+	uint32_t len;
+	bool eq = true;
+	int k;
+
+	if (g->mode != o->mode || g->uid != o->uid || g->gid != o->gid ||
+	    g->nx != o->nx || (o->type == 'c' && (g->major != o->major ||
+						  g->minor != o->minor)) ||
+	    (times && o->tknown && (g->atime != o->atime ||
+				    g->mtime != o->mtime)))
+		return false;
+	buf = malloc(M_XVAL);
+	for (k = 0; buf && eq && k < o->nx; k++) {
+		v = gx_find(g, o->x[k].name, &len);
+		x_render(&o->x[k], buf);
+		eq = v && len == o->x[k].len && memcmp(v, buf, len) == 0;
+	}
+	free(buf);
+	return buf && eq;
+}
+
+/* Do models a and b give an object the same attributes (times: the
+ * same known ones)? */
+static bool same_model_attrs(const struct mobj *x, const struct mobj *y)
+{
+	int k, j;
+
+	if (x->mode != y->mode || x->uid != y->uid || x->gid != y->gid ||
+	    x->major != y->major || x->minor != y->minor || x->nx != y->nx ||
+	    x->tknown != y->tknown || (x->tknown && (x->atime != y->atime ||
+						     x->mtime != y->mtime)))
+		return false;
+	for (k = 0; k < x->nx; k++) {
+		j = x_find(y, x->x[k].name);
+		if (j < 0 || x->x[k].len != y->x[j].len ||
+		    x->x[k].seed != y->x[j].seed)
+			return false;
+	}
+	return true;
+}
+
+/* Is what the walk found at path (g, NULL if nothing) the model's?  Its
+ * times are judged when times. */
 static bool matches(const struct model *m, const struct gtree *t,
-		    const char *path, const struct gent *g)
+		    const char *path, const struct gent *g, bool times)
 {
 	int i = m_find(m, path), k;
 	const struct mobj *o;
@@ -862,10 +1503,12 @@ static bool matches(const struct model *m, const struct gtree *t,
 	if (!g || i < 0)
 		return !g && i < 0;
 	o = &m->obj[m->ent[i].obj];
-	if (g->type != o->type)
+	if (g->type != o->type || !same_attrs(o, g, times))
 		return false;
 	if (o->type == 'd')
 		return g->nlink == m_dir_nlink(m, path) && g->dotdot_ok;
+	if (o->type == 'p' || o->type == 'c')
+		return g->nlink == 1 && g->size == 0;
 	if (g->nlink != (o->type == 'f' ? o->nlink : 1) ||
 	    g->size != (o->type == 'f' ? o->size : strlen(o->target)) ||
 	    !same_data(o, g->data))
@@ -921,10 +1564,12 @@ static bool untouched(const struct model *a, const struct model *b,
 		return false; /* another inode under the name */
 	x = &a->obj[a->ent[i].obj];
 	y = &b->obj[b->ent[j].obj];
-	if (x->type != y->type)
+	if (x->type != y->type || !same_model_attrs(x, y))
 		return false;
 	if (x->type == 'd')
 		return m_dir_nlink(a, path) == m_dir_nlink(b, path);
+	if (x->type == 'p' || x->type == 'c')
+		return true;
 	if (x->nlink != y->nlink || x->size != y->size)
 		return false;
 	if (x->type == 'l')
@@ -943,11 +1588,25 @@ static void why_note(char *why, size_t n, const char *what, const char *path,
 	if (why[0])
 		return;
 	if (g)
-		snprintf(why, n, "%s %s (found type %c nlink %u size %llu)",
-			 what, path, g->type, g->nlink,
-			 (unsigned long long)g->size);
+		snprintf(why, n, "%s %s (found type %c nlink %u size %llu "
+			 "mode %04o owner %u:%u %d attributes)", what, path,
+			 g->type, g->nlink, (unsigned long long)g->size,
+			 g->mode, g->uid, g->gid, g->nx);
 	else
 		snprintf(why, n, "%s %s (missing)", what, path);
+}
+
+/* Are the times at path judged: known after the op in flight, and known
+ * before it too or set by it (a utimens)?  Other operations change mtime
+ * with no undo record (ext2_inode_touch): their model forgets it. */
+static bool times_judged(const struct model *b, const struct model *a,
+			 const struct crash_op *op, const char *path)
+{
+	int i = m_find(b, path), j = m_find(a, path);
+	bool kb = i >= 0 && b->obj[b->ent[i].obj].tknown;
+	bool ka = j >= 0 && a->obj[a->ent[j].obj].tknown;
+
+	return ka && (kb || op->kind == CK_UTIMENS);
 }
 
 /* Judge one path; updates the all-old/all-new flags, returns 1 if it is
@@ -958,7 +1617,8 @@ static int judge_path(const struct model *b, const struct model *a,
 		      size_t n)
 {
 	const struct gent *g = g_find(t, path);
-	bool eo = matches(b, t, path, g), en = matches(a, t, path, g);
+	bool tj = times_judged(b, a, op, path);
+	bool eo = matches(b, t, path, g, tj), en = matches(a, t, path, g, tj);
 
 	*old &= eo;
 	*new &= en;

@@ -43,6 +43,14 @@ enum crash_kind {
 	CK_FALLOC,       /* daxfs_fallocate mode 0, maybe past EOF */
 	CK_PUNCH,        /* daxfs_fallocate PUNCH_HOLE|KEEP_SIZE: whole
 			    blocks and ends of at most 1 KiB (one step) */
+	CK_CHMOD,        /* any of 07777 (an access ACL follows) */
+	CK_CHOWN,        /* owner and/or group (set-user-ID cleared) */
+	CK_UTIMENS,      /* explicit access and modification times */
+	CK_MKNOD,        /* a FIFO or a character device */
+	CK_SETXATTR,     /* user.*: new or replaced, 1 B to 1.5 KiB */
+	CK_RMXATTR,      /* daxfs_removexattr (an ACL too) */
+	CK_ACL,          /* setxattr system.posix_acl_access: sets the
+			    mode; one the mode says whole is not kept */
 	CK_UNMOUNT,
 	CK_NKINDS
 };
@@ -58,6 +66,10 @@ const char *crash_kind_name(int kind);
 #define M_WRITES 10     /* writes remembered per file */
 #define M_FILE_MAX (96 * 1024) /* largest file (crosses into indirect) */
 #define M_DATA_MAX (1536 * 1024) /* all files' bytes: the region is 4 MiB */
+#define M_XATTRS 6      /* extended attributes per object */
+#define M_XNAME 24      /* longest attribute name, NUL included */
+#define M_XBLOCK 3600   /* most bytes of an object's attributes (names and
+			   values as the calls carry them): a 4 KiB block */
 
 /* One write of the pattern seed at [off, off+len) (test_pattern()); seed
  * 0: zeros (a punched hole). */
@@ -65,14 +77,32 @@ struct mwrite {
 	uint64_t off, len, seed;
 };
 
-/* A file, directory or symlink (an inode) of the model. */
+/* An extended attribute: a user.* value of the pattern seed (len
+ * bytes), or an access ACL (acl_*() in crash_model.c: seed holds its
+ * entries' permissions and the named user). */
+struct mxattr {
+	char name[M_XNAME];
+	uint32_t len;
+	uint64_t seed;
+};
+
+/* A file, directory, symlink or special file (an inode) of the model. */
 struct mobj {
-	char type;              /* 0 free, 'f' file, 'd' directory, 'l' link */
+	char type;              /* 0 free, 'f' file, 'd' directory, 'l' link,
+				   'p' FIFO, 'c' character device */
 	unsigned nlink;         /* files: names of it; else computed */
 	uint64_t size;          /* files */
 	int nw;                 /* writes, oldest first, clipped to size */
 	struct mwrite w[M_WRITES];
 	char target[M_TARGET];  /* symlinks */
+	uint32_t mode;          /* permission bits (07777) */
+	uint32_t uid, gid;
+	bool tknown;            /* atime and mtime are a utimens's, and no
+				   operation changed mtime since */
+	int64_t atime, mtime;
+	uint32_t major, minor;  /* devices */
+	int nx;                 /* extended attributes, in no order */
+	struct mxattr x[M_XATTRS];
 };
 
 /* One name: an absolute path and the object it names. */
@@ -100,11 +130,29 @@ struct crash_op {
 	char a[M_PATH];         /* the path it acts on (from, target) */
 	char b[M_PATH];         /* the second path (to, link) */
 	char target[M_TARGET];  /* symlink's target */
-	uint64_t off, len, seed;/* writes: range and pattern; truncate: off */
+	uint64_t off, len, seed;/* writes: range and pattern; truncate: off;
+				   setxattr, acl: value's length and seed */
+	uint32_t mode;          /* chmod; mknod: with the type */
+	uint32_t uid, gid;      /* chown ((uint32_t)-1 keeps); mknod: major,
+				   minor */
+	int64_t atime, mtime;   /* utimens (seconds; seed: nanoseconds) */
+	char name[M_XNAME];     /* setxattr, removexattr, acl */
 };
 
 /* The model of a fresh file system: "/" and "/lost+found". */
 void model_init(struct model *m);
+
+/* The files "/v0".."/v2" that share one attribute block (user.shared),
+ * as the kernel's mbcache shares identical blocks: crash_seed_shared()
+ * made them on the image; add them to the model m. */
+void model_shared(struct model *m);
+
+/* Make those files under dir ("" for "/") of the unmounted image img:
+ * created and given the attribute through libdaxfs (which never shares
+ * a block), then the first one's block given to the others and its
+ * refcount set with debugfs and a store, as the kernel leaves them.
+ * 0, or -1 with a message on stderr. */
+int crash_seed_shared(const char *img, const char *dir);
 
 /* Choose operation number i of the seeded workload for the tree m (which
  * it does not change). */
@@ -142,11 +190,16 @@ enum crash_verdict {
 /* One name found by the walk. */
 struct gent {
 	char path[M_PATH];
-	char type;              /* 'f', 'd', 'l', '?' (unreadable) */
+	char type;              /* 'f', 'd', 'l', 'p', 'c', '?' (unreadable) */
 	unsigned nlink;
 	uint64_t size, ino;
 	bool dotdot_ok;         /* directories: ".." names the parent */
 	unsigned char *data;    /* files: contents; links: target */
+	uint32_t mode, uid, gid, major, minor;
+	int64_t atime, mtime;
+	int nx;                 /* extended attributes: nx of "name\0",
+				   4-byte length, value, in xattr */
+	unsigned char *xattr;
 };
 
 /* What the walk found; overflow when it was more than M_WALK names. */
