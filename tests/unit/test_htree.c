@@ -366,6 +366,38 @@ Test(htree, dram_cache_follows_changes)
 	check_unmount(fs);
 }
 
+/* The first lookup in a large indexed directory after a mount makes no
+ * DRAM that grows with the directory (issue 15: the first lookup is to
+ * cost what any other does): the cache it starts holds the blocks it
+ * read, not a slot per block of the directory. */
+Test(htree, first_lookup_is_not_whole_directory)
+{
+	const char *img = htree_image("htree_f", 256 * TEST_MIB, 1024);
+	struct daxfs_cache_stats st0, st1;
+	daxfs *fs = check_mount(img, 0);
+	struct stat st;
+	int n = 30000;
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, n);
+	check_unmount_fsck(fs, img);
+	fs = check_mount(img, 0);
+	CHECK_OK(daxfs_stat(fs, "/d", &st)); /* /d's inode, nothing inside */
+	cr_assert_gt(st.st_size, 1000 * 1024, "/d has only %lld bytes",
+		     (long long)st.st_size);
+	CHECK_OK(daxfs_cache_stats(fs, &st0));
+	check_names(fs, "/d", n / 2, n / 2 + 1, true);
+	CHECK_OK(daxfs_cache_stats(fs, &st1));
+	/* one inode, three blocks' entries and a leaf's names: a few KiB
+	 * (a slot for each of the directory's 1,000+ blocks: 20+ KiB) */
+	cr_assert_lt(st1.bytes - st0.bytes, 8192, "one lookup in a directory "
+		     "of %lld blocks took %llu bytes of cache", (long long)
+		     st.st_size / 1024, (unsigned long long)(st1.bytes -
+							     st0.bytes));
+	check_names(fs, "/d", 0, n, true);
+	check_unmount_fsck(fs, img);
+}
+
 /* What readdir_during_splits's callback saw. */
 struct seen {
 	daxfs *fs;
