@@ -6,8 +6,9 @@
  * leaf, a record that had free room (so an insert does not walk its
  * leaf) and a table of its names.  Made on first use with nothing read
  * from the media, and filled as blocks are used, DX_CHUNK blocks at a
- * time (the first lookup after a mount makes three chunks of 1.3 KiB and
- * one leaf's table, whatever the size of the directory); dropped with the
+ * time, a leaf's table of names at the second lookup in the leaf (the
+ * first lookup after a mount makes three chunks of 1.4 KiB and walks one
+ * leaf, whatever the size of the directory); dropped with the
  * inode when the inode cache evicts it (counted in its charge through
  * ext2_dir_index_bytes) and whenever the directory stops being indexed.
  *
@@ -36,6 +37,8 @@ struct dx_chunk {
 	uint32_t room[DX_CHUNK];        /* offset << 16 | free bytes of a
 					   record, 0 unknown */
 	struct dx_leaf *_Atomic leaf[DX_CHUNK]; /* a leaf's names, or NULL */
+	_Atomic uint64_t walked;        /* per block: a lookup walked it
+					   (its table is made at the next) */
 };
 
 struct ext2_dx_cache {
@@ -103,6 +106,7 @@ static void dx_entry_clear(struct ext2_dx_cache *c, uint32_t lblk)
 		return;
 	atomic_store(&k->addr[lblk % DX_CHUNK], NULL);
 	k->room[lblk % DX_CHUNK] = 0;
+	atomic_fetch_and(&k->walked, ~(1ull << lblk % DX_CHUNK));
 	dx_leaf_drop(c, k, lblk);
 }
 
@@ -314,10 +318,12 @@ static struct dx_leaf *dx_leaf_make(struct ext2_sb_info *fs,
 	return l;
 }
 
-/* The names of leaf lblk (bytes blk) of dir: *out is the table, made on
- * first use from one walk that checks every record, or NULL when dir
- * has no cache or memory is short (the caller walks the leaf); -EUCLEAN
- * for a bad record.  Caller holds i_rwsem. */
+/* The names of leaf lblk (bytes blk) of dir: *out is the table, made
+ * from one walk that checks every record the second time the leaf is
+ * looked in (a leaf looked in once, as after a mount, costs one walk
+ * and no DRAM), or NULL the first time, when dir has no cache or memory
+ * is short (the caller walks the leaf); -EUCLEAN for a bad record.
+ * Caller holds i_rwsem. */
 int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 			unsigned char *blk, const struct dx_leaf **out)
 {
@@ -330,7 +336,8 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	if (!c || lblk >= c->nblocks || !(k = dx_chunk_get(c, lblk)))
 		return 0;
 	*out = atomic_load(&k->leaf[lblk % DX_CHUNK]);
-	if (*out)
+	if (*out || !(atomic_fetch_or(&k->walked, 1ull << lblk % DX_CHUNK) &
+		      1ull << lblk % DX_CHUNK))
 		return 0;
 	n = dx_leaf_count(dir, blk, lblk);
 	if (n < 0)
