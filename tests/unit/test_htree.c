@@ -499,6 +499,25 @@ static void create_until_killed(const char *img, volatile long *done)
 	}
 }
 
+/* Wait until the child pid has returned from a create past before (so
+ * that the kill lands in the middle of its work, however busy the
+ * machine: no timing assumed), failing if it ends on its own or makes
+ * no progress in a minute. */
+static void wait_for_progress(pid_t pid, volatile long *done, long before,
+			      int k)
+{
+	int status;
+
+	for (int ms = 0; *done == before; ms++) {
+		cr_assert_neq(waitpid(pid, &status, WNOHANG), pid, "kill %d: "
+			      "the child ended by itself (status %#x)", k,
+			      status);
+		cr_assert_lt(ms, 60000, "kill %d: no create returned in a "
+			     "minute", k);
+		usleep(1000);
+	}
+}
+
 /* A process killed while it fills an indexed directory (leaf splits,
  * node splits, the root growing a level on 1 KiB blocks): after each
  * kill the mount recovers, every create that returned is there, at
@@ -523,10 +542,10 @@ Test(htree, kill_during_splits)
 		cr_assert(pid >= 0);
 		if (pid == 0)
 			create_until_killed(img, done);
+		wait_for_progress(pid, done, before, k);
 		usleep(20000 + (k * 37 % 11) * 9000);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		cr_assert_gt(*done, before, "kill %d: no create returned", k);
 		fs = check_mount(img, 0);
 		check_names(fs, "/d", 0, (int)*done, true);
 		/* The one in flight is done or not; make it done. */
