@@ -431,9 +431,9 @@ static void dx_room_after_remove(struct ext2_inode_info *dir, uint32_t bi,
  * with another (as ext4).  Caller holds i_rwsem exclusively. */
 int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
-	struct ext2_dir_entry_2 *de, *prev;
+	struct ext2_dir_entry_2 *de;
 	unsigned char *blk;
-	uint32_t bi, prev_off;
+	uint32_t bi;
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
@@ -443,6 +443,20 @@ int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (bi == 0 && (unsigned char *)de < blk + 24)
 		return err_set(-EINVAL, "\"%.*s\" cannot be removed from a "
 			       "directory", (int)len, name);
+	return ext2_dx_remove_de(dir, blk, bi, de);
+}
+
+/* Remove the record de of leaf bi (bytes blk) of the indexed dir, as
+ * ext2_dx_find found it under the i_rwsem the caller holds exclusively
+ * since. */
+int ext2_dx_remove_de(struct ext2_inode_info *dir, unsigned char *blk,
+		      uint32_t bi, struct ext2_dir_entry_2 *de)
+{
+	struct ext2_dir_entry_2 *prev;
+	uint32_t prev_off;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
 	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (!ret)
 		ext2_dx_cache_name_removed(dir, bi,
