@@ -351,8 +351,7 @@ static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 		ret = ret == 1 ? 0 : ret;
 	}
 	if (!ret)
-		ret = remove_entry(l.dir, l.name, l.len, &de, victim,
-				   want_dir);
+		ret = remove_entry(l.dir, l.name, l.len, &de, victim, want_dir);
 	up_write(&victim->i_rwsem);
 out_unlock:
 	up_write(&l.dir->i_rwsem);
