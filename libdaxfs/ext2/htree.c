@@ -319,6 +319,7 @@ int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
 			b->more = true;
 			return 0;
 		}
+		ret = 0; /* the next leaf goes on with this hash: copy it too */
 	}
 	return ret;
 }
