@@ -665,6 +665,8 @@ static inline bool ext2_is_dotdot(const char *name, size_t len)
 	return len == 2 && name[0] == '.' && name[1] == '.';
 }
 
+int ext2_lookup_child_quiet(struct ext2_inode_info *dir, const char *name,
+			    size_t len, struct ext2_inode_info **out);
 int ext2_lookup_child(struct ext2_inode_info *dir, const char *name,
 		      size_t len, struct ext2_inode_info **out);
 int ext2_path_walk(struct ext2_sb_info *fs, const char *path,

@@ -110,37 +110,50 @@ bool ext2_dx_indexed(struct ext2_inode_info *dir)
 	return true;
 }
 
-/* The last name hashed by this thread, so that a create hashes its name
- * once for the lookup and the insert. */
-static __thread struct {
+/* The last two names hashed by this thread, so that a create hashes its
+ * name once for the lookup and the insert, and a rename each of its two
+ * names once for the lookups, the insert and the removal. */
+static __thread struct dx_memo {
 	uint32_t seed[4];
 	unsigned version;
 	size_t len;
 	uint32_t hash;
 	char name[EXT2_NAME_LEN];
-} dx_memo;
+} dx_memo[2];
+static __thread unsigned dx_memo_next; /* the slot the next one takes */
+
+/* Whether m holds the hash of name (version, seed). */
+static bool dx_memo_has(const struct dx_memo *m, const uint32_t *seed,
+			unsigned version, const char *name, size_t len)
+{
+	return m->len == len && m->version == version &&
+	       !memcmp(m->seed, seed, sizeof(m->seed)) &&
+	       !memcmp(m->name, name, len);
+}
 
 /* The hash of name for dir's tree (version in p->version). */
 static void dx_hash(struct ext2_inode_info *dir, const char *name,
 		    size_t len, struct dx_path *p)
 {
 	uint32_t seed[4], minor;
+	struct dx_memo *m;
+	int i;
 
 	ext2_hash_seed(dir->fs, seed);
-	if (len <= EXT2_NAME_LEN && dx_memo.len == len &&
-	    dx_memo.version == p->version &&
-	    !memcmp(dx_memo.seed, seed, sizeof(seed)) &&
-	    !memcmp(dx_memo.name, name, len)) {
-		p->hash = dx_memo.hash;
-		return;
-	}
+	for (i = 0; i < 2 && len <= EXT2_NAME_LEN; i++)
+		if (dx_memo_has(&dx_memo[i], seed, p->version, name, len)) {
+			p->hash = dx_memo[i].hash;
+			return;
+		}
 	ext2_dirhash(p->version, seed, name, len, &p->hash, &minor);
 	if (len <= EXT2_NAME_LEN) {
-		memcpy(dx_memo.seed, seed, sizeof(seed));
-		memcpy(dx_memo.name, name, len);
-		dx_memo.version = p->version;
-		dx_memo.len = len;
-		dx_memo.hash = p->hash;
+		m = &dx_memo[dx_memo_next];
+		dx_memo_next ^= 1;
+		memcpy(m->seed, seed, sizeof(seed));
+		memcpy(m->name, name, len);
+		m->version = p->version;
+		m->len = len;
+		m->hash = p->hash;
 	}
 }
 

@@ -627,7 +627,7 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	ret = ext2_lookup_child(c->from.dir, c->from.name, c->from.len, &c->src);
 	if (ret)
 		return ret;
-	ret = ext2_lookup_child(c->to.dir, c->to.name, c->to.len, &c->tgt);
+	ret = ext2_lookup_child_quiet(c->to.dir, c->to.name, c->to.len, &c->tgt);
 	if (ret == -ENOENT)
 		ret = 0, c->tgt = NULL;
 	if (ret)
