@@ -418,10 +418,13 @@ int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
 	uint32_t bi;
 	int ret;
 
+	out->de = NULL;
 	if (ext2_dx_indexed(dir)) {
 		ret = ext2_dx_find(dir, name, len, &de, &blk, &bi);
 		if (ret)
 			return ret;
+		if (bi || (unsigned char *)de >= blk + 24) /* not "." or ".." */
+			out->de = de, out->blk = blk, out->bi = bi;
 	} else {
 		ret = dir_index(dir, &ix);
 		if (ret)
@@ -649,6 +652,18 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (bi < ix->hint)
 		ix->hint = bi;
 	return 0;
+}
+
+/* Remove name from dir, where ext2_dir_lookup found it (found) under the
+ * i_rwsem the caller holds exclusively since: no second search of an
+ * indexed directory. */
+int ext2_dir_remove_found(struct ext2_inode_info *dir, const char *name,
+			  size_t len, const struct ext2_dirent_info *found)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	if (found->de && ext2_dx_indexed(dir))
+		return ext2_dx_remove_de(dir, found->blk, found->bi, found->de);
+	return ext2_dir_remove(dir, name, len);
 }
 
 /* Point the existing entry name of dir at ino (rename over a target, or

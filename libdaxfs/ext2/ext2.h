@@ -571,12 +571,19 @@ size_t ext2_extent_cache_bytes(struct ext2_inode_info *inode);
 struct ext2_dirent_info {
 	uint32_t ino;
 	unsigned ftype;     /* EXT2_FT_* */
+	/* Where the record is, in an indexed directory (else de NULL):
+	 * for ext2_dir_remove_found under the same exclusive i_rwsem. */
+	struct ext2_dir_entry_2 *de;
+	unsigned char *blk;
+	uint32_t bi;
 };
 int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
 		     struct ext2_dirent_info *out);
 int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		  uint32_t ino, unsigned ftype);
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len);
+int ext2_dir_remove_found(struct ext2_inode_info *dir, const char *name,
+			  size_t len, const struct ext2_dirent_info *found);
 int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype);
 int ext2_dir_is_empty(struct ext2_inode_info *dir);
@@ -666,6 +673,8 @@ static inline bool ext2_is_dotdot(const char *name, size_t len)
 	return len == 2 && name[0] == '.' && name[1] == '.';
 }
 
+int ext2_lookup_child_quiet(struct ext2_inode_info *dir, const char *name,
+			    size_t len, struct ext2_inode_info **out);
 int ext2_lookup_child(struct ext2_inode_info *dir, const char *name,
 		      size_t len, struct ext2_inode_info **out);
 int ext2_path_walk(struct ext2_sb_info *fs, const char *path,

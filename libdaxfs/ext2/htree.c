@@ -110,37 +110,50 @@ bool ext2_dx_indexed(struct ext2_inode_info *dir)
 	return true;
 }
 
-/* The last name hashed by this thread, so that a create hashes its name
- * once for the lookup and the insert. */
-static __thread struct {
+/* The last two names hashed by this thread, so that a create hashes its
+ * name once for the lookup and the insert, and a rename each of its two
+ * names once for the lookups, the insert and the removal. */
+static __thread struct dx_memo {
 	uint32_t seed[4];
 	unsigned version;
 	size_t len;
 	uint32_t hash;
 	char name[EXT2_NAME_LEN];
-} dx_memo;
+} dx_memo[2];
+static __thread unsigned dx_memo_next; /* the slot the next one takes */
+
+/* Whether m holds the hash of name (version, seed). */
+static bool dx_memo_has(const struct dx_memo *m, const uint32_t *seed,
+			unsigned version, const char *name, size_t len)
+{
+	return m->len == len && m->version == version &&
+	       !memcmp(m->seed, seed, sizeof(m->seed)) &&
+	       !memcmp(m->name, name, len);
+}
 
 /* The hash of name for dir's tree (version in p->version). */
 static void dx_hash(struct ext2_inode_info *dir, const char *name,
 		    size_t len, struct dx_path *p)
 {
 	uint32_t seed[4], minor;
+	struct dx_memo *m;
+	int i;
 
 	ext2_hash_seed(dir->fs, seed);
-	if (len <= EXT2_NAME_LEN && dx_memo.len == len &&
-	    dx_memo.version == p->version &&
-	    !memcmp(dx_memo.seed, seed, sizeof(seed)) &&
-	    !memcmp(dx_memo.name, name, len)) {
-		p->hash = dx_memo.hash;
-		return;
-	}
+	for (i = 0; i < 2 && len <= EXT2_NAME_LEN; i++)
+		if (dx_memo_has(&dx_memo[i], seed, p->version, name, len)) {
+			p->hash = dx_memo[i].hash;
+			return;
+		}
 	ext2_dirhash(p->version, seed, name, len, &p->hash, &minor);
 	if (len <= EXT2_NAME_LEN) {
-		memcpy(dx_memo.seed, seed, sizeof(seed));
-		memcpy(dx_memo.name, name, len);
-		dx_memo.version = p->version;
-		dx_memo.len = len;
-		dx_memo.hash = p->hash;
+		m = &dx_memo[dx_memo_next];
+		dx_memo_next ^= 1;
+		memcpy(m->seed, seed, sizeof(seed));
+		memcpy(m->name, name, len);
+		m->version = p->version;
+		m->len = len;
+		m->hash = p->hash;
 	}
 }
 
@@ -319,6 +332,7 @@ int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
 			b->more = true;
 			return 0;
 		}
+		ret = 0; /* the next leaf goes on with this hash: copy it too */
 	}
 	return ret;
 }
@@ -431,9 +445,9 @@ static void dx_room_after_remove(struct ext2_inode_info *dir, uint32_t bi,
  * with another (as ext4).  Caller holds i_rwsem exclusively. */
 int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 {
-	struct ext2_dir_entry_2 *de, *prev;
+	struct ext2_dir_entry_2 *de;
 	unsigned char *blk;
-	uint32_t bi, prev_off;
+	uint32_t bi;
 	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
@@ -443,6 +457,20 @@ int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	if (bi == 0 && (unsigned char *)de < blk + 24)
 		return err_set(-EINVAL, "\"%.*s\" cannot be removed from a "
 			       "directory", (int)len, name);
+	return ext2_dx_remove_de(dir, blk, bi, de);
+}
+
+/* Remove the record de of leaf bi (bytes blk) of the indexed dir, as
+ * ext2_dx_find found it under the i_rwsem the caller holds exclusively
+ * since. */
+int ext2_dx_remove_de(struct ext2_inode_info *dir, unsigned char *blk,
+		      uint32_t bi, struct ext2_dir_entry_2 *de)
+{
+	struct ext2_dir_entry_2 *prev;
+	uint32_t prev_off;
+	int ret;
+
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
 	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (!ret)
 		ext2_dx_cache_name_removed(dir, bi,

@@ -133,6 +133,8 @@ int ext2_dx_add(struct ext2_inode_info *dir, const char *name, size_t len,
 		uint32_t ino, unsigned ftype);
 int ext2_dx_make_indexed(struct ext2_inode_info *dir);
 int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len);
+int ext2_dx_remove_de(struct ext2_inode_info *dir, unsigned char *blk,
+		      uint32_t bi, struct ext2_dir_entry_2 *de);
 int ext2_dx_is_empty(struct ext2_inode_info *dir);
 int ext2_dx_block(struct ext2_inode_info *dir, uint32_t lblk,
 		  unsigned char **blk);

@@ -2,10 +2,13 @@
 /*
  * htree_cache.c -- what an indexed directory (htree.c) keeps in DRAM: the
  * address of each of its blocks as the block map last gave it (so a
- * lookup walks root, node and leaf without a block map lookup) and, per
+ * lookup walks root, node and leaf without a block map lookup), per
  * leaf, a record that had free room (so an insert does not walk its
- * leaf).  Small (12 bytes per directory block, about 0.1 byte per name),
- * made on first use with nothing read from the media, dropped with the
+ * leaf) and a table of its names.  Made on first use with nothing read
+ * from the media, and filled as blocks are used, DX_CHUNK blocks at a
+ * time, a leaf's table of names at the second lookup in the leaf (the
+ * first lookup after a mount makes three chunks of 1.4 KiB and walks one
+ * leaf, whatever the size of the directory); dropped with the
  * inode when the inode cache evicts it (counted in its charge through
  * ext2_dir_index_bytes) and whenever the directory stops being indexed.
  *
@@ -25,14 +28,25 @@
 #include "core/mem.h"
 #include "ext2/htree.h"
 
+/* The entries of DX_CHUNK consecutive blocks, made when one of them is
+ * first used (a lookup touches three: root, node, leaf). */
+#define DX_CHUNK 64u
+
+struct dx_chunk {
+	unsigned char *_Atomic addr[DX_CHUNK]; /* a block's bytes, or NULL */
+	uint32_t room[DX_CHUNK];        /* offset << 16 | free bytes of a
+					   record, 0 unknown */
+	struct dx_leaf *_Atomic leaf[DX_CHUNK]; /* a leaf's names, or NULL */
+	_Atomic uint64_t walked;        /* per block: a lookup walked it
+					   (its table is made at the next) */
+};
+
 struct ext2_dx_cache {
 	uint32_t nblocks;               /* blocks of the directory */
-	uint32_t cap;                   /* room in the arrays */
-	unsigned char *_Atomic *addr;   /* per block: its bytes, or NULL */
-	uint32_t *room;                 /* per block: offset << 16 | free
-					   bytes of a record, 0 unknown */
-	struct dx_leaf *_Atomic *leaf;  /* per block: its names, or NULL */
-	_Atomic size_t leaf_bytes;      /* DRAM the leaf[] tables take */
+	uint32_t cap;                   /* room in chunk[], in chunks */
+	struct dx_chunk *_Atomic *chunk; /* per DX_CHUNK blocks, or NULL */
+	_Atomic size_t bytes;           /* DRAM the chunks and leaf tables
+					   take */
 };
 
 static size_t dx_leaf_size(uint32_t cap)
@@ -40,16 +54,60 @@ static size_t dx_leaf_size(uint32_t cap)
 	return sizeof(struct dx_leaf) + cap * sizeof(struct dx_name);
 }
 
-/* Drop the names of leaf lblk of c (i_rwsem held exclusively, or c is
- * going away). */
-static void dx_leaf_drop(struct ext2_dx_cache *c, uint32_t lblk)
+/* The chunk that holds block lblk of c, or NULL if none was made. */
+static struct dx_chunk *dx_chunk_of(struct ext2_dx_cache *c, uint32_t lblk)
 {
-	struct dx_leaf *l = atomic_exchange(&c->leaf[lblk], NULL);
+	if (!c || lblk >= c->nblocks)
+		return NULL;
+	return atomic_load(&c->chunk[lblk / DX_CHUNK]);
+}
+
+/* The chunk that holds block lblk of c (< nblocks), made now if needed
+ * (lookups may race to make it: one wins); NULL if memory is short. */
+static struct dx_chunk *dx_chunk_get(struct ext2_dx_cache *c, uint32_t lblk)
+{
+	struct dx_chunk *k = atomic_load(&c->chunk[lblk / DX_CHUNK]), *none;
+
+	if (k)
+		return k;
+	k = mem_zalloc(sizeof(*k));
+	if (!k)
+		return NULL;
+	none = NULL;
+	if (!atomic_compare_exchange_strong(&c->chunk[lblk / DX_CHUNK], &none,
+					    k)) {
+		mem_free(k); /* another lookup made it first */
+		return none;
+	}
+	atomic_fetch_add(&c->bytes, sizeof(*k));
+	return k;
+}
+
+/* Drop the names of block lblk (in chunk k) of c (i_rwsem held
+ * exclusively, or c is going away). */
+static void dx_leaf_drop(struct ext2_dx_cache *c, struct dx_chunk *k,
+			 uint32_t lblk)
+{
+	struct dx_leaf *l = atomic_exchange(&k->leaf[lblk % DX_CHUNK], NULL);
 
 	if (l) {
-		atomic_fetch_sub(&c->leaf_bytes, dx_leaf_size(l->cap));
+		atomic_fetch_sub(&c->bytes, dx_leaf_size(l->cap));
 		mem_free(l);
 	}
+}
+
+/* Forget block lblk of c: address, hint and names (i_rwsem held
+ * exclusively, or c is going away). */
+static void dx_entry_clear(struct ext2_dx_cache *c, uint32_t lblk)
+{
+	struct dx_chunk *k = dx_chunk_of(c, lblk);
+
+	if (!k)
+		return;
+	atomic_store(&k->addr[lblk % DX_CHUNK], NULL);
+	k->room[lblk % DX_CHUNK] = 0;
+	atomic_fetch_and(&k->walked, ~(1ull << lblk % DX_CHUNK));
+	dx_leaf_drop(c, k, lblk);
 }
 
 static void dx_cache_destroy(struct ext2_dx_cache *c)
@@ -58,45 +116,33 @@ static void dx_cache_destroy(struct ext2_dx_cache *c)
 
 	if (!c)
 		return;
-	for (i = 0; c->leaf && i < c->nblocks; i++)
-		dx_leaf_drop(c, i);
-	mem_free(c->addr);
-	mem_free(c->room);
-	mem_free(c->leaf);
+	for (i = 0; i < c->nblocks; i++)
+		dx_entry_clear(c, i);
+	for (i = 0; i < c->cap; i++)
+		mem_free(atomic_load(&c->chunk[i]));
+	mem_free(c->chunk);
 	mem_free(c);
 }
 
-/* Make the arrays of c hold n blocks (the new ones unknown): 0, or
- * -ENOMEM with c unchanged. */
+/* Make c cover n blocks (the new ones unknown; chunks are made on first
+ * use): 0, or -ENOMEM with c unchanged. */
 static int dx_cache_resize(struct ext2_dx_cache *c, uint32_t n)
 {
-	uint32_t cap = c->cap ? c->cap : 8;
-	void *a, *r;
+	uint32_t need = (n + DX_CHUNK - 1) / DX_CHUNK, cap = c->cap ? c->cap : 4;
+	void *a;
 
-	while (cap < n)
+	while (n < c->nblocks)
+		dx_entry_clear(c, --c->nblocks);
+	while (cap < need)
 		cap *= 2;
 	if (cap != c->cap) {
-		a = mem_realloc(c->addr, cap * sizeof(*c->addr));
+		a = mem_realloc(c->chunk, cap * sizeof(*c->chunk));
 		if (!a)
 			return -ENOMEM;
-		c->addr = a;
-		r = mem_realloc(c->room, cap * sizeof(*c->room));
-		if (!r)
-			return -ENOMEM;
-		c->room = r;
-		a = mem_realloc(c->leaf, cap * sizeof(*c->leaf));
-		if (!a)
-			return -ENOMEM;
-		c->leaf = a;
+		c->chunk = a;
+		memset(c->chunk + c->cap, 0, (cap - c->cap) *
+		       sizeof(*c->chunk));
 		c->cap = cap;
-	}
-	if (n > c->nblocks) {
-		memset(c->addr + c->nblocks, 0, (n - c->nblocks) *
-		       sizeof(*c->addr));
-		memset(c->room + c->nblocks, 0, (n - c->nblocks) *
-		       sizeof(*c->room));
-		memset(c->leaf + c->nblocks, 0, (n - c->nblocks) *
-		       sizeof(*c->leaf));
 	}
 	c->nblocks = n;
 	return 0;
@@ -104,8 +150,9 @@ static int dx_cache_resize(struct ext2_dx_cache *c, uint32_t n)
 
 /* The cache of the indexed dir, made on first use (only once
  * ext2_dx_indexed has checked the root: a cache means an index this code
- * reads); NULL if memory is short (callers work without it).  Caller
- * holds i_rwsem. */
+ * reads); NULL if memory is short (callers work without it).  Nothing
+ * of it grows with the directory but one pointer per DX_CHUNK blocks.
+ * Caller holds i_rwsem. */
 static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx), *none = NULL;
@@ -127,11 +174,12 @@ static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
 /* The cached bytes of block lblk of dir, or NULL if not known. */
 unsigned char *ext2_dx_cache_addr(struct ext2_inode_info *dir, uint32_t lblk)
 {
-	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_chunk *k = dx_chunk_of(atomic_load(&dir->dx), lblk);
 
-	if (!c || lblk >= c->nblocks)
+	if (!k)
 		return NULL;
-	return atomic_load_explicit(&c->addr[lblk], memory_order_relaxed);
+	return atomic_load_explicit(&k->addr[lblk % DX_CHUNK],
+				    memory_order_relaxed);
 }
 
 /* Remember that block lblk of dir is at blk (as the block map says). */
@@ -139,9 +187,10 @@ void ext2_dx_cache_set_addr(struct ext2_inode_info *dir, uint32_t lblk,
 			    unsigned char *blk)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_chunk *k;
 
-	if (c && lblk < c->nblocks)
-		atomic_store_explicit(&c->addr[lblk], blk,
+	if (c && lblk < c->nblocks && (k = dx_chunk_get(c, lblk)))
+		atomic_store_explicit(&k->addr[lblk % DX_CHUNK], blk,
 				      memory_order_relaxed);
 }
 
@@ -155,9 +204,8 @@ void ext2_dx_cache_switched(struct ext2_inode_info *dir, uint32_t lblk,
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
 	if (!c || lblk >= c->nblocks)
 		return;
-	atomic_store_explicit(&c->addr[lblk], blk, memory_order_relaxed);
-	c->room[lblk] = 0;
-	dx_leaf_drop(c, lblk);
+	dx_entry_clear(c, lblk);
+	ext2_dx_cache_set_addr(dir, lblk, blk);
 }
 
 /* dir has grown to its current size (a block appended).  i_rwsem held
@@ -176,12 +224,12 @@ void ext2_dx_cache_grown(struct ext2_inode_info *dir)
 uint32_t ext2_dx_cache_room(struct ext2_inode_info *dir, uint32_t lblk,
 			    uint32_t *off)
 {
-	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_chunk *k = dx_chunk_of(atomic_load(&dir->dx), lblk);
 
-	if (!c || lblk >= c->nblocks)
+	if (!k)
 		return 0;
-	*off = c->room[lblk] >> 16;
-	return c->room[lblk] & 0xffff;
+	*off = k->room[lblk % DX_CHUNK] >> 16;
+	return k->room[lblk % DX_CHUNK] & 0xffff;
 }
 
 /* Set the hint of leaf lblk: the record at off has room free bytes.
@@ -190,9 +238,10 @@ void ext2_dx_cache_set_room(struct ext2_inode_info *dir, uint32_t lblk,
 			    uint32_t off, uint32_t room)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_chunk *k;
 
-	if (c && lblk < c->nblocks)
-		c->room[lblk] = off << 16 | (room & 0xffff);
+	if (c && lblk < c->nblocks && (k = dx_chunk_get(c, lblk)))
+		k->room[lblk % DX_CHUNK] = off << 16 | (room & 0xffff);
 }
 
 /* Whether dir has a cache (ext2_dx_indexed's fast answer). */
@@ -220,9 +269,8 @@ size_t ext2_dx_cache_bytes(struct ext2_inode_info *dir)
 
 	if (!c)
 		return 0;
-	return sizeof(*c) + atomic_load(&c->leaf_bytes) +
-	       (size_t)c->cap * (sizeof(*c->addr) + sizeof(*c->room) +
-				 sizeof(*c->leaf));
+	return sizeof(*c) + atomic_load(&c->bytes) +
+	       (size_t)c->cap * sizeof(*c->chunk);
 }
 
 /* Count the live names of leaf blk (logical bi), checking each record:
@@ -270,22 +318,26 @@ static struct dx_leaf *dx_leaf_make(struct ext2_sb_info *fs,
 	return l;
 }
 
-/* The names of leaf lblk (bytes blk) of dir: *out is the table, made on
- * first use from one walk that checks every record, or NULL when dir
- * has no cache or memory is short (the caller walks the leaf); -EUCLEAN
- * for a bad record.  Caller holds i_rwsem. */
+/* The names of leaf lblk (bytes blk) of dir: *out is the table, made
+ * from one walk that checks every record the second time the leaf is
+ * looked in (a leaf looked in once, as after a mount, costs one walk
+ * and no DRAM), or NULL the first time, when dir has no cache or memory
+ * is short (the caller walks the leaf); -EUCLEAN for a bad record.
+ * Caller holds i_rwsem. */
 int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 			unsigned char *blk, const struct dx_leaf **out)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
 	struct dx_leaf *l, *none = NULL;
+	struct dx_chunk *k;
 	int n;
 
 	*out = NULL;
-	if (!c || lblk >= c->nblocks)
+	if (!c || lblk >= c->nblocks || !(k = dx_chunk_get(c, lblk)))
 		return 0;
-	*out = atomic_load(&c->leaf[lblk]);
-	if (*out)
+	*out = atomic_load(&k->leaf[lblk % DX_CHUNK]);
+	if (*out || !(atomic_fetch_or(&k->walked, 1ull << lblk % DX_CHUNK) &
+		      1ull << lblk % DX_CHUNK))
 		return 0;
 	n = dx_leaf_count(dir, blk, lblk);
 	if (n < 0)
@@ -293,12 +345,13 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	l = dx_leaf_make(dir->fs, blk, n);
 	if (!l)
 		return 0;
-	if (!atomic_compare_exchange_strong(&c->leaf[lblk], &none, l)) {
+	if (!atomic_compare_exchange_strong(&k->leaf[lblk % DX_CHUNK], &none,
+					    l)) {
 		mem_free(l); /* another lookup made it first */
 		*out = none;
 		return 0;
 	}
-	atomic_fetch_add(&c->leaf_bytes, dx_leaf_size(l->cap));
+	atomic_fetch_add(&c->bytes, dx_leaf_size(l->cap));
 	*out = l;
 	return 0;
 }
@@ -309,22 +362,23 @@ void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 			      uint32_t off, const char *name, size_t len)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_chunk *k = dx_chunk_of(c, lblk);
 	struct dx_leaf *l, *nl;
 
-	if (!c || lblk >= c->nblocks || !(l = c->leaf[lblk]))
+	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
 		return;
 	if (l->n == l->cap) {
 		nl = l->cap * 2u > UINT16_MAX ? NULL :
 		     mem_realloc(l, dx_leaf_size(l->cap * 2u));
 		if (!nl) {
-			dx_leaf_drop(c, lblk); /* lost, not wrong */
+			dx_leaf_drop(c, k, lblk); /* lost, not wrong */
 			return;
 		}
 		/* doubled: cap more names */
-		atomic_fetch_add(&c->leaf_bytes,
+		atomic_fetch_add(&c->bytes,
 				 (size_t)nl->cap * sizeof(struct dx_name));
 		nl->cap *= 2;
-		atomic_store(&c->leaf[lblk], nl);
+		atomic_store(&k->leaf[lblk % DX_CHUNK], nl);
 		l = nl;
 	}
 	l->e[l->n].off = off;
@@ -337,15 +391,16 @@ void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
 				uint32_t off)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
+	struct dx_chunk *k = dx_chunk_of(c, lblk);
 	struct dx_leaf *l;
 	unsigned i;
 
-	if (!c || lblk >= c->nblocks || !(l = c->leaf[lblk]))
+	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
 		return;
 	for (i = 0; i < l->n; i++)
 		if (l->e[i].off == off) {
 			l->e[i] = l->e[--l->n];
 			return;
 		}
-	dx_leaf_drop(c, lblk); /* out of step: rebuilt on the next lookup */
+	dx_leaf_drop(c, k, lblk); /* out of step: rebuilt on the next lookup */
 }

@@ -253,8 +253,8 @@ static void remove_now(struct ext2_inode_info *victim, uint32_t (*run)[2],
  * locks held.
  */
 static int remove_entry(struct ext2_inode_info *dir, const char *name,
-			size_t len, struct ext2_inode_info *victim,
-			bool is_dir)
+			size_t len, const struct ext2_dirent_info *found,
+			struct ext2_inode_info *victim, bool is_dir)
 {
 	uint16_t n = ext2_i_links(victim), left = is_dir || !n ? 0 : n - 1;
 	uint32_t run[UNLINK_RUNS][2];
@@ -274,7 +274,7 @@ static int remove_entry(struct ext2_inode_info *dir, const char *name,
 		ext2_jlog(&victim->raw->i_dtime, 4);
 	ext2_jbatch(false);
 	orphan = !left && nrun < 0 && ext2_orphan_add_begin(victim);
-	ret = ext2_dir_remove(dir, name, len); /* its record: the fence */
+	ret = ext2_dir_remove_found(dir, name, len, found); /* the fence */
 	if (ret) {
 		if (orphan)
 			ext2_orphan_add_abort(victim);
@@ -351,7 +351,7 @@ static int remove_path(struct ext2_sb_info *fs, const char *path, bool want_dir)
 		ret = ret == 1 ? 0 : ret;
 	}
 	if (!ret)
-		ret = remove_entry(l.dir, l.name, l.len, victim, want_dir);
+		ret = remove_entry(l.dir, l.name, l.len, &de, victim, want_dir);
 	up_write(&victim->i_rwsem);
 out_unlock:
 	up_write(&l.dir->i_rwsem);
@@ -627,7 +627,7 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	ret = ext2_lookup_child(c->from.dir, c->from.name, c->from.len, &c->src);
 	if (ret)
 		return ret;
-	ret = ext2_lookup_child(c->to.dir, c->to.name, c->to.len, &c->tgt);
+	ret = ext2_lookup_child_quiet(c->to.dir, c->to.name, c->to.len, &c->tgt);
 	if (ret == -ENOENT)
 		ret = 0, c->tgt = NULL;
 	if (ret)

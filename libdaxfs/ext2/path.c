@@ -47,9 +47,10 @@ static int path_check(const char *path)
 
 /* Look name up in dir under its shared lock; the child referenced.  The
  * child is pinned before the lock is dropped, so a concurrent unlink
- * cannot free (or reuse) it in between. */
-int ext2_lookup_child(struct ext2_inode_info *dir, const char *name, size_t len,
-			struct ext2_inode_info **out)
+ * cannot free (or reuse) it in between.  -ENOENT with no message (for
+ * a name that may well be absent, as a rename's target). */
+int ext2_lookup_child_quiet(struct ext2_inode_info *dir, const char *name,
+			    size_t len, struct ext2_inode_info **out)
 {
 	struct ext2_dirent_info de;
 	int ret;
@@ -59,6 +60,15 @@ int ext2_lookup_child(struct ext2_inode_info *dir, const char *name, size_t len,
 	if (!ret)
 		ret = ext2_iget(dir->fs, de.ino, out);
 	up_read(&dir->i_rwsem);
+	return ret;
+}
+
+/* ext2_lookup_child_quiet, with a message when name does not exist. */
+int ext2_lookup_child(struct ext2_inode_info *dir, const char *name, size_t len,
+			struct ext2_inode_info **out)
+{
+	int ret = ext2_lookup_child_quiet(dir, name, len, out);
+
 	if (ret == -ENOENT)
 		return err_set(-ENOENT, "\"%.*s\" does not exist", (int)len,
 				 name);

@@ -80,7 +80,7 @@ static int is_empty(struct ext2_inode_info *dir)
 static void expect_ino(struct ext2_inode_info *dir, const char *name,
 		       uint32_t ino)
 {
-	struct ext2_dirent_info de = { 0, 99 };
+	struct ext2_dirent_info de = { .ino = 0, .ftype = 99 };
 
 	CHECK_OK(look(dir, name, &de));
 	cr_assert_eq(de.ino, ino, "\"%s\" -> %u, expected %u", name, de.ino,
