@@ -508,22 +508,16 @@ int ext2_bmap(struct ext2_inode_info *inode, uint32_t lblk, uint32_t max,
 int ext2_bmap_slots(struct ext2_inode_info *inode, uint32_t lblk, uint32_t *n,
 		    le32 **slot)
 {
-	struct ext2_sb_info *fs = inode->fs;
-	uint32_t off[4], pblk, count, room;
-	le32 *chain[4];
-	int depth, level, ret;
+	uint32_t room;
+	int ret;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->bmap_lock);
-	ret = bmap_walk(inode, lblk, *n, off, &depth, chain, &level, &pblk,
-			&count);
-	if (ret)
-		return ret;
-	if (level < depth - 1)
+	ret = ext2_bmap_leaf_slots(inode, lblk, slot, &room);
+	if (ret == -ENOENT)
 		return err_set(-EIO, "inode %u: block %u lost its leaf",
 			       inode->ino, lblk);
-	room = (depth == 1 ? EXT2_NDIR_BLOCKS : fs->addr_per_block) -
-	       off[depth - 1];
-	*slot = chain[depth - 1];
+	if (ret)
+		return ret;
 	if (*n > room)
 		*n = room;
 	return 0;

@@ -229,32 +229,6 @@ int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 	return 0;
 }
 
-/* Move p to the next leaf if it holds more names of p->hash (its entry
- * has the continuation bit): 1 and *leaf if so, 0 if not, or -errno. */
-static int dx_next_leaf(struct ext2_inode_info *dir, struct dx_path *p,
-			uint32_t *leaf)
-{
-	int i = p->levels - 1, ret;
-
-	while (i >= 0 && p->f[i].at + 1 ==
-			 p->f[i].entries + dx_count(p->f[i].entries))
-		i--;
-	if (i < 0)
-		return 0;
-	if ((le32_get(p->f[i].at[1].hash) & ~1u) != p->hash)
-		return 0;
-	p->f[i].at++;
-	for (; i + 1 < (int)p->levels; i++) {
-		ret = dx_read_node(dir, le32_get(p->f[i].at->block),
-				   &p->f[i + 1]);
-		if (ret)
-			return ret;
-		p->f[i + 1].at = p->f[i + 1].entries;
-	}
-	*leaf = le32_get(p->f[p->levels - 1].at->block);
-	return 1;
-}
-
 /* Move p to the leaf after its own: 1 with *start (the hash its entry
  * starts at, continuation bit included) and *leaf, 0 past the last leaf,
  * or -errno. */
@@ -279,6 +253,24 @@ static int dx_step(struct ext2_inode_info *dir, struct dx_path *p,
 	}
 	*leaf = le32_get(p->f[p->levels - 1].at->block);
 	return 1;
+}
+
+/* Move p to the next leaf if it holds more names of p->hash (its entry
+ * has the continuation bit): 1 and *leaf if so, 0 if not, or -errno.
+ * (The step is taken only when the next entry continues the hash: p
+ * stays where it was otherwise.) */
+static int dx_next_leaf(struct ext2_inode_info *dir, struct dx_path *p,
+			uint32_t *leaf)
+{
+	int i = p->levels - 1;
+	uint32_t start;
+
+	while (i >= 0 && p->f[i].at + 1 ==
+			 p->f[i].entries + dx_count(p->f[i].entries))
+		i--;
+	if (i < 0 || (le32_get(p->f[i].at[1].hash) & ~1u) != p->hash)
+		return 0;
+	return dx_step(dir, p, &start, leaf);
 }
 
 /* Append a copy of leaf lblk of dir to b->buf. */
