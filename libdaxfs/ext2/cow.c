@@ -154,9 +154,9 @@ static void cow_probe(void *ctx, void *dst, const void *src, size_t len)
 }
 
 /* Step 2a from blocks taken ahead, for a write within EOF and without
- * holes: its new blocks
- * are the blocks taken ahead past EOF (ext2_prealloc_pool), which its
- * old blocks replace there at the switch.  0, 1 when there are none to
+ * holes: its new blocks are the blocks taken ahead past EOF
+ * (ext2_prealloc_pool), which its old blocks replace there at the
+ * switch.  0, 1 when there are none to
  * take (then step 2a allocates), or a negative errno. */
 static int cow_take_ahead(struct cow *c, bool holes)
 {
@@ -331,43 +331,79 @@ static int cow_find_slots(struct cow *c, struct cow_slots *s)
 	return 0;
 }
 
-/* Step 3b with blocks taken ahead: the range's pointers and the slots
- * past EOF trade blocks; both logged in one batch and one fence (with
- * the data), then stored; the commit fences them.  No count changes and
- * nothing is freed.  bmap_lock held exclusively. */
-static int cow_switch_ahead(struct cow *c, const struct cow_slots *s)
+/* Log the range's pointer slots s (their old values), batched. */
+static void cow_log_slots(const struct cow_slots *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nruns; i++)
+		ext2_jlog(s->slot[i], (size_t)s->n[i] * 4);
+}
+
+/* Point the range's slots s at the new blocks, flushed. */
+static void cow_store_slots(struct cow *c, const struct cow_slots *s)
 {
 	struct region *rgn = c->inode->fs->rgn;
 	uint32_t i, k, done = 0;
 
-	ext2_jbatch(true);
-	for (i = 0; i < s->nruns; i++)
-		ext2_jlog(s->slot[i], (size_t)s->n[i] * 4);
-	ext2_jlog(c->ahead, (size_t)c->nb * 4);
-	ext2_jbatch(false);
-	region_drain(rgn); /* the data and the records before the stores */
 	for (i = 0; i < s->nruns; done += s->n[i++]) {
 		for (k = 0; k < s->n[i]; k++)
 			s->slot[i][k] = le32_put(c->new[done + k]);
 		region_flush(rgn, s->slot[i], (size_t)s->n[i] * 4);
 	}
+}
+
+/* Step 3b with blocks taken ahead: the range's pointers and the slots
+ * past EOF trade blocks; both logged in one batch and one fence (with
+ * the data), then stored.  No count changes and nothing is freed. */
+static void cow_switch_ahead(struct cow *c, const struct cow_slots *s)
+{
+	struct region *rgn = c->inode->fs->rgn;
+	uint32_t i;
+
+	ext2_jbatch(true);
+	cow_log_slots(s);
+	ext2_jlog(c->ahead, (size_t)c->nb * 4);
+	ext2_jbatch(false);
+	region_drain(rgn); /* the data and the records before the stores */
+	cow_store_slots(c, s);
 	for (i = 0; i < c->nb; i++)
 		c->ahead[i] = le32_put(c->old[i]);
 	region_flush(rgn, c->ahead, (size_t)c->nb * 4);
-	if (!ext2_jfence_later())
-		region_drain(rgn);
-	return 0;
 }
 
-/* Step 3b: switch the leaf pointers to the new blocks.  Their old values,
- * i_blocks and the old blocks freed at the commit are logged in one
- * batch and one fence, then the pointers stored; the commit fences
- * them.  bmap_lock held exclusively. */
-static int cow_switch(struct cow *c)
+/* Step 3b with new blocks: the old values of the pointers, i_blocks and
+ * the old blocks freed at the commit logged in one batch and one fence,
+ * then the pointers (and i_blocks, if holes were filled) stored. */
+static void cow_switch_new(struct cow *c, const struct cow_slots *s)
 {
 	struct ext2_sb_info *fs = c->inode->fs;
 	le32 *ib = &c->inode->raw->i_blocks;
-	uint32_t i, k, done = 0, filled = 0;
+	uint32_t i, filled = 0;
+
+	for (i = 0; i < c->nb; i++)
+		filled += !c->old[i];
+	ext2_jbatch(true);
+	cow_log_slots(s);
+	if (filled)
+		ext2_jlog_iblocks(ib);
+	cow_free(c, c->old, c->nb);
+	cow_free(c, c->pool, c->npool);
+	c->npool = 0;
+	ext2_jbatch(false);
+	region_drain(fs->rgn); /* the records before the stores */
+	cow_store_slots(c, s);
+	if (filled) { /* holes now hold blocks: count them */
+		raw_store32(ib, raw_load32(ib) +
+			    (filled << (fs->blocksize_bits - 9)));
+		region_flush(fs->rgn, ib, 4);
+	}
+}
+
+/* Step 3b: switch the leaf pointers to the new blocks; the commit fences
+ * the stores.  bmap_lock held exclusively. */
+static int cow_switch(struct cow *c)
+{
 	struct cow_slots s;
 	int ret;
 
@@ -376,31 +412,13 @@ static int cow_switch(struct cow *c)
 	if (ret)
 		return ret;
 	if (c->ahead)
-		return cow_switch_ahead(c, &s);
-	for (i = 0; i < c->nb; i++)
-		filled += !c->old[i];
-	ext2_jbatch(true);
-	for (i = 0; i < s.nruns; i++)
-		ext2_jlog(s.slot[i], (size_t)s.n[i] * 4);
-	if (filled)
-		ext2_jlog_iblocks(ib);
-	cow_free(c, c->old, c->nb);
-	cow_free(c, c->pool, c->npool);
-	c->npool = 0;
-	ext2_jbatch(false);
-	region_drain(fs->rgn); /* the records before the stores */
-	for (i = 0; i < s.nruns; done += s.n[i++]) {
-		for (k = 0; k < s.n[i]; k++)
-			s.slot[i][k] = le32_put(c->new[done + k]);
-		region_flush(fs->rgn, s.slot[i], (size_t)s.n[i] * 4);
-	}
-	if (filled) /* holes now hold blocks: count them */
-		raw_store32(ib, raw_load32(ib) +
-			    (filled << (fs->blocksize_bits - 9)));
-	ext2_persist(fs, ib, 4);
+		cow_switch_ahead(c, &s);
+	else
+		cow_switch_new(c, &s);
+	if (!ext2_jfence_later())
+		region_drain(c->inode->fs->rgn);
 	return 0;
 }
-
 
 /* Step 3: the switch, under dax_sem and bmap_lock. */
 static int cow_commit_map(struct cow *c)

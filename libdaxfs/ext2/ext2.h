@@ -718,5 +718,8 @@ ssize_t ext2_listxattr(struct daxfs *vfs, const char *path, char *list,
 		       size_t size);
 /* chmod's change of an inode's access ACL (none: nothing to do). */
 int ext2_xattr_acl_chmod(struct ext2_inode_info *inode, mode_t mode);
+/* xattr_block.c: drop one reference to attribute block blk (freed with
+ * the last), inside the caller's operation. */
+void ext2_xattr_block_put(struct ext2_sb_info *fs, uint32_t blk);
 
 #endif

@@ -129,7 +129,7 @@ void ext2_release(struct daxfs *vfs, struct vfs_inode *inode)
 		ext2_prealloc_trim(in);
 		up_write(&in->i_rwsem);
 	}
-	ext2_iput(EXT2_I(inode)); /* frees an unlinked file */
+	ext2_iput(in); /* frees an unlinked file */
 	atomic_fetch_sub(&fs->open_files, 1);
 }
 

@@ -237,24 +237,6 @@ bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode)
 	       raw_load32(&raw->i_blocks) - ea == 0;
 }
 
-/* Let go of one reference to attribute block blk inside the caller's
- * operation: its refcount dropped when others share it, else freed (at
- * the commit). */
-static void xattr_block_put(struct ext2_sb_info *fs, uint32_t blk)
-{
-	struct ext2_ext_attr_header *h = ext2_block(fs, blk);
-	uint32_t refs = le32_get(h->h_refcount);
-
-	if (le32_get(h->h_magic) == EXT2_EXT_ATTR_MAGIC && refs > 1) {
-		ext2_jlog(&h->h_refcount, 4);
-		h->h_refcount = le32_put(refs - 1);
-		ext2_persist(fs, &h->h_refcount, 4);
-		return;
-	}
-	(void)ext2_jdefer_reserve(1); /* else it is freed now */
-	ext2_free_blocks(fs, blk, 1);
-}
-
 /*
  * Drop inode's reference to its extended attribute block, in one
  * operation: i_file_acl cleared and the block's refcount dropped (or the
@@ -277,7 +259,7 @@ static void inode_release_xattr(struct ext2_inode_info *inode)
 	inode->raw->i_file_acl = 0;
 	ext2_persist(fs, &inode->raw->i_file_acl, 4);
 	if (ext2_block_valid(fs, blk))
-		xattr_block_put(fs, blk);
+		ext2_xattr_block_put(fs, blk);
 	else
 		ext2_corrupt(fs, "inode %u: xattr block %u out of range",
 			     inode->ino, blk);
@@ -391,23 +373,29 @@ bool ext2_inode_sole_ref(struct ext2_inode_info *inode)
 	return sole;
 }
 
-/* Set mtime and/or ctime to now; persists only when a second changed. */
+/* Store now into on-media time t and its mirror m if they differ:
+ * whether it did. */
+static bool touch_time(le32 *t, uint32_t *m, uint32_t now)
+{
+	if (__atomic_load_n(m, __ATOMIC_RELAXED) == now)
+		return false;
+	raw_store32(t, now);
+	__atomic_store_n(m, now, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* Set mtime and/or ctime to now; persists only when a second changed
+ * (compared with the mirrors: no load of a line a flush evicted). */
 void ext2_inode_touch(struct ext2_inode_info *inode, bool mtime, bool ctime)
 {
 	struct ext2_inode *raw = inode->raw;
 	uint32_t now = ext2_now();
 	bool dirty = false;
 
-	if (mtime && __atomic_load_n(&inode->m_mtime, __ATOMIC_RELAXED) != now) {
-		raw_store32(&raw->i_mtime, now);
-		__atomic_store_n(&inode->m_mtime, now, __ATOMIC_RELAXED);
-		dirty = true;
-	}
-	if (ctime && __atomic_load_n(&inode->m_ctime, __ATOMIC_RELAXED) != now) {
-		raw_store32(&raw->i_ctime, now);
-		__atomic_store_n(&inode->m_ctime, now, __ATOMIC_RELAXED);
-		dirty = true;
-	}
+	if (mtime)
+		dirty |= touch_time(&raw->i_mtime, &inode->m_mtime, now);
+	if (ctime)
+		dirty |= touch_time(&raw->i_ctime, &inode->m_ctime, now);
 	if (dirty)
 		ext2_persist(inode->fs, &raw->i_atime, 12);
 }

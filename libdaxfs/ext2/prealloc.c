@@ -32,9 +32,10 @@
  * the block tail past them zeroed, drained (fence 1); then i_size, one
  * aligned 4-byte store (i_size_high must not change: else the logged
  * path runs), persisted (fence 2).  The two fences are the least that
- * keeps a size from covering bytes that are not durable.  A crash before the second fence
- * leaves the old size over the blocks, whose bytes past it the next
- * mount zeroes and frees; after it, the new size over durable bytes.
+ * keeps a size from covering bytes that are not durable.  A crash
+ * before the second fence leaves the old size over the blocks, whose
+ * bytes past it the next mount zeroes and frees; after it, the new size
+ * over durable bytes.
  * The write is durable when it returns, as every write.
  *
  * Locks: i_rwsem exclusive for all of it (inode->prealloc and
@@ -49,23 +50,31 @@
 
 #define PREALLOC_MAX 64u /* blocks taken ahead, at most */
 
-/* How many blocks to take ahead of an append that allocates lblk (the
- * first block past EOF): 0 unless the file is a regular file with
- * blocks already and the file system has a sixteenth of its blocks
- * free. */
-uint32_t ext2_prealloc_want(struct ext2_inode_info *inode, uint32_t lblk)
+/* May fs take blocks ahead now: a journal (the orphan chain gives them
+ * back after a crash), no 2 MiB units, a sixteenth of its blocks free? */
+static bool prealloc_allowed(struct ext2_sb_info *fs)
+{
+	return fs->journal && ext2_unit_blocks(fs) == 1 &&
+	       atomic_load(&fs->free_blocks) >= (int64_t)(fs->blocks_count >> 4);
+}
+
+/* The first block wholly past inode's EOF. */
+static uint64_t prealloc_first(struct ext2_inode_info *inode)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	uint64_t eof = ext2_i_size(inode);
-	uint32_t want;
 
-	if (!fs->journal || ext2_unit_blocks(fs) > 1 || lblk == 0 ||
-	    !S_ISREG(ext2_i_mode(inode)) ||
-	    lblk != (eof + fs->blocksize - 1) >> fs->blocksize_bits ||
-	    atomic_load(&fs->free_blocks) < (int64_t)(fs->blocks_count >> 4))
+	return (ext2_i_size(inode) + fs->blocksize - 1) >> fs->blocksize_bits;
+}
+
+/* How many blocks to take ahead of an append that allocates lblk (the
+ * first block past EOF): 0 unless the file is a regular file with
+ * blocks already and taking them is allowed. */
+uint32_t ext2_prealloc_want(struct ext2_inode_info *inode, uint32_t lblk)
+{
+	if (lblk == 0 || !S_ISREG(ext2_i_mode(inode)) ||
+	    lblk != prealloc_first(inode) || !prealloc_allowed(inode->fs))
 		return 0;
-	want = lblk < PREALLOC_MAX ? lblk : PREALLOC_MAX;
-	return want;
+	return lblk < PREALLOC_MAX ? lblk : PREALLOC_MAX;
 }
 
 /* The operation that links blocks past EOF beyond what its write
@@ -116,8 +125,7 @@ void ext2_prealloc_trim(struct ext2_inode_info *inode)
 uint64_t ext2_prealloc_sectors(struct ext2_inode_info *inode)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	uint64_t b = (ext2_i_size(inode) + fs->blocksize - 1) >>
-		     fs->blocksize_bits, n = 0;
+	uint64_t b = prealloc_first(inode), n = 0;
 	uint32_t pblk, count;
 	bool is_new;
 
@@ -173,8 +181,7 @@ int ext2_prealloc_pool(struct ext2_inode_info *inode, uint32_t nb,
 		       le32 **slot)
 {
 	struct ext2_sb_info *fs = inode->fs;
-	uint64_t eof = (ext2_i_size(inode) + fs->blocksize - 1) >>
-		       fs->blocksize_bits;
+	uint64_t eof = prealloc_first(inode);
 	uint32_t room, have, want;
 	int ret;
 
@@ -191,7 +198,7 @@ int ext2_prealloc_pool(struct ext2_inode_info *inode, uint32_t nb,
 	have = slots_held(*slot, nb);
 	if (have == nb)
 		return 0;
-	if (atomic_load(&fs->free_blocks) < (int64_t)(fs->blocks_count >> 4))
+	if (!prealloc_allowed(fs))
 		return 1;
 	want = nb * 4 > PREALLOC_MAX ? nb * 4 : PREALLOC_MAX;
 	want = (want < room ? want : room) - have;

@@ -114,20 +114,21 @@ static int block_write_new(struct ext2_inode_info *inode, const uint8_t *buf,
 	return 0;
 }
 
-/* Let go of the old block: its refcount dropped when others share it,
- * else freed (at the operation's commit). */
-static void block_release(struct ext2_inode_info *inode, uint32_t blk)
+/* Let go of one reference to attribute block blk inside the caller's
+ * operation (a replaced block, or a freed inode's: inode.c): its
+ * refcount dropped when others share it, else freed at the commit. */
+void ext2_xattr_block_put(struct ext2_sb_info *fs, uint32_t blk)
 {
-	struct ext2_sb_info *fs = inode->fs;
 	struct ext2_ext_attr_header *h = ext2_block(fs, blk);
 	uint32_t refs = le32_get(h->h_refcount);
 
-	if (refs > 1) {
+	if (le32_get(h->h_magic) == EXT2_EXT_ATTR_MAGIC && refs > 1) {
 		ext2_jlog(&h->h_refcount, 4);
 		h->h_refcount = le32_put(refs - 1);
 		ext2_persist(fs, &h->h_refcount, 4);
 		return;
 	}
+	(void)ext2_jdefer_reserve(1); /* else it is freed now */
 	ext2_free_blocks(fs, blk, 1);
 }
 
@@ -181,7 +182,7 @@ static int store_logged(struct ext2_inode_info *inode, const struct xlist *l,
 	block_switch(inode, old, blk);
 	ibody_clear(inode);
 	if (old)
-		block_release(inode, old);
+		ext2_xattr_block_put(inode->fs, old);
 	ext2_inode_touch(inode, false, true);
 	return 0;
 }
