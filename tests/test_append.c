@@ -72,21 +72,6 @@ static void append_pattern(daxfs_file *f, uint64_t seed, uint64_t *size,
 	free(buf);
 }
 
-/* [off, off+len) of f reads as zeros. */
-static void expect_zeros(daxfs_file *f, uint64_t off, uint64_t len)
-{
-	unsigned char *buf = malloc(len);
-	long bad;
-
-	cr_assert(buf);
-	CHECK_EQ(daxfs_pread(f, buf, len, (off_t)off), (ssize_t)len);
-	bad = test_first_nonzero(buf, len);
-	cr_assert_eq(bad, -1, "byte %llu reads %#x, not 0 (old bytes of a "
-		     "block taken ahead?)", (unsigned long long)(off + bad),
-		     buf[bad]);
-	free(buf);
-}
-
 /* The 512-byte units a file of size bytes takes with 4 KiB blocks: its
  * data blocks and their indirect blocks (up to 4 GiB). */
 static long long blocks_for(uint64_t size)
@@ -162,7 +147,7 @@ Test(append, growing_otherwise_reads_zeros_not_old_blocks)
 					       DAXFS_WRITE_ATOMIC), 1);
 			check_close(g);
 		}
-		expect_zeros(f, size, 20 * BS - size);
+		check_pread_zeros(f, size, 20 * BS - size);
 		check_pread_pattern(f, 5, 0, size);
 		check_close(f);
 	}

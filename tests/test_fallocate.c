@@ -46,20 +46,6 @@ static struct stat fstat_of(daxfs_file *f)
 	return st;
 }
 
-/* [off, off+len) of f reads as zeros. */
-static void expect_zeros(daxfs_file *f, uint64_t off, uint64_t len)
-{
-	unsigned char *buf = malloc(len);
-	long bad;
-
-	cr_assert(buf);
-	CHECK_EQ(daxfs_pread(f, buf, len, off), len);
-	bad = test_first_nonzero(buf, len);
-	cr_assert_eq(bad, -1, "byte %llu reads %#x, not 0",
-		     (unsigned long long)(off + bad), buf[bad]);
-	free(buf);
-}
-
 /* [off, off+len) of f reads as pattern seed (laid at offset 0). */
 static void expect_pattern(daxfs_file *f, uint64_t seed, uint64_t off,
 			   uint64_t len)
@@ -95,7 +81,7 @@ Test(falloc, mode0_allocates_zeroed_blocks_and_extends)
 	st = fstat_of(f);
 	cr_assert_eq(st.st_size, 100000);
 	cr_assert_eq(st.st_blocks, 26 * 8);
-	expect_zeros(f, 0, 100000);
+	check_pread_zeros(f, 0, 100000);
 	/* Data stays; a hole below EOF is filled, the size kept. */
 	CHECK_EQ(daxfs_pwrite(f, hello, 5, 5000), 5);
 	CHECK_OK(daxfs_ftruncate(f, 400 * PG));
@@ -104,7 +90,7 @@ Test(falloc, mode0_allocates_zeroed_blocks_and_extends)
 	cr_assert_eq(st.st_size, 400 * PG);
 	cr_assert_eq(st.st_blocks, (26 + 3) * 8, "3 more blocks");
 	CHECK_OK(daxfs_fallocate(f, 0, 0, 50 * PG));
-	expect_zeros(f, 100 * PG, 3 * PG);
+	check_pread_zeros(f, 100 * PG, 3 * PG);
 	{
 		char got[6] = { 0 };
 
@@ -166,7 +152,7 @@ Test(falloc, punch_frees_whole_blocks_and_zeroes_the_ends)
 	cr_assert_eq(st.st_blocks, st0.st_blocks - 5 * 8);
 	cr_assert_eq(b.f_bfree, a.f_bfree + 5, "5 blocks freed");
 	expect_pattern(f, 7, 0, 3 * PG + 100);
-	expect_zeros(f, 3 * PG + 100, 6 * PG - 50);
+	check_pread_zeros(f, 3 * PG + 100, 6 * PG - 50);
 	expect_pattern(f, 7, 9 * PG + 50, 55 * PG - 50);
 	/* Past EOF: nothing to do; to EOF: the last blocks go. */
 	CHECK_OK(daxfs_fallocate(f, PH, 100 * PG, PG));
@@ -174,7 +160,7 @@ Test(falloc, punch_frees_whole_blocks_and_zeroes_the_ends)
 	st = fstat_of(f);
 	cr_assert_eq(st.st_size, 64 * PG);
 	cr_assert_eq(st.st_blocks, st0.st_blocks - 9 * 8);
-	expect_zeros(f, 60 * PG, 4 * PG);
+	check_pread_zeros(f, 60 * PG, 4 * PG);
 	check_close(f);
 	check_unmount_fsck(fs, img);
 	cr_assert_gt(bmap_after(img, "/f", 3), 0);
@@ -201,7 +187,7 @@ Test(falloc, long_punch_commits_in_steps)
 	CHECK_OK(daxfs_fallocate(f, PH, 1000, size - 2000));
 	st = fstat_of(f);
 	expect_pattern(f, 3, 0, 1000);
-	expect_zeros(f, 1000, size - 2000);
+	check_pread_zeros(f, 1000, size - 2000);
 	expect_pattern(f, 3, size - 1000, 1000);
 	/* 2 data blocks and the indirect blocks: the single, the double
 	 * and its one leaf. */
@@ -230,18 +216,18 @@ Test(falloc, zero_range_reads_zeros_with_blocks)
 	cr_assert_eq(st.st_size, 16 * PG);
 	cr_assert_eq(st.st_blocks, st0.st_blocks, "blocks replaced");
 	expect_pattern(f, 5, 0, 5000);
-	expect_zeros(f, 5000, 20000);
+	check_pread_zeros(f, 5000, 20000);
 	expect_pattern(f, 5, 25000, 16 * PG - 25000);
 	/* Past EOF: the size grows, unless KEEP_SIZE. */
 	CHECK_OK(daxfs_fallocate(f, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 				 15 * PG, 4 * PG));
 	cr_assert_eq(fstat_of(f).st_size, 16 * PG);
-	expect_zeros(f, 15 * PG, PG);
+	check_pread_zeros(f, 15 * PG, PG);
 	CHECK_OK(daxfs_fallocate(f, FALLOC_FL_ZERO_RANGE, 15 * PG, 4 * PG));
 	st = fstat_of(f);
 	cr_assert_eq(st.st_size, 19 * PG);
 	cr_assert_eq(st.st_blocks, st0.st_blocks + 3 * 8);
-	expect_zeros(f, 15 * PG, 4 * PG);
+	check_pread_zeros(f, 15 * PG, 4 * PG);
 	check_close(f);
 	check_unmount_fsck(fs, img);
 	for (uint64_t l = 1; l < 19; l++)

@@ -191,6 +191,19 @@ void check_pread_pattern(daxfs_file *f, uint64_t seed, off_t off,
 	free(buf);
 }
 
+void check_pread_zeros(daxfs_file *f, uint64_t off, uint64_t len)
+{
+	unsigned char *buf = malloc(len ? len : 1);
+	long bad;
+
+	cr_assert(buf);
+	CHECK_EQ(daxfs_pread(f, buf, len, (off_t)off), (ssize_t)len);
+	bad = test_first_nonzero(buf, len);
+	cr_assert_eq(bad, -1, "byte %llu reads %#x, not 0",
+		     (unsigned long long)(off + bad), buf[bad]);
+	free(buf);
+}
+
 void check_create_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 			       size_t len)
 {

@@ -145,6 +145,10 @@ void check_pwrite_pattern(daxfs_file *f, uint64_t seed, off_t off,
 void check_pread_pattern(daxfs_file *f, uint64_t seed, off_t off,
 			 size_t len);
 
+/* Read [off, off+len) of f: a complete read of zeros (the first other
+ * byte named in the failure). */
+void check_pread_zeros(daxfs_file *f, uint64_t off, uint64_t len);
+
 /* Create (or truncate) path and fill it with len bytes of pattern seed. */
 void check_create_pattern_file(daxfs *fs, const char *path, uint64_t seed,
 			       size_t len);
