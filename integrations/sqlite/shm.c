@@ -111,6 +111,14 @@ static int shm_grow(struct dsq_shm *s, int upto, int size)
 		 * views a page. */
 		r[s->nregion] = s->file ? shm_view_region(s, s->nregion, size)
 					: calloc(1, size);
+		if (!r[s->nregion] && s->file && s->nregion == 0) {
+			/* No view at all (a region mapping only in 2 MiB
+			 * units): the index in DRAM after all. */
+			shm_view_close(s);
+			s->file = NULL;
+			s->path = NULL;
+			continue;
+		}
 		if (!r[s->nregion])
 			return s->file ? SQLITE_IOERR_SHMMAP : SQLITE_NOMEM;
 		s->nregion++;

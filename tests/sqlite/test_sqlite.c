@@ -15,7 +15,9 @@
  * wal_index_in_views: shm=view keeps the WAL index in views of a -shm
  *   file: a killed process leaves the file, the next connections empty
  *   and share it (two connections, each reading the other's rows), the
- *   last removes it;
+ *   last removes it; _falls_back_on_units: on a region mapping only in
+ *   2 MiB units (hugetlbfs: ctest runs it through hugetlb_run.sh) the
+ *   index stays in DRAM and WAL mode works;
  * kill_{delete,wal}: a child inserts rows one per transaction
  *   (synchronous=FULL), reporting each commit through a pipe, and is
  *   killed (SIGKILL) at a random point, many times: a new mount finds
@@ -464,6 +466,45 @@ Test(sqlite, wal_index_in_views)
 	cr_assert_eq(size_in(img, "/v.db-shm"), -1, "the -shm file stayed "
 		     "after the last connection");
 	fsck_clean(img);
+}
+
+/* On a region that maps only in 2 MiB units (hugetlbfs, through
+ * tests/hugetlb_run.sh) no 32 KiB region of a -shm file can be a view:
+ * shm=view keeps the WAL index in DRAM and WAL mode works. */
+Test(sqlite, wal_index_in_views_falls_back_on_units)
+{
+	const char *mnt = getenv("DAXFS_TEST_HUGETLBFS"),
+		   *why = getenv("DAXFS_TEST_HUGETLBFS_WHY");
+	char img[300];
+	sqlite3 *a, *b;
+	int fd, i;
+
+	if (!mnt || !*mnt)
+		cr_skip_test("no hugetlbfs mount: %s", why ? why :
+			     "run through tests/hugetlb_run.sh");
+	snprintf(img, sizeof(img), "%s/sqlu-%d", mnt, (int)getpid());
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert(fd >= 0, "open %s: %s", img, strerror(errno));
+	/* hugetlbfs has no write(2): its files are sized by ftruncate */
+	cr_assert(ftruncate(fd, REGION_SIZE) == 0, "ftruncate: %s",
+		  strerror(errno));
+	close(fd);
+	check_mkfs(img, 0, 0, 0);
+	a = db_open(img, "/u.db?shm=view");
+	b = db_open(img, "/u.db?shm=view");
+	db_mode(a, true);
+	db_exec(a, "CREATE TABLE t(a)");
+	for (i = 0; i < 50; i++) {
+		db_exec(i % 2 ? a : b, "INSERT INTO t VALUES(0)");
+		cr_assert_eq(db_int(i % 2 ? b : a, "SELECT count(*) FROM t"),
+			     i + 1);
+	}
+	db_check(a);
+	db_close(b);
+	db_close(a);
+	cr_assert_eq(size_in(img, "/u.db-shm"), -1, "a -shm file stayed");
+	fsck_clean(img);
+	unlink(img);
 }
 
 /* ------------------------------------------------------------------ */
