@@ -424,7 +424,8 @@ int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
 		if (ret)
 			return ret;
 		if (bi || (unsigned char *)de >= blk + 24) /* not "." or ".." */
-			out->de = de, out->blk = blk, out->bi = bi;
+			out->de = de, out->blk = blk, out->bi = bi,
+			out->moves = dir->dx_moves;
 	} else {
 		ret = dir_index(dir, &ix);
 		if (ret)
@@ -570,6 +571,26 @@ static int dir_find_for_change(struct ext2_inode_info *dir, const char *name,
 	return *s ? 0 : -ENOENT;
 }
 
+/* Take the entry de out of its block, prev being the record just before
+ * it (merged into prev) or NULL if de is the first (its inode number
+ * cleared).  The record that now holds the room in *prev. */
+void ext2_dir_unlink_after(struct ext2_sb_info *fs,
+			   struct ext2_dir_entry_2 **prev,
+			   struct ext2_dir_entry_2 *de)
+{
+	if (*prev) {
+		ext2_jlog(&(*prev)->rec_len, 2); /* undone: de is whole again */
+		(*prev)->rec_len = le16_put(le16_get((*prev)->rec_len) +
+					    le16_get(de->rec_len));
+		ext2_persist(fs, &(*prev)->rec_len, 2);
+		return;
+	}
+	ext2_jlog(&de->inode, 4);
+	de->inode = 0;
+	ext2_persist(fs, &de->inode, 4);
+	*prev = de;
+}
+
 /* Take the entry de out of block bi (bytes blk) of dir: merged into the
  * record before it, or its inode number cleared if it is the first.  The
  * record that now holds the room in *prev at *prev_off. */
@@ -598,18 +619,9 @@ int ext2_dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
 	ret = ext2_dir_de_check(dir, bi, off, de);
 	if (ret)
 		return ret;
-	if (*prev) {
-		ext2_jlog(&(*prev)->rec_len, 2); /* undone: de is whole again */
-		(*prev)->rec_len = le16_put(le16_get((*prev)->rec_len) +
-					    le16_get(de->rec_len));
-		ext2_persist(fs, &(*prev)->rec_len, 2);
-		return 0;
-	}
-	ext2_jlog(&de->inode, 4);
-	de->inode = 0;
-	ext2_persist(fs, &de->inode, 4);
-	*prev = de;
-	*prev_off = off;
+	if (!*prev)
+		*prev_off = off;
+	ext2_dir_unlink_after(fs, prev, de);
 	return 0;
 }
 
@@ -654,16 +666,49 @@ int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	return 0;
 }
 
+/* Whether found (ext2_dir_lookup's, under the i_rwsem the caller holds
+ * exclusively since) still tells where its record is. */
+static bool dir_found_holds(struct ext2_inode_info *dir,
+			    const struct ext2_dirent_info *found)
+{
+	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
+	return found->de && found->moves == dir->dx_moves &&
+	       ext2_dx_indexed(dir);
+}
+
 /* Remove name from dir, where ext2_dir_lookup found it (found) under the
  * i_rwsem the caller holds exclusively since: no second search of an
- * indexed directory. */
+ * indexed directory unless records moved meanwhile. */
 int ext2_dir_remove_found(struct ext2_inode_info *dir, const char *name,
 			  size_t len, const struct ext2_dirent_info *found)
 {
-	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
-	if (found->de && ext2_dx_indexed(dir))
+	if (dir_found_holds(dir, found))
 		return ext2_dx_remove_de(dir, found->blk, found->bi, found->de);
 	return ext2_dir_remove(dir, name, len);
+}
+
+/* Point the record de of dir at ino, of type ftype. */
+static void dir_retarget_de(struct ext2_sb_info *fs,
+			    struct ext2_dir_entry_2 *de, uint32_t ino,
+			    unsigned ftype)
+{
+	ext2_jlog(de, 8);
+	if (fs->has_filetype)
+		de->file_type = ftype;
+	de->inode = le32_put(ino);
+	ext2_persist(fs, de, 8);
+}
+
+/* ext2_dir_retarget of the name ext2_dir_lookup found (found), as
+ * ext2_dir_remove_found. */
+int ext2_dir_retarget_found(struct ext2_inode_info *dir, const char *name,
+			    size_t len, const struct ext2_dirent_info *found,
+			    uint32_t ino, unsigned ftype)
+{
+	if (!dir_found_holds(dir, found))
+		return ext2_dir_retarget(dir, name, len, ino, ftype);
+	dir_retarget_de(dir->fs, found->de, ino, ftype);
+	return 0;
 }
 
 /* Point the existing entry name of dir at ino (rename over a target, or
@@ -688,14 +733,9 @@ int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 			de = s->de;
 		}
 	}
-	if (ret)
-		return ret;
-	ext2_jlog(de, 8);
-	if (dir->fs->has_filetype)
-		de->file_type = ftype;
-	de->inode = le32_put(ino);
-	ext2_persist(dir->fs, de, 8);
-	return 0;
+	if (!ret)
+		dir_retarget_de(dir->fs, de, ino, ftype);
+	return ret;
 }
 
 /* Block bi of the linear dir: its bytes in *blk, 1 past the end, or a

@@ -247,6 +247,11 @@ struct ext2_inode_info {
 	/* Indexed directories: block addresses and room hints (htree_cache.c),
 	 * made once the index is checked. */
 	struct ext2_dx_cache *_Atomic dx;
+	/* Indexed directories: counts the changes that moved records (a
+	 * block switched, htree_split.c), so that a record found earlier
+	 * under the same exclusive i_rwsem is known to be where it was
+	 * (ext2_dirent_info.moves); under i_rwsem held exclusively. */
+	uint32_t dx_moves;
 };
 
 /* The ext2 superblock behind a public handle. */
@@ -572,10 +577,13 @@ struct ext2_dirent_info {
 	uint32_t ino;
 	unsigned ftype;     /* EXT2_FT_* */
 	/* Where the record is, in an indexed directory (else de NULL):
-	 * for ext2_dir_remove_found under the same exclusive i_rwsem. */
+	 * for ext2_dir_remove_found and ext2_dir_retarget_found under the
+	 * same exclusive i_rwsem, while the directory's dx_moves is still
+	 * moves. */
 	struct ext2_dir_entry_2 *de;
 	unsigned char *blk;
 	uint32_t bi;
+	uint32_t moves;
 };
 int ext2_dir_lookup(struct ext2_inode_info *dir, const char *name, size_t len,
 		     struct ext2_dirent_info *out);
@@ -584,6 +592,9 @@ int ext2_dir_add(struct ext2_inode_info *dir, const char *name, size_t len,
 int ext2_dir_remove(struct ext2_inode_info *dir, const char *name, size_t len);
 int ext2_dir_remove_found(struct ext2_inode_info *dir, const char *name,
 			  size_t len, const struct ext2_dirent_info *found);
+int ext2_dir_retarget_found(struct ext2_inode_info *dir, const char *name,
+			    size_t len, const struct ext2_dirent_info *found,
+			    uint32_t ino, unsigned ftype);
 int ext2_dir_retarget(struct ext2_inode_info *dir, const char *name, size_t len,
 		       uint32_t ino, unsigned ftype);
 int ext2_dir_is_empty(struct ext2_inode_info *dir);

@@ -452,25 +452,47 @@ int ext2_dx_remove(struct ext2_inode_info *dir, const char *name, size_t len)
 	return ext2_dx_remove_de(dir, blk, bi, de);
 }
 
+/* The record before the one at off of leaf bi (bytes blk), found
+ * through the leaf's table of names (a live name is always on the record
+ * chain, and so is offset 0) and checked to end at off: NULL when
+ * de is first, the leaf has no table or the record does not fit (the
+ * caller then walks the leaf). */
+static struct ext2_dir_entry_2 *dx_prev_known(struct ext2_inode_info *dir,
+					      unsigned char *blk, uint32_t bi,
+					      uint32_t off, uint32_t *prev_off)
+{
+	struct ext2_dir_entry_2 *prev;
+
+	if (!off || !ext2_dx_cache_prev(dir, bi, off, prev_off))
+		return NULL;
+	prev = (struct ext2_dir_entry_2 *)(blk + *prev_off);
+	if (!dx_de_sound(dir->fs, *prev_off, prev) ||
+	    *prev_off + le16_get(prev->rec_len) != off)
+		return NULL;
+	return prev;
+}
+
 /* Remove the record de of leaf bi (bytes blk) of the indexed dir, as
  * ext2_dx_find found it under the i_rwsem the caller holds exclusively
  * since. */
 int ext2_dx_remove_de(struct ext2_inode_info *dir, unsigned char *blk,
 		      uint32_t bi, struct ext2_dir_entry_2 *de)
 {
+	uint32_t off = (unsigned char *)de - blk, prev_off;
 	struct ext2_dir_entry_2 *prev;
-	uint32_t prev_off;
-	int ret;
+	int ret = 0;
 
 	DAXFS_ASSERT_WRITE_LOCKED(&dir->i_rwsem);
-	ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
-	if (!ret)
-		ext2_dx_cache_name_removed(dir, bi,
-					   (unsigned char *)de - blk);
-	if (!ret)
-		dx_room_after_remove(dir, bi, (unsigned char *)de - blk,
-				     prev_off, prev);
-	return ret;
+	prev = dx_prev_known(dir, blk, bi, off, &prev_off);
+	if (prev)
+		ext2_dir_unlink_after(dir->fs, &prev, de);
+	else
+		ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
+	if (ret)
+		return ret;
+	ext2_dx_cache_name_removed(dir, bi, off);
+	dx_room_after_remove(dir, bi, off, prev_off, prev);
+	return 0;
 }
 
 /* Block bi of the indexed dir: 1 past its end. */

@@ -117,6 +117,9 @@ void ext2_hash_seed(struct ext2_sb_info *fs, uint32_t seed[4]);
 /* dir.c, shared with htree.c and dir_iter.c */
 int ext2_dir_de_check(struct ext2_inode_info *dir, uint32_t bi, uint32_t off,
 		      const struct ext2_dir_entry_2 *de);
+void ext2_dir_unlink_after(struct ext2_sb_info *fs,
+			   struct ext2_dir_entry_2 **prev,
+			   struct ext2_dir_entry_2 *de);
 int ext2_dir_unlink_de(struct ext2_inode_info *dir, unsigned char *blk,
 		       uint32_t bi, struct ext2_dir_entry_2 *de,
 		       struct ext2_dir_entry_2 **prev, uint32_t *prev_off);
@@ -183,6 +186,8 @@ void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 			      uint32_t off, const char *name, size_t len);
 void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
 				uint32_t off);
+bool ext2_dx_cache_prev(struct ext2_inode_info *dir, uint32_t lblk,
+			uint32_t off, uint32_t *prev_off);
 unsigned char *ext2_dx_cache_addr(struct ext2_inode_info *dir, uint32_t lblk);
 void ext2_dx_cache_set_addr(struct ext2_inode_info *dir, uint32_t lblk,
 			    unsigned char *blk);

@@ -404,3 +404,23 @@ void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
 		}
 	dx_leaf_drop(c, k, lblk); /* out of step: rebuilt on the next lookup */
 }
+
+/* Where the record before the one at off of leaf lblk starts, from the
+ * leaf's table of names: the last live name before off, else 0 (the
+ * block's first record, unused).  false if the leaf has no table.  The
+ * caller checks the record it gets.  i_rwsem held exclusively. */
+bool ext2_dx_cache_prev(struct ext2_inode_info *dir, uint32_t lblk,
+			uint32_t off, uint32_t *prev_off)
+{
+	struct dx_chunk *k = dx_chunk_of(atomic_load(&dir->dx), lblk);
+	struct dx_leaf *l;
+	unsigned i;
+
+	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
+		return false;
+	*prev_off = 0;
+	for (i = 0; i < l->n; i++)
+		if (l->e[i].off < off && l->e[i].off >= *prev_off)
+			*prev_off = l->e[i].off;
+	return true;
+}

@@ -51,6 +51,7 @@ static int dx_switch(struct ext2_inode_info *dir, uint32_t lblk, uint32_t nb)
 		*slot = le32_put(nb);
 		ext2_persist(fs, slot, 4);
 		ext2_dx_cache_switched(dir, lblk, ext2_block(fs, nb));
+		dir->dx_moves++;
 	}
 	up_write(&dir->bmap_lock);
 	if (ret)

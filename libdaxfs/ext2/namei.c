@@ -488,7 +488,15 @@ static int is_ancestor(struct ext2_sb_info *fs, struct ext2_inode_info *a,
 struct rename_ctx {
 	struct ext2_last from, to;             /* parents and names */
 	struct ext2_inode_info *src, *tgt;     /* tgt may be NULL */
+	struct ext2_dirent_info so, ta;        /* their entries, found under
+						  the parents' locks */
 	bool slash;                            /* a path ended in '/' */
+};
+
+/* What rename_files and rename_locked return besides 0 and -errno. */
+enum {
+	RENAME_SAME = 1,        /* both names are one file: nothing to do */
+	RENAME_DIRS = 2,        /* a directory: the general path */
 };
 
 /* Type and emptiness rules of POSIX rename, and the ".." a moved
@@ -544,14 +552,15 @@ static int rename_apply(struct rename_ctx *c)
 
 	/* The new name first: if it fails, nothing has changed. */
 	if (c->tgt)
-		ret = ext2_dir_retarget(c->to.dir, c->to.name, c->to.len,
-					 c->src->ino, ft);
+		ret = ext2_dir_retarget_found(c->to.dir, c->to.name, c->to.len,
+					      &c->ta, c->src->ino, ft);
 	else
 		ret = ext2_dir_add(c->to.dir, c->to.name, c->to.len, c->src->ino,
 				    ft);
 	if (ret)
 		return ret;
-	ret = ext2_dir_remove(c->from.dir, c->from.name, c->from.len);
+	ret = ext2_dir_remove_found(c->from.dir, c->from.name, c->from.len,
+				    &c->so);
 	if (ret) {
 		/* Only a damaged directory gets here: take the new name
 		 * back, so that the failed call changes nothing. */
@@ -592,8 +601,8 @@ static int rename_apply(struct rename_ctx *c)
 	return ret;
 }
 
-/* Lock the two parents (ancestor first) and then source and target. */
-static void rename_lock_all(struct ext2_sb_info *fs, struct rename_ctx *c)
+/* Lock the two parents, the ancestor first. */
+static void rename_lock_parents(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
 	if (c->from.dir == c->to.dir)
 		down_write(&c->from.dir->i_rwsem);
@@ -606,22 +615,81 @@ static void rename_lock_all(struct ext2_sb_info *fs, struct rename_ctx *c)
 	} else {
 		lock_two(c->from.dir, c->to.dir);
 	}
-	lock_two(c->src, c->tgt);
 }
 
-static void rename_unlock_all(struct rename_ctx *c)
+static void rename_unlock_parents(struct rename_ctx *c)
 {
-	unlock_two(c->src, c->tgt);
 	if (c->from.dir != c->to.dir)
 		up_write(&c->to.dir->i_rwsem);
 	up_write(&c->from.dir->i_rwsem);
+}
+
+/* Check and carry out the rename as one atomic operation; every lock is
+ * held and both names were found under them. */
+static int rename_commit(struct ext2_sb_info *fs, struct rename_ctx *c)
+{
+	struct ext2_jh h;
+	int ret = rename_check(c);
+
+	if (ret)
+		return ret;
+	ext2_jbegin(fs, &h); /* every change of it, or none */
+	ret = rename_apply(c);
+	ext2_jcommit(&h);
+	return ret;
+}
+
+/* Look both names up under the parents' locks: src and tgt referenced
+ * (tgt NULL if absent), their entries in c->so and c->ta. */
+static int rename_lookup(struct ext2_sb_info *fs, struct rename_ctx *c)
+{
+	int ret = dir_alive(c->from.dir);
+
+	if (!ret)
+		ret = dir_alive(c->to.dir);
+	if (ret)
+		return ret;
+	ret = ext2_dir_lookup(c->from.dir, c->from.name, c->from.len, &c->so);
+	if (ret == -ENOENT)
+		return err_set(-ENOENT, "\"%.*s\" does not exist",
+			       (int)c->from.len, c->from.name);
+	if (!ret)
+		ret = ext2_iget(fs, c->so.ino, &c->src);
+	if (!ret)
+		ret = ext2_dir_lookup(c->to.dir, c->to.name, c->to.len, &c->ta);
+	if (ret == -ENOENT)
+		return 0;
+	return ret ? ret : ext2_iget(fs, c->ta.ino, &c->tgt);
+}
+
+/* The rename of a file that is not a directory over another or over
+ * nothing, the common case: each name is looked up once, under the
+ * parents' locks (as unlink does), and no walk up the tree is needed.
+ * RENAME_DIRS when either is a directory. */
+static int rename_files(struct ext2_sb_info *fs, struct rename_ctx *c)
+{
+	int ret;
+
+	rename_lock_parents(fs, c);
+	ret = rename_lookup(fs, c);
+	if (!ret && (S_ISDIR(ext2_i_mode(c->src)) ||
+		     (c->tgt && S_ISDIR(ext2_i_mode(c->tgt)))))
+		ret = RENAME_DIRS;
+	else if (!ret && c->tgt == c->src)
+		ret = RENAME_SAME;
+	if (!ret) {
+		lock_two(c->src, c->tgt);
+		ret = rename_commit(fs, c);
+		unlock_two(c->src, c->tgt);
+	}
+	rename_unlock_parents(c);
+	return ret;
 }
 
 /* Resolve source and target under rename_lock, check the tree rules,
  * lock everything and re-check the names; -EAGAIN to start over. */
 static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 {
-	struct ext2_dirent_info so, ta;
 	int ret, r2;
 
 	ret = ext2_lookup_child(c->from.dir, c->from.name, c->from.len, &c->src);
@@ -633,7 +701,7 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	if (ret)
 		return ret;
 	if (c->tgt == c->src)
-		return 1; /* the same file: nothing to do */
+		return RENAME_SAME;
 	if (S_ISDIR(ext2_i_mode(c->src))) {
 		ret = is_ancestor(fs, c->src, c->to.dir);
 		if (ret)
@@ -649,28 +717,56 @@ static int rename_locked(struct ext2_sb_info *fs, struct rename_ctx *c)
 	if (c->src == c->from.dir || c->src == c->to.dir || /* damaged: */
 	    c->tgt == c->from.dir || c->tgt == c->to.dir)  /* locked twice */
 		return ext2_corrupt(fs, "an entry names its own directory");
-	rename_lock_all(fs, c);
+	rename_lock_parents(fs, c);
+	lock_two(c->src, c->tgt);
 	ret = dir_alive(c->from.dir);
 	if (!ret)
 		ret = dir_alive(c->to.dir);
 	if (!ret) {
-		ret = ext2_dir_lookup(c->from.dir, c->from.name, c->from.len, &so);
-		r2 = ext2_dir_lookup(c->to.dir, c->to.name, c->to.len, &ta);
-		if (ret || so.ino != c->src->ino ||
-		    (c->tgt ? r2 || ta.ino != c->tgt->ino : r2 != -ENOENT))
+		ret = ext2_dir_lookup(c->from.dir, c->from.name, c->from.len,
+				      &c->so);
+		r2 = ext2_dir_lookup(c->to.dir, c->to.name, c->to.len, &c->ta);
+		if (ret || c->so.ino != c->src->ino ||
+		    (c->tgt ? r2 || c->ta.ino != c->tgt->ino : r2 != -ENOENT))
 			ret = -EAGAIN; /* changed meanwhile */
 	}
 	if (!ret)
-		ret = rename_check(c);
-	if (!ret) {
-		struct ext2_jh h;
-
-		ext2_jbegin(fs, &h); /* every change of it, or none */
-		ret = rename_apply(c);
-		ext2_jcommit(&h);
-	}
-	rename_unlock_all(c);
+		ret = rename_commit(fs, c);
+	unlock_two(c->src, c->tgt);
+	rename_unlock_parents(c);
 	return ret;
+}
+
+/* Drop the references rename_files or rename_locked took. */
+static void rename_put(struct rename_ctx *c)
+{
+	ext2_iput(c->src);
+	ext2_iput(c->tgt);
+	c->src = c->tgt = NULL;
+}
+
+/* Rename under rename_lock when the parents differ (it orders them and
+ * keeps the tree still for the general path's walks): first as files,
+ * then, for directories or after a racing change, by the general path. */
+static int rename_run(struct ext2_sb_info *fs, struct rename_ctx *c)
+{
+	bool global = c->from.dir != c->to.dir;
+	int ret;
+
+	if (global)
+		pthread_mutex_lock(&fs->rename_lock);
+	ret = rename_files(fs, c);
+	if (ret == RENAME_DIRS && !global) {
+		global = true;
+		pthread_mutex_lock(&fs->rename_lock);
+	}
+	while (ret == RENAME_DIRS || ret == -EAGAIN) {
+		rename_put(c);
+		ret = rename_locked(fs, c);
+	}
+	if (global)
+		pthread_mutex_unlock(&fs->rename_lock);
+	return ret == RENAME_SAME ? 0 : ret;
 }
 
 /* The rename operation, by POSIX rules; retried whole when a racing
@@ -700,16 +796,7 @@ int ext2_rename(struct daxfs *vfs, const char *from, const char *to)
 		goto out;
 	}
 	c.slash = c.from.slash || c.to.slash;
-	pthread_mutex_lock(&fs->rename_lock);
-	do {
-		ext2_iput(c.src);
-		ext2_iput(c.tgt);
-		c.src = c.tgt = NULL;
-		ret = rename_locked(fs, &c);
-	} while (ret == -EAGAIN);
-	pthread_mutex_unlock(&fs->rename_lock);
-	if (ret == 1)
-		ret = 0;
+	ret = rename_run(fs, &c);
 out:
 	ext2_iput(c.tgt); /* the last one frees a replaced file */
 	ext2_iput(c.src);

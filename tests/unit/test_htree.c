@@ -366,6 +366,49 @@ Test(htree, dram_cache_follows_changes)
 	check_unmount(fs);
 }
 
+/* A record found before a change that moved it (a split of its leaf) is
+ * looked up again by ext2_dir_remove_found, not removed where it was: a
+ * rename's insert can split the leaf of its own source name. */
+Test(htree, remove_found_after_split)
+{
+	const char *img = htree_image("htree_m", 256 * TEST_MIB, 1024);
+	daxfs *fs = check_mount(img, 0);
+	const char *x = "f_7_abcdefg";
+	struct ext2_dirent_info so, again;
+	struct ext2_inode_info *dir;
+	unsigned char *now = NULL;
+	char name[64];
+	int added;
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	make_files(fs, "/d", 0, 1000);
+	CHECK_OK(ext2_path_walk(EXT2_SB(fs), "/d", &dir));
+	down_write(&dir->i_rwsem);
+	CHECK_OK(ext2_dir_lookup(dir, x, strlen(x), &so));
+	cr_assert(so.de, "/d is not indexed");
+	for (added = 0; added < 20000; added++) {
+		CHECK_OK(ext2_dx_block(dir, so.bi, &now));
+		if (now != so.blk)
+			break;
+		snprintf(name, sizeof(name), "g_%d", added);
+		CHECK_OK(ext2_dir_add(dir, name, strlen(name), so.ino,
+				      EXT2_FT_REG_FILE));
+	}
+	cr_assert_neq(now, so.blk, "the leaf of %s never split", x);
+	CHECK_OK(ext2_dir_remove_found(dir, x, strlen(x), &so));
+	cr_assert_eq(ext2_dir_lookup(dir, x, strlen(x), &again), -ENOENT,
+		     "%s is still there after its removal", x);
+	CHECK_OK(ext2_dir_add(dir, x, strlen(x), so.ino, EXT2_FT_REG_FILE));
+	while (added-- > 0) {
+		snprintf(name, sizeof(name), "g_%d", added);
+		CHECK_OK(ext2_dir_remove(dir, name, strlen(name)));
+	}
+	up_write(&dir->i_rwsem);
+	ext2_iput(dir);
+	check_names(fs, "/d", 0, 1000, true);
+	check_unmount_fsck(fs, img);
+}
+
 /* The first lookup in a large indexed directory after a mount makes no
  * DRAM that grows with the directory (issue 15: the first lookup is to
  * cost what any other does): the cache it starts holds the blocks it
