@@ -697,7 +697,6 @@ int ext2_path_parent(struct ext2_sb_info *fs, const char *path,
 int ext2_mkdir(struct daxfs *vfs, const char *path, mode_t mode);
 int ext2_rmdir(struct daxfs *vfs, const char *path);
 int ext2_unlink(struct daxfs *vfs, const char *path);
-int ext2_rename(struct daxfs *vfs, const char *from, const char *to);
 int ext2_link(struct daxfs *vfs, const char *from, const char *to);
 int ext2_symlink(struct daxfs *vfs, const char *target, const char *path);
 ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
@@ -705,6 +704,13 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 int ext2_stat(struct daxfs *vfs, const char *path, struct stat *st);
 int ext2_readdir(struct daxfs *vfs, const char *path, vfs_filldir_t fn,
 		 void *arg);
+
+int ext2_dir_alive(struct ext2_inode_info *dir);
+void ext2_lock_two(struct ext2_inode_info *a, struct ext2_inode_info *b);
+void ext2_unlock_two(struct ext2_inode_info *a, struct ext2_inode_info *b);
+
+/* rename.c */
+int ext2_rename(struct daxfs *vfs, const char *from, const char *to);
 
 int ext2_create_locked(struct ext2_inode_info *dir, const char *name,
 			size_t len, mode_t mode, struct ext2_inode_info **out);
