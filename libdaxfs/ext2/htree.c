@@ -329,15 +329,16 @@ int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
 	return ret;
 }
 
-/* Find name in leaf bi (bytes blk) through its table of names l. */
+/* Find name in leaf bi (bytes blk) through its table of names l: the
+ * slots from the tag's own to the first free one. */
 static int dx_leaf_lookup(struct ext2_inode_info *dir, unsigned char *blk,
 			  const struct dx_leaf *l, const char *name,
 			  size_t len, struct ext2_dir_entry_2 **out)
 {
 	uint16_t tag = dx_tag(name, len);
-	unsigned i;
+	unsigned m = l->cap - 1u, i;
 
-	for (i = 0; i < l->n; i++) {
+	for (i = tag & m; l->e[i].off != DX_SLOT_FREE; i = (i + 1) & m) {
 		struct ext2_dir_entry_2 *de;
 
 		if (l->e[i].tag != tag)
@@ -490,7 +491,7 @@ int ext2_dx_remove_de(struct ext2_inode_info *dir, unsigned char *blk,
 		ret = ext2_dir_unlink_de(dir, blk, bi, de, &prev, &prev_off);
 	if (ret)
 		return ret;
-	ext2_dx_cache_name_removed(dir, bi, off);
+	ext2_dx_cache_name_removed(dir, bi, off, de->name, de->name_len);
 	dx_room_after_remove(dir, bi, off, prev_off, prev);
 	return 0;
 }

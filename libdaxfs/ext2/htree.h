@@ -145,13 +145,17 @@ int ext2_dx_probe(struct ext2_inode_info *dir, const char *name, size_t len,
 		  struct dx_path *p, uint32_t *leaf);
 
 /* The live names of a leaf, in DRAM (htree_cache.c): where each record
- * is and a 16-bit tag of its name. */
+ * is and a 16-bit tag of its name, in a table of cap slots (a power of
+ * two) by tag, with linear probing; a free slot has off DX_SLOT_FREE
+ * (records are 4-aligned). */
 struct dx_name {
 	uint16_t off, tag;
 };
 
+#define DX_SLOT_FREE 0xffffu
+
 struct dx_leaf {
-	uint16_t n, cap;                /* names, room */
+	uint16_t n, cap;                /* names, slots */
 	struct dx_name e[];
 };
 
@@ -185,7 +189,7 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 			      uint32_t off, const char *name, size_t len);
 void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
-				uint32_t off);
+				uint32_t off, const char *name, size_t len);
 bool ext2_dx_cache_prev(struct ext2_inode_info *dir, uint32_t lblk,
 			uint32_t off, uint32_t *prev_off);
 unsigned char *ext2_dx_cache_addr(struct ext2_inode_info *dir, uint32_t lblk);

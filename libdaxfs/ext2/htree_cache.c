@@ -49,9 +49,34 @@ struct ext2_dx_cache {
 					   take */
 };
 
+/* A leaf's table of cap slots and, after it, the offsets of its names in
+ * increasing order (to find the record before one without a walk). */
 static size_t dx_leaf_size(uint32_t cap)
 {
-	return sizeof(struct dx_leaf) + cap * sizeof(struct dx_name);
+	return sizeof(struct dx_leaf) + cap * (sizeof(struct dx_name) + 2);
+}
+
+/* The offsets of l's names in increasing order (l->n of them). */
+static uint16_t *dx_sorted(const struct dx_leaf *l)
+{
+	return (uint16_t *)&l->e[l->cap];
+}
+
+/* How many of l's names lie before off. */
+static unsigned dx_rank(const struct dx_leaf *l, uint32_t off)
+{
+	const uint16_t *s = dx_sorted(l);
+	unsigned lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (s[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* The chunk that holds block lblk of c, or NULL if none was made. */
@@ -295,24 +320,84 @@ static int dx_leaf_count(struct ext2_inode_info *dir, unsigned char *blk,
 	return n;
 }
 
-/* A table of the n live names of the checked leaf blk, or NULL. */
-static struct dx_leaf *dx_leaf_make(struct ext2_sb_info *fs,
-				    unsigned char *blk, int n)
+/* Slots for n names: a power of two, at least 16, with a quarter free
+ * (probes stay short: about 2.5 for a name present, 8.5 for an absent
+ * one, within a cache line or two). */
+static uint32_t dx_leaf_cap(uint32_t n)
 {
-	struct dx_leaf *l = mem_alloc(dx_leaf_size(n + 4));
-	uint32_t off = 0;
+	uint32_t cap = 16;
+
+	while (cap * 3 < n * 4)
+		cap *= 2;
+	return cap;
+}
+
+/* An empty table of cap slots, or NULL. */
+static struct dx_leaf *dx_leaf_alloc(uint32_t cap)
+{
+	struct dx_leaf *l = mem_alloc(dx_leaf_size(cap));
 
 	if (!l)
 		return NULL;
 	l->n = 0;
-	l->cap = n + 4;
+	l->cap = (uint16_t)cap;
+	memset(l->e, 0xff, cap * sizeof(struct dx_name)); /* DX_SLOT_FREE */
+	return l;
+}
+
+/* Put the name at off with tag into l, which has a free slot. */
+static void dx_slot_put(struct dx_leaf *l, uint16_t off, uint16_t tag)
+{
+	unsigned m = l->cap - 1u, i = tag & m, r = dx_rank(l, off);
+	uint16_t *s = dx_sorted(l);
+
+	while (l->e[i].off != DX_SLOT_FREE)
+		i = (i + 1) & m;
+	l->e[i].off = off;
+	l->e[i].tag = tag;
+	memmove(&s[r + 1], &s[r], (l->n - r) * sizeof(*s));
+	s[r] = off;
+	l->n++;
+}
+
+/* Free slot i of l, moving back the names after it that probing would
+ * no longer reach (deletion from a linear-probing table). */
+static void dx_slot_del(struct dx_leaf *l, unsigned i)
+{
+	unsigned m = l->cap - 1u, j = i, home, r = dx_rank(l, l->e[i].off);
+	uint16_t *s = dx_sorted(l);
+
+	memmove(&s[r], &s[r + 1], (l->n - r - 1) * sizeof(*s));
+	for (;;) {
+		j = (j + 1) & m;
+		if (l->e[j].off == DX_SLOT_FREE)
+			break;
+		home = l->e[j].tag & m;
+		/* stays if its home lies cyclically in (i, j] */
+		if (i < j ? home > i && home <= j : home > i || home <= j)
+			continue;
+		l->e[i] = l->e[j];
+		i = j;
+	}
+	l->e[i].off = DX_SLOT_FREE;
+	l->n--;
+}
+
+/* A table of the n live names of the checked leaf blk, or NULL. */
+static struct dx_leaf *dx_leaf_make(struct ext2_sb_info *fs,
+				    unsigned char *blk, int n)
+{
+	struct dx_leaf *l = dx_leaf_alloc(dx_leaf_cap((uint32_t)n + 4));
+	uint32_t off = 0;
+
+	if (!l)
+		return NULL;
 	while (off < fs->blocksize) {
 		struct ext2_dir_entry_2 *de = (void *)(blk + off);
 
-		if (de->inode) {
-			l->e[l->n].off = off;
-			l->e[l->n++].tag = dx_tag(de->name, de->name_len);
-		}
+		if (de->inode)
+			dx_slot_put(l, (uint16_t)off,
+				    dx_tag(de->name, de->name_len));
 		off += le16_get(de->rec_len);
 	}
 	return l;
@@ -356,6 +441,23 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	return 0;
 }
 
+/* l with twice the slots, its names moved over (l freed), or NULL with
+ * l as it was. */
+static struct dx_leaf *dx_leaf_grow(struct dx_leaf *l)
+{
+	struct dx_leaf *nl = l->cap * 2u > 32768u ? NULL :
+			     dx_leaf_alloc(l->cap * 2u);
+	unsigned i;
+
+	if (!nl)
+		return NULL;
+	for (i = 0; i < l->cap; i++)
+		if (l->e[i].off != DX_SLOT_FREE)
+			dx_slot_put(nl, l->e[i].off, l->e[i].tag);
+	mem_free(l);
+	return nl;
+}
+
 /* name was written at off of leaf lblk: into the leaf's table, if it has
  * one.  i_rwsem held exclusively. */
 void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
@@ -367,39 +469,38 @@ void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 
 	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
 		return;
-	if (l->n == l->cap) {
-		nl = l->cap * 2u > UINT16_MAX ? NULL :
-		     mem_realloc(l, dx_leaf_size(l->cap * 2u));
+	if ((l->n + 1u) * 4 > l->cap * 3u) {
+		nl = dx_leaf_grow(l);
 		if (!nl) {
 			dx_leaf_drop(c, k, lblk); /* lost, not wrong */
 			return;
 		}
-		/* doubled: cap more names */
-		atomic_fetch_add(&c->bytes,
-				 (size_t)nl->cap * sizeof(struct dx_name));
-		nl->cap *= 2;
+		/* doubled: as many slots again */
+		atomic_fetch_add(&c->bytes, dx_leaf_size(nl->cap) -
+					    dx_leaf_size(nl->cap / 2u));
 		atomic_store(&k->leaf[lblk % DX_CHUNK], nl);
 		l = nl;
 	}
-	l->e[l->n].off = off;
-	l->e[l->n++].tag = dx_tag(name, len);
+	dx_slot_put(l, (uint16_t)off, dx_tag(name, len));
 }
 
-/* The name at off of leaf lblk was taken out: out of the leaf's table.
- * i_rwsem held exclusively. */
+/* The name (name, len) at off of leaf lblk was taken out: out of the
+ * leaf's table.  i_rwsem held exclusively. */
 void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
-				uint32_t off)
+				uint32_t off, const char *name, size_t len)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
 	struct dx_chunk *k = dx_chunk_of(c, lblk);
 	struct dx_leaf *l;
-	unsigned i;
+	unsigned m, i;
 
 	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
 		return;
-	for (i = 0; i < l->n; i++)
+	m = l->cap - 1u;
+	for (i = dx_tag(name, len) & m; l->e[i].off != DX_SLOT_FREE;
+	     i = (i + 1) & m)
 		if (l->e[i].off == off) {
-			l->e[i] = l->e[--l->n];
+			dx_slot_del(l, i);
 			return;
 		}
 	dx_leaf_drop(c, k, lblk); /* out of step: rebuilt on the next lookup */
@@ -414,13 +515,11 @@ bool ext2_dx_cache_prev(struct ext2_inode_info *dir, uint32_t lblk,
 {
 	struct dx_chunk *k = dx_chunk_of(atomic_load(&dir->dx), lblk);
 	struct dx_leaf *l;
-	unsigned i;
+	unsigned r;
 
 	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
 		return false;
-	*prev_off = 0;
-	for (i = 0; i < l->n; i++)
-		if (l->e[i].off < off && l->e[i].off >= *prev_off)
-			*prev_off = l->e[i].off;
+	r = dx_rank(l, off);
+	*prev_off = r ? dx_sorted(l)[r - 1] : 0;
 	return true;
 }
