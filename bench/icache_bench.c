@@ -108,13 +108,14 @@ static double stat_all(daxfs *fs)
 static double run(const char *img, size_t limit, const char *name)
 {
 	struct daxfs_cache_stats cs;
-	double before = rss_anon(), cold, warm, used, after;
+	double before = rss_anon(), cold, warm, used, after, mounted;
 	daxfs *fs;
 	int rc;
 
 	if ((rc = daxfs_mount(img, 0, &fs)) ||
 	    (rc = daxfs_set_cache_limit(fs, limit)))
 		die("mount", rc);
+	mounted = rss_anon() - before;
 	cold = stat_all(fs);
 	warm = stat_all(fs);
 	used = rss_anon() - before;
@@ -132,8 +133,12 @@ static double run(const char *img, size_t limit, const char *name)
 	       (unsigned long long)cs.evictions);
 	if (cs.inodes < nfiles) /* what the files not cached cost */
 		printf("%-9s DRAM per uncached file: %.1f B (RssAnon less the "
-		       "cache, over the files not in it)\n", name,
-		       (used - cs.bytes) / (nfiles - cs.inodes));
+		       "cache, over the files not in it); RssAnon beyond the "
+		       "budget: %+.2f MiB (the cache's table %.2f MiB is in "
+		       "it; after the mount, before any lookup: %+.2f MiB)\n",
+		       name, (used - cs.bytes) / (nfiles - cs.inodes),
+		       (used - (double)limit) / MIB, cs.table / MIB,
+		       mounted / MIB);
 	return warm;
 }
 

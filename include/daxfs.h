@@ -280,17 +280,23 @@ DAXFS_API int daxfs_info(daxfs *fs, struct daxfs_info *info);
  * progress refers to are evicted, least recently used first, when the
  * cache's bytes pass a limit, and read from the media again on their next
  * use.  The default limit is 64 MiB plus 1/512 of the region's size.
- * Inodes in use are never evicted: with more of them than the limit
- * holds, the cache goes past it until they are released.
+ * The cache's bytes include its hash table (fixed at mount: 4 to 8 bytes
+ * per inode of the file system, at most 8 MiB), so that the limit bounds all
+ * the DRAM the cache takes, whatever the number of files; a limit below
+ * the table keeps no unused inode.  Inodes in use are never evicted: with
+ * more of them than the limit holds, the cache goes past it until they
+ * are released.
  */
 struct daxfs_cache_stats {
 	uint64_t limit;       /* the budget, bytes */
-	uint64_t bytes;       /* DRAM the cached inodes take (each counted
-				 when it was last released), bytes */
+	uint64_t bytes;       /* DRAM the cache takes: the table and the
+				 cached inodes (each counted when it was
+				 last released), bytes */
 	uint64_t inodes;      /* inodes cached */
 	uint64_t unused;      /* of them, referenced by nothing (evictable) */
 	uint64_t evictions;   /* inodes evicted since mount */
-	uint64_t reserved[3];
+	uint64_t table;       /* of bytes, the hash table's (fixed) */
+	uint64_t reserved[2];
 };
 
 /* Set the inode cache's budget to bytes and evict down to it now (0

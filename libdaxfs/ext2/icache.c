@@ -28,7 +28,9 @@
  * used again (iget only counts a reference: the path walk's hot path
  * takes no global lock); its next release marks it used (lru_used).
  * Every cached inode is charged its bytes (struct, directory index,
- * extent cache; counted when it was last released).  When the charge of
+ * extent cache; counted when it was last released), and the hash table
+ * of the chains its fixed bytes, so that the budget bounds all of the
+ * cache's DRAM whatever the number of files (issue 15).  When the charge of
  * the cache passes the limit, the iput that passed it scans from the old
  * end until the charge is below the limit by a slack: an inode found
  * referenced is taken off the list (its next release puts it back), one
@@ -61,7 +63,10 @@ struct ext2_icache {
 	struct ext2_inode_info *tail; /* most recently used */
 	uint64_t unused;              /* inodes on the list (some may have
 					 been referenced since) */
-	atomic_size_t bytes;          /* charge of every cached inode */
+	atomic_size_t bytes;          /* charge of every cached inode, and
+					 the table */
+	size_t table;                 /* the hash chains and their locks:
+					 fixed at mount, in the budget */
 	atomic_size_t limit;          /* the budget, bytes */
 	atomic_uint_fast64_t inodes;  /* inode structs cached */
 	atomic_uint_fast64_t evictions;
@@ -76,6 +81,9 @@ int ext2_lru_init(struct ext2_sb_info *fs)
 	if (!ic)
 		return err_set(-ENOMEM, "out of memory for the inode cache");
 	pthread_mutex_init(&ic->lock, NULL);
+	ic->table = (fs->icache_mask + 1) * sizeof(*fs->icache) +
+		    EXT2_ICACHE_LOCKS * sizeof(*fs->icache_locks);
+	atomic_init(&ic->bytes, ic->table);
 #ifdef DAXFS_ICACHE_LIMIT_DEFAULT /* a stress build: -D...=0 evicts all */
 	atomic_init(&ic->limit, DAXFS_ICACHE_LIMIT_DEFAULT);
 #else
@@ -280,5 +288,6 @@ int ext2_cache_stats(struct daxfs *vfs, struct daxfs_cache_stats *st)
 	st->unused = ic->unused;
 	pthread_mutex_unlock(&ic->lock);
 	st->evictions = atomic_load(&ic->evictions);
+	st->table = ic->table;
 	return 0;
 }
