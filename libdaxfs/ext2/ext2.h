@@ -189,10 +189,15 @@ struct ext2_icache;
 
 /* An inode in DRAM (ext2_inode_info); the on-media inode is raw. */
 struct ext2_inode_info {
+	/* What a lookup, a stat and a release touch comes first: the first
+	 * two cache lines (a scattered stat of a million files misses on
+	 * each line it reads). */
 	struct ext2_sb_info *fs;
 	uint32_t ino;
+	int refcount;                 /* under the bucket lock */
 	struct ext2_inode *raw;       /* on media: every field is read here,
 					 but the mirrored ones below */
+	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
 	/* DRAM copies of the on-media fields every read and write looks at:
 	 * a line just flushed may be evicted (clwb does on some CPUs) and a
 	 * load of it then waits for memory.  Set from the media at iget and
@@ -202,23 +207,34 @@ struct ext2_inode_info {
 	uint64_t m_size;              /* i_size | i_size_high (files) */
 	uint32_t m_mtime, m_ctime;
 	uint16_t m_mode;
-	struct ext2_inode_info *hash_next; /* icache chain, under the bucket lock */
-	int refcount;                 /* under the bucket lock */
 	/* On the LRU list (icache.c): links and on_lru written under the
 	 * bucket lock and the LRU lock, lru_used under the bucket lock;
 	 * charge: bytes counted for it. */
-	struct ext2_inode_info *lru_prev, *lru_next;
 	bool on_lru;
 	bool lru_used;                /* released again since it was listed */
+	/* Blocks past EOF taken ahead of appends (prealloc.c), and whether
+	 * that put the file on the orphan chain; under i_rwsem. */
+	bool prealloc, prealloc_orphan;
+	/* On the orphan chain (orphan.c), under fs->orphan_lock. */
+	bool orphan;
+	/* Freed on the media by the unlink that dropped its last link
+	 * (namei.c): the last iput only frees this struct. */
+	bool freed;
+	struct ext2_inode_info *lru_prev, *lru_next;
 	size_t charge;
+	/* Mapped runs of the block map, read without locks (extent_cache.c);
+	 * made on first use. */
+	struct ext2_extent_cache *_Atomic extents;
+	/* Directories: the in-DRAM index, built on first use. */
+	struct ext2_dir_index *_Atomic dir;
+	/* Indexed directories: block addresses and room hints (htree_cache.c),
+	 * made once the index is checked. */
+	struct ext2_dx_cache *_Atomic dx;
 
 	struct rwsem i_rwsem;   /* see the lock order above */
 	struct rwsem dax_sem;   /* faults (shared) vs truncate (excl.) */
 	struct rwsem bmap_lock; /* block map, i_blocks; lookups shared,
 					 allocation and freeing exclusive */
-	/* Mapped runs of the block map, read without locks (extent_cache.c);
-	 * made on first use. */
-	struct ext2_extent_cache *_Atomic extents;
 	uint32_t alloc_goal;          /* block after the last allocated one,
 					 under bmap_lock (write) */
 	uint32_t alloc_next_lblk;     /* logical block alloc_goal belongs to */
@@ -227,26 +243,12 @@ struct ext2_inode_info {
 	uint32_t pend_lblk, pend_data, pend_n;
 	uint32_t pend_ahead;          /* of pend_n, taken ahead (prealloc.c) */
 	le32 *pend_leaf;
-	/* Blocks past EOF taken ahead of appends (prealloc.c), and whether
-	 * that put the file on the orphan chain; under i_rwsem. */
-	bool prealloc, prealloc_orphan;
-
 	/* Regular files: what views have installed (fs/dax.c's xarray). */
 	struct dax_mapping i_mapping;
 
-	/* On the orphan chain (orphan.c), under fs->orphan_lock. */
-	bool orphan;
-	/* Freed on the media by the unlink that dropped its last link
-	 * (namei.c): the last iput only frees this struct. */
-	bool freed;
-	struct ext2_inode_info *orphan_prev, *orphan_next;
+	struct ext2_inode_info *orphan_prev, *orphan_next; /* orphan_lock */
 
-	/* Directories: the in-DRAM index, built on first use. */
-	struct ext2_dir_index *_Atomic dir;
 	pthread_mutex_t dir_build_lock; /* building dir, once */
-	/* Indexed directories: block addresses and room hints (htree_cache.c),
-	 * made once the index is checked. */
-	struct ext2_dx_cache *_Atomic dx;
 	/* Indexed directories: counts the changes that moved records (a
 	 * block switched, htree_split.c), so that a record found earlier
 	 * under the same exclusive i_rwsem is known to be where it was

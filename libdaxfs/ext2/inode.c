@@ -155,12 +155,18 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 		       struct ext2_inode_info **out)
 {
 	struct ext2_inode_info **chain, *in;
+	struct ext2_inode *raw;
 	pthread_mutex_t *lock;
 	int ret;
 
 	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
 	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
 		return ext2_corrupt(fs, "reference to invalid inode %u", ino);
+	/* Its lines on the media load while the chain is walked: a stat
+	 * reads both next, a miss reads them to fill the struct. */
+	raw = ext2_raw_inode(fs, ino);
+	__builtin_prefetch(raw);
+	__builtin_prefetch((const char *)raw + 64);
 	chain = ext2_icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
 	for (in = *chain; in; in = in->hash_next) {
@@ -172,7 +178,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 		}
 	}
 	if (check) {
-		ret = inode_check(fs, ino, ext2_raw_inode(fs, ino));
+		ret = inode_check(fs, ino, raw);
 		if (ret)
 			goto out_unlock;
 	}
@@ -183,7 +189,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	}
 	in->fs = fs;
 	in->ino = ino;
-	in->raw = ext2_raw_inode(fs, ino);
+	in->raw = raw;
 	ext2_inode_mirror(in);
 	in->refcount = 1;
 	rwsem_init(&in->i_rwsem);
