@@ -91,45 +91,31 @@ static void tea_transform(uint32_t buf[4], const uint32_t in[4])
 #define MD4_ROUND(f, a, b, c, d, x, s) \
 	((a) += f((b), (c), (d)) + (x), (a) = rol32((a), (s)))
 
-/* Four steps of one MD4 round: rounds differ in f, k, the words read
- * (idx) and the shifts. */
-static void md4_round4(uint32_t v[4], const uint32_t in[8], int r,
-		       const int idx[4], const int sh[4])
-{
-	static const uint32_t k[3] = { 0, MD4_K2, MD4_K3 };
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		uint32_t *a = &v[(4 - i) % 4], b = v[(5 - i) % 4],
-			 c = v[(6 - i) % 4], d = v[(7 - i) % 4];
-		uint32_t x = in[idx[i]] + k[r];
-
-		if (r == 0)
-			MD4_ROUND(MD4_F, *a, b, c, d, x, sh[i]);
-		else if (r == 1)
-			MD4_ROUND(MD4_G, *a, b, c, d, x, sh[i]);
-		else
-			MD4_ROUND(MD4_H, *a, b, c, d, x, sh[i]);
-	}
-}
+/* Four steps of one MD4 round over the words w0..w3 (plus k), shifts
+ * s0..s3: straight-line code, so that the compiler keeps a..d in
+ * registers (a loop over index tables cost three times as much). */
+#define MD4_ROUND4(f, k, w0, w1, w2, w3, s0, s1, s2, s3) do {	\
+		MD4_ROUND(f, a, b, c, d, (w0) + (k), s0);	\
+		MD4_ROUND(f, d, a, b, c, (w1) + (k), s1);	\
+		MD4_ROUND(f, c, d, a, b, (w2) + (k), s2);	\
+		MD4_ROUND(f, b, c, d, a, (w3) + (k), s3);	\
+	} while (0)
 
 /* The cut-down MD4 of 8 words of input (half_md4_transform). */
 static void half_md4(uint32_t buf[4], const uint32_t in[8])
 {
-	static const int idx[3][8] = { { 0, 1, 2, 3, 4, 5, 6, 7 },
-				       { 1, 3, 5, 7, 0, 2, 4, 6 },
-				       { 3, 7, 2, 6, 1, 5, 0, 4 } };
-	static const int sh[3][4] = { { 3, 7, 11, 19 }, { 3, 5, 9, 13 },
-				      { 3, 9, 11, 15 } };
-	uint32_t v[4] = { buf[0], buf[1], buf[2], buf[3] };
-	int r;
+	uint32_t a = buf[0], b = buf[1], c = buf[2], d = buf[3];
 
-	for (r = 0; r < 3; r++) {
-		md4_round4(v, in, r, idx[r], sh[r]);
-		md4_round4(v, in, r, idx[r] + 4, sh[r]);
-	}
-	for (r = 0; r < 4; r++)
-		buf[r] += v[r];
+	MD4_ROUND4(MD4_F, 0, in[0], in[1], in[2], in[3], 3, 7, 11, 19);
+	MD4_ROUND4(MD4_F, 0, in[4], in[5], in[6], in[7], 3, 7, 11, 19);
+	MD4_ROUND4(MD4_G, MD4_K2, in[1], in[3], in[5], in[7], 3, 5, 9, 13);
+	MD4_ROUND4(MD4_G, MD4_K2, in[0], in[2], in[4], in[6], 3, 5, 9, 13);
+	MD4_ROUND4(MD4_H, MD4_K3, in[3], in[7], in[2], in[6], 3, 9, 11, 15);
+	MD4_ROUND4(MD4_H, MD4_K3, in[1], in[5], in[0], in[4], 3, 9, 11, 15);
+	buf[0] += a;
+	buf[1] += b;
+	buf[2] += c;
+	buf[3] += d;
 }
 
 /* Hash of name with one of the block hashes, chunk bytes at a time. */
