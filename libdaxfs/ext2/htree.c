@@ -329,14 +329,15 @@ int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
 	return ret;
 }
 
-/* Find name in leaf bi (bytes blk) through its table of names l: the
- * slots from the tag's own to the first free one. */
+/* Find name in leaf bi (bytes blk) through its table of names l (mask:
+ * its slots less one): the slots from the tag's own to the first free
+ * one. */
 static int dx_leaf_lookup(struct ext2_inode_info *dir, unsigned char *blk,
-			  const struct dx_leaf *l, const char *name,
+			  const struct dx_leaf *l, unsigned m, const char *name,
 			  size_t len, struct ext2_dir_entry_2 **out)
 {
 	uint16_t tag = dx_tag(name, len);
-	unsigned m = l->cap - 1u, i;
+	unsigned i;
 
 	for (i = tag & m; l->e[i].off != DX_SLOT_FREE; i = (i + 1) & m) {
 		struct ext2_dir_entry_2 *de;
@@ -362,10 +363,12 @@ static int dx_leaf_find(struct ext2_inode_info *dir, unsigned char *blk,
 	struct ext2_sb_info *fs = dir->fs;
 	const struct dx_leaf *l;
 	uint32_t off = 0;
-	int ret = ext2_dx_cache_names(dir, bi, blk, &l);
+	unsigned mask;
+	int ret = ext2_dx_cache_names(dir, bi, blk, &l, &mask);
 
 	if (ret || l)
-		return ret ? ret : dx_leaf_lookup(dir, blk, l, name, len, out);
+		return ret ? ret : dx_leaf_lookup(dir, blk, l, mask, name, len,
+						  out);
 	while (off < fs->blocksize) {
 		struct ext2_dir_entry_2 *de = (void *)(blk + off);
 

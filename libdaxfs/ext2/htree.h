@@ -185,7 +185,8 @@ int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
 
 /* htree_cache.c: the DRAM side of an indexed directory */
 int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
-			unsigned char *blk, const struct dx_leaf **out);
+			unsigned char *blk, const struct dx_leaf **out,
+			unsigned *mask);
 void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 			      uint32_t off, const char *name, size_t len);
 void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,

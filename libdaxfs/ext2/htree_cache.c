@@ -37,6 +37,10 @@ struct dx_chunk {
 	uint32_t room[DX_CHUNK];        /* offset << 16 | free bytes of a
 					   record, 0 unknown */
 	struct dx_leaf *_Atomic leaf[DX_CHUNK]; /* a leaf's names, or NULL */
+	_Atomic uint8_t bits[DX_CHUNK]; /* log2 of its table's slots, stored
+					   before the table: a lookup reads
+					   the mask from this hot line, not
+					   from the table's header */
 	_Atomic uint64_t walked;        /* per block: a lookup walked it
 					   (its table is made at the next) */
 };
@@ -332,6 +336,12 @@ static uint32_t dx_leaf_cap(uint32_t n)
 	return cap;
 }
 
+/* log2 of l's slots. */
+static uint8_t dx_leaf_bits(const struct dx_leaf *l)
+{
+	return (uint8_t)__builtin_ctz(l->cap);
+}
+
 /* An empty table of cap slots, or NULL. */
 static struct dx_leaf *dx_leaf_alloc(uint32_t cap)
 {
@@ -410,7 +420,8 @@ static struct dx_leaf *dx_leaf_make(struct ext2_sb_info *fs,
  * is short (the caller walks the leaf); -EUCLEAN for a bad record.
  * Caller holds i_rwsem. */
 int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
-			unsigned char *blk, const struct dx_leaf **out)
+			unsigned char *blk, const struct dx_leaf **out,
+			unsigned *mask)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
 	struct dx_leaf *l, *none = NULL;
@@ -421,6 +432,8 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	if (!c || lblk >= c->nblocks || !(k = dx_chunk_get(c, lblk)))
 		return 0;
 	*out = atomic_load(&k->leaf[lblk % DX_CHUNK]);
+	*mask = (1u << atomic_load_explicit(&k->bits[lblk % DX_CHUNK],
+					    memory_order_relaxed)) - 1;
 	if (*out || !(atomic_fetch_or(&k->walked, 1ull << lblk % DX_CHUNK) &
 		      1ull << lblk % DX_CHUNK))
 		return 0;
@@ -430,6 +443,8 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	l = dx_leaf_make(dir->fs, blk, n);
 	if (!l)
 		return 0;
+	/* (a lookup racing to make it computes the same size) */
+	atomic_store(&k->bits[lblk % DX_CHUNK], dx_leaf_bits(l));
 	if (!atomic_compare_exchange_strong(&k->leaf[lblk % DX_CHUNK], &none,
 					    l)) {
 		mem_free(l); /* another lookup made it first */
@@ -438,6 +453,7 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	}
 	atomic_fetch_add(&c->bytes, dx_leaf_size(l->cap));
 	*out = l;
+	*mask = l->cap - 1u;
 	return 0;
 }
 
@@ -478,6 +494,7 @@ void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 		/* doubled: as many slots again */
 		atomic_fetch_add(&c->bytes, dx_leaf_size(nl->cap) -
 					    dx_leaf_size(nl->cap / 2u));
+		atomic_store(&k->bits[lblk % DX_CHUNK], dx_leaf_bits(nl));
 		atomic_store(&k->leaf[lblk % DX_CHUNK], nl);
 		l = nl;
 	}
