@@ -451,6 +451,8 @@ void ext2_icache_destroy(struct ext2_sb_info *fs);
 struct ext2_inode *ext2_raw_inode(struct ext2_sb_info *fs, uint32_t ino);
 int ext2_iget(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
 int ext2_iget_new(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out);
+int ext2_iget_nocheck(struct ext2_sb_info *fs, uint32_t ino,
+		      struct ext2_inode_info **out);
 void ext2_ihold(struct ext2_inode_info *inode);
 bool ext2_inode_sole_ref(struct ext2_inode_info *inode);
 void ext2_icache_unhash(struct ext2_inode_info *inode);

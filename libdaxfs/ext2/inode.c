@@ -149,9 +149,15 @@ static int inode_check(struct ext2_sb_info *fs, uint32_t ino,
 	return 0;
 }
 
-/* Find ino in the cache or add it.  With check, the on-media inode must
- * be a sane inode in use. */
-static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
+/* How iget_common reads the inode on the media. */
+enum {
+	IGET_CHECK = 1,  /* it must be a sane inode in use */
+	IGET_FRESH = 2,  /* being created: its fields and mirrors are
+			    written by the caller, nothing is read */
+};
+
+/* Find ino in the cache or add it, as how says. */
+static int iget_common(struct ext2_sb_info *fs, uint32_t ino, unsigned how,
 		       struct ext2_inode_info **out)
 {
 	struct ext2_inode_info **chain, *in;
@@ -163,10 +169,13 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
 		return ext2_corrupt(fs, "reference to invalid inode %u", ino);
 	/* Its lines on the media load while the chain is walked: a stat
-	 * reads both next, a miss reads them to fill the struct. */
+	 * reads both next, a miss reads them to fill the struct (a new
+	 * inode's are only written: ext2_new_inode). */
 	raw = ext2_raw_inode(fs, ino);
-	__builtin_prefetch(raw);
-	__builtin_prefetch((const char *)raw + 64);
+	if (!(how & IGET_FRESH)) {
+		__builtin_prefetch(raw);
+		__builtin_prefetch((const char *)raw + 64);
+	}
 	chain = ext2_icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
 	for (in = *chain; in; in = in->hash_next) {
@@ -177,7 +186,7 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 			return 0;
 		}
 	}
-	if (check) {
+	if (how & IGET_CHECK) {
 		ret = inode_check(fs, ino, raw);
 		if (ret)
 			goto out_unlock;
@@ -190,7 +199,8 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, bool check,
 	in->fs = fs;
 	in->ino = ino;
 	in->raw = raw;
-	ext2_inode_mirror(in);
+	if (!(how & IGET_FRESH))
+		ext2_inode_mirror(in);
 	in->refcount = 1;
 	rwsem_init(&in->i_rwsem);
 	rwsem_init(&in->dax_sem);
@@ -212,13 +222,21 @@ out_unlock:
 /* Look up inode ino (in use, checked), referenced in *out. */
 int ext2_iget(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out)
 {
-	return iget_common(fs, ino, true, out);
+	return iget_common(fs, ino, IGET_CHECK, out);
 }
 
-/* Like ext2_iget, for an inode being created (no links yet). */
+/* Like ext2_iget, for an inode being created (ext2_new_inode writes its
+ * fields and mirrors). */
 int ext2_iget_new(struct ext2_sb_info *fs, uint32_t ino, struct ext2_inode_info **out)
 {
-	return iget_common(fs, ino, false, out);
+	return iget_common(fs, ino, IGET_FRESH, out);
+}
+
+/* Like ext2_iget, for an inode that may have no links (an orphan). */
+int ext2_iget_nocheck(struct ext2_sb_info *fs, uint32_t ino,
+		      struct ext2_inode_info **out)
+{
+	return iget_common(fs, ino, 0, out);
 }
 
 /* Take another reference to inode. */

@@ -192,7 +192,7 @@ static int orphan_load(struct ext2_sb_info *fs, const char *path)
 		    ++n > fs->inodes_count)
 			return err_set(-EUCLEAN, "%s: the orphan chain is "
 				       "damaged (inode %u)", path, ino);
-		ret = ext2_iget_new(fs, ino, &in);
+		ret = ext2_iget_nocheck(fs, ino, &in);
 		if (ret)
 			return ret;
 		if (in->orphan) {
