@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -116,6 +117,75 @@ Test(icache, unused_inodes_are_evicted_and_read_again)
 	cr_assert_leq(st.bytes, st.table + 16 * 1024, "%llu bytes over a limit "
 		      "of the table and 16 KiB", (unsigned long long)st.bytes);
 	cr_assert_gt(st.unused, 0, "some unused inodes fit in 16 KiB");
+	check_unmount_fsck(fs, img);
+}
+
+/* The fields a stat compares (st_atim and the rest are not set by
+ * libdaxfs beyond these). */
+static void check_same_stat(const char *p, const struct stat *a,
+			    const struct stat *b)
+{
+	cr_assert_eq(a->st_ino, b->st_ino, "%s: st_ino", p);
+	cr_assert_eq(a->st_mode, b->st_mode, "%s: st_mode", p);
+	cr_assert_eq(a->st_nlink, b->st_nlink, "%s: st_nlink", p);
+	cr_assert_eq(a->st_uid, b->st_uid, "%s: st_uid", p);
+	cr_assert_eq(a->st_gid, b->st_gid, "%s: st_gid", p);
+	cr_assert_eq(a->st_rdev, b->st_rdev, "%s: st_rdev", p);
+	cr_assert_eq(a->st_size, b->st_size, "%s: st_size", p);
+	cr_assert_eq(a->st_blocks, b->st_blocks, "%s: st_blocks", p);
+	cr_assert_eq(a->st_blksize, b->st_blksize, "%s: st_blksize", p);
+	cr_assert_eq(a->st_atim.tv_sec, b->st_atim.tv_sec, "%s: atime", p);
+	cr_assert_eq(a->st_mtim.tv_sec, b->st_mtim.tv_sec, "%s: mtime", p);
+	cr_assert_eq(a->st_ctim.tv_sec, b->st_ctim.tv_sec, "%s: ctime", p);
+}
+
+/* A stat of an inode the cache does not hold reads it from the media
+ * and does not cache it (a scattered stat of a million files evicts
+ * nothing): the same answer as while it was cached, for every kind of
+ * file, and the cache does not grow. */
+Test(icache, stat_of_evicted_inodes)
+{
+	static const char *const paths[] = { "/s/big", "/s/dev", "/s/dir",
+					     "/s/fifo", "/s/link", "/s/own" };
+	const char *img;
+	daxfs *fs = check_new_fs("ic-stat", 64 * TEST_MIB, 4096, 0, &img);
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1200000000, 0 } };
+	struct stat before[6], after;
+	struct daxfs_cache_stats st;
+	static char buf[3 * 4096 + 100];
+	daxfs_file *f;
+
+	CHECK_OK(daxfs_mkdir(fs, "/s", 0755));
+	f = check_open(fs, "/s/big", O_CREAT | O_WRONLY, 0640);
+	memset(buf, 7, sizeof(buf));
+	cr_assert_eq(daxfs_pwrite(f, buf, sizeof(buf), 5 * 4096),
+		     (ssize_t)sizeof(buf));
+	check_close(f);
+	CHECK_OK(daxfs_mknod(fs, "/s/dev", S_IFCHR | 0600, makedev(8, 17)));
+	CHECK_OK(daxfs_mkdir(fs, "/s/dir", 0700));
+	CHECK_OK(daxfs_mknod(fs, "/s/fifo", S_IFIFO | 0644, 0));
+	CHECK_OK(daxfs_symlink(fs, "/s/big", "/s/link"));
+	check_close(check_open(fs, "/s/own", O_CREAT | O_WRONLY, 0600));
+	CHECK_OK(daxfs_chown(fs, "/s/own", 70000, 80000));
+	CHECK_OK(daxfs_utimens(fs, "/s/own", ts));
+	for (int i = 0; i < 6; i++)
+		CHECK_OK(daxfs_stat(fs, paths[i], &before[i]));
+	CHECK_OK(daxfs_set_cache_limit(fs, 0)); /* every unused one goes */
+	st = stats_of(fs);
+	CHECK_OK(daxfs_set_cache_limit(fs, st.table + TEST_MIB)); /* room */
+	for (int i = 0; i < 6; i++) {
+		CHECK_OK(daxfs_stat(fs, paths[i], &after));
+		check_same_stat(paths[i], &before[i], &after);
+	}
+	cr_assert_eq(after.st_uid, 70000);
+	cr_assert_eq(after.st_mtim.tv_sec, 1200000000);
+	cr_assert_eq(before[1].st_rdev, makedev(8, 17));
+	/* the walk caches /s, the directory; the files stay out */
+	cr_assert_leq(stats_of(fs).inodes, st.inodes + 1, "stat cached "
+		      "inodes (%llu, %llu before)", (unsigned long long)
+		      stats_of(fs).inodes, (unsigned long long)st.inodes);
+	CHECK_ERR_MSG(daxfs_stat(fs, "/s/none", &after), ENOENT,
+		      "\"none\" does not exist");
 	check_unmount_fsck(fs, img);
 }
 

@@ -363,14 +363,23 @@ static inline void ext2_inode_store_mode(struct ext2_inode_info *inode,
 }
 
 /* Copy the mirrored fields of inode from the media (iget, ialloc). */
+/* The size an inode on the media has (i_size_high counts for regular
+ * files only). */
+static inline uint64_t raw_size(const struct ext2_inode *r)
+{
+	uint64_t size = raw_load32(&r->i_size);
+
+	if (S_ISREG(raw_load16(&r->i_mode)))
+		size |= (uint64_t)raw_load32(&r->i_size_high) << 32;
+	return size;
+}
+
 static inline void ext2_inode_mirror(struct ext2_inode_info *inode)
 {
 	const struct ext2_inode *r = inode->raw;
 	uint16_t mode = raw_load16(&r->i_mode);
-	uint64_t size = raw_load32(&r->i_size);
+	uint64_t size = raw_size(r);
 
-	if (S_ISREG(mode))
-		size |= (uint64_t)raw_load32(&r->i_size_high) << 32;
 	__atomic_store_n(&inode->m_mode, mode, __ATOMIC_RELAXED);
 	__atomic_store_n(&inode->m_size, size, __ATOMIC_RELAXED);
 	__atomic_store_n(&inode->m_mtime, raw_load32(&r->i_mtime),
@@ -487,6 +496,7 @@ void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n);
 void ext2_inode_store_links(struct ext2_inode_info *inode, uint16_t n);
 bool ext2_inode_is_fast_symlink(struct ext2_inode_info *inode);
 void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st);
+int ext2_stat_ino(struct ext2_sb_info *fs, uint32_t ino, struct stat *st);
 unsigned ext2_mode_to_ftype(mode_t mode);
 void ext2_write_failed(struct ext2_inode_info *inode, bool orphan);
 int ext2_setsize(struct ext2_inode_info *inode, uint64_t size);

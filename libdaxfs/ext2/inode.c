@@ -149,6 +149,24 @@ static int inode_check(struct ext2_sb_info *fs, uint32_t ino,
 	return 0;
 }
 
+/* 0 if ino can name an inode in use, else -EUCLEAN. */
+static int ino_valid(struct ext2_sb_info *fs, uint32_t ino)
+{
+	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
+	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
+		return ext2_corrupt(fs, "reference to invalid inode %u", ino);
+	return 0;
+}
+
+/* Start loading the two lines of an inode on the media, to be read
+ * after a walk of its hash chain (a stat reads both; a miss reads them
+ * to fill the struct). */
+static void raw_prefetch(const struct ext2_inode *raw)
+{
+	__builtin_prefetch(raw);
+	__builtin_prefetch((const char *)raw + 64);
+}
+
 /* How iget_common reads the inode on the media. */
 enum {
 	IGET_CHECK = 1,  /* it must be a sane inode in use */
@@ -165,17 +183,12 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, unsigned how,
 	pthread_mutex_t *lock;
 	int ret;
 
-	if (ino < EXT2_ROOT_INO || ino > fs->inodes_count ||
-	    (ino < fs->first_ino && ino != EXT2_ROOT_INO))
-		return ext2_corrupt(fs, "reference to invalid inode %u", ino);
-	/* Its lines on the media load while the chain is walked: a stat
-	 * reads both next, a miss reads them to fill the struct (a new
-	 * inode's are only written: ext2_new_inode). */
+	ret = ino_valid(fs, ino);
+	if (ret)
+		return ret;
 	raw = ext2_raw_inode(fs, ino);
-	if (!(how & IGET_FRESH)) {
-		__builtin_prefetch(raw);
-		__builtin_prefetch((const char *)raw + 64);
-	}
+	if (!(how & IGET_FRESH)) /* a new inode's are only written */
+		raw_prefetch(raw);
 	chain = ext2_icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
 	for (in = *chain; in; in = in->hash_next) {
@@ -480,13 +493,16 @@ void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n)
 }
 
 /* Fill st from inode. */
-void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st)
+/* Fill st from raw, the inode ino on the media, with its size and less
+ * the sectors of blocks taken ahead past EOF. */
+static void raw_stat(struct ext2_sb_info *fs, uint32_t ino,
+		     const struct ext2_inode *raw, uint64_t size,
+		     uint32_t ahead, struct stat *st)
 {
-	struct ext2_inode *raw = inode->raw;
 	uint16_t mode = le16_get(raw->i_mode);
 
 	memset(st, 0, sizeof(*st));
-	st->st_ino = inode->ino;
+	st->st_ino = ino;
 	st->st_mode = mode;
 	st->st_nlink = raw_load16(&raw->i_links_count);
 	st->st_uid = le16_get(raw->i_uid) | (uint32_t)le16_get(raw->i_uid_high) << 16;
@@ -499,13 +515,55 @@ void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st)
 				  : makedev((nw & 0xfff00) >> 8,
 					    (nw & 0xff) | ((nw >> 12) & 0xfff00));
 	}
-	st->st_size = ext2_i_size(inode);
-	st->st_blksize = inode->fs->blocksize;
-	st->st_blocks = raw_load32(&raw->i_blocks) -
-			ext2_prealloc_sectors(inode);
+	st->st_size = size;
+	st->st_blksize = fs->blocksize;
+	st->st_blocks = raw_load32(&raw->i_blocks) - ahead;
 	st->st_atim.tv_sec = raw_load32(&raw->i_atime);
 	st->st_mtim.tv_sec = raw_load32(&raw->i_mtime);
 	st->st_ctim.tv_sec = raw_load32(&raw->i_ctime);
+}
+
+void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st)
+{
+	raw_stat(inode->fs, inode->ino, inode->raw, ext2_i_size(inode),
+		 ext2_prealloc_sectors(inode), st);
+}
+
+/*
+ * stat of inode ino without caching it: through its struct if the cache
+ * has one, else from the media, read under its chain's lock, so that no
+ * iget can cache it meanwhile (and nothing changes an inode that is not
+ * cached: every change goes through its struct).  A stat of a million
+ * scattered files then allocates nothing and evicts nothing.  The caller
+ * holds the lock of a directory that names ino, so it stays linked.
+ */
+int ext2_stat_ino(struct ext2_sb_info *fs, uint32_t ino, struct stat *st)
+{
+	struct ext2_inode_info **chain, *in;
+	struct ext2_inode *raw;
+	pthread_mutex_t *lock;
+	int ret = ino_valid(fs, ino);
+
+	if (ret)
+		return ret;
+	raw = ext2_raw_inode(fs, ino);
+	raw_prefetch(raw);
+	chain = ext2_icache_chain(fs, ino, &lock);
+	pthread_mutex_lock(lock);
+	for (in = *chain; in && in->ino != ino; in = in->hash_next)
+		;
+	if (in) {
+		in->refcount++; /* as iget: its stat may read the block map */
+		pthread_mutex_unlock(lock);
+		ext2_inode_stat(in, st);
+		ext2_iput(in);
+		return 0;
+	}
+	ret = inode_check(fs, ino, raw);
+	if (!ret)
+		raw_stat(fs, ino, raw, raw_size(raw), 0, st);
+	pthread_mutex_unlock(lock);
+	return ret;
 }
 
 /* The directory entry file type of a mode. */

@@ -501,12 +501,45 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 	return ret;
 }
 
+/* The stat of path whose last component is a name in a directory (the
+ * common case), without caching its inode (ext2_stat_ino): 0, -ENOENT,
+ * or 1 for every other path and failure, which the full walk then
+ * serves with its own message. */
+static int stat_last(struct ext2_sb_info *fs, const char *path,
+		     struct stat *st)
+{
+	struct ext2_dirent_info de;
+	struct ext2_last l;
+	int ret;
+
+	if (ext2_path_parent(fs, path, &l))
+		return 1;
+	ret = 1;
+	if (l.len && !l.slash && !ext2_is_dot(l.name, l.len) &&
+	    !ext2_is_dotdot(l.name, l.len) && S_ISDIR(ext2_i_mode(l.dir))) {
+		down_read(&l.dir->i_rwsem);
+		ret = ext2_dir_lookup(l.dir, l.name, l.len, &de);
+		if (ret == -ENOENT)
+			ret = err_set(-ENOENT, "\"%.*s\" does not exist",
+				      (int)l.len, l.name);
+		else if (!ret)
+			ret = ext2_stat_ino(fs, de.ino, st) ? 1 : 0;
+		else
+			ret = 1;
+		up_read(&l.dir->i_rwsem);
+	}
+	ext2_iput(l.dir);
+	return ret;
+}
+
 /* The stat operation. */
 int ext2_stat(struct daxfs *vfs, const char *path, struct stat *st)
 {
 	struct ext2_inode_info *inode;
-	int ret;
+	int ret = stat_last(EXT2_SB(vfs), path, st);
 
+	if (ret <= 0)
+		return ret;
 	ret = ext2_path_walk(EXT2_SB(vfs), path, &inode);
 	if (ret)
 		return ret;
