@@ -279,7 +279,9 @@ DAXFS_API int daxfs_info(daxfs *fs, struct daxfs_info *info);
  * directory's index of names); those that no open file, view or call in
  * progress refers to are evicted, least recently used first, when the
  * cache's bytes pass a limit, and read from the media again on their next
- * use.  The default limit is 64 MiB plus 1/512 of the region's size.
+ * use (daxfs_stat of a file the cache does not hold reads it from the
+ * media without caching it).  The default limit is 64 MiB plus 1/512 of
+ * the region's size.
  * The cache's bytes include its hash table (fixed at mount: 4 to 8 bytes
  * per inode of the file system, at most 8 MiB), so that the limit bounds all
  * the DRAM the cache takes, whatever the number of files; a limit below
