@@ -70,8 +70,8 @@ void ext2_size_grew(struct ext2_inode_info *inode, uint64_t old,
 	uint64_t last = (size + DAX_PAGE_SIZE - 1) >> DAX_PAGE_SHIFT;
 	struct dax_view *v;
 
-	if (!atomic_load(&m->nr_views) || first >= last)
-		return;
+	if (first >= last || !atomic_load(&m->nr_views))
+		return; /* (an overwrite touches not even the views' line) */
 	dax_views_hold(); /* no view goes away meanwhile */
 	down_read(&inode->dax_sem);
 	for (v = m->views; v; v = v->next) {
