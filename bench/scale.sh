@@ -14,10 +14,10 @@
 # spread over directories of 1,000, libdaxfs (indexed and linear) against
 # tmpfs and the kernel's ext2 over a loop mount of a daxfs_mkfs image, the
 # first lookup after a mount against a warm one, the inode cache's bytes
-# per file; then daxfs_icache_bench: stat of every file from a fresh
-# mount with the cache unbounded and with a 64 MiB budget, DRAM per
-# cached and per uncached file.  The regions live in the huge=always
-# tmpfs of bench/lib.sh (removed at the end).
+# per file; then daxfs_icache_bench: every file opened, fstat'ed and
+# closed from a fresh mount with the cache unbounded and with a 64 MiB
+# budget, DRAM per cached and per uncached file.  The regions live in the
+# huge=always tmpfs of bench/lib.sh (removed at the end).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
