@@ -492,7 +492,6 @@ void ext2_inode_set_links(struct ext2_inode_info *inode, uint16_t n)
 	ext2_inode_store_links(inode, n);
 }
 
-/* Fill st from inode. */
 /* Fill st from raw, the inode ino on the media, with its size and less
  * the sectors of blocks taken ahead past EOF. */
 static void raw_stat(struct ext2_sb_info *fs, uint32_t ino,
@@ -523,6 +522,8 @@ static void raw_stat(struct ext2_sb_info *fs, uint32_t ino,
 	st->st_ctim.tv_sec = raw_load32(&raw->i_ctime);
 }
 
+/* Fill st from inode (cached: its mirrors, and its blocks taken ahead
+ * left out). */
 void ext2_inode_stat(struct ext2_inode_info *inode, struct stat *st)
 {
 	raw_stat(inode->fs, inode->ino, inode->raw, ext2_i_size(inode),
