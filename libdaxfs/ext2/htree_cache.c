@@ -449,6 +449,7 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 					    l)) {
 		mem_free(l); /* another lookup made it first */
 		*out = none;
+		*mask = none->cap - 1u; /* (the mask read above was before it) */
 		return 0;
 	}
 	atomic_fetch_add(&c->bytes, dx_leaf_size(l->cap));
