@@ -331,15 +331,16 @@ int ext2_dx_range(struct ext2_inode_info *dir, uint32_t pos,
 
 /* Find name in leaf bi (bytes blk) through its table of names l (mask:
  * its slots less one): the slots from the tag's own to the first free
- * one. */
+ * one (never more than all of them). */
 static int dx_leaf_lookup(struct ext2_inode_info *dir, unsigned char *blk,
 			  const struct dx_leaf *l, unsigned m, const char *name,
 			  size_t len, struct ext2_dir_entry_2 **out)
 {
 	uint16_t tag = dx_tag(name, len);
-	unsigned i;
+	unsigned i, n;
 
-	for (i = tag & m; l->e[i].off != DX_SLOT_FREE; i = (i + 1) & m) {
+	for (i = tag & m, n = 0; n <= m && l->e[i].off != DX_SLOT_FREE;
+	     i = (i + 1) & m, n++) {
 		struct ext2_dir_entry_2 *de;
 
 		if (l->e[i].tag != tag)

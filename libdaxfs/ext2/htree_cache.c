@@ -510,13 +510,13 @@ void ext2_dx_cache_name_removed(struct ext2_inode_info *dir, uint32_t lblk,
 	struct ext2_dx_cache *c = atomic_load(&dir->dx);
 	struct dx_chunk *k = dx_chunk_of(c, lblk);
 	struct dx_leaf *l;
-	unsigned m, i;
+	unsigned m, i, n;
 
 	if (!k || !(l = k->leaf[lblk % DX_CHUNK]))
 		return;
 	m = l->cap - 1u;
-	for (i = dx_tag(name, len) & m; l->e[i].off != DX_SLOT_FREE;
-	     i = (i + 1) & m)
+	for (i = dx_tag(name, len) & m, n = 0;
+	     n <= m && l->e[i].off != DX_SLOT_FREE; i = (i + 1) & m, n++)
 		if (l->e[i].off == off) {
 			dx_slot_del(l, i);
 			return;
