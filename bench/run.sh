@@ -8,6 +8,9 @@
 #   ratios.csv    libdaxfs / peer per operation
 #   targets.csv   the targets, PASS or MISS
 #   fences.csv    fences and flushed cache lines per kind of operation
+#                 (and, in table.txt, daxfs_lock_floor: a 4 KiB overwrite
+#                 against libpmem2's memcpy bare and between two locked
+#                 instructions)
 #   bench.png     the chart (gnuplot)
 #   progress.log  what ran, how long it took
 #
@@ -39,7 +42,7 @@ fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DDAXFS_BUILD_TESTS=OFF -DDAXFS_BUILD_EXAMPLES=OFF \
 	-DDAXFS_BUILD_BENCH=ON >/dev/null
-if ! log=$(cmake --build "$build" --target daxfs_bench daxfs_fences \
+if ! log=$(cmake --build "$build" --target daxfs_bench daxfs_fences daxfs_lock_floor \
 	-j"$(nproc)" 2>&1); then
 	printf '%s\n' "$log" >&2
 	echo "run.sh: build failed" >&2
@@ -58,6 +61,7 @@ case " $* " in
 esac
 "$build/bench/daxfs_fences" --workdir "$work" --out "$out" \
 	| tee -a "$out/table.txt"
+"$build/bench/daxfs_lock_floor" --workdir "$work" | tee -a "$out/table.txt"
 
 if command -v gnuplot >/dev/null 2>&1; then
 	gnuplot -e "datafile='$out/plot.dat'; outfile='$out/bench.png'; subtitle='($(date +%F), $(nproc) CPUs)'" \
