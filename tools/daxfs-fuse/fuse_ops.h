@@ -50,6 +50,10 @@ daxfs_file *dnode_handle(fuse_ino_t ino);
  * dfuse_names_lock.  -ENOENT when every name of it (or of a directory
  * above) was removed, -ESTALE for a node the kernel does not know. */
 int dnode_path(fuse_ino_t parent, const char *name, char *buf);
+/* Open node ino by its path with flags (daxfs_open), under
+ * dfuse_names_lock held shared: 0 or -errno as dnode_path and
+ * daxfs_open give. */
+int dnode_open(fuse_ino_t ino, int flags, daxfs_file **out);
 /* The kernel learns path (name in parent): open it O_PATH, count one
  * lookup, remember the name, fill e. */
 int dnode_learn(fuse_ino_t parent, const char *name, const char *path,

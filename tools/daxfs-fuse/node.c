@@ -113,6 +113,18 @@ int dnode_path(fuse_ino_t parent, const char *name, char *buf)
 	return ret;
 }
 
+int dnode_open(fuse_ino_t ino, int flags, daxfs_file **out)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	pthread_rwlock_rdlock(&dfuse_names_lock);
+	ret = dnode_path(ino, NULL, path) ?:
+	      daxfs_open(dfuse_fs, path, flags, 0, out);
+	pthread_rwlock_unlock(&dfuse_names_lock);
+	return ret;
+}
+
 /* Add (parent, name) to n's names unless it is there. */
 static void name_add(struct dnode *n, fuse_ino_t parent, const char *name)
 {

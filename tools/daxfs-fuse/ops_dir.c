@@ -68,13 +68,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct odir *d = calloc(1, sizeof(*d));
-	char path[PATH_MAX];
-	int ret = d ? 0 : -ENOMEM;
+	int ret = d ? dnode_open(ino, O_RDONLY, &d->f) : -ENOMEM;
 
-	pthread_rwlock_rdlock(&dfuse_names_lock);
-	ret = ret ?: dnode_path(ino, NULL, path) ?:
-	      daxfs_open(dfuse_fs, path, O_RDONLY, 0, &d->f);
-	pthread_rwlock_unlock(&dfuse_names_lock);
 	if (ret == -ENOENT && d)
 		ret = 0; /* removed (a cwd): read empty, no handle */
 	if (ret) {

@@ -22,14 +22,9 @@
 /* Open the file of node ino (by its path) with flags into fi. */
 static int open_ino(fuse_ino_t ino, int flags, struct fuse_file_info *fi)
 {
-	char path[PATH_MAX];
 	daxfs_file *f;
-	int ret;
+	int ret = dnode_open(ino, flags, &f);
 
-	pthread_rwlock_rdlock(&dfuse_names_lock);
-	ret = dnode_path(ino, NULL, path) ?:
-	      daxfs_open(dfuse_fs, path, flags, 0, &f);
-	pthread_rwlock_unlock(&dfuse_names_lock);
 	if (!ret)
 		fi->fh = (uint64_t)(uintptr_t)f;
 	return ret;

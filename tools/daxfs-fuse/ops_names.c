@@ -111,14 +111,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 /* truncate without an open file: a writable handle of its own. */
 static int truncate_ino(fuse_ino_t ino, off_t size)
 {
-	char path[PATH_MAX];
 	daxfs_file *f;
-	int ret;
+	int ret = dnode_open(ino, O_WRONLY, &f);
 
-	pthread_rwlock_rdlock(&dfuse_names_lock);
-	ret = dnode_path(ino, NULL, path) ?:
-	      daxfs_open(dfuse_fs, path, O_WRONLY, 0, &f);
-	pthread_rwlock_unlock(&dfuse_names_lock);
 	if (ret)
 		return ret;
 	ret = daxfs_ftruncate(f, size);
