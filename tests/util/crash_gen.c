@@ -97,6 +97,17 @@ static int m_pick(const struct model *m, uint64_t *rng,
 	return -1;
 }
 
+/* m_pick, with the name's path copied into path when there is one. */
+static int m_pick_path(const struct model *m, uint64_t *rng,
+		       bool (*pred)(const struct model *, int), char *path)
+{
+	int i = m_pick(m, rng, pred);
+
+	if (i >= 0)
+		strcpy(path, m->ent[i].path);
+	return i;
+}
+
 /* A new name "<dir>/<c><n>" in a random directory; false if too long. */
 static bool new_name(const struct model *m, uint64_t *rng, char c,
 		     char *out)
@@ -224,19 +235,16 @@ static bool gen_kind(const struct model *m, uint64_t *rng,
 		return new_name(m, rng, 's', op->a);
 	case CK_LINK:
 	case CK_RENAME_NEW:
-		i = m_pick(m, rng, op->kind == CK_LINK ? is_file
-						      : is_nondir);
+		i = m_pick_path(m, rng, op->kind == CK_LINK ? is_file
+							   : is_nondir, op->a);
 		if (i < 0)
 			return false;
-		strcpy(op->a, m->ent[i].path);
 		return new_name(m, rng, op->kind == CK_LINK ? 'h' : 'r', op->b);
 	case CK_UNLINK:
 	case CK_RMDIR:
-		i = m_pick(m, rng, op->kind == CK_UNLINK ? is_nondir
-							: is_empty_dir);
-		if (i >= 0)
-			strcpy(op->a, m->ent[i].path);
-		return i >= 0;
+		return m_pick_path(m, rng, op->kind == CK_UNLINK ? is_nondir
+							       : is_empty_dir,
+				   op->a) >= 0;
 	case CK_RENAME_FILE:
 	case CK_RENAME_DIR:
 	case CK_RENAME_MOVE:
@@ -286,11 +294,10 @@ static bool gen_file_kind(const struct model *m, uint64_t *rng,
 	else if (op->kind == CK_OVERWRITE || op->kind == CK_ATOMIC ||
 		 op->kind == CK_LAZY)
 		pred = is_rewritable;
-	i = m_pick(m, rng, pred);
+	i = m_pick_path(m, rng, pred, op->a);
 	if (i < 0)
 		return false;
 	o = &m->obj[m->ent[i].obj];
-	strcpy(op->a, m->ent[i].path);
 	if (op->kind == CK_TRUNC_UP) {
 		op->off = o->size + 1 + test_rand(rng) % 12288;
 		return op->off <= M_FILE_MAX &&
@@ -415,11 +422,10 @@ static bool gen_attr(const struct model *m, uint64_t *rng,
 	else if (op->kind == CK_UTIMENS && test_rand(rng) % 2 &&
 		 m_pick(m, rng, has_times) >= 0)
 		pred = has_times;
-	i = m_pick(m, rng, pred);
+	i = m_pick_path(m, rng, pred, op->a);
 	if (i < 0)
 		return false;
 	o = &m->obj[m->ent[i].obj];
-	strcpy(op->a, m->ent[i].path);
 	op->mode = (uint32_t)(test_rand(rng) % 010000);
 	op->uid = gen_id(rng);
 	op->gid = op->uid == (uint32_t)-1 ? 1000 : gen_id(rng);
