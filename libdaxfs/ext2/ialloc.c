@@ -89,14 +89,6 @@ static void group_flush_inode(struct ext2_sb_info *fs, uint32_t ino)
 		region_flush(fs->rgn, &gd->bg_free_inodes_count, 4);
 }
 
-/*
- * Allocate an inode for a new file of type mode in directory dir, and
- * initialise it on media (zeroed, mode, owner, times, no links yet).
- * Returns it referenced in *out, or -ENOSPC.  Its bitmap bit and contents
- * are flushed but not drained: the caller drains before it writes the
- * directory entry that names the inode (ext2_dir_add does), so a
- * create pays one fence for both.
- */
 /* Write the fields of the new inode in (mode, owner, times, generation;
  * the rest zero) with one copy from DRAM, flushed, and its mirrors: no
  * load of the lines it replaces (a cache miss each, on a large file
@@ -126,6 +118,14 @@ static void new_inode_write(struct ext2_sb_info *fs, struct ext2_inode_info *in,
 	__atomic_store_n(&in->m_ctime, now, __ATOMIC_RELAXED);
 }
 
+/*
+ * Allocate an inode for a new file of type mode in directory dir, and
+ * initialise it on media (zeroed, mode, owner, times, no links yet).
+ * Returns it referenced in *out, or -ENOSPC.  Its bitmap bit and contents
+ * are flushed but not drained: the caller drains before it writes the
+ * directory entry that names the inode (ext2_dir_add does), so a
+ * create pays one fence for both.
+ */
 int ext2_new_inode(struct ext2_sb_info *fs, struct ext2_inode_info *dir, mode_t mode,
 		    struct ext2_inode_info **out)
 {
