@@ -700,6 +700,7 @@ static inline bool ext2_is_dotdot(const char *name, size_t len)
 
 int ext2_lookup_child_quiet(struct ext2_inode_info *dir, const char *name,
 			    size_t len, struct ext2_inode_info **out);
+int ext2_no_entry(const char *name, size_t len);
 int ext2_lookup_child(struct ext2_inode_info *dir, const char *name,
 		      size_t len, struct ext2_inode_info **out);
 int ext2_path_walk(struct ext2_sb_info *fs, const char *path,

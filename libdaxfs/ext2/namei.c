@@ -502,32 +502,30 @@ ssize_t ext2_readlink(struct daxfs *vfs, const char *path, char *buf,
 }
 
 /* The stat of path whose last component is a name in a directory (the
- * common case), without caching its inode (ext2_stat_ino): 0, -ENOENT,
- * or 1 for every other path and failure, which the full walk then
- * serves with its own message. */
+ * common case), without caching its inode (ext2_stat_ino): 0 or -errno
+ * with its message; 1 for every other path ("/", ".", "..", a trailing
+ * slash, a parent that is not a directory), which the full walk serves. */
 static int stat_last(struct ext2_sb_info *fs, const char *path,
 		     struct stat *st)
 {
 	struct ext2_dirent_info de;
 	struct ext2_last l;
-	int ret;
+	int ret = ext2_path_parent(fs, path, &l);
 
-	if (ext2_path_parent(fs, path, &l))
+	if (ret)
+		return ret;
+	if (!l.len || l.slash || ext2_is_dot(l.name, l.len) ||
+	    ext2_is_dotdot(l.name, l.len) || !S_ISDIR(ext2_i_mode(l.dir))) {
+		ext2_iput(l.dir);
 		return 1;
-	ret = 1;
-	if (l.len && !l.slash && !ext2_is_dot(l.name, l.len) &&
-	    !ext2_is_dotdot(l.name, l.len) && S_ISDIR(ext2_i_mode(l.dir))) {
-		down_read(&l.dir->i_rwsem);
-		ret = ext2_dir_lookup(l.dir, l.name, l.len, &de);
-		if (ret == -ENOENT)
-			ret = err_set(-ENOENT, "\"%.*s\" does not exist",
-				      (int)l.len, l.name);
-		else if (!ret)
-			ret = ext2_stat_ino(fs, de.ino, st) ? 1 : 0;
-		else
-			ret = 1;
-		up_read(&l.dir->i_rwsem);
 	}
+	down_read(&l.dir->i_rwsem);
+	ret = ext2_dir_lookup(l.dir, l.name, l.len, &de);
+	if (ret == -ENOENT)
+		ret = ext2_no_entry(l.name, l.len);
+	else if (!ret)
+		ret = ext2_stat_ino(fs, de.ino, st);
+	up_read(&l.dir->i_rwsem);
 	ext2_iput(l.dir);
 	return ret;
 }

@@ -63,16 +63,19 @@ int ext2_lookup_child_quiet(struct ext2_inode_info *dir, const char *name,
 	return ret;
 }
 
+/* -ENOENT, with the message that name (len bytes) does not exist. */
+int ext2_no_entry(const char *name, size_t len)
+{
+	return err_set(-ENOENT, "\"%.*s\" does not exist", (int)len, name);
+}
+
 /* ext2_lookup_child_quiet, with a message when name does not exist. */
 int ext2_lookup_child(struct ext2_inode_info *dir, const char *name, size_t len,
 			struct ext2_inode_info **out)
 {
 	int ret = ext2_lookup_child_quiet(dir, name, len, out);
 
-	if (ret == -ENOENT)
-		return err_set(-ENOENT, "\"%.*s\" does not exist", (int)len,
-				 name);
-	return ret;
+	return ret == -ENOENT ? ext2_no_entry(name, len) : ret;
 }
 
 /* Walk the first n bytes of path from the root; the result referenced. */

@@ -220,8 +220,7 @@ static int rename_lookup(struct ext2_sb_info *fs, struct rename_ctx *c)
 		return ret;
 	ret = ext2_dir_lookup(c->from.dir, c->from.name, c->from.len, &c->so);
 	if (ret == -ENOENT)
-		return err_set(-ENOENT, "\"%.*s\" does not exist",
-			       (int)c->from.len, c->from.name);
+		return ext2_no_entry(c->from.name, c->from.len);
 	if (!ret)
 		ret = ext2_iget(fs, c->so.ino, &c->src);
 	if (!ret)
