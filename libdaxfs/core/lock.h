@@ -159,7 +159,9 @@ static inline void up_write(struct rwsem *s)
 #ifndef NDEBUG
 	atomic_fetch_sub(&s->writers, 1);
 #endif
-	old = atomic_fetch_and_explicit(&s->state, ~RWSEM_WRITER,
+	/* The writer bit is set: subtracting it clears it, in one locked
+	 * instruction (a fetch-and would be a compare-and-swap loop). */
+	old = atomic_fetch_sub_explicit(&s->state, RWSEM_WRITER,
 					memory_order_release);
 	if (old & RWSEM_SLEEPERS)
 		rwsem_wake(s);
