@@ -112,6 +112,9 @@ static int region_alignment(struct region *r, const char *path)
 	    (unsigned long)sfs.f_type == HUGETLBFS_MAGIC_ &&
 	    (size_t)sfs.f_bsize > r->align)
 		r->align = (size_t)sfs.f_bsize;
+	if (r->align & (r->align - 1))
+		return err_set(-EINVAL, "%s: mapping alignment %zu is not a "
+			       "power of two", path, r->align);
 	return 0;
 }
 

@@ -287,7 +287,7 @@ static inline void *ext2_block(struct ext2_sb_info *fs, uint32_t blk)
 static inline uint32_t ext2_unit_blocks(const struct ext2_sb_info *fs)
 {
 	return fs->rgn->align > DAX_PAGE_SIZE
-		       ? (uint32_t)(fs->rgn->align / fs->blocksize)
+		       ? (uint32_t)(fs->rgn->align >> fs->blocksize_bits)
 		       : 1;
 }
 
