@@ -165,6 +165,14 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 	return actor_lost(rgn, iomap, pos, pm, len, buf, write, copied);
 }
 
+int dax_write_direct(struct region *rgn, uint64_t addr, const void *buf,
+		     size_t len)
+{
+	return dax_copy_guarded(rgn->base + addr, buf, len, copy_to_pmem, rgn)
+		       ? -EIO
+		       : 0;
+}
+
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		       struct dax_mapping *m,
 		       const struct iomap_ops *ops, uint64_t pos,

@@ -86,6 +86,16 @@ ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		       size_t len, void *buf, unsigned how);
 
 /*
+ * Copy len bytes from buf to the region at addr, guarded and flushed,
+ * not drained: the iomap loop's copy for an extent the caller already
+ * knows is mapped (an overwrite); the caller drains.  0, or -EIO with no
+ * message when the copy faulted (on buf or on the region): the caller
+ * then goes through dax_iomap_rw, which reports it.
+ */
+int dax_write_direct(struct region *rgn, uint64_t addr, const void *buf,
+		     size_t len);
+
+/*
  * Zero len bytes of the region at dst with its memset (flags: libpmem2's
  * PMEM2_F_MEM_*), guarded: 0, or -EIO (no message) when the memory there
  * is lost.  For the file system's zeroing of file data blocks.

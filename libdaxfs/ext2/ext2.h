@@ -570,6 +570,8 @@ int ext2_bmap_leaf_slots(struct ext2_inode_info *inode, uint32_t lblk,
 
 /* iomap.c */
 extern const struct iomap_ops ext2_iomap_ops;
+bool ext2_iomap_direct(struct ext2_inode_info *inode, uint64_t pos,
+		       size_t len, uint64_t *addr);
 
 /* extent_cache.c */
 /* The mapped run at lblk from the cache, clamped to max blocks; false on

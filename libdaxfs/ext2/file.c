@@ -183,6 +183,28 @@ static ssize_t write_copy(struct ext2_inode_info *inode, const void *buf,
 }
 
 /*
+ * An overwrite within EOF of blocks the extent cache maps, the common
+ * write of a database: the copy and the times, no operation (the block
+ * map does not change).  False, with nothing written, sends the caller
+ * the long way (write_logged): holes, bad blocks, a copy that faulted.
+ */
+static bool write_over(struct ext2_inode_info *inode, const void *buf,
+		       size_t len, uint64_t pos, unsigned flags)
+{
+	uint64_t addr;
+
+	if ((flags & DAXFS_WRITE_ATOMIC) || pos + len > ext2_i_size(inode) ||
+	    ext2_has_bad(inode->fs) ||
+	    !ext2_iomap_direct(inode, pos, len, &addr) ||
+	    dax_write_direct(inode->fs->rgn, addr, buf, len))
+		return false;
+	ext2_inode_touch(inode, true, true); /* while the copy drains */
+	if (!(flags & DAXFS_WRITE_LAZY))
+		region_drain(inode->fs->rgn);
+	return true;
+}
+
+/*
  * A pwrite at pos as one atomic operation (journal.h) with the blocks it
  * takes past EOF and the size that covers them: a crash leaves the file
  * as it was, or grown by the whole write (a long write commits in steps,
@@ -246,6 +268,10 @@ ssize_t ext2_file_write(struct daxfs_file *f, const void *buf, size_t len,
 			       "no write is atomic");
 	down_write(&inode->i_rwsem);
 	pos = (f->flags & O_APPEND) ? ext2_i_size(inode) : off;
+	if (write_over(inode, buf, len, pos, flags)) {
+		up_write(&inode->i_rwsem);
+		return (ssize_t)len;
+	}
 	if (pos >= max) {
 		up_write(&inode->i_rwsem);
 		return err_set(-EFBIG, "offset %llu is beyond the largest ext2 "

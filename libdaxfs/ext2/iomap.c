@@ -176,3 +176,31 @@ const struct iomap_ops ext2_iomap_ops = {
 	.iomap_begin = ext2_iomap_begin,
 	.iomap_end = ext2_iomap_end, /* links a write's reserved blocks */
 };
+
+/*
+ * The region address of [pos, pos+len) when iomap_begin would give it
+ * as one mapped extent and change nothing: the extent cache maps it as
+ * one run, whole units on a region that maps in units (so no unit_fill
+ * is due).  False sends the caller through the iomap loop.  For an
+ * overwrite within EOF and an append into blocks taken ahead, under
+ * i_rwsem held exclusively.  (A unit is a power of two blocks:
+ * region.c.)
+ */
+bool ext2_iomap_direct(struct ext2_inode_info *inode, uint64_t pos,
+		       size_t len, uint64_t *addr)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	uint32_t bits = fs->blocksize_bits, unit = ext2_unit_blocks(fs);
+	uint64_t first = pos >> bits, last = (pos + len - 1) >> bits;
+	uint64_t lo = first & ~(uint64_t)(unit - 1);
+	uint64_t hi = (last | (unit - 1)) + 1;
+	uint32_t pblk, count;
+
+	if (dax_hook_journal() || hi > UINT32_MAX ||
+	    !ext2_extent_cache_lookup(inode, (uint32_t)lo, (uint32_t)(hi - lo),
+				      &pblk, &count) ||
+	    count < hi - lo)
+		return false;
+	*addr = ((uint64_t)pblk << bits) + (pos - (lo << bits));
+	return true;
+}

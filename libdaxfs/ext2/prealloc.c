@@ -247,6 +247,29 @@ static void prealloc_zero_tail(struct ext2_inode_info *inode, uint64_t old,
 			       PMEM2_F_MEM_NODRAIN);
 }
 
+/* The copy of an append into blocks taken ahead, flushed, not drained:
+ * straight into them when the extent cache maps them as one run (the
+ * usual case), else through the iomap loop.  Bytes copied, 0 when the
+ * blocks do not cover it (or the direct copy faulted: the logged path
+ * then writes and reports), or a negative errno. */
+static ssize_t append_copy(struct ext2_inode_info *inode, const void *buf,
+			   size_t len, uint64_t pos)
+{
+	struct ext2_sb_info *fs = inode->fs;
+	ssize_t ret;
+	uint64_t addr;
+
+	if (ext2_iomap_direct(inode, pos, len, &addr))
+		return dax_write_direct(fs->rgn, addr, buf, len) ? 0
+								 : (ssize_t)len;
+	if (!prealloc_covers(inode, pos, len))
+		return 0;
+	ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping, &ext2_iomap_ops,
+			   pos, len, (void *)buf,
+			   DAX_RW_WRITE | DAX_RW_NODRAIN);
+	return ret ? ret : -EIO;
+}
+
 /*
  * An append at EOF (pos) into blocks taken ahead (see the top): the
  * bytes written, or 0 when those blocks do not cover it or the size's
@@ -261,13 +284,11 @@ ssize_t ext2_append_prealloc(struct ext2_inode_info *inode, const void *buf,
 
 	DAXFS_ASSERT_WRITE_LOCKED(&inode->i_rwsem);
 	if (!inode->prealloc || pos != ext2_i_size(inode) ||
-	    (pos + len) >> 32 != pos >> 32 || !prealloc_covers(inode, pos, len))
+	    (pos + len) >> 32 != pos >> 32)
 		return 0;
-	ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping, &ext2_iomap_ops,
-			   pos, len, (void *)buf,
-			   DAX_RW_WRITE | DAX_RW_NODRAIN);
+	ret = append_copy(inode, buf, len, pos);
 	if (ret <= 0)
-		return ret < 0 ? ret : -EIO;
+		return ret;
 	prealloc_zero_tail(inode, pos, pos + ret);
 	region_drain(fs->rgn); /* the bytes before the size covers them */
 	ext2_inode_store_size(inode, pos + ret);
