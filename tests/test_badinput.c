@@ -1360,6 +1360,60 @@ Test(badinput, pread_pwrite_bad_buffers_and_lengths)
 	free(state);
 }
 
+/* A pwrite of two pages from g (only its first page readable) at off:
+ * -EFAULT naming pwrite, or the first page alone written; the second
+ * page of the file is untouched either way. */
+static ssize_t pwrite_half_bad(daxfs_file *f, const unsigned char *g,
+			       off_t off)
+{
+	unsigned char buf[TEST_PAGE];
+	ssize_t n = daxfs_pwrite(f, g, 2 * TEST_PAGE, off);
+
+	cr_assert(n == -EFAULT || n == TEST_PAGE, "pwrite of two pages from "
+		  "a one-page buffer at %lld = %zd: \"%s\"", (long long)off,
+		  n, daxfs_errormsg());
+	if (n == -EFAULT)
+		check_errormsg("pwrite", "pwrite");
+	if (n == TEST_PAGE) {
+		CHECK_EQ(daxfs_pread(f, buf, TEST_PAGE, off), TEST_PAGE);
+		cr_assert(!memcmp(buf, g, TEST_PAGE));
+	}
+	return n;
+}
+
+/*
+ * The copies that go straight into blocks a file has (an overwrite
+ * within EOF, an append into blocks taken ahead) are guarded by where
+ * they fault, not by a setjmp (dax/copy.c): from a buffer whose second
+ * page is not mapped they fail as the other copies do, and change
+ * nothing past the bytes they could read.
+ */
+Test(badinput, direct_copies_from_half_bad_buffers)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("baddirect", 16 * TEST_MIB, 4096, 0, &p);
+	daxfs_file *f = check_open(fs, "/f", O_RDWR | O_CREAT, 0644);
+	unsigned char *g = guarded_page();
+	struct stat st;
+	ssize_t n;
+
+	/* Appends take blocks ahead; a read puts the map in the cache. */
+	for (int i = 0; i < 16; i++)
+		check_pwrite_pattern(f, 62, (off_t)i * 4 * TEST_PAGE,
+				     4 * TEST_PAGE);
+	check_pread_pattern(f, 62, 0, 64 * TEST_PAGE);
+	pwrite_half_bad(f, g, 2 * TEST_PAGE); /* an overwrite */
+	check_pread_pattern(f, 62, 0, 2 * TEST_PAGE);
+	check_pread_pattern(f, 62, 3 * TEST_PAGE, 61 * TEST_PAGE);
+	n = pwrite_half_bad(f, g, 64 * TEST_PAGE); /* an append */
+	CHECK_OK(daxfs_fstat(f, &st));
+	cr_assert_eq(st.st_size, (n > 0 ? 65 : 64) * TEST_PAGE);
+	check_pread_pattern(f, 62, 3 * TEST_PAGE, 61 * TEST_PAGE);
+	check_close(f);
+	munmap(g, GUARD_AREA);
+	check_unmount_fsck(fs, p);
+}
+
 /* A mount of a character device that is no devdax device says why. */
 Test(badinput, mount_of_dev_null_and_zero_gives_a_reason)
 {

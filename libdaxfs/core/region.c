@@ -151,6 +151,7 @@ static int region_map(struct region *r, const char *path)
 	r->drain = pmem2_get_drain_fn(r->map);
 	r->memcpy = pmem2_get_memcpy_fn(r->map);
 	r->memset = pmem2_get_memset_fn(r->map);
+	r->nt_copy = r->granularity != PMEM2_GRANULARITY_PAGE;
 	region_list_add(r);
 	return region_rec_install(r); /* test builds: the recorder */
 }

@@ -32,6 +32,10 @@ struct region {
 	pmem2_drain_fn drain;     /* wait for earlier flushes */
 	pmem2_memcpy_fn memcpy;   /* copy to pmem, flushed unless told not */
 	pmem2_memset_fn memset;   /* fill pmem, flushed unless told not */
+	bool nt_copy;             /* non-temporal stores and a drain make a
+				     copy durable (no msync), and no
+				     recorder watches: dax_copy_nt may stand
+				     for memcpy */
 	struct badblocks *bad;    /* known bad blocks (region_load_badblocks),
 				     or NULL before */
 	struct region *next_mapped; /* the process's mapped regions, under

@@ -328,6 +328,7 @@ int region_rec_install(struct region *r)
 	r->drain = rec_drain;
 	r->memcpy = rec_memcpy;
 	r->memset = rec_memset;
+	r->nt_copy = false; /* every copy through rec_memcpy */
 	rec.armed = false;
 	rec.r = r;
 	return 0;

@@ -17,6 +17,7 @@
 
 #include "core/err.h"
 #include "core/region.h"
+#include "dax/copy.h"
 #include "dax/mapping.h"
 #include "dax/iomap.h"
 #include "dax/view.h"
@@ -168,9 +169,12 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 int dax_write_direct(struct region *rgn, uint64_t addr, const void *buf,
 		     size_t len)
 {
-	return dax_copy_guarded(rgn->base + addr, buf, len, copy_to_pmem, rgn)
-		       ? -EIO
-		       : 0;
+	void *pm = rgn->base + addr;
+	int ret = rgn->nt_copy ? dax_copy_nt(pm, buf, len) : -ENOTSUP;
+
+	if (ret == -EINVAL || ret == -ENOTSUP)
+		ret = dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
+	return ret ? -EIO : 0;
 }
 
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,

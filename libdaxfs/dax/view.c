@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/region.h"
+#include "dax/copy.h"
 #include "dax/mapping.h"
 #include "dax/view.h"
 
@@ -166,6 +167,10 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 		else
 			ret = -EACCES; /* a store into a read-only view */
 		dax_views_release();
+		if (ret < 0 && ret != -EACCES && dax_copy_fixup(uc)) {
+			errno = saved;
+			return;
+		}
 		if (ret < 0 && ret != -EACCES && guard_armed)
 			guard_escape(sig, si->si_addr);
 		if (ret < 0 && ret != -EACCES) {
@@ -185,7 +190,11 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 			return; /* the access is retried */
 		}
 	}
-	if (guard_armed) /* a bad buffer, or lost media (dax_copy_guarded) */
+	if (dax_copy_fixup(uc)) { /* a bad buffer, or lost media */
+		errno = saved;
+		return;
+	}
+	if (guard_armed) /* the same in dax_copy_guarded */
 		guard_escape(sig, si->si_addr);
 	errno = saved;
 	chain(sig, si, uc, &old_segv);
@@ -195,6 +204,8 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
  * not ours (an application's view access past EOF included). */
 static void dax_sigbus(int sig, siginfo_t *si, void *uc)
 {
+	if (dax_copy_fixup(uc))
+		return;
 	if (guard_armed)
 		guard_escape(sig, si->si_addr);
 	chain(sig, si, uc, &old_bus);
