@@ -11,6 +11,13 @@
  * wrong is freeing, and ext2_truncate_blocks empties the cache, under
  * bmap_lock held exclusively, before it frees anything.
  *
+ * Size: a cache starts with EXTENT_CACHE_FIRST slots (a directory or a
+ * small file needs one or two) and doubles when a fill finds it full, up
+ * to EXTENT_CACHE_SLOTS; then a slot is given up round robin.  A reader
+ * may still be in the table a doubling replaced: that table is marked
+ * dead (its sequence count left odd, so readers go to the new one) and
+ * freed with the inode.
+ *
  * Locking: readers take nothing.  They read under the sequence count seq
  * and retry (or fall back to the block-map walk) when a writer ran
  * meanwhile.  Writers (a fill after a walk, the emptying by truncate) hold
@@ -25,7 +32,8 @@
 #include "core/mem.h"
 #include "ext2/ext2.h"
 
-#define EXTENT_CACHE_SLOTS 64
+#define EXTENT_CACHE_FIRST 4    /* slots of a new cache */
+#define EXTENT_CACHE_SLOTS 128  /* slots at most */
 
 /* One mapped run.  key = first logical block << 32 | length. */
 struct extent_slot {
@@ -34,11 +42,16 @@ struct extent_slot {
 };
 
 struct ext2_extent_cache {
-	atomic_uint seq;              /* odd while a writer changes slots */
+	atomic_uint seq;              /* odd while a writer changes slots
+				       * (for good once replaced) */
 	atomic_uint n;                /* slots in use, sorted by lblk */
-	pthread_mutex_t lock;         /* writers; see the top of the file */
+	uint32_t cap;                 /* slots there are */
 	uint32_t victim;              /* next slot to replace when full */
-	struct extent_slot slot[EXTENT_CACHE_SLOTS];
+	pthread_mutex_t *lock;        /* writers: the first table's own;
+				       * see the top of the file */
+	pthread_mutex_t own;
+	struct ext2_extent_cache *old; /* the table this one replaced */
+	struct extent_slot slot[];
 };
 
 static inline uint32_t key_lblk(uint64_t key)
@@ -75,22 +88,23 @@ static int slot_before(struct ext2_extent_cache *c, uint32_t n,
 bool ext2_extent_cache_lookup(struct ext2_inode_info *inode, uint32_t lblk,
 			       uint32_t max, uint32_t *pblk, uint32_t *count)
 {
-	struct ext2_extent_cache *c =
-		atomic_load_explicit(&inode->extents, memory_order_acquire);
 	int tries;
 
-	if (!c)
-		return false;
 	for (tries = 0; tries < 4; tries++) {
-		unsigned s = atomic_load_explicit(&c->seq, memory_order_acquire);
+		struct ext2_extent_cache *c = atomic_load_explicit(
+			&inode->extents, memory_order_acquire);
+		unsigned s;
 		uint32_t n, p = 0, left = 0;
 		uint64_t k = 0;
 		int i;
 
+		if (!c)
+			return false;
+		s = atomic_load_explicit(&c->seq, memory_order_acquire);
 		if (s & 1)
-			continue;
+			continue; /* a writer runs, or c was replaced */
 		n = atomic_load_explicit(&c->n, memory_order_relaxed);
-		if (n > EXTENT_CACHE_SLOTS)
+		if (n > c->cap)
 			continue; /* torn: a writer ran */
 		i = slot_before(c, n, lblk);
 		if (i >= 0) {
@@ -165,25 +179,64 @@ static void slots_shift(struct ext2_extent_cache *c, uint32_t n,
 	}
 }
 
-/* The cache of inode, made on first use; NULL when out of memory (the
- * cache is only an accelerator). */
-static struct ext2_extent_cache *cache_get(struct ext2_inode_info *inode)
+/* An empty table of cap slots, or NULL. */
+static struct ext2_extent_cache *cache_alloc(uint32_t cap)
+{
+	struct ext2_extent_cache *c =
+		mem_zalloc(sizeof(*c) + cap * sizeof(struct extent_slot));
+
+	if (c)
+		c->cap = cap;
+	return c;
+}
+
+/* The cache of inode, made on first use, with its lock held; NULL when
+ * out of memory (the cache is only an accelerator). */
+static struct ext2_extent_cache *cache_lock(struct ext2_inode_info *inode)
 {
 	struct ext2_extent_cache *c = atomic_load(&inode->extents), *expect;
 
-	if (c)
-		return c;
-	c = mem_zalloc(sizeof(*c));
-	if (!c)
-		return NULL;
-	pthread_mutex_init(&c->lock, NULL);
-	expect = NULL;
-	if (!atomic_compare_exchange_strong(&inode->extents, &expect, c)) {
-		pthread_mutex_destroy(&c->lock);
-		mem_free(c);
-		return expect;
+	if (!c) {
+		c = cache_alloc(EXTENT_CACHE_FIRST);
+		if (!c)
+			return NULL;
+		pthread_mutex_init(&c->own, NULL);
+		c->lock = &c->own;
+		expect = NULL;
+		if (!atomic_compare_exchange_strong(&inode->extents, &expect,
+						    c)) {
+			pthread_mutex_destroy(&c->own);
+			mem_free(c);
+			c = expect;
+		}
 	}
-	return c;
+	pthread_mutex_lock(c->lock);
+	return atomic_load(&inode->extents); /* (a doubling may have run) */
+}
+
+/* Double full table c of inode (its lock held): the new table, or c
+ * when it is as large as it gets or memory is short. */
+static struct ext2_extent_cache *cache_grow(struct ext2_inode_info *inode,
+					    struct ext2_extent_cache *c)
+{
+	struct ext2_extent_cache *nc;
+	uint32_t n = atomic_load_explicit(&c->n, memory_order_relaxed);
+
+	if (c->cap >= EXTENT_CACHE_SLOTS || !(nc = cache_alloc(c->cap * 2)))
+		return c;
+	nc->lock = c->lock;
+	nc->victim = c->victim;
+	nc->old = c;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t l, len, p;
+
+		slot_get(c, i, &l, &len, &p);
+		slot_set(nc, i, l, len, p);
+	}
+	atomic_store_explicit(&nc->n, n, memory_order_relaxed);
+	atomic_store_explicit(&inode->extents, nc, memory_order_release);
+	cache_write_begin(c); /* dead: its readers go to nc */
+	return nc;
 }
 
 void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
@@ -195,10 +248,9 @@ void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
 
 	if (!len || end > UINT32_MAX)
 		return;
-	c = cache_get(inode);
+	c = cache_lock(inode);
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
 	n = atomic_load_explicit(&c->n, memory_order_relaxed);
 	/*
 	 * Slots that overlap or touch the new run and continue it on the
@@ -225,8 +277,10 @@ void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
 			end = (uint64_t)l + ln;
 	}
 	len = end - lblk;
+	if (first == last && n == c->cap)
+		c = cache_grow(inode, c);
 	cache_write_begin(c);
-	if (first == last && n == EXTENT_CACHE_SLOTS) {
+	if (first == last && n == c->cap) {
 		/* Full: give up one slot, round robin. */
 		uint32_t v = c->victim++ % n;
 
@@ -243,7 +297,7 @@ void ext2_extent_cache_insert(struct ext2_inode_info *inode, uint32_t lblk,
 	slot_set(c, first, lblk, len, pblk);
 	atomic_store_explicit(&c->n, n, memory_order_relaxed);
 	cache_write_end(c);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(c->lock);
 }
 
 /* Forget every run (blocks are about to be freed); readers retry. */
@@ -253,11 +307,12 @@ void ext2_extent_cache_clear(struct ext2_inode_info *inode)
 
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(c->lock);
+	c = atomic_load(&inode->extents); /* (a doubling may have run) */
 	cache_write_begin(c);
 	atomic_store_explicit(&c->n, 0, memory_order_relaxed);
 	cache_write_end(c);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(c->lock);
 }
 
 /* Free the cache with its inode; no reader can be left. */
@@ -265,15 +320,23 @@ void ext2_extent_cache_free(struct ext2_inode_info *inode)
 {
 	struct ext2_extent_cache *c = atomic_exchange(&inode->extents, NULL);
 
-	if (c) {
-		pthread_mutex_destroy(&c->lock);
+	while (c) {
+		struct ext2_extent_cache *old = c->old;
+
+		if (!old)
+			pthread_mutex_destroy(&c->own);
 		mem_free(c);
+		c = old;
 	}
 }
 
 /* Bytes of DRAM inode's extent cache takes (0 when it has none). */
 size_t ext2_extent_cache_bytes(struct ext2_inode_info *inode)
 {
-	return atomic_load(&inode->extents) ? sizeof(struct ext2_extent_cache)
-					    : 0;
+	struct ext2_extent_cache *c = atomic_load(&inode->extents);
+	size_t bytes = 0;
+
+	for (; c; c = c->old)
+		bytes += sizeof(*c) + c->cap * sizeof(struct extent_slot);
+	return bytes;
 }

@@ -4,8 +4,10 @@
  * in-DRAM inode (the cache uses nothing else of it): misses on an empty
  * cache, hits clamped to the caller's max and to the run's end, merging
  * of runs that continue on the media and not of runs that do not,
- * refusal of empty and overflowing runs, clearing, eviction when the 64
- * slots are full (every answer still right), and free.  The expected
+ * refusal of empty and overflowing runs, clearing, growth from 4 slots
+ * to 128 (every run kept, the replaced tables counted until free),
+ * eviction when the 128 slots are full (every answer still right), and
+ * free.  The expected
  * values are written out, not computed by the cache's own arithmetic.
  */
 #define _GNU_SOURCE
@@ -146,7 +148,7 @@ Test(extent_cache, full_cache_evicts_but_never_lies)
 	uint32_t i;
 
 	/* 200 runs of 2 blocks that do not continue each other: run i is
-	 * lblk 10*i -> pblk 100000 + 1000*i.  More than the 64 slots. */
+	 * lblk 10*i -> pblk 100000 + 1000*i.  More than the 128 slots. */
 	for (i = 0; i < 200; i++)
 		ext2_extent_cache_insert(in, 10 * i, 100000 + 1000 * i, 2);
 	/* The run inserted last is always there. */
@@ -161,6 +163,42 @@ Test(extent_cache, full_cache_evicts_but_never_lies)
 		cr_assert_eq(n, 1, "run %u: count %u", i, n);
 		miss(in, 10 * i + 2); /* between runs: never a hit */
 	}
-	cr_assert(hits >= 1 && hits <= 64, "%u runs cached, 64 slots", hits);
+	cr_assert(hits >= 1 && hits <= 128, "%u runs cached, 128 slots", hits);
+	drop_inode(in);
+}
+
+Test(extent_cache, growth_keeps_every_run)
+{
+	struct ext2_inode_info *in = bare_inode();
+	size_t bytes, last = 0;
+	uint32_t i;
+
+	/* A new cache is small: one run costs little DRAM. */
+	ext2_extent_cache_insert(in, 0, 50000, 2);
+	bytes = ext2_extent_cache_bytes(in);
+	cr_assert(bytes > 0 && bytes < 256, "a cache of one run takes %zu "
+		  "bytes", bytes);
+	/* 128 runs that do not continue each other: the table doubles
+	 * (4, 8, ..., 128 slots) and keeps every one. */
+	for (i = 1; i < 128; i++) {
+		ext2_extent_cache_insert(in, 10 * i, 50000 + 1000 * i, 2);
+		bytes = ext2_extent_cache_bytes(in);
+		cr_assert(bytes >= last, "bytes went down: %zu after %zu",
+			  bytes, last);
+		last = bytes;
+	}
+	for (i = 0; i < 128; i++) {
+		hit(in, 10 * i, 10, 50000 + 1000 * i, 2);
+		miss(in, 10 * i + 2);
+	}
+	/* The replaced tables stay until free, and are counted. */
+	cr_assert(bytes > 128 * 12, "128 slots and the tables before them "
+		  "counted as %zu bytes", bytes);
+	/* A clear after the doubling empties the table in use. */
+	ext2_extent_cache_clear(in);
+	for (i = 0; i < 128; i++)
+		miss(in, 10 * i);
+	ext2_extent_cache_insert(in, 7, 70007, 1);
+	hit(in, 7, 5, 70007, 1);
 	drop_inode(in);
 }
