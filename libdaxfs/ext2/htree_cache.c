@@ -7,7 +7,7 @@
  * leaf) and a table of its names.  Made on first use with nothing read
  * from the media, and filled as blocks are used, DX_CHUNK blocks at a
  * time, a leaf's table of names at the second lookup in the leaf (the
- * first lookup after a mount makes three chunks of 1.4 KiB and walks one
+ * first lookup after a mount makes three chunks of 680 bytes and walks one
  * leaf, whatever the size of the directory); dropped with the
  * inode when the inode cache evicts it (counted in its charge through
  * ext2_dir_index_bytes) and whenever the directory stops being indexed.
@@ -30,7 +30,7 @@
 
 /* The entries of DX_CHUNK consecutive blocks, made when one of them is
  * first used (a lookup touches three: root, node, leaf). */
-#define DX_CHUNK 64u
+#define DX_CHUNK 32u
 
 struct dx_chunk {
 	unsigned char *_Atomic addr[DX_CHUNK]; /* a block's bytes, or NULL */
