@@ -66,6 +66,16 @@ int dax_zero_guarded(struct region *rgn, void *dst, size_t len,
 	return dax_copy_guarded(dst, NULL, len, zero_pmem, &z) ? -EIO : 0;
 }
 
+int dax_copy_to_pmem(struct region *rgn, void *pm, const void *buf,
+		     size_t len)
+{
+	/* A fault in the first is redone by the second, which tells
+	 * -EFAULT from -EIO and where (dax_guard_fault). */
+	if (rgn->nt_copy && dax_copy_nt(pm, buf, len) == 0)
+		return 0;
+	return dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
+}
+
 /* One guarded copy of len bytes between buf and pm (the region), the
  * way the extent asks: 0, -EFAULT (buf) or -EIO (pm). */
 static int actor_copy(struct region *rgn, const struct iomap *iomap,
@@ -73,7 +83,7 @@ static int actor_copy(struct region *rgn, const struct iomap *iomap,
 		      bool write)
 {
 	if (write)
-		return dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
+		return dax_copy_to_pmem(rgn, pm, buf, len);
 	if (iomap->type == IOMAP_MAPPED)
 		return dax_copy_guarded(buf, pm, len, copy_from_pmem, NULL);
 	return dax_copy_guarded(buf, NULL, len, zero_buf, NULL);
@@ -164,17 +174,6 @@ static int iomap_actor(struct region *rgn, struct dax_mapping *m,
 	if (ret == 0)
 		return 0;
 	return actor_lost(rgn, iomap, pos, pm, len, buf, write, copied);
-}
-
-int dax_write_direct(struct region *rgn, uint64_t addr, const void *buf,
-		     size_t len)
-{
-	void *pm = rgn->base + addr;
-	int ret = rgn->nt_copy ? dax_copy_nt(pm, buf, len) : -ENOTSUP;
-
-	if (ret == -EINVAL || ret == -ENOTSUP)
-		ret = dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
-	return ret ? -EIO : 0;
 }
 
 ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,

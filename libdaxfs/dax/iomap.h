@@ -86,13 +86,13 @@ ssize_t dax_iomap_rw(struct region *rgn, struct ext2_inode_info *inode,
 		       size_t len, void *buf, unsigned how);
 
 /*
- * Copy len bytes from buf to the region at addr, guarded and flushed,
- * not drained: the iomap loop's copy for an extent the caller already
- * knows is mapped (an overwrite); the caller drains.  0, or -EIO with no
- * message when the copy faulted (on buf or on the region): the caller
- * then goes through dax_iomap_rw, which reports it.
+ * Copy len bytes from buf into the region at pm, flushed, not drained,
+ * guarded: 0, -EFAULT (buf cannot be read) or -EIO (the region's memory
+ * there is lost), with no message.  A non-temporal copy guarded by where
+ * it faults (dax/copy.c) where the region and the lengths allow, else
+ * libpmem2's memcpy under dax_copy_guarded.
  */
-int dax_write_direct(struct region *rgn, uint64_t addr, const void *buf,
+int dax_copy_to_pmem(struct region *rgn, void *pm, const void *buf,
 		     size_t len);
 
 /*

@@ -191,12 +191,6 @@ static int cow_take_new(struct cow *c, bool holes)
 	return ret ? ret : cow_alloc_new(c);
 }
 
-/* dax_copy_guarded's copy into pmem: flushed, not drained. */
-static void cow_copy_in(void *ctx, void *dst, const void *src, size_t len)
-{
-	((struct region *)ctx)->memcpy(dst, src, len, PMEM2_F_MEM_NODRAIN);
-}
-
 /* Copy [from, to) of the old block src into dst, zeros from the old EOF
  * on (base: the file offset of the block); flushed, not drained.  0, or
  * -EIO (no message) when the memory of either block is lost. */
@@ -214,8 +208,8 @@ static int cow_copy_old(struct cow *c, unsigned char *dst,
 					PMEM2_F_MEM_NODRAIN);
 	if (base + to > c->size)
 		keep = c->size > base + from ? (uint32_t)(c->size - base) : from;
-	if (keep > from && dax_copy_guarded(dst + from, src + from,
-					    keep - from, cow_copy_in, rgn))
+	if (keep > from &&
+	    dax_copy_to_pmem(rgn, dst + from, src + from, keep - from))
 		return -EIO;
 	if (to > keep)
 		return dax_zero_guarded(rgn, dst + keep, to - keep,
@@ -244,8 +238,8 @@ static int cow_fill(struct cow *c)
 			return err_set(-EIO, "I/O error at file offset %llu: "
 				       "the memory of its block is lost or "
 				       "poisoned", (unsigned long long)base);
-		ret = dax_copy_guarded(dst + lo, c->buf + (base + lo - c->pos),
-				       hi - lo, cow_copy_in, fs->rgn);
+		ret = dax_copy_to_pmem(fs->rgn, dst + lo,
+				       c->buf + (base + lo - c->pos), hi - lo);
 		if (ret == -EIO)
 			return err_set(ret, "I/O error at file offset %llu: "
 				       "the memory of the new block %u is lost "

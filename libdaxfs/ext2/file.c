@@ -196,7 +196,7 @@ static bool write_over(struct ext2_inode_info *inode, const void *buf,
 	if ((flags & DAXFS_WRITE_ATOMIC) || pos + len > ext2_i_size(inode) ||
 	    ext2_has_bad(inode->fs) ||
 	    !ext2_iomap_direct(inode, pos, len, &addr) ||
-	    dax_write_direct(inode->fs->rgn, addr, buf, len))
+	    dax_copy_to_pmem(inode->fs->rgn, inode->fs->base + addr, buf, len))
 		return false;
 	ext2_inode_touch(inode, true, true); /* while the copy drains */
 	if (!(flags & DAXFS_WRITE_LAZY))

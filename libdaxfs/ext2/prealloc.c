@@ -260,8 +260,9 @@ static ssize_t append_copy(struct ext2_inode_info *inode, const void *buf,
 	uint64_t addr;
 
 	if (ext2_iomap_direct(inode, pos, len, &addr))
-		return dax_write_direct(fs->rgn, addr, buf, len) ? 0
-								 : (ssize_t)len;
+		return dax_copy_to_pmem(fs->rgn, fs->base + addr, buf, len)
+			       ? 0
+			       : (ssize_t)len;
 	if (!prealloc_covers(inode, pos, len))
 		return 0;
 	ret = dax_iomap_rw(fs->rgn, inode, &inode->i_mapping, &ext2_iomap_ops,
