@@ -86,6 +86,17 @@ static inline void mem_free(void *p)
 #endif
 }
 
+/* The bytes an allocation of size takes: its size class, what the
+ * caches charge to their budget (the DRAM is that, not what was asked). */
+static inline size_t mem_size(size_t size)
+{
+#ifdef DAXFS_LIBC_ALLOC
+	return size;
+#else
+	return daxfs_je_nallocx(size ? size : 1, 0);
+#endif
+}
+
 /* Give the memory the library has freed back to the system now (mem.c;
  * at unmount). */
 void mem_purge(void);

@@ -310,10 +310,12 @@ size_t ext2_dir_index_bytes(struct ext2_inode_info *dir)
 
 	if (!ix)
 		return ext2_dx_cache_bytes(dir);
-	return ext2_dx_cache_bytes(dir) + sizeof(*ix) + (size_t)ix->cap * (sizeof(*ix->blocks) +
-		2 * sizeof(*ix->slack)) +
-	       ((size_t)ix->cap / DIR_GROUP + 1) * sizeof(*ix->gmax) +
-	       ((size_t)ix->mask + 1) * sizeof(*ix->slots);
+	return ext2_dx_cache_bytes(dir) + mem_size(sizeof(*ix)) +
+	       mem_size((size_t)ix->cap * sizeof(*ix->blocks)) +
+	       2 * mem_size((size_t)ix->cap * sizeof(*ix->slack)) +
+	       mem_size(((size_t)ix->cap / DIR_GROUP + 1) *
+			sizeof(*ix->gmax)) +
+	       mem_size(((size_t)ix->mask + 1) * sizeof(*ix->slots));
 }
 
 /* Scan one block into the index, checking every entry. */

@@ -337,6 +337,6 @@ size_t ext2_extent_cache_bytes(struct ext2_inode_info *inode)
 	size_t bytes = 0;
 
 	for (; c; c = c->old)
-		bytes += sizeof(*c) + c->cap * sizeof(struct extent_slot);
+		bytes += mem_size(sizeof(*c) + c->cap * sizeof(struct extent_slot));
 	return bytes;
 }

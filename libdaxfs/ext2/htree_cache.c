@@ -108,7 +108,7 @@ static struct dx_chunk *dx_chunk_get(struct ext2_dx_cache *c, uint32_t lblk)
 		mem_free(k); /* another lookup made it first */
 		return none;
 	}
-	atomic_fetch_add(&c->bytes, sizeof(*k));
+	atomic_fetch_add(&c->bytes, mem_size(sizeof(*k)));
 	return k;
 }
 
@@ -120,7 +120,7 @@ static void dx_leaf_drop(struct ext2_dx_cache *c, struct dx_chunk *k,
 	struct dx_leaf *l = atomic_exchange(&k->leaf[lblk % DX_CHUNK], NULL);
 
 	if (l) {
-		atomic_fetch_sub(&c->bytes, dx_leaf_size(l->cap));
+		atomic_fetch_sub(&c->bytes, mem_size(dx_leaf_size(l->cap)));
 		mem_free(l);
 	}
 }
@@ -298,8 +298,8 @@ size_t ext2_dx_cache_bytes(struct ext2_inode_info *dir)
 
 	if (!c)
 		return 0;
-	return sizeof(*c) + atomic_load(&c->bytes) +
-	       (size_t)c->cap * sizeof(*c->chunk);
+	return mem_size(sizeof(*c)) + atomic_load(&c->bytes) +
+	       (c->cap ? mem_size((size_t)c->cap * sizeof(*c->chunk)) : 0);
 }
 
 /* Count the live names of leaf blk (logical bi), checking each record:
@@ -452,7 +452,7 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 		*mask = none->cap - 1u; /* (the mask read above was before it) */
 		return 0;
 	}
-	atomic_fetch_add(&c->bytes, dx_leaf_size(l->cap));
+	atomic_fetch_add(&c->bytes, mem_size(dx_leaf_size(l->cap)));
 	*out = l;
 	*mask = l->cap - 1u;
 	return 0;
@@ -493,8 +493,9 @@ void ext2_dx_cache_name_added(struct ext2_inode_info *dir, uint32_t lblk,
 			return;
 		}
 		/* doubled: as many slots again */
-		atomic_fetch_add(&c->bytes, dx_leaf_size(nl->cap) -
-					    dx_leaf_size(nl->cap / 2u));
+		atomic_fetch_add(&c->bytes,
+				 mem_size(dx_leaf_size(nl->cap)) -
+				 mem_size(dx_leaf_size(nl->cap / 2u)));
 		atomic_store(&k->bits[lblk % DX_CHUNK], dx_leaf_bits(nl));
 		atomic_store(&k->leaf[lblk % DX_CHUNK], nl);
 		l = nl;

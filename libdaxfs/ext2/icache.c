@@ -81,8 +81,8 @@ int ext2_lru_init(struct ext2_sb_info *fs)
 	if (!ic)
 		return err_set(-ENOMEM, "out of memory for the inode cache");
 	pthread_mutex_init(&ic->lock, NULL);
-	ic->table = (fs->icache_mask + 1) * sizeof(*fs->icache) +
-		    EXT2_ICACHE_LOCKS * sizeof(*fs->icache_locks);
+	ic->table = mem_size((fs->icache_mask + 1) * sizeof(*fs->icache)) +
+		    mem_size(EXT2_ICACHE_LOCKS * sizeof(*fs->icache_locks));
 	atomic_init(&ic->bytes, ic->table);
 #ifdef DAXFS_ICACHE_LIMIT_DEFAULT /* a stress build: -D...=0 evicts all */
 	atomic_init(&ic->limit, DAXFS_ICACHE_LIMIT_DEFAULT);
@@ -110,7 +110,7 @@ void ext2_lru_charge_new(struct ext2_inode_info *inode)
 {
 	struct ext2_icache *ic = inode->fs->ic;
 
-	inode->charge = sizeof(*inode);
+	inode->charge = mem_size(sizeof(*inode));
 	atomic_fetch_add(&ic->bytes, inode->charge);
 	atomic_fetch_add(&ic->inodes, 1);
 }
@@ -162,7 +162,8 @@ static void lru_append(struct ext2_icache *ic, struct ext2_inode_info *inode)
 void ext2_lru_add(struct ext2_inode_info *inode)
 {
 	struct ext2_icache *ic = inode->fs->ic;
-	size_t charge = sizeof(*inode) + ext2_dir_index_bytes(inode) +
+	size_t charge = mem_size(sizeof(*inode)) +
+			ext2_dir_index_bytes(inode) +
 			ext2_extent_cache_bytes(inode);
 
 	if (charge != inode->charge) {
