@@ -293,7 +293,8 @@ struct daxfs_cache_stats {
 	uint64_t limit;       /* the budget, bytes */
 	uint64_t bytes;       /* DRAM the cache takes: the table and the
 				 cached inodes (each counted when it was
-				 last released), bytes */
+				 last released), bytes as the allocator
+				 hands them out (size classes included) */
 	uint64_t inodes;      /* inodes cached */
 	uint64_t unused;      /* of them, referenced by nothing (evictable) */
 	uint64_t evictions;   /* inodes evicted since mount */
