@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * copy.c -- the copy of a write into blocks it already has, guarded the
- * way the kernel guards copy_mc and copy_from_user: by where it faults,
- * not by a setjmp taken before it.
+ * copy.c -- the copy of a write's bytes into the region
+ * (dax_copy_to_pmem takes it where it can), guarded the way the kernel
+ * guards copy_mc and copy_from_user: by where it faults, not by a setjmp
+ * taken before it.
  *
  * dax_copy_guarded (view.c) arms a sigsetjmp for every copy, so that a
  * fault on the user's buffer or on lost media jumps back out of libpmem2's
