@@ -6,9 +6,10 @@
  * of runs that continue on the media and not of runs that do not,
  * refusal of empty and overflowing runs, clearing, growth from 4 slots
  * to 128 (every run kept, the replaced tables counted until free),
- * eviction when the 128 slots are full (every answer still right), and
- * free.  The expected
- * values are written out, not computed by the cache's own arithmetic.
+ * eviction when the 128 slots are full (every answer still right),
+ * free, and readers without a lock against a writer that doubles,
+ * evicts and empties (scen_extent.c).  The expected values are written
+ * out, not computed by the cache's own arithmetic.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "ext2/ext2.h"
 #include "check.h"
+#include "scenarios.h"
 
 TestSuite(extent_cache, .timeout = 60);
 
@@ -201,4 +203,17 @@ Test(extent_cache, growth_keeps_every_run)
 	ext2_extent_cache_insert(in, 7, 70007, 1);
 	hit(in, 7, 5, 70007, 1);
 	drop_inode(in);
+}
+
+/* Readers without a lock against a writer that doubles, evicts and
+ * empties (tests/util/scen_extent.c; tsan_extent runs it under TSan). */
+Test(extent_cache, lockless_readers_against_growth_and_clears)
+{
+	struct scen_extent_stats st;
+
+	cr_assert_eq(scen_extent_stress(2, 1.0, &st), 0);
+	cr_expect_eq(atomic_load(&st.wrong), 0, "%ld of %ld hits were wrong",
+		     atomic_load(&st.wrong), atomic_load(&st.hits));
+	cr_expect_gt(atomic_load(&st.hits), 0);
+	cr_expect_gt(atomic_load(&st.clears), 0);
 }

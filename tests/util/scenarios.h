@@ -141,4 +141,24 @@ struct scen_lock_stats {
 int scen_lock_stress(int readers, int writers, double seconds,
 		     struct scen_lock_stats *st);
 
+/* ---- the extent cache (scen_extent.c) ------------------------------ */
+
+/* What scen_extent_stress saw. */
+struct scen_extent_stats {
+	atomic_long lookups, hits;  /* readers' lookups, and their hits */
+	atomic_long wrong;          /* hits that were not the map's answer */
+	atomic_long inserts, clears;
+	size_t bytes;               /* the cache's bytes at the end */
+};
+
+/*
+ * One writer fills an extent cache (doubling it, then evicting) and
+ * empties it, over and over, while readers threads look blocks up
+ * without a lock, for seconds.  White-box (libdaxfs's extent cache on a
+ * bare inode): only programs that link the library's objects may call
+ * it.  Returns 0, or -1 if a thread could not start.
+ */
+int scen_extent_stress(int readers, double seconds,
+		       struct scen_extent_stats *st);
+
 #endif /* DAXFS_TEST_SCENARIOS_H */
