@@ -189,6 +189,35 @@ Test(icache, stat_of_evicted_inodes)
 	check_unmount_fsck(fs, img);
 }
 
+/* The DRAM of an indexed directory's cache is made at its second use: a
+ * directory looked in once after a mount (the first lookup) holds its
+ * inode and block runs only, the next lookup starts the index's cache;
+ * both lookups answer right. */
+Test(icache, one_lookup_in_an_indexed_directory_allocates_no_index)
+{
+	const char *img;
+	daxfs *fs = check_new_fs("ic-dx", 64 * TEST_MIB, 4096, 0, &img);
+	struct stat st;
+	uint64_t b0, b1, b2;
+
+	make_tree(fs, 1, 2000); /* /d0: some 20 blocks, indexed */
+	check_unmount(fs);
+	fs = check_mount(img, 0);
+	b0 = stats_of(fs).bytes;
+	CHECK_OK(daxfs_stat(fs, "/d0/f1000", &st));
+	cr_assert(S_ISREG(st.st_mode));
+	b1 = stats_of(fs).bytes;
+	CHECK_OK(daxfs_stat(fs, "/d0/f1999", &st));
+	cr_assert(S_ISREG(st.st_mode));
+	b2 = stats_of(fs).bytes;
+	cr_assert_leq(b1 - b0, 1024, "one lookup took %llu bytes (an inode "
+		      "and its runs are less)", (unsigned long long)(b1 - b0));
+	cr_assert_geq(b2 - b1, 512, "the second lookup made no index cache "
+		      "(%llu bytes)", (unsigned long long)(b2 - b1));
+	CHECK_ERR(daxfs_stat(fs, "/d0/none", &st), ENOENT);
+	check_unmount_fsck(fs, img);
+}
+
 Test(icache, changes_to_evicted_inodes)
 {
 	const char *img;

@@ -254,6 +254,9 @@ struct ext2_inode_info {
 	 * under the same exclusive i_rwsem is known to be where it was
 	 * (ext2_dirent_info.moves); under i_rwsem held exclusively. */
 	uint32_t dx_moves;
+	/* Indexed directories: a lookup has checked the root once; the
+	 * next one starts the DRAM cache (ext2_dx_indexed). */
+	atomic_bool dx_seen;
 };
 
 /* The ext2 superblock behind a public handle. */

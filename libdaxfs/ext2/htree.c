@@ -90,9 +90,11 @@ static bool dx_root_supported(struct ext2_sb_info *fs, unsigned char *root)
 }
 
 /* Whether dir's index is kept up to date: the file system has dir_index,
- * dir has EXT2_INDEX_FL and a root this code reads (checked once: the
- * cache it starts says so afterwards; only this code changes the root,
- * and the flag is cleared only with the cache dropped). */
+ * dir has EXT2_INDEX_FL and a root this code reads (checked until the
+ * cache it starts says so; only this code changes the root, and the flag
+ * is cleared only with the cache dropped).  The cache starts at the
+ * second use: a directory looked in once, as after a mount, allocates
+ * nothing (fresh pages: a page fault each, several microseconds here). */
 bool ext2_dx_indexed(struct ext2_inode_info *dir)
 {
 	struct ext2_sb_info *fs = dir->fs;
@@ -106,7 +108,8 @@ bool ext2_dx_indexed(struct ext2_inode_info *dir)
 		return true;
 	if (ext2_dx_block(dir, 0, &root) || !dx_root_supported(fs, root))
 		return false;
-	ext2_dx_cache_start(dir);
+	if (atomic_exchange(&dir->dx_seen, true))
+		ext2_dx_cache_start(dir);
 	return true;
 }
 

@@ -4,11 +4,12 @@
  * address of each of its blocks as the block map last gave it (so a
  * lookup walks root, node and leaf without a block map lookup), per
  * leaf, a record that had free room (so an insert does not walk its
- * leaf) and a table of its names.  Made on first use with nothing read
- * from the media, and filled as blocks are used, DX_CHUNK blocks at a
- * time, a leaf's table of names at the second lookup in the leaf (the
- * first lookup after a mount makes three chunks of 680 bytes and walks one
- * leaf, whatever the size of the directory); dropped with the
+ * leaf) and a table of its names.  Made at the directory's second use
+ * (ext2_dx_indexed: one lookup, as after a mount, allocates nothing) with
+ * nothing read from the media, and filled as blocks are used, DX_CHUNK
+ * blocks at a time, a leaf's table of names at the second lookup in the
+ * leaf with the cache there (one walks the leaf, whatever the size of
+ * the directory); dropped with the
  * inode when the inode cache evicts it (counted in its charge through
  * ext2_dir_index_bytes) and whenever the directory stops being indexed.
  *
