@@ -255,8 +255,11 @@ struct ext2_inode_info {
 	 * (ext2_dirent_info.moves); under i_rwsem held exclusively. */
 	uint32_t dx_moves;
 	/* Indexed directories: a lookup has checked the root once; the
-	 * next one starts the DRAM cache (ext2_dx_indexed). */
+	 * next one starts the DRAM cache (ext2_dx_indexed), which takes
+	 * the leaf the lookups before it walked (plus one; 0: none) as
+	 * walked once (htree_cache.c). */
 	atomic_bool dx_seen;
+	_Atomic uint32_t dx_first_leaf;
 };
 
 /* The ext2 superblock behind a public handle. */

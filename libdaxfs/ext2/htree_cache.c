@@ -178,6 +178,17 @@ static int dx_cache_resize(struct ext2_dx_cache *c, uint32_t n)
 	return 0;
 }
 
+/* Leaf lb - 1 (lb 0: none) was walked before the cache of its directory
+ * was made: its next lookup makes its table, as if the cache had seen
+ * the walk. */
+static void dx_note_walked(struct ext2_dx_cache *c, uint32_t lb)
+{
+	struct dx_chunk *k;
+
+	if (lb && lb - 1 < c->nblocks && (k = dx_chunk_get(c, lb - 1)))
+		atomic_fetch_or(&k->walked, 1ull << (lb - 1) % DX_CHUNK);
+}
+
 /* The cache of the indexed dir, made on first use (only once
  * ext2_dx_indexed has checked the root: a cache means an index this code
  * reads); NULL if memory is short (callers work without it).  Nothing
@@ -198,6 +209,7 @@ static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
 		dx_cache_destroy(c); /* another lookup made it first */
 		return none;
 	}
+	dx_note_walked(c, atomic_exchange(&dir->dx_first_leaf, 0));
 	return c;
 }
 
@@ -430,7 +442,12 @@ int ext2_dx_cache_names(struct ext2_inode_info *dir, uint32_t lblk,
 	int n;
 
 	*out = NULL;
-	if (!c || lblk >= c->nblocks || !(k = dx_chunk_get(c, lblk)))
+	if (!c) { /* the directory's first use: the cache remembers it */
+		atomic_store_explicit(&dir->dx_first_leaf, lblk + 1,
+				      memory_order_relaxed);
+		return 0;
+	}
+	if (lblk >= c->nblocks || !(k = dx_chunk_get(c, lblk)))
 		return 0;
 	*out = atomic_load(&k->leaf[lblk % DX_CHUNK]);
 	*mask = (1u << atomic_load_explicit(&k->bits[lblk % DX_CHUNK],
