@@ -206,7 +206,7 @@ Test(extent_cache, growth_keeps_every_run)
 }
 
 /* Readers without a lock against a writer that doubles, evicts and
- * empties (tests/util/scen_extent.c; tsan_extent runs it under TSan). */
+ * empties (tests/util/scen_extent.c; tsan_lock runs it under TSan). */
 Test(extent_cache, lockless_readers_against_growth_and_clears)
 {
 	struct scen_extent_stats st;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scen_extent.c -- the extent cache stress of scenarios.h, run by
- * tests/unit/test_extent_cache.c and tests/tsan/tsan_extent.c.
+ * tests/unit/test_extent_cache.c and tests/tsan/tsan_lock.c.
  * White-box: it uses libdaxfs's extent cache (ext2/extent_cache.c) on a
  * bare in-DRAM inode, so only programs that link the library's objects
  * call it.  No Criterion.
