@@ -136,6 +136,18 @@ static void guard_escape(int sig, void *addr)
 	siglongjmp(*guard_jb, 1);
 }
 
+/* A fault in a guarded copy: dax_copy_nt's is sent to its failure exit
+ * (true: return from the handler), dax_copy_guarded's jumps back to it
+ * (no return); false when no copy is guarded. */
+static bool guard_leave(int sig, void *addr, void *uc)
+{
+	if (dax_copy_fixup(uc))
+		return true;
+	if (guard_armed)
+		guard_escape(sig, addr);
+	return false;
+}
+
 /* Run the fault path for a touch of v at page pgoff.  A guarded copy
  * that touched a view is not the fault path's: the guard is off while
  * the fault runs (its own guarded copies nest), so that a fault in its
@@ -167,12 +179,11 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 		else
 			ret = -EACCES; /* a store into a read-only view */
 		dax_views_release();
-		if (ret < 0 && ret != -EACCES && dax_copy_fixup(uc)) {
+		if (ret < 0 && ret != -EACCES &&
+		    guard_leave(sig, si->si_addr, uc)) {
 			errno = saved;
 			return;
 		}
-		if (ret < 0 && ret != -EACCES && guard_armed)
-			guard_escape(sig, si->si_addr);
 		if (ret < 0 && ret != -EACCES) {
 			/* Every lock is released: now raise SIGBUS at the
 			 * address, as the kernel does past EOF. */
@@ -190,12 +201,10 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
 			return; /* the access is retried */
 		}
 	}
-	if (dax_copy_fixup(uc)) { /* a bad buffer, or lost media */
+	if (guard_leave(sig, si->si_addr, uc)) { /* a bad buffer, lost media */
 		errno = saved;
 		return;
 	}
-	if (guard_armed) /* the same in dax_copy_guarded */
-		guard_escape(sig, si->si_addr);
 	errno = saved;
 	chain(sig, si, uc, &old_segv);
 }
@@ -204,10 +213,8 @@ static void dax_sigsegv(int sig, siginfo_t *si, void *uc)
  * not ours (an application's view access past EOF included). */
 static void dax_sigbus(int sig, siginfo_t *si, void *uc)
 {
-	if (dax_copy_fixup(uc))
+	if (guard_leave(sig, si->si_addr, uc))
 		return;
-	if (guard_armed)
-		guard_escape(sig, si->si_addr);
 	chain(sig, si, uc, &old_bus);
 }
 
