@@ -228,7 +228,7 @@ struct ext2_inode_info {
 	/* Directories: the in-DRAM index, built on first use. */
 	struct ext2_dir_index *_Atomic dir;
 	/* Indexed directories: block addresses and room hints (htree_cache.c),
-	 * made once the index is checked. */
+	 * made at the directory's second use (dx_seen below). */
 	struct ext2_dx_cache *_Atomic dx;
 
 	struct rwsem i_rwsem;   /* see the lock order above */
@@ -368,7 +368,6 @@ static inline void ext2_inode_store_mode(struct ext2_inode_info *inode,
 	__atomic_store_n(&inode->m_mode, mode, __ATOMIC_RELAXED);
 }
 
-/* Copy the mirrored fields of inode from the media (iget, ialloc). */
 /* The size an inode on the media has (i_size_high counts for regular
  * files only). */
 static inline uint64_t raw_size(const struct ext2_inode *r)
@@ -380,6 +379,8 @@ static inline uint64_t raw_size(const struct ext2_inode *r)
 	return size;
 }
 
+/* Copy the mirrored fields of inode from the media (iget; a new inode's
+ * are set from what ialloc.c wrote). */
 static inline void ext2_inode_mirror(struct ext2_inode_info *inode)
 {
 	const struct ext2_inode *r = inode->raw;

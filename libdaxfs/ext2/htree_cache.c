@@ -189,9 +189,10 @@ static void dx_note_walked(struct ext2_dx_cache *c, uint32_t lb)
 		atomic_fetch_or(&k->walked, 1ull << (lb - 1) % DX_CHUNK);
 }
 
-/* The cache of the indexed dir, made on first use (only once
- * ext2_dx_indexed has checked the root: a cache means an index this code
- * reads); NULL if memory is short (callers work without it).  Nothing
+/* The cache of the indexed dir, made when ext2_dx_indexed starts it
+ * (at the directory's second use, the root checked: a cache means an
+ * index this code reads); NULL if memory is short (callers work without
+ * it).  Nothing
  * of it grows with the directory but one pointer per DX_CHUNK blocks.
  * Caller holds i_rwsem. */
 static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
