@@ -167,6 +167,20 @@ static void raw_prefetch(const struct ext2_inode *raw)
 	__builtin_prefetch((const char *)raw + 64);
 }
 
+/* The cached struct of ino, a reference taken, or NULL; the lock of
+ * its hash chain held. */
+static struct ext2_inode_info *icache_find(struct ext2_inode_info **chain,
+					   uint32_t ino)
+{
+	struct ext2_inode_info *in;
+
+	for (in = *chain; in && in->ino != ino; in = in->hash_next)
+		;
+	if (in)
+		in->refcount++; /* left on the LRU: icache.c */
+	return in;
+}
+
 /* How iget_common reads the inode on the media. */
 enum {
 	IGET_CHECK = 1,  /* it must be a sane inode in use */
@@ -191,13 +205,11 @@ static int iget_common(struct ext2_sb_info *fs, uint32_t ino, unsigned how,
 		raw_prefetch(raw);
 	chain = ext2_icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
-	for (in = *chain; in; in = in->hash_next) {
-		if (in->ino == ino) {
-			in->refcount++; /* left on the LRU: icache.c */
-			pthread_mutex_unlock(lock);
-			*out = in;
-			return 0;
-		}
+	in = icache_find(chain, ino);
+	if (in) {
+		pthread_mutex_unlock(lock);
+		*out = in;
+		return 0;
 	}
 	if (how & IGET_CHECK) {
 		ret = inode_check(fs, ino, raw);
@@ -551,10 +563,8 @@ int ext2_stat_ino(struct ext2_sb_info *fs, uint32_t ino, struct stat *st)
 	raw_prefetch(raw);
 	chain = ext2_icache_chain(fs, ino, &lock);
 	pthread_mutex_lock(lock);
-	for (in = *chain; in && in->ino != ino; in = in->hash_next)
-		;
+	in = icache_find(chain, ino); /* as iget: its stat reads its fields */
 	if (in) {
-		in->refcount++; /* as iget: its stat may read the block map */
 		pthread_mutex_unlock(lock);
 		ext2_inode_stat(in, st);
 		ext2_iput(in);
