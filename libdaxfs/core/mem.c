@@ -8,8 +8,32 @@
  * (dirty_decay_ms), straight to the system (muzzy_decay_ms 0: no lazy
  * MADV_FREE pages left counted in the RSS); and every unmount purges
  * them at once (mem_purge), for jemalloc only decays while it is called.
+ * A mount faults in, in one call each, its inode hash table
+ * (mem_populate) and the pages its first lookups will take
+ * (mem_prefault): a page fault costs 2.5-4 us on the virtual machines
+ * measured, several times a lookup.
  */
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "core/mem.h"
+
+/* Fault in the whole pages of [p, p + len) now, in one call, instead of
+ * one page fault at a time at their first stores.  Where the kernel
+ * cannot (before 5.14), the faults come later as before. */
+void mem_populate(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+	(void)p, (void)len;
+#endif
+}
 
 #ifndef DAXFS_LIBC_ALLOC
 #include <stdio.h>
@@ -28,6 +52,22 @@ void mem_purge(void)
 	snprintf(name, sizeof(name), "arena.%u.purge", MALLCTL_ARENAS_ALL);
 	daxfs_je_mallctl(name, NULL, NULL, NULL, 0);
 }
+
+/* Leave bytes of faulted-in pages free in the allocator, so that the
+ * allocations after a mount (the first inodes and directory caches) take
+ * resident pages instead of a page fault each; they go back to the
+ * system after dirty_decay_ms unused, like any freed memory.  Which
+ * allocations land in them is jemalloc's choice (slabs are carved from
+ * free extents by its own fit rules): callers size bytes by measure. */
+void mem_prefault(size_t bytes)
+{
+	void *p = daxfs_je_mallocx(bytes, 0);
+
+	if (!p)
+		return;
+	mem_populate(p, bytes);
+	daxfs_je_dallocx(p, 0);
+}
 #else
 #include <malloc.h>
 
@@ -35,5 +75,11 @@ void mem_purge(void)
 void mem_purge(void)
 {
 	malloc_trim(0);
+}
+
+/* Nothing to leave resident in the libc heap (sanitizer builds). */
+void mem_prefault(size_t bytes)
+{
+	(void)bytes;
 }
 #endif

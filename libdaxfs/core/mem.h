@@ -101,4 +101,11 @@ static inline size_t mem_size(size_t size)
  * at unmount). */
 void mem_purge(void);
 
+/* Fault in the pages of [p, p + len) now, in one call (mem.c). */
+void mem_populate(void *p, size_t len);
+
+/* Leave bytes of resident memory free in the allocator (mem.c; at
+ * mount, for the first lookups). */
+void mem_prefault(size_t bytes);
+
 #endif
