@@ -58,6 +58,8 @@ struct ext2_dir_index {
 	struct dir_slot *slots;        /* open addressing, linear probing */
 	uint32_t mask;                 /* slot count - 1 */
 	uint32_t used;                 /* live entries */
+	size_t bytes;                  /* DRAM all of this takes (index_bytes,
+					  recounted as it grows) */
 };
 
 /* FNV-1a, never 0 (0 marks an empty slot). */
@@ -197,6 +199,17 @@ static uint32_t slack_find(struct ext2_dir_index *ix, uint32_t from,
 	return ix->nblocks;
 }
 
+/* Bytes of DRAM ix takes, as the allocator counts them. */
+static size_t index_bytes(const struct ext2_dir_index *ix)
+{
+	return mem_size(sizeof(*ix)) +
+	       mem_size((size_t)ix->cap * sizeof(*ix->blocks)) +
+	       2 * mem_size((size_t)ix->cap * sizeof(*ix->slack)) +
+	       mem_size(((size_t)ix->cap / DIR_GROUP + 1) *
+			sizeof(*ix->gmax)) +
+	       mem_size(((size_t)ix->mask + 1) * sizeof(*ix->slots));
+}
+
 /* Make room for one more entry (load kept at most 1/2). */
 static int index_reserve(struct ext2_dir_index *ix)
 {
@@ -216,6 +229,7 @@ static int index_reserve(struct ext2_dir_index *ix)
 		if (old[i].hash)
 			index_put(ix, old[i].hash, old[i].blk, old[i].de);
 	mem_free(old);
+	ix->bytes = index_bytes(ix);
 	return 0;
 }
 
@@ -245,6 +259,8 @@ done:
 	ix->used--;
 }
 
+/* Append a block to ix: its address, and slack, the largest free record
+ * it has, at offset at. */
 static int index_add_block(struct ext2_dir_index *ix, unsigned char *blk,
 			   uint16_t slack, uint16_t at)
 {
@@ -274,6 +290,7 @@ static int index_add_block(struct ext2_dir_index *ix, unsigned char *blk,
 					 "directory index");
 		ix->gmax = g;
 		ix->cap = cap;
+		ix->bytes = index_bytes(ix);
 	}
 	ix->blocks[ix->nblocks] = blk;
 	ix->nblocks++;
@@ -283,6 +300,7 @@ static int index_add_block(struct ext2_dir_index *ix, unsigned char *blk,
 	return 0;
 }
 
+/* Free ix (NULL is accepted). */
 static void index_free(struct ext2_dir_index *ix)
 {
 	if (!ix)
@@ -310,12 +328,7 @@ size_t ext2_dir_index_bytes(struct ext2_inode_info *dir)
 
 	if (!ix)
 		return ext2_dx_cache_bytes(dir);
-	return ext2_dx_cache_bytes(dir) + mem_size(sizeof(*ix)) +
-	       mem_size((size_t)ix->cap * sizeof(*ix->blocks)) +
-	       2 * mem_size((size_t)ix->cap * sizeof(*ix->slack)) +
-	       mem_size(((size_t)ix->cap / DIR_GROUP + 1) *
-			sizeof(*ix->gmax)) +
-	       mem_size(((size_t)ix->mask + 1) * sizeof(*ix->slots));
+	return ext2_dx_cache_bytes(dir) + ix->bytes;
 }
 
 /* Scan one block into the index, checking every entry. */

@@ -51,6 +51,8 @@ struct ext2_extent_cache {
 				       * see the top of the file */
 	pthread_mutex_t own;
 	struct ext2_extent_cache *old; /* the table this one replaced */
+	size_t bytes;                 /* DRAM of this table and the ones it
+				       * replaced (the inode cache's charge) */
 	struct extent_slot slot[];
 };
 
@@ -182,11 +184,14 @@ static void slots_shift(struct ext2_extent_cache *c, uint32_t n,
 /* An empty table of cap slots, or NULL. */
 static struct ext2_extent_cache *cache_alloc(uint32_t cap)
 {
-	struct ext2_extent_cache *c =
-		mem_zalloc(sizeof(*c) + cap * sizeof(struct extent_slot));
+	size_t size = sizeof(struct ext2_extent_cache) +
+		      cap * sizeof(struct extent_slot);
+	struct ext2_extent_cache *c = mem_zalloc(size);
 
-	if (c)
+	if (c) {
 		c->cap = cap;
+		c->bytes = mem_size(size);
+	}
 	return c;
 }
 
@@ -227,6 +232,7 @@ static struct ext2_extent_cache *cache_grow(struct ext2_inode_info *inode,
 	nc->lock = c->lock;
 	nc->victim = c->victim;
 	nc->old = c;
+	nc->bytes += c->bytes;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t l, len, p;
 
@@ -334,9 +340,6 @@ void ext2_extent_cache_free(struct ext2_inode_info *inode)
 size_t ext2_extent_cache_bytes(struct ext2_inode_info *inode)
 {
 	struct ext2_extent_cache *c = atomic_load(&inode->extents);
-	size_t bytes = 0;
 
-	for (; c; c = c->old)
-		bytes += mem_size(sizeof(*c) + c->cap * sizeof(struct extent_slot));
-	return bytes;
+	return c ? c->bytes : 0;
 }

@@ -50,8 +50,9 @@ struct ext2_dx_cache {
 	uint32_t nblocks;               /* blocks of the directory */
 	uint32_t cap;                   /* room in chunk[], in chunks */
 	struct dx_chunk *_Atomic *chunk; /* per DX_CHUNK blocks, or NULL */
-	_Atomic size_t bytes;           /* DRAM the chunks and leaf tables
-					   take */
+	_Atomic size_t bytes;           /* DRAM the cache takes: itself, its
+					   array of chunks, the chunks and
+					   leaf tables */
 };
 
 /* A leaf's table of cap slots and, after it, the offsets of its names in
@@ -169,6 +170,8 @@ static int dx_cache_resize(struct ext2_dx_cache *c, uint32_t n)
 		a = mem_realloc(c->chunk, cap * sizeof(*c->chunk));
 		if (!a)
 			return -ENOMEM;
+		atomic_fetch_add(&c->bytes, mem_size(cap * sizeof(*c->chunk)) -
+			(c->cap ? mem_size(c->cap * sizeof(*c->chunk)) : 0));
 		c->chunk = a;
 		memset(c->chunk + c->cap, 0, (cap - c->cap) *
 		       sizeof(*c->chunk));
@@ -202,6 +205,8 @@ static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
 	if (c)
 		return c;
 	c = mem_zalloc(sizeof(*c));
+	if (c)
+		atomic_init(&c->bytes, mem_size(sizeof(*c)));
 	if (!c || dx_cache_resize(c, dx_nblocks(dir))) {
 		dx_cache_destroy(c);
 		return NULL;
@@ -312,8 +317,7 @@ size_t ext2_dx_cache_bytes(struct ext2_inode_info *dir)
 
 	if (!c)
 		return 0;
-	return mem_size(sizeof(*c)) + atomic_load(&c->bytes) +
-	       (c->cap ? mem_size((size_t)c->cap * sizeof(*c->chunk)) : 0);
+	return atomic_load(&c->bytes);
 }
 
 /* Count the live names of leaf blk (logical bi), checking each record:

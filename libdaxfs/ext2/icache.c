@@ -68,6 +68,7 @@ struct ext2_icache {
 	size_t table;                 /* the hash chains and their locks:
 					 fixed at mount, in the budget */
 	atomic_size_t limit;          /* the budget, bytes */
+	size_t inode_bytes;           /* the size class of an inode struct */
 	atomic_uint_fast64_t inodes;  /* inode structs cached */
 	atomic_uint_fast64_t evictions;
 	atomic_flag shrinking;        /* one evictor at a time */
@@ -84,6 +85,7 @@ int ext2_lru_init(struct ext2_sb_info *fs)
 	ic->table = mem_size((fs->icache_mask + 1) * sizeof(*fs->icache)) +
 		    mem_size(EXT2_ICACHE_LOCKS * sizeof(*fs->icache_locks));
 	atomic_init(&ic->bytes, ic->table);
+	ic->inode_bytes = mem_size(sizeof(struct ext2_inode_info));
 #ifdef DAXFS_ICACHE_LIMIT_DEFAULT /* a stress build: -D...=0 evicts all */
 	atomic_init(&ic->limit, DAXFS_ICACHE_LIMIT_DEFAULT);
 #else
@@ -110,7 +112,7 @@ void ext2_lru_charge_new(struct ext2_inode_info *inode)
 {
 	struct ext2_icache *ic = inode->fs->ic;
 
-	inode->charge = mem_size(sizeof(*inode));
+	inode->charge = ic->inode_bytes;
 	atomic_fetch_add(&ic->bytes, inode->charge);
 	atomic_fetch_add(&ic->inodes, 1);
 }
@@ -162,8 +164,7 @@ static void lru_append(struct ext2_icache *ic, struct ext2_inode_info *inode)
 void ext2_lru_add(struct ext2_inode_info *inode)
 {
 	struct ext2_icache *ic = inode->fs->ic;
-	size_t charge = mem_size(sizeof(*inode)) +
-			ext2_dir_index_bytes(inode) +
+	size_t charge = ic->inode_bytes + ext2_dir_index_bytes(inode) +
 			ext2_extent_cache_bytes(inode);
 
 	if (charge != inode->charge) {
