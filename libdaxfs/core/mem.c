@@ -13,6 +13,7 @@
  * (mem_prefault): a page fault costs 2.5-4 us on the virtual machines
  * measured, several times a lookup.
  */
+#include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
