@@ -87,9 +87,11 @@
  *     open, so that appends need no allocation; daxfs_statfs counts them
  *     as used, st_blocks does not, and the last close gives them back
  *     (a crash: the next mount).  None are taken while less than a
- *     sixteenth of the file system is free, but those taken before stay
- *     with their file: another file's write may get -ENOSPC while they
- *     are held.
+ *     sixteenth of the file system is free, and a call that finds no
+ *     free block (a write, fallocate, a create) has every open file give
+ *     its back and runs once more: they never make another file's call
+ *     fail with -ENOSPC.  (A store through a view into a hole, which
+ *     allocates at its fault, does not wait for that: SIGBUS.)
  */
 #ifndef DAXFS_H
 #define DAXFS_H 1

@@ -118,6 +118,105 @@ Test(append, blocks_taken_ahead_are_invisible_and_given_back)
 	check_unmount_fsck(fs, p);
 }
 
+#define LOGS 8
+
+/* Write 64 KiB records of zeros to a new file until the space runs out:
+ * the blocks it got. */
+static uint64_t fill_blocks(daxfs *fs, const char *path)
+{
+	static const unsigned char zero[64 << 10];
+	daxfs_file *f = check_open(fs, path, O_CREAT | O_RDWR, 0644);
+	uint64_t off = 0;
+	ssize_t n;
+
+	while ((n = daxfs_pwrite(f, zero, sizeof(zero), (off_t)off)) > 0)
+		off += (uint64_t)n;
+	cr_assert_eq(n, -ENOSPC, "filling: %s", daxfs_errormsg());
+	check_close(f);
+	return off / BS;
+}
+
+/* Files held open with blocks taken ahead of their appends do not make
+ * another file's writes fail early: at -ENOSPC they give them back and
+ * the write runs again, so a file filling the space gets every block
+ * that is not the logs' own (it got none of those held ahead before). */
+Test(append, blocks_held_ahead_do_not_fail_another_write)
+{
+	const char *p;
+	daxfs *fs = check_new_fs("aprc", 64 * TEST_MIB, BS, 0, &p);
+	struct statvfs s0 = check_statfs(fs), s1;
+	daxfs_file *log[LOGS];
+	uint64_t size[LOGS] = { 0 }, own = 0, held, got;
+	char path[16];
+	int i;
+
+	for (i = 0; i < LOGS; i++) {
+		snprintf(path, sizeof(path), "/log%d", i);
+		log[i] = check_open(fs, path, O_CREAT | O_RDWR, 0644);
+		append_pattern(log[i], 10 + i, &size[i], BS, 100);
+		own += blocks_for(size[i]) / 8;
+	}
+	s1 = check_statfs(fs);
+	held = s0.f_bfree - s1.f_bfree - own;
+	cr_assert_geq(held, LOGS * 8, "only %llu blocks taken ahead",
+		      (unsigned long long)held);
+	/* The filler's blocks with its indirect ones: all but the last
+	 * block or two (a block that needs a new indirect block too). */
+	got = blocks_for(fill_blocks(fs, "/fill") * BS) / 8;
+	cr_assert_geq(got + 2, s1.f_bfree + held, "the filler got %llu "
+		      "blocks of %llu free and %llu held ahead",
+		      (unsigned long long)got, (unsigned long long)s1.f_bfree,
+		      (unsigned long long)held);
+	for (i = 0; i < LOGS; i++) {
+		check_pread_pattern(log[i], 10 + i, 0, size[i]);
+		check_close(log[i]);
+	}
+	check_unmount_fsck(fs, p);
+	fs = check_mount(p, 0);
+	for (i = 0; i < LOGS; i++) {
+		snprintf(path, sizeof(path), "/log%d", i);
+		check_pattern_file(fs, path, 10 + i, size[i]);
+	}
+	check_unmount_fsck(fs, p);
+}
+
+/* The same for a namespace change: with the free blocks used up but
+ * for blocks the logs hold ahead, directories (a block each) are still
+ * made, out of those. */
+Test(append, blocks_held_ahead_do_not_fail_a_mkdir)
+{
+	static const unsigned char zero[BS];
+	const char *p;
+	daxfs *fs = check_new_fs("aprm", 64 * TEST_MIB, BS, 0, &p);
+	daxfs_file *log[LOGS], *fill;
+	uint64_t size[LOGS] = { 0 }, off = 0;
+	char path[32];
+	int i, dirs = 0, ret;
+
+	for (i = 0; i < LOGS; i++) {
+		snprintf(path, sizeof(path), "/log%d", i);
+		log[i] = check_open(fs, path, O_CREAT | O_RDWR, 0644);
+		append_pattern(log[i], 20 + i, &size[i], BS, 100);
+	}
+	fill = check_open(fs, "/fill", O_CREAT | O_RDWR, 0644);
+	while (check_statfs(fs).f_bfree > 0) {
+		CHECK_EQ(daxfs_pwrite(fill, zero, BS, (off_t)off), BS);
+		off += BS;
+	}
+	check_close(fill);
+	do {
+		snprintf(path, sizeof(path), "/dir%d", dirs);
+		ret = daxfs_mkdir(fs, path, 0755);
+	} while (ret == 0 && ++dirs < LOGS * 8);
+	cr_assert_eq(dirs, LOGS * 8, "%d directories made, then %d: %s",
+		     dirs, ret, daxfs_errormsg());
+	for (i = 0; i < LOGS; i++) {
+		check_pread_pattern(log[i], 20 + i, 0, size[i]);
+		check_close(log[i]);
+	}
+	check_unmount_fsck(fs, p);
+}
+
 Test(append, growing_otherwise_reads_zeros_not_old_blocks)
 {
 	const char *p;

@@ -242,11 +242,6 @@ Test(icache, first_lookups_after_a_mount_take_no_page_fault)
 	long f0, faults;
 	unsigned i;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-	!defined(MADV_POPULATE_WRITE)
-	cr_skip_test("sanitizer builds allocate from libc, and a kernel "
-		     "without MADV_POPULATE_WRITE faults pages in one by one");
-#endif
 	fs = check_new_fs("ic-pf", 64 * TEST_MIB, 4096, 0, &img);
 	make_tree(fs, 1, 2000);
 	check_unmount(fs);
@@ -257,9 +252,16 @@ Test(icache, first_lookups_after_a_mount_take_no_page_fault)
 		cr_assert(S_ISREG(st.st_mode));
 	}
 	faults = thread_minflt() - f0;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+	!defined(MADV_POPULATE_WRITE)
+	fprintf(stderr, "page faults of the first lookups not checked (%ld): "
+		"a sanitizer build allocates from libc, and a kernel without "
+		"MADV_POPULATE_WRITE faults pages in one by one\n", faults);
+#else
 	cr_assert_leq(faults, 2, "the first %zu lookups after a mount took "
 		      "%ld page faults", sizeof(names) / sizeof(names[0]),
 		      faults);
+#endif
 	check_unmount_fsck(fs, img);
 }
 

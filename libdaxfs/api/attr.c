@@ -193,7 +193,10 @@ DAXFS_API int daxfs_mknod(daxfs *fs, const char *path, mode_t mode, dev_t dev)
 					"read-only");
 	if (!(mode & S_IFMT))
 		mode |= S_IFREG;
-	return err_end(ret ?: fs->ops->mknod(fs, path, mode, dev));
+	ret = ret ?: fs->ops->mknod(fs, path, mode, dev);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->mknod(fs, path, mode, dev);
+	return err_end(ret);
 }
 
 /* Is the calling process (its real ids) in group gid? */

@@ -76,6 +76,8 @@ DAXFS_API int daxfs_open(daxfs *fs, const char *path, int flags, mode_t mode,
 		return err_end(err_set(-ENOMEM, "out of memory opening "
 				       "\"%.200s\"", path));
 	ret = fs->ops->open(fs, path, flags, mode, &f->inode);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->open(fs, path, flags, mode, &f->inode);
 	if (ret) {
 		mem_free(f);
 		return err_end(ret);
@@ -121,15 +123,20 @@ DAXFS_API ssize_t daxfs_pread(daxfs_file *f, void *buf, size_t len, off_t off)
 DAXFS_API ssize_t daxfs_pwrite(daxfs_file *f, const void *buf, size_t len,
 			       off_t off)
 {
+	ssize_t ret;
+
 	err_begin("daxfs_pwrite", f ? f->path : NULL);
-	return err_end(io_check(f, buf, len, off, true) ?:
-		       f->fs->ops->write(f, buf, len, off, 0));
+	ret = io_check(f, buf, len, off, true) ?:
+	      f->fs->ops->write(f, buf, len, off, 0);
+	if (ret == -ENOSPC && vfs_reclaimed(f->fs))
+		ret = f->fs->ops->write(f, buf, len, off, 0);
+	return err_end(ret);
 }
 
 DAXFS_API ssize_t daxfs_pwrite2(daxfs_file *f, const void *buf, size_t len,
 				off_t off, unsigned flags)
 {
-	int ret;
+	ssize_t ret;
 
 	err_begin("daxfs_pwrite2", f ? f->path : NULL);
 	ret = io_check(f, buf, len, off, true);
@@ -139,7 +146,10 @@ DAXFS_API ssize_t daxfs_pwrite2(daxfs_file *f, const void *buf, size_t len,
 		ret = err_set(-EINVAL, "DAXFS_WRITE_ATOMIC and "
 			      "DAXFS_WRITE_LAZY together (an atomic write is "
 			      "durable when it returns)");
-	return err_end(ret ?: f->fs->ops->write(f, buf, len, off, flags));
+	ret = ret ?: f->fs->ops->write(f, buf, len, off, flags);
+	if (ret == -ENOSPC && vfs_reclaimed(f->fs))
+		ret = f->fs->ops->write(f, buf, len, off, flags);
+	return err_end(ret);
 }
 
 DAXFS_API int daxfs_ftruncate(daxfs_file *f, off_t size)
@@ -210,10 +220,15 @@ static int falloc_check(const daxfs_file *f, int mode, off_t off, off_t len)
 
 DAXFS_API int daxfs_fallocate(daxfs_file *f, int mode, off_t off, off_t len)
 {
+	int ret;
+
 	err_begin("daxfs_fallocate", f ? f->path : NULL);
-	return err_end(falloc_check(f, mode, off, len) ?:
-		       f->fs->ops->fallocate(f, mode, (uint64_t)off,
-					     (uint64_t)len));
+	ret = falloc_check(f, mode, off, len) ?:
+	      f->fs->ops->fallocate(f, mode, (uint64_t)off, (uint64_t)len);
+	if (ret == -ENOSPC && vfs_reclaimed(f->fs))
+		ret = f->fs->ops->fallocate(f, mode, (uint64_t)off,
+					    (uint64_t)len);
+	return err_end(ret);
 }
 
 DAXFS_API int daxfs_fsync(daxfs_file *f)

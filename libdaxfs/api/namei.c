@@ -40,9 +40,13 @@ static int check_rw(daxfs *fs, const char *path, enum ns_change change)
 
 DAXFS_API int daxfs_mkdir(daxfs *fs, const char *path, mode_t mode)
 {
+	int ret;
+
 	err_begin("daxfs_mkdir", NULL);
-	return err_end(check_rw(fs, path, NS_CREATE) ?:
-		       fs->ops->mkdir(fs, path, mode));
+	ret = check_rw(fs, path, NS_CREATE) ?: fs->ops->mkdir(fs, path, mode);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->mkdir(fs, path, mode);
+	return err_end(ret);
 }
 
 DAXFS_API int daxfs_rmdir(daxfs *fs, const char *path)
@@ -61,16 +65,24 @@ DAXFS_API int daxfs_unlink(daxfs *fs, const char *path)
 
 DAXFS_API int daxfs_rename(daxfs *fs, const char *from, const char *to)
 {
+	int ret;
+
 	err_begin("daxfs_rename", NULL);
-	return err_end(check_rw(fs, from, NS_REMOVE) ?:
-		       fs->ops->rename(fs, from, to));
+	ret = check_rw(fs, from, NS_REMOVE) ?: fs->ops->rename(fs, from, to);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->rename(fs, from, to);
+	return err_end(ret);
 }
 
 DAXFS_API int daxfs_link(daxfs *fs, const char *from, const char *to)
 {
+	int ret;
+
 	err_begin("daxfs_link", NULL);
-	return err_end(check_rw(fs, to, NS_CREATE) ?:
-		       fs->ops->link(fs, from, to));
+	ret = check_rw(fs, to, NS_CREATE) ?: fs->ops->link(fs, from, to);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->link(fs, from, to);
+	return err_end(ret);
 }
 
 /* The target of a symbolic link, as far as no layout is concerned. */
@@ -88,9 +100,14 @@ static int symlink_check(const char *target)
 
 DAXFS_API int daxfs_symlink(daxfs *fs, const char *target, const char *path)
 {
+	int ret;
+
 	err_begin("daxfs_symlink", NULL);
-	return err_end(check_rw(fs, path, NS_CREATE) ?: symlink_check(target) ?:
-		       fs->ops->symlink(fs, target, path));
+	ret = check_rw(fs, path, NS_CREATE) ?: symlink_check(target) ?:
+	      fs->ops->symlink(fs, target, path);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->symlink(fs, target, path);
+	return err_end(ret);
 }
 
 DAXFS_API ssize_t daxfs_readlink(daxfs *fs, const char *path, char *buf,

@@ -90,6 +90,9 @@ struct vfs_ops {
 	/* The inode cache's budget and statistics (ext2/icache.c). */
 	int (*set_cache_limit)(struct daxfs *fs, size_t bytes);
 	int (*cache_stats)(struct daxfs *fs, struct daxfs_cache_stats *st);
+	/* After -ENOSPC, with no lock held: give back blocks that open files
+	 * hold ahead of their appends; how many files did (optional). */
+	int (*reclaim)(struct daxfs *fs);
 
 	/* Namespace */
 	int (*mkdir)(struct daxfs *fs, const char *path, mode_t mode);
@@ -144,6 +147,15 @@ struct vfs_ops {
 	int (*map)(struct daxfs_file *f, uint64_t off, size_t len, int prot,
 		   unsigned flags, void **addr);
 };
+
+/* After a call that allocates (a write, fallocate, a namespace change)
+ * failed with -ENOSPC, changing nothing: whether the engine gave back
+ * blocks open files held ahead, so that the call may run once more (ext4
+ * retries its allocations after discarding its preallocations alike). */
+static inline bool vfs_reclaimed(struct daxfs *fs)
+{
+	return fs->ops->reclaim && fs->ops->reclaim(fs) > 0;
+}
 
 /* The engines this library has (the kernel's register_filesystem). */
 extern const struct vfs_ops ext2_vfs_ops;

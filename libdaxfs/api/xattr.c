@@ -81,9 +81,13 @@ DAXFS_API int daxfs_setxattr(daxfs *fs, const char *path, const char *name,
 			      "XATTR_SIZE_MAX (%d)", size, XATTR_SIZE_MAX);
 	if (ret)
 		return err_end(ret);
-	return err_end(xattr_check_rw(fs, path) ?:
-		       fs->ops->setxattr(fs, path, name, value ? value : "",
-					 size, flags));
+	ret = xattr_check_rw(fs, path) ?:
+	      fs->ops->setxattr(fs, path, name, value ? value : "", size,
+				flags);
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->setxattr(fs, path, name, value ? value : "",
+					size, flags);
+	return err_end(ret);
 }
 
 DAXFS_API ssize_t daxfs_listxattr(daxfs *fs, const char *path, char *list,

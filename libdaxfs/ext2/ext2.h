@@ -156,6 +156,7 @@ struct ext2_sb_info {
 	atomic_int_fast64_t free_blocks; /* sums of the group counters */
 	atomic_int_fast64_t free_inodes;
 	atomic_int open_files;        /* daxfs_file handles open */
+	atomic_int prealloc_files;    /* files holding blocks taken ahead */
 	atomic_int open_views;        /* views (daxfs_map) alive */
 
 	pthread_mutex_t rename_lock;  /* see the lock order above */
@@ -522,6 +523,7 @@ uint32_t ext2_prealloc_want(struct ext2_inode_info *inode, uint32_t lblk);
 void ext2_prealloc_taken(struct ext2_inode_info *inode);
 void ext2_prealloc_forget(struct ext2_inode_info *inode);
 void ext2_prealloc_trim(struct ext2_inode_info *inode);
+int ext2_prealloc_reclaim(struct daxfs *vfs);
 uint64_t ext2_prealloc_sectors(struct ext2_inode_info *inode);
 int ext2_prealloc_pool(struct ext2_inode_info *inode, uint32_t nb,
 		       le32 **slot);

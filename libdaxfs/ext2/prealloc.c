@@ -20,7 +20,9 @@
  * way of moving EOF over them (a write past EOF elsewhere, an atomic
  * write, truncate, fallocate) gives them back first (ext2_prealloc_trim).
  * So do the last close and a failed write; unmount sees none (every file
- * is closed).  A region that maps in 2 MiB units takes none ahead (units
+ * is closed).  A call that finds no free block has every file give its
+ * back (ext2_prealloc_reclaim) and runs once more, as ext4 discards its
+ * preallocations: blocks held ahead never make another file's write fail.  A region that maps in 2 MiB units takes none ahead (units
  * are filled whole: iomap.c).
  *
  * Atomic writes within EOF take their new blocks from them (cow.c) and
@@ -49,6 +51,7 @@
 #include "ext2/ext2.h"
 
 #define PREALLOC_MAX 64u /* blocks taken ahead, at most */
+#define RECLAIM_BATCH 64u /* files ext2_prealloc_reclaim holds at once */
 
 /* May fs take blocks ahead now: a journal (the orphan chain gives them
  * back after a crash), no 2 MiB units, a sixteenth of its blocks free? */
@@ -86,6 +89,7 @@ void ext2_prealloc_taken(struct ext2_inode_info *inode)
 	if (inode->prealloc)
 		return;
 	__atomic_store_n(&inode->prealloc, true, __ATOMIC_RELAXED);
+	atomic_fetch_add(&inode->fs->prealloc_files, 1);
 	inode->prealloc_orphan = ext2_orphan_add(inode);
 }
 
@@ -97,6 +101,7 @@ void ext2_prealloc_forget(struct ext2_inode_info *inode)
 	if (!inode->prealloc)
 		return;
 	__atomic_store_n(&inode->prealloc, false, __ATOMIC_RELAXED);
+	atomic_fetch_sub(&inode->fs->prealloc_files, 1);
 	if (inode->prealloc_orphan && ext2_i_links(inode))
 		ext2_orphan_del(inode);
 	inode->prealloc_orphan = false;
@@ -117,6 +122,60 @@ void ext2_prealloc_trim(struct ext2_inode_info *inode)
 		up_write(&inode->dax_sem);
 	}
 	ext2_prealloc_forget(inode);
+}
+
+/* Reference up to RECLAIM_BATCH cached files that hold blocks taken
+ * ahead, from hash chain *b on; *b is left at the first chain not wholly
+ * seen.  How many. */
+static unsigned reclaim_collect(struct ext2_sb_info *fs, uint32_t *b,
+				struct ext2_inode_info **batch)
+{
+	unsigned n = 0;
+
+	for (; *b <= fs->icache_mask; (*b)++) {
+		struct ext2_inode_info **chain, *in;
+		pthread_mutex_t *lock;
+
+		chain = ext2_icache_chain(fs, *b, &lock);
+		pthread_mutex_lock(lock);
+		for (in = *chain; in && n < RECLAIM_BATCH; in = in->hash_next)
+			if (__atomic_load_n(&in->prealloc, __ATOMIC_RELAXED)) {
+				in->refcount++;
+				batch[n++] = in;
+			}
+		pthread_mutex_unlock(lock);
+		if (in) /* the batch is full within this chain */
+			break;
+	}
+	return n;
+}
+
+/* vfs_ops.reclaim, after -ENOSPC: every file gives back the blocks it
+ * holds ahead of its appends, as its last close would.  The caller holds
+ * no lock.  How many files gave some back. */
+int ext2_prealloc_reclaim(struct daxfs *vfs)
+{
+	struct ext2_sb_info *fs = EXT2_SB(vfs);
+	struct ext2_inode_info *batch[RECLAIM_BATCH];
+	uint32_t b = 0;
+	unsigned n, i;
+	int done = 0;
+
+	if (vfs->rdonly || !atomic_load(&fs->prealloc_files))
+		return 0;
+	while ((n = reclaim_collect(fs, &b, batch)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct ext2_inode_info *in = batch[i];
+
+			down_write(&in->i_rwsem);
+			if (in->prealloc && ext2_i_links(in))
+				done++;
+			ext2_prealloc_trim(in);
+			up_write(&in->i_rwsem);
+			ext2_iput(in);
+		}
+	}
+	return done;
 }
 
 /* The blocks taken ahead of inode, in 512-byte units (st_blocks leaves

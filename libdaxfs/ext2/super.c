@@ -625,6 +625,7 @@ const struct vfs_ops ext2_vfs_ops = {
 	.statfs = ext2_statfs,
 	.info = ext2_info,
 	.set_cache_limit = ext2_set_cache_limit,
+	.reclaim = ext2_prealloc_reclaim,
 	.cache_stats = ext2_cache_stats,
 	.mkdir = ext2_mkdir,
 	.rmdir = ext2_rmdir,
