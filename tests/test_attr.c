@@ -349,25 +349,14 @@ Test(attr, xattr_shared_block)
 	cr_assert_eq(file_acl(img, "/b"), 0);
 }
 
-/* An ACL in the xattr form (version 2): owner rw, user 1000 r, group r,
- * mask r, other none. */
-static const uint8_t acl_xattr[] = {
-	2, 0, 0, 0,
-	0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
-	0x02, 0, 4, 0, 0xe8, 0x03, 0, 0,
-	0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
-	0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
-	0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
-};
-
-/* acl_xattr in hex, as od prints it without blanks. */
+/* test_acl_xattr in hex, as od prints it without blanks. */
 static const char *acl_hex(void)
 {
-	static char hex[2 * sizeof(acl_xattr) + 1];
+	static char hex[2 * sizeof(test_acl_xattr) + 1];
 	size_t i;
 
-	for (i = 0; i < sizeof(acl_xattr); i++)
-		snprintf(hex + 2 * i, 3, "%02x", acl_xattr[i]);
+	for (i = 0; i < sizeof(test_acl_xattr); i++)
+		snprintf(hex + 2 * i, 3, "%02x", test_acl_xattr[i]);
 	return hex;
 }
 
@@ -379,17 +368,17 @@ Test(attr, acl)
 
 	touch(fs, "/f");
 	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
-	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", acl_xattr,
-				sizeof(acl_xattr), 0));
+	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", test_acl_xattr,
+				sizeof(test_acl_xattr), 0));
 	CHECK_OK(daxfs_setxattr(fs, "/d", "system.posix_acl_default",
-				acl_xattr, sizeof(acl_xattr), 0));
+				test_acl_xattr, sizeof(test_acl_xattr), 0));
 	CHECK_ERR(daxfs_setxattr(fs, "/f", "system.posix_acl_default",
-				 acl_xattr, sizeof(acl_xattr), 0), EACCES);
+				 test_acl_xattr, sizeof(test_acl_xattr), 0), EACCES);
 	CHECK_EQ(daxfs_getxattr(fs, "/f", "system.posix_acl_access", NULL, 0),
-		 sizeof(acl_xattr));
+		 sizeof(test_acl_xattr));
 	CHECK_EQ(daxfs_getxattr(fs, "/f", "system.posix_acl_access", val,
-				sizeof(val)), sizeof(acl_xattr));
-	cr_assert(memcmp(val, acl_xattr, sizeof(acl_xattr)) == 0);
+				sizeof(val)), sizeof(test_acl_xattr));
+	cr_assert(memcmp(val, test_acl_xattr, sizeof(test_acl_xattr)) == 0);
 	cr_assert_str_eq(list_names(fs, "/d"), "system.posix_acl_default ");
 	/* The access ACL set the mode (mask r: group bits r) ... */
 	cr_assert_eq(xstat(fs, "/f").st_mode, S_IFREG | 0640);
@@ -405,12 +394,12 @@ Test(attr, acl)
 	fs = check_mount(img, 0);
 	CHECK_OK(daxfs_chmod(fs, "/f", 0751));
 	CHECK_EQ(daxfs_getxattr(fs, "/f", "system.posix_acl_access", val,
-				sizeof(val)), sizeof(acl_xattr));
+				sizeof(val)), sizeof(test_acl_xattr));
 	cr_assert(val[6] == 7 && val[14] == 4 && val[22] == 4 &&
 		  val[30] == 5 && val[38] == 1, "ACL after chmod 0751: %u %u "
 		  "%u %u %u", val[6], val[14], val[22], val[30], val[38]);
 	/* An ACL that says no more than the mode is not stored. */
-	memcpy(val, acl_xattr, sizeof(acl_xattr));
+	memcpy(val, test_acl_xattr, sizeof(test_acl_xattr));
 	memmove(val + 12, val + 20, 8);    /* owner, group, other */
 	memmove(val + 20, val + 36, 8);
 	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", val, 28,
@@ -435,8 +424,8 @@ Test(attr, kernel)
 	fs = fresh(&img);
 	touch(fs, "/f");
 	CHECK_OK(daxfs_setxattr(fs, "/f", "user.lib", "daxfs", 5, 0));
-	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", acl_xattr,
-				sizeof(acl_xattr), 0));
+	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", test_acl_xattr,
+				sizeof(test_acl_xattr), 0));
 	CHECK_OK(daxfs_mknod(fs, "/null", S_IFCHR | 0666, makedev(1, 3)));
 	CHECK_OK(daxfs_chown(fs, "/f", 1000, 2000));
 	check_unmount_fsck(fs, img);

@@ -37,8 +37,14 @@ static int attr_check_rw(daxfs *fs, const char *path, daxfs_file *f)
 static int attr_apply(daxfs *fs, const char *path, daxfs_file *f,
 		      const struct vfs_attr *a)
 {
-	return attr_check_rw(fs, path, f) ?:
-	       fs->ops->setattr(fs, f ? NULL : path, f ? f->inode : NULL, a);
+	int ret = attr_check_rw(fs, path, f) ?:
+		  fs->ops->setattr(fs, f ? NULL : path, f ? f->inode : NULL, a);
+
+	/* (a chmod rewrites a file's ACL: a new attribute block) */
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->setattr(fs, f ? NULL : path,
+				       f ? f->inode : NULL, a);
+	return ret;
 }
 
 DAXFS_API int daxfs_chmod(daxfs *fs, const char *path, mode_t mode)

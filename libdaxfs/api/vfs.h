@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "daxfs.h"
+#include "core/err.h"
 
 struct vfs_inode; /* an engine's in-memory inode, opaque here */
 struct vfs_ops;
@@ -91,7 +92,7 @@ struct vfs_ops {
 	int (*set_cache_limit)(struct daxfs *fs, size_t bytes);
 	int (*cache_stats)(struct daxfs *fs, struct daxfs_cache_stats *st);
 	/* After -ENOSPC, with no lock held: give back blocks that open files
-	 * hold ahead of their appends; how many files did (optional). */
+	 * hold ahead of their appends; > 0 if any came back (optional). */
 	int (*reclaim)(struct daxfs *fs);
 
 	/* Namespace */
@@ -154,7 +155,10 @@ struct vfs_ops {
  * retries its allocations after discarding its preallocations alike). */
 static inline bool vfs_reclaimed(struct daxfs *fs)
 {
-	return fs->ops->reclaim && fs->ops->reclaim(fs) > 0;
+	if (!fs->ops->reclaim || fs->ops->reclaim(fs) <= 0)
+		return false;
+	err_retry();
+	return true;
 }
 
 /* The engines this library has (the kernel's register_filesystem). */

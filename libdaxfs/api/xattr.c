@@ -105,8 +105,14 @@ DAXFS_API ssize_t daxfs_listxattr(daxfs *fs, const char *path, char *list,
 DAXFS_API int daxfs_removexattr(daxfs *fs, const char *path,
 				const char *name)
 {
+	int ret;
+
 	err_begin("daxfs_removexattr", NULL);
-	return err_end(name_check(fs, name) ?: xattr_check_rw(fs, path) ?:
-		       fs->ops->setxattr(fs, path, name, NULL, 0,
-					 XATTR_REPLACE));
+	ret = name_check(fs, name) ?: xattr_check_rw(fs, path) ?:
+	      fs->ops->setxattr(fs, path, name, NULL, 0, XATTR_REPLACE);
+	/* (what is left of the block is written to a new one) */
+	if (ret == -ENOSPC && vfs_reclaimed(fs))
+		ret = fs->ops->setxattr(fs, path, name, NULL, 0,
+					XATTR_REPLACE);
+	return err_end(ret);
 }

@@ -62,6 +62,13 @@ static inline long err_end(long ret)
 	return ret;
 }
 
+/* The public call runs once more (api/vfs.h vfs_reclaimed): forget the
+ * first attempt's message, so that a retry that succeeds leaves none. */
+static inline void err_retry(void)
+{
+	err_tls.msg[0] = '\0';
+}
+
 /* The calling thread's message ("" if the last call succeeded). */
 const char *err_msg(void);
 

@@ -152,14 +152,17 @@ static unsigned reclaim_collect(struct ext2_sb_info *fs, uint32_t *b,
 
 /* vfs_ops.reclaim, after -ENOSPC: every file gives back the blocks it
  * holds ahead of its appends, as its last close would.  The caller holds
- * no lock.  How many files gave some back. */
+ * no lock.  1 if blocks came back (a file trimmed, or the free count
+ * grew: an unlinked file's last reference may have been reclaim's), else
+ * 0. */
 int ext2_prealloc_reclaim(struct daxfs *vfs)
 {
 	struct ext2_sb_info *fs = EXT2_SB(vfs);
 	struct ext2_inode_info *batch[RECLAIM_BATCH];
+	int64_t before = atomic_load(&fs->free_blocks);
 	uint32_t b = 0;
 	unsigned n, i;
-	int done = 0;
+	bool done = false;
 
 	if (vfs->rdonly || !atomic_load(&fs->prealloc_files))
 		return 0;
@@ -168,14 +171,13 @@ int ext2_prealloc_reclaim(struct daxfs *vfs)
 			struct ext2_inode_info *in = batch[i];
 
 			down_write(&in->i_rwsem);
-			if (in->prealloc && ext2_i_links(in))
-				done++;
+			done |= in->prealloc && ext2_i_links(in);
 			ext2_prealloc_trim(in);
 			up_write(&in->i_rwsem);
 			ext2_iput(in);
 		}
 	}
-	return done;
+	return done || atomic_load(&fs->free_blocks) > before;
 }
 
 /* The blocks taken ahead of inode, in 512-byte units (st_blocks leaves

@@ -970,6 +970,15 @@ uint64_t test_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+const uint8_t test_acl_xattr[44] = {
+	2, 0, 0, 0,
+	0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+	0x02, 0, 4, 0, 0xe8, 0x03, 0, 0,
+	0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+};
+
 /* Byte pos of pattern seed: one mixed 64-bit word per 8 bytes, never 0. */
 static unsigned char pattern_byte(uint64_t seed, uint64_t pos)
 {

@@ -243,6 +243,10 @@ int test_count_cb(void *arg, const char *name, uint64_t ino, unsigned type);
 /* splitmix64 step: a small deterministic PRNG. */
 uint64_t test_rand(uint64_t *state);
 
+/* An ACL in the xattr form of system.posix_acl_access (version 2): owner
+ * rw, user 1000 r, group r, mask r, other none. */
+extern const uint8_t test_acl_xattr[44];
+
 /* Fill buf with the bytes at offsets [off, off+len) of pattern seed: byte
  * i depends on (seed, off + i) only, so any range can be regenerated, and
  * is never 0, so a pattern is never mistaken for a hole. */
