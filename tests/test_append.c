@@ -181,49 +181,55 @@ Test(append, blocks_held_ahead_do_not_fail_another_write)
 	check_unmount_fsck(fs, p);
 }
 
-/* Logs held open with blocks taken ahead (seeds 20..), then every free
- * block taken by /fill: what is left is the blocks the logs hold. */
-static daxfs *full_but_held(const char *tag, const char **p,
-			    daxfs_file **log, uint64_t *size)
+/* A file system whose free blocks are all taken, but for those that
+ * logs held open have taken ahead. */
+struct held {
+	daxfs *fs;
+	const char *img;
+	daxfs_file *log[LOGS];
+	uint64_t size[LOGS];
+};
+
+/* Make h: logs held open with blocks taken ahead (seeds 20..), /x with
+ * two attributes and an ACL, then every free block taken by /fill. */
+static void full_but_held(const char *tag, struct held *h)
 {
 	static const unsigned char zero[BS];
-	daxfs *fs = check_new_fs(tag, 64 * TEST_MIB, BS, 0, p);
 	daxfs_file *fill;
 	uint64_t off = 0;
 	char path[32];
 	int i;
 
+	h->fs = check_new_fs(tag, 64 * TEST_MIB, BS, 0, &h->img);
 	for (i = 0; i < LOGS; i++) {
 		snprintf(path, sizeof(path), "/log%d", i);
-		log[i] = check_open(fs, path, O_CREAT | O_RDWR, 0644);
-		size[i] = 0;
-		append_pattern(log[i], 20 + i, &size[i], BS, 100);
+		h->log[i] = check_open(h->fs, path, O_CREAT | O_RDWR, 0644);
+		h->size[i] = 0;
+		append_pattern(h->log[i], 20 + i, &h->size[i], BS, 100);
 	}
-	CHECK_OK(daxfs_mkdir(fs, "/x", 0755));
-	CHECK_OK(daxfs_setxattr(fs, "/x", "user.a", "AAAA", 4, 0));
-	CHECK_OK(daxfs_setxattr(fs, "/x", "user.b", "BBBB", 4, 0));
-	CHECK_OK(daxfs_setxattr(fs, "/x", "system.posix_acl_access",
+	CHECK_OK(daxfs_mkdir(h->fs, "/x", 0755));
+	CHECK_OK(daxfs_setxattr(h->fs, "/x", "user.a", "AAAA", 4, 0));
+	CHECK_OK(daxfs_setxattr(h->fs, "/x", "user.b", "BBBB", 4, 0));
+	CHECK_OK(daxfs_setxattr(h->fs, "/x", "system.posix_acl_access",
 				test_acl_xattr, sizeof(test_acl_xattr), 0));
-	fill = check_open(fs, "/fill", O_CREAT | O_RDWR, 0644);
-	while (check_statfs(fs).f_bfree > 0) {
+	fill = check_open(h->fs, "/fill", O_CREAT | O_RDWR, 0644);
+	while (check_statfs(h->fs).f_bfree > 0) {
 		CHECK_EQ(daxfs_pwrite(fill, zero, BS, (off_t)off), BS);
 		off += BS;
 	}
 	check_close(fill);
-	return fs;
 }
 
-/* The logs read back, closed; e2fsck -fn clean. */
-static void close_logs(daxfs *fs, const char *p, daxfs_file **log,
-		       const uint64_t *size)
+/* h's logs read back and closed; e2fsck -fn clean. */
+static void close_logs(struct held *h)
 {
 	int i;
 
 	for (i = 0; i < LOGS; i++) {
-		check_pread_pattern(log[i], 20 + i, 0, size[i]);
-		check_close(log[i]);
+		check_pread_pattern(h->log[i], 20 + i, 0, h->size[i]);
+		check_close(h->log[i]);
 	}
-	check_unmount_fsck(fs, p);
+	check_unmount_fsck(h->fs, h->img);
 }
 
 /* The same for a namespace change: with the free blocks used up but for
@@ -232,60 +238,54 @@ static void close_logs(daxfs *fs, const char *p, daxfs_file **log,
  * message. */
 Test(append, blocks_held_ahead_do_not_fail_a_mkdir)
 {
-	const char *p;
-	daxfs_file *log[LOGS];
-	uint64_t size[LOGS];
-	daxfs *fs = full_but_held("aprm", &p, log, size);
+	struct held h;
 	char path[32];
 	int dirs = 0, ret;
 
+	full_but_held("aprm", &h);
 	do {
 		snprintf(path, sizeof(path), "/dir%d", dirs);
-		ret = daxfs_mkdir(fs, path, 0755);
+		ret = daxfs_mkdir(h.fs, path, 0755);
 		if (!ret)
 			cr_assert_str_empty(daxfs_errormsg(), "mkdir %s: %s",
 					    path, daxfs_errormsg());
 	} while (ret == 0 && ++dirs < LOGS * 8);
 	cr_assert_eq(dirs, LOGS * 8, "%d directories made, then %d: %s",
 		     dirs, ret, daxfs_errormsg());
-	close_logs(fs, p, log, size);
+	close_logs(&h);
 }
 
 /* And for the removal of an extended attribute, which writes what is left
  * of the attribute block to a new block. */
 Test(append, blocks_held_ahead_do_not_fail_a_removexattr)
 {
-	const char *p;
-	daxfs_file *log[LOGS];
-	uint64_t size[LOGS];
-	daxfs *fs = full_but_held("aprx", &p, log, size);
+	struct held h;
 	char v[8];
 
-	CHECK_OK(daxfs_removexattr(fs, "/x", "user.a"));
+	full_but_held("aprx", &h);
+	CHECK_OK(daxfs_removexattr(h.fs, "/x", "user.a"));
 	cr_assert_str_empty(daxfs_errormsg());
-	CHECK_ERR(daxfs_getxattr(fs, "/x", "user.a", v, sizeof(v)), ENODATA);
-	CHECK_EQ(daxfs_getxattr(fs, "/x", "user.b", v, sizeof(v)), 4);
+	CHECK_ERR(daxfs_getxattr(h.fs, "/x", "user.a", v, sizeof(v)), ENODATA);
+	CHECK_EQ(daxfs_getxattr(h.fs, "/x", "user.b", v, sizeof(v)), 4);
 	cr_assert_eq(memcmp(v, "BBBB", 4), 0);
-	close_logs(fs, p, log, size);
+	close_logs(&h);
 }
 
 /* And for a chmod of a file with an ACL, whose entries it rewrites into a
  * new attribute block. */
 Test(append, blocks_held_ahead_do_not_fail_a_chmod)
 {
-	const char *p;
-	daxfs_file *log[LOGS];
-	uint64_t size[LOGS];
-	daxfs *fs = full_but_held("aprc", &p, log, size);
+	struct held h;
 	uint8_t v[sizeof(test_acl_xattr)];
 
-	CHECK_OK(daxfs_chmod(fs, "/x", 0751));
+	full_but_held("aprc", &h);
+	CHECK_OK(daxfs_chmod(h.fs, "/x", 0751));
 	cr_assert_str_empty(daxfs_errormsg());
-	CHECK_EQ(daxfs_getxattr(fs, "/x", "system.posix_acl_access", v,
+	CHECK_EQ(daxfs_getxattr(h.fs, "/x", "system.posix_acl_access", v,
 				sizeof(v)), (ssize_t)sizeof(v));
 	cr_assert(v[6] == 7 && v[30] == 5 && v[38] == 1, "ACL after chmod "
 		  "0751: owner %u, mask %u, other %u", v[6], v[30], v[38]);
-	close_logs(fs, p, log, size);
+	close_logs(&h);
 }
 
 /* An appender of the race below: 4 KiB records of its pattern until the
