@@ -71,7 +71,7 @@ int dax_copy_to_pmem(struct region *rgn, void *pm, const void *buf,
 {
 	/* A fault in the first is redone by the second, which tells
 	 * -EFAULT from -EIO and where (dax_guard_fault). */
-	if (rgn->nt_copy && dax_copy_nt(pm, buf, len) == 0)
+	if (rgn->nt_copy && dax_copy_nt(pm, buf, len))
 		return 0;
 	return dax_copy_guarded(pm, buf, len, copy_to_pmem, rgn);
 }

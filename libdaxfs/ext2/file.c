@@ -7,8 +7,8 @@
  * block map; an overwrite of blocks the extent cache maps, and an append
  * into blocks taken ahead, copy straight into them (write_over,
  * prealloc.c), as the loop would.  A write holds the inode's i_rwsem
- * exclusively (it may
- * allocate and moves i_size), a read holds it shared.  The data of a
+ * exclusively (it may allocate and moves i_size), a read holds it
+ * shared.  The data of a
  * write is flushed and drained before i_size and the times are persisted,
  * so a crash never exposes a size that covers unwritten bytes.
  *

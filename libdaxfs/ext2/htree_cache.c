@@ -9,9 +9,9 @@
  * nothing read from the media, and filled as blocks are used, DX_CHUNK
  * blocks at a time, a leaf's table of names at the second lookup in the
  * leaf with the cache there (one walks the leaf, whatever the size of
- * the directory); dropped with the
- * inode when the inode cache evicts it (counted in its charge through
- * ext2_dir_index_bytes) and whenever the directory stops being indexed.
+ * the directory); dropped with the inode when the inode cache evicts it
+ * (counted in its charge through ext2_dir_index_bytes) and whenever the
+ * directory stops being indexed.
  *
  * The addresses are a cache of the block map: filled by lookups under
  * i_rwsem held shared (relaxed atomic stores of a value every filler
@@ -195,9 +195,8 @@ static void dx_note_walked(struct ext2_dx_cache *c, uint32_t lb)
 /* The cache of the indexed dir, made when ext2_dx_indexed starts it
  * (at the directory's second use, the root checked: a cache means an
  * index this code reads); NULL if memory is short (callers work without
- * it).  Nothing
- * of it grows with the directory but one pointer per DX_CHUNK blocks.
- * Caller holds i_rwsem. */
+ * it).  Nothing of it grows with the directory but one pointer per
+ * DX_CHUNK blocks.  Caller holds i_rwsem. */
 static struct ext2_dx_cache *dx_cache_get(struct ext2_inode_info *dir)
 {
 	struct ext2_dx_cache *c = atomic_load(&dir->dx), *none = NULL;

@@ -22,8 +22,9 @@
  * So do the last close and a failed write; unmount sees none (every file
  * is closed).  A call that finds no free block has every file give its
  * back (ext2_prealloc_reclaim) and runs once more, as ext4 discards its
- * preallocations: blocks held ahead never make another file's write fail.  A region that maps in 2 MiB units takes none ahead (units
- * are filled whole: iomap.c).
+ * preallocations: blocks held ahead never make another file's call
+ * fail.  A region that maps in 2 MiB units takes none ahead (units are
+ * filled whole: iomap.c).
  *
  * Atomic writes within EOF take their new blocks from them (cow.c) and
  * put the file's old blocks in their place, so that an atomic write
