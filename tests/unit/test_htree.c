@@ -86,15 +86,29 @@ Test(htree, hash_matches_debugfs)
 	CHECK_ERR(ext2_dirhash(6, seed, "a", 1, &seed[0], &seed[1]), EINVAL);
 }
 
-/* A mke2fs image (dir_index on, as mke2fs sets it) of size bytes. */
-static const char *htree_image(const char *tag, uint64_t size, unsigned bs)
+/* A mke2fs image (dir_index on, as mke2fs sets it) of size bytes, its
+ * directories hashed with hash (tune2fs's name; NULL: mke2fs's). */
+static const char *htree_image_hash(const char *tag, uint64_t size,
+				    unsigned bs, const char *hash)
 {
 	const char *img = test_tmp_file(tag);
 	const char *const opts[] = { "-N", "250000", NULL };
+	char alg[64];
+	const char *argv[] = { "tune2fs", "-E", alg, img, NULL };
 
 	cr_assert(img);
 	cr_assert_eq(test_mke2fs(img, bs, size, opts), 0);
+	snprintf(alg, sizeof(alg), "hash_alg=%s", hash ? hash : "");
+	if (hash)
+		cr_assert_eq(test_run(argv, TEST_RUN_MERGE, NULL, NULL, NULL),
+			     0, "tune2fs -E %s failed", alg);
 	return img;
+}
+
+/* An image with mke2fs's default hash (half_md4). */
+static const char *htree_image(const char *tag, uint64_t size, unsigned bs)
+{
+	return htree_image_hash(tag, size, bs, NULL);
 }
 
 /* Create n empty files dir/f_<i>_<suffix> (names of varied length). */
@@ -141,6 +155,19 @@ static void check_htree_dump(const char *img, const char *path, int levels)
 	free(err);
 }
 
+/* The hash version of the index of path in img is v (htree_dump's). */
+static void check_hash_version(const char *img, const char *path, int v)
+{
+	char cmd[300], want[64], *out;
+
+	snprintf(cmd, sizeof(cmd), "htree_dump %s", path);
+	out = test_debugfs(img, cmd, NULL, NULL);
+	cr_assert(out);
+	snprintf(want, sizeof(want), "Hash Version: %d\n", v);
+	cr_assert(strstr(out, want), "htree_dump: not %s", want);
+	free(out);
+}
+
 /* Every f_<i> for i in [from, to) with (i % step) != skip is found
  * (present) or not. */
 static void check_names(daxfs *fs, const char *dir, int from, int to,
@@ -177,9 +204,9 @@ static int count_entries(daxfs *fs, const char *dir)
 
 /* A directory libdaxfs makes gets an index past one block; thousands of
  * creates, unlinks and renames keep it valid for e2fsck and debugfs. */
-static void grow_and_change(unsigned bs, int n, int levels)
+static void grow_and_change(unsigned bs, int n, int levels, const char *hash)
 {
-	const char *img = htree_image("htree", 512 * TEST_MIB, bs);
+	const char *img = htree_image_hash("htree", 512 * TEST_MIB, bs, hash);
 	daxfs *fs = check_mount(img, 0);
 
 	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
@@ -189,6 +216,8 @@ static void grow_and_change(unsigned bs, int n, int levels)
 	check_unmount_fsck(fs, img);
 	cr_assert(dflags(img, "/d") & EXT2_INDEX_FL, "/d is not indexed");
 	check_htree_dump(img, "/d", levels);
+	if (hash && !strcmp(hash, "legacy"))
+		check_hash_version(img, "/d", 0);
 
 	fs = check_mount(img, 0);
 	check_names(fs, "/d", 0, n, true);
@@ -220,8 +249,19 @@ static void grow_and_change(unsigned bs, int n, int levels)
 
 /* 20,000 names fit under a 4 KiB root (508 leaves); on 1 KiB blocks the
  * root (124 leaves) grows a level of nodes. */
-Test(htree, grows_index_4k) { grow_and_change(4096, 20000, 0); }
-Test(htree, grows_index_1k_two_levels) { grow_and_change(1024, 20000, 1); }
+Test(htree, grows_index_4k) { grow_and_change(4096, 20000, 0, NULL); }
+Test(htree, grows_index_1k_two_levels)
+{
+	grow_and_change(1024, 20000, 1, NULL);
+}
+
+/* The legacy hash spreads these names unevenly over the hash space: the
+ * search of an index block, which starts where an even spread would put
+ * the name, must still find every one. */
+Test(htree, grows_index_legacy_hash)
+{
+	grow_and_change(1024, 20000, 1, "legacy");
+}
 
 /* The kernel's ext4 driver (which walks htree indexes, unlike ext2's)
  * lists and finds every name of a directory libdaxfs indexed. */
