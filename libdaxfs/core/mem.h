@@ -108,4 +108,9 @@ void mem_populate(void *p, size_t len);
  * mount, for the first lookups). */
 void mem_prefault(size_t bytes);
 
+/* A slab of every small size class, made now and kept until mem_cool
+ * (mem.c; from mount to unmount): an opaque handle, or NULL. */
+void *mem_warm(void);
+void mem_cool(void *warm);
+
 #endif
