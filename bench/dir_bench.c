@@ -8,9 +8,12 @@
  * -k, on the kernel's ext2 (ext4's driver) over a loop mount of an image
  * daxfs_mkfs made; the first lookup after a fresh mount (the first call,
  * everything cold; and the first in the big directory, after a lookup
- * of /e/f warmed the code and the root: the directory's own cost),
- * medians of 5 mounts, against a warm one (a name looked up twice
- * before); and the DRAM the inode cache holds per file after the stat pass
+ * of /e/f warmed the code and the root: the directory's own cost), the
+ * second in the directory, and a new name (the median of NEW_NAMES
+ * lookups of names not looked up before, after those two: any other
+ * lookup in the mount), medians of 5 mounts, against a warm one (a name
+ * looked up twice before: every line it reads in the CPU's caches); and
+ * the DRAM the inode cache holds per file after the stat pass
  * (daxfs_cache_stats: inodes, extent and directory caches).
  *
  *   dir_bench [-n N[,N...]] [-d DIR] [-p] [-s] [-b BACKENDS] [-k MNT]
@@ -25,8 +28,8 @@
  * kext2); -k MNT (as root) loop-mounts the kernel's image at MNT; -c
  * appends one CSV row per N and backend.  Prints one table row per N
  * and backend: ns per create, stat, unlink, the first lookup after a
- * fresh mount, the first in the directory and a warm lookup (ns) and the
- * cache's bytes per file.
+ * fresh mount, the first and second in the directory, a new name and a
+ * warm lookup (ns) and the cache's bytes per file.
  * Single-threaded; one run each, so run it on an idle machine.
  */
 #define _GNU_SOURCE
@@ -77,10 +80,12 @@ static int subdir_of(char *buf, size_t len, const char *dir, long i)
 /* What one run measured, ns per call; bytes: the inode cache's DRAM per
  * file after the stat pass (libdaxfs only). */
 struct row {
-	double create, stat, unlink, first, first_dir, warm, bytes;
+	double create, stat, unlink, first, first_dir, second_dir, new_name;
+	double warm, bytes;
 };
 
 #define REMOUNTS 5 /* the first lookups: median of as many mounts */
+#define NEW_NAMES 101 /* lookups of new names after a mount: their median */
 
 static unsigned mount_flags; /* -p: DAXFS_MOUNT_POPULATE */
 
@@ -141,14 +146,34 @@ static double timed_stat(daxfs *fs, long i)
 	return now_ns() - t;
 }
 
+/* The median of the v[0..n) (sorted in place). */
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), cmp_double);
+	return v[n / 2];
+}
+
+/* The median ns of NEW_NAMES lookups in /d of names not looked up since
+ * the mount (i: one that was, of n files). */
+static double new_names(daxfs *fs, long i, long n)
+{
+	double t[NEW_NAMES];
+	int j;
+
+	for (j = 0; j < NEW_NAMES; j++)
+		t[j] = timed_stat(fs, (i + n / 7 + j * 104729L) % n);
+	return median(t, NEW_NAMES);
+}
+
 /* Remount *fs (region path) REMOUNTS times: the first daxfs_stat after
  * the mount (code, root and all cold), the first lookup in the big
- * directory after one in another (/e/f: the code and the root warm), a
- * warm one (a name looked up twice before: its inode and its leaf's
- * table cached); medians into r. */
+ * directory after one in another (/e/f: the code and the root warm), the
+ * second, new names after them, a warm one (a name looked up twice
+ * before: its inode and its leaf's table cached); medians into r. */
 static void first_lookups(daxfs **fs, const char *path, long n, struct row *r)
 {
-	double first[REMOUNTS], dir[REMOUNTS], warm[REMOUNTS];
+	double first[REMOUNTS], dir[REMOUNTS], second[REMOUNTS];
+	double fresh[REMOUNTS], warm[REMOUNTS];
 	struct stat st;
 	int k, ret;
 
@@ -165,16 +190,17 @@ static void first_lookups(daxfs **fs, const char *path, long n, struct row *r)
 		if ((ret = daxfs_stat(*fs, "/e/f", &st)))
 			die("stat /e/f", ret);
 		dir[k / 2] = timed_stat(*fs, i);
+		second[k / 2] = timed_stat(*fs, (i + n / 5) % n);
+		fresh[k / 2] = new_names(*fs, i, n);
 		timed_stat(*fs, (i + n / 3) % n);
 		timed_stat(*fs, (i + n / 3) % n);
 		warm[k / 2] = timed_stat(*fs, (i + n / 3) % n);
 	}
-	qsort(first, REMOUNTS, sizeof(double), cmp_double);
-	qsort(dir, REMOUNTS, sizeof(double), cmp_double);
-	qsort(warm, REMOUNTS, sizeof(double), cmp_double);
-	r->first = first[REMOUNTS / 2];
-	r->first_dir = dir[REMOUNTS / 2];
-	r->warm = warm[REMOUNTS / 2];
+	r->first = median(first, REMOUNTS);
+	r->first_dir = median(dir, REMOUNTS);
+	r->second_dir = median(second, REMOUNTS);
+	r->new_name = median(fresh, REMOUNTS);
+	r->warm = median(warm, REMOUNTS);
 }
 
 /* Make /e/f, the file a lookup warms the code and the root with. */
@@ -318,6 +344,35 @@ static void sh(const char *cmd)
 	}
 }
 
+/* The ns of stat(2) of file i of dir (dying on an error). */
+static double timed_posix_stat(const char *dir, long i)
+{
+	char name[400];
+	struct stat st;
+	double t;
+
+	name_of(name, sizeof(name), dir, i);
+	t = now_ns();
+	if (stat(name, &st) != 0)
+		die("stat kext2", -errno);
+	return now_ns() - t;
+}
+
+/* After the first lookup in dir (of n files) of the kernel's mount: the
+ * second, new names, a warm one, as first_lookups takes them. */
+static void kext2_after_first(struct row *r, const char *dir, long n)
+{
+	double t[NEW_NAMES];
+	int j;
+
+	r->second_dir = timed_posix_stat(dir, n / 2 + 1 + n / 5);
+	for (j = 0; j < NEW_NAMES; j++)
+		t[j] = timed_posix_stat(dir, (n / 2 + n / 7 + j * 104729L) % n);
+	r->new_name = median(t, NEW_NAMES);
+	timed_posix_stat(dir, n / 3);
+	r->warm = timed_posix_stat(dir, n / 3);
+}
+
 /* The same calls on the kernel's ext2 (ext4's driver) over a loop mount
  * at mnt of an image daxfs_mkfs made at path; the first lookup after a
  * fresh mount (the kernel's caches of the file system are dropped at
@@ -356,12 +411,7 @@ static struct row run_kext2(const char *path, const char *mnt, long n)
 	if (stat(name, &st) != 0)
 		die("first stat in dir kext2", -errno);
 	r.first_dir = now_ns() - t;
-	name_of(name, sizeof(name), dir, n / 3);
-	stat(name, &st);
-	t = now_ns();
-	if (stat(name, &st) != 0)
-		die("warm stat kext2", -errno);
-	r.warm = now_ns() - t;
+	kext2_after_first(&r, dir, n);
 	posix_empty(&r, dir, n);
 	snprintf(cmd, sizeof(cmd), "umount %s", mnt);
 	sh(cmd);
@@ -377,17 +427,19 @@ static void print_row(long n, const char *who, const struct row *r)
 	printf("%-6s %9ld  %-16s %9.0f %9.0f %9.0f", spread ? "spread" :
 	       "one", n, who, r->create, r->stat, r->unlink);
 	if (r->first > 0)
-		printf(" %11.0f %10.0f %9.0f", r->first, r->first_dir, r->warm);
+		printf(" %11.0f %10.0f %10.0f %9.0f %9.0f", r->first,
+		       r->first_dir, r->second_dir, r->new_name, r->warm);
 	else
-		printf(" %11s %10s %9s", "-", "-", "-");
+		printf(" %11s %10s %10s %9s %9s", "-", "-", "-", "-", "-");
 	if (r->bytes > 0)
 		printf(" %9.1f\n", r->bytes);
 	else
 		printf(" %9s\n", "-");
 	if (csv)
-		fprintf(csv, "%s,%ld,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.1f\n",
-			spread ? "spread" : "one", n, who, r->create, r->stat,
-			r->unlink, r->first, r->first_dir, r->warm, r->bytes);
+		fprintf(csv, "%s,%ld,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,"
+			"%.0f,%.1f\n", spread ? "spread" : "one", n, who,
+			r->create, r->stat, r->unlink, r->first, r->first_dir,
+			r->second_dir, r->new_name, r->warm, r->bytes);
 	fflush(stdout);
 }
 
@@ -446,11 +498,13 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/dir_bench.%d.region", base,
 		 (int)getpid());
 	snprintf(buf, sizeof(buf), "%s", list);
-	printf("%-6s %9s  %-16s %9s %9s %9s %11s %10s %9s %9s\n", "layout",
-	       "entries", "backend", "create", "stat", "unlink", "1st lookup",
-	       "1st in dir", "warm", "cache");
-	printf("%-6s %9s  %-16s %9s %9s %9s %11s %10s %9s %9s\n", "", "", "",
-	       "ns/op", "ns/op", "ns/op", "ns", "ns", "ns", "B/file");
+	printf("%-6s %9s  %-16s %9s %9s %9s %11s %10s %10s %9s %9s %9s\n",
+	       "layout", "entries", "backend", "create", "stat", "unlink",
+	       "1st lookup", "1st in dir", "2nd in dir", "new name", "warm",
+	       "cache");
+	printf("%-6s %9s  %-16s %9s %9s %9s %11s %10s %10s %9s %9s %9s\n",
+	       "", "", "", "ns/op", "ns/op", "ns/op", "ns", "ns", "ns", "ns",
+	       "ns", "B/file");
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save))
 		run_all(atol(tok), path, base, only, kmnt);

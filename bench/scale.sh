@@ -4,7 +4,8 @@
 # scale.sh -- directories and the inode cache at scale (issue 15, item 4),
 # in one run, results in bench/out/:
 #   scale.csv     layout,entries,backend,create_ns,stat_ns,unlink_ns,
-#                 first_ns,first_dir_ns,warm_ns,cache_bytes_per_file
+#                 first_ns,first_dir_ns,second_dir_ns,new_name_ns,warm_ns,
+#                 cache_bytes_per_file
 #   scale.txt     the tables (dir_bench, then daxfs_icache_bench)
 #
 #   bash bench/scale.sh            # 10^4, 10^5, 10^6 (as root, minutes)
@@ -13,8 +14,8 @@
 # dir_bench (bench/dir_bench.c): create/stat/unlink in one directory and
 # spread over directories of 1,000, libdaxfs (indexed and linear) against
 # tmpfs and the kernel's ext2 over a loop mount of a daxfs_mkfs image, the
-# first lookup after a mount against a warm one, the inode cache's bytes
-# per file; then daxfs_icache_bench: every file opened, fstat'ed and
+# first lookups after a mount against new names and a warm one, the inode
+# cache's bytes per file; then daxfs_icache_bench: every file opened, fstat'ed and
 # closed from a fresh mount with the cache unbounded and with a 64 MiB
 # budget, DRAM per cached and per uncached file.  The regions live in the
 # huge=always tmpfs of bench/lib.sh (removed at the end).
@@ -45,7 +46,7 @@ mkdir -p "$work/mnt"
 export PMEM2_FORCE_GRANULARITY=${PMEM2_FORCE_GRANULARITY:-CACHE_LINE}
 
 csv=$out/scale.csv
-echo "layout,entries,backend,create_ns,stat_ns,unlink_ns,first_ns,first_dir_ns,warm_ns,cache_bytes_per_file" >"$csv"
+echo "layout,entries,backend,create_ns,stat_ns,unlink_ns,first_ns,first_dir_ns,second_dir_ns,new_name_ns,warm_ns,cache_bytes_per_file" >"$csv"
 {
 	echo "# bash bench/scale.sh $*  ($(date +%F), $(nproc) CPUs)"
 	"$build/bench/dir_bench" -n "$sizes" -d "$work" -p -k "$work/mnt" \
