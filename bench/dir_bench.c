@@ -14,7 +14,11 @@
  * lookup in the mount), medians of 5 mounts, against a warm one (a name
  * looked up twice before: every line it reads in the CPU's caches); and
  * the DRAM the inode cache holds per file after the stat pass
- * (daxfs_cache_stats: inodes, extent and directory caches).
+ * (daxfs_cache_stats: inodes, extent and directory caches).  With both
+ * the indexed run and tmpfs, the ratio of their stats is also taken with
+ * the two trees side by side, in chunks of names taken in turn: a
+ * virtual machine's speed moves during a run, and the passes one after
+ * the other compare minutes apart.
  *
  *   dir_bench [-n N[,N...]] [-d DIR] [-p] [-s] [-b BACKENDS] [-k MNT]
  *             [-c CSV]
@@ -29,7 +33,8 @@
  * appends one CSV row per N and backend.  Prints one table row per N
  * and backend: ns per create, stat, unlink, the first lookup after a
  * fresh mount, the first and second in the directory, a new name and a
- * warm lookup (ns) and the cache's bytes per file.
+ * warm lookup (ns) and the cache's bytes per file; under the indexed
+ * row, the alternating stat ratio.
  * Single-threaded; one run each, so run it on an idle machine.
  */
 #define _GNU_SOURCE
@@ -82,10 +87,13 @@ static int subdir_of(char *buf, size_t len, const char *dir, long i)
 struct row {
 	double create, stat, unlink, first, first_dir, second_dir, new_name;
 	double warm, bytes;
+	double alt[3]; /* stat against tmpfs's, alternating: median, p10, p90 */
 };
 
 #define REMOUNTS 5 /* the first lookups: median of as many mounts */
 #define NEW_NAMES 101 /* lookups of new names after a mount: their median */
+#define ALT_ROUNDS 21 /* stat alternating with tmpfs: rounds of */
+#define ALT_CHUNK 10000L /* names each (n / 10 if fewer) */
 
 static unsigned mount_flags; /* -p: DAXFS_MOUNT_POPULATE */
 
@@ -215,8 +223,48 @@ static void make_other(daxfs *fs)
 		die("/e/f", ret);
 }
 
-/* Create, stat, unlink n files in /d of a libdaxfs region at path. */
-static struct row run_daxfs(const char *path, long n, int linear)
+/* ns per stat of the names c to c + len of the stat pass's order (of n
+ * files): daxfs_stat in fs's /d or, fs NULL, stat(2) in dir. */
+static double stat_chunk(daxfs *fs, const char *dir, long c, long len,
+			 long n)
+{
+	char name[300];
+	struct stat st;
+	double t = now_ns();
+	long i;
+
+	for (i = c; i < c + len; i++) {
+		name_of(name, sizeof(name), fs ? "/d" : dir, (i * 7919) % n);
+		if (fs ? daxfs_stat(fs, name, &st) : stat(name, &st))
+			die("stat alternating", fs ? -EIO : -errno);
+	}
+	return (now_ns() - t) / len;
+}
+
+/* The ratio of daxfs_stat in /d of fs to stat(2) in peer (tmpfs, the
+ * same n names), in chunks taken in turn, so that the machine's speed,
+ * which moves during a run on a virtual machine, weighs on both alike:
+ * median, 10th and 90th percentile of ALT_ROUNDS rounds into r->alt. */
+static void stat_alternating(daxfs *fs, const char *peer, long n,
+			     struct row *r)
+{
+	long len = n < 10 * ALT_CHUNK ? n / 10 : ALT_CHUNK, c = 0;
+	double ratio[ALT_ROUNDS];
+	int k;
+
+	for (k = 0; k < ALT_ROUNDS; k++, c += len)
+		ratio[k] = stat_chunk(fs, NULL, c % n, len, n) /
+			   stat_chunk(NULL, peer, c % n, len, n);
+	r->alt[0] = median(ratio, ALT_ROUNDS);
+	r->alt[1] = ratio[ALT_ROUNDS / 10];
+	r->alt[2] = ratio[ALT_ROUNDS - 1 - ALT_ROUNDS / 10];
+}
+
+/* Create, stat, unlink n files in /d of a libdaxfs region at path; with
+ * peer (a tmpfs directory holding the same n files), stat alternating
+ * with it too. */
+static struct row run_daxfs(const char *path, long n, int linear,
+			    const char *peer)
 {
 	struct daxfs_cache_stats cs;
 	struct row r;
@@ -256,6 +304,9 @@ static struct row run_daxfs(const char *path, long n, int linear)
 	if ((ret = daxfs_cache_stats(fs, &cs)))
 		die("cache stats", ret);
 	r.bytes = (double)cs.bytes / n;
+	memset(r.alt, 0, sizeof(r.alt));
+	if (peer)
+		stat_alternating(fs, peer, n, &r);
 	first_lookups(&fs, path, n, &r);
 	t = now_ns();
 	for (i = 0; i < n; i++) {
@@ -321,18 +372,15 @@ static void posix_empty(struct row *r, const char *dir, long n)
 	rmdir(dir);
 }
 
-/* The same calls on the kernel's tmpfs (or whatever holds base). */
-static struct row run_posix(const char *base, long n)
+/* The same creates and stats on the kernel's tmpfs (or whatever holds
+ * base), in dir (len bytes), made for them; posix_empty ends the run. */
+static void posix_start(const char *base, long n, char *dir, size_t len,
+			struct row *r)
 {
-	struct row r = { 0 };
-	char dir[256];
-
-	snprintf(dir, sizeof(dir), "%s/dir_bench.%d", base, (int)getpid());
+	snprintf(dir, len, "%s/dir_bench.%d", base, (int)getpid());
 	if (mkdir(dir, 0755) != 0)
 		die("mkdir tmpfs", -errno);
-	posix_fill(&r, dir, n);
-	posix_empty(&r, dir, n);
-	return r;
+	posix_fill(r, dir, n);
 }
 
 /* Run a shell command; die if it fails. */
@@ -435,31 +483,42 @@ static void print_row(long n, const char *who, const struct row *r)
 		printf(" %9.1f\n", r->bytes);
 	else
 		printf(" %9s\n", "-");
+	if (r->alt[0] > 0)
+		printf("%-6s %9s  %-16s stat alternating with tmpfs's: %.2fx "
+		       "(p10 %.2fx, p90 %.2fx; %d rounds)\n", "", "", "",
+		       r->alt[0], r->alt[1], r->alt[2], ALT_ROUNDS);
 	if (csv)
 		fprintf(csv, "%s,%ld,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,"
-			"%.0f,%.1f\n", spread ? "spread" : "one", n, who,
-			r->create, r->stat, r->unlink, r->first, r->first_dir,
-			r->second_dir, r->new_name, r->warm, r->bytes);
+			"%.0f,%.1f,%.3f,%.3f,%.3f\n", spread ? "spread" : "one",
+			n, who, r->create, r->stat, r->unlink, r->first,
+			r->first_dir, r->second_dir, r->new_name, r->warm,
+			r->bytes, r->alt[0], r->alt[1], r->alt[2]);
 	fflush(stdout);
 }
 
-/* The rows of n files for the backends in only (all if NULL). */
+/* The rows of n files for the backends in only (all if NULL); tmpfs's
+ * files, made first, stay while the indexed run stats alternating with
+ * them. */
 static void run_all(long n, const char *path, const char *base,
 		    const char *only, const char *kmnt)
 {
-	struct row r;
+	int tmpfs = !only || strstr(only, "tmpfs");
+	struct row r, t = { 0 };
+	char peer[256];
 
+	if (tmpfs)
+		posix_start(base, n, peer, sizeof(peer), &t);
 	if (!only || strstr(only, "htree")) {
-		r = run_daxfs(path, n, 0);
+		r = run_daxfs(path, n, 0, tmpfs ? peer : NULL);
 		print_row(n, "libdaxfs htree", &r);
 	}
 	if (!only || strstr(only, "linear")) {
-		r = run_daxfs(path, n, 1);
+		r = run_daxfs(path, n, 1, NULL);
 		print_row(n, "libdaxfs linear", &r);
 	}
-	if (!only || strstr(only, "tmpfs")) {
-		r = run_posix(base, n);
-		print_row(n, "tmpfs", &r);
+	if (tmpfs) {
+		posix_empty(&t, peer, n);
+		print_row(n, "tmpfs", &t);
 	}
 	if (kmnt && (!only || strstr(only, "kext2"))) {
 		r = run_kext2(path, kmnt, n);

@@ -5,7 +5,8 @@
 # in one run, results in bench/out/:
 #   scale.csv     layout,entries,backend,create_ns,stat_ns,unlink_ns,
 #                 first_ns,first_dir_ns,second_dir_ns,new_name_ns,warm_ns,
-#                 cache_bytes_per_file
+#                 cache_bytes_per_file,stat_alt_ratio,stat_alt_p10,
+#                 stat_alt_p90 (libdaxfs htree against tmpfs, alternating)
 #   scale.txt     the tables (dir_bench, then daxfs_icache_bench)
 #
 #   bash bench/scale.sh            # 10^4, 10^5, 10^6 (as root, minutes)
@@ -46,7 +47,7 @@ mkdir -p "$work/mnt"
 export PMEM2_FORCE_GRANULARITY=${PMEM2_FORCE_GRANULARITY:-CACHE_LINE}
 
 csv=$out/scale.csv
-echo "layout,entries,backend,create_ns,stat_ns,unlink_ns,first_ns,first_dir_ns,second_dir_ns,new_name_ns,warm_ns,cache_bytes_per_file" >"$csv"
+echo "layout,entries,backend,create_ns,stat_ns,unlink_ns,first_ns,first_dir_ns,second_dir_ns,new_name_ns,warm_ns,cache_bytes_per_file,stat_alt_ratio,stat_alt_p10,stat_alt_p90" >"$csv"
 {
 	echo "# bash bench/scale.sh $*  ($(date +%F), $(nproc) CPUs)"
 	"$build/bench/dir_bench" -n "$sizes" -d "$work" -p -k "$work/mnt" \
