@@ -224,17 +224,17 @@ static void make_other(daxfs *fs)
 }
 
 /* ns per stat of the names c to c + len of the stat pass's order (of n
- * files): daxfs_stat in fs's /d or, fs NULL, stat(2) in dir. */
+ * files) in dir: daxfs_stat in fs or, fs NULL, stat(2). */
 static double stat_chunk(daxfs *fs, const char *dir, long c, long len,
 			 long n)
 {
-	char name[300];
+	char name[400];
 	struct stat st;
 	double t = now_ns();
 	long i;
 
 	for (i = c; i < c + len; i++) {
-		name_of(name, sizeof(name), fs ? "/d" : dir, (i * 7919) % n);
+		name_of(name, sizeof(name), dir, (i * 7919) % n);
 		if (fs ? daxfs_stat(fs, name, &st) : stat(name, &st))
 			die("stat alternating", fs ? -EIO : -errno);
 	}
@@ -253,7 +253,7 @@ static void stat_alternating(daxfs *fs, const char *peer, long n,
 	int k;
 
 	for (k = 0; k < ALT_ROUNDS; k++, c += len)
-		ratio[k] = stat_chunk(fs, NULL, c % n, len, n) /
+		ratio[k] = stat_chunk(fs, "/d", c % n, len, n) /
 			   stat_chunk(NULL, peer, c % n, len, n);
 	r->alt[0] = median(ratio, ALT_ROUNDS);
 	r->alt[1] = ratio[ALT_ROUNDS / 10];
