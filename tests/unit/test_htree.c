@@ -255,12 +255,63 @@ Test(htree, grows_index_1k_two_levels)
 	grow_and_change(1024, 20000, 1, NULL);
 }
 
-/* The legacy hash spreads these names unevenly over the hash space: the
- * search of an index block, which starts where an even spread would put
- * the name, must still find every one. */
+/* The index works under the legacy hash, read from the superblock. */
 Test(htree, grows_index_legacy_hash)
 {
 	grow_and_change(1024, 20000, 1, "legacy");
+}
+
+/* Name i of the skewed set: f_<j>, where j is the i-th number whose name
+ * has a legacy hash below 1/16 of the hash space, or, every tenth name,
+ * the next number whatever its hash. */
+static void skewed_name(char *buf, size_t len, uint32_t *next, int i)
+{
+	uint32_t h, minor;
+
+	do {
+		snprintf(buf, len, "f_%u", (*next)++);
+		CHECK_OK(ext2_dirhash(EXT2_HASH_LEGACY, NULL, buf, strlen(buf),
+				      &h, &minor));
+	} while (i % 10 && h >= 1u << 28);
+}
+
+/* Nine names in ten hash into a sixteenth of the hash space: the search
+ * of an index block starts where an even spread would put a name, far
+ * from where these are, and must still find each one (and no name that
+ * is absent) after a remount, with e2fsck clean and the index kept. */
+Test(htree, uneven_hashes_found)
+{
+	const char *img = htree_image_hash("skew", 512 * TEST_MIB, 1024,
+					   "legacy");
+	daxfs *fs = check_mount(img, 0);
+	char name[64], path[80];
+	uint32_t next = 0;
+	struct stat st;
+	int i, n = 20000;
+
+	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
+	for (i = 0; i < n; i++) {
+		daxfs_file *f;
+
+		skewed_name(name, sizeof(name), &next, i);
+		snprintf(path, sizeof(path), "/d/%s", name);
+		CHECK_OK(daxfs_open(fs, path, O_CREAT | O_RDWR | O_EXCL, 0644,
+				    &f));
+		check_close(f);
+	}
+	check_unmount_fsck(fs, img);
+	check_htree_dump(img, "/d", 1);
+	fs = check_mount(img, 0);
+	for (next = 0, i = 0; i < n; i++) {
+		skewed_name(name, sizeof(name), &next, i);
+		snprintf(path, sizeof(path), "/d/%s", name);
+		CHECK_OK(daxfs_stat(fs, path, &st));
+	}
+	for (i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "/d/g_%d", i);
+		CHECK_ERR(daxfs_stat(fs, path, &st), ENOENT);
+	}
+	check_unmount_fsck(fs, img);
 }
 
 /* The kernel's ext4 driver (which walks htree indexes, unlike ext2's)
