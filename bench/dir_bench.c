@@ -232,11 +232,14 @@ static double stat_chunk(daxfs *fs, const char *dir, long c, long len,
 	struct stat st;
 	double t = now_ns();
 	long i;
+	int ret;
 
 	for (i = c; i < c + len; i++) {
 		name_of(name, sizeof(name), dir, (i * 7919) % n);
-		if (fs ? daxfs_stat(fs, name, &st) : stat(name, &st))
-			die("stat alternating", fs ? -EIO : -errno);
+		ret = fs ? daxfs_stat(fs, name, &st) :
+			   stat(name, &st) ? -errno : 0;
+		if (ret)
+			die("stat alternating", ret);
 	}
 	return (now_ns() - t) / len;
 }
@@ -248,7 +251,7 @@ static double stat_chunk(daxfs *fs, const char *dir, long c, long len,
 static void stat_alternating(daxfs *fs, const char *peer, long n,
 			     struct row *r)
 {
-	long len = n < 10 * ALT_CHUNK ? n / 10 : ALT_CHUNK, c = 0;
+	long len = n < 10 * ALT_CHUNK ? (n + 9) / 10 : ALT_CHUNK, c = 0;
 	double ratio[ALT_ROUNDS];
 	int k;
 
@@ -372,6 +375,21 @@ static void posix_empty(struct row *r, const char *dir, long n)
 	rmdir(dir);
 }
 
+/* tmpfs's tree while it outlives its own run (run_all), to remove if
+ * the program dies meanwhile. */
+static char peer_left[256];
+
+static void peer_remove(void)
+{
+	char cmd[300];
+
+	if (!peer_left[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", peer_left);
+	if (system(cmd) != 0)
+		fprintf(stderr, "dir_bench: could not remove %s\n", peer_left);
+}
+
 /* The same creates and stats on the kernel's tmpfs (or whatever holds
  * base), in dir (len bytes), made for them; posix_empty ends the run. */
 static void posix_start(const char *base, long n, char *dir, size_t len,
@@ -380,6 +398,7 @@ static void posix_start(const char *base, long n, char *dir, size_t len,
 	snprintf(dir, len, "%s/dir_bench.%d", base, (int)getpid());
 	if (mkdir(dir, 0755) != 0)
 		die("mkdir tmpfs", -errno);
+	snprintf(peer_left, sizeof(peer_left), "%s", dir);
 	posix_fill(r, dir, n);
 }
 
@@ -518,6 +537,7 @@ static void run_all(long n, const char *path, const char *base,
 	}
 	if (tmpfs) {
 		posix_empty(&t, peer, n);
+		peer_left[0] = '\0';
 		print_row(n, "tmpfs", &t);
 	}
 	if (kmnt && (!only || strstr(only, "kext2"))) {
@@ -556,6 +576,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/dir_bench.%d.region", base,
 		 (int)getpid());
+	atexit(peer_remove);
 	snprintf(buf, sizeof(buf), "%s", list);
 	printf("%-6s %9s  %-16s %9s %9s %9s %11s %10s %10s %9s %9s %9s\n",
 	       "layout", "entries", "backend", "create", "stat", "unlink",
