@@ -73,7 +73,7 @@ void mem_prefault(size_t bytes)
 }
 
 /* The largest size class mem_warm makes a slab of, and room for all of
- * them up to it (jemalloc has 28 from 8 bytes to 4 KiB). */
+ * them up to it (jemalloc has 29 from 8 bytes to 4 KiB on x86-64). */
 #define MEM_WARM_MAX 4096u
 #define MEM_WARM_SLOTS 40u
 
