@@ -9,11 +9,10 @@
  * MADV_FREE pages left counted in the RSS); and every unmount purges
  * them at once (mem_purge), for jemalloc only decays while it is called.
  * A mount faults in, in one call each, its inode hash table
- * (mem_populate) and the pages its first lookups will take
- * (mem_prefault): a page fault costs 2.5-4 us on the virtual machines
- * measured, several times a lookup.  It also keeps a slab of every small
- * size class until its unmount (mem_warm), so that no lookup after it
- * waits for jemalloc to make one.
+ * (mem_populate) and the pages its first lookups will take, and keeps a
+ * slab of every small size class on them until its unmount (mem_warm):
+ * a page fault costs 2.5-4 us on the virtual machines measured, several
+ * times a lookup, and jemalloc making a slab 1-5 us.
  */
 #include <stdint.h>
 #include <sys/mman.h>
@@ -57,12 +56,13 @@ void mem_purge(void)
 }
 
 /* Leave bytes of faulted-in pages free in the allocator, so that the
- * allocations after a mount (the first inodes and directory caches) take
- * resident pages instead of a page fault each; they go back to the
- * system after dirty_decay_ms unused, like any freed memory.  Which
- * allocations land in them is jemalloc's choice (slabs are carved from
- * free extents by its own fit rules): callers size bytes by measure. */
-void mem_prefault(size_t bytes)
+ * allocations after a mount (mem_warm's slabs, the first inodes and
+ * directory caches) take resident pages instead of a page fault each;
+ * what is not taken goes back to the system after dirty_decay_ms, like
+ * any freed memory.  Which allocations land in them is jemalloc's choice
+ * (slabs are carved from free extents by its own fit rules): callers
+ * size bytes by measure. */
+static void mem_prefault(size_t bytes)
 {
 	void *p = daxfs_je_mallocx(bytes, 0);
 
@@ -77,23 +77,25 @@ void mem_prefault(size_t bytes)
 #define MEM_WARM_MAX 4096u
 #define MEM_WARM_SLOTS 40u
 
-/* Allocate one object of every small size class up to MEM_WARM_MAX and
- * keep it: each class then has a slab, on the pages mem_prefault left
- * resident, from which the allocations after a mount are served, instead
- * of jemalloc making it inside the first lookup that needs one (1-5 us
+/* Leave resident bytes of faulted-in pages free in the allocator
+ * (mem_prefault), then allocate one object of every small size class up
+ * to MEM_WARM_MAX and keep it: each class then has a slab, on those
+ * pages, from which the allocations after a mount are served, instead of
+ * jemalloc making it inside the first lookup that needs one (1-5 us
  * each; a directory cache's array, at the directory's second use, was
  * the costliest).  A second object of each class is freed at once into
  * the thread's cache, the only object ready for the next allocation
  * where a slab holds one (4 KiB).  The handle to give mem_cool, or NULL
  * if memory is short (nothing is kept). */
-void *mem_warm(void)
+void *mem_warm(size_t resident)
 {
-	void **keep = daxfs_je_mallocx(MEM_WARM_SLOTS * sizeof(void *),
-				       MALLOCX_ZERO);
+	void **keep;
 	size_t sz = daxfs_je_nallocx(1, 0);
 	unsigned n = 0;
 	void *spare;
 
+	mem_prefault(resident);
+	keep = daxfs_je_mallocx(MEM_WARM_SLOTS * sizeof(void *), MALLOCX_ZERO);
 	while (keep && sz <= MEM_WARM_MAX && n < MEM_WARM_SLOTS - 1) {
 		keep[n] = daxfs_je_mallocx(sz, MALLOCX_ZERO);
 		spare = daxfs_je_mallocx(sz, MALLOCX_ZERO);
@@ -127,15 +129,11 @@ void mem_purge(void)
 	malloc_trim(0);
 }
 
-/* Nothing to leave resident in the libc heap (sanitizer builds). */
-void mem_prefault(size_t bytes)
+/* Nothing to leave resident or keep in the libc heap (sanitizer
+ * builds). */
+void *mem_warm(size_t resident)
 {
-	(void)bytes;
-}
-
-/* Nothing to keep in the libc heap (sanitizer builds). */
-void *mem_warm(void)
-{
+	(void)resident;
 	return NULL;
 }
 

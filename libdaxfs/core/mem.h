@@ -104,13 +104,11 @@ void mem_purge(void);
 /* Fault in the pages of [p, p + len) now, in one call (mem.c). */
 void mem_populate(void *p, size_t len);
 
-/* Leave bytes of resident memory free in the allocator (mem.c; at
- * mount, for the first lookups). */
-void mem_prefault(size_t bytes);
-
-/* A slab of every small size class, made now and kept until mem_cool
- * (mem.c; from mount to unmount): an opaque handle, or NULL. */
-void *mem_warm(void);
+/* resident bytes of faulted-in pages left free in the allocator, and a
+ * slab of every small size class made on them and kept until mem_cool
+ * (mem.c; from mount to unmount, for the first lookups): an opaque
+ * handle, or NULL. */
+void *mem_warm(size_t resident);
 void mem_cool(void *warm);
 
 #endif

@@ -22,9 +22,8 @@
 #include "dax/mapping.h"
 #include "ext2/ext2.h"
 
-/* The memory a mount leaves resident for its first lookups
- * (mem_prefault), and for the slabs mem_warm makes there (about 420 KiB
- * of it): about 0.2 ms of a mount of 6-8 ms, for the 5 to 10 page faults
+/* The memory a mount leaves resident for its first lookups and for the
+ * slabs mem_warm makes there (about 420 KiB of it): about 0.2 ms of a mount of 6-8 ms, for the 5 to 10 page faults
  * of the first lookups in a directory of 10^6 entries.  With the slabs,
  * 256 KiB left a fault in the second lookup. */
 #define ICACHE_PREFAULT (768u << 10)
@@ -50,8 +49,7 @@ int ext2_icache_init(struct ext2_sb_info *fs)
 	fs->icache_mask = n - 1;
 	/* the fixed part of the cache's DRAM: no page fault on a chain */
 	mem_populate(fs->icache, sizeof(*fs->icache) * n);
-	mem_prefault(ICACHE_PREFAULT);
-	fs->warm = mem_warm();
+	fs->warm = mem_warm(ICACHE_PREFAULT);
 	for (i = 0; i < EXT2_ICACHE_LOCKS; i++)
 		pthread_mutex_init(&fs->icache_locks[i], NULL);
 	return ext2_lru_init(fs);
