@@ -139,19 +139,40 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The ns of daxfs_stat of file i of /d (dying on an error). */
-static double timed_stat(daxfs *fs, long i)
+/* Stat file i of dir: daxfs_stat in fs or, fs NULL, stat(2) (dying on
+ * an error). */
+static void stat_one(daxfs *fs, const char *dir, long i)
 {
+	char name[400];
 	struct stat st;
-	char name[128];
-	double t;
 	int ret;
 
-	name_of(name, sizeof(name), "/d", i);
-	t = now_ns();
-	if ((ret = daxfs_stat(fs, name, &st)))
-		die("stat after a mount", ret);
+	name_of(name, sizeof(name), dir, i);
+	ret = fs ? daxfs_stat(fs, name, &st) : stat(name, &st) ? -errno : 0;
+	if (ret)
+		die("stat", ret);
+}
+
+/* The ns of stat_one. */
+static double timed_stat(daxfs *fs, const char *dir, long i)
+{
+	double t = now_ns();
+
+	stat_one(fs, dir, i);
 	return now_ns() - t;
+}
+
+/* ns per stat (stat_one) of the names c to c + len of the stat pass's
+ * scattered order (of n files) in dir. */
+static double stat_chunk(daxfs *fs, const char *dir, long c, long len,
+			 long n)
+{
+	double t = now_ns();
+	long i;
+
+	for (i = c; i < c + len; i++)
+		stat_one(fs, dir, (i * 7919) % n);
+	return (now_ns() - t) / len;
 }
 
 /* The median of the v[0..n) (sorted in place). */
@@ -161,15 +182,15 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* The median ns of NEW_NAMES lookups in /d of names not looked up since
- * the mount (i: one that was, of n files). */
-static double new_names(daxfs *fs, long i, long n)
+/* The median ns of NEW_NAMES stats (stat_one) in dir of names not
+ * looked up since the mount (i: one that was, of n files). */
+static double new_names(daxfs *fs, const char *dir, long i, long n)
 {
 	double t[NEW_NAMES];
 	int j;
 
 	for (j = 0; j < NEW_NAMES; j++)
-		t[j] = timed_stat(fs, (i + n / 7 + j * 104729L) % n);
+		t[j] = timed_stat(fs, dir, (i + n / 7 + j * 104729L) % n);
 	return median(t, NEW_NAMES);
 }
 
@@ -192,17 +213,17 @@ static void first_lookups(daxfs **fs, const char *path, long n, struct row *r)
 		    (ret = daxfs_mount(path, mount_flags, fs)))
 			die("remount", ret);
 		if (k % 2 == 0) {
-			first[k / 2] = timed_stat(*fs, i);
+			first[k / 2] = timed_stat(*fs, "/d", i);
 			continue;
 		}
 		if ((ret = daxfs_stat(*fs, "/e/f", &st)))
 			die("stat /e/f", ret);
-		dir[k / 2] = timed_stat(*fs, i);
-		second[k / 2] = timed_stat(*fs, (i + n / 5) % n);
-		fresh[k / 2] = new_names(*fs, i, n);
-		timed_stat(*fs, (i + n / 3) % n);
-		timed_stat(*fs, (i + n / 3) % n);
-		warm[k / 2] = timed_stat(*fs, (i + n / 3) % n);
+		dir[k / 2] = timed_stat(*fs, "/d", i);
+		second[k / 2] = timed_stat(*fs, "/d", (i + n / 5) % n);
+		fresh[k / 2] = new_names(*fs, "/d", i, n);
+		stat_one(*fs, "/d", (i + n / 3) % n);
+		stat_one(*fs, "/d", (i + n / 3) % n);
+		warm[k / 2] = timed_stat(*fs, "/d", (i + n / 3) % n);
 	}
 	r->first = median(first, REMOUNTS);
 	r->first_dir = median(dir, REMOUNTS);
@@ -221,27 +242,6 @@ static void make_other(daxfs *fs)
 	    (ret = daxfs_open(fs, "/e/f", O_CREAT | O_RDWR, 0644, &f)) ||
 	    (ret = daxfs_close(f)))
 		die("/e/f", ret);
-}
-
-/* ns per stat of the names c to c + len of the stat pass's order (of n
- * files) in dir: daxfs_stat in fs or, fs NULL, stat(2). */
-static double stat_chunk(daxfs *fs, const char *dir, long c, long len,
-			 long n)
-{
-	char name[400];
-	struct stat st;
-	double t = now_ns();
-	long i;
-	int ret;
-
-	for (i = c; i < c + len; i++) {
-		name_of(name, sizeof(name), dir, (i * 7919) % n);
-		ret = fs ? daxfs_stat(fs, name, &st) :
-			   stat(name, &st) ? -errno : 0;
-		if (ret)
-			die("stat alternating", ret);
-	}
-	return (now_ns() - t) / len;
 }
 
 /* The ratio of daxfs_stat in /d of fs to stat(2) in peer (tmpfs, the
@@ -271,7 +271,6 @@ static struct row run_daxfs(const char *path, long n, int linear,
 {
 	struct daxfs_cache_stats cs;
 	struct row r;
-	struct stat st;
 	daxfs *fs;
 	char name[128];
 	double t;
@@ -297,13 +296,7 @@ static struct row run_daxfs(const char *path, long n, int linear,
 			die("create", ret);
 	}
 	r.create = (now_ns() - t) / n;
-	t = now_ns();
-	for (i = 0; i < n; i++) {
-		name_of(name, sizeof(name), "/d", (i * 7919) % n);
-		if ((ret = daxfs_stat(fs, name, &st)))
-			die("stat", ret);
-	}
-	r.stat = (now_ns() - t) / n;
+	r.stat = stat_chunk(fs, "/d", 0, n, n);
 	if ((ret = daxfs_cache_stats(fs, &cs)))
 		die("cache stats", ret);
 	r.bytes = (double)cs.bytes / n;
@@ -328,7 +321,6 @@ static struct row run_daxfs(const char *path, long n, int linear,
 static void posix_fill(struct row *r, const char *dir, long n)
 {
 	char name[300];
-	struct stat st;
 	double t;
 	long i;
 
@@ -347,13 +339,7 @@ static void posix_fill(struct row *r, const char *dir, long n)
 		close(fd);
 	}
 	r->create = (now_ns() - t) / n;
-	t = now_ns();
-	for (i = 0; i < n; i++) {
-		name_of(name, sizeof(name), dir, (i * 7919) % n);
-		if (stat(name, &st) != 0)
-			die("stat", -errno);
-	}
-	r->stat = (now_ns() - t) / n;
+	r->stat = stat_chunk(NULL, dir, 0, n, n);
 }
 
 /* Unlink the n files of dir (and the directories of -s). */
@@ -411,33 +397,14 @@ static void sh(const char *cmd)
 	}
 }
 
-/* The ns of stat(2) of file i of dir (dying on an error). */
-static double timed_posix_stat(const char *dir, long i)
-{
-	char name[400];
-	struct stat st;
-	double t;
-
-	name_of(name, sizeof(name), dir, i);
-	t = now_ns();
-	if (stat(name, &st) != 0)
-		die("stat kext2", -errno);
-	return now_ns() - t;
-}
-
 /* After the first lookup in dir (of n files) of the kernel's mount: the
  * second, new names, a warm one, as first_lookups takes them. */
 static void kext2_after_first(struct row *r, const char *dir, long n)
 {
-	double t[NEW_NAMES];
-	int j;
-
-	r->second_dir = timed_posix_stat(dir, n / 2 + 1 + n / 5);
-	for (j = 0; j < NEW_NAMES; j++)
-		t[j] = timed_posix_stat(dir, (n / 2 + n / 7 + j * 104729L) % n);
-	r->new_name = median(t, NEW_NAMES);
-	timed_posix_stat(dir, n / 3);
-	r->warm = timed_posix_stat(dir, n / 3);
+	r->second_dir = timed_stat(NULL, dir, n / 2 + 1 + n / 5);
+	r->new_name = new_names(NULL, dir, n / 2, n);
+	stat_one(NULL, dir, n / 3);
+	r->warm = timed_stat(NULL, dir, n / 3);
 }
 
 /* The same calls on the kernel's ext2 (ext4's driver) over a loop mount
@@ -446,10 +413,9 @@ static void kext2_after_first(struct row *r, const char *dir, long n)
  * its unmount) against a warm one. */
 static struct row run_kext2(const char *path, const char *mnt, long n)
 {
-	char cmd[1024], dir[300], name[400];
+	char cmd[1024], dir[300];
 	struct row r = { 0 };
 	struct stat st;
-	double t;
 
 	make_region(path, n, 0);
 	snprintf(cmd, sizeof(cmd), "mount -t ext2 -o loop %s %s", path, mnt);
@@ -465,19 +431,11 @@ static struct row run_kext2(const char *path, const char *mnt, long n)
 	snprintf(cmd, sizeof(cmd), "umount %s && mount -t ext2 -o loop %s %s",
 		 mnt, path, mnt);
 	sh(cmd);
-	name_of(name, sizeof(name), dir, n / 2);
-	t = now_ns();
-	if (stat(name, &st) != 0)
-		die("first stat kext2", -errno);
-	r.first = now_ns() - t;
+	r.first = timed_stat(NULL, dir, n / 2);
 	sh(cmd);
 	snprintf(cmd, sizeof(cmd), "%s/e/f", mnt);
 	stat(cmd, &st);
-	name_of(name, sizeof(name), dir, n / 2 + 1);
-	t = now_ns();
-	if (stat(name, &st) != 0)
-		die("first stat in dir kext2", -errno);
-	r.first_dir = now_ns() - t;
+	r.first_dir = timed_stat(NULL, dir, n / 2 + 1);
 	kext2_after_first(&r, dir, n);
 	posix_empty(&r, dir, n);
 	snprintf(cmd, sizeof(cmd), "umount %s", mnt);
