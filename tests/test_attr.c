@@ -368,12 +368,13 @@ Test(attr, acl)
 
 	touch(fs, "/f");
 	CHECK_OK(daxfs_mkdir(fs, "/d", 0755));
-	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", test_acl_xattr,
-				sizeof(test_acl_xattr), 0));
+	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access",
+				test_acl_xattr, sizeof(test_acl_xattr), 0));
 	CHECK_OK(daxfs_setxattr(fs, "/d", "system.posix_acl_default",
 				test_acl_xattr, sizeof(test_acl_xattr), 0));
 	CHECK_ERR(daxfs_setxattr(fs, "/f", "system.posix_acl_default",
-				 test_acl_xattr, sizeof(test_acl_xattr), 0), EACCES);
+				 test_acl_xattr, sizeof(test_acl_xattr), 0),
+		  EACCES);
 	CHECK_EQ(daxfs_getxattr(fs, "/f", "system.posix_acl_access", NULL, 0),
 		 sizeof(test_acl_xattr));
 	CHECK_EQ(daxfs_getxattr(fs, "/f", "system.posix_acl_access", val,
@@ -424,8 +425,8 @@ Test(attr, kernel)
 	fs = fresh(&img);
 	touch(fs, "/f");
 	CHECK_OK(daxfs_setxattr(fs, "/f", "user.lib", "daxfs", 5, 0));
-	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access", test_acl_xattr,
-				sizeof(test_acl_xattr), 0));
+	CHECK_OK(daxfs_setxattr(fs, "/f", "system.posix_acl_access",
+				test_acl_xattr, sizeof(test_acl_xattr), 0));
 	CHECK_OK(daxfs_mknod(fs, "/null", S_IFCHR | 0666, makedev(1, 3)));
 	CHECK_OK(daxfs_chown(fs, "/f", 1000, 2000));
 	check_unmount_fsck(fs, img);

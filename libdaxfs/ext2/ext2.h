@@ -166,7 +166,7 @@ struct ext2_sb_info {
 	pthread_mutex_t *icache_locks; /* EXT2_ICACHE_LOCKS stripes: chains
 					  and refcounts of their inodes */
 	struct ext2_icache *ic;       /* LRU and budget (icache.c) */
-	void *warm;                   /* the allocator's slabs kept (mem_warm) */
+	void *warm;                   /* allocator slabs kept (mem_warm) */
 	struct ext2_inode_info *root;
 	struct ext2_journal *journal; /* the undo log (journal.c), or NULL */
 	pthread_mutex_t orphan_lock;  /* the orphan chain (orphan.c) */

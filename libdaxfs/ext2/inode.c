@@ -23,9 +23,10 @@
 #include "ext2/ext2.h"
 
 /* The memory a mount leaves resident for its first lookups and for the
- * slabs mem_warm makes there (about 420 KiB of it): about 0.2 ms of a mount of 6-8 ms, for the 5 to 10 page faults
- * of the first lookups in a directory of 10^6 entries.  With the slabs,
- * 256 KiB left a fault in the second lookup. */
+ * slabs mem_warm makes there (about 420 KiB of it): about 0.2 ms of a
+ * mount of 6-8 ms, for the 5 to 10 page faults of the first lookups in a
+ * directory of 10^6 entries.  With the slabs, 256 KiB left a fault in
+ * the second lookup. */
 #define ICACHE_PREFAULT (768u << 10)
 
 /* Make the inode cache of a mount: its hash table, sized to the inode
